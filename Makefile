@@ -1,0 +1,25 @@
+# vhuman — the two commands a fresh machine needs: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PYOPENGL_PLATFORM ?= egl
+
+.PHONY: setup demo test bench lint clean
+
+setup:
+	bash scripts/setup.sh
+
+demo: setup
+	$(PY) -m stage.cli demo -o out/demo.mp4
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m bench.run
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy models animation avatar dialogue stage
+
+clean:
+	rm -rf out bench/results/*.json .pytest_cache
