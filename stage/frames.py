@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from models.types import AudioChunk, Emotion, FloatArray, SpeakingStyle
+from models.types import AudioChunk, Emotion, SpeakingStyle
 
 _ids = itertools.count(1)
 
@@ -115,6 +115,8 @@ class TextFrame(DataFrame):
     text: str
     style: SpeakingStyle = field(default_factory=SpeakingStyle)
     utterance_id: int = 0
+    gestures: list[tuple[float, str]] = field(default_factory=list)
+    """Gestures to perform, as (position in the text 0..1, gesture name)."""
 
 
 @dataclass(kw_only=True)
@@ -124,27 +126,23 @@ class AudioFrame(DataFrame):
     chunk: AudioChunk
     start: float = 0.0
     utterance_id: int = 0
+    gestures: list[tuple[float, str]] = field(default_factory=list)
+    """Gestures timed in this chunk, as (seconds from the chunk start, gesture name)."""
 
 
 @dataclass(kw_only=True)
 class MotionFrame(DataFrame):
-    """Per-video-frame animation parameters for one stretch of time.
+    """Animation for a stretch of video frames: an ``animation.clip.MotionClip``.
 
-    ``morph`` is (T, M) weights for ``morph_names`` (internal vocabulary); ``rotations``
-    is (T, B, 4) local rotations (x, y, z, w) for humanoid ``bone_names``; ``start`` is the
-    time of the first row in seconds and rows are ``1 / fps`` apart.
+    Row ``i`` of the clip is video frame ``first_frame + i`` (shown at that index / fps).
     """
 
-    morph_names: list[str]
-    morph: FloatArray
-    bone_names: list[str]
-    rotations: FloatArray
-    fps: float
-    start: float = 0.0
+    clip: Any
+    first_frame: int = 0
 
     @property
     def num_frames(self) -> int:
-        return int(self.morph.shape[0])
+        return int(self.clip.num_frames)
 
 
 @dataclass(kw_only=True)

@@ -123,6 +123,14 @@ class MediaWriter:
         for packet in self._video.encode(frame):
             self._container.mux(packet)
 
+    def write_video_at(self, index: int, image: np.ndarray) -> None:
+        """Write ``image`` as frame ``index``: gaps before it repeat the last picture;
+        a frame at or before one already written is ignored."""
+        while self._frames < index and self._last_image is not None:
+            self.write_video(self._last_image)
+        if self._frames <= index:
+            self.write_video(image)
+
     def write_audio(self, samples: np.ndarray) -> None:
         """Append mono float32 samples in [-1, 1]."""
         import av

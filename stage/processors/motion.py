@@ -1,0 +1,68 @@
+"""Speech → motion: audio frames of an utterance become one :class:`MotionFrame`.
+
+Audio passes straight through (so it can be written or played at once); the motion for
+an utterance is computed when its last chunk is in, from all its chunks together, so
+coarticulation, gestures and idle life are continuous across sentence boundaries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from typing import Any
+
+from ..frames import AudioFrame, EndOfUtteranceFrame, Frame, InterruptFrame, MotionFrame
+from ..processor import Processor
+
+log = logging.getLogger(__name__)
+
+
+def frame_index(seconds: float, fps: float) -> int:
+    """Index of the first video frame shown at or after ``seconds``."""
+    return int(math.ceil(seconds * fps - 1e-6))
+
+
+class MotionProcessor(Processor):
+    """Builds lip-sync, expression, idle life and gestures for each utterance."""
+
+    def __init__(self, fps: float, *, seed: int = 0, name: str | None = None) -> None:
+        super().__init__(name)
+        self.fps = fps
+        self.seed = seed
+        self._pending: list[AudioFrame] = []
+        self._next_frame = 0
+
+    async def process(self, frame: Frame) -> None:
+        if isinstance(frame, InterruptFrame):
+            self._pending.clear()
+            await self.push(frame)
+        elif isinstance(frame, AudioFrame):
+            self._pending.append(frame)
+            await self.push(frame)
+        elif isinstance(frame, EndOfUtteranceFrame):
+            if self._pending:
+                await self.push(await asyncio.to_thread(self._motion_for, self._pending))
+                self._pending = []
+            await self.push(frame)
+        else:
+            await self.push(frame)
+
+    def _motion_for(self, frames: list[AudioFrame]) -> MotionFrame:
+        from animation.performance import perform
+
+        start = frames[0].start
+        end = frames[-1].start + frames[-1].chunk.duration
+        first = max(frame_index(start, self.fps), self._next_frame)
+        last = frame_index(end, self.fps)  # exclusive
+        gestures = [(t + f.start - start, g) for f in frames for t, g in f.gestures]
+        style = frames[0].chunk.style
+        clip: Any = perform([f.chunk for f in frames], fps=self.fps, emotion=style.emotion,
+                            intensity=style.intensity, gestures=gestures,
+                            seed=self.seed + first, duration=end - start)
+        # perform() starts its clip at the utterance's first sample; video frames sit on a
+        # global grid, so drop rows before the first grid frame we still owe.
+        offset = first - frame_index(start, self.fps)
+        clip = clip.slice(offset, offset + (last - first))
+        self._next_frame = first + clip.num_frames
+        return MotionFrame(clip=clip, first_frame=first)
