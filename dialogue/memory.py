@@ -1,0 +1,219 @@
+"""Per-viewer and show memory in SQLite: names, visits, questions, preferences, moderation.
+
+Durable by default (WAL journal, one commit per write) so a crash loses nothing; ``":memory:"``
+gives a throwaway store for tests. Viewer names are matched case-insensitively.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from models.types import InputError, VhumanError
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS viewers (
+  key TEXT PRIMARY KEY, name TEXT NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
+  visits INTEGER NOT NULL DEFAULT 1, preferences TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, viewer TEXT, ts REAL NOT NULL, role TEXT NOT NULL,
+  text TEXT NOT NULL, emotion TEXT, source TEXT);
+CREATE INDEX IF NOT EXISTS messages_viewer ON messages(viewer, ts);
+CREATE TABLE IF NOT EXISTS show_memory (key TEXT PRIMARY KEY, value TEXT NOT NULL, ts REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS moderation_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, viewer TEXT, reason TEXT NOT NULL,
+  text TEXT NOT NULL);
+"""
+
+_PREFERENCE = re.compile(
+    r"\bmy (?:favou?rite) ([a-z ]{2,30}?) is ([\w' -]{2,40})"
+    r"|\bi (?:really )?(?:love|like|enjoy|adore) ([\w' -]{2,40})",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ViewerRecord:
+    """What the character knows about one viewer."""
+
+    name: str
+    first_seen: float = 0.0
+    last_seen: float = 0.0
+    visits: int = 0
+    preferences: dict[str, str] = field(default_factory=dict)
+    recent_questions: list[str] = field(default_factory=list)
+
+    @property
+    def known(self) -> bool:
+        """True once the viewer has been seen before."""
+        return self.visits > 0
+
+
+def viewer_key(name: str) -> str:
+    """Normalized lookup key of a viewer name; raises :class:`InputError` when empty."""
+    key = " ".join(str(name).split()).casefold()[:64]
+    if not key:
+        raise InputError("viewer: name must not be empty")
+    return key
+
+
+def extract_preferences(text: str) -> dict[str, str]:
+    """Simple preferences stated in a message ("my favourite sport is curling")."""
+    prefs: dict[str, str] = {}
+    for m in _PREFERENCE.finditer(text):
+        if m.group(1):
+            prefs[f"favourite {m.group(1).strip().lower()}"] = m.group(2).strip(" .!,")
+        elif m.group(3):
+            value = re.split(r"[.!?,]| but | and ", m.group(3))[0].strip()
+            if value:
+                prefs.setdefault("likes", value)
+    return prefs
+
+
+class Memory:
+    """SQLite-backed memory. ``session_gap`` seconds of absence make a viewer "returning"."""
+
+    def __init__(self, db_path: str | Path = ":memory:", session_gap: float = 1800.0) -> None:
+        self.db_path = str(db_path)
+        if self.db_path != ":memory:":
+            Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.db_path, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise VhumanError(f"{self.db_path}: not a usable memory database: {exc}") from exc
+        self.session_gap = session_gap
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+            self._db.commit()
+            return rows
+
+    def viewer(self, name: str) -> ViewerRecord:
+        """The record of ``name`` (``visits == 0`` when never seen). Does not change it."""
+        key = viewer_key(name)
+        rows = self._exec(
+            "SELECT name, first_seen, last_seen, visits, preferences FROM viewers WHERE key=?",
+            (key,),
+        )
+        if not rows:
+            return ViewerRecord(name=" ".join(name.split())[:64])
+        shown, first, last, visits, prefs = rows[0]
+        questions = self._exec(
+            "SELECT text FROM messages WHERE viewer=? AND role='viewer' ORDER BY ts DESC, id DESC LIMIT 5",
+            (key,),
+        )
+        return ViewerRecord(shown, first, last, visits, json.loads(prefs), [q[0] for q in questions])
+
+    def see(self, name: str, now: float | None = None) -> tuple[ViewerRecord, bool]:
+        """Register that ``name`` is here; returns the record and whether they are returning.
+
+        A returning viewer was seen before, more than ``session_gap`` seconds ago.
+        """
+        now = time.time() if now is None else now
+        key = viewer_key(name)
+        before = self.viewer(name)
+        returning = before.known and now - before.last_seen > self.session_gap
+        if not before.known:
+            self._exec(
+                "INSERT INTO viewers(key, name, first_seen, last_seen, visits) VALUES (?,?,?,?,1)",
+                (key, before.name, now, now),
+            )
+        else:
+            self._exec(
+                "UPDATE viewers SET last_seen=?, visits=visits+? WHERE key=?",
+                (now, 1 if returning else 0, key),
+            )
+        return self.viewer(name), returning
+
+    def remember(
+        self,
+        viewer: str | None,
+        message: str,
+        reply: str | None = None,
+        emotion: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Store a viewer message (and the reply); picks up stated preferences."""
+        key = viewer_key(viewer) if viewer else None
+        now = time.time()
+        self._exec(
+            "INSERT INTO messages(viewer, ts, role, text) VALUES (?,?,?,?)",
+            (key, now, "viewer", message[:2000]),
+        )
+        if reply is not None:
+            self._exec(
+                "INSERT INTO messages(viewer, ts, role, text, emotion, source) VALUES (?,?,?,?,?,?)",
+                (key, now, "host", reply[:2000], emotion, source),
+            )
+        if key:
+            for k, v in extract_preferences(message).items():
+                self.set_preference(viewer or "", k, v)
+
+    def set_preference(self, viewer: str, key: str, value: str) -> None:
+        """Store one preference of a known (or new) viewer."""
+        record = self.viewer(viewer)
+        if not record.known:
+            self.see(viewer)
+        prefs = self.viewer(viewer).preferences
+        prefs[key] = value
+        self._exec("UPDATE viewers SET preferences=? WHERE key=?", (json.dumps(prefs), viewer_key(viewer)))
+
+    def history(self, viewer: str | None, limit: int = 6) -> list[tuple[str, str]]:
+        """Last ``limit`` (role, text) turns with ``viewer`` (oldest first)."""
+        if viewer:
+            rows = self._exec(
+                "SELECT role, text FROM messages WHERE viewer=? ORDER BY ts DESC, id DESC LIMIT ?",
+                (viewer_key(viewer), limit),
+            )
+        else:
+            rows = self._exec(
+                "SELECT role, text FROM messages WHERE viewer IS NULL ORDER BY ts DESC, id DESC LIMIT ?",
+                (limit,),
+            )
+        return [(r[0], r[1]) for r in reversed(rows)]
+
+    def note(self, key: str, value: str) -> None:
+        """Show memory: remember a fact about the show ("current segment", "winner")."""
+        if not key.strip():
+            raise InputError("show memory key must not be empty")
+        self._exec(
+            "INSERT INTO show_memory(key, value, ts) VALUES (?,?,?) "
+            "ON CONFLICT(key) DO UPDATE SET value=excluded.value, ts=excluded.ts",
+            (key.strip(), value, time.time()),
+        )
+
+    def recall(self, key: str) -> str | None:
+        rows = self._exec("SELECT value FROM show_memory WHERE key=?", (key.strip(),))
+        return rows[0][0] if rows else None
+
+    def show_notes(self) -> dict[str, str]:
+        return dict(self._exec("SELECT key, value FROM show_memory ORDER BY ts"))  # type: ignore[arg-type]
+
+    def log_moderation(self, viewer: str | None, reason: str, text: str) -> None:
+        """Keep the reason a message was refused (durably, for the operator)."""
+        self._exec(
+            "INSERT INTO moderation_log(ts, viewer, reason, text) VALUES (?,?,?,?)",
+            (time.time(), viewer, reason, text[:500]),
+        )
+
+    def moderation_log(self, limit: int = 100) -> list[tuple[float, str | None, str, str]]:
+        rows = self._exec(
+            "SELECT ts, viewer, reason, text FROM moderation_log ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]

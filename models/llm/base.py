@@ -1,0 +1,80 @@
+"""The language-model contract: chat messages in, text pieces (tokens) out, streamed.
+
+Every backend (local transformers model, OpenAI-compatible server) implements
+:class:`LLMBackend`; :func:`get_llm` picks one by name so a bigger model is a config change.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol, TypedDict, runtime_checkable
+
+from models.types import InputError, VhumanError
+
+log = logging.getLogger(__name__)
+
+
+class ChatMessage(TypedDict):
+    """One chat turn: ``role`` is ``system``, ``user`` or ``assistant``."""
+
+    role: str
+    content: str
+
+
+class LLMError(VhumanError):
+    """The language model could not answer (server unreachable, timeout, bad output)."""
+
+
+@runtime_checkable
+class LLMBackend(Protocol):
+    """Streams a chat completion as text pieces, first piece as early as possible."""
+
+    name: str
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        max_tokens: int = 96,
+        temperature: float = 0.7,
+        stop: Sequence[str] | None = None,
+    ) -> AsyncIterator[str]: ...
+
+
+def validate_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+    """Check roles and contents; raises :class:`InputError` naming the bad message."""
+    out: list[ChatMessage] = []
+    if not messages:
+        raise InputError("messages: at least one chat message is required")
+    for i, msg in enumerate(messages):
+        role = msg.get("role") if isinstance(msg, dict) else None
+        content = msg.get("content") if isinstance(msg, dict) else None
+        if role not in ("system", "user", "assistant"):
+            raise InputError(f"messages[{i}].role must be system|user|assistant, got {role!r}")
+        if not isinstance(content, str):
+            raise InputError(f"messages[{i}].content must be a string")
+        out.append({"role": role, "content": content})
+    return out
+
+
+_BACKENDS: dict[str, str] = {
+    "transformers": "models.llm.transformers_backend:TransformersLLM",
+    "openai": "models.llm.openai_backend:OpenAILLM",
+}
+
+
+def get_llm(name: str = "transformers", **options: Any) -> LLMBackend:
+    """Build a backend by name: ``transformers`` (local model) or ``openai`` (server URL).
+
+    ``get_llm("transformers")`` loads the packaged SmolLM2-135M-Instruct;
+    ``get_llm("transformers", model="/path/to/hf-dir")`` any local model;
+    ``get_llm("openai", base_url="http://host:8000/v1", model="name")`` a server.
+    """
+    target = _BACKENDS.get(name)
+    if target is None:
+        raise InputError(f"unknown LLM backend {name!r}; expected one of: {', '.join(_BACKENDS)}")
+    module_name, cls_name = target.split(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    backend: LLMBackend = cls(**options)
+    return backend

@@ -1,0 +1,165 @@
+"""Local causal LM through transformers, streamed token by token off the event loop.
+
+Default: the packaged SmolLM2-135M-Instruct (GGUF converted once to a cached safetensors
+copy); any local Hugging Face model directory works with ``model="/path"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from models.types import InputError, VhumanError
+
+from .base import ChatMessage, LLMError, validate_messages
+from .stops import StopScanner
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+class TransformersLLM:
+    """A chat model run in-process with ``model.generate`` and a token streamer.
+
+    ``model``: a local directory (``None`` = packaged SmolLM2). ``device``: ``cpu``,
+    ``cuda`` or ``auto``. ``seed`` makes sampling reproducible. Loading is blocking.
+    """
+
+    name = "transformers"
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        device: str = "auto",
+        seed: int | None = None,
+        repetition_penalty: float = 1.2,
+        top_p: float = 0.9,
+    ) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if model is None:
+            from .smollm2 import default_model_dir
+
+            path = default_model_dir()
+        else:
+            path = Path(model).expanduser()
+            if not path.is_dir():
+                raise InputError(f"model: {path} is not a local model directory")
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        t0 = time.perf_counter()
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path)
+            self.model = AutoModelForCausalLM.from_pretrained(path).to(device).eval()
+        except (OSError, ValueError) as exc:
+            raise VhumanError(f"model: cannot load {path}: {exc}") from exc
+        if self.tokenizer.chat_template is None:
+            raise InputError(f"model: {path} has no chat template in its tokenizer config")
+        self.device = device
+        self.path = path
+        self.seed = seed
+        self.repetition_penalty = repetition_penalty
+        self.top_p = top_p
+        self.load_seconds = time.perf_counter() - t0
+        self._calls = 0
+        self._lock = threading.Lock()  # one generation at a time per model
+        log.info("loaded %s on %s in %.2f s", path, device, self.load_seconds)
+
+    def _prompt_ids(self, messages: list[ChatMessage]) -> Any:
+        encoded = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        return encoded["input_ids"].to(self.device)
+
+    def _generate(
+        self,
+        messages: list[ChatMessage],
+        max_tokens: int,
+        temperature: float,
+        push: Any,
+        cancel: threading.Event,
+    ) -> None:
+        """Blocking generation; every decoded piece goes through ``push`` (thread-safe)."""
+        import torch
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer
+
+        class _Streamer(TextStreamer):
+            def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+                if text:
+                    push(text)
+
+        class _Cancel(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> Any:
+                return torch.full((input_ids.shape[0],), cancel.is_set(), dtype=torch.bool)
+
+        try:
+            with self._lock, torch.inference_mode():
+                ids = self._prompt_ids(messages)
+                if self.seed is not None:  # reproducible run, yet each call differs
+                    torch.manual_seed(self.seed + self._calls)
+                self._calls += 1
+                sample = temperature > 0
+                kwargs: dict[str, Any] = dict(
+                    max_new_tokens=max_tokens,
+                    do_sample=sample,
+                    repetition_penalty=self.repetition_penalty,
+                    streamer=_Streamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True),
+                    stopping_criteria=StoppingCriteriaList([_Cancel()]),
+                    attention_mask=torch.ones_like(ids),
+                    pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+                )
+                if sample:
+                    kwargs.update(temperature=temperature, top_p=self.top_p)
+                self.model.generate(ids, **kwargs)
+        except Exception as exc:  # reported to the consumer, never lost in the thread
+            push(LLMError(f"generation failed: {exc}"))
+        finally:
+            push(_END)
+
+    async def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        max_tokens: int = 96,
+        temperature: float = 0.7,
+        stop: Sequence[str] | None = None,
+    ) -> AsyncIterator[str]:
+        """Yield text pieces as the model writes them; stops at ``stop`` strings."""
+        msgs = validate_messages(messages)
+        if max_tokens < 1:
+            raise InputError(f"max_tokens must be >= 1, got {max_tokens}")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        cancel = threading.Event()
+
+        def push(item: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        worker = loop.run_in_executor(
+            None, self._generate, msgs, max_tokens, temperature, push, cancel
+        )
+        scanner = StopScanner(stop)
+        try:
+            while True:
+                item = await queue.get()
+                if item is _END:
+                    break
+                if isinstance(item, Exception):
+                    raise item
+                text = scanner.feed(item)
+                if text:
+                    yield text
+                if scanner.stopped:
+                    break
+            rest = scanner.flush()
+            if rest:
+                yield rest
+        finally:
+            cancel.set()  # consumer stopped early (or stop string): end generation now
+            await asyncio.shield(worker)
