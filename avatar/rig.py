@@ -1,0 +1,429 @@
+"""Evaluate a character's rig for a batch of frames: motion in, vertices + normals out.
+
+:class:`Rig` uploads the meshes once (dense skin weights over the joints each mesh uses,
+morph deltas, faces) to a torch device - CUDA when present, else CPU - and turns a
+:class:`MotionClip` (normalized humanoid rotations, internal morph vocabulary, root
+offset) or a :class:`PoseBatch` (local joint transforms, per-mesh morph weights) into
+per-mesh ``(T, V, 3)`` positions and normals with the kernels of ``animation.skinning``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import torch
+
+from animation.skinning import (
+    blend_morphs,
+    dense_weights,
+    forward_kinematics,
+    local_matrices,
+    normalized_to_local,
+    quat_from_axis_angle,
+    quat_multiply,
+    quat_slerp,
+    rest_world_rotations,
+    skin,
+    vertex_normals,
+)
+from avatar.character import AnimationClip, Character, MeshPart
+from models.types import InputError
+
+log = logging.getLogger(__name__)
+
+Array = torch.Tensor | np.ndarray
+
+
+@runtime_checkable
+class MotionLike(Protocol):
+    """What the rig reads from a motion clip (``animation.clip.MotionClip`` fits)."""
+
+    fps: float
+    morph_names: list[str]
+    morph: np.ndarray  # (T, M) weights 0..1
+    bone_names: list[str]
+    rotations: np.ndarray  # (T, B, 4) normalized humanoid rotations, xyzw
+    root_offset: np.ndarray  # (T, 3) metres
+
+
+@dataclass
+class PoseBatch:
+    """Local joint transforms for T frames (what glTF animations drive) + morph weights.
+
+    - ``rotations`` (T, J, 4) local xyzw rotations of every joint
+    - ``translations`` / ``scales`` (T, J, 3) or None for the rest values
+    - ``morph_weights``: per mesh, (T, M_mesh) weights of its own morph targets, or None
+    """
+
+    rotations: Array
+    translations: Array | None = None
+    scales: Array | None = None
+    morph_weights: list[Array | None] | None = None
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.rotations.shape[0])
+
+
+@dataclass
+class MeshFrames:
+    """One mesh evaluated over T frames: ``positions`` and unit ``normals`` (T, V, 3)."""
+
+    mesh: int
+    name: str
+    positions: Array
+    normals: Array
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.positions.shape[0])
+
+    def numpy(self) -> MeshFrames:
+        """The same frames as float32 numpy arrays (copies from the device)."""
+
+        def conv(a: Array) -> np.ndarray:
+            return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+
+        return MeshFrames(self.mesh, self.name, conv(self.positions), conv(self.normals))
+
+
+@dataclass
+class _DeviceMesh:
+    base: torch.Tensor  # (V, 3)
+    normals: torch.Tensor  # (V, 3)
+    deltas: torch.Tensor  # (M, V, 3)
+    normal_deltas: torch.Tensor  # (M, V, 3)
+    faces: torch.Tensor  # (F, 3) long
+    joints: torch.Tensor  # (Ju,) skeleton joints this mesh uses
+    weights: torch.Tensor  # (V, Ju) dense
+    weld: torch.Tensor | None  # (V,) groups of coincident vertices for recomputed normals
+
+
+def default_device() -> str:
+    """``cuda`` when torch sees a GPU, else ``cpu``."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _finite(name: str, arr: np.ndarray) -> None:
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name} contains NaN or inf")
+
+
+class Rig:
+    """Batched rig evaluation for one character on one torch device.
+
+    ``normals="skin"`` (default) blends the authored normals with morph normal deltas
+    (derived from the geometry when the file has none) and skins them: cheap, keeps hard
+    edges. ``"recompute"`` recomputes area-weighted normals from the final positions
+    (welded across UV seams): exact under heavy deformation, a little slower.
+    """
+
+    def __init__(self, character: Character, device: str | None = None, normals: str = "skin"):
+        if normals not in ("skin", "recompute"):
+            raise InputError(f"Rig normals must be 'skin' or 'recompute', got {normals!r}")
+        if not character.meshes:
+            raise InputError(f"character {character.name!r} has no meshes")
+        character.skeleton.validate()
+        self.character = character
+        self.device = torch.device(device or default_device())
+        self.normal_mode = normals
+        self._warned: set[str] = set()
+        self._bone_cache: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
+        self._morph_cache: dict[tuple[str, ...], tuple[list[torch.Tensor], torch.Tensor]] = {}
+        sk = character.skeleton
+        dev, f32 = self.device, torch.float32
+        self.parents = np.asarray(sk.parents, dtype=np.int64)
+        self.rest_t = torch.as_tensor(sk.rest_translation, dtype=f32, device=dev)
+        self.rest_r = torch.as_tensor(sk.rest_rotation, dtype=f32, device=dev)
+        self.rest_s = torch.as_tensor(sk.rest_scale, dtype=f32, device=dev)
+        self.inverse_bind = torch.as_tensor(sk.inverse_bind, dtype=f32, device=dev)
+        self.rest_world_rot = rest_world_rotations(self.parents, self.rest_r)
+        rest_local = local_matrices(self.rest_t, self.rest_r, self.rest_s)[None]
+        self.rest_world = forward_kinematics(self.parents, rest_local)[0]  # (J, 4, 4)
+        self._meshes = [self._upload(i, m) for i, m in enumerate(character.meshes)]
+
+    # -- setup --------------------------------------------------------------------------
+    def _upload(self, index: int, mesh: MeshPart) -> _DeviceMesh:
+        dev, f32 = self.device, torch.float32
+        where = f"mesh {index} ({mesh.name!r})"
+        if mesh.num_vertices == 0 or mesh.num_triangles == 0:
+            raise InputError(f"{where} has no vertices or triangles")
+        _finite(f"{where} positions", mesh.positions)
+        if int(mesh.indices.max()) >= mesh.num_vertices:
+            raise InputError(f"{where} indices reference vertex {int(mesh.indices.max())}")
+        j = self.character.skeleton.num_joints
+        if int(mesh.joints.max()) >= j or int(mesh.joints.min()) < 0:
+            raise InputError(f"{where} joints reference a joint outside 0..{j - 1}")
+        base = torch.as_tensor(mesh.positions, dtype=f32, device=dev)
+        faces = torch.as_tensor(mesh.indices.astype(np.int64), device=dev)
+        nrm = torch.as_tensor(mesh.normals, dtype=f32, device=dev)
+        if nrm.shape != base.shape or not torch.isfinite(nrm).all():
+            nrm = vertex_normals(base, faces)
+        joints = torch.as_tensor(mesh.joints.astype(np.int64), device=dev)
+        w = torch.as_tensor(mesh.weights, dtype=f32, device=dev)
+        used = torch.unique(joints[w > 0])
+        if used.numel() == 0:
+            raise InputError(f"{where} has no skin weights")
+        remap = torch.full((j,), 0, dtype=torch.long, device=dev)
+        remap[used] = torch.arange(used.numel(), device=dev)
+        dense = dense_weights(remap[joints], w * (w > 0), used.numel())
+        m = len(mesh.morph_names)
+        if m and mesh.morph_positions is not None:
+            deltas = torch.as_tensor(mesh.morph_positions, dtype=f32, device=dev)
+            _finite(f"{where} morph targets", mesh.morph_positions)
+        else:
+            deltas = torch.zeros(0, *base.shape, dtype=f32, device=dev)
+        if mesh.morph_normals is not None and len(mesh.morph_normals) == len(deltas):
+            ndeltas = torch.as_tensor(mesh.morph_normals, dtype=f32, device=dev)
+        else:  # derive per-target normal deltas once, as exporters do
+            ndeltas = vertex_normals(base + deltas, faces) - vertex_normals(base, faces)
+        _, weld = np.unique(mesh.positions.round(6), axis=0, return_inverse=True)
+        weld_t = torch.as_tensor(weld.reshape(-1), device=dev)
+        return _DeviceMesh(base, nrm, deltas, ndeltas, faces, used, dense, weld_t)
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            log.warning(message)
+
+    # -- clip resolution ------------------------------------------------------------------
+    def _morph_maps(self, names: tuple[str, ...]) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Per mesh a (M_clip, M_mesh) matrix from clip weights to mesh morph weights, and
+        (M_clip,) jaw radians; cached per clip vocabulary."""
+        if names in self._morph_cache:
+            return self._morph_cache[names]
+        maps = [np.zeros((len(names), len(m.deltas)), np.float32) for m in self._meshes]
+        jaw = np.zeros(len(names), np.float32)
+        missing: list[str] = []
+        for c, name in enumerate(names):
+            binding = self.character.shapes.get(name)
+            if binding is not None:
+                for mesh_i, morph_i, weight in binding.morphs:
+                    if 0 <= mesh_i < len(maps) and 0 <= morph_i < maps[mesh_i].shape[1]:
+                        maps[mesh_i][c, morph_i] += weight
+                jaw[c] = binding.jaw_open
+                continue
+            direct = False  # a raw morph-target name of the file works too
+            for mesh_i, mesh in enumerate(self.character.meshes):
+                if name in mesh.morph_names and maps[mesh_i].shape[1]:
+                    maps[mesh_i][c, mesh.morph_names.index(name)] = 1.0
+                    direct = True
+            if not direct:
+                missing.append(name)
+        if missing:
+            log.info(
+                "character %r lacks %d shapes (ignored): %s",
+                self.character.name,
+                len(missing),
+                ", ".join(missing),
+            )
+        out = (
+            [torch.as_tensor(m, device=self.device) for m in maps],
+            torch.as_tensor(jaw, device=self.device),
+        )
+        self._morph_cache[names] = out
+        return out
+
+    def _bone_map(self, names: tuple[str, ...]) -> tuple[list[int], list[int]]:
+        """Clip columns that name humanoid bones of this rig, and their joints (cached)."""
+        if names not in self._bone_cache:
+            humanoid = self.character.skeleton.humanoid
+            cols = [b for b, n in enumerate(names) if n in humanoid]
+            missing = [n for n in names if n not in humanoid]
+            if missing:
+                log.info(
+                    "character %r lacks %d humanoid bones (ignored): %s",
+                    self.character.name,
+                    len(missing),
+                    ", ".join(missing),
+                )
+            self._bone_cache[names] = (cols, [humanoid[names[b]] for b in cols])
+        cols, joints = self._bone_cache[names]
+        return list(cols), list(joints)
+
+    def _check_motion(self, motion: MotionLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        morph = np.asarray(motion.morph, dtype=np.float32)
+        rot = np.asarray(motion.rotations, dtype=np.float32)
+        root = np.asarray(motion.root_offset, dtype=np.float32)
+        t = morph.shape[0] if morph.ndim == 2 else -1
+        if morph.shape != (t, len(motion.morph_names)):
+            raise InputError(
+                f"motion.morph has shape {morph.shape}, expected (T, {len(motion.morph_names)})"
+            )
+        if rot.shape != (t, len(motion.bone_names), 4):
+            raise InputError(
+                f"motion.rotations has shape {rot.shape}, expected ({t}, {len(motion.bone_names)}, 4)"
+            )
+        if root.shape != (t, 3):
+            raise InputError(f"motion.root_offset has shape {root.shape}, expected ({t}, 3)")
+        if t == 0:
+            raise InputError("motion has no frames")
+        for name, arr in (("morph", morph), ("rotations", rot), ("root_offset", root)):
+            _finite(f"motion.{name}", arr)
+        return morph, rot, root
+
+    def pose_from_motion(self, motion: MotionLike) -> PoseBatch:
+        """Local joint transforms and per-mesh morph weights for a motion clip (on device)."""
+        morph_np, rot_np, root_np = self._check_motion(motion)
+        dev = self.device
+        t = morph_np.shape[0]
+        sk = self.character.skeleton
+        morph = torch.as_tensor(morph_np, device=dev)
+        maps, jaw = self._morph_maps(tuple(motion.morph_names))
+        mesh_w: list[torch.Tensor | None] = [morph @ m for m in maps]
+
+        # normalized humanoid rotations -> local joint rotations
+        cols, joints = self._bone_map(tuple(motion.bone_names))
+        q = torch.as_tensor(rot_np[:, cols], device=dev)
+        if bool(jaw.any()):
+            jaw_bone = "jaw" if "jaw" in sk.humanoid else "head" if "head" in sk.humanoid else None
+            if jaw_bone is None:
+                self._warn_once(
+                    "jaw", "character has neither jaw nor head bone; jaw shapes ignored"
+                )
+            else:
+                angle = morph @ jaw  # (T,) radians; +X rotation drops the chin (faces +Z)
+                opening = quat_from_axis_angle(torch.tensor([1.0, 0.0, 0.0], device=dev), angle)
+                jaw_joint = sk.humanoid[jaw_bone]
+                if jaw_joint in joints:
+                    k = joints.index(jaw_joint)
+                    q[:, k] = quat_multiply(q[:, k], opening)
+                else:
+                    q = torch.cat([q, opening[:, None]], dim=1)
+                    joints.append(jaw_joint)
+        rotations = self.rest_r.expand(t, -1, -1).clone()
+        if joints:
+            local = normalized_to_local(q, joints, self.rest_world_rot, self.rest_r, self.parents)
+            rotations[:, torch.as_tensor(joints, device=dev)] = local
+
+        # root offset (world metres) -> hips translation in its parent's space
+        translations = self.rest_t.expand(t, -1, -1).clone()
+        root = torch.as_tensor(root_np, device=dev)
+        hips = sk.humanoid.get("hips")
+        if hips is None:
+            roots = [i for i, p in enumerate(self.parents) if p < 0]
+            hips = roots[0]
+            if bool(root.abs().max() > 0):
+                self._warn_once(
+                    "hips", "character has no hips bone; root offset moves the root joint"
+                )
+        parent = int(self.parents[hips])
+        if parent >= 0:
+            root = root @ torch.linalg.inv(self.rest_world[parent, :3, :3]).T
+        translations[:, hips] += root
+        return PoseBatch(rotations=rotations, translations=translations, morph_weights=mesh_w)
+
+    # -- evaluation -----------------------------------------------------------------------
+    def joint_transforms(self, pose: MotionLike | PoseBatch) -> torch.Tensor:
+        """World transforms (T, J, 4, 4) of every joint for a motion or pose batch."""
+        if not isinstance(pose, PoseBatch):
+            pose = self.pose_from_motion(pose)
+        return self._world(pose)
+
+    def _world(self, pose: PoseBatch) -> torch.Tensor:
+        dev, f32 = self.device, torch.float32
+        rot = torch.as_tensor(pose.rotations, dtype=f32, device=dev)
+        t, j = rot.shape[0], self.character.skeleton.num_joints
+        if rot.shape != (t, j, 4) or t == 0:
+            raise InputError(
+                f"pose rotations have shape {tuple(rot.shape)}, expected (T>0, {j}, 4)"
+            )
+        parts = {"rotations": rot}
+        for name, value, rest in (
+            ("translations", pose.translations, self.rest_t),
+            ("scales", pose.scales, self.rest_s),
+        ):
+            arr = (
+                rest.expand(t, -1, -1)
+                if value is None
+                else torch.as_tensor(value, dtype=f32, device=dev)
+            )
+            if arr.shape != (t, j, 3):
+                raise InputError(
+                    f"pose {name} have shape {tuple(arr.shape)}, expected ({t}, {j}, 3)"
+                )
+            parts[name] = arr
+        for name, arr in parts.items():
+            if not bool(torch.isfinite(arr).all()):
+                raise InputError(f"pose {name} contain NaN or inf")
+        local = local_matrices(parts["translations"], parts["rotations"], parts["scales"])
+        return forward_kinematics(self.parents, local)
+
+    def evaluate(self, motion: MotionLike | PoseBatch, as_numpy: bool = False) -> list[MeshFrames]:
+        """Positions and normals (T, V, 3) of every mesh, in character mesh order.
+
+        Accepts a :class:`MotionLike` clip or a :class:`PoseBatch`; raises
+        :class:`InputError` on malformed or non-finite input.
+        """
+        pose = motion if isinstance(motion, PoseBatch) else self.pose_from_motion(motion)
+        world = self._world(pose)
+        t = world.shape[0]
+        skin_mats = world @ self.inverse_bind
+        out: list[MeshFrames] = []
+        for i, mesh in enumerate(self._meshes):
+            w = None if pose.morph_weights is None else pose.morph_weights[i]
+            m = mesh.deltas.shape[0]
+            if w is not None:
+                w = torch.as_tensor(w, dtype=torch.float32, device=self.device)
+                if w.shape != (t, m):
+                    raise InputError(
+                        f"morph weights of mesh {i} have shape {tuple(w.shape)}, expected ({t}, {m})"
+                    )
+            active = w is not None and m > 0 and bool((w != 0).any())
+            pos = blend_morphs(mesh.base, mesh.deltas, w) if active else mesh.base
+            mats = skin_mats[:, mesh.joints]
+            if self.normal_mode == "recompute":
+                skinned = skin(pos, mesh.weights, mats)
+                nrm = vertex_normals(skinned, mesh.faces, mesh.weld)
+            else:
+                n = blend_morphs(mesh.normals, mesh.normal_deltas, w) if active else mesh.normals
+                skinned, nrm = skin(pos, mesh.weights, mats, n)
+            frames = MeshFrames(i, self.character.meshes[i].name, skinned, nrm)
+            out.append(frames.numpy() if as_numpy else frames)
+        return out
+
+    # -- glTF animations ------------------------------------------------------------------
+    def sample_animation(self, clip: AnimationClip, times: np.ndarray) -> PoseBatch:
+        """Sample a character animation clip at ``times`` (seconds) into a PoseBatch.
+
+        LINEAR (slerp for rotations) and STEP are exact; CUBICSPLINE keys are sampled
+        linearly through their values (tangents ignored).
+        """
+        times = np.asarray(times, dtype=np.float64).reshape(-1)
+        t = len(times)
+        rot = self.rest_r.expand(t, -1, -1).clone()
+        trs = self.rest_t.expand(t, -1, -1).clone()
+        scl = self.rest_s.expand(t, -1, -1).clone()
+        targets = {"rotation": rot, "translation": trs, "scale": scl}
+        for ch in clip.channels:
+            if ch.path not in targets or not len(ch.times):
+                self._warn_once(
+                    f"path:{ch.path}", f"animation path {ch.path!r} not supported; ignored"
+                )
+                continue
+            values = np.asarray(ch.values, dtype=np.float32).reshape(
+                len(ch.times) * (3 if ch.interpolation == "CUBICSPLINE" else 1), -1
+            )
+            if ch.interpolation == "CUBICSPLINE":
+                values = values[1::3]
+            key_t = np.asarray(ch.times, dtype=np.float64)
+            hi = np.clip(np.searchsorted(key_t, times, side="right"), 1, max(len(key_t) - 1, 1))
+            lo = hi - 1
+            span = np.maximum(key_t[hi] - key_t[lo], 1e-9)
+            frac = np.clip((times - key_t[lo]) / span, 0.0, 1.0)
+            if len(key_t) == 1:
+                lo = hi = np.zeros(t, np.int64)
+            if ch.interpolation == "STEP":
+                frac = (times >= key_t[hi]).astype(np.float64)
+            a = torch.as_tensor(values[lo], device=self.device)
+            b = torch.as_tensor(values[hi], device=self.device)
+            f = torch.as_tensor(frac, dtype=torch.float32, device=self.device)
+            if ch.path == "rotation":
+                sample = quat_slerp(a, b, f)
+            else:
+                sample = a + (b - a) * f[:, None]
+            targets[ch.path][:, ch.joint] = sample
+        return PoseBatch(rotations=rot, translations=trs, scales=scl)
