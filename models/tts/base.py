@@ -125,6 +125,10 @@ class BaseTTS(ABC):
                 return
             yield chunk  # type: ignore[misc]
 
+    def native_for(self, style: SpeakingStyle) -> frozenset[str]:
+        """Prosody fields the backend applied itself for ``style`` (the signal stage skips them)."""
+        return self.native_prosody
+
     def warm_up(self) -> None:
         """Run one short emotional sentence so lazy imports and model caches are ready."""
         for _ in self.synthesize_iter("Ready.", SpeakingStyle(Emotion.EXCITED, 1.0)):
@@ -145,7 +149,7 @@ class BaseTTS(ABC):
             raise
         except Exception as exc:  # a model failing on odd input must not kill the caller
             raise VhumanError(f"{self.name} failed to synthesize {sentence[:60]!r}: {exc}") from exc
-        samples, durations = self.signal_stage(raw, prosody.without(self.native_prosody))
+        samples, durations = self.signal_stage(raw, prosody.without(self.native_for(style)))
         return AudioChunk(samples, self.sample_rate, timings_from_durations(raw.phonemes, durations),
                           sentence, style)
 
