@@ -1,0 +1,169 @@
+"""Per-tick renderers for the live clock: the real avatar, or a synthetic test face.
+
+A :class:`FrameRenderer` turns one pose (a one-frame ``MotionClip``) into an image. Both
+implementations are created inside the render thread (OpenGL contexts are thread-bound)
+through a zero-argument factory, so the performer never touches GL from the event loop.
+
+- :class:`AvatarRenderer`: ``avatar.rig.Rig`` skinning (torch, GPU when present) +
+  ``avatar.render.create_renderer`` (moderngl/pyrender).
+- :class:`PatternRenderer`: a flat cartoon face drawn with numpy, whose mouth opens with
+  the pose's mouth shapes and whose head follows the head bone. Cheap and deterministic:
+  tests and the A/V-sync benchmark measure mouth opening from its pixels.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from animation.clip import MotionClip
+from models.types import InputError
+
+from .motion import MOUTH_SHAPES
+
+log = logging.getLogger(__name__)
+
+
+class FrameRenderer(Protocol):
+    width: int
+    height: int
+
+    def render(self, pose: MotionClip) -> np.ndarray:
+        """(H, W, 3) or (H, W, 4) uint8 picture of ``pose`` (a one-frame clip)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def parse_color(value: str | tuple[float, ...] | None, default: str = "#1e2a3a"
+                ) -> tuple[int, int, int]:
+    """``"#00ff00"``, ``"green"`` or an RGB tuple (0..1 or 0..255) → 8-bit RGB."""
+    named = {"green": "#00b140", "chroma": "#00b140", "blue": "#0047bb", "black": "#000000",
+             "white": "#ffffff"}
+    value = default if value is None else value
+    if isinstance(value, str):
+        text = named.get(value.strip().lower(), value.strip())
+        if not (text.startswith("#") and len(text) == 7):
+            raise InputError(f"background colour must look like #00b140 or a name "
+                             f"({', '.join(named)}), got {value!r}")
+        try:
+            return tuple(int(text[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+        except ValueError:
+            raise InputError(f"background colour {value!r} is not hex") from None
+    vals = [float(v) for v in value][:3]
+    if len(vals) != 3:
+        raise InputError(f"background colour needs 3 components, got {value!r}")
+    scale = 255.0 if max(vals) <= 1.0 else 1.0
+    return tuple(int(round(min(max(v * scale, 0), 255))) for v in vals)  # type: ignore[return-value]
+
+
+class PatternRenderer:
+    """A synthetic face: background, head disc with eyes, and a mouth that opens.
+
+    The mouth box is :attr:`mouth_box` (y0, y1, x0, x1) in pixels, dark red on skin, its
+    height proportional to the pose's mouth opening, so pixel analysis recovers it.
+    ``transparent=True`` returns RGBA with the background fully transparent.
+    """
+
+    def __init__(self, width: int = 256, height: int = 256, *,
+                 background: str | tuple[float, ...] | None = None,
+                 transparent: bool = False) -> None:
+        if width < 32 or height < 32:
+            raise InputError(f"pattern renderer needs at least 32x32, got {width}x{height}")
+        self.width, self.height = width, height
+        self.transparent = transparent
+        self.background = np.array(parse_color(background), np.uint8)
+        yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+        self._yy, self._xx = yy, xx
+        self.radius = 0.32 * min(width, height)
+        cy, cx = height * 0.45, width * 0.5
+        self.mouth_box = (int(cy + 0.35 * self.radius), int(cy + 0.75 * self.radius),
+                          int(cx - 0.3 * self.radius), int(cx + 0.3 * self.radius))
+        self._cols: dict[str, int] | None = None
+        self._bones: dict[str, int] | None = None
+
+    def _weights(self, pose: MotionClip) -> tuple[float, float, float]:
+        if self._cols is None:
+            self._cols = {n: i for i, n in enumerate(pose.morph_names)}
+            self._bones = {n: i for i, n in enumerate(pose.bone_names)}
+        cols, bones = self._cols, self._bones or {}
+        mouth = max((float(pose.morph[0, cols[n]]) for n in MOUTH_SHAPES if n in cols),
+                    default=0.0)
+        blink = float(pose.morph[0, cols["blink"]]) if "blink" in cols else 0.0
+        sway = 0.0
+        if "head" in bones:
+            q = pose.rotations[0, bones["head"]]
+            sway = float(2 * q[1])  # ~ yaw angle for small rotations
+        return min(max(mouth, 0.0), 1.0), blink, sway
+
+    def render(self, pose: MotionClip) -> np.ndarray:
+        mouth, blink, sway = self._weights(pose)
+        h, w = self.height, self.width
+        channels = 4 if self.transparent else 3
+        img = np.empty((h, w, channels), np.uint8)
+        img[..., :3] = self.background
+        if self.transparent:
+            img[..., 3] = 0
+        cy = h * 0.45 + float(pose.root_offset[0, 1]) * h
+        cx = w * 0.5 + sway * w * 0.05
+        r = self.radius
+        head = (self._yy - cy) ** 2 + (self._xx - cx) ** 2 <= r * r
+        img[head, :3] = (238, 196, 160)
+        if self.transparent:
+            img[head, 3] = 255
+        eye_h = max(1.0, 0.1 * r * (1.0 - blink))
+        for ex in (cx - 0.35 * r, cx + 0.35 * r):
+            eye = (np.abs(self._yy - (cy - 0.2 * r)) <= eye_h) & (np.abs(self._xx - ex) <= 0.08 * r)
+            img[eye, :3] = (40, 30, 30)
+        # mouth stays in its fixed box so pixel analysis is exact; height grows with opening
+        y0, y1, x0, x1 = self.mouth_box
+        mid = (y0 + y1) / 2.0
+        half = 0.5 + mouth * (y1 - y0) / 2.0
+        rows = slice(int(round(mid - half)), int(round(mid + half)) + 1)
+        img[rows, x0:x1, :3] = (120, 20, 30)
+        return img
+
+    def mouth_openness(self, image: np.ndarray) -> float:
+        """Fraction 0..1 of the mouth box covered by the dark mouth colour."""
+        y0, y1, x0, x1 = self.mouth_box
+        box = image[y0:y1 + 1, x0:x1, :3].astype(np.int16)
+        dark = (np.abs(box[..., 0] - 120) < 30) & (box[..., 1] < 60)
+        return float(dark.mean())
+
+    def close(self) -> None:
+        """Nothing to release (numpy only)."""
+
+
+class AvatarRenderer:
+    """The real character: torch skinning through ``Rig`` and an offscreen GL renderer."""
+
+    def __init__(self, avatar: str | Path | None = None, width: int = 512, height: int = 512,
+                 *, backend: str = "moderngl", camera: str = "portrait",
+                 background: str | tuple[float, ...] | None = "#1e2a3a",
+                 transparent: bool = False, device: str | None = None) -> None:
+        from avatar.loader import load_avatar
+
+        from avatar.render import create_renderer
+        from avatar.rig import Rig
+
+        self.width, self.height = width, height
+        self.character = load_avatar(avatar)
+        self.rig = Rig(self.character, device=device)
+        bg: Any = background
+        if isinstance(background, str):
+            bg = tuple(c / 255.0 for c in parse_color(background))
+        self.renderer: Any = create_renderer(backend, self.character, width=width,
+                                             height=height, camera=camera, background=bg,
+                                             transparent=transparent)
+
+    def render(self, pose: MotionClip) -> np.ndarray:
+        meshes = self.rig.evaluate(pose, as_numpy=True)
+        return self.renderer.render([m.positions[0] for m in meshes],
+                                    [m.normals[0] for m in meshes])
+
+    def close(self) -> None:
+        if hasattr(self.renderer, "close"):
+            self.renderer.close()
