@@ -172,3 +172,32 @@ def make_box_character(with_jaw: bool = False, with_visor: bool = True) -> Chara
     return Character(
         name="box", meshes=meshes, materials=materials, skeleton=skeleton, shapes=shapes
     )
+
+
+def posed_frames(
+    character: Character, morphs: dict[str, float] | None = None, bones: dict | None = None
+):
+    """(positions, normals) lists for one frame of ``character`` with the given shape
+    weights and normalized bone rotations (xyzw), evaluated on the CPU rig."""
+    from animation.clip import MotionClip
+    from avatar.rig import Rig
+
+    morphs, bones = morphs or {}, bones or {}
+    clip = MotionClip.rest(
+        1, morph_names=list(morphs) or ["viseme_aa"], bone_names=list(bones) or ["hips"]
+    )
+    for i, w in enumerate(morphs.values()):
+        clip.morph[0, i] = w
+    for i, q in enumerate(bones.values()):
+        clip.rotations[0, i] = q
+    out = Rig(character, device="cpu").evaluate(clip, as_numpy=True)
+    return [m.positions[0] for m in out], [m.normals[0] for m in out]
+
+
+def project(camera, aspect: float, point, width: int, height: int) -> tuple[float, float]:
+    """Pixel (column, row) of a world point through a render camera (row 0 = top)."""
+    clip = (
+        camera.projection(aspect) @ camera.view_matrix() @ np.append(np.asarray(point, float), 1.0)
+    )
+    ndc = clip[:3] / clip[3]
+    return (ndc[0] + 1) / 2 * width, (1 - ndc[1]) / 2 * height

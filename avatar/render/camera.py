@@ -1,0 +1,174 @@
+"""Cameras and presets that frame a character automatically from its bounds and bones.
+
+Presets: ``portrait`` (head and shoulders, looking slightly down), ``half_body`` (hips
+up), ``full_body`` and ``orbit`` (a slow turn around the character, by angle or time).
+Framing uses the bind-pose vertices and the humanoid ``head``/``hips`` joints, so any
+character (built-in, glTF, VRM) is framed without per-avatar tuning.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from animation import quat
+from avatar.character import Character
+from models.types import InputError
+
+CAMERA_PRESETS: tuple[str, ...] = ("portrait", "half_body", "full_body", "orbit")
+DEFAULT_YFOV = math.radians(35.0)
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A perspective camera: ``eye`` looks at ``target``; ``yfov`` in radians."""
+
+    eye: tuple[float, float, float]
+    target: tuple[float, float, float]
+    up: tuple[float, float, float] = (0.0, 1.0, 0.0)
+    yfov: float = DEFAULT_YFOV
+    znear: float = 0.05
+    zfar: float = 50.0
+
+    def view_matrix(self) -> np.ndarray:
+        """World -> camera (4, 4), OpenGL convention (camera looks down -Z)."""
+        eye, target, up = (np.asarray(v, np.float64) for v in (self.eye, self.target, self.up))
+        forward = target - eye
+        if np.linalg.norm(forward) < 1e-9:
+            raise InputError("camera eye and target coincide")
+        forward /= np.linalg.norm(forward)
+        right = np.cross(forward, up)
+        if np.linalg.norm(right) < 1e-9:  # looking straight along up: pick another up
+            right = np.cross(forward, [0.0, 0.0, 1.0])
+        right /= np.linalg.norm(right)
+        true_up = np.cross(right, forward)
+        view = np.eye(4)
+        view[0, :3], view[1, :3], view[2, :3] = right, true_up, -forward
+        view[:3, 3] = -view[:3, :3] @ eye
+        return view
+
+    def pose(self) -> np.ndarray:
+        """Camera -> world (4, 4), as pyrender expects."""
+        return np.linalg.inv(self.view_matrix())
+
+    def projection(self, aspect: float) -> np.ndarray:
+        """OpenGL perspective projection (4, 4) for width/height ``aspect``."""
+        f = 1.0 / math.tan(self.yfov / 2.0)
+        n, fa = self.znear, self.zfar
+        proj = np.zeros((4, 4))
+        proj[0, 0], proj[1, 1] = f / aspect, f
+        proj[2, 2], proj[2, 3] = (fa + n) / (n - fa), 2 * fa * n / (n - fa)
+        proj[3, 2] = -1.0
+        return proj
+
+
+def rest_joint_positions(character: Character) -> np.ndarray:
+    """World positions (J, 3) of every joint in the rest pose (numpy forward kinematics)."""
+    sk = character.skeleton
+    rot = quat.to_matrix(np.asarray(sk.rest_rotation, np.float64))
+    world = np.zeros((sk.num_joints, 4, 4))
+    for i, p in enumerate(np.asarray(sk.parents).tolist()):
+        local = np.eye(4)
+        local[:3, :3] = rot[i] * np.asarray(sk.rest_scale[i], np.float64)[None, :]
+        local[:3, 3] = sk.rest_translation[i]
+        world[i] = local if p < 0 else world[p] @ local
+    return world[:, :3, 3]
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Heights (metres) used for framing, plus the horizontal centre and front."""
+
+    bottom: float
+    top: float
+    head: float
+    hips: float
+    center: tuple[float, float]  # (x, z)
+    front: float  # largest z (the face side)
+
+
+def character_landmarks(character: Character) -> Landmarks:
+    """Bounds + humanoid head/hips heights (proportional guesses where bones are missing)."""
+    lo, hi = character.bounds()
+    height = float(hi[1] - lo[1]) or 1.0
+    joints = rest_joint_positions(character)
+    humanoid = character.skeleton.humanoid
+    head = float(joints[humanoid["head"], 1]) if "head" in humanoid else lo[1] + 0.87 * height
+    hips = float(joints[humanoid["hips"], 1]) if "hips" in humanoid else lo[1] + 0.53 * height
+    if not lo[1] < head < hi[1]:
+        head = float(lo[1] + 0.87 * height)
+    return Landmarks(float(lo[1]), float(hi[1]), head, hips,
+                     (float((lo[0] + hi[0]) / 2), float((lo[2] + hi[2]) / 2)), float(hi[2]))  # fmt: skip
+
+
+def _band_half_width(character: Character, y0: float, y1: float, cx: float) -> float:
+    """Half the horizontal extent of bind-pose vertices between heights y0..y1."""
+    half = 0.0
+    for mesh in character.meshes:
+        y = mesh.positions[:, 1]
+        sel = mesh.positions[(y >= y0) & (y <= y1)]
+        if len(sel):
+            half = max(half, float(np.abs(sel[:, 0] - cx).max()))
+    return half
+
+
+def _normalize_name(name: str) -> str:
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    return {"halfbody": "half_body", "fullbody": "full_body", "head": "portrait"}.get(key, key)
+
+
+def camera_preset(
+    name: str,
+    character: Character,
+    aspect: float = 1.0,
+    *,
+    angle: float | None = None,
+    time: float | None = None,
+    orbit_period: float = 30.0,
+    yfov: float = DEFAULT_YFOV,
+) -> Camera:
+    """A camera framing ``character`` by preset name (see :data:`CAMERA_PRESETS`).
+
+    ``orbit`` turns around the vertical axis by ``angle`` radians, or by
+    ``2π · time / orbit_period`` (a slow 30 s turn by default); angle 0 is the front.
+    """
+    key = _normalize_name(name)
+    if key not in CAMERA_PRESETS:
+        raise InputError(
+            f"unknown camera preset {name!r}; expected one of: {', '.join(CAMERA_PRESETS)}"
+        )
+    lm = character_landmarks(character)
+    height = lm.top - lm.bottom
+    head_size = max(lm.top - lm.head, 0.06 * height)
+    if key == "portrait":
+        y0, y1, pitch = lm.head - 1.5 * head_size, lm.top + 0.2 * head_size, math.radians(8)
+    elif key in ("half_body", "orbit"):
+        y0, y1, pitch = lm.hips - 0.08 * height, lm.top + 0.05 * height, math.radians(5)
+    else:
+        y0, y1, pitch = lm.bottom - 0.04 * height, lm.top + 0.04 * height, math.radians(3)
+    cx, cz = lm.center
+    tan_half = math.tan(yfov / 2)
+    half_w = _band_half_width(character, y0, y1, cx) * 1.1
+    dist = max((y1 - y0) / 2 / tan_half, half_w / (aspect * tan_half)) + (lm.front - cz)
+    target = np.array([cx, (y0 + y1) / 2, cz])
+    offset = np.array([0.0, math.sin(pitch), math.cos(pitch)]) * dist
+    if key == "orbit":
+        theta = angle if angle is not None else 2 * math.pi * (time or 0.0) / orbit_period
+        c, s = math.cos(theta), math.sin(theta)
+        offset = np.array([s * offset[2], offset[1], c * offset[2]])
+    eye = target + offset
+    return Camera(eye=tuple(eye.tolist()), target=tuple(target.tolist()), yfov=yfov,
+                  znear=max(0.01, dist * 0.05), zfar=dist * 4 + height * 2)  # fmt: skip
+
+
+def resolve_camera(
+    camera: str | Camera, character: Character, aspect: float, **kwargs: float
+) -> Camera:
+    """A :class:`Camera` from a preset name (with preset kwargs) or a camera as given."""
+    if isinstance(camera, Camera):
+        return replace(camera)
+    if isinstance(camera, str):
+        return camera_preset(camera, character, aspect, **kwargs)
+    raise InputError(f"camera must be a preset name or a Camera, got {type(camera).__name__}")

@@ -1,0 +1,330 @@
+"""Headless moderngl renderer (EGL): the fast path for live output on CPU and GPU.
+
+One VAO per mesh with a dynamic interleaved position+normal buffer rewritten once per
+frame (``buffer.write``), static UVs and indices; a soft three-point toon-ish shader with
+hemispheric ambient, ACES-style tonemapping and sRGB output; OPAQUE, MASK and BLEND
+materials (blend drawn back to front after opaque, depth writes off); double-sided
+materials; optional MSAA. The projection is flipped vertically so ``read_into`` yields
+top-down rows straight into the output array - no extra flip or copy on readback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from avatar.character import Character, Material
+from avatar.render.base import MeshArray, RendererBase, unpremultiply
+from avatar.render.camera import Camera
+from avatar.render.lighting import Lighting
+from avatar.render.platform import choose_platform
+from models.types import VhumanError
+
+log = logging.getLogger(__name__)
+
+_VERTEX = """
+#version 330
+uniform mat4 u_mvp;
+in vec3 in_pos;
+in vec3 in_normal;
+in vec2 in_uv;
+out vec3 v_pos;
+out vec3 v_normal;
+out vec2 v_uv;
+void main() {
+    v_pos = in_pos;
+    v_normal = in_normal;
+    v_uv = in_uv;
+    gl_Position = u_mvp * vec4(in_pos, 1.0);
+}
+"""
+
+_FRAGMENT = """
+#version 330
+uniform vec4 u_base_color;
+uniform bool u_has_texture;
+uniform sampler2D u_texture;
+uniform int u_alpha_mode;      // 0 opaque, 1 mask, 2 blend
+uniform float u_alpha_cutoff;
+uniform vec3 u_emissive;
+uniform float u_roughness;
+uniform vec3 u_cam_pos;
+uniform vec3 u_key_dir, u_key_col, u_fill_dir, u_fill_col, u_rim_dir, u_rim_col;
+uniform vec3 u_sky, u_ground;
+uniform float u_exposure, u_toon;
+in vec3 v_pos;
+in vec3 v_normal;
+in vec2 v_uv;
+out vec4 f_color;
+
+vec3 aces(vec3 x) {
+    return clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0);
+}
+
+void main() {
+    vec4 albedo = u_base_color;
+    if (u_has_texture) {
+        vec4 t = texture(u_texture, v_uv);
+        albedo *= vec4(pow(t.rgb, vec3(2.2)), t.a);
+    }
+    if (u_alpha_mode == 1 && albedo.a < u_alpha_cutoff) discard;
+    vec3 n = normalize(v_normal);
+    if (!gl_FrontFacing) n = -n;
+    vec3 v = normalize(u_cam_pos - v_pos);
+    float key = max(dot(n, u_key_dir), 0.0);
+    key = mix(key, smoothstep(0.02, 0.3, key) * 0.85 + 0.15 * key, u_toon);
+    float fill = max((dot(n, u_fill_dir) + 0.35) / 1.35, 0.0);
+    vec3 hemi = mix(u_ground, u_sky, 0.5 + 0.5 * n.y);
+    float facing = max(dot(n, v), 0.0);
+    vec3 rim = u_rim_col * pow(1.0 - facing, 3.0) * (0.4 + 0.6 * max(dot(n, u_rim_dir), 0.0));
+    vec3 h = normalize(u_key_dir + v);
+    float gloss = mix(64.0, 6.0, u_roughness);
+    float spec = pow(max(dot(n, h), 0.0), gloss) * (1.0 - u_roughness) * 0.35 * step(0.0, dot(n, u_key_dir));
+    vec3 color = albedo.rgb * (hemi + key * u_key_col + fill * u_fill_col) + rim + spec * u_key_col + u_emissive;
+    color = pow(aces(color * u_exposure * 0.5), vec3(1.0 / 2.2));
+    f_color = vec4(color, u_alpha_mode == 2 ? albedo.a : 1.0);
+}
+"""
+
+_BG_VERTEX = """
+#version 330
+in vec2 in_pos;
+out vec2 v_uv;
+void main() {
+    v_uv = vec2(0.5 + 0.5 * in_pos.x, 0.5 - 0.5 * in_pos.y);
+    gl_Position = vec4(in_pos.x, -in_pos.y, 0.0, 1.0);
+}
+"""
+
+_BG_FRAGMENT = """
+#version 330
+uniform sampler2D u_image;
+in vec2 v_uv;
+out vec4 f_color;
+void main() { f_color = vec4(texture(u_image, v_uv).rgb, 1.0); }
+"""
+
+_ALPHA_MODES = {"OPAQUE": 0, "MASK": 1, "BLEND": 2}
+
+
+@dataclass
+class _GLMesh:
+    vao: Any
+    vbo: Any
+    staging: np.ndarray  # (V, 6) float32 position + normal, rewritten per frame
+    material: Material
+    texture: Any | None
+    blend: bool
+
+
+def _egl_context() -> Any:
+    import moderngl
+
+    try:
+        return moderngl.create_context(standalone=True, backend="egl")
+    except Exception as exc:  # the driver error text is the useful part
+        raise VhumanError(
+            f"cannot create a headless EGL context for moderngl ({exc}); install Mesa EGL "
+            "(libegl1, libegl-mesa0) or use backend='pyrender' with platform='osmesa'"
+        ) from exc
+
+
+class ModernGLRenderer(RendererBase):
+    """moderngl/EGL backend of :func:`avatar.render.create_renderer`."""
+
+    backend = "moderngl"
+
+    def __init__(
+        self,
+        character: Character,
+        width: int = 512,
+        height: int = 512,
+        camera: str | Camera = "portrait",
+        background: Any = "#1e2a3a",
+        transparent: bool = False,
+        platform: str | None = None,
+        msaa: int = 0,
+        lighting: Lighting | None = None,
+    ) -> None:
+        super().__init__(character, width, height, camera, background, transparent, lighting)
+        self.platform = choose_platform("moderngl", platform)
+        import moderngl
+
+        self._mgl = moderngl
+        self.ctx = _egl_context()
+        samples = min(int(msaa), self.ctx.max_samples) if msaa and msaa > 1 else 0
+        self.msaa = samples
+        size = (self.width, self.height)
+        self._fbo = self.ctx.framebuffer(
+            color_attachments=[self.ctx.renderbuffer(size, 4)],
+            depth_attachment=self.ctx.depth_renderbuffer(size),
+        )
+        self._msaa_fbo = None
+        if samples:
+            self._msaa_fbo = self.ctx.framebuffer(
+                color_attachments=[self.ctx.renderbuffer(size, 4, samples=samples)],
+                depth_attachment=self.ctx.depth_renderbuffer(size, samples=samples),
+            )
+        self._prog = self.ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
+        self._meshes = [self._upload(m) for m in character.meshes]
+        self._bg_prog = self._bg_vao = self._bg_tex = None
+        self._set_lighting_uniforms()
+        log.info(
+            "moderngl renderer %dx%d on %s (msaa %d)",
+            self.width,
+            self.height,
+            self.ctx.info["GL_RENDERER"],
+            samples,
+        )
+
+    # -- setup ---------------------------------------------------------------------------
+    def _texture(self, image: np.ndarray) -> Any:
+        img = np.ascontiguousarray(image, dtype=np.uint8)
+        if img.ndim == 2:
+            img = np.repeat(img[..., None], 3, axis=2)
+        tex = self.ctx.texture((img.shape[1], img.shape[0]), img.shape[2], img.tobytes())
+        tex.build_mipmaps()
+        tex.filter = (self._mgl.LINEAR_MIPMAP_LINEAR, self._mgl.LINEAR)
+        tex.repeat_x = tex.repeat_y = True
+        return tex
+
+    def _upload(self, mesh: Any) -> _GLMesh:
+        ctx = self.ctx
+        idx = list(self.character.meshes).index(mesh)
+        material = (
+            self.character.materials[mesh.material]
+            if 0 <= mesh.material < len(self.character.materials)
+            else Material()
+        )
+        staging = np.zeros((mesh.num_vertices, 6), np.float32)
+        staging[:, :3], staging[:, 3:] = mesh.positions, mesh.normals
+        vbo = ctx.buffer(staging.tobytes(), dynamic=True)
+        uvs = mesh.uvs if mesh.uvs is not None else np.zeros((mesh.num_vertices, 2), np.float32)
+        uv_buf = ctx.buffer(np.ascontiguousarray(uvs, np.float32).tobytes())
+        ibo = ctx.buffer(np.ascontiguousarray(mesh.indices, np.uint32).tobytes())
+        vao = ctx.vertex_array(
+            self._prog,
+            [(vbo, "3f 3f", "in_pos", "in_normal"), (uv_buf, "2f", "in_uv")],
+            index_buffer=ibo,
+            index_element_size=4,
+        )
+        texture = (
+            self._texture(material.texture)
+            if material.texture is not None and mesh.uvs is not None
+            else None
+        )
+        log.debug("mesh %d %r uploaded: %d vertices", idx, mesh.name, mesh.num_vertices)
+        return _GLMesh(vao, vbo, staging, material, texture, material.alpha_mode.upper() == "BLEND")
+
+    def _set_lighting_uniforms(self) -> None:
+        lt = self.lighting
+        names = (("u_key", lt.key), ("u_fill", lt.fill), ("u_rim", lt.rim))
+        for prefix, light in names:
+            self._prog[f"{prefix}_dir"].value = light.direction
+            self._prog[f"{prefix}_col"].value = light.radiance
+        self._prog["u_sky"].value = lt.sky
+        self._prog["u_ground"].value = lt.ground
+        self._prog["u_exposure"].value = lt.exposure
+        self._prog["u_toon"].value = lt.toon
+
+    def _draw_background(self, image: np.ndarray) -> None:
+        if self._bg_prog is None:
+            self._bg_prog = self.ctx.program(vertex_shader=_BG_VERTEX, fragment_shader=_BG_FRAGMENT)
+            quad = np.array([-1, -1, 1, -1, -1, 1, 1, 1], np.float32)
+            self._bg_vao = self.ctx.vertex_array(
+                self._bg_prog, [(self.ctx.buffer(quad.tobytes()), "2f", "in_pos")]
+            )
+        if self._bg_tex is None or self._bg_tex_source is not image:
+            self._bg_tex = self.ctx.texture(
+                (image.shape[1], image.shape[0]), 3, np.ascontiguousarray(image).tobytes()
+            )
+            self._bg_tex_source = image
+        self.ctx.disable(self._mgl.DEPTH_TEST | self._mgl.CULL_FACE)
+        self.ctx.depth_mask = False
+        self._bg_tex.use(0)
+        self._bg_prog["u_image"].value = 0
+        self._bg_vao.render(self._mgl.TRIANGLE_STRIP)
+        self.ctx.depth_mask = True
+
+    # -- frame ---------------------------------------------------------------------------
+    def render(self, positions: Sequence[MeshArray], normals: Sequence[MeshArray]) -> np.ndarray:
+        """Draw one frame; returns (H, W, 3) uint8 RGB, or (H, W, 4) straight-alpha RGBA."""
+        frame = self._check_frame(positions, normals)
+        mgl, ctx = self._mgl, self.ctx
+        target = self._msaa_fbo or self._fbo
+        target.use()
+        if self.transparent:
+            ctx.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        elif isinstance(self.background, np.ndarray):
+            ctx.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
+            self._draw_background(self.background)
+        else:
+            ctx.clear(*self.background[:3], 1.0, depth=1.0)
+
+        flip = np.diag([1.0, -1.0, 1.0, 1.0])  # top-down rows on readback
+        mvp = flip @ self.camera.projection(self.aspect) @ self.camera.view_matrix()
+        self._prog["u_mvp"].write(mvp.T.astype(np.float32).tobytes())
+        self._prog["u_cam_pos"].value = tuple(self.camera.eye)
+        ctx.front_face = "cw"  # the flip mirrors the winding
+        ctx.enable(mgl.DEPTH_TEST)
+
+        view_z = self.camera.view_matrix()[2]
+        blended = []
+        for mesh, (pos, nrm) in zip(self._meshes, frame, strict=True):
+            mesh.staging[:, :3] = pos
+            mesh.staging[:, 3:] = nrm
+            mesh.vbo.write(mesh.staging)
+            if mesh.blend:
+                depth = float(view_z[:3] @ pos.mean(axis=0) + view_z[3])
+                blended.append((depth, mesh))
+            else:
+                self._draw(mesh)
+        if blended:
+            ctx.enable(mgl.BLEND)
+            ctx.blend_func = (
+                mgl.SRC_ALPHA,
+                mgl.ONE_MINUS_SRC_ALPHA,
+                mgl.ONE,
+                mgl.ONE_MINUS_SRC_ALPHA,
+            )
+            ctx.depth_mask = False
+            for _, mesh in sorted(
+                blended, key=lambda item: item[0]
+            ):  # farthest (most negative) first
+                self._draw(mesh)
+            ctx.depth_mask = True
+            ctx.disable(mgl.BLEND)
+
+        if self._msaa_fbo is not None:
+            ctx.copy_framebuffer(self._fbo, self._msaa_fbo)
+        channels = 4 if self.transparent else 3
+        out = np.empty((self.height, self.width, channels), np.uint8)
+        self._fbo.read_into(out, components=channels, alignment=1)
+        return unpremultiply(out) if self.transparent else out
+
+    def _draw(self, mesh: _GLMesh) -> None:
+        mat, prog = mesh.material, self._prog
+        if mat.double_sided:
+            self.ctx.disable(self._mgl.CULL_FACE)
+        else:
+            self.ctx.enable(self._mgl.CULL_FACE)
+        prog["u_base_color"].value = tuple(mat.base_color)
+        prog["u_alpha_mode"].value = _ALPHA_MODES.get(mat.alpha_mode.upper(), 0)
+        prog["u_alpha_cutoff"].value = float(mat.alpha_cutoff)
+        prog["u_emissive"].value = tuple(mat.emissive)
+        prog["u_roughness"].value = float(np.clip(mat.roughness, 0.0, 1.0))
+        prog["u_has_texture"].value = mesh.texture is not None
+        if mesh.texture is not None:
+            mesh.texture.use(0)
+            prog["u_texture"].value = 0
+        mesh.vao.render(self._mgl.TRIANGLES)
+
+    def close(self) -> None:
+        """Release the GL context and its buffers (idempotent)."""
+        if not self._closed:
+            self.ctx.release()
+        super().close()
