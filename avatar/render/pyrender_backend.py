@@ -171,12 +171,36 @@ class PyrenderRenderer(RendererBase):
             for (prim, _), (pos, nrm) in zip(self._prims, frame, strict=True):
                 prim.positions, prim.normals = pos, nrm
             self._uploaded = True
-        color, _ = self._renderer.render(self.scene, flags=self._flags)
+        if self._renderer._platform.supports_framebuffers():
+            color, _ = self._renderer.render(self.scene, flags=self._flags)
+        else:
+            color = self._render_default_framebuffer()
         if isinstance(self.background, np.ndarray) and not self.transparent:
             alpha = color[..., 3:4].astype(np.float32) / 255.0
             rgb = color[..., :3] * alpha + self.background * (1.0 - alpha)
             return np.ascontiguousarray(rgb + 0.5, dtype=np.uint8)
         return np.ascontiguousarray(color)
+
+    def _render_default_framebuffer(self) -> np.ndarray:
+        """OSMesa path: draw, then read colour (with alpha when needed) ourselves.
+
+        pyrender's own path reads only RGB there and always reads depth too.
+        """
+        from OpenGL import GL
+
+        offscreen = self._renderer
+        offscreen._platform.make_current()
+        inner = offscreen._renderer
+        inner.viewport_width, inner.viewport_height = self.width, self.height
+        inner.render(self.scene, self._flags)
+        channels = 4 if self._flags & self._pr.RenderFlags.RGBA else 3
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, 0)
+        GL.glReadBuffer(GL.GL_FRONT)
+        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+        fmt = GL.GL_RGBA if channels == 4 else GL.GL_RGB
+        raw = GL.glReadPixels(0, 0, self.width, self.height, fmt, GL.GL_UNSIGNED_BYTE)
+        offscreen._platform.make_uncurrent()
+        return np.frombuffer(raw, np.uint8).reshape(self.height, self.width, channels)[::-1]
 
     def close(self) -> None:
         """Release the offscreen context (idempotent)."""
