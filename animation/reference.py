@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from animation import quat as Q
+from animation.ik import two_bone_ik
 from models.types import HUMANOID_BONES, InputError
 
 log = logging.getLogger(__name__)
@@ -214,39 +215,42 @@ class ReferenceSkeleton:
         direction and the foot stays level, turned by ``foot_yaw`` (rad, about +Y) and
         tilted by ``foot_pitch`` (rad, about the foot's +X; positive = toes down).
         """
-        a, b = self.leg_lengths
         t = hips_pos.shape[0]
         hip = hips_pos + Q.rotate(hips_rot, np.broadcast_to(self.offsets[self.index(f"{side}UpperLeg")], (t, 3)))
-        d_vec = ankle_target - hip
-        d = np.linalg.norm(d_vec, axis=-1, keepdims=True)
-        d_clamped = np.clip(d, 0.2 * (a + b), 0.9995 * (a + b))
-        u = d_vec / np.maximum(d, 1e-9)
         if foot_yaw is None:
             foot_yaw = np.zeros(t)
         yaw_q = Q.axis_angle((0, 1, 0), foot_yaw)
         fwd = Q.rotate(yaw_q, np.broadcast_to([0.0, 0.0, 1.0], (t, 3)))
-        pole = fwd - np.sum(fwd * u, -1, keepdims=True) * u
-        pole /= np.maximum(np.linalg.norm(pole, axis=-1, keepdims=True), 1e-9)
-        x = (a * a - b * b + d_clamped**2) / (2 * d_clamped)
-        h = np.sqrt(np.maximum(a * a - x * x, 0.0))
-        knee = hip + u * x + pole * h
-        ankle = hip + u * d_clamped
-        thigh_w = _frame(knee - hip, fwd)
-        shin_w = _frame(ankle - knee, fwd)
+        upper, lower, shin_w, _ = two_bone_ik(
+            hip, hips_rot, ankle_target, fwd, self.leg_lengths, (0.0, -1.0, 0.0), (0.0, 0.0, -1.0)
+        )
         foot_w = yaw_q if foot_pitch is None else Q.mul(yaw_q, Q.axis_angle((1, 0, 0), foot_pitch))
-        upper = Q.mul(Q.conj(hips_rot), thigh_w)
-        lower = Q.mul(Q.conj(thigh_w), shin_w)
         foot = Q.mul(Q.conj(shin_w), foot_w)
-        return upper.astype(np.float32), lower.astype(np.float32), foot.astype(np.float32)
+        return upper, lower, foot.astype(np.float32)
 
+    def arm_ik(
+        self,
+        side: str,
+        chest_pos: np.ndarray,
+        chest_rot: np.ndarray,
+        hand_target: np.ndarray,
+        elbow_pole: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Normalized (upperArm, lowerArm) rotations reaching ``hand_target`` (T, 3) world.
 
-def _frame(bone_dir: np.ndarray, forward: np.ndarray) -> np.ndarray:
-    """World rotation mapping rest -Y onto ``bone_dir`` with rest +Z kept close to ``forward``."""
-    y = -bone_dir / np.maximum(np.linalg.norm(bone_dir, axis=-1, keepdims=True), 1e-9)
-    z = forward - np.sum(forward * y, -1, keepdims=True) * y
-    z /= np.maximum(np.linalg.norm(z, axis=-1, keepdims=True), 1e-9)
-    x = np.cross(y, z)
-    return Q.from_matrix(np.stack([x, y, z], axis=-1))
+        ``chest_pos``/``chest_rot`` (T, 3)/(T, 4): world pose of ``upperChest`` (the
+        shoulder bone is kept at rest); ``elbow_pole`` (T, 3) where the elbow points.
+        """
+        t = chest_pos.shape[0]
+        sh = self.offsets[self.index(f"{side}Shoulder")] + self.offsets[self.index(f"{side}UpperArm")]
+        root = chest_pos + Q.rotate(chest_rot, np.broadcast_to(sh, (t, 3)))
+        lengths = (
+            float(np.linalg.norm(self.offsets[self.index(f"{side}LowerArm")])),
+            float(np.linalg.norm(self.offsets[self.index(f"{side}Hand")])),
+        )
+        axis = (1.0, 0.0, 0.0) if side == "left" else (-1.0, 0.0, 0.0)
+        upper, lower, _, _ = two_bone_ik(root, chest_rot, hand_target, elbow_pole, lengths, axis, (0.0, 0.0, 1.0))
+        return upper, lower
 
 
 def build_reference(height: float = 1.7) -> ReferenceSkeleton:
