@@ -1,0 +1,339 @@
+"""The character's brain: moderation -> memory -> template | grounded answer | LLM -> tags.
+
+:meth:`Brain.reply_stream` yields :class:`ReplySentence` objects as soon as each sentence
+is ready, so TTS starts on the first one. Failures of the model (unreachable server,
+timeout, crash) become an in-character fallback line: the show never stops on them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.emotion import classify_emotion
+from models.llm import LLMBackend
+from models.text import SentenceStream
+from models.types import Emotion
+
+from .guard import ReplyGuard, detect_intent
+from .memory import Memory, ViewerRecord, viewer_key
+from .moderation import ModerationResult, Moderator
+from .persona import DEFAULT_PERSONA, Persona
+from .prompts import build_messages, fill, pick
+from .tags import parse_tags
+
+log = logging.getLogger(__name__)
+
+STOP_STRINGS = ["<|im_end|>", "<|im_start|>", "\nUser:", "\nViewer:", "\n\n"]
+_QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|how|is|are|does|do|can)\b", re.I)
+_DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
+
+
+@dataclass
+class ReplySentence:
+    """One sentence to speak, with its emotion (0..1 intensity) and action tags."""
+
+    text: str
+    emotion: Emotion
+    intensity: float
+    tags: list[str] = field(default_factory=list)
+    source: str = "llm"
+    index: int = 0
+
+
+@dataclass
+class Reply:
+    """A whole reply. ``source``: llm | template | kb | deflection | fallback | dropped."""
+
+    text: str
+    emotion: Emotion
+    intensity: float
+    tags: list[str]
+    sentences: list[str]
+    source: str
+    moderation: ModerationResult | None = None
+    items: list[ReplySentence] = field(default_factory=list)
+
+
+class Brain:
+    """Replies in character. Every collaborator but ``llm`` is optional.
+
+    ``max_tokens``/``first_token_timeout``/``total_timeout`` bound the model; ``qa`` (a
+    :class:`~dialogue.qa.QAEngine`, built from ``kb`` when not given) answers factual
+    questions from the knowledge base before the model is asked.
+    """
+
+    def __init__(
+        self,
+        persona: Persona = DEFAULT_PERSONA,
+        llm: LLMBackend | None = None,
+        memory: Memory | None = None,
+        moderator: Moderator | None = None,
+        kb: Any = None,
+        qa: Any = None,
+        max_tokens: int = 60,
+        temperature: float = 0.7,
+        first_token_timeout: float = 8.0,
+        total_timeout: float = 20.0,
+        seed: int = 0,
+    ) -> None:
+        self.persona = persona
+        self.llm = llm
+        self.memory = memory
+        self.moderator = moderator
+        if moderator is not None:
+            moderator.protect(persona.system_prompt())
+        if qa is None and kb is not None:
+            from .qa import QAEngine
+
+            qa = QAEngine(kb)
+        self.qa = qa
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.first_token_timeout = first_token_timeout
+        self.total_timeout = total_timeout
+        self._rng = random.Random(seed)
+        self.last_moderation: ModerationResult | None = None
+        self.last_source = ""
+
+    # --- public API -------------------------------------------------------------------
+
+    async def reply(self, message: Any, viewer: str | None = None) -> Reply:
+        """The whole reply (collects :meth:`reply_stream`)."""
+        items = [s async for s in self.reply_stream(message, viewer)]
+        text = " ".join(s.text for s in items)
+        tags: list[str] = []
+        for s in items:
+            tags += [t for t in s.tags if t not in tags]
+        lead = max(items, key=lambda s: s.intensity) if items else None
+        return Reply(
+            text=text,
+            emotion=lead.emotion if lead else self.persona.default_emotion,
+            intensity=lead.intensity if lead else 0.0,
+            tags=tags,
+            sentences=[s.text for s in items],
+            source=items[0].source if items else self.last_source or "dropped",
+            moderation=self.last_moderation,
+            items=items,
+        )
+
+    async def reply_stream(self, message: Any, viewer: str | None = None) -> AsyncIterator[ReplySentence]:
+        """Yield the reply sentence by sentence, the first one as early as possible."""
+        self.last_moderation = None
+        self.last_source = ""
+        viewer = _clean_viewer(viewer)
+        text = message if isinstance(message, str) else ""
+        if self.moderator is not None:
+            verdict = self.moderator.check_input(message, viewer)
+            self.last_moderation = verdict
+            if not verdict.allowed:
+                if self.memory is not None:
+                    self.memory.log_moderation(viewer, verdict.reason or "refused", verdict.cleaned)
+                if verdict.action == "deflect":
+                    line = fill(pick(self.persona.deflections, self._rng), viewer)
+                    yield self._sentence(line, "deflection", 0, Emotion.CALM, ["shrug"])
+                    self.last_source = "deflection"
+                else:
+                    self.last_source = "dropped"
+                return
+            text = verdict.cleaned
+        elif not isinstance(message, str) or not message.strip():
+            self.last_source = "dropped"  # nothing to answer (no moderator to say why)
+            return
+        text = text[:2000]
+        record, returning = self._see(viewer)
+        spoken: list[str] = []
+        source = "llm"
+        async for item in self._compose(text, viewer, record, returning):
+            spoken.append(item.text)
+            source = item.source if len(spoken) == 1 else source
+            yield item
+        self.last_source = source
+        if self.memory is not None:
+            try:
+                self.memory.remember(viewer, text, " ".join(spoken), source=source)
+            except Exception as exc:  # memory trouble must not cut the show
+                log.warning("memory write failed: %s", exc)
+
+    # --- internals --------------------------------------------------------------------
+
+    def _see(self, viewer: str | None) -> tuple[ViewerRecord | None, bool]:
+        if viewer is None:
+            return None, False
+        if self.memory is None:
+            return ViewerRecord(name=viewer), False
+        before = self.memory.viewer(viewer)
+        record, returning = self.memory.see(viewer)
+        record.visits = record.visits if before.known else 0  # "new" for greeting purposes
+        return record, returning
+
+    async def _compose(
+        self, text: str, viewer: str | None, record: ViewerRecord | None, returning: bool
+    ) -> AsyncIterator[ReplySentence]:
+        index = 0
+        intent = detect_intent(text, self.persona.name)
+        if intent is not None:
+            yield self._template(intent, text, viewer, record, returning)
+            return
+        if viewer and record is not None and (returning or not record.known) and self.memory is not None:
+            # First message of a visit: greet by name at once, then answer.
+            yield self._template("greeting", text, viewer, record, returning)
+            index = 1
+        if self.qa is not None and _QUESTION.search(text):
+            answer = await self._kb_answer(text)
+            if answer is not None:
+                yield self._sentence(answer, "kb", index)
+                return
+        if self.llm is None:
+            yield self._fallback(viewer, index)
+            return
+        count = 0
+        async for item in self._llm_sentences(text, record, index):
+            count += 1
+            yield item
+        if count == 0:
+            yield self._fallback(viewer, index)
+
+    async def _kb_answer(self, text: str) -> str | None:
+        try:
+            answer = await self.qa.answer(text)
+        except Exception as exc:
+            log.warning("knowledge base lookup failed: %s", exc)
+            return None
+        return answer.text if answer.answered else None
+
+    async def _llm_sentences(
+        self, text: str, record: ViewerRecord | None, index: int
+    ) -> AsyncIterator[ReplySentence]:
+        assert self.llm is not None
+        history = self.memory.history(record.name if record else None, 4) if self.memory else []
+        notes = self.memory.show_notes() if self.memory else None
+        messages = build_messages(self.persona, text, record, history, notes)
+        splitter = SentenceStream(max_chars=160)
+        guard = ReplyGuard()
+        emotion: Emotion | None = None
+        stream = self.llm.stream(messages, self.max_tokens, self.temperature, STOP_STRINGS)
+        deadline = time.monotonic() + self.total_timeout
+        timeout = self.first_token_timeout
+        try:
+            while not guard.done:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    log.warning("LLM reply cut at the %.0f s total timeout", self.total_timeout)
+                    break
+                try:
+                    piece = await asyncio.wait_for(anext(stream), min(timeout, remaining))
+                except StopAsyncIteration:
+                    break
+                timeout = self.total_timeout
+                for sentence in splitter.feed(piece):
+                    item, emotion = self._guarded(sentence, guard, emotion, index)
+                    if item is not None:
+                        index += 1
+                        yield item
+            if not guard.done:
+                for sentence in splitter.flush():
+                    item, emotion = self._guarded(_finish(sentence), guard, emotion, index)
+                    if item is not None:
+                        index += 1
+                        yield item
+        except (TimeoutError, Exception) as exc:  # LLMError, timeouts, model crashes
+            log.warning("LLM failed (%s: %s); using a fallback line", type(exc).__name__, exc)
+        finally:
+            await _aclose(stream)
+
+    def _guarded(
+        self, sentence: str, guard: ReplyGuard, emotion: Emotion | None, index: int
+    ) -> tuple[ReplySentence | None, Emotion | None]:
+        spoken, tag_emotion, actions = parse_tags(sentence)
+        emotion = tag_emotion or emotion
+        accepted = guard.accept(spoken) if spoken else None
+        if accepted is None:
+            return None, emotion
+        if self.moderator is not None:
+            verdict = self.moderator.check_output(accepted)
+            if not verdict.allowed:
+                guard.done = True
+                line = pick(self.persona.deflections, self._rng)
+                return self._sentence(fill(line, None), "deflection", index), emotion
+            accepted = verdict.cleaned
+        return self._sentence(accepted, "llm", index, tag_emotion or emotion, actions), emotion
+
+    def _template(
+        self, intent: str, text: str, viewer: str | None, record: ViewerRecord | None, returning: bool
+    ) -> ReplySentence:
+        p = self.persona
+        if intent == "greeting":
+            options = p.returning_greetings if returning else p.greetings
+            return self._sentence(fill(pick(options, self._rng), viewer), "template", 0,
+                                  Emotion.HAPPY, ["wave"], 0.7)
+        if intent == "thanks":
+            return self._sentence(fill(pick(p.thanks, self._rng), viewer), "template", 0,
+                                  Emotion.HAPPY, ["bow"], 0.7)
+        if intent == "bye":
+            line = f"Bye {viewer}, see you next time!" if viewer else "Bye, see you next time!"
+            return self._sentence(line, "template", 0, Emotion.HAPPY, ["wave"], 0.6)
+        emotion, intensity = classify_emotion(text)  # emoji-only: mirror the feeling
+        lines = {
+            Emotion.SAD: "Aww, sending you a big hug!",
+            Emotion.ANGRY: "Oh no, let's turn that frown around!",
+            Emotion.SURPRISED: "I know, right? Wow!",
+        }
+        line = lines.get(emotion, "Love the energy in the chat!")
+        if viewer:
+            line = f"{line[:-1]}, {viewer}{line[-1]}"
+        return self._sentence(line, "template", 0, emotion if emotion != Emotion.NEUTRAL else Emotion.HAPPY,
+                              ["heart"], max(intensity, 0.5))
+
+    def _fallback(self, viewer: str | None, index: int) -> ReplySentence:
+        return self._sentence(fill(pick(self.persona.fallbacks, self._rng), viewer), "fallback",
+                              index, Emotion.CALM)
+
+    def _sentence(
+        self, text: str, source: str, index: int, emotion: Emotion | None = None,
+        tags: list[str] | None = None, intensity: float | None = None,
+    ) -> ReplySentence:
+        """One output sentence: the given emotion, else the classifier, else the default."""
+        guessed, strength = classify_emotion(text)
+        if emotion is None:
+            emotion = guessed if guessed != Emotion.NEUTRAL else self.persona.default_emotion
+        tags = list(tags or [])
+        if _DANCE.search(text) and "dance" not in tags and source == "llm":
+            tags.append("dance")
+        return ReplySentence(text, emotion, round(intensity if intensity is not None else strength, 3),
+                             tags, source, index)
+
+
+def _clean_viewer(viewer: Any) -> str | None:
+    if not isinstance(viewer, str):
+        return None
+    name = " ".join(viewer.split())[:40]
+    try:
+        viewer_key(name)
+    except Exception:
+        return None
+    return name
+
+
+def _finish(sentence: str) -> str:
+    """A reply cut by the token cap ends at its last clause, with a full stop."""
+    s = sentence.rstrip()
+    if s and s[-1] not in ".!?…":
+        cut = max(s.rfind(","), s.rfind(";"), s.rfind(" -"))
+        s = (s[:cut] if cut > len(s) // 2 else s).rstrip(" ,;-") + "."
+    return s
+
+
+async def _aclose(stream: Any) -> None:
+    close = getattr(stream, "aclose", None)
+    if close is not None:
+        try:
+            await close()
+        except Exception as exc:
+            log.debug("closing the LLM stream: %s", exc)

@@ -1,0 +1,64 @@
+"""Building the chat messages for the model: fixed system rules, viewer text as data.
+
+The viewer's message is quoted inside the user turn, with brackets and role markers
+neutralized, so it can never pose as a system instruction or close the quote.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from models.llm import ChatMessage
+
+from .memory import ViewerRecord
+from .persona import Persona
+
+_NEUTRALIZE = re.compile(r"<\|[^|>]*\|>|\[/?(?:inst|sys)\]|\"\"\"", re.I)
+
+
+def quote_viewer_text(text: str) -> str:
+    """Viewer text made safe to embed in a prompt (special tokens and quotes removed)."""
+    return _NEUTRALIZE.sub(" ", text).replace("\n", " ").strip()
+
+
+def build_messages(
+    persona: Persona,
+    message: str,
+    viewer: ViewerRecord | None = None,
+    history: list[tuple[str, str]] | None = None,
+    show_notes: dict[str, str] | None = None,
+) -> list[ChatMessage]:
+    """System prompt (persona + context) + recent turns + the quoted viewer message."""
+    system = persona.system_prompt()
+    context = []
+    if viewer is not None and viewer.name:
+        context.append(f"You are talking to the viewer {viewer.name}; address them by name.")
+        if viewer.preferences:
+            prefs = ", ".join(f"{k}: {v}" for k, v in list(viewer.preferences.items())[:4])
+            context.append(f"What you know about {viewer.name}: {prefs}.")
+    if show_notes:
+        notes = "; ".join(f"{k}: {v}" for k, v in list(show_notes.items())[-4:])
+        context.append(f"Show notes: {notes}.")
+    if context:
+        system += "\n" + "\n".join(context)
+    messages: list[ChatMessage] = [{"role": "system", "content": system}]
+    for role, text in (history or [])[-4:]:
+        messages.append({"role": "user" if role == "viewer" else "assistant",
+                         "content": quote_viewer_text(text) if role == "viewer" else text})
+    who = viewer.name if viewer is not None and viewer.name else "A viewer"
+    messages.append({"role": "user", "content": f"{who} says: {quote_viewer_text(message)}"})
+    return messages
+
+
+def fill(template: str, viewer: str | None) -> str:
+    """A persona template with ``{viewer}`` filled (or smoothly removed when anonymous)."""
+    if viewer:
+        return template.replace("{viewer}", viewer)
+    text = re.sub(r",?\s*\{viewer\}\s*,?", " ", template)
+    text = re.sub(r"\s+([,.!?])", r"\1", re.sub(r"\s+", " ", text)).strip()
+    return text[:1].upper() + text[1:]
+
+
+def pick(options: tuple[str, ...], rng: random.Random) -> str:
+    return options[rng.randrange(len(options))]
