@@ -1,0 +1,85 @@
+"""Recording the live output to a file: MP4 (H.264 + AAC) or WebM for compositing.
+
+Compositing in OBS — what is supported and why:
+
+- **Live: chroma key.** OBS users overwhelmingly key a solid green source with OBS's
+  built-in *Chroma Key* filter. Start the performer with a green background
+  (``PatternRenderer(background="green")`` / ``AvatarRenderer(background="#00b140")``,
+  the broadcast "chroma green") and add the RTMP stream (Media Source with the
+  nginx-rtmp URL) or the viewer page (Browser Source) to OBS, then add the filter.
+  Live H.264/WebRTC video carries no alpha, so keying is the way for live input.
+- **Recorded clips: real transparency.** ``RecorderOutput("clip.webm", alpha=True)``
+  writes VP9 with an alpha channel (yuva420p); OBS's Media Source plays it with its
+  transparency, no keying needed. The renderer must then produce RGBA frames
+  (``transparent=True``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.types import InputError
+from stage.live.metrics import Metrics
+from stage.media import MediaWriter, check_writable
+
+from .base import ThreadedOutput, Tick
+
+log = logging.getLogger(__name__)
+
+
+class RecorderOutput(ThreadedOutput):
+    """Writes every tick to ``path`` (``.mp4``, ``.mkv``, ``.flv`` or ``.webm``).
+
+    The file's timeline follows the clock: ticks dropped because the disk or encoder was
+    slow are filled (previous picture, silent audio), so audio and video stay aligned.
+    """
+
+    drop_on_interrupt = False
+
+    def __init__(self, path: str | Path, *, width: int, height: int, fps: float,
+                 sample_rate: int, alpha: bool = False, name: str = "recorder",
+                 preset: str = "veryfast", max_queue: int = 60,
+                 metrics: Metrics | None = None) -> None:
+        self.path = check_writable(path)
+        if alpha and self.path.suffix.lower() != ".webm":
+            raise InputError(f"transparent recording needs a .webm file, got {self.path.name}")
+        super().__init__(name, max_queue=max_queue, metrics=metrics)
+        self.width, self.height, self.fps, self.sample_rate = width, height, fps, sample_rate
+        self.alpha, self.preset = alpha, preset
+        self._writer: MediaWriter | None = None
+        self._first = -1
+        self._last = -1
+
+    def open(self) -> None:
+        self._writer = MediaWriter(self.path, width=self.width, height=self.height,
+                                   fps=self.fps, sample_rate=self.sample_rate,
+                                   preset=self.preset, alpha=self.alpha)
+        log.info("recording live output to %s", self.path)
+
+    def write(self, tick: Tick) -> None:
+        if self._writer is None:
+            return
+        if self._first < 0:
+            self._first = tick.index
+        elif tick.index > self._last + 1:
+            missing = tick.index - self._last - 1
+            self._writer.write_audio(np.zeros(int(round(missing * self.sample_rate / self.fps)),
+                                              np.float32))
+        image = tick.image
+        if self.alpha and image.shape[2] == 3:
+            image = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], 2)
+        self._writer.write_video_at(tick.index - self._first, image)
+        self._writer.write_audio(tick.audio)
+        self._last = tick.index
+
+    def finish(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def stats(self) -> dict[str, Any]:
+        return {**super().stats(), "path": str(self.path)}
