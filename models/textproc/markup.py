@@ -75,9 +75,10 @@ def _apply_tag(word: str, number: str | None, unit: str | None, style: SpeakingS
         return replace(style, emotion=Emotion(word), intensity=intensity)
     if word in _RELATIVE:
         field_name, factor = _RELATIVE[word]
-        return replace(style, **{field_name: _clamp_multiplier(getattr(base, field_name) * factor)})
+        value = _clamp_multiplier(getattr(base, field_name) * factor)
+        return replace(style, **{field_name: value})  # type: ignore[arg-type]
     if word in _ABSOLUTE and number is not None:
-        return replace(style, **{word: _clamp_multiplier(float(number))})
+        return replace(style, **{word: _clamp_multiplier(float(number))})  # type: ignore[arg-type]
     if word in _RESET:
         return base
     return None

@@ -72,7 +72,10 @@ def _module_classes() -> tuple[type, type]:
             self.hop_length = hop_length or self.win_length // 2
             self.center, self.pad_mode = center, pad_mode
             fb = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=f_min,
-                                     fmax=f_max, htk=mel_scale == "htk", norm=norm)
+                                     fmax=f_max, htk=mel_scale == "htk",
+                                     norm=norm)  # type: ignore[arg-type]
+            self.fb: torch.Tensor
+            self.window: torch.Tensor
             self.register_buffer("fb", torch.from_numpy(fb.astype(np.float32)))
             self.register_buffer("window", torch.hann_window(self.win_length))
 
