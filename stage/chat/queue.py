@@ -1,0 +1,236 @@
+"""The chat intake queue: moderated, deduplicated, rate-limited, prioritized, fresh.
+
+Viewer messages arrive faster than a character can speak. The queue keeps only what is
+worth answering: each message is moderated, dropped when it repeats a recent one, when its
+viewer is over their rate, or — on the way out — when it has waited longer than
+``max_age_s``. Among the rest, questions, first-time viewers and gifts go first. Nothing
+piles up: the queue is bounded and evicts its least valuable entry when full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from models.types import InputError
+
+from .message import ChatDecision, ChatMessage
+from .moderation import ChatModerator, moderate
+
+log = logging.getLogger(__name__)
+
+StatusListener = Callable[[ChatMessage, str], None]
+_NORMALIZE = re.compile(r"[\W_]+", re.UNICODE)
+_QUESTION = re.compile(r"\?|^(who|what|when|where|why|how|which|can|could|do|does|did|is|"
+                       r"are|will|would|should)\b", re.I)
+
+
+@dataclass
+class ChatPolicy:
+    """Admission and ordering rules (all configurable from server settings)."""
+
+    max_age_s: float = 20.0
+    max_size: int = 200
+    max_chars: int = 500
+    rate_burst: float = 3.0  # messages a viewer may send at once
+    rate_per_s: float = 0.5  # refill rate of that allowance
+    dedup_window_s: float = 30.0
+    question_bonus: float = 2.0
+    first_time_bonus: float = 1.5
+    gift_weight: float = 2.0  # priority += gift_weight * log1p(gift), capped at 6
+
+    def __post_init__(self) -> None:
+        if self.max_age_s <= 0 or self.max_size < 1 or self.max_chars < 1:
+            raise InputError("chat policy: max_age_s, max_size and max_chars must be > 0")
+        if self.rate_burst < 1 or self.rate_per_s <= 0:
+            raise InputError("chat policy: rate_burst must be >= 1 and rate_per_s > 0")
+
+
+class _Bucket:
+    __slots__ = ("tokens", "stamp")
+
+    def __init__(self, tokens: float, stamp: float) -> None:
+        self.tokens, self.stamp = tokens, stamp
+
+
+class ChatQueue:
+    """Async priority queue of :class:`ChatMessage` with the admission rules above."""
+
+    def __init__(self, policy: ChatPolicy | None = None,
+                 moderator: ChatModerator | None = None) -> None:
+        self.policy = policy or ChatPolicy()
+        self.moderator = moderator
+        self._heap: list[tuple[float, int, ChatMessage]] = []
+        self._order = itertools.count()
+        self._available = asyncio.Condition()
+        self._buckets: dict[str, _Bucket] = {}
+        self._recent: dict[str, float] = {}
+        self._seen_viewers: set[str] = set()
+        self.listeners: list[StatusListener] = []
+        self.counts: Counter[str] = Counter()
+
+    # -- intake ----------------------------------------------------------------------
+    async def submit(self, message: ChatMessage) -> ChatDecision:
+        """Admit or drop ``message``; the decision says which and why."""
+        self.counts["received"] += 1
+        text = message.text.strip()
+        if not text:
+            return self._drop(message, "empty", "message text is empty")
+        if len(text) > self.policy.max_chars:
+            return self._drop(message, "too_long",
+                              f"text is {len(text)} characters; limit {self.policy.max_chars}")
+        now = time.monotonic()
+        if not self._take_token(message.viewer, now):
+            return self._drop(message, "rate_limited", "too many messages; slow down")
+        key = _NORMALIZE.sub(" ", text.lower()).strip()
+        self._forget_old(now)
+        if key and key in self._recent:
+            return self._drop(message, "duplicate", "same message was sent recently")
+        if self.moderator is not None:
+            verdict = await moderate(self.moderator, text, message.viewer)
+            if not verdict.allowed:
+                return self._drop(message, "moderated", verdict.reason or "not allowed")
+            text = verdict.cleaned or text
+        if key:
+            self._recent[key] = now
+        message.text = text
+        message.is_question = bool(_QUESTION.search(text))
+        message.first_time = message.viewer not in self._seen_viewers
+        self._seen_viewers.add(message.viewer)
+        message.priority = self.priority_of(message)
+        async with self._available:
+            if len(self._heap) >= self.policy.max_size and not self._make_room(message):
+                return self._drop(message, "full", "chat queue is full")
+            heapq.heappush(self._heap, (-message.priority, next(self._order), message))
+            self._available.notify()
+        self.counts["accepted"] += 1
+        self._notify(message, "queued")
+        return ChatDecision(True, message=message)
+
+    async def submit_back(self, message: ChatMessage) -> None:
+        """Put back a message taken with :meth:`get` but not answered (no checks)."""
+        async with self._available:
+            heapq.heappush(self._heap, (-message.priority, next(self._order), message))
+            self._available.notify()
+
+    def mark(self, message: ChatMessage, status: str) -> None:
+        """Tell listeners what became of a taken message (``answered``, ``failed``)."""
+        self.counts[status] += 1
+        self._notify(message, status)
+
+    def priority_of(self, message: ChatMessage) -> float:
+        """1 + question bonus + first-time bonus + gift weight (log-scaled, capped)."""
+        p = 1.0
+        if message.is_question:
+            p += self.policy.question_bonus
+        if message.first_time:
+            p += self.policy.first_time_bonus
+        if message.gift > 0:
+            p += min(6.0, self.policy.gift_weight * math.log1p(message.gift))
+        return p
+
+    # -- output ----------------------------------------------------------------------
+    async def get(self, timeout: float | None = None, *,
+                  min_priority: float | None = None) -> ChatMessage | None:
+        """The best fresh message, waiting up to ``timeout`` s (None = forever).
+
+        With ``min_priority``, only a message at least that urgent is taken (others stay
+        queued). Returns None on timeout. Stale messages met on the way are dropped.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        async with self._available:
+            while True:
+                self._drop_stale_top()
+                if self._heap and (min_priority is None or
+                                   self._heap[0][2].priority >= min_priority):
+                    return heapq.heappop(self._heap)[2]
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return None
+                try:
+                    await asyncio.wait_for(self._available.wait(), remaining)
+                except TimeoutError:
+                    return None
+
+    def peek(self) -> ChatMessage | None:
+        """The best fresh message without removing it."""
+        self._drop_stale_top()
+        return self._heap[0][2] if self._heap else None
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def purge_stale(self) -> int:
+        """Drop every message older than ``max_age_s``; returns how many."""
+        fresh = [e for e in self._heap if e[2].age <= self.policy.max_age_s]
+        stale = [e for e in self._heap if e[2].age > self.policy.max_age_s]
+        for _, _, msg in stale:
+            self._drop(msg, "stale", "waited too long")
+        self._heap = fresh
+        heapq.heapify(self._heap)
+        return len(stale)
+
+    # -- internals -------------------------------------------------------------------
+    def _drop(self, message: ChatMessage, reason: str, detail: str) -> ChatDecision:
+        self.counts[f"dropped_{reason}"] += 1
+        self._notify(message, f"dropped:{reason}")
+        return ChatDecision(False, reason, detail, message)
+
+    def _notify(self, message: ChatMessage, status: str) -> None:
+        for listener in self.listeners:
+            try:
+                listener(message, status)
+            except Exception:  # noqa: BLE001 - a listener must not break intake
+                log.exception("chat status listener failed")
+
+    def _take_token(self, viewer: str, now: float) -> bool:
+        bucket = self._buckets.get(viewer)
+        if bucket is None:
+            if len(self._buckets) > 50_000:  # forget idle viewers (full buckets)
+                self._buckets = {k: b for k, b in self._buckets.items()
+                                 if now - b.stamp < self.policy.rate_burst / self.policy.rate_per_s}
+            bucket = self._buckets[viewer] = _Bucket(self.policy.rate_burst, now)
+        bucket.tokens = min(self.policy.rate_burst,
+                            bucket.tokens + (now - bucket.stamp) * self.policy.rate_per_s)
+        bucket.stamp = now
+        if bucket.tokens < 1.0:
+            return False
+        bucket.tokens -= 1.0
+        return True
+
+    def _forget_old(self, now: float) -> None:
+        # Keys are only ever inserted (duplicates are refused), so dict order is time order.
+        cutoff = now - self.policy.dedup_window_s
+        while self._recent:
+            key, stamp = next(iter(self._recent.items()))
+            if stamp >= cutoff:
+                break
+            del self._recent[key]
+
+    def _drop_stale_top(self) -> None:
+        while self._heap and self._heap[0][2].age > self.policy.max_age_s:
+            self._drop(heapq.heappop(self._heap)[2], "stale", "waited too long")
+        if self._heap and len(self._heap) > self.policy.max_size // 2:
+            self.purge_stale()
+
+    def _make_room(self, incoming: ChatMessage) -> bool:
+        """Queue full: evict the least valuable queued message if ``incoming`` beats it."""
+        self.purge_stale()
+        if len(self._heap) < self.policy.max_size:
+            return True
+        worst = max(range(len(self._heap)), key=lambda i: self._heap[i][:2])
+        worst_msg = self._heap[worst][2]
+        if worst_msg.priority >= incoming.priority:
+            return False
+        self._heap.pop(worst)
+        heapq.heapify(self._heap)
+        self._drop(worst_msg, "full", "evicted by a more urgent message")
+        return True

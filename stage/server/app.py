@@ -1,0 +1,109 @@
+"""The FastAPI application: ``create_app(settings)`` and ``serve(settings)``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from models.types import InputError, VhumanError
+
+from ..show.loader import load_rundown
+from ..store.base import Store
+from ..store.factory import open_store
+from .limits import BodyLimitMiddleware
+from .routes import chat, control, health, metrics, openai, qa, shows, viewer
+from .settings import ServerSettings
+from .state import AppState, Backends
+from .telemetry import Metrics
+
+log = logging.getLogger(__name__)
+
+
+def _describe(m: Metrics) -> None:
+    m.describe("vhuman_chat_messages_total", "counter", "chat messages by final status")
+    m.describe("vhuman_chat_first_audio_seconds", "histogram",
+               "chat message received -> first audio of the answer")
+    m.describe("vhuman_qa_latency_seconds", "histogram", "POST /v1/qa answer time")
+    m.describe("vhuman_http_request_seconds", "histogram", "HTTP request latency by route")
+    m.describe("vhuman_chat_queue_depth", "gauge", "chat messages waiting per show")
+    m.describe("vhuman_stage_latency_seconds", "gauge", "latest latency per pipeline stage")
+    m.describe("vhuman_performer_fps", "gauge", "rendered frames per second")
+    m.describe("vhuman_performer_dropped_frames", "gauge", "frames dropped by the pipeline")
+
+
+def create_app(settings: ServerSettings | None = None, *, backends: Backends | None = None,
+               store: Store | None = None) -> FastAPI:
+    """Build the app. Tests inject ``backends`` (fake performer, brain, Q&A) and a store;
+    by default the live performer, the dialogue brain and ``settings.database_url``."""
+    settings = settings or ServerSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if backends is None:
+            from .backends import default_backends
+            chosen = await asyncio.to_thread(default_backends, settings)
+        else:
+            chosen = backends
+        own_store = store is None
+        state = AppState(settings, chosen, store or open_store(settings.database_url))
+        _describe(state.metrics)
+        app.state.vhuman = state
+        rundown = load_rundown(settings.rundown) if settings.rundown else None
+        session = await state.create(settings.default_show, rundown)
+        if rundown is not None and settings.autostart:
+            state.start_show(session)
+        try:
+            yield
+        finally:
+            await state.close_all()
+            if own_store:
+                state.store.close()
+
+    app = FastAPI(title="vhuman", version="0.1.0", lifespan=lifespan,
+                  description="Live virtual human: chat, reporter Q&A, shows, host control.")
+    for router in (chat.router, qa.router, shows.router, control.router, health.router,
+                   metrics.router, openai.router, viewer.router):
+        app.include_router(router)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    @app.middleware("http")
+    async def timing(request: Request, call_next):  # noqa: ANN001, ANN202
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        state = getattr(request.app.state, "vhuman", None)
+        if state is not None:
+            state.metrics.observe("vhuman_http_request_seconds", loop.time() - t0,
+                                  {"route": getattr(route, "path", "other"),
+                                   "code": str(response.status_code)})
+        return response
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(VhumanError)
+    async def engine_error(request: Request, exc: VhumanError) -> JSONResponse:
+        log.warning("engine error on %s: %s", request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    return app
+
+
+def serve(settings: ServerSettings | None = None) -> None:
+    """``vhuman serve``: run the app with uvicorn until interrupted."""
+    import uvicorn
+
+    settings = settings or ServerSettings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="info", ws_max_size=settings.ws_max_message_bytes * 4)

@@ -1,0 +1,62 @@
+"""Default backends for ``vhuman serve``: the live performer, the dialogue brain and the
+Q&A engine, each imported lazily so a missing piece fails with a clear message."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from models.types import VhumanError
+
+from ..chat.moderation import default_moderator
+from ..show.api import live_performer_factory
+from ..show.rundown import Rundown
+from .settings import ServerSettings
+from .state import Backends, BrainFactory
+
+log = logging.getLogger(__name__)
+
+
+def _brain_factory() -> BrainFactory | None:
+    for module_name in ("dialogue", "dialogue.brain"):
+        try:
+            brain_cls = importlib.import_module(module_name).Brain
+        except (ImportError, AttributeError):
+            continue
+
+        def make(show_id: str, rundown: Rundown | None, cls: Any = brain_cls) -> Any:
+            if rundown is None or not rundown.persona:
+                return cls()
+            from dialogue.persona import persona_from_dict
+
+            return cls(persona=persona_from_dict(rundown.persona,
+                                                 source=f"{rundown.source}: persona"))
+        return make
+    log.warning("dialogue.Brain is not available: chat will be queued but not answered")
+    return None
+
+
+def _qa_engine(settings: ServerSettings) -> Any | None:
+    if settings.knowledge_dir is None:
+        return None
+    try:
+        from dialogue.knowledge import KnowledgeBase
+        from dialogue.qa import QAEngine
+    except ImportError as exc:
+        raise VhumanError(f"Q&A needs the dialogue package: {exc}") from None
+    store_dir = settings.knowledge_dir / ".vhuman-index"
+    kb = KnowledgeBase.build(settings.knowledge_dir, store_dir)
+    return QAEngine(kb)
+
+
+def default_backends(settings: ServerSettings) -> Backends:
+    """Live performer per show, dialogue brain per show, one shared Q&A engine."""
+    live = live_performer_factory()
+
+    def performer(show_id: str, rundown: Rundown | None) -> Any:
+        return live(rundown, list(rundown.outputs) if rundown else []) if rundown \
+            else live(None, [])  # type: ignore[arg-type]
+
+    return Backends(performer_factory=performer, brain_factory=_brain_factory(),
+                    qa=_qa_engine(settings), moderator_factory=default_moderator)

@@ -1,0 +1,63 @@
+"""Server settings from the environment (``VHUMAN_*``), a ``.env`` file or code.
+
+API keys map a secret to a role: ``VHUMAN_API_KEYS='{"k1": "host", "k2": "reporter"}'``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ..chat.queue import ChatPolicy
+
+Role = Literal["host", "reporter", "viewer"]
+
+
+class ServerSettings(BaseSettings):
+    """Everything ``create_app`` needs; every field can come from ``VHUMAN_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="VHUMAN_", env_file=".env",
+                                      env_file_encoding="utf-8", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    api_keys: dict[str, Role] = Field(default_factory=dict,
+                                      description="secret -> role (host|reporter|viewer)")
+    allow_anonymous_viewers: bool = Field(
+        True, description="viewers may chat and watch without a key")
+    cors_origins: list[str] = Field(default_factory=list)
+    database_url: str = "sqlite:///vhuman.db"
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    ws_max_message_bytes: int = Field(8 * 1024, ge=256)
+    metrics_public: bool = True
+
+    default_show: str = "main"
+    rundown: Path | None = Field(None, description="rundown loaded into the default show")
+    autostart: bool = Field(False, description="start the rundown when the server starts")
+    echo_chat: bool = Field(True, description="broadcast accepted chat to viewer pages")
+    chat_priority: int = 10
+    knowledge_dir: Path | None = Field(None, description="documents for the Q&A engine")
+    tts_backend: str = "piper"
+
+    chat_max_age_s: float = Field(20.0, gt=0)
+    chat_max_size: int = Field(200, ge=1)
+    chat_max_chars: int = Field(500, ge=1)
+    chat_rate_burst: float = Field(3.0, ge=1)
+    chat_rate_per_s: float = Field(0.5, gt=0)
+    chat_dedup_s: float = Field(30.0, ge=0)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_long_enough(cls, keys: dict[str, Role]) -> dict[str, Role]:
+        short = [k[:3] + "…" for k in keys if len(k) < 8]
+        if short:
+            raise ValueError(f"api keys must be at least 8 characters: {short}")
+        return keys
+
+    def chat_policy(self) -> ChatPolicy:
+        return ChatPolicy(max_age_s=self.chat_max_age_s, max_size=self.chat_max_size,
+                          max_chars=self.chat_max_chars, rate_burst=self.chat_rate_burst,
+                          rate_per_s=self.chat_rate_per_s, dedup_window_s=self.chat_dedup_s)

@@ -1,0 +1,216 @@
+"""Server state: isolated show sessions (one character each) and shared services.
+
+Each :class:`ShowSession` owns its performer, chat queue, brain, runner and viewer
+sockets, so several shows on one server never see each other's chat or state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.types import InputError, VhumanError
+
+from ..chat.message import ChatDecision, ChatMessage
+from ..chat.moderation import ChatModerator, default_moderator
+from ..chat.queue import ChatQueue
+from ..chat.responder import Answer, ChatResponder
+from ..performer import Performer
+from ..show.rundown import Rundown
+from ..show.runner import ShowRunner
+from ..store.base import ChatRecord, Store
+from .settings import ServerSettings
+from .telemetry import Metrics
+
+log = logging.getLogger(__name__)
+
+PerformerFactory = Callable[[str, Rundown | None], Performer]
+BrainFactory = Callable[[str, Rundown | None], Any]
+
+
+@dataclass
+class Backends:
+    """What the server drives; tests inject fakes, ``serve`` the real engine."""
+
+    performer_factory: PerformerFactory
+    brain_factory: BrainFactory | None = None
+    qa: Any | None = None
+    moderator_factory: Callable[[], ChatModerator | None] = default_moderator
+
+
+class ViewerSocket:
+    """One viewer connection's outbox: bounded, so a slow client only loses its own
+    oldest events instead of slowing the show."""
+
+    def __init__(self, send: Callable[[dict[str, Any]], Any], size: int = 256) -> None:
+        self.send = send
+        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(size)
+        self.dropped = 0
+
+    def offer(self, event: dict[str, Any]) -> None:
+        if self.outbox.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.outbox.get_nowait()
+            self.dropped += 1
+        self.outbox.put_nowait(event)
+
+    async def pump(self) -> None:
+        while True:
+            await self.send(await self.outbox.get())
+
+
+@dataclass
+class ShowSession:
+    """One character on stage with its chat, brain, optional rundown runner."""
+
+    id: str
+    performer: Performer
+    chat: ChatQueue
+    responder: ChatResponder | None
+    rundown: Rundown | None = None
+    runner: ShowRunner | None = None
+    runner_task: asyncio.Task[str] | None = None
+    viewers: set[ViewerSocket] = field(default_factory=set)
+    free_chat_task: asyncio.Task[None] | None = None
+
+    def broadcast(self, event: dict[str, Any]) -> None:
+        for viewer in list(self.viewers):
+            viewer.offer(event)
+
+    @property
+    def show_running(self) -> bool:
+        return self.runner is not None and self.runner.state in ("running", "paused")
+
+    def status(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.rundown.title if self.rundown else None,
+                "show": self.runner.status() if self.runner else None,
+                "performer": self.performer.status(), "chat_queue": len(self.chat),
+                "viewers": len(self.viewers)}
+
+
+class AppState:
+    """Shared services and the sessions by id."""
+
+    def __init__(self, settings: ServerSettings, backends: Backends, store: Store,
+                 metrics: Metrics | None = None) -> None:
+        self.settings = settings
+        self.backends = backends
+        self.store = store
+        self.metrics = metrics or Metrics()
+        self.sessions: dict[str, ShowSession] = {}
+
+    # -- sessions --------------------------------------------------------------------
+    def get(self, show_id: str) -> ShowSession:
+        try:
+            return self.sessions[show_id]
+        except KeyError:
+            raise InputError(f"no show {show_id!r}") from None
+
+    async def create(self, show_id: str, rundown: Rundown | None = None) -> ShowSession:
+        if show_id in self.sessions:
+            raise InputError(f"show {show_id!r} already exists")
+        performer = self.backends.performer_factory(show_id, rundown)
+        brain = self.backends.brain_factory(show_id, rundown) \
+            if self.backends.brain_factory else None
+        chat = ChatQueue(self.settings.chat_policy(), self.backends.moderator_factory())
+        responder = ChatResponder(brain, performer, priority=self.settings.chat_priority,
+                                  on_sentence=lambda m, t: self._on_sentence(show_id, m, t)) \
+            if brain is not None else None
+        session = ShowSession(show_id, performer, chat, responder, rundown)
+        chat.listeners.append(lambda m, s: self._on_chat_status(show_id, m, s))
+        self.sessions[show_id] = session
+        session.free_chat_task = asyncio.create_task(self._free_chat(session),
+                                                     name=f"free-chat:{show_id}")
+        return session
+
+    async def close(self, show_id: str) -> None:
+        session = self.sessions.pop(show_id, None)
+        if session is None:
+            return
+        if session.runner is not None:
+            await session.runner.stop()
+        for task in (session.runner_task, session.free_chat_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        closer = getattr(session.performer, "close", None)
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                await closer()
+
+    async def close_all(self) -> None:
+        for show_id in list(self.sessions):
+            await self.close(show_id)
+
+    def start_show(self, session: ShowSession) -> ShowRunner:
+        if session.rundown is None:
+            raise InputError(f"show {session.id!r} has no rundown loaded")
+        if session.show_running:
+            raise InputError(f"show {session.id!r} is already running")
+        session.runner = ShowRunner(session.rundown, session.performer, chat=session.chat,
+                                    responder=session.responder, qa=self.backends.qa,
+                                    store=self.store, show_id=session.id,
+                                    on_answer=lambda a: self.track_answer(session.id, a))
+        session.runner_task = session.runner.start()
+        return session.runner
+
+    # -- chat ------------------------------------------------------------------------
+    async def submit_chat(self, session: ShowSession, message: ChatMessage) -> ChatDecision:
+        """Log durably first (an acknowledged message is never lost), then queue."""
+        record = ChatRecord(session.id, message.viewer, message.text, message.source,
+                            message.gift)
+        message.store_id = await asyncio.to_thread(self.store.add_chat, record)
+        decision = await session.chat.submit(message)
+        if decision.accepted and self.settings.echo_chat:
+            session.broadcast({"type": "chat", "viewer": message.viewer,
+                               "text": message.text, "gift": message.gift})
+        return decision
+
+    def track_answer(self, show_id: str, answer: Answer) -> None:
+        async def measure() -> None:
+            latency = await answer.first_audio_latency()
+            if latency is not None:
+                self.metrics.observe("vhuman_chat_first_audio_seconds", latency,
+                                     {"show": show_id})
+        asyncio.get_running_loop().create_task(measure())
+
+    async def _free_chat(self, session: ShowSession) -> None:
+        """Answer chat whenever no rundown is running (the runner answers during shows)."""
+        while True:
+            if session.show_running and session.runner_task is not None:
+                await asyncio.wait({session.runner_task}, timeout=0.5)
+                continue
+            if session.responder is None:
+                await asyncio.sleep(0.5)
+                continue
+            message = await session.chat.get(0.25)
+            if message is None:
+                continue
+            try:
+                answer = await session.responder.answer(message)
+            except (VhumanError, Exception) as exc:  # noqa: BLE001 - keep answering others
+                log.warning("show %s: could not answer %s: %s", session.id, message.viewer, exc)
+                session.chat.mark(message, "failed")
+                continue
+            session.chat.mark(message, "answered")
+            self.track_answer(session.id, answer)
+            await answer.wait()
+
+    def _on_sentence(self, show_id: str, message: ChatMessage, text: str) -> None:
+        session = self.sessions.get(show_id)
+        if session is not None:
+            session.broadcast({"type": "reply", "to": message.viewer, "text": text,
+                               "ref": message.client_ref})
+
+    def _on_chat_status(self, show_id: str, message: ChatMessage, status: str) -> None:
+        self.metrics.inc("vhuman_chat_messages_total",
+                         {"show": show_id, "status": status.split(":")[0],
+                          "reason": status.split(":", 1)[1] if ":" in status else ""})
+        if message.store_id is not None and status != "queued":
+            loop = asyncio.get_running_loop()
+            loop.run_in_executor(None, self.store.set_chat_status, message.store_id, status)

@@ -1,0 +1,77 @@
+"""Front doors for the CLI: ``vhuman show rundown.yaml --out …`` and ``--check``."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from models.types import VhumanError
+
+from ..chat.moderation import default_moderator
+from ..chat.queue import ChatQueue
+from ..chat.responder import ChatResponder
+from ..performer import Performer
+from ..store.factory import open_store
+from .clock import ShowClock
+from .loader import load_rundown
+from .rundown import Rundown
+from .runner import ShowRunner
+
+log = logging.getLogger(__name__)
+
+PerformerFactory = Callable[[Rundown, list[str]], Performer]
+
+
+def live_performer_factory() -> PerformerFactory:
+    """The live pipeline's ``create_performer(rundown, outputs)`` (``stage.live``)."""
+    try:
+        module = importlib.import_module("stage.live")
+        factory: PerformerFactory = module.create_performer
+    except (ImportError, AttributeError) as exc:
+        raise VhumanError("no live performer: the live pipeline (stage.live."
+                          f"create_performer) is not available ({exc})") from None
+    return factory
+
+
+def _dialogue(name: str, *args: Any) -> Any | None:
+    try:
+        module = importlib.import_module("dialogue")
+        return getattr(module, name)(*args)
+    except (ImportError, AttributeError) as exc:
+        log.warning("dialogue.%s unavailable (%s)", name, exc)
+        return None
+
+
+async def run_show_async(path: str | Path, outputs: Sequence[str] = (), *,
+                         performer: Performer | None = None,
+                         performer_factory: PerformerFactory | None = None,
+                         brain: Any | None = None, qa: Any | None = None,
+                         chat: ChatQueue | None = None, database_url: str | None = None,
+                         clock_speed: float = 1.0) -> ShowRunner:
+    """Load, validate and play a rundown to its end; returns the finished runner."""
+    rundown = load_rundown(path)
+    outs = list(outputs) or list(rundown.outputs)
+    if performer is None:
+        performer = (performer_factory or live_performer_factory())(rundown, outs)
+    brain = brain if brain is not None else _dialogue("Brain")
+    qa = qa if qa is not None else None
+    store = open_store(database_url) if database_url else None
+    chat = chat if chat is not None else ChatQueue(moderator=default_moderator())
+    runner = ShowRunner(rundown, performer, chat=chat, qa=qa, store=store,
+                        responder=ChatResponder(brain, performer) if brain else None,
+                        clock=ShowClock(clock_speed))
+    try:
+        await runner.run()
+    finally:
+        if store is not None:
+            store.close()
+    return runner
+
+
+def run_show(path: str | Path, outputs: Sequence[str] = (), **options: Any) -> ShowRunner:
+    """Blocking form of :func:`run_show_async` (the CLI's ``vhuman show``)."""
+    return asyncio.run(run_show_async(path, outputs, **options))

@@ -1,0 +1,89 @@
+"""The :class:`Store` protocol: durable chat, Q&A audit and show logs.
+
+Every write returns only after the record is committed, so whatever the server
+acknowledged survives a killed process. :func:`open_store` picks the implementation
+from a database URL (``sqlite:///path``, ``sqlite://:memory:``, ``postgresql://…``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass
+class ChatRecord:
+    """One viewer message as received (before moderation decides its fate)."""
+
+    show_id: str
+    viewer: str
+    text: str
+    source: str = "ws"
+    gift: float = 0.0
+    status: str = "received"  # received | queued | answered | dropped:<reason>
+    ts: float = 0.0
+    id: int | None = None
+
+
+@dataclass
+class QARecord:
+    """One reporter question and the answer given (the audit log)."""
+
+    key_name: str
+    question: str
+    answer: str
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float = 0.0
+    answered: bool = False
+    latency_s: float = 0.0
+    ts: float = 0.0
+    id: int | None = None
+
+
+@dataclass
+class ShowEvent:
+    """A show log line: segment started/ended, host override, error..."""
+
+    show_id: str
+    event: str
+    data: dict[str, Any] = field(default_factory=dict)
+    ts: float = 0.0
+    id: int | None = None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Durable logs. Methods block (call them via ``asyncio.to_thread`` in async code)."""
+
+    url: str
+
+    def add_chat(self, record: ChatRecord) -> int:
+        """Commit a chat message; returns its id."""
+        ...
+
+    def set_chat_status(self, chat_id: int, status: str) -> None:
+        """Record what became of a message (queued, answered, dropped:stale...)."""
+        ...
+
+    def add_qa(self, record: QARecord) -> int:
+        """Commit a Q&A exchange to the audit log; returns its id."""
+        ...
+
+    def add_show_event(self, event: ShowEvent) -> int:
+        """Commit a show log line; returns its id."""
+        ...
+
+    def chats(self, show_id: str | None = None, limit: int = 100) -> list[ChatRecord]:
+        """Most recent chat messages first."""
+        ...
+
+    def qa_log(self, limit: int = 100) -> list[QARecord]:
+        """Most recent Q&A exchanges first."""
+        ...
+
+    def show_events(self, show_id: str, limit: int = 1000) -> list[ShowEvent]:
+        """A show's log in time order (the oldest of the last ``limit``)."""
+        ...
+
+    def close(self) -> None:
+        ...
