@@ -256,11 +256,12 @@ def skin(
         v = weights.shape[0]
         blended = (weights @ affine.reshape(t, affine.shape[1], 12)).reshape(t, v, 3, 4)
     pos = positions if positions.dim() == 3 else positions.expand(t, *positions.shape)
-    out = (blended[..., :3] @ pos[..., None]).squeeze(-1) + blended[..., 3]
     if normals is None:
-        return out
+        return (blended[..., :3] @ pos[..., None]).squeeze(-1) + blended[..., 3]
     nrm = normals if normals.dim() == 3 else normals.expand(t, *normals.shape)
-    n_out = (blended[..., :3] @ nrm[..., None]).squeeze(-1)
+    both = blended[..., :3] @ torch.stack([pos, nrm], dim=-1)  # one batched 3x3 @ 3x2
+    out = both[..., 0] + blended[..., 3]
+    n_out = both[..., 1]
     return out, n_out / n_out.norm(dim=-1, keepdim=True).clamp_min(1e-12)
 
 
