@@ -205,5 +205,8 @@ class PyrenderRenderer(RendererBase):
     def close(self) -> None:
         """Release the offscreen context (idempotent)."""
         if not self._closed:
-            self._renderer.delete()
+            try:
+                self._renderer.delete()
+            except Exception as exc:  # pyrender's EGL teardown terminates the shared display
+                log.warning("pyrender context release failed (%s); ignored", exc)
         super().close()
