@@ -174,6 +174,8 @@ class ShowRunner:
                 await self._log("segment_ended", id=seg.id, type=seg.kind)
         except _Skip:
             await self._log("segment_skipped", id=seg.id)
+        except _Stop:
+            raise
         except (VhumanError, TimeoutError) as exc:
             log.warning("segment %s failed: %s", seg.id, exc)
             await self._log("segment_error", id=seg.id, error=str(exc))
