@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -38,6 +39,23 @@ logger = logging.getLogger(__name__)
 
 REFERENCE_RMS_DB = -20.0
 """Level of neutral speech after the signal stage (emotions move around it)."""
+
+
+_CLAUSE_END = re.compile(r"[,;:—–](?=\s)")
+FAST_START_MIN_WORDS = 4
+
+
+def _split_first_clause(sentence: str) -> list[str]:
+    """Cut the first clause off a long opening sentence so the first audio comes sooner.
+
+    Only at clause punctuation, and only when both sides keep >= 4 words, so prosody stays
+    natural (the voice pauses at the comma anyway).
+    """
+    for match in _CLAUSE_END.finditer(sentence):
+        head, tail = sentence[: match.end()].strip(), sentence[match.end() :].strip()
+        if len(head.split()) >= FAST_START_MIN_WORDS and len(tail.split()) >= FAST_START_MIN_WORDS:
+            return [head, tail]
+    return [sentence]
 
 
 @runtime_checkable
@@ -79,6 +97,7 @@ class BaseTTS(ABC):
     native_prosody: frozenset[str] = frozenset()
     normalize_level: bool = True  # set loudness to REFERENCE_RMS_DB + energy
     max_chars: int = 200
+    fast_start: bool = True  # speak the first clause of a long first sentence on its own
 
     @abstractmethod
     def _speak(self, text: str, style: SpeakingStyle, prosody: Prosody) -> RawSpeech:
@@ -91,14 +110,19 @@ class BaseTTS(ABC):
             raise InputError(f"text must be a string, got {type(text).__name__}")
         if style is not None and not isinstance(style, SpeakingStyle):
             raise InputError(f"style must be a SpeakingStyle, got {type(style).__name__}")
+        first = True
         for segment in parse_markup(text, style or SpeakingStyle()):
             if isinstance(segment, PauseSegment):
                 yield segment
                 continue
             spoken = normalize_text(segment.text, self.language)
             for sentence in split_sentences(spoken, self.max_chars):
-                if any(c.isalnum() for c in sentence):
-                    yield sentence, segment.style
+                if not any(c.isalnum() for c in sentence):
+                    continue
+                parts = _split_first_clause(sentence) if first and self.fast_start else [sentence]
+                first = False
+                for part in parts:
+                    yield part, segment.style
 
     def synthesize_iter(self, text: str, style: SpeakingStyle | None = None
                         ) -> Iterator[AudioChunk]:

@@ -19,3 +19,13 @@ def test_instances_are_cached_and_follow_the_protocol() -> None:
     assert get_tts("ESPEAK") is first
     assert isinstance(first, TTSBackend) and isinstance(first, BaseTTS)
     assert first.name == "espeak" and first.sample_rate == 22050
+
+
+def test_first_long_sentence_starts_with_its_first_clause() -> None:
+    tts = get_tts("espeak")
+    text = "Welcome back to the show, tonight we have a very special guest. Then, we talk a lot."
+    parts = [sentence for sentence, _ in tts.plan(text)]
+    assert parts == ["Welcome back to the show,", "tonight we have a very special guest.",
+                     "Then, we talk a lot."]
+    chunks = list(tts.synthesize_iter(text))
+    assert [c.text for c in chunks] == parts
