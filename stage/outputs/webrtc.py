@@ -1,0 +1,274 @@
+"""Browser viewer over WebRTC (aiortc): live video + audio, and the page that plays it.
+
+For the server engineer: mount ``webrtc_router(performers, chat_submit=queue.submit)``
+on the FastAPI app. ``performers`` maps a performer name to a started
+:class:`~stage.live.performer.LivePerformer` (anything with ``add_output`` /
+``remove_output``), or is a callable ``name -> performer``. Routes:
+
+- ``GET  /viewer``            the viewer page (video, audio, chat box); ``?performer=NAME``
+- ``GET  /web/{file}``        its static files (``stage/web``)
+- ``POST /webrtc/offer``      ``{"sdp", "type", "performer"?}`` → the SDP answer
+- ``POST /webrtc/bye``        ``{"peer"}``: the page is leaving (sent as a beacon)
+- ``WS   /viewer/chat``       chat from the page (only when ``chat_submit`` is given):
+  in ``{"viewer", "text"}``, out ``{"accepted", "reason", "id"}``
+
+Each browser gets a :class:`~stage.outputs.base.AsyncTickQueue` subscription; a slow or
+vanished browser only loses its own frames (counted) and is removed when its connection
+fails or closes (``webrtc_peers`` gauge, ``webrtc_peers_closed_total``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import itertools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import WebSocket  # resolved by name: FastAPI reads the string annotations
+
+from models.types import InputError
+from stage.live.metrics import Metrics
+
+from .base import AsyncTickQueue, Tick
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+VIDEO_CLOCK = 90000
+_peer_ids = itertools.count(1)
+
+
+class TickFeed:
+    """Splits one tick subscription into a video queue and an audio queue."""
+
+    def __init__(self, source: AsyncTickQueue, *, video_queue: int = 2,
+                 audio_queue: int = 15) -> None:
+        self.source = source
+        self.video: asyncio.Queue[Tick] = asyncio.Queue(video_queue)
+        self.audio: asyncio.Queue[Tick] = asyncio.Queue(audio_queue)
+        self.dropped_video = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._pump(), name=f"feed-{self.source.name}")
+
+    async def _pump(self) -> None:
+        while True:
+            tick = await self.source.get()
+            for q in (self.video, self.audio):
+                if q.full():
+                    q.get_nowait()  # newest wins: a viewer sees live, not a backlog
+                    if q is self.video:
+                        self.dropped_video += 1
+                q.put_nowait(tick)
+
+    def flush(self) -> None:
+        """Drop ticks not yet sent (interrupt)."""
+        for q in (self.video, self.audio):
+            while not q.empty():
+                q.get_nowait()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+def _tracks(feed: TickFeed) -> tuple[Any, Any]:
+    import av
+    from aiortc.mediastreams import MediaStreamTrack
+
+    class TickVideoTrack(MediaStreamTrack):
+        kind = "video"
+
+        async def recv(self) -> av.VideoFrame:
+            tick = await feed.video.get()
+            image = np.ascontiguousarray(tick.image[..., :3])
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = int(round(tick.pts * VIDEO_CLOCK))
+            frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+            return frame
+
+    class TickAudioTrack(MediaStreamTrack):
+        kind = "audio"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._samples = 0
+
+        async def recv(self) -> av.AudioFrame:
+            tick = await feed.audio.get()
+            pcm = (np.clip(tick.audio, -1.0, 1.0) * 32767).astype(np.int16).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+            frame.sample_rate = tick.sample_rate
+            frame.pts = self._samples
+            frame.time_base = fractions.Fraction(1, tick.sample_rate)
+            self._samples += pcm.shape[1]
+            return frame
+
+    return TickVideoTrack(), TickAudioTrack()
+
+
+class WebRtcViewers:
+    """The peer connections of one app: answer offers, feed tracks, clean up leavers."""
+
+    def __init__(self, performers: Mapping[str, Any] | Callable[[str], Any], *,
+                 metrics: Metrics | None = None) -> None:
+        self.performers = performers
+        self.metrics = metrics or Metrics()
+        self.peers: dict[int, tuple[Any, Any, AsyncTickQueue, TickFeed]] = {}
+
+    def performer(self, name: str | None) -> Any:
+        if callable(self.performers) and not isinstance(self.performers, Mapping):
+            found = self.performers(name or "default")
+        elif name:
+            found = self.performers.get(name)
+        else:
+            found = next(iter(self.performers.values()), None)
+        if found is None:
+            raise InputError(f"performer {name!r} is not on stage")
+        return found
+
+    async def answer(self, sdp: str, kind: str, performer: str | None = None) -> dict[str, str]:
+        """Accept a browser's offer; returns ``{"sdp", "type", "peer"}`` (the answer and
+        the id the page sends to ``/webrtc/bye`` when it leaves)."""
+        from aiortc import RTCPeerConnection, RTCSessionDescription
+
+        if kind != "offer" or not isinstance(sdp, str) or "v=0" not in sdp:
+            raise InputError("offer: expected {'type': 'offer', 'sdp': '<SDP text>'}")
+        perf = self.performer(performer)
+        peer_id = next(_peer_ids)
+        name = f"webrtc-{peer_id}"
+        sub = AsyncTickQueue(asyncio.get_running_loop(), name, max_queue=4,
+                             metrics=self.metrics)
+        feed = TickFeed(sub)
+        pc = RTCPeerConnection()
+        self.peers[peer_id] = (pc, perf, sub, feed)
+
+        @pc.on("connectionstatechange")
+        async def _state() -> None:
+            log.info("viewer %s: %s", name, pc.connectionState)
+            if pc.connectionState in ("failed", "closed"):
+                await self.drop(peer_id)
+
+        video, audio = _tracks(feed)
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            kinds = {t.kind for t in pc.getTransceivers()}
+            if not kinds & {"video", "audio"}:
+                raise InputError("the offer asks for neither video nor audio")
+            for track in (video, audio):
+                if track.kind in kinds:
+                    pc.addTrack(track)  # binds to the browser's recvonly transceiver
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            await self.drop(peer_id)
+            raise InputError(f"offer: cannot negotiate WebRTC: {exc}") from exc
+        feed.start()
+        perf.add_output(sub)
+        self.metrics.set("webrtc_peers", len(self.peers), help="connected browser viewers")
+        return {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type,
+                "peer": str(peer_id)}
+
+    async def drop(self, peer_id: int) -> None:
+        """Forget a peer (browser left, failed, or closed)."""
+        entry = self.peers.pop(peer_id, None)
+        if entry is None:
+            return
+        pc, perf, sub, feed = entry
+        with contextlib.suppress(Exception):
+            perf.remove_output(sub)
+        sub.close()
+        await feed.close()
+        with contextlib.suppress(Exception):
+            await pc.close()
+        self.metrics.inc("webrtc_peers_closed_total", help="viewer connections that ended")
+        self.metrics.set("webrtc_peers", len(self.peers), help="connected browser viewers")
+
+    async def close(self) -> None:
+        for peer_id in list(self.peers):
+            await self.drop(peer_id)
+
+
+def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
+                  chat_submit: Callable[[Any], Awaitable[Any]] | None = None,
+                  metrics: Metrics | None = None) -> Any:
+    """FastAPI router: viewer page, static files, SDP offer endpoint, page chat socket.
+
+    ``router.viewers`` (a :class:`WebRtcViewers`) lets the app close peers on shutdown.
+    """
+    from fastapi import APIRouter, HTTPException, WebSocketDisconnect
+    from fastapi.responses import FileResponse, HTMLResponse
+
+    router = APIRouter()
+    viewers = WebRtcViewers(performers, metrics=metrics)
+    router.viewers = viewers  # type: ignore[attr-defined]
+
+    @router.get("/viewer", response_class=HTMLResponse)
+    async def viewer_page() -> HTMLResponse:
+        html = (WEB_DIR / "viewer.html").read_text(encoding="utf-8")
+        return HTMLResponse(html.replace("__CHAT_ENABLED__", "true" if chat_submit else "false"))
+
+    @router.get("/web/{name}")
+    async def web_file(name: str) -> FileResponse:
+        path = (WEB_DIR / name).resolve()
+        if path.parent != WEB_DIR or not path.is_file():
+            raise HTTPException(404, f"no such file: {name}")
+        return FileResponse(path)
+
+    @router.post("/webrtc/offer")
+    async def offer(body: dict[str, Any]) -> dict[str, str]:
+        try:
+            return await viewers.answer(body.get("sdp", ""), body.get("type", ""),
+                                        body.get("performer"))
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+    @router.post("/webrtc/bye")
+    async def bye(body: dict[str, Any]) -> dict[str, bool]:
+        # sent by the page on unload: ICE consent expiry alone takes ~30 s to notice
+        try:
+            peer_id = int(body.get("peer", ""))
+        except (TypeError, ValueError):
+            raise HTTPException(400, "bye: 'peer' must be the id from the offer answer") from None
+        known = peer_id in viewers.peers
+        await viewers.drop(peer_id)
+        return {"closed": known}
+
+    if chat_submit is not None:
+        @router.websocket("/viewer/chat")
+        async def chat(ws: WebSocket) -> None:
+            from stage.chat.message import ChatMessage, clean_viewer_name
+
+            await ws.accept()
+            try:
+                while True:
+                    data = await ws.receive_json()
+                    try:
+                        if not isinstance(data, dict):
+                            raise InputError("chat: expected {'viewer': ..., 'text': ...}")
+                        text = str(data.get("text", "")).strip()
+                        if not text:
+                            raise InputError("chat: text is empty")
+                        msg = ChatMessage(viewer=clean_viewer_name(data.get("viewer", "")),
+                                          text=text[:500], source="web",
+                                          client_ref=str(data.get("ref") or "") or None)
+                        decision = await chat_submit(msg)
+                        await ws.send_json({"accepted": bool(getattr(decision, "accepted", True)),
+                                            "reason": getattr(decision, "reason", ""),
+                                            "id": msg.id, "ref": msg.client_ref})
+                    except InputError as exc:
+                        await ws.send_json({"accepted": False, "reason": "invalid",
+                                            "detail": str(exc)})
+            except WebSocketDisconnect:
+                return
+
+    return router

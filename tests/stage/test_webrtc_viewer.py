@@ -1,0 +1,121 @@
+"""The viewer page in real headless Chromium: WebRTC video plays and changes, chat arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from models.tts import get_tts
+from stage.live import LiveConfig, LivePerformer, Metrics
+from stage.outputs.webrtc import webrtc_router
+
+
+def _load(name: str):  # sibling helper module (tests are not a package)
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+browser = _load("browser")
+pytestmark = pytest.mark.skipif(browser.missing_reason() is not None,
+                                reason=browser.missing_reason() or "")
+
+FRAME_HASH = """(() => {
+  const v = document.getElementById('video');
+  const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let h = 0; for (let i = 0; i < d.length; i += 7) { h = (h * 31 + d[i]) >>> 0; }
+  return h;
+})()"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_viewer_plays_live_video_and_sends_chat(tmp_path: Path) -> None:
+    import uvicorn
+    from fastapi import FastAPI
+
+    received = []
+
+    async def submit(message):
+        received.append(message)
+        from stage.chat.message import ChatDecision
+
+        return ChatDecision(accepted=True)
+
+    async def main() -> dict:
+        metrics = Metrics()
+        perf = LivePerformer(LiveConfig(fps=25, width=160, height=160),
+                             tts=get_tts("espeak"), metrics=metrics)
+        await perf.start()
+        app = FastAPI()
+        router = webrtc_router({"host": perf}, chat_submit=submit, metrics=metrics)
+        app.include_router(router)
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                               log_level="warning", lifespan="off"))
+        serving = asyncio.create_task(server.serve())
+        chrome = browser.Chromium(tmp_path / "profile")
+        await asyncio.to_thread(chrome.start)
+        out: dict = {}
+        try:
+            while not server.started:
+                await asyncio.sleep(0.05)
+            page = await chrome.open(f"http://127.0.0.1:{port}/viewer?performer=host")
+            await page.wait_for("window.vhuman && window.vhuman.state === 'connected'", 15)
+            await perf.say("Hello viewers, welcome to the live stream. Nice to see you all.")
+            await page.wait_for("document.getElementById('video').currentTime > 1", 15)
+            first = await page.evaluate(FRAME_HASH)
+            hashes = {first}
+            for _ in range(6):
+                await asyncio.sleep(0.25)
+                hashes.add(await page.evaluate(FRAME_HASH))
+            out["hashes"] = len(hashes)
+            out["size"] = await page.evaluate(
+                "[document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]")
+            await page.type_into("#name", "Ada")
+            await page.type_into("#message", "What are you cooking today?")
+            await page.evaluate("document.getElementById('send').click()")
+            try:
+                await page.wait_for("window.vhuman.chat.length > 0", 10)
+            except TimeoutError:
+                dbg = await page.evaluate("JSON.stringify([window.vhuman.socket && window.vhuman.socket.readyState, document.getElementById('log').innerText, document.getElementById('name').value, document.getElementById('message').value])")
+                raise AssertionError(dbg) from None
+            out["reply"] = await page.evaluate("window.vhuman.chat[0]")
+            out["peers_while_watching"] = metrics.value("webrtc_peers")
+            await chrome.close_page(page)
+            deadline = time.monotonic() + 12
+            while router.viewers.peers and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            out["peers_after_leave"] = len(router.viewers.peers)
+            out["ticks"] = perf.tick_index
+            await asyncio.sleep(0.3)
+            out["ticks_later"] = perf.tick_index
+        finally:
+            await asyncio.to_thread(chrome.stop)
+            await router.viewers.close()
+            server.should_exit = True
+            await serving
+            await perf.close()
+        return out
+
+    out = asyncio.run(main())
+    assert out["size"] == [160, 160]
+    assert out["hashes"] >= 3, out  # the picture moves (mouth, blinks, sway)
+    assert [(m.viewer, m.text, m.source) for m in received] == [
+        ("Ada", "What are you cooking today?", "web")]
+    assert out["reply"]["accepted"] is True
+    assert out["peers_while_watching"] == 1
+    assert out["peers_after_leave"] == 0  # a browser that leaves is cleaned up
+    assert out["ticks_later"] > out["ticks"]  # and the show goes on
