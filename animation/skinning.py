@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 import torch
@@ -227,6 +228,21 @@ def dense_weights(joints: Tensor, weights: Tensor, num_joints: int) -> Tensor:
     dense.scatter_add_(1, joints.long(), weights)
     total = dense.sum(dim=1, keepdim=True)
     return torch.where(total > 0, dense / total.clamp_min(1e-12), dense)
+
+
+@overload
+def skin(
+    positions: Tensor,
+    weights: Tensor | tuple[Tensor, Tensor],
+    skin_mats: Tensor,
+    normals: None = None,
+) -> Tensor: ...
+
+
+@overload
+def skin(
+    positions: Tensor, weights: Tensor | tuple[Tensor, Tensor], skin_mats: Tensor, normals: Tensor
+) -> tuple[Tensor, Tensor]: ...
 
 
 def skin(

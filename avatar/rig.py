@@ -273,7 +273,7 @@ class Rig:
         sk = self.character.skeleton
         morph = torch.as_tensor(morph_np, device=dev)
         maps, jaw = self._morph_maps(tuple(motion.morph_names))
-        mesh_w: list[torch.Tensor | None] = [morph @ m for m in maps]
+        mesh_w: list[Array | None] = [morph @ m for m in maps]
 
         # normalized humanoid rotations -> local joint rotations
         cols, joints = self._bone_map(tuple(motion.bone_names))
@@ -373,13 +373,20 @@ class Rig:
                         f"morph weights of mesh {i} have shape {tuple(w.shape)}, expected ({t}, {m})"
                     )
             active = w is not None and m > 0 and bool((w != 0).any())
-            pos = blend_morphs(mesh.base, mesh.deltas, w) if active else mesh.base
+            weights_t = w if active and isinstance(w, torch.Tensor) else None
+            pos = (
+                blend_morphs(mesh.base, mesh.deltas, weights_t)
+                if weights_t is not None
+                else mesh.base
+            )
             mats = skin_mats[:, mesh.joints]
             if self.normal_mode == "recompute":
                 skinned = skin(pos, mesh.weights, mats)
                 nrm = vertex_normals(skinned, mesh.faces, mesh.weld)
             else:
-                n = blend_morphs(mesh.normals, mesh.normal_deltas, w) if active else mesh.normals
+                n = mesh.normals
+                if weights_t is not None:
+                    n = blend_morphs(mesh.normals, mesh.normal_deltas, weights_t)
                 skinned, nrm = skin(pos, mesh.weights, mats, n)
             frames = MeshFrames(i, self.character.meshes[i].name, skinned, nrm)
             out.append(frames.numpy() if as_numpy else frames)

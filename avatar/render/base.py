@@ -90,8 +90,8 @@ def load_background(
     from PIL import Image
 
     try:
-        with Image.open(path) as img:
-            img = img.convert("RGB").resize((width, height), Image.Resampling.BILINEAR)
+        with Image.open(path) as src:
+            img = src.convert("RGB").resize((width, height), Image.Resampling.BILINEAR)
             return np.ascontiguousarray(np.asarray(img, np.uint8))
     except OSError as exc:
         raise InputError(f"background image {str(path)!r} cannot be read: {exc}") from exc

@@ -14,7 +14,8 @@ import numpy as np
 
 def _unit(v: tuple[float, float, float]) -> tuple[float, float, float]:
     a = np.asarray(v, np.float64)
-    return tuple((a / np.linalg.norm(a)).tolist())
+    a = a / np.linalg.norm(a)
+    return (float(a[0]), float(a[1]), float(a[2]))
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class Light:
 
     @property
     def radiance(self) -> tuple[float, float, float]:
-        return tuple(c * self.intensity for c in self.color)
+        r, g, b = self.color
+        return (r * self.intensity, g * self.intensity, b * self.intensity)
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def _egl_context() -> Any:
     import moderngl
 
     try:
-        return moderngl.create_context(standalone=True, backend="egl")
+        return moderngl.create_context(standalone=True, backend="egl")  # type: ignore[arg-type]
     except Exception as exc:  # the driver error text is the useful part
         raise VhumanError(
             f"cannot create a headless EGL context for moderngl ({exc}); install Mesa EGL "
@@ -171,7 +171,10 @@ class ModernGLRenderer(RendererBase):
             )
         self._prog = self.ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
         self._meshes = [self._upload(m) for m in character.meshes]
-        self._bg_prog = self._bg_vao = self._bg_tex = None
+        self._bg_prog: Any = None
+        self._bg_vao: Any = None
+        self._bg_tex: Any = None
+        self._bg_tex_source: np.ndarray | None = None
         self._set_lighting_uniforms()
         log.info(
             "moderngl renderer %dx%d on %s (msaa %d)",
