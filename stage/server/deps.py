@@ -40,6 +40,9 @@ def _caller(state: State,
 
 def require(role: str):  # noqa: ANN201 - returns a dependency callable
     def check(caller: Annotated[Principal, Depends(_caller)]) -> Principal:
+        if not caller.may(role) and caller.name == "anonymous":
+            raise HTTPException(401, f"this needs an API key with the {role!r} role",
+                                headers={"WWW-Authenticate": "Bearer"})
         if not caller.may(role):
             raise HTTPException(403, f"this needs the {role!r} role; your key is "
                                      f"{caller.role!r}")
