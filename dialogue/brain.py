@@ -216,6 +216,7 @@ class Brain:
         notes = self.memory.show_notes() if self.memory else None
         messages = build_messages(self.persona, text, record, history, notes)
         splitter = SentenceStream(max_chars=160)
+        self._last_item: ReplySentence | None = None
         guard = ReplyGuard()
         emotion: Emotion | None = None
         stream = self.llm.stream(messages, self.max_tokens, self.temperature, STOP_STRINGS)
@@ -253,6 +254,9 @@ class Brain:
     ) -> tuple[ReplySentence | None, Emotion | None]:
         spoken, tag_emotion, actions = parse_tags(sentence)
         emotion = tag_emotion or emotion
+        if not any(ch.isalnum() for ch in spoken) and actions and self._last_item is not None:
+            # Tags written after the last sentence ("... fun! [wave]"): attach them to it.
+            self._last_item.tags += [a for a in actions if a not in self._last_item.tags]
         accepted = guard.accept(spoken) if spoken else None
         if accepted is None:
             return None, emotion
@@ -263,7 +267,9 @@ class Brain:
                 line = pick(self.persona.deflections, self._rng)
                 return self._sentence(fill(line, None), "deflection", index), emotion
             accepted = verdict.cleaned
-        return self._sentence(accepted, "llm", index, tag_emotion or emotion, actions), emotion
+        item = self._sentence(accepted, "llm", index, tag_emotion or emotion, actions)
+        self._last_item = item
+        return item, emotion
 
     def _template(
         self, intent: str, text: str, viewer: str | None, record: ViewerRecord | None, returning: bool

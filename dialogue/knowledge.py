@@ -56,7 +56,7 @@ class UpdateReport:
 def _chunks(sentences: list[list[Any]]) -> list[list[int]]:
     """Group consecutive same-heading sentences into chunks of <= CHUNK_CHARS: [first, last]."""
     out: list[list[int]] = []
-    for i, (start, end, heading) in enumerate(sentences):
+    for i, (_start, end, heading) in enumerate(sentences):
         if out:
             first = out[-1][0]
             same = sentences[first][2] == heading

@@ -7,7 +7,7 @@ The persona and the system rules form the system prompt; viewer text never chang
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 

@@ -1,0 +1,72 @@
+"""Grounded Q&A: facts from sources, refusals, rephrasing only when grounded."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from dialogue import KnowledgeBase, QAEngine
+from dialogue.qa import grounded
+from models.llm.testing import ScriptedLLM
+from models.types import InputError
+
+
+@pytest.mark.parametrize(
+    ("question", "fact", "doc"),
+    [
+        ("When is the curling final?", "18 February 2026", "schedule.md"),
+        ("Who designed the mascot?", "Lotte Engel", "mascot.md"),
+        ("How many shooting lanes does the Birchwood Range have?", "30", "venues.md"),
+        ("What is the price of an ice hockey final ticket?", "120", "tickets.csv"),
+    ],
+)
+def test_answers_with_fact_and_source(sample_kb: KnowledgeBase, question: str, fact: str, doc: str) -> None:
+    answer = asyncio.run(QAEngine(sample_kb).answer(question))
+    assert answer.answered and fact in answer.text
+    assert answer.sources[-1].doc == doc
+    src = answer.sources[-1]
+    assert sample_kb.docs[doc]["text"][src.start : src.end] == src.text
+    assert answer.confidence >= 0.5
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of Australia?", "Who won the 2025 biathlon relay?",
+     "How many volunteers work at the games?"],
+)
+def test_refuses_when_kb_lacks_the_answer(sample_kb: KnowledgeBase, question: str) -> None:
+    answer = asyncio.run(QAEngine(sample_kb).answer(question))
+    assert not answer.answered
+    assert "don't have" in answer.text and answer.confidence < 0.5
+
+
+def test_llm_rephrase_used_only_when_grounded(sample_kb: KnowledgeBase) -> None:
+    q = "When is the curling final?"
+    faithful = ScriptedLLM("The curling final is on 18 February 2026 at 14:00.")
+    inventive = ScriptedLLM("The curling final is on 20 March 2027 with Bob Smith.")
+    broken = ScriptedLLM("x", fail=True)
+    good = asyncio.run(QAEngine(sample_kb, faithful).answer(q))
+    assert good.text == "The curling final is on 18 February 2026 at 14:00."
+    bad = asyncio.run(QAEngine(sample_kb, inventive).answer(q))
+    assert "20 March" not in bad.text and "18 February 2026" in bad.text
+    failed = asyncio.run(QAEngine(sample_kb, broken).answer(q))
+    assert "18 February 2026" in failed.text
+
+
+def test_grounding_check() -> None:
+    src = ["Pip was designed by Lotte Engel in 2024 and costs 22 euros."]
+    assert grounded("Lotte Engel designed Pip in 2024.", src)
+    assert not grounded("Lotte Engel designed Pip in 2023.", src)
+    assert not grounded("Anna Berg designed Pip.", src)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "🙂", b"\x00\x01", None])
+def test_bad_questions_raise_input_error(sample_kb: KnowledgeBase, bad: object) -> None:
+    with pytest.raises(InputError):
+        asyncio.run(QAEngine(sample_kb).answer(bad))  # type: ignore[arg-type]
+
+
+def test_huge_question_is_handled(sample_kb: KnowledgeBase) -> None:
+    answer = asyncio.run(QAEngine(sample_kb).answer("When is the curling final? " * 4000))
+    assert isinstance(answer.answered, bool) and answer.seconds < 10
