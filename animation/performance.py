@@ -1,0 +1,149 @@
+"""The front door of motion: speech audio (+ emotion, gestures) -> one layered MotionClip.
+
+``perform`` stacks base pose -> idle -> (dance) -> gestures -> expression -> lip-sync;
+``dance`` turns music into a choreographed clip. The walking skeleton calls only these.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from animation import quat as Q
+from animation.clip import VISEME_SHAPES, MotionClip
+from animation.expression import (
+    FACE_SHAPES,
+    EmotionTimeline,
+    emotion_change_times,
+    energy_track,
+    expression_clip,
+    normalize_timeline,
+)
+from animation.gestures import gesture_clip, get_gesture
+from animation.idle import idle_clip
+from animation.layers import PRIORITY, Layer, LayerStack, mask
+from animation.lipsync import lipsync
+from models.types import AudioChunk, Emotion, InputError
+
+log = logging.getLogger(__name__)
+
+BASE_POSE: dict[str, tuple[float, float, float]] = {
+    "leftUpperArm": (0, -6, -72),
+    "rightUpperArm": (0, 6, 72),
+    "leftLowerArm": (0, -14, 0),
+    "rightLowerArm": (0, 14, 0),
+    "leftHand": (0, 0, -6),
+    "rightHand": (0, 0, 6),
+}
+"""Relaxed standing pose (arms down by the sides) as YZX Euler degrees per bone."""
+
+
+def base_pose_clip(num_frames: int, fps: float = 30.0) -> MotionClip:
+    """The relaxed standing pose held for ``num_frames`` (bones of :data:`BASE_POSE` only)."""
+    bones = list(BASE_POSE)
+    clip = MotionClip.rest(num_frames, fps, [], bones)
+    clip.rotations[:] = Q.from_euler(np.array([BASE_POSE[b] for b in bones], np.float64))[None]
+    return clip
+
+
+def perform(
+    chunks: Sequence[AudioChunk],
+    *,
+    fps: float = 30.0,
+    emotion: Emotion | str | EmotionTimeline = Emotion.NEUTRAL,
+    intensity: float = 0.6,
+    gestures: Sequence[tuple[float, str]] = (),
+    seed: int = 0,
+    duration: float | None = None,
+    dance: MotionClip | None = None,
+) -> MotionClip:
+    """Lip-sync + expression + idle + gestures (+ an optional dance clip) for speech.
+
+    ``chunks`` are consecutive (chunk k starts where k-1 ended). ``emotion`` is one emotion
+    (held at ``intensity``) or a timeline ``[(t, emotion, intensity)]``; ``gestures`` are
+    ``(t, name)`` with the gesture's stroke landing at ``t``. ``duration`` (s) extends the
+    clip past the audio (idle keeps going). Deterministic for a given ``seed``.
+    """
+    if fps <= 0 or not np.isfinite(fps):
+        raise InputError(f"fps must be positive, got {fps}")
+    if not 0.0 <= intensity <= 1.0:
+        raise InputError(f"intensity must be within 0..1, got {intensity}")
+    audio_len = float(sum(c.duration for c in chunks))
+    total = max(audio_len, duration or 0.0)
+    if total <= 0:
+        raise InputError("perform needs audio chunks or a positive duration")
+    n = int(np.ceil(total * fps - 1e-9))
+    timeline = normalize_timeline(emotion, intensity)
+    stack = LayerStack(n, fps)
+    stack.add(Layer("base", base_pose_clip(n, fps), PRIORITY["base"]))
+    energy = energy_track(timeline, n, fps)
+    idle = idle_clip(n, fps, seed=seed, energy=energy, extra_blinks=emotion_change_times(timeline))
+    stack.add(Layer("idle", idle, PRIORITY["idle"], mode="additive"))
+    if dance is not None:
+        stack.add(Layer("dance", _fit(dance, n, fps), PRIORITY["dance"], fade_in=0.4, fade_out=0.4))
+    for t, name in gestures:
+        g = get_gesture(name)
+        k = min(int(round(t * fps)), n - 1)
+        clip = gesture_clip(g.name, fps, energy=float(energy[max(k, 0)]))
+        start = max(0.0, float(t) - g.stroke_time)
+        stack.add(Layer(f"gesture:{g.name}", clip, PRIORITY["gesture"], start=start, fade_in=0.3, fade_out=0.4))
+    expr = expression_clip(timeline, n, fps)
+    stack.add(Layer("expression:face", expr, PRIORITY["expression"], shape_mask=mask(FACE_SHAPES), bone_mask={}))
+    stack.add(Layer("expression:posture", expr, PRIORITY["expression"], mode="additive", shape_mask={}))
+    if chunks:
+        mouth = MotionClip.rest(n, fps, list(VISEME_SHAPES) + ["jawOpen"], [])
+        mouth.morph[:, : len(VISEME_SHAPES)] = lipsync(chunks, fps=fps, num_frames=n)
+        stack.add(Layer("lipsync", mouth, PRIORITY["lipsync"], shape_mask=mask(mouth.morph_names)))
+    return stack.evaluate()
+
+
+def _fit(clip: MotionClip, n: int, fps: float) -> MotionClip:
+    """``clip`` at ``fps`` trimmed or held on its last frame to ``n`` frames."""
+    if abs(clip.fps - fps) > 1e-6:
+        raise InputError(f"dance clip runs at {clip.fps} fps, performance at {fps}")
+    if clip.num_frames >= n:
+        return clip.slice(0, n)
+    if clip.num_frames == 0:
+        return MotionClip.rest(n, fps, clip.morph_names, clip.bone_names)
+    idx = np.minimum(np.arange(n), clip.num_frames - 1)
+    return MotionClip(fps, list(clip.morph_names), clip.morph[idx], list(clip.bone_names), clip.rotations[idx], clip.root_offset[idx])
+
+
+def dance(
+    music: str | Path | np.ndarray,
+    sr: int | None = None,
+    *,
+    fps: float = 30.0,
+    seed: int = 0,
+    energy_scale: float = 1.0,
+    max_seconds: float = 600.0,
+) -> MotionClip:
+    """A full dance performance to music (a file path, or a mono array at ``sr``).
+
+    The body comes from :func:`animation.dance.choreography.choreograph`; the face follows
+    the music's energy (calm -> happy -> excited per section) and idle life keeps the eyes
+    blinking and moving. Raises :class:`InputError` for missing, corrupt or silent music.
+    """
+    from animation.dance.choreography import choreograph
+    from animation.dance.music import analyze_music, load_music
+
+    y, rate = load_music(music, sr, max_seconds=max_seconds)
+    analysis = analyze_music(y, rate)
+    body = choreograph(analysis, fps=fps, seed=seed, energy_scale=energy_scale)
+    n = body.num_frames
+    timeline: list[tuple[float, Emotion, float]] = []
+    edges = list(analysis.sections) + [analysis.duration]
+    for t0, t1 in zip(edges[:-1], edges[1:], strict=False):
+        e = float(np.mean(analysis.energy_at(np.linspace(t0, t1, 16)))) * energy_scale
+        emo = Emotion.EXCITED if e > 0.7 else Emotion.HAPPY if e > 0.3 else Emotion.CALM
+        timeline.append((t0, emo, float(np.clip(0.5 + 0.4 * e, 0.0, 1.0))))
+    stack = LayerStack(n, fps)
+    face_idle = idle_clip(n, fps, seed=seed, energy=0.8, weight_shift=False)
+    stack.add(Layer("idle", face_idle, PRIORITY["idle"], mode="additive", bone_mask=mask(("leftEye", "rightEye"))))
+    stack.add(Layer("dance", body, PRIORITY["dance"]))
+    expr = expression_clip(timeline, n, fps)
+    stack.add(Layer("expression:face", expr, PRIORITY["expression"], shape_mask=mask(FACE_SHAPES), bone_mask={}))
+    return stack.evaluate()
