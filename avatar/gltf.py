@@ -46,19 +46,21 @@ def load_gltf(path: str | Path) -> Character:
 def _build(data: GltfData) -> Character:
     exts = data.doc.get("extensions") or {}
     is_vrm0 = isinstance(exts, dict) and "VRM" in exts and "VRMC_vrm" not in exts
+    flip = np.diag([-1.0, 1.0, -1.0, 1.0])  # 180 degrees about +Y
     order, parents = _topology(data)
     joint_of = {node: j for j, node in enumerate(order)}
     local = [_node_local(data, n) for n in order]
     if is_vrm0:  # VRM 0.x characters face -Z; turn them to the engine's +Z
-        flip = np.diag([-1.0, 1.0, -1.0, 1.0])
         local = [(flip @ m if parents[j] < 0 else m) for j, m in enumerate(local)]
     world = np.zeros((len(order), 4, 4))
     for j, m in enumerate(local):
         world[j] = m if parents[j] < 0 else world[parents[j]] @ m
     inverse_bind = np.linalg.inv(world)
-    skin_ibm = _skins(data, joint_of, inverse_bind)
+    bind_fix = flip if is_vrm0 else None
+    skin_ibm = _skins(data, joint_of, inverse_bind, bind_fix)
     materials = _materials(data)
-    meshes, lookup = meshes_from(data, order, joint_of, world, inverse_bind, skin_ibm, materials)
+    meshes, lookup = meshes_from(data, order, joint_of, world, inverse_bind, skin_ibm, materials,
+                                 bind_fix)
     if not meshes:
         raise data.fail("meshes", "the file has no triangles to show")
     trs = [_decompose(m) for m in local]
@@ -148,9 +150,13 @@ def _decompose(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return m[:3, 3].copy(), q, scale
 
 
-def _skins(data: GltfData, joint_of: dict[int, int], inverse_bind: np.ndarray
-           ) -> list[dict[int, np.ndarray]]:
-    """Per skin: joint index -> that skin's inverse bind; fills ``inverse_bind`` in place."""
+def _skins(data: GltfData, joint_of: dict[int, int], inverse_bind: np.ndarray,
+           bind_fix: np.ndarray | None = None) -> list[dict[int, np.ndarray]]:
+    """Per skin: joint index -> that skin's inverse bind; fills ``inverse_bind`` in place.
+
+    ``bind_fix`` (VRM 0.x turn) re-expresses bind space: ``ibm @ bind_fix⁻¹`` pairs with
+    vertices multiplied by ``bind_fix``.
+    """
     owner: dict[int, int] = {}
     out = []
     for si, skin in enumerate(data.items("skins")):
@@ -168,6 +174,8 @@ def _skins(data: GltfData, joint_of: dict[int, int], inverse_bind: np.ndarray
             mats = mats.reshape(-1, 4, 4).transpose(0, 2, 1)  # column-major storage
         else:
             mats = np.tile(np.eye(4), (len(jj), 1, 1))
+        if bind_fix is not None:
+            mats = mats @ np.linalg.inv(bind_fix)
         table = {}
         for j, m in zip(jj, mats, strict=False):
             table[j] = m

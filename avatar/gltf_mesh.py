@@ -23,8 +23,12 @@ _MAX_TRIANGLES = 1 << 24
 
 def meshes_from(data: GltfData, order: list[int], joint_of: dict[int, int], world: np.ndarray,
                 inverse_bind: np.ndarray, skin_ibm: list[dict[int, np.ndarray]],
-                materials: list[Material]) -> tuple[list[MeshPart], MorphLookup]:
-    """Every triangle primitive of every mesh node, in bind space (see module doc)."""
+                materials: list[Material], bind_fix: np.ndarray | None = None
+                ) -> tuple[list[MeshPart], MorphLookup]:
+    """Every triangle primitive of every mesh node, in bind space (see module doc).
+
+    ``bind_fix`` (a rotation) is applied to skinned vertices, matching the inverse binds.
+    """
     parts: list[MeshPart] = []
     lookup: MorphLookup = {}
     default_material = -1
@@ -47,7 +51,7 @@ def meshes_from(data: GltfData, order: list[int], joint_of: dict[int, int], worl
             if not isinstance(prim, dict):
                 raise data.fail(where, "expected an object")
             result = _primitive(data, prim, where, joint_of[node_i], world, inverse_bind,
-                                skin_i, skin_ibm, joint_of, names)
+                                skin_i, skin_ibm, joint_of, names, bind_fix)
             if result is None:
                 continue
             part, kept = result
@@ -80,7 +84,8 @@ def _target_names(mesh: dict[str, Any]) -> list[str]:
 def _primitive(data: GltfData, prim: dict, where: str, node_joint: int, world: np.ndarray,
                inverse_bind: np.ndarray, skin_i: int | None,
                skin_ibm: list[dict[int, np.ndarray]], joint_of: dict[int, int],
-               names: list[str]) -> tuple[MeshPart, list[int]] | None:
+               names: list[str], bind_fix: np.ndarray | None = None
+               ) -> tuple[MeshPart, list[int]] | None:
     attrs = prim.get("attributes")
     if not isinstance(attrs, dict) or "POSITION" not in attrs:
         raise data.fail(f"{where}.attributes", "POSITION is missing")
@@ -111,6 +116,11 @@ def _primitive(data: GltfData, prim: dict, where: str, node_joint: int, world: n
         joints, weights = _skin_attrs(data, attrs, where, count, skin_i, joint_of)
         pos, normals, deltas = _to_first_bind(pos, normals, deltas, joints, weights,
                                               skin_ibm[skin_i], inverse_bind)
+        if bind_fix is not None:
+            rot = bind_fix[:3, :3]
+            pos = pos @ rot.T
+            normals = None if normals is None else normals @ rot.T
+            deltas = None if deltas is None else deltas @ rot.T
     else:
         m = world[node_joint]
         pos = pos @ m[:3, :3].T + m[:3, 3]

@@ -1,0 +1,121 @@
+"""``vhuman avatar inspect``: what the loader understood of an avatar, and a turnaround sheet.
+
+``inspect_avatar(path)`` loads the file and summarises it (:class:`AvatarReport`, printable
+with ``to_text()``); ``contact_sheet(character, out_png)`` renders the rest pose from
+``views`` angles around the character side by side into one PNG.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from avatar.character import Character
+from avatar.loader import load_avatar
+from models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, viseme_shape_name
+
+
+@dataclass
+class AvatarReport:
+    """Summary of a loaded avatar (counts, maps found, and what is missing)."""
+
+    name: str
+    source: str
+    format: str
+    triangles: int
+    vertices: int
+    meshes: int
+    materials: int
+    joints: int
+    height_m: float
+    bones: dict[str, str] = field(default_factory=dict)  # humanoid bone -> "joint (route)"
+    missing_bones: list[str] = field(default_factory=list)
+    visemes: dict[str, str] = field(default_factory=dict)  # viseme -> route
+    expressions: dict[str, str] = field(default_factory=dict)
+    morph_targets: int = 0
+    clips: list[str] = field(default_factory=list)
+
+    def to_text(self) -> str:
+        """A human-readable multi-line summary."""
+        lines = [
+            f"{self.name} ({self.format}) from {self.source}",
+            f"  geometry: {self.triangles} triangles, {self.vertices} vertices, "
+            f"{self.meshes} mesh parts, {self.materials} materials, height {self.height_m:.2f} m",
+            f"  skeleton: {self.joints} joints, humanoid bones {len(self.bones)}/"
+            f"{len(HUMANOID_BONES)}",
+        ]
+        lines += [f"    {b:<14} {j}" for b, j in self.bones.items()]
+        if self.missing_bones:
+            lines.append(f"    missing: {', '.join(self.missing_bones)}")
+        lines.append(f"  morph targets: {self.morph_targets}")
+        lines.append(f"  visemes {len(self.visemes)}/{len(VISEMES)}: "
+                     + ", ".join(f"{v}({r})" for v, r in self.visemes.items()))
+        lines.append(f"  expressions {len(self.expressions)}/{len(EXPRESSION_SHAPES)}: "
+                     + ", ".join(f"{e}({r})" for e, r in self.expressions.items()))
+        lines.append(f"  clips: {', '.join(self.clips) if self.clips else 'none'}")
+        return "\n".join(lines)
+
+
+def report_for(character: Character) -> AvatarReport:
+    """Build the report of an already loaded character."""
+    sk = character.skeleton
+    routes = character.meta.get("humanoid_source", {})
+    shape_routes = character.meta.get("shape_source", {})
+    lo, hi = character.bounds()
+    visemes = {v.value: shape_routes.get(viseme_shape_name(v), "?") for v in VISEMES
+               if viseme_shape_name(v) in character.shapes}
+    return AvatarReport(
+        name=character.name, source=str(character.source or "built-in"),
+        format=character.format, triangles=character.num_triangles,
+        vertices=character.num_vertices, meshes=len(character.meshes),
+        materials=len(character.materials), joints=sk.num_joints,
+        height_m=float(hi[1] - lo[1]),
+        bones={b: f"{sk.names[j]} ({routes.get(b, '?')})" for b, j in sk.humanoid.items()},
+        missing_bones=[b for b in HUMANOID_BONES if b not in sk.humanoid],
+        visemes=visemes,
+        expressions={e: shape_routes.get(e, "?") for e in EXPRESSION_SHAPES
+                     if e in character.shapes},
+        morph_targets=len({n for m in character.meshes for n in m.morph_names}),
+        clips=[f"{c.name} ({c.duration:.2f} s)" for c in character.clips],
+    )
+
+
+def inspect_avatar(path: str | Path | None = None) -> AvatarReport:
+    """Load ``path`` (None: the built-in character) and report what was found."""
+    return report_for(load_avatar(path))
+
+
+def contact_sheet(character: Character, out_png: str | Path, views: int = 4, size: int = 384,
+                  backend: str = "moderngl") -> Path:
+    """Render the rest pose from ``views`` angles (front first, turning left) into one PNG."""
+    from PIL import Image
+
+    from avatar.render import create_renderer
+    from avatar.render.camera import camera_preset
+
+    out = Path(out_png)
+    views = max(1, int(views))
+    renderer = create_renderer(backend, character, size, size, camera="full_body")
+    try:
+        base = camera_preset("full_body", character)
+        target = np.asarray(base.target)
+        offset = np.asarray(base.eye) - target
+        tiles = []
+        for k in range(views):
+            a = 2 * math.pi * k / views
+            c, s = math.cos(a), math.sin(a)
+            eye = target + np.array([c * offset[0] + s * offset[2], offset[1],
+                                     -s * offset[0] + c * offset[2]])
+            renderer.set_camera(replace(base, eye=tuple(eye.tolist())))
+            image = renderer.render([m.positions for m in character.meshes],
+                                    [m.normals for m in character.meshes])
+            tiles.append(image[..., :3])
+    finally:
+        renderer.close()
+    sheet = np.concatenate(tiles, axis=1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(sheet).save(out)
+    return out

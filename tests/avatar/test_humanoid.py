@@ -1,0 +1,74 @@
+"""Humanoid bone maps from names (Mixamo, Unreal, Blender, VRoid) and from skeleton shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from animation.skeleton import Skeleton
+from avatar.humanoid import map_by_heuristics, map_by_name, map_humanoid
+from avatar.loader import load_avatar
+from models.types import HUMANOID_BONES
+from tests.avatar.fixtures import MIXAMO, mixamo_arkit_glb
+
+
+def _skeleton(names: list[str], parents: list[int]) -> Skeleton:
+    j = len(names)
+    return Skeleton(names, np.array(parents), np.zeros((j, 3), np.float32),
+                    np.tile(np.array([0, 0, 0, 1], np.float32), (j, 1)),
+                    np.ones((j, 3), np.float32), np.tile(np.eye(4, dtype=np.float32), (j, 1, 1)))
+
+
+def _world(joints: list[tuple[str, int, tuple[float, ...]]]) -> np.ndarray:
+    out = np.zeros((len(joints), 3))
+    for i, (_, p, t) in enumerate(joints):
+        out[i] = np.array(t) + (out[p] if p >= 0 else 0)
+    return out
+
+
+EXPECTED = {b for b in HUMANOID_BONES if b not in ("leftEye", "rightEye", "jaw")}
+
+
+def test_mixamo_names(tmp_path: Path) -> None:
+    c = load_avatar(mixamo_arkit_glb(tmp_path))
+    hum = c.skeleton.humanoid
+    assert set(hum) == EXPECTED
+    names = c.skeleton.names
+    assert names[hum["leftUpperLeg"]] == "mixamorig:LeftUpLeg"
+    assert names[hum["leftLowerArm"]] == "mixamorig:LeftForeArm"
+    assert names[hum["chest"]] == "mixamorig:Spine1"
+    assert names[hum["upperChest"]] == "mixamorig:Spine2"
+    assert set(c.meta["humanoid_source"].values()) == {"name"}
+
+
+def test_unreal_blender_and_vroid_conventions() -> None:
+    unreal = ["root", "pelvis", "spine_01", "spine_02", "spine_03", "neck_01", "head",
+              "clavicle_l", "upperarm_l", "lowerarm_l", "hand_l", "thigh_r", "calf_r", "foot_r",
+              "ball_r"]
+    parents = [-1, 0, 1, 2, 3, 4, 5, 4, 7, 8, 9, 1, 11, 12, 13]
+    m = map_by_name(_skeleton(unreal, parents))
+    assert m["hips"] == 1 and m["spine"] == 2 and m["chest"] == 3 and m["upperChest"] == 4
+    assert m["leftShoulder"] == 7 and m["leftHand"] == 10 and m["rightToes"] == 14
+    blender = ["DEF-spine", "DEF-spine.001", "DEF-spine.002", "DEF-upper_arm.L",
+               "DEF-forearm.L", "DEF-hand.L", "DEF-thigh.R", "DEF-shin.R"]
+    m = map_by_name(_skeleton(blender, [-1, 0, 1, 2, 3, 4, 0, 6]))
+    assert m["hips"] == 0 and m["spine"] == 1 and m["chest"] == 2
+    assert m["leftUpperArm"] == 3 and m["leftLowerArm"] == 4 and m["rightLowerLeg"] == 7
+    vroid = ["J_Bip_C_Hips", "J_Bip_C_Spine", "J_Bip_L_UpperArm", "J_Adj_L_FaceEye",
+             "J_Bip_L_Index1"]
+    m = map_by_name(_skeleton(vroid, [-1, 0, 1, 1, 2]))
+    assert m == {"hips": 0, "spine": 1, "leftUpperArm": 2, "leftEye": 3}  # no finger mix-up
+
+
+def test_heuristics_find_a_rig_with_meaningless_names() -> None:
+    names = [f"b{i}" for i in range(len(MIXAMO))]
+    sk = _skeleton(names, [p for _, p, _ in MIXAMO])
+    world = _world(MIXAMO)
+    m = map_by_heuristics(sk, world)
+    expect = {"hips": 1, "spine": 2, "chest": 3, "upperChest": 4, "neck": 5, "head": 6,
+              "leftShoulder": 7, "leftHand": 10, "rightUpperArm": 12, "leftUpperLeg": 15,
+              "leftToes": 18, "rightFoot": 21}
+    assert {k: m.get(k) for k in expect} == expect
+    full, source = map_humanoid(sk, world)
+    assert full["hips"] == 1 and set(source.values()) == {"heuristic"}
