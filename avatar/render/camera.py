@@ -151,6 +151,10 @@ def camera_preset(
     cx, cz = lm.center
     tan_half = math.tan(yfov / 2)
     half_w = _band_half_width(character, y0, y1, cx) * 1.1
+    if key != "full_body":
+        # Bind poses are often T/A-poses: outstretched arms at shoulder height would push
+        # the camera back, but at run time the arms hang down. Let the height decide.
+        half_w = min(half_w, 0.75 * (y1 - y0) / 2 * aspect)
     dist = max((y1 - y0) / 2 / tan_half, half_w / (aspect * tan_half)) + (lm.front - cz)
     target = np.array([cx, (y0 + y1) / 2, cz])
     offset = np.array([0.0, math.sin(pitch), math.cos(pitch)]) * dist
