@@ -86,7 +86,7 @@ def run(quick: bool = False) -> dict:
     piper = get_tts("piper")
     results: dict[str, Any] = {
         "sentence_words": len(SENTENCE_12.split()),
-        "first_chunk_text": next(iter(piper.plan(SENTENCE_12)))[0],  # type: ignore[index]
+        "first_chunk_text": next(iter(piper.synthesize_iter(SENTENCE_12))).text,
         "load_avg_1min_at_start": round(os.getloadavg()[0], 2),
         "backends": {},
     }

@@ -69,6 +69,7 @@ _SYMBOLS = {
     "/": " slash ",
 }
 
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 1,200,000.5 (commas only as thousands)
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
@@ -78,13 +79,13 @@ _MONTH_DAY = re.compile(
 )
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?:\s*([AaPp])\.?[Mm](\.)?)?(?=\W|$)")
 _MONEY = re.compile(
-    r"([$€£¥])\s?(\d[\d,]*(?:\.\d+)?)(?:\s?(thousand|million|billion|trillion|[kKmMbB]n?)\b)?"
+    r"([$€£¥])\s?(" + _NUM + r")(?:\s?(thousand|million|billion|trillion|[kKmMbB]n?)\b)?"
 )
-_PERCENT = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)\s?%")
+_PERCENT = re.compile(r"(-?" + _NUM + r")\s?%")
 _ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b", re.IGNORECASE)
 _UNIT = re.compile(r"\b(\d+(?:\.\d+)?)\s?(" + "|".join(_UNITS) + r")\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\d.,])(1[1-9]\d\d|20\d\d)(s?)(?![\d,]|\.\d)")
-_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\d])")
+_NUMBER = re.compile(r"(?<![\w.])-?" + _NUM + r"(?![\d])")
 _ABBR = re.compile(
     r"\b(" + "|".join(re.escape(k) for k in sorted(_ABBREVIATIONS, key=len, reverse=True))
     + r")\.(?=\s|$)",

@@ -25,6 +25,7 @@ from models.textproc import cardinal, clean_characters, normalize_text, ordinal,
         ("Agent 007", "Agent zero zero seven"),
         ("the 21st century", "the twenty-first century"),
         ("Run 5 km", "Run five kilometers"),
+        ("a list [1,2,3]", "a list [one,two,three]"),
     ],
 )
 def test_english_normalisation(written: str, spoken: str) -> None:
