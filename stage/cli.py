@@ -26,7 +26,7 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
                    help="background colour (#rrggbb) or image path (default #1e2a3a)")
     p.add_argument("--transparent", action="store_true",
                    help="transparent background (needs a .webm output: VP9 with alpha, for OBS)")
-    p.add_argument("--camera", default="portrait", help="portrait | half-body | full-body | orbit")
+    p.add_argument("--camera", default="portrait", help="portrait | half_body | full_body | orbit")
     p.add_argument("--renderer", default="moderngl", help="moderngl (fast) | pyrender")
     p.add_argument("--voice", default="piper", help="TTS backend: piper | espeak | coqui")
     p.add_argument("--device", default=None, help="torch device for skinning (cpu, cuda)")
@@ -90,7 +90,7 @@ def cmd_dance(args: argparse.Namespace) -> int:
     result = render_dance(args.music, args.output, seconds=args.seconds,
                           options=_render_options(args), progress=not args.quiet)
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames, "
-          f"tempo {result.tempo:.1f} BPM)")
+          f"rendered in {result.total_s:.1f} s)")
     return 0
 
 
@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="audio file (default: the synthesized demo track)")
     dance.add_argument("--seconds", type=float, default=None, help="limit the length")
     _add_render_options(dance)
-    dance.set_defaults(func=cmd_dance, output="out/dance.mp4", camera="full-body")
+    dance.set_defaults(func=cmd_dance, output="out/dance.mp4", camera="full_body")
 
     avatar = sub.add_parser("avatar", help="avatar tools")
     avatar_sub = avatar.add_subparsers(dest="avatar_command", required=True)
