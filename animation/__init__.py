@@ -1,0 +1,25 @@
+"""Motion as data over time: lip-sync, expressions, idle life, gestures, dance, rig kernels."""
+
+from animation.clip import MORPH_NAMES, VISEME_SHAPES, MotionClip, concat_clips
+from animation.gestures import GESTURES, gesture_clip, gesture_names
+from animation.layers import PRIORITY, Layer, LayerStack
+from animation.lipsync import lipsync, viseme_track
+from animation.performance import base_pose_clip, dance, perform
+
+__all__ = [
+    "GESTURES",
+    "MORPH_NAMES",
+    "PRIORITY",
+    "VISEME_SHAPES",
+    "Layer",
+    "LayerStack",
+    "MotionClip",
+    "base_pose_clip",
+    "concat_clips",
+    "dance",
+    "gesture_clip",
+    "gesture_names",
+    "lipsync",
+    "perform",
+    "viseme_track",
+]

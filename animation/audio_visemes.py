@@ -88,7 +88,11 @@ def audio_viseme_track(
     if x.size == 0 or num_frames == 0:
         return out
     g = np.gcd(int(sample_rate), _ANALYSIS_SR)
-    y = resample_poly(x, _ANALYSIS_SR // g, int(sample_rate) // g) if sample_rate != _ANALYSIS_SR else x
+    y = (
+        resample_poly(x, _ANALYSIS_SR // g, int(sample_rate) // g)
+        if sample_rate != _ANALYSIS_SR
+        else x
+    )
     sr = _ANALYSIS_SR
     half = int(0.015 * sr)
     centres = ((time_offset + np.arange(num_frames) / fps) * sr).astype(np.int64)

@@ -79,8 +79,14 @@ class MotionClip:
                 f"expected ({t}, {len(self.bone_names)}, 4)"
             )
         if self.root_offset.shape != (t, 3):
-            raise InputError(f"MotionClip.root_offset has shape {self.root_offset.shape}, expected ({t}, 3)")
-        for name, arr in (("morph", self.morph), ("rotations", self.rotations), ("root_offset", self.root_offset)):
+            raise InputError(
+                f"MotionClip.root_offset has shape {self.root_offset.shape}, expected ({t}, 3)"
+            )
+        for name, arr in (
+            ("morph", self.morph),
+            ("rotations", self.rotations),
+            ("root_offset", self.root_offset),
+        ):
             if not np.all(np.isfinite(arr)):
                 raise InputError(f"MotionClip.{name} contains NaN or inf")
 

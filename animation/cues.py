@@ -47,7 +47,11 @@ def tag_times(
     total = chunk.duration if chunk is not None else duration
     if total is None:
         raise InputError("tag_times needs an audio chunk or a duration")
-    onsets = word_onsets(chunk.phonemes, chunk.sample_rate) if chunk is not None and chunk.phonemes else []
+    onsets = (
+        word_onsets(chunk.phonemes, chunk.sample_rate)
+        if chunk is not None and chunk.phonemes
+        else []
+    )
     out: list[tuple[float, str]] = []
     for pos, tag in tags:
         if not 0 <= pos <= len(text):

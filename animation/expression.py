@@ -32,21 +32,48 @@ FACE: dict[Emotion, dict[str, float]] = {
 POSTURE: dict[Emotion, dict[str, tuple[float, float, float]]] = {
     E.NEUTRAL: {},
     E.HAPPY: {"chest": (-3, 0, 0), "neck": (-2, 0, 0), "head": (-2, 0, 5)},
-    E.EXCITED: {"spine": (-4, 0, 0), "chest": (-4, 0, 0), "head": (-5, 0, 3),
-                "leftShoulder": (0, 0, 6), "rightShoulder": (0, 0, -6)},
-    E.SAD: {"spine": (7, 0, 0), "chest": (6, 0, 0), "upperChest": (4, 0, 0), "neck": (9, 0, 0),
-            "head": (10, 0, -3), "leftShoulder": (0, -6, -4), "rightShoulder": (0, 6, 4)},
-    E.ANGRY: {"spine": (4, 0, 0), "neck": (5, 0, 0), "head": (6, 0, 0),
-              "leftShoulder": (0, 0, 7), "rightShoulder": (0, 0, -7)},
-    E.SURPRISED: {"spine": (-4, 0, 0), "neck": (-3, 0, 0), "head": (-7, 0, 0),
-                  "leftShoulder": (0, 0, 5), "rightShoulder": (0, 0, -5)},
+    E.EXCITED: {
+        "spine": (-4, 0, 0),
+        "chest": (-4, 0, 0),
+        "head": (-5, 0, 3),
+        "leftShoulder": (0, 0, 6),
+        "rightShoulder": (0, 0, -6),
+    },
+    E.SAD: {
+        "spine": (7, 0, 0),
+        "chest": (6, 0, 0),
+        "upperChest": (4, 0, 0),
+        "neck": (9, 0, 0),
+        "head": (10, 0, -3),
+        "leftShoulder": (0, -6, -4),
+        "rightShoulder": (0, 6, 4),
+    },
+    E.ANGRY: {
+        "spine": (4, 0, 0),
+        "neck": (5, 0, 0),
+        "head": (6, 0, 0),
+        "leftShoulder": (0, 0, 7),
+        "rightShoulder": (0, 0, -7),
+    },
+    E.SURPRISED: {
+        "spine": (-4, 0, 0),
+        "neck": (-3, 0, 0),
+        "head": (-7, 0, 0),
+        "leftShoulder": (0, 0, 5),
+        "rightShoulder": (0, 0, -5),
+    },
     E.CALM: {"chest": (-1, 0, 0), "head": (1, 0, 4)},
 }
 """Body posture offsets at full intensity, applied additively on top of the pose."""
 
 ENERGY: dict[Emotion, float] = {
-    E.NEUTRAL: 0.5, E.HAPPY: 0.7, E.EXCITED: 1.0, E.SAD: 0.25,
-    E.ANGRY: 0.8, E.SURPRISED: 0.75, E.CALM: 0.3,
+    E.NEUTRAL: 0.5,
+    E.HAPPY: 0.7,
+    E.EXCITED: 1.0,
+    E.SAD: 0.25,
+    E.ANGRY: 0.8,
+    E.SURPRISED: 0.75,
+    E.CALM: 0.3,
 }
 """How lively idle motion and gestures are under each emotion (0..1)."""
 
@@ -67,9 +94,13 @@ def normalize_timeline(
             try:
                 t, emo, inten = entry
             except (TypeError, ValueError):
-                raise InputError(f"emotion timeline entry {k} must be (t, emotion, intensity), got {entry!r}") from None
+                raise InputError(
+                    f"emotion timeline entry {k} must be (t, emotion, intensity), got {entry!r}"
+                ) from None
             if not 0.0 <= float(inten) <= 1.0:
-                raise InputError(f"emotion timeline entry {k}: intensity must be within 0..1, got {inten}")
+                raise InputError(
+                    f"emotion timeline entry {k}: intensity must be within 0..1, got {inten}"
+                )
             items.append((float(t), Emotion.parse(emo), float(inten)))
         items.sort(key=lambda x: x[0])
         if not items or items[0][0] > 0:
@@ -99,7 +130,9 @@ def _smooth(x: np.ndarray) -> np.ndarray:
     return x * x * (3.0 - 2.0 * x)
 
 
-def energy_track(timeline: EmotionTimeline | Emotion | str, num_frames: int, fps: float) -> np.ndarray:
+def energy_track(
+    timeline: EmotionTimeline | Emotion | str, num_frames: int, fps: float
+) -> np.ndarray:
     """(T,) liveliness 0..1 following the emotion timeline (neutral 0.5)."""
     w = emotion_weights(timeline, num_frames, fps)
     emos = list(Emotion)
@@ -109,7 +142,9 @@ def energy_track(timeline: EmotionTimeline | Emotion | str, num_frames: int, fps
     return np.clip(e + (1.0 - np.minimum(total, 1.0)) * ENERGY[E.NEUTRAL], 0.0, 1.0)
 
 
-def expression_clip(timeline: EmotionTimeline | Emotion | str, num_frames: int, fps: float = 30.0, ease: float = 0.5) -> MotionClip:
+def expression_clip(
+    timeline: EmotionTimeline | Emotion | str, num_frames: int, fps: float = 30.0, ease: float = 0.5
+) -> MotionClip:
     """Face shapes (override layer) and posture offsets (additive layer) of an emotion timeline.
 
     The posture lives in the same clip's ``rotations`` for :data:`POSTURE_BONES`; use it as
@@ -135,5 +170,7 @@ def emotion_change_times(timeline: EmotionTimeline | Emotion | str) -> list[floa
     return [t for (t, e, _), (_, pe, _) in zip(items[1:], items[:-1], strict=False) if e != pe]
 
 
-FACE_SHAPES: tuple[str, ...] = tuple(s for s in EXPRESSION_SHAPES if any(s in f for f in FACE.values()))
+FACE_SHAPES: tuple[str, ...] = tuple(
+    s for s in EXPRESSION_SHAPES if any(s in f for f in FACE.values())
+)
 """The shapes emotions drive (never ``blink`` or ``jawOpen``: idle and lip-sync own those)."""

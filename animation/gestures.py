@@ -59,7 +59,10 @@ class Gesture:
 
 def _both(left: Vec3, pole: Vec3) -> dict[str, tuple[Vec3, Vec3]]:
     """Symmetric hand targets for both arms from the left one."""
-    return {"left": (left, pole), "right": ((-left[0], left[1], left[2]), (-pole[0], pole[1], pole[2]))}
+    return {
+        "left": (left, pole),
+        "right": ((-left[0], left[1], left[2]), (-pole[0], pole[1], pole[2])),
+    }
 
 
 _DOWN_OUT_R: Vec3 = (-0.5, -1.0, -0.3)
@@ -69,61 +72,189 @@ _CLAP_TOGETHER = _both((0.025, 0.0, 0.32), (0.6, -1.0, -0.3))
 GESTURES: dict[str, Gesture] = {
     g.name: g
     for g in (
-        Gesture("wave", 2.4, 0.2, (
-            Key(0.0, {"head": (0, 0, 4), "rightHand": (0, 0, 0)}, {"right": ((-0.36, 0.3, 0.1), (-0.4, -1.0, -0.2))}),
-            Key(1.0, {"head": (0, 0, 4), "rightHand": (0, 0, 0)}, {"right": ((-0.36, 0.3, 0.1), (-0.4, -1.0, -0.2))}),
-        ), (Wiggle("right", (1, 0, 0), 0.07, 2.2), Wiggle("rightHand", (0, 0, 1), 15, 2.2)),
-            "raise the right hand beside the head and wave it side to side"),
-        Gesture("nod", 1.1, 0.3, (
-            Key(0.0, {"neck": (0, 0, 0), "head": (0, 0, 0)}), Key(0.3, {"neck": (5, 0, 0), "head": (12, 0, 0)}),
-            Key(0.55, {"neck": (0, 0, 0), "head": (-2, 0, 0)}), Key(0.75, {"neck": (3, 0, 0), "head": (7, 0, 0)}),
-            Key(1.0, {"neck": (0, 0, 0), "head": (0, 0, 0)}),
-        ), description="nod yes twice"),
-        Gesture("head_shake", 1.5, 0.2, tuple(
-            Key(u, {"neck": (0, 0.35 * y, 0), "head": (0, y, 0)})
-            for u, y in ((0.0, 0), (0.2, 15), (0.4, -15), (0.6, 13), (0.8, -9), (1.0, 0))
-        ), description="shake the head no"),
-        Gesture("bow", 2.6, 0.45, tuple(
-            Key(u, {"spine": (14 * a, 0, 0), "chest": (12 * a, 0, 0), "upperChest": (8 * a, 0, 0),
-                    "neck": (6 * a, 0, 0), "head": (8 * a, 0, 0)})
-            for u, a in ((0.0, 0.0), (0.4, 1.0), (0.65, 1.0), (1.0, 0.0))
-        ), description="bow from the waist"),
-        Gesture("cheer", 1.8, 0.3, tuple(
-            Key(u, {"head": (-6 * up, 0, 0), "chest": (-3 * up, 0, 0)}, {"right": (p, (-1.0, -0.5, -0.3))})
-            for u, p, up in (
-                (0.0, (-0.28, 0.12, 0.2), 0.0), (0.3, (-0.16, 0.55, 0.08), 1.0), (0.45, (-0.22, 0.34, 0.12), 0.5),
-                (0.6, (-0.16, 0.55, 0.08), 1.0), (0.75, (-0.22, 0.34, 0.12), 0.5), (1.0, (-0.17, 0.52, 0.08), 1.0),
-            )
-        ), description="fist pump over the head"),
-        Gesture("clap", 2.2, 0.25, tuple(
-            Key(u, {}, _CLAP_TOGETHER if together else _CLAP_APART)
-            for u, together in ((0.0, 0), (0.25, 1), (0.375, 0), (0.5, 1), (0.625, 0), (0.75, 1), (1.0, 0))
-        ), description="clap three times in front of the chest"),
-        Gesture("point_at_screen", 2.0, 0.3, tuple(
-            Key(u, {"head": (-2, 0, 0), "chest": (0, -6 * a, 0)}, {"right": (p, (-1.0, -1.0, 0.0))})
-            for u, p, a in (
-                (0.0, (-0.2, 0.02, 0.3), 0.0), (0.3, (-0.13, 0.1, 0.56), 1.0),
-                (0.8, (-0.13, 0.1, 0.56), 1.0), (1.0, (-0.2, 0.0, 0.35), 0.0),
-            )
-        ), description="point at the viewer with the right arm"),
-        Gesture("thumbs_up", 2.0, 0.3, tuple(
-            Key(u, {"head": (0, 0, 5 * a), "rightHand": (0, 0, 10 * a)}, {"right": (p, _DOWN_OUT_R)})
-            for u, p, a in ((0.0, (-0.2, -0.08, 0.28), 0.0), (0.3, (-0.16, 0.04, 0.34), 1.0), (1.0, (-0.16, 0.04, 0.34), 1.0))
-        ), description="right hand up in front of the chest"),
-        Gesture("heart_hands", 2.4, 0.35, tuple(
-            Key(u, {"head": (0, 0, 6 * a)}, _both(p, (1.0, 0.3, 0.0)))
-            for u, p, a in ((0.0, (0.25, 0.25, 0.15), 0.0), (0.35, (0.045, 0.5, 0.1), 1.0), (1.0, (0.045, 0.5, 0.1), 1.0))
-        ), description="both hands meet over the head in a heart"),
-        Gesture("shrug", 1.4, 0.4, tuple(
-            Key(u, {"leftShoulder": (0, 0, 12 * a), "rightShoulder": (0, 0, -12 * a), "head": (0, 0, 8 * a)},
-                _both((0.3 - 0.02 * a, -0.3 + 0.05 * a, 0.1 + 0.15 * a), (0.3, -1.0, -0.6)))
-            for u, a in ((0.0, 0.0), (0.4, 1.0), (0.7, 1.0), (1.0, 0.0))
-        ), description="shoulders up, palms out"),
+        Gesture(
+            "wave",
+            2.4,
+            0.2,
+            (
+                Key(
+                    0.0,
+                    {"head": (0, 0, 4), "rightHand": (0, 0, 0)},
+                    {"right": ((-0.36, 0.3, 0.1), (-0.4, -1.0, -0.2))},
+                ),
+                Key(
+                    1.0,
+                    {"head": (0, 0, 4), "rightHand": (0, 0, 0)},
+                    {"right": ((-0.36, 0.3, 0.1), (-0.4, -1.0, -0.2))},
+                ),
+            ),
+            (Wiggle("right", (1, 0, 0), 0.07, 2.2), Wiggle("rightHand", (0, 0, 1), 15, 2.2)),
+            "raise the right hand beside the head and wave it side to side",
+        ),
+        Gesture(
+            "nod",
+            1.1,
+            0.3,
+            (
+                Key(0.0, {"neck": (0, 0, 0), "head": (0, 0, 0)}),
+                Key(0.3, {"neck": (5, 0, 0), "head": (12, 0, 0)}),
+                Key(0.55, {"neck": (0, 0, 0), "head": (-2, 0, 0)}),
+                Key(0.75, {"neck": (3, 0, 0), "head": (7, 0, 0)}),
+                Key(1.0, {"neck": (0, 0, 0), "head": (0, 0, 0)}),
+            ),
+            description="nod yes twice",
+        ),
+        Gesture(
+            "head_shake",
+            1.5,
+            0.2,
+            tuple(
+                Key(u, {"neck": (0, 0.35 * y, 0), "head": (0, y, 0)})
+                for u, y in ((0.0, 0), (0.2, 15), (0.4, -15), (0.6, 13), (0.8, -9), (1.0, 0))
+            ),
+            description="shake the head no",
+        ),
+        Gesture(
+            "bow",
+            2.6,
+            0.45,
+            tuple(
+                Key(
+                    u,
+                    {
+                        "spine": (14 * a, 0, 0),
+                        "chest": (12 * a, 0, 0),
+                        "upperChest": (8 * a, 0, 0),
+                        "neck": (6 * a, 0, 0),
+                        "head": (8 * a, 0, 0),
+                    },
+                )
+                for u, a in ((0.0, 0.0), (0.4, 1.0), (0.65, 1.0), (1.0, 0.0))
+            ),
+            description="bow from the waist",
+        ),
+        Gesture(
+            "cheer",
+            1.8,
+            0.3,
+            tuple(
+                Key(
+                    u,
+                    {"head": (-6 * up, 0, 0), "chest": (-3 * up, 0, 0)},
+                    {"right": (p, (-1.0, -0.5, -0.3))},
+                )
+                for u, p, up in (
+                    (0.0, (-0.28, 0.12, 0.2), 0.0),
+                    (0.3, (-0.16, 0.55, 0.08), 1.0),
+                    (0.45, (-0.22, 0.34, 0.12), 0.5),
+                    (0.6, (-0.16, 0.55, 0.08), 1.0),
+                    (0.75, (-0.22, 0.34, 0.12), 0.5),
+                    (1.0, (-0.17, 0.52, 0.08), 1.0),
+                )
+            ),
+            description="fist pump over the head",
+        ),
+        Gesture(
+            "clap",
+            2.2,
+            0.25,
+            tuple(
+                Key(u, {}, _CLAP_TOGETHER if together else _CLAP_APART)
+                for u, together in (
+                    (0.0, 0),
+                    (0.25, 1),
+                    (0.375, 0),
+                    (0.5, 1),
+                    (0.625, 0),
+                    (0.75, 1),
+                    (1.0, 0),
+                )
+            ),
+            description="clap three times in front of the chest",
+        ),
+        Gesture(
+            "point_at_screen",
+            2.0,
+            0.3,
+            tuple(
+                Key(
+                    u,
+                    {"head": (-2, 0, 0), "chest": (0, -6 * a, 0)},
+                    {"right": (p, (-1.0, -1.0, 0.0))},
+                )
+                for u, p, a in (
+                    (0.0, (-0.2, 0.02, 0.3), 0.0),
+                    (0.3, (-0.13, 0.1, 0.56), 1.0),
+                    (0.8, (-0.13, 0.1, 0.56), 1.0),
+                    (1.0, (-0.2, 0.0, 0.35), 0.0),
+                )
+            ),
+            description="point at the viewer with the right arm",
+        ),
+        Gesture(
+            "thumbs_up",
+            2.0,
+            0.3,
+            tuple(
+                Key(
+                    u,
+                    {"head": (0, 0, 5 * a), "rightHand": (0, 0, 10 * a)},
+                    {"right": (p, _DOWN_OUT_R)},
+                )
+                for u, p, a in (
+                    (0.0, (-0.2, -0.08, 0.28), 0.0),
+                    (0.3, (-0.16, 0.04, 0.34), 1.0),
+                    (1.0, (-0.16, 0.04, 0.34), 1.0),
+                )
+            ),
+            description="right hand up in front of the chest",
+        ),
+        Gesture(
+            "heart_hands",
+            2.4,
+            0.35,
+            tuple(
+                Key(u, {"head": (0, 0, 6 * a)}, _both(p, (1.0, 0.3, 0.0)))
+                for u, p, a in (
+                    (0.0, (0.25, 0.25, 0.15), 0.0),
+                    (0.35, (0.045, 0.5, 0.1), 1.0),
+                    (1.0, (0.045, 0.5, 0.1), 1.0),
+                )
+            ),
+            description="both hands meet over the head in a heart",
+        ),
+        Gesture(
+            "shrug",
+            1.4,
+            0.4,
+            tuple(
+                Key(
+                    u,
+                    {
+                        "leftShoulder": (0, 0, 12 * a),
+                        "rightShoulder": (0, 0, -12 * a),
+                        "head": (0, 0, 8 * a),
+                    },
+                    _both((0.3 - 0.02 * a, -0.3 + 0.05 * a, 0.1 + 0.15 * a), (0.3, -1.0, -0.6)),
+                )
+                for u, a in ((0.0, 0.0), (0.4, 1.0), (0.7, 1.0), (1.0, 0.0))
+            ),
+            description="shoulders up, palms out",
+        ),
     )
 }
 """Registry of gestures by name."""
 
-ALIASES: dict[str, str] = {"fist_pump": "cheer", "point": "point_at_screen", "heart": "heart_hands", "shake": "head_shake", "yes": "nod", "no": "head_shake", "hi": "wave", "hello": "wave"}
+ALIASES: dict[str, str] = {
+    "fist_pump": "cheer",
+    "point": "point_at_screen",
+    "heart": "heart_hands",
+    "shake": "head_shake",
+    "yes": "nod",
+    "no": "head_shake",
+    "hi": "wave",
+    "hello": "wave",
+}
 
 
 def gesture_names() -> list[str]:
@@ -215,4 +346,11 @@ def mirror_clip(clip: MotionClip) -> MotionClip:
     """The clip mirrored left <-> right (bones renamed, rotations and root x reflected)."""
     rot = clip.rotations * np.array([1.0, -1.0, -1.0, 1.0], np.float32)
     root = clip.root_offset * np.array([-1.0, 1.0, 1.0], np.float32)
-    return MotionClip(clip.fps, list(clip.morph_names), clip.morph.copy(), [mirror_name(b) for b in clip.bone_names], rot, root)
+    return MotionClip(
+        clip.fps,
+        list(clip.morph_names),
+        clip.morph.copy(),
+        [mirror_name(b) for b in clip.bone_names],
+        rot,
+        root,
+    )

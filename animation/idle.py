@@ -17,14 +17,32 @@ from animation.clip import MotionClip
 from animation.reference import REFERENCE, ReferenceSkeleton
 
 IDLE_BONES: tuple[str, ...] = (
-    "hips", "spine", "chest", "upperChest", "neck", "head", "leftEye", "rightEye",
-    "leftShoulder", "rightShoulder",
-    "leftUpperLeg", "leftLowerLeg", "leftFoot", "rightUpperLeg", "rightLowerLeg", "rightFoot",
+    "hips",
+    "spine",
+    "chest",
+    "upperChest",
+    "neck",
+    "head",
+    "leftEye",
+    "rightEye",
+    "leftShoulder",
+    "rightShoulder",
+    "leftUpperLeg",
+    "leftLowerLeg",
+    "leftFoot",
+    "rightUpperLeg",
+    "rightLowerLeg",
+    "rightFoot",
 )
 IDLE_SHAPES: tuple[str, ...] = ("blink",)
 
 
-def blink_times(duration: float, rng: np.random.Generator, extra: Sequence[float] = (), mean_interval: float = 3.6) -> list[float]:
+def blink_times(
+    duration: float,
+    rng: np.random.Generator,
+    extra: Sequence[float] = (),
+    mean_interval: float = 3.6,
+) -> list[float]:
     """Blink onsets: gamma-distributed gaps (2.5..8 s typical), some double blinks, plus ``extra``."""
     times: list[float] = []
     t = float(rng.uniform(0.3, 2.0))
@@ -43,18 +61,28 @@ def blink_times(duration: float, rng: np.random.Generator, extra: Sequence[float
     return out
 
 
-def blink_curve(t: np.ndarray, onsets: Sequence[float], close: float = 0.07, hold: float = 0.03, open_: float = 0.13) -> np.ndarray:
+def blink_curve(
+    t: np.ndarray,
+    onsets: Sequence[float],
+    close: float = 0.07,
+    hold: float = 0.03,
+    open_: float = 0.13,
+) -> np.ndarray:
     """(T,) eyelid closure 0..1 for blinks starting at ``onsets``."""
     w = np.zeros_like(t)
     for t0 in onsets:
         x = t - t0
         up = np.clip(x / close, 0.0, 1.0)
         down = np.clip(1.0 - (x - close - hold) / open_, 0.0, 1.0)
-        w = np.maximum(w, np.where((x >= 0) & (x <= close + hold + open_), np.minimum(up, down), 0.0))
+        w = np.maximum(
+            w, np.where((x >= 0) & (x <= close + hold + open_), np.minimum(up, down), 0.0)
+        )
     return w * w * (3 - 2 * w)
 
 
-def smooth_noise(rng: np.random.Generator, t: np.ndarray, f_lo: float = 0.05, f_hi: float = 0.4, n: int = 4) -> np.ndarray:
+def smooth_noise(
+    rng: np.random.Generator, t: np.ndarray, f_lo: float = 0.05, f_hi: float = 0.4, n: int = 4
+) -> np.ndarray:
     """Zero-mean smooth noise in about [-1, 1]: random sines at incommensurate frequencies."""
     freqs = np.exp(rng.uniform(np.log(f_lo), np.log(f_hi), n))
     phases = rng.uniform(0, 2 * np.pi, n)
@@ -72,7 +100,9 @@ def _gaze(t: np.ndarray, rng: np.random.Generator, energy: np.ndarray) -> np.nda
     while now < duration:
         if not away and rng.random() < 0.18:  # glance away, then come back to the camera
             away = True
-            targets.append((now, float(rng.uniform(-7, 4)), float(rng.choice([-1, 1]) * rng.uniform(8, 15))))
+            targets.append(
+                (now, float(rng.uniform(-7, 4)), float(rng.choice([-1, 1]) * rng.uniform(8, 15)))
+            )
             now += float(rng.uniform(0.5, 1.4))
         else:
             away = False
@@ -85,7 +115,11 @@ def _gaze(t: np.ndarray, rng: np.random.Generator, energy: np.ndarray) -> np.nda
         prev = cur
         cur = np.array([p, y])
         x = np.clip((t - t0) / saccade, 0.0, 1.0)[:, None]
-        g = np.where((t >= t0)[:, None], prev + (cur - prev) * x, g) if k else np.broadcast_to(cur, g.shape).copy()
+        g = (
+            np.where((t >= t0)[:, None], prev + (cur - prev) * x, g)
+            if k
+            else np.broadcast_to(cur, g.shape).copy()
+        )
     return g * (0.7 + 0.6 * energy[:, None])
 
 
@@ -137,7 +171,9 @@ def idle_clip(
     return clip
 
 
-def _weight_shift(clip: MotionClip, rng: np.random.Generator, t: np.ndarray, skeleton: ReferenceSkeleton) -> None:
+def _weight_shift(
+    clip: MotionClip, rng: np.random.Generator, t: np.ndarray, skeleton: ReferenceSkeleton
+) -> None:
     """Shift the hips side to side every 5-14 s; legs solved by IK so the feet stay planted."""
     n = t.size
     x = np.zeros(n)

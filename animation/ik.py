@@ -25,7 +25,9 @@ def _perp(v: np.ndarray, axis: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     return np.where(n > 1e-6, p / np.maximum(n, 1e-9), _unit(fb))
 
 
-def _frame_rotation(rest_axis: np.ndarray, rest_flex: np.ndarray, axis: np.ndarray, flex: np.ndarray) -> np.ndarray:
+def _frame_rotation(
+    rest_axis: np.ndarray, rest_flex: np.ndarray, axis: np.ndarray, flex: np.ndarray
+) -> np.ndarray:
     """World rotation taking the rest (axis, flex) pair onto the target (axis, flex) pair."""
     rest_b = np.cross(rest_flex, rest_axis)
     r0 = np.stack([rest_axis, rest_b, rest_flex], axis=-1)  # columns

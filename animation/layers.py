@@ -20,7 +20,14 @@ from models.types import HUMANOID_BONES, InputError
 
 log = logging.getLogger(__name__)
 
-PRIORITY: dict[str, int] = {"base": 0, "idle": 10, "dance": 20, "gesture": 30, "expression": 40, "lipsync": 50}
+PRIORITY: dict[str, int] = {
+    "base": 0,
+    "idle": 10,
+    "dance": 20,
+    "gesture": 30,
+    "expression": 40,
+    "lipsync": 50,
+}
 """Default priorities of the standard layers (higher wins)."""
 
 MOUTH_SHAPES: tuple[str, ...] = VISEME_SHAPES + ("jawOpen",)
@@ -54,7 +61,9 @@ class Layer:
 
     def __post_init__(self) -> None:
         if self.mode not in ("override", "additive"):
-            raise InputError(f"layer {self.name!r}: mode must be 'override' or 'additive', got {self.mode!r}")
+            raise InputError(
+                f"layer {self.name!r}: mode must be 'override' or 'additive', got {self.mode!r}"
+            )
 
 
 def _envelope(layer: Layer, num_frames: int) -> np.ndarray:
@@ -100,7 +109,9 @@ class LayerStack:
 
     def add(self, layer: Layer) -> Layer:
         if abs(layer.clip.fps - self.fps) > 1e-6:
-            raise InputError(f"layer {layer.name!r} runs at {layer.clip.fps} fps, stack at {self.fps}")
+            raise InputError(
+                f"layer {layer.name!r} runs at {layer.clip.fps} fps, stack at {self.fps}"
+            )
         self.layers.append(layer)
         return layer
 

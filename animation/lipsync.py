@@ -93,7 +93,9 @@ def segments_from_timings(
     return out
 
 
-def energy_envelope(samples: np.ndarray, sample_rate: int, fps: float, num_frames: int) -> np.ndarray:
+def energy_envelope(
+    samples: np.ndarray, sample_rate: int, fps: float, num_frames: int
+) -> np.ndarray:
     """(T,) speech loudness per video frame in 0..1 (RMS over 1.5 frames, centred)."""
     x = np.asarray(samples, np.float64).reshape(-1)
     if x.size == 0 or num_frames == 0:
@@ -147,7 +149,9 @@ def viseme_track(
         if i1 <= i0:
             continue
         tt = t[i0:i1]
-        env = _smoothstep((tt - (a - h_in)) / (2 * h_in)) * (1.0 - _smoothstep((tt - (b - h_out)) / (2 * h_out)))
+        env = _smoothstep((tt - (a - h_in)) / (2 * h_in)) * (
+            1.0 - _smoothstep((tt - (b - h_out)) / (2 * h_out))
+        )
         if s.viseme in CLOSURES:  # hold the closure at the midpoint for at least a frame
             mid = 0.5 * (s.start + s.end)
             hold = max(0.6 / fps, 0.35 * s.duration)
@@ -210,7 +214,9 @@ def lipsync(
         i0 = int(np.ceil(start * fps - 1e-9))
         n = min(int(np.ceil(c.duration * fps)), num_frames - i0)
         if n > 0:
-            sub = audio_viseme_track(c.samples, c.sample_rate, fps=fps, num_frames=n, time_offset=i0 / fps - start)
+            sub = audio_viseme_track(
+                c.samples, c.sample_rate, fps=fps, num_frames=n, time_offset=i0 / fps - start
+            )
             track[i0 : i0 + n] = sub
     return track
 
@@ -230,7 +236,12 @@ def onset_errors(track: np.ndarray, segments: Sequence[VisemeSegment], fps: floa
     for s in sorted(segments, key=lambda s: s.start):
         earlier_end = last_end.get(s.viseme, -1.0)
         last_end[s.viseme] = s.end
-        if s.viseme == prev or s.duration * fps < 1.0 or s.viseme == Viseme.SIL or is_pause(s.phoneme):
+        if (
+            s.viseme == prev
+            or s.duration * fps < 1.0
+            or s.viseme == Viseme.SIL
+            or is_pause(s.phoneme)
+        ):
             prev = s.viseme
             continue
         prev = s.viseme
@@ -246,7 +257,13 @@ def onset_errors(track: np.ndarray, segments: Sequence[VisemeSegment], fps: floa
     return np.asarray(errs, np.float64)
 
 
-def bilabial_closed(track: np.ndarray, timings: Sequence[PhonemeTiming], sample_rate: int, fps: float, offset: float = 0.0) -> list[bool]:
+def bilabial_closed(
+    track: np.ndarray,
+    timings: Sequence[PhonemeTiming],
+    sample_rate: int,
+    fps: float,
+    offset: float = 0.0,
+) -> list[bool]:
     """For each p/b/m: is the mouth closed at its midpoint frame?
 
     Closed = ``PP`` is the dominant viseme and the open vowels (aa, E, ih, oh, ou) total

@@ -89,10 +89,29 @@ def perform(
         k = min(int(round(t * fps)), n - 1)
         clip = gesture_clip(g.name, fps, energy=float(energy[max(k, 0)]))
         start = max(0.0, float(t) - g.stroke_time)
-        stack.add(Layer(f"gesture:{g.name}", clip, PRIORITY["gesture"], start=start, fade_in=0.3, fade_out=0.4))
+        stack.add(
+            Layer(
+                f"gesture:{g.name}",
+                clip,
+                PRIORITY["gesture"],
+                start=start,
+                fade_in=0.3,
+                fade_out=0.4,
+            )
+        )
     expr = expression_clip(timeline, n, fps)
-    stack.add(Layer("expression:face", expr, PRIORITY["expression"], shape_mask=mask(FACE_SHAPES), bone_mask={}))
-    stack.add(Layer("expression:posture", expr, PRIORITY["expression"], mode="additive", shape_mask={}))
+    stack.add(
+        Layer(
+            "expression:face",
+            expr,
+            PRIORITY["expression"],
+            shape_mask=mask(FACE_SHAPES),
+            bone_mask={},
+        )
+    )
+    stack.add(
+        Layer("expression:posture", expr, PRIORITY["expression"], mode="additive", shape_mask={})
+    )
     if chunks:
         mouth = MotionClip.rest(n, fps, list(VISEME_SHAPES) + ["jawOpen"], [])
         mouth.morph[:, : len(VISEME_SHAPES)] = lipsync(chunks, fps=fps, num_frames=n)
@@ -109,7 +128,14 @@ def _fit(clip: MotionClip, n: int, fps: float) -> MotionClip:
     if clip.num_frames == 0:
         return MotionClip.rest(n, fps, clip.morph_names, clip.bone_names)
     idx = np.minimum(np.arange(n), clip.num_frames - 1)
-    return MotionClip(fps, list(clip.morph_names), clip.morph[idx], list(clip.bone_names), clip.rotations[idx], clip.root_offset[idx])
+    return MotionClip(
+        fps,
+        list(clip.morph_names),
+        clip.morph[idx],
+        list(clip.bone_names),
+        clip.rotations[idx],
+        clip.root_offset[idx],
+    )
 
 
 def dance(
@@ -142,8 +168,24 @@ def dance(
         timeline.append((t0, emo, float(np.clip(0.5 + 0.4 * e, 0.0, 1.0))))
     stack = LayerStack(n, fps)
     face_idle = idle_clip(n, fps, seed=seed, energy=0.8, weight_shift=False)
-    stack.add(Layer("idle", face_idle, PRIORITY["idle"], mode="additive", bone_mask=mask(("leftEye", "rightEye"))))
+    stack.add(
+        Layer(
+            "idle",
+            face_idle,
+            PRIORITY["idle"],
+            mode="additive",
+            bone_mask=mask(("leftEye", "rightEye")),
+        )
+    )
     stack.add(Layer("dance", body, PRIORITY["dance"]))
     expr = expression_clip(timeline, n, fps)
-    stack.add(Layer("expression:face", expr, PRIORITY["expression"], shape_mask=mask(FACE_SHAPES), bone_mask={}))
+    stack.add(
+        Layer(
+            "expression:face",
+            expr,
+            PRIORITY["expression"],
+            shape_mask=mask(FACE_SHAPES),
+            bone_mask={},
+        )
+    )
     return stack.evaluate()

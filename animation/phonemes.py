@@ -20,51 +20,132 @@ log = logging.getLogger(__name__)
 V = Viseme
 STRESS_MARKS = frozenset("ˈˌ'")
 LENGTH_MARKS = frozenset("ːˑ")
-PAUSE_SYMBOLS = frozenset(" ,.!?;:^$_-—–…|‖\"()[]{}\n\t")
+PAUSE_SYMBOLS = frozenset(' ,.!?;:^$_-—–…|‖"()[]{}\n\t')
 MODIFIERS = frozenset("ʰʲʷˠˤ˞ⁿˡ̩̯̪̥̬̃ʼ~ᵊ")
 
 # single sounds (after stripping stress/length/diacritics)
 _SINGLE: dict[str, Viseme] = {
     # bilabials and labiodentals
-    "p": V.PP, "b": V.PP, "m": V.PP, "ɱ": V.FF, "f": V.FF, "v": V.FF, "ɸ": V.PP, "β": V.FF,
+    "p": V.PP,
+    "b": V.PP,
+    "m": V.PP,
+    "ɱ": V.FF,
+    "f": V.FF,
+    "v": V.FF,
+    "ɸ": V.PP,
+    "β": V.FF,
     # dentals
-    "θ": V.TH, "ð": V.TH,
+    "θ": V.TH,
+    "ð": V.TH,
     # alveolar stops / taps
-    "t": V.DD, "d": V.DD, "ɾ": V.DD, "ɗ": V.DD, "ʈ": V.DD, "ɖ": V.DD,
+    "t": V.DD,
+    "d": V.DD,
+    "ɾ": V.DD,
+    "ɗ": V.DD,
+    "ʈ": V.DD,
+    "ɖ": V.DD,
     # velars, uvulars, glottal stop
-    "k": V.KK, "g": V.KK, "ɡ": V.KK, "ŋ": V.KK, "x": V.KK, "ɣ": V.KK, "q": V.KK, "ɢ": V.KK,
-    "χ": V.KK, "ʁ": V.KK,
+    "k": V.KK,
+    "g": V.KK,
+    "ɡ": V.KK,
+    "ŋ": V.KK,
+    "x": V.KK,
+    "ɣ": V.KK,
+    "q": V.KK,
+    "ɢ": V.KK,
+    "χ": V.KK,
+    "ʁ": V.KK,
     # postalveolars
-    "ʃ": V.CH, "ʒ": V.CH, "ɕ": V.CH, "ʑ": V.CH, "ç": V.CH, "ʂ": V.CH, "ʐ": V.CH, "c": V.CH,
+    "ʃ": V.CH,
+    "ʒ": V.CH,
+    "ɕ": V.CH,
+    "ʑ": V.CH,
+    "ç": V.CH,
+    "ʂ": V.CH,
+    "ʐ": V.CH,
+    "c": V.CH,
     "ɟ": V.CH,
     # sibilants
-    "s": V.SS, "z": V.SS,
+    "s": V.SS,
+    "z": V.SS,
     # nasals and laterals
-    "n": V.NN, "l": V.NN, "ɫ": V.NN, "ɲ": V.NN, "ɳ": V.NN, "ʎ": V.NN, "ɬ": V.NN, "ɮ": V.NN,
+    "n": V.NN,
+    "l": V.NN,
+    "ɫ": V.NN,
+    "ɲ": V.NN,
+    "ɳ": V.NN,
+    "ʎ": V.NN,
+    "ɬ": V.NN,
+    "ɮ": V.NN,
     # rhotics
-    "ɹ": V.RR, "r": V.RR, "ɻ": V.RR, "ʀ": V.RR, "ɚ": V.RR, "ɝ": V.RR,
+    "ɹ": V.RR,
+    "r": V.RR,
+    "ɻ": V.RR,
+    "ʀ": V.RR,
+    "ɚ": V.RR,
+    "ɝ": V.RR,
     # open vowels
-    "a": V.AA, "ɑ": V.AA, "æ": V.AA, "ʌ": V.AA, "ɐ": V.AA, "ä": V.AA, "ɶ": V.AA,
+    "a": V.AA,
+    "ɑ": V.AA,
+    "æ": V.AA,
+    "ʌ": V.AA,
+    "ɐ": V.AA,
+    "ä": V.AA,
+    "ɶ": V.AA,
     # mid front / central vowels
-    "e": V.E, "ɛ": V.E, "ə": V.E, "ɜ": V.E, "ɘ": V.E, "œ": V.E, "ø": V.E, "ɞ": V.E,
+    "e": V.E,
+    "ɛ": V.E,
+    "ə": V.E,
+    "ɜ": V.E,
+    "ɘ": V.E,
+    "œ": V.E,
+    "ø": V.E,
+    "ɞ": V.E,
     # close front vowels and the palatal glide
-    "i": V.IH, "ɪ": V.IH, "ɨ": V.IH, "ᵻ": V.IH, "y": V.IH, "ʏ": V.IH, "j": V.IH, "ɥ": V.OU,
+    "i": V.IH,
+    "ɪ": V.IH,
+    "ɨ": V.IH,
+    "ᵻ": V.IH,
+    "y": V.IH,
+    "ʏ": V.IH,
+    "j": V.IH,
+    "ɥ": V.OU,
     # back rounded mid vowels
-    "o": V.OH, "ɔ": V.OH, "ɒ": V.OH, "ɤ": V.OH,
+    "o": V.OH,
+    "ɔ": V.OH,
+    "ɒ": V.OH,
+    "ɤ": V.OH,
     # close rounded vowels and w
-    "u": V.OU, "ʊ": V.OU, "ʉ": V.OU, "ɯ": V.OU, "w": V.OU, "ʍ": V.OU,
+    "u": V.OU,
+    "ʊ": V.OU,
+    "ʉ": V.OU,
+    "ɯ": V.OU,
+    "w": V.OU,
+    "ʍ": V.OU,
 }
 
 # multi-symbol sounds: (viseme, fraction of the duration)
 _MULTI: dict[str, list[tuple[Viseme, float]]] = {
-    "tʃ": [(V.CH, 1.0)], "dʒ": [(V.CH, 1.0)], "ts": [(V.SS, 1.0)], "dz": [(V.SS, 1.0)],
-    "aɪ": [(V.AA, 0.6), (V.IH, 0.4)], "eɪ": [(V.E, 0.6), (V.IH, 0.4)],
-    "ɔɪ": [(V.OH, 0.6), (V.IH, 0.4)], "oʊ": [(V.OH, 0.6), (V.OU, 0.4)],
-    "əʊ": [(V.E, 0.5), (V.OU, 0.5)], "aʊ": [(V.AA, 0.6), (V.OU, 0.4)],
-    "ɪə": [(V.IH, 0.6), (V.E, 0.4)], "eə": [(V.E, 0.7), (V.E, 0.3)], "ʊə": [(V.OU, 0.6), (V.E, 0.4)],
-    "ɑɹ": [(V.AA, 0.6), (V.RR, 0.4)], "ɔɹ": [(V.OH, 0.6), (V.RR, 0.4)],
-    "ɪɹ": [(V.IH, 0.6), (V.RR, 0.4)], "ɛɹ": [(V.E, 0.6), (V.RR, 0.4)], "ʊɹ": [(V.OU, 0.6), (V.RR, 0.4)],
-    "iə": [(V.IH, 0.6), (V.E, 0.4)], "aɪə": [(V.AA, 0.45), (V.IH, 0.3), (V.E, 0.25)],
+    "tʃ": [(V.CH, 1.0)],
+    "dʒ": [(V.CH, 1.0)],
+    "ts": [(V.SS, 1.0)],
+    "dz": [(V.SS, 1.0)],
+    "aɪ": [(V.AA, 0.6), (V.IH, 0.4)],
+    "eɪ": [(V.E, 0.6), (V.IH, 0.4)],
+    "ɔɪ": [(V.OH, 0.6), (V.IH, 0.4)],
+    "oʊ": [(V.OH, 0.6), (V.OU, 0.4)],
+    "əʊ": [(V.E, 0.5), (V.OU, 0.5)],
+    "aʊ": [(V.AA, 0.6), (V.OU, 0.4)],
+    "ɪə": [(V.IH, 0.6), (V.E, 0.4)],
+    "eə": [(V.E, 0.7), (V.E, 0.3)],
+    "ʊə": [(V.OU, 0.6), (V.E, 0.4)],
+    "ɑɹ": [(V.AA, 0.6), (V.RR, 0.4)],
+    "ɔɹ": [(V.OH, 0.6), (V.RR, 0.4)],
+    "ɪɹ": [(V.IH, 0.6), (V.RR, 0.4)],
+    "ɛɹ": [(V.E, 0.6), (V.RR, 0.4)],
+    "ʊɹ": [(V.OU, 0.6), (V.RR, 0.4)],
+    "iə": [(V.IH, 0.6), (V.E, 0.4)],
+    "aɪə": [(V.AA, 0.45), (V.IH, 0.3), (V.E, 0.25)],
 }
 
 TRANSPARENT = frozenset("hɦʔɧ")
@@ -76,8 +157,21 @@ BILABIAL_SYMBOLS = frozenset("pbm")
 
 # how strongly each viseme shows (tongue-only consonants barely change the lips)
 STRENGTH: dict[Viseme, float] = {
-    V.SIL: 1.0, V.PP: 1.0, V.FF: 1.0, V.TH: 0.8, V.DD: 0.65, V.KK: 0.6, V.CH: 0.9,
-    V.SS: 0.8, V.NN: 0.6, V.RR: 0.8, V.AA: 1.0, V.E: 0.9, V.IH: 0.85, V.OH: 1.0, V.OU: 0.95,
+    V.SIL: 1.0,
+    V.PP: 1.0,
+    V.FF: 1.0,
+    V.TH: 0.8,
+    V.DD: 0.65,
+    V.KK: 0.6,
+    V.CH: 0.9,
+    V.SS: 0.8,
+    V.NN: 0.6,
+    V.RR: 0.8,
+    V.AA: 1.0,
+    V.E: 0.9,
+    V.IH: 0.85,
+    V.OH: 1.0,
+    V.OU: 0.95,
 }
 
 

@@ -44,7 +44,9 @@ def conj(q: np.ndarray) -> np.ndarray:
     return q * np.array([-1.0, -1.0, -1.0, 1.0], dtype=q.dtype)
 
 
-def axis_angle(axis: np.ndarray | tuple[float, float, float], angle: np.ndarray | float) -> np.ndarray:
+def axis_angle(
+    axis: np.ndarray | tuple[float, float, float], angle: np.ndarray | float
+) -> np.ndarray:
     """Rotation of ``angle`` radians about ``axis`` (broadcast over ``angle``)."""
     ax = np.asarray(axis, np.float64)
     ax = ax / max(np.linalg.norm(ax), 1e-12)
@@ -102,16 +104,36 @@ def from_matrix(m: np.ndarray) -> np.ndarray:
         tr = r[0, 0] + r[1, 1] + r[2, 2]
         if tr > 0:
             s = np.sqrt(tr + 1.0) * 2
-            out[i] = [(r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s, 0.25 * s]
+            out[i] = [
+                (r[2, 1] - r[1, 2]) / s,
+                (r[0, 2] - r[2, 0]) / s,
+                (r[1, 0] - r[0, 1]) / s,
+                0.25 * s,
+            ]
         elif r[0, 0] > r[1, 1] and r[0, 0] > r[2, 2]:
             s = np.sqrt(1.0 + r[0, 0] - r[1, 1] - r[2, 2]) * 2
-            out[i] = [0.25 * s, (r[0, 1] + r[1, 0]) / s, (r[0, 2] + r[2, 0]) / s, (r[2, 1] - r[1, 2]) / s]
+            out[i] = [
+                0.25 * s,
+                (r[0, 1] + r[1, 0]) / s,
+                (r[0, 2] + r[2, 0]) / s,
+                (r[2, 1] - r[1, 2]) / s,
+            ]
         elif r[1, 1] > r[2, 2]:
             s = np.sqrt(1.0 + r[1, 1] - r[0, 0] - r[2, 2]) * 2
-            out[i] = [(r[0, 1] + r[1, 0]) / s, 0.25 * s, (r[1, 2] + r[2, 1]) / s, (r[0, 2] - r[2, 0]) / s]
+            out[i] = [
+                (r[0, 1] + r[1, 0]) / s,
+                0.25 * s,
+                (r[1, 2] + r[2, 1]) / s,
+                (r[0, 2] - r[2, 0]) / s,
+            ]
         else:
             s = np.sqrt(1.0 + r[2, 2] - r[0, 0] - r[1, 1]) * 2
-            out[i] = [(r[0, 2] + r[2, 0]) / s, (r[1, 2] + r[2, 1]) / s, 0.25 * s, (r[1, 0] - r[0, 1]) / s]
+            out[i] = [
+                (r[0, 2] + r[2, 0]) / s,
+                (r[1, 2] + r[2, 1]) / s,
+                0.25 * s,
+                (r[1, 0] - r[0, 1]) / s,
+            ]
     return normalize(out.reshape(*m.shape[:-2], 4)).astype(np.float32)
 
 
@@ -156,6 +178,8 @@ def between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     if np.any(opposite):
         # any axis orthogonal to u
         alt = np.cross(u, np.array([1.0, 0.0, 0.0]))
-        alt = np.where(np.linalg.norm(alt, axis=-1, keepdims=True) < 1e-6, np.cross(u, [0.0, 1.0, 0.0]), alt)
+        alt = np.where(
+            np.linalg.norm(alt, axis=-1, keepdims=True) < 1e-6, np.cross(u, [0.0, 1.0, 0.0]), alt
+        )
         q = np.where(opposite[..., None], np.concatenate([alt, np.zeros_like(d)], -1), q)
     return normalize(q).astype(np.float32)

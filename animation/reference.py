@@ -155,7 +155,9 @@ class ReferenceSkeleton:
                 pos[:, i] = self.offsets[i] + (0.0 if root_offset is None else root_offset)
             else:
                 wrot[:, i] = Q.mul(wrot[:, p], rot[:, i])
-                pos[:, i] = pos[:, p] + Q.rotate(wrot[:, p], np.broadcast_to(self.offsets[i], (t, 3)))
+                pos[:, i] = pos[:, p] + Q.rotate(
+                    wrot[:, p], np.broadcast_to(self.offsets[i], (t, 3))
+                )
         return pos, wrot
 
     def clip_forward(self, clip: object) -> tuple[np.ndarray, np.ndarray]:
@@ -216,7 +218,9 @@ class ReferenceSkeleton:
         tilted by ``foot_pitch`` (rad, about the foot's +X; positive = toes down).
         """
         t = hips_pos.shape[0]
-        hip = hips_pos + Q.rotate(hips_rot, np.broadcast_to(self.offsets[self.index(f"{side}UpperLeg")], (t, 3)))
+        hip = hips_pos + Q.rotate(
+            hips_rot, np.broadcast_to(self.offsets[self.index(f"{side}UpperLeg")], (t, 3))
+        )
         if foot_yaw is None:
             foot_yaw = np.zeros(t)
         yaw_q = Q.axis_angle((0, 1, 0), foot_yaw)
@@ -242,14 +246,19 @@ class ReferenceSkeleton:
         shoulder bone is kept at rest); ``elbow_pole`` (T, 3) where the elbow points.
         """
         t = chest_pos.shape[0]
-        sh = self.offsets[self.index(f"{side}Shoulder")] + self.offsets[self.index(f"{side}UpperArm")]
+        sh = (
+            self.offsets[self.index(f"{side}Shoulder")]
+            + self.offsets[self.index(f"{side}UpperArm")]
+        )
         root = chest_pos + Q.rotate(chest_rot, np.broadcast_to(sh, (t, 3)))
         lengths = (
             float(np.linalg.norm(self.offsets[self.index(f"{side}LowerArm")])),
             float(np.linalg.norm(self.offsets[self.index(f"{side}Hand")])),
         )
         axis = (1.0, 0.0, 0.0) if side == "left" else (-1.0, 0.0, 0.0)
-        upper, lower, _, _ = two_bone_ik(root, chest_rot, hand_target, elbow_pole, lengths, axis, (0.0, 0.0, 1.0))
+        upper, lower, _, _ = two_bone_ik(
+            root, chest_rot, hand_target, elbow_pole, lengths, axis, (0.0, 0.0, 1.0)
+        )
         return upper, lower
 
 

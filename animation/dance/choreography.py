@@ -23,9 +23,13 @@ from models.types import HUMANOID_BONES, InputError
 
 log = logging.getLogger(__name__)
 
-DANCE_BONES: tuple[str, ...] = tuple(b for b in HUMANOID_BONES if b not in ("leftEye", "rightEye", "jaw"))
+DANCE_BONES: tuple[str, ...] = tuple(
+    b for b in HUMANOID_BONES if b not in ("leftEye", "rightEye", "jaw")
+)
 UPPER_BONES: tuple[str, ...] = tuple(
-    b for b in DANCE_BONES if b not in ("hips",) and "Leg" not in b and "Foot" not in b and "Toes" not in b
+    b
+    for b in DANCE_BONES
+    if b not in ("hips",) and "Leg" not in b and "Foot" not in b and "Toes" not in b
 )
 
 
@@ -44,7 +48,9 @@ def phrase_starts(analysis: MusicAnalysis, phrase_beats: int = 8) -> list[float]
     """Beat positions where phrases start: every ``phrase_beats`` from a downbeat, plus sections."""
     first = float(analysis.downbeat_phase)
     total = float(analysis.beat_position(np.array([analysis.duration]))[0]) + 1.0
-    starts = list(np.arange(first - phrase_beats * np.ceil(first / phrase_beats), total, phrase_beats))
+    starts = list(
+        np.arange(first - phrase_beats * np.ceil(first / phrase_beats), total, phrase_beats)
+    )
     bpb = analysis.beats_per_bar
     section_beats = set()
     for t in analysis.sections[1:]:
@@ -60,7 +66,9 @@ def phrase_starts(analysis: MusicAnalysis, phrase_beats: int = 8) -> list[float]
     return out
 
 
-def plan_dance(analysis: MusicAnalysis, *, seed: int = 0, phrase_beats: int = 8, energy_scale: float = 1.0) -> list[PlannedMove]:
+def plan_dance(
+    analysis: MusicAnalysis, *, seed: int = 0, phrase_beats: int = 8, energy_scale: float = 1.0
+) -> list[PlannedMove]:
     """Choose a move per phrase (deterministic for ``seed``)."""
     rng = np.random.default_rng(seed)
     starts = phrase_starts(analysis, phrase_beats)
@@ -75,7 +83,9 @@ def plan_dance(analysis: MusicAnalysis, *, seed: int = 0, phrase_beats: int = 8,
         energy = float(np.clip(np.mean(analysis.energy_at(ts)) * energy_scale, 0.0, 1.0))
         recent = [p.move for p in plan[-2:]]
         banned = recent[0] if len(recent) == 2 and recent[0] == recent[1] else None
-        cands = [m for m in MOVES.values() if m.energy[0] <= energy <= m.energy[1] and m.name != banned]
+        cands = [
+            m for m in MOVES.values() if m.energy[0] <= energy <= m.energy[1] and m.name != banned
+        ]
         if not cands:
             cands = [m for m in MOVES.values() if m.name != banned]
         # prefer moves that fit the energy snugly, and variety over the last few phrases
@@ -142,8 +152,16 @@ def render_plan(
         pose = move.fn(b, e)
         if pm.mirror:
             pose = mirror_pose(pose)
-        w_in = np.ones(idx.size) if k == 0 else _ramp((beat[idx] - (pm.start - blend_beats)) / (2 * blend_beats))
-        w_out = np.ones(idx.size) if k + 1 == len(plan) else 1 - _ramp((beat[idx] - (pm.end - blend_beats)) / (2 * blend_beats))
+        w_in = (
+            np.ones(idx.size)
+            if k == 0
+            else _ramp((beat[idx] - (pm.start - blend_beats)) / (2 * blend_beats))
+        )
+        w_out = (
+            np.ones(idx.size)
+            if k + 1 == len(plan)
+            else 1 - _ramp((beat[idx] - (pm.end - blend_beats)) / (2 * blend_beats))
+        )
         w = w_in * w_out
         # running weighted blend: new = old + (pose - old) * w / (accumulated + w)
         frac = w / np.maximum(total_w[idx] + w, 1e-9)

@@ -32,7 +32,9 @@ def breakdown_span(seconds: float = 20.0, bpm: float = 120.0) -> tuple[float, fl
     return start_bar * bar, min(seconds, (start_bar + 2) * bar)
 
 
-def synth_demo_track(seconds: float = 20.0, bpm: float = 120.0, sr: int = 22050, seed: int = 0) -> np.ndarray:
+def synth_demo_track(
+    seconds: float = 20.0, bpm: float = 120.0, sr: int = 22050, seed: int = 0
+) -> np.ndarray:
     """Mono float32 audio: drums on the grid, bass on the roots, chord stabs, a breakdown.
 
     In the breakdown the drums and bass drop out and only soft pads play.
@@ -85,7 +87,9 @@ def synth_demo_track(seconds: float = 20.0, bpm: float = 120.0, sr: int = 22050,
     return (0.89 * out / max(peak, 1e-9)).astype(np.float32)
 
 
-def write_demo_track(path: str | Path, seconds: float = 20.0, bpm: float = 120.0, sr: int = 22050, seed: int = 0) -> Path:
+def write_demo_track(
+    path: str | Path, seconds: float = 20.0, bpm: float = 120.0, sr: int = 22050, seed: int = 0
+) -> Path:
     """Write :func:`synth_demo_track` as a 16-bit WAV and return the path."""
     import soundfile as sf
 

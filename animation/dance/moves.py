@@ -31,7 +31,9 @@ class MovePose:
     feet: np.ndarray  # (T, 2, 3) ankle targets (left, right), world
     foot_yaw: np.ndarray  # (T, 2) radians
     euler: dict[str, np.ndarray] = field(default_factory=dict)  # bone -> (T, 3)
-    hands: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # side -> (target, pole)
+    hands: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict
+    )  # side -> (target, pole)
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ def _pose(b: np.ndarray) -> MovePose:
     return MovePose(hips, np.zeros((t, 3)), feet, np.zeros((t, 2)))
 
 
-def _step(b: np.ndarray, b0: float, b1: float, p0: np.ndarray, p1: np.ndarray, lift: float) -> np.ndarray | None:
+def _step(
+    b: np.ndarray, b0: float, b1: float, p0: np.ndarray, p1: np.ndarray, lift: float
+) -> np.ndarray | None:
     """Mask and positions for a foot moving p0 -> p1 during beats [b0, b1] (else None)."""
     s = np.clip((b - b0) / (b1 - b0), 0.0, 1.0)
     pos = p0 + (p1 - p0) * _ss(s)[:, None]
@@ -80,11 +84,20 @@ def _arms_down(pose: MovePose, swing: np.ndarray, flex: float = 60.0) -> None:
     pose.euler["rightLowerArm"] = np.stack([np.zeros(n), np.full(n, flex), np.zeros(n)], -1)
 
 
-def _e3(x: np.ndarray | float = 0.0, y: np.ndarray | float = 0.0, z: np.ndarray | float = 0.0, n: int = 1) -> np.ndarray:
-    return np.stack(np.broadcast_arrays(np.asarray(x, float) * np.ones(n), y, z), -1).astype(np.float64)
+def _e3(
+    x: np.ndarray | float = 0.0,
+    y: np.ndarray | float = 0.0,
+    z: np.ndarray | float = 0.0,
+    n: int = 1,
+) -> np.ndarray:
+    return np.stack(np.broadcast_arrays(np.asarray(x, float) * np.ones(n), y, z), -1).astype(
+        np.float64
+    )
 
 
-def _groove(pose: MovePose, b: np.ndarray, a: np.ndarray, depth: float = 0.03, nod: float = 5.0) -> None:
+def _groove(
+    pose: MovePose, b: np.ndarray, a: np.ndarray, depth: float = 0.03, nod: float = 5.0
+) -> None:
     pose.hips[:, 1] += bounce(b, depth * a)
     on = (1 + np.cos(2 * np.pi * b)) / 2
     pose.euler["head"] = pose.euler.get("head", _e3(n=b.size)) + _e3(nod * a * on, n=b.size)
@@ -125,8 +138,16 @@ def m_step_touch(b: np.ndarray, e: np.ndarray) -> MovePose:
     out_r = home_r - np.array([1.0, 0, 0]) * w
     near_l = home_l - np.array([1.0, 0, 0]) * w
     lift = 0.06
-    right = np.where((bm < 2.5)[:, None], _step(bm, 0.5, 1.0, home_r, out_r, lift), _step(bm, 3.5, 4.0, out_r, home_r, lift))
-    left = np.where((bm < 2.0)[:, None], _step(bm, 1.5, 2.0, home_l, near_l, lift), _step(bm, 2.5, 3.0, near_l, home_l, lift))
+    right = np.where(
+        (bm < 2.5)[:, None],
+        _step(bm, 0.5, 1.0, home_r, out_r, lift),
+        _step(bm, 3.5, 4.0, out_r, home_r, lift),
+    )
+    left = np.where(
+        (bm < 2.0)[:, None],
+        _step(bm, 1.5, 2.0, home_l, near_l, lift),
+        _step(bm, 2.5, 3.0, near_l, home_l, lift),
+    )
     p.feet[:, 0] = left
     p.feet[:, 1] = right
     p.hips[:, 0] = 0.5 * (left[:, 0] + right[:, 0])
@@ -135,7 +156,9 @@ def m_step_touch(b: np.ndarray, e: np.ndarray) -> MovePose:
     return p
 
 
-def _clap_hands(p: MovePose, b: np.ndarray, a: np.ndarray, y: float, z: float, apart: float) -> None:
+def _clap_hands(
+    p: MovePose, b: np.ndarray, a: np.ndarray, y: float, z: float, apart: float
+) -> None:
     on = ((1 + np.cos(2 * np.pi * b)) / 2) ** 3
     x = 0.025 + (apart * a - 0.025) * (1 - on)
     for side, sgn in (("left", 1.0), ("right", -1.0)):
@@ -337,5 +360,8 @@ def mirror_pose(p: MovePose) -> MovePose:
         feet=p.feet[:, ::-1] * flip,
         foot_yaw=-p.foot_yaw[:, ::-1],
         euler={mirror_name(k): v * e_flip for k, v in p.euler.items()},
-        hands={("right" if s == "left" else "left"): (t * flip, pole * flip) for s, (t, pole) in p.hands.items()},
+        hands={
+            ("right" if s == "left" else "left"): (t * flip, pole * flip)
+            for s, (t, pole) in p.hands.items()
+        },
     )

@@ -73,7 +73,9 @@ def load_music(
         try:
             full = librosa.get_duration(path=str(path))
             if full > max_seconds + 1:
-                log.warning("music %s is %.0f s long; dancing to the first %.0f s", path, full, max_seconds)
+                log.warning(
+                    "music %s is %.0f s long; dancing to the first %.0f s", path, full, max_seconds
+                )
         except Exception:  # noqa: BLE001 - duration is only informative
             pass
         return np.asarray(y, np.float32), int(rate)
@@ -112,7 +114,9 @@ def analyze_music(y: np.ndarray, sr: int = ANALYSIS_SR, *, beats_per_bar: int = 
         first = times[int(np.argmax(onset))] % (60.0 / tempo) if onset.size else 0.0
         beats = np.arange(first, duration, 60.0 / tempo)
     else:
-        tempo_arr, frames = librosa.beat.beat_track(onset_envelope=onset, sr=sr, hop_length=HOP, trim=False)
+        tempo_arr, frames = librosa.beat.beat_track(
+            onset_envelope=onset, sr=sr, hop_length=HOP, trim=False
+        )
         tempo = float(np.atleast_1d(tempo_arr)[0]) or DEFAULT_BPM
         beats = _fix_octave(times[frames], _low_onset(y, sr)[: onset.size], times)
         if beats.size >= 2:
@@ -124,8 +128,15 @@ def analyze_music(y: np.ndarray, sr: int = ANALYSIS_SR, *, beats_per_bar: int = 
     phase = _downbeat_phase(beats, onset, times, y, sr, beats_per_bar)
     sections = _sections(beats[phase::beats_per_bar], rms, onset, times, duration)
     return MusicAnalysis(
-        duration=duration, tempo=tempo, beats=beats, downbeat_phase=phase, frame_times=times,
-        onset=_normalize(onset), energy=energy, sections=sections, beats_per_bar=beats_per_bar,
+        duration=duration,
+        tempo=tempo,
+        beats=beats,
+        downbeat_phase=phase,
+        frame_times=times,
+        onset=_normalize(onset),
+        energy=energy,
+        sections=sections,
+        beats_per_bar=beats_per_bar,
     )
 
 
@@ -134,7 +145,9 @@ def _normalize(x: np.ndarray) -> np.ndarray:
     return np.clip(x / max(float(ref), 1e-9), 0.0, 1.0)
 
 
-def _refine(beats: np.ndarray, y: np.ndarray, sr: int, before: float = 0.07, after: float = 0.03) -> np.ndarray:
+def _refine(
+    beats: np.ndarray, y: np.ndarray, sr: int, before: float = 0.07, after: float = 0.03
+) -> np.ndarray:
     """Move each tracked beat onto the attack nearby: the steepest rise of a 3 ms energy envelope.
 
     Spectral-flux peaks trail the actual attack by a frame or two; the attack is what the
@@ -200,7 +213,9 @@ def _low_onset(y: np.ndarray, sr: int) -> np.ndarray:
     return librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP, fmax=200.0, n_mels=32)
 
 
-def _downbeat_phase(beats: np.ndarray, onset: np.ndarray, times: np.ndarray, y: np.ndarray, sr: int, bpb: int) -> int:
+def _downbeat_phase(
+    beats: np.ndarray, onset: np.ndarray, times: np.ndarray, y: np.ndarray, sr: int, bpb: int
+) -> int:
     """Which beat of a bar is the downbeat: strongest low end plus harmonic change (chords)."""
     if beats.size < 2 * bpb:
         return 0
@@ -210,8 +225,13 @@ def _downbeat_phase(beats: np.ndarray, onset: np.ndarray, times: np.ndarray, y: 
     low = _low_onset(y, sr)
     low_s = low[np.minimum(idx, low.size - 1)]
     chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=HOP)
-    sync = np.stack([chroma[:, a:b].mean(axis=1) if b > a else chroma[:, min(a, chroma.shape[1] - 1)]
-                     for a, b in zip(idx, np.append(idx[1:], chroma.shape[1]), strict=False)], axis=1)
+    sync = np.stack(
+        [
+            chroma[:, a:b].mean(axis=1) if b > a else chroma[:, min(a, chroma.shape[1] - 1)]
+            for a, b in zip(idx, np.append(idx[1:], chroma.shape[1]), strict=False)
+        ],
+        axis=1,
+    )
     sync /= np.maximum(np.linalg.norm(sync, axis=0, keepdims=True), 1e-9)
     change = np.concatenate([[0.0], 1.0 - np.sum(sync[:, 1:] * sync[:, :-1], axis=0)])
     score = low_s / max(float(low_s.max()), 1e-9) + change / max(float(change.max()), 1e-9)
@@ -219,7 +239,9 @@ def _downbeat_phase(beats: np.ndarray, onset: np.ndarray, times: np.ndarray, y: 
     return int(np.argmax(scores))
 
 
-def _sections(downbeats: np.ndarray, rms: np.ndarray, onset: np.ndarray, times: np.ndarray, duration: float) -> list[float]:
+def _sections(
+    downbeats: np.ndarray, rms: np.ndarray, onset: np.ndarray, times: np.ndarray, duration: float
+) -> list[float]:
     """Section starts: bars where loudness or onset density jumps (relative change > 40 %)."""
     sections = [0.0]
     if downbeats.size < 3:
@@ -228,7 +250,9 @@ def _sections(downbeats: np.ndarray, rms: np.ndarray, onset: np.ndarray, times: 
     feats = []
     for a, b in zip(edges[:-1], edges[1:], strict=False):
         m = (times >= a) & (times < b)
-        feats.append((float(rms[m].mean()) if m.any() else 0.0, float(onset[m].mean()) if m.any() else 0.0))
+        feats.append(
+            (float(rms[m].mean()) if m.any() else 0.0, float(onset[m].mean()) if m.any() else 0.0)
+        )
     f = np.asarray(feats)
     f = f / np.maximum(f.max(axis=0), 1e-9)
     for k in range(1, len(f)):
