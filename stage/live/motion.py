@@ -200,6 +200,8 @@ class MotionMixer:
         self._fade_left = 0
         self._source: object = None
         self._fade_mouth = True
+        self.blending = False
+        """True when the last pose was a blend (not a plain row of its clip)."""
         self.mouth_cols = [MORPH_NAMES.index(n) for n in MOUTH_SHAPES]
 
     def fade(self, mouth: bool = True) -> None:
@@ -218,7 +220,8 @@ class MotionMixer:
                 self.fade(mouth=False)
         row = min(max(row, 0), clip.num_frames - 1)
         pose = clip.slice(row, row + 1)
-        if self._fade_left > 0 and self._from is not None:
+        self.blending = self._fade_left > 0 and self._from is not None
+        if self.blending:
             w = self._fade_left / (self.fade_frames + 1)  # weight of the old pose
             keep = pose.morph[:, self.mouth_cols].copy()
             pose.morph = (1 - w) * pose.morph + w * self._from.morph

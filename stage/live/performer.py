@@ -386,6 +386,10 @@ class LivePerformer:
         self._idle_clip: Any = None
         idle_start = 0
         last_image: np.ndarray | None = None
+        try:  # warm up (shader compile, first skinning) before the clock starts
+            renderer.render(self.motion.idle(0, 1, emotion=self.emotion))
+        except Exception as exc:  # noqa: BLE001 - rendering errors are counted per tick
+            log.warning("renderer warm-up failed: %s", exc)
         start = time.monotonic()
         index = 0
         try:
@@ -410,13 +414,13 @@ class LivePerformer:
                 if self._fade_request:
                     self._fade_request = False
                     self.mixer.fade()
-                pose, item = self._pose_for(audio, index, idle_start)
+                pose, item, src = self._pose_for(audio, index, idle_start)
                 if pose is None:  # idle window exhausted: make the next one
                     idle_start = index
                     self._idle_clip = self.motion.idle(
                         index, max(1, int(self.config.idle_window_s * fps)),
                         emotion=self.emotion, intensity=self.intensity, seed=self.config.seed)
-                    pose, item = self._pose_for(audio, index, idle_start)
+                    pose, item, src = self._pose_for(audio, index, idle_start)
                 rendered = True
                 if last_image is not None and lateness > 1.5 / fps:
                     rendered = False  # keep audio real time: show the previous picture
@@ -426,7 +430,11 @@ class LivePerformer:
                 else:
                     t_r = time.perf_counter()
                     try:
-                        last_image = renderer.render(pose)
+                        if src is not None and not self.mixer.blending and \
+                                hasattr(renderer, "render_row"):
+                            last_image = renderer.render_row(*src)
+                        else:
+                            last_image = renderer.render(pose)
                     except Exception as exc:  # noqa: BLE001 - the show goes on
                         self.metrics.inc("live_errors_total", 1, {"stage": "render"})
                         log.warning("render failed: %s", exc)
@@ -457,16 +465,20 @@ class LivePerformer:
             with contextlib.suppress(Exception):
                 renderer.close()
 
-    def _pose_for(self, audio: AudioSlice, index: int, idle_start: int) -> tuple[Any, Any]:
+    def _pose_for(self, audio: AudioSlice, index: int, idle_start: int
+                  ) -> tuple[Any, Any, tuple[Any, int] | None]:
+        """(pose, utterance playing or None, (clip, row) the pose comes from)."""
         first = audio.first
         if first is not None and first[0].motion is not None:
             seg, offset = first
-            row = int(round(offset * self.fps / self.sample_rate))
-            return self.mixer.pose(seg.motion, row, seg), seg.utterance
+            row = min(int(round(offset * self.fps / self.sample_rate)),
+                      seg.motion.num_frames - 1)
+            return self.mixer.pose(seg.motion, row, seg), seg.utterance, (seg.motion, row)
         clip = self._idle_clip
         if clip is None or index - idle_start >= clip.num_frames:
-            return None, None
-        return self.mixer.pose(clip, index - idle_start, "idle"), None
+            return None, None, None
+        row = index - idle_start
+        return self.mixer.pose(clip, row, "idle"), None, (clip, row)
 
     def _bookkeep(self, audio: AudioSlice, tick: Tick) -> None:
         now = time.monotonic()

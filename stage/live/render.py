@@ -145,7 +145,6 @@ class AvatarRenderer:
                  background: str | tuple[float, ...] | None = "#1e2a3a",
                  transparent: bool = False, device: str | None = None) -> None:
         from avatar.loader import load_avatar
-
         from avatar.render import create_renderer
         from avatar.rig import Rig
 
@@ -159,10 +158,26 @@ class AvatarRenderer:
                                              height=height, camera=camera, background=bg,
                                              transparent=transparent)
 
+        self.batch = 30
+        self._cache: Any = None
+        self._cache_key: tuple[Any, int] | None = None
+
     def render(self, pose: MotionClip) -> np.ndarray:
         meshes = self.rig.evaluate(pose, as_numpy=True)
         return self.renderer.render([m.positions[0] for m in meshes],
                                     [m.normals[0] for m in meshes])
+
+    def render_row(self, clip: MotionClip, row: int) -> np.ndarray:
+        """Row ``row`` of ``clip``: skinning runs for ``batch`` rows at once and is
+        cached (batched skinning costs a fraction per frame of one-by-one)."""
+        start = (row // self.batch) * self.batch
+        if self._cache_key is None or self._cache_key[0] is not clip or self._cache_key[1] != start:
+            part = clip.slice(start, min(start + self.batch, clip.num_frames))
+            self._cache = self.rig.evaluate(part, as_numpy=True)
+            self._cache_key = (clip, start)
+        k = row - start
+        return self.renderer.render([m.positions[k] for m in self._cache],
+                                    [m.normals[k] for m in self._cache])
 
     def close(self) -> None:
         if hasattr(self.renderer, "close"):
