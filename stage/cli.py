@@ -57,11 +57,7 @@ def cmd_say(args: argparse.Namespace) -> int:
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames, "
           f"rendered in {result.total_s:.1f} s = {1 / max(result.realtime_factor, 1e-9):.2f}x real time)")
     if args.plot:
-        from animation.plot import plot_viseme_timeline
-
-        png = plot_viseme_timeline(result.motion, result.chunks, result.audio,
-                                   result.sample_rate, args.plot)
-        print(f"wrote {png}")
+        print(f"wrote {result.plot(args.plot)}")
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import numpy as np
 
 from models.types import AudioChunk, InputError
 
+from .aio import run_sync
 from .frames import AudioFrame, ErrorFrame, MotionFrame
 from .media import MediaWriter, check_writable
 from .processor import Pipeline
@@ -55,7 +55,7 @@ def render_dance(music: str | Path | None, out: str | Path, *, seconds: float | 
         y, sr = load_music(music, max_seconds=limit)
     clip = dance(y, sr, fps=options.fps, seed=options.seed, max_seconds=limit)
     audio = AudioChunk(samples=np.asarray(y, np.float32), sample_rate=sr, text="music")
-    return asyncio.run(_render(clip, audio, path, options, progress))
+    return run_sync(_render(clip, audio, path, options, progress))
 
 
 async def _render(clip, audio: AudioChunk, path: Path, options: RenderOptions,

@@ -6,7 +6,6 @@ the machine allows.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -15,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from models.types import Emotion, InputError, SpeakingStyle
+from models.types import Emotion, InputError, PhonemeTiming, SpeakingStyle
 
+from .aio import run_sync
 from .frames import AudioFrame, ErrorFrame, MotionFrame, TextFrame
 from .media import MediaWriter, check_writable
 from .processor import Pipeline
@@ -70,6 +70,28 @@ class ClipResult:
     def realtime_factor(self) -> float:
         """Wall time over media time (below 1 = faster than real time)."""
         return self.total_s / max(self.duration, 1e-9)
+
+    @property
+    def motion_clip(self):  # animation.clip.MotionClip for the whole clip
+        from animation.clip import concat_clips
+
+        return concat_clips(self.motion)
+
+    @property
+    def phonemes(self) -> list[PhonemeTiming]:
+        """Every phoneme with its start in samples from the beginning of the clip."""
+        out, offset = [], 0
+        for chunk in self.chunks:
+            out += [PhonemeTiming(p.phoneme, p.start + offset, p.duration) for p in chunk.phonemes]
+            offset += len(chunk.samples)
+        return out
+
+    def plot(self, out_png: str | Path) -> Path:
+        """Viseme timeline PNG: waveform, phonemes and mouth shapes over time."""
+        from animation.plot import plot_viseme_timeline
+
+        return plot_viseme_timeline(self.motion_clip, self.phonemes, self.audio,
+                                    self.sample_rate, out_png, fps=self.motion_clip.fps)
 
     @property
     def audio(self) -> np.ndarray:
@@ -132,7 +154,7 @@ def render_clip(text: str, out: str | Path, *, emotion: str | Emotion = Emotion.
     path = check_writable(out)
     if options.transparent and path.suffix.lower() != ".webm":
         raise InputError("transparent output needs a .webm file (VP9 with alpha)")
-    return asyncio.run(_render(clean, gestures, style, path, options, progress))
+    return run_sync(_render(clean, gestures, style, path, options, progress))
 
 
 async def _render(text: str, gestures: list[tuple[float, str]], style: SpeakingStyle,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
+from .aio import run_sync
 from .frames import EndFrame, Frame, StartFrame
 from .processor import Processor
 
@@ -50,4 +51,4 @@ async def run_processor(proc: Processor, frames_in: Iterable[Frame], *,
 def run_processor_sync(proc: Processor, frames_in: Iterable[Frame], *,
                        timeout: float = 60.0) -> list[Frame]:
     """Blocking form of :func:`run_processor` for scripts and simple tests."""
-    return asyncio.run(run_processor(proc, list(frames_in), timeout=timeout))
+    return run_sync(run_processor(proc, list(frames_in), timeout=timeout))

@@ -70,6 +70,7 @@ class RenderProcessor(Processor):
                 self.frames_rendered += 1
                 if self.on_progress is not None:
                     self.on_progress(1, 0)
+        await self.push(frame)  # parameter streams and recorders may want the motion too
 
     async def stop(self) -> None:
         await super().stop()

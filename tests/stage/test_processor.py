@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from models.types import InputError
+from models.types import Emotion, InputError
 from stage.frames import (
     AudioFrame,
     EmotionFrame,
@@ -19,7 +19,6 @@ from stage.frames import (
 )
 from stage.processor import FunctionProcessor, Pipeline, Processor
 from stage.testing import CollectSink, run_processor, run_processor_sync
-from models.types import Emotion
 
 
 class Upper(Processor):
