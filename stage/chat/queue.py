@@ -3,8 +3,11 @@
 Viewer messages arrive faster than a character can speak. The queue keeps only what is
 worth answering: each message is moderated, dropped when it repeats a recent one, when its
 viewer is over their rate, or — on the way out — when it has waited longer than
-``max_age_s``. Among the rest, questions, first-time viewers and gifts go first. Nothing
-piles up: the queue is bounded and evicts its least valuable entry when full.
+``max_age_s``. Among the rest, questions, first-time viewers and gifts go first, and
+a message loses ``age_penalty_per_s`` of priority per second it waits, so under a flood
+the fresh messages win (as a human host reads the bottom of a scrolling chat) and answer
+latency stays low. Nothing piles up: the queue is bounded and evicts
+its least valuable entry when full.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class ChatPolicy:
     question_bonus: float = 2.0
     first_time_bonus: float = 1.5
     gift_weight: float = 2.0  # priority += gift_weight * log1p(gift), capped at 6
+    age_penalty_per_s: float = 0.5  # priority lost per second of waiting (0 = FIFO)
 
     def __post_init__(self) -> None:
         if self.max_age_s <= 0 or self.max_size < 1 or self.max_chars < 1:
@@ -109,7 +113,7 @@ class ChatQueue:
         async with self._available:
             if len(self._heap) >= self.policy.max_size and not self._make_room(message):
                 return self._drop(message, "full", "chat queue is full")
-            heapq.heappush(self._heap, (-message.priority, next(self._order), message))
+            heapq.heappush(self._heap, (self._key(message), next(self._order), message))
             self._available.notify()
         self.counts["accepted"] += 1
         self._notify(message, "queued")
@@ -118,8 +122,13 @@ class ChatQueue:
     async def submit_back(self, message: ChatMessage) -> None:
         """Put back a message taken with :meth:`get` but not answered (no checks)."""
         async with self._available:
-            heapq.heappush(self._heap, (-message.priority, next(self._order), message))
+            heapq.heappush(self._heap, (self._key(message), next(self._order), message))
             self._available.notify()
+
+    def _key(self, message: ChatMessage) -> float:
+        # Effective priority = priority - penalty * age. Age grows alike for everyone, so
+        # ordering by priority + penalty * arrival time is the same order, and static.
+        return -(message.priority + self.policy.age_penalty_per_s * message.received)
 
     def mark(self, message: ChatMessage, status: str) -> None:
         """Tell listeners what became of a taken message (``answered``, ``failed``)."""
@@ -222,13 +231,14 @@ class ChatQueue:
             self.purge_stale()
 
     def _make_room(self, incoming: ChatMessage) -> bool:
-        """Queue full: evict the least valuable queued message if ``incoming`` beats it."""
+        """Queue full: evict the least valuable queued message (lowest priority, then the
+        one that would be answered last) unless ``incoming`` is worth less."""
         self.purge_stale()
         if len(self._heap) < self.policy.max_size:
             return True
         worst = max(range(len(self._heap)), key=lambda i: self._heap[i][:2])
         worst_msg = self._heap[worst][2]
-        if worst_msg.priority >= incoming.priority:
+        if self._heap[worst][0] <= self._key(incoming):
             return False
         self._heap.pop(worst)
         heapq.heapify(self._heap)

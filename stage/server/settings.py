@@ -23,31 +23,35 @@ class ServerSettings(BaseSettings):
                                       env_file_encoding="utf-8", extra="ignore")
 
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535)
     api_keys: dict[str, Role] = Field(default_factory=dict,
                                       description="secret -> role (host|reporter|viewer)")
     allow_anonymous_viewers: bool = Field(
-        True, description="viewers may chat and watch without a key")
+        default=True, description="viewers may chat and watch without a key")
     cors_origins: list[str] = Field(default_factory=list)
     database_url: str = "sqlite:///vhuman.db"
-    max_body_bytes: int = Field(64 * 1024, ge=1024)
-    ws_max_message_bytes: int = Field(8 * 1024, ge=256)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    ws_max_message_bytes: int = Field(default=8 * 1024, ge=256)
     metrics_public: bool = True
 
     default_show: str = "main"
-    rundown: Path | None = Field(None, description="rundown loaded into the default show")
-    autostart: bool = Field(False, description="start the rundown when the server starts")
-    echo_chat: bool = Field(True, description="broadcast accepted chat to viewer pages")
+    rundown: Path | None = Field(default=None,
+                                 description="rundown loaded into the default show")
+    autostart: bool = Field(default=False,
+                            description="start the rundown when the server starts")
+    echo_chat: bool = Field(default=True,
+                            description="broadcast accepted chat to viewer pages")
     chat_priority: int = 10
-    knowledge_dir: Path | None = Field(None, description="documents for the Q&A engine")
+    knowledge_dir: Path | None = Field(default=None,
+                                       description="documents for the Q&A engine")
     tts_backend: str = "piper"
 
-    chat_max_age_s: float = Field(20.0, gt=0)
-    chat_max_size: int = Field(200, ge=1)
-    chat_max_chars: int = Field(500, ge=1)
-    chat_rate_burst: float = Field(3.0, ge=1)
-    chat_rate_per_s: float = Field(0.5, gt=0)
-    chat_dedup_s: float = Field(30.0, ge=0)
+    chat_max_age_s: float = Field(default=20.0, gt=0)
+    chat_max_size: int = Field(default=200, ge=1)
+    chat_max_chars: int = Field(default=500, ge=1)
+    chat_rate_burst: float = Field(default=3.0, ge=1)
+    chat_rate_per_s: float = Field(default=0.5, gt=0)
+    chat_dedup_s: float = Field(default=30.0, ge=0)
 
     @field_validator("api_keys")
     @classmethod

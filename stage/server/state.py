@@ -174,9 +174,15 @@ class AppState:
     def track_answer(self, show_id: str, answer: Answer) -> None:
         async def measure() -> None:
             latency = await answer.first_audio_latency()
-            if latency is not None:
-                self.metrics.observe("vhuman_chat_first_audio_seconds", latency,
-                                     {"show": show_id})
+            if latency is None:
+                return
+            self.metrics.observe("vhuman_chat_first_audio_seconds", latency,
+                                 {"show": show_id})
+            session = self.sessions.get(show_id)
+            if session is not None:  # lets the asker's page show "answering you now"
+                session.broadcast({"type": "answering", "to": answer.message.viewer,
+                                   "ref": answer.message.client_ref,
+                                   "latency_s": round(latency, 4)})
         asyncio.get_running_loop().create_task(measure())
 
     async def _free_chat(self, session: ShowSession) -> None:

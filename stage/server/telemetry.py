@@ -84,15 +84,18 @@ class Metrics:
             collect(self)
         out: list[str] = []
         with self._lock:
-            for kind, table in (("counter", self._counters), ("gauge", self._gauges)):
+            tables: list[tuple[str, dict[str, dict[Labels, float]]]] = [
+                ("counter", self._counters), ("gauge", self._gauges)]
+            for kind, table in tables:
                 for name, series in sorted(table.items()):
                     out.append(f"# HELP {name} {self._help.get(name, (kind, name))[1]}")
                     out.append(f"# TYPE {name} {kind}")
                     out += [f"{name}{_fmt(k)} {v:g}" for k, v in sorted(series.items())]
-            for name, series in sorted(self._hist.items()):
+            for hname, hseries in sorted(self._hist.items()):
+                name = hname
                 out.append(f"# HELP {name} {self._help.get(name, ('histogram', name))[1]}")
                 out.append(f"# TYPE {name} histogram")
-                for key, counts in sorted(series.items()):
+                for key, counts in sorted(hseries.items()):
                     for bound, count in zip(BUCKETS, counts, strict=False):
                         le = "+Inf" if math.isinf(bound) else f"{bound:g}"
                         out.append(f"{name}_bucket{_fmt(key, (('le', le),))} {count:g}")

@@ -180,5 +180,6 @@ def parse_line(raw: str | dict[str, Any]) -> Line:
     text = re.sub(r"\s+", " ", _TAG.sub(" ", data["text"])).strip()
     if not text:
         raise InputError(f"line has only tags, no words: {data['text']!r}")
-    return Line(text, emotion, data.get("intensity"), tuple(gestures),
+    intensity = data.get("intensity")
+    return Line(text, emotion, None if intensity is None else float(intensity), tuple(gestures),
                 float(data.get("pause_after", 0.0)))

@@ -28,8 +28,17 @@ def test_questions_first_timers_and_gifts_go_first() -> None:
             assert (await q.submit(ChatMessage(viewer, text, gift=gift))).accepted
         return [m.text for m in [await q.get(0) for _ in range(5)] if m]
     order = asyncio.run(main())
-    assert order == ["thanks host", "what time is it?", "first hello", "just chatting",
-                     "lol nice"]
+    assert order == ["thanks host", "what time is it?", "first hello", "lol nice",
+                     "just chatting"]
+
+
+def test_oldest_first_when_configured() -> None:
+    async def main() -> list[str]:
+        q = ChatQueue(ChatPolicy(rate_burst=10, age_penalty_per_s=0.0))
+        for text in ("first hi", "one", "two"):
+            await q.submit(ChatMessage("a", text))
+        return [m.text for m in [await q.get(0) for _ in range(3)] if m]
+    assert asyncio.run(main()) == ["first hi", "one", "two"]
 
 
 def test_moderation_dedup_and_rate_limit_drop_with_reasons() -> None:
@@ -80,15 +89,21 @@ def test_stale_messages_are_dropped_not_answered() -> None:
 def test_full_queue_evicts_the_least_urgent() -> None:
     async def main() -> None:
         q = _q(max_size=3, rate_burst=10)
-        for i in range(3):
+        await q.submit(ChatMessage("gifter", "big fan here", gift=100))
+        for i in range(2):
             await q.submit(ChatMessage("r", f"plain message {i}"))
-        # r is no longer a first-timer: these three have priority 1 (first one 2.5)
-        full = await q.submit(ChatMessage("r", "another plain one"))
-        assert not full.accepted and full.reason == "full"
+        # r is no longer a first-timer: "plain message 1" has priority 1, the lowest
+        fresher = await q.submit(ChatMessage("r", "another plain one"))
+        assert fresher.accepted  # equal priority: the fresher one replaces the older
         urgent = await q.submit(ChatMessage("newbie", "Is this the best show?"))
         assert urgent.accepted and len(q) == 3
         texts = [m.text for m in [await q.get(0) for _ in range(3)] if m]
-        assert texts[0] == "Is this the best show?" and "plain message 2" not in texts
+        assert texts == ["big fan here", "Is this the best show?", "plain message 0"]
+        assert q.counts["dropped_full"] == 2
+        low = ChatQueue(ChatPolicy(max_size=1), None)
+        await low.submit(ChatMessage("x", "Why is it so?", gift=5))
+        refused = await low.submit(ChatMessage("x", "plain"))
+        assert not refused.accepted and refused.reason == "full"
     asyncio.run(main())
 
 

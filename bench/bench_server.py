@@ -1,0 +1,246 @@
+"""Server figures: chat message -> first audio under a WebSocket chat load, and /v1/qa p99.
+
+The server runs in its own process (``python -m bench.bench_server --serve``) with a
+FakePerformer (first audio after a fixed 50 ms "TTS" delay, 0.06 s per word), the
+dialogue Moderator on, and the real dialogue QAEngine over ``examples/kb`` when it loads
+(else a fake, reported as such). The load generator opens N WebSocket clients on
+127.0.0.1 that together send ``rate`` messages per second for ``seconds``; each message
+carries a ref, and the server announces ``answering`` (with that ref) when the answer's
+first audio starts. Latency is measured by the client: send -> that event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_AUDIO_DELAY = 0.05
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    from stage.server.telemetry import percentile
+
+    p = percentile(values, q)
+    return None if p is None else round(p * 1000, 2)
+
+
+def serve(port: int, database: str, real_qa: bool) -> None:
+    """The server under test (run in a child process)."""
+    import uvicorn
+
+    from stage.server import Backends, ServerSettings, create_app
+    from stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+
+    qa: Any = FakeQA({"final": "The final is on Sunday at 8 pm."})
+    qa_kind = "fake"
+    if real_qa:
+        try:
+            from dialogue.knowledge import KnowledgeBase
+            from dialogue.qa import QAEngine
+
+            store = Path(tempfile.mkdtemp(prefix="vh-kb-"))
+            qa = QAEngine(KnowledgeBase.build(ROOT / "examples" / "kb", store))
+            qa_kind = "dialogue.QAEngine(examples/kb)"
+        except Exception as exc:  # noqa: BLE001 - fall back, and say so in the results
+            print(f"real QA unavailable: {exc}", file=sys.stderr)
+    settings = ServerSettings(port=port, database_url=database, echo_chat=False,
+                              chat_max_size=200, _env_file=None)  # type: ignore[call-arg]
+    backends = Backends(lambda s, r: FakePerformer(0.06, first_audio_delay=FIRST_AUDIO_DELAY),
+                        lambda s, r: FakeBrain(), qa)
+    app = create_app(settings, backends=backends)
+    app.state.qa_kind = qa_kind
+    print(f"QA_KIND {qa_kind}", flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws_max_size=65536)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _wait_up(port: int, timeout: float = 120.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError("server did not start")
+
+
+_TEXTS = ["What is your favourite song", "How was the marathon", "hello from",
+          "love this show", "Can you dance again", "greetings to everyone in",
+          "Where do you live", "this is so fun", "Is the hoodie warm", "good evening from"]
+
+
+async def _chat_load(port: int, clients: int, rate: float, seconds: float) -> dict[str, Any]:
+    import websockets
+
+    sent: dict[str, float] = {}
+    first_audio: dict[str, float] = {}
+    acks: dict[str, float] = {}
+    accepted = dropped = 0
+    reasons: dict[str, int] = {}
+    sockets = []
+    url = f"ws://127.0.0.1:{port}/v1/chat/ws"
+    t_connect = time.monotonic()
+    for i in range(clients):
+        sockets.append(await websockets.connect(f"{url}?viewer=viewer{i}", max_queue=None,
+                                                open_timeout=30))
+    connect_s = time.monotonic() - t_connect
+
+    async def reader(ws: Any) -> None:
+        nonlocal accepted, dropped
+        async for raw in ws:
+            event = json.loads(raw)
+            ref = event.get("ref")
+            now = time.monotonic()
+            if event["type"] == "ack" and ref in sent:
+                acks[ref] = now - sent[ref]
+                if event["accepted"]:
+                    accepted += 1
+                else:
+                    dropped += 1
+                    reasons[event["reason"]] = reasons.get(event["reason"], 0) + 1
+            elif event["type"] == "answering" and ref in sent and ref not in first_audio:
+                first_audio[ref] = now - sent[ref]
+
+    readers = [asyncio.create_task(reader(ws)) for ws in sockets]
+    rng = random.Random(0)
+    interval = 1.0 / rate
+    start = time.monotonic()
+    n = 0
+    while (now := time.monotonic()) - start < seconds:
+        target = start + n * interval
+        if target > now:
+            await asyncio.sleep(target - now)
+        ws = sockets[n % clients]
+        ref = f"m{n}"
+        text = f"{rng.choice(_TEXTS)} number {n}" + ("?" if rng.random() < 0.4 else "")
+        sent[ref] = time.monotonic()
+        await ws.send(json.dumps({"text": text, "ref": ref}))
+        n += 1
+    elapsed = time.monotonic() - start
+    await asyncio.sleep(3.0)  # let in-flight answers start
+    for task in readers:
+        task.cancel()
+    for ws in sockets:
+        await ws.close()
+    lat = list(first_audio.values())
+    ack = list(acks.values())
+    return {"clients": clients, "connect_s": round(connect_s, 2), "sent": n,
+            "send_rate_per_s": round(n / elapsed, 2), "accepted": accepted,
+            "dropped": dropped, "drop_reasons": reasons, "answered": len(lat),
+            "first_audio_p50_ms": _pct(lat, 0.5), "first_audio_p95_ms": _pct(lat, 0.95),
+            "ack_p50_ms": _pct(ack, 0.5), "ack_p95_ms": _pct(ack, 0.95)}
+
+
+async def _idle_latency(port: int, samples: int) -> list[float]:
+    """Chat -> first audio with nothing else going on (one message at a time)."""
+    import websockets
+
+    out = []
+    async with websockets.connect(f"ws://127.0.0.1:{port}/v1/chat/ws?viewer=calm") as ws:
+        for i in range(samples):
+            ref = f"idle{i}"
+            t0 = time.monotonic()
+            await ws.send(json.dumps({"text": f"quiet question {i} {ref}?", "ref": ref,
+                                      "viewer": f"calm{i}"}))
+            while True:
+                event = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if event["type"] == "answering" and event["ref"] == ref:
+                    out.append(time.monotonic() - t0)
+                    break
+            await asyncio.sleep(1.0)  # let the answer finish speaking
+    return out
+
+
+async def _qa_load(port: int, requests: int, concurrency: int) -> dict[str, Any]:
+    import httpx
+
+    questions = ["When is the final?", "Where can I buy tickets?", "What is the mascot?",
+                 "How do I get to the stadium?", "Who won the marathon?"]
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+
+    async def worker(client: httpx.AsyncClient, k: int) -> None:
+        for i in range(k, requests, concurrency):
+            t0 = time.monotonic()
+            r = await client.post("/v1/qa", json={"question": questions[i % len(questions)]},
+                                  headers={"X-API-Key": "bench-reporter-key"})
+            latencies.append(time.monotonic() - t0)
+            codes[r.status_code] = codes.get(r.status_code, 0) + 1
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        await client.post("/v1/qa", json={"question": "warm up"},
+                          headers={"X-API-Key": "bench-reporter-key"})
+        await asyncio.gather(*(worker(client, k) for k in range(concurrency)))
+    return {"requests": requests, "concurrency": concurrency, "status_codes": codes,
+            "p50_ms": _pct(latencies, 0.5), "p95_ms": _pct(latencies, 0.95),
+            "p99_ms": _pct(latencies, 0.99)}
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    clients, seconds = (100, 10.0) if quick else (500, 30.0)
+    port = _free_port()
+    tmp = tempfile.mkdtemp(prefix="vh-bench-")
+    env = {**os.environ, "PYTHONPATH": str(ROOT),
+           "VHUMAN_API_KEYS": json.dumps({"bench-reporter-key": "reporter"})}
+    proc = subprocess.Popen([sys.executable, "-m", "bench.bench_server", "--serve", str(port),
+                             f"sqlite:///{tmp}/bench.db"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        asyncio.run(_wait_up(port))
+        qa_kind = ""
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if line.startswith("QA_KIND"):
+            qa_kind = line.split(" ", 1)[1].strip()
+        idle = asyncio.run(_idle_latency(port, 5 if quick else 10))
+        chat = asyncio.run(_chat_load(port, clients, 50.0, seconds))
+        qa = asyncio.run(_qa_load(port, 100 if quick else 300, 4))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return {
+        "setup": {"performer": f"FakePerformer (first audio after {FIRST_AUDIO_DELAY * 1000:.0f}"
+                               " ms, 0.06 s/word)", "brain": "FakeBrain (instant)",
+                  "moderation": "dialogue.Moderator", "qa_engine": qa_kind,
+                  "echo_chat": False, "duration_s": seconds, "target_rate_per_s": 50.0},
+        "chat_first_audio_idle_p50_ms": _pct(idle, 0.5),
+        "chat_load": chat,
+        "qa": qa,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--serve", nargs=2, metavar=("PORT", "DATABASE_URL"))
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--fake-qa", action="store_true")
+    args = parser.parse_args()
+    if args.serve:
+        serve(int(args.serve[0]), args.serve[1], real_qa=not args.fake_qa)
+    else:
+        print(json.dumps(run(args.quick), indent=2))
