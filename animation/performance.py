@@ -95,8 +95,8 @@ def perform(
                 clip,
                 PRIORITY["gesture"],
                 start=start,
-                fade_in=0.3,
-                fade_out=0.4,
+                fade_in=float(np.clip(g.stroke_time, 0.2, 0.45)),  # fully in by the stroke
+                fade_out=0.45,
             )
         )
     expr = expression_clip(timeline, n, fps)

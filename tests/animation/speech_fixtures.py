@@ -9,7 +9,9 @@ from models.types import AudioChunk, PhonemeTiming
 SR = 16000
 
 
-def chunk(phonemes: list[tuple[str, float]], sr: int = SR, seed: int = 0, text: str = "") -> AudioChunk:
+def chunk(
+    phonemes: list[tuple[str, float]], sr: int = SR, seed: int = 0, text: str = ""
+) -> AudioChunk:
     """An AudioChunk whose audio is voiced where phonemes are and silent in pauses."""
     rng = np.random.default_rng(seed)
     timings = []
@@ -31,7 +33,26 @@ def random_speech(n: int, seed: int = 0) -> list[tuple[str, float]]:
     """A random phoneme stream with realistic durations (pauses, bilabials, vowels)."""
     rng = np.random.default_rng(seed)
     vowels = ["ɑ", "æ", "ə", "ɛ", "i", "ɪ", "oʊ", "u", "aɪ", "eɪ", "ɔ"]
-    cons = ["p", "b", "m", "t", "d", "k", "s", "z", "n", "l", "ɹ", "f", "v", "ð", "ʃ", "tʃ", "h", "w"]
+    cons = [
+        "p",
+        "b",
+        "m",
+        "t",
+        "d",
+        "k",
+        "s",
+        "z",
+        "n",
+        "l",
+        "ɹ",
+        "f",
+        "v",
+        "ð",
+        "ʃ",
+        "tʃ",
+        "h",
+        "w",
+    ]
     out: list[tuple[str, float]] = [(" ", 0.15)]
     for _ in range(n):
         out.append((str(rng.choice(cons)), float(rng.uniform(0.045, 0.11))))

@@ -22,13 +22,22 @@ def test_slice_and_concat_keep_frames_and_merge_vocabularies():
     assert part.num_frames == 4 and part.weights("blink")[0] == pytest.approx(2 / 9)
     joined = concat_clips([a, b])
     assert joined.num_frames == 15 and "extra" in joined.morph_names
-    assert np.allclose(joined.weights("extra")[10:], 0.5) and np.allclose(joined.weights("extra")[:10], 0)
+    assert np.allclose(joined.weights("extra")[10:], 0.5) and np.allclose(
+        joined.weights("extra")[:10], 0
+    )
     assert joined.slice_time(0.0, 0.2).num_frames == 6
 
 
 def test_bad_shapes_and_values_raise_input_errors_naming_the_field():
     with pytest.raises(InputError, match="rotations"):
-        MotionClip(30, list(MORPH_NAMES), np.zeros((3, len(MORPH_NAMES))), ["hips"], np.zeros((3, 2, 4)), np.zeros((3, 3)))
+        MotionClip(
+            30,
+            list(MORPH_NAMES),
+            np.zeros((3, len(MORPH_NAMES))),
+            ["hips"],
+            np.zeros((3, 2, 4)),
+            np.zeros((3, 3)),
+        )
     clip = MotionClip.rest(3)
     clip.morph[0, 0] = np.nan
     with pytest.raises(InputError, match="NaN"):

@@ -1,9 +1,9 @@
 import numpy as np
-from tests.animation.speech_fixtures import SR, chunk, random_speech
 
 from animation.audio_visemes import audio_viseme_track
 from animation.lipsync import bilabial_closed, lipsync, onset_errors, segments_from_timings
 from models.types import VISEMES, Viseme
+from tests.animation.speech_fixtures import SR, chunk, random_speech
 
 COL = {v: i for i, v in enumerate(VISEMES)}
 FPS = 30.0
@@ -11,7 +11,19 @@ OPEN = [COL[v] for v in (Viseme.AA, Viseme.E, Viseme.IH, Viseme.OH, Viseme.OU)]
 
 
 def test_a_p_b_m_phoneme_closes_the_mouth_at_its_time():
-    c = chunk([(" ", 0.2), ("ɑ", 0.15), ("p", 0.05), ("ɑ", 0.15), ("m", 0.06), ("ɑ", 0.2), ("b", 0.04), ("i", 0.2), (" ", 0.2)])
+    c = chunk(
+        [
+            (" ", 0.2),
+            ("ɑ", 0.15),
+            ("p", 0.05),
+            ("ɑ", 0.15),
+            ("m", 0.06),
+            ("ɑ", 0.2),
+            ("b", 0.04),
+            ("i", 0.2),
+            (" ", 0.2),
+        ]
+    )
     track = lipsync([c], fps=FPS)
     for name, t_mid in (("p", 0.375), ("m", 0.58), ("b", 0.83)):
         row = track[int(round(t_mid * FPS))]
@@ -80,8 +92,18 @@ def _vowel(f1: float, f2: float, dur: float = 0.5, sr: int = SR) -> np.ndarray:
 def test_audio_fallback_tells_silence_open_and_close_vowels_and_hiss_apart():
     rng = np.random.default_rng(0)
     gap = np.zeros(int(0.3 * SR))
-    y = np.concatenate([gap, _vowel(750, 1250), gap, _vowel(300, 2300), gap, _vowel(330, 800), gap,
-                        0.3 * rng.standard_normal(int(0.4 * SR))]).astype(np.float32)
+    y = np.concatenate(
+        [
+            gap,
+            _vowel(750, 1250),
+            gap,
+            _vowel(300, 2300),
+            gap,
+            _vowel(330, 800),
+            gap,
+            0.3 * rng.standard_normal(int(0.4 * SR)),
+        ]
+    ).astype(np.float32)
     track = audio_viseme_track(y, SR, fps=FPS)
     top = [VISEMES[i] for i in track.argmax(axis=1)]
     assert top[int(0.1 * FPS)] == Viseme.SIL

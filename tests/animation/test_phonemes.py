@@ -5,9 +5,31 @@ V = Viseme
 
 
 def test_core_consonants_and_vowels_map_to_oculus_visemes():
-    expect = {"p": V.PP, "b": V.PP, "m": V.PP, "f": V.FF, "v": V.FF, "θ": V.TH, "ð": V.TH,
-              "t": V.DD, "k": V.KK, "ɡ": V.KK, "ʃ": V.CH, "s": V.SS, "n": V.NN, "l": V.NN,
-              "ɹ": V.RR, "ɑ": V.AA, "æ": V.AA, "ɛ": V.E, "ɪ": V.IH, "i": V.IH, "ɔ": V.OH, "u": V.OU, "w": V.OU}
+    expect = {
+        "p": V.PP,
+        "b": V.PP,
+        "m": V.PP,
+        "f": V.FF,
+        "v": V.FF,
+        "θ": V.TH,
+        "ð": V.TH,
+        "t": V.DD,
+        "k": V.KK,
+        "ɡ": V.KK,
+        "ʃ": V.CH,
+        "s": V.SS,
+        "n": V.NN,
+        "l": V.NN,
+        "ɹ": V.RR,
+        "ɑ": V.AA,
+        "æ": V.AA,
+        "ɛ": V.E,
+        "ɪ": V.IH,
+        "i": V.IH,
+        "ɔ": V.OH,
+        "u": V.OU,
+        "w": V.OU,
+    }
     for ph, vis in expect.items():
         assert ipa_to_visemes(ph) == [(vis, 1.0)], ph
 
@@ -30,8 +52,23 @@ def test_pauses_transparent_and_unknown_symbols():
 
 
 def test_folding_piper_alignments_merges_marks_and_keeps_total_duration():
-    raw = [("^", 768), ("h", 768), ("ə", 1536), ("l", 1536), ("ˈ", 1536), ("o", 1792), ("ʊ", 1024),
-           (",", 3584), (" ", 3840), ("b", 768), ("ˈ", 1024), ("ɑ", 1536), ("ː", 1280), ("b", 1792), ("$", 1024)]
+    raw = [
+        ("^", 768),
+        ("h", 768),
+        ("ə", 1536),
+        ("l", 1536),
+        ("ˈ", 1536),
+        ("o", 1792),
+        ("ʊ", 1024),
+        (",", 3584),
+        (" ", 3840),
+        ("b", 768),
+        ("ˈ", 1024),
+        ("ɑ", 1536),
+        ("ː", 1280),
+        ("b", 1792),
+        ("$", 1024),
+    ]
     timings, start = [], 0
     for ph, n in raw:
         timings.append(PhonemeTiming(ph, start, n))
@@ -40,6 +77,8 @@ def test_folding_piper_alignments_merges_marks_and_keeps_total_duration():
     assert [p.phoneme for p in folded] == ["^", "h", "ə", "l", "o", "ʊ", " ", "b", "ɑː", "b", "$"]
     assert sum(p.duration for p in folded) == start
     o = folded[4]
-    assert o.start == 768 + 768 + 1536 + 1536 and o.duration == 1536 + 1792  # stress joins the vowel
-    assert all(a.end == b.start for a, b in zip(folded, folded[1:]))
+    assert (
+        o.start == 768 + 768 + 1536 + 1536 and o.duration == 1536 + 1792
+    )  # stress joins the vowel
+    assert all(a.end == b.start for a, b in zip(folded, folded[1:], strict=False))
     assert is_bilabial("b") and is_bilabial("mː") and not is_bilabial("f")

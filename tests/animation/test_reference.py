@@ -58,13 +58,19 @@ def test_mirroring_a_left_pose_gives_the_right_pose():
 
 def test_leg_ik_plants_the_ankle_on_target_with_the_knee_forward():
     t = 5
-    hips = R.rest_positions[0] + np.stack([np.linspace(-0.05, 0.05, t), np.full(t, -0.06), np.zeros(t)], -1)
+    hips = R.rest_positions[0] + np.stack(
+        [np.linspace(-0.05, 0.05, t), np.full(t, -0.06), np.zeros(t)], -1
+    )
     hips_rot = Q.axis_angle((0, 1, 0), np.linspace(0, 0.5, t))
     target = np.tile([0.1, 0.08, 0.05], (t, 1))
     up, lo, ft = R.leg_ik("left", hips, hips_rot, target)
     rot = Q.identity(t, len(B))
     rot[:, 0] = hips_rot
-    rot[:, B.index("leftUpperLeg")], rot[:, B.index("leftLowerLeg")], rot[:, B.index("leftFoot")] = up, lo, ft
+    (
+        rot[:, B.index("leftUpperLeg")],
+        rot[:, B.index("leftLowerLeg")],
+        rot[:, B.index("leftFoot")],
+    ) = up, lo, ft
     pos, world = R.forward(rot, hips - R.rest_positions[0])
     assert np.allclose(pos[:, B.index("leftFoot")], target, atol=1e-4)
     assert np.all(pos[:, B.index("leftLowerLeg"), 2] > 0.0)  # knee ahead of the ankle line

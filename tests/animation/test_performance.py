@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from animation import perform
+from animation.reference import REFERENCE as R
+from animation.reference import foot_slide
+from models.types import Emotion, InputError
+from tests.animation.speech_fixtures import chunk, random_speech
+
+
+def test_perform_layers_speech_emotion_idle_and_gestures():
+    chunks = [chunk(random_speech(8, seed=1), seed=1), chunk(random_speech(8, seed=2), seed=2)]
+    total = sum(c.duration for c in chunks)
+    clip = perform(
+        chunks,
+        fps=30,
+        emotion=[(0.0, Emotion.HAPPY, 0.8), (total / 2, "sad", 0.7)],
+        gestures=[(0.8, "nod")],
+        duration=total + 1.0,
+        seed=5,
+    )
+    assert clip.num_frames == int(np.ceil((total + 1.0) * 30 - 1e-9))
+    assert clip.weights("viseme_sil")[-10:].min() > 0.9  # quiet after the speech
+    assert clip.weights("smile")[5] > 0.4 and clip.weights("sad")[-1] > 0.4
+    assert clip.weights("blink").max() > 0.9
+    assert R.limit_violations(clip.rotations, clip.bone_names) == {}
+    pos, _ = R.clip_forward(clip)
+    assert foot_slide(pos, 30)["mean_cm_s"] < 0.3
+    hands = pos[:, R.bones.index("leftHand"), 1]
+    assert hands.max() < 1.0  # arms rest by the sides
+    again = perform(
+        chunks,
+        fps=30,
+        emotion=[(0.0, Emotion.HAPPY, 0.8), (total / 2, "sad", 0.7)],
+        gestures=[(0.8, "nod")],
+        duration=total + 1.0,
+        seed=5,
+    )
+    assert np.array_equal(again.morph, clip.morph) and np.array_equal(
+        again.rotations, clip.rotations
+    )
+
+
+def test_perform_rejects_bad_input_clearly():
+    with pytest.raises(InputError, match="duration"):
+        perform([])
+    with pytest.raises(InputError, match="intensity"):
+        perform([], duration=1.0, intensity=3.0)
+    with pytest.raises(InputError, match="gesture"):
+        perform([], duration=1.0, gestures=[(0.1, "moonwalk")])
+    with pytest.raises(InputError, match="emotion"):
+        perform([], duration=1.0, emotion="grumpy")
+    idle_only = perform([], duration=2.0)
+    assert idle_only.num_frames == 60 and idle_only.weights("viseme_PP").max() == 0
