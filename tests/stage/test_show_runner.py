@@ -194,3 +194,26 @@ def test_rundown_loops(loop: int, expected: int) -> None:
         assert performer.spoken() == ["hello"] * (2 * expected)
         assert runner.iteration == expected
     asyncio.run(main())
+
+
+def test_run_show_front_door_with_a_performer_factory(tmp_path: Path) -> None:
+    from stage.show import run_show
+
+    made: list[tuple[str, list[str]]] = []
+
+    def factory(rundown, outputs):  # type: ignore[no-untyped-def]
+        made.append((rundown.title, outputs))
+        return FakePerformer(0.4, time_scale=SPEED)
+
+    path = tmp_path / "mini.yaml"
+    path.write_text("show: {title: Mini}\noutputs: [out/a.mp4]\nsegments:\n"
+                    "  - type: say\n    lines: ['[happy] Hi there [wave]']\n")
+    runner = run_show(path, ["rtmp://127.0.0.1/live/x"], performer_factory=factory,
+                      brain=FakeBrain(), clock_speed=SPEED,
+                      database_url=f"sqlite:///{tmp_path}/log.db")
+    assert runner.state == "finished"
+    assert made == [("Mini", ["rtmp://127.0.0.1/live/x"])]
+    performer = runner.performer
+    assert isinstance(performer, FakePerformer)
+    assert performer.calls[0][1]["gestures"] == ("wave",)
+    assert SQLiteStore(tmp_path / "log.db").show_events("mini")[-1].event == "show_ended"
