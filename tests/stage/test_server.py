@@ -260,3 +260,26 @@ def test_anonymous_viewers_can_be_turned_off(tmp_path: Path) -> None:
             assert ws.receive_json()["type"] in ("ack", "chat")
     with pytest.raises(ValueError, match="at least 8"):
         ServerSettings(api_keys={"short": "host"}, _env_file=None)  # type: ignore[call-arg]
+
+
+def test_qa_spoken_answer_as_wav(tmp_path: Path) -> None:
+    import base64
+    import io
+
+    import soundfile as sf
+
+    settings = ServerSettings(api_keys={REPORTER: "reporter"}, tts_backend="espeak",
+                              _env_file=None)  # type: ignore[call-arg]
+    backends = Backends(lambda s, r: FakePerformer(0.01), None,
+                        FakeQA({"final": "The final is on Sunday."}))
+    with TestClient(create_app(settings, backends=backends,
+                               store=SQLiteStore(tmp_path / "q.db"))) as c:
+        r = c.post("/v1/qa", json={"question": "When is the final?", "speak": "audio"},
+                   headers=R)
+        assert r.status_code == 200, r.text
+        audio, rate = sf.read(io.BytesIO(base64.b64decode(r.json()["audio_wav_base64"])))
+        assert rate > 8000 and 0.5 < len(audio) / rate < 5.0  # about a second of speech
+        assert abs(audio).max() > 0.05
+        # no brain configured: the OpenAI route says so instead of failing
+        assert c.post("/v1/chat/completions", json={"messages": [
+            {"role": "user", "content": "hi"}]}).status_code == 503
