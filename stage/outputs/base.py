@@ -21,13 +21,21 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from stage.live.metrics import Metrics
+if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
+    from stage.live.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+
+def new_metrics() -> Metrics:
+    """A fresh registry for an output created without one."""
+    from stage.live.metrics import Metrics
+
+    return Metrics()
 
 
 @dataclass(eq=False)
@@ -85,7 +93,7 @@ class ThreadedOutput:
 
     def __init__(self, name: str, *, max_queue: int = 8, metrics: Metrics | None = None) -> None:
         self.name = name
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or new_metrics()
         self._queue: queue.Queue[Tick | None] = queue.Queue(max_queue)
         self._thread: threading.Thread | None = None
         self._closing = threading.Event()
@@ -206,7 +214,7 @@ class AsyncTickQueue:
                  metrics: Metrics | None = None) -> None:
         self.name = name
         self.loop = loop
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or new_metrics()
         self._queue: asyncio.Queue[Tick] = asyncio.Queue(max_queue)
         self.dropped = 0
         self.closed = False

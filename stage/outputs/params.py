@@ -29,15 +29,17 @@ import json
 import logging
 import struct
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from fastapi import WebSocket  # resolved by name: FastAPI reads the string annotations
 
 from models.types import InputError
-from stage.live.metrics import Metrics
 
-from .base import AsyncTickQueue, Tick
+from .base import AsyncTickQueue, Tick, new_metrics
+
+if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
+    from stage.live.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +102,7 @@ def params_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
     from fastapi import APIRouter, WebSocketDisconnect
 
     router = APIRouter()
-    metrics = metrics or Metrics()
+    metrics = metrics or new_metrics()
 
     def find(name: str | None) -> Any:
         if callable(performers) and not isinstance(performers, Mapping):

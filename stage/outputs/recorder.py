@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from models.types import InputError
-from stage.live.metrics import Metrics
 from stage.media import MediaWriter, check_writable
 
 from .base import ThreadedOutput, Tick
+
+if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
+    from stage.live.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

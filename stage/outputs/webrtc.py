@@ -26,15 +26,17 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from fastapi import WebSocket  # resolved by name: FastAPI reads the string annotations
 
 from models.types import InputError
-from stage.live.metrics import Metrics
 
-from .base import AsyncTickQueue, Tick
+from .base import AsyncTickQueue, Tick, new_metrics
+
+if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
+    from stage.live.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ class WebRtcViewers:
     def __init__(self, performers: Mapping[str, Any] | Callable[[str], Any], *,
                  metrics: Metrics | None = None) -> None:
         self.performers = performers
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or new_metrics()
         self.peers: dict[int, tuple[Any, Any, AsyncTickQueue, TickFeed]] = {}
 
     def performer(self, name: str | None) -> Any:
