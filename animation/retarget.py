@@ -187,25 +187,19 @@ def retarget_world(
         p = skeleton.parents[i]
         clip.rotations[:, i] = g[b] if p < 0 else Q.mul(Q.conj(g[bones[p]]), g[b])
     src_h = _height_of_hips(rest_positions, mapping)
-    ref_h = ref_rest[skeleton.index("hips"), 1] - ref_rest[skeleton.index("leftFoot"), 1] + 0.08
+    has_feet = any(b in mapping for b in ("leftFoot", "rightFoot"))
+    ref_low = ref_rest[skeleton.index("leftFoot"), 1] if has_feet else ref_rest[:, 1].min()
+    ref_h = ref_rest[skeleton.index("hips"), 1] - ref_low
     scale = ref_h / src_h if src_h > 1e-6 else 1.0
     clip.root_offset[:] = (hips_position - rest_positions[mapping["hips"]]) * scale
     return clip
 
 
 def _height_of_hips(rest: np.ndarray, mapping: Mapping[str, int]) -> float:
-    lowest = (
-        min(
-            rest[mapping[b], 1]
-            for b in ("leftFoot", "rightFoot", "leftToes", "rightToes")
-            if b in mapping
-        )
-        if any(b in mapping for b in ("leftFoot", "rightFoot"))
-        else rest[:, 1].min()
-    )
-    return float(rest[mapping["hips"], 1] - lowest) + (
-        0.08 if any(b in mapping for b in ("leftFoot", "rightFoot")) else 0.0
-    )
+    """Rest height of the hips above the ankles (or the lowest joint) in source units."""
+    feet = [mapping[b] for b in ("leftFoot", "rightFoot") if b in mapping]
+    lowest = min(rest[f, 1] for f in feet) if feet else float(rest[:, 1].min())
+    return float(rest[mapping["hips"], 1] - lowest)
 
 
 def resample(clip: MotionClip, fps: float) -> MotionClip:
@@ -232,7 +226,7 @@ def sample_clip(clip: MotionClip, times: np.ndarray, fps: float) -> MotionClip:
     rot = Q.slerp(
         clip.rotations[i0],
         clip.rotations[i1],
-        np.broadcast_to(w[:, None], clip.rotations.shape[:2]),
+        np.broadcast_to(w[:, None], (w.size, clip.rotations.shape[1])),
     )
     morph = clip.morph[i0] * (1 - w[:, None]) + clip.morph[i1] * w[:, None]
     root = clip.root_offset[i0] * (1 - w[:, None]) + clip.root_offset[i1] * w[:, None]

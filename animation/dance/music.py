@@ -8,6 +8,7 @@ long one is analysed up to ``max_seconds``).
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +68,9 @@ def load_music(
         if not path.is_file():
             raise InputError(f"music file not found: {path}")
         try:
-            y, rate = librosa.load(str(path), sr=ANALYSIS_SR, mono=True, duration=max_seconds)
+            with warnings.catch_warnings():  # librosa warns before its fallback decoder
+                warnings.simplefilter("ignore")
+                y, rate = librosa.load(str(path), sr=ANALYSIS_SR, mono=True, duration=max_seconds)
         except Exception as exc:  # decoders raise many types for corrupt files
             raise InputError(f"cannot decode music file {path}: {exc}") from None
         try:
