@@ -169,7 +169,6 @@ async def _render(text: str, gestures: list[tuple[float, str]], style: SpeakingS
         from tqdm import tqdm
 
         bar = tqdm(total=0, unit="frame", desc="rendering", dynamic_ncols=True)
-    t0 = time.monotonic()  # frames are stamped with time.monotonic()
 
     def on_progress(done: int, more: int) -> None:
         if bar is not None:
@@ -179,6 +178,7 @@ async def _render(text: str, gestures: list[tuple[float, str]], style: SpeakingS
             bar.update(done)
 
     pipeline = build_pipeline(options, writer, on_progress)
+    t0 = time.monotonic()  # frames are stamped with time.monotonic()
     try:
         out = await run_processor(pipeline, [TextFrame(text=text, style=style,
                                                        gestures=gestures)],
