@@ -274,7 +274,7 @@ def m_kick(b: np.ndarray, e: np.ndarray) -> MovePose:
         s = np.clip((bm - (c - 0.6)) / 1.4, 0.0, 1.0)
         ext = np.sin(np.pi * s) ** 2
         p.feet[:, k, 2] += 0.32 * a * ext
-        p.feet[:, k, 1] += 0.2 * a * ext
+        p.feet[:, k, 1] += 0.2 * a * np.sin(np.pi * s)  # up before forward: no scuff
         p.hips[:, 0] -= sgn * 0.05 * _ss(np.sin(np.pi * s) * 1.6)
         p.foot_yaw[:, k] = 0.0
     _groove(p, b, a, 0.025)
