@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from models.types import InputError
 
+from .limits import RateLimiter
 from .message import ChatDecision, ChatMessage
 from .moderation import ChatModerator, moderate
 
@@ -58,13 +59,6 @@ class ChatPolicy:
             raise InputError("chat policy: rate_burst must be >= 1 and rate_per_s > 0")
 
 
-class _Bucket:
-    __slots__ = ("tokens", "stamp")
-
-    def __init__(self, tokens: float, stamp: float) -> None:
-        self.tokens, self.stamp = tokens, stamp
-
-
 class ChatQueue:
     """Async priority queue of :class:`ChatMessage` with the admission rules above."""
 
@@ -75,7 +69,7 @@ class ChatQueue:
         self._heap: list[tuple[float, int, ChatMessage]] = []
         self._order = itertools.count()
         self._available = asyncio.Condition()
-        self._buckets: dict[str, _Bucket] = {}
+        self._limits = RateLimiter(self.policy.rate_burst, self.policy.rate_per_s)
         self._recent: dict[str, float] = {}
         self._seen_viewers: set[str] = set()
         self.listeners: list[StatusListener] = []
@@ -92,7 +86,7 @@ class ChatQueue:
             return self._drop(message, "too_long",
                               f"text is {len(text)} characters; limit {self.policy.max_chars}")
         now = time.monotonic()
-        if not self._take_token(message.viewer, now):
+        if not self._limits.allow(message.viewer, now):
             return self._drop(message, "rate_limited", "too many messages; slow down")
         key = _NORMALIZE.sub(" ", text.lower()).strip()
         self._forget_old(now)
@@ -199,21 +193,6 @@ class ChatQueue:
                 listener(message, status)
             except Exception:  # noqa: BLE001 - a listener must not break intake
                 log.exception("chat status listener failed")
-
-    def _take_token(self, viewer: str, now: float) -> bool:
-        bucket = self._buckets.get(viewer)
-        if bucket is None:
-            if len(self._buckets) > 50_000:  # forget idle viewers (full buckets)
-                self._buckets = {k: b for k, b in self._buckets.items()
-                                 if now - b.stamp < self.policy.rate_burst / self.policy.rate_per_s}
-            bucket = self._buckets[viewer] = _Bucket(self.policy.rate_burst, now)
-        bucket.tokens = min(self.policy.rate_burst,
-                            bucket.tokens + (now - bucket.stamp) * self.policy.rate_per_s)
-        bucket.stamp = now
-        if bucket.tokens < 1.0:
-            return False
-        bucket.tokens -= 1.0
-        return True
 
     def _forget_old(self, now: float) -> None:
         # Keys are only ever inserted (duplicates are refused), so dict order is time order.

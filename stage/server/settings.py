@@ -52,6 +52,11 @@ class ServerSettings(BaseSettings):
     chat_rate_burst: float = Field(default=3.0, ge=1)
     chat_rate_per_s: float = Field(default=0.5, gt=0)
     chat_dedup_s: float = Field(default=30.0, ge=0)
+    # Per connection / client address, whatever viewer names it claims (floods, bots).
+    ws_rate_burst: float = Field(default=10.0, ge=1)
+    ws_rate_per_s: float = Field(default=2.0, gt=0)
+    http_chat_per_ip_burst: float = Field(default=60.0, ge=1)
+    http_chat_per_ip_per_s: float = Field(default=20.0, gt=0)
 
     @field_validator("api_keys")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any
 
 from models.types import InputError, VhumanError
 
+from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, default_moderator
 from ..chat.queue import ChatQueue
@@ -102,6 +103,8 @@ class AppState:
         self.store = store
         self.metrics = metrics or Metrics()
         self.sessions: dict[str, ShowSession] = {}
+        self.http_chat_limits = RateLimiter(settings.http_chat_per_ip_burst,
+                                            settings.http_chat_per_ip_per_s)
 
     # -- sessions --------------------------------------------------------------------
     def get(self, show_id: str) -> ShowSession:

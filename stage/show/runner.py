@@ -54,7 +54,7 @@ class ShowRunner:
         self.store = store
         self.show_id = show_id or rundown.id
         self.on_answer = on_answer
-        self.state = "ready"  # ready | running | paused | stopped | finished
+        self.state = "ready"  # ready | running | paused | stopping | stopped | finished
         self.segment: Segment | None = None
         self.current_line: str | None = None
         self.iteration = 0
@@ -111,6 +111,8 @@ class ShowRunner:
         self._cut.set()
         self._resumed.set()
         if self.state in ("running", "paused"):
+            self.state = "stopping"  # "stopped" once the run loop has wound down
+            self.clock.resume()
             await self.performer.interrupt("show stopped")
         if self._task is not None and self.state == "ready":
             self._task.cancel()

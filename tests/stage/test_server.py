@@ -283,3 +283,30 @@ def test_qa_spoken_answer_as_wav(tmp_path: Path) -> None:
         # no brain configured: the OpenAI route says so instead of failing
         assert c.post("/v1/chat/completions", json={"messages": [
             {"role": "user", "content": "hi"}]}).status_code == 503
+
+
+def test_websocket_flood_and_name_rotation_are_refused_show_goes_on(env: Env) -> None:
+    c = env.client
+    with c.websocket_connect("/v1/chat/ws") as ws:
+        ws.send_text(json.dumps({"viewer": "Flo", "text": "first!"}))
+        ws.send_text(json.dumps({"viewer": "NotFlo", "text": "second"}))
+        seen: list[dict] = []
+        while len([e for e in seen if e["type"] in ("ack", "error")]) < 2:
+            seen.append(ws.receive_json())
+        replies = [e for e in seen if e["type"] in ("ack", "error")]
+        assert replies[0]["type"] == "ack" and replies[0]["accepted"]
+        assert replies[1]["type"] == "error" and "chats as 'Flo'" in replies[1]["detail"]
+        for i in range(30):
+            ws.send_text(json.dumps({"text": f"spam {i}"}))
+        outcomes = []
+        while len(outcomes) < 30:
+            event = ws.receive_json()
+            if event["type"] == "error":
+                outcomes.append("error")
+            elif event["type"] == "ack":
+                outcomes.append(event["reason"] or "accepted")
+        assert outcomes.count("error") >= 20  # connection limit (10 burst, 2/s)
+        assert "accepted" not in outcomes[5:]  # and the per-viewer limit
+    assert c.get("/healthz").json()["status"] == "ok"
+    assert c.post("/v1/chat", json={"viewer": "Calm", "text": "still working?"}
+                  ).status_code == 202

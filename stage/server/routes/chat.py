@@ -8,11 +8,12 @@ import json
 import logging
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import JSONResponse
 
 from models.types import InputError
 
+from ...chat.limits import RateLimiter
 from ...chat.message import ChatMessage, clean_viewer_name
 from ..auth import extract_key, identify
 from ..deps import State, Viewer, get_session
@@ -27,7 +28,10 @@ _STATUS = {"rate_limited": 429, "duplicate": 409, "moderated": 422, "empty": 422
            "too_long": 413, "full": 503}
 
 
-async def _post(state: AppState, session: ShowSession, body: ChatIn) -> JSONResponse:
+async def _post(state: AppState, session: ShowSession, body: ChatIn,
+                client: str) -> JSONResponse:
+    if not state.http_chat_limits.allow(client):
+        raise HTTPException(429, "too many chat messages from this address; slow down")
     try:
         viewer = clean_viewer_name(body.viewer)
     except InputError as exc:
@@ -43,15 +47,22 @@ async def _post(state: AppState, session: ShowSession, body: ChatIn) -> JSONResp
 
 
 @router.post("/v1/shows/{show_id}/chat", response_model=ChatOut, status_code=202)
-async def post_chat(show_id: str, body: ChatIn, state: State, _: Viewer) -> JSONResponse:
+async def post_chat(show_id: str, body: ChatIn, state: State, _: Viewer,
+                    request: Request) -> JSONResponse:
     """Send one chat message (moderated, rate-limited, durably logged before the 202)."""
-    return await _post(state, get_session(show_id, state), body)
+    return await _post(state, get_session(show_id, state), body, _client(request))
 
 
 @router.post("/v1/chat", response_model=ChatOut, status_code=202)
-async def post_chat_default(body: ChatIn, state: State, _: Viewer) -> JSONResponse:
+async def post_chat_default(body: ChatIn, state: State, _: Viewer,
+                            request: Request) -> JSONResponse:
     """Chat with the default show."""
-    return await _post(state, get_session(state.settings.default_show, state), body)
+    return await _post(state, get_session(state.settings.default_show, state), body,
+                       _client(request))
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _parse_frame(raw: str, limit: int) -> dict[str, Any]:
@@ -84,13 +95,27 @@ async def _chat_socket(ws: WebSocket, state: AppState, show_id: str) -> None:
     pump = asyncio.create_task(outbox.pump())
     state.metrics.set("vhuman_ws_connections", sum(len(s.viewers) for s in
                                                    state.sessions.values()))
-    errors = 0
+    errors = flooded = 0
+    limits = RateLimiter(state.settings.ws_rate_burst, state.settings.ws_rate_per_s)
+    bound: str | None = None  # one viewer name per connection: no name rotation
     try:
         while True:
             raw = await ws.receive_text()
             try:
+                if not limits.allow("conn"):
+                    flooded += 1
+                    if flooded > 500:
+                        await ws.close(code=status.WS_1008_POLICY_VIOLATION,
+                                       reason="flooding")
+                        return
+                    outbox.offer({"type": "error", "ref": None,
+                                  "detail": "too many messages on this connection; slow down"})
+                    continue
                 data = _parse_frame(raw, state.settings.ws_max_message_bytes)
-                viewer = clean_viewer_name(data.get("viewer") or name or "")
+                viewer = clean_viewer_name(data.get("viewer") or bound or name or "")
+                if bound is not None and viewer != bound:
+                    raise InputError(f"viewer: this connection chats as {bound!r}")
+                bound = viewer
                 body = ChatIn(viewer=viewer, text=str(data.get("text", "")),
                               gift=float(data.get("gift", 0) or 0), ref=data.get("ref"))
             except (InputError, ValueError, TypeError) as exc:
