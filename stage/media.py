@@ -53,7 +53,11 @@ class MediaWriter:
 
     def __init__(self, path: str | Path, *, width: int, height: int, fps: float,
                  sample_rate: int | None, preset: str = "veryfast", crf: int = 20,
-                 alpha: bool = False, container: str | None = None) -> None:
+                 alpha: bool = False, container: str | None = None,
+                 video_options: dict[str, str] | None = None,
+                 open_options: dict[str, str] | None = None) -> None:
+        """``video_options`` extend the encoder's options (e.g. ``{"g": "60"}``);
+        ``open_options`` go to the muxer/protocol (e.g. ``{"rw_timeout": "5000000"}``)."""
         import av
 
         self.path = Path(path) if "://" not in str(path) else path  # type: ignore[assignment]
@@ -76,7 +80,7 @@ class MediaWriter:
         self._samples = 0
         self._last_image: np.ndarray | None = None
         try:
-            self._container = av.open(str(path), "w", format=fmt)
+            self._container = av.open(str(path), "w", format=fmt, options=open_options or {})
         except Exception as exc:  # noqa: BLE001 - FFmpeg raises many kinds
             raise OutputError(f"cannot open output {path}: {exc}") from exc
         rate = Fraction(fps).limit_denominator(1001)
@@ -89,6 +93,8 @@ class MediaWriter:
         else:
             self._video.options = {"crf": str(crf + 10), "b": "0", "deadline": "realtime",
                                    "cpu-used": "8", "row-mt": "1"}
+        if video_options:
+            self._video.options = {**dict(self._video.options), **video_options}
         self._audio = None
         if sample_rate:
             arate = sample_rate if acodec == "aac" else 48000
@@ -186,6 +192,13 @@ class MediaInfo:
     audio_duration: float
     sample_rate: int
     pix_fmt: str | None = None
+
+
+def live_video_options(fps: float) -> dict[str, str]:
+    """x264 options live ingest servers expect: a keyframe every 2 s, no B-frames, no
+    lookahead latency."""
+    gop = str(max(1, int(round(2 * fps))))
+    return {"tune": "zerolatency", "g": gop, "keyint_min": gop, "bf": "0"}
 
 
 def probe(path: str | Path) -> MediaInfo:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from models.types import InputError
-from stage.media import MediaWriter
+from stage.media import MediaWriter, live_video_options
 
 from .base import ThreadedOutput, Tick
 
@@ -29,19 +29,6 @@ if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
     from stage.live.metrics import Metrics
 
 log = logging.getLogger(__name__)
-
-
-def _live_tuning(writer: MediaWriter, fps: float) -> None:
-    """Keyframe every 2 s and no B-frame lookahead: what ingest servers ask of live video.
-
-    MediaWriter exposes no encoder options yet, so the stream's options are extended
-    before the first frame opens the encoder.
-    """
-    video = getattr(writer, "_video", None)
-    if video is not None and video.codec_context.name == "libx264":
-        gop = str(max(1, int(round(2 * fps))))
-        video.options = {**dict(video.options), "tune": "zerolatency", "g": gop,
-                         "keyint_min": gop, "bf": "0"}
 
 
 class RtmpOutput(ThreadedOutput):
@@ -82,8 +69,10 @@ class RtmpOutput(ThreadedOutput):
         try:
             writer = MediaWriter(self.url, width=self.width, height=self.height, fps=self.fps,
                                  sample_rate=self.sample_rate, preset=self.preset,
-                                 crf=self.crf, container="flv")
-            _live_tuning(writer, self.fps)
+                                 crf=self.crf, container="flv",
+                                 video_options=live_video_options(self.fps),
+                                 # a hung server must not block the reconnect loop forever
+                                 open_options={"rw_timeout": "5000000"})
         except Exception as exc:  # noqa: BLE001 - server absent: retry later
             self._schedule_retry(exc, "connect")
             return False
