@@ -70,3 +70,7 @@ class ServerSettings(BaseSettings):
         return ChatPolicy(max_age_s=self.chat_max_age_s, max_size=self.chat_max_size,
                           max_chars=self.chat_max_chars, rate_burst=self.chat_rate_burst,
                           rate_per_s=self.chat_rate_per_s, dedup_window_s=self.chat_dedup_s)
+
+
+Settings = ServerSettings
+"""Short alias (the CLI imports ``Settings``)."""

@@ -21,6 +21,7 @@ from ..chat.moderation import ChatModerator, default_moderator
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
 from ..performer import Performer
+from ..show.api import call_if_present
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
@@ -117,6 +118,7 @@ class AppState:
         if show_id in self.sessions:
             raise InputError(f"show {show_id!r} already exists")
         performer = self.backends.performer_factory(show_id, rundown)
+        await call_if_present(performer, "start")
         brain = self.backends.brain_factory(show_id, rundown) \
             if self.backends.brain_factory else None
         chat = ChatQueue(self.settings.chat_policy(), self.backends.moderator_factory())

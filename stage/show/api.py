@@ -64,14 +64,27 @@ async def run_show_async(path: str | Path, outputs: Sequence[str] = (), *,
     runner = ShowRunner(rundown, performer, chat=chat, qa=qa, store=store,
                         responder=ChatResponder(brain, performer) if brain else None,
                         clock=ShowClock(clock_speed))
+    await call_if_present(performer, "start")
     try:
         await runner.run()
     finally:
+        await call_if_present(performer, "close")
         if store is not None:
             store.close()
     return runner
 
 
-def run_show(path: str | Path, outputs: Sequence[str] = (), **options: Any) -> ShowRunner:
-    """Blocking form of :func:`run_show_async` (the CLI's ``vhuman show``)."""
-    return asyncio.run(run_show_async(path, outputs, **options))
+async def call_if_present(obj: Any, method: str) -> None:
+    """Await ``obj.method()`` when the performer has it (live performers start/close)."""
+    fn = getattr(obj, method, None)
+    if fn is not None:
+        result = fn()
+        if asyncio.iscoroutine(result):
+            await result
+
+
+def run_show(path: str | Path, outputs: Sequence[str] = (), **options: Any) -> int:
+    """The CLI's ``vhuman show``: play the rundown; exit status 0 when it finished or
+    was stopped by the host, 1 otherwise."""
+    runner = asyncio.run(run_show_async(path, outputs, **options))
+    return 0 if runner.state in ("finished", "stopped") else 1

@@ -144,9 +144,28 @@ class Rundown:
             t += seg.estimated_seconds() * seg.repeat
         return plan
 
+    @property
+    def summary(self) -> str:
+        """A printable run sheet: title, then each segment's planned start and length."""
+        rows = [f"{self.title} ({self.id}): {len(self.segments)} segments, about "
+                f"{_mmss(self.estimated_seconds())}"
+                + (f" (planned {_mmss(self.planned_duration)})" if self.planned_duration
+                   else "")]
+        for start, seg in self.clock():
+            flags = " finale" if seg.finale else ""
+            flags += f" x{seg.repeat}" if seg.repeat > 1 else ""
+            rows.append(f"  {_mmss(start):>6}  {seg.kind:<6} {seg.id}"
+                        f"  ~{seg.estimated_seconds():.0f}s{flags}")
+        return "\n".join(rows)
+
     def estimated_seconds(self) -> float:
         plan = self.clock()
         return plan[-1][0] + plan[-1][1].estimated_seconds() * plan[-1][1].repeat
+
+
+def _mmss(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def parse_time(value: float | int | str, where: str = "time") -> float:

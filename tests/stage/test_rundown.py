@@ -33,6 +33,10 @@ def test_example_talk_show_validates_with_every_segment_kind() -> None:
     assert rundown.segments[2].music is not None and rundown.segments[2].music.is_file()
     # planned at about five minutes
     assert 240 <= rundown.estimated_seconds() <= 360
+    sheet = rundown.summary.splitlines()
+    assert sheet[0].startswith("Friday Night with Nova (friday-night): 8 segments")
+    assert sheet[1].split() == ["0:00", "say", "greeting", "~12s"]
+    assert sheet[-1].endswith("finale")
     promo = next(s for s in rundown.segments if s.kind == "promo")
     assert promo.product["price"] == 39.0 and len(promo.product["selling_points"]) == 3
 

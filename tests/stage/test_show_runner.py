@@ -197,7 +197,7 @@ def test_rundown_loops(loop: int, expected: int) -> None:
 
 
 def test_run_show_front_door_with_a_performer_factory(tmp_path: Path) -> None:
-    from stage.show import run_show
+    from stage.show import run_show, run_show_async
 
     made: list[tuple[str, list[str]]] = []
 
@@ -208,11 +208,13 @@ def test_run_show_front_door_with_a_performer_factory(tmp_path: Path) -> None:
     path = tmp_path / "mini.yaml"
     path.write_text("show: {title: Mini}\noutputs: [out/a.mp4]\nsegments:\n"
                     "  - type: say\n    lines: ['[happy] Hi there [wave]']\n")
-    runner = run_show(path, ["rtmp://127.0.0.1/live/x"], performer_factory=factory,
-                      brain=FakeBrain(), clock_speed=SPEED,
-                      database_url=f"sqlite:///{tmp_path}/log.db")
+    runner = asyncio.run(run_show_async(
+        path, ["rtmp://127.0.0.1/live/x"], performer_factory=factory, brain=FakeBrain(),
+        clock_speed=SPEED, database_url=f"sqlite:///{tmp_path}/log.db"))
     assert runner.state == "finished"
     assert made == [("Mini", ["rtmp://127.0.0.1/live/x"])]
+    assert run_show(path, performer_factory=factory, clock_speed=SPEED) == 0
+    assert made[-1] == ("Mini", ["out/a.mp4"])  # the rundown's own outputs by default
     performer = runner.performer
     assert isinstance(performer, FakePerformer)
     assert performer.calls[0][1]["gestures"] == ("wave",)
