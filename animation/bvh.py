@@ -170,8 +170,8 @@ def parse_bvh(text: str, source: str = "<bvh>") -> BvhMotion:
     while i < len(lines) and len(header) < 2:
         line = lines[i].strip()
         if line:
-            k, _, v = line.partition(":")
-            header[k.strip().lower()] = v.strip()
+            key, _, value = line.partition(":")
+            header[key.strip().lower()] = value.strip()
         i += 1
     try:
         n_frames = int(header["frames"])

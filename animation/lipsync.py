@@ -81,15 +81,19 @@ def segments_from_timings(
         return before[-1][2] if before else None
 
     out: list[VisemeSegment] = []
-    for i, (t0, t1, vis, ph) in enumerate(raw):
-        if vis is None:
+    for i, (t0, t1, maybe_vis, ph) in enumerate(raw):
+        if maybe_vis is None:
             near = nearest_vowel(i, t0, t1)
             out.append(VisemeSegment(t0, t1, near or Viseme.SIL, 0.45 if near else 1.0, phoneme=ph))
-        elif vis in _WEAK:
+        elif maybe_vis in _WEAK:
             near = nearest_vowel(i, t0, t1)
-            out.append(VisemeSegment(t0, t1, vis, STRENGTH[vis], near, 0.35 if near else 0.0, ph))
+            out.append(
+                VisemeSegment(
+                    t0, t1, maybe_vis, STRENGTH[maybe_vis], near, 0.35 if near else 0.0, ph
+                )
+            )
         else:
-            out.append(VisemeSegment(t0, t1, vis, STRENGTH[vis], phoneme=ph))
+            out.append(VisemeSegment(t0, t1, maybe_vis, STRENGTH[maybe_vis], phoneme=ph))
     return out
 
 

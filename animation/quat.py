@@ -21,8 +21,8 @@ def identity(*shape: int) -> np.ndarray:
 
 
 def normalize(q: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(q, axis=-1, keepdims=True)
-    return q / np.maximum(n, 1e-12)
+    n: np.ndarray = np.linalg.norm(q, axis=-1, keepdims=True)
+    return np.asarray(q / np.maximum(n, 1e-12))
 
 
 def mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -49,7 +49,7 @@ def axis_angle(
 ) -> np.ndarray:
     """Rotation of ``angle`` radians about ``axis`` (broadcast over ``angle``)."""
     ax = np.asarray(axis, np.float64)
-    ax = ax / max(np.linalg.norm(ax), 1e-12)
+    ax = ax / max(float(np.linalg.norm(ax)), 1e-12)
     half = np.asarray(angle, np.float64)[..., None] * 0.5
     return np.concatenate([ax * np.sin(half), np.cos(half)], axis=-1).astype(np.float32)
 

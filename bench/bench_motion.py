@@ -46,7 +46,7 @@ def _speech(quick: bool) -> list[Any]:
         for t in texts:
             for ch in voice.synthesize(t, include_alignments=True):
                 ph, s = [], 0
-                for a in ch.phoneme_alignments:
+                for a in ch.phoneme_alignments or []:
                     ph.append(PhonemeTiming(a.phoneme, s, int(a.num_samples)))
                     s += int(a.num_samples)
                 chunks.append(

@@ -148,8 +148,8 @@ def render_plan(
         b = beat[idx] - pm.start
         move = MOVES[pm.move]
         # travelling moves keep the phrase's energy so a planted foot's spot never drifts
-        e = np.full(idx.size, pm.energy) if move.travels else energy[idx]
-        pose = move.fn(b, e)
+        e_move = np.full(idx.size, pm.energy) if move.travels else energy[idx]
+        pose = move.fn(b, e_move)
         if pm.mirror:
             pose = mirror_pose(pose)
         w_in = (
@@ -180,11 +180,11 @@ def render_plan(
     clip.rotations[:, bi["hips"]] = hips_rot
     clip.root_offset[:] = hips
     hips_pos = skeleton.rest_positions[skeleton.index("hips")] + hips
-    for s, side in enumerate(("left", "right")):
-        up, lo, ft = skeleton.leg_ik(side, hips_pos, hips_rot, feet[:, s], yaw[:, s])
-        clip.rotations[:, bi[f"{side}UpperLeg"]] = up
-        clip.rotations[:, bi[f"{side}LowerLeg"]] = lo
-        clip.rotations[:, bi[f"{side}Foot"]] = ft
+    for k, side in enumerate(("left", "right")):
+        thigh, shin, foot = skeleton.leg_ik(side, hips_pos, hips_rot, feet[:, k], yaw[:, k])
+        clip.rotations[:, bi[f"{side}UpperLeg"]] = thigh
+        clip.rotations[:, bi[f"{side}LowerLeg"]] = shin
+        clip.rotations[:, bi[f"{side}Foot"]] = foot
     return clip
 
 

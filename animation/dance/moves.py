@@ -67,8 +67,8 @@ def _pose(b: np.ndarray) -> MovePose:
 
 def _step(
     b: np.ndarray, b0: float, b1: float, p0: np.ndarray, p1: np.ndarray, lift: float
-) -> np.ndarray | None:
-    """Mask and positions for a foot moving p0 -> p1 during beats [b0, b1] (else None)."""
+) -> np.ndarray:
+    """Mask and positions for a foot moving p0 -> p1 during beats [b0, b1] (at p0 before, p1 after)."""
     s = np.clip((b - b0) / (b1 - b0), 0.0, 1.0)
     pos = p0 + (p1 - p0) * _ss(s)[:, None]
     pos[:, 1] += lift * np.sin(np.pi * s)
