@@ -35,6 +35,9 @@ __all__ = [
     "blend_morphs",
     "dense_weights",
     "skin",
+    "blended_transforms",
+    "apply_blended",
+    "normalize_components",
     "vertex_normals",
 ]
 
@@ -146,6 +149,18 @@ def _levels(parents: tuple[int, ...]) -> tuple[tuple[tuple[int, ...], tuple[int,
     return tuple(levels)
 
 
+@functools.lru_cache(maxsize=64)
+def _level_tensors(
+    parents: tuple[int, ...], device: torch.device
+) -> tuple[tuple[Tensor, Tensor], ...]:
+    """:func:`_levels` as index tensors on ``device``, built once (live batches are small,
+    so per-call tensor creation would be a visible share of the frame time)."""
+    return tuple(
+        (torch.tensor(idx, device=device), torch.tensor(par, device=device))
+        for idx, par in _levels(parents)
+    )
+
+
 def joint_levels(parents: ParentsLike) -> list[tuple[list[int], list[int]]]:
     """Joints grouped by depth below the roots: ``[(joint_indices, their_parents), ...]``.
 
@@ -162,9 +177,7 @@ def forward_kinematics(parents: ParentsLike, local: Tensor) -> Tensor:
     if local.shape[-3] != len(_parents_tuple(parents)):
         raise ValueError(f"local has {local.shape[-3]} joints, parents {len(parents)}")
     world = local.clone()
-    for idx, par in _levels(_parents_tuple(parents)):
-        i = torch.tensor(idx, device=local.device)
-        p = torch.tensor(par, device=local.device)
+    for i, p in _level_tensors(_parents_tuple(parents), local.device):
         world[..., i, :, :] = world[..., p, :, :] @ local[..., i, :, :]
     return world
 
@@ -279,6 +292,46 @@ def skin(
     out = both[..., 0] + blended[..., 3]
     n_out = both[..., 1]
     return out, n_out / n_out.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+
+
+# --- merged, component-major skinning (one pass for every mesh of a character) ----------
+#
+# Layout: vectors are stored component-major, (3, T, V), so every step is a handful of
+# large contiguous elementwise ops and one GEMM - no per-vertex 3x3 batched matmuls (which
+# torch runs slowly on CPU for tiny matrices) and no reductions over a size-3 last axis.
+
+
+def blended_transforms(weights_t: Tensor, skin_mats: Tensor) -> Tensor:
+    """Per-vertex blended affine transforms, component-major ``(3, 4, T, V)``.
+
+    ``weights_t`` (J, V) are dense skin weights (joint-major), ``skin_mats`` (T, J, 4, 4)
+    the matching ``world @ inverse_bind``; entry ``[r, c, t, v] = Σ_j w_jv · M_tj[r, c]``.
+    One ``(12T, J) @ (J, V)`` matmul for all frames and vertices.
+    """
+    t, j = skin_mats.shape[0], skin_mats.shape[1]
+    if weights_t.shape[0] != j:
+        raise ValueError(f"{weights_t.shape[0]} weight rows but {j} skin matrices")
+    lhs = skin_mats[:, :, :3, :].permute(2, 3, 0, 1).reshape(12 * t, j)
+    return (lhs @ weights_t).view(3, 4, t, weights_t.shape[1])
+
+
+def apply_blended(blended: Tensor, vectors: Tensor, translate: bool = True) -> Tensor:
+    """``(3, T, V)`` = blended 3x3 (+ translation) applied to ``vectors`` (3, V) or (3, T, V).
+
+    ``blended`` is (3, 4, T, V) from :func:`blended_transforms` (or a vertex subset of it);
+    ``translate=False`` transforms directions (normals, morph deltas).
+    """
+    x, y, z = vectors[0], vectors[1], vectors[2]
+    out = blended[:, 0] * x if not translate else torch.addcmul(blended[:, 3], blended[:, 0], x)
+    out.addcmul_(blended[:, 1], y)
+    return out.addcmul_(blended[:, 2], z)
+
+
+def normalize_components(vectors: Tensor, eps: float = 1e-12) -> Tensor:
+    """Unit vectors from component-major (3, ...) vectors; zero vectors stay zero."""
+    norm_sq = vectors[0] * vectors[0]
+    norm_sq.addcmul_(vectors[1], vectors[1]).addcmul_(vectors[2], vectors[2])
+    return vectors * torch.rsqrt(norm_sq.clamp_min_(eps * eps))
 
 
 def vertex_normals(positions: Tensor, faces: Tensor, weld: Tensor | None = None) -> Tensor:

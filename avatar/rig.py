@@ -1,10 +1,13 @@
 """Evaluate a character's rig for a batch of frames: motion in, vertices + normals out.
 
-:class:`Rig` uploads the meshes once (dense skin weights over the joints each mesh uses,
-morph deltas, faces) to a torch device - CUDA when present, else CPU - and turns a
-:class:`MotionClip` (normalized humanoid rotations, internal morph vocabulary, root
-offset) or a :class:`PoseBatch` (local joint transforms, per-mesh morph weights) into
-per-mesh ``(T, V, 3)`` positions and normals with the kernels of ``animation.skinning``.
+:class:`Rig` packs all meshes once into one buffer on a torch device - CUDA when
+present, else CPU - (``avatar.rig_pack``: dense skin weights over the joints that move
+vertices, one compact morph basis) and turns a :class:`MotionClip` (normalized humanoid
+rotations, internal morph vocabulary, root offset) or a :class:`PoseBatch` (local joint
+transforms, per-mesh morph weights) into ``(T, V, 3)`` positions and normals of every
+mesh in ONE batched pass with the kernels of ``animation.skinning``; per-mesh results are
+views of that buffer. ``avatar.rig_reference`` keeps the mesh-by-mesh evaluation as the
+reference the tests and the benchmark compare against.
 """
 
 from __future__ import annotations
@@ -17,19 +20,20 @@ import numpy as np
 import torch
 
 from animation.skinning import (
-    blend_morphs,
-    dense_weights,
+    apply_blended,
+    blended_transforms,
     forward_kinematics,
     local_matrices,
+    normalize_components,
     normalized_to_local,
     quat_from_axis_angle,
     quat_multiply,
     quat_slerp,
     rest_world_rotations,
-    skin,
     vertex_normals,
 )
-from avatar.character import AnimationClip, Character, MeshPart
+from avatar.character import AnimationClip, Character
+from avatar.rig_pack import finite, pack_meshes
 from models.types import InputError
 
 log = logging.getLogger(__name__)
@@ -91,25 +95,36 @@ class MeshFrames:
 
 
 @dataclass
-class _DeviceMesh:
-    base: torch.Tensor  # (V, 3)
-    normals: torch.Tensor  # (V, 3)
-    deltas: torch.Tensor  # (M, V, 3)
-    normal_deltas: torch.Tensor  # (M, V, 3)
-    faces: torch.Tensor  # (F, 3) long
-    joints: torch.Tensor  # (Ju,) skeleton joints this mesh uses
-    weights: torch.Tensor  # (V, Ju) dense
-    weld: torch.Tensor | None  # (V,) groups of coincident vertices for recomputed normals
+class PackedFrames:
+    """Every mesh evaluated over T frames in one buffer: ``positions`` and unit ``normals``
+    (T, V, 3) with mesh ``i`` at vertices ``offsets[i]:offsets[i+1]`` (character order)."""
+
+    positions: Array
+    normals: Array
+    offsets: list[int]
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.positions.shape[0])
+
+    def meshes(self, names: list[str]) -> list[MeshFrames]:
+        """Per-mesh views (no copies) of the packed frames."""
+        o = self.offsets
+        return [
+            MeshFrames(
+                i, name, self.positions[:, o[i] : o[i + 1]], self.normals[:, o[i] : o[i + 1]]
+            )
+            for i, name in enumerate(names)
+        ]
+
+
+def _spans(offsets: list[int]) -> list[int]:
+    return [b - a for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 
 
 def default_device() -> str:
     """``cuda`` when torch sees a GPU, else ``cpu``."""
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _finite(name: str, arr: np.ndarray) -> None:
-    if not np.all(np.isfinite(arr)):
-        raise InputError(f"{name} contains NaN or inf")
 
 
 class Rig:
@@ -132,7 +147,7 @@ class Rig:
         self.normal_mode = normals
         self._warned: set[str] = set()
         self._bone_cache: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
-        self._morph_cache: dict[tuple[str, ...], tuple[list[torch.Tensor], torch.Tensor]] = {}
+        self._morph_cache: dict[tuple[str, ...], tuple[torch.Tensor, torch.Tensor]] = {}
         sk = character.skeleton
         dev, f32 = self.device, torch.float32
         self.parents = np.asarray(sk.parents, dtype=np.int64)
@@ -143,46 +158,11 @@ class Rig:
         self.rest_world_rot = rest_world_rotations(self.parents, self.rest_r)
         rest_local = local_matrices(self.rest_t, self.rest_r, self.rest_s)[None]
         self.rest_world = forward_kinematics(self.parents, rest_local)[0]  # (J, 4, 4)
-        self._meshes = [self._upload(i, m) for i, m in enumerate(character.meshes)]
-
-    # -- setup --------------------------------------------------------------------------
-    def _upload(self, index: int, mesh: MeshPart) -> _DeviceMesh:
-        dev, f32 = self.device, torch.float32
-        where = f"mesh {index} ({mesh.name!r})"
-        if mesh.num_vertices == 0 or mesh.num_triangles == 0:
-            raise InputError(f"{where} has no vertices or triangles")
-        _finite(f"{where} positions", mesh.positions)
-        if int(mesh.indices.max()) >= mesh.num_vertices:
-            raise InputError(f"{where} indices reference vertex {int(mesh.indices.max())}")
-        j = self.character.skeleton.num_joints
-        if int(mesh.joints.max()) >= j or int(mesh.joints.min()) < 0:
-            raise InputError(f"{where} joints reference a joint outside 0..{j - 1}")
-        base = torch.as_tensor(mesh.positions, dtype=f32, device=dev)
-        faces = torch.as_tensor(mesh.indices.astype(np.int64), device=dev)
-        nrm = torch.as_tensor(mesh.normals, dtype=f32, device=dev)
-        if nrm.shape != base.shape or not torch.isfinite(nrm).all():
-            nrm = vertex_normals(base, faces)
-        joints = torch.as_tensor(mesh.joints.astype(np.int64), device=dev)
-        w = torch.as_tensor(mesh.weights, dtype=f32, device=dev)
-        used = torch.unique(joints[w > 0])
-        if used.numel() == 0:
-            raise InputError(f"{where} has no skin weights")
-        remap = torch.full((j,), 0, dtype=torch.long, device=dev)
-        remap[used] = torch.arange(used.numel(), device=dev)
-        dense = dense_weights(remap[joints], w * (w > 0), used.numel())
-        m = len(mesh.morph_names)
-        if m and mesh.morph_positions is not None:
-            deltas = torch.as_tensor(mesh.morph_positions, dtype=f32, device=dev)
-            _finite(f"{where} morph targets", mesh.morph_positions)
-        else:
-            deltas = torch.zeros(0, *base.shape, dtype=f32, device=dev)
-        if mesh.morph_normals is not None and len(mesh.morph_normals) == len(deltas):
-            ndeltas = torch.as_tensor(mesh.morph_normals, dtype=f32, device=dev)
-        else:  # derive per-target normal deltas once, as exporters do
-            ndeltas = vertex_normals(base + deltas, faces) - vertex_normals(base, faces)
-        _, weld = np.unique(mesh.positions.round(6), axis=0, return_inverse=True)
-        weld_t = torch.as_tensor(weld.reshape(-1), device=dev)
-        return _DeviceMesh(base, nrm, deltas, ndeltas, faces, used, dense, weld_t)
+        self._rest_world_linear_inv = torch.linalg.inv(self.rest_world[:, :3, :3])
+        self._jaw_axis = torch.tensor([1.0, 0.0, 0.0], device=dev)
+        self.packed = pack_meshes(character, self.device)
+        self._inverse_bind_used = self.inverse_bind[self.packed.joints]
+        self._mesh_names = [m.name for m in character.meshes]
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -190,26 +170,30 @@ class Rig:
             log.warning(message)
 
     # -- clip resolution ------------------------------------------------------------------
-    def _morph_maps(self, names: tuple[str, ...]) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Per mesh a (M_clip, M_mesh) matrix from clip weights to mesh morph weights, and
+    def _morph_maps(self, names: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        """A (M_clip, M_all) matrix from clip weights to the packed morph columns, and
         (M_clip,) jaw radians; cached per clip vocabulary."""
         if names in self._morph_cache:
             return self._morph_cache[names]
-        maps = [np.zeros((len(names), len(m.deltas)), np.float32) for m in self._meshes]
+        offsets = self.packed.morph_offsets
+        meshes = self.character.meshes
+        table = np.zeros((len(names), self.packed.num_morphs), np.float32)
         jaw = np.zeros(len(names), np.float32)
         missing: list[str] = []
         for c, name in enumerate(names):
             binding = self.character.shapes.get(name)
             if binding is not None:
                 for mesh_i, morph_i, weight in binding.morphs:
-                    if 0 <= mesh_i < len(maps) and 0 <= morph_i < maps[mesh_i].shape[1]:
-                        maps[mesh_i][c, morph_i] += weight
+                    if 0 <= mesh_i < len(meshes) and 0 <= morph_i < (
+                        offsets[mesh_i + 1] - offsets[mesh_i]
+                    ):
+                        table[c, offsets[mesh_i] + morph_i] += weight
                 jaw[c] = binding.jaw_open
                 continue
             direct = False  # a raw morph-target name of the file works too
-            for mesh_i, mesh in enumerate(self.character.meshes):
-                if name in mesh.morph_names and maps[mesh_i].shape[1]:
-                    maps[mesh_i][c, mesh.morph_names.index(name)] = 1.0
+            for mesh_i, mesh in enumerate(meshes):
+                if name in mesh.morph_names and offsets[mesh_i + 1] > offsets[mesh_i]:
+                    table[c, offsets[mesh_i] + mesh.morph_names.index(name)] = 1.0
                     direct = True
             if not direct:
                 missing.append(name)
@@ -220,10 +204,7 @@ class Rig:
                 len(missing),
                 ", ".join(missing),
             )
-        out = (
-            [torch.as_tensor(m, device=self.device) for m in maps],
-            torch.as_tensor(jaw, device=self.device),
-        )
+        out = (torch.as_tensor(table, device=self.device), torch.as_tensor(jaw, device=self.device))
         self._morph_cache[names] = out
         return out
 
@@ -262,7 +243,7 @@ class Rig:
         if t == 0:
             raise InputError("motion has no frames")
         for name, arr in (("morph", morph), ("rotations", rot), ("root_offset", root)):
-            _finite(f"motion.{name}", arr)
+            finite(f"motion.{name}", arr)
         return morph, rot, root
 
     def pose_from_motion(self, motion: MotionLike) -> PoseBatch:
@@ -272,8 +253,9 @@ class Rig:
         t = morph_np.shape[0]
         sk = self.character.skeleton
         morph = torch.as_tensor(morph_np, device=dev)
-        maps, jaw = self._morph_maps(tuple(motion.morph_names))
-        mesh_w: list[Array | None] = [morph @ m for m in maps]
+        table, jaw = self._morph_maps(tuple(motion.morph_names))
+        per_mesh = torch.split(morph @ table, _spans(self.packed.morph_offsets), dim=1)
+        mesh_w: list[Array | None] = list(per_mesh)
 
         # normalized humanoid rotations -> local joint rotations
         cols, joints = self._bone_map(tuple(motion.bone_names))
@@ -286,7 +268,7 @@ class Rig:
                 )
             else:
                 angle = morph @ jaw  # (T,) radians; +X rotation drops the chin (faces +Z)
-                opening = quat_from_axis_angle(torch.tensor([1.0, 0.0, 0.0], device=dev), angle)
+                opening = quat_from_axis_angle(self._jaw_axis, angle)
                 jaw_joint = sk.humanoid[jaw_bone]
                 if jaw_joint in joints:
                     k = joints.index(jaw_joint)
@@ -312,7 +294,7 @@ class Rig:
                 )
         parent = int(self.parents[hips])
         if parent >= 0:
-            root = root @ torch.linalg.inv(self.rest_world[parent, :3, :3]).T
+            root = root @ self._rest_world_linear_inv[parent].T
         translations[:, hips] += root
         return PoseBatch(rotations=rotations, translations=translations, morph_weights=mesh_w)
 
@@ -356,41 +338,74 @@ class Rig:
         """Positions and normals (T, V, 3) of every mesh, in character mesh order.
 
         Accepts a :class:`MotionLike` clip or a :class:`PoseBatch`; raises
-        :class:`InputError` on malformed or non-finite input.
+        :class:`InputError` on malformed or non-finite input. The meshes are views into
+        one packed buffer (see :meth:`evaluate_packed`).
+        """
+        return self.evaluate_packed(motion, as_numpy).meshes(self._mesh_names)
+
+    def evaluate_packed(
+        self, motion: MotionLike | PoseBatch, as_numpy: bool = False
+    ) -> PackedFrames:
+        """Every mesh in one pass: (T, V_all, 3) positions and unit normals.
+
+        One blend of the skin matrices over the joints that move vertices, one morph
+        matmul over the morph targets that are non-zero somewhere in the batch (applied
+        only to the vertices morphs move), and normals skinned with the same matrices.
         """
         pose = motion if isinstance(motion, PoseBatch) else self.pose_from_motion(motion)
         world = self._world(pose)
         t = world.shape[0]
-        skin_mats = world @ self.inverse_bind
-        out: list[MeshFrames] = []
-        for i, mesh in enumerate(self._meshes):
-            w = None if pose.morph_weights is None else pose.morph_weights[i]
-            m = mesh.deltas.shape[0]
-            if w is not None:
-                w = torch.as_tensor(w, dtype=torch.float32, device=self.device)
-                if w.shape != (t, m):
-                    raise InputError(
-                        f"morph weights of mesh {i} have shape {tuple(w.shape)}, expected ({t}, {m})"
-                    )
-            active = w is not None and m > 0 and bool((w != 0).any())
-            weights_t = w if active and isinstance(w, torch.Tensor) else None
-            pos = (
-                blend_morphs(mesh.base, mesh.deltas, weights_t)
-                if weights_t is not None
-                else mesh.base
+        pk = self.packed
+        skin_mats = world[:, pk.joints] @ self._inverse_bind_used  # (T, Ju, 4, 4)
+        blended = blended_transforms(pk.weights_t, skin_mats)  # (3, 4, T, V)
+        pos = apply_blended(blended, pk.base)  # (3, T, V)
+        recompute = self.normal_mode == "recompute"
+        nrm = None if recompute else apply_blended(blended, pk.normals, translate=False)
+        weights = self._packed_morph_weights(pose, t)
+        if weights is not None:
+            active = torch.nonzero((weights != 0).any(dim=0)).reshape(-1)  # zero columns skipped
+            w = weights.index_select(1, active)
+            rows = pk.morph_rows
+            local = blended_transforms(pk.row_weights_t, skin_mats)  # (3, 4, T, Vm)
+            d = (w @ pk.deltas.index_select(0, active)).view(t, 3, -1).transpose(0, 1)
+            pos.index_add_(2, rows, apply_blended(local, d, translate=False))
+            if nrm is not None:
+                nd = (w @ pk.normal_deltas.index_select(0, active)).view(t, 3, -1)
+                nrm.index_add_(2, rows, apply_blended(local, nd.transpose(0, 1), translate=False))
+        positions = pos.permute(1, 2, 0).contiguous()
+        if nrm is None:
+            normals = vertex_normals(positions, pk.faces, pk.weld)
+        else:
+            normals = normalize_components(nrm).permute(1, 2, 0).contiguous()
+        if as_numpy:
+            return PackedFrames(positions.cpu().numpy(), normals.cpu().numpy(), pk.offsets)
+        return PackedFrames(positions, normals, pk.offsets)
+
+    def _packed_morph_weights(self, pose: PoseBatch, t: int) -> torch.Tensor | None:
+        """(T, M_all) weights of all morph columns, or None when no morph is non-zero."""
+        pk = self.packed
+        if pose.morph_weights is None or pk.num_morphs == 0 or pk.num_morph_rows == 0:
+            return None
+        if len(pose.morph_weights) != len(self._mesh_names):
+            raise InputError(
+                f"pose has morph weights for {len(pose.morph_weights)} meshes, "
+                f"the character has {len(self._mesh_names)}"
             )
-            mats = skin_mats[:, mesh.joints]
-            if self.normal_mode == "recompute":
-                skinned = skin(pos, mesh.weights, mats)
-                nrm = vertex_normals(skinned, mesh.faces, mesh.weld)
-            else:
-                n = mesh.normals
-                if weights_t is not None:
-                    n = blend_morphs(mesh.normals, mesh.normal_deltas, weights_t)
-                skinned, nrm = skin(pos, mesh.weights, mats, n)
-            frames = MeshFrames(i, self.character.meshes[i].name, skinned, nrm)
-            out.append(frames.numpy() if as_numpy else frames)
-        return out
+        parts = []
+        for i, (w, m) in enumerate(zip(pose.morph_weights, _spans(pk.morph_offsets), strict=True)):
+            if w is None:
+                parts.append(torch.zeros(t, m, device=self.device))
+                continue
+            w = torch.as_tensor(w, dtype=torch.float32, device=self.device)
+            if w.shape != (t, m):
+                raise InputError(
+                    f"morph weights of mesh {i} have shape {tuple(w.shape)}, expected ({t}, {m})"
+                )
+            parts.append(w)
+        weights = torch.cat(parts, dim=1)
+        if not bool(torch.isfinite(weights).all()):
+            raise InputError("pose morph_weights contain NaN or inf")
+        return weights if bool((weights != 0).any()) else None
 
     # -- glTF animations ------------------------------------------------------------------
     def sample_animation(self, clip: AnimationClip, times: np.ndarray) -> PoseBatch:

@@ -233,3 +233,84 @@ def test_cuda_matches_cpu(character) -> None:
     gpu = Rig(character, device="cuda").evaluate(clip)
     assert gpu[0].positions.device.type == "cuda"
     np.testing.assert_allclose(gpu[0].numpy().positions, cpu[0].positions, atol=1e-4)
+
+
+# --- packed (one pass for all meshes) vs mesh-by-mesh reference --------------------------
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    """The built-in character (19 meshes, face morphs on several meshes, 28 joints)."""
+    from avatar.builtin import build_builtin_glb
+    from avatar.loader import load_avatar
+
+    return load_avatar(build_builtin_glb(tmp_path_factory.mktemp("host") / "host.glb"))
+
+
+def _busy_clip(frames: int, seed: int = 5) -> MotionClip:
+    """Random bone rotations, root motion and shape weights (some shapes stay at zero)."""
+    rng = np.random.default_rng(seed)
+    clip = MotionClip.rest(frames)
+    moved = [clip.bone_index(b) for b in ("spine", "chest", "neck", "head", "leftUpperArm",
+                                          "rightLowerArm", "leftHand", "rightUpperLeg")]  # fmt: skip
+    clip.rotations[:, moved] = Rotation.random(frames * len(moved), random_state=seed).as_quat(
+    ).reshape(frames, len(moved), 4) * 0.4 + np.float32([0, 0, 0, 1])  # fmt: skip
+    clip.root_offset[:] = rng.normal(scale=0.1, size=(frames, 3))
+    for name in ("viseme_aa", "viseme_PP", "viseme_E", "blink", "happy", "jawOpen"):
+        clip.morph[:, clip.morph_index(name)] = rng.uniform(0, 1, frames)
+    return clip
+
+
+def test_packed_evaluation_equals_per_mesh_evaluation(host) -> None:
+    from avatar.rig_reference import PerMeshRig
+
+    clip = _busy_clip(6)
+    packed = Rig(host, device="cpu").evaluate(clip, as_numpy=True)
+    ref = PerMeshRig(host, device="cpu").evaluate(clip, as_numpy=True)
+    assert [m.name for m in packed] == [m.name for m in host.meshes]
+    moved_mouth = False
+    for got, want, mesh in zip(packed, ref, host.meshes, strict=True):
+        assert got.positions.shape == want.positions.shape == (6, mesh.num_vertices, 3)
+        np.testing.assert_allclose(got.positions, want.positions, atol=2e-5, err_msg=mesh.name)
+        np.testing.assert_allclose(got.normals, want.normals, atol=2e-4, err_msg=mesh.name)
+        if mesh.morph_names:
+            moved_mouth |= bool(np.abs(got.positions[0] - got.positions[1]).max() > 1e-3)
+    assert moved_mouth  # the comparison covered frames whose face morphs differ
+
+
+def test_packed_matches_reference_for_pose_batches_and_recomputed_normals(character) -> None:
+    from avatar.rig_reference import PerMeshRig
+
+    rot = np.tile(character.skeleton.rest_rotation, (3, 1, 1))
+    rot[1, 2] = _quat("x", 35)
+    rot[2, 3] = _quat("z", -50)
+    weights = [np.float32([[0, 0], [1.0, 0.3], [0.0, 0.5]]), None]
+    pose = PoseBatch(rotations=rot, morph_weights=weights)
+    for mode in ("skin", "recompute"):
+        got = Rig(character, device="cpu", normals=mode).evaluate(pose, as_numpy=True)
+        want = PerMeshRig(character, device="cpu", normals=mode).evaluate(pose, as_numpy=True)
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_allclose(a.positions, b.positions, atol=1e-5)
+            np.testing.assert_allclose(a.normals, b.normals, atol=1e-4)
+    with pytest.raises(InputError, match="morph weights of mesh 0"):
+        Rig(character, device="cpu").evaluate(
+            PoseBatch(rotations=rot, morph_weights=[np.zeros((3, 5), np.float32), None])
+        )
+
+
+def test_packing_compacts_joints_and_morph_rows(host) -> None:
+    rig = Rig(host, device="cpu")
+    pk = rig.packed
+    assert pk.num_vertices == host.num_vertices
+    assert pk.offsets[-1] == sum(m.num_vertices for m in host.meshes)
+    assert pk.num_morphs == sum(len(m.morph_names) for m in host.meshes)
+    # only joints that carry weight, only vertices some morph moves
+    assert 0 < pk.joints.numel() < host.skeleton.num_joints
+    moved = sum(
+        int((np.abs(m.morph_positions).max(axis=(0, 2)) > 0).sum())
+        for m in host.meshes
+        if m.morph_positions is not None
+    )
+    assert moved <= pk.num_morph_rows < 0.25 * pk.num_vertices
+    views = rig.evaluate(_clip(2))
+    assert views[3].positions.data_ptr() == views[0].positions.data_ptr() + 4 * 3 * pk.offsets[3]
