@@ -27,14 +27,36 @@ PerformerFactory = Callable[[Rundown, list[str]], Performer]
 
 
 def live_performer_factory() -> PerformerFactory:
-    """The live pipeline's ``create_performer(rundown, outputs)`` (``stage.live``)."""
+    """The live pipeline's ``stage.live.create_performer(rundown, outputs)`` when it
+    exists, else :func:`build_live_performer`."""
     try:
         module = importlib.import_module("stage.live")
-        factory: PerformerFactory = module.create_performer
-    except (ImportError, AttributeError) as exc:
-        raise VhumanError("no live performer: the live pipeline (stage.live."
-                          f"create_performer) is not available ({exc})") from None
+    except ImportError as exc:
+        raise VhumanError(f"no live performer: stage.live cannot be imported ({exc})") from None
+    factory: PerformerFactory = getattr(module, "create_performer", build_live_performer)
     return factory
+
+
+def build_live_performer(rundown: Rundown | None, outputs: list[str]) -> Performer:
+    """A :class:`stage.live.LivePerformer` for the rundown's voice and avatar, rendering
+    the character, with a recorder per file and a pusher per ``rtmp://`` URL."""
+    from stage.live import AvatarRenderer, LiveConfig, LivePerformer
+    from stage.outputs.recorder import RecorderOutput
+    from stage.outputs.rtmp import RtmpOutput
+
+    voice = (rundown.voice.get("backend") if rundown else None) or "piper"
+    config = LiveConfig(voice=str(voice))
+    avatar = rundown.avatar if rundown else None
+    performer = LivePerformer(config, renderer_factory=lambda: AvatarRenderer(
+        avatar, config.width, config.height))
+    for url in outputs:
+        spec = {"width": config.width, "height": config.height, "fps": config.fps,
+                "sample_rate": performer.sample_rate}
+        if url.startswith(("rtmp://", "rtmps://")):
+            performer.add_output(RtmpOutput(url, **spec))
+        else:
+            performer.add_output(RecorderOutput(url, **spec))
+    return performer
 
 
 def _dialogue(name: str, *args: Any) -> Any | None:

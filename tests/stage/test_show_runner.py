@@ -219,3 +219,22 @@ def test_run_show_front_door_with_a_performer_factory(tmp_path: Path) -> None:
     assert isinstance(performer, FakePerformer)
     assert performer.calls[0][1]["gestures"] == ("wave",)
     assert SQLiteStore(tmp_path / "log.db").show_events("mini")[-1].event == "show_ended"
+
+
+@pytest.mark.slow
+def test_run_show_end_to_end_on_the_live_performer_to_mp4(tmp_path: Path) -> None:
+    """``vhuman show`` for real: eSpeak voice, built-in avatar, an MP4 with both streams."""
+    import av
+
+    from stage.show import run_show
+
+    path = tmp_path / "e2e.yaml"
+    path.write_text("show: {title: E2E}\nvoice: {backend: espeak}\nsegments:\n"
+                    "  - type: say\n    lines: ['[happy] Hello everyone! [wave]']\n"
+                    "  - type: pause\n    duration: 0.5\n")
+    out = tmp_path / "e2e.mp4"
+    assert run_show(path, [str(out)]) == 0
+    with av.open(str(out)) as media:
+        kinds = {s.type for s in media.streams}
+        seconds = float(media.duration or 0) / 1_000_000
+    assert kinds == {"video", "audio"} and 1.0 < seconds < 10.0
