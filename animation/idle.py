@@ -15,6 +15,7 @@ import numpy as np
 from animation import quat as Q
 from animation.clip import MotionClip
 from animation.reference import REFERENCE, ReferenceSkeleton
+from models.types import InputError
 
 IDLE_BONES: tuple[str, ...] = (
     "hips",
@@ -132,33 +133,47 @@ def idle_clip(
     extra_blinks: Sequence[float] = (),
     weight_shift: bool = True,
     skeleton: ReferenceSkeleton = REFERENCE,
+    start_time: float = 0.0,
 ) -> MotionClip:
-    """Idle motion for ``num_frames`` frames: an additive clip over the base pose."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(num_frames) / fps
+    """Idle motion for ``num_frames`` frames: an additive clip over the base pose.
+
+    Every process is a function of absolute time ``start_time + i / fps`` drawn from its
+    own seeded stream, so consecutive clips with the same ``seed`` join without a pop
+    (live streaming renders sentence by sentence). ``extra_blinks`` are absolute times.
+    """
+    if start_time < 0 or not np.isfinite(start_time):
+        raise InputError(f"start_time must be >= 0, got {start_time}")
+
+    def stream(k: int) -> np.random.Generator:
+        return np.random.default_rng([seed, k])
+
+    t = start_time + np.arange(num_frames) / fps
     en = np.broadcast_to(np.asarray(energy, np.float64), (num_frames,)).astype(np.float64)
     clip = MotionClip.rest(num_frames, fps, IDLE_SHAPES, IDLE_BONES)
     if num_frames == 0:
         return clip
     # blinks
-    clip.morph[:, 0] = blink_curve(t, blink_times(t[-1] + 1 / fps, rng, extra_blinks))
+    clip.morph[:, 0] = blink_curve(t, blink_times(t[-1] + 1 / fps, stream(1), extra_blinks))
     euler = np.zeros((num_frames, len(IDLE_BONES), 3))
     bi = {b: i for i, b in enumerate(IDLE_BONES)}
     # breathing: drifting rate around 15 breaths/min, chest lifts, shoulders rise
-    rate = 0.25 * (1 + 0.12 * smooth_noise(rng, t, 0.02, 0.08, 2)) * (0.9 + 0.3 * en)
-    phase = 2 * np.pi * np.cumsum(rate) / fps + rng.uniform(0, 2 * np.pi)
-    breath = 0.5 - 0.5 * np.cos(phase)
+    rng = stream(2)
+    phase = (
+        2 * np.pi * 0.25 * t + rng.uniform(0, 2 * np.pi) + 1.5 * smooth_noise(rng, t, 0.02, 0.08, 2)
+    )
+    breath = (0.5 - 0.5 * np.cos(phase)) * (0.8 + 0.4 * en)
     euler[:, bi["chest"], 0] -= 1.0 * breath
     euler[:, bi["upperChest"], 0] -= 1.2 * breath
     euler[:, bi["leftShoulder"], 2] += 1.2 * breath
     euler[:, bi["rightShoulder"], 2] -= 1.2 * breath
     # eyes
-    gaze = _gaze(t, rng, en)
+    gaze = _gaze(t, stream(3), en)
     for eye in ("leftEye", "rightEye"):
         euler[:, bi[eye], 0] = gaze[:, 0]
         euler[:, bi[eye], 1] = gaze[:, 1]
     # head follows big glances a little, plus slow wandering
     amp = 0.6 + 1.2 * en
+    rng = stream(4)
     head_pitch = 2.0 * amp * smooth_noise(rng, t) + 0.25 * gaze[:, 0]
     head_yaw = 3.0 * amp * smooth_noise(rng, t) + 0.3 * gaze[:, 1]
     head_roll = 1.5 * amp * smooth_noise(rng, t)
@@ -167,7 +182,7 @@ def idle_clip(
     euler[:, bi["spine"], 2] = 0.8 * amp * smooth_noise(rng, t, 0.03, 0.15)
     clip.rotations[:] = Q.from_euler(euler)
     if weight_shift:
-        _weight_shift(clip, rng, t, skeleton)
+        _weight_shift(clip, stream(5), t, skeleton)
     return clip
 
 

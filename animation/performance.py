@@ -59,6 +59,7 @@ def perform(
     seed: int = 0,
     duration: float | None = None,
     dance: MotionClip | None = None,
+    start_time: float = 0.0,
 ) -> MotionClip:
     """Lip-sync + expression + idle + gestures (+ an optional dance clip) for speech.
 
@@ -66,6 +67,11 @@ def perform(
     (held at ``intensity``) or a timeline ``[(t, emotion, intensity)]``; ``gestures`` are
     ``(t, name)`` with the gesture's stroke landing at ``t``. ``duration`` (s) extends the
     clip past the audio (idle keeps going). Deterministic for a given ``seed``.
+
+    For back-to-back clips (live, sentence by sentence) keep ``seed`` fixed and pass the
+    clip's absolute ``start_time`` (s): idle life then continues seamlessly from the
+    previous clip. To ease from the previous sentence's emotion, pass a timeline starting
+    with it: ``[(0, previous, i0), (0, new, i1)]`` cross-fades over the first half second.
     """
     if fps <= 0 or not np.isfinite(fps):
         raise InputError(f"fps must be positive, got {fps}")
@@ -80,7 +86,8 @@ def perform(
     stack = LayerStack(n, fps)
     stack.add(Layer("base", base_pose_clip(n, fps), PRIORITY["base"]))
     energy = energy_track(timeline, n, fps)
-    idle = idle_clip(n, fps, seed=seed, energy=energy, extra_blinks=emotion_change_times(timeline))
+    blinks = [start_time + t for t in emotion_change_times(timeline)]
+    idle = idle_clip(n, fps, seed=seed, energy=energy, extra_blinks=blinks, start_time=start_time)
     stack.add(Layer("idle", idle, PRIORITY["idle"], mode="additive"))
     if dance is not None:
         stack.add(Layer("dance", _fit(dance, n, fps), PRIORITY["dance"], fade_in=0.4, fade_out=0.4))

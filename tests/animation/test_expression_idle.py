@@ -76,3 +76,14 @@ def test_idle_is_alive_but_not_looping_and_keeps_feet_planted():
     again = idle_clip(900, 30.0, seed=2, energy=0.6)
     assert np.array_equal(again.rotations, clip.rotations)
     assert not np.array_equal(idle_clip(900, 30.0, seed=3).rotations, clip.rotations)
+
+
+def test_consecutive_idle_clips_join_without_a_pop():
+    whole = idle_clip(300, 30.0, seed=4)
+    tail = idle_clip(150, 30.0, seed=4, start_time=5.0)
+    assert np.allclose(whole.rotations[150:], tail.rotations, atol=1e-6)
+    assert np.allclose(whole.morph[150:], tail.morph) and np.allclose(
+        whole.root_offset[150:], tail.root_offset
+    )
+    with pytest.raises(InputError, match="start_time"):
+        idle_clip(10, start_time=-1.0)

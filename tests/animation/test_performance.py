@@ -52,3 +52,18 @@ def test_perform_rejects_bad_input_clearly():
         perform([], duration=1.0, emotion="grumpy")
     idle_only = perform([], duration=2.0)
     assert idle_only.num_frames == 60 and idle_only.weights("viseme_PP").max() == 0
+
+
+def test_sentence_by_sentence_clips_are_continuous_with_start_time():
+    from animation import quat as Q
+
+    a = chunk(random_speech(5, seed=3), seed=3)
+    b = chunk(random_speech(5, seed=4), seed=4)
+    first = perform([a], seed=9, duration=3.0)
+    second = perform([b], seed=9, start_time=3.0, emotion=[(0, "neutral", 0.6), (0, "happy", 0.8)])
+    head = first.bone_index("head")
+    jump = Q.angle(Q.mul(Q.conj(first.rotations[-1, head]), second.rotations[0, head]))
+    step = Q.angle(Q.mul(Q.conj(first.rotations[-2, head]), first.rotations[-1, head]))
+    assert jump < 3 * step + np.radians(0.3)  # no pop at the seam
+    assert second.weights("smile")[0] < 0.1 and second.weights("smile")[30] > 0.5  # eases in
+    assert second.weights("blink")[:8].max() > 0.5  # and blinks on the change
