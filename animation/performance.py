@@ -90,7 +90,8 @@ def perform(
     idle = idle_clip(n, fps, seed=seed, energy=energy, extra_blinks=blinks, start_time=start_time)
     stack.add(Layer("idle", idle, PRIORITY["idle"], mode="additive"))
     if dance is not None:
-        stack.add(Layer("dance", _fit(dance, n, fps), PRIORITY["dance"], fade_in=0.4, fade_out=0.4))
+        body = _fit(dance, n, fps)  # the body only: the face stays with idle/expression/lip-sync
+        stack.add(Layer("dance", body, PRIORITY["dance"], shape_mask={}, fade_in=0.4, fade_out=0.4))
     for t, name in gestures:
         g = get_gesture(name)
         k = min(int(round(t * fps)), n - 1)
@@ -153,19 +154,29 @@ def dance(
     seed: int = 0,
     energy_scale: float = 1.0,
     max_seconds: float = 600.0,
+    clip: MotionClip | None = None,
+    clip_bpm: float | None = None,
 ) -> MotionClip:
     """A full dance performance to music (a file path, or a mono array at ``sr``).
 
-    The body comes from :func:`animation.dance.choreography.choreograph`; the face follows
-    the music's energy (calm -> happy -> excited per section) and idle life keeps the eyes
-    blinking and moving. Raises :class:`InputError` for missing, corrupt or silent music.
+    The body comes from :func:`animation.dance.choreography.choreograph`, or, given an
+    imported ``clip`` (a retargeted glTF "Dance" animation or BVH, see
+    :mod:`animation.retarget`), from that clip time-warped onto the music's beats
+    (``clip_bpm``: its tempo, estimated when None). The face follows the music's energy
+    (calm -> happy -> excited per section) and idle life keeps the eyes blinking and
+    moving. Raises :class:`InputError` for missing, corrupt or silent music.
     """
     from animation.dance.choreography import choreograph
     from animation.dance.music import analyze_music, load_music
 
     y, rate = load_music(music, sr, max_seconds=max_seconds)
     analysis = analyze_music(y, rate)
-    body = choreograph(analysis, fps=fps, seed=seed, energy_scale=energy_scale)
+    if clip is None:
+        body = choreograph(analysis, fps=fps, seed=seed, energy_scale=energy_scale)
+    else:
+        from animation.dance.warp import warp_to_beats
+
+        body = warp_to_beats(clip, analysis.beats, analysis.duration, source_bpm=clip_bpm, fps=fps)
     n = body.num_frames
     timeline: list[tuple[float, Emotion, float]] = []
     edges = list(analysis.sections) + [analysis.duration]
@@ -184,7 +195,7 @@ def dance(
             bone_mask=mask(("leftEye", "rightEye")),
         )
     )
-    stack.add(Layer("dance", body, PRIORITY["dance"]))
+    stack.add(Layer("dance", body, PRIORITY["dance"], shape_mask={}))
     expr = expression_clip(timeline, n, fps)
     stack.add(
         Layer(

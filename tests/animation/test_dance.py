@@ -154,3 +154,19 @@ def test_dance_front_door_gives_a_full_performance(tmp_path):
     y = synth_demo_track(8.0)
     again = dance(y, 22050, fps=FPS, seed=3)
     assert np.allclose(again.rotations, clip.rotations, atol=1e-3)
+
+
+def test_an_imported_clip_dances_on_the_music_beats(track):
+    from animation.clip import MotionClip
+
+    y, a = track
+    fps, bpm = 30.0, 90.0
+    n = int(8 * 60 / bpm * fps)
+    t = np.arange(n) / fps
+    src = MotionClip.rest(n, fps)
+    src.root_offset[:, 1] = -0.05 * (1 + np.cos(2 * np.pi * t * bpm / 60)) / 2  # down on its beats
+    clip = dance(y, 22050, fps=fps, clip=src, clip_bpm=bpm)
+    acc = accent_times(clip)
+    truth = demo_beat_times(12.0, 120.0)
+    assert acc.size >= 18 and np.median([np.min(np.abs(truth - x)) for x in acc]) <= 0.040
+    assert clip.weights("blink").max() > 0.9
