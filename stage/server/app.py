@@ -13,13 +13,15 @@ from fastapi.responses import JSONResponse
 
 from models.types import InputError, VhumanError
 
+from ..chat.irc import IRCBridge, IRCConfig
+from ..chat.message import ChatMessage
 from ..show.loader import load_rundown
 from ..store.base import Store
 from ..store.factory import open_store
 from .limits import BodyLimitMiddleware
 from .routes import chat, control, health, metrics, openai, qa, shows, viewer
 from .settings import ServerSettings
-from .state import AppState, Backends
+from .state import AppState, Backends, ShowSession
 from .telemetry import Metrics
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,26 @@ def _describe(m: Metrics) -> None:
     m.describe("vhuman_stage_latency_seconds", "gauge", "latest latency per pipeline stage")
     m.describe("vhuman_performer_fps", "gauge", "rendered frames per second")
     m.describe("vhuman_performer_dropped_frames", "gauge", "frames dropped by the pipeline")
+
+
+def start_irc_bridge(state: AppState, session: ShowSession) -> asyncio.Task[None]:
+    """Relay a Twitch/IRC channel into ``session``'s chat; answers go back to the channel
+    (one line per sentence) when ``irc_reply`` is on."""
+    s = state.settings
+    config = IRCConfig(s.irc_host, s.irc_port, s.irc_channel or "", nick=s.irc_nick,
+                       password=s.irc_password, tls=s.irc_tls)
+
+    async def sink(message: ChatMessage) -> None:
+        await state.submit_chat(session, message)
+
+    bridge = IRCBridge(config, sink)
+    state.bridges[session.id] = bridge
+    if s.irc_reply:
+        def reply(message: ChatMessage, text: str) -> None:
+            if message.source == config.source and bridge.joined.is_set():
+                asyncio.get_running_loop().create_task(bridge.send(text))
+        state.sentence_listeners.append(reply)
+    return asyncio.create_task(bridge.run(), name=f"irc:{session.id}")
 
 
 def create_app(settings: ServerSettings | None = None, *, backends: Backends | None = None,
@@ -58,9 +80,14 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         session = await state.create(settings.default_show, rundown)
         if rundown is not None and settings.autostart:
             state.start_show(session)
+        bridge_task = start_irc_bridge(state, session) if settings.irc_channel else None
         try:
             yield
         finally:
+            if bridge_task is not None:
+                bridge_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await bridge_task
             await state.close_all()
             if own_store:
                 state.store.close()

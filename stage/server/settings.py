@@ -58,6 +58,15 @@ class ServerSettings(BaseSettings):
     http_chat_per_ip_burst: float = Field(default=60.0, ge=1)
     http_chat_per_ip_per_s: float = Field(default=20.0, gt=0)
 
+    # Twitch / IRC chat bridge into the default show (off unless irc_channel is set).
+    irc_host: str = "irc.chat.twitch.tv"
+    irc_port: int = Field(default=6697, ge=1, le=65535)
+    irc_tls: bool = True
+    irc_channel: str | None = None
+    irc_nick: str = "vhumanbot"
+    irc_password: str | None = Field(default=None, description="Twitch: oauth:<token>")
+    irc_reply: bool = Field(default=True, description="post the character's answers back")
+
     @field_validator("api_keys")
     @classmethod
     def _keys_long_enough(cls, keys: dict[str, Role]) -> dict[str, Role]:

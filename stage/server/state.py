@@ -104,6 +104,8 @@ class AppState:
         self.store = store
         self.metrics = metrics or Metrics()
         self.sessions: dict[str, ShowSession] = {}
+        self.bridges: dict[str, Any] = {}
+        self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
         self.http_chat_limits = RateLimiter(settings.http_chat_per_ip_burst,
                                             settings.http_chat_per_ip_per_s)
 
@@ -213,6 +215,11 @@ class AppState:
             await answer.wait()
 
     def _on_sentence(self, show_id: str, message: ChatMessage, text: str) -> None:
+        for listener in self.sentence_listeners:
+            try:
+                listener(message, text)
+            except Exception:  # noqa: BLE001 - a bridge must not break the answer
+                log.exception("sentence listener failed")
         session = self.sessions.get(show_id)
         if session is not None:
             session.broadcast({"type": "reply", "to": message.viewer, "text": text,

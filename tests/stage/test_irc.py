@@ -132,3 +132,40 @@ def test_bridge_reconnects_after_the_server_goes_away(ircd: int, tmp_path: Path)
         await bridge.stop()
         await asyncio.wait_for(task, 5)
     asyncio.run(main())
+
+
+def test_server_bridges_twitch_chat_and_answers_in_the_channel(ircd: int,
+                                                               tmp_path: Path) -> None:
+    """The server's IRC bridge: a channel message is logged, answered by name on stage
+    and the answer is posted back to the channel."""
+    from fastapi.testclient import TestClient
+
+    from stage.server import Backends, ServerSettings, create_app
+    from stage.store import SQLiteStore
+    from stage.testing_performer import FakeBrain, FakePerformer
+
+    settings = ServerSettings(irc_host="127.0.0.1", irc_port=ircd, irc_tls=False,
+                              irc_channel="#show", irc_nick="novabot",
+                              _env_file=None)  # type: ignore[call-arg]
+    performer = FakePerformer(0.01)
+    store = SQLiteStore(tmp_path / "irc.db")
+    app = create_app(settings, backends=Backends(lambda s, r: performer,
+                                                 lambda s, r: FakeBrain()), store=store)
+
+    async def viewer_side(bridge: IRCBridge) -> str:
+        await asyncio.wait_for(bridge.joined.wait(), 10)
+        bot = await Bot.connect(ircd, "fan77")
+        await bot.send("PRIVMSG #show :What song is next?")
+        line = await bot.wait_for("PRIVMSG #show :fan77, thanks")
+        bot.writer.close()
+        return line
+
+    with TestClient(app) as client:
+        bridge = app.state.vhuman.bridges["main"]
+        line = client.portal.call(viewer_side, bridge)  # run on the app's event loop
+    assert line.startswith(":novabot!")
+    assert "fan77, thanks for asking about What song is next" in line
+    record = store.chats("main")[0]
+    assert (record.viewer, record.source, record.text) == ("fan77", "twitch",
+                                                           "What song is next?")
+    assert performer.spoken()[0].startswith("fan77, thanks")
