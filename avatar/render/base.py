@@ -170,6 +170,26 @@ class RendererBase:
             out.append((pos, nrm))
         return out
 
+    def _check_packed(
+        self, positions: MeshArray, normals: MeshArray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """All meshes' vertices in one (V_all, 3) array each, checked like ``_check_frame``."""
+        if self._closed:
+            raise VhumanError(f"{self.backend} renderer is closed")
+        total = sum(self._sizes)
+        out = []
+        for what, value in (("positions", positions), ("normals", normals)):
+            arr = to_numpy_f32(value, what)
+            if arr.shape != (total, 3):
+                raise InputError(
+                    f"packed {what} have shape {arr.shape}, expected ({total}, 3) "
+                    f"for the {len(self._sizes)} meshes of {self.character.name!r}"
+                )
+            if not np.isfinite(arr).all():
+                raise InputError(f"packed {what} contain NaN or inf")
+            out.append(arr)
+        return out[0], out[1]
+
     def __enter__(self) -> RendererBase:
         return self
 

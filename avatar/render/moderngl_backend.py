@@ -1,11 +1,15 @@
 """Headless moderngl renderer (EGL): the fast path for live output on CPU and GPU.
 
-One VAO per mesh with a dynamic interleaved position+normal buffer rewritten once per
-frame (``buffer.write``), static UVs and indices; a soft three-point toon-ish shader with
-hemispheric ambient, ACES-style tonemapping and sRGB output; OPAQUE, MASK and BLEND
-materials (blend drawn back to front after opaque, depth writes off); double-sided
-materials; optional MSAA. The projection is flipped vertically so ``read_into`` yields
-top-down rows straight into the output array - no extra flip or copy on readback.
+All meshes share ONE dynamic interleaved position+normal vertex buffer (and one static UV
+buffer), rewritten with a single ``buffer.write`` per frame from a preallocated staging
+array; each mesh keeps its own index buffer (global vertex indices) and material. A soft
+three-point toon-ish shader with hemispheric ambient, ACES-style tonemapping and sRGB
+output; OPAQUE, MASK and BLEND materials (blend drawn back to front after opaque, depth
+writes off); double-sided materials; optional MSAA. The projection is flipped vertically
+so ``read_into`` yields top-down rows straight into the output array - no extra flip or
+copy on readback, no PBO, and no ``ctx.finish()``: the readback itself waits for the
+frame. :meth:`ModernGLRenderer.render_packed` takes the rig's packed (V, 3) buffers as is
+(``avatar.rig.Rig.evaluate_packed``) and can read back into a caller's array.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from avatar.render.base import MeshArray, RendererBase, unpremultiply
 from avatar.render.camera import Camera
 from avatar.render.lighting import Lighting
 from avatar.render.platform import choose_platform
-from models.types import VhumanError
+from models.types import InputError, VhumanError
 
 log = logging.getLogger(__name__)
+
+_FLIP = np.diag([1.0, -1.0, 1.0, 1.0])  # top-down rows on readback
 
 _VERTEX = """
 #version 330
@@ -109,16 +115,25 @@ void main() { f_color = vec4(texture(u_image, v_uv).rgb, 1.0); }
 """
 
 _ALPHA_MODES = {"OPAQUE": 0, "MASK": 1, "BLEND": 2}
+_MATERIAL_UNIFORMS = (
+    "u_base_color",
+    "u_alpha_mode",
+    "u_alpha_cutoff",
+    "u_emissive",
+    "u_roughness",
+    "u_has_texture",
+)
 
 
 @dataclass
 class _GLMesh:
     vao: Any
-    vbo: Any
-    staging: np.ndarray  # (V, 6) float32 position + normal, rewritten per frame
+    first: int  # first vertex in the shared buffer
+    count: int  # its vertices
     material: Material
     texture: Any | None
     blend: bool
+    uniforms: tuple[tuple[str, Any], ...]  # material uniform values, set per draw
 
 
 def _egl_context() -> Any:
@@ -170,7 +185,23 @@ class ModernGLRenderer(RendererBase):
                 depth_attachment=self.ctx.depth_renderbuffer(size, samples=samples),
             )
         self._prog = self.ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
-        self._meshes = [self._upload(m) for m in character.meshes]
+        self._offsets = np.cumsum([0] + self._sizes).tolist()
+        total = self._offsets[-1]
+        self._staging = np.zeros((total, 6), np.float32)  # position + normal, per frame
+        for mesh, first in zip(character.meshes, self._offsets, strict=False):
+            self._staging[first : first + mesh.num_vertices, :3] = mesh.positions
+            self._staging[first : first + mesh.num_vertices, 3:] = mesh.normals
+        self._vbo = self.ctx.buffer(self._staging.tobytes(), dynamic=True)
+        uvs = [
+            m.uvs if m.uvs is not None else np.zeros((m.num_vertices, 2), np.float32)
+            for m in character.meshes
+        ]
+        self._uv_buf = self.ctx.buffer(np.ascontiguousarray(np.concatenate(uvs), np.float32))
+        self._uniform_cache = {name: self._prog[name] for name in _MATERIAL_UNIFORMS}
+        self._meshes = [
+            self._upload(i, m, first)
+            for i, (m, first) in enumerate(zip(character.meshes, self._offsets, strict=False))
+        ]
         self._bg_prog: Any = None
         self._bg_vao: Any = None
         self._bg_tex: Any = None
@@ -195,24 +226,18 @@ class ModernGLRenderer(RendererBase):
         tex.repeat_x = tex.repeat_y = True
         return tex
 
-    def _upload(self, mesh: Any) -> _GLMesh:
+    def _upload(self, idx: int, mesh: Any, first: int) -> _GLMesh:
         ctx = self.ctx
-        idx = list(self.character.meshes).index(mesh)
         material = (
             self.character.materials[mesh.material]
             if 0 <= mesh.material < len(self.character.materials)
             else Material()
         )
-        staging = np.zeros((mesh.num_vertices, 6), np.float32)
-        staging[:, :3], staging[:, 3:] = mesh.positions, mesh.normals
-        vbo = ctx.buffer(staging.tobytes(), dynamic=True)
-        uvs = mesh.uvs if mesh.uvs is not None else np.zeros((mesh.num_vertices, 2), np.float32)
-        uv_buf = ctx.buffer(np.ascontiguousarray(uvs, np.float32).tobytes())
-        ibo = ctx.buffer(np.ascontiguousarray(mesh.indices, np.uint32).tobytes())
+        indices = np.ascontiguousarray(mesh.indices, np.uint32) + np.uint32(first)
         vao = ctx.vertex_array(
             self._prog,
-            [(vbo, "3f 3f", "in_pos", "in_normal"), (uv_buf, "2f", "in_uv")],
-            index_buffer=ibo,
+            [(self._vbo, "3f 3f", "in_pos", "in_normal"), (self._uv_buf, "2f", "in_uv")],
+            index_buffer=ctx.buffer(indices.tobytes()),
             index_element_size=4,
         )
         texture = (
@@ -220,8 +245,17 @@ class ModernGLRenderer(RendererBase):
             if material.texture is not None and mesh.uvs is not None
             else None
         )
+        uniforms = (
+            ("u_base_color", tuple(material.base_color)),
+            ("u_alpha_mode", _ALPHA_MODES.get(material.alpha_mode.upper(), 0)),
+            ("u_alpha_cutoff", float(material.alpha_cutoff)),
+            ("u_emissive", tuple(material.emissive)),
+            ("u_roughness", float(np.clip(material.roughness, 0.0, 1.0))),
+            ("u_has_texture", texture is not None),
+        )
         log.debug("mesh %d %r uploaded: %d vertices", idx, mesh.name, mesh.num_vertices)
-        return _GLMesh(vao, vbo, staging, material, texture, material.alpha_mode.upper() == "BLEND")
+        blend = material.alpha_mode.upper() == "BLEND"
+        return _GLMesh(vao, first, mesh.num_vertices, material, texture, blend, uniforms)
 
     def _set_lighting_uniforms(self) -> None:
         lt = self.lighting
@@ -257,7 +291,32 @@ class ModernGLRenderer(RendererBase):
     def render(self, positions: Sequence[MeshArray], normals: Sequence[MeshArray]) -> np.ndarray:
         """Draw one frame; returns (H, W, 3) uint8 RGB, or (H, W, 4) straight-alpha RGBA."""
         frame = self._check_frame(positions, normals)
+        for first, (pos, nrm) in zip(self._offsets, frame, strict=False):
+            self._staging[first : first + len(pos), :3] = pos
+            self._staging[first : first + len(pos), 3:] = nrm
+        return self._draw_frame(None)
+
+    def render_packed(
+        self, positions: MeshArray, normals: MeshArray, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Draw one frame from all meshes' vertices in one (V_all, 3) array each (mesh
+        order, as ``Rig.evaluate_packed`` returns one frame of them). ``out``: an optional
+        (H, W, 3|4) uint8 C-contiguous array to read the image into (returned)."""
+        pos, nrm = self._check_packed(positions, normals)
+        self._staging[:, :3] = pos
+        self._staging[:, 3:] = nrm
+        if out is not None:
+            want = (self.height, self.width, 4 if self.transparent else 3)
+            if out.shape != want or out.dtype != np.uint8 or not out.flags.c_contiguous:
+                raise InputError(
+                    f"out must be a C-contiguous uint8 array of shape {want}, "
+                    f"got {out.dtype} {out.shape}"
+                )
+        return self._draw_frame(out)
+
+    def _draw_frame(self, out: np.ndarray | None) -> np.ndarray:
         mgl, ctx = self._mgl, self.ctx
+        self._vbo.write(self._staging)  # the one upload of the frame
         target = self._msaa_fbo or self._fbo
         target.use()
         if self.transparent:
@@ -268,22 +327,18 @@ class ModernGLRenderer(RendererBase):
         else:
             ctx.clear(*self.background[:3], 1.0, depth=1.0)
 
-        flip = np.diag([1.0, -1.0, 1.0, 1.0])  # top-down rows on readback
-        mvp = flip @ self.camera.projection(self.aspect) @ self.camera.view_matrix()
+        view = self.camera.view_matrix()
+        mvp = _FLIP @ self.camera.projection(self.aspect) @ view
         self._prog["u_mvp"].write(mvp.T.astype(np.float32).tobytes())
         self._prog["u_cam_pos"].value = tuple(self.camera.eye)
         ctx.front_face = "cw"  # the flip mirrors the winding
         ctx.enable(mgl.DEPTH_TEST)
 
-        view_z = self.camera.view_matrix()[2]
         blended = []
-        for mesh, (pos, nrm) in zip(self._meshes, frame, strict=True):
-            mesh.staging[:, :3] = pos
-            mesh.staging[:, 3:] = nrm
-            mesh.vbo.write(mesh.staging)
+        for mesh in self._meshes:
             if mesh.blend:
-                depth = float(view_z[:3] @ pos.mean(axis=0) + view_z[3])
-                blended.append((depth, mesh))
+                centre = self._staging[mesh.first : mesh.first + mesh.count, :3].mean(axis=0)
+                blended.append((float(view[2, :3] @ centre + view[2, 3]), mesh))
             else:
                 self._draw(mesh)
         if blended:
@@ -295,9 +350,7 @@ class ModernGLRenderer(RendererBase):
                 mgl.ONE_MINUS_SRC_ALPHA,
             )
             ctx.depth_mask = False
-            for _, mesh in sorted(
-                blended, key=lambda item: item[0]
-            ):  # farthest (most negative) first
+            for _, mesh in sorted(blended, key=lambda item: item[0]):  # farthest first
                 self._draw(mesh)
             ctx.depth_mask = True
             ctx.disable(mgl.BLEND)
@@ -305,25 +358,21 @@ class ModernGLRenderer(RendererBase):
         if self._msaa_fbo is not None:
             ctx.copy_framebuffer(self._fbo, self._msaa_fbo)
         channels = 4 if self.transparent else 3
-        out = np.empty((self.height, self.width, channels), np.uint8)
-        self._fbo.read_into(out, components=channels, alignment=1)
+        if out is None:
+            out = np.empty((self.height, self.width, channels), np.uint8)
+        self._fbo.read_into(out, components=channels, alignment=1)  # waits for the frame
         return unpremultiply(out) if self.transparent else out
 
     def _draw(self, mesh: _GLMesh) -> None:
-        mat, prog = mesh.material, self._prog
-        if mat.double_sided:
+        if mesh.material.double_sided:
             self.ctx.disable(self._mgl.CULL_FACE)
         else:
             self.ctx.enable(self._mgl.CULL_FACE)
-        prog["u_base_color"].value = tuple(mat.base_color)
-        prog["u_alpha_mode"].value = _ALPHA_MODES.get(mat.alpha_mode.upper(), 0)
-        prog["u_alpha_cutoff"].value = float(mat.alpha_cutoff)
-        prog["u_emissive"].value = tuple(mat.emissive)
-        prog["u_roughness"].value = float(np.clip(mat.roughness, 0.0, 1.0))
-        prog["u_has_texture"].value = mesh.texture is not None
+        for name, value in mesh.uniforms:
+            self._uniform_cache[name].value = value
         if mesh.texture is not None:
             mesh.texture.use(0)
-            prog["u_texture"].value = 0
+            self._prog["u_texture"].value = 0
         mesh.vao.render(self._mgl.TRIANGLES)
 
     def close(self) -> None:

@@ -164,3 +164,26 @@ def test_accepts_torch_tensors(character) -> None:
         a = r.render(pos, nrm)
         b = r.render([torch.from_numpy(p) for p in pos], [torch.from_numpy(n) for n in nrm])
     assert np.array_equal(a, b)
+
+
+def test_render_packed_matches_per_mesh_render_and_reads_into_out(character) -> None:
+    from animation.clip import MotionClip
+    from avatar.rig import Rig
+
+    clip = MotionClip.rest(2, morph_names=["viseme_aa"], bone_names=["chest"])
+    clip.morph[1, 0] = 1.0
+    clip.rotations[1, 0] = (0.0, 0.0, 0.2588, 0.9659)  # 30° about Z
+    rig = Rig(character, device="cpu")
+    packed = rig.evaluate_packed(clip, as_numpy=True)
+    meshes = rig.evaluate(clip)
+    with create_renderer("moderngl", character, 96, 96, camera="half_body") as r:
+        out = np.zeros((96, 96, 3), np.uint8)
+        a = r.render_packed(packed.positions[1], packed.normals[1], out=out)
+        b = r.render([m.positions[1] for m in meshes], [m.normals[1] for m in meshes])
+        rest = r.render_packed(packed.positions[0], packed.normals[0])
+        with pytest.raises(InputError, match="packed positions"):
+            r.render_packed(packed.positions[1][:-1], packed.normals[1])
+        with pytest.raises(InputError, match="out must be"):
+            r.render_packed(packed.positions[1], packed.normals[1], out=np.zeros((96, 96, 4)))
+    assert a is out and np.array_equal(a, b)
+    assert _fg(a).sum() > 500 and (np.abs(a.astype(int) - rest.astype(int)).sum(-1) > 20).sum() > 50
