@@ -59,7 +59,7 @@ def plot_viseme_timeline(
     if audio is not None and len(audio):
         a = np.asarray(audio, np.float32).reshape(-1)
         ax_w.plot(np.arange(a.size) / sr, a, lw=0.5, color="0.4")
-    for p in fold_phonemes(phonemes):
+    for k, p in enumerate(fold_phonemes(phonemes)):
         t0 = p.start / sr
         ax_w.axvline(t0, color="tab:blue", lw=0.4, alpha=0.5)
         if not is_pause(p.phoneme):
@@ -67,7 +67,7 @@ def plot_viseme_timeline(
             label = p.phoneme.strip() + ("\n" + vis[0][0].value if vis else "")
             ax_w.text(
                 t0 + p.duration / sr / 2,
-                0.95,
+                0.97 if k % 2 else 0.8,  # alternate rows so neighbours do not overlap
                 label,
                 ha="center",
                 va="top",
