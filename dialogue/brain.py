@@ -82,6 +82,7 @@ class Brain:
         first_token_timeout: float = 8.0,
         total_timeout: float = 20.0,
         seed: int = 0,
+        early_clause: bool = True,
     ) -> None:
         self.persona = persona
         self.llm = llm
@@ -98,6 +99,7 @@ class Brain:
         self.temperature = temperature
         self.first_token_timeout = first_token_timeout
         self.total_timeout = total_timeout
+        self.early_clause = early_clause
         self._rng = random.Random(seed)
         self.last_moderation: ModerationResult | None = None
         self.last_source = ""
@@ -217,6 +219,7 @@ class Brain:
         messages = build_messages(self.persona, text, record, history, notes)
         splitter = SentenceStream(max_chars=160)
         self._last_item: ReplySentence | None = None
+        head, early = "", self.early_clause
         guard = ReplyGuard()
         emotion: Emotion | None = None
         stream = self.llm.stream(messages, self.max_tokens, self.temperature, STOP_STRINGS)
@@ -233,7 +236,13 @@ class Brain:
                 except StopAsyncIteration:
                     break
                 timeout = self.total_timeout
-                for sentence in splitter.feed(piece):
+                if early:
+                    head += piece
+                    ready, splitter = _first_clause(head)
+                    early = not ready  # once something is released, split normally
+                else:
+                    ready = splitter.feed(piece)
+                for sentence in ready:
                     item, emotion = self._guarded(sentence, guard, emotion, index)
                     if item is not None:
                         index += 1
@@ -325,6 +334,27 @@ def _clean_viewer(viewer: Any) -> str | None:
     except Exception:
         return None
     return name
+
+
+_CLAUSE = re.compile(r"^(.{16,}?[,;:—])\s+(?=\S)")
+
+
+def _first_clause(head: str) -> tuple[list[str], SentenceStream]:
+    """Split the start of a reply: whole sentences, or else a first clause of >= 4 words.
+
+    Releasing "Oh, I love skiing," before the sentence ends lets the voice start a few
+    tokens earlier; the rest continues in a fresh splitter.
+    """
+    splitter = SentenceStream(max_chars=160)
+    ready = splitter.feed(head)
+    if ready:
+        return ready, splitter
+    match = _CLAUSE.match(head)
+    if match and len(match.group(1).split()) >= 4:
+        rest = SentenceStream(max_chars=160)
+        rest.feed(head[match.end():])
+        return [match.group(1)], rest
+    return [], splitter
 
 
 def _finish(sentence: str) -> str:
