@@ -109,7 +109,7 @@ class ReplyGuard:
             self.done = True
         return s
 
-    def _reject(self, sentence: str, reason: str) -> None:
+    def _reject(self, sentence: str, reason: str) -> str | None:
         self.rejected.append((sentence, reason))
         return None
 

@@ -209,7 +209,7 @@ class KnowledgeBase:
             arrays[f"s{i}"] = self.doc_vectors[name]["sents"]
         tmp_vec = self.store_dir / f"vectors.{os.getpid()}.tmp.npz"
         tmp_meta = self.store_dir / f"kb.{os.getpid()}.tmp.json"
-        np.savez(tmp_vec, **arrays)
+        np.savez(tmp_vec, **arrays)  # type: ignore[arg-type]
         tmp_meta.write_text(json.dumps(meta), encoding="utf-8")
         os.replace(tmp_vec, self.store_dir / "vectors.npz")
         os.replace(tmp_meta, self.store_dir / "kb.json")

@@ -47,9 +47,8 @@ class Embedder:
             raise VhumanError(f"embedding model: {path} is not a local directory")
         self.path = path
         self._model: Any = SentenceTransformer(str(path), device=device)
-        self.dim = int(self._model.get_embedding_dimension()
-                       if hasattr(self._model, "get_embedding_dimension")
-                       else self._model.get_sentence_embedding_dimension())
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(getter() or 384)
         self.name = path.name if model is not None else "all-MiniLM-L6-v2"
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> FloatArray:

@@ -58,8 +58,9 @@ class TransformersLLM:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         t0 = time.perf_counter()
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(path)
-            self.model = AutoModelForCausalLM.from_pretrained(path).to(device).eval()
+            self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
+            loaded: Any = AutoModelForCausalLM.from_pretrained(path)
+            self.model: Any = loaded.to(device).eval()
         except (OSError, ValueError) as exc:
             raise VhumanError(f"model: cannot load {path}: {exc}") from exc
         if self.tokenizer.chat_template is None:
