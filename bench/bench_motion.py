@@ -91,6 +91,9 @@ def _lipsync_figures(quick: bool) -> dict[str, Any]:
         "fallback_open_correlation": round(
             float(np.corrcoef(open_aligned, open_fallback)[0, 1]), 3
         ),
+        "fallback_silence_agreement_pct": round(
+            100.0 * float(np.mean((track.argmax(1) == 0) == (fallback.argmax(1) == 0))), 1
+        ),
         "lipsync_ms_per_frame": round(1000.0 * lipsync_s / track.shape[0], 3),
         "fallback_ms_per_frame": round(1000.0 * fallback_s / track.shape[0], 3),
         "perform_ms_per_frame": round(1000.0 * perform_s / clip.num_frames, 3),

@@ -168,7 +168,8 @@ def render_plan(
         hips[idx] += (pose.hips - hips[idx]) * frac[:, None]
         hips_e[idx] += (_unwrap_to(pose.hips_euler, hips_e[idx]) - hips_e[idx]) * frac[:, None]
         feet[idx] += (pose.feet - feet[idx]) * frac[:, None, None]
-        yaw[idx] += (pose.foot_yaw - yaw[idx]) * frac[:, None]
+        foot_yaw = pose.foot_yaw - 2 * np.pi * np.round((pose.foot_yaw - yaw[idx]) / (2 * np.pi))
+        yaw[idx] += (foot_yaw - yaw[idx]) * frac[:, None]
         for bone, q in _upper_rotations(pose, idx.size, skeleton).items():
             upper[bone][idx] = Q.slerp(upper[bone][idx], q, frac)
         total_w[idx] += w

@@ -205,7 +205,7 @@ def m_spin(b: np.ndarray, e: np.ndarray) -> MovePose:
     p = _pose(b)
     bm = np.mod(b, 8.0)
     s = np.clip((bm - 5.0) / 2.0, 0.0, 1.0)
-    yaw = 2 * np.pi * _ss(s)
+    yaw = np.angle(np.exp(2j * np.pi * _ss(s)))  # wrapped to (-pi, pi]: a full turn ends at 0
     spinning = (s > 0) & (s < 1)
     _groove(p, b, a * (1 - spinning), 0.035)
     lift = 0.035 * np.sin(np.pi * s)

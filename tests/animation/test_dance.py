@@ -170,3 +170,22 @@ def test_an_imported_clip_dances_on_the_music_beats(track):
     truth = demo_beat_times(12.0, 120.0)
     assert acc.size >= 18 and np.median([np.min(np.abs(truth - x)) for x in acc]) <= 0.040
     assert clip.weights("blink").max() > 0.9
+
+
+def test_blending_into_and_out_of_a_spin_keeps_the_knees_forward():
+    from animation.dance.choreography import PlannedMove
+
+    a = synthetic_analysis(16.0)
+    a.energy[:] = 0.8
+    plan = [
+        PlannedMove(0.0, 8.0, "bounce", False, 0.8),
+        PlannedMove(8.0, 16.0, "spin", False, 0.8),
+        PlannedMove(16.0, 24.0, "kick", True, 0.8),
+        PlannedMove(24.0, 32.0, "spin", True, 0.8),
+    ]
+    clip = render_plan(plan, a, fps=FPS)
+    assert R.limit_violations(clip.rotations, clip.bone_names) == {}
+    pos, _ = R.clip_forward(clip)
+    knee_ahead = pos[:, R.bones.index("leftLowerLeg"), 2] - pos[:, R.bones.index("leftFoot"), 2]
+    outside_spins = np.r_[0:120, 225:240, 345:360]
+    assert knee_ahead[outside_spins].min() > -0.01
