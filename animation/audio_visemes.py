@@ -113,9 +113,13 @@ def audio_viseme_track(
     voiced_rms = rms[rms > 1e-4]
     ref = np.percentile(voiced_rms, 95) if voiced_rms.size else 1.0
     loud = np.clip(rms / max(ref, 1e-4), 0.0, 1.0)
+    # voice gate just above the noise floor (clean TTS has digital silence, a user's WAV
+    # may hiss): quiet consonants still move the mouth, background noise does not
+    floor = float(np.percentile(loud, 10))
+    gate = max(0.02, 2.0 * floor + 0.01)
     w = np.zeros((num_frames, len(VISEMES)))
     for i in range(num_frames):
-        if loud[i] < 0.08:
+        if loud[i] < gate:
             continue
         if zcr[i] > 0.3 and cent[i] > 2500:
             w[i, _VINDEX[Viseme.SS]] = 0.5 + 0.3 * loud[i]
@@ -131,5 +135,9 @@ def audio_viseme_track(
         w[1:-1] = 0.2 * w[:-2] + 0.6 * w[1:-1] + 0.2 * w[2:]
     total = w.sum(axis=1, keepdims=True)
     w = np.where(total > 1.0, w / np.maximum(total, 1e-9), w)
-    w[:, _VINDEX[Viseme.SIL]] = np.clip(1.0 - w.sum(axis=1), 0.0, 1.0)
+    # the rest shape shows when the voice is quiet, not as a remainder while speaking
+    sil = np.clip(1.0 - (loud - 0.5 * gate) / (3.0 * gate), 0.0, 1.0)
+    if num_frames >= 3:
+        sil[1:-1] = 0.2 * sil[:-2] + 0.6 * sil[1:-1] + 0.2 * sil[2:]
+    w[:, _VINDEX[Viseme.SIL]] = np.minimum(sil, np.clip(1.0 - w.sum(axis=1), 0.0, 1.0))
     return w.astype(np.float32)

@@ -115,3 +115,13 @@ def test_audio_fallback_tells_silence_open_and_close_vowels_and_hiss_apart():
     c = chunk([(" ", 0.1)])
     c.samples, c.phonemes = y, []
     assert np.allclose(lipsync([c], fps=FPS), track, atol=1e-6)
+
+
+def test_audio_fallback_ignores_a_noise_floor_but_not_speech():
+    rng = np.random.default_rng(1)
+    gap = np.zeros(int(0.4 * SR))
+    y = np.concatenate([gap, _vowel(750, 1250), gap, _vowel(520, 900), gap])
+    y = (y + 0.004 * rng.standard_normal(y.size)).astype(np.float32)  # a hissy recording
+    top = [VISEMES[i] for i in audio_viseme_track(y, SR, fps=FPS).argmax(axis=1)]
+    assert top[int(0.2 * FPS)] == Viseme.SIL and top[int(1.1 * FPS)] == Viseme.SIL
+    assert top[int(0.65 * FPS)] == Viseme.AA and top[int(1.55 * FPS)] == Viseme.OH
