@@ -1,15 +1,23 @@
-"""Rendering benchmark: render-only and skin+render fps per backend, size and character.
+"""Rendering benchmark: skinning ms/frame, render-only and skin+render(+encode) fps.
 
-Characters: the built-in avatar (when the loader is available) and a ~30k-triangle
-textured, skinned humanoid-ish mesh generated here. Also torch skinning ms/frame for a
-batch of 60 frames. Every figure is measured in this run; ratios are side by side.
+Characters: the built-in avatar (19 meshes, face morphs) and a ~30k-triangle textured,
+skinned humanoid-ish mesh generated here. Skinning is measured for the packed one-pass
+``Rig`` and the mesh-by-mesh ``PerMeshRig`` (the path before packing) interleaved in the
+same run, at batch 30 and batch 1 (live batches are small), with torch at 1 thread and at
+its default count; render fps per backend and size, through ``render`` (per-mesh lists)
+and ``render_packed``; skin+render and skin+render+x264 encode end to end. Every figure
+is measured in this run; ratios are side by side. ``bench/gpu_render_check.py`` reuses
+these helpers on a CUDA machine.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -111,7 +119,7 @@ def synthetic_character(target_tris: int = 30_000, seed: int = 0) -> Any:
     inverse_bind[:, :3, 3] = -world
     skeleton = Skeleton(
         names=names, parents=parents, rest_translation=local,
-        rest_rotation=np.tile(np.float32([0, 0, 0, 1]), (len(names), 1)),
+        rest_rotation=np.tile(np.array([0, 0, 0, 1], np.float32), (len(names), 1)),
         rest_scale=np.ones((len(names), 3), np.float32), inverse_bind=inverse_bind,
         humanoid={n: i for i, n in enumerate(names)},
     )  # fmt: skip
@@ -143,78 +151,205 @@ def _motion(frames: int) -> Any:
 
 
 def _time(fn: Any, n: int, warmup: int = 2) -> float:
-    for _ in range(warmup):
-        fn(0)
-    start = time.perf_counter()
-    for i in range(n):
+    """Median seconds per call of ``fn(i)`` over ``n`` calls (shared machines: the median
+    resists other processes' bursts better than the mean)."""
+    for i in range(warmup):
         fn(i)
-    return (time.perf_counter() - start) / n
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def skin_timings(
+    character: Any, device: str = "cpu", batches: tuple[int, ...] = (30, 1), rounds: int = 5
+) -> dict[str, Any]:
+    """ms/frame of ``Rig.evaluate`` (packed) and ``PerMeshRig.evaluate`` (mesh by mesh),
+    motion clip in, device tensors out, measured in alternating rounds per batch size."""
+    from avatar.rig import Rig
+    from avatar.rig_reference import PerMeshRig
+
+    rigs = {"packed": Rig(character, device=device), "per_mesh": PerMeshRig(character, device)}
+    out: dict[str, Any] = {}
+    for batch in batches:
+        clip = _motion(batch)
+        calls = max(2, 30 // batch)
+        samples: dict[str, list[float]] = {name: [] for name in rigs}
+        for rig in rigs.values():
+            rig.evaluate(clip)  # warm caches
+        for _ in range(rounds):
+            for name, rig in rigs.items():
+
+                def call(_: int, rig: Any = rig, clip: Any = clip) -> None:
+                    rig.evaluate(clip)
+                    _sync(device)
+
+                samples[name].append(_time(call, calls, warmup=0) / batch)
+        packed = statistics.median(samples["packed"])
+        per_mesh = statistics.median(samples["per_mesh"])
+        out[f"batch{batch}"] = {
+            "packed_ms_per_frame": round(packed * 1000, 3),
+            "per_mesh_ms_per_frame": round(per_mesh * 1000, 3),
+            "speedup": round(per_mesh / packed, 1),
+        }
+    return out
+
+
+def _encoder(width: int, height: int) -> tuple[Any, Any, Path]:
+    import av
+
+    path = Path(tempfile.mkdtemp(prefix="vhuman-bench-")) / "clip.mp4"
+    container = av.open(str(path), "w", format="mp4")
+    stream = container.add_stream("libx264", rate=30)
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.options = {"preset": "veryfast", "tune": "zerolatency"}
+    return container, stream, path
+
+
+def skin_render_timings(
+    character: Any,
+    backend: str,
+    size: tuple[int, int],
+    frames: int,
+    device: str = "cpu",
+    encode: bool = False,
+    batch: int = 30,
+) -> dict[str, Any]:
+    """fps of render-only (``render`` and, on moderngl, ``render_packed``), of skin+render
+    (packed rig in batches of ``batch`` -> render; and the per-mesh rig -> ``render`` as
+    before packing), and optionally of skin+render+x264 encode, all one after another in
+    one thread (a live pipeline overlaps them, so these are lower bounds)."""
+    from avatar.render import create_renderer
+    from avatar.rig import Rig
+    from avatar.rig_reference import PerMeshRig
+
+    w, h = size
+    rig = Rig(character, device=device)
+    clip = _motion(frames)
+    parts = [clip.slice(i, min(i + batch, frames)) for i in range(0, frames, batch)]
+    out: dict[str, Any] = {}
+    with create_renderer(backend, character, w, h, camera="half_body") as renderer:
+        r: Any = renderer  # render_packed / ctx exist on the moderngl backend only
+        packed = rig.evaluate_packed(clip.slice(0, 1), as_numpy=True)
+        pos = [m.positions[0] for m in packed.meshes([m.name for m in character.meshes])]
+        nrm = [m.normals[0] for m in packed.meshes([m.name for m in character.meshes])]
+        out["gl_renderer"] = getattr(r, "ctx", None) and r.ctx.info["GL_RENDERER"]
+        out["render_fps"] = round(1 / _time(lambda _: r.render(pos, nrm), frames), 1)
+        fast = hasattr(r, "render_packed")
+        if fast:
+            image = np.empty((h, w, 4 if r.transparent else 3), np.uint8)
+            p0, n0 = packed.positions[0], packed.normals[0]
+            out["render_packed_fps"] = round(
+                1 / _time(lambda _: r.render_packed(p0, n0, out=image), frames), 1
+            )
+
+        def packed_path(sink: Any = None) -> None:
+            for part in parts:
+                batch_frames = rig.evaluate_packed(part, as_numpy=True)
+                for i in range(part.num_frames):
+                    if fast:
+                        img = r.render_packed(batch_frames.positions[i], batch_frames.normals[i])
+                    else:
+                        views = batch_frames.meshes([m.name for m in character.meshes])
+                        img = r.render(
+                            [m.positions[i] for m in views], [m.normals[i] for m in views]
+                        )
+                    if sink is not None:
+                        sink(img)
+
+        out["skin_render_fps"] = round(frames / _time(lambda _: packed_path(), 1, warmup=1), 1)
+        old = PerMeshRig(character, device=device)
+
+        def per_mesh_path(_: int) -> None:
+            for part in parts:
+                meshes = old.evaluate(part, as_numpy=True)
+                for i in range(part.num_frames):
+                    r.render([m.positions[i] for m in meshes], [m.normals[i] for m in meshes])
+
+        out["skin_render_fps_per_mesh_rig"] = round(frames / _time(per_mesh_path, 1, warmup=1), 1)
+        out["skin_render_speedup"] = round(
+            out["skin_render_fps"] / out["skin_render_fps_per_mesh_rig"], 2
+        )
+        if encode:
+            import av
+
+            container, stream, path = _encoder(w, h)
+
+            def sink(img: np.ndarray) -> None:
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[..., :3]), "rgb24")
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+
+            start = time.perf_counter()
+            packed_path(sink)
+            for packet in stream.encode():
+                container.mux(packet)
+            container.close()
+            out["skin_render_encode_fps"] = round(frames / (time.perf_counter() - start), 1)
+            out["encoded_bytes"] = path.stat().st_size
+            path.unlink()
+            path.parent.rmdir()
+    return out
 
 
 def _bench_character(
-    character: Any, frames: int, sizes: dict[str, tuple[int, int]]
+    character: Any,
+    frames: int,
+    sizes: dict[str, tuple[int, int]],
+    backends: tuple[str, ...] = BACKENDS,
+    encode_size: str | None = None,
 ) -> dict[str, Any]:
-    from avatar.render import create_renderer
-    from avatar.rig import Rig
-
-    rig = Rig(character, device="cpu")
-    clip = _motion(frames)
-    evaluated = rig.evaluate(_motion(60))  # skinning figure: one batch of 60 frames
-    skin_s = _time(lambda _: rig.evaluate(_motion(60)), 3, warmup=1) / 60
     out: dict[str, Any] = {
         "triangles": character.num_triangles,
         "vertices": character.num_vertices,
-        "skin_ms_per_frame_batch60": round(skin_s * 1000, 3),
+        "meshes": len(character.meshes),
     }
-    pos = [m.positions[0] for m in evaluated]
-    nrm = [m.normals[0] for m in evaluated]
-    for backend in BACKENDS:
-        for size_name, (w, h) in sizes.items():
+    for backend in backends:
+        for size_name, size in sizes.items():
             key = f"{backend}_{size_name}"
             try:
-                with create_renderer(backend, character, w, h, camera="half_body") as r:
-                    render_s = _time(lambda _: r.render(pos, nrm), frames)
-
-                    def skin_and_render(_: int) -> None:
-                        for m_frames in [rig.evaluate(clip)]:
-                            for i in range(frames):
-                                r.render(
-                                    [m.positions[i] for m in m_frames],
-                                    [m.normals[i] for m in m_frames],
-                                )
-
-                    both_s = _time(skin_and_render, 1, warmup=0) / frames
+                out[key] = skin_render_timings(
+                    character, backend, size, frames, encode=size_name == encode_size
+                )
             except Exception as exc:  # report a broken backend instead of aborting the bench
                 log.warning("%s failed: %s", key, exc)
                 out[key] = {"error": str(exc)}
-                continue
-            out[key] = {
-                "render_fps": round(1 / render_s, 1),
-                "skin_render_fps": round(1 / both_s, 1),
-            }
-    if "moderngl_512x512" in out and "render_fps" in out.get("pyrender_512x512", {}):
-        out["moderngl_vs_pyrender_512"] = round(
-            out["moderngl_512x512"]["render_fps"] / out["pyrender_512x512"]["render_fps"], 2
-        )
     return out
 
 
 def run(quick: bool = False) -> dict:
-    """Measure and return the figures (see module docstring); quick mode < 60 s."""
+    """Measure and return the figures (see module docstring); quick mode ~1-2 min."""
     import torch
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    frames = 20 if quick else 90
+    default_threads = torch.get_num_threads()
+    frames = 30 if quick else 90
     results: dict[str, Any] = {
         "frames_per_measure": frames,
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads_default": default_threads,
     }
     builtin = _load_builtin()
     if builtin is not None:
-        results["builtin"] = _bench_character(builtin, frames, SIZES)
+        skinning: dict[str, Any] = {}
+        for threads in sorted({1, default_threads}):
+            torch.set_num_threads(threads)
+            skinning[f"threads{threads}"] = skin_timings(builtin, rounds=3 if quick else 7)
+        torch.set_num_threads(default_threads)
+        results["builtin_skinning"] = skinning
+        backends = ("moderngl",) if quick else BACKENDS
+        results["builtin"] = _bench_character(builtin, frames, SIZES, backends, "512x512")
     else:
         results["builtin"] = {"error": "built-in avatar not available"}
-    results["synthetic30k_textured"] = _bench_character(synthetic_character(), frames, SIZES)
+    if not quick:
+        results["synthetic30k_textured"] = _bench_character(synthetic_character(), frames, SIZES)
     from avatar.render import create_renderer
 
     ch = builtin or synthetic_character()

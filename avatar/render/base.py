@@ -47,6 +47,10 @@ class Renderer(Protocol):
 
     def close(self) -> None: ...
 
+    def __enter__(self) -> Renderer: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
 
 def parse_color(value: str | Sequence[float]) -> tuple[float, float, float, float]:
     """``#rgb``/``#rrggbb``/``#rrggbbaa`` or a 3/4-tuple (0..1 floats or 0..255 ints)."""
