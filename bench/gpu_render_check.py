@@ -104,9 +104,10 @@ def check(character: Any, frames: int) -> dict[str, Any]:
     clip = _motion(8)
     got = Rig(character, device=device).evaluate(clip, as_numpy=True)
     want = PerMeshRig(character, device="cpu").evaluate(clip, as_numpy=True)
+    pairs = list(zip(got, want, strict=True))
     out["max_abs_diff_vs_cpu_reference"] = {
-        "positions": float(max(np.abs(a.positions - b.positions).max() for a, b in zip(got, want))),
-        "normals": float(max(np.abs(a.normals - b.normals).max() for a, b in zip(got, want))),
+        "positions": float(max(np.abs(a.positions - b.positions).max() for a, b in pairs)),
+        "normals": float(max(np.abs(a.normals - b.normals).max() for a, b in pairs)),
     }
     out["skinning_cuda" if cuda else "skinning_cpu"] = skin_timings(character, device)
     if cuda:
