@@ -166,12 +166,9 @@ def idle_clip(
     euler[:, bi["upperChest"], 0] -= 1.2 * breath
     euler[:, bi["leftShoulder"], 2] += 1.2 * breath
     euler[:, bi["rightShoulder"], 2] -= 1.2 * breath
-    # eyes
+    # the head wanders slowly and follows big glances a little; the eyes hold the gaze
+    # target (mostly the camera) against that motion, as eyes do (vestibulo-ocular reflex)
     gaze = _gaze(t, stream(3), en)
-    for eye in ("leftEye", "rightEye"):
-        euler[:, bi[eye], 0] = gaze[:, 0]
-        euler[:, bi[eye], 1] = gaze[:, 1]
-    # head follows big glances a little, plus slow wandering
     amp = 0.6 + 1.2 * en
     rng = stream(4)
     head_pitch = 2.0 * amp * smooth_noise(rng, t) + 0.25 * gaze[:, 0]
@@ -179,6 +176,9 @@ def idle_clip(
     head_roll = 1.5 * amp * smooth_noise(rng, t)
     for bone, share in (("neck", 0.4), ("head", 0.6)):
         euler[:, bi[bone]] = np.stack([head_pitch, head_yaw, head_roll], -1) * share
+    for eye in ("leftEye", "rightEye"):
+        euler[:, bi[eye], 0] = gaze[:, 0] - head_pitch
+        euler[:, bi[eye], 1] = gaze[:, 1] - head_yaw
     euler[:, bi["spine"], 2] = 0.8 * amp * smooth_noise(rng, t, 0.03, 0.15)
     clip.rotations[:] = Q.from_euler(euler)
     if weight_shift:
