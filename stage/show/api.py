@@ -49,13 +49,13 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str]) -> Perform
     avatar = rundown.avatar if rundown else None
     performer = LivePerformer(config, renderer_factory=lambda: AvatarRenderer(
         avatar, config.width, config.height))
+    w, h, fps, rate = config.width, config.height, config.fps, performer.sample_rate
     for url in outputs:
-        spec = {"width": config.width, "height": config.height, "fps": config.fps,
-                "sample_rate": performer.sample_rate}
         if url.startswith(("rtmp://", "rtmps://")):
-            performer.add_output(RtmpOutput(url, **spec))
+            performer.add_output(RtmpOutput(url, width=w, height=h, fps=fps, sample_rate=rate))
         else:
-            performer.add_output(RecorderOutput(url, **spec))
+            performer.add_output(RecorderOutput(url, width=w, height=h, fps=fps,
+                                                sample_rate=rate))
     return performer
 
 
