@@ -3,13 +3,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PYOPENGL_PLATFORM ?= egl
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo serve-demo test bench lint clean
 
 setup:
 	bash scripts/setup.sh
 
 demo: setup
 	$(PY) -m stage.cli demo -o out/demo.mp4
+
+# The server with the example talk show: viewer page at http://127.0.0.1:8000/
+serve-demo: setup
+	$(VENV)/bin/vhuman serve --rundown examples/shows/talk_show.yaml
 
 test: setup
 	$(PY) -m pytest -q
