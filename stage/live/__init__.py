@@ -1,11 +1,19 @@
 """The live performer: an audio-clocked, interruptible character streaming to outputs."""
 
 from .audio import AudioRing, AudioSlice, Segment
+from .clock import AudioClock
+from .gestures import GestureOverlay
 from .metrics import Metrics
 from .motion import LiveMotion, MotionMixer, MotionSource, estimate_tempo
+from .overlay import OverlayPainter, draw_card
 from .performer import LiveConfig, LivePerformer
 from .render import AvatarRenderer, FrameRenderer, PatternRenderer, parse_color
+from .renderloop import RenderLoop
+from .speech import SpeechQueue, Utterance
+from .timeline import Shown, TickSlot, Timeline
 
-__all__ = ["AudioRing", "AudioSlice", "AvatarRenderer", "FrameRenderer", "LiveConfig",
-           "LiveMotion", "LivePerformer", "Metrics", "MotionMixer", "MotionSource",
-           "PatternRenderer", "Segment", "estimate_tempo", "parse_color"]
+__all__ = ["AudioClock", "AudioRing", "AudioSlice", "AvatarRenderer", "FrameRenderer",
+           "GestureOverlay", "LiveConfig", "LiveMotion", "LivePerformer", "Metrics",
+           "MotionMixer", "MotionSource", "OverlayPainter", "PatternRenderer", "RenderLoop",
+           "Segment", "Shown", "SpeechQueue", "TickSlot", "Timeline", "Utterance",
+           "draw_card", "estimate_tempo", "parse_color"]

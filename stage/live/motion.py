@@ -113,7 +113,7 @@ class LiveMotion:
         names = ["viseme_sil"] * frames
         for ph in fold_phonemes(chunk.phonemes):
             parts = ipa_to_visemes(ph.phoneme)
-            start = ph.start
+            start = float(ph.start)
             for vis, frac in parts:
                 length = ph.duration * frac
                 a = int(start / chunk.sample_rate * self.fps)
@@ -212,6 +212,13 @@ class MotionMixer:
             self._from, self._fade_left = self._last, self.fade_frames
             self._fade_mouth = mouth
 
+    def fade_from(self, pose: MotionClip | None, mouth: bool = True) -> None:
+        """Crossfade from ``pose`` (the picture on screen): after an interrupt, poses made
+        ahead of the playhead are dropped, so the fade starts from what was last shown."""
+        if pose is not None:
+            self._last = pose
+        self.fade(mouth)
+
     def pose(self, clip: MotionClip, row: int, source: object) -> MotionClip:
         """Row ``row`` of ``clip`` (clamped) as a one-frame clip, blended if fading."""
         if source is not self._source:
@@ -220,15 +227,16 @@ class MotionMixer:
                 self.fade(mouth=False)
         row = min(max(row, 0), clip.num_frames - 1)
         pose = clip.slice(row, row + 1)
-        self.blending = self._fade_left > 0 and self._from is not None
-        if self.blending:
+        old = self._from
+        self.blending = self._fade_left > 0 and old is not None
+        if self.blending and old is not None:
             w = self._fade_left / (self.fade_frames + 1)  # weight of the old pose
             keep = pose.morph[:, self.mouth_cols].copy()
-            pose.morph = (1 - w) * pose.morph + w * self._from.morph
+            pose.morph = (1 - w) * pose.morph + w * old.morph
             if not self._fade_mouth:
                 pose.morph[:, self.mouth_cols] = keep
-            pose.root_offset = (1 - w) * pose.root_offset + w * self._from.root_offset
-            pose.rotations = quat.slerp(self._from.rotations, pose.rotations, 1 - w).astype(np.float32)
+            pose.root_offset = (1 - w) * pose.root_offset + w * old.root_offset
+            pose.rotations = quat.slerp(old.rotations, pose.rotations, 1 - w).astype(np.float32)
             self._fade_left -= 1
         self._last = pose
         return pose

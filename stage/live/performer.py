@@ -1,32 +1,32 @@
 """`LivePerformer`: the character live, for hours — audio-clocked, interruptible, streamed.
 
-Threads and tasks (why: audio must never wait for the event loop, GL is thread-bound):
+The facade over three threads (audio never waits for pictures, voice or the event loop):
 
-- **clock thread** (``live-clock``): ticks at ``fps``. Each tick reads exactly its audio
-  slice from the :class:`~stage.live.audio.AudioRing` (silence when empty), takes the
-  motion row under the audio playhead (speech clip of the sentence playing, or an idle /
-  dance window generated ahead), renders the frame (the renderer lives in this thread),
-  and offers one :class:`~stage.outputs.base.Tick` to every output. When rendering falls
-  behind the wall clock, the tick repeats the previous picture (counted as dropped) so
-  audio stays real time — the stream never freezes or goes black.
-- **feeder task** (event loop): pops utterances by priority, synthesizes them sentence
-  by sentence (TTS in a worker thread via ``synthesize``) at most ``sentences_ahead``
-  segments ahead of the playhead, and makes each sentence's motion in a worker thread.
-- **interrupt**: cancels synthesis, drops queued utterances and buffered audio, makes
-  outputs drop unsent ticks, and crossfades the pose (mouth closing) over ``fade_s``.
-  Handles resolve ``done`` to False; interrupt→silence is measured at the first tick
-  whose audio is all zeros.
+- ``live-clock`` (:mod:`stage.live.clock`): the master clock. Every 1/fps s it takes
+  the tick's audio slice and the newest picture rendered for a tick at or before it from
+  the :class:`~stage.live.timeline.Timeline`, and offers a
+  :class:`~stage.outputs.base.Tick` to every output. A late renderer costs a repeated
+  picture (counted), never late audio.
+- ``live-render`` (:mod:`stage.live.renderloop`): owns the renderer, renders poses of
+  ticks up to ``lookahead_frames`` ahead of the playhead, skinning ``skin_batch`` at a
+  time, and draws the overlay card.
+- ``live-tts`` (:mod:`stage.live.speech`): the utterance queue, synthesized sentence by
+  sentence into the audio ring ``sentences_ahead`` segments ahead.
+
+``interrupt`` cancels synthesis, drops queued utterances, buffered audio and pre-rendered
+ticks, makes outputs drop unsent ticks, and the pose fades (mouth closing) over
+``fade_s``. Interrupt → silence is measured on the audio clock: the first tick whose
+audio is all zeros. Gestures apply at once, over speech or idle.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
-import itertools
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,17 +38,22 @@ from models.types import Emotion, InputError, SpeakingStyle, VhumanError
 from stage.outputs.base import Output, Tick
 from stage.performer import SpeechHandle
 
-from .audio import AudioRing, AudioSlice, Segment
+from .audio import AudioRing
+from .clock import AudioClock
 from .metrics import Metrics
-from .motion import LiveMotion, MotionMixer, MotionSource
+from .motion import LiveMotion, MotionSource
+from .overlay import card_fields
 from .render import FrameRenderer, PatternRenderer
+from .renderloop import RenderLoop
+from .speech import SpeechQueue, Utterance
+from .timeline import Shown, TickSlot, Timeline
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class LiveConfig:
-    """Clock, picture and buffering settings of a :class:`LivePerformer`."""
+    """Clock, picture, buffering and scheduling settings of a :class:`LivePerformer`."""
 
     fps: float = 30.0
     width: int = 512
@@ -58,6 +63,10 @@ class LiveConfig:
     idle_window_s: float = 2.0
     fade_s: float = 0.1
     max_lateness_s: float = 1.0
+    lookahead_frames: int = 3
+    skin_batch: int = 2
+    render_nice: int = 5
+    render_torch_threads: int | None = 1
     seed: int = 0
 
     def validate(self) -> None:
@@ -67,27 +76,20 @@ class LiveConfig:
             raise InputError(f"live size must be even and >= 32, got {self.width}x{self.height}")
         if self.sentences_ahead < 1:
             raise InputError(f"sentences_ahead must be >= 1, got {self.sentences_ahead}")
-
-
-@dataclass(eq=False)
-class _Item:
-    """A queued utterance or dance with what the feeder needs to play it."""
-
-    handle: SpeechHandle
-    text: str
-    style: SpeakingStyle
-    gestures: tuple[str, ...] = ()
-    music: Path | None = None
-    duration: float | None = None
-    dance_style: str | None = None
-    started: bool = False
-    said_at: float = 0.0
+        if not 1 <= self.lookahead_frames <= 30:
+            raise InputError(f"lookahead_frames must be within 1..30, got "
+                             f"{self.lookahead_frames}")
+        if not 1 <= self.skin_batch <= self.lookahead_frames:
+            raise InputError(f"skin_batch must be within 1..lookahead_frames, got "
+                             f"{self.skin_batch}")
+        if not 0 <= self.render_nice <= 19:
+            raise InputError(f"render_nice must be within 0..19, got {self.render_nice}")
 
 
 class LivePerformer:
     """Implements :class:`stage.performer.Performer` on a real-time audio-mastered clock.
 
-    ``renderer_factory`` builds the :class:`FrameRenderer` inside the clock thread
+    ``renderer_factory`` builds the :class:`FrameRenderer` inside the render thread
     (default: :class:`PatternRenderer`; pass ``lambda: AvatarRenderer(...)`` for the
     character). ``tts`` defaults to ``models.tts.get_tts(config.voice)``.
     """
@@ -96,80 +98,80 @@ class LivePerformer:
                  motion: MotionSource | None = None,
                  renderer_factory: Callable[[], FrameRenderer] | None = None,
                  metrics: Metrics | None = None) -> None:
-        self.config = config or LiveConfig()
-        self.config.validate()
+        self.config = cfg = config or LiveConfig()
+        cfg.validate()
         if tts is None:
             from models.tts import get_tts
 
-            tts = get_tts(self.config.voice)
+            tts = get_tts(cfg.voice)
         self.tts = tts
         self.sample_rate = int(tts.sample_rate)
-        self.fps = float(self.config.fps)
+        self.fps = float(cfg.fps)
         self.motion: MotionSource = motion or LiveMotion(self.fps)
-        cfg = self.config
-        self._renderer_factory = renderer_factory or (
-            lambda: PatternRenderer(cfg.width, cfg.height))
         self.metrics = metrics or Metrics()
         self.ring = AudioRing(self.sample_rate)
-        self.mixer = MotionMixer(self.fps, self.config.fade_s)
+        self.timeline = Timeline(self.ring, self.motion, self.fps, fade_s=cfg.fade_s,
+                                 idle_window_s=cfg.idle_window_s, seed=cfg.seed)
+        self.clock = AudioClock(self.timeline, width=cfg.width, height=cfg.height,
+                                outputs=lambda: self.outputs, on_tick=self._on_tick,
+                                overlay=lambda: self.overlay,
+                                max_lateness_s=cfg.max_lateness_s, metrics=self.metrics)
+        self.render_loop = RenderLoop(
+            self.timeline, self.clock,
+            renderer_factory or (lambda: PatternRenderer(cfg.width, cfg.height)),
+            width=cfg.width, height=cfg.height, lookahead=cfg.lookahead_frames,
+            batch=cfg.skin_batch, nice=cfg.render_nice, torch_threads=cfg.render_torch_threads,
+            warmup_pose=self.motion.idle(0, 1, emotion=Emotion.NEUTRAL, intensity=0.6),
+            overlay=lambda: self.overlay, metrics=self.metrics)
+        self.speech = SpeechQueue(tts, self.motion, self.ring,
+                                  sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
+                                  call_loop=self._call_loop, observe=self._observe_latency,
+                                  metrics=self.metrics)
         self.emotion, self.intensity = Emotion.NEUTRAL, 0.6
         self.overlay: dict[str, Any] | None = None
         self._outputs: list[Output] = []
         self._out_lock = threading.Lock()
-        self._queue: list[tuple[int, int, _Item]] = []
-        self._order = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._wakeup: asyncio.Event | None = None
-        self._feeder: asyncio.Task[None] | None = None
-        self._speaking_task: asyncio.Task[None] | None = None
-        self._feeding: _Item | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._epoch = 0
+        self._started = False
         self._interrupt_at: tuple[float, int] | None = None
-        self._fade_request = False
-        self._playing: _Item | None = None
-        self._gesture_requests: list[str] = []
-        self.tick_index = 0
-        self.dropped_frames = 0
+        self._playing: Utterance | None = None
+        self.repeated_frames = 0
         self.last_interrupt: dict[str, float] = {}
-        self.render_error: str | None = None
-        self._fps_window: list[float] = []
+        self._tick_times: deque[float] = deque(maxlen=int(2 * self.fps) + 1)
+        self._fresh_times: deque[float] = deque(maxlen=int(2 * self.fps) + 1)
         self._latency: dict[str, float] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
-        """Start the clock thread and the feeder; returns once the first tick is out."""
-        if self._thread is not None:
+        """Start the render thread (renderer built and warmed up), the clock and the
+        voice; returns once the first tick is out."""
+        if self._started:
             return
         self._loop = asyncio.get_running_loop()
-        self._wakeup = asyncio.Event()
-        self._feeder = asyncio.create_task(self._feed(), name="live-feeder")
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._clock, name="live-clock", daemon=True)
-        self._thread.start()
-        if not await asyncio.to_thread(self._ready.wait, 60.0):
-            raise VhumanError(f"live clock did not start: {self.render_error or 'timeout'}")
-        if self.render_error:
-            raise VhumanError(f"live renderer failed to start: {self.render_error}")
+        self._started = True
+        self.render_loop.start()
+        if not await asyncio.to_thread(self.render_loop.ready.wait, 120.0):
+            raise VhumanError("live renderer did not start within 120 s")
+        if self.render_loop.error:
+            self._started = False
+            raise VhumanError(f"live renderer failed to start: {self.render_loop.error}")
+        self.speech.start()
+        self.clock.start(delay=min(0.2, self.config.lookahead_frames / self.fps))
+        while self.clock.index < 1:
+            await asyncio.sleep(0.005)
 
     async def close(self) -> None:
-        """Stop speaking, stop the clock, close every output."""
-        await self.interrupt("close")
-        if self._feeder is not None:
-            self._feeder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._feeder
-            self._feeder = None
-        self._stop.set()
-        if self._thread is not None:
-            await asyncio.to_thread(self._thread.join, 10.0)
-            self._thread = None
+        """Stop speaking, stop the threads, close every output."""
+        if self._started:
+            await self.interrupt("close")
+        await asyncio.to_thread(self.speech.close)
+        await asyncio.to_thread(self.clock.stop)
+        await asyncio.to_thread(self.render_loop.stop)
         with self._out_lock:
             outputs, self._outputs = list(self._outputs), []
         for out in outputs:
             await asyncio.to_thread(out.close)
+        self._started = False
 
     async def __aenter__(self) -> LivePerformer:
         await self.start()
@@ -196,16 +198,28 @@ class LivePerformer:
         with self._out_lock:
             return list(self._outputs)
 
+    @property
+    def tick_index(self) -> int:
+        """Ticks emitted so far."""
+        return self.clock.index
+
+    @property
+    def dropped_frames(self) -> int:
+        """Ticks that repeated an older picture (the renderer was late); kept for status."""
+        return self.repeated_frames
+
     # -- Performer protocol --------------------------------------------------------------
     async def say(self, text: str, *, emotion: Emotion | None = None,
                   intensity: float | None = None, priority: int = 0, source: str = "host",
                   gestures: Sequence[str] = ()) -> SpeechHandle:
         if not isinstance(text, str) or not text.strip():
             raise InputError("say: text is empty")
+        names = tuple(self.timeline.gestures.validate(g) for g in gestures)
         style = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
                               intensity=self.intensity if intensity is None else intensity)
+        self._check_started()
         handle = SpeechHandle(text=text, kind="say", priority=priority, source=source)
-        self._enqueue(_Item(handle, text, style, tuple(gestures), said_at=time.monotonic()))
+        self.speech.put(Utterance(handle, text, style, names, said_at=time.monotonic()))
         return handle
 
     async def dance(self, music: Path | None, *, duration: float | None = None,
@@ -216,153 +230,87 @@ class LivePerformer:
             raise InputError("dance: give music or a duration")
         if duration is not None and not 0 < duration <= 3600:
             raise InputError(f"dance: duration must be within 0..3600 s, got {duration}")
+        self._check_started()
         handle = SpeechHandle(text=f"<dance {style or 'free'}>", kind="dance")
-        self._enqueue(_Item(handle, handle.text, SpeakingStyle(self.emotion, self.intensity),
-                            music=Path(music) if music else None, duration=duration,
-                            dance_style=style, said_at=time.monotonic()))
+        self.speech.put(Utterance(handle, handle.text, SpeakingStyle(self.emotion, self.intensity),
+                                  music=Path(music) if music else None, duration=duration,
+                                  dance_style=style, said_at=time.monotonic()))
         return handle
 
     async def interrupt(self, reason: str = "") -> None:
         t0 = time.monotonic()
-        self._epoch += 1
-        for _, _, item in self._queue:
-            item.handle.mark_done(False)
-        self._queue.clear()
-        if self._speaking_task is not None and not self._speaking_task.done():
-            self._speaking_task.cancel()
-        dropped = self.ring.clear()
+        cancelled = self.speech.cancel()
+        at_tick = self.clock.index
+        dropped, slots = self.timeline.interrupt()
         cut = {seg.utterance for seg in dropped if seg.utterance is not None}
+        cut |= {s.utterance for s in slots if s.utterance is not None}
+        cut.update(cancelled)
+        audible = bool(dropped) or any(not s.audio.silent for s in slots)
         if self._playing is not None:
             cut.add(self._playing)
+            audible = True
         for item in cut:
             item.handle.mark_done(False)
-        if dropped or self._playing is not None:
-            self._interrupt_at = (t0, self.tick_index)
+        if audible:
+            self._interrupt_at = (t0, at_tick)
             self.metrics.inc("live_interrupts_total", help="interrupts that cut speech")
         self._playing = None
-        self._fade_request = True
         for out in self.outputs:
             out.interrupt()
         if reason != "close":
-            log.info("interrupt (%s): dropped %d audio segments", reason or "host", len(dropped))
+            log.info("interrupt (%s): dropped %d audio segments, %d ticks", reason or "host",
+                     len(dropped), len(slots))
 
     async def set_emotion(self, emotion: Emotion, intensity: float = 0.6) -> None:
         if not 0.0 <= intensity <= 1.0:
             raise InputError(f"intensity must be within 0..1, got {intensity}")
         self.emotion, self.intensity = Emotion.parse(emotion), intensity
-        self._idle_clip = None  # regenerate the idle window with the new face
+        self.timeline.reset_idle(self.emotion, intensity)
 
     async def gesture(self, name: str) -> None:
-        if not name or not name.strip():
+        """Play ``name`` now, over whatever is playing (``InputError`` for unknown names)."""
+        if not isinstance(name, str) or not name.strip():
             raise InputError("gesture: name is empty")
-        self._gesture_requests.append(name.strip())
+        at = self.timeline.start_gesture(name.strip())
+        self.metrics.inc("live_gestures_total", help="gestures played on request")
+        log.debug("gesture %s from tick %d", name, at)
 
     async def show_overlay(self, card: dict[str, Any] | None) -> None:
-        if card is not None and not isinstance(card, dict):
-            raise InputError("show_overlay: card must be an object or null")
+        if card is not None:
+            if not isinstance(card, dict):
+                raise InputError("show_overlay: card must be an object or null")
+            title, price, lines = card_fields(card)
+            if not (title or price or lines):
+                raise InputError("show_overlay: card needs a name/title, price, text or "
+                                 "selling_points")
         self.overlay = card
 
     def status(self) -> dict[str, Any]:
         playing = self._playing
-        window = self._fps_window
-        fps = (len(window) - 1) / (window[-1] - window[0]) if len(window) > 2 else 0.0
         return {
             "speaking": playing is not None,
             "current": playing.text if playing else None,
-            "queue_depth": len(self._queue) + (1 if self._feeding else 0),
+            "queue_depth": self.speech.depth,
             "emotion": self.emotion.value,
             "overlay": self.overlay,
-            "fps": round(fps, 2),
-            "dropped_frames": self.dropped_frames,
+            "fps": round(_rate(self._tick_times), 2),
+            "render_fps": round(_rate(self._fresh_times), 2),
+            "dropped_frames": self.repeated_frames,
+            "repeated_frames": self.repeated_frames,
+            "late_ticks": self.clock.late_ticks,
             "tick": self.tick_index,
+            "lookahead": self.timeline.ahead,
             "audio_buffered_s": round(self.ring.queued_seconds, 3),
+            "gestures": self.timeline.gestures.active,
             "outputs": {getattr(o, "name", "?"): o.stats() for o in self.outputs},
             "latency": dict(self._latency),
             "last_interrupt": dict(self.last_interrupt),
         }
 
-    # -- feeder (event loop) ---------------------------------------------------------------
-    def _enqueue(self, item: _Item) -> None:
-        if self._loop is None:
+    # -- internals -----------------------------------------------------------------------
+    def _check_started(self) -> None:
+        if self._loop is None or not self._started:
             raise VhumanError("LivePerformer is not started: call await performer.start()")
-        heapq.heappush(self._queue, (-item.handle.priority, next(self._order), item))
-        self.metrics.set("live_pending_utterances", len(self._queue),
-                         help="utterances queued, not yet synthesizing")
-        assert self._wakeup is not None
-        self._wakeup.set()
-
-    async def _feed(self) -> None:
-        assert self._wakeup is not None
-        while True:
-            if not self._queue:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                continue
-            _, _, item = heapq.heappop(self._queue)
-            self._feeding = item
-            self._speaking_task = asyncio.create_task(self._synthesize(item, self._epoch))
-            try:
-                await asyncio.wait({self._speaking_task})
-                if self._speaking_task.done() and not self._speaking_task.cancelled():
-                    exc = self._speaking_task.exception()
-                    if exc is not None:
-                        log.warning("could not perform %r: %s", item.text[:60], exc)
-                        self.metrics.inc("live_errors_total", 1, {"stage": "synthesis"},
-                                         help="failures inside the live pipeline")
-                        item.handle.mark_done(False)
-            finally:
-                self._feeding = None
-                self._speaking_task = None
-
-    async def _wait_room(self) -> None:
-        while self.ring.queued_segments >= self.config.sentences_ahead:
-            await asyncio.sleep(0.01)
-
-    def _push(self, segment: Segment, epoch: int) -> None:
-        if epoch != self._epoch:
-            raise asyncio.CancelledError  # interrupted between the await and here
-        self.ring.push(segment)
-
-    async def _synthesize(self, item: _Item, epoch: int) -> None:
-        if item.handle.kind == "dance":
-            await self._prepare_dance(item, epoch)
-            return
-        seed = self.config.seed + item.handle.id
-        gestures = list(item.gestures) + self._take_gestures()
-        count = 0
-        t0 = time.monotonic()
-        await self._wait_room()
-        async for chunk in self.tts.synthesize(item.text, item.style):
-            if count == 0:
-                self._observe_latency("tts_first_chunk", time.monotonic() - t0)
-            timed = [(0.2, g) for g in gestures] if count == 0 else []
-            clip = await asyncio.to_thread(self.motion.speech, chunk, emotion=item.style.emotion,
-                                           intensity=item.style.intensity, gestures=timed,
-                                           seed=seed + count)
-            self._push(Segment(chunk.samples, utterance=item, motion=clip, text=chunk.text),
-                       epoch)
-            count += 1
-            await self._wait_room()
-        # zero-length marker: the clock resolves the handle when it plays past it
-        self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
-
-    async def _prepare_dance(self, item: _Item, epoch: int) -> None:
-        sr = self.sample_rate
-        if item.music is not None:
-            samples = await asyncio.to_thread(_load_music, item.music, sr)
-        else:
-            samples = np.zeros(int(round((item.duration or 0) * sr)), np.float32)
-        if item.duration is not None:
-            samples = samples[: int(round(item.duration * sr))]
-        clip = await asyncio.to_thread(self.motion.dance, samples, sr, style=item.dance_style,
-                                       seed=self.config.seed + item.handle.id)
-        await self._wait_room()
-        self._push(Segment(samples, utterance=item, motion=clip, kind="dance"), epoch)
-        self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
-
-    def _take_gestures(self) -> list[str]:
-        taken, self._gesture_requests = self._gesture_requests, []
-        return taken
 
     def _observe_latency(self, stage: str, seconds: float) -> None:
         self._latency[stage] = round(seconds, 4)
@@ -374,131 +322,31 @@ class LivePerformer:
             with contextlib.suppress(RuntimeError):  # loop closed at shutdown
                 self._loop.call_soon_threadsafe(fn, *args)
 
-    # -- clock thread ----------------------------------------------------------------------
-    def _clock(self) -> None:
-        try:
-            renderer = self._renderer_factory()
-        except Exception as exc:  # noqa: BLE001 - reported by start()
-            log.exception("live renderer failed to start")
-            self.render_error = f"{type(exc).__name__}: {exc}"
-            self._ready.set()
-            return
-        self._idle_clip: Any = None
-        idle_start = 0
-        last_image: np.ndarray | None = None
-        try:  # warm up (shader compile, first skinning) before the clock starts
-            renderer.render(self.motion.idle(0, 1, emotion=self.emotion))
-        except Exception as exc:  # noqa: BLE001 - rendering errors are counted per tick
-            log.warning("renderer warm-up failed: %s", exc)
-        start = time.monotonic()
-        index = 0
-        try:
-            while not self._stop.is_set():
-                due = start + index / self.fps
-                now = time.monotonic()
-                if due > now:
-                    if self._stop.wait(due - now):
-                        break
-                    now = time.monotonic()
-                lateness = now - due
-                if lateness > self.config.max_lateness_s:
-                    # the machine stalled (suspend, overload): restart the grid rather than
-                    # bursting a backlog of ticks
-                    log.warning("live clock %.2f s late; resynchronising", lateness)
-                    self.metrics.inc("live_clock_resyncs_total", help="clock grid restarts")
-                    start = now - index / self.fps
-                    lateness = 0.0
-                sr, fps = self.sample_rate, self.fps
-                count = int(round((index + 1) * sr / fps)) - int(round(index * sr / fps))
-                audio = self.ring.read(count)
-                if self._fade_request:
-                    self._fade_request = False
-                    self.mixer.fade()
-                pose, item, src = self._pose_for(audio, index, idle_start)
-                if pose is None:  # idle window exhausted: make the next one
-                    idle_start = index
-                    self._idle_clip = self.motion.idle(
-                        index, max(1, int(self.config.idle_window_s * fps)),
-                        emotion=self.emotion, intensity=self.intensity, seed=self.config.seed)
-                    pose, item, src = self._pose_for(audio, index, idle_start)
-                rendered = True
-                if last_image is not None and lateness > 1.5 / fps:
-                    rendered = False  # keep audio real time: show the previous picture
-                    self.dropped_frames += 1
-                    self.metrics.inc("live_dropped_frames_total",
-                                     help="ticks that repeated the previous picture")
-                else:
-                    t_r = time.perf_counter()
-                    try:
-                        if src is not None and not self.mixer.blending and \
-                                hasattr(renderer, "render_row"):
-                            last_image = renderer.render_row(*src)
-                        else:
-                            last_image = renderer.render(pose)
-                    except Exception as exc:  # noqa: BLE001 - the show goes on
-                        self.metrics.inc("live_errors_total", 1, {"stage": "render"})
-                        log.warning("render failed: %s", exc)
-                        if last_image is None:
-                            last_image = np.zeros((self.config.height, self.config.width, 3),
-                                                  np.uint8)
-                        rendered = False
-                    self.metrics.observe("live_render_seconds", time.perf_counter() - t_r,
-                                         help="time to skin and render one frame")
-                assert last_image is not None
-                tick = Tick(index=index, pts=index / fps, fps=fps, image=last_image,
-                            audio=audio.samples, sample_rate=sr, pose=pose,
-                            speaking=not audio.silent and item is not None,
-                            utterance_id=item.handle.id if item else None,
-                            rendered=rendered, overlay=self.overlay)
-                self._bookkeep(audio, tick)
-                for out in self.outputs:
-                    try:
-                        out.offer(tick)
-                    except Exception as exc:  # noqa: BLE001
-                        log.warning("output %s refused a tick: %s", getattr(out, "name", "?"), exc)
-                index += 1
-                self.tick_index = index
-                if index == 1:
-                    self._ready.set()
-        finally:
-            self._ready.set()
-            with contextlib.suppress(Exception):
-                renderer.close()
-
-    def _pose_for(self, audio: AudioSlice, index: int, idle_start: int
-                  ) -> tuple[Any, Any, tuple[Any, int] | None]:
-        """(pose, utterance playing or None, (clip, row) the pose comes from)."""
-        first = audio.first
-        if first is not None and first[0].motion is not None:
-            seg, offset = first
-            row = min(int(round(offset * self.fps / self.sample_rate)),
-                      seg.motion.num_frames - 1)
-            return self.mixer.pose(seg.motion, row, seg), seg.utterance, (seg.motion, row)
-        clip = self._idle_clip
-        if clip is None or index - idle_start >= clip.num_frames:
-            return None, None, None
-        row = index - idle_start
-        return self.mixer.pose(clip, row, "idle"), None, (clip, row)
-
-    def _bookkeep(self, audio: AudioSlice, tick: Tick) -> None:
-        now = time.monotonic()
-        window = self._fps_window
-        window.append(now)
-        if len(window) > 2 * self.fps:
-            del window[0]
+    def _on_tick(self, slot: TickSlot, shown: Shown, tick: Tick) -> None:
+        """Bookkeeping in the clock thread: handles, latencies, counters (cheap)."""
+        now = tick.wall
+        self._tick_times.append(now)
+        if shown.rendered:
+            self._fresh_times.append(now)
+        else:
+            self.repeated_frames += 1
+            self.metrics.inc("live_repeated_frames_total",
+                             help="ticks that repeated an older picture (renderer late)")
         self.metrics.inc("live_ticks_total", help="ticks produced by the live clock")
         self.metrics.set("live_audio_buffered_seconds", self.ring.queued_seconds,
                          help="synthesized audio waiting to play")
+        audio = slot.audio
         for seg, _offset, count in audio.spans:
             item = seg.utterance
-            if item is None:
-                continue
-            if not item.started and count > 0:
+            if item is not None and not item.started and count > 0:
                 item.started = True
                 self._playing = item
                 self._call_loop(item.handle.mark_started, now)
                 self._observe_latency("text_to_first_audio", now - item.said_at)
-                self._observe_latency("text_to_first_frame", now - item.said_at)
+        seen = shown.utterance
+        if seen is not None and not seen.framed:
+            seen.framed = True
+            self._observe_latency("text_to_first_frame", now - seen.said_at)
         for seg in audio.finished:
             if seg.last and seg.utterance is not None:
                 if self._playing is seg.utterance:
@@ -513,23 +361,8 @@ class LivePerformer:
                                  help="interrupt call to the first all-zero audio tick")
 
 
-def _load_music(path: Path, sample_rate: int) -> np.ndarray:
-    """Decode a music file to mono float32 at ``sample_rate``."""
-    try:
-        import soundfile as sf
-
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-        samples = data.mean(axis=1)
-    except Exception:  # noqa: BLE001 - formats soundfile lacks (mp3/aac): ask librosa
-        try:
-            import librosa
-
-            samples, sr = librosa.load(str(path), sr=None, mono=True)
-        except Exception as exc:  # noqa: BLE001
-            raise InputError(f"dance: cannot decode music file {path}: {exc}") from exc
-    if sr != sample_rate:
-        from scipy.signal import resample_poly
-
-        g = np.gcd(int(sr), int(sample_rate))
-        samples = resample_poly(samples, sample_rate // g, int(sr) // g).astype(np.float32)
-    return np.clip(samples, -1.0, 1.0).astype(np.float32)
+def _rate(times: deque[float]) -> float:
+    """Events per second over a window of monotonic times."""
+    if len(times) < 3 or times[-1] <= times[0]:
+        return 0.0
+    return (len(times) - 1) / (times[-1] - times[0])

@@ -14,12 +14,13 @@ through a zero-argument factory, so the performer never touches GL from the even
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from animation.clip import MotionClip
+from animation.clip import MotionClip, concat_clips
 from models.types import InputError
 
 from .motion import MOUTH_SHAPES
@@ -158,26 +159,22 @@ class AvatarRenderer:
                                              height=height, camera=camera, background=bg,
                                              transparent=transparent)
 
-        self.batch = 30
-        self._cache: Any = None
-        self._cache_key: tuple[Any, int] | None = None
-
     def render(self, pose: MotionClip) -> np.ndarray:
         meshes = self.rig.evaluate(pose, as_numpy=True)
         return self.renderer.render([m.positions[0] for m in meshes],
                                     [m.normals[0] for m in meshes])
 
-    def render_row(self, clip: MotionClip, row: int) -> np.ndarray:
-        """Row ``row`` of ``clip``: skinning runs for ``batch`` rows at once and is
-        cached (batched skinning costs a fraction per frame of one-by-one)."""
-        start = (row // self.batch) * self.batch
-        if self._cache_key is None or self._cache_key[0] is not clip or self._cache_key[1] != start:
-            part = clip.slice(start, min(start + self.batch, clip.num_frames))
-            self._cache = self.rig.evaluate(part, as_numpy=True)
-            self._cache_key = (clip, start)
-        k = row - start
-        return self.renderer.render([m.positions[k] for m in self._cache],
-                                    [m.normals[k] for m in self._cache])
+    def render_batch(self, poses: Sequence[MotionClip]) -> Iterator[np.ndarray]:
+        """Pictures of ``poses`` in order: one skinning pass for all of them (batched
+        skinning costs a fraction per frame of one-by-one), then one render each, yielded
+        as soon as it is ready."""
+        if not poses:
+            return
+        clip = poses[0] if len(poses) == 1 else concat_clips(list(poses))
+        meshes = self.rig.evaluate(clip, as_numpy=True)
+        for k in range(clip.num_frames):
+            yield self.renderer.render([m.positions[k] for m in meshes],
+                                       [m.normals[k] for m in meshes])
 
     def close(self) -> None:
         if hasattr(self.renderer, "close"):

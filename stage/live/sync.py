@@ -7,6 +7,8 @@ cross-correlated; the lag of the peak is the offset. Positive: the video is late
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from models.types import InputError
@@ -49,19 +51,22 @@ def av_offset(mouth: np.ndarray, fps: float, audio: np.ndarray, sample_rate: int
     max_lag = int(max_lag_s * RATE)
     lags = np.arange(-max_lag, max_lag + 1)
     corr = np.array([np.dot(a[max(0, -k):n - max(0, k)], v[max(0, k):n - max(0, -k)])
-                     / (n - abs(k)) for k in lags])
+                     / (n - abs(int(k))) for k in lags.tolist()])
     best = int(np.argmax(corr))
     return float(lags[best] / RATE), float(corr[best])
 
 
-def mouth_track_from_file(path: str, mouth_openness) -> tuple[np.ndarray, float, np.ndarray, int]:
+def mouth_track_from_file(path: str, mouth_openness: Callable[[np.ndarray], float]
+                          ) -> tuple[np.ndarray, float, np.ndarray, int]:
     """Decode a recording: per-frame ``mouth_openness(image)``, fps, audio, sample rate."""
     import av
 
-    values, chunks, sr, fps = [], [], 0, 0.0
+    values: list[float] = []
+    chunks: list[np.ndarray] = []
+    sr, fps = 0, 0.0
     with av.open(str(path)) as c:
         vs = c.streams.video[0]
-        fps = float(vs.average_rate)
+        fps = float(vs.average_rate or vs.guessed_rate or 0)
         for frame in c.decode(*c.streams):
             if isinstance(frame, av.VideoFrame):
                 values.append(mouth_openness(frame.to_ndarray(format="rgb24")))

@@ -1,0 +1,224 @@
+"""What the character will say next: the utterance queue and its TTS worker thread.
+
+Utterances (lines and dances) wait in a priority queue (higher priority first, ties in
+arrival order). One dedicated ``live-tts`` thread takes them one by one and synthesizes
+sentence by sentence through the voice's blocking ``synthesize_iter``, makes each
+sentence's motion, and pushes it into the :class:`~stage.live.audio.AudioRing` when
+fewer than ``sentences_ahead`` segments wait there. A sentence is synthesized *before*
+waiting for room, so the first sentence of the next line is ready the moment the
+current line ends, and after an interrupt the worker goes straight to the new line.
+
+It never runs on the event loop (a busy loop cannot delay the voice) and never holds a
+lock the audio clock takes. :meth:`SpeechQueue.cancel` bumps an epoch under the queue
+lock; a push from an older epoch is refused under the same lock, so nothing synthesized
+before an interrupt can sneak into the ring after it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.types import InputError, SpeakingStyle
+from stage.performer import SpeechHandle
+
+from .audio import AudioRing, Segment
+from .metrics import Metrics
+from .motion import MotionSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Utterance:
+    """A queued line or dance with what the worker needs to perform it."""
+
+    handle: SpeechHandle
+    text: str
+    style: SpeakingStyle
+    gestures: tuple[str, ...] = ()
+    music: Path | None = None
+    duration: float | None = None
+    dance_style: str | None = None
+    said_at: float = 0.0
+    started: bool = False
+    framed: bool = False
+
+
+class SpeechQueue:
+    """Priority queue of :class:`Utterance` s and the ``live-tts`` worker that voices them.
+
+    ``call_loop(fn, *args)`` runs handle callbacks on the event loop that owns them;
+    ``observe(stage, seconds)`` records a latency.
+    """
+
+    def __init__(self, tts: Any, motion: MotionSource, ring: AudioRing, *,
+                 sentences_ahead: int = 2, seed: int = 0,
+                 call_loop: Callable[..., None], observe: Callable[[str, float], None],
+                 metrics: Metrics | None = None) -> None:
+        self.tts = tts
+        self.motion = motion
+        self.ring = ring
+        self.sample_rate = ring.sample_rate
+        self.sentences_ahead = sentences_ahead
+        self.seed = seed
+        self._call_loop = call_loop
+        self._observe = observe
+        self.metrics = metrics or Metrics()
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[int, int, Utterance]] = []
+        self._order = itertools.count()
+        self.epoch = 0
+        self.current: Utterance | None = None
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    # -- control -------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="live-tts", daemon=True)
+            self._thread.start()
+
+    def close(self, timeout: float = 10.0) -> None:
+        with self._cond:
+            self._stop = True
+            self.epoch += 1
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def put(self, item: Utterance) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (-item.handle.priority, next(self._order), item))
+            depth = len(self._heap)
+            self._cond.notify_all()
+        self.metrics.set("live_pending_utterances", depth,
+                         help="utterances queued, not yet synthesizing")
+
+    def cancel(self) -> list[Utterance]:
+        """Drop the queue and the utterance being synthesized; returns them."""
+        with self._cond:
+            self.epoch += 1
+            dropped = [item for _, _, item in self._heap]
+            self._heap.clear()
+            if self.current is not None:
+                dropped.append(self.current)
+            self._cond.notify_all()
+        return dropped
+
+    @property
+    def depth(self) -> int:
+        """Utterances waiting or being synthesized."""
+        with self._cond:
+            return len(self._heap) + (1 if self.current is not None else 0)
+
+    # -- worker --------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                _, _, item = heapq.heappop(self._heap)
+                self.current, epoch = item, self.epoch
+            try:
+                if item.handle.kind == "dance":
+                    self._dance(item, epoch)
+                else:
+                    self._say(item, epoch)
+            except Exception as exc:  # noqa: BLE001 - one bad line must not stop the show
+                log.warning("could not perform %r: %s", item.text[:60], exc)
+                self.metrics.inc("live_errors_total", 1, {"stage": "synthesis"},
+                                 help="failures inside the live pipeline")
+                self._call_loop(item.handle.mark_done, False)
+            finally:
+                with self._cond:
+                    self.current = None
+
+    def _wait_room(self, epoch: int) -> bool:
+        """Block until the ring has room; False when interrupted meanwhile."""
+        with self._cond:
+            while self.ring.queued_segments >= self.sentences_ahead:
+                if self.epoch != epoch or self._stop:
+                    return False
+                self._cond.wait(0.01)
+            return self.epoch == epoch and not self._stop
+
+    def _push(self, segment: Segment, epoch: int) -> bool:
+        with self._cond:
+            if self.epoch != epoch:
+                return False
+            self.ring.push(segment)
+            return True
+
+    def _say(self, item: Utterance, epoch: int) -> None:
+        seed = self.seed + item.handle.id
+        t0 = time.monotonic()
+        count = 0
+        for chunk in self.tts.synthesize_iter(item.text, item.style):
+            if self.epoch != epoch:
+                return
+            if count == 0:
+                self._observe("tts_first_chunk", time.monotonic() - t0)
+            timed = [(0.2, g) for g in item.gestures] if count == 0 else []
+            clip = self.motion.speech(chunk, emotion=item.style.emotion,
+                                      intensity=item.style.intensity, gestures=timed,
+                                      seed=seed + count)
+            if count == 0:
+                self._observe("first_sentence_ready", time.monotonic() - item.said_at)
+            if not self._wait_room(epoch):
+                return
+            if not self._push(Segment(chunk.samples, utterance=item, motion=clip,
+                                      text=chunk.text), epoch):
+                return
+            count += 1
+        # zero-length marker: the clock resolves the handle when it plays past it
+        self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
+
+    def _dance(self, item: Utterance, epoch: int) -> None:
+        sr = self.sample_rate
+        if item.music is not None:
+            samples = load_music(item.music, sr)
+        else:
+            samples = np.zeros(int(round((item.duration or 0) * sr)), np.float32)
+        if item.duration is not None:
+            samples = samples[: int(round(item.duration * sr))]
+        clip = self.motion.dance(samples, sr, style=item.dance_style,
+                                 seed=self.seed + item.handle.id)
+        if not self._wait_room(epoch):
+            return
+        if self._push(Segment(samples, utterance=item, motion=clip, kind="dance"), epoch):
+            self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
+
+
+def load_music(path: Path, sample_rate: int) -> np.ndarray:
+    """Decode a music file to mono float32 at ``sample_rate``."""
+    try:
+        import soundfile as sf
+
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        samples = data.mean(axis=1)
+    except Exception:  # noqa: BLE001 - formats soundfile lacks (mp3/aac): ask librosa
+        try:
+            import librosa
+
+            samples, sr = librosa.load(str(path), sr=None, mono=True)
+        except Exception as exc:  # noqa: BLE001
+            raise InputError(f"dance: cannot decode music file {path}: {exc}") from exc
+    if sr != sample_rate:
+        from scipy.signal import resample_poly
+
+        g = np.gcd(int(sr), int(sample_rate))
+        samples = resample_poly(samples, sample_rate // g, int(sr) // g).astype(np.float32)
+    return np.clip(samples, -1.0, 1.0).astype(np.float32)

@@ -1,0 +1,238 @@
+"""The tick grid shared by the audio clock and the render thread.
+
+Tick ``k`` covers the audio from ``k / fps`` to ``(k + 1) / fps``. Ticks are *claimed* in
+order, exactly once: claiming reads the tick's audio slice from the
+:class:`~stage.live.audio.AudioRing` and fixes its pose (speech row under the audio
+playhead, idle or dance, crossfades, live gestures). Two parties claim:
+
+- the render thread claims a few ticks *ahead* of the playhead (``lookahead``), renders
+  their poses and delivers the pictures into their slots;
+- the audio clock *takes* tick after tick on time; when the render thread has not claimed
+  a tick yet, the clock claims it itself (cheap: no rendering) and repeats a picture.
+
+A picture therefore always belongs to the tick whose audio decided its pose, so A/V sync
+is exact by construction; a slow renderer only costs repeated pictures, never late audio.
+The lock is held for slice reads and small numpy work only (never a render or TTS call).
+An interrupt drops the claimed, unplayed ticks (audio and pictures) and fades the pose
+from the one on screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from animation.clip import MotionClip
+from models.types import Emotion
+
+from .audio import AudioRing, AudioSlice, Segment
+from .gestures import GestureOverlay
+from .motion import MotionMixer, MotionSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class TickSlot:
+    """One claimed tick: its audio, its pose, and (once rendered) its picture."""
+
+    index: int
+    audio: AudioSlice
+    pose: MotionClip
+    utterance: Any
+    epoch: int
+    claimed_by: str
+    image: np.ndarray | None = None
+
+
+@dataclass
+class Shown:
+    """The picture a tick shows: ``rendered`` when it was made for this very tick."""
+
+    image: np.ndarray | None
+    index: int
+    utterance: Any
+    rendered: bool
+    late: bool = False
+
+
+class Timeline:
+    """Ordered tick claims, pre-rendered pictures and interrupts (thread-safe)."""
+
+    def __init__(self, ring: AudioRing, motion: MotionSource, fps: float, *,
+                 fade_s: float = 0.1, idle_window_s: float = 2.0, seed: int = 0) -> None:
+        self.ring = ring
+        self.motion = motion
+        self.fps = float(fps)
+        self.sample_rate = ring.sample_rate
+        self.idle_frames = max(1, int(idle_window_s * self.fps))
+        self.seed = seed
+        self.mixer = MotionMixer(self.fps, fade_s)
+        self.gestures = GestureOverlay(self.fps)
+        self.emotion, self.intensity = Emotion.NEUTRAL, 0.6
+        self.cond = threading.Condition(threading.Lock())
+        self.next_tick = 0
+        """The next tick to claim."""
+        self.playhead = 0
+        """The next tick the clock plays."""
+        self.epoch = 0
+        self._slots: dict[int, TickSlot] = {}
+        self._idle: MotionClip | None = None
+        self._idle_start = 0
+        self._on_screen: MotionClip | None = None
+        self._shown = Shown(None, -1, None, False)
+        self._late: Shown | None = None
+        self.claimed = {"render": 0, "clock": 0, "skipped": 0}
+
+    # -- claims --------------------------------------------------------------------------
+    def samples_in(self, index: int) -> int:
+        """Samples tick ``index`` carries (the grid rounds, so it never drifts)."""
+        sr, fps = self.sample_rate, self.fps
+        return int(round((index + 1) * sr / fps)) - int(round(index * sr / fps))
+
+    def _claim_through(self, last: int, by: str) -> list[TickSlot]:
+        made = []
+        while self.next_tick <= last:
+            k = self.next_tick
+            audio = self.ring.read(self.samples_in(k))
+            pose, utterance = self._pose_for(audio, k)
+            slot = TickSlot(k, audio, pose, utterance, self.epoch, by)
+            self._slots[k] = slot
+            self.claimed[by] += 1
+            self.next_tick += 1
+            made.append(slot)
+        return made
+
+    def _pose_for(self, audio: AudioSlice, index: int) -> tuple[MotionClip, Any]:
+        first = audio.first
+        utterance = None
+        if first is not None and first[0].motion is not None:
+            seg, offset = first
+            row = int(round(offset * self.fps / self.sample_rate))
+            pose = self.mixer.pose(seg.motion, row, seg)
+            utterance = seg.utterance
+        else:
+            if self._idle is None or not 0 <= index - self._idle_start < self._idle.num_frames:
+                self._idle_start = index
+                self._idle = self.motion.idle(index, self.idle_frames, emotion=self.emotion,
+                                              intensity=self.intensity, seed=self.seed)
+            if first is not None:
+                utterance = first[0].utterance
+            pose = self.mixer.pose(self._idle, index - self._idle_start, "idle")
+        self.gestures.apply(pose, index)
+        return pose, utterance
+
+    def reset_idle(self, emotion: Emotion, intensity: float) -> None:
+        """New resting face: the next idle window is made with it."""
+        with self.cond:
+            self.emotion, self.intensity = emotion, intensity
+            self._idle = None
+
+    def start_gesture(self, name: str) -> int:
+        """Play ``name`` from the first unclaimed tick; returns that tick."""
+        with self.cond:
+            at = self.next_tick
+            self.gestures.start(name, at)
+            return at
+
+    def plan(self, due: Callable[[int], float], now: float, frame_s: float, *,
+             lookahead: int, batch: int) -> list[TickSlot]:
+        """Ticks for the render thread to render now (may be empty: wait and retry).
+
+        Picks the first unclaimed tick whose picture can still be ready before it is due
+        (``frame_s``: the render time per frame) within ``lookahead`` ticks of the
+        playhead; ticks before it are claimed audio-only (they will repeat a picture).
+        Up to ``batch`` consecutive ticks are returned, so skinning runs in small batches.
+        """
+        with self.cond:
+            limit = self.playhead + lookahead - 1
+            room = limit - self.next_tick + 1
+            if room <= 0:
+                return []
+            if room < batch and due(self.next_tick) - now > frame_s * (batch + 1):
+                return []  # on time: wait for room to skin a whole batch
+            target = self.next_tick
+            while target < limit and due(target) - now < frame_s * 1.1:
+                target += 1
+            if target > self.next_tick:
+                skipped = self._claim_through(target - 1, "render")
+                self.claimed["skipped"] += len(skipped)
+            last = min(target + max(1, batch) - 1, limit)
+            return self._claim_through(last, "render")
+
+    def wait(self, timeout: float) -> None:
+        """Sleep until the clock moves (or ``timeout``)."""
+        with self.cond:
+            self.cond.wait(timeout)
+
+    def current(self, slot: TickSlot) -> bool:
+        """Whether ``slot`` is still worth rendering (not interrupted, not yet played)."""
+        return slot.epoch == self.epoch and slot.index >= self.playhead
+
+    def deliver(self, slot: TickSlot, image: np.ndarray) -> None:
+        """The render thread's picture for ``slot``; late ones still show, late."""
+        with self.cond:
+            if slot.epoch != self.epoch:
+                return
+            if slot.index >= self.playhead:
+                slot.image = image
+            elif slot.index > self._shown.index and (
+                    self._late is None or slot.index > self._late.index):
+                self._late = Shown(image, slot.index, slot.utterance, False, late=True)
+
+    # -- the clock -----------------------------------------------------------------------
+    def take(self, index: int) -> tuple[TickSlot, Shown]:
+        """Tick ``index`` for the clock (claimed now if nobody did) and the picture to show:
+        its own, else the newest earlier one (a repeat)."""
+        with self.cond:
+            if self.next_tick <= index:
+                if self.next_tick < index:  # the grid jumped (clock resync): skip silently
+                    self.next_tick = index
+                self._claim_through(index, "clock")
+            slot = self._slots.pop(index)
+            for k in [k for k in self._slots if k < index]:
+                del self._slots[k]
+            self.playhead = index + 1
+            self._on_screen = slot.pose
+            if slot.image is not None:
+                self._shown = Shown(slot.image, index, slot.utterance, True)
+                self._late = None
+            elif self._late is not None:
+                self._shown, self._late = self._late, None
+            else:
+                self._shown = Shown(self._shown.image, self._shown.index, self._shown.utterance,
+                                    False)
+            shown = self._shown
+            self.cond.notify_all()
+            return slot, shown
+
+    def show_first(self, image: np.ndarray) -> None:
+        """The picture to repeat until the first rendered tick (the warm-up frame)."""
+        with self.cond:
+            if self._shown.image is None:
+                self._shown = Shown(image, -1, None, False)
+
+    # -- interrupts ----------------------------------------------------------------------
+    def interrupt(self) -> tuple[list[Segment], list[TickSlot]]:
+        """Drop queued audio and every claimed, unplayed tick; fade from the pose on
+        screen. Returns (dropped segments, dropped slots)."""
+        with self.cond:
+            self.epoch += 1
+            dropped = self.ring.clear()
+            slots = sorted(self._slots.values(), key=lambda s: s.index)
+            self._slots.clear()
+            self.next_tick = self.playhead
+            self._late = None
+            self.mixer.fade_from(self._on_screen)
+            self.cond.notify_all()
+            return dropped, slots
+
+    @property
+    def ahead(self) -> int:
+        """Ticks claimed ahead of the playhead."""
+        return self.next_tick - self.playhead
