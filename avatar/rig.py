@@ -122,6 +122,21 @@ def _spans(offsets: list[int]) -> list[int]:
     return [b - a for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
 
 
+def _trusted(pose: PoseBatch) -> torch.Tensor | None:
+    """The packed morph weights :meth:`Rig.pose_from_motion` attached to a pose it built,
+    or None (a user pose, or one whose fields were replaced since)."""
+    mark = getattr(pose, "_trusted", None)
+    if mark is None or pose.scales is not None:
+        return None
+    weights, rotations, translations, per_mesh = mark
+    same = (
+        pose.rotations is rotations
+        and pose.translations is translations
+        and pose.morph_weights is per_mesh
+    )
+    return weights if same else None
+
+
 def default_device() -> str:
     """``cuda`` when torch sees a GPU, else ``cpu``."""
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -254,7 +269,8 @@ class Rig:
         sk = self.character.skeleton
         morph = torch.as_tensor(morph_np, device=dev)
         table, jaw = self._morph_maps(tuple(motion.morph_names))
-        per_mesh = torch.split(morph @ table, _spans(self.packed.morph_offsets), dim=1)
+        packed_weights = morph @ table  # (T, M_all)
+        per_mesh = torch.split(packed_weights, _spans(self.packed.morph_offsets), dim=1)
         mesh_w: list[Array | None] = list(per_mesh)
 
         # normalized humanoid rotations -> local joint rotations
@@ -296,7 +312,11 @@ class Rig:
         if parent >= 0:
             root = root @ self._rest_world_linear_inv[parent].T
         translations[:, hips] += root
-        return PoseBatch(rotations=rotations, translations=translations, morph_weights=mesh_w)
+        pose = PoseBatch(rotations=rotations, translations=translations, morph_weights=mesh_w)
+        # built here from checked, finite input: evaluation skips re-checking (each check is
+        # a device sync on CUDA) and reuses the packed weights instead of re-joining them
+        pose._trusted = (packed_weights, rotations, translations, mesh_w)  # type: ignore[attr-defined]
+        return pose
 
     # -- evaluation -----------------------------------------------------------------------
     def joint_transforms(self, pose: MotionLike | PoseBatch) -> torch.Tensor:
@@ -329,7 +349,7 @@ class Rig:
                 )
             parts[name] = arr
         for name, arr in parts.items():
-            if not bool(torch.isfinite(arr).all()):
+            if _trusted(pose) is None and not bool(torch.isfinite(arr).all()):
                 raise InputError(f"pose {name} contain NaN or inf")
         local = local_matrices(parts["translations"], parts["rotations"], parts["scales"])
         return forward_kinematics(self.parents, local)
@@ -386,6 +406,9 @@ class Rig:
         pk = self.packed
         if pose.morph_weights is None or pk.num_morphs == 0 or pk.num_morph_rows == 0:
             return None
+        trusted = _trusted(pose)
+        if trusted is not None and trusted.shape == (t, pk.num_morphs):
+            return trusted if bool((trusted != 0).any()) else None
         if len(pose.morph_weights) != len(self._mesh_names):
             raise InputError(
                 f"pose has morph weights for {len(pose.morph_weights)} meshes, "

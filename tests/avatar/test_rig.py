@@ -314,3 +314,21 @@ def test_packing_compacts_joints_and_morph_rows(host) -> None:
     assert moved <= pk.num_morph_rows < 0.25 * pk.num_vertices
     views = rig.evaluate(_clip(2))
     assert views[3].positions.data_ptr() == views[0].positions.data_ptr() + 4 * 3 * pk.offsets[3]
+
+
+def test_pose_from_motion_can_be_edited_before_evaluation(rig, character) -> None:
+    clip = _clip(1)
+    clip.morph[0, 0] = 1.0  # viseme_aa dents the mouth
+    pose = rig.pose_from_motion(clip)
+    dented = rig.evaluate(pose, as_numpy=True)[0].positions[0]
+    assert np.abs(dented - character.meshes[0].positions).max() > 0.05
+    pose.morph_weights = [np.zeros((1, 2), np.float32), None]  # replaced: no morph now
+    np.testing.assert_allclose(
+        rig.evaluate(pose, as_numpy=True)[0].positions[0], character.meshes[0].positions, atol=1e-5
+    )
+    bad = rig.pose_from_motion(clip)
+    rotations = np.array(bad.rotations)
+    rotations[0, 2, 0] = np.nan
+    bad.rotations = rotations
+    with pytest.raises(InputError, match="rotations"):
+        rig.evaluate(bad)
