@@ -1,10 +1,15 @@
-"""Motion as data over time: lip-sync, expressions, idle life, gestures, dance, rig kernels."""
+"""Motion as data over time: lip-sync, expressions, idle life, gestures, dance, rig kernels.
+
+The music-driven dance lives in :mod:`animation.dance` (a subpackage) and its front door is
+:func:`animation.performance.dance`; it is not re-exported here, where the name would clash
+with the subpackage.
+"""
 
 from animation.clip import MORPH_NAMES, VISEME_SHAPES, MotionClip, concat_clips
 from animation.gestures import GESTURES, gesture_clip, gesture_names
 from animation.layers import PRIORITY, Layer, LayerStack
 from animation.lipsync import lipsync, viseme_track
-from animation.performance import base_pose_clip, dance, perform
+from animation.performance import base_pose_clip, perform
 
 __all__ = [
     "GESTURES",
@@ -16,7 +21,6 @@ __all__ = [
     "MotionClip",
     "base_pose_clip",
     "concat_clips",
-    "dance",
     "gesture_clip",
     "gesture_names",
     "lipsync",
