@@ -138,9 +138,12 @@ class KnowledgeBase:
             raise InputError(f"knowledge base folder {self.folder} does not exist")
         seen: set[str] = set()
         for path in sorted(self.folder.rglob("*")):
+            rel = path.relative_to(self.folder)
+            if any(part.startswith(".") for part in rel.parts):
+                continue  # hidden files and folders (an index stored inside the folder)
             if not path.is_file() or path.suffix.lower() not in SUPPORTED:
                 continue
-            name = path.relative_to(self.folder).as_posix()
+            name = rel.as_posix()
             seen.add(name)
             try:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()

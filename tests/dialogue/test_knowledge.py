@@ -46,6 +46,8 @@ def test_incremental_update_and_corrupt_files(tmp_path: Path, sample_kb: Knowled
     (folder / "bad.yaml").write_text("key: [unclosed\n")
     (folder / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
     (folder / "mascot.md").unlink()
+    (folder / ".index").mkdir()
+    (folder / ".index" / "notes.md").write_text("hidden: never indexed\n")
     report = kb.update()
     assert report.added == ["extra.txt"] and report.removed == ["mascot.md"]
     assert report.changed == []
