@@ -13,8 +13,6 @@ reference the tests and the benchmark compare against.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -34,88 +32,20 @@ from animation.skinning import (
 )
 from avatar.character import AnimationClip, Character
 from avatar.rig_pack import finite, pack_meshes
+from avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
 from models.types import InputError
 
+__all__ = [
+    "Array",
+    "MeshFrames",
+    "MotionLike",
+    "PackedFrames",
+    "PoseBatch",
+    "Rig",
+    "default_device",
+]
+
 log = logging.getLogger(__name__)
-
-Array = torch.Tensor | np.ndarray
-
-
-@runtime_checkable
-class MotionLike(Protocol):
-    """What the rig reads from a motion clip (``animation.clip.MotionClip`` fits)."""
-
-    fps: float
-    morph_names: list[str]
-    morph: np.ndarray  # (T, M) weights 0..1
-    bone_names: list[str]
-    rotations: np.ndarray  # (T, B, 4) normalized humanoid rotations, xyzw
-    root_offset: np.ndarray  # (T, 3) metres
-
-
-@dataclass
-class PoseBatch:
-    """Local joint transforms for T frames (what glTF animations drive) + morph weights.
-
-    - ``rotations`` (T, J, 4) local xyzw rotations of every joint
-    - ``translations`` / ``scales`` (T, J, 3) or None for the rest values
-    - ``morph_weights``: per mesh, (T, M_mesh) weights of its own morph targets, or None
-    """
-
-    rotations: Array
-    translations: Array | None = None
-    scales: Array | None = None
-    morph_weights: list[Array | None] | None = None
-
-    @property
-    def num_frames(self) -> int:
-        return int(self.rotations.shape[0])
-
-
-@dataclass
-class MeshFrames:
-    """One mesh evaluated over T frames: ``positions`` and unit ``normals`` (T, V, 3)."""
-
-    mesh: int
-    name: str
-    positions: Array
-    normals: Array
-
-    @property
-    def num_frames(self) -> int:
-        return int(self.positions.shape[0])
-
-    def numpy(self) -> MeshFrames:
-        """The same frames as float32 numpy arrays (copies from the device)."""
-
-        def conv(a: Array) -> np.ndarray:
-            return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
-
-        return MeshFrames(self.mesh, self.name, conv(self.positions), conv(self.normals))
-
-
-@dataclass
-class PackedFrames:
-    """Every mesh evaluated over T frames in one buffer: ``positions`` and unit ``normals``
-    (T, V, 3) with mesh ``i`` at vertices ``offsets[i]:offsets[i+1]`` (character order)."""
-
-    positions: Array
-    normals: Array
-    offsets: list[int]
-
-    @property
-    def num_frames(self) -> int:
-        return int(self.positions.shape[0])
-
-    def meshes(self, names: list[str]) -> list[MeshFrames]:
-        """Per-mesh views (no copies) of the packed frames."""
-        o = self.offsets
-        return [
-            MeshFrames(
-                i, name, self.positions[:, o[i] : o[i + 1]], self.normals[:, o[i] : o[i + 1]]
-            )
-            for i, name in enumerate(names)
-        ]
 
 
 def _spans(offsets: list[int]) -> list[int]:
@@ -164,7 +94,10 @@ class Rig:
         self._bone_cache: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
         self._morph_cache: dict[tuple[str, ...], tuple[torch.Tensor, torch.Tensor]] = {}
         sk = character.skeleton
-        dev, f32 = self.device, torch.float32
+        # joint-space math (tens of joints) always runs on the CPU: on CUDA it would be
+        # hundreds of tiny kernel launches per batch; only per-vertex work uses `device`
+        self.joint_device = dev = torch.device("cpu")
+        f32 = torch.float32
         self.parents = np.asarray(sk.parents, dtype=np.int64)
         self.rest_t = torch.as_tensor(sk.rest_translation, dtype=f32, device=dev)
         self.rest_r = torch.as_tensor(sk.rest_rotation, dtype=f32, device=dev)
@@ -176,7 +109,8 @@ class Rig:
         self._rest_world_linear_inv = torch.linalg.inv(self.rest_world[:, :3, :3])
         self._jaw_axis = torch.tensor([1.0, 0.0, 0.0], device=dev)
         self.packed = pack_meshes(character, self.device)
-        self._inverse_bind_used = self.inverse_bind[self.packed.joints]
+        self._joints_used = self.packed.joints.to(dev)
+        self._inverse_bind_used = self.inverse_bind[self._joints_used]
         self._mesh_names = [m.name for m in character.meshes]
 
     def _warn_once(self, key: str, message: str) -> None:
@@ -219,7 +153,7 @@ class Rig:
                 len(missing),
                 ", ".join(missing),
             )
-        out = (torch.as_tensor(table, device=self.device), torch.as_tensor(jaw, device=self.device))
+        out = (torch.as_tensor(table), torch.as_tensor(jaw))  # joint device: the CPU
         self._morph_cache[names] = out
         return out
 
@@ -262,9 +196,10 @@ class Rig:
         return morph, rot, root
 
     def pose_from_motion(self, motion: MotionLike) -> PoseBatch:
-        """Local joint transforms and per-mesh morph weights for a motion clip (on device)."""
+        """Local joint transforms and per-mesh morph weights for a motion clip (CPU tensors:
+        joint-space math runs there whatever the rig's device)."""
         morph_np, rot_np, root_np = self._check_motion(motion)
-        dev = self.device
+        dev = self.joint_device
         t = morph_np.shape[0]
         sk = self.character.skeleton
         morph = torch.as_tensor(morph_np, device=dev)
@@ -320,13 +255,13 @@ class Rig:
 
     # -- evaluation -----------------------------------------------------------------------
     def joint_transforms(self, pose: MotionLike | PoseBatch) -> torch.Tensor:
-        """World transforms (T, J, 4, 4) of every joint for a motion or pose batch."""
+        """World transforms (T, J, 4, 4) of every joint for a motion or pose batch (CPU)."""
         if not isinstance(pose, PoseBatch):
             pose = self.pose_from_motion(pose)
         return self._world(pose)
 
     def _world(self, pose: PoseBatch) -> torch.Tensor:
-        dev, f32 = self.device, torch.float32
+        dev, f32 = self.joint_device, torch.float32
         rot = torch.as_tensor(pose.rotations, dtype=f32, device=dev)
         t, j = rot.shape[0], self.character.skeleton.num_joints
         if rot.shape != (t, j, 4) or t == 0:
@@ -371,12 +306,15 @@ class Rig:
         One blend of the skin matrices over the joints that move vertices, one morph
         matmul over the morph targets that are non-zero somewhere in the batch (applied
         only to the vertices morphs move), and normals skinned with the same matrices.
+        Joint math runs on the CPU; only the skin matrices and morph weights of the batch
+        go to the rig's device.
         """
         pose = motion if isinstance(motion, PoseBatch) else self.pose_from_motion(motion)
         world = self._world(pose)
         t = world.shape[0]
         pk = self.packed
-        skin_mats = world[:, pk.joints] @ self._inverse_bind_used  # (T, Ju, 4, 4)
+        dev = self.device
+        skin_mats = (world[:, self._joints_used] @ self._inverse_bind_used).to(dev)
         blended = blended_transforms(pk.weights_t, skin_mats)  # (3, 4, T, V)
         pos = apply_blended(blended, pk.base)  # (3, T, V)
         recompute = self.normal_mode == "recompute"
@@ -384,7 +322,8 @@ class Rig:
         weights = self._packed_morph_weights(pose, t)
         if weights is not None:
             active = torch.nonzero((weights != 0).any(dim=0)).reshape(-1)  # zero columns skipped
-            w = weights.index_select(1, active)
+            w = weights.index_select(1, active).to(dev)
+            active = active.to(dev)
             rows = pk.morph_rows
             local = blended_transforms(pk.row_weights_t, skin_mats)  # (3, 4, T, Vm)
             d = (w @ pk.deltas.index_select(0, active)).view(t, 3, -1).transpose(0, 1)
@@ -417,9 +356,9 @@ class Rig:
         parts = []
         for i, (w, m) in enumerate(zip(pose.morph_weights, _spans(pk.morph_offsets), strict=True)):
             if w is None:
-                parts.append(torch.zeros(t, m, device=self.device))
+                parts.append(torch.zeros(t, m))
                 continue
-            w = torch.as_tensor(w, dtype=torch.float32, device=self.device)
+            w = torch.as_tensor(w, dtype=torch.float32, device=self.joint_device)
             if w.shape != (t, m):
                 raise InputError(
                     f"morph weights of mesh {i} have shape {tuple(w.shape)}, expected ({t}, {m})"
@@ -463,9 +402,9 @@ class Rig:
                 lo = hi = np.zeros(t, np.int64)
             if ch.interpolation == "STEP":
                 frac = (times >= key_t[hi]).astype(np.float64)
-            a = torch.as_tensor(values[lo], device=self.device)
-            b = torch.as_tensor(values[hi], device=self.device)
-            f = torch.as_tensor(frac, dtype=torch.float32, device=self.device)
+            a = torch.as_tensor(values[lo])
+            b = torch.as_tensor(values[hi])
+            f = torch.as_tensor(frac, dtype=torch.float32)
             if ch.path == "rotation":
                 sample = quat_slerp(a, b, f)
             else:

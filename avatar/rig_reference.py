@@ -68,7 +68,7 @@ class PerMeshRig(Rig):
         pose = motion if isinstance(motion, PoseBatch) else self.pose_from_motion(motion)
         world = self._world(pose)
         t = world.shape[0]
-        skin_mats = world @ self.inverse_bind
+        skin_mats = (world @ self.inverse_bind).to(self.device)
         out: list[MeshFrames] = []
         for i, mesh in enumerate(self._meshes):
             w = None if pose.morph_weights is None else pose.morph_weights[i]
