@@ -191,11 +191,11 @@ def bench_qa(quick: bool) -> dict[str, Any]:
         kb.update()
         update = time.perf_counter() - t0
         qa = QAEngine(kb)
-        qa.answer_sync("warm up question?")
+        qa.extract("warm up question?")
         exact, wrong, false_refusal, times, confid = 0, [], [], [], []
         for item in spec["answerable"]:
             t0 = time.perf_counter()
-            ans = qa.answer_sync(item["q"])
+            ans = qa.extract(item["q"])
             times.append(time.perf_counter() - t0)
             confid.append(ans.confidence)
             if not ans.answered:
@@ -207,7 +207,7 @@ def bench_qa(quick: bool) -> dict[str, Any]:
         refused, hallucinated = 0, []
         for q in spec["unanswerable"]:
             t0 = time.perf_counter()
-            ans = qa.answer_sync(q)
+            ans = qa.extract(q)
             times.append(time.perf_counter() - t0)
             if ans.answered:
                 hallucinated.append(q)

@@ -19,7 +19,7 @@ from typing import Any
 from models.emotion import classify_emotion
 from models.llm import LLMBackend
 from models.text import SentenceStream
-from models.types import Emotion
+from models.types import Emotion, InputError
 
 from .guard import ReplyGuard, detect_intent
 from .memory import Memory, ViewerRecord, viewer_key
@@ -62,7 +62,11 @@ class Reply:
 
 
 class Brain:
-    """Replies in character. Every collaborator but ``llm`` is optional.
+    """Replies in character. Every collaborator is optional.
+
+    ``llm="auto"`` (default) loads :func:`models.llm.default_llm` on first use (the
+    packaged SmolLM2, or ``$VHUMAN_LLM_URL``); ``llm=None`` runs without a model
+    (templates, knowledge base and fallback lines only).
 
     ``max_tokens``/``first_token_timeout``/``total_timeout`` bound the model; ``qa`` (a
     :class:`~dialogue.qa.QAEngine`, built from ``kb`` when not given) answers factual
@@ -72,7 +76,7 @@ class Brain:
     def __init__(
         self,
         persona: Persona = DEFAULT_PERSONA,
-        llm: LLMBackend | None = None,
+        llm: LLMBackend | str | None = "auto",
         memory: Memory | None = None,
         moderator: Moderator | None = None,
         kb: Any = None,
@@ -85,7 +89,10 @@ class Brain:
         early_clause: bool = True,
     ) -> None:
         self.persona = persona
-        self.llm = llm
+        self._auto_llm = llm == "auto"
+        if isinstance(llm, str) and not self._auto_llm:
+            raise InputError(f"llm must be a backend, None or 'auto', got {llm!r}")
+        self.llm: LLMBackend | None = None if isinstance(llm, str) else llm
         self.memory = memory
         self.moderator = moderator
         if moderator is not None:
@@ -192,6 +199,8 @@ class Brain:
             if answer is not None:
                 yield self._sentence(answer, "kb", index)
                 return
+        if self.llm is None and self._auto_llm:
+            await self._load_default_llm()
         if self.llm is None:
             yield self._fallback(viewer, index)
             return
@@ -202,9 +211,18 @@ class Brain:
         if count == 0:
             yield self._fallback(viewer, index)
 
+    async def _load_default_llm(self) -> None:
+        self._auto_llm = False  # one attempt: a broken install must not stall every reply
+        try:
+            from models.llm import default_llm
+
+            self.llm = await asyncio.to_thread(default_llm)
+        except Exception as exc:
+            log.error("default language model unavailable (%s); replying with fallbacks", exc)
+
     async def _kb_answer(self, text: str) -> str | None:
         try:
-            answer = await self.qa.answer(text)
+            answer = await self.qa.answer_async(text)
         except Exception as exc:
             log.warning("knowledge base lookup failed: %s", exc)
             return None

@@ -27,6 +27,7 @@ from .documents import SUPPORTED, DocumentError, load_document
 log = logging.getLogger(__name__)
 
 STORE_VERSION = 1
+DEFAULT_STORE = ".vhuman-index"
 CHUNK_CHARS = 400
 
 
@@ -82,12 +83,17 @@ class KnowledgeBase:
     # --- construction ---------------------------------------------------------------
 
     @classmethod
-    def build(cls, folder: str | Path, store_dir: str | Path, embedder: Any = None) -> KnowledgeBase:
-        """Index every supported file of ``folder`` into ``store_dir`` (reusing a store there)."""
+    def build(
+        cls, folder: str | Path, store_dir: str | Path | None = None, embedder: Any = None
+    ) -> KnowledgeBase:
+        """Index every supported file of ``folder`` into ``store_dir`` (reusing a store there).
+
+        ``store_dir`` defaults to ``folder/.vhuman-index`` (hidden: never indexed itself).
+        """
         folder = Path(folder)
         if not folder.is_dir():
             raise InputError(f"knowledge base folder {folder} does not exist")
-        store = Path(store_dir)
+        store = Path(store_dir) if store_dir is not None else folder / DEFAULT_STORE
         if (store / "kb.json").is_file():
             kb = cls.open(store, embedder)
             kb.folder = folder

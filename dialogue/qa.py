@@ -187,8 +187,8 @@ class QAEngine:
         del rec
         return re.sub(r"\s+", " ", text), parts
 
-    def answer_sync(self, question: str) -> Answer:
-        """Blocking :meth:`answer` without rephrasing (extractive only)."""
+    def extract(self, question: str) -> Answer:
+        """The extractive answer (no LLM): best sentence(s), sources, confidence."""
         t0 = time.perf_counter()
         q = self._clean_question(question)
         ranked, _ = self._score(q)
@@ -203,10 +203,28 @@ class QAEngine:
             return Answer(NOT_FOUND, parts, conf, False, time.perf_counter() - t0, feats)
         return Answer(text, parts, conf, True, time.perf_counter() - t0, feats)
 
-    async def answer(self, question: str) -> Answer:
-        """Answer ``question``; raises :class:`InputError` for empty/binary questions."""
+    def answer(self, question: str) -> Answer:
+        """Answer ``question`` (blocking); raises :class:`InputError` for empty/binary input.
+
+        With an LLM, the answer is rephrased when no event loop runs in this thread (from
+        async code use :meth:`answer_async`, which never blocks the loop).
+        """
         t0 = time.perf_counter()
-        result = await asyncio.to_thread(self.answer_sync, question)
+        result = self.extract(question)
+        if result.answered and self.llm is not None:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                result.text = asyncio.run(self._rephrase(question, result))
+            else:
+                log.info("answer() called inside an event loop: extractive only (use answer_async)")
+        result.seconds = time.perf_counter() - t0
+        return result
+
+    async def answer_async(self, question: str) -> Answer:
+        """:meth:`answer` for async callers: retrieval off the loop, then the LLM rephrase."""
+        t0 = time.perf_counter()
+        result = await asyncio.to_thread(self.extract, question)
         if result.answered and self.llm is not None:
             result.text = await self._rephrase(question, result)
         result.seconds = time.perf_counter() - t0

@@ -78,3 +78,16 @@ def get_llm(name: str = "transformers", **options: Any) -> LLMBackend:
     cls = getattr(importlib.import_module(module_name), cls_name)
     backend: LLMBackend = cls(**options)
     return backend
+
+
+def default_llm() -> LLMBackend:
+    """The configured default model: ``$VHUMAN_LLM_URL`` (an OpenAI-compatible server,
+    ``$VHUMAN_LLM_MODEL`` naming its model) or else the local transformers model
+    (``$VHUMAN_LLM_MODEL`` as a local directory, or the packaged SmolLM2)."""
+    import os
+
+    url = os.environ.get("VHUMAN_LLM_URL")
+    model = os.environ.get("VHUMAN_LLM_MODEL") or None
+    if url:
+        return get_llm("openai", base_url=url, model=model or "default")
+    return get_llm("transformers", model=model)

@@ -22,7 +22,7 @@ from models.types import InputError
     ],
 )
 def test_answers_with_fact_and_source(sample_kb: KnowledgeBase, question: str, fact: str, doc: str) -> None:
-    answer = asyncio.run(QAEngine(sample_kb).answer(question))
+    answer = QAEngine(sample_kb).answer(question)
     assert answer.answered and fact in answer.text
     assert answer.sources[-1].doc == doc
     src = answer.sources[-1]
@@ -36,7 +36,7 @@ def test_answers_with_fact_and_source(sample_kb: KnowledgeBase, question: str, f
      "How many volunteers work at the games?"],
 )
 def test_refuses_when_kb_lacks_the_answer(sample_kb: KnowledgeBase, question: str) -> None:
-    answer = asyncio.run(QAEngine(sample_kb).answer(question))
+    answer = QAEngine(sample_kb).answer(question)
     assert not answer.answered
     assert "don't have" in answer.text and answer.confidence < 0.5
 
@@ -46,11 +46,11 @@ def test_llm_rephrase_used_only_when_grounded(sample_kb: KnowledgeBase) -> None:
     faithful = ScriptedLLM("The curling final is on 18 February 2026 at 14:00.")
     inventive = ScriptedLLM("The curling final is on 20 March 2027 with Bob Smith.")
     broken = ScriptedLLM("x", fail=True)
-    good = asyncio.run(QAEngine(sample_kb, faithful).answer(q))
+    good = QAEngine(sample_kb, faithful).answer(q)  # blocking: rephrases via asyncio.run
     assert good.text == "The curling final is on 18 February 2026 at 14:00."
-    bad = asyncio.run(QAEngine(sample_kb, inventive).answer(q))
+    bad = asyncio.run(QAEngine(sample_kb, inventive).answer_async(q))
     assert "20 March" not in bad.text and "18 February 2026" in bad.text
-    failed = asyncio.run(QAEngine(sample_kb, broken).answer(q))
+    failed = asyncio.run(QAEngine(sample_kb, broken).answer_async(q))
     assert "18 February 2026" in failed.text
 
 
@@ -64,9 +64,11 @@ def test_grounding_check() -> None:
 @pytest.mark.parametrize("bad", ["", "   ", "🙂", b"\x00\x01", None])
 def test_bad_questions_raise_input_error(sample_kb: KnowledgeBase, bad: object) -> None:
     with pytest.raises(InputError):
-        asyncio.run(QAEngine(sample_kb).answer(bad))  # type: ignore[arg-type]
+        QAEngine(sample_kb).answer(bad)  # type: ignore[arg-type]
+    with pytest.raises(InputError):
+        asyncio.run(QAEngine(sample_kb).answer_async(bad))  # type: ignore[arg-type]
 
 
 def test_huge_question_is_handled(sample_kb: KnowledgeBase) -> None:
-    answer = asyncio.run(QAEngine(sample_kb).answer("When is the curling final? " * 4000))
+    answer = QAEngine(sample_kb).answer("When is the curling final? " * 4000)
     assert isinstance(answer.answered, bool) and answer.seconds < 10

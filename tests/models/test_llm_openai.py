@@ -123,3 +123,9 @@ def test_brain_speaks_server_reply(server_url: str) -> None:
     reply = asyncio.run(brain.reply("Tell me about the snow today"))
     assert reply.source == "llm"
     assert reply.sentences[-1] == "Great question!"
+
+
+def test_default_brain_uses_configured_server(server_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VHUMAN_LLM_URL", server_url)
+    reply = asyncio.run(Brain().reply("Tell me about the snow today"))
+    assert reply.source == "llm" and reply.sentences[-1] == "Great question!"
