@@ -205,6 +205,8 @@ def lipsync(
     for k, c in enumerate(chunks):
         if c.sample_rate != sr:
             raise InputError(f"chunk {k} has sample_rate {c.sample_rate}, expected {sr}")
+        if not np.all(np.isfinite(np.asarray(c.samples, np.float32))):
+            raise InputError(f"chunk {k} ({c.text[:30]!r}) audio contains NaN or inf")
         if c.phonemes:
             segments += segments_from_timings(c.phonemes, c.sample_rate, offset)
         elif len(c.samples):

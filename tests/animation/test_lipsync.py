@@ -125,3 +125,21 @@ def test_audio_fallback_ignores_a_noise_floor_but_not_speech():
     top = [VISEMES[i] for i in audio_viseme_track(y, SR, fps=FPS).argmax(axis=1)]
     assert top[int(0.2 * FPS)] == Viseme.SIL and top[int(1.1 * FPS)] == Viseme.SIL
     assert top[int(0.65 * FPS)] == Viseme.AA and top[int(1.55 * FPS)] == Viseme.OH
+
+
+def test_bad_chunks_get_errors_naming_the_chunk():
+    import pytest
+
+    from models.types import InputError, PhonemeTiming
+
+    good = chunk([(" ", 0.1), ("ɑ", 0.1)])
+    bad = chunk([("ɑ", 0.1)], text="broken")
+    bad.samples = bad.samples.copy()
+    bad.samples[3] = np.nan
+    with pytest.raises(InputError, match="chunk 1 .*NaN"):
+        lipsync([good, bad])
+    other_rate = chunk([("ɑ", 0.1)], sr=22050)
+    with pytest.raises(InputError, match="sample_rate"):
+        lipsync([good, other_rate])
+    with pytest.raises(InputError, match="negative"):
+        segments_from_timings([PhonemeTiming("a", 0, -5)], SR)
