@@ -126,7 +126,7 @@ class LivePerformer:
         self.speech = SpeechQueue(tts, self.motion, self.ring,
                                   sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
                                   call_loop=self._call_loop, observe=self._observe_latency,
-                                  metrics=self.metrics)
+                                  on_start=self.timeline.rewind_idle, metrics=self.metrics)
         self.emotion, self.intensity = Emotion.NEUTRAL, 0.6
         self.overlay: dict[str, Any] | None = None
         self._outputs: list[Output] = []

@@ -58,12 +58,14 @@ class SpeechQueue:
     """Priority queue of :class:`Utterance` s and the ``live-tts`` worker that voices them.
 
     ``call_loop(fn, *args)`` runs handle callbacks on the event loop that owns them;
-    ``observe(stage, seconds)`` records a latency.
+    ``observe(stage, seconds)`` records a latency; ``on_start()`` runs after the first
+    segment of an utterance is in the ring (the timeline then stops idling ahead).
     """
 
     def __init__(self, tts: Any, motion: MotionSource, ring: AudioRing, *,
                  sentences_ahead: int = 2, seed: int = 0,
                  call_loop: Callable[..., None], observe: Callable[[str, float], None],
+                 on_start: Callable[[], object] = lambda: None,
                  metrics: Metrics | None = None) -> None:
         self.tts = tts
         self.motion = motion
@@ -73,6 +75,7 @@ class SpeechQueue:
         self.seed = seed
         self._call_loop = call_loop
         self._observe = observe
+        self._on_start = on_start
         self.metrics = metrics or Metrics()
         self._cond = threading.Condition(threading.Lock())
         self._heap: list[tuple[int, int, Utterance]] = []
@@ -182,6 +185,8 @@ class SpeechQueue:
             if not self._push(Segment(chunk.samples, utterance=item, motion=clip,
                                       text=chunk.text), epoch):
                 return
+            if count == 0:
+                self._on_start()
             count += 1
         # zero-length marker: the clock resolves the handle when it plays past it
         self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
@@ -199,6 +204,7 @@ class SpeechQueue:
         if not self._wait_room(epoch):
             return
         if self._push(Segment(samples, utterance=item, motion=clip, kind="dance"), epoch):
+            self._on_start()
             self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
 
 

@@ -170,10 +170,6 @@ class Timeline:
         with self.cond:
             self.cond.wait(timeout)
 
-    def current(self, slot: TickSlot) -> bool:
-        """Whether ``slot`` is still worth rendering (not interrupted, not yet played)."""
-        return slot.epoch == self.epoch and slot.index >= self.playhead
-
     def deliver(self, slot: TickSlot, image: np.ndarray) -> None:
         """The render thread's picture for ``slot``; late ones still show, late."""
         with self.cond:
@@ -231,6 +227,20 @@ class Timeline:
             self.mixer.fade_from(self._on_screen)
             self.cond.notify_all()
             return dropped, slots
+
+    def rewind_idle(self) -> int:
+        """New audio arrived: when every claimed, unplayed tick is pure silence (nothing
+        read from the ring), unclaim them so the audio starts on the next tick instead
+        of after the look-ahead. Returns how many ticks were unclaimed."""
+        with self.cond:
+            pending = [s for s in self._slots.values() if s.index >= self.playhead]
+            if not pending or any(s.audio.spans for s in pending):
+                return 0
+            self.epoch += 1  # pictures in flight for them are not wanted any more
+            self._slots.clear()
+            self.next_tick = self.playhead
+            self.cond.notify_all()
+            return len(pending)
 
     @property
     def ahead(self) -> int:

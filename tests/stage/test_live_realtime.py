@@ -1,0 +1,220 @@
+"""Real time under a slow renderer: audio on the clock, pictures repeat, sync stays exact."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from animation import quat
+from models.tts import get_tts
+from models.types import InputError
+from stage.live import LiveConfig, LiveMotion, LivePerformer, PatternRenderer
+from stage.live.audio import AudioRing, Segment
+from stage.live.overlay import OverlayPainter, draw_card
+from stage.live.sync import av_offset, mouth_track_from_file
+from stage.live.timeline import Timeline
+from stage.outputs.base import ThreadedOutput, Tick
+from stage.outputs.recorder import RecorderOutput
+
+SIZE = 96
+LINE = ("Papa bought a big map, and mama opened all the windows at noon. "
+        "Bob made a maple pie for the boys.")
+
+
+class SlowRenderer(PatternRenderer):
+    """The pattern face, but every frame takes ``delay`` seconds (a swamped GPU/CPU)."""
+
+    def __init__(self, delay: float, size: int = SIZE) -> None:
+        super().__init__(size, size)
+        self.delay = delay
+
+    def render(self, pose):  # type: ignore[no-untyped-def]
+        time.sleep(self.delay)
+        return super().render(pose)
+
+
+class Ticks(ThreadedOutput):
+    """What a viewer gets: when each tick left the clock, its audio and its picture."""
+
+    def __init__(self, perf: LivePerformer) -> None:
+        super().__init__("ticks", max_queue=2000)
+        self.perf = perf
+        self.face = PatternRenderer(SIZE, SIZE)
+        self.rows: list[dict] = []
+
+    def write(self, tick: Tick) -> None:
+        self.rows.append({
+            "index": tick.index, "late": tick.wall - self.perf.clock.due(tick.index),
+            "wall": tick.wall, "samples": len(tick.audio), "loud": float(np.abs(tick.audio).max()),
+            "rendered": tick.rendered,
+            "mouth_shown": self.face.mouth_openness(tick.image),
+            "mouth_pose": self.face.mouth_openness(self.face.render(tick.pose))})
+
+
+def test_audio_never_waits_for_a_slow_renderer_and_interrupt_still_silences_fast() -> None:
+    async def main() -> tuple[LivePerformer, Ticks, dict]:
+        perf = LivePerformer(LiveConfig(fps=30, width=SIZE, height=SIZE), tts=get_tts("espeak"),
+                             renderer_factory=lambda: SlowRenderer(0.08))
+        await perf.start()
+        out = perf.add_output(Ticks(perf))
+        handle = await perf.say(LINE)
+        await asyncio.wait_for(asyncio.shield(handle.started), 10)
+        await asyncio.sleep(1.5)
+        await perf.interrupt("host")
+        completed = await asyncio.wait_for(handle.wait(), 5)
+        await asyncio.sleep(0.5)
+        status = perf.status()
+        await perf.close()
+        return perf, out, {"completed": completed, "status": status}
+
+    perf, out, res = asyncio.run(main())
+    rows = out.rows
+    assert res["completed"] is False
+    assert [r["index"] for r in rows] == list(range(rows[0]["index"], rows[0]["index"] + len(rows)))
+    lateness = np.array([r["late"] for r in rows])
+    assert np.median(lateness) < 0.01 and lateness.max() < 0.1, lateness.max()  # audio on time
+    assert np.diff([r["wall"] for r in rows]).max() < 0.12  # never a freeze
+    sr = perf.sample_rate
+    assert sum(r["samples"] for r in rows) == round(len(rows) * sr / 30) or \
+        abs(sum(r["samples"] for r in rows) - len(rows) * sr / 30) <= 1  # not a sample short
+    fresh = [r for r in rows if r["rendered"]]
+    repeated = [r for r in rows if not r["rendered"]]
+    # an 80 ms renderer makes ~12 of 30 pictures: the rest repeat, and are counted
+    assert 0.3 * len(rows) < len(repeated) < 0.85 * len(rows)
+    assert res["status"]["repeated_frames"] >= len(repeated)
+    assert len({round(r["mouth_shown"], 2) for r in rows}) > 5  # the picture still moves
+    # a fresh picture is the pose of its own tick: sync is exact by construction
+    assert all(abs(r["mouth_shown"] - r["mouth_pose"]) < 0.02 for r in fresh)
+    silence = perf.last_interrupt
+    assert silence["audio_clock_s"] <= 0.15 and silence["wall_s"] <= 0.15, silence
+    loud = [r["loud"] for r in rows]
+    assert max(loud) > 0.1
+
+
+def test_recording_stays_in_sync_within_a_frame_with_a_slow_renderer(tmp_path: Path) -> None:
+    path = tmp_path / "slow.mp4"
+
+    async def main() -> None:
+        perf = LivePerformer(LiveConfig(fps=30, width=SIZE, height=SIZE), tts=get_tts("espeak"),
+                             renderer_factory=lambda: SlowRenderer(0.045))
+        await perf.start()
+        perf.add_output(RecorderOutput(path, width=SIZE, height=SIZE, fps=30,
+                                       sample_rate=perf.sample_rate, preset="ultrafast"))
+        await asyncio.wait_for((await perf.say(LINE)).wait(), 20)
+        await asyncio.sleep(0.2)
+        await perf.close()
+
+    asyncio.run(main())
+    mouth, fps, audio, sr = mouth_track_from_file(str(path), PatternRenderer(SIZE, SIZE).mouth_openness)
+    offset, corr = av_offset(mouth, fps, audio, sr)
+    assert corr > 0.25, corr
+    assert abs(offset) <= 1 / 30 + 0.002, offset  # within one frame
+
+
+def test_gesture_plays_at_once_during_speech() -> None:
+    async def main() -> tuple[list[tuple[float, np.ndarray]], float, list[str]]:
+        perf = LivePerformer(LiveConfig(fps=30, width=64, height=64), tts=get_tts("espeak"))
+        await perf.start()
+        poses: list[tuple[float, np.ndarray]] = []
+        arm = perf.motion.idle(0, 1, emotion=perf.emotion, intensity=0.6).bone_index("rightUpperArm")
+
+        class Arm(Ticks):
+            def write(self, tick: Tick) -> None:
+                poses.append((tick.wall, tick.pose.rotations[0, arm].copy()))
+
+        perf.add_output(Arm(perf))
+        handle = await perf.say(LINE)
+        await asyncio.wait_for(asyncio.shield(handle.started), 10)
+        await asyncio.sleep(0.5)
+        asked = time.monotonic()
+        await perf.gesture("wave")
+        active = perf.status()["gestures"]
+        await asyncio.sleep(1.2)
+        with pytest.raises(InputError, match="unknown gesture"):
+            await perf.gesture("moonwalk")
+        await perf.close()
+        return poses, asked, active
+
+    poses, asked, active = asyncio.run(main())
+    assert active == ["wave"]
+    before = [q for t, q in poses if t < asked]
+    after = [(t - asked, q) for t, q in poses if t >= asked]
+    ref = before[-1]
+    angles = [(dt, float(quat.angle(quat.mul(quat.conj(ref), q)))) for dt, q in after]
+    raised = [dt for dt, a in angles if a > np.radians(25)]
+    assert raised and raised[0] < 0.6, angles[:20]  # the arm is up within 0.6 s, mid-sentence
+
+
+def test_overlay_card_is_drawn_on_the_picture() -> None:
+    card = {"type": "product", "name": "Aero Blender 3000", "price": 49.99, "currency": "USD",
+            "selling_points": ["Crushes ice in seconds", "Quiet motor"], "position": "right"}
+    patch, top, left = draw_card(card, 256, 256)
+    assert patch.shape[2] == 4 and patch[..., 3].max() > 150
+    assert left > 128 and top + patch.shape[0] <= 256  # bottom right, inside the frame
+    painter = OverlayPainter(256, 256)
+    frame = np.full((256, 256, 3), 30, np.uint8)
+    shown = painter.paint(frame, card)
+    region = shown[top:top + patch.shape[0], left:left + patch.shape[1]]
+    assert (region > 200).any()  # white title text
+    assert (shown[:top] == 30).all() and (shown[:, :left] == 30).all()  # nothing else touched
+    assert painter.paint(frame, None) is frame
+    with pytest.raises(InputError, match="selling_points"):
+        draw_card({"name": "x", "selling_points": "not a list"}, 256, 256)
+    with pytest.raises(InputError, match="nothing to show"):
+        draw_card({"image": "a.png"}, 256, 256)
+
+    async def main() -> tuple[np.ndarray, np.ndarray]:
+        perf = LivePerformer(LiveConfig(fps=30, width=128, height=128), tts=get_tts("espeak"))
+        await perf.start()
+        grabbed: list[np.ndarray] = []
+
+        class Grab(Ticks):
+            def write(self, tick: Tick) -> None:
+                grabbed.append(tick.image)
+
+        perf.add_output(Grab(perf))
+        await asyncio.sleep(0.2)
+        plain = grabbed[-1]
+        await perf.show_overlay(card)
+        await asyncio.sleep(0.3)
+        with_card = grabbed[-1]
+        with pytest.raises(InputError, match="needs a name"):
+            await perf.show_overlay({"url": "http://x"})
+        await perf.close()
+        return plain, with_card
+
+    plain, with_card = asyncio.run(main())
+    corner = (slice(70, 124), slice(70, 124))
+    assert np.abs(with_card[corner].astype(int) - plain[corner].astype(int)).mean() > 10
+
+
+def test_timeline_claims_in_order_skips_to_stay_on_time_and_drops_on_interrupt() -> None:
+    ring = AudioRing(3000)
+    tl = Timeline(ring, LiveMotion(30), 30)
+    clip = LiveMotion(30).idle(0, 30)
+    ring.push(Segment(np.ones(3000, np.float32), utterance="u", motion=clip))
+    due = lambda k: 100.0 + k / 30  # noqa: E731 - the clock's grid
+    # on time, with room: a batch of two from the playhead
+    got = tl.plan(due, 100.0 - 0.5, 0.01, lookahead=3, batch=2)
+    assert [s.index for s in got] == [0, 1] and all(s.utterance == "u" for s in got)
+    # a slow renderer (50 ms a frame) at tick 2's due time aims at a tick it can make
+    slot, shown = tl.take(0)
+    assert slot.audio.samples.size == 100 and not shown.rendered
+    tl.deliver(got[1], np.zeros((4, 4, 3), np.uint8))
+    assert tl.take(1)[1].rendered
+    late = tl.plan(due, due(2), 0.05, lookahead=3, batch=1)
+    assert [s.index for s in late] == [4] and tl.claimed["skipped"] == 2
+    dropped, slots = tl.interrupt()
+    assert [s.index for s in slots] == [2, 3, 4] and dropped and tl.next_tick == 2
+    assert tl.take(2)[0].audio.silent  # silence on the very next tick
+    tl.deliver(late[0], np.zeros((4, 4, 3), np.uint8))  # from before the interrupt: ignored
+    assert not tl.take(3)[1].rendered
+    # idle ticks claimed ahead are given back when speech arrives: it starts at once
+    assert [s.index for s in tl.plan(due, due(3), 0.01, lookahead=3, batch=2)] == [4, 5]
+    ring.push(Segment(np.ones(500, np.float32), utterance="v", motion=clip))
+    assert tl.rewind_idle() == 2 and tl.take(4)[0].utterance == "v"
+    assert tl.rewind_idle() == 0  # nothing claimed ahead any more
