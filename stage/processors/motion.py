@@ -12,6 +12,10 @@ import logging
 import math
 from typing import Any
 
+import numpy as np
+
+from models.types import AudioChunk, PhonemeTiming
+
 from ..frames import AudioFrame, EndOfUtteranceFrame, Frame, InterruptFrame, MotionFrame
 from ..processor import Processor
 
@@ -53,16 +57,27 @@ class MotionProcessor(Processor):
 
         start = frames[0].start
         end = frames[-1].start + frames[-1].chunk.duration
+        # Start the clip on the video frame grid: pad the utterance with the silence between
+        # the grid frame at or before ``start`` and ``start``, so row i is exactly frame
+        # grid + i and lip-sync stays sample-accurate for every utterance, not only the first.
+        grid = int(math.floor(start * self.fps + 1e-6))
+        chunks = [f.chunk for f in frames]
+        rate = chunks[0].sample_rate
+        lead = int(round((start - grid / self.fps) * rate))
+        if lead > 0:
+            chunks.insert(0, AudioChunk(samples=np.zeros(lead, np.float32), sample_rate=rate,
+                                        phonemes=[PhonemeTiming("_", 0, lead)],
+                                        style=chunks[0].style))
+        lead_s = lead / rate
+        gestures = [(t + f.start - start + lead_s, g) for f in frames for t, g in f.gestures]
+        style = frames[0].chunk.style
+        # One seed for the whole show and the absolute start time: idle life (blinks,
+        # breathing, gaze) continues seamlessly from the previous utterance.
+        clip: Any = perform(chunks, fps=self.fps, emotion=style.emotion,
+                            intensity=style.intensity, gestures=gestures, seed=self.seed,
+                            start_time=grid / self.fps)
         first = max(frame_index(start, self.fps), self._next_frame)
         last = frame_index(end, self.fps)  # exclusive
-        gestures = [(t + f.start - start, g) for f in frames for t, g in f.gestures]
-        style = frames[0].chunk.style
-        clip: Any = perform([f.chunk for f in frames], fps=self.fps, emotion=style.emotion,
-                            intensity=style.intensity, gestures=gestures,
-                            seed=self.seed + first, duration=end - start)
-        # perform() starts its clip at the utterance's first sample; video frames sit on a
-        # global grid, so drop rows before the first grid frame we still owe.
-        offset = first - frame_index(start, self.fps)
-        clip = clip.slice(offset, offset + (last - first))
-        self._next_frame = first + clip.num_frames
+        clip = clip.slice(first - grid, last - grid)
+        self._next_frame = last
         return MotionFrame(clip=clip, first_frame=first)
