@@ -15,7 +15,7 @@ import torch
 
 from animation.skinning import blend_morphs, dense_weights, skin, vertex_normals
 from avatar.character import Character, MeshPart
-from avatar.rig import MeshFrames, MotionLike, PoseBatch, Rig
+from avatar.rig import MeshFrames, MotionLike, PoseBatch, Rig, intra_op_threads
 from models.types import InputError
 
 
@@ -34,8 +34,14 @@ class _DeviceMesh:
 class PerMeshRig(Rig):
     """:class:`Rig` whose :meth:`evaluate` loops over the meshes one at a time."""
 
-    def __init__(self, character: Character, device: str | None = None, normals: str = "skin"):
-        super().__init__(character, device, normals)
+    def __init__(
+        self,
+        character: Character,
+        device: str | None = None,
+        normals: str = "skin",
+        threads: int | None = 1,
+    ):
+        super().__init__(character, device, normals, threads)
         self._meshes = [self._upload(m) for m in character.meshes]
 
     def _upload(self, mesh: MeshPart) -> _DeviceMesh:
@@ -65,6 +71,10 @@ class PerMeshRig(Rig):
 
     def evaluate(self, motion: MotionLike | PoseBatch, as_numpy: bool = False) -> list[MeshFrames]:
         """Same contract as :meth:`Rig.evaluate`, one mesh at a time."""
+        with intra_op_threads(self.threads):
+            return self._evaluate(motion, as_numpy)
+
+    def _evaluate(self, motion: MotionLike | PoseBatch, as_numpy: bool) -> list[MeshFrames]:
         pose = motion if isinstance(motion, PoseBatch) else self.pose_from_motion(motion)
         world = self._world(pose)
         t = world.shape[0]

@@ -171,14 +171,22 @@ def _sync(device: str) -> None:
 
 
 def skin_timings(
-    character: Any, device: str = "cpu", batches: tuple[int, ...] = (30, 1), rounds: int = 5
+    character: Any,
+    device: str = "cpu",
+    batches: tuple[int, ...] = (30, 1),
+    rounds: int = 5,
+    threads: int | None = 1,
 ) -> dict[str, Any]:
     """ms/frame of ``Rig.evaluate`` (packed) and ``PerMeshRig.evaluate`` (mesh by mesh),
-    motion clip in, device tensors out, measured in alternating rounds per batch size."""
+    motion clip in, device tensors out, both capped at ``threads`` torch threads (None:
+    torch's setting), measured in alternating rounds per batch size."""
     from avatar.rig import Rig
     from avatar.rig_reference import PerMeshRig
 
-    rigs = {"packed": Rig(character, device=device), "per_mesh": PerMeshRig(character, device)}
+    rigs = {
+        "packed": Rig(character, device=device, threads=threads),
+        "per_mesh": PerMeshRig(character, device, threads=threads),
+    }
     out: dict[str, Any] = {}
     for batch in batches:
         clip = _motion(batch)
@@ -225,8 +233,8 @@ def skin_render_timings(
     batch: int = 30,
 ) -> dict[str, Any]:
     """fps of render-only (``render`` and, on moderngl, ``render_packed``), of skin+render
-    (packed rig in batches of ``batch`` -> render; and the per-mesh rig -> ``render`` as
-    before packing), and optionally of skin+render+x264 encode, all one after another in
+    (packed rig, 1 torch thread, in batches of ``batch`` -> render; and the per-mesh rig
+    at torch's default threads -> ``render``, i.e. as before this work), and optionally of skin+render+x264 encode, all one after another in
     one thread (a live pipeline overlaps them, so these are lower bounds)."""
     from avatar.render import create_renderer
     from avatar.rig import Rig
@@ -267,7 +275,7 @@ def skin_render_timings(
                         sink(img)
 
         out["skin_render_fps"] = round(frames / _time(lambda _: packed_path(), 1, warmup=1), 1)
-        old = PerMeshRig(character, device=device)
+        old = PerMeshRig(character, device=device, threads=None)
 
         def per_mesh_path(_: int) -> None:
             for part in parts:
@@ -338,12 +346,10 @@ def run(quick: bool = False) -> dict:
     }
     builtin = _load_builtin()
     if builtin is not None:
-        skinning: dict[str, Any] = {}
-        for threads in sorted({1, default_threads}):
-            torch.set_num_threads(threads)
-            skinning[f"threads{threads}"] = skin_timings(builtin, rounds=3 if quick else 7)
-        torch.set_num_threads(default_threads)
-        results["builtin_skinning"] = skinning
+        results["builtin_skinning"] = {
+            f"threads{n}": skin_timings(builtin, rounds=3 if quick else 7, threads=n)
+            for n in sorted({1, default_threads})
+        }
         backends = ("moderngl",) if quick else BACKENDS
         results["builtin"] = _bench_character(builtin, frames, SIZES, backends, "512x512")
     else:

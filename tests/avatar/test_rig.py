@@ -332,3 +332,14 @@ def test_pose_from_motion_can_be_edited_before_evaluation(rig, character) -> Non
     bad.rotations = rotations
     with pytest.raises(InputError, match="rotations"):
         rig.evaluate(bad)
+
+
+def test_threads_cap_is_scoped_to_evaluation(character) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    rig = Rig(character, device="cpu", threads=1)
+    rig.evaluate(_clip(2))
+    assert torch.get_num_threads() == before  # the cap does not leak out of evaluate
+    with pytest.raises(InputError, match="threads"):
+        Rig(character, threads=0)
