@@ -19,6 +19,7 @@ from ..show.loader import load_rundown
 from ..store.base import Store
 from ..store.factory import open_store
 from .limits import BodyLimitMiddleware
+from .live import mount_live
 from .routes import chat, control, health, metrics, openai, qa, shows, viewer
 from .settings import ServerSettings
 from .state import AppState, Backends, ShowSession
@@ -37,6 +38,8 @@ def _describe(m: Metrics) -> None:
     m.describe("vhuman_stage_latency_seconds", "gauge", "latest latency per pipeline stage")
     m.describe("vhuman_performer_fps", "gauge", "rendered frames per second")
     m.describe("vhuman_performer_dropped_frames", "gauge", "frames dropped by the pipeline")
+    m.describe("vhuman_show_ready", "gauge", "1 once the show's performer is started and warm")
+    m.describe("vhuman_warmup_seconds", "gauge", "performer start + voice load at start-up")
 
 
 def start_irc_bridge(state: AppState, session: ShowSession) -> asyncio.Task[None]:
@@ -76,27 +79,35 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         state = AppState(settings, chosen, store or open_store(settings.database_url))
         _describe(state.metrics)
         app.state.vhuman = state
+        state.close_listeners.append(live.drop_show)
         rundown = load_rundown(settings.rundown) if settings.rundown else None
-        session = await state.create(settings.default_show, rundown)
-        if rundown is not None and settings.autostart:
-            state.start_show(session)
-        bridge_task = start_irc_bridge(state, session) if settings.irc_channel else None
+        # The default show warms up (voice, first frame) in the background: the server
+        # answers at once, /readyz says 503 until the show is ready.
+        session = await state.create(settings.default_show, rundown, wait=False)
+        tasks = [asyncio.create_task(_autostart(state, session), name="autostart")] \
+            if rundown is not None and settings.autostart else []
+        if settings.irc_channel:
+            tasks.append(start_irc_bridge(state, session))
         try:
             yield
         finally:
-            if bridge_task is not None:
-                bridge_task.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await bridge_task
+                    await task
+            await live.close()
             await state.close_all()
             if own_store:
                 state.store.close()
 
     app = FastAPI(title="vhuman", version="0.1.0", lifespan=lifespan,
                   description="Live virtual human: chat, reporter Q&A, shows, host control.")
-    for router in (chat.router, qa.router, shows.router, control.router, health.router,
-                   metrics.router, openai.router, viewer.router):
+    # the viewer router first: its /viewer redirects win over the live router's page
+    for router in (viewer.router, chat.router, qa.router, shows.router, control.router,
+                   health.router, metrics.router, openai.router):
         app.include_router(router)
+    live = mount_live(app)
+    app.state.vhuman_live = live
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"])
@@ -125,6 +136,16 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         return JSONResponse({"detail": str(exc)}, status_code=503)
 
     return app
+
+
+async def _autostart(state: AppState, session: ShowSession) -> None:
+    """Start the rundown once the show is warm (``autostart``)."""
+    try:
+        await session.wait_ready()
+    except VhumanError as exc:
+        log.error("autostart of show %s skipped: %s", session.id, exc)
+        return
+    state.start_show(session)
 
 
 def serve(settings: ServerSettings | None = None) -> None:

@@ -3,6 +3,7 @@ Q&A engine, each imported lazily so a missing piece fails with a clear message."
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from models.types import VhumanError
 
 from ..chat.moderation import default_moderator
-from ..show.api import live_performer_factory
+from ..show.api import build_live_performer, live_performer_factory
 from ..show.rundown import Rundown
 from .settings import ServerSettings
 from .state import Backends, BrainFactory
@@ -53,10 +54,16 @@ def _qa_engine(settings: ServerSettings) -> Any | None:
 def default_backends(settings: ServerSettings) -> Backends:
     """Live performer per show, dialogue brain per show, one shared Q&A engine."""
     live = live_performer_factory()
+    if live is build_live_performer:
+        from stage.live import LiveConfig
+
+        config = LiveConfig(fps=settings.live_fps, width=settings.live_width,
+                            height=settings.live_height, voice=settings.tts_backend)
+        config.validate()
+        live = functools.partial(build_live_performer, config=config)
 
     def performer(show_id: str, rundown: Rundown | None) -> Any:
-        return live(rundown, list(rundown.outputs) if rundown else []) if rundown \
-            else live(None, [])  # type: ignore[arg-type]
+        return live(rundown, list(rundown.outputs) if rundown else [])  # type: ignore[arg-type]
 
     return Backends(performer_factory=performer, brain_factory=_brain_factory(),
                     qa=_qa_engine(settings), moderator_factory=default_moderator)

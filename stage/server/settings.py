@@ -44,7 +44,11 @@ class ServerSettings(BaseSettings):
     chat_priority: int = 10
     knowledge_dir: Path | None = Field(default=None,
                                        description="documents for the Q&A engine")
-    tts_backend: str = "piper"
+    tts_backend: str = Field(default="piper", description="voice for spoken Q&A answers and "
+                                                        "for shows whose rundown names none")
+    live_width: int = Field(default=512, ge=32, le=4096, description="live video width")
+    live_height: int = Field(default=512, ge=32, le=4096, description="live video height")
+    live_fps: float = Field(default=30.0, ge=1, le=120)
 
     chat_max_age_s: float = Field(default=20.0, gt=0)
     chat_max_size: int = Field(default=200, ge=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,21 @@ class ShowSession:
     runner_task: asyncio.Task[str] | None = None
     viewers: set[ViewerSocket] = field(default_factory=set)
     free_chat_task: asyncio.Task[None] | None = None
+    warm_task: asyncio.Task[None] | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    warmup: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    async def wait_ready(self, timeout: float = 180.0) -> None:
+        """Wait until the performer is started and warm; ``VhumanError`` when its warm-up
+        failed or did not finish within ``timeout`` seconds."""
+        if not self.ready.is_set() and self.error is None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.ready.wait(), timeout)
+        if self.error is not None:
+            raise VhumanError(f"show {self.id!r} could not start its performer: {self.error}")
+        if not self.ready.is_set():
+            raise VhumanError(f"show {self.id!r} is still warming up; try again shortly")
 
     def broadcast(self, event: dict[str, Any]) -> None:
         for viewer in list(self.viewers):
@@ -89,6 +105,7 @@ class ShowSession:
 
     def status(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.rundown.title if self.rundown else None,
+                "ready": self.ready.is_set(), "error": self.error,
                 "show": self.runner.status() if self.runner else None,
                 "performer": self.performer.status(), "chat_queue": len(self.chat),
                 "viewers": len(self.viewers)}
@@ -108,6 +125,8 @@ class AppState:
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
         self.http_chat_limits = RateLimiter(settings.http_chat_per_ip_burst,
                                             settings.http_chat_per_ip_per_s)
+        # called with each session as it closes (e.g. to hang up its WebRTC viewers)
+        self.close_listeners: list[Callable[[ShowSession], Any]] = []
 
     # -- sessions --------------------------------------------------------------------
     def get(self, show_id: str) -> ShowSession:
@@ -116,11 +135,14 @@ class AppState:
         except KeyError:
             raise InputError(f"no show {show_id!r}") from None
 
-    async def create(self, show_id: str, rundown: Rundown | None = None) -> ShowSession:
+    async def create(self, show_id: str, rundown: Rundown | None = None, *,
+                     wait: bool = True) -> ShowSession:
+        """Add a show. Its performer starts and warms up (voice loaded, first frame
+        rendered) in the background; ``wait`` returns only once that is done (or failed:
+        ``VhumanError``). Chat queued meanwhile is answered when the show is ready."""
         if show_id in self.sessions:
             raise InputError(f"show {show_id!r} already exists")
         performer = self.backends.performer_factory(show_id, rundown)
-        await call_if_present(performer, "start")
         brain = self.backends.brain_factory(show_id, rundown) \
             if self.backends.brain_factory else None
         chat = ChatQueue(self.settings.chat_policy(), self.backends.moderator_factory())
@@ -132,7 +154,44 @@ class AppState:
         self.sessions[show_id] = session
         session.free_chat_task = asyncio.create_task(self._free_chat(session),
                                                      name=f"free-chat:{show_id}")
+        session.warm_task = asyncio.create_task(self._warm_up(session),
+                                                name=f"warm-up:{show_id}")
+        if wait:
+            await session.wait_ready()
         return session
+
+    async def _warm_up(self, session: ShowSession) -> None:
+        """Start the performer, then load its voice, so the first viewer is not the one
+        who waits for the models (a cold Piper voice delays the first reply by seconds).
+
+        A performer may offer ``warm_up()`` itself; otherwise its ``tts.warm_up()`` runs
+        in a worker thread. ``start()`` of the live performer returns after its renderer
+        drew the first frame."""
+        performer = session.performer
+        labels = {"show": session.id}
+        self.metrics.set("vhuman_show_ready", 0, labels)
+        t0 = time.perf_counter()
+        try:
+            await call_if_present(performer, "start")
+            t1 = time.perf_counter()
+            if callable(getattr(performer, "warm_up", None)):
+                await call_if_present(performer, "warm_up")
+            else:
+                tts = getattr(performer, "tts", None)
+                if callable(getattr(tts, "warm_up", None)):
+                    await asyncio.to_thread(tts.warm_up)  # type: ignore[union-attr]
+            t2 = time.perf_counter()
+        except Exception as exc:  # noqa: BLE001 - reported by /readyz, not a crash
+            session.error = str(exc).splitlines()[0][:300] or type(exc).__name__
+            log.error("show %s: performer failed to start: %s", session.id, session.error)
+            return
+        session.warmup = {"start_s": round(t1 - t0, 3), "voice_s": round(t2 - t1, 3),
+                          "total_s": round(t2 - t0, 3)}
+        self.metrics.set("vhuman_warmup_seconds", t2 - t0, labels)
+        self.metrics.set("vhuman_show_ready", 1, labels)
+        session.ready.set()
+        log.info("show %s ready after %.2fs (start %.2fs, voice %.2fs)", session.id,
+                 t2 - t0, t1 - t0, t2 - t1)
 
     async def close(self, show_id: str) -> None:
         session = self.sessions.pop(show_id, None)
@@ -140,7 +199,14 @@ class AppState:
             return
         if session.runner is not None:
             await session.runner.stop()
-        for task in (session.runner_task, session.free_chat_task):
+        for listener in list(self.close_listeners):
+            try:
+                result = listener(session)
+                if asyncio.iscoroutine(result):
+                    await result
+            except Exception:  # noqa: BLE001 - closing must go on
+                log.exception("close listener failed for show %s", session.id)
+        for task in (session.runner_task, session.free_chat_task, session.warm_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -159,6 +225,8 @@ class AppState:
             raise InputError(f"show {session.id!r} has no rundown loaded")
         if session.show_running:
             raise InputError(f"show {session.id!r} is already running")
+        if not session.ready.is_set():
+            raise InputError(f"show {session.id!r} is still warming up")
         session.runner = ShowRunner(session.rundown, session.performer, chat=session.chat,
                                     responder=session.responder, qa=self.backends.qa,
                                     store=self.store, show_id=session.id,
@@ -194,6 +262,7 @@ class AppState:
 
     async def _free_chat(self, session: ShowSession) -> None:
         """Answer chat whenever no rundown is running (the runner answers during shows)."""
+        await session.ready.wait()
         while True:
             if session.show_running and session.runner_task is not None:
                 await asyncio.wait({session.runner_task}, timeout=0.5)

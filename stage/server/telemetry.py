@@ -102,3 +102,60 @@ class Metrics:
                     out.append(f"{name}_sum{_fmt(key)} {counts[-1]:g}")
                     out.append(f"{name}_count{_fmt(key)} {counts[len(BUCKETS) - 1]:g}")
         return "\n".join(out) + "\n"
+
+
+def _with_labels(sample: str, extra: dict[str, str]) -> str:
+    """Add ``extra`` labels to one exposition sample line (``name{a="b"} 1``); a label
+    the line already carries is kept as it is."""
+    if not extra:
+        return sample
+    cut = next((i for i, ch in enumerate(sample) if ch in "{ "), len(sample))
+    name, rest = sample[:cut], sample[cut:]
+    inner = ""
+    if rest.startswith("{") and "}" in rest:
+        close = rest.rindex("}")
+        inner, rest = rest[1:close], rest[close + 1:]
+    have = {part.split("=", 1)[0].strip() for part in inner.split(",") if "=" in part}
+    added = _fmt(_labels({k: v for k, v in extra.items() if k not in have}))[1:-1]
+    joined = ",".join(p for p in (inner, added) if p)
+    return f"{name}{{{joined}}}{rest}" if joined else f"{name}{rest}"
+
+
+def merge_exposition(parts: Iterable[tuple[str, dict[str, str]]]) -> str:
+    """Merge several Prometheus text expositions into one valid exposition: each
+    family's ``HELP``/``TYPE`` once, all its samples together, and each part's samples
+    tagged with its extra labels (e.g. ``{"show": "main"}`` for one performer's metrics).
+    """
+    order: list[str] = []
+    meta: dict[str, list[str]] = {}
+    samples: dict[str, list[str]] = {}
+    family_of: dict[str, str] = {}
+    for text, extra in parts:
+        current = ""
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            if line.startswith("# "):
+                bits = line.split(" ", 3)
+                if len(bits) >= 3 and bits[1] in ("HELP", "TYPE"):
+                    current = bits[2]
+                    if current not in meta:
+                        order.append(current)
+                        meta[current], samples[current] = [], []
+                    kinds = [m.split(" ", 3)[1] for m in meta[current]]
+                    if bits[1] not in kinds:
+                        meta[current].append(line)
+                    if bits[1] == "TYPE" and len(bits) > 3 and bits[3] == "histogram":
+                        for suffix in ("_bucket", "_sum", "_count"):
+                            family_of[current + suffix] = current
+                continue
+            name = line.split("{", 1)[0].split(" ", 1)[0]
+            family = family_of.get(name, name if name in meta else current or name)
+            if family not in meta:
+                order.append(family)
+                meta[family], samples[family] = [], []
+            samples[family].append(_with_labels(line, extra))
+    out: list[str] = []
+    for family in order:
+        out += meta[family] + samples[family]
+    return "\n".join(out) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import logging
 from collections.abc import Callable, Sequence
@@ -37,25 +38,32 @@ def live_performer_factory() -> PerformerFactory:
     return factory
 
 
-def build_live_performer(rundown: Rundown | None, outputs: list[str]) -> Performer:
+def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
+                         config: Any | None = None) -> Performer:
     """A :class:`stage.live.LivePerformer` for the rundown's voice and avatar, rendering
-    the character, with a recorder per file and a pusher per ``rtmp://`` URL."""
+    the character, with a recorder per file and a pusher per ``rtmp://`` URL.
+
+    ``config`` (a :class:`stage.live.LiveConfig`) sets size, fps and the voice used when
+    the rundown names none. Every output reports into the performer's metrics."""
     from stage.live import AvatarRenderer, LiveConfig, LivePerformer
     from stage.outputs.recorder import RecorderOutput
     from stage.outputs.rtmp import RtmpOutput
 
-    voice = (rundown.voice.get("backend") if rundown else None) or "piper"
-    config = LiveConfig(voice=str(voice))
+    config = config if config is not None else LiveConfig()
+    voice = (rundown.voice.get("backend") if rundown else None) or config.voice
+    config = dataclasses.replace(config, voice=str(voice))
     avatar = rundown.avatar if rundown else None
     performer = LivePerformer(config, renderer_factory=lambda: AvatarRenderer(
         avatar, config.width, config.height))
     w, h, fps, rate = config.width, config.height, config.fps, performer.sample_rate
+    metrics = performer.metrics
     for url in outputs:
         if url.startswith(("rtmp://", "rtmps://")):
-            performer.add_output(RtmpOutput(url, width=w, height=h, fps=fps, sample_rate=rate))
+            performer.add_output(RtmpOutput(url, width=w, height=h, fps=fps, sample_rate=rate,
+                                            metrics=metrics))
         else:
             performer.add_output(RecorderOutput(url, width=w, height=h, fps=fps,
-                                                sample_rate=rate))
+                                                sample_rate=rate, metrics=metrics))
     return performer
 
 

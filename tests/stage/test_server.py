@@ -103,17 +103,53 @@ def test_websocket_chat_acks_answers_by_name_and_survives_garbage(env: Env) -> N
     assert spoken and spoken[0].startswith("Sam, thanks")
 
 
-def test_viewer_page_inserts_text_safely_and_has_stage_video(env: Env) -> None:
+def test_viewer_page_loads_the_live_client_and_inserts_text_safely(env: Env) -> None:
     c = env.client
     page = c.get("/", follow_redirects=True)
     assert page.status_code == 200 and page.url.path == "/shows/main/view"
     html = page.text
-    assert '<video id="stage"' in html and "attachStream" in html
-    assert "textContent" in html and "innerHTML" not in html
-    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert '<video id="video"' in html and 'src="web/viewer.js"' in html
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self';" in csp  # no inline JS
+    assert "<script>" not in html
+    for script in ("/shows/main/web/viewer.js", "/assets/viewer-page.js"):
+        js = c.get(script)
+        assert js.status_code == 200 and "textContent" in js.text, script
+        assert "innerHTML" not in js.text and "insertAdjacentHTML" not in js.text
+    assert "attachStream" in c.get("/assets/viewer-page.js").text
+    assert c.get("/assets/../app.py").status_code == 404
+    # one viewer page: the live router's own page and the alias lead to it
+    assert c.get("/viewer", follow_redirects=True).url.path == "/shows/main/view"
+    assert c.get("/shows/main/viewer", follow_redirects=True).url.path == "/shows/main/view"
     assert c.get("/shows/nope/view").status_code == 404
     assert "/v1/qa" in c.get("/openapi.json").json()["paths"]
     assert c.get("/docs").status_code == 200
+
+
+def test_page_chat_goes_into_the_show_queue_and_fake_shows_have_no_video(env: Env) -> None:
+    c = env.client
+    r = c.post("/shows/main/webrtc/offer", json={"type": "offer", "sdp": "v=0\r\n"})
+    assert r.status_code == 400 and "no video stream" in r.json()["detail"]
+    assert c.post("/shows/nope/webrtc/offer", json={"type": "offer", "sdp": "v=0"}
+                  ).status_code == 404
+    c.post("/v1/shows", json={"id": "other"}, headers=H)
+    with c.websocket_connect("/shows/other/viewer/chat") as ws:
+        ws.send_json({"viewer": "Pia", "text": "<b>hello</b> from the page"})
+        ack = ws.receive_json()
+        assert ack["accepted"] is True
+        ws.send_json({"viewer": "Pia", "text": "you are shit"})
+        assert ws.receive_json() == {"accepted": False, "reason": "moderated",
+                                     "id": ack["id"] + 1, "ref": None}
+    stored = [(r.viewer, r.text, r.source) for r in env.store.chats("other")]
+    assert ("Pia", "<b>hello</b> from the page", "web") in stored
+    assert not any(r.viewer == "Pia" for r in env.store.chats("main"))  # isolated
+    for _ in range(100):  # the brain answers it on that show's performer
+        if env.performers["other"].spoken():
+            break
+        import time
+        time.sleep(0.02)
+    assert env.performers["other"].spoken()[0].startswith("Pia, thanks for asking")
+    assert env.performers["main"].spoken() == []
 
 
 def test_reporter_qa_with_sources_audit_log_and_live_speech(env: Env) -> None:

@@ -11,10 +11,14 @@ from ..schemas import DanceIn, EmotionIn, GestureIn, InterruptIn, OkOut, Overlay
 
 router = APIRouter(prefix="/v1/shows/{show_id}/control", tags=["control"])
 
+READY_WAIT_S = 30.0
+"""How long a control call waits for a show that is still warming up (then 503)."""
+
 
 @router.post("/say")
 async def say_now(body: SayIn, session: Session, _: Host) -> OkOut:
     """Say this now: during a show it cuts in when its priority beats the segment's."""
+    await session.wait_ready(READY_WAIT_S)
     if session.runner is not None and session.show_running:
         handle = await session.runner.host_say(body.text, emotion=body.emotion,
                                                priority=body.priority)
@@ -28,24 +32,28 @@ async def say_now(body: SayIn, session: Session, _: Host) -> OkOut:
 
 @router.post("/interrupt")
 async def interrupt(body: InterruptIn, session: Session, _: Host) -> OkOut:
+    await session.wait_ready(READY_WAIT_S)
     await session.performer.interrupt(body.reason)
     return OkOut()
 
 
 @router.post("/emotion")
 async def set_emotion(body: EmotionIn, session: Session, _: Host) -> OkOut:
+    await session.wait_ready(READY_WAIT_S)
     await session.performer.set_emotion(body.emotion, body.intensity)
     return OkOut()
 
 
 @router.post("/gesture")
 async def gesture(body: GestureIn, session: Session, _: Host) -> OkOut:
+    await session.wait_ready(READY_WAIT_S)
     await session.performer.gesture(body.name)
     return OkOut()
 
 
 @router.post("/dance")
 async def dance(body: DanceIn, session: Session, _: Host) -> OkOut:
+    await session.wait_ready(READY_WAIT_S)
     music = None
     if body.music:
         music = Path(body.music)
@@ -57,5 +65,6 @@ async def dance(body: DanceIn, session: Session, _: Host) -> OkOut:
 
 @router.post("/overlay")
 async def overlay(body: OverlayIn, session: Session, _: Host) -> OkOut:
+    await session.wait_ready(READY_WAIT_S)
     await session.performer.show_overlay(body.card)
     return OkOut()

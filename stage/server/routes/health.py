@@ -22,12 +22,17 @@ async def healthz(state: State) -> dict[str, Any]:
 
 @router.get("/readyz")
 async def readyz(state: State) -> JSONResponse:
-    """Ready when the store answers and the Q&A engine (if any) is loaded."""
+    """Ready (200) when the store answers and every show's performer is started and warm
+    (voice loaded, first frame rendered); 503 until then, or when a show failed."""
     try:
         await asyncio.to_thread(state.store.qa_log, 1)
         store_ok = True
     except Exception:  # noqa: BLE001 - report, never raise, from a probe
         store_ok = False
-    body = {"store": store_ok, "qa": state.backends.qa is not None,
+    shows = {sid: {"ready": s.ready.is_set(), "error": s.error, "warmup": s.warmup}
+             for sid, s in state.sessions.items()}
+    ready = store_ok and all(v["ready"] for v in shows.values())
+    body = {"ready": ready, "store": store_ok, "shows": shows,
+            "qa": state.backends.qa is not None,
             "brain": state.backends.brain_factory is not None}
-    return JSONResponse(body, status_code=200 if store_ok else 503)
+    return JSONResponse(body, status_code=200 if ready else 503)

@@ -1,4 +1,8 @@
-"""Prometheus metrics: chat/Q&A latency, queue depths, fps, dropped frames, stage latency."""
+"""Prometheus metrics: chat/Q&A latency, queue depths, fps, dropped frames, stage latency.
+
+The server's own registry is merged with the live performers' (``vhuman_live_*``,
+``vhuman_output_*`` per output, labelled ``show``) and the WebRTC/parameter viewers'
+(``vhuman_webrtc_*``, ``vhuman_output_*{output="webrtc-N"}``)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 
 from ..auth import extract_key, identify
 from ..deps import State
+from ..telemetry import merge_exposition
 
 router = APIRouter(tags=["health"])
 
@@ -18,14 +23,35 @@ def collect_shows(state: State) -> None:
         labels = {"show": show_id}
         m.set("vhuman_chat_queue_depth", len(session.chat), labels)
         m.set("vhuman_viewers", len(session.viewers), labels)
+        m.set("vhuman_show_ready", 1.0 if session.ready.is_set() else 0.0, labels)
         status = session.performer.status()
-        for key in ("fps", "dropped_frames", "queue_depth"):
+        for key in ("fps", "render_fps", "dropped_frames", "queue_depth", "late_ticks",
+                    "audio_buffered_s"):
             if isinstance(status.get(key), int | float):
                 m.set(f"vhuman_performer_{key}", float(status[key]), labels)
         for stage, seconds in (status.get("latency") or {}).items():
             if isinstance(seconds, int | float):
                 m.set("vhuman_stage_latency_seconds", float(seconds),
                       {"show": show_id, "stage": str(stage)})
+        for output, stats in (status.get("outputs") or {}).items():
+            for key, value in (stats or {}).items() if isinstance(stats, dict) else ():
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    m.set(f"vhuman_performer_output_{key}", float(value),
+                          {"show": show_id, "output": str(output)})
+
+
+def exposition(request: Request, state: State) -> str:
+    """Everything: the server's metrics, each live performer's, the viewers'."""
+    collect_shows(state)
+    parts: list[tuple[str, dict[str, str]]] = [(state.metrics.render(), {})]
+    for show_id, session in state.sessions.items():
+        registry = getattr(session.performer, "metrics", None)
+        if callable(getattr(registry, "prometheus", None)):
+            parts.append((registry.prometheus(), {"show": show_id}))
+    live = getattr(request.app.state, "vhuman_live", None)
+    if live is not None:
+        parts.append((live.metrics.prometheus(), {}))
+    return merge_exposition(parts)
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
@@ -36,6 +62,5 @@ async def metrics(request: Request, state: State) -> PlainTextResponse:
         who = identify(state.settings, key)
         if who is None or not who.may("host"):
             raise HTTPException(401, "metrics need a host key")
-    collect_shows(state)
-    return PlainTextResponse(state.metrics.render(),
+    return PlainTextResponse(exposition(request, state),
                              media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -63,6 +63,7 @@ async def ask(body: QAIn, state: State, caller: Reporter) -> QAOut:
         out.confidence, out.answered, latency))
     if body.speak == "live":
         session = state.sessions[body.show_id or ""]
+        await session.wait_ready(30.0)
         await session.performer.say(out.answer, priority=state.settings.chat_priority,
                                     source=f"qa:{caller.name}")
         out.spoken = True

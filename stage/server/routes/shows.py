@@ -46,7 +46,7 @@ async def create_show(body: ShowIn, state: State, _: Host) -> dict[str, Any]:
     show_id = body.id or (rundown.id if rundown else uuid.uuid4().hex[:8])
     if show_id in state.sessions:
         raise HTTPException(409, f"show {show_id!r} already exists")
-    session = await state.create(show_id, rundown)
+    session = await state.create(show_id, rundown)  # returns once warm (voice, frame)
     if body.start and rundown is not None:
         state.start_show(session)
     return session.status()
@@ -66,6 +66,7 @@ async def show_log(show_id: str, state: State, _: Host, limit: int = 1000) -> li
 
 @router.post("/{show_id}/start")
 async def start(session: Session, state: State, _: Host) -> OkOut:
+    await session.wait_ready(60.0)
     try:
         state.start_show(session)
     except InputError as exc:

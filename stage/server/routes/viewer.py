@@ -1,31 +1,82 @@
-"""The viewer page: the stage video (WebRTC, added by the live pipeline) and chat."""
+"""The viewer page: live WebRTC video + audio, chat, show status and the promo card.
+
+One page per show at ``/shows/{show_id}/view``; ``/`` and ``/viewer`` redirect to the
+default show's page (``/viewer?performer=<id>`` to that show's). The page loads the live
+engineer's WebRTC client (``web/viewer.js``, relative, so its offer and chat reach this
+show) and ``/assets/viewer-page.js`` (show events, status, promo card).
+"""
 
 from __future__ import annotations
 
 from importlib import resources
+from urllib.parse import quote
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ..auth import identify
 from ..deps import Session, State
+from ..live import KEY_COOKIE
 
 router = APIRouter(tags=["viewer"])
 
+CSP = ("default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; "
+       "media-src 'self' blob: mediastream:; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'")
+"""No inline scripts: everything viewers send is text, and only our files run."""
+
+_ASSETS = {"viewer-page.js": "application/javascript; charset=utf-8"}
+
+
+def _static(name: str) -> str:
+    return resources.files("stage.server").joinpath(f"static/{name}").read_text("utf-8")
+
 
 def viewer_html() -> str:
-    return resources.files("stage.server").joinpath("static/viewer.html").read_text("utf-8")
+    return _static("viewer.html")
+
+
+def _page(show_id: str) -> str:
+    return f"/shows/{quote(show_id, safe='')}/view"
 
 
 @router.get("/", include_in_schema=False)
 async def root(state: State) -> RedirectResponse:
-    return RedirectResponse(f"/shows/{state.settings.default_show}/view")
+    return RedirectResponse(_page(state.settings.default_show))
+
+
+@router.get("/viewer", include_in_schema=False)
+async def viewer_alias(state: State, performer: str | None = None) -> RedirectResponse:
+    """The one viewer page is per show; ``?performer=`` names the show."""
+    return RedirectResponse(_page(performer or state.settings.default_show))
+
+
+@router.get("/shows/{show_id}/viewer", include_in_schema=False)
+async def show_viewer_alias(session: Session) -> RedirectResponse:
+    return RedirectResponse(_page(session.id))
 
 
 @router.get("/shows/{show_id}/view", response_class=HTMLResponse)
-async def view(session: Session) -> HTMLResponse:
-    """The page is static: the show id reaches it through the URL, never templated in."""
-    return HTMLResponse(viewer_html(), headers={
-        "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-                                   "connect-src 'self' ws: wss:; media-src 'self' blob:; "
-                                   "style-src 'self' 'unsafe-inline'; img-src 'self' data:",
-        "X-Content-Type-Options": "nosniff"})
+async def view(session: Session, state: State, request: Request,
+               key: str | None = None) -> HTMLResponse:
+    """The viewer page. It is static: the show id reaches it through the URL, never
+    templated in. With ``?key=`` (anonymous viewers off) the key is checked and kept
+    in an HttpOnly cookie, so the page's video and chat requests carry it."""
+    response = HTMLResponse(viewer_html(), headers={
+        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+    if key is not None:
+        who = identify(state.settings, key)
+        if who is None:
+            raise HTTPException(401, "unknown API key")
+        response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https")
+    return response
+
+
+@router.get("/assets/{name}", include_in_schema=False)
+async def asset(name: str) -> Response:
+    if name not in _ASSETS:
+        raise HTTPException(404, f"no such file: {name}")
+    return Response(_static(name), media_type=_ASSETS[name],
+                    headers={"X-Content-Type-Options": "nosniff"})

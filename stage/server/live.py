@@ -1,0 +1,216 @@
+"""The live video side of the app: WebRTC viewers and the parameter stream per show.
+
+The live engineer's routers (:func:`stage.outputs.webrtc.webrtc_router`,
+:func:`stage.outputs.params.params_router`) find a performer by name. Here that name is a
+show id, so one server streams several shows, each isolated:
+
+- ``/shows/{show_id}/webrtc/offer``, ``/shows/{show_id}/viewer/chat``,
+  ``/shows/{show_id}/web/{file}`` — the WebRTC router mounted under each show. The viewer
+  page at ``/shows/{show_id}/view`` loads ``web/viewer.js`` by a relative URL, so its
+  offer and chat land on its own show. A per-request :data:`current_show` (set by the
+  :func:`bind_show` dependency, which also checks the viewer key) tells the lookup and
+  the chat sink which show is meant.
+- ``/params?performer=<show id>`` (the default show when none is given) and
+  ``/shows/{show_id}/params`` — the animation-parameter stream.
+
+Page chat goes into the show's :class:`~stage.chat.queue.ChatQueue` through
+:meth:`AppState.submit_chat`, so it is logged, moderated and rate-limited like any chat,
+plus a per-address limit. Only performers that can stream (``add_output``, i.e. the
+:class:`~stage.live.LivePerformer`) get video; others answer the offer with a clear 400.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Depends, FastAPI, HTTPException, WebSocketException, status
+from starlette.requests import HTTPConnection
+
+from models.types import InputError
+
+from ..chat.message import ChatDecision, ChatMessage
+from .auth import extract_key, identify
+
+if TYPE_CHECKING:
+    from stage.live.metrics import Metrics as LiveMetrics
+
+    from .state import AppState, ShowSession
+
+log = logging.getLogger(__name__)
+
+KEY_COOKIE = "vhuman_key"
+"""Cookie set by the viewer page when opened with ``?key=``: the page's scripts fetch
+relative URLs that cannot carry the key themselves."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The show a live request addresses and the client address (for chat limits)."""
+
+    show_id: str
+    client: str
+
+
+current_show: contextvars.ContextVar[Caller | None] = contextvars.ContextVar(
+    "vhuman_current_show", default=None)
+
+
+def _state(app: FastAPI) -> AppState:
+    state = getattr(app.state, "vhuman", None)
+    if state is None:
+        raise InputError("the server is still starting")
+    return state  # type: ignore[no-any-return]
+
+
+def can_stream(performer: Any) -> bool:
+    """True for performers that feed outputs tick by tick (the live performer)."""
+    return callable(getattr(performer, "add_output", None)) and \
+        callable(getattr(performer, "remove_output", None))
+
+
+def connection_key(conn: HTTPConnection) -> str | None:
+    """The API key of a request or WebSocket: header, ``?key=``, or the page cookie."""
+    return extract_key(conn.headers.get("authorization"), conn.headers.get("x-api-key"),
+                       conn.query_params.get("key")) or conn.cookies.get(KEY_COOKIE)
+
+
+def _refuse(conn: HTTPConnection, code: int, ws_code: int, detail: str) -> Exception:
+    if conn.scope["type"] == "websocket":
+        return WebSocketException(ws_code, detail)
+    headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+    return HTTPException(code, detail, headers=headers)
+
+
+def _viewer_state(conn: HTTPConnection) -> AppState:
+    """The app state, once the caller proved to be a viewer (or anonymous is allowed)."""
+    state = getattr(conn.app.state, "vhuman", None)
+    if state is None:
+        raise _refuse(conn, 503, status.WS_1013_TRY_AGAIN_LATER, "the server is starting")
+    who = identify(state.settings, connection_key(conn))
+    if who is None or not who.may("viewer"):
+        raise _refuse(conn, 401, status.WS_1008_POLICY_VIOLATION,
+                      "missing or unknown API key")
+    return state  # type: ignore[no-any-return]
+
+
+async def require_viewer(conn: HTTPConnection) -> None:
+    """Router dependency for the live routes outside a show (``/params``)."""
+    _viewer_state(conn)
+
+
+async def bind_show(show_id: str, conn: HTTPConnection) -> Caller:
+    """Router dependency for the per-show live routes: the show must exist and the caller
+    must be a viewer (or anonymous viewers allowed). Async on purpose: it runs in the
+    request's own context, so :data:`current_show` is visible to the route."""
+    state = _viewer_state(conn)
+    if show_id not in state.sessions:
+        raise _refuse(conn, 404, status.WS_1008_POLICY_VIOLATION, f"no show {show_id!r}")
+    caller = Caller(show_id, conn.client.host if conn.client else "unknown")
+    current_show.set(caller)
+    return caller
+
+
+class ShowPerformers:
+    """Performer lookup by show id over an app's sessions, for the live routers."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def _show_id(self, name: str | None) -> str:
+        if name and name != "default":
+            return name
+        caller = current_show.get()
+        if caller is not None:
+            return caller.show_id
+        return _state(self.app).settings.default_show
+
+    def session(self, name: str | None) -> ShowSession:
+        show_id = self._show_id(name)
+        session = _state(self.app).sessions.get(show_id)
+        if session is None:
+            raise InputError(f"no show {show_id!r}")
+        return session
+
+    def for_video(self, name: str) -> Any:
+        """The performer of show ``name`` for WebRTC; ``InputError`` (a 400 for the
+        page) when the show is missing, not ready, or its performer cannot stream."""
+        session = self.session(name)
+        if session.error is not None:
+            raise InputError(f"show {session.id!r} has no video: {session.error}")
+        if not session.ready.is_set():
+            raise InputError(f"show {session.id!r} is warming up; try again in a moment")
+        if not can_stream(session.performer):
+            raise InputError(f"show {session.id!r} has no video stream (its performer "
+                             f"{type(session.performer).__name__} does not stream)")
+        return session.performer
+
+    def for_params(self, name: str) -> Any | None:
+        """The performer for the parameter stream, or None (the socket says why)."""
+        try:
+            performer = self.for_video(name)
+        except InputError as exc:
+            log.info("params stream refused: %s", exc)
+            return None
+        return performer
+
+    async def submit_chat(self, message: ChatMessage) -> ChatDecision:
+        """Page chat into the show's queue: durably logged, moderated, rate-limited
+        per viewer (by the queue) and per client address (like HTTP chat)."""
+        state = _state(self.app)
+        caller = current_show.get()
+        session = self.session(caller.show_id if caller else None)
+        if caller is not None and not state.http_chat_limits.allow(caller.client):
+            return ChatDecision(False, "rate_limited",
+                                "too many chat messages from this address; slow down")
+        if len(message.text) > state.settings.chat_max_chars:
+            return ChatDecision(False, "too_long",
+                                f"at most {state.settings.chat_max_chars} characters")
+        return await state.submit_chat(session, message)
+
+
+@dataclass
+class LiveRoutes:
+    """What :func:`mount_live` added, for shutdown and metrics."""
+
+    performers: ShowPerformers
+    metrics: LiveMetrics
+    webrtc: Any  # WebRtcViewers
+
+    async def close(self) -> None:
+        """Hang up every browser (on shutdown)."""
+        await self.webrtc.close()
+
+    async def drop_show(self, session: ShowSession) -> None:
+        """Hang up the browsers watching ``session`` (the show is closing)."""
+        for peer_id, entry in list(self.webrtc.peers.items()):
+            if entry[1] is session.performer:
+                await self.webrtc.drop(peer_id)
+
+
+def mount_live(app: FastAPI) -> LiveRoutes:
+    """Mount the WebRTC router under ``/shows/{show_id}`` and the parameter stream at
+    ``/params`` and ``/shows/{show_id}/params``, all behind the viewer key check."""
+    from stage.live.metrics import Metrics as LiveMetrics
+    from stage.outputs.params import params_router
+    from stage.outputs.webrtc import webrtc_router
+
+    performers = ShowPerformers(app)
+    metrics = LiveMetrics()
+    webrtc = webrtc_router(performers.for_video, chat_submit=performers.submit_chat,
+                           metrics=metrics)
+    for route in webrtc.routes:
+        # Their page and static files return responses FastAPI cannot describe (the
+        # return annotations are unresolved strings): keep them out of the OpenAPI doc.
+        if getattr(route, "path", "") in ("/viewer", "/web/{name}"):
+            route.include_in_schema = False
+    bind = Depends(bind_show)
+    app.include_router(webrtc, prefix="/shows/{show_id}", dependencies=[bind],
+                       tags=["viewer"])
+    app.include_router(params_router(performers.for_params, metrics=metrics),
+                       dependencies=[Depends(require_viewer)], tags=["viewer"])
+    app.include_router(params_router(performers.for_params, metrics=metrics),
+                       prefix="/shows/{show_id}", dependencies=[bind], tags=["viewer"])
+    return LiveRoutes(performers, metrics, webrtc.viewers)
