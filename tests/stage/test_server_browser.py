@@ -24,6 +24,7 @@ import websockets
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PAYLOAD = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>hi'
+OTHER_PAYLOAD = '<img src=y onerror="window.__pwned=3">hello from Eve'
 
 _SERVER = """
 import sys, uvicorn
@@ -124,3 +125,143 @@ async def _drive(ws_url: str, port: int) -> dict:
                 "images": await evaluate("document.querySelectorAll('#log img').length"),
                 "scripts_in_log": await evaluate(
                     "document.querySelectorAll('#log script').length")}
+
+
+# -- the real live performer behind the server, watched and chatted with from the page --
+
+FRAME_HASH = """(() => {
+  const v = document.getElementById('video');
+  const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let h = 0; for (let i = 0; i < d.length; i += 7) { h = (h * 31 + d[i]) >>> 0; }
+  return h;
+})()"""
+
+
+def _browser_kit():  # sibling helper module (tests are not a package)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("browser", Path(__file__).parent / "browser.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian 'chromium')")
+def test_live_show_in_a_real_browser_video_chat_answer_and_markup(tmp_path: Path) -> None:
+    out = asyncio.run(_live_session(tmp_path))
+    assert out["ready_at_first"] is False and out["ready_later"] is True  # warm-up first
+    assert out["warmup"]["total_s"] > 0
+    assert out["size"] == [128, 128]
+    assert out["current_time"] > 1.0
+    assert out["hashes"] >= 3, out  # the picture moves (mouth, blinks, sway)
+    assert ("What are you cooking today?", "Ada") in out["asked"]  # reached the brain
+    assert any(t.startswith("Ada, thanks for asking about What are you cooking")
+               for t in out["replies"]), out["replies"]
+    assert out["first_audio_s"] is not None and out["first_audio_s"] < 3.0
+    assert out["pwned"] is None and out["images"] == 0
+    assert OTHER_PAYLOAD in out["texts"]  # another viewer's markup, shown verbatim as text
+    assert any(PAYLOAD in t for t in out["own_lines"])  # and our own, as text too
+    assert out["stored_sources"] >= {"web", "http"}
+    metrics = out["metrics"]
+    assert 'vhuman_webrtc_peers 1.0' in metrics
+    assert 'vhuman_live_ticks_total{show="main"}' in metrics
+    assert 'vhuman_performer_output_dropped{output="webrtc-' in metrics
+    assert 'vhuman_live_stage_latency_seconds_count{show="main",stage="text_to_first_audio"}' \
+        in metrics or 'stage="text_to_first_audio",show="main"' in metrics
+    assert out["peers_after_leave"] == 0
+
+
+async def _live_session(tmp_path: Path) -> dict:
+    import uvicorn
+
+    from stage.live import AvatarRenderer, LiveConfig, LivePerformer
+    from stage.server import Backends, ServerSettings, create_app
+    from stage.store import SQLiteStore
+    from stage.testing_performer import FakeBrain
+
+    kit = _browser_kit()
+    brains: list[FakeBrain] = []
+
+    def performer(show_id: str, rundown: object) -> LivePerformer:
+        config = LiveConfig(fps=25, width=128, height=128, voice="espeak")
+        return LivePerformer(config, renderer_factory=lambda: AvatarRenderer(None, 128, 128))
+
+    def brain(show_id: str, rundown: object) -> FakeBrain:
+        brains.append(FakeBrain())
+        return brains[-1]
+
+    store = SQLiteStore(tmp_path / "live.db")
+    app = create_app(ServerSettings(_env_file=None), backends=Backends(performer, brain),
+                     store=store)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    chrome = kit.Chromium(tmp_path / "profile")
+    out: dict = {}
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while not server.started:
+            await asyncio.sleep(0.05)
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            out["ready_at_first"] = (await client.get("/readyz")).json()["ready"]
+            await asyncio.to_thread(chrome.start)
+            for _ in range(600):
+                ready = (await client.get("/readyz")).json()
+                if ready["ready"]:
+                    break
+                await asyncio.sleep(0.1)
+            out["ready_later"] = ready["ready"]
+            out["warmup"] = ready["shows"]["main"]["warmup"]
+            page = await chrome.open(f"{base}/")
+            await page.wait_for("window.vhuman && window.vhuman.state === 'connected'", 20)
+            await page.wait_for("document.getElementById('video').currentTime > 1", 20)
+            out["current_time"] = await page.evaluate("document.getElementById('video').currentTime")
+            await page.type_into("#name", "Ada")
+            await page.type_into("#message", "What are you cooking today?")
+            await page.evaluate("document.getElementById('send').click()")
+            hashes = {await page.evaluate(FRAME_HASH)}
+            for _ in range(8):  # the answer is spoken meanwhile: the mouth moves
+                await asyncio.sleep(0.25)
+                hashes.add(await page.evaluate(FRAME_HASH))
+            out["hashes"] = len(hashes)
+            out["size"] = await page.evaluate("[document.getElementById('video').videoWidth, "
+                                              "document.getElementById('video').videoHeight]")
+            out["replies"] = await page.wait_for(
+                "(() => { const r = [...document.querySelectorAll('#log li.reply .text')]"
+                ".map(e => e.textContent); return r.length ? r : null; })()", 20)
+            out["asked"] = brains[0].asked
+            samples = app.state.vhuman.metrics.samples("vhuman_chat_first_audio_seconds",
+                                                       {"show": "main"})
+            out["first_audio_s"] = samples[0] if samples else None
+            # markup, from this page and from another viewer, stays text
+            await page.type_into("#message", PAYLOAD)
+            await page.evaluate("document.getElementById('send').click()")
+            r = await client.post("/v1/chat", json={"viewer": "Eve", "text": OTHER_PAYLOAD})
+            assert r.status_code == 202, r.text
+            out["texts"] = await page.wait_for(
+                "(() => { const t = [...document.querySelectorAll('#log li .text')]"
+                f".map(e => e.textContent); return t.includes({OTHER_PAYLOAD!r}) ? t : null; }})()",
+                10)
+            out["own_lines"] = await page.evaluate(
+                "[...document.querySelectorAll('#log li')].map(e => e.textContent)")
+            out["pwned"] = await page.evaluate(
+                "window.__pwned === undefined ? null : window.__pwned")
+            out["images"] = await page.evaluate("document.querySelectorAll('#log img').length")
+            out["stored_sources"] = {c.source for c in store.chats("main", limit=50)}
+            out["metrics"] = (await client.get("/metrics")).text
+            await chrome.close_page(page)
+            viewers = app.state.vhuman_live.webrtc
+            for _ in range(120):
+                if not viewers.peers:
+                    break
+                await asyncio.sleep(0.1)
+            out["peers_after_leave"] = len(viewers.peers)
+    finally:
+        await asyncio.to_thread(chrome.stop)
+        server.should_exit = True
+        await serving
+    return out
