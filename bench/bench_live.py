@@ -1,21 +1,28 @@
 """Live pipeline figures: latency, sustained fps over minutes, memory, interrupts, A/V sync.
 
 ``run(quick)``: quick = 30 s sustained, full = 600 s, at 512² with the embedded defaults
-(Piper voice; the built-in avatar when ``avatar.render`` is installed, else the pattern
-face). Every figure is measured in this run:
+(Piper voice; the built-in avatar rendered in a child process by
+:class:`~stage.live.procrender.ProcessRenderer` when ``avatar.render`` is installed, else
+the pattern face). Every figure is measured in this run:
 
-- text → first audio / first video frame out of the clock (median of 3 lines)
-- sustained fps, real-time ratio (media seconds out / wall seconds), frames that had to
-  repeat the previous picture, output drops, render load (render time × fps), RSS of the
-  process after warm-up and at the end
-- interrupt → silence (first all-zero audio tick) and → first audio of the next line
-- A/V offset from a recorded MP4: mouth opening measured from the pixels of the mouth
-  region (pattern face, whose mouth box is known) cross-correlated with audio RMS
+- skinning ms/frame with 1 vs 2 torch threads, side by side (why the render thread uses 1)
+- p95 overshoot of a 10 ms sleep while the avatar renders in a thread of this process vs
+  in a child process (the GIL held by GL read-back is why the avatar renders in a child)
+- text → first audio and → first picture of the line, out of the clock (median of 3)
+- sustained: tick rate and real-time ratio (media seconds out / wall seconds), pictures
+  rendered per second, ticks that repeated a picture (renderer late), ticks emitted late,
+  output drops, RSS after warm-up and at the end, machine load at both ends
+- interrupt → silence, on the audio clock and on the wall clock, and → first audio of
+  the next line (median and max of 3)
+- A/V offset of the real avatar, from the MP4 recorded during the run: mouth opening
+  measured from its pixels (:class:`stage.live.sync.MouthMeter`, calibrated on a shut and
+  an open-mouth render) cross-correlated with the audio envelope
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -28,6 +35,8 @@ LINES = [
     "Let me know in the chat which one you would like to see first.",
     "While you decide, here is a quick story about my first live stream.",
 ]
+SIZE = 512
+FPS = 30
 
 
 def _rss_mb() -> float:
@@ -38,22 +47,100 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def _renderer_factory(size: int) -> tuple[Any, str]:
-    from stage.live import PatternRenderer
-
+def _has_avatar() -> bool:
     try:
         import avatar.loader  # noqa: F401
         import avatar.render  # noqa: F401
-
-        from stage.live import AvatarRenderer
-
-        return (lambda: AvatarRenderer(None, size, size)), "avatar"
     except ImportError:
-        return (lambda: PatternRenderer(size, size)), "pattern"
+        return False
+    return True
+
+
+def _skin_threads() -> dict[str, float]:
+    """Skinning ms/frame of the built-in avatar with 1 and 2 torch threads (batch 1, 2)."""
+    import torch
+
+    from avatar.loader import load_avatar
+    from avatar.rig import Rig
+    from stage.live import LiveMotion
+
+    rig = Rig(load_avatar(None), device="cpu")
+    clip = LiveMotion(FPS).idle(0, 24)
+    before = torch.get_num_threads()
+    out: dict[str, float] = {}
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            for batch in (1, 2):
+                rig.evaluate(clip.slice(0, batch), as_numpy=True)
+                t0 = time.perf_counter()
+                for start in range(0, 24, batch):
+                    rig.evaluate(clip.slice(start, start + batch), as_numpy=True)
+                out[f"skin_ms_threads{threads}_batch{batch}"] = 1000 * (time.perf_counter() - t0) / 24
+    finally:
+        torch.set_num_threads(before)
+    out["skin_2_over_1_threads"] = out["skin_ms_threads2_batch1"] / out["skin_ms_threads1_batch1"]
+    return out
+
+
+def _clock_jitter(in_process: bool, seconds: float = 4.0) -> float:
+    """p95 overshoot (ms) of 10 ms sleeps in this thread while the avatar renders
+    continuously in another thread (``in_process``) or in a child process."""
+    import threading
+
+    import numpy as np
+
+    from stage.live import AvatarRenderer, LiveMotion
+    from stage.live.procrender import ProcessRenderer
+
+    pose = LiveMotion(FPS).idle(0, 1)
+    stop = threading.Event()
+    ready = threading.Event()
+
+    def work() -> None:
+        r: Any = AvatarRenderer(None, SIZE, SIZE) if in_process else \
+            ProcessRenderer.avatar(None, SIZE, SIZE)
+        try:
+            r.render(pose)
+            ready.set()
+            while not stop.is_set():
+                r.render(pose)
+        finally:
+            ready.set()
+            r.close()
+
+    th = threading.Thread(target=work, daemon=True)
+    th.start()
+    ready.wait(180)
+    over = []
+    t_end = time.perf_counter() + seconds
+    while time.perf_counter() < t_end:
+        t = time.perf_counter()
+        time.sleep(0.01)
+        over.append(time.perf_counter() - t - 0.01)
+    stop.set()
+    th.join(30)
+    return float(1000 * np.percentile(over, 95))
+
+
+def _mouth_meter(renderer: str) -> Any:
+    """A pixel mouth meter for the renderer the performer uses (calibrated here)."""
+    from stage.live import AvatarRenderer, LiveMotion, PatternRenderer
+    from stage.live.sync import MouthMeter
+
+    pose = LiveMotion(FPS).idle(0, 1)
+    wide = pose.slice(0, 1)
+    wide.morph[0, wide.morph_index("viseme_aa")] = 1.0
+    wide.morph[0, wide.morph_index("jawOpen")] = 1.0
+    r: Any = AvatarRenderer(None, SIZE, SIZE) if renderer == "avatar" else PatternRenderer(SIZE, SIZE)
+    try:
+        return MouthMeter(r.render(pose), r.render(wide))
+    finally:
+        r.close()
 
 
 async def _latency_and_interrupts(perf: Any) -> dict[str, float]:
-    first_audio = []
+    first_audio, first_frame = [], []
     for line in LINES[:3]:
         await asyncio.sleep(0.5)
         t0 = time.monotonic()
@@ -61,7 +148,8 @@ async def _latency_and_interrupts(perf: Any) -> dict[str, float]:
         started = await asyncio.wait_for(asyncio.shield(handle.started), 20)
         first_audio.append(started - t0)
         await handle.wait()
-    silence, new_audio = [], []
+        first_frame.append(perf.status()["latency"]["text_to_first_frame"])
+    silence, silence_clock, new_audio = [], [], []
     for line in LINES[:3]:
         handle = await perf.say(line)
         await asyncio.wait_for(asyncio.shield(handle.started), 20)
@@ -72,20 +160,25 @@ async def _latency_and_interrupts(perf: Any) -> dict[str, float]:
         started = await asyncio.wait_for(asyncio.shield(nxt.started), 20)
         new_audio.append(started - t0)
         silence.append(perf.last_interrupt["wall_s"])
+        silence_clock.append(perf.last_interrupt["audio_clock_s"])
         await nxt.wait()
     return {"text_to_first_audio_s": statistics.median(first_audio),
-            "text_to_first_frame_s": statistics.median(first_audio),  # same tick carries both
+            "text_to_first_frame_s": statistics.median(first_frame),
             "interrupt_to_silence_s": statistics.median(silence),
             "interrupt_to_silence_max_s": max(silence),
-            "interrupt_to_new_audio_s": statistics.median(new_audio)}
+            "interrupt_to_silence_audio_clock_s": max(silence_clock),
+            "interrupt_to_new_audio_s": statistics.median(new_audio),
+            "interrupt_to_new_audio_max_s": max(new_audio)}
 
 
 async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
     await asyncio.sleep(min(5.0, seconds / 6))  # warm-up
     rss_start = _rss_mb()
+    load_start = os.getloadavg()[0]
     t0, tick0 = time.monotonic(), perf.tick_index
     samples0 = perf.ring.samples_played
-    dropped0 = perf.dropped_frames
+    repeated0, late0 = perf.repeated_frames, perf.clock.late_ticks
+    rendered0 = perf.render_loop.rendered
     i = 0
     while time.monotonic() - t0 < seconds:
         handle = await perf.say(LINES[i % len(LINES)])
@@ -94,60 +187,63 @@ async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
         await asyncio.sleep(1.0 if i % 3 else 3.0)  # idle stretches between lines
     wall = time.monotonic() - t0
     ticks = perf.tick_index - tick0
+    repeated = perf.repeated_frames - repeated0
     render = perf.metrics.snapshot().get("live_render_seconds", {})
     return {"sustained_seconds": round(wall, 1),
-            "fps": ticks / wall,
+            "tick_fps": ticks / wall,
             "realtime_ratio": (ticks / perf.fps) / wall,
             "audio_realtime_ratio": (perf.ring.samples_played - samples0) / perf.sample_rate / wall,
-            "repeated_frames": perf.dropped_frames - dropped0,
+            "rendered_fps": (perf.render_loop.rendered - rendered0) / wall,
+            "repeated_frames": repeated,
+            "repeated_fraction": repeated / max(ticks, 1),
+            "late_ticks": perf.clock.late_ticks - late0,
+            "max_tick_lateness_ms": 1000 * perf.clock.max_lateness,
             "output_dropped_frames": out.dropped,
             "render_ms_mean": 1000 * (render.get("mean") or 0.0),
-            "render_load": (render.get("mean") or 0.0) * perf.fps,
             "lines_spoken": i,
-            "rss_start_mb": rss_start, "rss_end_mb": _rss_mb()}
+            "rss_start_mb": rss_start, "rss_end_mb": _rss_mb(),
+            "load_avg_start": load_start, "load_avg_end": os.getloadavg()[0]}
 
 
-async def _av_sync(tmp: Path) -> dict[str, float]:
-    from models.tts import get_tts
-    from stage.live import LiveConfig, LivePerformer, PatternRenderer
+def _av_sync(path: Path, meter: Any, seconds: float) -> dict[str, float]:
     from stage.live.sync import av_offset, mouth_track_from_file
-    from stage.outputs.recorder import RecorderOutput
 
-    size = 256
-    path = tmp / "sync.mp4"
-    perf = LivePerformer(LiveConfig(fps=30, width=size, height=size), tts=get_tts("piper"),
-                         renderer_factory=lambda: PatternRenderer(size, size))
-    await perf.start()
-    perf.add_output(RecorderOutput(path, width=size, height=size, fps=30,
-                                   sample_rate=perf.sample_rate))
-    for line in LINES[:2]:
-        await (await perf.say(line)).wait()
-    await perf.close()
-    mouth, fps, audio, sr = mouth_track_from_file(str(path), PatternRenderer(size, size).mouth_openness)
+    mouth, fps, audio, sr = mouth_track_from_file(str(path), meter, max_seconds=seconds)
     offset, corr = av_offset(mouth, fps, audio, sr)
-    return {"av_offset_ms": 1000 * offset, "av_correlation": corr}
+    return {"av_offset_ms": 1000 * offset, "av_correlation": corr,
+            "av_frame_ms": 1000 / fps, "av_measured_s": len(mouth) / fps}
 
 
 async def _main(quick: bool) -> dict[str, Any]:
     from models.tts import get_tts
-    from stage.live import LiveConfig, LivePerformer
+    from stage.live import LiveConfig, LivePerformer, PatternRenderer
+    from stage.live.procrender import ProcessRenderer
     from stage.outputs.recorder import RecorderOutput
 
-    size = 512
-    factory, renderer = _renderer_factory(size)
+    renderer = "avatar" if _has_avatar() else "pattern"
+    factory: Any = (lambda: ProcessRenderer.avatar(None, SIZE, SIZE)) if renderer == "avatar" \
+        else (lambda: PatternRenderer(SIZE, SIZE))
+    figures: dict[str, Any] = {"renderer": renderer, "size": SIZE, "fps_target": FPS,
+                               "cpu_count": os.cpu_count()}
+    if renderer == "avatar":
+        figures.update(await asyncio.to_thread(_skin_threads))
+        figures["sleep_overshoot_p95_ms_render_thread"] = await asyncio.to_thread(
+            _clock_jitter, True)
+        figures["sleep_overshoot_p95_ms_render_process"] = await asyncio.to_thread(
+            _clock_jitter, False)
+    meter = await asyncio.to_thread(_mouth_meter, renderer)
     with tempfile.TemporaryDirectory() as tmp:
-        perf = LivePerformer(LiveConfig(fps=30, width=size, height=size),
+        path = Path(tmp) / "live.mp4"
+        perf = LivePerformer(LiveConfig(fps=FPS, width=SIZE, height=SIZE),
                              tts=get_tts("piper"), renderer_factory=factory)
         await perf.start()
-        out = perf.add_output(RecorderOutput(Path(tmp) / "live.mp4", width=size, height=size,
-                                             fps=30, sample_rate=perf.sample_rate,
-                                             preset="ultrafast"))
-        figures: dict[str, Any] = {"renderer": renderer, "size": size, "fps_target": 30}
+        out = perf.add_output(RecorderOutput(path, width=SIZE, height=SIZE, fps=FPS,
+                                             sample_rate=perf.sample_rate, preset="ultrafast"))
         figures.update(await _latency_and_interrupts(perf))
         figures.update(await _sustained(perf, 30.0 if quick else 600.0, out))
         figures["recorder_errors"] = out.errors
         await perf.close()
-        figures.update(await _av_sync(Path(tmp)))
+        figures.update(await asyncio.to_thread(_av_sync, path, meter, 60.0))
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
 
 
@@ -158,5 +254,6 @@ def run(quick: bool = False) -> dict[str, Any]:
 
 if __name__ == "__main__":
     import json
+    import sys
 
-    print(json.dumps(run(quick=True), indent=2))
+    print(json.dumps(run(quick="--full" not in sys.argv), indent=2))

@@ -56,9 +56,11 @@ def av_offset(mouth: np.ndarray, fps: float, audio: np.ndarray, sample_rate: int
     return float(lags[best] / RATE), float(corr[best])
 
 
-def mouth_track_from_file(path: str, mouth_openness: Callable[[np.ndarray], float]
+def mouth_track_from_file(path: str, mouth_openness: Callable[[np.ndarray], float], *,
+                          max_seconds: float | None = None
                           ) -> tuple[np.ndarray, float, np.ndarray, int]:
-    """Decode a recording: per-frame ``mouth_openness(image)``, fps, audio, sample rate."""
+    """Decode a recording (its first ``max_seconds``, or all of it): per-frame
+    ``mouth_openness(image)``, fps, audio, sample rate."""
     import av
 
     values: list[float] = []
@@ -67,10 +69,58 @@ def mouth_track_from_file(path: str, mouth_openness: Callable[[np.ndarray], floa
     with av.open(str(path)) as c:
         vs = c.streams.video[0]
         fps = float(vs.average_rate or vs.guessed_rate or 0)
-        for frame in c.decode(*c.streams):
-            if isinstance(frame, av.VideoFrame):
-                values.append(mouth_openness(frame.to_ndarray(format="rgb24")))
-            else:
-                chunks.append(frame.to_ndarray().mean(axis=0))
-                sr = frame.sample_rate
+        passed: set[int] = set()
+        streams = list(c.streams.video[:1]) + list(c.streams.audio[:1])
+        for packet in c.demux(*streams):
+            if max_seconds is not None and packet.pts is not None and packet.time_base and \
+                    float(packet.pts * packet.time_base) > max_seconds:
+                passed.add(packet.stream.index)  # the streams interleave: stop once both pass
+                if len(passed) == len(streams):
+                    break
+                continue
+            for frame in packet.decode():
+                if isinstance(frame, av.VideoFrame):
+                    values.append(mouth_openness(frame.to_ndarray(format="rgb24")))
+                elif isinstance(frame, av.AudioFrame):
+                    chunks.append(frame.to_ndarray().mean(axis=0))
+                    sr = frame.sample_rate
     return np.array(values), fps, np.concatenate(chunks).astype(np.float32), sr
+
+
+class MouthMeter:
+    """Mouth opening of any character measured from its pixels, calibrated on two renders.
+
+    ``closed`` and ``opened`` are the same pose rendered with the mouth shut and wide open:
+    where the open render is much darker is the inside of the mouth (the box is that region
+    grown by ``margin`` pixels, so head sway keeps it inside; its median colour is the
+    mouth colour). A frame's openness is the fraction of the box within ``tolerance`` (sum of
+    absolute RGB differences) of that colour — what a viewer sees as an open mouth.
+    """
+
+    def __init__(self, closed: np.ndarray, opened: np.ndarray, *, margin: int = 16,
+                 tolerance: int = 60) -> None:
+        if closed.shape != opened.shape:
+            raise InputError(f"MouthMeter: closed {closed.shape} and opened {opened.shape} "
+                             "renders differ in size")
+        a, b = closed[..., :3].astype(np.int32), opened[..., :3].astype(np.int32)
+        changed = np.abs(a - b).sum(axis=2) > 60
+        if changed.sum() < 4:
+            raise InputError("MouthMeter: opening the mouth changed no pixels (no mouth "
+                             "shapes on this character, or the camera does not see the face)")
+        # the inside of the mouth is what turns dark; a moving chin only shifts skin tones
+        darker = (a.sum(axis=2) - b.sum(axis=2)) > 120
+        inside = darker if darker.sum() >= 4 else changed
+        ys, xs = np.nonzero(inside)
+        h, w = changed.shape
+        self.box = (max(0, int(ys.min()) - margin), min(h, int(ys.max()) + margin + 1),
+                    max(0, int(xs.min()) - margin), min(w, int(xs.max()) + margin + 1))
+        self.colour = np.median(b[inside], axis=0)
+        self.tolerance = tolerance
+        self.closed_level = self(closed)
+        self.open_level = self(opened)
+
+    def __call__(self, image: np.ndarray) -> float:
+        y0, y1, x0, x1 = self.box
+        region = image[y0:y1, x0:x1, :3].astype(np.int32)
+        near = np.abs(region - self.colour).sum(axis=2) <= self.tolerance
+        return float(near.mean())

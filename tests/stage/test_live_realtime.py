@@ -218,3 +218,53 @@ def test_timeline_claims_in_order_skips_to_stay_on_time_and_drops_on_interrupt()
     ring.push(Segment(np.ones(500, np.float32), utterance="v", motion=clip))
     assert tl.rewind_idle() == 2 and tl.take(4)[0].utterance == "v"
     assert tl.rewind_idle() == 0  # nothing claimed ahead any more
+
+
+def test_mouth_meter_reads_the_mouth_of_any_face_from_pixels() -> None:
+    from stage.live.sync import MouthMeter
+
+    face = PatternRenderer(128, 128)
+    motion = LiveMotion(30)
+    shut = motion.idle(0, 1)
+    wide = shut.slice(0, 1)
+    wide.morph[0, wide.morph_index("viseme_aa")] = 1.0
+    half = shut.slice(0, 1)
+    half.morph[0, half.morph_index("viseme_aa")] = 0.5
+    meter = MouthMeter(face.render(shut), face.render(wide))
+    levels = [meter(face.render(p)) for p in (shut, half, wide)]
+    assert levels[0] < levels[1] < levels[2] and levels[2] > 5 * levels[0]
+    with pytest.raises(InputError, match="changed no pixels"):
+        MouthMeter(face.render(shut), face.render(shut))
+
+
+def _broken_renderer() -> PatternRenderer:
+    raise InputError("no such avatar file: missing.glb")
+
+
+def test_process_renderer_matches_in_process_pictures_and_survives_its_child() -> None:
+    from functools import partial
+
+    from models.types import VhumanError
+    from stage.live.procrender import ProcessRenderer
+
+    motion = LiveMotion(30)
+    clip = motion.idle(0, 3)
+    clip.morph[:, clip.morph_index("viseme_aa")] = [0.0, 0.5, 1.0]
+    poses = [clip.slice(i, i + 1) for i in range(3)]
+    local = PatternRenderer(64, 64)
+    remote = ProcessRenderer(partial(PatternRenderer, 64, 64), 64, 64, nice=0, max_batch=2)
+    try:
+        pictures = list(remote.render_batch(poses))  # 3 poses in batches of 2
+        assert all(np.array_equal(p, local.render(q)) for p, q in zip(pictures, poses, strict=True))
+        early = remote.render_batch(poses[:2])
+        next(early)
+        early.close()  # an interrupt stops a batch half way: the pipe stays in step
+        assert np.array_equal(remote.render(poses[2]), local.render(poses[2]))
+        remote._proc.kill()  # the child dies: the next picture comes from a new one
+        remote._proc.join(5)
+        assert np.array_equal(remote.render(poses[1]), local.render(poses[1]))
+        assert remote.restarts == 1
+    finally:
+        remote.close()
+    with pytest.raises(VhumanError, match="missing.glb"):
+        ProcessRenderer(_broken_renderer, 64, 64)
