@@ -6,8 +6,8 @@ import logging
 
 from models.types import InputError
 
-from ..frames import AudioFrame, EndOfUtteranceFrame, Frame, InterruptFrame, TextFrame
 from ..cues import GestureTimer
+from ..frames import AudioFrame, EndOfUtteranceFrame, Frame, InterruptFrame, TextFrame
 from ..processor import Processor
 
 log = logging.getLogger(__name__)
