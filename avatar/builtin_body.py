@@ -11,6 +11,7 @@ import numpy as np
 
 from avatar.builtin_face import eye_center
 from avatar.builtin_geometry import Piece, bone_weights, loft
+from avatar.builtin_outfit import outfit_pieces
 
 ROOT = "root"
 
@@ -84,37 +85,48 @@ def _rings(rows: list[tuple[float, ...]], axis: int, fixed: tuple[float, float]
     return np.array(centers), np.array(radii)
 
 
+HAND_SCALE = 1.18  # toon hands read better a little large
+
+
 def _arm_pieces(side: str, s: float) -> list[Piece]:
+    """Sleeve with a deltoid at the shoulder, a trim cuff, the shirt cuff and the hand."""
     arm_bones = _bones(["upperChest", f"{side}Shoulder", f"{side}UpperArm", f"{side}LowerArm",
                         f"{side}Hand"])
-    rows = [(0.09, 0.062, 0.064), (0.17, 0.056, 0.058), (0.29, 0.048, 0.050),
-            (0.40, 0.043, 0.044), (0.52, 0.039, 0.039), (0.585, 0.040, 0.040),
-            (0.60, 0.042, 0.042)]
+    rows = [(0.11, 0.044, 0.046), (0.175, 0.060, 0.063), (0.24, 0.056, 0.057),
+            (0.30, 0.050, 0.051), (0.40, 0.045, 0.046), (0.50, 0.042, 0.042),
+            (0.556, 0.043, 0.043)]
     c, r = _rings([(s * x, a, b) for x, a, b in rows], 0, (1.345, 0.0))
-    sleeve = bone_weights(loft(f"{side}_sleeve", "jacket", c, r, "x", 28), arm_bones)
-    hand_bones = _bones([f"{side}LowerArm", f"{side}Hand"])
-    pieces = [sleeve]
+    sleeve = loft(f"{side}_sleeve", "jacket", c, r, "x", 28, cap_depth=0.2)
+    c, r = _rings([(s * 0.526, 0.0465, 0.0465), (s * 0.560, 0.0475, 0.0475)], 0, (1.345, 0.0))
+    trim = loft(f"{side}_cuff_trim", "lapel", c, r, "x", 28, 2, cap_depth=0.12)
+    c, r = _rings([(s * 0.545, 0.038, 0.038), (s * 0.590, 0.0375, 0.0375)], 0, (1.344, 0.0))
+    cuff = loft(f"{side}_shirt_cuff", "shirt", c, r, "x", 24, 2, cap_depth=0.15)
+    pieces = [bone_weights(p, arm_bones) for p in (sleeve, trim, cuff)]
+    hand: list[Piece] = []
     c, r = _rings([(s * x, a, b) for x, a, b in
                    [(0.57, 0.024, 0.022), (0.615, 0.026, 0.021), (0.64, 0.036, 0.017),
                     (0.675, 0.040, 0.016), (0.70, 0.038, 0.014)]], 0, (1.343, 0.0))
-    pieces.append(bone_weights(loft(f"{side}_palm", "skin", c, r, "x", 20), hand_bones))
+    hand.append(loft(f"{side}_palm", "skin", c, r, "x", 20))
     for z, length in ((0.026, 0.062), (0.009, 0.072), (-0.009, 0.068), (-0.026, 0.054)):
         xs = [0.695, 0.695 + length * 0.5, 0.695 + length]
-        c, r = _rings([(s * x, 0.0085, 0.0085 * k) for x, k in zip(xs, (1.0, 0.95, 0.85), strict=False)], 0,
-                      (1.343, z))
-        pieces.append(bone_weights(loft(f"{side}_finger", "skin", c, r, "x", 10, 3),
-                                   hand_bones))
+        c, r = _rings([(s * x, 0.0085, 0.0085 * k)
+                       for x, k in zip(xs, (1.0, 0.95, 0.85), strict=True)], 0, (1.343, z))
+        hand.append(loft(f"{side}_finger", "skin", c, r, "x", 10, 3))
     a = np.array([s * 0.635, 1.338, 0.030])
     b = np.array([s * 0.685, 1.332, 0.062])
-    centers = np.linspace(a, b, 3)
-    thumb = loft(f"{side}_thumb", "skin", centers, np.full((3, 2), 0.0095), "x", 10, 3)
-    pieces.append(bone_weights(thumb, hand_bones))
+    hand.append(loft(f"{side}_thumb", "skin", np.linspace(a, b, 3), np.full((3, 2), 0.0095),
+                     "x", 10, 3))
+    wrist = np.array([s * 0.585, 1.343, 0.0])
+    hand_bones = _bones([f"{side}LowerArm", f"{side}Hand"])
+    for p in hand:
+        p.positions = (wrist + HAND_SCALE * (p.positions - wrist)).astype(np.float32)
+        pieces.append(bone_weights(p, hand_bones))
     return pieces
 
 
 def _leg_pieces(side: str, s: float) -> list[Piece]:
     bones = _bones(["hips", f"{side}UpperLeg", f"{side}LowerLeg", f"{side}Foot"])
-    rows = [(0.93, 0.079, 0.082), (0.80, 0.074, 0.077), (0.62, 0.061, 0.063),
+    rows = [(0.92, 0.068, 0.072), (0.80, 0.072, 0.075), (0.62, 0.061, 0.063),
             (0.50, 0.053, 0.055), (0.36, 0.050, 0.053), (0.18, 0.045, 0.047),
             (0.105, 0.048, 0.050)]
     c, r = _rings(rows, 1, (s * 0.085, 0.0))
@@ -136,28 +148,13 @@ def body_pieces() -> list[Piece]:
     """All body pieces with smooth skin weights (materials by name)."""
     torso_bones = _bones(["hips", "spine", "chest", "upperChest", "neck", "leftShoulder",
                           "rightShoulder", "leftUpperArm", "rightUpperArm"])
-    rows = [(0.96, 0.150, 0.106), (1.00, 0.140, 0.098), (1.06, 0.129, 0.091),
-            (1.15, 0.141, 0.101), (1.24, 0.153, 0.105), (1.31, 0.160, 0.099),
-            (1.36, 0.150, 0.086), (1.395, 0.092, 0.066)]
-    c, r = _rings(rows, 1, (0.0, 0.0))
-    c[:, 2] = 0.0
-    jacket = bone_weights(loft("jacket", "jacket", c, r, "y", 40), torso_bones)
-    pants_rows = [(0.80, 0.120, 0.090), (0.86, 0.140, 0.098), (0.93, 0.146, 0.102),
-                  (1.01, 0.136, 0.094)]
-    c, r = _rings(pants_rows, 1, (0.0, 0.0))
-    c[:, 2] = 0.0
-    pants = bone_weights(loft("hips", "pants", c, r, "y", 40),
-                         _bones(["hips", "spine", "leftUpperLeg", "rightUpperLeg"]))
     neck_bones = _bones(["upperChest", "neck", "head"])
-    c, r = _rings([(1.34, 0.044, 0.042), (1.44, 0.041, 0.040), (1.53, 0.042, 0.040)], 1,
+    pieces = outfit_pieces(torso_bones, neck_bones,
+                           _bones(["hips", "spine", "leftUpperLeg", "rightUpperLeg"]))
+    c, r = _rings([(1.37, 0.038, 0.037), (1.44, 0.036, 0.036), (1.53, 0.040, 0.038)], 1,
                   (0.0, -0.008))
     c[:, 0], c[:, 2] = 0.0, -0.008
-    neck = bone_weights(loft("neck", "skin", c, r, "y", 24), neck_bones)
-    c, r = _rings([(1.375, 0.066, 0.058), (1.405, 0.057, 0.052), (1.425, 0.052, 0.049)], 1,
-                  (0.0, -0.006))
-    c[:, 0], c[:, 2] = 0.0, -0.006
-    collar = bone_weights(loft("collar", "shirt", c, r, "y", 32, 2), neck_bones)
-    pieces = [jacket, pants, neck, collar]
+    pieces.append(bone_weights(loft("neck", "skin", c, r, "y", 24), neck_bones))
     for side, s in (("left", 1.0), ("right", -1.0)):
         pieces += _arm_pieces(side, s) + _leg_pieces(side, s)
     return pieces

@@ -1,4 +1,4 @@
-"""The built-in character's head: skin, hair, eyes, lids, brows and a layered toon mouth.
+"""The built-in character's head: skin, eyes, lids, brows, nose and a layered toon mouth.
 
 The face is generated from a small set of parameters (:class:`FaceState`: jaw drop, lip
 width/rounding/raise, eyelid edges, brow heights). Every morph target is "the face built
@@ -227,12 +227,12 @@ def eye_pieces(side: float) -> list[Piece]:
     """Eyeball, iris, pupil and highlights of one eye, rigid on its eye joint."""
     c = eye_center(side)
     joint = "leftEye" if side > 0 else "rightEye"
-    pieces = [ellipsoid(f"{joint}_white", "eye_white", c, EYE_RADII, 28, 18)]
+    pieces = [ellipsoid(f"{joint}_white", "eye_white", c, EYE_RADII, 22, 12)]
     specs = [("iris", 0.0, 0.0, 0.52, 0.58, 1.004), ("pupil", 0.0, -0.04, 0.22, 0.27, 1.008),
              ("highlight", 0.2 * side, 0.26, 0.10, 0.11, 1.012),
              ("highlight", -0.14 * side, -0.22, 0.05, 0.05, 1.012)]
     for mat, h0, v0, rh, rv, scale in specs:
-        hv, tris = _disc(h0, v0, rh, rv, 5, 24)
+        hv, tris = _disc(h0, v0, rh, rv, 5 if mat == "iris" else 3, 24)
         p = c + scale * EYE_RADII * _eye_dir(hv[:, 0], hv[:, 1])
         tris = orient_outward(p, tris, np.broadcast_to(c, (len(tris), 3)))
         pieces.append(Piece(f"{joint}_{mat}", mat, p.astype(np.float32), tris))
@@ -337,32 +337,11 @@ def face_pieces() -> list[Piece]:
 
 
 def static_face_pieces() -> list[Piece]:
-    """Hair, nose and blush: head-bound parts without morphs."""
-    lon, rows = 112, 24
-    phi = np.linspace(-np.pi, np.pi, lon, endpoint=False)
-    a = np.abs(phi)
-    spikes = 0.016 * np.abs(((phi * 9 / np.pi) % 2.0) - 1.0)
-    front_y = 1.688 - spikes
-    side_y = 1.545 - 0.02 * np.abs(np.sin(phi * 14))
-    back_y = 1.47 - 0.012 * np.abs(np.sin(phi * 11))
-    w_side = np.clip((a - 0.72) / 0.25, 0, 1)
-    w_back = np.clip((a - 1.55) / 0.35, 0, 1)
-    y_low = (1 - w_side) * front_y + w_side * ((1 - w_back) * side_y + w_back * back_y)
-    scale = 1.075 + 0.02 * np.clip(-np.cos(phi), 0, None)
-    th_low = np.arcsin(np.clip((y_low - HEAD_CENTER[1]) / (HEAD_RADII[1] * scale), -1, 1))
-    t = np.linspace(0, 1, rows)[:, None]
-    th = np.pi / 2 - 0.02 + t * (th_low[None] - np.pi / 2 + 0.02)
-    pts = head_point(th, np.broadcast_to(phi, th.shape), 1.0)
-    pts = HEAD_CENTER + (pts - HEAD_CENTER) * scale[None, :, None]
-    pts[..., 1] += 0.012 * np.cos(th) ** 0 * (1 - t) ** 2  # a little volume on top
-    hair = Piece("hair", "hair", pts.reshape(-1, 3).astype(np.float32),
-                 grid_indices(rows, lon, wrap=True))
-    hair.indices = orient_outward(hair.positions, hair.indices,
-                                  np.broadcast_to(HEAD_CENTER, (len(hair.indices), 3)))
+    """Nose and blush: head-bound parts of the face without morphs (hair: builtin_hair)."""
     nose_y = 1.556
     nose = ellipsoid("nose", "skin", [0, nose_y, float(face_z(np.array(0.0),
                      np.array(nose_y))) - 0.004], [0.0075, 0.010, 0.009], 16, 10)
-    pieces = [hair, nose]
+    pieces = [nose]
     for side in (1.0, -1.0):
         hv, tris = _disc(0.0, 0.0, 1.0, 1.0, 3, 20)
         x = side * 0.064 + 0.017 * hv[:, 0]

@@ -7,6 +7,7 @@ weights and optional morph deltas); :mod:`avatar.builtin` merges pieces into glT
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,11 +99,14 @@ def loft(
     axis: str = "y",
     around: int = 24,
     cap_rings: int = 4,
+    cap_depth: float = 0.8,
 ) -> Piece:
     """A closed tube through ring ``centers`` (K, 3) with elliptical ``radii`` (K, 2).
 
     Rings lie perpendicular to ``axis`` (``'x'``, ``'y'``, ``'z'``); ends are rounded with
-    ``cap_rings`` shrinking rings and a pole, so normals stay smooth.
+    ``cap_rings`` shrinking rings and a pole, so normals stay smooth. The caps bulge out by
+    ``cap_depth`` × the end radius (small values give flat ends that meet a neighbouring
+    part at an angle instead of hugging it).
     """
     centers = np.asarray(centers, np.float64)
     radii = np.asarray(radii, np.float64)
@@ -113,7 +117,7 @@ def loft(
     rings_r: list[Array] = []
     for end, sgn in ((0, -1.0), (-1, 1.0)):
         cap_c, cap_r = [], []
-        depth = 0.8 * float(np.mean(radii[end]))
+        depth = cap_depth * float(np.mean(radii[end]))
         for i in range(cap_rings, 0, -1):
             t = i / (cap_rings + 1) * (np.pi / 2)
             cap_c.append(centers[end] + sgn * direction * depth * np.sin(t))
@@ -130,8 +134,8 @@ def loft(
     pts = np.array(
         [c + r[0] * ring[:, :1] * ea + r[1] * ring[:, 1:] * eb for c, r in zip(rings_c, rings_r, strict=False)]
     ).reshape(-1, 3)
-    start_pole = centers[0] - direction * 0.8 * float(np.mean(radii[0]))
-    end_pole = centers[-1] + direction * 0.8 * float(np.mean(radii[-1]))
+    start_pole = centers[0] - direction * cap_depth * float(np.mean(radii[0]))
+    end_pole = centers[-1] + direction * cap_depth * float(np.mean(radii[-1]))
     positions = np.concatenate([pts, start_pole[None], end_pole[None]])
     tris = [grid_indices(k, around, wrap=True)]
     sp, ep = k * around, k * around + 1
@@ -229,3 +233,92 @@ def bone_weights(
     piece.joints = top.astype(np.int64)
     piece.weights = tw.astype(np.float32)
     return piece
+
+
+def sweep(
+    name: str,
+    material: str,
+    path: Array,
+    side: Array,
+    half_width: Array,
+    half_thickness: Array,
+    around: int = 10,
+) -> Piece:
+    """A closed tube along the curve ``path`` (K, 3) with an elliptical section.
+
+    The section is ``half_width`` × ``half_thickness`` (K,) wide; its wide axis follows
+    ``side`` (K, 3), made perpendicular to the curve. Both ends close on a pole slightly
+    past the end point, so a section tapering to nothing gives a pointed tip (hair locks).
+    """
+    path = np.asarray(path, np.float64)
+    hw = np.broadcast_to(np.asarray(half_width, np.float64), (len(path),))
+    ht = np.broadcast_to(np.asarray(half_thickness, np.float64), (len(path),))
+    tangent = np.gradient(path, axis=0)
+    tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-12)
+    a = np.broadcast_to(np.asarray(side, np.float64), path.shape).copy()
+    a -= np.einsum("ij,ij->i", a, tangent)[:, None] * tangent
+    a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    b = np.cross(tangent, a)
+    ang = np.linspace(0, 2 * np.pi, around, endpoint=False)
+    rings = (path[:, None] + hw[:, None, None] * np.cos(ang)[None, :, None] * a[:, None]
+             + ht[:, None, None] * np.sin(ang)[None, :, None] * b[:, None])
+    k = len(path)
+    start = path[0] - tangent[0] * 0.5 * max(float(ht[0]), 1e-4)
+    end = path[-1] + tangent[-1] * 0.5 * max(float(ht[-1]), 1e-4)
+    positions = np.concatenate([rings.reshape(-1, 3), start[None], end[None]])
+    i = np.arange(around)
+    sp, ep, last = k * around, k * around + 1, (k - 1) * around
+    tris = np.concatenate([grid_indices(k, around, wrap=True),
+                           np.stack([np.full(around, sp), (i + 1) % around, i], 1),
+                           np.stack([np.full(around, ep), last + i, last + (i + 1) % around], 1)])
+    inside = np.concatenate([np.repeat(path, around, axis=0), start[None], end[None]])
+    tris = orient_outward(positions, tris, inside[tris].mean(axis=1))
+    return Piece(name, material, positions.astype(np.float32), tris)
+
+
+def slab(
+    name: str,
+    material: str,
+    surface: Callable[[Array, Array, Array], Array],
+    xy: Array,
+    lift: Array,
+    sink: float = 0.0015,
+) -> Piece:
+    """A raised patch lying on a height-field ``surface(x, y, offset) -> (..., 3)``.
+
+    ``xy`` (R, C, 2) samples the patch, placed ``lift`` (R, C) above the surface; a skirt
+    runs from its border to ``sink`` below the surface. The patch therefore has no open
+    edge and is never coplanar with what it sits on (no depth fighting), the way lapels,
+    badges and collar points sit on a jacket.
+    """
+    xy = np.asarray(xy, np.float64)
+    rows, cols = xy.shape[:2]
+    if rows < 3 or cols < 3:
+        raise ValueError(f"slab {name!r} needs at least a 3x3 grid, got {rows}x{cols}")
+    lift = np.broadcast_to(np.asarray(lift, np.float64), (rows, cols))
+    top = surface(xy[..., 0], xy[..., 1], lift).reshape(-1, 3)
+    rc = ([(0, c) for c in range(cols)] + [(r, cols - 1) for r in range(1, rows)]
+          + [(rows - 1, c) for c in range(cols - 2, -1, -1)]
+          + [(r, 0) for r in range(rows - 2, 0, -1)])
+    r_idx, c_idx = np.array(rc).T
+    border = r_idx * cols + c_idx
+    low = surface(xy[r_idx, c_idx, 0], xy[r_idx, c_idx, 1], np.full(len(rc), -sink))
+    n, m = rows * cols, len(rc)
+    j = np.arange(m)
+    skirt = np.concatenate([np.stack([border, n + j, border[(j + 1) % m]], 1),
+                            np.stack([border[(j + 1) % m], n + j, n + (j + 1) % m], 1)])
+    positions = np.concatenate([top, low])
+    below = surface(xy[..., 0], xy[..., 1], lift - 0.01).reshape(-1, 3)
+    grid = grid_indices(rows, cols)
+    grid = orient_outward(positions, grid, below[grid].mean(axis=1))
+    inward = np.clip(r_idx, 1, rows - 2) * cols + np.clip(c_idx, 1, cols - 2)
+    skirt = orient_outward(positions, skirt, _skirt_ref(skirt, border, n, top[inward]))
+    return Piece(name, material, positions.astype(np.float32), np.concatenate([grid, skirt]))
+
+
+def _skirt_ref(skirt: Array, border: Array, n: int, inner: Array) -> Array:
+    """Per skirt face: the mean of the interior grid points next to its border vertices."""
+    slot = np.zeros(n + len(border), np.int64)
+    slot[border] = np.arange(len(border))
+    slot[n:] = np.arange(len(border))
+    return inner[slot[skirt]].mean(axis=1)
