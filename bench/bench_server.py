@@ -1,4 +1,5 @@
-"""Server figures: chat message -> first audio under a WebSocket chat load, and /v1/qa p99.
+"""Server figures: chat message -> first audio under a WebSocket chat load, and /v1/qa p99;
+and on the real live performer: warm-up time and chat -> first audio, warm vs cold voice.
 
 The server runs in its own process (``python -m bench.bench_server --serve``) with a
 FakePerformer (first audio after a fixed 50 ms "TTS" delay, 0.06 s per word), the
@@ -7,6 +8,13 @@ dialogue Moderator on, and the real dialogue QAEngine over ``examples/kb`` when 
 127.0.0.1 that together send ``rate`` messages per second for ``seconds``; each message
 carries a ref, and the server announces ``answering`` (with that ref) when the answer's
 first audio starts. Latency is measured by the client: send -> that event.
+
+The live part (``--serve-live``) runs the real :class:`~stage.live.LivePerformer`
+(Piper voice, built-in avatar at 256², 30 fps) with an instant FakeBrain, once with
+warm-up (voice loaded before ``/readyz`` says ready) and once without (``warm_up=false``:
+the voice loads on the first message), and measures chat -> first audio on each, in one
+run. The server's own figure (message received -> first audio tick) comes with the
+``answering`` event.
 """
 
 from __future__ import annotations
@@ -63,6 +71,24 @@ def serve(port: int, database: str, real_qa: bool) -> None:
     app.state.qa_kind = qa_kind
     print(f"QA_KIND {qa_kind}", flush=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws_max_size=65536)
+
+
+def serve_live(port: int, database: str, warm: bool) -> None:
+    """A server with the real live performer (run in a child process)."""
+    import uvicorn
+
+    from stage.live import LiveConfig
+    from stage.server import Backends, ServerSettings, create_app
+    from stage.show.api import build_live_performer
+    from stage.testing_performer import FakeBrain
+
+    config = LiveConfig(fps=30, width=256, height=256, voice="piper")
+    settings = ServerSettings(port=port, database_url=database, warm_up=warm,
+                              _env_file=None)  # type: ignore[call-arg]
+    backends = Backends(lambda s, r: build_live_performer(None, [], config=config),
+                        lambda s, r: FakeBrain())
+    uvicorn.run(create_app(settings, backends=backends), host="127.0.0.1", port=port,
+                log_level="warning")
 
 
 def _free_port() -> int:
@@ -198,6 +224,81 @@ async def _qa_load(port: int, requests: int, concurrency: int) -> dict[str, Any]
             "p99_ms": _pct(latencies, 0.99)}
 
 
+async def _wait_ready(port: int, timeout: float = 180.0) -> float:
+    """Seconds from the first answered /healthz until /readyz says ready."""
+    import httpx
+
+    await _wait_up(port)
+    t0 = time.monotonic()
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() - t0 < timeout:
+            if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                return time.monotonic() - t0
+            await asyncio.sleep(0.05)
+    raise TimeoutError("server did not get ready")
+
+
+async def _live_replies(port: int, samples: int) -> dict[str, Any]:
+    """Chat -> first audio, one message at a time, new viewer each time."""
+    import websockets
+
+    client_s, server_s = [], []
+    for i in range(samples):
+        url = f"ws://127.0.0.1:{port}/v1/chat/ws?viewer=live{i}"
+        async with websockets.connect(url) as ws:
+            ref = f"live{i}"
+            t0 = time.monotonic()
+            await ws.send(json.dumps({"text": f"How is the show going tonight {i}?",
+                                      "ref": ref}))
+            while True:
+                event = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                if event["type"] == "answering" and event["ref"] == ref:
+                    client_s.append(time.monotonic() - t0)
+                    server_s.append(float(event["latency_s"]))
+                    break
+            await asyncio.sleep(3.0)  # the answer is spoken before the next question
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        status = (await client.get(f"http://127.0.0.1:{port}/v1/shows/main")).json()
+    stages = {k: round(v * 1000, 1) for k, v in
+              (status["performer"].get("latency") or {}).items()}
+    return {"last_reply_stages_ms": stages,
+            "first_reply_ms": round(client_s[0] * 1000, 1),
+            "later_p50_ms": _pct(client_s[1:], 0.5) if len(client_s) > 1 else None,
+            "server_first_reply_ms": round(server_s[0] * 1000, 1),
+            "server_p50_ms": _pct(server_s, 0.5)}
+
+
+def _live(warm: bool, samples: int) -> dict[str, Any]:
+    port = _free_port()
+    tmp = tempfile.mkdtemp(prefix="vh-bench-live-")
+    args = [sys.executable, "-m", "bench.bench_server", "--serve-live", str(port),
+            f"sqlite:///{tmp}/live.db"] + ([] if warm else ["--no-warm"])
+    proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        ready_s = asyncio.run(_wait_ready(port))
+        out = asyncio.run(_live_replies(port, samples))
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return {"ready_after_s": round(ready_s, 2), **out}
+
+
+def run_live(quick: bool = False) -> dict[str, Any]:
+    """Warm vs cold voice on the real live performer, side by side."""
+    samples = 3 if quick else 6
+    warm = _live(True, samples)
+    cold = _live(False, samples)
+    return {"setup": "LivePerformer (piper, avatar 256², 30 fps), FakeBrain (instant)",
+            "warm": warm, "cold": cold,
+            "first_reply_cold_over_warm": round(cold["first_reply_ms"] /
+                                                 max(warm["first_reply_ms"], 1e-3), 2)}
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     clients, seconds = (100, 10.0) if quick else (500, 30.0)
     port = _free_port()
@@ -231,16 +332,24 @@ def run(quick: bool = False) -> dict[str, Any]:
         "chat_first_audio_idle_p50_ms": _pct(idle, 0.5),
         "chat_load": chat,
         "qa": qa,
+        "live": run_live(quick),
     }
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "DATABASE_URL"))
+    parser.add_argument("--serve-live", nargs=2, metavar=("PORT", "DATABASE_URL"))
+    parser.add_argument("--no-warm", action="store_true")
+    parser.add_argument("--live-only", action="store_true")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--fake-qa", action="store_true")
     args = parser.parse_args()
     if args.serve:
         serve(int(args.serve[0]), args.serve[1], real_qa=not args.fake_qa)
+    elif args.serve_live:
+        serve_live(int(args.serve_live[0]), args.serve_live[1], warm=not args.no_warm)
+    elif args.live_only:
+        print(json.dumps(run_live(args.quick), indent=2))
     else:
         print(json.dumps(run(args.quick), indent=2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import threading
 import logging
 from typing import Any
 
@@ -38,6 +39,30 @@ def _brain_factory() -> BrainFactory | None:
     return None
 
 
+class _SharedLLM:
+    """The default language model, loaded once for every show's brain."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._llm: Any | None = None
+
+    def warm(self, brain: Any) -> None:
+        """Load the brain's model now instead of on the first viewer's message: the
+        brain's own ``warm_up()`` when it has one, else the shared default model is
+        handed to a brain that would load it lazily (``llm`` still None)."""
+        if callable(getattr(brain, "warm_up", None)):
+            brain.warm_up()
+            return
+        if getattr(brain, "llm", False) is not None:
+            return  # a backend is set already (or the brain has none to load)
+        with self._lock:
+            if self._llm is None:
+                from models.llm import default_llm
+
+                self._llm = default_llm()
+        brain.llm = self._llm
+
+
 def _qa_engine(settings: ServerSettings) -> Any | None:
     if settings.knowledge_dir is None:
         return None
@@ -66,4 +91,5 @@ def default_backends(settings: ServerSettings) -> Backends:
         return live(rundown, list(rundown.outputs) if rundown else [])  # type: ignore[arg-type]
 
     return Backends(performer_factory=performer, brain_factory=_brain_factory(),
-                    qa=_qa_engine(settings), moderator_factory=default_moderator)
+                    qa=_qa_engine(settings), moderator_factory=default_moderator,
+                    brain_warm_up=_SharedLLM().warm)

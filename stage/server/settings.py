@@ -37,8 +37,10 @@ class ServerSettings(BaseSettings):
     default_show: str = "main"
     rundown: Path | None = Field(default=None,
                                  description="rundown loaded into the default show")
-    autostart: bool = Field(default=False,
-                            description="start the rundown when the server starts")
+    autostart: bool = Field(default=True,
+                            description="start the rundown once the default show is ready")
+    warm_up: bool = Field(default=True, description="load voices and language models before "
+                                                    "a show reports ready (else on first use)")
     echo_chat: bool = Field(default=True,
                             description="broadcast accepted chat to viewer pages")
     chat_priority: int = 10

@@ -43,6 +43,8 @@ class Backends:
     brain_factory: BrainFactory | None = None
     qa: Any | None = None
     moderator_factory: Callable[[], ChatModerator | None] = default_moderator
+    # Loads a brain's models before its show reports ready (runs in a worker thread).
+    brain_warm_up: Callable[[Any], None] | None = None
 
 
 class ViewerSocket:
@@ -111,6 +113,17 @@ class ShowSession:
                 "viewers": len(self.viewers)}
 
 
+async def _warm_voice(performer: Any) -> None:
+    """The performer's own ``warm_up()`` when it has one, else its ``tts.warm_up()``
+    (one short sentence: the model loads, caches fill) in a worker thread."""
+    if callable(getattr(performer, "warm_up", None)):
+        await call_if_present(performer, "warm_up")
+        return
+    tts = getattr(performer, "tts", None)
+    if callable(getattr(tts, "warm_up", None)):
+        await asyncio.to_thread(tts.warm_up)
+
+
 class AppState:
     """Shared services and the sessions by id."""
 
@@ -174,24 +187,26 @@ class AppState:
         try:
             await call_if_present(performer, "start")
             t1 = time.perf_counter()
-            if callable(getattr(performer, "warm_up", None)):
-                await call_if_present(performer, "warm_up")
-            else:
-                tts = getattr(performer, "tts", None)
-                if callable(getattr(tts, "warm_up", None)):
-                    await asyncio.to_thread(tts.warm_up)  # type: ignore[union-attr]
+            if self.settings.warm_up:
+                await _warm_voice(performer)
             t2 = time.perf_counter()
         except Exception as exc:  # noqa: BLE001 - reported by /readyz, not a crash
             session.error = str(exc).splitlines()[0][:300] or type(exc).__name__
             log.error("show %s: performer failed to start: %s", session.id, session.error)
             return
+        if self.settings.warm_up and self.backends.brain_warm_up is not None \
+                and session.responder is not None:
+            try:
+                await asyncio.to_thread(self.backends.brain_warm_up, session.responder.brain)
+            except Exception as exc:  # noqa: BLE001 - the brain falls back to templates
+                log.warning("show %s: brain warm-up failed: %s", session.id, exc)
+        t3 = time.perf_counter()
         session.warmup = {"start_s": round(t1 - t0, 3), "voice_s": round(t2 - t1, 3),
-                          "total_s": round(t2 - t0, 3)}
-        self.metrics.set("vhuman_warmup_seconds", t2 - t0, labels)
+                          "brain_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3)}
+        self.metrics.set("vhuman_warmup_seconds", t3 - t0, labels)
         self.metrics.set("vhuman_show_ready", 1, labels)
         session.ready.set()
-        log.info("show %s ready after %.2fs (start %.2fs, voice %.2fs)", session.id,
-                 t2 - t0, t1 - t0, t2 - t1)
+        log.info("show %s ready: %s", session.id, session.warmup)
 
     async def close(self, show_id: str) -> None:
         session = self.sessions.pop(show_id, None)

@@ -1,0 +1,181 @@
+"""The server with live performers: warm-up before ready, viewer keys for the page's
+video and chat, per-show parameter stream, and one valid merged /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from stage.server import Backends, ServerSettings, create_app
+from stage.server.telemetry import merge_exposition
+from stage.store import SQLiteStore
+from stage.testing_performer import FakeBrain, FakePerformer
+
+VIEWER, HOST = "viewer-key-123", "host-key-1234"
+
+
+class CountingVoice:
+    """Stands in for a TTS: counts warm-ups (a real one loads its model there)."""
+
+    def __init__(self) -> None:
+        self.warmed = 0
+
+    def warm_up(self) -> None:
+        time.sleep(0.05)
+        self.warmed += 1
+
+
+class SlowStartPerformer(FakePerformer):
+    """A fake whose start takes ``start_s`` (like a renderer building its context)."""
+
+    def __init__(self, start_s: float, fail: str | None = None) -> None:
+        super().__init__(0.01)
+        self.start_s, self.fail = start_s, fail
+        self.tts = CountingVoice()
+        self.started_at: float | None = None
+
+    async def start(self) -> None:
+        await asyncio.sleep(self.start_s)
+        if self.fail:
+            raise RuntimeError(self.fail)
+        self.started_at = time.monotonic()
+
+
+def _wait(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_not_ready_until_the_performer_started_and_its_voice_is_loaded(tmp_path: Path) -> None:
+    performers: dict[str, SlowStartPerformer] = {}
+
+    def performer(show_id: str, rundown: object) -> SlowStartPerformer:
+        performers[show_id] = SlowStartPerformer(0.6 if show_id == "main" else 0.0,
+                                                 fail="no GL context" if show_id == "bad"
+                                                 else None)
+        return performers[show_id]
+
+    settings = ServerSettings(api_keys={HOST: "host"}, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, backends=Backends(performer, lambda s, r: FakeBrain()),
+                     store=SQLiteStore(tmp_path / "r.db"))
+    with TestClient(app) as c:
+        first = c.get("/readyz")
+        assert first.status_code == 503 and first.json()["shows"]["main"]["ready"] is False
+        # chat sent while warming up is kept and answered once the show is ready
+        assert c.post("/v1/chat", json={"viewer": "Early", "text": "are you there?"}
+                      ).status_code == 202
+        t0 = time.monotonic()
+        said = c.post("/v1/shows/main/control/say", json={"text": "Hello"},
+                      headers={"X-API-Key": HOST})
+        assert said.status_code == 200  # waited for the warm-up instead of failing
+        main = performers["main"]
+        assert main.started_at is not None and main.started_at >= t0 - 0.7
+        ready = c.get("/readyz")
+        assert ready.status_code == 200, ready.json()
+        warm = ready.json()["shows"]["main"]["warmup"]
+        assert main.tts.warmed == 1 and warm["voice_s"] >= 0.04 and warm["total_s"] >= 0.6
+        _wait(lambda: any(t.startswith("Early, thanks") for t in main.spoken()))
+        assert 'vhuman_show_ready{show="main"} 1' in c.get("/metrics").text
+        # a show whose performer cannot start says why, and is not ready
+        c.post("/v1/shows", json={"id": "bad"}, headers={"X-API-Key": HOST})
+        broken = c.get("/readyz")
+        assert broken.status_code == 503
+        assert broken.json()["shows"]["bad"]["error"] == "no GL context"
+        offer = c.post("/shows/bad/webrtc/offer", json={"type": "offer", "sdp": "v=0"})
+        assert offer.status_code == 400 and "no GL context" in offer.json()["detail"]
+
+
+def test_page_video_and_chat_need_a_viewer_key_when_anonymous_is_off(tmp_path: Path) -> None:
+    settings = ServerSettings(api_keys={VIEWER: "viewer"}, allow_anonymous_viewers=False,
+                              _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, backends=Backends(lambda s, r: FakePerformer(0.01),
+                                                 lambda s, r: FakeBrain()),
+                     store=SQLiteStore(tmp_path / "k.db"))
+    with TestClient(app) as c:
+        assert c.get("/shows/main/view").status_code == 200  # the page is static
+        assert c.get("/shows/main/web/viewer.js").status_code == 401
+        with pytest.raises(WebSocketDisconnect), c.websocket_connect(
+                "/shows/main/viewer/chat") as ws:
+            ws.receive_json()
+        with pytest.raises(WebSocketDisconnect), c.websocket_connect("/params") as ws:
+            ws.receive_json()
+        assert c.get("/shows/main/view?key=wrong-key-99").status_code == 401
+        page = c.get(f"/shows/main/view?key={VIEWER}")
+        cookie = page.headers["set-cookie"]
+        assert page.status_code == 200 and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        # the page's relative requests now carry the key
+        assert c.get("/shows/main/web/viewer.js").status_code == 200
+        with c.websocket_connect("/shows/main/viewer/chat") as ws:
+            ws.send_json({"viewer": "Kim", "text": "hello with a key"})
+            assert ws.receive_json()["accepted"] is True
+
+
+def test_params_stream_per_show_and_one_valid_metrics_exposition(tmp_path: Path) -> None:
+    from models.tts import get_tts
+    from stage.live import LiveConfig, LivePerformer
+
+    def performer(show_id: str, rundown: object) -> Any:
+        if show_id == "main":
+            return FakePerformer(0.01)
+        return LivePerformer(LiveConfig(fps=20, width=64, height=64), tts=get_tts("espeak"))
+
+    app = create_app(ServerSettings(_env_file=None),  # type: ignore[call-arg]
+                     backends=Backends(performer, lambda s, r: FakeBrain()),
+                     store=SQLiteStore(tmp_path / "p.db"))
+    with TestClient(app) as c:
+        c.post("/v1/shows", json={"id": "live"}, headers={})  # anonymous: refused
+        state = app.state.vhuman
+        c.portal.call(state.create, "live")  # type: ignore[union-attr]
+        with c.websocket_connect("/params") as ws:  # default show: a fake, no stream
+            refused = ws.receive_json()
+            assert refused["type"] == "error" and "no such performer" in refused["detail"]
+        with c.websocket_connect("/shows/live/params?format=json") as ws:
+            hello = ws.receive_json()
+            frame = ws.receive_json()
+        assert hello["type"] == "hello" and "viseme_aa" in hello["morphs"]
+        assert frame["type"] == "frame" and "hips" in frame["bones"]
+        with c.websocket_connect("/params?performer=live&format=binary") as ws:
+            assert ws.receive_json()["format"] == "binary"
+            assert len(ws.receive_bytes()) > 12
+        text = c.get("/metrics").text
+    assert 'vhuman_live_ticks_total{show="live"}' in text
+    assert 'vhuman_performer_fps{show="live"}' in text
+    assert 'vhuman_output_dropped_frames_total' not in text or 'output="params-' in text
+    assert "vhuman_params_clients_total 2" in text
+    _assert_valid_exposition(text)
+
+
+def _assert_valid_exposition(text: str) -> None:
+    """Each family declared once, before its samples; samples well formed."""
+    declared: dict[str, str] = {}
+    sample = re.compile(r'^[a-zA-Z_:][\w:]*(\{[a-zA-Z_]\w*="[^"]*"(,[a-zA-Z_]\w*="[^"]*")*\})?'
+                        r' [-+0-9.eEnaNIf]+$')
+    for line in text.strip().splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            assert name not in declared, f"{name} declared twice"
+            declared[name] = kind
+        elif not line.startswith("#"):
+            assert sample.match(line), line
+            name = line.split("{")[0].split(" ")[0]
+            base = re.sub(r"_(bucket|sum|count)$", "", name)
+            assert name in declared or base in declared, f"{name} has no TYPE"
+
+
+def test_merge_exposition_groups_families_and_labels_each_source() -> None:
+    a = "# HELP x_total drops\n# TYPE x_total counter\nx_total{output=\"rec\"} 1.0\n"
+    b = "# TYPE x_total counter\nx_total{output=\"rec\"} 2.0\n# TYPE up gauge\nup 1\n"
+    merged = merge_exposition([(a, {"show": "a"}), (b, {"show": "b"}), ("up 0\n", {})])
+    assert merged.splitlines() == [
+        "# HELP x_total drops", "# TYPE x_total counter",
+        'x_total{output="rec",show="a"} 1.0', 'x_total{output="rec",show="b"} 2.0',
+        "# TYPE up gauge", 'up{show="b"} 1', "up 0"]
