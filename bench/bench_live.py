@@ -140,7 +140,7 @@ def _mouth_meter(renderer: str) -> Any:
 
 
 async def _latency_and_interrupts(perf: Any) -> dict[str, float]:
-    first_audio, first_frame = [], []
+    first_audio, first_frame, first_tts = [], [], []
     for line in LINES[:3]:
         await asyncio.sleep(0.5)
         t0 = time.monotonic()
@@ -148,7 +148,9 @@ async def _latency_and_interrupts(perf: Any) -> dict[str, float]:
         started = await asyncio.wait_for(asyncio.shield(handle.started), 20)
         first_audio.append(started - t0)
         await handle.wait()
-        first_frame.append(perf.status()["latency"]["text_to_first_frame"])
+        latency = perf.status()["latency"]
+        first_frame.append(latency["text_to_first_frame"])
+        first_tts.append(latency["tts_first_chunk"])
     silence, silence_clock, new_audio = [], [], []
     for line in LINES[:3]:
         handle = await perf.say(line)
@@ -164,6 +166,7 @@ async def _latency_and_interrupts(perf: Any) -> dict[str, float]:
         await nxt.wait()
     return {"text_to_first_audio_s": statistics.median(first_audio),
             "text_to_first_frame_s": statistics.median(first_frame),
+            "tts_first_sentence_s": statistics.median(first_tts),
             "interrupt_to_silence_s": statistics.median(silence),
             "interrupt_to_silence_max_s": max(silence),
             "interrupt_to_silence_audio_clock_s": max(silence_clock),
@@ -179,6 +182,7 @@ async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
     samples0 = perf.ring.samples_played
     repeated0, late0 = perf.repeated_frames, perf.clock.late_ticks
     rendered0 = perf.render_loop.rendered
+    late_pictures0 = perf.timeline.late_shown
     i = 0
     while time.monotonic() - t0 < seconds:
         handle = await perf.say(LINES[i % len(LINES)])
@@ -196,6 +200,7 @@ async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
             "rendered_fps": (perf.render_loop.rendered - rendered0) / wall,
             "repeated_frames": repeated,
             "repeated_fraction": repeated / max(ticks, 1),
+            "late_pictures": perf.timeline.late_shown - late_pictures0,
             "late_ticks": perf.clock.late_ticks - late0,
             "max_tick_lateness_ms": 1000 * perf.clock.max_lateness,
             "output_dropped_frames": out.dropped,

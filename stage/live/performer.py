@@ -297,6 +297,7 @@ class LivePerformer:
             "render_fps": round(_rate(self._fresh_times), 2),
             "dropped_frames": self.repeated_frames,
             "repeated_frames": self.repeated_frames,
+            "late_pictures": self.timeline.late_shown,
             "late_ticks": self.clock.late_ticks,
             "tick": self.tick_index,
             "lookahead": self.timeline.ahead,

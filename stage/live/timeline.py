@@ -88,6 +88,11 @@ class Timeline:
         self._shown = Shown(None, -1, None, False)
         self._late: Shown | None = None
         self.claimed = {"render": 0, "clock": 0, "skipped": 0}
+        self.late_shown = 0
+        """Pictures that arrived after their tick played and were shown on a later one."""
+        self.margin = 1.5
+        """Aim for ticks due at least ``margin`` x the frame time ahead: render times jitter
+        under load, and a picture that misses its tick shows late (the video lags)."""
 
     # -- claims --------------------------------------------------------------------------
     def samples_in(self, index: int) -> int:
@@ -157,7 +162,7 @@ class Timeline:
             if room < batch and due(self.next_tick) - now > frame_s * (batch + 1):
                 return []  # on time: wait for room to skin a whole batch
             target = self.next_tick
-            while target < limit and due(target) - now < frame_s * 1.1:
+            while target < limit and due(target) - now < frame_s * self.margin:
                 target += 1
             if target > self.next_tick:
                 skipped = self._claim_through(target - 1, "render")
@@ -200,6 +205,7 @@ class Timeline:
                 self._late = None
             elif self._late is not None:
                 self._shown, self._late = self._late, None
+                self.late_shown += 1
             else:
                 self._shown = Shown(self._shown.image, self._shown.index, self._shown.utterance,
                                     False)
