@@ -24,6 +24,7 @@ from models.types import Emotion, InputError
 from .guard import ReplyGuard, detect_intent
 from .memory import Memory, ViewerRecord, viewer_key
 from .moderation import ModerationResult, Moderator
+from .opener import OpenerPicker
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill, pick
 from .tags import parse_tags
@@ -37,7 +38,11 @@ _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
 
 @dataclass
 class ReplySentence:
-    """One sentence to speak, with its emotion (0..1 intensity) and action tags."""
+    """One sentence to speak, with its emotion (0..1 intensity) and action tags.
+
+    ``source``: llm | opener | template | kb | deflection | fallback. An ``opener`` is the
+    instant acknowledgement spoken while the model writes the rest.
+    """
 
     text: str
     emotion: Emotion
@@ -71,6 +76,10 @@ class Brain:
     ``max_tokens``/``first_token_timeout``/``total_timeout`` bound the model; ``qa`` (a
     :class:`~dialogue.qa.QAEngine`, built from ``kb`` when not given) answers factual
     questions from the knowledge base before the model is asked.
+
+    ``opener`` (default: the persona's ``opener`` setting, on for the default persona):
+    before a model reply, speak an in-character acknowledgement at once ("Ooh, great
+    question, Sam!"); the model continues after it and may not repeat it.
     """
 
     def __init__(
@@ -87,6 +96,7 @@ class Brain:
         total_timeout: float = 20.0,
         seed: int = 0,
         early_clause: bool = True,
+        opener: bool | None = None,
     ) -> None:
         self.persona = persona
         self._auto_llm = llm == "auto"
@@ -107,15 +117,38 @@ class Brain:
         self.first_token_timeout = first_token_timeout
         self.total_timeout = total_timeout
         self.early_clause = early_clause
+        self.opener = persona.opener if opener is None else opener
         self._rng = random.Random(seed)
+        self._openers = OpenerPicker(persona, random.Random(seed + 1))
         self.last_moderation: ModerationResult | None = None
         self.last_source = ""
 
     # --- public API -------------------------------------------------------------------
 
-    async def reply(self, message: Any, viewer: str | None = None) -> Reply:
+    def warm_up(self) -> None:
+        """Load the model now (blocking) and pre-fill the persona's prompt cache, so the
+        first viewer does not pay for it. Model trouble is logged, never raised."""
+        if self.llm is None and self._auto_llm:
+            self._auto_llm = False
+            try:
+                from models.llm import default_llm
+
+                self.llm = default_llm()
+            except Exception as exc:
+                log.error("default language model unavailable (%s); replying with fallbacks", exc)
+                return
+        warm = getattr(self.llm, "warmup", None)
+        if callable(warm):
+            try:
+                warm(self.persona.system_prompt())
+            except TypeError:
+                warm()
+            except Exception as exc:
+                log.warning("model warm-up failed: %s", exc)
+
+    async def reply(self, message: Any, viewer: str | None = None, opener: bool | None = None) -> Reply:
         """The whole reply (collects :meth:`reply_stream`)."""
-        items = [s async for s in self.reply_stream(message, viewer)]
+        items = [s async for s in self.reply_stream(message, viewer, opener)]
         text = " ".join(s.text for s in items)
         tags: list[str] = []
         for s in items:
@@ -127,13 +160,20 @@ class Brain:
             intensity=lead.intensity if lead else 0.0,
             tags=tags,
             sentences=[s.text for s in items],
-            source=items[0].source if items else self.last_source or "dropped",
+            source=self.last_source or (items[0].source if items else "dropped"),
             moderation=self.last_moderation,
             items=items,
         )
 
-    async def reply_stream(self, message: Any, viewer: str | None = None) -> AsyncIterator[ReplySentence]:
-        """Yield the reply sentence by sentence, the first one as early as possible."""
+    async def reply_stream(
+        self, message: Any, viewer: str | None = None, opener: bool | None = None
+    ) -> AsyncIterator[ReplySentence]:
+        """Yield the reply sentence by sentence, the first one as early as possible.
+
+        ``opener`` overrides :attr:`opener` for this message (e.g. off for press Q&A).
+        Action tags the model writes after its last sentence are on that sentence when it
+        is yielded (the last sentence waits for the stream's end or for the next words).
+        """
         self.last_moderation = None
         self.last_source = ""
         viewer = _clean_viewer(viewer)
@@ -158,12 +198,14 @@ class Brain:
         text = text[:2000]
         record, returning = self._see(viewer)
         spoken: list[str] = []
-        source = "llm"
-        async for item in self._compose(text, viewer, record, returning):
+        source = ""
+        use_opener = self.opener if opener is None else opener
+        async for item in self._compose(text, viewer, record, returning, use_opener):
             spoken.append(item.text)
-            source = item.source if len(spoken) == 1 else source
+            if item.source != "opener" and not source:
+                source = item.source  # what answered: the opener only acknowledges
             yield item
-        self.last_source = source
+        self.last_source = source or "llm"
         if self.memory is not None:
             try:
                 self.memory.remember(viewer, text, " ".join(spoken), source=source)
@@ -183,7 +225,8 @@ class Brain:
         return record, returning
 
     async def _compose(
-        self, text: str, viewer: str | None, record: ViewerRecord | None, returning: bool
+        self, text: str, viewer: str | None, record: ViewerRecord | None, returning: bool,
+        use_opener: bool,
     ) -> AsyncIterator[ReplySentence]:
         index = 0
         intent = detect_intent(text, self.persona.name)
@@ -204,8 +247,15 @@ class Brain:
         if self.llm is None:
             yield self._fallback(viewer, index)
             return
+        said = None
+        if use_opener and index == 0:  # after a greeting the greeting was the instant line
+            opener = self._openers.pick(text, viewer)
+            if opener is not None:
+                said = opener.text
+                yield self._sentence(said, "opener", 0, opener.emotion, opener.tags, opener.intensity)
+                index = 1
         count = 0
-        async for item in self._llm_sentences(text, record, index):
+        async for item in self._llm_sentences(text, record, index, said):
             count += 1
             yield item
         if count == 0:
@@ -229,17 +279,23 @@ class Brain:
         return answer.text if answer.answered else None
 
     async def _llm_sentences(
-        self, text: str, record: ViewerRecord | None, index: int
+        self, text: str, record: ViewerRecord | None, index: int, said: str | None = None
     ) -> AsyncIterator[ReplySentence]:
+        """Model sentences, guarded. Each is held until the words after it start (or the
+        stream ends), so action tags written after it ("... fun! [wave]") are on it."""
         assert self.llm is not None
         history = self.memory.history(record.name if record else None, 4) if self.memory else []
         notes = self.memory.show_notes() if self.memory else None
-        messages = build_messages(self.persona, text, record, history, notes)
+        prefill = bool(getattr(self.llm, "supports_prefill", False))
+        messages = build_messages(self.persona, text, record, history, notes, said, prefill)
         splitter = SentenceStream(max_chars=160)
         self._last_item: ReplySentence | None = None
-        head, early = "", self.early_clause
+        head, tail, early = "", "", self.early_clause
         guard = ReplyGuard()
+        if said:
+            guard.avoid(said)
         emotion: Emotion | None = None
+        held: ReplySentence | None = None
         stream = self.llm.stream(messages, self.max_tokens, self.temperature, STOP_STRINGS)
         deadline = time.monotonic() + self.total_timeout
         timeout = self.first_token_timeout
@@ -254,27 +310,52 @@ class Brain:
                 except StopAsyncIteration:
                     break
                 timeout = self.total_timeout
+                tail += piece
                 if early:
                     head += piece
                     ready, splitter = _first_clause(head)
                     early = not ready  # once something is released, split normally
                 else:
                     ready = splitter.feed(piece)
+                tail = _after(tail, ready)
                 for sentence in ready:
                     item, emotion = self._guarded(sentence, guard, emotion, index)
                     if item is not None:
                         index += 1
-                        yield item
+                        if held is not None:
+                            yield held
+                        held = item
+                if held is not None and _has_words(tail):
+                    yield held
+                    held = None
             if not guard.done:
                 for sentence in splitter.flush():
                     item, emotion = self._guarded(_finish(sentence), guard, emotion, index)
                     if item is not None:
                         index += 1
-                        yield item
+                        if held is not None:
+                            yield held
+                        held = item
+            elif held is not None:
+                await self._trailing_tags(stream, tail, held)
         except (TimeoutError, Exception) as exc:  # LLMError, timeouts, model crashes
             log.warning("LLM failed (%s: %s); using a fallback line", type(exc).__name__, exc)
         finally:
             await _aclose(stream)
+        if held is not None:
+            yield held
+
+    async def _trailing_tags(self, stream: Any, tail: str, item: ReplySentence, pieces: int = 4) -> None:
+        """The reply is complete: read a few more pieces for tags written after it."""
+        for _ in range(pieces):
+            if _has_words(tail):
+                break
+            try:
+                tail += await asyncio.wait_for(anext(stream), 0.5)
+            except (StopAsyncIteration, TimeoutError):
+                break
+        _, _, actions = parse_tags(_TAG_RUN.match(tail).group(0))  # type: ignore[union-attr]
+        item.tags += [a for a in actions if a not in item.tags]
 
     def _guarded(
         self, sentence: str, guard: ReplyGuard, emotion: Emotion | None, index: int
@@ -355,6 +436,24 @@ def _clean_viewer(viewer: Any) -> str | None:
 
 
 _CLAUSE = re.compile(r"^(.{16,}?[,;:—])\s+(?=\S)")
+_OPEN_MARK = re.compile(r"[\[(*][^\])*]{0,24}$")  # a tag still being written: "[wa"
+_TAG_RUN = re.compile(r"(?:\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*))*")
+
+
+def _after(tail: str, released: list[str]) -> str:
+    """What is left of ``tail`` (the text since the last release) after ``released``."""
+    for sentence in released:
+        i = tail.find(sentence)
+        if i < 0:
+            return ""
+        tail = tail[i + len(sentence):]
+    return tail
+
+
+def _has_words(tail: str) -> bool:
+    """True once ``tail`` holds spoken words, not only (possibly unfinished) tags."""
+    spoken, _, _ = parse_tags(_OPEN_MARK.sub("", tail))
+    return any(ch.isalnum() for ch in spoken)
 
 
 def _first_clause(head: str) -> tuple[list[str], SentenceStream]:

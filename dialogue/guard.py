@@ -70,6 +70,18 @@ class ReplyGuard:
         self.accepted: list[str] = []
         self.done = False
         self.rejected: list[tuple[str, str]] = []
+        self._said: list[set[str]] = []
+
+    def avoid(self, sentence: str) -> None:
+        """Something already said for this reply (an opener): the model must not echo it.
+
+        A later sentence is rejected when it overlaps it like a repeat, or when it is a
+        short exclamation mostly made of its words ("Great question!" after "Ooh, great
+        question, Sam!").
+        """
+        toks = set(tokenize(sentence, keep_stopwords=True))
+        if toks:
+            self._said.append(toks)
 
     @property
     def chars(self) -> int:
@@ -97,6 +109,10 @@ class ReplyGuard:
         if _self_repeating(s):
             return self._reject(s, "self-repetition")
         toks = set(tokenize(s, keep_stopwords=True))
+        for said in self._said:
+            shared = len(toks & said)
+            if toks and (shared / len(toks | said) > 0.6 or len(toks) <= 4 and shared / len(toks) >= 0.6):
+                return self._reject(s, "repeats-opener")
         for prev in self.accepted:
             other = set(tokenize(prev, keep_stopwords=True))
             if toks and len(toks & other) / len(toks | other) > 0.6:

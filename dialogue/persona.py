@@ -35,6 +35,13 @@ class Persona:
     thanks: tuple[str, ...] = ("Thank you so much, {viewer}!",)
     deflections: tuple[str, ...] = ("Let's keep things friendly and talk about something else!",)
     fallbacks: tuple[str, ...] = ("Give me a second, my thoughts got tangled. Ask me again?",)
+    # Instant acknowledgement before a model reply (see dialogue.opener); empty = none.
+    opener: bool = True
+    question_openers: tuple[str, ...] = ("Ooh, good question, {viewer}!",)
+    chat_openers: tuple[str, ...] = ("Oh, nice, {viewer}!",)
+    request_openers: tuple[str, ...] = ()
+    sympathy_openers: tuple[str, ...] = ("Aww, {viewer}, I hear you.",)
+    excited_openers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -68,8 +75,10 @@ class Persona:
 
 _LIST_FIELDS = {
     "catchphrases", "topics", "boundaries", "languages", "greetings", "returning_greetings",
-    "thanks", "deflections", "fallbacks",
+    "thanks", "deflections", "fallbacks", "question_openers", "chat_openers",
+    "request_openers", "sympathy_openers", "excited_openers",
 }
+_BOOL_FIELDS = {"opener"}
 
 
 def persona_from_dict(data: dict[str, Any], source: str = "persona") -> Persona:
@@ -89,6 +98,9 @@ def persona_from_dict(data: dict[str, Any], source: str = "persona") -> Persona:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise InputError(f"{source}: field {key!r} must be a list of strings")
             value = tuple(v.strip() for v in value if v.strip())
+        elif name in _BOOL_FIELDS:
+            if not isinstance(value, bool):
+                raise InputError(f"{source}: field {key!r} must be true or false")
         elif name == "default_emotion":
             try:
                 value = Emotion.parse(value)
@@ -156,5 +168,33 @@ DEFAULT_PERSONA = Persona(
     fallbacks=(
         "Oops, my thoughts got tangled for a second. Could you ask me again?",
         "Give me a moment, I lost my train of thought! Ask me again?",
+    ),
+    question_openers=(
+        "Ooh, great question, {viewer}!",
+        "Ooh, good one, {viewer}!",
+        "Hmm, let me think, {viewer}!",
+        "Oh, I love that question, {viewer}!",
+        "Ha, {viewer}, you always ask the fun ones!",
+    ),
+    chat_openers=(
+        "Oh, nice, {viewer}!",
+        "Haha, love it, {viewer}!",
+        "Ooh, {viewer}, I hear you!",
+        "Aww, {viewer}, that's sweet!",
+    ),
+    request_openers=(
+        "Ooh, okay {viewer}, let me see!",
+        "Hmm, alright {viewer}!",
+        "Oh, {viewer}, leave it to me!",
+    ),
+    sympathy_openers=(
+        "Oh no, {viewer}, I'm sorry to hear that.",
+        "Aww, {viewer}, sending you a big hug.",
+        "Oh, {viewer}, that sounds rough.",
+    ),
+    excited_openers=(
+        "Woo, {viewer}, love the energy!",
+        "Yay, {viewer}!",
+        "Ooh, {viewer}, that's exciting!",
     ),
 )

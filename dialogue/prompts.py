@@ -28,8 +28,15 @@ def build_messages(
     viewer: ViewerRecord | None = None,
     history: list[tuple[str, str]] | None = None,
     show_notes: dict[str, str] | None = None,
+    said: str | None = None,
+    prefill: bool = True,
 ) -> list[ChatMessage]:
-    """System prompt (persona + context) + recent turns + the quoted viewer message."""
+    """System prompt (persona + context) + recent turns + the quoted viewer message.
+
+    ``said``: what the character has already said aloud (an opener). With ``prefill`` it
+    becomes the start of the assistant turn, which the model continues; without, the user
+    turn tells the model not to repeat it (for servers that cannot continue a turn).
+    """
     system = persona.system_prompt()
     context = []
     if viewer is not None and viewer.name:
@@ -47,7 +54,12 @@ def build_messages(
         messages.append({"role": "user" if role == "viewer" else "assistant",
                          "content": quote_viewer_text(text) if role == "viewer" else text})
     who = viewer.name if viewer is not None and viewer.name else "A viewer"
-    messages.append({"role": "user", "content": f"{who} says: {quote_viewer_text(message)}"})
+    content = f"{who} says: {quote_viewer_text(message)}"
+    if said and not prefill:
+        content += f'\n(You have already said: "{said}" Continue from there; do not repeat it.)'
+    messages.append({"role": "user", "content": content})
+    if said and prefill:
+        messages.append({"role": "assistant", "content": said})
     return messages
 
 

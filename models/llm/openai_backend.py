@@ -28,6 +28,9 @@ class OpenAILLM:
 
     ``timeout`` bounds connecting and each wait for the next piece (seconds).
     ``api_key`` defaults to ``$OPENAI_API_KEY`` when set (local servers need none).
+    ``prefill``: the server continues a trailing assistant message (vLLM with
+    ``continue_final_message``, llama.cpp server, Ollama); off, callers put such context in
+    the user turn instead.
     """
 
     name = "openai"
@@ -38,6 +41,7 @@ class OpenAILLM:
         model: str = "default",
         api_key: str | None = None,
         timeout: float = 10.0,
+        prefill: bool = False,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise InputError(f"base_url must start with http:// or https://, got {base_url!r}")
@@ -47,6 +51,7 @@ class OpenAILLM:
         self.model = model
         self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.timeout = timeout
+        self.supports_prefill = prefill
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "text/event-stream"}
@@ -69,6 +74,8 @@ class OpenAILLM:
             "temperature": temperature,
             "stream": True,
         }
+        if self.supports_prefill and body["messages"][-1]["role"] == "assistant":
+            body.update(continue_final_message=True, add_generation_prompt=False)  # vLLM
         if stop:
             body["stop"] = list(stop)[:4]  # the OpenAI API accepts at most 4
         url = f"{self.base_url}/chat/completions"

@@ -29,6 +29,7 @@ class ScriptedLLM:
     """
 
     name = "scripted"
+    supports_prefill = True  # a trailing assistant message is continued (see Brain openers)
 
     def __init__(
         self,

@@ -33,6 +33,8 @@ class TransformersLLM:
     """
 
     name = "transformers"
+    # A trailing assistant message is continued, not answered (an opener already spoken).
+    supports_prefill = True
 
     def __init__(
         self,
@@ -78,8 +80,10 @@ class TransformersLLM:
         log.info("loaded %s on %s in %.2f s", path, device, self.load_seconds)
 
     def _prompt_ids(self, messages: list[ChatMessage], generation: bool = True) -> Any:
+        prefill = generation and len(messages) > 1 and messages[-1]["role"] == "assistant"
         encoded = self.tokenizer.apply_chat_template(
-            messages, add_generation_prompt=generation, return_tensors="pt", return_dict=True
+            messages, add_generation_prompt=generation and not prefill,
+            continue_final_message=prefill, return_tensors="pt", return_dict=True,
         )
         return encoded["input_ids"].to(self.device)
 
@@ -105,12 +109,18 @@ class TransformersLLM:
             self._prefix_caches[key] = cache
         return copy.deepcopy(cache)
 
-    def warmup(self) -> None:
-        """Run one tiny generation so the first viewer does not pay for lazy init."""
+    def warmup(self, system_prompt: str | None = None) -> None:
+        """Run one tiny generation so the first viewer does not pay for lazy init; with
+        ``system_prompt``, also fill its prefix KV cache now (the persona's prompt)."""
         import torch
 
         with self._lock, torch.inference_mode():
-            ids = self._prompt_ids([{"role": "user", "content": "Hi"}])
+            msgs: list[ChatMessage] = [{"role": "user", "content": "Hi"}]
+            if system_prompt:
+                msgs.insert(0, {"role": "system", "content": system_prompt})
+            ids = self._prompt_ids(msgs)
+            if system_prompt:
+                self._prefix_cache(msgs, ids)
             self.model.generate(ids, max_new_tokens=2, do_sample=False,
                                 attention_mask=torch.ones_like(ids),
                                 pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)

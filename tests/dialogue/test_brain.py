@@ -14,6 +14,7 @@ from models.types import Emotion
 
 def _brain(reply: str = "[excited] Oh I love that! Curling is so much fun. [wave]", **kw) -> Brain:  # type: ignore[no-untyped-def]
     llm = kw.pop("llm", None) or ScriptedLLM(reply)
+    kw.setdefault("opener", False)  # exact-sentence tests; openers: tests/dialogue/test_opener.py
     return Brain(DEFAULT_PERSONA, llm, kw.pop("memory", Memory()), Moderator(), **kw)
 
 

@@ -29,6 +29,8 @@ def _app() -> FastAPI:
             return JSONResponse({"error": "bad key"}, status_code=401)
         last = body["messages"][-1]["content"]
         reply = f"You said: {last}. Great question!"
+        if body.get("continue_final_message"):  # a prefilled assistant turn is continued
+            reply = "and I continued it. Snow is fun!"
         if "slow" in last:
             await asyncio.sleep(3.0)
         if not body.get("stream"):
@@ -119,13 +121,26 @@ def test_brain_falls_back_in_character_when_server_is_down() -> None:
 
 
 def test_brain_speaks_server_reply(server_url: str) -> None:
-    brain = Brain(llm=get_llm("openai", base_url=server_url))
+    brain = Brain(llm=get_llm("openai", base_url=server_url), opener=False)
     reply = asyncio.run(brain.reply("Tell me about the snow today"))
     assert reply.source == "llm"
     assert reply.sentences[-1] == "Great question!"
 
 
+def test_opener_reaches_servers_with_and_without_prefill(server_url: str) -> None:
+    plain = Brain(llm=get_llm("openai", base_url=server_url), seed=3)
+    reply = asyncio.run(plain.reply("Is the snow good today?", viewer="Kim"))
+    assert reply.items[0].source == "opener" and "Kim" in reply.items[0].text
+    assert reply.source == "llm"
+    # No prefill: the user turn (echoed back) tells the model what was already said.
+    assert any("already said" in s for s in reply.sentences[1:])
+    prefilled = Brain(llm=get_llm("openai", base_url=server_url, prefill=True), seed=3)
+    reply = asyncio.run(prefilled.reply("Is the snow good today?", viewer="Kim"))
+    assert reply.items[0].source == "opener"
+    assert reply.sentences[1:] == ["and I continued it.", "Snow is fun!"]
+
+
 def test_default_brain_uses_configured_server(server_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VHUMAN_LLM_URL", server_url)
-    reply = asyncio.run(Brain().reply("Tell me about the snow today"))
+    reply = asyncio.run(Brain(opener=False).reply("Tell me about the snow today"))
     assert reply.source == "llm" and reply.sentences[-1] == "Great question!"
