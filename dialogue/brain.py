@@ -452,8 +452,8 @@ def _after(tail: str, released: list[str]) -> str:
 
 def _has_words(tail: str) -> bool:
     """True once ``tail`` holds spoken words, not only (possibly unfinished) tags."""
-    spoken, _, _ = parse_tags(_OPEN_MARK.sub("", tail))
-    return any(ch.isalnum() for ch in spoken)
+    spoken, _, _ = parse_tags(tail)
+    return any(ch.isalnum() for ch in _OPEN_MARK.sub("", spoken))
 
 
 def _first_clause(head: str) -> tuple[list[str], SentenceStream]:
