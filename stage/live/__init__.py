@@ -7,6 +7,7 @@ from .metrics import Metrics
 from .motion import LiveMotion, MotionMixer, MotionSource, estimate_tempo
 from .overlay import OverlayPainter, draw_card
 from .performer import LiveConfig, LivePerformer
+from .procrender import ProcessRenderer
 from .render import AvatarRenderer, FrameRenderer, PatternRenderer, parse_color
 from .renderloop import RenderLoop
 from .speech import SpeechQueue, Utterance
@@ -14,6 +15,6 @@ from .timeline import Shown, TickSlot, Timeline
 
 __all__ = ["AudioClock", "AudioRing", "AudioSlice", "AvatarRenderer", "FrameRenderer",
            "GestureOverlay", "LiveConfig", "LiveMotion", "LivePerformer", "Metrics",
-           "MotionMixer", "MotionSource", "OverlayPainter", "PatternRenderer", "RenderLoop",
+           "MotionMixer", "MotionSource", "OverlayPainter", "PatternRenderer", "ProcessRenderer", "RenderLoop",
            "Segment", "Shown", "SpeechQueue", "TickSlot", "Timeline", "Utterance",
            "draw_card", "estimate_tempo", "parse_color"]

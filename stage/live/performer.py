@@ -90,8 +90,12 @@ class LivePerformer:
     """Implements :class:`stage.performer.Performer` on a real-time audio-mastered clock.
 
     ``renderer_factory`` builds the :class:`FrameRenderer` inside the render thread
-    (default: :class:`PatternRenderer`; pass ``lambda: AvatarRenderer(...)`` for the
-    character). ``tts`` defaults to ``models.tts.get_tts(config.voice)``.
+    (default: :class:`PatternRenderer`). For the character pass
+    ``lambda: ProcessRenderer.avatar(path, w, h)`` (rendered in a child process, so GL
+    read-back never holds this process's GIL and the clock stays on time) or
+    ``lambda: AvatarRenderer(path, w, h)`` (in this process: simpler, but ticks jitter by
+    tens of ms while frames are read back). ``tts`` defaults to
+    ``models.tts.get_tts(config.voice)``.
     """
 
     def __init__(self, config: LiveConfig | None = None, *, tts: Any = None,

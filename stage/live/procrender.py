@@ -49,11 +49,12 @@ def _serve(conn: Any, factory: Callable[[], FrameRenderer], shm_name: str,
     """The child: build the renderer, then render batches into shared memory slots."""
     from .renderloop import render_poses
 
-    if nice > 0:
-        try:
-            os.nice(nice)
-        except OSError:
-            pass
+    try:  # the spawning thread may be niced already (the render thread): reach ``nice``
+        current = os.nice(0)
+        if nice > current:
+            os.nice(nice - current)
+    except OSError:
+        pass
     shm = shared_memory.SharedMemory(name=shm_name)
     frames = np.ndarray((slots, *shape), np.uint8, buffer=shm.buf)
     try:
