@@ -7,6 +7,8 @@ Joint names are exactly the VRM humanoid bone names of ``models.types.HUMANOID_B
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from avatar.builtin_face import eye_center
@@ -71,7 +73,7 @@ def _bones(names: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {n: seg[n] for n in names}
 
 
-def _rings(rows: list[tuple[float, ...]], axis: int, fixed: tuple[float, float]
+def _rings(rows: Sequence[tuple[float, ...]], axis: int, fixed: tuple[float, float]
            ) -> tuple[np.ndarray, np.ndarray]:
     """Ring centres and radii from rows of (position along axis, r1, r2[, c1, c2])."""
     centers, radii = [], []

@@ -123,7 +123,8 @@ def _on_face(x: np.ndarray, y: np.ndarray, offset: float) -> np.ndarray:
     return np.stack([x, y, z], -1) + offset * n
 
 
-_SLOPE = float((face_z(0.0, MOUTH_Y + 1e-4) - face_z(0.0, MOUTH_Y - 1e-4)) / 2e-4)
+_SLOPE = float((face_z(np.array(0.0), np.array(MOUTH_Y + 1e-4))
+                - face_z(np.array(0.0), np.array(MOUTH_Y - 1e-4))) / 2e-4)
 
 
 def _mouth_plane(x: np.ndarray, y: np.ndarray, offset: float) -> np.ndarray:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 Array = np.ndarray
 
@@ -45,8 +46,8 @@ class Piece:
 def grid_indices(n_rows: int, n_cols: int, wrap: bool = False, offset: int = 0) -> Array:
     """Triangles of a (n_rows, n_cols) vertex grid laid out row-major; ``wrap`` closes columns."""
     cols = n_cols if wrap else n_cols - 1
-    r, c = np.meshgrid(np.arange(n_rows - 1), np.arange(cols), indexing="ij")
-    r, c = r.ravel(), c.ravel()
+    rr, cc = np.meshgrid(np.arange(n_rows - 1), np.arange(cols), indexing="ij")
+    r, c = rr.ravel(), cc.ravel()
     c1 = (c + 1) % n_cols
     a = r * n_cols + c
     b = r * n_cols + c1
@@ -94,8 +95,8 @@ def _frame(axis: str) -> tuple[Array, Array, Array]:
 def loft(
     name: str,
     material: str,
-    centers: Array,
-    radii: Array,
+    centers: npt.ArrayLike,
+    radii: npt.ArrayLike,
     axis: str = "y",
     around: int = 24,
     cap_rings: int = 4,
@@ -118,8 +119,8 @@ def loft(
     for end, sgn in ((0, -1.0), (-1, 1.0)):
         cap_c, cap_r = [], []
         depth = cap_depth * float(np.mean(radii[end]))
-        for i in range(cap_rings, 0, -1):
-            t = i / (cap_rings + 1) * (np.pi / 2)
+        for step in range(cap_rings, 0, -1):
+            t = step / (cap_rings + 1) * (np.pi / 2)
             cap_c.append(centers[end] + sgn * direction * depth * np.sin(t))
             cap_r.append(radii[end] * np.cos(t))
         if end == 0:
@@ -151,7 +152,8 @@ def loft(
 
 
 def ellipsoid(
-    name: str, material: str, center: Array, radii: Array, lon: int = 24, lat: int = 16
+    name: str, material: str, center: npt.ArrayLike, radii: npt.ArrayLike, lon: int = 24,
+    lat: int = 16
 ) -> Piece:
     """A UV ellipsoid (poles on the Y axis) as a closed, outward-facing mesh."""
     center = np.asarray(center, np.float64)
@@ -208,19 +210,25 @@ def segment_distance(points: Array, a: Array, b: Array) -> Array:
 
 
 def bone_weights(
-    piece: Piece, bones: dict[str, tuple[Array, Array]], power: float = 6.0
+    piece: Piece, bones: dict[str, tuple[Array, Array]], power: float = 6.0,
+    gain: dict[str, Array] | None = None,
 ) -> Piece:
     """Smooth skin weights from distances to bone segments (inverse power, top 4).
 
     A high ``power`` keeps each region bound to its nearest bone while vertices around a
     joint, equidistant to both segments, blend evenly; that avoids the hard creases (and the
-    collapsing "candy wrapper") of nearest-bone binding.
+    collapsing "candy wrapper") of nearest-bone binding. ``gain`` optionally scales a bone's
+    raw weight per vertex (V,), to keep a bone off a region that is near it only by
+    distance (the arms off the front of the chest).
     """
     names = list(bones)
     d = np.stack([segment_distance(piece.positions, *bones[n]) for n in names], 1)
     d = np.maximum(d, 1e-4)
     d = d / d.min(axis=1, keepdims=True)
     w = 1.0 / np.power(d, power)
+    for k, n in enumerate(names):
+        if gain is not None and n in gain:
+            w[:, k] *= gain[n]
     top = np.argsort(-w, axis=1)[:, :4]
     tw = np.take_along_axis(w, top, 1)
     tw[tw < 0.01 * tw[:, :1]] = 0.0
@@ -238,10 +246,10 @@ def bone_weights(
 def sweep(
     name: str,
     material: str,
-    path: Array,
-    side: Array,
-    half_width: Array,
-    half_thickness: Array,
+    path: npt.ArrayLike,
+    side: npt.ArrayLike,
+    half_width: npt.ArrayLike,
+    half_thickness: npt.ArrayLike,
     around: int = 10,
 ) -> Piece:
     """A closed tube along the curve ``path`` (K, 3) with an elliptical section.
@@ -280,8 +288,8 @@ def slab(
     name: str,
     material: str,
     surface: Callable[[Array, Array, Array], Array],
-    xy: Array,
-    lift: Array,
+    xy: npt.ArrayLike,
+    lift: npt.ArrayLike,
     sink: float = 0.0015,
 ) -> Piece:
     """A raised patch lying on a height-field ``surface(x, y, offset) -> (..., 3)``.

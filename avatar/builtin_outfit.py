@@ -55,6 +55,21 @@ def v_half_width(y: Array) -> Array:
     return V_HALF * np.power(t, 0.85)
 
 
+def torso_weights(piece: Piece, bones: Bones) -> Piece:
+    """Skin weights for the jacket and all it carries: arms move only shoulders and sides.
+
+    Plain distance weights would let the arm bones pull the front of the chest (it is as
+    near the shoulder as the spine there), dragging lapels and the badge when arms lower.
+    """
+    x, y = piece.positions[:, 0].astype(np.float64), piece.positions[:, 1].astype(np.float64)
+    gain = {}
+    for side, s in (("left", 1.0), ("right", -1.0)):
+        t = np.clip((s * x - 0.115) / 0.05, 0, 1) * np.clip((y - 1.22) / 0.06, 0, 1)
+        for bone in (f"{side}Shoulder", f"{side}UpperArm"):
+            gain[bone] = t * t * (3 - 2 * t)
+    return bone_weights(piece, bones, gain=gain)
+
+
 def _grid(x_of: object, y0: float, y1: float, rows: int, cols: int) -> Array:
     """(rows, cols, 2) points: y from y0 to y1, x = x_of(u, y) for u in 0..1 across."""
     y = np.linspace(y0, y1, rows)[:, None] * np.ones((1, cols))
@@ -96,7 +111,7 @@ def _shirt(bones: Bones) -> list[Piece]:
         g = _grid(wing_x, 1.352, 1.398, 6, 5)
         lift = 0.0075 + 0.0025 * np.linspace(0, 1, 6)[:, None] * np.ones((1, 5))
         pieces.append(slab(f"collar_point_{s:+.0f}", "shirt", torso_surface, g, lift))
-    return [bone_weights(p, bones) for p in pieces]
+    return [torso_weights(p, bones) for p in pieces]
 
 
 def _lapels(bones: Bones) -> list[Piece]:
@@ -113,7 +128,7 @@ def _lapels(bones: Bones) -> list[Piece]:
         g = _grid(lapel_x, V_APEX - 0.004, V_TOP + 0.004, 22, 6)
         lift = 0.0098 - 0.0042 * np.linspace(0, 1, 6)[None] * np.ones((22, 1))
         pieces.append(slab(f"lapel_{s:+.0f}", "lapel", torso_surface, g, lift))
-    return [bone_weights(p, bones) for p in pieces]
+    return [torso_weights(p, bones) for p in pieces]
 
 
 def _badge(bones: Bones) -> list[Piece]:
@@ -129,7 +144,7 @@ def _badge(bones: Bones) -> list[Piece]:
     for k, y in enumerate((1.105, 1.035)):
         c = torso_surface(np.array(0.0), np.array(y), np.array(0.0008))
         pieces.append(ellipsoid(f"button_{k}", "button", c, [0.0085, 0.0085, 0.0042], 12, 6))
-    return [bone_weights(p, bones) for p in pieces]
+    return [torso_weights(p, bones) for p in pieces]
 
 
 def _collars(neck_bones: Bones, torso_bones: Bones) -> list[Piece]:
@@ -144,14 +159,14 @@ def _collars(neck_bones: Bones, torso_bones: Bones) -> list[Piece]:
     path = np.array([0.0, 1.388, -0.010]) + 0.064 * out + rise[:, None] * [0.0, 1.0, 0.0]
     side = np.cos(0.45) * np.array([0.0, 1.0, 0.0]) + np.sin(0.45) * out
     collar = sweep("jacket_collar", "lapel", path, side, np.full(29, 0.019), 0.0042, 12)
-    return [band, bone_weights(collar, torso_bones)]
+    return [band, torso_weights(collar, torso_bones)]
 
 
 def outfit_pieces(torso_bones: Bones, neck_bones: Bones, pants_bones: Bones) -> list[Piece]:
     """Jacket, pants top and everything worn on the torso, skinned."""
     c = np.stack([np.zeros(len(TORSO_ROWS)), TORSO_ROWS[:, 0], TORSO_ROWS[:, 3]], 1)
-    jacket = bone_weights(loft("jacket", "jacket", c, TORSO_ROWS[:, 1:3], "y", 48, 2,
-                               cap_depth=0.25), torso_bones)
+    jacket = torso_weights(loft("jacket", "jacket", c, TORSO_ROWS[:, 1:3], "y", 48, 2,
+                                cap_depth=0.25), torso_bones)
     rows = np.array([(0.835, 0.100, 0.080), (0.86, 0.128, 0.092), (0.90, 0.138, 0.095),
                      (0.96, 0.126, 0.086)])
     c = np.stack([np.zeros(4), rows[:, 0], np.zeros(4)], 1)
