@@ -148,9 +148,20 @@ def _ponytail() -> list[Piece]:
     return pieces + [tie]
 
 
+def _ahoge() -> Piece:
+    """The toon "antenna" lock springing up from the crown and curling forward."""
+    # low and forward: a tall one would raise the top of the character, and with it the
+    # framing of the portrait camera (the head would shrink on screen)
+    base = HEAD_CENTER + (head_point(np.array(1.33), np.array(-0.3)) - HEAD_CENTER) * 1.07
+    u = np.linspace(0, 1, 12)
+    path = base + np.stack([0.010 * u, 0.030 * np.sin(np.pi * 0.85 * u), 0.05 * u**1.3], 1)
+    half_w = 0.0095 * np.sin(np.pi * (0.25 + 0.75 * u)) ** 0.8 + 0.0003
+    return sweep("ahoge", "hair", path, [1.0, 0.0, 0.0], half_w, 0.0028 * (1 - 0.7 * u), 8)
+
+
 def hair_pieces() -> list[Piece]:
     """Every hair piece, rigid on ``head``."""
-    pieces = [_cap()] + _bangs() + _side_locks() + _back_locks() + _ponytail()
+    pieces = [_cap(), _ahoge()] + _bangs() + _side_locks() + _back_locks() + _ponytail()
     return [p.bind_rigid("head") for p in pieces]
 
 

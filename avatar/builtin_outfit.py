@@ -132,7 +132,7 @@ def _lapels(bones: Bones) -> list[Piece]:
 
 
 def _badge(bones: Bones) -> list[Piece]:
-    """A name badge on the character's left chest with a coloured emblem, and two buttons."""
+    """A name badge on the left chest with a coloured emblem, two buttons, pocket flaps."""
     def badge_x(u: Array, y: Array) -> Array:
         return 0.080 + 0.042 * u
 
@@ -144,6 +144,12 @@ def _badge(bones: Bones) -> list[Piece]:
     for k, y in enumerate((1.105, 1.035)):
         c = torso_surface(np.array(0.0), np.array(y), np.array(0.0008))
         pieces.append(ellipsoid(f"button_{k}", "button", c, [0.0085, 0.0085, 0.0042], 12, 6))
+    for s in (1.0, -1.0):  # hip pocket flaps
+        def flap_x(u: Array, y: Array, s: float = s) -> Array:
+            return s * (0.062 + 0.060 * u + 0.004 * (y - 1.0) / 0.02)
+
+        g = _grid(flap_x, 0.985, 1.008, 4, 8)
+        pieces.append(slab(f"pocket_{s:+.0f}", "lapel", torso_surface, g, 0.003))
     return [torso_weights(p, bones) for p in pieces]
 
 
