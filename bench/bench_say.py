@@ -74,8 +74,9 @@ def _render_encode(result, out: Path) -> float:
         t0 = time.perf_counter()
         with MediaWriter(out, width=512, height=512, fps=clip.fps, sample_rate=None) as writer:
             for start in range(0, clip.num_frames, 30):
-                meshes = rig.evaluate(clip.slice(start, min(start + 30, clip.num_frames)))
-                for t in range(meshes[0].positions.shape[0]):
-                    writer.write_video(renderer.render([m.positions[t] for m in meshes],
-                                                       [m.normals[t] for m in meshes]))
+                packed = rig.evaluate_packed(clip.slice(start, min(start + 30, clip.num_frames)),
+                                             as_numpy=True)
+                for t in range(packed.num_frames):
+                    writer.write_video(renderer.render_packed(packed.positions[t],
+                                                              packed.normals[t]))
         return time.perf_counter() - t0
