@@ -72,3 +72,21 @@ def test_bad_questions_raise_input_error(sample_kb: KnowledgeBase, bad: object) 
 def test_huge_question_is_handled(sample_kb: KnowledgeBase) -> None:
     answer = QAEngine(sample_kb).answer("When is the curling final? " * 4000)
     assert isinstance(answer.answered, bool) and answer.seconds < 10
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How much does a ticket for the curling final cost?",  # only the ice hockey row has a price
+     "When is the speed skating final?",  # figure skating is not speed skating
+     "How much does the Pip snow globe cost?"],
+)
+def test_near_misses_naming_kb_things_are_refused(sample_kb: KnowledgeBase, question: str) -> None:
+    answer = QAEngine(sample_kb).answer(question)
+    assert not answer.answered, answer.features
+    assert "Ice hockey" not in answer.text and "Figure skating" not in answer.text
+
+
+def test_paraphrased_verbs_still_answer(sample_kb: KnowledgeBase) -> None:
+    answer = QAEngine(sample_kb).answer("How many countries are competing?")
+    assert answer.answered and "28" in answer.text
+    assert answer.features["missing_named"] == 0 and answer.features["unknown_named"] == 0
