@@ -127,9 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vhuman", description="Live virtual human engine")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    # The same flags after the subcommand (`vhuman say ... -q`); SUPPRESS keeps the value
+    # given before it when they are absent here.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    say = sub.add_parser("say", help="speak a line with the avatar into a video file")
+    def add(name: str, **kwargs: str) -> argparse.ArgumentParser:  # every command takes -q/-v
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    say = add("say", help="speak a line with the avatar into a video file")
     say.add_argument("text", help="what to say; [wave]-style gesture tags and voice markup allowed")
     say.add_argument("--emotion", default="neutral",
                      help="one of: " + ", ".join(e.value for e in Emotion))
@@ -138,39 +146,40 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render_options(say)
     say.set_defaults(func=cmd_say)
 
-    demo = sub.add_parser("demo", help="render the built-in character greeting the audience")
+    demo = add("demo", help="render the built-in character greeting the audience")
     _add_render_options(demo)
     demo.add_argument("--plot", default=None, help="viseme timeline PNG (default next to the video)")
     demo.set_defaults(func=cmd_demo, output="out/demo.mp4")
 
-    dance = sub.add_parser("dance", help="dance to music into a video file")
+    dance = add("dance", help="dance to music into a video file")
     dance.add_argument("music", nargs="?", default=None,
                        help="audio file (default: the synthesized demo track)")
     dance.add_argument("--seconds", type=float, default=None, help="limit the length")
     _add_render_options(dance)
     dance.set_defaults(func=cmd_dance, output="out/dance.mp4", camera="full_body")
 
-    avatar = sub.add_parser("avatar", help="avatar tools")
+    avatar = add("avatar", help="avatar tools")
     avatar_sub = avatar.add_subparsers(dest="avatar_command", required=True)
-    inspect = avatar_sub.add_parser("inspect", help="report what an avatar file contains")
+    inspect = avatar_sub.add_parser("inspect", parents=[common],
+                                    help="report what an avatar file contains")
     inspect.add_argument("path")
     inspect.add_argument("--sheet", default=None,
                          help="turnaround contact sheet PNG path ('none' to skip)")
     inspect.set_defaults(func=cmd_avatar_inspect)
 
-    show = sub.add_parser("show", help="run (or --check) a show rundown")
+    show = add("show", help="run (or --check) a show rundown")
     show.add_argument("rundown")
     show.add_argument("--check", action="store_true", help="validate only")
     show.add_argument("--out", action="append", help="output: file.mp4 or rtmp://... (repeatable)")
     show.set_defaults(func=cmd_show)
 
-    serve = sub.add_parser("serve", help="start the HTTP/WebSocket server")
+    serve = add("serve", help="start the HTTP/WebSocket server")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--rundown", default=None, help="load this rundown at start")
     serve.set_defaults(func=cmd_serve)
 
-    qa = sub.add_parser("qa", help="answer a question from a knowledge-base folder")
+    qa = add("qa", help="answer a question from a knowledge-base folder")
     qa.add_argument("question")
     qa.add_argument("--kb", default="examples/kb", help="folder of documents")
     qa.add_argument("--store", default=None, help="index folder (default: a cache dir)")
