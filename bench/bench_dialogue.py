@@ -1,8 +1,9 @@
-"""Dialogue benchmark: chat -> first sentence with the embedded SmolLM2, reply lengths,
-grounded Q&A accuracy (exact facts, refusals) and latency on bench/data/qa_eval.yaml.
+"""Dialogue benchmark: chat -> first sentence with the embedded SmolLM2 (opener and first
+model-written sentence), reply lengths, grounded Q&A accuracy (exact facts, refusals) with
+a threshold calibrated on one split and reported on a held-out split, and latency.
 
-``run(quick)`` returns measured figures only. Prefix-KV-cache on/off is measured side by
-side on the same messages in one run.
+``run(quick)`` returns measured figures only. Configurations (opener, prefix KV cache,
+early clause, int8) are measured side by side on the same messages in one run.
 """
 
 from __future__ import annotations
@@ -61,9 +62,13 @@ def _summary(values: list[float], digits: int = 3) -> dict[str, float]:
 
 
 async def _chat_runs(llm: Any, brains: dict[str, tuple[Any, bool]], messages: list[str]) -> dict[str, dict[str, Any]]:
-    """Every message through every configuration, interleaved, so load shifts hit all alike."""
+    """Every message through every configuration, interleaved, so load shifts hit all alike.
+
+    ``first``: the first sentence of any kind (an opener when on); ``first_model``: the
+    first sentence the model wrote."""
     runs: dict[str, dict[str, Any]] = {
-        k: {"first": [], "total": [], "words": [], "chars": [], "sentences": [], "sources": [], "cpu": []}
+        k: {"first": [], "first_model": [], "total": [], "words": [], "chars": [], "sentences": [],
+            "sources": [], "cpu": [], "model_first_text": [], "texts": []}
         for k in brains
     }
     labels = list(brains)
@@ -71,25 +76,31 @@ async def _chat_runs(llm: Any, brains: dict[str, tuple[Any, bool]], messages: li
         for j in range(len(labels)):  # rotate the order: no configuration always goes first
             label = labels[(i + j) % len(labels)]
             brain, cache = brains[label]
-            llm.prefix_cache = cache
+            brain.llm.prefix_cache = cache
             r = runs[label]
             t0 = time.perf_counter()
             c0 = time.process_time()
-            first = None
+            first = first_model = None
             items = []
             async for item in brain.reply_stream(msg, viewer=f"viewer{i}"):
                 if first is None:
                     first = time.perf_counter() - t0
+                if first_model is None and item.source != "opener":
+                    first_model = time.perf_counter() - t0
                     r["cpu"].append(time.process_time() - c0)
+                    r["model_first_text"].append(item.text)
                 items.append(item)
             r["total"].append(time.perf_counter() - t0)
             r["first"].append(first if first is not None else float("nan"))
+            r["first_model"].append(first_model if first_model is not None else float("nan"))
+            r["texts"].append(" | ".join(s.text for s in items))
             text = " ".join(s.text for s in items)
             r["words"].append(len(text.split()))
             r["chars"].append(len(text))
             r["sentences"].append(len(items))
-            r["sources"].append(items[0].source if items else "none")
-    llm.prefix_cache = True
+            r["sources"].append(brain.last_source or "none")
+    for brain, _ in brains.values():
+        brain.llm.prefix_cache = True
     return runs
 
 
@@ -101,13 +112,14 @@ async def _tokens_per_second(llm: Any) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def _torch_threads() -> int:
-    import torch
-
-    return int(torch.get_num_threads())
+_REFUSAL = ("sorry", "not able", "cannot", "can't help", "as an ai")
 
 
 def bench_chat(quick: bool) -> dict[str, Any]:
+    """Chat -> first sentence, side by side: openers on/off, system-prompt KV cache on/off,
+    early first clause on/off, and int8 dynamic quantization of the Linear layers."""
+    import torch
+
     from dialogue import DEFAULT_PERSONA, Brain
     from models.llm import get_llm
 
@@ -115,53 +127,79 @@ def bench_chat(quick: bool) -> dict[str, Any]:
     llm = get_llm("transformers", seed=0, device="cpu")
     load = time.perf_counter() - t0
     t0 = time.perf_counter()
-    llm.warmup()
+    llm.warmup(DEFAULT_PERSONA.system_prompt())
     warm = time.perf_counter() - t0
+    llm_int8 = get_llm("transformers", seed=0, device="cpu")
+    t0 = time.perf_counter()
+    llm_int8.model = torch.ao.quantization.quantize_dynamic(llm_int8.model, {torch.nn.Linear},
+                                                            dtype=torch.qint8)
+    quantize_s = time.perf_counter() - t0
+    llm_int8.warmup(DEFAULT_PERSONA.system_prompt())
     messages = CHAT_MESSAGES[:6] if quick else CHAT_MESSAGES
     load_avg = os.getloadavg()[0]
     tps = asyncio.run(_tokens_per_second(llm))
+
+    def brain(model: Any, early: bool = True, opener: bool = False) -> Any:
+        # Greedy decoding: configurations are compared on the same text, only speed differs.
+        return Brain(DEFAULT_PERSONA, model, memory=None, moderator=None, seed=0,
+                     temperature=0.0, early_clause=early, opener=opener)
+
     brains = {
-        # Greedy decoding: every configuration writes the same text, so only speed differs.
-        label: (Brain(DEFAULT_PERSONA, llm, memory=None, moderator=None, seed=0,
-                      temperature=0.0, early_clause=early), cache)
-        for label, cache, early in (("default", True, True), ("no_prefix_cache", False, True),
-                                    ("sentence_only", True, False))
+        "no_opener": (brain(llm), True),
+        "opener": (brain(llm, opener=True), True),
+        "no_prefix_cache": (brain(llm), False),
+        "sentence_only": (brain(llm, early=False), True),
+        "int8": (brain(llm_int8), True),
     }
-    asyncio.run(_chat_runs(llm, brains, messages[:1]))  # fills the system-prompt cache once
+    asyncio.run(_chat_runs(llm, brains, messages[:1]))  # warm every path once
     runs = asyncio.run(_chat_runs(llm, brains, messages))
-    main = runs["default"]
+
+    def ok(values: list[float]) -> list[float]:
+        return [x for x in values if x == x]
+
+    base, op = runs["no_opener"], runs["opener"]
+    first_model = ok(base["first_model"])
+    med = statistics.median(first_model)
     hist: dict[str, int] = {}
-    for n in main["sentences"]:
+    for n in op["sentences"]:
         hist[str(n)] = hist.get(str(n), 0) + 1
-    first_cached = [x for x in main["first"] if x == x]
-    first_plain = [x for x in runs["no_prefix_cache"]["first"] if x == x]
-    first_sentence = [x for x in runs["sentence_only"]["first"] if x == x]
+    same_int8 = sum(a == b for a, b in zip(base["model_first_text"], runs["int8"]["model_first_text"],
+                                            strict=False))
     return {
         "model": "SmolLM2-135M-Instruct (GGUF Q4_1 -> cached safetensors, fp32, CPU)",
         "decoding": "greedy (temperature 0) so that configurations are compared on equal text",
         "load_average_1min_at_start": round(load_avg, 2),
-        "torch_threads": _torch_threads(),
+        "torch_threads": int(torch.get_num_threads()),
         "model_load_s": round(load, 3),
         "warmup_s": round(warm, 3),
         "decode_tokens_per_s": round(tps, 1),
         "messages": len(messages),
-        "first_sentence_s": _summary(first_cached),
-        "first_sentence_cpu_s": _summary(main["cpu"]),
-        "first_sentence_s_no_prefix_cache": _summary(first_plain),
-        "first_sentence_s_whole_sentence_only": _summary(first_sentence),
-        "first_sentence_speedup_prefix_cache": round(
-            statistics.median(first_plain) / statistics.median(first_cached), 2),
-        "first_sentence_speedup_early_clause": round(
-            statistics.median(first_sentence) / statistics.median(first_cached), 2),
         "first_sentence_goal_s": 0.4,
-        "share_first_sentence_within_goal": round(
-            sum(x <= 0.4 for x in first_cached) / len(first_cached), 3),
-        "reply_total_s": _summary(main["total"]),
-        "reply_words": _summary([float(w) for w in main["words"]], 1),
-        "reply_chars": _summary([float(c) for c in main["chars"]], 1),
-        "reply_sentences_histogram": hist,
-        "reply_sources": {s: main["sources"].count(s) for s in set(main["sources"])},
-        "sample_replies": [" | ".join([m, str(w)]) for m, w in zip(messages[:3], main["words"][:3], strict=True)],
+        "opener_first_sentence_s": _summary(ok(op["first"])),
+        "opener_first_model_sentence_s": _summary(ok(op["first_model"])),
+        "share_first_sentence_within_goal_with_opener": round(
+            sum(x <= 0.4 for x in ok(op["first"])) / max(1, len(ok(op["first"]))), 3),
+        "first_model_sentence_s": _summary(first_model),
+        "first_model_sentence_cpu_s": _summary(base["cpu"]),
+        "share_first_model_sentence_within_goal": round(
+            sum(x <= 0.4 for x in first_model) / max(1, len(first_model)), 3),
+        "first_model_sentence_s_no_prefix_cache": _summary(ok(runs["no_prefix_cache"]["first_model"])),
+        "first_model_sentence_s_whole_sentence_only": _summary(ok(runs["sentence_only"]["first_model"])),
+        "first_model_sentence_s_int8": _summary(ok(runs["int8"]["first_model"])),
+        "speedup_prefix_cache": round(statistics.median(ok(runs["no_prefix_cache"]["first_model"])) / med, 2),
+        "speedup_early_clause": round(statistics.median(ok(runs["sentence_only"]["first_model"])) / med, 2),
+        "speedup_int8": round(med / statistics.median(ok(runs["int8"]["first_model"])), 2),
+        "int8_quantize_s": round(quantize_s, 2),
+        "int8_same_first_sentence_as_fp32": f"{same_int8}/{len(messages)}",
+        "refusal_like_replies_fp32": sum(any(w in t.lower() for w in _REFUSAL) for t in base["texts"]),
+        "refusal_like_replies_int8": sum(any(w in t.lower() for w in _REFUSAL) for t in runs["int8"]["texts"]),
+        "opener_overhead_first_model_sentence": round(statistics.median(ok(op["first_model"])) / med, 2),
+        "reply_total_s_with_opener": _summary(op["total"]),
+        "reply_words_with_opener": _summary([float(w) for w in op["words"]], 1),
+        "reply_sentences_histogram_with_opener": hist,
+        "reply_sources": {s: op["sources"].count(s) for s in set(op["sources"])},
+        "sample_replies_with_opener": [f"{m} -> {t}" for m, t in zip(messages[:4], op["texts"][:4], strict=False)],
+        "sample_replies_int8": [f"{m} -> {t}" for m, t in zip(messages[:2], runs["int8"]["texts"][:2], strict=False)],
     }
 
 
@@ -178,7 +216,46 @@ def bench_templates() -> dict[str, Any]:
     return {"template_reply_s": _summary(times, 5)}
 
 
+def qa_outcomes(qa: Any, split: dict[str, Any], threshold: float) -> dict[str, Any]:
+    """Score one split at ``threshold``: exact facts, refusals, and the misses by name."""
+    exact, wrong, false_refusal, hallucinated, refused = 0, [], [], [], 0
+    for item in split["answerable"]:
+        ans = item["answer"]
+        if ans.confidence < threshold:
+            false_refusal.append(item["q"])
+        elif all(f.lower() in ans.text.lower() for f in item["facts"]):
+            exact += 1
+        else:
+            wrong.append(item["q"])
+    for item in split["unanswerable"]:
+        if item["answer"].confidence >= threshold:
+            hallucinated.append(item["q"])
+        else:
+            refused += 1
+    n_a, n_u = len(split["answerable"]), len(split["unanswerable"])
+    return {
+        "questions_answerable": n_a, "questions_unanswerable": n_u,
+        "exact_fact_accuracy": round(exact / n_a, 3), "refusal_accuracy": round(refused / n_u, 3),
+        "false_refusals": false_refusal, "wrong_answers": wrong,
+        "answered_unanswerable": hallucinated,
+    }
+
+
+def calibrate(split: dict[str, Any]) -> float:
+    """The threshold maximizing the mean of exact-fact and refusal accuracy on ``split``;
+    ties: the middle of the best range (margin on both sides)."""
+    confs = sorted({round(i["answer"].confidence, 4) for k in ("answerable", "unanswerable")
+                    for i in split[k]})
+    cands = [0.05] + [(a + b) / 2 for a, b in zip(confs, confs[1:], strict=False)] + [0.95]
+    cands = [c for c in cands if 0.05 <= c <= 0.95]
+    scored = [(qa_outcomes(None, split, c), c) for c in cands]
+    best = max(o["exact_fact_accuracy"] + o["refusal_accuracy"] for o, _ in scored)
+    top = [c for o, c in scored if o["exact_fact_accuracy"] + o["refusal_accuracy"] == best]
+    return round(statistics.median(top), 4)
+
+
 def bench_qa(quick: bool) -> dict[str, Any]:
+    """Calibrate the refusal threshold on the calibration split; report the held-out split."""
     from dialogue import KnowledgeBase, QAEngine
 
     spec = yaml.safe_load((HERE / "data" / "qa_eval.yaml").read_text())
@@ -192,37 +269,27 @@ def bench_qa(quick: bool) -> dict[str, Any]:
         update = time.perf_counter() - t0
         qa = QAEngine(kb)
         qa.extract("warm up question?")
-        exact, wrong, false_refusal, times, confid = 0, [], [], [], []
-        for item in spec["answerable"]:
-            t0 = time.perf_counter()
-            ans = qa.extract(item["q"])
-            times.append(time.perf_counter() - t0)
-            confid.append(ans.confidence)
-            if not ans.answered:
-                false_refusal.append(item["q"])
-            elif all(f.lower() in ans.text.lower() for f in item["facts"]):
-                exact += 1
-            else:
-                wrong.append(item["q"])
-        refused, hallucinated = 0, []
-        for q in spec["unanswerable"]:
-            t0 = time.perf_counter()
-            ans = qa.extract(q)
-            times.append(time.perf_counter() - t0)
-            if ans.answered:
-                hallucinated.append(q)
-            else:
-                refused += 1
-        n_a, n_u = len(spec["answerable"]), len(spec["unanswerable"])
+        times = []
+        splits: dict[str, dict[str, Any]] = {}
+        for name in ("calibration", "test"):
+            split: dict[str, Any] = {"answerable": [], "unanswerable": []}
+            for kind in ("answerable", "unanswerable"):
+                for raw in spec[name][kind]:
+                    item = dict(raw) if isinstance(raw, dict) else {"q": raw}
+                    t0 = time.perf_counter()
+                    item["answer"] = qa.extract(item["q"])
+                    times.append(time.perf_counter() - t0)
+                    split[kind].append(item)
+            splits[name] = split
+        threshold = calibrate(splits["calibration"])
         return {
             "kb_docs": len(kb.docs), "kb_sentences": len(kb),
             "kb_build_s": round(build, 3), "kb_update_nochange_s": round(update, 4),
-            "questions_answerable": n_a, "questions_unanswerable": n_u,
-            "exact_fact_accuracy": round(exact / n_a, 3),
-            "refusal_accuracy": round(refused / n_u, 3),
-            "false_refusals": false_refusal, "wrong_answers": wrong,
-            "answered_unanswerable": hallucinated,
-            "threshold": qa.threshold,
+            "engine_default_threshold": qa.threshold,
+            "calibrated_threshold": threshold,
+            "test_heldout": qa_outcomes(qa, splits["test"], threshold),
+            "test_at_engine_default": qa_outcomes(qa, splits["test"], qa.threshold),
+            "calibration": qa_outcomes(qa, splits["calibration"], threshold),
             "answer_latency_s": _summary(times, 4),
         }
 

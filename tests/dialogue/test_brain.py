@@ -124,3 +124,16 @@ def test_model_failure_and_timeout_give_fallback_line() -> None:
     assert reply.source == "fallback" and time.perf_counter() - t0 < 1.5
     no_llm = asyncio.run(Brain(llm=None).reply("What's new?"))
     assert no_llm.source == "fallback"
+
+
+def test_warm_up_fills_the_persona_prompt_cache() -> None:
+    class Warmable(ScriptedLLM):
+        prompts: list[str] = []
+
+        def warmup(self, system_prompt: str | None = None) -> None:
+            self.prompts.append(system_prompt or "")
+
+    llm = Warmable("Hi!")
+    Brain(DEFAULT_PERSONA, llm).warm_up()
+    assert llm.prompts == [DEFAULT_PERSONA.system_prompt()]
+    Brain(llm=None).warm_up()  # nothing to warm: no error
