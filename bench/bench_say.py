@@ -63,7 +63,7 @@ def run(quick: bool = False) -> dict:
 def _render_encode(result, out: Path) -> float:
     """Seconds to skin, render and encode ``result``'s motion again (the video path alone)."""
     from avatar.loader import load_avatar
-    from avatar.render import create_renderer
+    from avatar.render import create_renderer, render_motion
     from avatar.rig import Rig
     from stage.media import MediaWriter
 
@@ -74,9 +74,7 @@ def _render_encode(result, out: Path) -> float:
         t0 = time.perf_counter()
         with MediaWriter(out, width=512, height=512, fps=clip.fps, sample_rate=None) as writer:
             for start in range(0, clip.num_frames, 30):
-                packed = rig.evaluate_packed(clip.slice(start, min(start + 30, clip.num_frames)),
-                                             as_numpy=True)
-                for t in range(packed.num_frames):
-                    writer.write_video(renderer.render_packed(packed.positions[t],
-                                                              packed.normals[t]))
+                part = clip.slice(start, min(start + 30, clip.num_frames))
+                for image in render_motion(rig, renderer, part):
+                    writer.write_video(image)
         return time.perf_counter() - t0

@@ -3,6 +3,7 @@
 from avatar.render.base import BACKENDS, DEFAULT_BACKEND, Renderer, create_renderer, parse_color
 from avatar.render.camera import CAMERA_PRESETS, Camera, camera_preset, character_landmarks
 from avatar.render.lighting import Light, Lighting, studio_lighting
+from avatar.render.motion import render_motion
 from avatar.render.platform import choose_platform
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "choose_platform",
     "create_renderer",
     "parse_color",
+    "render_motion",
     "studio_lighting",
 ]

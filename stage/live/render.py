@@ -160,9 +160,9 @@ class AvatarRenderer:
                                              transparent=transparent)
 
     def render(self, pose: MotionClip) -> np.ndarray:
-        meshes = self.rig.evaluate(pose, as_numpy=True)
-        return self.renderer.render([m.positions[0] for m in meshes],
-                                    [m.normals[0] for m in meshes])
+        from avatar.render.motion import render_motion
+
+        return next(render_motion(self.rig, self.renderer, pose))
 
     def render_batch(self, poses: Sequence[MotionClip]) -> Iterator[np.ndarray]:
         """Pictures of ``poses`` in order: one skinning pass for all of them (batched
@@ -170,11 +170,12 @@ class AvatarRenderer:
         as soon as it is ready."""
         if not poses:
             return
+        from avatar.render.motion import render_motion
+
         clip = poses[0] if len(poses) == 1 else concat_clips(list(poses))
-        meshes = self.rig.evaluate(clip, as_numpy=True)
-        for k in range(clip.num_frames):
-            yield self.renderer.render([m.positions[k] for m in meshes],
-                                       [m.normals[k] for m in meshes])
+        # render_packed reads into the renderer's buffer only when given ``out``; each
+        # yielded picture is a fresh array, safe to keep.
+        yield from render_motion(self.rig, self.renderer, clip)
 
     def close(self) -> None:
         if hasattr(self.renderer, "close"):

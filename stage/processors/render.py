@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from avatar.render.motion import render_motion
+
 from ..frames import Frame, MotionFrame, VideoFrame
 from ..processor import Processor
 
@@ -47,15 +49,7 @@ class RenderProcessor(Processor):
     def _render_batch(self, clip: Any) -> list[np.ndarray]:
         if self._renderer is None:
             self._renderer = self._make_renderer()
-        if hasattr(self._renderer, "render_packed"):
-            # One skinning pass and one vertex upload for the whole character per frame.
-            packed = self.rig.evaluate_packed(clip, as_numpy=True)
-            return [self._renderer.render_packed(packed.positions[t], packed.normals[t])
-                    for t in range(packed.num_frames)]
-        meshes = self.rig.evaluate(clip)
-        return [self._renderer.render([m.positions[t] for m in meshes],
-                                      [m.normals[t] for m in meshes])
-                for t in range(clip.num_frames)]
+        return list(render_motion(self.rig, self._renderer, clip))
 
     async def process(self, frame: Frame) -> None:
         if not isinstance(frame, MotionFrame):
