@@ -89,9 +89,8 @@ class ShowSession:
     async def wait_ready(self, timeout: float = 180.0) -> None:
         """Wait until the performer is started and warm; ``VhumanError`` when its warm-up
         failed or did not finish within ``timeout`` seconds."""
-        if not self.ready.is_set() and self.error is None:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.ready.wait(), timeout)
+        if not self.ready.is_set() and self.error is None and self.warm_task is not None:
+            await asyncio.wait({self.warm_task}, timeout=timeout)  # done: ready or failed
         if self.error is not None:
             raise VhumanError(f"show {self.id!r} could not start its performer: {self.error}")
         if not self.ready.is_set():

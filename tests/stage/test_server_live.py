@@ -74,10 +74,11 @@ def test_not_ready_until_the_performer_started_and_its_voice_is_loaded(tmp_path:
         assert c.post("/v1/chat", json={"viewer": "Early", "text": "are you there?"}
                       ).status_code == 202
         t0 = time.monotonic()
-        said = c.post("/v1/shows/main/control/say", json={"text": "Hello"},
-                      headers={"X-API-Key": HOST})
-        assert said.status_code == 200  # waited for the warm-up instead of failing
+        waved = c.post("/v1/shows/main/control/gesture", json={"name": "wave"},
+                       headers={"X-API-Key": HOST})
+        assert waved.status_code == 200  # waited for the warm-up instead of failing
         main = performers["main"]
+        assert main.gestures == ["wave"]
         assert main.started_at is not None and main.started_at >= t0 - 0.7
         ready = c.get("/readyz")
         assert ready.status_code == 200, ready.json()
@@ -132,7 +133,7 @@ def test_params_stream_per_show_and_one_valid_metrics_exposition(tmp_path: Path)
                      backends=Backends(performer, lambda s, r: FakeBrain()),
                      store=SQLiteStore(tmp_path / "p.db"))
     with TestClient(app) as c:
-        c.post("/v1/shows", json={"id": "live"}, headers={})  # anonymous: refused
+        assert c.post("/v1/shows", json={"id": "live"}).status_code == 401  # needs a host
         state = app.state.vhuman
         c.portal.call(state.create, "live")  # type: ignore[union-attr]
         with c.websocket_connect("/params") as ws:  # default show: a fake, no stream
