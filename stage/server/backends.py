@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-import threading
 import logging
+import threading
 from typing import Any
 
 from models.types import VhumanError

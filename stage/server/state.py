@@ -118,9 +118,9 @@ async def _warm_voice(performer: Any) -> None:
     if callable(getattr(performer, "warm_up", None)):
         await call_if_present(performer, "warm_up")
         return
-    tts = getattr(performer, "tts", None)
-    if callable(getattr(tts, "warm_up", None)):
-        await asyncio.to_thread(tts.warm_up)
+    warm = getattr(getattr(performer, "tts", None), "warm_up", None)
+    if callable(warm):
+        await asyncio.to_thread(warm)
 
 
 class AppState:

@@ -45,9 +45,9 @@ def exposition(request: Request, state: State) -> str:
     collect_shows(state)
     parts: list[tuple[str, dict[str, str]]] = [(state.metrics.render(), {})]
     for show_id, session in state.sessions.items():
-        registry = getattr(session.performer, "metrics", None)
-        if callable(getattr(registry, "prometheus", None)):
-            parts.append((registry.prometheus(), {"show": show_id}))
+        render = getattr(getattr(session.performer, "metrics", None), "prometheus", None)
+        if callable(render):
+            parts.append((render(), {"show": show_id}))
     live = getattr(request.app.state, "vhuman_live", None)
     if live is not None:
         parts.append((live.metrics.prometheus(), {}))
