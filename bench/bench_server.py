@@ -238,6 +238,22 @@ async def _wait_ready(port: int, timeout: float = 180.0) -> float:
     raise TimeoutError("server did not get ready")
 
 
+async def _until_quiet(port: int, timeout: float = 30.0) -> dict[str, Any]:
+    """Wait until the show's performer is silent with nothing queued; its status."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while True:
+            status = (await client.get(f"http://127.0.0.1:{port}/v1/shows/main")).json()
+            perf = status["performer"]
+            if (not perf.get("speaking") and not perf.get("queue_depth")) or \
+                    time.monotonic() > deadline:
+                await asyncio.sleep(0.5)
+                return status  # type: ignore[no-any-return]
+            await asyncio.sleep(0.1)
+
+
 async def _live_replies(port: int, samples: int) -> dict[str, Any]:
     """Chat -> first audio, one message at a time, new viewer each time."""
     import websockets
@@ -256,11 +272,7 @@ async def _live_replies(port: int, samples: int) -> dict[str, Any]:
                     client_s.append(time.monotonic() - t0)
                     server_s.append(float(event["latency_s"]))
                     break
-            await asyncio.sleep(3.0)  # the answer is spoken before the next question
-    import httpx
-
-    async with httpx.AsyncClient() as client:
-        status = (await client.get(f"http://127.0.0.1:{port}/v1/shows/main")).json()
+            status = await _until_quiet(port)  # the whole answer is spoken first
     stages = {k: round(v * 1000, 1) for k, v in
               (status["performer"].get("latency") or {}).items()}
     return {"last_reply_stages_ms": stages,
