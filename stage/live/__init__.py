@@ -4,7 +4,7 @@ from .audio import AudioRing, AudioSlice, Segment
 from .clock import AudioClock
 from .gestures import GestureOverlay
 from .metrics import Metrics
-from .motion import LiveMotion, MotionMixer, MotionSource, estimate_tempo
+from .motion import LiveMotion, MotionMixer, MotionSource
 from .overlay import OverlayPainter, draw_card
 from .performer import LiveConfig, LivePerformer
 from .procrender import ProcessRenderer
@@ -17,4 +17,4 @@ __all__ = ["AudioClock", "AudioRing", "AudioSlice", "AvatarRenderer", "FrameRend
            "GestureOverlay", "LiveConfig", "LiveMotion", "LivePerformer", "Metrics",
            "MotionMixer", "MotionSource", "OverlayPainter", "PatternRenderer", "ProcessRenderer", "RenderLoop",
            "Segment", "Shown", "SpeechQueue", "TickSlot", "Timeline", "Utterance",
-           "draw_card", "estimate_tempo", "parse_color"]
+           "draw_card", "parse_color"]

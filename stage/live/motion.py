@@ -1,10 +1,10 @@
 """Motion for the live clock: speech, idle and dance clips, and the per-tick mixer.
 
-:class:`LiveMotion` makes the clips. It uses the animation package's generators when they
-are installed (``animation.performance.perform``, ``animation.idle``, ``animation.dance``)
-and otherwise its own compact ones: visemes from the voice's phoneme timings scaled by
-the audio envelope, breathing/sway/blinks as functions of the global frame index (so idle
-windows join seamlessly), and a tempo-locked bounce for dance.
+:class:`LiveMotion` makes the clips with the animation package (one motion system for
+files and live): ``animation.performance.perform`` for speech (lip-sync, expression,
+gestures, idle) and for idle windows (blinks at natural random intervals, breathing,
+saccades, weight shifts; one seed and the absolute start time, so consecutive windows
+join seamlessly), and ``animation.performance.dance`` for beat-synced choreography.
 
 :class:`MotionMixer` turns "which clip row is due now" into one pose per tick and
 crossfades whenever the source changes (speech starts, ends, or is interrupted) so the
@@ -16,28 +16,19 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from animation import quat
 from animation.clip import MORPH_NAMES, MotionClip
-from models.types import HUMANOID_BONES, AudioChunk, Emotion
+from models.types import HUMANOID_BONES, AudioChunk, Emotion, InputError
 
 log = logging.getLogger(__name__)
 
 MOUTH_SHAPES = tuple(n for n in MORPH_NAMES if n.startswith("viseme_") and n != "viseme_sil") \
     + ("jawOpen",)
 """Morphs that open the mouth: the mouth-open signal and what an interrupt closes."""
-
-_EMOTION_FACE: dict[Emotion, dict[str, float]] = {
-    Emotion.HAPPY: {"happy": 0.7, "smile": 0.6},
-    Emotion.EXCITED: {"happy": 0.8, "smile": 0.7, "browUp": 0.4},
-    Emotion.SAD: {"sad": 0.7, "browDown": 0.2},
-    Emotion.ANGRY: {"angry": 0.7, "browDown": 0.6},
-    Emotion.SURPRISED: {"surprised": 0.7, "browUp": 0.7},
-    Emotion.CALM: {"relaxed": 0.6},
-}
 
 
 class MotionSource(Protocol):
@@ -55,138 +46,61 @@ class MotionSource(Protocol):
               style: str | None = None, seed: int = 0) -> MotionClip: ...
 
 
-def _frame_rms(samples: np.ndarray, sample_rate: int, fps: float, frames: int) -> np.ndarray:
-    """RMS of the audio around each video frame time (window = one frame)."""
-    hop = sample_rate / fps
-    out = np.zeros(frames, np.float32)
-    for i in range(frames):
-        a, b = int(i * hop), int((i + 1) * hop)
-        seg = samples[a:b]
-        out[i] = float(np.sqrt(np.mean(seg * seg))) if len(seg) else 0.0
-    return out
-
-
 class LiveMotion:
-    """Speech/idle/dance clips at ``fps``, from the animation package or built-in rules."""
+    """Speech, idle and dance clips at ``fps`` from the animation package."""
 
-    def __init__(self, fps: float = 30.0, *, use_animation: bool = True) -> None:
+    def __init__(self, fps: float = 30.0, *, seed: int = 0) -> None:
         self.fps = float(fps)
-        self._perform: Any = None
-        if use_animation:
-            try:
-                from animation.performance import perform
+        self.seed = seed
 
-                self._perform = perform
-            except ImportError:
-                log.info("animation.performance not available; using envelope lip-sync")
+    def _standard(self, clip: MotionClip) -> MotionClip:
+        return clip.reorder(MORPH_NAMES, HUMANOID_BONES)
 
     # -- speech ------------------------------------------------------------------------
     def speech(self, chunk: AudioChunk, *, emotion: Emotion, intensity: float,
                gestures: Sequence[tuple[float, str]] = (), seed: int = 0) -> MotionClip:
         """Lip-sync + face for one sentence; row ``k`` is at ``k / fps`` after its start."""
-        frames = max(1, int(math.ceil(chunk.duration * self.fps)))
-        if self._perform is not None:
-            clip = self._perform([chunk], fps=self.fps, emotion=emotion, intensity=intensity,
-                                 gestures=list(gestures), seed=seed, duration=chunk.duration)
-            return clip.reorder(MORPH_NAMES, HUMANOID_BONES)
-        clip = self.idle(seed * 7919, frames, emotion=emotion, intensity=intensity, seed=seed)
-        env = _frame_rms(chunk.samples, chunk.sample_rate, self.fps, frames)
-        peak = float(np.percentile(env, 95)) if env.size else 0.0
-        openness = np.clip(env / max(peak, 1e-4), 0.0, 1.0) if peak > 1e-4 else env * 0
-        col = {n: i for i, n in enumerate(clip.morph_names)}
-        visemes = self._visemes(chunk, frames)
-        for i in range(frames):
-            name = visemes[i] if visemes else "viseme_aa"
-            if name == "viseme_PP":
-                clip.morph[i, col[name]] = 1.0  # lips pressed: closed whatever the energy
-                continue
-            if name != "viseme_sil":
-                clip.morph[i, col[name]] = openness[i]
-            clip.morph[i, col["jawOpen"]] = 0.6 * openness[i]
-        return clip
+        from animation.performance import perform
 
-    def _visemes(self, chunk: AudioChunk, frames: int) -> list[str]:
-        if not chunk.phonemes:
-            return []
-        from animation.phonemes import fold_phonemes, ipa_to_visemes
-
-        names = ["viseme_sil"] * frames
-        for ph in fold_phonemes(chunk.phonemes):
-            parts = ipa_to_visemes(ph.phoneme)
-            start = float(ph.start)
-            for vis, frac in parts:
-                length = ph.duration * frac
-                a = int(start / chunk.sample_rate * self.fps)
-                b = int(math.ceil((start + length) / chunk.sample_rate * self.fps))
-                for i in range(max(a, 0), min(b, frames)):
-                    names[i] = f"viseme_{vis.value}"
-                start += length
-        return names
+        clip = perform([chunk], fps=self.fps, emotion=emotion, intensity=intensity,
+                       gestures=list(gestures), seed=seed, duration=chunk.duration)
+        return self._standard(clip)
 
     # -- idle --------------------------------------------------------------------------
     def idle(self, start_frame: int, num_frames: int, *, emotion: Emotion = Emotion.NEUTRAL,
              intensity: float = 0.6, seed: int = 0) -> MotionClip:
-        """Breathing, sway, blinks and the resting face; continuous over ``start_frame``."""
-        clip = MotionClip.rest(num_frames, self.fps, MORPH_NAMES, HUMANOID_BONES)
-        t = (start_frame + np.arange(num_frames)) / self.fps
-        rng_phase = (seed % 997) * 0.013
-        breath = np.sin(2 * np.pi * 0.25 * t + rng_phase)
-        sway = np.sin(2 * np.pi * 0.11 * t + 1.3 + rng_phase)
-        nod = np.sin(2 * np.pi * 0.17 * t + 0.4)
-        bones = {n: i for i, n in enumerate(clip.bone_names)}
-        clip.rotations[:, bones["chest"]] = quat.axis_angle((1, 0, 0), 0.012 * breath)
-        clip.rotations[:, bones["spine"]] = quat.axis_angle((0, 0, 1), 0.015 * sway)
-        clip.rotations[:, bones["head"]] = quat.mul(quat.axis_angle((1, 0, 0), 0.03 * nod),
-                                                    quat.axis_angle((0, 1, 0), 0.05 * sway))
-        # arms down from the T-pose rest
-        clip.rotations[:, bones["leftUpperArm"]] = quat.axis_angle((0, 0, 1), -1.25 + 0.01 * breath)
-        clip.rotations[:, bones["rightUpperArm"]] = quat.axis_angle((0, 0, 1), 1.25 - 0.01 * breath)
-        col = {n: i for i, n in enumerate(clip.morph_names)}
-        # blinks: ~every 3-5 s, 150 ms long; the schedule depends only on absolute time
-        period = 3.7
-        phase = np.mod(t + (seed % 5) * 0.7, period)
-        blink = np.clip(1.0 - np.abs(phase - 0.075) / 0.075, 0.0, 1.0)
-        clip.morph[:, col["blink"]] = blink
-        for shape, weight in _EMOTION_FACE.get(emotion, {}).items():
-            clip.morph[:, col[shape]] = weight * intensity
-        return clip
+        """Idle life for frames ``start_frame ..`` of the show clock; windows made with
+        the same seed join seamlessly (everything is a function of absolute time)."""
+        from animation.performance import perform
+
+        if num_frames < 1:
+            raise InputError(f"idle window needs at least one frame, got {num_frames}")
+        clip = perform([], fps=self.fps, emotion=emotion, intensity=intensity,
+                       seed=self.seed + seed, duration=num_frames / self.fps,
+                       start_time=start_frame / self.fps)
+        return self._standard(clip.slice(0, num_frames))
 
     # -- dance -------------------------------------------------------------------------
     def dance(self, samples: np.ndarray, sample_rate: int, *, start_frame: int = 0,
               style: str | None = None, seed: int = 0) -> MotionClip:
-        """A bounce locked to the music's tempo (estimated from its energy envelope)."""
+        """Choreography to ``samples``. ``style="idle"`` stands (idle life) while music
+        plays; silent or missing music dances to a steady 120 BPM grid."""
+        from animation.dance.demo_track import synth_demo_track
+        from animation.performance import dance
+
         frames = max(1, int(math.ceil(len(samples) / sample_rate * self.fps)))
-        clip = self.idle(start_frame, frames, emotion=Emotion.HAPPY, intensity=0.6, seed=seed)
-        bpm = estimate_tempo(samples, sample_rate)
-        t = np.arange(frames) / self.fps
-        beat = np.cos(2 * np.pi * bpm / 60.0 * t)
-        bones = {n: i for i, n in enumerate(clip.bone_names)}
-        clip.root_offset[:, 1] = -0.03 * (0.5 + 0.5 * beat)
-        clip.rotations[:, bones["spine"]] = quat.axis_angle((0, 0, 1), 0.08 * np.sin(np.pi * bpm / 60 * t))
-        clip.rotations[:, bones["leftUpperArm"]] = quat.axis_angle((0, 0, 1), -0.9 + 0.25 * beat)
-        clip.rotations[:, bones["rightUpperArm"]] = quat.axis_angle((0, 0, 1), 0.9 - 0.25 * beat)
-        clip.rotations[:, bones["head"]] = quat.axis_angle((1, 0, 0), 0.08 * beat)
-        return clip
-
-
-def estimate_tempo(samples: np.ndarray, sample_rate: int, lo: float = 70.0,
-                   hi: float = 180.0) -> float:
-    """Beats per minute from the autocorrelation of the onset envelope (100 Hz)."""
-    hop = max(1, sample_rate // 100)
-    n = len(samples) // hop
-    if n < 200:
-        return 120.0
-    frames = np.asarray(samples[: n * hop], np.float32).reshape(n, hop)
-    env = np.sqrt(np.mean(frames * frames, axis=1))
-    onset = np.maximum(np.diff(env), 0.0)
-    onset = onset - onset.mean()
-    ac = np.correlate(onset, onset, mode="full")[len(onset) - 1:]
-    lags = np.arange(len(ac))
-    valid = (lags >= 6000 / hi) & (lags <= 6000 / lo)
-    if not np.any(valid) or ac[valid].max() <= 0:
-        return 120.0
-    best = lags[valid][np.argmax(ac[valid])]
-    return float(6000.0 / best)
+        if style == "idle":
+            return self.idle(start_frame, frames, emotion=Emotion.CALM, seed=seed)
+        music = np.asarray(samples, np.float32)
+        if music.size == 0 or float(np.abs(music).max()) < 1e-4:
+            # Nothing to hear: a synthesized beat only drives the choreography.
+            music = synth_demo_track(seconds=max(frames / self.fps, 1.0), sr=sample_rate,
+                                     seed=seed)
+        clip = dance(music, sample_rate, fps=self.fps, seed=seed)
+        clip = self._standard(clip)
+        rows = np.minimum(np.arange(frames), clip.num_frames - 1)  # hold the last pose
+        return MotionClip(self.fps, list(clip.morph_names), clip.morph[rows],
+                          list(clip.bone_names), clip.rotations[rows], clip.root_offset[rows])
 
 
 class MotionMixer:

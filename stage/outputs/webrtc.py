@@ -214,12 +214,12 @@ def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
     viewers = WebRtcViewers(performers, metrics=metrics)
     router.viewers = viewers  # type: ignore[attr-defined]
 
-    @router.get("/viewer", response_class=HTMLResponse)
+    @router.get("/viewer", response_class=HTMLResponse, include_in_schema=False)
     async def viewer_page() -> HTMLResponse:
         html = (WEB_DIR / "viewer.html").read_text(encoding="utf-8")
         return HTMLResponse(html.replace("__CHAT_ENABLED__", "true" if chat_submit else "false"))
 
-    @router.get("/web/{name}")
+    @router.get("/web/{name}", include_in_schema=False)
     async def web_file(name: str) -> FileResponse:
         path = (WEB_DIR / name).resolve()
         if path.parent != WEB_DIR or not path.is_file():

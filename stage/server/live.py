@@ -201,11 +201,6 @@ def mount_live(app: FastAPI) -> LiveRoutes:
     metrics = LiveMetrics()
     webrtc = webrtc_router(performers.for_video, chat_submit=performers.submit_chat,
                            metrics=metrics)
-    for route in webrtc.routes:
-        # Their page and static files return responses FastAPI cannot describe (the
-        # return annotations are unresolved strings): keep them out of the OpenAPI doc.
-        if getattr(route, "path", "") in ("/viewer", "/web/{name}"):
-            route.include_in_schema = False
     bind = Depends(bind_show)
     app.include_router(webrtc, prefix="/shows/{show_id}", dependencies=[bind],
                        tags=["viewer"])

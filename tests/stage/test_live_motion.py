@@ -1,0 +1,39 @@
+"""Live motion comes from the animation package: seamless idle windows, real dance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from animation.dance.demo_track import synth_demo_track
+from stage.live.motion import LiveMotion
+
+
+def test_idle_windows_join_seamlessly_and_blinks_are_not_a_fixed_loop() -> None:
+    motion = LiveMotion(30, seed=5)
+    windows = [motion.idle(k * 60, 60) for k in range(10)]  # 20 s in 2 s windows
+    steps = np.abs(np.diff(windows[0].rotations, axis=0)).max()
+    for a, b in zip(windows, windows[1:], strict=False):
+        assert np.abs(a.rotations[-1] - b.rotations[0]).max() <= steps + 1e-4
+    blink = np.concatenate([w.morph[:, w.morph_names.index("blink")] for w in windows])
+    starts = np.flatnonzero((blink[1:] > 0.5) & (blink[:-1] <= 0.5))
+    assert len(starts) >= 4  # blinks happen (about every 2-6 s)...
+    gaps = np.diff(starts)
+    assert gaps.std() > 3  # ...at irregular intervals, not a robotic loop
+
+
+def test_dance_follows_music_and_idle_style_stands_still() -> None:
+    motion = LiveMotion(30)
+    music = synth_demo_track(seconds=6.0, sr=22050)
+    danced = motion.dance(music, 22050)
+    standing = motion.dance(music, 22050, style="idle")
+    assert danced.num_frames == standing.num_frames == 180
+    hips = danced.bone_names.index("hips")
+    assert np.ptp(danced.root_offset[:, 1]) > 0.01  # bouncing on the beat
+    assert np.ptp(standing.root_offset[:, 1]) < np.ptp(danced.root_offset[:, 1]) / 3
+    assert np.isfinite(danced.rotations[:, hips]).all()
+
+
+def test_dance_without_music_still_moves() -> None:
+    clip = LiveMotion(30).dance(np.zeros(22050 * 3, np.float32), 22050)
+    assert clip.num_frames == 90
+    assert np.ptp(clip.root_offset[:, 1]) > 0.005
