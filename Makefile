@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export PYOPENGL_PLATFORM ?= egl
 
-.PHONY: setup demo serve-demo test bench lint clean
+.PHONY: setup demo serve-demo test bench bench-quick lint clean
 
 setup:
 	bash scripts/setup.sh
@@ -18,8 +18,12 @@ serve-demo: setup
 test: setup
 	$(PY) -m pytest -q
 
+# Full figures (includes a 10-minute live run); bench-quick takes a few minutes.
 bench: setup
 	$(PY) -m bench.run
+
+bench-quick: setup
+	$(PY) -m bench.run --quick
 
 lint: setup
 	$(VENV)/bin/ruff check .
