@@ -214,7 +214,8 @@ class FakeBrain:
         self.delay = delay
         self.asked: list[tuple[str, str]] = []
 
-    async def reply_stream(self, message: str, viewer: Any = None) -> Any:
+    async def reply_stream(self, message: str, viewer: Any = None,
+                           opener: bool | None = None) -> Any:
         self.asked.append((message, str(viewer)))
         topic = " ".join(message.split()[:4]).rstrip("?!.")
         for i in range(self.sentences):

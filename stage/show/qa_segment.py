@@ -38,7 +38,8 @@ async def ask_question(question: str, qa: Any | None,
         return [Line(s) for s in split_sentences(text)] or [Line(text)]
     if responder is not None:
         lines = []
-        async for sentence in responder.brain.reply_stream(question, "press"):
+        # The press is not a viewer: no viewer memory, no chatty "great question" opener.
+        async for sentence in responder.brain.reply_stream(question, None, opener=False):
             text = str(getattr(sentence, "text", sentence)).strip()
             if text:
                 lines.append(Line(text))
