@@ -45,7 +45,7 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
 
     ``config`` (a :class:`stage.live.LiveConfig`) sets size, fps and the voice used when
     the rundown names none. Every output reports into the performer's metrics."""
-    from stage.live import AvatarRenderer, LiveConfig, LivePerformer
+    from stage.live import LiveConfig, LivePerformer, ProcessRenderer
     from stage.outputs.recorder import RecorderOutput
     from stage.outputs.rtmp import RtmpOutput
 
@@ -53,8 +53,10 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
     voice = (rundown.voice.get("backend") if rundown else None) or config.voice
     config = dataclasses.replace(config, voice=str(voice))
     avatar = rundown.avatar if rundown else None
-    performer = LivePerformer(config, renderer_factory=lambda: AvatarRenderer(
-        avatar, config.width, config.height))
+    # The character renders in a child process: GL read-back holds the GIL, and in this
+    # process it would make the audio clock's ticks jitter.
+    performer = LivePerformer(config, renderer_factory=lambda: ProcessRenderer.avatar(
+        str(avatar) if avatar else None, config.width, config.height))
     w, h, fps, rate = config.width, config.height, config.fps, performer.sample_rate
     metrics = performer.metrics
     for url in outputs:
