@@ -95,6 +95,9 @@ class EndOfUtteranceFrame(ControlFrame):
     """All frames of one utterance (a line, a reply) have been sent."""
 
     utterance_id: int = 0
+    late_gestures: list[str] = field(default_factory=list)
+    """Gestures whose place in the text was never reached by the voice (the spoken text
+    ran shorter than expected): performed near the end of the utterance."""
 
 
 @dataclass(kw_only=True)

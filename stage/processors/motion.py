@@ -46,13 +46,14 @@ class MotionProcessor(Processor):
             await self.push(frame)
         elif isinstance(frame, EndOfUtteranceFrame):
             if self._pending:
-                await self.push(await asyncio.to_thread(self._motion_for, self._pending))
+                await self.push(await asyncio.to_thread(self._motion_for, self._pending,
+                                                        frame.late_gestures))
                 self._pending = []
             await self.push(frame)
         else:
             await self.push(frame)
 
-    def _motion_for(self, frames: list[AudioFrame]) -> MotionFrame:
+    def _motion_for(self, frames: list[AudioFrame], late_gestures: list[str]) -> MotionFrame:
         from animation.performance import perform
 
         start = frames[0].start
@@ -70,6 +71,7 @@ class MotionProcessor(Processor):
                                         style=chunks[0].style))
         lead_s = lead / rate
         gestures = [(t + f.start - start + lead_s, g) for f in frames for t, g in f.gestures]
+        gestures += [(max(lead_s + end - start - 0.8, lead_s), g) for g in late_gestures]
         style = frames[0].chunk.style
         # One seed for the whole show and the absolute start time: idle life (blinks,
         # breathing, gaze) continues seamlessly from the previous utterance.

@@ -42,13 +42,9 @@ class VoiceProcessor(Processor):
         self._utterance += 1
         utterance = frame.utterance_id or self._utterance
         timer = GestureTimer(frame.text, frame.gestures)
-        last: AudioFrame | None = None
         async for chunk in self.tts.synthesize(frame.text, frame.style):  # type: ignore[attr-defined]
-            last = AudioFrame(chunk=chunk, start=self._clock, utterance_id=utterance,
-                              gestures=timer.place(chunk.text, chunk.duration))
-            await self.push(last)
+            await self.push(AudioFrame(chunk=chunk, start=self._clock, utterance_id=utterance,
+                                       gestures=timer.place(chunk.text, chunk.duration)))
             self._clock += chunk.duration
-        if last is not None:
-            # AudioFrame lists are still referenced downstream until the utterance ends.
-            last.gestures.extend((max(last.chunk.duration - 0.8, 0.0), g) for g in timer.leftover())
-        await self.push(EndOfUtteranceFrame(utterance_id=utterance))
+        await self.push(EndOfUtteranceFrame(utterance_id=utterance,
+                                            late_gestures=timer.leftover()))

@@ -47,3 +47,16 @@ def test_bilabial_in_a_later_utterance_closes_the_mouth_at_its_global_time() -> 
     aa = clip.morph[row, clip.morph_names.index(f"viseme_{Viseme.AA.value}")]
     assert pp > 0.5 and pp > aa, (pp, aa)
     assert np.isfinite(clip.rotations).all()
+
+
+def test_gesture_tags_become_timed_gestures_even_when_text_runs_short() -> None:
+    pipe = Pipeline([VoiceProcessor(get_tts("espeak")), MotionProcessor(FPS, seed=1)])
+    frames = [TextFrame(text="Hello everyone, welcome!", gestures=[(0.0, "wave"), (1.0, "nod")])]
+    out = run_processor_sync(pipe, frames)
+    audio = [f for f in out if isinstance(f, AudioFrame)]
+    end = [f for f in out if isinstance(f, EndOfUtteranceFrame)][0]
+    placed = [g for a in audio for _, g in a.gestures] + end.late_gestures
+    assert sorted(placed) == ["nod", "wave"]  # every tag is performed exactly once
+    clip = [f for f in out if isinstance(f, MotionFrame)][0].clip
+    arm = clip.bone_names.index("rightUpperArm")
+    assert np.ptp(clip.rotations[:, arm], axis=0).max() > 0.05  # the wave moves the arm
