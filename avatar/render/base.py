@@ -52,9 +52,20 @@ class Renderer(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+NAMED_COLORS: dict[str, str] = {
+    "green": "#00b140",  # broadcast chroma green, keyable in OBS
+    "chroma": "#00b140",
+    "blue": "#0047bb",
+    "black": "#000000",
+    "white": "#ffffff",
+}
+
+
 def parse_color(value: str | Sequence[float]) -> tuple[float, float, float, float]:
-    """``#rgb``/``#rrggbb``/``#rrggbbaa`` or a 3/4-tuple (0..1 floats or 0..255 ints)."""
+    """``#rgb``/``#rrggbb``/``#rrggbbaa``, a name in :data:`NAMED_COLORS`, or a 3/4-tuple
+    (0..1 floats or 0..255 ints) → RGBA floats."""
     if isinstance(value, str):
+        value = NAMED_COLORS.get(value.strip().lower(), value)
         text = value.strip().lstrip("#")
         if len(text) in (3, 4):
             text = "".join(c * 2 for c in text)

@@ -41,24 +41,12 @@ class FrameRenderer(Protocol):
 
 def parse_color(value: str | tuple[float, ...] | None, default: str = "#1e2a3a"
                 ) -> tuple[int, int, int]:
-    """``"#00ff00"``, ``"green"`` or an RGB tuple (0..1 or 0..255) → 8-bit RGB."""
-    named = {"green": "#00b140", "chroma": "#00b140", "blue": "#0047bb", "black": "#000000",
-             "white": "#ffffff"}
-    value = default if value is None else value
-    if isinstance(value, str):
-        text = named.get(value.strip().lower(), value.strip())
-        if not (text.startswith("#") and len(text) == 7):
-            raise InputError(f"background colour must look like #00b140 or a name "
-                             f"({', '.join(named)}), got {value!r}")
-        try:
-            return tuple(int(text[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
-        except ValueError:
-            raise InputError(f"background colour {value!r} is not hex") from None
-    vals = [float(v) for v in value][:3]
-    if len(vals) != 3:
-        raise InputError(f"background colour needs 3 components, got {value!r}")
-    scale = 255.0 if max(vals) <= 1.0 else 1.0
-    return tuple(int(round(min(max(v * scale, 0), 255))) for v in vals)  # type: ignore[return-value]
+    """8-bit RGB of a colour as :func:`avatar.render.parse_color` reads it (``None`` is
+    ``default``)."""
+    from avatar.render.base import parse_color as parse_rgba
+
+    r, g, b, _ = parse_rgba(default if value is None else value)
+    return int(round(r * 255)), int(round(g * 255)), int(round(b * 255))
 
 
 class PatternRenderer:
@@ -152,11 +140,9 @@ class AvatarRenderer:
         self.width, self.height = width, height
         self.character = load_avatar(avatar)
         self.rig = Rig(self.character, device=device)
-        bg: Any = background
-        if isinstance(background, str):
-            bg = tuple(c / 255.0 for c in parse_color(background))
         self.renderer: Any = create_renderer(backend, self.character, width=width,
-                                             height=height, camera=camera, background=bg,
+                                             height=height, camera=camera,
+                                             background=background,
                                              transparent=transparent)
 
     def render(self, pose: MotionClip) -> np.ndarray:
