@@ -7,6 +7,8 @@ from a database URL (``sqlite:///path``, ``sqlite://:memory:``, ``postgresql://â
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -24,6 +26,12 @@ class ChatRecord:
     ts: float = 0.0
     id: int | None = None
 
+    @classmethod
+    def from_row(cls, r: Sequence[Any]) -> ChatRecord:
+        """From ``SELECT id, show_id, viewer, text, source, gift, status, ts``."""
+        return cls(id=r[0], show_id=r[1], viewer=r[2], text=r[3], source=r[4], gift=r[5],
+                   status=r[6], ts=r[7])
+
 
 @dataclass
 class QARecord:
@@ -39,6 +47,14 @@ class QARecord:
     ts: float = 0.0
     id: int | None = None
 
+    @classmethod
+    def from_row(cls, r: Sequence[Any]) -> QARecord:
+        """From ``SELECT id, key_name, question, answer, sources, confidence, answered,
+        latency_s, ts`` (``sources`` as JSON text)."""
+        return cls(id=r[0], key_name=r[1], question=r[2], answer=r[3],
+                   sources=json.loads(r[4]), confidence=r[5], answered=bool(r[6]),
+                   latency_s=r[7], ts=r[8])
+
 
 @dataclass
 class ShowEvent:
@@ -49,6 +65,11 @@ class ShowEvent:
     data: dict[str, Any] = field(default_factory=dict)
     ts: float = 0.0
     id: int | None = None
+
+    @classmethod
+    def from_row(cls, r: Sequence[Any]) -> ShowEvent:
+        """From ``SELECT id, show_id, event, data, ts`` (``data`` as JSON text)."""
+        return cls(id=r[0], show_id=r[1], event=r[2], data=json.loads(r[3]), ts=r[4])
 
 
 @runtime_checkable

@@ -89,25 +89,21 @@ class PostgresStore:
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY id DESC LIMIT %s",
                                     (*params, limit)).fetchall()
-        return [ChatRecord(id=r[0], show_id=r[1], viewer=r[2], text=r[3], source=r[4],
-                           gift=r[5], status=r[6], ts=r[7]) for r in rows]
+        return [ChatRecord.from_row(r) for r in rows]
 
     def qa_log(self, limit: int = 100) -> list[QARecord]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, key_name, question, answer, sources, confidence, answered, "
                 "latency_s, ts FROM qa ORDER BY id DESC LIMIT %s", (limit,)).fetchall()
-        return [QARecord(id=r[0], key_name=r[1], question=r[2], answer=r[3],
-                         sources=json.loads(r[4]), confidence=r[5], answered=bool(r[6]),
-                         latency_s=r[7], ts=r[8]) for r in rows]
+        return [QARecord.from_row(r) for r in rows]
 
     def show_events(self, show_id: str, limit: int = 1000) -> list[ShowEvent]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, show_id, event, data, ts FROM show_log WHERE show_id = %s "
                 "ORDER BY id DESC LIMIT %s", (show_id, limit)).fetchall()
-        return [ShowEvent(id=r[0], show_id=r[1], event=r[2], data=json.loads(r[3]), ts=r[4])
-                for r in reversed(rows)]
+        return [ShowEvent.from_row(r) for r in reversed(rows)]
 
     def close(self) -> None:
         with self._lock:
