@@ -114,7 +114,9 @@ def test_audio_fallback_tells_silence_open_and_close_vowels_and_hiss_apart():
     # lipsync uses the fallback for chunks without timings
     c = chunk([(" ", 0.1)])
     c.samples, c.phonemes = y, []
-    assert np.allclose(lipsync([c], fps=FPS), track, atol=1e-6)
+    assert np.allclose(lipsync([c], fps=FPS, phase=0.0), track, atol=1e-6)
+    shifted = audio_viseme_track(y, SR, fps=FPS, time_offset=0.5 / FPS)
+    assert np.allclose(lipsync([c], fps=FPS), shifted, atol=1e-6)  # mid-frame sampling
 
 
 def test_audio_fallback_ignores_a_noise_floor_but_not_speech():
@@ -143,3 +145,20 @@ def test_bad_chunks_get_errors_naming_the_chunk():
         lipsync([good, other_rate])
     with pytest.raises(InputError, match="negative"):
         segments_from_timings([PhonemeTiming("a", 0, -5)], SR)
+
+
+def test_frames_sample_the_middle_of_their_display_time_so_the_mouth_is_not_late():
+    """Measured as a viewer sees it (each frame held for 1/fps, cross-correlated with the
+    audio energy): mid-frame sampling keeps the mouth within 10 ms of the sound at any
+    frame rate; sampling frame starts makes it half a frame late."""
+    from stage.live.sync import av_offset
+
+    chunks = [chunk(random_speech(60, seed=s), seed=s) for s in range(3)]
+    audio = np.concatenate([c.samples for c in chunks])
+    for fps in (25.0, 30.0, 60.0):
+        centred, _ = av_offset(lipsync(chunks, fps=fps)[:, OPEN].sum(axis=1), fps, audio, SR)
+        start, _ = av_offset(
+            lipsync(chunks, fps=fps, phase=0.0)[:, OPEN].sum(axis=1), fps, audio, SR
+        )
+        assert abs(centred) <= 0.010, (fps, centred)
+        assert abs((start - centred) - 0.5 / fps) <= 0.004, (fps, start, centred)
