@@ -60,6 +60,7 @@ class LiveConfig:
     height: int = 512
     voice: str = "piper"
     sentences_ahead: int = 2
+    max_pending: int = 64
     idle_window_s: float = 2.0
     fade_s: float = 0.1
     max_lateness_s: float = 1.0
@@ -76,6 +77,8 @@ class LiveConfig:
             raise InputError(f"live size must be even and >= 32, got {self.width}x{self.height}")
         if self.sentences_ahead < 1:
             raise InputError(f"sentences_ahead must be >= 1, got {self.sentences_ahead}")
+        if self.max_pending < 1:
+            raise InputError(f"max_pending must be >= 1, got {self.max_pending}")
         if not 1 <= self.lookahead_frames <= 30:
             raise InputError(f"lookahead_frames must be within 1..30, got "
                              f"{self.lookahead_frames}")
@@ -129,6 +132,7 @@ class LivePerformer:
             overlay=lambda: self.overlay, metrics=self.metrics)
         self.speech = SpeechQueue(tts, self.motion, self.ring,
                                   sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
+                                  max_pending=cfg.max_pending,
                                   call_loop=self._call_loop, observe=self._observe_latency,
                                   on_start=self.timeline.rewind_idle, metrics=self.metrics)
         self.emotion, self.intensity = Emotion.NEUTRAL, 0.6
@@ -295,6 +299,7 @@ class LivePerformer:
             "speaking": playing is not None,
             "current": playing.text if playing else None,
             "queue_depth": self.speech.depth,
+            "dropped_utterances": self.speech.dropped,
             "emotion": self.emotion.value,
             "overlay": self.overlay,
             "fps": round(_rate(self._tick_times), 2),

@@ -1,7 +1,9 @@
 """What the character will say next: the utterance queue and its TTS worker thread.
 
 Utterances (lines and dances) wait in a priority queue (higher priority first, ties in
-arrival order). One dedicated ``live-tts`` thread takes them one by one and synthesizes
+arrival order) of at most ``max_pending`` items: when it is full, the least important
+line (lowest priority, then the oldest) is dropped — the new one itself when it matters
+less than everything waiting — so a flood of lines can never grow memory or latency. One dedicated ``live-tts`` thread takes them one by one and synthesizes
 sentence by sentence through the voice's blocking ``synthesize_iter``, makes each
 sentence's motion, and pushes it into the :class:`~stage.live.audio.AudioRing` when
 fewer than ``sentences_ahead`` segments wait there. A sentence is synthesized *before*
@@ -63,7 +65,7 @@ class SpeechQueue:
     """
 
     def __init__(self, tts: Any, motion: MotionSource, ring: AudioRing, *,
-                 sentences_ahead: int = 2, seed: int = 0,
+                 sentences_ahead: int = 2, seed: int = 0, max_pending: int = 64,
                  call_loop: Callable[..., None], observe: Callable[[str, float], None],
                  on_start: Callable[[], object] = lambda: None,
                  metrics: Metrics | None = None) -> None:
@@ -73,6 +75,11 @@ class SpeechQueue:
         self.sample_rate = ring.sample_rate
         self.sentences_ahead = sentences_ahead
         self.seed = seed
+        if max_pending < 1:
+            raise InputError(f"max_pending must be >= 1, got {max_pending}")
+        self.max_pending = max_pending
+        self.dropped = 0
+        """Utterances dropped because the queue was full."""
         self._call_loop = call_loop
         self._observe = observe
         self._on_start = on_start
@@ -100,13 +107,35 @@ class SpeechQueue:
             self._thread.join(timeout)
             self._thread = None
 
-    def put(self, item: Utterance) -> None:
+    def put(self, item: Utterance) -> Utterance | None:
+        """Queue ``item``; returns the utterance dropped to make room (``item`` itself when
+        the queue is full of more important lines), whose handle is then marked not done."""
+        entry = (-item.handle.priority, next(self._order), item)
+        dropped: Utterance | None = None
         with self._cond:
-            heapq.heappush(self._heap, (-item.handle.priority, next(self._order), item))
+            if len(self._heap) >= self.max_pending:
+                # least important: lowest priority (largest key), then the oldest
+                worst = max(self._heap, key=lambda e: (e[0], -e[1]))
+                if (entry[0], -entry[1]) >= (worst[0], -worst[1]):
+                    dropped = item
+                else:
+                    self._heap.remove(worst)
+                    heapq.heapify(self._heap)
+                    dropped = worst[2]
+            if dropped is not item:
+                heapq.heappush(self._heap, entry)
             depth = len(self._heap)
             self._cond.notify_all()
         self.metrics.set("live_pending_utterances", depth,
                          help="utterances queued, not yet synthesizing")
+        if dropped is not None:
+            self.dropped += 1
+            self.metrics.inc("live_utterances_dropped_total",
+                             help="lines dropped because the utterance queue was full")
+            log.warning("utterance queue full (%d): dropped %r", self.max_pending,
+                        dropped.text[:60])
+            self._call_loop(dropped.handle.mark_done, False)
+        return dropped
 
     def cancel(self) -> list[Utterance]:
         """Drop the queue and the utterance being synthesized; returns them."""

@@ -183,3 +183,29 @@ def test_not_started_performer_refuses_clearly() -> None:
     with pytest.raises(InputError, match="fps"):
         LiveConfig(fps=0).validate()
     assert time.monotonic() > 0
+
+
+def test_utterance_queue_is_bounded_and_drops_the_least_important_line() -> None:
+    async def main() -> tuple[list, dict]:
+        perf = LivePerformer(LiveConfig(fps=30, width=64, height=64, max_pending=3),
+                             tts=get_tts("espeak"))
+        await perf.start()
+        playing = await perf.say("A long first line that keeps the voice busy for a while, "
+                                 "so that everything after it has to wait in the queue.")
+        await asyncio.wait_for(asyncio.shield(playing.started), 10)
+        low = [await perf.say(f"Viewer line {i}.", priority=0, source="chat") for i in range(3)]
+        host = await perf.say("Host line.", priority=5)  # full: the oldest chat line goes
+        late = await perf.say("One more viewer line.", priority=-1)  # matters least: refused
+        await asyncio.sleep(0.05)  # drops resolve on the event loop
+        states = [h.done.result() if h.done.done() else "waiting" for h in (*low, host, late)]
+        status = perf.status()
+        await perf.interrupt("test")
+        await perf.close()
+        return states, status
+
+    states, status = asyncio.run(main())
+    assert states == [False, "waiting", "waiting", "waiting", False]
+    assert status["dropped_utterances"] == 2
+    assert status["queue_depth"] in (3, 4)  # 3 waiting (+ the first line if still synthesizing)
+    with pytest.raises(InputError, match="max_pending"):
+        LivePerformer(LiveConfig(max_pending=0), tts=get_tts("espeak"))
