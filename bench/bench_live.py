@@ -16,7 +16,8 @@ the pattern face). Every figure is measured in this run:
   the next line (median and max of 3)
 - A/V offset of the real avatar, from the MP4 recorded during the run: mouth opening
   measured from its pixels (:class:`stage.live.sync.MouthMeter`, calibrated on a shut and
-  an open-mouth render) cross-correlated with the audio envelope
+  an open-mouth render) cross-correlated with the audio envelope, over the first minute
+  (and, in the full run, the last minute too: no drift)
 """
 
 from __future__ import annotations
@@ -39,12 +40,31 @@ SIZE = 512
 FPS = 30
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
+def _rss_mb(pid: int | str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:  # the process just ended
+        pass
     return 0.0
+
+
+def _children_rss_mb() -> float:
+    """RSS of this process's descendants (the child that renders the character)."""
+    seen: set[int] = set()
+    todo = [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                kids = [int(k) for k in task.read_text().split()]
+            except OSError:
+                continue
+            todo += [k for k in kids if k not in seen]
+            seen.update(kids)
+    return sum(_rss_mb(pid) for pid in seen)
 
 
 def _has_avatar() -> bool:
@@ -174,29 +194,54 @@ async def _latency_and_interrupts(perf: Any) -> dict[str, float]:
             "interrupt_to_new_audio_max_s": max(new_audio)}
 
 
+def _memory_trend(memory: list[tuple[float, float, float]]) -> dict[str, Any]:
+    """Growth of the total RSS (this process + the renderer) in MB per hour, fitted over
+    the second half of the run (after caches and pools have filled), and the samples."""
+    t = [m[0] for m in memory]
+    total = [m[1] + m[2] for m in memory]
+    half = [k for k, x in enumerate(t) if x >= t[-1] / 2]
+    slope = 0.0
+    if len(half) >= 3:
+        import numpy as np
+
+        slope = float(np.polyfit([t[k] for k in half], [total[k] for k in half], 1)[0]) * 3600
+    return {"rss_total_max_mb": max(total), "rss_growth_mb_per_hour_second_half": slope,
+            "rss_samples": [[round(a, 1), round(b, 1), round(c, 1)] for a, b, c in memory]}
+
+
 async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
     await asyncio.sleep(min(5.0, seconds / 6))  # warm-up
-    rss_start = _rss_mb()
+    rss_start, child_start = _rss_mb(), _children_rss_mb()
     load_start = os.getloadavg()[0]
     t0, tick0 = time.monotonic(), perf.tick_index
     samples0 = perf.ring.samples_played
     repeated0, late0 = perf.repeated_frames, perf.clock.late_ticks
     rendered0 = perf.render_loop.rendered
     late_pictures0 = perf.timeline.late_shown
+    memory: list[tuple[float, float, float]] = [(0.0, rss_start, child_start)]
+
+    async def sample_memory() -> None:
+        while True:
+            await asyncio.sleep(min(30.0, seconds / 10))
+            memory.append((time.monotonic() - t0, _rss_mb(), _children_rss_mb()))
+
+    sampler = asyncio.create_task(sample_memory())
     i = 0
     while time.monotonic() - t0 < seconds:
         handle = await perf.say(LINES[i % len(LINES)])
         i += 1
         await handle.wait()
         await asyncio.sleep(1.0 if i % 3 else 3.0)  # idle stretches between lines
+    sampler.cancel()
     wall = time.monotonic() - t0
+    memory.append((wall, _rss_mb(), _children_rss_mb()))
     ticks = perf.tick_index - tick0
     repeated = perf.repeated_frames - repeated0
     render = perf.metrics.snapshot().get("live_render_seconds", {})
     return {"sustained_seconds": round(wall, 1),
             "tick_fps": ticks / wall,
             "realtime_ratio": (ticks / perf.fps) / wall,
-            "audio_realtime_ratio": (perf.ring.samples_played - samples0) / perf.sample_rate / wall,
+            "speech_fraction": (perf.ring.samples_played - samples0) / perf.sample_rate / wall,
             "rendered_fps": (perf.render_loop.rendered - rendered0) / wall,
             "repeated_frames": repeated,
             "repeated_fraction": repeated / max(ticks, 1),
@@ -207,16 +252,30 @@ async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
             "render_ms_mean": 1000 * (render.get("mean") or 0.0),
             "lines_spoken": i,
             "rss_start_mb": rss_start, "rss_end_mb": _rss_mb(),
+            "renderer_rss_start_mb": child_start, "renderer_rss_end_mb": memory[-1][2],
+            **_memory_trend(memory),
             "load_avg_start": load_start, "load_avg_end": os.getloadavg()[0]}
 
 
-def _av_sync(path: Path, meter: Any, seconds: float) -> dict[str, float]:
+def _av_sync(path: Path, meter: Any, seconds: float, *, at_end: bool) -> dict[str, float]:
+    """A/V offset over the first ``seconds`` of the recording (and its last ``seconds``
+    when ``at_end``: sync must not drift over a long run)."""
     from stage.live.sync import av_offset, mouth_track_from_file
+    from stage.media import probe
 
-    mouth, fps, audio, sr = mouth_track_from_file(str(path), meter, max_seconds=seconds)
-    offset, corr = av_offset(mouth, fps, audio, sr)
-    return {"av_offset_ms": 1000 * offset, "av_correlation": corr,
-            "av_frame_ms": 1000 / fps, "av_measured_s": len(mouth) / fps}
+    windows = {"": 0.0}
+    if at_end:
+        windows["_end"] = max(0.0, probe(path).video_duration - seconds - 2.0)
+    out: dict[str, float] = {}
+    for suffix, start in windows.items():
+        mouth, fps, audio, sr = mouth_track_from_file(str(path), meter, from_seconds=start,
+                                                      max_seconds=seconds)
+        offset, corr = av_offset(mouth, fps, audio, sr)
+        out.update({f"av_offset_ms{suffix}": 1000 * offset, f"av_correlation{suffix}": corr,
+                    f"av_window_start_s{suffix}": start,
+                    f"av_measured_s{suffix}": len(mouth) / fps})
+    out["av_frame_ms"] = 1000 / fps
+    return out
 
 
 async def _main(quick: bool) -> dict[str, Any]:
@@ -248,7 +307,7 @@ async def _main(quick: bool) -> dict[str, Any]:
         figures.update(await _sustained(perf, 30.0 if quick else 600.0, out))
         figures["recorder_errors"] = out.errors
         await perf.close()
-        figures.update(await asyncio.to_thread(_av_sync, path, meter, 60.0))
+        figures.update(await asyncio.to_thread(_av_sync, path, meter, 60.0, at_end=not quick))
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
 
 

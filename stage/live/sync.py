@@ -57,34 +57,44 @@ def av_offset(mouth: np.ndarray, fps: float, audio: np.ndarray, sample_rate: int
 
 
 def mouth_track_from_file(path: str, mouth_openness: Callable[[np.ndarray], float], *,
-                          max_seconds: float | None = None
+                          max_seconds: float | None = None, from_seconds: float = 0.0
                           ) -> tuple[np.ndarray, float, np.ndarray, int]:
-    """Decode a recording (its first ``max_seconds``, or all of it): per-frame
-    ``mouth_openness(image)``, fps, audio, sample rate."""
+    """Decode a recording from ``from_seconds`` for ``max_seconds`` (or to the end): per-frame
+    ``mouth_openness(image)``, fps, audio, sample rate (both tracks cut to the same window)."""
     import av
 
     values: list[float] = []
-    chunks: list[np.ndarray] = []
+    v0: float | None = None  # time of the first measured picture: the audio starts there too
+    chunks: list[tuple[float, np.ndarray]] = []
     sr, fps = 0, 0.0
+    end = None if max_seconds is None else from_seconds + max_seconds
     with av.open(str(path)) as c:
         vs = c.streams.video[0]
         fps = float(vs.average_rate or vs.guessed_rate or 0)
         passed: set[int] = set()
         streams = list(c.streams.video[:1]) + list(c.streams.audio[:1])
         for packet in c.demux(*streams):
-            if max_seconds is not None and packet.pts is not None and packet.time_base and \
-                    float(packet.pts * packet.time_base) > max_seconds:
+            if end is not None and packet.pts is not None and packet.time_base and \
+                    float(packet.pts * packet.time_base) > end:
                 passed.add(packet.stream.index)  # the streams interleave: stop once both pass
                 if len(passed) == len(streams):
                     break
                 continue
-            for frame in packet.decode():
+            for frame in packet.decode():  # every packet decodes: frames depend on earlier ones
+                t = float(frame.time) if frame.time is not None else 0.0
                 if isinstance(frame, av.VideoFrame):
-                    values.append(mouth_openness(frame.to_ndarray(format="rgb24")))
+                    if t >= from_seconds - 1e-6 and (end is None or t < end):
+                        v0 = t if v0 is None else v0
+                        values.append(mouth_openness(frame.to_ndarray(format="rgb24")))
                 elif isinstance(frame, av.AudioFrame):
-                    chunks.append(frame.to_ndarray().mean(axis=0))
                     sr = frame.sample_rate
-    return np.array(values), fps, np.concatenate(chunks).astype(np.float32), sr
+                    if t + frame.samples / sr > from_seconds - 1.0:
+                        chunks.append((t, frame.to_ndarray().mean(axis=0)))
+    if v0 is None or not chunks:
+        raise InputError(f"{path}: no video or audio from {from_seconds} s on")
+    t_audio = chunks[0][0]
+    audio = np.concatenate([a for _, a in chunks]).astype(np.float32)
+    return np.array(values), fps, audio[max(0, int(round((v0 - t_audio) * sr))):], sr
 
 
 class MouthMeter:
