@@ -12,7 +12,16 @@ Compositing in OBS — what is supported and why:
   writes VP9 with an alpha channel (yuva420p); OBS's Media Source plays it with its
   transparency, no keying needed. The renderer must then produce RGBA frames
   (``transparent=True``).
+
+MP4/MOV recordings are *fragmented* (a fragment per 2-s keyframe interval): a plain MP4
+muxer keeps an index entry for every packet in memory until the file is closed (measured:
++13.5 MB per hour of 30 fps video + AAC, without bound), and a show killed mid-way leaves
+an unplayable file; a fragmented one keeps memory flat and stays playable up to the last
+fragment (packets are flushed to disk as they are muxed). ``delay_moov`` keeps the edit
+list that compensates the AAC encoder delay (without it the tracks shift apart by 21 ms).
+Players, browsers and ffmpeg read it as usual.
 """
+
 
 from __future__ import annotations
 
@@ -31,6 +40,10 @@ if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
     from stage.live.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+FRAGMENTED_MP4 = "+frag_keyframe+empty_moov+delay_moov+default_base_moof"
+"""MP4 muxer flags of live recordings: a fragment per keyframe (every 2 s), no index
+held in memory, playable even when the process dies."""
 
 
 class RecorderOutput(ThreadedOutput):
@@ -57,9 +70,13 @@ class RecorderOutput(ThreadedOutput):
         self._last = -1
 
     def open(self) -> None:
-        self._writer = MediaWriter(self.path, width=self.width, height=self.height,
-                                   fps=self.fps, sample_rate=self.sample_rate,
-                                   preset=self.preset, alpha=self.alpha)
+        fragmented = self.path.suffix.lower() in (".mp4", ".mov", ".m4v")
+        self._writer = MediaWriter(
+            self.path, width=self.width, height=self.height, fps=self.fps,
+            sample_rate=self.sample_rate, preset=self.preset, alpha=self.alpha,
+            video_options={"g": str(max(1, int(round(2 * self.fps))))} if fragmented else None,
+            open_options={"movflags": FRAGMENTED_MP4, "flush_packets": "1"} if fragmented
+            else None)
         log.info("recording live output to %s", self.path)
 
     def write(self, tick: Tick) -> None:

@@ -69,3 +69,41 @@ def test_green_and_transparent_recordings_for_obs(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="webm"):
         RecorderOutput(tmp_path / "x.mp4", width=64, height=64, fps=30, sample_rate=22050,
                        alpha=True)
+
+
+def test_mp4_recording_survives_the_process_being_killed(tmp_path: Path) -> None:
+    """A live MP4 is fragmented: kill -9 mid-show and what was recorded still plays."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "killed.mp4"
+    script = f"""
+import sys, time, numpy as np
+from stage.outputs.base import Tick
+from stage.outputs.recorder import RecorderOutput
+out = RecorderOutput({str(path)!r}, width=64, height=64, fps=30, sample_rate=22050,
+                     preset="ultrafast")
+out.start()
+for k in range(100000):
+    img = np.full((64, 64, 3), k % 255, np.uint8)
+    out.offer(Tick(index=k, pts=k / 30, fps=30, image=img, audio=np.zeros(735, np.float32),
+                   sample_rate=22050))
+    if k == 150:
+        print("recorded", flush=True)
+    time.sleep(1 / 60)
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "recorded"
+        time.sleep(0.5)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    info = probe(path)
+    assert info.video_codec == "h264" and info.audio_codec == "aac"
+    assert info.video_frames >= 60 and info.video_duration >= 2.0  # whole fragments survive
+    assert abs(info.audio_duration - info.video_duration) < 2.1  # up to one fragment apart
