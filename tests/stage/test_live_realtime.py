@@ -268,3 +268,43 @@ def test_process_renderer_matches_in_process_pictures_and_survives_its_child() -
         remote.close()
     with pytest.raises(VhumanError, match="missing.glb"):
         ProcessRenderer(_broken_renderer, 64, 64)
+
+
+class SlowClient(ThreadedOutput):
+    """A viewer on a bad connection: every send takes 200 ms."""
+
+    def write(self, tick: Tick) -> None:
+        time.sleep(0.2)
+
+
+class BrokenEncoder(ThreadedOutput):
+    """An encoder that fails on every frame."""
+
+    def write(self, tick: Tick) -> None:
+        raise RuntimeError("encoder exploded")
+
+
+def test_a_slow_client_and_a_failing_encoder_do_not_hold_the_show() -> None:
+    async def main() -> tuple[Ticks, dict, str]:
+        perf = LivePerformer(LiveConfig(fps=30, width=SIZE, height=SIZE), tts=get_tts("espeak"))
+        await perf.start()
+        good = perf.add_output(Ticks(perf))
+        perf.add_output(SlowClient("slow", max_queue=4, metrics=perf.metrics))
+        perf.add_output(BrokenEncoder("broken", metrics=perf.metrics))
+        handle = await perf.say(LINE)
+        done = await asyncio.wait_for(handle.wait(), 20)
+        status = perf.status()
+        text = perf.metrics.prometheus()
+        await perf.close()
+        return good, {"done": done, **status}, text
+
+    good, status, text = asyncio.run(main())
+    assert status["done"] is True
+    rows = good.rows
+    assert [r["index"] for r in rows] == list(range(rows[0]["index"], rows[0]["index"] + len(rows)))
+    assert np.median([r["late"] for r in rows]) < 0.01 and status["fps"] > 25
+    slow, broken = status["outputs"]["slow"], status["outputs"]["broken"]
+    assert slow["dropped"] > 0.5 * len(rows) and slow["written"] > 0  # behind, so it drops
+    assert broken["errors"] > 0.9 * len(rows) and "encoder exploded" in broken["last_error"]
+    assert 'output_dropped_frames_total{output="slow"}' in text
+    assert 'output_errors_total{output="broken"}' in text
