@@ -35,7 +35,20 @@ LINES = [
     "Today we are looking at three new gadgets, and one of them surprised me.",
     "Let me know in the chat which one you would like to see first.",
     "While you decide, here is a quick story about my first live stream.",
+    "Wow.",
+    "The speed skating final starts in twenty minutes, so stay with us, because after "
+    "that we will talk to two athletes who trained for this moment for eight long years.",
+    "Great question!",
+    "This scarf comes in four colours, it is made from recycled wool, and tonight it is "
+    "twenty percent off for everyone watching, so grab one before the end of the show.",
+    "Thank you so much for the kind words, I read every single message.",
+    "Let us cheer together!",
+    "Our reporter on the mountain says the snow is perfect, the wind has dropped, and the "
+    "crowd at the bottom of the slope is louder than I have ever heard it.",
+    "Back in a minute.",
 ]
+"""Lines of varied length (1 to 30 words): the voice and its buffers meet every size, so
+memory reaches its real plateau instead of the one of a few repeated lines."""
 SIZE = 512
 FPS = 30
 

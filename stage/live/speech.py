@@ -34,6 +34,7 @@ from models.types import InputError, SpeakingStyle
 from stage.performer import SpeechHandle
 
 from .audio import AudioRing, Segment
+from .memory import release_free_memory
 from .metrics import Metrics
 from .motion import MotionSource
 
@@ -177,6 +178,7 @@ class SpeechQueue:
             finally:
                 with self._cond:
                     self.current = None
+                release_free_memory()  # keeps a long show's RSS at what it really uses
 
     def _wait_room(self, epoch: int) -> bool:
         """Block until the ring has room; False when interrupted meanwhile."""

@@ -1,0 +1,40 @@
+"""Give freed heap memory back to the operating system during long live runs.
+
+The voice (ONNX Runtime), numpy and the encoders allocate and free large buffers from
+several threads; glibc keeps the freed pages in per-thread arenas, so the resident size
+of a long show creeps up to a high-water mark that is mostly free memory. Measured with
+the Piper voice on 300 varied sentences: RSS 696 MB without trimming, 584 MB with
+``malloc_trim(0)`` after each sentence, at the same speed (RTF 0.040 vs 0.041).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import sys
+from functools import lru_cache
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _libc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None  # glibc only (not musl)
+    except OSError:
+        return None
+
+
+def release_free_memory() -> bool:
+    """Return free heap pages to the OS (glibc ``malloc_trim``; the GIL is released during
+    the call). Returns False where the C library has no such call."""
+    libc = _libc()
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True
