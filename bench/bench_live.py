@@ -292,6 +292,9 @@ def _av_sync(path: Path, meter: Any, seconds: float, *, at_end: bool) -> dict[st
 
 
 async def _main(quick: bool) -> dict[str, Any]:
+    from stage.live.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # as the CLI does before a live show
     from models.tts import get_tts
     from stage.live import LiveConfig, LivePerformer, PatternRenderer
     from stage.live.procrender import ProcessRenderer

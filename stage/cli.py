@@ -97,7 +97,18 @@ def cmd_show(args: argparse.Namespace) -> int:
         report = check_rundown(args.rundown)
         print(report if isinstance(report, str) else getattr(report, "summary", report))
         return 0
-    return int(run_show(args.rundown, outputs=args.out or ["out/show.mp4"]) or 0)
+    options: dict = {}
+    if args.background is not None or args.transparent:
+        import functools
+
+        from .live import LiveConfig
+        from .show.api import build_live_performer
+
+        config = LiveConfig(background=args.background, transparent=args.transparent)
+        config.validate()
+        options["performer_factory"] = functools.partial(build_live_performer, config=config)
+    default_out = "out/show.webm" if args.transparent else "out/show.mp4"
+    return int(run_show(args.rundown, outputs=args.out or [default_out], **options) or 0)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -171,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("rundown")
     show.add_argument("--check", action="store_true", help="validate only")
     show.add_argument("--out", action="append", help="output: file.mp4 or rtmp://... (repeatable)")
+    show.add_argument("--background", default=None,
+                      help="background colour (#rrggbb, or 'green' for OBS's Chroma Key) or "
+                           "image path")
+    show.add_argument("--transparent", action="store_true",
+                      help="transparent background: .webm outputs with VP9 alpha, for OBS")
     show.set_defaults(func=cmd_show)
 
     serve = add("serve", help="start the HTTP/WebSocket server")
@@ -192,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.func in (cmd_show, cmd_serve):  # long live runs: before their threads start
+        from .live.memory import limit_malloc_arenas
+
+        limit_malloc_arenas()
     try:
         return int(args.func(args) or 0)
     except VhumanError as exc:

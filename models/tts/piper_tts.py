@@ -67,8 +67,31 @@ def load_piper_voice(model: str, config: str) -> Any:
         voice = PiperVoice.load(model, config, include_alignments=True)
     except Exception as exc:
         raise InputError(f"cannot load piper voice {model} (config {config}): {exc}") from exc
+    _without_memory_patterns(voice)
     logger.info("loaded piper voice %s (%d Hz)", model, voice.config.sample_rate)
     return voice
+
+
+def _without_memory_patterns(voice: Any) -> None:
+    """Rebuild the voice's ONNX session with ``enable_mem_pattern`` off.
+
+    ONNX Runtime caches an allocation plan per input shape; a voice sees a new shape with
+    almost every sentence, so a live show's memory steps up for hours. Measured on 300
+    sentences of random length: RSS 485 -> 562 MB and still climbing with the plans,
+    485 -> 505 MB and flat after 30 sentences without them, at the same speed (RTF 0.039
+    both). Piper builds its session itself, so it is rebuilt here from the same model.
+    """
+    import onnxruntime
+
+    old = voice.session
+    model = getattr(old, "_model_bytes", None) or getattr(old, "_model_path", None)
+    if model is None:  # an onnxruntime that keeps neither: leave the session as it is
+        logger.debug("piper session kept with memory patterns (model source unknown)")
+        return
+    options = onnxruntime.SessionOptions()
+    options.enable_mem_pattern = False
+    voice.session = onnxruntime.InferenceSession(model, sess_options=options,
+                                                 providers=old.get_providers())
 
 
 class PiperTTS(BaseTTS):

@@ -30,6 +30,22 @@ def _libc() -> Any:
         return None
 
 
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Cap glibc's malloc arenas (default 8 per core) for threads created from now on.
+
+    Every thread that meets lock contention gets its own arena, and memory freed in one
+    arena is never reused by another: with the clock, render, voice, encoder and ONNX
+    Runtime threads all allocating, a long show's resident size steps up by whole arena
+    heaps. Returns False where the C library has no ``mallopt``."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "mallopt"):
+        return False
+    return bool(libc.mallopt(M_ARENA_MAX, int(arenas)))
+
+
 def release_free_memory() -> bool:
     """Return free heap pages to the OS (glibc ``malloc_trim``; the GIL is released during
     the call). Returns False where the C library has no such call."""

@@ -43,7 +43,7 @@ from .clock import AudioClock
 from .metrics import Metrics
 from .motion import LiveMotion, MotionSource
 from .overlay import card_fields
-from .render import FrameRenderer, PatternRenderer
+from .render import FrameRenderer, PatternRenderer, parse_color
 from .renderloop import RenderLoop
 from .speech import SpeechQueue, Utterance
 from .timeline import Shown, TickSlot, Timeline
@@ -58,6 +58,11 @@ class LiveConfig:
     fps: float = 30.0
     width: int = 512
     height: int = 512
+    background: str | None = None
+    """Background colour (``#rrggbb`` or a name such as ``green``, the broadcast chroma
+    green for OBS's Chroma Key) or image path; None: the renderer's default."""
+    transparent: bool = False
+    """RGBA pictures with a transparent background (file outputs must be ``.webm``)."""
     voice: str = "piper"
     sentences_ahead: int = 2
     max_pending: int = 64
@@ -85,6 +90,8 @@ class LiveConfig:
         if not 1 <= self.skin_batch <= self.lookahead_frames:
             raise InputError(f"skin_batch must be within 1..lookahead_frames, got "
                              f"{self.skin_batch}")
+        if self.background is not None and not Path(self.background).is_file():
+            parse_color(self.background)  # InputError for what is neither a colour nor a file
         if not 0 <= self.render_nice <= 19:
             raise InputError(f"render_nice must be within 0..19, got {self.render_nice}")
 

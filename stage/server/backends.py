@@ -83,7 +83,8 @@ def default_backends(settings: ServerSettings) -> Backends:
         from stage.live import LiveConfig
 
         config = LiveConfig(fps=settings.live_fps, width=settings.live_width,
-                            height=settings.live_height, voice=settings.tts_backend)
+                            height=settings.live_height, voice=settings.tts_backend,
+                            background=settings.live_background)
         config.validate()
         live = functools.partial(build_live_performer, config=config)
 

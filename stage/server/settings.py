@@ -51,6 +51,9 @@ class ServerSettings(BaseSettings):
     live_width: int = Field(default=512, ge=32, le=4096, description="live video width")
     live_height: int = Field(default=512, ge=32, le=4096, description="live video height")
     live_fps: float = Field(default=30.0, ge=1, le=120)
+    live_background: str | None = Field(
+        default=None, description="live background colour (#rrggbb; 'green' for OBS's Chroma "
+                                  "Key on the viewer page or RTMP) or image path")
 
     chat_max_age_s: float = Field(default=20.0, gt=0)
     chat_max_size: int = Field(default=200, ge=1)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from models.types import VhumanError
+from models.types import InputError, VhumanError
 
 from ..chat.moderation import default_moderator
 from ..chat.queue import ChatQueue
@@ -43,8 +43,9 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
     """A :class:`stage.live.LivePerformer` for the rundown's voice and avatar, rendering
     the character, with a recorder per file and a pusher per ``rtmp://`` URL.
 
-    ``config`` (a :class:`stage.live.LiveConfig`) sets size, fps and the voice used when
-    the rundown names none. Every output reports into the performer's metrics."""
+    ``config`` (a :class:`stage.live.LiveConfig`) sets size, fps, background (``green``
+    for OBS's Chroma Key; ``transparent`` for VP9-with-alpha ``.webm`` files) and the voice
+    used when the rundown names none. Every output reports into the performer's metrics."""
     from stage.live import LiveConfig, LivePerformer, ProcessRenderer
     from stage.outputs.recorder import RecorderOutput
     from stage.outputs.rtmp import RtmpOutput
@@ -52,11 +53,22 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
     config = config if config is not None else LiveConfig()
     voice = (rundown.voice.get("backend") if rundown else None) or config.voice
     config = dataclasses.replace(config, voice=str(voice))
+    config.validate()
+    if config.transparent:
+        opaque = [u for u in outputs if not u.lower().endswith(".webm")]
+        if opaque:
+            raise InputError(
+                f"a transparent background needs .webm file outputs (VP9 with alpha); "
+                f"{', '.join(opaque)} cannot carry alpha: use a green background and OBS's "
+                "Chroma Key filter for live streams")
     avatar = rundown.avatar if rundown else None
+    looks: dict[str, Any] = {"transparent": config.transparent}
+    if config.background is not None:
+        looks["background"] = config.background
     # The character renders in a child process: GL read-back holds the GIL, and in this
     # process it would make the audio clock's ticks jitter.
     performer = LivePerformer(config, renderer_factory=lambda: ProcessRenderer.avatar(
-        str(avatar) if avatar else None, config.width, config.height))
+        str(avatar) if avatar else None, config.width, config.height, **looks))
     w, h, fps, rate = config.width, config.height, config.fps, performer.sample_rate
     metrics = performer.metrics
     for url in outputs:
@@ -65,7 +77,8 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
                                             metrics=metrics))
         else:
             performer.add_output(RecorderOutput(url, width=w, height=h, fps=fps,
-                                                sample_rate=rate, metrics=metrics))
+                                                sample_rate=rate, alpha=config.transparent,
+                                                metrics=metrics))
     return performer
 
 

@@ -130,3 +130,14 @@ def test_unknown_voice_and_corrupt_model(tmp_path: Path) -> None:
     (tmp_path / "bad.onnx.json").write_text('{"audio": {"sample_rate": 22050}}')
     with pytest.raises(VhumanError, match="bad.onnx"):
         get_tts("piper", voice=str(bad))
+
+
+def test_session_caches_no_plan_per_sentence_shape(piper) -> None:  # type: ignore[no-untyped-def]
+    """ONNX Runtime's per-shape memory plans would grow a live show's memory for hours."""
+    session = piper._voice.session
+    assert session.get_session_options().enable_mem_pattern is False
+    # the rebuilt session is the voice with alignments: timings still cover every sample
+    chunks = list(piper.synthesize_iter("Hello again, everyone."))
+    for chunk in chunks:
+        _check_contract(chunk)
+    assert sum(len(c.samples) for c in chunks) > piper.sample_rate // 2

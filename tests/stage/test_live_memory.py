@@ -30,3 +30,23 @@ def test_release_returns_freed_heap_pages_to_the_os() -> None:
     after = _rss_mb()
     assert before - after > 50, (before, after)
     assert all(float(b[0]) == 1.0 for b in kept)  # what is still used is untouched
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc mallopt")
+def test_malloc_arenas_can_be_capped_and_threads_still_allocate() -> None:
+    import threading
+
+    from stage.live.memory import limit_malloc_arenas
+
+    assert limit_malloc_arenas(2) is True
+    sums: list[float] = []
+
+    def work() -> None:
+        sums.append(float(sum(np.ones(10_000).sum() for _ in range(50))))
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sums == [500_000.0] * 6

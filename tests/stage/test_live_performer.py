@@ -209,3 +209,13 @@ def test_utterance_queue_is_bounded_and_drops_the_least_important_line() -> None
     assert status["queue_depth"] in (3, 4)  # 3 waiting (+ the first line if still synthesizing)
     with pytest.raises(InputError, match="max_pending"):
         LivePerformer(LiveConfig(max_pending=0), tts=get_tts("espeak"))
+
+
+def test_live_background_is_a_colour_name_or_an_image(tmp_path: Path) -> None:
+    LiveConfig(background="green").validate()
+    LiveConfig(background="#00b140").validate()
+    image = tmp_path / "set.png"
+    image.write_bytes(b"\x89PNG")
+    LiveConfig(background=str(image)).validate()
+    with pytest.raises(InputError, match="not #rrggbb"):
+        LiveConfig(background="blurple-ish").validate()

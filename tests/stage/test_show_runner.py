@@ -238,3 +238,32 @@ def test_run_show_end_to_end_on_the_live_performer_to_mp4(tmp_path: Path) -> Non
         kinds = {s.type for s in media.streams}
         seconds = float(media.duration or 0) / 1_000_000
     assert kinds == {"video", "audio"} and 1.0 < seconds < 10.0
+
+
+@pytest.mark.slow
+def test_vhuman_show_green_screen_and_transparent_outputs_for_obs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``vhuman show --background green`` keys in OBS; ``--transparent`` writes VP9 alpha."""
+    import av
+
+    from stage.cli import main
+
+    path = tmp_path / "obs.yaml"
+    path.write_text("show: {title: OBS}\nvoice: {backend: espeak}\nsegments:\n"
+                    "  - type: say\n    lines: ['Hello there!']\n")
+    green = tmp_path / "green.mp4"
+    assert main(["show", str(path), "--background", "green", "--out", str(green)]) == 0
+    with av.open(str(green)) as media:
+        frame = next(media.decode(video=0)).to_ndarray(format="rgb24")
+    r, g, b = (int(v) for v in frame[4, 4])
+    assert g > 150 and r < 40 and b < 90, (r, g, b)  # chroma green around the character
+
+    assert main(["show", str(path), "--transparent", "--out", str(green)]) == 2
+    assert ".webm" in capsys.readouterr().err
+
+    clear = tmp_path / "clear.webm"
+    assert main(["show", str(path), "--transparent", "--out", str(clear)]) == 0
+    with av.open(str(clear)) as media:
+        stream = media.streams.video[0]
+        assert stream.codec_context.name == "vp9"
+        assert stream.metadata.get("alpha_mode", stream.metadata.get("ALPHA_MODE")) == "1"
