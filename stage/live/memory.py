@@ -1,22 +1,23 @@
-"""Give freed heap memory back to the operating system during long live runs.
+"""Keep a long live run's resident memory at what it really uses.
 
 The voice (ONNX Runtime), numpy and the encoders allocate and free large buffers from
-several threads; glibc keeps the freed pages in per-thread arenas, so the resident size
-of a long show creeps up to a high-water mark that is mostly free memory. Measured with
-the Piper voice on 300 varied sentences: RSS 696 MB without trimming, 584 MB with
-``malloc_trim(0)`` after each sentence, at the same speed (RTF 0.040 vs 0.041).
+several threads; glibc keeps freed pages in per-thread arenas, so the resident size of a
+long show creeps up to a high-water mark that is mostly free memory. The live voice
+worker calls :func:`release_free_memory` after each line, and ``vhuman show``/``serve``
+call :func:`limit_malloc_arenas` before their threads start. Measured with the Piper
+voice on 300 varied sentences (before its per-shape memory plans were turned off, see
+``models.tts.piper_tts``): RSS 696 MB without trimming, 584 MB with ``malloc_trim(0)``
+after each sentence, at the same speed (RTF 0.040 vs 0.041). The 10-minute live bench,
+with both and without the plans: main process 803 -> 806 MB from its first minute on.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import logging
 import sys
 from functools import lru_cache
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)

@@ -3,8 +3,9 @@
 Utterances (lines and dances) wait in a priority queue (higher priority first, ties in
 arrival order) of at most ``max_pending`` items: when it is full, the least important
 line (lowest priority, then the oldest) is dropped — the new one itself when it matters
-less than everything waiting — so a flood of lines can never grow memory or latency. One dedicated ``live-tts`` thread takes them one by one and synthesizes
-sentence by sentence through the voice's blocking ``synthesize_iter``, makes each
+less than everything waiting — so a flood of lines can never grow memory or latency.
+One dedicated ``live-tts`` thread takes them one by one and synthesizes sentence by
+sentence through the voice's blocking ``synthesize_iter``, makes each
 sentence's motion, and pushes it into the :class:`~stage.live.audio.AudioRing` when
 fewer than ``sentences_ahead`` segments wait there. A sentence is synthesized *before*
 waiting for room, so the first sentence of the next line is ready the moment the

@@ -22,7 +22,6 @@ list that compensates the AAC encoder delay (without it the tracks shift apart b
 Players, browsers and ffmpeg read it as usual.
 """
 
-
 from __future__ import annotations
 
 import logging
