@@ -39,8 +39,9 @@ _GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
 _CHUNK_BIN = 0x004E4942
 COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
-DTYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32,
-          5126: np.float32}
+DTYPES: dict[int, type[np.number[Any]]] = {
+    5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32,
+    5126: np.float32}
 SUPPORTED_EXTENSIONS = {
     "KHR_materials_unlit", "KHR_texture_transform", "KHR_materials_emissive_strength",
     "KHR_mesh_quantization", "KHR_materials_specular", "KHR_materials_ior",
@@ -156,7 +157,8 @@ def _split_glb(path: Path, raw: bytes) -> tuple[bytes, bytes | None]:
     if length > len(raw):
         raise AvatarError(f"{path.name}: truncated GLB: header says {length} bytes, "
                           f"file has {len(raw)}")
-    pos, chunks = 12, []
+    pos = 12
+    chunks: list[tuple[int, bytes]] = []
     while pos + 8 <= length:
         clen, ctype = struct.unpack_from("<II", raw, pos)
         if pos + 8 + clen > length:
@@ -287,8 +289,9 @@ def read_accessor(data: GltfData, index: Any, where: str, float_out: bool = True
     if not float_out:
         return arr
     out = arr.astype(np.float64)
-    if acc.get("normalized") and dtype.kind in "iu":
-        info = np.iinfo(dtype)
+    scalar = dtype.type
+    if acc.get("normalized") and issubclass(scalar, np.integer):
+        info = np.iinfo(scalar)
         out = np.maximum(out / info.max, -1.0)
     if not np.all(np.isfinite(out)):
         raise data.fail(aw, "contains NaN or infinite values")

@@ -131,8 +131,8 @@ def map_by_heuristics(skeleton: Skeleton, world_pos: np.ndarray) -> dict[str, in
                 side = "left" if world_pos[c, 0] > world_pos[j, 0] else "right"
                 for bone, k in zip(("UpperLeg", "LowerLeg", "Foot", "Toes"), chain(c, 4), strict=False):
                     found[side + bone] = k
-            node = max(up, key=_subtree)
-            spine = []
+            node: int | None = max(up, key=_subtree)
+            spine: list[int] = []
             while node is not None and len([c for c in children[node] if _subtree(c) >= 2]) < 3:
                 spine.append(node)
                 node = max(children[node], key=_subtree) if children[node] else None

@@ -83,9 +83,10 @@ def _vrm1(data: GltfData, ext: dict, joint_of: dict[int, int], lookup: MorphLook
                                   else 1.0))
             if binds:
                 info.expressions[str(name)] = binds
-    info.look_at = ext.get("lookAt") if isinstance(ext.get("lookAt"), dict) else {}
-    info.first_person = (ext.get("firstPerson") if isinstance(ext.get("firstPerson"), dict)
-                         else {})
+    look_at = ext.get("lookAt")
+    info.look_at = look_at if isinstance(look_at, dict) else {}
+    first_person = ext.get("firstPerson")
+    info.first_person = first_person if isinstance(first_person, dict) else {}
     meta = ext.get("meta")
     info.meta = {"spec": str(ext.get("specVersion", "1.0")),
                  **({k: meta[k] for k in ("name", "version", "authors", "licenseUrl")
@@ -126,7 +127,8 @@ def _vrm0(data: GltfData, ext: dict, joint_of: dict[int, int], lookup: MorphLook
                     binds.append((part, morph, w))
         if binds and name not in info.expressions:
             info.expressions[name] = binds
-    fp = ext.get("firstPerson") if isinstance(ext.get("firstPerson"), dict) else {}
+    first_person = ext.get("firstPerson")
+    fp: dict[str, Any] = first_person if isinstance(first_person, dict) else {}
     info.first_person = fp
     info.look_at = {"type": str(fp.get("lookAtTypeName", "Bone")).lower(),
                     "offsetFromHeadBone": _vec(fp.get("firstPersonBoneOffset"))}

@@ -37,7 +37,7 @@ def _render_options(args: argparse.Namespace):
     from .say import RenderOptions, parse_size
 
     width, height = parse_size(args.size)
-    background: object = args.background
+    background: str | Path | None = args.background
     if background and not str(background).startswith("#") and Path(str(background)).suffix:
         path = Path(str(background))
         if not path.is_file():
@@ -145,8 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, **kwargs: str) -> argparse.ArgumentParser:  # every command takes -q/-v
-        return sub.add_parser(name, parents=[common], **kwargs)
+    def add(name: str, help: str) -> argparse.ArgumentParser:  # every command takes -q/-v
+        return sub.add_parser(name, parents=[common], help=help)
 
     say = add("say", help="speak a line with the avatar into a video file")
     say.add_argument("text", help="what to say; [wave]-style gesture tags and voice markup allowed")

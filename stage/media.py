@@ -84,7 +84,10 @@ class MediaWriter:
         except Exception as exc:  # noqa: BLE001 - FFmpeg raises many kinds
             raise OutputError(f"cannot open output {path}: {exc}") from exc
         rate = Fraction(fps).limit_denominator(1001)
-        self._video = self._container.add_stream(vcodec, rate=rate)
+        video = self._container.add_stream(vcodec, rate=rate)
+        if not isinstance(video, av.VideoStream):
+            raise OutputError(f"{vcodec} did not open a video stream in {path}")
+        self._video: av.VideoStream = video
         self._video.width, self._video.height = width, height
         self._video.pix_fmt = pix
         self._video.time_base = Fraction(1, 1) / rate
@@ -95,12 +98,15 @@ class MediaWriter:
                                    "cpu-used": "8", "row-mt": "1"}
         if video_options:
             self._video.options = {**dict(self._video.options), **video_options}
-        self._audio = None
+        self._audio: av.AudioStream | None = None
+        self._audio_resampler: av.AudioResampler | None = None
         if sample_rate:
             arate = sample_rate if acodec == "aac" else 48000
-            self._audio = self._container.add_stream(acodec, rate=arate)
+            audio = self._container.add_stream(acodec, rate=arate)
+            if not isinstance(audio, av.AudioStream):
+                raise OutputError(f"{acodec} did not open an audio stream in {path}")
+            self._audio = audio
             self._audio.layout = "mono"
-            self._audio_resampler = None
             if arate != sample_rate:
                 self._audio_resampler = av.AudioResampler(format="fltp", layout="mono", rate=arate)
 
@@ -141,13 +147,13 @@ class MediaWriter:
         """Append mono float32 samples in [-1, 1]."""
         import av
 
-        if self._audio is None or len(samples) == 0:
+        if self._audio is None or not self.sample_rate or len(samples) == 0:
             return
         data = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0).reshape(1, -1)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp", layout="mono")
         frame.sample_rate = self.sample_rate
         frame.pts = self._samples
-        frame.time_base = Fraction(1, self.sample_rate or 1)
+        frame.time_base = Fraction(1, self.sample_rate)
         self._samples += data.shape[1]
         frames = self._audio_resampler.resample(frame) if self._audio_resampler else [frame]
         for f in frames:
@@ -220,11 +226,11 @@ def probe(path: str | Path) -> MediaInfo:
         for frame in container.decode(*streams):
             if isinstance(frame, av.VideoFrame):
                 vframes += 1
-            else:
+            elif isinstance(frame, av.AudioFrame):
                 adur += frame.samples / float(frame.sample_rate)
         if vs is not None and fps:
             vdur = vframes / fps
-        if as_ is not None and as_.duration:
+        if as_ is not None and as_.duration and as_.time_base is not None:
             # The container's duration honours the encoder delay/padding (edit list) that
             # decoding AAC exposes as ~1024 extra samples.
             adur = float(as_.duration * as_.time_base)

@@ -22,8 +22,12 @@ log = logging.getLogger(__name__)
 
 
 class ChatBrain(Protocol):
-    def reply_stream(self, message: str, viewer: Any) -> AsyncIterator[Any]:
-        """Stream reply sentences with ``text``, ``emotion``, ``intensity``, ``tags``."""
+    def reply_stream(self, message: str, viewer: Any,
+                     opener: bool | None = None) -> AsyncIterator[Any]:
+        """Stream reply sentences with ``text``, ``emotion``, ``intensity``, ``tags``.
+
+        ``opener`` overrides the brain's instant-acknowledgement setting for this message
+        (``False``: no opener, e.g. for press Q&A; ``None``: the brain's default)."""
         ...
 
 

@@ -81,6 +81,8 @@ def mouth_track_from_file(path: str, mouth_openness: Callable[[np.ndarray], floa
                     break
                 continue
             for frame in packet.decode():  # every packet decodes: frames depend on earlier ones
+                if not isinstance(frame, (av.VideoFrame, av.AudioFrame)):
+                    continue
                 t = float(frame.time) if frame.time is not None else 0.0
                 if isinstance(frame, av.VideoFrame):
                     if t >= from_seconds - 1e-6 and (end is None or t < end):
