@@ -108,15 +108,7 @@ def perform(
             )
         )
     expr = expression_clip(timeline, n, fps)
-    stack.add(
-        Layer(
-            "expression:face",
-            expr,
-            PRIORITY["expression"],
-            shape_mask=mask(FACE_SHAPES),
-            bone_mask={},
-        )
-    )
+    stack.add(_face_layer(expr))
     stack.add(
         Layer("expression:posture", expr, PRIORITY["expression"], mode="additive", shape_mask={})
     )
@@ -125,6 +117,17 @@ def perform(
         mouth.morph[:, : len(VISEME_SHAPES)] = lipsync(chunks, fps=fps, num_frames=n)
         stack.add(Layer("lipsync", mouth, PRIORITY["lipsync"], shape_mask=mask(mouth.morph_names)))
     return stack.evaluate()
+
+
+def _face_layer(expr: MotionClip) -> Layer:
+    """The expression clip's face shapes only (the body keeps its own layers)."""
+    return Layer(
+        "expression:face",
+        expr,
+        PRIORITY["expression"],
+        shape_mask=mask(FACE_SHAPES),
+        bone_mask={},
+    )
 
 
 def _fit(clip: MotionClip, n: int, fps: float) -> MotionClip:
@@ -197,13 +200,5 @@ def dance(
     )
     stack.add(Layer("dance", body, PRIORITY["dance"], shape_mask={}))
     expr = expression_clip(timeline, n, fps)
-    stack.add(
-        Layer(
-            "expression:face",
-            expr,
-            PRIORITY["expression"],
-            shape_mask=mask(FACE_SHAPES),
-            bone_mask={},
-        )
-    )
+    stack.add(_face_layer(expr))
     return stack.evaluate()

@@ -101,21 +101,8 @@ def _lipsync_figures(quick: bool) -> dict[str, Any]:
     }
 
 
-def _accents(clip: Any) -> np.ndarray:
-    from scipy.signal import find_peaks
-
-    y = clip.root_offset[:, 1].astype(np.float64)
-    peaks, _ = find_peaks(-y, prominence=0.004)
-    out = []
-    for k in peaks:
-        a, b, c = y[k - 1], y[k], y[k + 1]
-        den = a - 2 * b + c
-        out.append((k + (0.5 * (a - c) / den if abs(den) > 1e-12 else 0.0)) / clip.fps)
-    return np.asarray(out)
-
-
 def _dance_figures(quick: bool) -> dict[str, Any]:
-    from animation.dance.choreography import plan_dance, render_plan
+    from animation.dance.choreography import accent_times, plan_dance, render_plan
     from animation.dance.demo_track import demo_beat_times, synth_demo_track
     from animation.dance.moves import MOVES
     from animation.dance.music import analyze_music
@@ -142,7 +129,7 @@ def _dance_figures(quick: bool) -> dict[str, Any]:
             clip = render_plan(plan, a, fps=FPS)
             render_s += time.perf_counter() - t0
             frames += clip.num_frames
-            accent_err += [float(np.min(np.abs(truth - t))) for t in _accents(clip)]
+            accent_err += [float(np.min(np.abs(truth - t))) for t in accent_times(clip)]
             violations += len(REFERENCE.limit_violations(clip.rotations, clip.bone_names))
             pos, _ = REFERENCE.clip_forward(clip)
             slides.append(foot_slide(pos, FPS))

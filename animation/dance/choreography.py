@@ -214,3 +214,18 @@ def choreograph(
     plan = plan_dance(analysis, seed=seed, phrase_beats=phrase_beats, energy_scale=energy_scale)
     log.info("dance plan: %s", ", ".join(f"{p.move}@{p.start:g}" for p in plan))
     return render_plan(plan, analysis, fps=fps, skeleton=skeleton)
+
+
+def accent_times(clip: MotionClip) -> np.ndarray:
+    """Times (s) of the hips' lowest points — the groove's accents, which should land on
+    beats — located to a fraction of a frame by a parabola through each minimum."""
+    from scipy.signal import find_peaks
+
+    y = clip.root_offset[:, 1].astype(np.float64)
+    peaks, _ = find_peaks(-y, prominence=0.004)
+    out = []
+    for k in peaks:
+        a, b, c = y[k - 1], y[k], y[k + 1]
+        den = a - 2 * b + c
+        out.append((k + (0.5 * (a - c) / den if abs(den) > 1e-12 else 0.0)) / clip.fps)
+    return np.asarray(out)

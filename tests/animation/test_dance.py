@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
-from scipy.signal import find_peaks
 
-from animation.dance.choreography import choreograph, plan_dance, render_plan
+from animation.dance.choreography import accent_times, choreograph, plan_dance, render_plan
 from animation.dance.demo_track import (
     breakdown_span,
     demo_beat_times,
@@ -23,18 +22,6 @@ FPS = 30.0
 def track():
     y = synth_demo_track(12.0, 120.0, seed=0)
     return y, analyze_music(y)
-
-
-def accent_times(clip):
-    """Times of the hips' lowest points (the groove's accents), sub-frame by parabola."""
-    y = clip.root_offset[:, 1].astype(np.float64)
-    peaks, _ = find_peaks(-y, prominence=0.004)
-    out = []
-    for k in peaks:
-        a, b, c = y[k - 1], y[k], y[k + 1]
-        den = a - 2 * b + c
-        out.append((k + (0.5 * (a - c) / den if abs(den) > 1e-12 else 0.0)) / clip.fps)
-    return np.array(out)
 
 
 def synthetic_analysis(seconds=300.0, bpm=120.0, seed=0):
