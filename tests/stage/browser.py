@@ -20,6 +20,16 @@ from typing import Any
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
+FRAME_HASH = """(() => {
+  const v = document.getElementById('video');
+  const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let h = 0; for (let i = 0; i < d.length; i += 7) { h = (h * 31 + d[i]) >>> 0; }
+  return h;
+})()"""
+"""JavaScript: a hash of the pixels the page's <video> shows now (changes when frames do)."""
+
 
 def missing_reason() -> str | None:
     return None if Path(CHROMIUM).exists() else "chromium is not installed (apt-get install chromium)"

@@ -129,15 +129,6 @@ async def _drive(ws_url: str, port: int) -> dict:
 
 # -- the real live performer behind the server, watched and chatted with from the page --
 
-FRAME_HASH = """(() => {
-  const v = document.getElementById('video');
-  const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
-  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
-  const d = g.getImageData(0, 0, c.width, c.height).data;
-  let h = 0; for (let i = 0; i < d.length; i += 7) { h = (h * 31 + d[i]) >>> 0; }
-  return h;
-})()"""
-
 
 def _browser_kit():  # sibling helper module (tests are not a package)
     import importlib.util
@@ -223,10 +214,10 @@ async def _live_session(tmp_path: Path) -> dict:
             await page.type_into("#name", "Ada")
             await page.type_into("#message", "What are you cooking today?")
             await page.evaluate("document.getElementById('send').click()")
-            hashes = {await page.evaluate(FRAME_HASH)}
+            hashes = {await page.evaluate(kit.FRAME_HASH)}
             for _ in range(8):  # the answer is spoken meanwhile: the mouth moves
                 await asyncio.sleep(0.25)
-                hashes.add(await page.evaluate(FRAME_HASH))
+                hashes.add(await page.evaluate(kit.FRAME_HASH))
             out["hashes"] = len(hashes)
             out["size"] = await page.evaluate("[document.getElementById('video').videoWidth, "
                                               "document.getElementById('video').videoHeight]")

@@ -26,16 +26,6 @@ browser = _load("browser")
 pytestmark = pytest.mark.skipif(browser.missing_reason() is not None,
                                 reason=browser.missing_reason() or "")
 
-FRAME_HASH = """(() => {
-  const v = document.getElementById('video');
-  const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
-  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
-  const d = g.getImageData(0, 0, c.width, c.height).data;
-  let h = 0; for (let i = 0; i < d.length; i += 7) { h = (h * 31 + d[i]) >>> 0; }
-  return h;
-})()"""
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -76,11 +66,11 @@ def test_viewer_plays_live_video_and_sends_chat(tmp_path: Path) -> None:
             await page.wait_for("window.vhuman && window.vhuman.state === 'connected'", 15)
             await perf.say("Hello viewers, welcome to the live stream. Nice to see you all.")
             await page.wait_for("document.getElementById('video').currentTime > 1", 15)
-            first = await page.evaluate(FRAME_HASH)
+            first = await page.evaluate(browser.FRAME_HASH)
             hashes = {first}
             for _ in range(6):
                 await asyncio.sleep(0.25)
-                hashes.add(await page.evaluate(FRAME_HASH))
+                hashes.add(await page.evaluate(browser.FRAME_HASH))
             out["hashes"] = len(hashes)
             out["size"] = await page.evaluate(
                 "[document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]")
