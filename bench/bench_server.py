@@ -292,12 +292,17 @@ def _live(warm: bool, samples: int) -> dict[str, Any]:
         ready_s = asyncio.run(_wait_ready(port))
         out = asyncio.run(_live_replies(port, samples))
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc, 20)
     return {"ready_after_s": round(ready_s, 2), **out}
+
+
+def _stop(proc: subprocess.Popen, timeout: float) -> None:
+    """Stop a server like Ctrl-C does (graceful shutdown); kill it if it hangs."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def run_live(quick: bool = False) -> dict[str, Any]:
@@ -331,11 +336,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         chat = asyncio.run(_chat_load(port, clients, 50.0, seconds))
         qa = asyncio.run(_qa_load(port, 100 if quick else 300, 4))
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc, 15)
     return {
         "setup": {"performer": f"FakePerformer (first audio after {FIRST_AUDIO_DELAY * 1000:.0f}"
                                " ms, 0.06 s/word)", "brain": "FakeBrain (instant)",
