@@ -200,10 +200,16 @@ class MediaInfo:
     pix_fmt: str | None = None
 
 
+def keyframe_interval(fps: float, seconds: float = 2.0) -> str:
+    """Frames between keyframes (``g``) for one keyframe every ``seconds``: what live
+    ingest servers expect, and the fragment length of live MP4 recordings."""
+    return str(max(1, int(round(seconds * fps))))
+
+
 def live_video_options(fps: float) -> dict[str, str]:
     """x264 options live ingest servers expect: a keyframe every 2 s, no B-frames, no
     lookahead latency."""
-    gop = str(max(1, int(round(2 * fps))))
+    gop = keyframe_interval(fps)
     return {"tune": "zerolatency", "g": gop, "keyint_min": gop, "bf": "0"}
 
 

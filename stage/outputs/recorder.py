@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from models.types import InputError
-from stage.media import MediaWriter, check_writable
+from stage.media import MediaWriter, check_writable, keyframe_interval
 
 from .base import ThreadedOutput, Tick
 
@@ -73,7 +73,7 @@ class RecorderOutput(ThreadedOutput):
         self._writer = MediaWriter(
             self.path, width=self.width, height=self.height, fps=self.fps,
             sample_rate=self.sample_rate, preset=self.preset, alpha=self.alpha,
-            video_options={"g": str(max(1, int(round(2 * self.fps))))} if fragmented else None,
+            video_options={"g": keyframe_interval(self.fps)} if fragmented else None,
             open_options={"movflags": FRAGMENTED_MP4, "flush_packets": "1"} if fragmented
             else None)
         log.info("recording live output to %s", self.path)
