@@ -105,7 +105,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         from .show.api import build_live_performer
 
         config = LiveConfig(background=args.background, transparent=args.transparent)
-        config.validate()
         options["performer_factory"] = functools.partial(build_live_performer, config=config)
     default_out = "out/show.webm" if args.transparent else "out/show.mp4"
     return int(run_show(args.rundown, outputs=args.out or [default_out], **options) or 0)
