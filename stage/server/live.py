@@ -126,7 +126,8 @@ class ShowPerformers:
         page) when the show is missing, not ready, or its performer cannot stream."""
         session = self.session(name)
         if session.error is not None:
-            raise InputError(f"show {session.id!r} has no video: {session.error}")
+            # the reason (paths, renderer errors) is for hosts: /readyz, GET /v1/shows/{id}
+            raise InputError(f"show {session.id!r} has no video: its performer could not start")
         if not session.ready.is_set():
             raise InputError(f"show {session.id!r} is warming up; try again in a moment")
         if not can_stream(session.performer):

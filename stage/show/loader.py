@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +110,13 @@ def _schema_problems(data: Any, marks: _Marks) -> list[Problem]:
 
 
 def parse_rundown(text: str, *, name: str = "<rundown>",
-                  base_dir: Path | None = None) -> Rundown:
+                  base_dir: Path | None = None,
+                  resolve_file: Callable[[str, str], Path] | None = None) -> Rundown:
     """Validate rundown YAML ``text`` and build a :class:`Rundown`.
 
-    Relative music/avatar paths resolve against ``base_dir`` (the file's folder).
+    Relative music/avatar paths resolve against ``base_dir`` (the file's folder), or
+    through ``resolve_file(value, what)`` (which raises :class:`InputError`) when given:
+    the server confines them to its media root that way.
     Raises :class:`RundownError` with every problem located by file, line and field.
     """
     if len(text.encode("utf-8", errors="replace")) > MAX_RUNDOWN_BYTES:
@@ -136,7 +140,7 @@ def parse_rundown(text: str, *, name: str = "<rundown>",
     if problems:
         raise RundownError(sorted(set(problems), key=lambda p: (p.line, p.column, p.field)))
     base = base_dir or Path.cwd()
-    rundown = _build(data, name, base, marks)
+    rundown = _build(data, name, base, marks, resolve_file)
     return rundown
 
 
@@ -166,10 +170,17 @@ def check_rundown(path: str | Path) -> Rundown:
 # -- building typed segments ----------------------------------------------------------
 
 
-def _build(data: dict[str, Any], name: str, base: Path, marks: _Marks) -> Rundown:
+def _build(data: dict[str, Any], name: str, base: Path, marks: _Marks,
+           resolve_file: Callable[[str, str], Path] | None = None) -> Rundown:
     problems: list[Problem] = []
 
     def resolve(value: str, path: PathKey, what: str) -> Path | None:
+        if resolve_file is not None:
+            try:
+                return resolve_file(value, what)
+            except InputError as exc:
+                problems.append(marks.at(path, "", str(exc)))
+                return None
         candidate = Path(value).expanduser()
         candidate = candidate if candidate.is_absolute() else base / candidate
         if not candidate.is_file():
