@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from models.textproc.tags import TAG_PATTERN
 from models.types import Emotion
 
 ACTIONS: frozenset[str] = frozenset(
@@ -21,7 +22,6 @@ EMOTION_ALIASES: dict[str, Emotion] = {
     "surprise": Emotion.SURPRISED, "shocked": Emotion.SURPRISED, "relaxed": Emotion.CALM,
     "serene": Emotion.CALM,
 }
-_TAG = re.compile(r"\[\s*([A-Za-z_-]{2,20})\s*\]")
 # Stage directions a small model likes to write: "(laughs)", "*smiles*".
 _STAGE = re.compile(r"\(\s*[a-z][a-z ]{1,20}\)|\*[a-z][a-z ]{1,20}\*", re.I)
 _EMOJI = re.compile(
@@ -38,8 +38,8 @@ def parse_tags(text: str) -> tuple[str, Emotion | None, list[str]]:
     """
     emotion: Emotion | None = None
     actions: list[str] = []
-    for match in _TAG.finditer(text):
-        word = match.group(1).lower()
+    for match in TAG_PATTERN.finditer(text):
+        word = match.group("name").lower()
         if word in EMOTION_ALIASES and emotion is None:
             emotion = EMOTION_ALIASES[word]
         elif word in ACTIONS and word not in actions:
@@ -49,7 +49,7 @@ def parse_tags(text: str) -> tuple[str, Emotion | None, list[str]]:
         action = _STAGE_ACTIONS.get(word)
         if action and action not in actions:
             actions.append(action)
-    spoken = _STAGE.sub(" ", _TAG.sub(" ", text))
+    spoken = _STAGE.sub(" ", TAG_PATTERN.sub(" ", text))
     spoken = _EMOJI.sub(" ", spoken)
     spoken = re.sub(r"\s+([,.!?;:])", r"\1", re.sub(r"\s+", " ", spoken)).strip()
     return spoken, emotion, actions

@@ -66,6 +66,11 @@ class ServerSettings(BaseSettings):
     ws_rate_per_s: float = Field(default=2.0, gt=0)
     http_chat_per_ip_burst: float = Field(default=60.0, ge=1)
     http_chat_per_ip_per_s: float = Field(default=20.0, gt=0)
+    ws_max_per_address: int = Field(default=32, ge=1,
+                                    description="open chat sockets per client address")
+    ws_allowed_origins: list[str] = Field(
+        default_factory=list, description="browser origins (https://site.example) that may "
+                                          "open sockets besides this server's own; '*' any")
 
     # Twitch / IRC chat bridge into the default show (off unless irc_channel is set).
     irc_host: str = "irc.chat.twitch.tv"

@@ -105,19 +105,23 @@ def test_page_video_and_chat_need_a_viewer_key_when_anonymous_is_off(tmp_path: P
         assert c.get("/shows/main/view").status_code == 200  # the page is static
         assert c.get("/shows/main/web/viewer.js").status_code == 401
         with pytest.raises(WebSocketDisconnect), c.websocket_connect(
-                "/shows/main/viewer/chat") as ws:
+                "/v1/shows/main/chat/ws") as ws:
             ws.receive_json()
         with pytest.raises(WebSocketDisconnect), c.websocket_connect("/params") as ws:
             ws.receive_json()
         assert c.get("/shows/main/view?key=wrong-key-99").status_code == 401
-        page = c.get(f"/shows/main/view?key={VIEWER}")
+        page = c.get(f"/shows/main/view?key={VIEWER}", follow_redirects=False)
         cookie = page.headers["set-cookie"]
-        assert page.status_code == 200 and "HttpOnly" in cookie and "SameSite=strict" in cookie
-        # the page's relative requests now carry the key
+        assert page.status_code == 303 and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        # the key leaves the address bar: the page itself is served without it
+        assert page.headers["location"] == "/shows/main/view"
+        # the page's requests and its chat socket now carry the key in the cookie
         assert c.get("/shows/main/web/viewer.js").status_code == 200
-        with c.websocket_connect("/shows/main/viewer/chat") as ws:
+        assert c.get("/v1/shows/main").status_code == 200
+        with c.websocket_connect("/v1/shows/main/chat/ws") as ws:
             ws.send_json({"viewer": "Kim", "text": "hello with a key"})
-            assert ws.receive_json()["accepted"] is True
+            ack = ws.receive_json()
+            assert ack["type"] == "ack" and ack["accepted"] is True
 
 
 def test_params_stream_per_show_and_one_valid_metrics_exposition(tmp_path: Path) -> None:
