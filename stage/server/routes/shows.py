@@ -42,11 +42,11 @@ def _confine(rundown: Rundown, policy: MediaPolicy) -> None:
         except InputError as exc:
             problems.append(str(exc))
     for seg in rundown.segments:
-        image = (seg.product or {}).get("image")
-        if image:
+        product = getattr(seg, "product", None)
+        if product is not None and product.image:
             try:
-                seg.product["image"] = policy.image(str(image),
-                                                    f"segments[{seg.index}].product.image")
+                product.image = policy.image(product.image,
+                                             f"segments[{seg.index}].product.image")
             except InputError as exc:
                 problems.append(str(exc))
     if problems:
@@ -78,7 +78,7 @@ async def request_rundown(body: ShowIn, state: State) -> Rundown | None:
                                   state.settings.max_rundown_bytes, field="rundown_path")
     rundown = await policy.run(_parse_request_rundown, text, body.rundown_path, path.parent,
                                policy, field="rundown_path")
-    rundown.source = path
+    rundown._source = path
     return rundown
 
 
