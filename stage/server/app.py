@@ -177,4 +177,5 @@ def serve(settings: ServerSettings | None = None) -> None:
     import uvicorn
 
     settings = settings or ServerSettings()
-    uvicorn.Server(server_config(settings)).run()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn already shut down
+        uvicorn.Server(server_config(settings)).run()

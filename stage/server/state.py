@@ -27,6 +27,7 @@ from ..show.api import call_if_present
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
+from .chatlog import ChatLog
 from .settings import ServerSettings
 from .sockets import ChatEcho, Event, ViewerSocket, encode
 from .telemetry import Metrics
@@ -138,6 +139,7 @@ class AppState:
         self.store = store
         self.metrics = metrics or Metrics()
         self.media = settings.media_policy()
+        self.chat_log = ChatLog(store)
         self.sessions: dict[str, ShowSession] = {}
         self.bridges: dict[str, Any] = {}
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
@@ -263,6 +265,7 @@ class AppState:
     async def close_all(self) -> None:
         for show_id in list(self.sessions):
             await self.close(show_id)
+        await self.chat_log.close()  # statuses still pending reach the log
 
     def start_show(self, session: ShowSession) -> ShowRunner:
         if session.rundown is None:
@@ -285,7 +288,7 @@ class AppState:
         message.text = scrub_private(message.text)
         record = ChatRecord(session.id, message.viewer, message.text, message.source,
                             message.gift)
-        message.store_id = await asyncio.to_thread(self.store.add_chat, record)
+        message.store_id = await self.chat_log.add(record)
         decision = await session.chat.submit(message)
         if decision.accepted and self.settings.echo_chat:
             session.echo.add({"viewer": message.viewer, "text": message.text,
@@ -345,5 +348,4 @@ class AppState:
                          {"show": show_id, "status": status.split(":")[0],
                           "reason": status.split(":", 1)[1] if ":" in status else ""})
         if message.store_id is not None and status != "queued":
-            loop = asyncio.get_running_loop()
-            loop.run_in_executor(None, self.store.set_chat_status, message.store_id, status)
+            self.chat_log.set_status(message.store_id, status)
