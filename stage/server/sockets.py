@@ -20,8 +20,6 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..chat.limits import RateLimiter
-
 Event = dict[str, Any]
 
 
@@ -75,21 +73,39 @@ class ViewerSocket:
 
 
 class ChatEcho:
-    """Shows accepted chat to a show's viewers: each line at once while the show is calm,
-    coalesced into ``chat_batch`` events every ``interval_s`` when it is busy."""
+    """Shows accepted chat to a show's viewers within a send budget: each line at once
+    while that costs less than ``sends_per_s`` socket sends a second (few viewers, calm
+    chat), else coalesced into one ``chat_batch`` every ``interval_s`` (the newest
+    ``batch`` lines and how many were skipped). The cost of the echo is then bounded by
+    ``viewers / interval_s`` sends a second however busy the chat is."""
 
-    def __init__(self, broadcast: Callable[[Event | str], None], *, per_s: float = 8.0,
-                 burst: float = 16.0, interval_s: float = 0.25, batch: int = 20) -> None:
+    def __init__(self, broadcast: Callable[[Event | str], None],
+                 viewers: Callable[[], int] = lambda: 1, *, sends_per_s: float = 2000.0,
+                 interval_s: float = 0.5, batch: int = 20) -> None:
         self.broadcast = broadcast
+        self.viewers = viewers
         self.interval_s = interval_s
         self.batch = batch
-        self._calm = RateLimiter(burst, per_s)
+        self.sends_per_s = sends_per_s
+        self._tokens, self._stamp = sends_per_s, time.monotonic()
         self._pending: deque[Event] = deque(maxlen=batch)
         self._skipped = 0
         self._task: asyncio.Task[None] | None = None
 
+    def _affordable(self) -> bool:
+        """Take one broadcast's sends from the budget (a token bucket of sends)."""
+        now = time.monotonic()
+        self._tokens = min(self.sends_per_s,
+                           self._tokens + (now - self._stamp) * self.sends_per_s)
+        self._stamp = now
+        cost = max(1, self.viewers())
+        if cost > self._tokens:
+            return False
+        self._tokens -= cost
+        return True
+
     def add(self, line: Event) -> None:
-        if not self._pending and self._calm.allow("show", time.monotonic()):
+        if not self._pending and self._affordable():
             self.broadcast({"type": "chat", **line})
             return
         if len(self._pending) == self.batch:

@@ -70,7 +70,7 @@ class ShowSession:
     echo: ChatEcho = field(init=False)
 
     def __post_init__(self) -> None:
-        self.echo = ChatEcho(self.broadcast)
+        self.echo = ChatEcho(self.broadcast, lambda: len(self.viewers))
 
     async def wait_ready(self, timeout: float = 180.0) -> None:
         """Wait until the performer is started and warm; ``VhumanError`` when its warm-up
