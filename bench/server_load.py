@@ -253,11 +253,20 @@ def chat_under_load(clients: int = 500, seconds: float = 60.0, qa_requests: int 
 
     port = _free_port()
     tmp = tempfile.mkdtemp(prefix="vh-load-")
+    import resource
+
     proc, log_path = _start(port, f"sqlite:///{tmp}/load.db", tmp, fake_performer)
+    self_before = resource.getrusage(resource.RUSAGE_SELF)
     try:
         out = asyncio.run(_load(port, clients, seconds, qa_requests))
     finally:
         _stop(proc, 30)
+    self_after = resource.getrusage(resource.RUSAGE_SELF)
+    server = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["cpu_s"] = {  # where the two cores went (server: whole run incl. warm-up)
+        "server": round(server.ru_utime + server.ru_stime, 1),
+        "load_generator": round(self_after.ru_utime + self_after.ru_stime
+                                - self_before.ru_utime - self_before.ru_stime, 1)}
     qa_kind = next((line.split(" ", 1)[1].strip() for line in
                     log_path.read_text(errors="replace").splitlines()
                     if line.startswith("QA_KIND")), "")

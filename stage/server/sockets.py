@@ -7,7 +7,8 @@ answering"; bounded, the oldest dropped for a slow client). Events are encoded o
 broadcast, not once per socket, and the chat echo is throttled per show: past a small
 rate, accepted lines are coalesced into one ``chat_batch`` event a few times a second
 (the most recent lines and a count of the skipped ones), so 500 busy viewers cost a few
-broadcasts a second instead of 250,000 sends.
+broadcasts a second instead of 250,000 sends. Events go out uncompressed (``server_config`` turns
+permessage-deflate off): compressing each small event cost more CPU than anything else.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class ViewerSocket:
         self._wake = asyncio.Event()
         self.dropped = 0
         self.sent = 0
+        self.viewer: str | None = None  # the name the socket chats as, once bound
 
     def ack(self, event: Event) -> None:
         """Queue an answer to this viewer's own message: never dropped, sent first."""
@@ -80,7 +82,7 @@ class ChatEcho:
     ``viewers / interval_s`` sends a second however busy the chat is."""
 
     def __init__(self, broadcast: Callable[[Event | str], None],
-                 viewers: Callable[[], int] = lambda: 1, *, sends_per_s: float = 2000.0,
+                 viewers: Callable[[], int] = lambda: 1, *, sends_per_s: float = 1000.0,
                  interval_s: float = 0.5, batch: int = 20) -> None:
         self.broadcast = broadcast
         self.viewers = viewers

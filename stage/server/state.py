@@ -90,6 +90,13 @@ class ShowSession:
         for viewer in list(self.viewers):
             viewer.offer(text)
 
+    def send_to(self, viewer: str, event: Event) -> None:
+        """Send ``event`` to the sockets chatting as ``viewer`` (not to everyone)."""
+        text = encode(event)
+        for socket in list(self.viewers):
+            if socket.viewer == viewer:
+                socket.offer(text)
+
     @property
     def show_running(self) -> bool:
         return self.runner is not None and self.runner.state in ("running", "paused")
@@ -304,9 +311,10 @@ class AppState:
                                  {"show": show_id})
             session = self.sessions.get(show_id)
             if session is not None:  # lets the asker's page show "answering you now"
-                session.broadcast({"type": "answering", "to": answer.message.viewer,
-                                   "ref": answer.message.client_ref,
-                                   "latency_s": round(latency, 4)})
+                session.send_to(answer.message.viewer,
+                                {"type": "answering", "to": answer.message.viewer,
+                                 "ref": answer.message.client_ref,
+                                 "latency_s": round(latency, 4)})
         asyncio.get_running_loop().create_task(measure())
 
     async def _free_chat(self, session: ShowSession) -> None:
