@@ -19,7 +19,7 @@ from models.types import InputError, VhumanError
 
 from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage
-from ..chat.moderation import ChatModerator, default_moderator
+from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
 from ..performer import Performer
@@ -93,12 +93,28 @@ class ShowSession:
     def show_running(self) -> bool:
         return self.runner is not None and self.runner.state in ("running", "paused")
 
-    def status(self) -> dict[str, Any]:
+    def status(self, *, full: bool = True) -> dict[str, Any]:
+        """The show's state. ``full`` (hosts) adds the performer's details: outputs,
+        errors, file paths; others see what the viewer page shows."""
+        performer = self.performer.status()
+        if full:
+            return {"id": self.id, "title": self.rundown.title if self.rundown else None,
+                    "ready": self.ready.is_set(), "error": self.error,
+                    "show": self.runner.status() if self.runner else None,
+                    "performer": performer, "chat_queue": len(self.chat),
+                    "viewers": len(self.viewers)}
+        show = self.runner.status() if self.runner else None
         return {"id": self.id, "title": self.rundown.title if self.rundown else None,
-                "ready": self.ready.is_set(), "error": self.error,
-                "show": self.runner.status() if self.runner else None,
-                "performer": self.performer.status(), "chat_queue": len(self.chat),
-                "viewers": len(self.viewers)}
+                "ready": self.ready.is_set(),
+                "error": "unavailable" if self.error is not None else None,
+                "show": {k: show[k] for k in ("title", "state", "segment", "clock")}
+                if show else None,
+                "performer": {k: performer.get(k) for k in PUBLIC_PERFORMER},
+                "chat_queue": len(self.chat), "viewers": len(self.viewers)}
+
+
+PUBLIC_PERFORMER = ("speaking", "emotion", "overlay")
+"""What anyone may see of a performer (the page's status line and promo card)."""
 
 
 async def _warm_voice(performer: Any) -> None:
@@ -121,6 +137,7 @@ class AppState:
         self.backends = backends
         self.store = store
         self.metrics = metrics or Metrics()
+        self.media = settings.media_policy()
         self.sessions: dict[str, ShowSession] = {}
         self.bridges: dict[str, Any] = {}
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
@@ -263,7 +280,9 @@ class AppState:
 
     # -- chat ------------------------------------------------------------------------
     async def submit_chat(self, session: ShowSession, message: ChatMessage) -> ChatDecision:
-        """Log durably first (an acknowledged message is never lost), then queue."""
+        """Log durably first (an acknowledged message is never lost), then queue. The log
+        keeps the text with cards, phone numbers and e-mails scrubbed, never the raw."""
+        message.text = scrub_private(message.text)
         record = ChatRecord(session.id, message.viewer, message.text, message.source,
                             message.gift)
         message.store_id = await asyncio.to_thread(self.store.add_chat, record)

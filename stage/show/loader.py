@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +111,13 @@ def _validation_problems(exc: ValidationError, data: Any, marks: _Marks) -> list
 
 
 def parse_rundown(text: str, *, name: str = "<rundown>",
-                  base_dir: Path | None = None) -> Rundown:
+                  base_dir: Path | None = None,
+                  resolve_file: Callable[[str, str], Path] | None = None) -> Rundown:
     """Validate rundown YAML ``text`` and build a :class:`Rundown`.
 
-    Relative music/avatar paths resolve against ``base_dir`` (the file's folder).
+    Relative music/avatar paths resolve against ``base_dir`` (the file's folder), or
+    through ``resolve_file(value, what)`` (which raises :class:`InputError`) when given:
+    the server confines them to its media root that way.
     Raises :class:`RundownError` with every problem located by file, line and field.
     """
     if len(text.encode("utf-8", errors="replace")) > MAX_RUNDOWN_BYTES:
@@ -136,7 +140,8 @@ def parse_rundown(text: str, *, name: str = "<rundown>",
     problems = list(marks.problems)
     rundown: Rundown | None = None
     try:
-        rundown = Rundown.model_validate(data, context={"base_dir": base_dir or Path.cwd()})
+        rundown = Rundown.model_validate(data, context={"base_dir": base_dir or Path.cwd(),
+                                                        "resolve_file": resolve_file})
     except ValidationError as exc:
         problems += _validation_problems(exc, data, marks)
     if rundown is not None:

@@ -98,6 +98,13 @@ Name = Annotated[str, Field(min_length=1, max_length=64)]
 
 def _resolve_file(value: Any, info: ValidationInfo, what: str) -> Path:
     """A file named in the rundown, relative to the rundown's folder; it must exist."""
+    resolve = (info.context or {}).get("resolve_file")
+    if resolve is not None:  # the server's media root (stage/server/media.py)
+        try:
+            return resolve(str(value), what)  # type: ignore[no-any-return]
+        except InputError as exc:
+            raise PydanticCustomError("file_refused", "{message}",
+                                      {"message": str(exc)}) from None
     base = Path((info.context or {}).get("base_dir") or Path.cwd())
     candidate = Path(str(value)).expanduser()
     candidate = candidate if candidate.is_absolute() else base / candidate

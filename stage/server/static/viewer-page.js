@@ -114,7 +114,7 @@
   function showStatus(s) {
     setText("#show .title", String(s.title || s.id || showId));
     const show = s.show;
-    let state = s.ready === false ? (s.error ? `unavailable: ${s.error}` : "warming up…")
+    let state = s.ready === false ? (s.error ? "unavailable" : "warming up…")
       : "live";
     if (show) {
       state = `${show.state}`;
