@@ -53,7 +53,8 @@ def cmd_say(args: argparse.Namespace) -> int:
     from .say import render_clip
 
     result = render_clip(args.text, args.output, emotion=args.emotion, intensity=args.intensity,
-                         options=_render_options(args), progress=not args.quiet)
+                         options=_render_options(args), progress=not args.quiet,
+                         collect=bool(args.plot))
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames, "
           f"rendered in {result.total_s:.1f} s = {1 / max(result.realtime_factor, 1e-9):.2f}x real time)")
     if args.plot:
