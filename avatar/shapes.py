@@ -2,8 +2,9 @@
 
 For each internal shape the first route that works wins:
 
-1. ``direct`` — a morph of the same name (``viseme_aa``, ``blink``...; Ready-Player-Me and
-   the built-in character),
+1. ``direct`` — a morph of the same name (``viseme_aa``, ``blink``...; the built-in
+   character), or ``oculus`` — an Oculus/VRChat viseme in any case or prefix (``viseme_I``,
+   ``V_I``, ``visemeI``, ``vrc.v_ih``; Ready-Player-Me), which always beats combinations,
 2. ``vrm`` — a VRM expression (visemes by the nearest of VRM's five vowels),
 3. ``arkit`` — a weighted combination of the 52 ARKit blendshapes,
 4. ``jaw`` — jaw-bone rotation (radians) when the face has no mouth morphs at all.
@@ -14,6 +15,7 @@ For each internal shape the first route that works wins:
 from __future__ import annotations
 
 import logging
+import re
 
 from avatar.character import Character, ShapeBinding
 from models.types import EXPRESSION_SHAPES, VISEMES, viseme_shape_name
@@ -86,6 +88,20 @@ JAW_MAP: dict[str, float] = {
 _MOUTH_WORDS = ("viseme", "mouth", "jaw", "lip", "vrc.v_", "mth")
 
 
+# Oculus / VRChat viseme spellings -> the engine's viseme (I, O, U are RPM's ih, oh, ou)
+_OCULUS = re.compile(r"^(?:vrc[._])?(?:viseme|v)[_\-. ]?"
+                     r"(sil|pp|ff|th|dd|kk|ch|ss|nn|rr|aa|e|ih|i|oh|o|ou|u)$")
+_OCULUS_NAMES = {"sil": "sil", "pp": "PP", "ff": "FF", "th": "TH", "dd": "DD", "kk": "kk",
+                 "ch": "CH", "ss": "SS", "nn": "nn", "rr": "RR", "aa": "aa", "e": "E",
+                 "ih": "ih", "i": "ih", "oh": "oh", "o": "oh", "ou": "ou", "u": "ou"}
+
+
+def oculus_viseme(name: str) -> str | None:
+    """The internal viseme shape (``viseme_ih``) an Oculus-style morph name stands for."""
+    m = _OCULUS.match(_norm(name))
+    return f"viseme_{_OCULUS_NAMES[m.group(1)]}" if m else None
+
+
 def _norm(name: str) -> str:
     """Case-insensitive key without a mesh prefix (``Wolf3D_Head.viseme_aa`` → viseme_aa)."""
     return name.rsplit(".", 1)[-1].replace(" ", "").lower()
@@ -95,9 +111,13 @@ def build_shapes(character: Character, vrm_expressions: dict[str, list[tuple[int
                  | None = None) -> tuple[dict[str, ShapeBinding], dict[str, str]]:
     """(internal name -> binding, internal name -> route) for ``character``."""
     morphs: dict[str, list[tuple[int, int]]] = {}
+    oculus: dict[str, list[tuple[int, int]]] = {}
     for p, part in enumerate(character.meshes):
         for k, name in enumerate(part.morph_names):
             morphs.setdefault(_norm(name), []).append((p, k))
+            shape = oculus_viseme(name)
+            if shape is not None:
+                oculus.setdefault(shape, []).append((p, k))
     vrm = vrm_expressions or {}
     has_mouth_morphs = any(any(w in n for w in _MOUTH_WORDS) for n in morphs) or any(
         e in vrm for e in ("aa", "ih", "ou", "ee", "oh"))
@@ -108,6 +128,10 @@ def build_shapes(character: Character, vrm_expressions: dict[str, list[tuple[int
         direct = morphs.get(shape.lower())
         if direct:
             shapes[shape], routes[shape] = ShapeBinding([(p, k, 1.0) for p, k in direct]), "direct"
+            continue
+        if shape in oculus:
+            shapes[shape] = ShapeBinding([(p, k, 1.0) for p, k in oculus[shape]])
+            routes[shape] = "oculus"
             continue
         binding = _combine(VRM_MAP.get(shape), {k.lower(): v for k, v in vrm.items()})
         if binding is not None:
