@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from avatar.character import Character, ShapeBinding
 from models.types import EXPRESSION_SHAPES, VISEMES, viseme_shape_name
@@ -108,8 +109,13 @@ def _norm(name: str) -> str:
 
 
 def build_shapes(character: Character, vrm_expressions: dict[str, list[tuple[int, int, float]]]
-                 | None = None) -> tuple[dict[str, ShapeBinding], dict[str, str]]:
-    """(internal name -> binding, internal name -> route) for ``character``."""
+                 | None = None, vrm_rules: dict[str, ShapeBinding] | None = None
+                 ) -> tuple[dict[str, ShapeBinding], dict[str, str]]:
+    """(internal name -> binding, internal name -> route) for ``character``.
+
+    ``vrm_rules`` (expression -> material binds and binary/override rules) ride along
+    with the VRM route: an expression made only of texture-transform or material-colour
+    binds is an expression too."""
     morphs: dict[str, list[tuple[int, int]]] = {}
     oculus: dict[str, list[tuple[int, int]]] = {}
     for p, part in enumerate(character.meshes):
@@ -133,7 +139,8 @@ def build_shapes(character: Character, vrm_expressions: dict[str, list[tuple[int
             shapes[shape] = ShapeBinding([(p, k, 1.0) for p, k in oculus[shape]])
             routes[shape] = "oculus"
             continue
-        binding = _combine(VRM_MAP.get(shape), {k.lower(): v for k, v in vrm.items()})
+        binding = _combine_vrm(VRM_MAP.get(shape), {k.lower(): v for k, v in vrm.items()},
+                               {k.lower(): v for k, v in (vrm_rules or {}).items()})
         if binding is not None:
             shapes[shape], routes[shape] = binding, "vrm"
             continue
@@ -164,3 +171,22 @@ def _combine(recipe: dict[str, float] | None, available: dict[str, list[tuple[in
         for p, k, bw in available.get(name.lower(), []):
             morphs.append((p, k, w * bw))
     return ShapeBinding(morphs) if morphs else None
+
+
+def _combine_vrm(recipe: dict[str, float] | None, morphs: dict[str, list[tuple[int, int, float]]],
+                 rules: dict[str, ShapeBinding]) -> ShapeBinding | None:
+    """Like :func:`_combine` for VRM expressions, carrying material binds (scaled by the
+    recipe weight) and the binary/override rules of the recipe's main expression."""
+    binding = _combine(recipe, morphs)
+    if recipe is None or not morphs or (binding is not None and not recipe):
+        return binding
+    out = binding or ShapeBinding()
+    for name, w in recipe.items():
+        rule = rules.get(name.lower())
+        if rule is not None:
+            out.materials += [replace(m, weight=m.weight * w) for m in rule.materials]
+    main = rules.get(max(recipe, key=lambda n: recipe[n]).lower())
+    if main is not None:
+        out.is_binary, out.override_blink = main.is_binary, main.override_blink
+        out.override_look_at, out.override_mouth = main.override_look_at, main.override_mouth
+    return out if (out.morphs or out.materials) else None

@@ -23,9 +23,15 @@ def render_motion(
     step = 1.0 / float(clip.fps)
     t0 = float(getattr(renderer, "clock", 0.0)) if start_time is None else float(start_time)
 
+    mats = rig.material_frames(clip) if hasattr(rig, "material_frames") else None
+    if mats is None and getattr(renderer, "material_frame", None) is not None:
+        renderer.set_material_frame(None)  # a clip without material binds: materials as authored
+
     def tick(i: int) -> None:
         if hasattr(renderer, "at_time"):
             renderer.at_time(t0 + i * step)
+        if mats is not None and hasattr(renderer, "set_material_frame"):
+            renderer.set_material_frame(mats.frame(i))
 
     if hasattr(renderer, "render_packed"):
         packed = rig.evaluate_packed(clip, as_numpy=True)
