@@ -12,7 +12,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,18 +22,22 @@ from models.text import SentenceStream
 from models.types import Emotion, InputError
 
 from .guard import ReplyGuard, detect_intent
-from .memory import Memory, ViewerRecord, viewer_key
+from .language import ENGLISH_NOTICE, OPENERS, detect_language
+from .memory import Memory, ViewerRecord, extract_name, viewer_key
 from .moderation import ModerationResult, Moderator
-from .opener import OpenerPicker
+from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill, pick
-from .tags import parse_tags
+from .tags import infer_actions, parse_tags
 
 log = logging.getLogger(__name__)
 
 STOP_STRINGS = ["<|im_end|>", "<|im_start|>", "\nUser:", "\nViewer:", "\n\n"]
 _QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|how|is|are|does|do|can)\b", re.I)
 _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
+_ASK_NAME = re.compile(
+    r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
+    r"¿?cómo me llamo|我叫什么", re.I)
 
 
 @dataclass
@@ -41,7 +45,8 @@ class ReplySentence:
     """One sentence to speak, with its emotion (0..1 intensity) and action tags.
 
     ``source``: llm | opener | template | kb | deflection | fallback. An ``opener`` is the
-    instant acknowledgement spoken while the model writes the rest.
+    instant acknowledgement spoken while the model writes the rest. ``language``: the
+    sentence's language (ISO 639-1), so the voice can pick one that speaks it.
     """
 
     text: str
@@ -50,6 +55,7 @@ class ReplySentence:
     tags: list[str] = field(default_factory=list)
     source: str = "llm"
     index: int = 0
+    language: str = "en"
 
 
 @dataclass
@@ -80,6 +86,10 @@ class Brain:
     ``opener`` (default: the persona's ``opener`` setting, on for the default persona):
     before a model reply, speak an in-character acknowledgement at once ("Ooh, great
     question, Sam!"); the model continues after it and may not repeat it.
+
+    ``languages``: the languages the model writes well enough to answer in (default: the
+    backend's ``languages`` attribute, else the persona's). A message in another language
+    gets a short notice in that language, then an English answer.
     """
 
     def __init__(
@@ -97,8 +107,10 @@ class Brain:
         seed: int = 0,
         early_clause: bool = True,
         opener: bool | None = None,
+        languages: Sequence[str] | None = None,
     ) -> None:
         self.persona = persona
+        self.languages = tuple(languages) if languages else None
         self._auto_llm = llm == "auto"
         if isinstance(llm, str) and not self._auto_llm:
             raise InputError(f"llm must be a backend, None or 'auto', got {llm!r}")
@@ -122,6 +134,15 @@ class Brain:
         self._openers = OpenerPicker(persona, random.Random(seed + 1))
         self.last_moderation: ModerationResult | None = None
         self.last_source = ""
+        self._language = "en"
+        self._moved = False  # whether this reply has a gesture yet
+
+    def reply_languages(self) -> tuple[str, ...]:
+        """Languages the brain answers in (see ``languages`` in the class docstring)."""
+        if self.languages:
+            return self.languages
+        model = tuple(getattr(self.llm, "languages", ()) or ())
+        return tuple(dict.fromkeys(("en", *self.persona.languages, *model)))
 
     # --- public API -------------------------------------------------------------------
 
@@ -201,6 +222,7 @@ class Brain:
         source = ""
         use_opener = self.opener if opener is None else opener
         async for item in self._compose(text, viewer, record, returning, use_opener):
+            self._move_body(item)
             spoken.append(item.text)
             if item.source != "opener" and not source:
                 source = item.source  # what answered: the opener only acknowledges
@@ -229,12 +251,29 @@ class Brain:
         use_opener: bool,
     ) -> AsyncIterator[ReplySentence]:
         index = 0
+        self._moved = False
+        asked = detect_language(text) or "en"
+        lang = asked if asked in self.reply_languages() else "en"
+        self._language = lang
+        kind = message_kind(text)
         intent = detect_intent(text, self.persona.name)
         if intent is not None:
-            yield self._template(intent, text, viewer, record, returning)
+            yield self._template(intent, text, viewer, record, returning, asked)
             return
-        if viewer and record is not None and (returning or not record.known) and self.memory is not None:
-            # First message of a visit: greet by name at once, then answer.
+        if _ASK_NAME.search(text) and record is not None:
+            yield self._name_answer(viewer, record, text)
+            return
+        if asked != lang and asked in ENGLISH_NOTICE:
+            # The model cannot write the viewer's language: say so in it, then answer.
+            notice = self._sentence(fill(ENGLISH_NOTICE[asked], viewer), "template", index,
+                                    Emotion.CALM, ["wave"], 0.4)
+            notice.language = asked
+            yield notice
+            index += 1
+        elif (viewer and record is not None and (returning or not record.known)
+              and self.memory is not None and kind not in SOMBER_KINDS and lang == "en"):
+            # First message of a visit: greet by name at once, then answer (never a
+            # cheerful greeting before bad news or abuse: the opener addresses them then).
             yield self._template("greeting", text, viewer, record, returning)
             index = 1
         if self.qa is not None and _QUESTION.search(text):
@@ -249,7 +288,7 @@ class Brain:
             return
         said = None
         if use_opener and index == 0:  # after a greeting the greeting was the instant line
-            opener = self._openers.pick(text, viewer)
+            opener = self._openers.pick(text, viewer, language=lang, kind=kind)
             if opener is not None:
                 said = opener.text
                 yield self._sentence(said, "opener", 0, opener.emotion, opener.tags, opener.intensity)
@@ -287,7 +326,8 @@ class Brain:
         history = self.memory.history(record.name if record else None, 4) if self.memory else []
         notes = self.memory.show_notes() if self.memory else None
         prefill = bool(getattr(self.llm, "supports_prefill", False))
-        messages = build_messages(self.persona, text, record, history, notes, said, prefill)
+        messages = build_messages(self.persona, text, record, history, notes, said, prefill,
+                                  language=self._language)
         splitter = SentenceStream(max_chars=160)
         self._last_item: ReplySentence | None = None
         head, tail, early = "", "", self.early_clause
@@ -365,24 +405,54 @@ class Brain:
         if not any(ch.isalnum() for ch in spoken) and actions and self._last_item is not None:
             # Tags written after the last sentence ("... fun! [wave]"): attach them to it.
             self._last_item.tags += [a for a in actions if a not in self._last_item.tags]
-        accepted = guard.accept(spoken) if spoken else None
-        if accepted is None:
-            return None, emotion
-        if self.moderator is not None:
-            verdict = self.moderator.check_output(accepted)
+        if self.moderator is not None and spoken:
+            # Checked before the guard, so a persona break is replaced, not trimmed.
+            verdict = self.moderator.check_output(spoken)
             if not verdict.allowed:
                 guard.done = True
                 line = pick(self.persona.deflections, self._rng)
-                return self._sentence(fill(line, None), "deflection", index), emotion
-            accepted = verdict.cleaned
+                return self._sentence(fill(line, None), "deflection", index, Emotion.CALM,
+                                      ["shrug"]), emotion
+            spoken = verdict.cleaned
+        accepted = guard.accept(spoken) if spoken else None
+        if accepted is None:
+            return None, emotion
         item = self._sentence(accepted, "llm", index, tag_emotion or emotion, actions)
         self._last_item = item
         return item, emotion
 
+    def _move_body(self, item: ReplySentence) -> None:
+        """The body follows the words: a sentence the model left without a gesture gets
+        one from its text, or (the first of a reply) its emotion's default gesture. Runs
+        when the sentence is released, after any tags the model wrote behind it."""
+        if not any(t in _GESTURES for t in item.tags) and item.source in ("llm", "kb", "fallback"):
+            item.tags += infer_actions(item.text, item.emotion, fallback=not self._moved)
+        if any(t in _GESTURES for t in item.tags):
+            self._moved = True
+
+    def _name_answer(self, viewer: str | None, record: ViewerRecord, text: str) -> ReplySentence:
+        """"What's my name?": from memory, never invented."""
+        given = record.preferences.get("name") or extract_name(text)
+        if given:
+            line = f"You're {given}, of course! I remember."
+        elif viewer:
+            line = f"You haven't told me your name yet, but here you're {viewer}!"
+        else:
+            line = "You haven't told me your name yet. What is it?"
+        return self._sentence(line, "template", 0, Emotion.HAPPY, ["point"], 0.6)
+
     def _template(
-        self, intent: str, text: str, viewer: str | None, record: ViewerRecord | None, returning: bool
+        self, intent: str, text: str, viewer: str | None, record: ViewerRecord | None,
+        returning: bool, language: str = "en",
     ) -> ReplySentence:
         p = self.persona
+        lines = OPENERS.get(language, {})
+        if language != "en" and lines and intent in ("greeting", "thanks", "bye"):
+            kind = {"greeting": "chat", "thanks": "praise", "bye": "chat"}[intent]
+            item = self._sentence(fill(pick(lines[kind], self._rng), viewer), "template", 0,
+                                  Emotion.HAPPY, ["bow" if intent == "thanks" else "wave"], 0.6)
+            item.language = language
+            return item
         if intent == "greeting":
             options = p.returning_greetings if returning else p.greetings
             return self._sentence(fill(pick(options, self._rng), viewer), "template", 0,
@@ -420,8 +490,9 @@ class Brain:
         tags = list(tags or [])
         if _DANCE.search(text) and "dance" not in tags and source == "llm":
             tags.append("dance")
+        language = self._language if source in ("llm", "opener", "kb", "fallback") else "en"
         return ReplySentence(text, emotion, round(intensity if intensity is not None else strength, 3),
-                             tags, source, index)
+                             tags, source, index, language)
 
 
 def _clean_viewer(viewer: Any) -> str | None:
@@ -435,6 +506,8 @@ def _clean_viewer(viewer: Any) -> str | None:
     return name
 
 
+_GESTURES = frozenset({"wave", "dance", "nod", "bow", "clap", "point", "shrug", "heart", "cheer",
+                       "thumbs_up", "laugh", "think", "jump", "spin"})
 _CLAUSE = re.compile(r"^(.{16,}?[,;:—])\s+(?=\S)")
 _OPEN_MARK = re.compile(r"[\[(*][^\])*]{0,24}$")  # a tag still being written: "[wa"
 _TAG_RUN = re.compile(r"(?:\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*))*")

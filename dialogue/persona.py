@@ -42,6 +42,8 @@ class Persona:
     request_openers: tuple[str, ...] = ()
     sympathy_openers: tuple[str, ...] = ("Aww, {viewer}, I hear you.",)
     excited_openers: tuple[str, ...] = ()
+    abusive_openers: tuple[str, ...] = ("Hmm, okay, {viewer}.",)
+    praise_openers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -76,7 +78,8 @@ class Persona:
 _LIST_FIELDS = {
     "catchphrases", "topics", "boundaries", "languages", "greetings", "returning_greetings",
     "thanks", "deflections", "fallbacks", "question_openers", "chat_openers",
-    "request_openers", "sympathy_openers", "excited_openers",
+    "request_openers", "sympathy_openers", "excited_openers", "abusive_openers",
+    "praise_openers",
 }
 _BOOL_FIELDS = {"opener"}
 
@@ -196,5 +199,15 @@ DEFAULT_PERSONA = Persona(
         "Woo, {viewer}, love the energy!",
         "Yay, {viewer}!",
         "Ooh, {viewer}, that's exciting!",
+    ),
+    abusive_openers=(
+        "Hmm, okay, {viewer}.",
+        "Fair enough, {viewer}, not everyone's cup of tea.",
+        "Noted, {viewer}.",
+    ),
+    praise_openers=(
+        "Aww, thank you, {viewer}!",
+        "Oh, {viewer}, you just made my day!",
+        "Stop it, {viewer}, you're too kind!",
     ),
 )

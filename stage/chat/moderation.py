@@ -1,7 +1,7 @@
 """Chat moderation: the dialogue package's Moderator when present, rules otherwise.
 
-Both give a :class:`ModerationResult`-shaped answer (``allowed``, ``reason``,
-``cleaned``). :class:`RuleModerator` is a real, small rule set for when no dialogue
+Both give the engine's one verdict type, :class:`dialogue.moderation.ModerationResult`
+(``allowed``, ``reason``, ``cleaned``, ``action``). :class:`RuleModerator` is a real, small rule set for when no dialogue
 moderator is configured: control characters and markup stripped, blocked words, links,
 shouting and character floods refused.
 """
@@ -13,8 +13,9 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from dialogue.moderation import ModerationResult
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +24,6 @@ DEFAULT_BLOCKED = ("fuck", "shit", "cunt", "nigger", "faggot", "retard", "kill y
 _LINK = re.compile(r"(https?://|www\.)\S+|\b\S+\.(com|net|org|io|ru|xyz|gg)\b", re.I)
 _REPEAT = re.compile(r"(.)\1{9,}")
 _TAG = re.compile(r"<[^>]{0,200}>")
-
-
-@dataclass(frozen=True)
-class ModerationResult:
-    """Verdict on one message; ``cleaned`` is the text to use when allowed."""
-
-    allowed: bool
-    reason: str = ""
-    cleaned: str = ""
 
 
 class ChatModerator(Protocol):
@@ -60,18 +52,18 @@ class RuleModerator:
         cleaned = _TAG.sub(" ", cleaned)
         cleaned = re.sub(r"\s+", " ", cleaned).strip()
         if not cleaned:
-            return ModerationResult(False, "empty after cleaning", "")
+            return ModerationResult(False, "empty after cleaning", "", "drop")
         if self._blocked is not None and self._blocked.search(cleaned):
-            return ModerationResult(False, "blocked word", "")
+            return ModerationResult(False, "blocked word", "", "deflect")
         if not self.allow_links and _LINK.search(cleaned):
-            return ModerationResult(False, "links are not allowed", "")
+            return ModerationResult(False, "links are not allowed", "", "drop")
         if _REPEAT.search(cleaned):
-            return ModerationResult(False, "character flood", "")
+            return ModerationResult(False, "character flood", "", "drop")
         letters = [c for c in cleaned if c.isalpha()]
         if len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > \
                 self.max_caps_ratio:
-            return ModerationResult(False, "shouting", "")
-        return ModerationResult(True, "", cleaned)
+            return ModerationResult(False, "shouting", "", "drop")
+        return ModerationResult(True, None, cleaned)
 
 
 async def moderate(moderator: ChatModerator, text: str, viewer: str) -> ModerationResult:
@@ -81,9 +73,15 @@ async def moderate(moderator: ChatModerator, text: str, viewer: str) -> Moderati
     result = moderator.check_input(text, viewer)
     if inspect.isawaitable(result):
         result = await result
+    if isinstance(result, ModerationResult):
+        if result.allowed and not result.cleaned:
+            result.cleaned = text
+        return result
     allowed = bool(getattr(result, "allowed", False))
     cleaned = getattr(result, "cleaned", None) or (text if allowed else "")
-    return ModerationResult(allowed, str(getattr(result, "reason", "") or ""), str(cleaned))
+    action = str(getattr(result, "action", "") or ("pass" if allowed else "deflect"))
+    return ModerationResult(allowed, str(getattr(result, "reason", "") or "") or None,
+                            str(cleaned), action)
 
 
 def default_moderator() -> ChatModerator:

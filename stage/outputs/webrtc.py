@@ -1,7 +1,6 @@
 """Browser viewer over WebRTC (aiortc): live video + audio, and the page that plays it.
 
-For the server engineer: mount ``webrtc_router(performers, chat_submit=queue.submit)``
-on the FastAPI app. ``performers`` maps a performer name to a started
+Mount ``webrtc_router(performers)`` on the FastAPI app. ``performers`` maps a performer name to a started
 :class:`~stage.live.performer.LivePerformer` (anything with ``add_output`` /
 ``remove_output``), or is a callable ``name -> performer``. Routes:
 
@@ -9,8 +8,9 @@ on the FastAPI app. ``performers`` maps a performer name to a started
 - ``GET  /web/{file}``        its static files (``stage/web``)
 - ``POST /webrtc/offer``      ``{"sdp", "type", "performer"?}`` → the SDP answer
 - ``POST /webrtc/bye``        ``{"peer"}``: the page is leaving (sent as a beacon)
-- ``WS   /viewer/chat``       chat from the page (only when ``chat_submit`` is given):
-  in ``{"viewer", "text"}``, out ``{"accepted", "reason", "id"}``
+
+Chat is not part of this router: the server has one viewer chat socket
+(``stage/server/routes/chat.py``) that the page uses.
 
 Each browser gets a :class:`~stage.outputs.base.AsyncTickQueue` subscription; a slow or
 vanished browser only loses its own frames (counted) and is removed when its connection
@@ -24,12 +24,11 @@ import contextlib
 import fractions
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from fastapi import WebSocket  # resolved by name: FastAPI reads the string annotations
 
 from models.types import InputError
 
@@ -201,13 +200,12 @@ class WebRtcViewers:
 
 
 def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
-                  chat_submit: Callable[[Any], Awaitable[Any]] | None = None,
                   metrics: Metrics | None = None) -> Any:
-    """FastAPI router: viewer page, static files, SDP offer endpoint, page chat socket.
+    """FastAPI router: viewer page, static files, SDP offer and bye endpoints.
 
     ``router.viewers`` (a :class:`WebRtcViewers`) lets the app close peers on shutdown.
     """
-    from fastapi import APIRouter, HTTPException, WebSocketDisconnect
+    from fastapi import APIRouter, HTTPException
     from fastapi.responses import FileResponse, HTMLResponse
 
     router = APIRouter()
@@ -217,7 +215,7 @@ def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
     @router.get("/viewer", response_class=HTMLResponse, include_in_schema=False)
     async def viewer_page() -> HTMLResponse:
         html = (WEB_DIR / "viewer.html").read_text(encoding="utf-8")
-        return HTMLResponse(html.replace("__CHAT_ENABLED__", "true" if chat_submit else "false"))
+        return HTMLResponse(html)
 
     @router.get("/web/{name}", include_in_schema=False)
     async def web_file(name: str) -> FileResponse:
@@ -244,33 +242,5 @@ def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
         known = peer_id in viewers.peers
         await viewers.drop(peer_id)
         return {"closed": known}
-
-    if chat_submit is not None:
-        @router.websocket("/viewer/chat")
-        async def chat(ws: WebSocket) -> None:
-            from stage.chat.message import ChatMessage, clean_viewer_name
-
-            await ws.accept()
-            try:
-                while True:
-                    data = await ws.receive_json()
-                    try:
-                        if not isinstance(data, dict):
-                            raise InputError("chat: expected {'viewer': ..., 'text': ...}")
-                        text = str(data.get("text", "")).strip()
-                        if not text:
-                            raise InputError("chat: text is empty")
-                        msg = ChatMessage(viewer=clean_viewer_name(data.get("viewer", "")),
-                                          text=text[:500], source="web",
-                                          client_ref=str(data.get("ref") or "") or None)
-                        decision = await chat_submit(msg)
-                        await ws.send_json({"accepted": bool(getattr(decision, "accepted", True)),
-                                            "reason": getattr(decision, "reason", ""),
-                                            "id": msg.id, "ref": msg.client_ref})
-                    except InputError as exc:
-                        await ws.send_json({"accepted": False, "reason": "invalid",
-                                            "detail": str(exc)})
-            except WebSocketDisconnect:
-                return
 
     return router

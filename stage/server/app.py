@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -18,6 +19,7 @@ from ..chat.message import ChatMessage
 from ..show.loader import load_rundown
 from ..store.base import Store
 from ..store.factory import open_store
+from .errors import problems
 from .limits import BodyLimitMiddleware
 from .live import mount_live
 from .routes import chat, control, health, metrics, openai, qa, shows, viewer
@@ -125,6 +127,11 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
                                   {"route": getattr(route, "path", "other"),
                                    "code": str(response.status_code)})
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default body echoes the input (and fails on NaN or lone surrogates)
+        return JSONResponse({"detail": problems(exc.errors())}, status_code=422)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:

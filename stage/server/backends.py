@@ -28,12 +28,12 @@ def _brain_factory() -> BrainFactory | None:
             continue
 
         def make(show_id: str, rundown: Rundown | None, cls: Any = brain_cls) -> Any:
-            if rundown is None or not rundown.persona:
+            persona = rundown.persona.model_dump(exclude_none=True) if rundown else {}
+            if not persona:
                 return cls()
             from dialogue.persona import persona_from_dict
 
-            return cls(persona=persona_from_dict(rundown.persona,
-                                                 source=f"{rundown.source}: persona"))
+            return cls(persona=persona_from_dict(persona, source=f"{rundown.source}: persona"))
         return make
     log.warning("dialogue.Brain is not available: chat will be queued but not answered")
     return None

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
 from .settings import ServerSettings
+from .sockets import ChatEcho, Event, ViewerSocket, encode
 from .telemetry import Metrics
 
 log = logging.getLogger(__name__)
@@ -47,27 +49,6 @@ class Backends:
     brain_warm_up: Callable[[Any], None] | None = None
 
 
-class ViewerSocket:
-    """One viewer connection's outbox: bounded, so a slow client only loses its own
-    oldest events instead of slowing the show."""
-
-    def __init__(self, send: Callable[[dict[str, Any]], Any], size: int = 256) -> None:
-        self.send = send
-        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(size)
-        self.dropped = 0
-
-    def offer(self, event: dict[str, Any]) -> None:
-        if self.outbox.full():
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self.outbox.get_nowait()
-            self.dropped += 1
-        self.outbox.put_nowait(event)
-
-    async def pump(self) -> None:
-        while True:
-            await self.send(await self.outbox.get())
-
-
 @dataclass
 class ShowSession:
     """One character on stage with its chat, brain, optional rundown runner."""
@@ -85,6 +66,10 @@ class ShowSession:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     warmup: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    echo: ChatEcho = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.echo = ChatEcho(self.broadcast)
 
     async def wait_ready(self, timeout: float = 180.0) -> None:
         """Wait until the performer is started and warm; ``VhumanError`` when its warm-up
@@ -96,20 +81,40 @@ class ShowSession:
         if not self.ready.is_set():
             raise VhumanError(f"show {self.id!r} is still warming up; try again shortly")
 
-    def broadcast(self, event: dict[str, Any]) -> None:
+    def broadcast(self, event: Event | str) -> None:
+        """Send ``event`` to every viewer socket of this show (encoded once)."""
+        if not self.viewers:
+            return
+        text = event if isinstance(event, str) else encode(event)
         for viewer in list(self.viewers):
-            viewer.offer(event)
+            viewer.offer(text)
 
     @property
     def show_running(self) -> bool:
         return self.runner is not None and self.runner.state in ("running", "paused")
 
-    def status(self) -> dict[str, Any]:
+    def status(self, *, full: bool = True) -> dict[str, Any]:
+        """The show's state. ``full`` (hosts) adds the performer's details: outputs,
+        errors, file paths; others see what the viewer page shows."""
+        performer = self.performer.status()
+        if full:
+            return {"id": self.id, "title": self.rundown.title if self.rundown else None,
+                    "ready": self.ready.is_set(), "error": self.error,
+                    "show": self.runner.status() if self.runner else None,
+                    "performer": performer, "chat_queue": len(self.chat),
+                    "viewers": len(self.viewers)}
+        show = self.runner.status() if self.runner else None
         return {"id": self.id, "title": self.rundown.title if self.rundown else None,
-                "ready": self.ready.is_set(), "error": self.error,
-                "show": self.runner.status() if self.runner else None,
-                "performer": self.performer.status(), "chat_queue": len(self.chat),
-                "viewers": len(self.viewers)}
+                "ready": self.ready.is_set(),
+                "error": "unavailable" if self.error is not None else None,
+                "show": {k: show[k] for k in ("title", "state", "segment", "clock")}
+                if show else None,
+                "performer": {k: performer.get(k) for k in PUBLIC_PERFORMER},
+                "chat_queue": len(self.chat), "viewers": len(self.viewers)}
+
+
+PUBLIC_PERFORMER = ("speaking", "emotion", "overlay")
+"""What anyone may see of a performer (the page's status line and promo card)."""
 
 
 async def _warm_voice(performer: Any) -> None:
@@ -132,13 +137,37 @@ class AppState:
         self.backends = backends
         self.store = store
         self.metrics = metrics or Metrics()
+        self.media = settings.media_policy()
         self.sessions: dict[str, ShowSession] = {}
         self.bridges: dict[str, Any] = {}
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
-        self.http_chat_limits = RateLimiter(settings.http_chat_per_ip_burst,
-                                            settings.http_chat_per_ip_per_s)
+        # Per client address, whatever viewer names it claims: HTTP, socket and page chat.
+        self.address_limits = RateLimiter(settings.http_chat_per_ip_burst,
+                                          settings.http_chat_per_ip_per_s)
+        self.sockets_by_address: Counter[str] = Counter()
         # called with each session as it closes (e.g. to hang up its WebRTC viewers)
         self.close_listeners: list[Callable[[ShowSession], Any]] = []
+
+    # -- per-address limits ----------------------------------------------------------
+    def address_allows(self, client: str) -> bool:
+        """Take one chat message from ``client``'s allowance (all chat paths share it)."""
+        return self.address_limits.allow(client)
+
+    def open_socket(self, client: str) -> bool:
+        """Count a new chat socket for ``client``; False over ``ws_max_per_address``."""
+        if self.sockets_by_address[client] >= self.settings.ws_max_per_address:
+            return False
+        self.sockets_by_address[client] += 1
+        return True
+
+    def close_socket(self, client: str) -> None:
+        self.sockets_by_address[client] -= 1
+        if self.sockets_by_address[client] <= 0:
+            del self.sockets_by_address[client]
+
+    def count_sockets(self) -> None:
+        self.metrics.set("vhuman_ws_connections",
+                         sum(len(s.viewers) for s in self.sessions.values()))
 
     # -- sessions --------------------------------------------------------------------
     def get(self, show_id: str) -> ShowSession:
@@ -220,6 +249,7 @@ class AppState:
                     await result
             except Exception:  # noqa: BLE001 - closing must go on
                 log.exception("close listener failed for show %s", session.id)
+        await session.echo.close()
         for task in (session.runner_task, session.free_chat_task, session.warm_task):
             if task is not None:
                 task.cancel()
@@ -256,8 +286,8 @@ class AppState:
         message.store_id = await asyncio.to_thread(self.store.add_chat, record)
         decision = await session.chat.submit(message)
         if decision.accepted and self.settings.echo_chat:
-            session.broadcast({"type": "chat", "viewer": message.viewer,
-                               "text": message.text, "gift": message.gift})
+            session.echo.add({"viewer": message.viewer, "text": message.text,
+                              "gift": message.gift, "ref": message.client_ref})
         return decision
 
     def track_answer(self, show_id: str, answer: Answer) -> None:

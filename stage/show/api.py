@@ -51,7 +51,7 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
     from stage.outputs.rtmp import RtmpOutput
 
     config = config if config is not None else LiveConfig()
-    voice = (rundown.voice.get("backend") if rundown else None) or config.voice
+    voice = (rundown.voice.backend if rundown else None) or config.voice
     config = dataclasses.replace(config, voice=str(voice))
     config.validate()
     if config.transparent:

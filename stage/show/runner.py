@@ -24,7 +24,17 @@ from ..performer import Performer, SpeechHandle
 from ..store.base import ShowEvent, Store
 from .clock import ShowClock
 from .qa_segment import ask_question
-from .rundown import Line, Rundown, Segment
+from .rundown import (
+    ChatSegment,
+    DanceSegment,
+    Line,
+    PauseSegment,
+    PromoSegment,
+    QASegment,
+    Rundown,
+    SaySegment,
+    SegmentBase,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +67,7 @@ class ShowRunner:
         self.show_id = show_id or rundown.id
         self.on_answer = on_answer
         self.state = "ready"  # ready | running | paused | stopping | stopped | finished
-        self.segment: Segment | None = None
+        self.segment: SegmentBase | None = None
         self.current_line: str | None = None
         self.iteration = 0
         self.answered = 0
@@ -191,7 +201,7 @@ class ShowRunner:
                 await self._log("show_ended", state=self.state)
         return self.state
 
-    async def _run_segment(self, seg: Segment, loop_origin: float) -> None:
+    async def _run_segment(self, seg: SegmentBase, loop_origin: float) -> None:
         self.segment = seg
         try:
             if seg.at is not None:
@@ -224,7 +234,7 @@ class ShowRunner:
                 await self.performer.show_overlay(None) if seg.kind == "promo" else None
 
     # -- segment types ---------------------------------------------------------------
-    async def _do_say(self, seg: Segment) -> None:
+    async def _do_say(self, seg: SaySegment) -> None:
         first = 0
         if self._resume is not None:
             first = int(self._resume.get("line", 0))
@@ -238,7 +248,7 @@ class ShowRunner:
             if i < len(seg.lines) - 1:
                 await self._viewer_break(seg)
 
-    async def _do_dance(self, seg: Segment) -> None:
+    async def _do_dance(self, seg: DanceSegment) -> None:
         if seg.intro:
             await self._speak(seg.intro, seg)
 
@@ -247,7 +257,7 @@ class ShowRunner:
                                               style=seg.style)
         await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
 
-    async def _do_chat(self, seg: Segment) -> None:
+    async def _do_chat(self, seg: ChatSegment) -> None:
         if self.chat is None or self.responder is None:
             raise VhumanError(f"segment {seg.id}: chat needs a chat queue and a dialogue brain")
         if seg.intro:
@@ -270,34 +280,30 @@ class ShowRunner:
         if seg.outro:
             await self._speak(seg.outro, seg)
 
-    async def _do_qa(self, seg: Segment) -> None:
+    async def _do_qa(self, seg: QASegment) -> None:
         if seg.intro:
             await self._speak(seg.intro, seg)
-        for text, asker in seg.questions:
-            await self._speak(Line(f"{asker} asks: {text}" if asker else f"Question: {text}"),
-                              seg)
+        for question in seg.questions:
+            text, asker = question.text, question.asker
+            await self._speak(Line(text=f"{asker} asks: {text}" if asker
+                                   else f"Question: {text}"), seg)
             for line in await ask_question(text, self.qa, self.responder):
                 await self._speak(line, seg)
             await self._viewer_break(seg)
 
-    async def _do_promo(self, seg: Segment) -> None:
-        p = seg.product
-        card = {"type": "product", "name": p["name"], "price": p["price"],
-                "currency": p.get("currency", "USD"),
-                "selling_points": list(p.get("selling_points", [])),
-                "image": p.get("image"), "url": p.get("url"),
-                "position": seg.overlay.get("position", "right"),
-                "theme": seg.overlay.get("theme")}
+    async def _do_promo(self, seg: PromoSegment) -> None:
+        card = {"type": "product", **seg.product.model_dump(),
+                "position": seg.overlay.position, "theme": seg.overlay.theme}
         shown_at = self.clock.now()
         await self.performer.show_overlay(card)
         await self._log("overlay", card=card)
-        for line in seg.lines:
+        for line in seg.pitch:
             await self._speak(line, seg)
-        hold = float(seg.overlay.get("seconds", 0.0)) - (self.clock.now() - shown_at)
+        hold = seg.overlay.seconds - (self.clock.now() - shown_at)
         if hold > 0:
             await self._sleep(hold)
 
-    async def _do_pause(self, seg: Segment) -> None:
+    async def _do_pause(self, seg: PauseSegment) -> None:
         if seg.card:
             await self.performer.show_overlay({"type": "card", "text": seg.card})
         end = self.clock.now() + (seg.duration or 0.0)
@@ -319,11 +325,11 @@ class ShowRunner:
                 await self.performer.show_overlay(None)
 
     # -- building blocks -------------------------------------------------------------
-    def _segment_priority(self, seg: Segment) -> int:
-        return max(seg.priority, 1000 if seg.finale else 0)
+    def _segment_priority(self, seg: SegmentBase) -> int:
+        return max(seg.priority, 1000 if seg.is_finale else 0)
 
-    def _viewers_may_cut(self, seg: Segment) -> bool:
-        if seg.finale:
+    def _viewers_may_cut(self, seg: SegmentBase) -> bool:
+        if seg.is_finale:
             return False  # never a dance finale
         if seg.interruptible is not None:
             return seg.interruptible
@@ -332,7 +338,7 @@ class ShowRunner:
     def _min_viewer_priority(self) -> float:
         return self.rundown.preemption.viewer_min_priority
 
-    async def _position(self, seg: Segment, line: int) -> None:
+    async def _position(self, seg: SegmentBase, line: int) -> None:
         """Report where the show is (before each line and each other segment), so a
         show moved elsewhere resumes here: the line that was cut is said again."""
         self._resume = None
@@ -360,7 +366,7 @@ class ShowRunner:
                 raise _Skip
         self._cut.clear()
 
-    async def _speak(self, line: Line, seg: Segment) -> None:
+    async def _speak(self, line: Line, seg: SegmentBase) -> None:
         async def start() -> SpeechHandle:
             return await self.performer.say(line.text, emotion=line.emotion,
                                             intensity=line.intensity, priority=seg.priority,
@@ -369,7 +375,7 @@ class ShowRunner:
         await self._perform(start, seg)
         self.current_line = None
 
-    async def _perform(self, start: Callable[[], Awaitable[SpeechHandle]], seg: Segment, *,
+    async def _perform(self, start: Callable[[], Awaitable[SpeechHandle]], seg: SegmentBase, *,
                        viewers_may_cut: bool = False) -> bool:
         """Start a line or dance and wait for it, honouring control requests; a line cut
         by a pause or a host override is played again. With ``viewers_may_cut``, an urgent
@@ -434,7 +440,7 @@ class ShowRunner:
         await self._checkpoint()
         return None
 
-    async def _viewer_break(self, seg: Segment) -> None:
+    async def _viewer_break(self, seg: SegmentBase) -> None:
         """Between lines: answer one urgent viewer message if the rules allow it."""
         if not self._viewers_may_cut(seg) or self.chat is None or self.responder is None:
             return
@@ -442,7 +448,7 @@ class ShowRunner:
         if message is not None:
             await self._answer(message, seg)
 
-    async def _answer(self, message: ChatMessage, seg: Segment) -> None:
+    async def _answer(self, message: ChatMessage, seg: SegmentBase) -> None:
         assert self.responder is not None
         started = time.monotonic()
         try:

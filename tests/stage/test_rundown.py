@@ -38,7 +38,7 @@ def test_example_talk_show_validates_with_every_segment_kind() -> None:
     assert sheet[1].split() == ["0:00", "say", "greeting", "~12s"]
     assert sheet[-1].endswith("finale")
     promo = next(s for s in rundown.segments if s.kind == "promo")
-    assert promo.product["price"] == 39.0 and len(promo.product["selling_points"]) == 3
+    assert promo.product.price == 39.0 and len(promo.product.selling_points) == 3
 
 
 def test_published_schema_file_matches_code() -> None:
@@ -128,3 +128,29 @@ def test_times_and_clock_plan() -> None:
     assert plan[0][0] == 0 and plan[1][0] == 30.0
     assert rundown.estimated_seconds() == pytest.approx(50.0)
     assert rundown.loop == 2 and rundown.id == "cue-show"
+
+
+def test_schema_is_generated_from_the_models_and_checks_files_in_editors() -> None:
+    import jsonschema
+    import yaml
+
+    segments = RUNDOWN_SCHEMA["properties"]["segments"]["items"]
+    assert segments["discriminator"]["propertyName"] == "type"
+    assert set(segments["discriminator"]["mapping"]) >= {"say", "dance", "chat", "qa",
+                                                        "promo", "pause", "break"}
+    validator = jsonschema.Draft202012Validator(RUNDOWN_SCHEMA)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    assert list(validator.iter_errors(data)) == []
+    data["segments"][0]["lines"][0]["emotion"] = "grumpy"
+    assert list(validator.iter_errors(data))
+
+
+def test_segments_are_typed_models_with_defaults(tmp_path: Path) -> None:
+    rundown = parse_rundown("show: {title: T}\nsegments:\n  - type: say\n    emotion: sad\n"
+                            "    lines: [one, '[happy] two']\n  - type: qa\n"
+                            "    questions: ['Why?', {text: 'How?', from: Ann}]\n")
+    say, qa = rundown.segments
+    assert say.id == "01-say" and qa.id == "02-qa" and qa.index == 1 and qa.line_no == 6
+    assert [ln.emotion for ln in say.lines] == [Emotion.SAD, Emotion.HAPPY]
+    assert [(q.text, q.asker) for q in qa.questions] == [("Why?", ""), ("How?", "Ann")]
+    assert not say.is_finale and rundown.source is None

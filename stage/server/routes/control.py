@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, HTTPException
 
-from ..deps import Host, Session
+from models.types import InputError
+
+from ..deps import Host, Session, State
 from ..schemas import DanceIn, EmotionIn, GestureIn, InterruptIn, OkOut, OverlayIn, SayIn
 
 router = APIRouter(prefix="/v1/shows/{show_id}/control", tags=["control"])
@@ -52,19 +52,28 @@ async def gesture(body: GestureIn, session: Session, _: Host) -> OkOut:
 
 
 @router.post("/dance")
-async def dance(body: DanceIn, session: Session, _: Host) -> OkOut:
-    await session.wait_ready(READY_WAIT_S)
+async def dance(body: DanceIn, session: Session, state: State, _: Host) -> OkOut:
+    """Dance now; ``music`` is an audio file inside the media root."""
     music = None
     if body.music:
-        music = Path(body.music)
-        if not music.is_file():
-            raise HTTPException(422, f"music: file not found: {body.music}")
+        try:
+            music = await state.media.run(state.media.media_file, body.music, "music",
+                                          "music file", field="music")
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
+    await session.wait_ready(READY_WAIT_S)
     handle = await session.performer.dance(music, duration=body.duration, style=body.style)
     return OkOut(detail={"handle": handle.id})
 
 
 @router.post("/overlay")
-async def overlay(body: OverlayIn, session: Session, _: Host) -> OkOut:
+async def overlay(body: OverlayIn, session: Session, state: State, _: Host) -> OkOut:
+    """Show a promo card; its ``image`` is an http(s) URL or a picture in the media root."""
+    if body.card and body.card.get("image"):
+        try:
+            body.card["image"] = state.media.image(str(body.card["image"]), "card.image")
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
     await session.wait_ready(READY_WAIT_S)
     await session.performer.show_overlay(body.card)
     return OkOut()
