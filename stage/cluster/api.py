@@ -24,7 +24,7 @@ from models.types import InputError, VhumanError
 from ..chat.message import ChatDecision, ChatMessage
 from ..performer import Performer
 from ..server.settings import ServerSettings
-from ..server.state import AppState, Backends, ShowSession
+from ..server.state import PUBLIC_PERFORMER, AppState, Backends, ShowSession
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import Store
@@ -122,10 +122,20 @@ class RemoteShowSession(ShowSession):
                                   "with a free slot); try again shortly")
             await asyncio.sleep(0.05)
 
-    def status(self) -> dict[str, Any]:
+    def status(self, *, full: bool = True) -> dict[str, Any]:
+        """The holder's status of the show plus ``worker`` (None while no worker holds
+        it); without ``full``, only what the viewer page shows."""
         status = {"id": self.id, "title": None, "ready": False, "error": None, "show": None,
                   "performer": {}, "chat_queue": 0, **self.remote}
         status.update(worker=self.worker, viewers=len(self.viewers))
+        if not full:
+            show = status.get("show")
+            status["show"] = {k: show.get(k) for k in ("title", "state", "segment", "clock")} \
+                if show else None
+            status["performer"] = {k: status["performer"].get(k) for k in PUBLIC_PERFORMER}
+            status["error"] = "unavailable" if status["error"] is not None else None
+            for private in ("position", "claimed_at"):
+                status.pop(private, None)
         return status
 
 
@@ -161,14 +171,30 @@ class ClusterAppState(AppState):
                 raise InputError("a cluster show's rundown must come from a file or YAML text")
             text, base = rundown.source.read_text(encoding="utf-8"), rundown.source.parent
         desired = "running" if rundown is not None and self.settings.autostart else "idle"
-        return await self.register(show_id, text, base, desired=desired, wait=wait,
-                                   exist_ok=True)
+        if wait:
+            return await self.register(show_id, text, base, desired=desired, exist_ok=True)
+        # at start-up: Redis or PostgreSQL may not be up yet; register when they are
+        self._ensure_started()
+        session = self.sessions.setdefault(show_id, RemoteShowSession(self, show_id))
+
+        async def register_soon() -> None:
+            while True:
+                try:
+                    await self.register(show_id, text, base, desired=desired, wait=False,
+                                        exist_ok=True)
+                    return
+                except keys.ClusterUnavailable as exc:
+                    log.warning("show %s not registered yet (%s); retrying", show_id, exc)
+                    await asyncio.sleep(1.0)
+        self._tasks.append(asyncio.create_task(register_soon(), name=f"register:{show_id}"))
+        return session
 
     async def register(self, show_id: str, rundown_yaml: str | None, base_dir: Path | None,
                        *, desired: str = "idle", wait: bool = True,
                        exist_ok: bool = False) -> RemoteShowSession:
         self._ensure_started()
         base = str(base_dir.resolve()) if base_dir else None
+        await self.db.ensure_schema()
         new = await self.db.put_show(ShowSpec(show_id, rundown_yaml, desired, base))
         if not new and not exist_ok:
             raise InputError(f"show {show_id!r} already exists")
@@ -212,11 +238,7 @@ class ClusterAppState(AppState):
 
     async def close_all(self) -> None:
         """Replica shutdown: the shows stay on air; only our connections close."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await keys.stop_tasks(self._tasks)
         self._tasks = []
         await self.db.close()
         with contextlib.suppress(Exception):
@@ -268,8 +290,13 @@ class ClusterAppState(AppState):
                         continue
                     show_id = str(item["channel"]).removeprefix("vh:ev:")
                     session = self.sessions.get(show_id)
-                    if session is not None:
-                        session.broadcast(json.loads(item["data"]))
+                    if session is None:
+                        continue
+                    event = json.loads(item["data"])
+                    if event.get("type") == "chat":  # coalesced under a flood, as locally
+                        session.echo.add({k: v for k, v in event.items() if k != "type"})
+                    else:
+                        session.broadcast(event)
             except asyncio.CancelledError:
                 raise
             except keys.redis_errors() as exc:

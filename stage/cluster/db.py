@@ -61,6 +61,7 @@ class Database:
         self.url = _url(url)
         self._conn: Any | None = None
         self._lock = asyncio.Lock()
+        self._schema_ready = False
 
     async def _connect(self) -> Any:
         import psycopg
@@ -99,6 +100,12 @@ class Database:
             except Exception:  # noqa: BLE001 - already broken
                 pass
             self._conn = None
+
+    async def ensure_schema(self) -> None:
+        """:meth:`create_schema` once per process."""
+        if not self._schema_ready:
+            await self.create_schema()
+            self._schema_ready = True
 
     async def create_schema(self) -> None:
         """The store's log tables plus the cluster's, created once across processes."""

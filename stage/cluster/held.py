@@ -12,7 +12,6 @@ rundown position goes to PostgreSQL before every line.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -40,14 +39,15 @@ class EventRelay:
         self.dropped = 0
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def offer(self, event: dict[str, Any]) -> None:
+    def offer(self, event: dict[str, Any] | str) -> None:
         task = asyncio.get_running_loop().create_task(self._publish(event))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _publish(self, event: dict[str, Any]) -> None:
         try:
-            await self.redis.publish(self.channel, json.dumps(event, default=str))
+            text = event if isinstance(event, str) else json.dumps(event, default=str)
+            await self.redis.publish(self.channel, text)
         except keys.redis_errors():
             self.dropped += 1  # a viewer event is ephemeral: the chat log keeps the reply
 
@@ -78,11 +78,7 @@ class HeldShow:
                       asyncio.create_task(self._write_positions(), name=f"ckpt:{self.id}")]
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await keys.stop_tasks(self.tasks)
 
     # -- status ----------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class ChatIntake:
                 if self.echo:
                     await self.redis.publish(keys.events(show_id), json.dumps(
                         {"type": "chat", "viewer": message.viewer, "text": message.text,
-                         "gift": message.gift}))
+                         "gift": message.gift, "ref": message.client_ref}))
             else:
                 await self.redis.xadd(keys.LOG, {"kind": "chat", "data": json.dumps({
                     "show_id": show_id, "viewer": message.viewer, "text": message.text,

@@ -18,6 +18,9 @@ Every key the cluster uses is named here, so the layout can be read in one place
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 from models.types import VhumanError
@@ -101,3 +104,19 @@ async def ensure_group(r: Any, stream: str, group: str) -> None:
     except redis.ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
+
+
+async def stop_tasks(tasks: Iterable[asyncio.Task[Any]], timeout: float = 5.0) -> None:
+    """Cancel ``tasks`` and wait for them. A cancellation that lands inside a Redis call
+    can be swallowed by the client; the cancel is repeated until each task is done."""
+    pending = {t for t in tasks if not t.done()}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while pending and loop.time() < deadline:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            with contextlib.suppress(BaseException):
+                task.result()

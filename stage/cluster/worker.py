@@ -118,11 +118,7 @@ class Worker:
             await stop.wait()
             await self.drain()
         finally:
-            for task in loops:
-                task.cancel()
-            for task in loops:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await keys.stop_tasks(loops)
             with contextlib.suppress(*keys.redis_errors()):
                 await self.redis.delete(keys.worker(self.id))
                 await self.redis.srem(keys.WORKERS, self.id)
