@@ -25,13 +25,15 @@ from animation.skinning import (
     forward_kinematics,
     local_matrices,
     normalize_components,
-    normalized_to_local,
+    quat_conjugate,
     quat_from_axis_angle,
     quat_multiply,
+    quat_normalize,
     rest_world_rotations,
     vertex_normals,
 )
 from avatar.character import AnimationClip, Character
+from avatar.rest_pose import rest_pose
 from avatar.rig_pack import finite, pack_meshes
 from avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
 from models.types import InputError
@@ -134,7 +136,16 @@ class Rig:
         self.rest_world_rot = rest_world_rotations(self.parents, self.rest_r)
         rest_local = local_matrices(self.rest_t, self.rest_r, self.rest_s)[None]
         self.rest_world = forward_kinematics(self.parents, rest_local)[0]  # (J, 4, 4)
-        self._rest_world_linear_inv = torch.linalg.inv(self.rest_world[:, :3, :3])
+        # the avatar's own T-pose and facing turn: normalized motion is converted through it
+        self.rest_pose = rp = rest_pose(character)
+        self.frame = torch.as_tensor(rp.frame, dtype=f32, device=dev)  # applied to the scene
+        self.tpose_r = torch.as_tensor(rp.local_rotation, dtype=f32, device=dev)
+        self._tpose_world_rot = torch.as_tensor(rp.world_rotation, dtype=f32, device=dev)
+        self._tpose_parent_rot = torch.as_tensor(rp.parent_rotation, dtype=f32, device=dev)
+        self._tpose_world_linear_inv = torch.linalg.inv(
+            torch.as_tensor(rp.world[:, :3, :3], dtype=f32, device=dev))
+        self._frame_linear_inv = torch.linalg.inv(self.frame[:3, :3])
+        self.motion_scale = float(rp.motion_scale)
         self._jaw_axis = torch.tensor([1.0, 0.0, 0.0], device=dev)
         self.packed = pack_meshes(character, self.device)
         self._joints_used = self.packed.joints.to(dev)
@@ -255,10 +266,16 @@ class Rig:
                 else:
                     q = torch.cat([q, opening[:, None]], dim=1)
                     joints.append(jaw_joint)
-        rotations = self.rest_r.expand(t, -1, -1).clone()
+        rotations = self.tpose_r.expand(t, -1, -1).clone()
         if joints:
-            local = normalized_to_local(q, joints, self.rest_world_rot, self.rest_r, self.parents)
-            rotations[:, torch.as_tensor(joints, device=dev)] = local
+            # local_b = Tw_parent^-1 · q · Tw_b: q is applied in world-aligned axes of the
+            # normalized T-pose, whatever this avatar's rest pose and joint axes are
+            idx = torch.as_tensor(joints, device=dev)
+            local = quat_multiply(
+                quat_conjugate(self._tpose_parent_rot[idx]),
+                quat_multiply(quat_normalize(q), self._tpose_world_rot[idx]),
+            )
+            rotations[:, idx] = quat_normalize(local)
 
         # root offset (world metres) -> hips translation in its parent's space
         translations = self.rest_t.expand(t, -1, -1).clone()
@@ -272,8 +289,11 @@ class Rig:
                     "hips", "character has no hips bone; root offset moves the root joint"
                 )
         parent = int(self.parents[hips])
+        root = root * self.motion_scale  # reference metres -> this body's size and units
         if parent >= 0:
-            root = root @ self._rest_world_linear_inv[parent].T
+            root = root @ self._tpose_world_linear_inv[parent].T
+        else:
+            root = root @ self._frame_linear_inv.T
         translations[:, hips] += root
         pose = PoseBatch(rotations=rotations, translations=translations, morph_weights=mesh_w)
         # built here from checked, finite input: evaluation skips re-checking (each check is
@@ -315,7 +335,7 @@ class Rig:
             if _trusted(pose) is None and not bool(torch.isfinite(arr).all()):
                 raise InputError(f"pose {name} contain NaN or inf")
         local = local_matrices(parts["translations"], parts["rotations"], parts["scales"])
-        return forward_kinematics(self.parents, local)
+        return self.frame @ forward_kinematics(self.parents, local)
 
     def evaluate(self, motion: MotionLike | PoseBatch, as_numpy: bool = False) -> list[MeshFrames]:
         """Positions and normals (T, V, 3) of every mesh, in character mesh order.

@@ -10,6 +10,7 @@ STAMP="$VENV/.vhuman-setup-$(cat pyproject.toml scripts/setup.sh | sha1sum | cut
 
 apt_packages=(libosmesa6 libegl1 libgl1 libgles2 libglx-mesa0 libegl-mesa0
               nginx libnginx-mod-rtmp chromium ngircd fonts-dejavu-core
+              fluidsynth fluid-soundfont-gm
               redis-server postgresql)
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -1,4 +1,4 @@
-"""The ``vhuman`` command line: say, demo, dance, avatar inspect, show, serve, qa."""
+"""The ``vhuman`` command line: say, demo, dance, sing, avatar inspect, show, serve, qa."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def cmd_say(args: argparse.Namespace) -> int:
     from .say import render_clip
 
     result = render_clip(args.text, args.output, emotion=args.emotion, intensity=args.intensity,
-                         options=_render_options(args), progress=not args.quiet)
+                         options=_render_options(args), progress=not args.quiet,
+                         collect=bool(args.plot))
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames, "
           f"rendered in {result.total_s:.1f} s = {1 / max(result.realtime_factor, 1e-9):.2f}x real time)")
     if args.plot:
@@ -87,6 +88,20 @@ def cmd_dance(args: argparse.Namespace) -> int:
                           options=_render_options(args), progress=not args.quiet)
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames, "
           f"rendered in {result.total_s:.1f} s)")
+    return 0
+
+
+def cmd_sing(args: argparse.Namespace) -> int:
+    from .sing import render_song
+
+    result = render_song(args.score, args.output, backing=args.backing, emotion=args.emotion,
+                         intensity=args.intensity, dance=args.dance, transpose=args.transpose,
+                         finale=args.finale, options=_render_options(args),
+                         progress=not args.quiet)
+    song = result.plan.song if result.plan else None
+    shift = f", transposed {song.score.transposed:+d}" if song and song.score.transposed else ""
+    print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames{shift}; "
+          f"sung in {result.synth_s:.1f} s, total {result.total_s:.1f} s)")
     return 0
 
 
@@ -182,6 +197,22 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--seconds", type=float, default=None, help="limit the length")
     _add_render_options(dance)
     dance.set_defaults(func=cmd_dance, output="out/dance.mp4", camera="full_body")
+
+    sing = add("sing", help="sing a song (MusicXML, MIDI with lyrics, or YAML) into a video")
+    sing.add_argument("score", help="song file: .musicxml/.mxl/.xml, .mid with lyric events, .yaml")
+    sing.add_argument("--backing", default=None,
+                      help="backing audio file, 'score' (the score's other parts through "
+                           "FluidSynth) or 'none' (default: the score's parts if it has any)")
+    sing.add_argument("--emotion", default="happy",
+                      help="one of: " + ", ".join(e.value for e in Emotion))
+    sing.add_argument("--intensity", type=float, default=0.6, help="emotion intensity 0..1")
+    sing.add_argument("--dance", default="sway", help="sway | dance | still (default sway)")
+    sing.add_argument("--transpose", default="auto",
+                      help="auto (into the voice's range), none, or semitones (e.g. -12)")
+    sing.add_argument("--finale", action="store_true",
+                      help="end big: full-energy last section and a wave")
+    _add_render_options(sing)
+    sing.set_defaults(func=cmd_sing, output="out/sing.mp4", camera="full_body", voice="joe")
 
     avatar = add("avatar", help="avatar tools")
     avatar_sub = avatar.add_subparsers(dest="avatar_command", required=True)

@@ -126,6 +126,11 @@ class MotionMixer:
             self._from, self._fade_left = self._last, self.fade_frames
             self._fade_mouth = mouth
 
+    def settle(self, pose: MotionClip) -> None:
+        """Take ``pose`` as the last one shown (the rest pose before anything played), so
+        the first clip fades in from it as it would after idle ticks."""
+        self._last = pose
+
     def fade_from(self, pose: MotionClip | None, mouth: bool = True) -> None:
         """Crossfade from ``pose`` (the picture on screen): after an interrupt, poses made
         ahead of the playhead are dropped, so the fade starts from what was last shown."""

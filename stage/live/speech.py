@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from models.types import InputError, SpeakingStyle
+from stage.cues import GestureTimer
 from stage.performer import SpeechHandle
 
 from .audio import AudioRing, Segment
@@ -50,10 +51,15 @@ class Utterance:
     text: str
     style: SpeakingStyle
     gestures: tuple[str, ...] = ()
+    cues: tuple[tuple[float, str], ...] = ()
+    """Gestures placed in the text: (fraction 0..1 of the text where the tag stood, name)."""
     music: Path | None = None
     duration: float | None = None
     dance_style: str | None = None
     said_at: float = 0.0
+    seq: int = 0
+    """Order of arrival at this performer: seeds its motion, so the same lines make the
+    same motion in any run (live or rendered to a file)."""
     started: bool = False
     framed: bool = False
 
@@ -91,6 +97,8 @@ class SpeechQueue:
         self._order = itertools.count()
         self.epoch = 0
         self.current: Utterance | None = None
+        self.last_error: str | None = None
+        """The last failure to voice an utterance (it was skipped)."""
         self._stop = False
         self._thread: threading.Thread | None = None
 
@@ -112,7 +120,8 @@ class SpeechQueue:
     def put(self, item: Utterance) -> Utterance | None:
         """Queue ``item``; returns the utterance dropped to make room (``item`` itself when
         the queue is full of more important lines), whose handle is then marked not done."""
-        entry = (-item.handle.priority, next(self._order), item)
+        item.seq = next(self._order)
+        entry = (-item.handle.priority, item.seq, item)
         dropped: Utterance | None = None
         with self._cond:
             if len(self._heap) >= self.max_pending:
@@ -173,6 +182,7 @@ class SpeechQueue:
                     self._say(item, epoch)
             except Exception as exc:  # noqa: BLE001 - one bad line must not stop the show
                 log.warning("could not perform %r: %s", item.text[:60], exc)
+                self.last_error = f"{type(exc).__name__}: {exc}"
                 self.metrics.inc("live_errors_total", 1, {"stage": "synthesis"},
                                  help="failures inside the live pipeline")
                 self._call_loop(item.handle.mark_done, False)
@@ -198,15 +208,17 @@ class SpeechQueue:
             return True
 
     def _say(self, item: Utterance, epoch: int) -> None:
-        seed = self.seed + item.handle.id
+        seed = self.seed + item.seq
         t0 = time.monotonic()
         count = 0
+        timer = GestureTimer(item.text, list(item.cues))
         for chunk in self.tts.synthesize_iter(item.text, item.style):
             if self.epoch != epoch:
                 return
             if count == 0:
                 self._observe("tts_first_chunk", time.monotonic() - t0)
             timed = [(0.2, g) for g in item.gestures] if count == 0 else []
+            timed += timer.place(chunk.text, chunk.duration)
             clip = self.motion.speech(chunk, emotion=item.style.emotion,
                                       intensity=item.style.intensity, gestures=timed,
                                       seed=seed + count)
@@ -232,7 +244,7 @@ class SpeechQueue:
         if item.duration is not None:
             samples = samples[: int(round(item.duration * sr))]
         clip = self.motion.dance(samples, sr, style=item.dance_style,
-                                 seed=self.seed + item.handle.id)
+                                 seed=self.seed + item.seq)
         if not self._wait_room(epoch):
             return
         if self._push(Segment(samples, utterance=item, motion=clip, kind="dance"), epoch):

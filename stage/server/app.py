@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +21,7 @@ from ..show.loader import load_rundown
 from ..store.base import Store
 from ..store.factory import open_store
 from .errors import problems
+from .hardening import header_timeout_protocol, install_scrubber
 from .limits import BodyLimitMiddleware
 from .live import mount_live
 from .routes import chat, control, health, metrics, openai, qa, shows, viewer
@@ -116,7 +118,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
     for router in (viewer.router, chat.router, qa.router, shows.router, control.router,
                    health.router, metrics.router, openai.router):
         app.include_router(router)
-    live = mount_live(app)
+    live = mount_live(app, settings)
     app.state.vhuman_live = live
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
@@ -163,10 +165,24 @@ async def _autostart(state: AppState, session: ShowSession) -> None:
     state.start_show(session)
 
 
+def server_config(settings: ServerSettings, app: FastAPI | None = None) -> Any:
+    """The uvicorn config ``vhuman serve`` runs: header timeout for half-open
+    connections, a cap on concurrent connections, keys scrubbed from every log line."""
+    import uvicorn
+
+    config = uvicorn.Config(app or create_app(settings), host=settings.host,
+                            port=settings.port, log_level="info",
+                            http=header_timeout_protocol(settings.header_timeout_s),
+                            limit_concurrency=settings.max_connections,
+                            timeout_keep_alive=5, server_header=False,
+                            ws_max_size=settings.ws_max_message_bytes * 4)
+    install_scrubber(settings.api_keys)  # after uvicorn configured its loggers
+    return config
+
+
 def serve(settings: ServerSettings | None = None) -> None:
     """``vhuman serve``: run the app with uvicorn until interrupted."""
     import uvicorn
 
     settings = settings or ServerSettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", ws_max_size=settings.ws_max_message_bytes * 4)
+    uvicorn.Server(server_config(settings)).run()

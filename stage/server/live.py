@@ -35,6 +35,7 @@ from .auth import AccessDenied, authorize
 if TYPE_CHECKING:
     from stage.live.metrics import Metrics as LiveMetrics
 
+    from .settings import ServerSettings
     from .state import AppState, ShowSession
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ class LiveRoutes:
                 await self.webrtc.drop(peer_id)
 
 
-def mount_live(app: FastAPI) -> LiveRoutes:
+def mount_live(app: FastAPI, settings: ServerSettings | None = None) -> LiveRoutes:
     """Mount the WebRTC router under ``/shows/{show_id}`` and the parameter stream at
     ``/params`` and ``/shows/{show_id}/params``, all behind the viewer key check."""
     from stage.live.metrics import Metrics as LiveMetrics
@@ -173,8 +174,11 @@ def mount_live(app: FastAPI) -> LiveRoutes:
 
     performers = ShowPerformers(app)
     metrics = LiveMetrics()
-    webrtc = webrtc_router(performers.for_video,
-                           metrics=metrics)
+    limits = {} if settings is None else {
+        "max_peers": settings.webrtc_max_peers,
+        "max_per_address": settings.webrtc_max_per_address,
+        "connect_timeout_s": settings.webrtc_connect_timeout_s}
+    webrtc = webrtc_router(performers.for_video, metrics=metrics, **limits)
     bind = Depends(bind_show)
     app.include_router(webrtc, prefix="/shows/{show_id}", dependencies=[bind],
                        tags=["viewer"])

@@ -36,6 +36,10 @@ class ServerSettings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     ws_max_message_bytes: int = Field(default=8 * 1024, ge=256)
     metrics_public: bool = True
+    header_timeout_s: float = Field(default=10.0, gt=0, description="a client must send "
+                                    "its request line and headers within this")
+    max_connections: int = Field(default=4096, ge=16, description="concurrent connections "
+                                 "and requests; beyond it new ones get 503")
 
     default_show: str = "main"
     rundown: Path | None = Field(default=None,
@@ -85,6 +89,12 @@ class ServerSettings(BaseSettings):
     http_chat_per_ip_per_s: float = Field(default=20.0, gt=0)
     ws_max_per_address: int = Field(default=32, ge=1,
                                     description="open chat sockets per client address")
+    webrtc_max_peers: int = Field(default=200, ge=1, description="video viewers in all")
+    webrtc_max_per_address: int = Field(default=4, ge=1,
+                                        description="video viewers per client address")
+    webrtc_connect_timeout_s: float = Field(
+        default=20.0, gt=0, description="an offer whose browser has not connected by then "
+                                        "is dropped")
     ws_allowed_origins: list[str] = Field(
         default_factory=list, description="browser origins (https://site.example) that may "
                                           "open sockets besides this server's own; '*' any")

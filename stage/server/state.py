@@ -19,7 +19,7 @@ from models.types import InputError, VhumanError
 
 from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage
-from ..chat.moderation import ChatModerator, default_moderator
+from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
 from ..performer import Performer
@@ -280,7 +280,9 @@ class AppState:
 
     # -- chat ------------------------------------------------------------------------
     async def submit_chat(self, session: ShowSession, message: ChatMessage) -> ChatDecision:
-        """Log durably first (an acknowledged message is never lost), then queue."""
+        """Log durably first (an acknowledged message is never lost), then queue. The log
+        keeps the text with cards, phone numbers and e-mails scrubbed, never the raw."""
+        message.text = scrub_private(message.text)
         record = ChatRecord(session.id, message.viewer, message.text, message.source,
                             message.gift)
         message.store_id = await asyncio.to_thread(self.store.add_chat, record)
