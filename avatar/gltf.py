@@ -26,7 +26,7 @@ from avatar.character import Character, Material
 from avatar.errors import AvatarError
 from avatar.gltf_mesh import clips, meshes_from
 from avatar.gltf_read import GltfData, as_floats, as_int, read_accessor, read_gltf, read_image
-from avatar.humanoid import map_humanoid
+from avatar.humanoid import map_humanoid, skeleton_joints
 from avatar.shapes import build_shapes
 from avatar.vrm import VrmInfo, read_vrm
 
@@ -73,12 +73,15 @@ def _build(data: GltfData) -> Character:
         inverse_bind=inverse_bind.astype(np.float32),
     )
     vrm: VrmInfo = read_vrm(data, joint_of, lookup)
-    skeleton.humanoid, sources = map_humanoid(skeleton, world[:, :3, 3], vrm.humanoid)
+    skinned = {j for table in skin_ibm for j in table}
+    candidates = skeleton_joints(skeleton.parents, skinned) if skinned else None
+    skeleton.humanoid, sources = map_humanoid(skeleton, world[:, :3, 3], vrm.humanoid,
+                                              candidates)
     skeleton.validate()
     character = Character(
         name=data.path.stem, meshes=meshes, materials=materials, skeleton=skeleton,
         clips=clips(data, joint_of), source=data.path, format=vrm.format,
-        meta={"humanoid_source": sources, "vrm": vrm.meta, "look_at": vrm.look_at,
+        meta={"humanoid_source": sources, "skin_joints": len(skinned), "vrm": vrm.meta, "look_at": vrm.look_at,
               "first_person": vrm.first_person, "generator": _generator(data)},
     )
     character.shapes, shape_sources = build_shapes(character, vrm.expressions)

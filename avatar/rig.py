@@ -34,6 +34,7 @@ from animation.skinning import (
 )
 from avatar.character import AnimationClip, Character
 from avatar.rest_pose import rest_pose
+from avatar.rig_detached import detached_bones, follow_limbs
 from avatar.rig_pack import finite, pack_meshes
 from avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
 from models.types import InputError
@@ -146,6 +147,10 @@ class Rig:
             torch.as_tensor(rp.world[:, :3, :3], dtype=f32, device=dev))
         self._frame_linear_inv = torch.linalg.inv(self.frame[:3, :3])
         self.motion_scale = float(rp.motion_scale)
+        hum = sk.humanoid
+        self.detached = detached_bones(hum, self.parents)  # IK targets outside their limb
+        self._tpose_world = torch.as_tensor(rp.world, dtype=f32, device=dev)
+        self._tpose_world_inv = torch.linalg.inv(self._tpose_world)
         self._jaw_axis = torch.tensor([1.0, 0.0, 0.0], device=dev)
         self.packed = pack_meshes(character, self.device)
         self._joints_used = self.packed.joints.to(dev)
@@ -295,11 +300,24 @@ class Rig:
         else:
             root = root @ self._frame_linear_inv.T
         translations[:, hips] += root
+        if self.detached:
+            follow = {}
+            for bone, up in self.detached.items():
+                j, hp = sk.humanoid[bone], sk.humanoid[up]
+                qj = q[:, joints.index(j)] if j in joints else self._identity(t)
+                follow[j] = (hp, self._tpose_world_inv[hp], self._tpose_world[j], qj)
+            follow_limbs(rotations, translations, self.rest_s.expand(t, -1, -1), self.parents,
+                         self.frame, follow)
         pose = PoseBatch(rotations=rotations, translations=translations, morph_weights=mesh_w)
         # built here from checked, finite input: evaluation skips re-checking (each check is
         # a device sync on CUDA) and reuses the packed weights instead of re-joining them
         pose._trusted = (packed_weights, rotations, translations, mesh_w)  # type: ignore[attr-defined]
         return pose
+
+    def _identity(self, t: int) -> torch.Tensor:
+        out = torch.zeros(t, 4, device=self.joint_device)
+        out[:, 3] = 1.0
+        return out
 
     # -- evaluation -----------------------------------------------------------------------
     def joint_transforms(self, pose: MotionLike | PoseBatch) -> torch.Tensor:

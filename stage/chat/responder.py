@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -90,6 +90,9 @@ class ChatResponder:
         self.performer = performer
         self.priority = priority
         self.on_sentence = on_sentence
+        # Awaited once per answer, just before its first sentence is spoken: a cluster
+        # worker acknowledges the message there, so it is never answered twice.
+        self.before_speaking: Callable[[ChatMessage], Awaitable[None]] | None = None
 
     async def answer(self, message: ChatMessage) -> Answer:
         """Stream the brain's reply to ``message`` into the performer; returns at once
@@ -101,6 +104,8 @@ class ChatResponder:
             if not text:
                 continue
             if not answer.sentences:
+                if self.before_speaking is not None:
+                    await self.before_speaking(message)
                 text = address_by_name(message.viewer, text)
                 log.debug("first sentence for #%d after %.3fs", message.id,
                           time.monotonic() - t0)
