@@ -129,10 +129,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve
     from .server.settings import Settings
 
-    overrides = {"host": args.host, "port": args.port}
+    overrides = {"host": args.host, "port": args.port, "redis_url": args.redis,
+                 "database_url": args.database}
     if args.rundown:
         overrides["rundown"] = args.rundown
     serve(Settings(**{k: v for k, v in overrides.items() if v is not None}))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .cluster.run import run_worker
+    from .cluster.worker import WorkerConfig
+
+    if args.slots < 1 or args.lease <= 0:
+        raise VhumanError("--slots must be >= 1 and --lease > 0")
+    config = WorkerConfig(args.redis, args.database, slots=args.slots, worker_id=args.id,
+                          lease_ttl_s=args.lease)
+    asyncio.run(run_worker(config, args.backends))
     return 0
 
 
@@ -223,7 +238,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--rundown", default=None, help="load this rundown at start")
+    serve.add_argument("--redis", default=None, metavar="URL",
+                       help="cluster mode: a stateless API replica (redis://host:6379/0); "
+                            "shows run on `vhuman worker`s")
+    serve.add_argument("--database", default=None, metavar="URL",
+                       help="database URL (default sqlite:///vhuman.db; "
+                            "postgresql://... with --redis)")
     serve.set_defaults(func=cmd_serve)
+
+    worker = add("worker", help="run shows for a cluster of API replicas (Redis + PostgreSQL)")
+    worker.add_argument("--redis", required=True, metavar="URL", help="redis://host:6379/0")
+    worker.add_argument("--database", required=True, metavar="URL",
+                        help="postgresql://user:pass@host/db")
+    worker.add_argument("--slots", type=int, default=1,
+                        help="shows this worker holds at once (e.g. per GPU)")
+    worker.add_argument("--id", default=None, help="worker id (default host-pid-random)")
+    worker.add_argument("--lease", type=float, default=5.0,
+                        help="lease seconds: a dead worker's shows move after this")
+    worker.add_argument("--backends", default=None, metavar="MODULE:FUNCTION",
+                        help="performer/brain backends factory (default: the live engine)")
+    worker.set_defaults(func=cmd_worker)
 
     qa = add("qa", help="answer a question from a knowledge-base folder")
     qa.add_argument("question")
@@ -238,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if args.func in (cmd_show, cmd_serve):  # long live runs: before their threads start
+    if args.func in (cmd_show, cmd_serve, cmd_worker):  # long live runs: before their threads start
         from .live.memory import limit_malloc_arenas
 
         limit_malloc_arenas()
