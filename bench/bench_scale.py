@@ -41,6 +41,32 @@ def _load() -> list[float]:
     return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
+def _cpu_seconds(roots: list[int]) -> float:
+    """CPU time (user + system, reaped children included) of processes and their trees."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            stats[int(entry.name)] = text.rsplit(")", 1)[1].split()
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    total, todo, seen = 0.0, list(roots), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or pid not in stats:
+            continue
+        seen.add(pid)
+        f = stats[pid]  # fields after the name: state=0, ppid=1 ... utime=11 .. cstime=14
+        total += sum(int(x) for x in f[11:15]) / tick
+        todo.extend(children.get(pid, []))
+    return total
+
+
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "VHUMAN_FAKE_SECONDS_PER_WORD": "0.02",
             "VHUMAN_API_KEYS": json.dumps({HOST_KEY: "host"}),
@@ -106,7 +132,8 @@ async def _on_air(client: Any, base: str, show: str, worker: str | None = None) 
                 and (worker is None or status["worker"] == worker))
 
 
-async def _ingress(ports: list[int], seconds: float, concurrency: int) -> dict[str, Any]:
+async def _ingress(ports: list[int], seconds: float, concurrency: int,
+                   cpu: dict[str, list[int]]) -> dict[str, Any]:
     """Closed loop: ``concurrency`` senders, spread over the replicas, for ``seconds``."""
     import httpx
 
@@ -130,15 +157,20 @@ async def _ingress(ports: list[int], seconds: float, concurrency: int) -> dict[s
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         load0 = _load()
+        cpu0 = {name: _cpu_seconds(pids) for name, pids in cpu.items()}
         t0 = time.perf_counter()
         await asyncio.gather(*(sender(i, client, f"http://127.0.0.1:{ports[i % len(ports)]}")
                                for i in range(concurrency)))
         wall = time.perf_counter() - t0
+        used = {name: _cpu_seconds(pids) - cpu0[name] for name, pids in cpu.items()}
     accepted = codes.get(202, 0)
+    per_cpu_s = {f"{name}_msgs_per_cpu_s": round(accepted / max(seconds_used, 1e-9), 1)
+                 for name, seconds_used in used.items()}
     return {"replicas": len(ports), "concurrency": concurrency, "seconds": round(wall, 2),
             "accepted": accepted, "accepted_per_s": round(accepted / wall, 1),
             "status_codes": {str(k): v for k, v in sorted(codes.items())},
             "ack_ms_p50": _pct(latencies, 0.5), "ack_ms_p99": _pct(latencies, 0.99),
+            "cpu_s": {k: round(v, 2) for k, v in used.items()}, **per_cpu_s,
             "loadavg_before": load0, "loadavg_after": _load()}
 
 
@@ -170,6 +202,41 @@ async def _commands(base: str, n: int) -> dict[str, Any]:
             "one_way_ms_p99": _pct(one_way, 0.99),
             "http_round_trip_ms_p50": _pct(round_trip, 0.5),
             "http_round_trip_ms_p99": _pct(round_trip, 0.99), "loadavg": _load()}
+
+
+async def _archive(redis_url: str, db: str, n: int, cpu: dict[str, list[int]]) -> dict[str, Any]:
+    """``n`` log records written at once; the workers' archivers move them to
+    PostgreSQL: records per second and CPU per record of PostgreSQL and the worker."""
+    import psycopg
+
+    from stage.cluster import keys
+
+    redis = keys.connect_redis(redis_url)
+    try:
+        with psycopg.connect(db) as conn:
+            before = conn.execute("SELECT count(*) FROM show_log").fetchone()[0]
+        cpu0 = {name: _cpu_seconds(pids) for name, pids in cpu.items()}
+        t0 = time.perf_counter()
+        async with redis.pipeline(transaction=False) as pipe:
+            for i in range(n):
+                pipe.xadd(keys.LOG, {"kind": "show_event", "data": json.dumps(
+                    {"show_id": "archive-bench", "event": "tick", "data": {"i": i},
+                     "ts": time.time()})})
+            await pipe.execute()
+
+        async def drained() -> bool:
+            with psycopg.connect(db) as conn:
+                count = conn.execute("SELECT count(*) FROM show_log").fetchone()[0]
+            return bool(count - before >= n)
+        await _until(drained, 300, "the archive")
+        wall = time.perf_counter() - t0
+        used = {name: _cpu_seconds(pids) - cpu0[name] for name, pids in cpu.items()}
+    finally:
+        await redis.aclose()
+    return {"records": n, "seconds": round(wall, 2), "records_per_s": round(n / wall, 1),
+            "cpu_s": {k: round(v, 2) for k, v in used.items()},
+            **{f"{k}_records_per_cpu_s": round(n / max(v, 1e-9), 1) for k, v in used.items()},
+            "loadavg": _load()}
 
 
 async def _failover(procs: _Procs, redis: str, db: str, base: str, lease: float,
@@ -228,20 +295,25 @@ async def _run(quick: bool, tmp: Path) -> dict[str, Any]:
         os.environ["VH_BENCH_REDIS"] = redis
         ports = [free_port(), free_port()]
         _api(procs, "api1", ports[0], redis, db)
-        _worker(procs, "w1", redis, db, 5.0)
+        _worker(procs, "w1", redis, db, 5.0, slots=1)  # the bench show only
         base = f"http://127.0.0.1:{ports[0]}"
         async with httpx.AsyncClient(timeout=30) as client:
             await _until(lambda: _on_air(client, base, "bench"), 120, "the bench show")
         seconds, conc = (3.0, 16) if quick else (8.0, 32)
         out: dict[str, Any] = {"redis": "redis-server, appendonly, appendfsync always",
                                "postgres": "initdb defaults, fsync off (a test server)"}
-        out["ingress_1_replica"] = await _ingress(ports[:1], seconds, conc)
+        cpu = {"api": [procs.procs["api1"].pid], "worker": [procs.procs["w1"].pid],
+               "redis": [redis_server.proc.pid], "postgres": [pg.proc.pid]}
+        out["ingress_1_replica"] = await _ingress(ports[:1], seconds, conc, cpu)
         _api(procs, "api2", ports[1], redis, db)
         async with httpx.AsyncClient(timeout=30) as client:
             await _until(lambda: _on_air(client, f"http://127.0.0.1:{ports[1]}", "bench"), 120,
                          "the second replica")
-        out["ingress_2_replicas"] = await _ingress(ports, seconds, conc)
+        cpu["api"] = [procs.procs["api1"].pid, procs.procs["api2"].pid]
+        out["ingress_2_replicas"] = await _ingress(ports, seconds, conc, cpu)
         out["commands"] = await _commands(base, 100 if quick else 300)
+        out["archive"] = await _archive(redis, db, 2000 if quick else 10000,
+                                        {k: cpu[k] for k in ("worker", "postgres", "redis")})
         trials = [(2.0, 0)] if quick else [(2.0, 0), (2.0, 1), (5.0, 2), (5.0, 3)]
         out["failover"] = [await _failover(procs, redis, db, base, lease, t)
                            for lease, t in trials]
