@@ -122,8 +122,11 @@ class LivePerformer:
         cfg.validate()
         if tts is None:
             from models.tts import get_tts
+            from models.tts.multilingual import MultilingualVoice
 
-            tts = get_tts(cfg.voice)
+            # Sentences in other languages (a Spanish or Chinese reply) get a voice that
+            # speaks them (eSpeak NG), never silence or English sounds.
+            tts = MultilingualVoice(get_tts(cfg.voice))
         self.tts = tts
         self.sample_rate = int(tts.sample_rate)
         self.fps = float(cfg.fps)
