@@ -58,7 +58,12 @@ async def send_command(redis: Any, show_id: str, target: str, method: str,
                          {"id": command_id, "target": target, "method": method,
                           "args": json.dumps({k: _plain(v) for k, v in args.items()}),
                           "sent": repr(time.time())}, maxlen=1000, approximate=True)
-        got = await redis.blpop([keys.ack(command_id)], timeout=timeout_s)
+        # waits in slices shorter than the client's socket timeout (a slow answer, such
+        # as a WebRTC negotiation, is not a dead connection)
+        deadline = time.monotonic() + timeout_s
+        got = None
+        while got is None and (left := deadline - time.monotonic()) > 0:
+            got = await redis.blpop([keys.ack(command_id)], timeout=min(left, 2.0))
     except keys.redis_errors() as exc:
         raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
     if got is None:

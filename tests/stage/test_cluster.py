@@ -237,7 +237,8 @@ def test_sigterm_drain_finishes_the_line_and_hands_over(cluster: Cluster) -> Non
     proc = cluster.workers[holder]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0
-    handed = cluster.sql("SELECT data FROM show_log WHERE event = 'handed_over'")
+    handed = cluster.sql("SELECT data FROM show_log WHERE event = 'handed_over' AND "
+                         "show_id = 'talk'")
     position = json.loads(handed[0][0])["position"]
     assert position["line"] in (line + 1, line + 2)  # the current line was finished
     other = "w2" if holder == "w1" else "w1"
