@@ -81,6 +81,20 @@ def cmd_avatar_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_avatar_play(args: argparse.Namespace) -> int:
+    from .avatar_play import render_avatar_clip
+
+    options = _render_options(args)
+    options.avatar = None
+    on = args.avatar if args.avatar not in (None, "builtin") else None
+    result = render_avatar_clip(args.path, args.clip, args.output, loops=args.loops,
+                                seconds=args.seconds, on=on, on_builtin=args.avatar == "builtin",
+                                options=options, progress=not args.quiet)
+    print(f"wrote {result.path} (clip {result.clip!r}, {result.duration:.2f} s, "
+          f"{result.frames} frames)")
+    return 0
+
+
 def cmd_dance(args: argparse.Namespace) -> int:
     from .dance import render_dance
 
@@ -222,6 +236,18 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--sheet", default=None,
                          help="turnaround contact sheet PNG path ('none' to skip)")
     inspect.set_defaults(func=cmd_avatar_inspect)
+    play = avatar_sub.add_parser("play", parents=[common],
+                                 help="render one of the avatar's own animation clips")
+    play.add_argument("path", help="avatar file with clips (.glb/.gltf/.vrm)")
+    play.add_argument("--clip", required=True, help="clip name (as `avatar inspect` lists it)")
+    play.add_argument("--loops", type=int, default=1, help="times to play it (default 1)")
+    play.add_argument("--seconds", type=float, default=None, help="length (loops as needed)")
+    _add_render_options(play)
+    play.set_defaults(func=cmd_avatar_play, output="out/clip.mp4", camera="full_body")
+    for action in play._actions:  # --avatar here: play the clip retargeted on that avatar
+        if action.dest == "avatar":
+            action.help = ("play the clip retargeted onto this avatar file, or 'builtin' "
+                           "(default: on its own avatar)")
 
     show = add("show", help="run (or --check) a show rundown")
     show.add_argument("rundown")
