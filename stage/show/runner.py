@@ -20,7 +20,7 @@ from models.types import Emotion, VhumanError
 from ..chat.message import ChatMessage
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
-from ..performer import Performer, SpeechHandle
+from ..performer import CLIP_STYLE, Performer, SpeechHandle
 from ..store.base import ShowEvent, Store
 from .clock import ShowClock
 from .qa_segment import ask_question
@@ -255,8 +255,8 @@ class ShowRunner:
             await self._speak(seg.intro, seg)
 
         async def start() -> SpeechHandle:
-            return await self.performer.dance(seg.music, duration=seg.duration,
-                                              style=seg.style)
+            style = f"{CLIP_STYLE}{seg.clip}" if seg.clip else seg.style
+            return await self.performer.dance(seg.music, duration=seg.duration, style=style)
         await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
 
     async def _do_chat(self, seg: ChatSegment) -> None:
