@@ -32,7 +32,7 @@ class SpeechHandle:
     """
 
     text: str = ""
-    kind: str = "say"  # say | dance
+    kind: str = "say"  # say | dance | sing
     priority: int = 0
     source: str = "host"
     id: int = field(default_factory=lambda: next(_handle_ids))
@@ -90,6 +90,15 @@ class Performer(Protocol):
     async def dance(self, music: Path | None, *, duration: float | None = None,
                     style: str | None = None) -> SpeechHandle:
         """Queue a dance to ``music`` (or silence) for ``duration`` seconds (None: song)."""
+        ...
+
+    async def sing(self, score: Path, *, backing: str | Path | None = None,
+                   style: str | None = None, emotion: Emotion | None = None,
+                   intensity: float | None = None, finale: bool = False,
+                   transpose: int | str = "auto", priority: int = 0) -> SpeechHandle:
+        """Queue a song: ``score`` (MusicXML, MIDI with lyrics, YAML) sung with the speaking
+        voice, ``backing`` an audio file, ``"score"`` or ``"none"`` (None: the score's
+        other parts if any), danced in ``style`` (sway | dance | still)."""
         ...
 
     async def set_emotion(self, emotion: Emotion, intensity: float = 0.6) -> None:
