@@ -29,6 +29,7 @@ import numpy as np
 
 from animation import quat as Q
 from animation.reference import REFERENCE
+from avatar.rig_detached import detached_bones
 
 if TYPE_CHECKING:
     from avatar.character import Character
@@ -258,6 +259,11 @@ def compute_rest_pose(character: Character, correct: bool = True) -> RestPose:
     humanoid = sk.humanoid
     ref = REFERENCE.rest_positions
     subtree = _descendants(parents)
+    for bone, up in detached_bones(humanoid, parents).items():  # IK targets go with the limb
+        a = humanoid[up]
+        while a >= 0:
+            subtree[a] = subtree[a] + [k for k in subtree[humanoid[bone]] if k not in subtree[a]]
+            a = int(parents[a])
     corrections: dict[str, float] = {}
     for bone in REFERENCE.bones:  # parents first, so corrections cascade down the limb
         child = LIMB_CHILD.get(bone)

@@ -233,10 +233,12 @@ class FakeBrain:
         self.sentences = sentences
         self.delay = delay
         self.asked: list[tuple[str, str]] = []
+        self.contexts: list[Any] = []
 
     async def reply_stream(self, message: str, viewer: Any = None,
-                           opener: bool | None = None) -> Any:
+                           opener: bool | None = None, context: Any = None) -> Any:
         self.asked.append((message, str(viewer)))
+        self.contexts.append(context)
         topic = " ".join(message.split()[:4]).rstrip("?!.")
         for i in range(self.sentences):
             if self.delay:
