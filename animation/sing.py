@@ -110,3 +110,55 @@ def sing_motion(vocal: AudioChunk, *, beats: np.ndarray, beats_per_bar: int = 4,
         gestures.append((max(0.0, duration - 1.2), "wave"))
     return perform([vocal], fps=fps, emotion=emotion, intensity=intensity, seed=seed,
                    duration=duration, dance=body, gestures=gestures)
+
+
+def mouth_vowel_agreement(track: np.ndarray, vowel_spans: Sequence[tuple[float, float]],
+                          fps: float, *, threshold: float = 0.5, search: int = 4) -> dict:
+    """How well the mouth-open track matches the sung vowels, in frames.
+
+    ``track`` (T, 15) viseme weights (frame ``i`` at ``(i + FRAME_PHASE) / fps``);
+    ``vowel_spans`` (start, end) seconds of each sung vowel. The mouth counts as open
+    where the vowel visemes sum to ``threshold`` or more. For each vowel, the open run
+    that covers its middle frame is found, and its first and last frames are compared
+    with the vowel's first and last frames. Boundaries where the mouth does not close
+    between two vowels (a weak consonant between them) have no edge to measure and are
+    counted apart as ``carried``.
+    """
+    from animation.lipsync import FRAME_PHASE
+    from animation.phonemes import VOWELS
+    from models.types import VISEMES
+
+    cols = [VISEMES.index(v) for v in VOWELS]
+    is_open = track[:, cols].sum(axis=1) >= threshold
+    n = is_open.size
+    errors: list[int] = []
+    carried = 0
+    for a, b in vowel_spans:
+        first = int(np.ceil(a * fps - FRAME_PHASE - 1e-9))
+        last = int(np.ceil(b * fps - FRAME_PHASE - 1e-9)) - 1
+        if last - first < 2 or first < 0 or last >= n:
+            continue
+        mid = (first + last) // 2
+        if not is_open[mid]:
+            errors += [search + 1, search + 1]  # the vowel never opened the mouth
+            continue
+        lo = mid
+        while lo > 0 and is_open[lo - 1] and lo > first - search:
+            lo -= 1
+        hi = mid
+        while hi < n - 1 and is_open[hi + 1] and hi < last + search:
+            hi += 1
+        for edge, expected in ((lo, first), (hi, last)):
+            if abs(edge - expected) >= search:
+                carried += 1
+            else:
+                errors.append(abs(edge - expected))
+    e = np.asarray(errors, np.float64)
+    return {
+        "vowels": len(vowel_spans),
+        "edges_measured": int(e.size),
+        "edges_carried": carried,
+        "within_one_frame": float(np.mean(e <= 1)) if e.size else 0.0,
+        "mean_frames": float(e.mean()) if e.size else float("nan"),
+        "p90_frames": float(np.percentile(e, 90)) if e.size else float("nan"),
+    }

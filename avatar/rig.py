@@ -29,11 +29,14 @@ from animation.skinning import (
     quat_from_axis_angle,
     quat_multiply,
     quat_normalize,
+    quat_slerp,
     rest_world_rotations,
     vertex_normals,
 )
 from avatar.character import AnimationClip, Character
+from avatar.expressions import ExpressionRules, MaterialFrames, material_frames
 from avatar.rest_pose import rest_pose
+from avatar.rig_detached import detached_bones, follow_limbs
 from avatar.rig_pack import finite, pack_meshes
 from avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
 from models.types import InputError
@@ -123,6 +126,7 @@ class Rig:
         self._warned: set[str] = set()
         self._bone_cache: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
         self._morph_cache: dict[tuple[str, ...], tuple[torch.Tensor, torch.Tensor]] = {}
+        self._rules_cache: dict[tuple[str, ...], ExpressionRules] = {}
         sk = character.skeleton
         # joint-space math (tens of joints) always runs on the CPU: on CUDA it would be
         # hundreds of tiny kernel launches per batch; only per-vertex work uses `device`
@@ -146,6 +150,10 @@ class Rig:
             torch.as_tensor(rp.world[:, :3, :3], dtype=f32, device=dev))
         self._frame_linear_inv = torch.linalg.inv(self.frame[:3, :3])
         self.motion_scale = float(rp.motion_scale)
+        hum = sk.humanoid
+        self.detached = detached_bones(hum, self.parents)  # IK targets outside their limb
+        self._tpose_world = torch.as_tensor(rp.world, dtype=f32, device=dev)
+        self._tpose_world_inv = torch.linalg.inv(self._tpose_world)
         self._jaw_axis = torch.tensor([1.0, 0.0, 0.0], device=dev)
         self.packed = pack_meshes(character, self.device)
         self._joints_used = self.packed.joints.to(dev)
@@ -241,7 +249,7 @@ class Rig:
         dev = self.joint_device
         t = morph_np.shape[0]
         sk = self.character.skeleton
-        morph = torch.as_tensor(morph_np, device=dev)
+        morph = torch.as_tensor(self._rules(tuple(motion.morph_names)).apply(morph_np), device=dev)
         table, jaw = self._morph_maps(tuple(motion.morph_names))
         packed_weights = morph @ table  # (T, M_all)
         per_mesh = torch.split(packed_weights, _spans(self.packed.morph_offsets), dim=1)
@@ -250,6 +258,7 @@ class Rig:
         # normalized humanoid rotations -> local joint rotations
         cols, joints = self._bone_map(tuple(motion.bone_names))
         q = torch.as_tensor(rot_np[:, cols], device=dev)
+        q = self._hold_gaze(q, cols, motion, morph_np)
         if bool(jaw.any()):
             jaw_bone = "jaw" if "jaw" in sk.humanoid else "head" if "head" in sk.humanoid else None
             if jaw_bone is None:
@@ -295,11 +304,53 @@ class Rig:
         else:
             root = root @ self._frame_linear_inv.T
         translations[:, hips] += root
+        if self.detached:
+            follow = {}
+            for bone, up in self.detached.items():
+                j, hp = sk.humanoid[bone], sk.humanoid[up]
+                qj = q[:, joints.index(j)] if j in joints else self._identity(t)
+                follow[j] = (hp, self._tpose_world_inv[hp], self._tpose_world[j], qj)
+            follow_limbs(rotations, translations, self.rest_s.expand(t, -1, -1), self.parents,
+                         self.frame, follow)
         pose = PoseBatch(rotations=rotations, translations=translations, morph_weights=mesh_w)
         # built here from checked, finite input: evaluation skips re-checking (each check is
         # a device sync on CUDA) and reuses the packed weights instead of re-joining them
         pose._trusted = (packed_weights, rotations, translations, mesh_w)  # type: ignore[attr-defined]
         return pose
+
+    def _rules(self, names: tuple[str, ...]) -> ExpressionRules:
+        if names not in self._rules_cache:
+            self._rules_cache[names] = ExpressionRules(self.character, names)
+        return self._rules_cache[names]
+
+    def material_frames(self, motion: MotionLike) -> MaterialFrames | None:
+        """Per-frame material colours and texture transforms that the clip's expressions
+        drive (VRM material-colour and texture-transform binds), or None when none do."""
+        names = tuple(motion.morph_names)
+        morph = np.asarray(motion.morph, np.float32)
+        return material_frames(self.character, names, self._rules(names).apply(morph))
+
+    def _hold_gaze(self, q: torch.Tensor, cols: list[int], motion: MotionLike,
+                   morph: np.ndarray) -> torch.Tensor:
+        """Eye rotations scaled by what ``overrideLookAt`` expressions leave of the gaze."""
+        rules = self._rules(tuple(motion.morph_names))
+        eyes = [k for k, c in enumerate(cols) if motion.bone_names[c] in ("leftEye", "rightEye")]
+        if not rules.active or not eyes:
+            return q
+        keep = rules.multipliers(morph)["look_at"]
+        if bool((keep >= 1.0).all()):
+            return q
+        w = torch.as_tensor(keep, dtype=q.dtype, device=q.device)[:, None].expand(-1, len(eyes))
+        ident = torch.zeros_like(q[:, eyes])
+        ident[..., 3] = 1.0
+        q = q.clone()
+        q[:, eyes] = quat_slerp(ident, q[:, eyes], w)
+        return q
+
+    def _identity(self, t: int) -> torch.Tensor:
+        out = torch.zeros(t, 4, device=self.joint_device)
+        out[:, 3] = 1.0
+        return out
 
     # -- evaluation -----------------------------------------------------------------------
     def joint_transforms(self, pose: MotionLike | PoseBatch) -> torch.Tensor:

@@ -6,7 +6,8 @@ facing, up axis and units. They make a compatibility corpus out of any one avata
 - :func:`twist_axes` gives every joint an arbitrary rest orientation (as Mixamo and Blender
   exports do) without changing what is shown;
 - :func:`wrap` puts the whole scene under a new root node (a turn to face -Z, a Z-up
-  export's rotation, a x100 centimetre scale).
+  export's rotation, a x100 centimetre scale);
+- :func:`detach` hangs the feet from the root as IK targets, as game exports do.
 
 Each returns a new :class:`Character`; the input is left untouched.
 """
@@ -138,6 +139,24 @@ def wrap(character: Character, rotation: tuple[tuple[float, float, float], float
     return out
 
 
+def detach(character: Character, bones: tuple[str, ...] = ("leftFoot", "rightFoot")
+           ) -> Character:
+    """A copy whose ``bones`` hang from the skeleton root (IK targets, as game exports
+    do) instead of from their limb; the rest pose looks the same."""
+    out = copy.deepcopy(character)
+    out.meta.pop("_rest_pose", None)
+    sk = out.skeleton
+    world = rest_world(out)
+    parents = np.asarray(sk.parents).copy()
+    root = 0
+    for bone in bones:
+        j = sk.humanoid[bone]
+        parents[j] = root
+    sk.parents = parents
+    _set_rest_from_world(out, world)
+    return out
+
+
 def corpus_variants(character: Character) -> dict[str, Character]:
     """The generated part of the compatibility corpus, by name."""
     return {
@@ -145,4 +164,5 @@ def corpus_variants(character: Character) -> dict[str, Character]:
         "faces -Z": wrap(character, ((0.0, 1.0, 0.0), 180.0)),
         "scaled x100": wrap(character, scale=100.0),
         "Z-up": wrap(character, ((1.0, 0.0, 0.0), 90.0)),
+        "IK-target feet": detach(character),
     }

@@ -21,7 +21,7 @@ from models.llm import LLMBackend
 from models.text import SentenceStream
 from models.types import Emotion, InputError
 
-from .guard import ReplyGuard, detect_intent
+from .guard import FactGuard, ReplyGuard, detect_intent
 from .language import ENGLISH_NOTICE, OPENERS, detect_language
 from .memory import Memory, ViewerRecord, extract_name, viewer_key
 from .moderation import ModerationResult, Moderator
@@ -56,6 +56,22 @@ class ReplySentence:
     source: str = "llm"
     index: int = 0
     language: str = "en"
+
+
+@dataclass
+class ReplyContext:
+    """Per-call settings from an API client (OpenAI-compatible endpoint).
+
+    ``history``: earlier turns as (``viewer`` | ``host``, text), used instead of memory;
+    ``notes``: the client's system messages, passed to the model as notes under the
+    persona's fixed system prompt (they never replace it); ``max_tokens`` and
+    ``temperature`` override the brain's for this reply.
+    """
+
+    history: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    max_tokens: int | None = None
+    temperature: float | None = None
 
 
 @dataclass
@@ -135,7 +151,11 @@ class Brain:
         self.last_moderation: ModerationResult | None = None
         self.last_source = ""
         self._language = "en"
+        self._context: ReplyContext | None = None
         self._moved = False  # whether this reply has a gesture yet
+        self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
+        self._facts: FactGuard | None = None  # what the character may state (lazy)
+        self._turn_facts: FactGuard | None = None
 
     def reply_languages(self) -> tuple[str, ...]:
         """Languages the brain answers in (see ``languages`` in the class docstring)."""
@@ -187,7 +207,8 @@ class Brain:
         )
 
     async def reply_stream(
-        self, message: Any, viewer: str | None = None, opener: bool | None = None
+        self, message: Any, viewer: str | None = None, opener: bool | None = None,
+        context: ReplyContext | None = None,
     ) -> AsyncIterator[ReplySentence]:
         """Yield the reply sentence by sentence, the first one as early as possible.
 
@@ -197,6 +218,7 @@ class Brain:
         """
         self.last_moderation = None
         self.last_source = ""
+        self._context = context
         viewer = _clean_viewer(viewer)
         text = message if isinstance(message, str) else ""
         if self.moderator is not None:
@@ -263,11 +285,12 @@ class Brain:
         if _ASK_NAME.search(text) and record is not None:
             yield self._name_answer(viewer, record, text)
             return
-        if asked != lang and asked in ENGLISH_NOTICE:
+        if asked != lang and asked in ENGLISH_NOTICE and (viewer, asked) not in self._noticed:
             # The model cannot write the viewer's language: say so in it, then answer.
             notice = self._sentence(fill(ENGLISH_NOTICE[asked], viewer), "template", index,
                                     Emotion.CALM, ["wave"], 0.4)
             notice.language = asked
+            self._noticed.add((viewer, asked))  # once per viewer and language
             yield notice
             index += 1
         elif (viewer and record is not None and (returning or not record.known)
@@ -323,11 +346,17 @@ class Brain:
         """Model sentences, guarded. Each is held until the words after it start (or the
         stream ends), so action tags written after it ("... fun! [wave]") are on it."""
         assert self.llm is not None
+        ctx = self._context
         history = self.memory.history(record.name if record else None, 4) if self.memory else []
+        if ctx is not None and ctx.history:
+            history = ctx.history[-4:]
         notes = self.memory.show_notes() if self.memory else None
         prefill = bool(getattr(self.llm, "supports_prefill", False))
         messages = build_messages(self.persona, text, record, history, notes, said, prefill,
-                                  language=self._language)
+                                  language=self._language,
+                                  caller_notes=ctx.notes if ctx is not None else None)
+        self._turn_facts = self._fact_guard().with_context(
+            [m["content"] for m in messages[1:]] + [record.name if record else ""])
         splitter = SentenceStream(max_chars=160)
         self._last_item: ReplySentence | None = None
         head, tail, early = "", "", self.early_clause
@@ -336,7 +365,9 @@ class Brain:
             guard.avoid(said)
         emotion: Emotion | None = None
         held: ReplySentence | None = None
-        stream = self.llm.stream(messages, self.max_tokens, self.temperature, STOP_STRINGS)
+        max_tokens = ctx.max_tokens if ctx is not None and ctx.max_tokens else self.max_tokens
+        temperature = self.temperature if ctx is None or ctx.temperature is None else ctx.temperature
+        stream = self.llm.stream(messages, max_tokens, temperature, STOP_STRINGS)
         deadline = time.monotonic() + self.total_timeout
         timeout = self.first_token_timeout
         try:
@@ -414,12 +445,28 @@ class Brain:
                 return self._sentence(fill(line, None), "deflection", index, Emotion.CALM,
                                       ["shrug"]), emotion
             spoken = verdict.cleaned
+        if spoken and self._turn_facts is not None:
+            fact = self._turn_facts.invented(spoken)
+            if fact is not None:  # a date, number or name the character was never given
+                guard.rejected.append((spoken, f"invented:{fact}"))
+                return None, emotion
         accepted = guard.accept(spoken) if spoken else None
         if accepted is None:
             return None, emotion
         item = self._sentence(accepted, "llm", index, tag_emotion or emotion, actions)
         self._last_item = item
         return item, emotion
+
+    def _fact_guard(self) -> FactGuard:
+        """Facts the character may state: the persona and the knowledge base (built once)."""
+        if self._facts is None:
+            p = self.persona
+            texts = [p.description, p.style, *p.topics, *p.catchphrases, p.name]
+            kb = getattr(self.qa, "kb", None)
+            for doc in getattr(kb, "docs", {}).values():
+                texts.append(str(doc.get("text", "")))
+            self._facts = FactGuard(texts)
+        return self._facts
 
     def _move_body(self, item: ReplySentence) -> None:
         """The body follows the words: a sentence the model left without a gesture gets

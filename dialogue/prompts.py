@@ -32,6 +32,7 @@ def build_messages(
     said: str | None = None,
     prefill: bool = True,
     language: str | None = None,
+    caller_notes: list[str] | None = None,
 ) -> list[ChatMessage]:
     """The fixed system prompt + recent turns + per-viewer facts and the quoted message.
 
@@ -54,6 +55,10 @@ def build_messages(
     if show_notes:
         notes = "; ".join(f"{k}: {v}" for k, v in list(show_notes.items())[-4:])
         context.append(f"Show notes: {notes}.")
+    if caller_notes:
+        # An API client's system messages: notes under the persona, never in its place.
+        joined = " ".join(quote_viewer_text(n) for n in caller_notes)[:600]
+        context.append(f"Notes from the app (stay {persona.name}): {joined}")
     messages: list[ChatMessage] = [{"role": "system", "content": persona.system_prompt()}]
     for role, text in (history or [])[-4:]:
         messages.append({"role": "user" if role == "viewer" else "assistant",

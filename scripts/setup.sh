@@ -10,7 +10,8 @@ STAMP="$VENV/.vhuman-setup-$(cat pyproject.toml scripts/setup.sh | sha1sum | cut
 
 apt_packages=(libosmesa6 libegl1 libgl1 libgles2 libglx-mesa0 libegl-mesa0
               nginx libnginx-mod-rtmp chromium ngircd fonts-dejavu-core
-              fluidsynth fluid-soundfont-gm)
+              fluidsynth fluid-soundfont-gm
+              redis-server postgresql)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -22,6 +23,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # nginx is installed only as a binary for tests; never leave the system service running.
   $SUDO systemctl disable --now nginx ngircd >/dev/null 2>&1 || true
+  # Redis and PostgreSQL: tests start their own servers on free loopback ports.
+  $SUDO systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
 fi
 
 if [ -f "$STAMP" ]; then

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,7 +54,8 @@ def cmd_say(args: argparse.Namespace) -> int:
     from .say import render_clip
 
     result = render_clip(args.text, args.output, emotion=args.emotion, intensity=args.intensity,
-                         options=_render_options(args), progress=not args.quiet)
+                         options=_render_options(args), progress=not args.quiet,
+                         collect=bool(args.plot))
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames, "
           f"rendered in {result.total_s:.1f} s = {1 / max(result.realtime_factor, 1e-9):.2f}x real time)")
     if args.plot:
@@ -77,6 +79,20 @@ def cmd_avatar_inspect(args: argparse.Namespace) -> int:
         sheet = args.sheet or str(Path("out") / (Path(args.path).stem + "_sheet.png"))
         png = contact_sheet(load_avatar(args.path), sheet)
         print(f"wrote {png}")
+    return 0
+
+
+def cmd_avatar_play(args: argparse.Namespace) -> int:
+    from .avatar_play import render_avatar_clip
+
+    options = _render_options(args)
+    options.avatar = None
+    on = args.avatar if args.avatar not in (None, "builtin") else None
+    result = render_avatar_clip(args.path, args.clip, args.output, loops=args.loops,
+                                seconds=args.seconds, on=on, on_builtin=args.avatar == "builtin",
+                                options=options, progress=not args.quiet)
+    print(f"wrote {result.path} (clip {result.clip!r}, {result.duration:.2f} s, "
+          f"{result.frames} frames)")
     return 0
 
 
@@ -128,10 +144,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve
     from .server.settings import Settings
 
-    overrides = {"host": args.host, "port": args.port}
+    overrides = {"host": args.host, "port": args.port, "redis_url": args.redis,
+                 "database_url": args.database}
     if args.rundown:
         overrides["rundown"] = args.rundown
     serve(Settings(**{k: v for k, v in overrides.items() if v is not None}))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .cluster.run import run_worker
+    from .cluster.worker import WorkerConfig
+
+    if not args.redis or not args.database:
+        raise VhumanError("vhuman worker needs --redis and --database (or VHUMAN_REDIS_URL "
+                          "and VHUMAN_DATABASE_URL)")
+    if args.slots < 1 or args.lease <= 0:
+        raise VhumanError("--slots must be >= 1 and --lease > 0")
+    config = WorkerConfig(args.redis, args.database, slots=args.slots, worker_id=args.id,
+                          lease_ttl_s=args.lease)
+    asyncio.run(run_worker(config, args.backends))
     return 0
 
 
@@ -206,6 +240,18 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--sheet", default=None,
                          help="turnaround contact sheet PNG path ('none' to skip)")
     inspect.set_defaults(func=cmd_avatar_inspect)
+    play = avatar_sub.add_parser("play", parents=[common],
+                                 help="render one of the avatar's own animation clips")
+    play.add_argument("path", help="avatar file with clips (.glb/.gltf/.vrm)")
+    play.add_argument("--clip", required=True, help="clip name (as `avatar inspect` lists it)")
+    play.add_argument("--loops", type=int, default=1, help="times to play it (default 1)")
+    play.add_argument("--seconds", type=float, default=None, help="length (loops as needed)")
+    _add_render_options(play)
+    play.set_defaults(func=cmd_avatar_play, output="out/clip.mp4", camera="full_body")
+    for action in play._actions:  # --avatar here: play the clip retargeted on that avatar
+        if action.dest == "avatar":
+            action.help = ("play the clip retargeted onto this avatar file, or 'builtin' "
+                           "(default: on its own avatar)")
 
     show = add("show", help="run (or --check) a show rundown")
     show.add_argument("rundown")
@@ -222,7 +268,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--rundown", default=None, help="load this rundown at start")
+    serve.add_argument("--redis", default=None, metavar="URL",
+                       help="cluster mode: a stateless API replica (redis://host:6379/0); "
+                            "shows run on `vhuman worker`s")
+    serve.add_argument("--database", default=None, metavar="URL",
+                       help="database URL (default sqlite:///vhuman.db; "
+                            "postgresql://... with --redis)")
     serve.set_defaults(func=cmd_serve)
+
+    worker = add("worker", help="run shows for a cluster of API replicas (Redis + PostgreSQL)")
+    worker.add_argument("--redis", default=os.environ.get("VHUMAN_REDIS_URL"), metavar="URL",
+                        help="redis://host:6379/0 (default $VHUMAN_REDIS_URL)")
+    worker.add_argument("--database", default=os.environ.get("VHUMAN_DATABASE_URL"),
+                        metavar="URL",
+                        help="postgresql://user:pass@host/db (default $VHUMAN_DATABASE_URL)")
+    worker.add_argument("--slots", type=int, default=1,
+                        help="shows this worker holds at once (e.g. per GPU)")
+    worker.add_argument("--id", default=None, help="worker id (default host-pid-random)")
+    worker.add_argument("--lease", type=float, default=5.0,
+                        help="lease seconds: a dead worker's shows move after this")
+    worker.add_argument("--backends", default=None, metavar="MODULE:FUNCTION",
+                        help="performer/brain backends factory (default: the live engine)")
+    worker.set_defaults(func=cmd_worker)
 
     qa = add("qa", help="answer a question from a knowledge-base folder")
     qa.add_argument("question")
@@ -237,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if args.func in (cmd_show, cmd_serve):  # long live runs: before their threads start
+    if args.func in (cmd_show, cmd_serve, cmd_worker):  # long live runs: before their threads start
         from .live.memory import limit_malloc_arenas
 
         limit_malloc_arenas()

@@ -28,7 +28,9 @@ _END = object()
 class TransformersLLM:
     """A chat model run in-process with ``model.generate`` and a token streamer.
 
-    ``model``: a local directory (``None`` = packaged SmolLM2). ``device``: ``cpu``,
+    ``model``: a local directory, or the name of a model shipped in PyPI packages
+    (:data:`models.llm.packaged.PACKAGED`; ``None`` = SmolLM2). ``languages``: the
+    languages the model answers in (packaged models know theirs; else English). ``device``: ``cpu``,
     ``cuda`` or ``auto``. ``seed`` makes sampling reproducible. Loading is blocking.
     """
 
@@ -48,10 +50,16 @@ class TransformersLLM:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from .packaged import PACKAGED, model_dir
+
+        self.languages: tuple[str, ...] = ("en",)
         if model is None:
             from .smollm2 import default_model_dir
 
             path = default_model_dir()
+        elif isinstance(model, str) and model in PACKAGED:
+            path = model_dir(model)  # a model shipped in PyPI packages, by name
+            self.languages = PACKAGED[model].languages
         else:
             path = Path(model).expanduser()
             if not path.is_dir():
@@ -78,6 +86,10 @@ class TransformersLLM:
         self._calls = 0
         self._lock = threading.Lock()  # one generation at a time per model
         log.info("loaded %s on %s in %.2f s", path, device, self.load_seconds)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in this model's tokenizer (for API usage figures)."""
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
 
     def _prompt_ids(self, messages: list[ChatMessage], generation: bool = True) -> Any:
         prefill = generation and len(messages) > 1 and messages[-1]["role"] == "assistant"

@@ -222,7 +222,7 @@ def _first_downbeat_ql(part: Any) -> float:
 
 def _title(parsed: Any, path: Path) -> str:
     meta = getattr(parsed, "metadata", None)
-    title = getattr(meta, "title", None) if meta is not None else None
+    title = getattr(meta, "bestTitle", None) if meta is not None else None
     return str(title) if title else path.stem
 
 

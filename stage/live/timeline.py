@@ -15,6 +15,11 @@ is exact by construction; a slow renderer only costs repeated pictures, never la
 The lock is held for slice reads and small numpy work only (never a render or TTS call).
 An interrupt drops the claimed, unplayed ticks (audio and pictures) and fades the pose
 from the one on screen.
+
+Not in real time (``realtime=False``: rendering a file), a tick is claimed only once its
+audio is settled — the ring holds all of its samples, or the voice has nothing more to
+add, or the tick is within an explicit :meth:`hold` — so a slow voice never leaves a
+gap, and the clock waits for every tick's own picture.
 """
 
 from __future__ import annotations
@@ -90,6 +95,14 @@ class Timeline:
         self.claimed = {"render": 0, "clock": 0, "skipped": 0}
         self.late_shown = 0
         """Pictures that arrived after their tick played and were shown on a later one."""
+        self.realtime = True
+        self.speech_busy: Callable[[], bool] = lambda: False
+        self.speech_waiting: Callable[[], bool] = lambda: False
+        """The voice holds its next segment until the ring drains (not real time: the
+        tick that ends the ring's audio may then play, its rest silent)."""
+        """Not real time: whether the voice may still add audio (then ticks wait for it)."""
+        self.hold_through = -1
+        """Not real time: ticks up to this index may be claimed even without audio."""
         self.margin = 1.5
         """Aim for ticks due at least ``margin`` x the frame time ahead: render times jitter
         under load, and a picture that misses its tick shows late (the video lags)."""
@@ -156,6 +169,12 @@ class Timeline:
         """
         with self.cond:
             limit = self.playhead + lookahead - 1
+            if not self.realtime:
+                limit = self._settled_through(limit)
+                if limit < self.next_tick:
+                    return []
+                return self._claim_through(min(self.next_tick + max(1, batch) - 1, limit),
+                                           "render")
             room = limit - self.next_tick + 1
             if room <= 0:
                 return []
@@ -170,6 +189,37 @@ class Timeline:
             last = min(target + max(1, batch) - 1, limit)
             return self._claim_through(last, "render")
 
+    def _settled_through(self, limit: int) -> int:
+        """The last tick up to ``limit`` whose audio is settled (not real time)."""
+        queued = self.ring.queued_samples
+        busy = self.speech_busy()
+        if not busy and self.ring.queued_segments:
+            return limit  # the voice is done: play out what is left
+        last, need = self.next_tick - 1, 0
+        waiting = busy and self.speech_waiting()
+        for k in range(self.next_tick, limit + 1):
+            before = need
+            need += self.samples_in(k)
+            if need > queued and k > self.hold_through:
+                if waiting and before < queued:
+                    last = k  # the ring's last partial tick: nothing more can come first
+                break
+            last = k
+        return last
+
+    def hold(self, ticks: int) -> int:
+        """Not real time: let ``ticks`` more ticks play after what is claimed (idle or the
+        tail of a line); returns the index of the last one."""
+        with self.cond:
+            self.hold_through = max(self.hold_through, self.next_tick - 1) + ticks
+            self.cond.notify_all()
+            return self.hold_through
+
+    def rendered(self, index: int) -> bool:
+        """Whether tick ``index`` has its own picture (call with :attr:`cond` held)."""
+        slot = self._slots.get(index)
+        return slot is not None and slot.image is not None
+
     def wait(self, timeout: float) -> None:
         """Sleep until the clock moves (or ``timeout``)."""
         with self.cond:
@@ -182,6 +232,7 @@ class Timeline:
                 return
             if slot.index >= self.playhead:
                 slot.image = image
+                self.cond.notify_all()
             elif slot.index > self._shown.index and (
                     self._late is None or slot.index > self._late.index):
                 self._late = Shown(image, slot.index, slot.utterance, False, late=True)

@@ -74,13 +74,21 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if backends is None:
+        if backends is None and settings.redis_url:  # an API replica: no models here
+            from ..cluster.run import api_backends
+            chosen = await asyncio.to_thread(api_backends, settings)
+        elif backends is None:
             from .backends import default_backends
             chosen = await asyncio.to_thread(default_backends, settings)
         else:
             chosen = backends
         own_store = store is None
-        state = AppState(settings, chosen, store or open_store(settings.database_url))
+        if settings.redis_url:  # cluster API replica: the shows live on workers
+            from ..cluster.api import ClusterAppState
+            from ..cluster.run import cluster_store
+            state = ClusterAppState(settings, chosen, store or cluster_store(settings))
+        else:
+            state = AppState(settings, chosen, store or open_store(settings.database_url))
         _describe(state.metrics)
         app.state.vhuman = state
         state.close_listeners.append(live.drop_show)
@@ -89,7 +97,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         # answers at once, /readyz says 503 until the show is ready.
         session = await state.create(settings.default_show, rundown, wait=False)
         tasks = [asyncio.create_task(_autostart(state, session), name="autostart")] \
-            if rundown is not None and settings.autostart else []
+            if rundown is not None and settings.autostart and not settings.redis_url else []
         if settings.irc_channel:
             tasks.append(start_irc_bridge(state, session))
         try:
@@ -106,6 +114,9 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
 
     app = FastAPI(title="vhuman", version="0.1.0", lifespan=lifespan,
                   description="Live virtual human: chat, reporter Q&A, shows, host control.")
+    if settings.redis_url:  # before the shows router: its POST /v1/shows stores the YAML
+        from ..cluster.routes import router as cluster_router
+        app.include_router(cluster_router)
     # the viewer router first: its /viewer redirects win over the live router's page
     for router in (viewer.router, chat.router, qa.router, shows.router, control.router,
                    health.router, metrics.router, openai.router):

@@ -71,7 +71,9 @@ def identify(settings: ServerSettings, key: str | None) -> Principal | None:
         for secret, role in settings.api_keys.items():
             if hmac.compare_digest(secret.encode(), given):
                 return Principal(role, key_name(secret, role))
-        return None
+        # OpenAI-style clients always send some key: an unknown one is an anonymous viewer
+        # where anonymous viewers are allowed (never more than that).
+        return Principal("viewer", "anonymous") if settings.allow_anonymous_viewers else None
     if settings.allow_anonymous_viewers:
         return Principal("viewer", "anonymous")
     return None

@@ -31,6 +31,8 @@ class ServerSettings(BaseSettings):
         default=True, description="viewers may chat and watch without a key")
     cors_origins: list[str] = Field(default_factory=list)
     database_url: str = "sqlite:///vhuman.db"
+    redis_url: str | None = Field(default=None, description="cluster mode (redis://...): "
+                                  "stateless API replica; shows run on `vhuman worker`s")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     ws_max_message_bytes: int = Field(default=8 * 1024, ge=256)
     metrics_public: bool = True

@@ -20,7 +20,7 @@ from models.types import Emotion, VhumanError
 from ..chat.message import ChatMessage
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
-from ..performer import Performer, SpeechHandle
+from ..performer import CLIP_STYLE, Performer, SpeechHandle
 from ..store.base import ShowEvent, Store
 from .clock import ShowClock
 from .qa_segment import ask_question
@@ -34,6 +34,7 @@ from .rundown import (
     Rundown,
     SaySegment,
     SegmentBase,
+    SingSegment,
 )
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,12 @@ class ShowRunner:
                  chat: ChatQueue | None = None, responder: ChatResponder | None = None,
                  qa: Any | None = None, clock: ShowClock | None = None,
                  store: Store | None = None, show_id: str | None = None,
-                 on_answer: Callable[[Answer], Awaitable[None] | None] | None = None) -> None:
+                 on_answer: Callable[[Answer], Awaitable[None] | None] | None = None,
+                 resume: dict[str, Any] | None = None,
+                 on_position: Callable[[dict[str, Any]], Any] | None = None,
+                 on_line: Callable[[SpeechHandle, str], object] | None = None) -> None:
         self.rundown = rundown
+        self.on_line = on_line  # each rundown line as it is queued (for the transcript)
         self.performer = performer
         self.chat = chat
         self.responder = responder
@@ -77,6 +82,12 @@ class ShowRunner:
         self._stop = False
         self._override: SpeechHandle | None = None
         self._task: asyncio.Task[str] | None = None
+        # Resuming elsewhere: ``resume`` is a position given to ``on_position`` before
+        # (``iteration``, ``segment``, ``repeat``, ``line``, ``clock``, ``loop_origin``).
+        self._resume = dict(resume) if resume else None
+        self.on_position = on_position
+        self._handover = False
+        self._repeat, self._loop_origin = 0, 0.0
 
     # -- control ---------------------------------------------------------------------
     def start(self) -> asyncio.Task[str]:
@@ -127,6 +138,14 @@ class ShowRunner:
         if self._task is not None and self.state == "ready":
             self._task.cancel()
 
+    async def hand_over(self) -> None:
+        """Stop at the next line boundary (the line being said finishes), to go on
+        elsewhere from the position last given to ``on_position``."""
+        self._handover = True
+        if self.current_line is None:  # waiting for chat, a cue or a dance: stop now
+            self._cut.set()
+            self._resumed.set()
+
     async def host_say(self, text: str, *, emotion: Emotion | None = None,
                        priority: int | None = None) -> SpeechHandle:
         """Say-now: with a priority above the current segment's, cut in at once (the cut
@@ -154,23 +173,33 @@ class ShowRunner:
     async def run(self) -> str:
         """Play the rundown to the end (or until stopped); returns the final state."""
         self.state = "running"
-        self.clock.start()
-        await self._log("show_started", title=self.rundown.title)
+        resume = self._resume
+        self.clock.start(offset=float(resume.get("clock", 0.0)) if resume else 0.0)
+        if resume:
+            self.iteration = int(resume.get("iteration", 1)) - 1
+            await self._log("show_resumed", title=self.rundown.title, position=resume)
+        else:
+            await self._log("show_started", title=self.rundown.title)
         try:
             loops = self.rundown.loop
             while not self._stop and (loops == 0 or self.iteration < loops):
                 self.iteration += 1
                 loop_origin = self.clock.now()
+                if self._resume is not None:
+                    loop_origin = float(self._resume.get("loop_origin", loop_origin))
                 for seg in self.rundown.segments:
                     if self._stop:
                         break
+                    if self._resume is not None and seg.index < int(self._resume["segment"]):
+                        continue
                     await self._run_segment(seg, loop_origin)
         except _Stop:
             pass
         finally:
             self.segment = None
             self.current_line = None
-            self.state = "stopped" if self._stop else "finished"
+            self.state = "handed_over" if self._handover else \
+                "stopped" if self._stop else "finished"
             with contextlib.suppress(Exception):
                 await self._log("show_ended", state=self.state)
         return self.state
@@ -180,7 +209,13 @@ class ShowRunner:
         try:
             if seg.at is not None:
                 await self._sleep(loop_origin + seg.at - self.clock.now())
-            for rep in range(seg.repeat):
+            first_rep = 0
+            if self._resume is not None and seg.index == int(self._resume["segment"]):
+                first_rep = int(self._resume.get("repeat", 0))
+            for rep in range(first_rep, seg.repeat):
+                self._repeat, self._loop_origin = rep, loop_origin
+                if seg.kind != "say":  # a say segment reports each line
+                    await self._position(seg, 0)
                 await self._log("segment_started", id=seg.id, type=seg.kind, repeat=rep + 1)
                 await getattr(self, f"_do_{'pause' if seg.kind == 'break' else seg.kind}")(seg)
                 await self._log("segment_ended", id=seg.id, type=seg.kind)
@@ -203,7 +238,13 @@ class ShowRunner:
 
     # -- segment types ---------------------------------------------------------------
     async def _do_say(self, seg: SaySegment) -> None:
+        first = 0
+        if self._resume is not None:
+            first = int(self._resume.get("line", 0))
         for i, line in enumerate(seg.lines):
+            if i < first:
+                continue
+            await self._position(seg, i)
             await self._speak(line, seg)
             if line.pause_after:
                 await self._sleep(line.pause_after)
@@ -215,8 +256,18 @@ class ShowRunner:
             await self._speak(seg.intro, seg)
 
         async def start() -> SpeechHandle:
-            return await self.performer.dance(seg.music, duration=seg.duration,
-                                              style=seg.style)
+            style = f"{CLIP_STYLE}{seg.clip}" if seg.clip else seg.style
+            return await self.performer.dance(seg.music, duration=seg.duration, style=style)
+        await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
+
+    async def _do_sing(self, seg: SingSegment) -> None:
+        if seg.intro:
+            await self._speak(seg.intro, seg)
+
+        async def start() -> SpeechHandle:
+            return await self.performer.sing(seg.score, backing=seg.backing, style=seg.style,
+                                             emotion=seg.emotion, finale=seg.finale,
+                                             transpose=seg.transpose)
         await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
 
     async def _do_chat(self, seg: ChatSegment) -> None:
@@ -300,15 +351,29 @@ class ShowRunner:
     def _min_viewer_priority(self) -> float:
         return self.rundown.preemption.viewer_min_priority
 
+    async def _position(self, seg: SegmentBase, line: int) -> None:
+        """Report where the show is (before each line and each other segment), so a
+        show moved elsewhere resumes here: the line that was cut is said again."""
+        self._resume = None
+        if self.on_position is None:
+            return
+        position = {"iteration": self.iteration, "segment": seg.index,
+                    "repeat": self._repeat, "line": line,
+                    "clock": round(self.clock.now(), 3),
+                    "loop_origin": round(self._loop_origin, 3)}
+        result = self.on_position(position)
+        if asyncio.iscoroutine(result):
+            await result
+
     async def _checkpoint(self) -> None:
         """Honour stop / skip / pause requests; raises or waits as needed."""
-        if self._stop:
+        if self._stop or self._handover:
             raise _Stop
         if self._skip:
             raise _Skip
         if not self._resumed.is_set():
             await self._resumed.wait()
-            if self._stop:
+            if self._stop or self._handover:
                 raise _Stop
             if self._skip:
                 raise _Skip
@@ -316,9 +381,12 @@ class ShowRunner:
 
     async def _speak(self, line: Line, seg: SegmentBase) -> None:
         async def start() -> SpeechHandle:
-            return await self.performer.say(line.text, emotion=line.emotion,
-                                            intensity=line.intensity, priority=seg.priority,
-                                            source=f"show:{seg.id}", gestures=line.gestures)
+            handle = await self.performer.say(line.text, emotion=line.emotion,
+                                              intensity=line.intensity, priority=seg.priority,
+                                              source=f"show:{seg.id}", gestures=line.gestures)
+            if self.on_line is not None:
+                self.on_line(handle, line.text)
+            return handle
         self.current_line = line.text
         await self._perform(start, seg)
         self.current_line = None

@@ -35,8 +35,13 @@ def variants(builtin):
 
 
 @pytest.fixture(scope="module")
+def rigs(variants):
+    return {name: Rig(character, device="cpu") for name, character in variants.items()}
+
+
+@pytest.fixture(scope="module")
 def motion():
-    return [dance_clip(8.0, fps=15.0)] + gesture_clips(fps=15.0)
+    return [dance_clip(6.0, fps=10.0)] + gesture_clips(fps=10.0)
 
 
 EXPECTED_FACING = {
@@ -44,12 +49,13 @@ EXPECTED_FACING = {
     "faces -Z": ("-Z", "+Y"),
     "scaled x100": ("+Z", "+Y"),
     "Z-up": ("-Y", "+Z"),
+    "IK-target feet": ("+Z", "+Y"),
 }
 
 
-def test_variants_face_the_camera_and_move_like_the_builtin(variants, reference, motion):
+def test_variants_face_the_camera_and_move_like_the_builtin(variants, rigs, reference, motion):
     for name, character in variants.items():
-        rig = Rig(character, device="cpu")
+        rig = rigs[name]
         facing = rig.rest_pose.facing
         fwd, up = EXPECTED_FACING[name]
         assert facing.label.startswith(f"faces {fwd}, up {up}"), (name, facing.label)
@@ -68,12 +74,12 @@ def test_a_pose_rest_is_turned_into_the_t_pose(variants):
     assert arm[0] > 0.99 * np.linalg.norm(arm)  # straight out along +X in the T-pose
 
 
-def test_identity_motion_shows_every_variant_in_the_same_pose(variants, reference):
+def test_identity_motion_shows_every_variant_in_the_same_pose(variants, rigs, reference):
     rest = MotionClip.rest(1, 30.0, [], ["hips"])
     ref = reference.joint_transforms(rest).numpy()[0, :, :3, 3]
     ref_h = reference.character.skeleton.humanoid
     for name, character in variants.items():
-        rig = Rig(character, device="cpu")
+        rig = rigs[name]
         world = rig.joint_transforms(rest).numpy()[0, :, :3, 3]
         hum = character.skeleton.humanoid
         scale = rig.motion_scale / reference.motion_scale
@@ -83,7 +89,7 @@ def test_identity_motion_shows_every_variant_in_the_same_pose(variants, referenc
             assert np.allclose(got, want, atol=0.02), (name, bone, got, want)
 
 
-def test_variants_keep_their_mouth_shapes(variants, reference):
+def test_variants_keep_their_mouth_shapes(variants, rigs, reference):
     clip = MotionClip.rest(2, 30.0, ["viseme_PP"], [])
     clip.morph[1, 0] = 1.0
     ref = reference.evaluate_packed(clip, as_numpy=True).positions
@@ -91,7 +97,7 @@ def test_variants_keep_their_mouth_shapes(variants, reference):
     assert ref_move > 1e-3
     for name, character in variants.items():
         assert "viseme_PP" in character.shapes, name
-        rig = Rig(character, device="cpu")
+        rig = rigs[name]
         pos = rig.evaluate_packed(clip, as_numpy=True).positions
         move = np.abs(pos[1] - pos[0]).max() / (rig.motion_scale / reference.motion_scale)
         assert move == pytest.approx(ref_move, rel=0.05), name
@@ -121,3 +127,28 @@ def test_skeleton_less_figure_is_turned_to_the_camera():
     shins = pos[(h > lo + 0.1 * span) & (h < lo + 0.45 * span)]
     assert np.median(feet[:, 2]) > np.median(shins[:, 2])  # toes point at the camera (+Z)
     assert np.ptp(pos[:, 0]) > np.ptp(pos[:, 2])  # arm span across the picture
+
+
+def test_ik_target_feet_stay_on_the_legs(variants, rigs, reference, motion):
+    character = variants["IK-target feet"]
+    rig = rigs["IK-target feet"]
+    assert set(rig.detached) == {"leftFoot", "rightFoot"}
+    hum, ref_h = character.skeleton.humanoid, reference.character.skeleton.humanoid
+    world = rig.joint_transforms(motion[0]).numpy()
+    ref = reference.joint_transforms(motion[0]).numpy()
+    for bone in ("leftFoot", "rightToes"):
+        gap = np.linalg.norm(world[:, hum[bone], :3, 3] - ref[:, ref_h[bone], :3, 3], axis=-1)
+        assert gap.max() < 0.01, bone  # the feet (and toes below them) follow the shins
+
+
+@needs_shared
+def test_forearm_twist_is_undone_so_palms_face_down():
+    from avatar.variants import rerest
+
+    xbot = load_avatar(SHARED / "Xbot.glb")
+    twisted = rerest(xbot, {"leftLowerArm": ((1.0, 0.0, 0.0), 80.0)})  # palm turned forward
+    rp, ref = rest_pose(twisted), rest_pose(xbot)
+    assert rp.corrections["leftLowerArm twist"] == pytest.approx(-80.0, abs=3.0)
+    assert "rightLowerArm twist" not in rp.corrections
+    hand = xbot.skeleton.humanoid["leftHand"]
+    assert np.allclose(rp.world[hand, :3, :3], ref.world[hand, :3, :3], atol=0.05)

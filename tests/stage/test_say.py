@@ -20,7 +20,7 @@ SMALL = RenderOptions(width=160, height=160, fps=25)
 def clip(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("say") / "hello.mp4"
     return render_clip("[wave] Hello, welcome to the big show!", out, emotion="happy",
-                       options=SMALL)
+                       options=SMALL, collect=True)
 
 
 def test_mp4_is_h264_aac_and_video_matches_audio_length(clip) -> None:
