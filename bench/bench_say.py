@@ -37,7 +37,7 @@ def run(quick: bool = False) -> dict:
         runs = []
         for i in range(1 if quick else 3):
             out = Path(tmp) / f"say{i}.mp4"
-            result = render_clip(TEXT, out, emotion="happy", options=opts)
+            result = render_clip(TEXT, out, emotion="happy", options=opts, collect=True)
             runs.append(result)
         best = min(runs, key=lambda r: r.total_s)
         info = probe(best.path)
@@ -55,7 +55,7 @@ def run(quick: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         startup = _in_fresh_process(_STARTUP, tmp)
         lengths = (10.0, 60.0) if quick else (10.0, 600.0)
-        memory = {f"{int(s)}s": _in_fresh_process(_CLIP, tmp, str(s)) for s in lengths}
+        memory = {f"{int(s)}s": _in_fresh_process(_CLIP, str(s), tmp) for s in lengths}
         refuse = _refuse_bad_avatar(tmp)
     return {
         "load_avg_1min": round(os.getloadavg()[0], 2),
@@ -132,7 +132,7 @@ seconds, out = float(sys.argv[1]), sys.argv[2] + "/clip.mp4"
 lines = ["Good evening and welcome back to the show.", "Tonight we cheer for the skaters.",
          "The weather is cold, so grab a warm drink.", "We will chat with you live.",
          "At the end we dance together.", "Thank you all for being here with me."]
-words, parts, i = int(seconds * 2.4), [], 0
+words, parts, i = int(seconds * 2.9), [], 0
 while sum(len(p.split()) for p in parts) < words:
     parts.append(lines[i % len(lines)])
     i += 1
@@ -148,8 +148,10 @@ print(json.dumps({"clip_s": round(result.duration, 1), "frames": result.frames,
 def _in_fresh_process(script: str, *args: str) -> dict:
     """Run ``script`` in a new interpreter from the repo root; its last line is JSON."""
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-c", script, *args], cwd=root, check=True,
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=root,
                           capture_output=True, text=True, timeout=7200)
+    if done.returncode:
+        raise RuntimeError(f"probe failed ({done.returncode}): {done.stderr[-2000:]}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
 
