@@ -33,6 +33,7 @@ from animation.skinning import (
     vertex_normals,
 )
 from avatar.character import AnimationClip, Character
+from avatar.expressions import ExpressionRules, MaterialFrames, material_frames
 from avatar.rest_pose import rest_pose
 from avatar.rig_detached import detached_bones, follow_limbs
 from avatar.rig_pack import finite, pack_meshes
@@ -124,6 +125,7 @@ class Rig:
         self._warned: set[str] = set()
         self._bone_cache: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
         self._morph_cache: dict[tuple[str, ...], tuple[torch.Tensor, torch.Tensor]] = {}
+        self._rules_cache: dict[tuple[str, ...], ExpressionRules] = {}
         sk = character.skeleton
         # joint-space math (tens of joints) always runs on the CPU: on CUDA it would be
         # hundreds of tiny kernel launches per batch; only per-vertex work uses `device`
@@ -246,7 +248,7 @@ class Rig:
         dev = self.joint_device
         t = morph_np.shape[0]
         sk = self.character.skeleton
-        morph = torch.as_tensor(morph_np, device=dev)
+        morph = torch.as_tensor(self._rules(tuple(motion.morph_names)).apply(morph_np), device=dev)
         table, jaw = self._morph_maps(tuple(motion.morph_names))
         packed_weights = morph @ table  # (T, M_all)
         per_mesh = torch.split(packed_weights, _spans(self.packed.morph_offsets), dim=1)
@@ -313,6 +315,18 @@ class Rig:
         # a device sync on CUDA) and reuses the packed weights instead of re-joining them
         pose._trusted = (packed_weights, rotations, translations, mesh_w)  # type: ignore[attr-defined]
         return pose
+
+    def _rules(self, names: tuple[str, ...]) -> ExpressionRules:
+        if names not in self._rules_cache:
+            self._rules_cache[names] = ExpressionRules(self.character, names)
+        return self._rules_cache[names]
+
+    def material_frames(self, motion: MotionLike) -> MaterialFrames | None:
+        """Per-frame material colours and texture transforms that the clip's expressions
+        drive (VRM material-colour and texture-transform binds), or None when none do."""
+        names = tuple(motion.morph_names)
+        morph = np.asarray(motion.morph, np.float32)
+        return material_frames(self.character, names, self._rules(names).apply(morph))
 
     def _identity(self, t: int) -> torch.Tensor:
         out = torch.zeros(t, 4, device=self.joint_device)

@@ -21,7 +21,7 @@ from models.llm import LLMBackend
 from models.text import SentenceStream
 from models.types import Emotion, InputError
 
-from .guard import ReplyGuard, detect_intent
+from .guard import FactGuard, ReplyGuard, detect_intent
 from .language import ENGLISH_NOTICE, OPENERS, detect_language
 from .memory import Memory, ViewerRecord, extract_name, viewer_key
 from .moderation import ModerationResult, Moderator
@@ -154,6 +154,8 @@ class Brain:
         self._context: ReplyContext | None = None
         self._moved = False  # whether this reply has a gesture yet
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
+        self._facts: FactGuard | None = None  # what the character may state (lazy)
+        self._turn_facts: FactGuard | None = None
 
     def reply_languages(self) -> tuple[str, ...]:
         """Languages the brain answers in (see ``languages`` in the class docstring)."""
@@ -353,6 +355,8 @@ class Brain:
         messages = build_messages(self.persona, text, record, history, notes, said, prefill,
                                   language=self._language,
                                   caller_notes=ctx.notes if ctx is not None else None)
+        self._turn_facts = self._fact_guard().with_context(
+            [m["content"] for m in messages[1:]] + [record.name if record else ""])
         splitter = SentenceStream(max_chars=160)
         self._last_item: ReplySentence | None = None
         head, tail, early = "", "", self.early_clause
@@ -441,12 +445,28 @@ class Brain:
                 return self._sentence(fill(line, None), "deflection", index, Emotion.CALM,
                                       ["shrug"]), emotion
             spoken = verdict.cleaned
+        if spoken and self._turn_facts is not None:
+            fact = self._turn_facts.invented(spoken)
+            if fact is not None:  # a date, number or name the character was never given
+                guard.rejected.append((spoken, f"invented:{fact}"))
+                return None, emotion
         accepted = guard.accept(spoken) if spoken else None
         if accepted is None:
             return None, emotion
         item = self._sentence(accepted, "llm", index, tag_emotion or emotion, actions)
         self._last_item = item
         return item, emotion
+
+    def _fact_guard(self) -> FactGuard:
+        """Facts the character may state: the persona and the knowledge base (built once)."""
+        if self._facts is None:
+            p = self.persona
+            texts = [p.description, p.style, *p.topics, *p.catchphrases, p.name]
+            kb = getattr(self.qa, "kb", None)
+            for doc in getattr(kb, "docs", {}).values():
+                texts.append(str(doc.get("text", "")))
+            self._facts = FactGuard(texts)
+        return self._facts
 
     def _move_body(self, item: ReplySentence) -> None:
         """The body follows the words: a sentence the model left without a gesture gets

@@ -71,8 +71,8 @@ def invented_facts(reply: str, known: set[str]) -> list[str]:
         n = number.strip(".,:")
         if n and n not in known and not (len(n) == 1 and n.isdigit()):
             out.append(n)
-    for sentence in re.split(r"(?<=[.!?])\s+", reply):
-        for match in _NAME.finditer(sentence):
+    for sentence in re.split(r"(?<=[.!?。！？])\s*|[¡¿\"“]", reply):
+        for match in _NAME.finditer(sentence.strip()):
             word = match.group(1)
             if word not in _STOP_NAMES and word.lower() not in known:
                 out.append(word)

@@ -137,3 +137,50 @@ def _self_repeating(sentence: str) -> bool:
     if grams and max(grams.count(g) for g in set(grams)) >= 3:
         return True
     return len(words) >= 8 and max(words.count(w) for w in set(words)) / len(words) > 0.4
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d[\d:.,]*\d|(?<![\w.])\d(?![\w.])")
+_FULL_NAME = re.compile(r"\b([A-Z][a-zà-ÿ]+(?:[ -](?:de |van |von |la )?[A-Z][a-zà-ÿ]+)+)\b")
+
+
+def _number_key(token: str) -> str:
+    return token.strip(".,:").replace(",", "")
+
+
+class FactGuard:
+    """Keeps a small model from stating facts it was never given.
+
+    A sentence is refused when it states a number, time or date, or a full name ("Elena
+    Vasquez", "Los Angeles"), that appears in none of the ``known`` texts (persona,
+    knowledge base, show notes) nor in this conversation (:meth:`with_context`).
+    Single digits pass ("one or two").
+    """
+
+    def __init__(self, known: list[str] | tuple[str, ...] = ()) -> None:
+        self._numbers: set[str] = set()
+        self._words: set[str] = set()
+        self.add(known)
+
+    def add(self, texts: list[str] | tuple[str, ...]) -> None:
+        for text in texts:
+            self._numbers |= {_number_key(n) for n in _NUMBER.findall(text)}
+            self._words |= {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
+
+    def with_context(self, texts: list[str]) -> FactGuard:
+        """A copy that also knows ``texts`` (the message, earlier turns)."""
+        other = FactGuard()
+        other._numbers, other._words = set(self._numbers), set(self._words)
+        other.add(texts)
+        return other
+
+    def invented(self, sentence: str) -> str | None:
+        """The first unknown fact in ``sentence`` (None: nothing invented)."""
+        for token in _NUMBER.findall(sentence):
+            key = _number_key(token)
+            if len(key) > 1 and key not in self._numbers:
+                return key
+        for match in _FULL_NAME.finditer(sentence):
+            parts = [p.lower() for p in re.split(r"[ -]", match.group(1)) if p]
+            if sum(p not in self._words for p in parts) >= 2:
+                return match.group(1)
+        return None

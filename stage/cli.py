@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +87,20 @@ def cmd_avatar_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_avatar_play(args: argparse.Namespace) -> int:
+    from .avatar_play import render_avatar_clip
+
+    options = _render_options(args)
+    options.avatar = None
+    on = args.avatar if args.avatar not in (None, "builtin") else None
+    result = render_avatar_clip(args.path, args.clip, args.output, loops=args.loops,
+                                seconds=args.seconds, on=on, on_builtin=args.avatar == "builtin",
+                                options=options, progress=not args.quiet)
+    print(f"wrote {result.path} (clip {result.clip!r}, {result.duration:.2f} s, "
+          f"{result.frames} frames)")
+    return 0
+
+
 def cmd_dance(args: argparse.Namespace) -> int:
     from .dance import render_dance
 
@@ -148,6 +163,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from .cluster.run import run_worker
     from .cluster.worker import WorkerConfig
 
+    if not args.redis or not args.database:
+        raise VhumanError("vhuman worker needs --redis and --database (or VHUMAN_REDIS_URL "
+                          "and VHUMAN_DATABASE_URL)")
     if args.slots < 1 or args.lease <= 0:
         raise VhumanError("--slots must be >= 1 and --lease > 0")
     config = WorkerConfig(args.redis, args.database, slots=args.slots, worker_id=args.id,
@@ -227,6 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--sheet", default=None,
                          help="turnaround contact sheet PNG path ('none' to skip)")
     inspect.set_defaults(func=cmd_avatar_inspect)
+    play = avatar_sub.add_parser("play", parents=[common],
+                                 help="render one of the avatar's own animation clips")
+    play.add_argument("path", help="avatar file with clips (.glb/.gltf/.vrm)")
+    play.add_argument("--clip", required=True, help="clip name (as `avatar inspect` lists it)")
+    play.add_argument("--loops", type=int, default=1, help="times to play it (default 1)")
+    play.add_argument("--seconds", type=float, default=None, help="length (loops as needed)")
+    _add_render_options(play)
+    play.set_defaults(func=cmd_avatar_play, output="out/clip.mp4", camera="full_body")
+    for action in play._actions:  # --avatar here: play the clip retargeted on that avatar
+        if action.dest == "avatar":
+            action.help = ("play the clip retargeted onto this avatar file, or 'builtin' "
+                           "(default: on its own avatar)")
 
     show = add("show", help="run (or --check) a show rundown")
     show.add_argument("rundown")
@@ -252,9 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     worker = add("worker", help="run shows for a cluster of API replicas (Redis + PostgreSQL)")
-    worker.add_argument("--redis", required=True, metavar="URL", help="redis://host:6379/0")
-    worker.add_argument("--database", required=True, metavar="URL",
-                        help="postgresql://user:pass@host/db")
+    worker.add_argument("--redis", default=os.environ.get("VHUMAN_REDIS_URL"), metavar="URL",
+                        help="redis://host:6379/0 (default $VHUMAN_REDIS_URL)")
+    worker.add_argument("--database", default=os.environ.get("VHUMAN_DATABASE_URL"),
+                        metavar="URL",
+                        help="postgresql://user:pass@host/db (default $VHUMAN_DATABASE_URL)")
     worker.add_argument("--slots", type=int, default=1,
                         help="shows this worker holds at once (e.g. per GPU)")
     worker.add_argument("--id", default=None, help="worker id (default host-pid-random)")

@@ -126,7 +126,8 @@ async def render_offline(path: Path, options: Any,
                         else str(options.background),
                         transparent=options.transparent, voice=options.voice,
                         lookahead_frames=8, skin_batch=4, render_nice=0,
-                        render_torch_threads=None, seed=options.seed, realtime=False)
+                        render_torch_threads=None, seed=options.seed, realtime=False,
+                        avatar=str(options.avatar) if options.avatar else None)
 
     def renderer() -> AvatarRenderer:
         return AvatarRenderer(options.avatar, options.width, options.height,

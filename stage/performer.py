@@ -19,6 +19,9 @@ from models.types import Emotion
 
 _handle_ids = itertools.count(1)
 
+CLIP_STYLE = "clip:"
+"""Prefix of a dance ``style`` naming one of the avatar's own clips (``clip:Dance``)."""
+
 
 @dataclass(eq=False)
 class SpeechHandle:
@@ -89,7 +92,11 @@ class Performer(Protocol):
 
     async def dance(self, music: Path | None, *, duration: float | None = None,
                     style: str | None = None) -> SpeechHandle:
-        """Queue a dance to ``music`` (or silence) for ``duration`` seconds (None: song)."""
+        """Queue a dance to ``music`` (or silence) for ``duration`` seconds (None: song).
+
+        ``style``: a dance style, ``"idle"`` (stand while the music plays), or
+        ``"clip:NAME"`` (:data:`CLIP_STYLE`) to dance the avatar's own clip NAME looped
+        onto the music's beats."""
         ...
 
     async def set_emotion(self, emotion: Emotion, intensity: float = 0.6) -> None:

@@ -70,6 +70,8 @@ class ClipResult:
 
     @property
     def motion_clip(self):  # animation.clip.MotionClip for the whole clip
+        if not self.motion:
+            raise InputError("no motion was kept: render with collect=True to plot or inspect it")
         return concat_clips(self.motion)
 
     @property

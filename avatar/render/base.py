@@ -149,6 +149,7 @@ class RendererBase:
         self.camera = resolve_camera(camera, character, self.aspect)
         self.camera_preset = camera if isinstance(camera, str) else None
         self.clock = 0.0  # seconds of the next picture: moving presets (orbit) follow it
+        self.material_frame: Any = None  # expression-driven material state (one frame)
         self._sizes = [m.num_vertices for m in character.meshes]
         self._closed = False
 
@@ -161,6 +162,11 @@ class RendererBase:
         self.camera = resolve_camera(camera, self.character, self.aspect, **preset)
         moving = isinstance(camera, str) and not preset
         self.camera_preset = camera if moving else None
+
+    def set_material_frame(self, frame: Any) -> None:
+        """Material colours / texture transforms for the next pictures (an
+        ``avatar.expressions.MaterialFrames`` of one frame), or None for the authored ones."""
+        self.material_frame = frame
 
     def at_time(self, seconds: float) -> None:
         """Move a time-driven camera preset (``orbit``) to ``seconds`` of the show."""

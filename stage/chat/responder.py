@@ -38,6 +38,7 @@ class Answer:
     message: ChatMessage
     sentences: list[str] = field(default_factory=list)
     handles: list[SpeechHandle] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the brain's source per sentence
 
     @property
     def text(self) -> str:
@@ -51,14 +52,12 @@ class Answer:
         return ok
 
     async def first_audio_latency(self) -> float | None:
-        """Seconds from the message's arrival to the first audio out (None: never)."""
-        if not self.handles:
-            return None
-        try:
-            started = await self.handles[0].started
-        except Exception:  # noqa: BLE001 - cancelled: interrupted before any audio
-            return None
-        return started - self.message.received
+        """Seconds from the message's arrival to the first audio out of any of its
+        sentences (None: cut before any was heard)."""
+        from ..transcript import first_audio
+
+        started = await first_audio(self.handles)
+        return None if started is None else started - self.message.received
 
 
 def address_by_name(viewer: str, sentence: str) -> str:
@@ -117,6 +116,7 @@ class ChatResponder:
                 gestures=[t for t in tags if not t.startswith("dance")])
             answer.sentences.append(text)
             answer.handles.append(handle)
+            answer.sources.append(str(getattr(sentence, "source", "") or "brain"))
             if self.on_sentence is not None:
                 self.on_sentence(message, text)
         return answer

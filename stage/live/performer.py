@@ -79,6 +79,9 @@ class LiveConfig:
     adaptive_quality: bool = True
     """Real time: render smaller and fewer pictures while rendering cannot keep up
     (:mod:`stage.live.quality`), back to full quality when it can."""
+    avatar: str | None = None
+    """The avatar file whose own clips dances (``clip:NAME``) and gestures may play
+    (None: the built-in character, which has none)."""
     realtime: bool = True
     """False renders to outputs as fast as the machine allows (``vhuman say``/``dance``):
     the clock ignores wall time, waits for every tick's own picture and for the voice,
@@ -125,16 +128,25 @@ class LivePerformer:
         cfg.validate()
         if tts is None:
             from models.tts import get_tts
+            from models.tts.multilingual import MultilingualVoice
 
-            tts = get_tts(cfg.voice)
+            # Sentences in other languages (a Spanish or Chinese reply) get a voice that
+            # speaks them (eSpeak NG), never silence or English sounds.
+            tts = MultilingualVoice(get_tts(cfg.voice))
         self.tts = tts
         self.sample_rate = int(tts.sample_rate)
         self.fps = float(cfg.fps)
-        self.motion: MotionSource = motion or LiveMotion(self.fps)
+        clips = None
+        if cfg.avatar:
+            from avatar.clips import AvatarClips
+
+            clips = AvatarClips(cfg.avatar, self.fps)  # loaded when a clip is first asked for
+        self.motion: MotionSource = motion or LiveMotion(self.fps, clips=clips)
         self.metrics = metrics or Metrics()
         self.ring = AudioRing(self.sample_rate)
         self.timeline = Timeline(self.ring, self.motion, self.fps, fade_s=cfg.fade_s,
                                  idle_window_s=cfg.idle_window_s, seed=cfg.seed)
+        self.timeline.gestures.clips = clips  # host gestures may name the avatar's clips
         self.clock = AudioClock(self.timeline, width=cfg.width, height=cfg.height,
                                 outputs=lambda: self.outputs, on_tick=self._on_tick,
                                 overlay=lambda: self.overlay,

@@ -28,12 +28,19 @@ def _brain_factory() -> BrainFactory | None:
             continue
 
         def make(show_id: str, rundown: Rundown | None, cls: Any = brain_cls) -> Any:
+            # Each show's brain moderates what it is asked (the OpenAI-compatible endpoint
+            # bypasses the chat queue) and checks what it says; it remembers viewers
+            # (names, preferences, last turns) for the life of the show.
+            from dialogue import Memory, Moderator
+
+            extras = {"memory": Memory(), "moderator": Moderator()}
             persona = rundown.persona.model_dump(exclude_none=True) if rundown else {}
             if not persona:
-                return cls()
+                return cls(**extras)
             from dialogue.persona import persona_from_dict
 
-            return cls(persona=persona_from_dict(persona, source=f"{rundown.source}: persona"))
+            return cls(persona=persona_from_dict(persona, source=f"{rundown.source}: persona"),
+                       **extras)
         return make
     log.warning("dialogue.Brain is not available: chat will be queued but not answered")
     return None

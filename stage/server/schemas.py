@@ -111,13 +111,14 @@ class EmotionIn(_In):
 
 
 class GestureIn(_In):
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    # a library gesture, or one of the avatar's own clips (``Armature|mixamo.com|Wave``)
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.| ]+$")
 
 
 class DanceIn(_In):
     music: str | None = None
     duration: float | None = Field(None, gt=0, le=3600)
-    style: str | None = Field(None, max_length=64)
+    style: str | None = Field(None, max_length=200)  # a style, idle, or clip:NAME
 
 
 class OverlayIn(_In):

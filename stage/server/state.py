@@ -27,6 +27,7 @@ from ..show.api import call_if_present
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
+from ..transcript import Transcript
 from .settings import ServerSettings
 from .sockets import ChatEcho, Event, ViewerSocket, encode
 from .telemetry import Metrics
@@ -137,6 +138,7 @@ class AppState:
         self.backends = backends
         self.store = store
         self.metrics = metrics or Metrics()
+        self.transcript = Transcript(store, on_first_audio=self._observe_first_audio)
         self.media = settings.media_policy()
         self.sessions: dict[str, ShowSession] = {}
         self.bridges: dict[str, Any] = {}
@@ -274,7 +276,9 @@ class AppState:
         session.runner = ShowRunner(session.rundown, session.performer, chat=session.chat,
                                     responder=session.responder, qa=self.backends.qa,
                                     store=self.store, show_id=session.id,
-                                    on_answer=lambda a: self.track_answer(session.id, a))
+                                    on_answer=lambda a: self.track_answer(session.id, a),
+                                    on_line=lambda h, text: self.transcript.spoken(
+                                        session.id, "rundown", [h], text))
         session.runner_task = session.runner.start()
         return session.runner
 
@@ -293,18 +297,34 @@ class AppState:
         return decision
 
     def track_answer(self, show_id: str, answer: Answer) -> None:
-        async def measure() -> None:
-            latency = await answer.first_audio_latency()
+        """Measure the answer's first audio and put it in the transcript; an answer cut
+        before any of it was heard (a host say-now) is marked ``interrupted``."""
+        message = answer.message
+
+        async def heard(latency: float | None) -> None:
             if latency is None:
+                self.metrics.inc("vhuman_chat_unheard_total", {"show": show_id})
+                if message.store_id is not None:
+                    await asyncio.to_thread(self.store.set_chat_status, message.store_id,
+                                            "interrupted")
                 return
             self.metrics.observe("vhuman_chat_first_audio_seconds", latency,
                                  {"show": show_id})
             session = self.sessions.get(show_id)
             if session is not None:  # lets the asker's page show "answering you now"
-                session.broadcast({"type": "answering", "to": answer.message.viewer,
-                                   "ref": answer.message.client_ref,
+                session.broadcast({"type": "answering", "to": message.viewer,
+                                   "ref": message.client_ref,
                                    "latency_s": round(latency, 4)})
-        asyncio.get_running_loop().create_task(measure())
+
+        self.transcript.spoken(show_id, "chat", answer.handles, answer.text,
+                               answered=message.text, viewer=message.viewer,
+                               chat_id=message.store_id, asked_at=message.received,
+                               sources=answer.sources, on_heard=heard)
+
+    def _observe_first_audio(self, kind: str, show_id: str, seconds: float) -> None:
+        if kind != "chat":  # chat has its own histogram (observed in track_answer)
+            self.metrics.observe("vhuman_line_first_audio_seconds", seconds,
+                                 {"show": show_id, "kind": kind})
 
     async def _free_chat(self, session: ShowSession) -> None:
         """Answer chat whenever no rundown is running (the runner answers during shows)."""

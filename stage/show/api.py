@@ -52,7 +52,9 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
 
     config = config if config is not None else LiveConfig()
     voice = (rundown.voice.backend if rundown else None) or config.voice
-    config = dataclasses.replace(config, voice=str(voice))
+    avatar_file = (rundown.avatar if rundown else None) or config.avatar
+    config = dataclasses.replace(config, voice=str(voice),
+                                 avatar=str(avatar_file) if avatar_file else None)
     config.validate()
     if config.transparent:
         opaque = [u for u in outputs if not u.lower().endswith(".webm")]

@@ -252,6 +252,9 @@ class DanceSegment(SegmentBase):
     type: Literal["dance"]
     music: Path
     style: Name | None = None
+    clip: str | None = Field(None, min_length=1, max_length=200, description=(
+        "dance the avatar's own animation clip of this name (as `vhuman avatar inspect` "
+        "lists it), looped onto the music's beats by time-warp"))
     duration: Seconds | None = None
     finale: bool = Field(False, description="a finale is never interrupted by viewers")
     intro: Line | None = None
@@ -471,6 +474,25 @@ class Rundown(_Model):
             seg._index = i
             if not seg.id:
                 object.__setattr__(seg, "id", f"{i + 1:02d}-{seg.type}")
+        return self
+
+    @model_validator(mode="after")
+    def _dance_clips_exist(self) -> Rundown:
+        wanted = [(i, s.clip) for i, s in enumerate(self.segments)
+                  if isinstance(s, DanceSegment) and s.clip]
+        if not wanted:
+            return self
+        if self.avatar is None:
+            raise PydanticCustomError("clip", "a dance clip needs an avatar file with clips "
+                                      "(the built-in character has none)")
+        from avatar.clips import AvatarClips
+
+        clips = AvatarClips(self.avatar)
+        for i, name in wanted:
+            if not clips.has(name):
+                raise PydanticCustomError(
+                    "clip", "segment {index}: the avatar has no clip '{name}' (clips: {have})",
+                    {"index": i + 1, "name": name, "have": ", ".join(clips.names()) or "none"})
         return self
 
     @property

@@ -20,7 +20,7 @@ from models.types import Emotion, VhumanError
 from ..chat.message import ChatMessage
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
-from ..performer import Performer, SpeechHandle
+from ..performer import CLIP_STYLE, Performer, SpeechHandle
 from ..store.base import ShowEvent, Store
 from .clock import ShowClock
 from .qa_segment import ask_question
@@ -56,8 +56,10 @@ class ShowRunner:
                  store: Store | None = None, show_id: str | None = None,
                  on_answer: Callable[[Answer], Awaitable[None] | None] | None = None,
                  resume: dict[str, Any] | None = None,
-                 on_position: Callable[[dict[str, Any]], Any] | None = None) -> None:
+                 on_position: Callable[[dict[str, Any]], Any] | None = None,
+                 on_line: Callable[[SpeechHandle, str], object] | None = None) -> None:
         self.rundown = rundown
+        self.on_line = on_line  # each rundown line as it is queued (for the transcript)
         self.performer = performer
         self.chat = chat
         self.responder = responder
@@ -253,8 +255,8 @@ class ShowRunner:
             await self._speak(seg.intro, seg)
 
         async def start() -> SpeechHandle:
-            return await self.performer.dance(seg.music, duration=seg.duration,
-                                              style=seg.style)
+            style = f"{CLIP_STYLE}{seg.clip}" if seg.clip else seg.style
+            return await self.performer.dance(seg.music, duration=seg.duration, style=style)
         await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
 
     async def _do_chat(self, seg: ChatSegment) -> None:
@@ -368,9 +370,12 @@ class ShowRunner:
 
     async def _speak(self, line: Line, seg: SegmentBase) -> None:
         async def start() -> SpeechHandle:
-            return await self.performer.say(line.text, emotion=line.emotion,
-                                            intensity=line.intensity, priority=seg.priority,
-                                            source=f"show:{seg.id}", gestures=line.gestures)
+            handle = await self.performer.say(line.text, emotion=line.emotion,
+                                              intensity=line.intensity, priority=seg.priority,
+                                              source=f"show:{seg.id}", gestures=line.gestures)
+            if self.on_line is not None:
+                self.on_line(handle, line.text)
+            return handle
         self.current_line = line.text
         await self._perform(start, seg)
         self.current_line = None

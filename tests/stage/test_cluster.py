@@ -9,6 +9,7 @@ a 500 during an outage, logs lost across a database restart.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -236,7 +237,8 @@ def test_sigterm_drain_finishes_the_line_and_hands_over(cluster: Cluster) -> Non
     proc = cluster.workers[holder]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0
-    handed = cluster.sql("SELECT data FROM show_log WHERE event = 'handed_over'")
+    handed = cluster.sql("SELECT data FROM show_log WHERE event = 'handed_over' AND "
+                         "show_id = 'talk'")
     position = json.loads(handed[0][0])["position"]
     assert position["line"] in (line + 1, line + 2)  # the current line was finished
     other = "w2" if holder == "w1" else "w1"
@@ -244,3 +246,39 @@ def test_sigterm_drain_finishes_the_line_and_hands_over(cluster: Cluster) -> Non
     claimed = json.loads(cluster.sql("SELECT data FROM show_log WHERE event = 'claimed' AND "
                                      "show_id = 'talk' ORDER BY id")[-1][0])
     assert claimed["worker"] == other and claimed["position"]["line"] == position["line"]
+
+
+def test_video_from_the_worker_through_an_api_replica(cluster: Cluster) -> None:
+    """The page's WebRTC offer goes to an API replica, the worker that renders the show
+    answers it, and its frames reach the browser (here an aiortc client)."""
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+
+    cluster.worker("w1", slots=1, backends="stage.cluster.testing:live_backends")
+    api = cluster.api(default_show="tv")
+    wait_for(lambda: on_air(api, ["tv"]), 90, "the live show on air")
+
+    async def watch() -> tuple[int, int]:
+        pc = RTCPeerConnection()
+        pc.addTransceiver("video", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        r = await asyncio.to_thread(api.post, "/shows/tv/webrtc/offer", json={
+            "sdp": pc.localDescription.sdp, "type": "offer"})
+        assert r.status_code == 200, r.text
+        answer = r.json()
+        await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        track = next(t.receiver.track for t in pc.getTransceivers() if t.kind == "video")
+        frame = await asyncio.wait_for(track.recv(), 30)
+        bye = await asyncio.to_thread(api.post, "/shows/tv/webrtc/bye",
+                                      json={"peer": answer["peer"]})
+        await pc.close()
+        assert bye.json() == {"closed": True}
+        return frame.width, frame.height
+
+    assert asyncio.run(watch()) == (160, 160)
+    # a show whose performer does not stream says so, from its worker
+    cluster.worker("w2", slots=1)
+    r = api.post("/v1/shows", json={"id": "radio"}, headers=H)
+    assert r.status_code == 201
+    wait_for(lambda: on_air(api, ["radio"]), 30, "the second show")
+    refused = api.post("/shows/radio/webrtc/offer", json={"sdp": "v=0\r\n", "type": "offer"})
+    assert refused.status_code == 400 and "does not stream" in refused.json()["detail"]

@@ -154,3 +154,18 @@ def test_segments_are_typed_models_with_defaults(tmp_path: Path) -> None:
     assert [ln.emotion for ln in say.lines] == [Emotion.SAD, Emotion.HAPPY]
     assert [(q.text, q.asker) for q in qa.questions] == [("Why?", ""), ("How?", "Ann")]
     assert not say.is_finale and rundown.source is None
+
+
+def test_dance_clip_must_exist_on_the_avatar(tmp_path: Path) -> None:
+    from tests.avatar.fixtures import mixamo_arkit_glb
+
+    mixamo_arkit_glb(tmp_path)
+    (tmp_path / "song.wav").write_bytes(b"RIFF")
+    glb = next(tmp_path.glob("*.glb")).name
+    base = f"show: {{title: T}}\navatar: {glb}\nsegments:\n  - type: dance\n    music: song.wav\n"
+    ok = parse_rundown(base + "    clip: TURN\n", base_dir=tmp_path)
+    assert ok.segments[0].clip == "TURN"
+    problems = _problems(base + "    clip: Dance\n", tmp_path)
+    assert "no clip 'Dance' (clips: turn)" in problems[0]
+    problems = _problems(base.replace(f"avatar: {glb}\n", "") + "    clip: turn\n", tmp_path)
+    assert "built-in character has none" in problems[0]

@@ -16,7 +16,7 @@ READY_WAIT_S = 30.0
 
 
 @router.post("/say")
-async def say_now(body: SayIn, session: Session, _: Host) -> OkOut:
+async def say_now(body: SayIn, session: Session, state: State, _: Host) -> OkOut:
     """Say this now: during a show it cuts in when its priority beats the segment's."""
     await session.wait_ready(READY_WAIT_S)
     if session.runner is not None and session.show_running:
@@ -27,6 +27,7 @@ async def say_now(body: SayIn, session: Session, _: Host) -> OkOut:
             await session.performer.interrupt("host say-now")
         handle = await session.performer.say(body.text, emotion=body.emotion,
                                              priority=body.priority or 100, source="host")
+    state.transcript.spoken(session.id, "host", [handle], body.text)  # show or not
     return OkOut(detail={"handle": handle.id})
 
 

@@ -64,8 +64,10 @@ async def ask(body: QAIn, state: State, caller: Reporter) -> QAOut:
     if body.speak == "live":
         session = state.sessions[body.show_id or ""]
         await session.wait_ready(30.0)
-        await session.performer.say(out.answer, priority=state.settings.chat_priority,
-                                    source=f"qa:{caller.name}")
+        handle = await session.performer.say(out.answer, priority=state.settings.chat_priority,
+                                             source=f"qa:{caller.name}")
+        state.transcript.spoken(session.id, "qa", [handle], out.answer, answered=body.question,
+                                sources=["kb" if out.answered else "refusal"])
         out.spoken = True
     elif body.speak == "audio":
         try:
