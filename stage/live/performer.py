@@ -154,6 +154,7 @@ class LivePerformer:
                                 realtime=cfg.realtime)
         self.timeline.realtime = cfg.realtime
         self.timeline.speech_busy = lambda: self.speech.depth > 0
+        self.timeline.speech_waiting = lambda: self.speech.waiting_for_room
         self.render_loop = RenderLoop(
             self.timeline, self.clock,
             renderer_factory or (lambda: PatternRenderer(cfg.width, cfg.height)),
@@ -297,6 +298,23 @@ class LivePerformer:
         self.speech.put(Utterance(handle, handle.text, SpeakingStyle(self.emotion, self.intensity),
                                   music=Path(music) if music else None, duration=duration,
                                   dance_style=style, said_at=time.monotonic()))
+        return handle
+
+    async def sing(self, score: Path, *, backing: str | Path | None = None,
+                   style: str | None = None, emotion: Emotion | None = None,
+                   intensity: float | None = None, finale: bool = False,
+                   transpose: int | str = "auto", priority: int = 0) -> SpeechHandle:
+        from stage.sing import check_song_request
+
+        check_song_request(score, backing, style)
+        self._check_started()
+        handle = SpeechHandle(text=f"<sing {Path(score).name}>", kind="sing", priority=priority)
+        style_ = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
+                               intensity=self.intensity if intensity is None else intensity)
+        self.speech.put(Utterance(handle, handle.text, style_, music=Path(score),
+                                  dance_style=style, said_at=time.monotonic(),
+                                  song={"backing": None if backing is None else str(backing),
+                                        "finale": finale, "transpose": transpose}))
         return handle
 
     async def interrupt(self, reason: str = "") -> None:

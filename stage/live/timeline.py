@@ -99,6 +99,9 @@ class Timeline:
         put the video behind the sound)."""
         self.realtime = True
         self.speech_busy: Callable[[], bool] = lambda: False
+        self.speech_waiting: Callable[[], bool] = lambda: False
+        """The voice holds its next segment until the ring drains (not real time: the
+        tick that ends the ring's audio may then play, its rest silent)."""
         """Not real time: whether the voice may still add audio (then ticks wait for it)."""
         self.hold_through = -1
         """Not real time: ticks up to this index may be claimed even without audio."""
@@ -202,9 +205,13 @@ class Timeline:
         if not busy and self.ring.queued_segments:
             return limit  # the voice is done: play out what is left
         last, need = self.next_tick - 1, 0
+        waiting = busy and self.speech_waiting()
         for k in range(self.next_tick, limit + 1):
+            before = need
             need += self.samples_in(k)
             if need > queued and k > self.hold_through:
+                if waiting and before < queued:
+                    last = k  # the ring's last partial tick: nothing more can come first
                 break
             last = k
         return last
