@@ -6,7 +6,8 @@ Before they reach morphs and materials, VRM 1.0's rules apply (as three-vrm does
 - an ``isBinary`` expression shows fully above 0.5 and not at all below;
 - an expression with ``overrideBlink``/``overrideMouth``/``overrideLookAt`` = ``block``
   silences that group while it shows, ``blend`` scales the group by ``1 - weight``;
-- a binary expression that an override reduced below 1 is off (binary stays binary).
+- a binary expression that an override reduced below 1 is off (binary stays binary);
+- ``overrideLookAt`` also holds the eye bones' gaze (the rig scales their rotation).
 
 :func:`material_frames` then turns the effective weights into per-frame material state:
 base and emissive colours and texture transforms (offset, scale), each the material's own
@@ -52,12 +53,14 @@ class ExpressionRules:
             for s in shapes
         ]
 
-    def apply(self, weights: np.ndarray) -> np.ndarray:
-        """Effective weights (T, M) from requested ones (T, M) in ``names`` order."""
-        if not self.active:
-            return weights
+    def _output(self, weights: np.ndarray) -> np.ndarray:
         w = np.asarray(weights, np.float32)
-        out = np.where(self.binary[None], (w > 0.5).astype(np.float32), w)
+        return np.where(self.binary[None], (w > 0.5).astype(np.float32), w)
+
+    def multipliers(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+        """(T,) factor per overridable group (``blink``, ``look_at``, ``mouth``) that the
+        expressions showing in ``weights`` (T, M) leave to it."""
+        out = self._output(weights)
         mult = {g: np.ones(out.shape[0], np.float32) for g in ("blink", "look_at", "mouth")}
         for k, rules in enumerate(self.overrides):
             for group, mode in rules.items():
@@ -65,6 +68,14 @@ class ExpressionRules:
                     mult[group] *= (out[:, k] <= 0).astype(np.float32)
                 elif mode == "blend":
                     mult[group] *= np.clip(1.0 - out[:, k], 0.0, 1.0)
+        return mult
+
+    def apply(self, weights: np.ndarray) -> np.ndarray:
+        """Effective weights (T, M) from requested ones (T, M) in ``names`` order."""
+        if not self.active:
+            return weights
+        out = self._output(weights)
+        mult = self.multipliers(weights)
         eff = out.copy()
         for k, group in enumerate(self.groups):
             if group is not None:

@@ -29,6 +29,7 @@ from animation.skinning import (
     quat_from_axis_angle,
     quat_multiply,
     quat_normalize,
+    quat_slerp,
     rest_world_rotations,
     vertex_normals,
 )
@@ -257,6 +258,7 @@ class Rig:
         # normalized humanoid rotations -> local joint rotations
         cols, joints = self._bone_map(tuple(motion.bone_names))
         q = torch.as_tensor(rot_np[:, cols], device=dev)
+        q = self._hold_gaze(q, cols, motion, morph_np)
         if bool(jaw.any()):
             jaw_bone = "jaw" if "jaw" in sk.humanoid else "head" if "head" in sk.humanoid else None
             if jaw_bone is None:
@@ -327,6 +329,23 @@ class Rig:
         names = tuple(motion.morph_names)
         morph = np.asarray(motion.morph, np.float32)
         return material_frames(self.character, names, self._rules(names).apply(morph))
+
+    def _hold_gaze(self, q: torch.Tensor, cols: list[int], motion: MotionLike,
+                   morph: np.ndarray) -> torch.Tensor:
+        """Eye rotations scaled by what ``overrideLookAt`` expressions leave of the gaze."""
+        rules = self._rules(tuple(motion.morph_names))
+        eyes = [k for k, c in enumerate(cols) if motion.bone_names[c] in ("leftEye", "rightEye")]
+        if not rules.active or not eyes:
+            return q
+        keep = rules.multipliers(morph)["look_at"]
+        if bool((keep >= 1.0).all()):
+            return q
+        w = torch.as_tensor(keep, dtype=q.dtype, device=q.device)[:, None].expand(-1, len(eyes))
+        ident = torch.zeros_like(q[:, eyes])
+        ident[..., 3] = 1.0
+        q = q.clone()
+        q[:, eyes] = quat_slerp(ident, q[:, eyes], w)
+        return q
 
     def _identity(self, t: int) -> torch.Tensor:
         out = torch.zeros(t, 4, device=self.joint_device)

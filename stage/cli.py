@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,11 @@ from pathlib import Path
 from models.types import Emotion, VhumanError
 
 log = logging.getLogger("vhuman")
+
+QUIET_LIBRARIES = ("numba", "matplotlib", "PIL", "h5py", "urllib3", "httpx", "httpcore",
+                   "asyncio", "filelock", "fsspec", "torch", "onnxruntime", "libav")
+"""Libraries whose debug logs would flood ``-v`` (numba alone prints thousands of lines of
+compiler passes when librosa's beat tracker compiles); they log warnings and up."""
 
 DEMO_LINE = ("[wave] Hello everyone, and welcome to the show! I'm Vivi, your virtual host. "
              "Tonight we cheer for the athletes, chat with you live, and maybe even dance. "
@@ -157,6 +163,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from .cluster.run import run_worker
     from .cluster.worker import WorkerConfig
 
+    if not args.redis or not args.database:
+        raise VhumanError("vhuman worker needs --redis and --database (or VHUMAN_REDIS_URL "
+                          "and VHUMAN_DATABASE_URL)")
     if args.slots < 1 or args.lease <= 0:
         raise VhumanError("--slots must be >= 1 and --lease > 0")
     config = WorkerConfig(args.redis, args.database, slots=args.slots, worker_id=args.id,
@@ -273,9 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     worker = add("worker", help="run shows for a cluster of API replicas (Redis + PostgreSQL)")
-    worker.add_argument("--redis", required=True, metavar="URL", help="redis://host:6379/0")
-    worker.add_argument("--database", required=True, metavar="URL",
-                        help="postgresql://user:pass@host/db")
+    worker.add_argument("--redis", default=os.environ.get("VHUMAN_REDIS_URL"), metavar="URL",
+                        help="redis://host:6379/0 (default $VHUMAN_REDIS_URL)")
+    worker.add_argument("--database", default=os.environ.get("VHUMAN_DATABASE_URL"),
+                        metavar="URL",
+                        help="postgresql://user:pass@host/db (default $VHUMAN_DATABASE_URL)")
     worker.add_argument("--slots", type=int, default=1,
                         help="shows this worker holds at once (e.g. per GPU)")
     worker.add_argument("--id", default=None, help="worker id (default host-pid-random)")
@@ -298,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LIBRARIES:  # -v is about vhuman, not compiler and codec internals
+        logging.getLogger(name).setLevel(logging.WARNING)
     if args.func in (cmd_show, cmd_serve, cmd_worker):  # long live runs: before their threads start
         from .live.memory import limit_malloc_arenas
 

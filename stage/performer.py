@@ -35,7 +35,7 @@ class SpeechHandle:
     """
 
     text: str = ""
-    kind: str = "say"  # say | dance
+    kind: str = "say"  # say | dance | sing
     priority: int = 0
     source: str = "host"
     id: int = field(default_factory=lambda: next(_handle_ids))
@@ -97,6 +97,15 @@ class Performer(Protocol):
         ``style``: a dance style, ``"idle"`` (stand while the music plays), or
         ``"clip:NAME"`` (:data:`CLIP_STYLE`) to dance the avatar's own clip NAME looped
         onto the music's beats."""
+        ...
+
+    async def sing(self, score: Path, *, backing: str | Path | None = None,
+                   style: str | None = None, emotion: Emotion | None = None,
+                   intensity: float | None = None, finale: bool = False,
+                   transpose: int | str = "auto", priority: int = 0) -> SpeechHandle:
+        """Queue a song: ``score`` (MusicXML, MIDI with lyrics, YAML) sung with the speaking
+        voice, ``backing`` an audio file, ``"score"`` or ``"none"`` (None: the score's
+        other parts if any), danced in ``style`` (sway | dance | still)."""
         ...
 
     async def set_emotion(self, emotion: Emotion, intensity: float = 0.6) -> None:

@@ -1,16 +1,17 @@
 """Offline singing: a score (+ backing) → the host singing and dancing it → MP4.
 
-``render_song`` sings the score with the speaking voice (:mod:`models.sing`), mixes the
-backing (an audio file, or the score's other parts through FluidSynth), builds the
-motion (:func:`animation.sing.sing_motion`) and renders it with the same processors as
-``vhuman say`` and ``vhuman dance``.
+``plan_song`` sings the score with the speaking voice (:mod:`models.sing`), mixes the
+backing (an audio file, or the score's other parts through FluidSynth) and builds the
+motion (:func:`animation.sing.sing_motion`); the live performer plays that plan (a show's
+``sing`` segment, the host's ``sing`` control), and ``render_song`` records it to a file
+through the same engine, as ``vhuman say`` and ``vhuman dance`` do.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,8 @@ import numpy as np
 from models.types import AudioChunk, Emotion, InputError, SpeakingStyle
 
 from .aio import run_sync
-from .frames import AudioFrame, ErrorFrame, MotionFrame
-from .media import MediaWriter, check_writable
-from .processor import Pipeline
-from .processors import RecorderProcessor, RenderProcessor
-from .say import RenderOptions
-from .testing import run_processor
+from .media import check_writable
+from .say import RenderOptions, check_avatar
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +62,19 @@ def singing_voice(voice: str | None) -> str:
         raise InputError(f"singing needs a Piper voice (a packaged name such as 'joe' or an "
                          f".onnx path), not the {voice!r} backend")
     return voice
+
+
+def check_song_request(score: str | Path, backing: str | Path | None, style: str | None) -> None:
+    """Fail fast (before queueing) on a missing score or backing file or an unknown style."""
+    from animation.sing import DANCE_STYLES
+
+    if not Path(score).is_file():
+        raise InputError(f"sing: score file not found: {score}")
+    if backing is not None and str(backing) not in ("score", "none") and not Path(backing).is_file():
+        raise InputError(f"sing: backing file not found: {backing}")
+    if style is not None and style not in DANCE_STYLES:
+        raise InputError(f"sing: unknown dance style {style!r}; expected one of "
+                         f"{', '.join(DANCE_STYLES)}")
 
 
 def load_backing(backing: str | Path | None, score, sample_rate: int) -> tuple[np.ndarray | None, str]:
@@ -149,54 +159,39 @@ def render_song(score_path: str | Path, out: str | Path, *, backing: str | Path 
                 emotion: str | Emotion = Emotion.HAPPY, intensity: float = 0.6,
                 dance: str = "sway", transpose: int | str = "auto", finale: bool = False,
                 options: RenderOptions | None = None, progress: bool = False) -> SongResult:
-    """Sing ``score_path`` with the avatar into ``out`` (MP4, or WebM)."""
+    """Sing ``score_path`` with the avatar into ``out`` (MP4, or WebM).
+
+    The live engine renders it (:mod:`stage.offline`), exactly as a show's ``sing``
+    segment plays; ``options.voice`` is the Piper voice that sings (and would speak).
+    """
+    from models.sing import load_score
+    from models.tts import get_tts
+
+    from .offline import render_offline
+
     options = options or RenderOptions(camera="full_body")
     options.validate()
     path = check_writable(out)
     if options.transparent and path.suffix.lower() != ".webm":
         raise InputError("transparent output needs a .webm file (VP9 with alpha)")
+    check_avatar(options.avatar)
+    check_song_request(score_path, backing, dance)
+    load_score(score_path)  # file/measure errors before anything heavy loads
+    emo = Emotion.parse(emotion)
+    voice = singing_voice(options.voice)
+    tts = get_tts("piper", voice=voice)
+    engine_options = replace(options, voice="piper")
+    performers: list = []
+
+    async def act(performer):
+        performers.append(performer)
+        return await performer.sing(Path(score_path), backing=backing, style=dance,
+                                    emotion=emo, intensity=intensity, finale=finale,
+                                    transpose=transpose)
+
     t0 = time.monotonic()
-    plan = plan_song(score_path, backing=backing, voice=options.voice, emotion=emotion,
-                     intensity=intensity, dance=dance, transpose=transpose, finale=finale,
-                     fps=options.fps, seed=options.seed, progress=progress)
-    frames = run_sync(_render(plan, path, options, progress))
-    return SongResult(path, plan.duration, frames, plan.synth_s, time.monotonic() - t0, plan)
-
-
-async def _render(plan: SongPlan, path: Path, options: RenderOptions, progress: bool) -> int:
-    from avatar.loader import load_avatar
-    from avatar.render import create_renderer
-    from avatar.rig import Rig
-
-    character = load_avatar(options.avatar)
-    writer = MediaWriter(path, width=options.width, height=options.height, fps=options.fps,
-                         sample_rate=plan.mix.sample_rate, alpha=options.transparent)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=plan.motion.num_frames, unit="frame", desc="rendering",
-                   dynamic_ncols=True)
-
-    def on_progress(done: int, more: int) -> None:
-        if bar is not None:
-            bar.update(done)
-
-    def make_renderer():
-        return create_renderer(options.renderer, character, width=options.width,
-                               height=options.height, camera=options.camera,
-                               background=options.background, transparent=options.transparent)
-
-    pipeline = Pipeline([RenderProcessor(Rig(character, device=options.device), make_renderer,
-                                         on_progress=on_progress),
-                         RecorderProcessor(writer)], name="sing")
-    try:
-        out = await run_processor(pipeline, [AudioFrame(chunk=plan.mix),
-                                             MotionFrame(clip=plan.motion)], timeout=7200)
-    finally:
-        if bar is not None:
-            bar.close()
-    errors = [f.message for f in out if isinstance(f, ErrorFrame)]
-    if errors:
-        raise InputError("; ".join(errors))
-    return writer.frames_written
+    run = run_sync(render_offline(path, engine_options, act, tts=tts, tail_s=0.0,
+                                  progress="singing" if progress else None))
+    plan = performers[0].speech.last_song if performers else None
+    return SongResult(path, run.duration, run.frames, plan.synth_s if plan else 0.0,
+                      time.monotonic() - t0, plan)

@@ -98,6 +98,26 @@ class FakePerformer:
         self._enqueue(handle, item)
         return handle
 
+    async def sing(self, score: Path, *, backing: str | Path | None = None,
+                   style: str | None = None, emotion: Emotion | None = None,
+                   intensity: float | None = None, finale: bool = False,
+                   transpose: int | str = "auto", priority: int = 0) -> SpeechHandle:
+        """Plays for the score's length (the score is read, so bad scores fail here too)."""
+        from models.sing import load_score
+        from stage.sing import check_song_request
+
+        check_song_request(score, backing, style)
+        self.calls.append(("sing", {"score": score, "backing": backing, "style": style,
+                                    "emotion": emotion, "finale": finale,
+                                    "transpose": transpose}))
+        handle = SpeechHandle(text=f"<sing {Path(score).name}>", kind="sing", priority=priority)
+        seconds = load_score(score).duration
+        item = PerformedItem("sing", handle.text, "host", priority, emotion, (),
+                             handle.queued_at, extra={"seconds": seconds, "score": score,
+                                                      "style": style, "finale": finale})
+        self._enqueue(handle, item)
+        return handle
+
     async def interrupt(self, reason: str = "") -> None:
         self.calls.append(("interrupt", {"reason": reason}))
         self.interrupts += 1

@@ -192,7 +192,13 @@ class _GLMesh:
 def _egl_context() -> Any:
     import moderngl
 
+    from .platform import egl_device_index
+
+    device = egl_device_index()
     try:
+        if device is not None:  # the GPU this process' CUDA work runs on
+            return moderngl.create_context(standalone=True, backend="egl",  # type: ignore[arg-type]
+                                           device_index=device)
         return moderngl.create_context(standalone=True, backend="egl")  # type: ignore[arg-type]
     except Exception as exc:  # the driver error text is the useful part
         raise VhumanError(

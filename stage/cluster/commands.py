@@ -31,6 +31,7 @@ ALLOWED: dict[str, frozenset[str]] = {
                             "show_overlay"}),
     "runner": frozenset({"pause", "resume", "skip", "stop", "host_say"}),
     "show": frozenset({"start"}),
+    "webrtc": frozenset({"answer", "bye"}),  # video signalling, proxied by the API tier
 }
 
 
@@ -57,7 +58,12 @@ async def send_command(redis: Any, show_id: str, target: str, method: str,
                          {"id": command_id, "target": target, "method": method,
                           "args": json.dumps({k: _plain(v) for k, v in args.items()}),
                           "sent": repr(time.time())}, maxlen=1000, approximate=True)
-        got = await redis.blpop([keys.ack(command_id)], timeout=timeout_s)
+        # waits in slices shorter than the client's socket timeout (a slow answer, such
+        # as a WebRTC negotiation, is not a dead connection)
+        deadline = time.monotonic() + timeout_s
+        got = None
+        while got is None and (left := deadline - time.monotonic()) > 0:
+            got = await redis.blpop([keys.ack(command_id)], timeout=min(left, 2.0))
     except keys.redis_errors() as exc:
         raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
     if got is None:
@@ -65,8 +71,16 @@ async def send_command(redis: Any, show_id: str, target: str, method: str,
                                       f"{timeout_s:g} s (it may be moving to another worker)")
     reply: dict[str, Any] = json.loads(got[1])
     if not reply.get("ok"):
-        raise InputError(str(reply.get("error") or "command failed"))
+        error = CommandRefused(str(reply.get("error") or "command failed"))
+        error.kind = str(reply.get("kind") or "")
+        raise error
     return reply
+
+
+class CommandRefused(InputError):
+    """The holder refused a command; ``kind`` is its exception's class name."""
+
+    kind: str = ""
 
 
 def _args(method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +95,8 @@ def _args(method: str, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _result(value: Any) -> Any:
+    if isinstance(value, dict):  # e.g. a WebRTC answer
+        return value
     handle_id = getattr(value, "id", None)
     if handle_id is not None and hasattr(value, "done"):
         return {"handle": handle_id}
@@ -131,7 +147,8 @@ class CommandReader:
             reply["result"] = await self._call(show_id, fields)
             reply["ok"] = True
         except (InputError, VhumanError, TypeError, ValueError) as exc:
-            reply.update(ok=False, error=str(exc).splitlines()[0][:300])
+            reply.update(ok=False, error=str(exc).splitlines()[0][:300],
+                         kind=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - answer the API whatever happened
             log.exception("show %s: command %s failed", show_id, fields.get("method"))
             reply.update(ok=False, error=f"{type(exc).__name__}: {exc}")
@@ -150,6 +167,12 @@ class CommandReader:
             raise VhumanError(f"show {show_id!r} is not on this worker any more")
         args = _args(method, json.loads(fields.get("args", "{}")))
         session = held.session
+        if target == "webrtc":
+            viewers = self.worker.webrtc_viewers()
+            if method == "answer":
+                return await viewers.answer(str(args.get("sdp", "")), str(args.get("kind", "")),
+                                            show_id, str(args.get("client", "remote")))
+            return await viewers.bye(str(args.get("peer", "")), str(args.get("client", "")))
         if target == "show":  # start: play the rundown from its beginning
             if session.show_running:
                 raise InputError(f"show {show_id!r} is already running")

@@ -48,6 +48,19 @@ async def run_worker(config: WorkerConfig, backends_spec: str | None = None,
     await worker.run(stop)
 
 
+def api_backends(settings: ServerSettings) -> Backends:
+    """What an API replica runs itself: chat moderation and the Q&A engine. No
+    performer and no language model: shows run on workers, models on their servers."""
+    from ..chat.moderation import default_moderator
+    from ..server.backends import _qa_engine
+
+    def no_performer(show_id: str, rundown: Any) -> Any:
+        raise InputError("an API replica runs no performer; shows run on `vhuman worker`s")
+
+    return Backends(performer_factory=no_performer, brain_factory=None,
+                    qa=_qa_engine(settings), moderator_factory=default_moderator)
+
+
 def cluster_store(settings: ServerSettings) -> Any:
     """The API tier's store: log writes through Redis to the archiver, reads from
     PostgreSQL."""

@@ -168,3 +168,17 @@ def fake_backends(settings: ServerSettings) -> Backends:
     pace = float(os.environ.get("VHUMAN_FAKE_SECONDS_PER_WORD", "0.05"))
     return Backends(lambda show_id, rundown: FakePerformer(pace),
                     lambda show_id, rundown: FakeBrain())
+
+
+def live_backends(settings: ServerSettings) -> Backends:
+    """Workers with a real, small live performer (160², 25 fps, eSpeak voice, the
+    built-in character) for video tests, and the fake brain."""
+    from models.tts import get_tts
+
+    from ..live import LiveConfig, LivePerformer
+    from ..testing_performer import FakeBrain
+
+    def performer(show_id: str, rundown: Any) -> Any:
+        return LivePerformer(LiveConfig(fps=25, width=160, height=160),
+                             tts=get_tts("espeak"))
+    return Backends(performer, lambda show_id, rundown: FakeBrain())

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.types import VhumanError
+from models.types import InputError, VhumanError
 
 from ..server.settings import ServerSettings
 from ..server.state import AppState, Backends
@@ -84,6 +84,7 @@ class Worker:
         self.draining = False
         self.commands = CommandReader(self)
         self._last_renew: dict[str, float] = {}
+        self._webrtc: Any | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -122,6 +123,8 @@ class Worker:
             with contextlib.suppress(*keys.redis_errors()):
                 await self.redis.delete(keys.worker(self.id))
                 await self.redis.srem(keys.WORKERS, self.id)
+            if self._webrtc is not None:
+                await self._webrtc.close()
             await self.db.close()
             self.store.close()
             await self.redis.aclose()
@@ -289,12 +292,40 @@ class Worker:
                 await self.db.execute("DELETE FROM show_checkpoint WHERE show_id = %s",
                                       (held.id,))
 
+    # -- video -----------------------------------------------------------------------
+    def webrtc_viewers(self) -> Any:
+        """The browsers watching this worker's shows: offers arrive as commands from
+        the API tier (signalling); the media flows between browser and worker."""
+        if self._webrtc is None:
+            from ..outputs.webrtc import WebRtcViewers
+
+            self._webrtc = WebRtcViewers(self._video_performer)
+        return self._webrtc
+
+    def _video_performer(self, show_id: str) -> Any:
+        from ..server.live import can_stream
+
+        held = self.held.get(show_id)
+        if held is None:
+            raise InputError(f"show {show_id!r} is not on this worker")
+        if not can_stream(held.session.performer):
+            raise InputError(f"show {show_id!r} has no video stream (its performer "
+                             f"{type(held.session.performer).__name__} does not stream)")
+        return held.session.performer
+
+    async def _hang_up(self, held: HeldShow) -> None:
+        if self._webrtc is not None:
+            for peer_id, entry in list(self._webrtc.peers.items()):
+                if entry[1] is held.session.performer:
+                    await self._webrtc.drop(peer_id)
+
     async def drop(self, show_id: str) -> None:
         """Stop hosting a show at once (lease lost, or the show was deleted)."""
         held = self.held.pop(show_id, None)
         if held is None:
             return
         await held.stop()
+        await self._hang_up(held)
         await self.local.close(show_id)
 
     async def hand_over(self, show_id: str) -> None:
@@ -316,6 +347,7 @@ class Worker:
         await held.stop()
         await asyncio.to_thread(self.store.add_show_event, _event(show_id, "handed_over", {
             "worker": self.id, "position": held.position}))
+        await self._hang_up(held)  # the page reconnects to the next holder
         await self.local.close(show_id)
         with contextlib.suppress(*keys.redis_errors()):
             await self.leases.release(show_id)

@@ -45,6 +45,8 @@ class MotionSource(Protocol):
     def dance(self, samples: np.ndarray, sample_rate: int, *, start_frame: int = 0,
               style: str | None = None, seed: int = 0) -> MotionClip: ...
 
+    def song(self, clip: MotionClip) -> MotionClip: ...
+
 
 class ClipSource(Protocol):
     """The avatar's own clips as normalized motion (``avatar.clips.AvatarClips``)."""
@@ -118,6 +120,15 @@ class LiveMotion:
         rows = np.minimum(np.arange(frames), clip.num_frames - 1)  # hold the last pose
         return MotionClip(self.fps, list(clip.morph_names), clip.morph[rows],
                           list(clip.bone_names), clip.rotations[rows], clip.root_offset[rows])
+
+
+    # -- song ----------------------------------------------------------------------------
+    def song(self, clip: MotionClip) -> MotionClip:
+        """A sung song's prepared performance (:func:`animation.sing.sing_motion`) in the
+        live vocabulary; row ``k`` is at ``k / fps`` after the song's start."""
+        if abs(clip.fps - self.fps) > 1e-6:
+            raise InputError(f"song motion runs at {clip.fps} fps, the performer at {self.fps}")
+        return self._standard(clip)
 
 
 class MotionMixer:

@@ -76,6 +76,9 @@ class LiveConfig:
     render_nice: int = 5
     render_torch_threads: int | None = 1
     seed: int = 0
+    adaptive_quality: bool = True
+    """Real time: render smaller and fewer pictures while rendering cannot keep up
+    (:mod:`stage.live.quality`), back to full quality when it can."""
     avatar: str | None = None
     """The avatar file whose own clips dances (``clip:NAME``) and gestures may play
     (None: the built-in character, which has none)."""
@@ -151,13 +154,15 @@ class LivePerformer:
                                 realtime=cfg.realtime)
         self.timeline.realtime = cfg.realtime
         self.timeline.speech_busy = lambda: self.speech.depth > 0
+        self.timeline.speech_waiting = lambda: self.speech.waiting_for_room
         self.render_loop = RenderLoop(
             self.timeline, self.clock,
             renderer_factory or (lambda: PatternRenderer(cfg.width, cfg.height)),
             width=cfg.width, height=cfg.height, lookahead=cfg.lookahead_frames,
             batch=cfg.skin_batch, nice=cfg.render_nice, torch_threads=cfg.render_torch_threads,
             warmup_pose=self.motion.idle(0, 1, emotion=Emotion.NEUTRAL, intensity=0.6),
-            overlay=lambda: self.overlay, metrics=self.metrics)
+            overlay=lambda: self.overlay, metrics=self.metrics,
+            adaptive=cfg.adaptive_quality)
         self.speech = SpeechQueue(tts, self.motion, self.ring,
                                   sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
                                   max_pending=cfg.max_pending,
@@ -295,6 +300,23 @@ class LivePerformer:
                                   dance_style=style, said_at=time.monotonic()))
         return handle
 
+    async def sing(self, score: Path, *, backing: str | Path | None = None,
+                   style: str | None = None, emotion: Emotion | None = None,
+                   intensity: float | None = None, finale: bool = False,
+                   transpose: int | str = "auto", priority: int = 0) -> SpeechHandle:
+        from stage.sing import check_song_request
+
+        check_song_request(score, backing, style)
+        self._check_started()
+        handle = SpeechHandle(text=f"<sing {Path(score).name}>", kind="sing", priority=priority)
+        style_ = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
+                               intensity=self.intensity if intensity is None else intensity)
+        self.speech.put(Utterance(handle, handle.text, style_, music=Path(score),
+                                  dance_style=style, said_at=time.monotonic(),
+                                  song={"backing": None if backing is None else str(backing),
+                                        "finale": finale, "transpose": transpose}))
+        return handle
+
     async def interrupt(self, reason: str = "") -> None:
         t0 = time.monotonic()
         cancelled = self.speech.cancel()
@@ -356,8 +378,10 @@ class LivePerformer:
             "render_fps": round(_rate(self._fresh_times), 2),
             "dropped_frames": self.repeated_frames,
             "repeated_frames": self.repeated_frames,
-            "late_pictures": self.timeline.late_shown,
+            "late_pictures_dropped": self.timeline.late_dropped,
             "late_ticks": self.clock.late_ticks,
+            "quality": self.render_loop.governor.status() if self.render_loop.governor
+            else None,
             "tick": self.tick_index,
             "lookahead": self.timeline.ahead,
             "audio_buffered_s": round(self.ring.queued_seconds, 3),

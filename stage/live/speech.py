@@ -56,6 +56,8 @@ class Utterance:
     music: Path | None = None
     duration: float | None = None
     dance_style: str | None = None
+    song: dict[str, Any] | None = None
+    """For a song (kind ``sing``): backing, finale, transpose (see :func:`stage.sing.plan_song`)."""
     said_at: float = 0.0
     seq: int = 0
     """Order of arrival at this performer: seeds its motion, so the same lines make the
@@ -99,6 +101,11 @@ class SpeechQueue:
         self.current: Utterance | None = None
         self.last_error: str | None = None
         """The last failure to voice an utterance (it was skipped)."""
+        self.waiting_for_room = False
+        """The worker holds a ready segment until the ring has room (so the ring's audio
+        is all there is until it drains; an offline clock may play its last partial tick)."""
+        self.last_song: Any = None
+        """The last sung song's plan (:class:`stage.sing.SongPlan`), for figures and plots."""
         self._stop = False
         self._thread: threading.Thread | None = None
 
@@ -178,6 +185,8 @@ class SpeechQueue:
             try:
                 if item.handle.kind == "dance":
                     self._dance(item, epoch)
+                elif item.handle.kind == "sing":
+                    self._sing(item, epoch)
                 else:
                     self._say(item, epoch)
             except Exception as exc:  # noqa: BLE001 - one bad line must not stop the show
@@ -196,8 +205,12 @@ class SpeechQueue:
         with self._cond:
             while self.ring.queued_segments >= self.sentences_ahead:
                 if self.epoch != epoch or self._stop:
+                    self.waiting_for_room = False
                     return False
+                # nothing more comes until the ring drains: what it holds is settled
+                self.waiting_for_room = True
                 self._cond.wait(0.01)
+            self.waiting_for_room = False
             return self.epoch == epoch and not self._stop
 
     def _push(self, segment: Segment, epoch: int) -> bool:
@@ -248,6 +261,38 @@ class SpeechQueue:
         if not self._wait_room(epoch):
             return
         if self._push(Segment(samples, utterance=item, motion=clip, kind="dance"), epoch):
+            self._on_start()
+            self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
+
+
+    def _sing(self, item: Utterance, epoch: int) -> None:
+        """Sing a score with the speaking voice (its Piper voice), backing mixed in, and
+        play it with its lip-sync and dance as one segment."""
+        from stage.sing import plan_song
+
+        assert item.music is not None
+        opts = item.song or {}
+        voice = getattr(self.tts, "voice_path", None) or "joe"
+        t0 = time.monotonic()
+        plan = plan_song(item.music, backing=opts.get("backing"), voice=str(voice),
+                         emotion=item.style.emotion, intensity=item.style.intensity,
+                         dance=item.dance_style or "sway",
+                         transpose=opts.get("transpose", "auto"),
+                         finale=bool(opts.get("finale", False)), fps=self.motion.fps,
+                         seed=self.seed + item.seq)
+        self._observe("song_ready", time.monotonic() - t0)
+        self.last_song = plan
+        samples = np.asarray(plan.mix.samples, np.float32)
+        if plan.mix.sample_rate != self.sample_rate:
+            from scipy.signal import resample_poly
+
+            g = np.gcd(int(plan.mix.sample_rate), int(self.sample_rate))
+            samples = resample_poly(samples, self.sample_rate // g,
+                                    plan.mix.sample_rate // g).astype(np.float32)
+        clip = self.motion.song(plan.motion)
+        if self.epoch != epoch or not self._wait_room(epoch):
+            return
+        if self._push(Segment(samples, utterance=item, motion=clip, kind="sing"), epoch):
             self._on_start()
             self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
 

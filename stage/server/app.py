@@ -74,7 +74,10 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if backends is None:
+        if backends is None and settings.redis_url:  # an API replica: no models here
+            from ..cluster.run import api_backends
+            chosen = await asyncio.to_thread(api_backends, settings)
+        elif backends is None:
             from .backends import default_backends
             chosen = await asyncio.to_thread(default_backends, settings)
         else:

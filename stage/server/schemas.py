@@ -121,6 +121,15 @@ class DanceIn(_In):
     style: str | None = Field(None, max_length=200)  # a style, idle, or clip:NAME
 
 
+class SingIn(_In):
+    score: str = Field(min_length=1, max_length=1024)
+    backing: str | None = Field(None, max_length=1024,
+                                description="audio file in the media root, 'score' or 'none'")
+    style: Literal["sway", "dance", "still"] = "sway"
+    emotion: str | None = Field(None, max_length=32)
+    finale: bool = False
+
+
 class OverlayIn(_In):
     card: dict[str, Any] | None = None
 

@@ -288,6 +288,66 @@ class DanceSegment(SegmentBase):
         return super().estimated_seconds() + (self.duration or 30.0)
 
 
+class SingSegment(SegmentBase):
+    """A song sung with the host's own voice (MusicXML, MIDI with lyrics, or YAML), with
+    a backing (an audio file, ``score``: the score's other parts, or ``none``; default:
+    the score's parts if it has any), a dance ``style`` (sway | dance | still) and an
+    optional spoken intro. A ``finale`` ends big and is never cut by viewers."""
+
+    type: Literal["sing"]
+    score: Path
+    backing: str | None = Field(None, description="audio file, 'score' or 'none'")
+    style: Literal["sway", "dance", "still"] = "sway"
+    emotion: Emotion | None = None
+    transpose: Literal["auto", "none"] | int = "auto"
+    finale: bool = Field(False, description="a finale is never interrupted by viewers")
+    intro: Line | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finale_priority(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("finale") is True and "priority" not in data:
+            return {**data, "priority": 90}
+        return data
+
+    @model_validator(mode="after")
+    def _finale_not_interruptible(self) -> SingSegment:
+        if self.finale and self.interruptible:
+            raise PydanticCustomError("finale", "a sung finale is never interruptible")
+        return self
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _score_file(cls, value: Any, info: ValidationInfo) -> Path:
+        path = _resolve_file(value, info, "score")
+        from models.sing import load_score
+
+        try:  # a score that cannot be sung is a rundown error, with its file and measure
+            load_score(path)
+        except InputError as exc:
+            raise PydanticCustomError("score", "{message}", {"message": str(exc)}) from None
+        return path
+
+    @field_validator("backing", mode="before")
+    @classmethod
+    def _backing_file(cls, value: Any, info: ValidationInfo) -> str | None:
+        if value is None or str(value) in ("score", "none"):
+            return value
+        return str(_resolve_file(value, info, "backing"))
+
+    @property
+    def is_finale(self) -> bool:
+        return self.finale
+
+    def spoken_lines(self) -> list[Line]:
+        return [self.intro] if self.intro else []
+
+    def estimated_seconds(self) -> float:
+        from models.sing import load_score
+
+        return super().estimated_seconds() + load_score(self.score).duration
+
+
 class ChatSegment(SegmentBase):
     """A chat window: answer viewers for ``minutes`` or ``messages`` (whichever first)."""
 
@@ -400,8 +460,8 @@ class PauseSegment(SegmentBase):
 
 
 Segment = Annotated[SaySegment | DanceSegment | ChatSegment | QASegment | PromoSegment
-                    | PauseSegment, Field(discriminator="type")]
-SEGMENT_TYPES = ("say", "dance", "chat", "qa", "promo", "pause", "break")
+                    | PauseSegment | SingSegment, Field(discriminator="type")]
+SEGMENT_TYPES = ("say", "dance", "chat", "qa", "promo", "pause", "break", "sing")
 
 # -- the show ------------------------------------------------------------------------
 
@@ -444,7 +504,7 @@ class Preemption(_Model):
     carry ``host_priority`` and cut segments of lower ``priority``."""
 
     viewer_interrupts: tuple[Literal["say", "dance", "chat", "qa", "promo", "pause",
-                                     "break"], ...] = Field(
+                                     "break", "sing"], ...] = Field(
         ("pause", "break"), description="segment types viewer messages may cut")
     viewer_min_priority: float = Field(3.0, ge=0,
                                        description="chat priority needed to interrupt")

@@ -34,6 +34,7 @@ from .rundown import (
     Rundown,
     SaySegment,
     SegmentBase,
+    SingSegment,
 )
 
 log = logging.getLogger(__name__)
@@ -257,6 +258,16 @@ class ShowRunner:
         async def start() -> SpeechHandle:
             style = f"{CLIP_STYLE}{seg.clip}" if seg.clip else seg.style
             return await self.performer.dance(seg.music, duration=seg.duration, style=style)
+        await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
+
+    async def _do_sing(self, seg: SingSegment) -> None:
+        if seg.intro:
+            await self._speak(seg.intro, seg)
+
+        async def start() -> SpeechHandle:
+            return await self.performer.sing(seg.score, backing=seg.backing, style=seg.style,
+                                             emotion=seg.emotion, finale=seg.finale,
+                                             transpose=seg.transpose)
         await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
 
     async def _do_chat(self, seg: ChatSegment) -> None:

@@ -102,3 +102,19 @@ def test_vrm0_material_values(tmp_path: Path):
     kinds = {b.kind: b.target for b in rules.materials}
     assert kinds["color"] == (1.0, 0.0, 0.0, 1.0)
     assert kinds["uv"] == (0.5, 0.5, 0.5, 0.5)  # Unity's V from the bottom -> glTF's
+
+
+def test_override_look_at_holds_the_eyes():
+    from animation import quat
+
+    character = load_avatar(None)
+    character.shapes["surprised"].override_look_at = "block"
+    rig = Rig(character, device="cpu")
+    clip = MotionClip.rest(2, 30.0, ["surprised"], ["leftEye"])
+    clip.rotations[:, 0] = quat.from_euler(np.array([0.0, 20.0, 0.0]))
+    clip.morph[1, 0] = 1.0
+    world = rig.joint_transforms(clip).numpy()
+    rest = rig.joint_transforms(MotionClip.rest(1, 30.0, [], [])).numpy()[0]
+    eye = character.skeleton.humanoid["leftEye"]
+    assert not np.allclose(world[0, eye, :3, :3], rest[eye, :3, :3], atol=1e-3)  # looks aside
+    assert np.allclose(world[1, eye, :3, :3], rest[eye, :3, :3], atol=1e-4)  # held while surprised

@@ -54,14 +54,15 @@ class Cluster:
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
         self._stack = contextlib.ExitStack()
 
-    def worker(self, name: str, slots: int = 2) -> subprocess.Popen[bytes]:
+    def worker(self, name: str, slots: int = 2,
+               backends: str = "stage.cluster.testing:fake_backends") -> subprocess.Popen[bytes]:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         self._stack.callback(log.close)
         env = {**os.environ, "VHUMAN_FAKE_SECONDS_PER_WORD": "0.04", "PYTHONPATH": str(ROOT)}
         proc = subprocess.Popen(
             [sys.executable, "-m", "stage.cli", "-v", "worker", "--redis", self.redis.url,
              "--database", self.database, "--slots", str(slots), "--id", name,
-             "--lease", str(self.lease_s), "--backends", "stage.cluster.testing:fake_backends"],
+             "--lease", str(self.lease_s), "--backends", backends],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.workers[name] = proc
         return proc

@@ -1,13 +1,22 @@
-"""Host control: say-now, interrupt, emotion, gesture, dance, overlay."""
+"""Host control: say-now, interrupt, emotion, gesture, dance, sing, overlay."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from models.types import InputError
+from models.types import Emotion, InputError
 
 from ..deps import Host, Session, State
-from ..schemas import DanceIn, EmotionIn, GestureIn, InterruptIn, OkOut, OverlayIn, SayIn
+from ..schemas import (
+    DanceIn,
+    EmotionIn,
+    GestureIn,
+    InterruptIn,
+    OkOut,
+    OverlayIn,
+    SayIn,
+    SingIn,
+)
 
 router = APIRouter(prefix="/v1/shows/{show_id}/control", tags=["control"])
 
@@ -64,6 +73,26 @@ async def dance(body: DanceIn, session: Session, state: State, _: Host) -> OkOut
             raise HTTPException(422, str(exc)) from None
     await session.wait_ready(READY_WAIT_S)
     handle = await session.performer.dance(music, duration=body.duration, style=body.style)
+    return OkOut(detail={"handle": handle.id})
+
+
+@router.post("/sing")
+async def sing(body: SingIn, session: Session, state: State, _: Host) -> OkOut:
+    """Sing now: ``score`` (MusicXML, MIDI with lyrics, YAML) and an optional ``backing``
+    audio file, both inside the media root (or ``backing`` 'score' / 'none')."""
+    try:
+        score = await state.media.run(state.media.media_file, body.score, "score",
+                                      "score file", field="score")
+        backing: str | None = body.backing
+        if backing is not None and backing not in ("score", "none"):
+            backing = str(await state.media.run(state.media.media_file, backing, "backing",
+                                                "backing file", field="backing"))
+        emotion = Emotion.parse(body.emotion) if body.emotion else None
+        await session.wait_ready(READY_WAIT_S)
+        handle = await session.performer.sing(score, backing=backing, style=body.style,
+                                              emotion=emotion, finale=body.finale)
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
     return OkOut(detail={"handle": handle.id})
 
 
