@@ -13,6 +13,11 @@ from models.types import Emotion, VhumanError
 
 log = logging.getLogger("vhuman")
 
+QUIET_LIBRARIES = ("numba", "matplotlib", "PIL", "h5py", "urllib3", "httpx", "httpcore",
+                   "asyncio", "filelock", "fsspec", "torch", "onnxruntime", "libav")
+"""Libraries whose debug logs would flood ``-v`` (numba alone prints thousands of lines of
+compiler passes when librosa's beat tracker compiles); they log warnings and up."""
+
 DEMO_LINE = ("[wave] Hello everyone, and welcome to the show! I'm Vivi, your virtual host. "
              "Tonight we cheer for the athletes, chat with you live, and maybe even dance. "
              "Let's get started!")
@@ -309,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LIBRARIES:  # -v is about vhuman, not compiler and codec internals
+        logging.getLogger(name).setLevel(logging.WARNING)
     if args.func in (cmd_show, cmd_serve, cmd_worker):  # long live runs: before their threads start
         from .live.memory import limit_malloc_arenas
 

@@ -247,7 +247,10 @@ class ClusterAppState(AppState):
     # -- chat ------------------------------------------------------------------------
     async def submit_chat(self, session: ShowSession, message: ChatMessage) -> ChatDecision:
         self._ensure_started()
-        decision = await self.intake.submit(session.id, message)
+        try:
+            decision = await self.intake.submit(session.id, message)
+        except keys.ClusterUnavailable as exc:  # 503 over HTTP, a refusal ack on a socket
+            return ChatDecision(False, "unavailable", str(exc), message)
         self._on_chat_status(session.id, message, "queued" if decision.accepted
                              else f"dropped:{decision.reason}")
         return decision

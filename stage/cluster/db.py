@@ -93,6 +93,25 @@ class Database:
                         raise ClusterUnavailable(f"PostgreSQL unavailable: {exc}") from exc
         raise AssertionError("unreachable")
 
+    async def execute_many(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Run statements in one transaction: all are committed, or none."""
+        import psycopg
+
+        if not statements:
+            return
+        async with self._lock:
+            for attempt in (0, 1):
+                try:
+                    conn = await self._connect()
+                    async with conn.transaction():
+                        for sql, params in statements:
+                            await conn.execute(sql, params)
+                    return
+                except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                    await self._drop()
+                    if attempt:
+                        raise ClusterUnavailable(f"PostgreSQL unavailable: {exc}") from exc
+
     async def _drop(self) -> None:
         if self._conn is not None:
             try:

@@ -71,7 +71,7 @@ class ChatIntake:
                                           f"{str(exc).splitlines()[0][:120]}); retry") from exc
 
     async def _decide(self, show_id: str, message: ChatMessage) -> ChatDecision:
-        text = message.text.strip()
+        text = message.text.replace("\x00", "").strip()  # PostgreSQL text holds no NUL
         if not text:
             return ChatDecision(False, "empty", "message text is empty", message)
         if len(text) > self.policy.max_chars:

@@ -182,12 +182,18 @@ def test_redis_restart_means_503_then_recovery(cluster: Cluster) -> None:
     api = cluster.api(default_show="main")
     wait_for(lambda: on_air(api, ["main"]), 30, "the show on air")
     before = [chat(api, "main", "ann", "hello before?", "b1")]
-    cluster.redis.kill()
-    codes = set()
-    for i in range(3):
-        r = api.post("/v1/shows/main/chat", json={"viewer": "bob", "text": f"during {i}?"})
-        codes.add(r.status_code)
-    assert codes == {503}  # unavailable, never a 500
+    with api.websocket_connect("/v1/shows/main/chat/ws?viewer=dee") as socket:
+        cluster.redis.kill()
+        codes = set()
+        for i in range(3):
+            r = api.post("/v1/shows/main/chat", json={"viewer": "bob", "text": f"during {i}?"})
+            codes.add(r.status_code)
+        assert codes == {503}  # unavailable, never a 500
+        socket.send_text(json.dumps({"text": "anyone there?", "ref": "d1"}))
+        ack = json.loads(socket.receive_text())
+        while ack.get("type") != "ack":
+            ack = json.loads(socket.receive_text())
+        assert ack["accepted"] is False and ack["reason"] == "unavailable"  # socket stays
     cluster.redis.start()  # same port, same append-only file
     after = wait_for(lambda: chat(api, "main", "cy", "hello after?", "c1"), 15,
                      "chat accepted again")
@@ -282,3 +288,43 @@ def test_video_from_the_worker_through_an_api_replica(cluster: Cluster) -> None:
     wait_for(lambda: on_air(api, ["radio"]), 30, "the second show")
     refused = api.post("/shows/radio/webrtc/offer", json={"sdp": "v=0\r\n", "type": "offer"})
     assert refused.status_code == 400 and "does not stream" in refused.json()["detail"]
+
+
+def test_archiver_stores_each_record_once_and_skips_bad_ones(postgres: PostgresServer,
+                                                             tmp_path: Path) -> None:
+    """Delivered twice (an archiver died after its insert) -> stored once; a record
+    PostgreSQL refuses does not block the ones after it."""
+    from stage.cluster import keys
+    from stage.cluster.archiver import Archiver
+    from stage.cluster.db import Database
+
+    redis_server = RedisServer(tmp_path / "redis").start()
+    url = postgres.create_database("t_archiver")
+
+    async def main() -> list[tuple[Any, ...]]:
+        r = keys.connect_redis(redis_server.url)
+        db = Database(url)
+        await db.create_schema()
+        await keys.ensure_group(r, keys.LOG, keys.LOG_GROUP)
+        event = {"show_id": "s", "event": "line", "data": {"n": 1}, "ts": 1.0}
+        first = await r.xadd(keys.LOG, {"kind": "show_event", "data": json.dumps(event)})
+        await r.xadd(keys.LOG, {"kind": "chat", "data": json.dumps(  # NUL: refused
+            {"show_id": "s", "viewer": "v", "text": "a\x00b", "status": "answered"})})
+        await r.xadd(keys.LOG, {"kind": "qa", "data": "{not json"})
+        await r.xadd(keys.LOG, {"kind": "show_event", "data": json.dumps(
+            {**event, "data": {"n": 2}})})
+        archiver = Archiver(r, db, "a1")
+        assert await archiver.step(block_ms=10) == 4
+        # the first record again, as if its acknowledgement had been lost
+        await archiver.write(first, "show_event", event)
+        rows = await db.execute("SELECT data FROM show_log ORDER BY id", fetch=True)
+        assert await r.xlen(keys.LOG) == 0 and archiver.errors == 2
+        await db.close()
+        await r.aclose()
+        return rows
+
+    try:
+        rows = asyncio.run(main())
+    finally:
+        redis_server.stop()
+    assert [json.loads(d)["n"] for (d,) in rows] == [1, 2]

@@ -29,7 +29,7 @@ router = APIRouter(tags=["chat"])
 
 # Dropped messages get a 4xx that says why; accepted ones 202.
 _STATUS = {"rate_limited": 429, "duplicate": 409, "moderated": 422, "empty": 422,
-           "too_long": 413, "full": 503}
+           "too_long": 413, "full": 503, "unavailable": 503}
 _MAX_ERRORS = 20     # malformed messages before a socket is closed
 _MAX_FLOODED = 500   # messages over the connection's limit before it is closed
 
