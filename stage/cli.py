@@ -122,6 +122,10 @@ def cmd_sing(args: argparse.Namespace) -> int:
     shift = f", transposed {song.score.transposed:+d}" if song and song.score.transposed else ""
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames{shift}; "
           f"sung in {result.synth_s:.1f} s, total {result.total_s:.1f} s)")
+    if args.plot and song is not None:
+        from models.sing.plot import plot_pitch
+
+        print(f"wrote {plot_pitch(song, args.plot)}")
     return 0
 
 
@@ -234,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="auto (into the voice's range), none, or semitones (e.g. -12)")
     sing.add_argument("--finale", action="store_true",
                       help="end big: full-energy last section and a wave")
+    sing.add_argument("--plot", default=None, help="also write a score-vs-sung pitch PNG here")
     _add_render_options(sing)
     sing.set_defaults(func=cmd_sing, output="out/sing.mp4", camera="full_body", voice="joe")
 
