@@ -129,6 +129,17 @@ def test_two_replicas_three_workers_four_shows(cluster: Cluster) -> None:
     answered_by = dict(cluster.sql("SELECT show_id, text FROM chat"))
     assert all(show in answered_by[show] for show in ids)  # each reached its own show
 
+    # say-now through a replica: said by the holder and in the show's transcript
+    r = a.post("/v1/shows/s1/control/say", json={"text": "A word from the host."}, headers=H)
+    assert r.status_code == 200, r.text
+
+    def transcribed() -> bool:
+        rows = cluster.sql("SELECT data FROM show_log WHERE show_id = 's1' AND "
+                           "event = 'spoken'")
+        return any(json.loads(d)["kind"] == "host" and json.loads(d)["completed"]
+                   and json.loads(d)["text"] == "A word from the host." for (d,) in rows)
+    wait_for(transcribed, 20, "the host's line in the transcript")
+
 
 def test_killed_worker_show_resumes_elsewhere_without_losing_chat(cluster: Cluster) -> None:
     cluster.worker("w1", slots=2)
