@@ -280,15 +280,12 @@ def compute_rest_pose(character: Character, correct: bool = True) -> RestPose:
         deg = float(np.degrees(np.arccos(np.clip(have @ want, -1.0, 1.0))))
         if deg < DEAD_ZONE_DEG:
             continue
-        turn = Q.between(have, want).astype(np.float64)
-        rows = subtree[b]
-        wrot[rows] = Q.mul(np.broadcast_to(turn, (len(rows), 4)), wrot[rows])
-        pivot = pos[b].copy()
-        pos[rows] = pivot + Q.rotate(np.broadcast_to(turn, (len(rows), 4)), pos[rows] - pivot)
-        mat = Q.to_matrix(turn)
-        world[rows, :3, :3] = mat[None] @ world[rows, :3, :3]
-        world[rows, :3, 3] = pos[rows]
+        _turn(Q.between(have, want).astype(np.float64), subtree[b], b, wrot, pos, world)
         corrections[bone] = round(deg, 1)
+    for side in ("left", "right") if correct else ():  # palms down, as VRM's T-pose has them
+        deg = _untwist_forearm(side, sk.names, humanoid, subtree, wrot, pos, world)
+        if deg is not None:
+            corrections[f"{side}LowerArm twist"] = round(deg, 1)
     parent_rot = np.where((parents >= 0)[:, None], wrot[np.maximum(parents, 0)], frame_q[None])
     local = Q.normalize(Q.mul(Q.conj(parent_rot), wrot))
     if corrections:
@@ -297,6 +294,56 @@ def compute_rest_pose(character: Character, correct: bool = True) -> RestPose:
     return RestPose(frame=frame, world_rotation=Q.normalize(wrot), local_rotation=local,
                     parent_rotation=Q.normalize(parent_rot), world=world, facing=facing,
                     corrections=corrections, motion_scale=_motion_scale(pos, humanoid))
+
+
+def _turn(turn: np.ndarray, rows: list[int], pivot_joint: int, wrot: np.ndarray,
+          pos: np.ndarray, world: np.ndarray) -> None:
+    """Rotate joints ``rows`` (a subtree) by world rotation ``turn`` about a joint (in place)."""
+    wrot[rows] = Q.mul(np.broadcast_to(turn, (len(rows), 4)), wrot[rows])
+    pivot = pos[pivot_joint].copy()
+    pos[rows] = pivot + Q.rotate(np.broadcast_to(turn, (len(rows), 4)), pos[rows] - pivot)
+    world[rows, :3, :3] = Q.to_matrix(turn)[None] @ world[rows, :3, :3]
+    world[rows, :3, 3] = pos[rows]
+
+
+_INDEX = ("index",)
+_OUTER = ("pinky", "little", "ring")
+
+
+def _finger(names: list[str], rows: list[int], words: tuple[str, ...]) -> int | None:
+    """The first joint (parents come first) below the hand whose name has one of ``words``."""
+    for j in rows:
+        low = names[j].lower()
+        if any(w in low for w in words):
+            return j
+    return None
+
+
+def _untwist_forearm(side: str, names: list[str], humanoid: dict[str, int],
+                     subtree: list[list[int]], wrot: np.ndarray, pos: np.ndarray,
+                     world: np.ndarray) -> float | None:
+    """Twist the forearm about its own axis so the palm faces down (index knuckle ahead of
+    the little finger's, +Z), as in VRM's T-pose; degrees turned, or None (no fingers to
+    tell, or within the dead zone). The forearm turns rather than the wrist, as a radius
+    does, so the skin does not wring at the wrist."""
+    arm, hand = humanoid.get(f"{side}LowerArm"), humanoid.get(f"{side}Hand")
+    if arm is None or hand is None:
+        return None
+    below = [j for j in subtree[hand] if j != hand]
+    index, outer = _finger(names, below, _INDEX), _finger(names, below, _OUTER)
+    axis = _unit(pos[hand] - pos[arm])
+    if index is None or outer is None or axis is None:
+        return None
+    across = _unit((pos[index] - pos[outer]) - ((pos[index] - pos[outer]) @ axis) * axis)
+    want = _unit(np.array([0.0, 0.0, 1.0]) - axis[2] * axis)
+    if across is None or want is None:
+        return None
+    deg = float(np.degrees(np.arctan2(np.cross(across, want) @ axis, across @ want)))
+    if abs(deg) < 10.0:  # knuckle lines are not exact: small twists are the avatar's own
+        return None
+    _turn(Q.axis_angle(axis, np.radians(deg)).astype(np.float64), subtree[arm], arm, wrot, pos,
+          world)
+    return deg
 
 
 def _motion_scale(pos: np.ndarray, humanoid: dict[str, int]) -> float:

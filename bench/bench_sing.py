@@ -195,11 +195,11 @@ def run(quick: bool = False) -> dict:
 
 
 def _save_frame(video: Path, out_png: Path, result) -> None:
-    """The frame in the middle of the longest sung vowel (mouth open, mid-dance)."""
+    """The frame in the middle of the longest sung vowel of the first 10 s (mouth open)."""
     import av
 
     song = result.plan.song
-    spans = _vowel_spans(song.chunk)
+    spans = [s for s in _vowel_spans(song.chunk) if s[1] < 10.0]
     a, b = max(spans, key=lambda s: s[1] - s[0]) if spans else (0.0, 0.0)
     target = int(0.5 * (a + b) * FPS)
     with av.open(str(video)) as container:

@@ -13,6 +13,11 @@ from models.types import Emotion, VhumanError
 
 log = logging.getLogger("vhuman")
 
+QUIET_LIBRARIES = ("numba", "matplotlib", "PIL", "h5py", "urllib3", "httpx", "httpcore",
+                   "asyncio", "filelock", "fsspec", "torch", "onnxruntime", "libav")
+"""Libraries whose debug logs would flood ``-v`` (numba alone prints thousands of lines of
+compiler passes when librosa's beat tracker compiles); they log warnings and up."""
+
 DEMO_LINE = ("[wave] Hello everyone, and welcome to the show! I'm Vivi, your virtual host. "
              "Tonight we cheer for the athletes, chat with you live, and maybe even dance. "
              "Let's get started!")
@@ -117,6 +122,10 @@ def cmd_sing(args: argparse.Namespace) -> int:
     shift = f", transposed {song.score.transposed:+d}" if song and song.score.transposed else ""
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames{shift}; "
           f"sung in {result.synth_s:.1f} s, total {result.total_s:.1f} s)")
+    if args.plot and song is not None:
+        from models.sing.plot import plot_pitch
+
+        print(f"wrote {plot_pitch(song, args.plot)}")
     return 0
 
 
@@ -229,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="auto (into the voice's range), none, or semitones (e.g. -12)")
     sing.add_argument("--finale", action="store_true",
                       help="end big: full-energy last section and a wave")
+    sing.add_argument("--plot", default=None, help="also write a score-vs-sung pitch PNG here")
     _add_render_options(sing)
     sing.set_defaults(func=cmd_sing, output="out/sing.mp4", camera="full_body", voice="joe")
 
@@ -304,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LIBRARIES:  # -v is about vhuman, not compiler and codec internals
+        logging.getLogger(name).setLevel(logging.WARNING)
     if args.func in (cmd_show, cmd_serve, cmd_worker):  # long live runs: before their threads start
         from .live.memory import limit_malloc_arenas
 

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,15 @@ class PoseCollector:
         return {"written": len(self.poses)}
 
 
+def _prepare_character(options: Any) -> tuple[Any, Any]:
+    """The avatar (the built-in one is cached on disk) and its rig, ready to render."""
+    from avatar.loader import load_avatar
+    from avatar.rig import Rig
+
+    character = load_avatar(options.avatar)
+    return character, Rig(character, device=options.device)
+
+
 async def render_offline(path: Path, options: Any,
                          act: Callable[[Any], Awaitable[SpeechHandle]], *,
                          tts: Any = None, collect: bool = False, progress: str | None = None,
@@ -100,10 +110,16 @@ async def render_offline(path: Path, options: Any,
     from .outputs.recorder import RecorderOutput
 
     chunks: list[AudioChunk] = []
-    if tts is None:
-        from models.tts import get_tts
+    t0 = time.monotonic()
+    # The character and its rig build in a worker thread while the voice loads here:
+    # the two biggest start-up costs overlap (the GL context is made in the render thread).
+    with ThreadPoolExecutor(1, thread_name_prefix="vhuman-prepare") as pool:
+        prepared = pool.submit(_prepare_character, options)
+        if tts is None:
+            from models.tts import get_tts
 
-        tts = get_tts(options.voice)
+            tts = get_tts(options.voice)
+        character_and_rig = prepared.result()
     voice = _RecordingVoice(tts, chunks) if collect else tts
     config = LiveConfig(fps=options.fps, width=options.width, height=options.height,
                         background=None if options.background is None
@@ -117,7 +133,8 @@ async def render_offline(path: Path, options: Any,
         return AvatarRenderer(options.avatar, options.width, options.height,
                               backend=options.renderer, camera=options.camera,
                               background=options.background,
-                              transparent=options.transparent, device=options.device)
+                              transparent=options.transparent, device=options.device,
+                              prepared=character_and_rig)
 
     performer = LivePerformer(config, tts=voice, renderer_factory=renderer)
     recorder = RecorderOutput(path, width=options.width, height=options.height,
@@ -130,7 +147,6 @@ async def render_offline(path: Path, options: Any,
         from tqdm import tqdm
 
         bar = tqdm(unit="frame", desc=progress, dynamic_ncols=True)
-    t0 = time.monotonic()
     try:
         await performer.start()
         performer.add_output(recorder)

@@ -76,6 +76,9 @@ class LiveConfig:
     render_nice: int = 5
     render_torch_threads: int | None = 1
     seed: int = 0
+    adaptive_quality: bool = True
+    """Real time: render smaller and fewer pictures while rendering cannot keep up
+    (:mod:`stage.live.quality`), back to full quality when it can."""
     avatar: str | None = None
     """The avatar file whose own clips dances (``clip:NAME``) and gestures may play
     (None: the built-in character, which has none)."""
@@ -158,7 +161,8 @@ class LivePerformer:
             width=cfg.width, height=cfg.height, lookahead=cfg.lookahead_frames,
             batch=cfg.skin_batch, nice=cfg.render_nice, torch_threads=cfg.render_torch_threads,
             warmup_pose=self.motion.idle(0, 1, emotion=Emotion.NEUTRAL, intensity=0.6),
-            overlay=lambda: self.overlay, metrics=self.metrics)
+            overlay=lambda: self.overlay, metrics=self.metrics,
+            adaptive=cfg.adaptive_quality)
         self.speech = SpeechQueue(tts, self.motion, self.ring,
                                   sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
                                   max_pending=cfg.max_pending,
@@ -374,8 +378,10 @@ class LivePerformer:
             "render_fps": round(_rate(self._fresh_times), 2),
             "dropped_frames": self.repeated_frames,
             "repeated_frames": self.repeated_frames,
-            "late_pictures": self.timeline.late_shown,
+            "late_pictures_dropped": self.timeline.late_dropped,
             "late_ticks": self.clock.late_ticks,
+            "quality": self.render_loop.governor.status() if self.render_loop.governor
+            else None,
             "tick": self.tick_index,
             "lookahead": self.timeline.ahead,
             "audio_buffered_s": round(self.ring.queued_seconds, 3),

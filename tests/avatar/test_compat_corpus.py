@@ -139,3 +139,16 @@ def test_ik_target_feet_stay_on_the_legs(variants, rigs, reference, motion):
     for bone in ("leftFoot", "rightToes"):
         gap = np.linalg.norm(world[:, hum[bone], :3, 3] - ref[:, ref_h[bone], :3, 3], axis=-1)
         assert gap.max() < 0.01, bone  # the feet (and toes below them) follow the shins
+
+
+@needs_shared
+def test_forearm_twist_is_undone_so_palms_face_down():
+    from avatar.variants import rerest
+
+    xbot = load_avatar(SHARED / "Xbot.glb")
+    twisted = rerest(xbot, {"leftLowerArm": ((1.0, 0.0, 0.0), 80.0)})  # palm turned forward
+    rp, ref = rest_pose(twisted), rest_pose(xbot)
+    assert rp.corrections["leftLowerArm twist"] == pytest.approx(-80.0, abs=3.0)
+    assert "rightLowerArm twist" not in rp.corrections
+    hand = xbot.skeleton.humanoid["leftHand"]
+    assert np.allclose(rp.world[hand, :3, :3], ref.world[hand, :3, :3], atol=0.05)

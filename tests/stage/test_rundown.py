@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.types import Emotion
+from models.types import Emotion, InputError
 from stage.show import check_rundown, parse_rundown, parse_time
 from stage.show.rundown import RundownError, parse_line
 from stage.show.schema import RUNDOWN_SCHEMA, schema_json
@@ -105,7 +105,7 @@ def test_finale_cannot_be_marked_interruptible(tmp_path: Path) -> None:
 
 def test_not_a_mapping_and_missing_file(tmp_path: Path) -> None:
     assert "mapping" in _problems("- just\n- a list\n", tmp_path)[0]
-    with pytest.raises(Exception, match="rundown file not found"):
+    with pytest.raises(InputError, match="rundown file not found"):
         check_rundown(tmp_path / "absent.yaml")
 
 

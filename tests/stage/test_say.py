@@ -124,3 +124,20 @@ def _first_frame(path: Path) -> np.ndarray:
 
     with av.open(str(path)) as container:
         return next(container.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def test_bad_avatar_is_refused_before_anything_heavy_loads(tmp_path: Path) -> None:
+    """Arguments are checked first: no model, voice or GL library is imported to refuse
+    a missing avatar (the wall time of it is in ``bench say``)."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from stage.cli import main; "
+              "rc = main(['-q', 'say', 'hi', '--avatar', '/nonexistent.glb', '-o', sys.argv[1]]); "
+              "heavy = [m for m in ('torch', 'onnxruntime', 'moderngl', 'piper', 'librosa') "
+              "if m in sys.modules]; print(rc, len(heavy), *heavy)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "o.mp4")],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split()[:2] == ["2", "0"], done.stdout + done.stderr
+    assert "avatar file not found: /nonexistent.glb" in done.stderr
