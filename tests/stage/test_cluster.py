@@ -257,7 +257,9 @@ def test_sigterm_drain_finishes_the_line_and_hands_over(cluster: Cluster) -> Non
     handed = cluster.sql("SELECT data FROM show_log WHERE event = 'handed_over' AND "
                          "show_id = 'talk'")
     position = json.loads(handed[0][0])["position"]
-    assert position["line"] in (line + 1, line + 2)  # the current line was finished
+    # the line being said at SIGTERM was finished, not cut (a busy machine may have
+    # moved on a line or two between the checkpoint read and the signal)
+    assert line + 1 <= position["line"] <= line + 3, (line, position)
     other = "w2" if holder == "w1" else "w1"
     wait_for(lambda: shows(api)["talk"].get("worker") == other, 15, "taken over")
     claimed = json.loads(cluster.sql("SELECT data FROM show_log WHERE event = 'claimed' AND "
