@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ALLOWED: dict[str, frozenset[str]] = {
-    "performer": frozenset({"say", "interrupt", "set_emotion", "gesture", "dance",
+    "performer": frozenset({"say", "interrupt", "set_emotion", "gesture", "dance", "sing",
                             "show_overlay"}),
     "runner": frozenset({"pause", "resume", "skip", "stop", "host_say"}),
     "show": frozenset({"start"}),
@@ -89,6 +89,8 @@ def _args(method: str, args: dict[str, Any]) -> dict[str, Any]:
         out["emotion"] = Emotion.parse(out["emotion"])
     if method == "dance" and out.get("music"):
         out["music"] = Path(out["music"])
+    if method == "sing" and out.get("score"):
+        out["score"] = Path(out["score"])
     if "gestures" in out:
         out["gestures"] = tuple(out["gestures"] or ())
     return out

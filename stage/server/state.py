@@ -27,6 +27,7 @@ from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
 from ..transcript import Transcript
+from .chatlog import ChatLog
 from .settings import ServerSettings
 from .sockets import ChatEcho, Event, ViewerSocket, encode
 from .telemetry import Metrics
@@ -69,7 +70,7 @@ class ShowSession:
     echo: ChatEcho = field(init=False)
 
     def __post_init__(self) -> None:
-        self.echo = ChatEcho(self.broadcast)
+        self.echo = ChatEcho(self.broadcast, lambda: len(self.viewers))
 
     async def wait_ready(self, timeout: float = 180.0) -> None:
         """Wait until the performer is started and warm; ``VhumanError`` when its warm-up
@@ -88,6 +89,13 @@ class ShowSession:
         text = event if isinstance(event, str) else encode(event)
         for viewer in list(self.viewers):
             viewer.offer(text)
+
+    def send_to(self, viewer: str, event: Event) -> None:
+        """Send ``event`` to the sockets chatting as ``viewer`` (not to everyone)."""
+        text = encode(event)
+        for socket in list(self.viewers):
+            if socket.viewer == viewer:
+                socket.offer(text)
 
     @property
     def show_running(self) -> bool:
@@ -134,6 +142,7 @@ class AppState:
         self.metrics = metrics or Metrics()
         self.transcript = Transcript(store, on_first_audio=self._observe_first_audio)
         self.media = settings.media_policy()
+        self.chat_log = ChatLog(store)
         self.sessions: dict[str, ShowSession] = {}
         self.bridges: dict[str, Any] = {}
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
@@ -257,6 +266,7 @@ class AppState:
     async def close_all(self) -> None:
         for show_id in list(self.sessions):
             await self.close(show_id)
+        await self.chat_log.close()  # statuses still pending reach the log
 
     def start_show(self, session: ShowSession) -> ShowRunner:
         if session.rundown is None:
@@ -281,7 +291,7 @@ class AppState:
         message.text = scrub_private(message.text)
         record = ChatRecord(session.id, message.viewer, message.text, message.source,
                             message.gift)
-        message.store_id = await asyncio.to_thread(self.store.add_chat, record)
+        message.store_id = await self.chat_log.add(record)
         decision = await session.chat.submit(message)
         if decision.accepted and self.settings.echo_chat:
             session.echo.add({"viewer": message.viewer, "text": message.text,
@@ -297,16 +307,16 @@ class AppState:
             if latency is None:
                 self.metrics.inc("vhuman_chat_unheard_total", {"show": show_id})
                 if message.store_id is not None:
-                    await asyncio.to_thread(self.store.set_chat_status, message.store_id,
-                                            "interrupted")
+                    self.chat_log.set_status(message.store_id, "interrupted")
                 return
             self.metrics.observe("vhuman_chat_first_audio_seconds", latency,
                                  {"show": show_id})
             session = self.sessions.get(show_id)
             if session is not None:  # lets the asker's page show "answering you now"
-                session.broadcast({"type": "answering", "to": message.viewer,
-                                   "ref": message.client_ref,
-                                   "latency_s": round(latency, 4)})
+                session.send_to(message.viewer,
+                                {"type": "answering", "to": message.viewer,
+                                 "ref": message.client_ref,
+                                 "latency_s": round(latency, 4)})
 
         self.transcript.spoken(show_id, "chat", answer.handles, answer.text,
                                answered=message.text, viewer=message.viewer,
@@ -357,5 +367,4 @@ class AppState:
                          {"show": show_id, "status": status.split(":")[0],
                           "reason": status.split(":", 1)[1] if ":" in status else ""})
         if message.store_id is not None and status != "queued":
-            loop = asyncio.get_running_loop()
-            loop.run_in_executor(None, self.store.set_chat_status, message.store_id, status)
+            self.chat_log.set_status(message.store_id, status)
