@@ -84,6 +84,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         else:
             chosen = backends
         own_store = store is None
+        state: AppState
         if settings.redis_url:  # cluster API replica: the shows live on workers
             from ..cluster.api import ClusterAppState
             from ..cluster.run import cluster_store

@@ -129,6 +129,17 @@ def test_two_replicas_three_workers_four_shows(cluster: Cluster) -> None:
     answered_by = dict(cluster.sql("SELECT show_id, text FROM chat"))
     assert all(show in answered_by[show] for show in ids)  # each reached its own show
 
+    # say-now through a replica: said by the holder and in the show's transcript
+    r = a.post("/v1/shows/s1/control/say", json={"text": "A word from the host."}, headers=H)
+    assert r.status_code == 200, r.text
+
+    def transcribed() -> bool:
+        rows = cluster.sql("SELECT data FROM show_log WHERE show_id = 's1' AND "
+                           "event = 'spoken'")
+        return any(json.loads(d)["kind"] == "host" and json.loads(d)["completed"]
+                   and json.loads(d)["text"] == "A word from the host." for (d,) in rows)
+    wait_for(transcribed, 20, "the host's line in the transcript")
+
 
 def test_killed_worker_show_resumes_elsewhere_without_losing_chat(cluster: Cluster) -> None:
     cluster.worker("w1", slots=2)
@@ -246,7 +257,9 @@ def test_sigterm_drain_finishes_the_line_and_hands_over(cluster: Cluster) -> Non
     handed = cluster.sql("SELECT data FROM show_log WHERE event = 'handed_over' AND "
                          "show_id = 'talk'")
     position = json.loads(handed[0][0])["position"]
-    assert position["line"] in (line + 1, line + 2)  # the current line was finished
+    # the line being said at SIGTERM was finished, not cut (a busy machine may have
+    # moved on a line or two between the checkpoint read and the signal)
+    assert line + 1 <= position["line"] <= line + 3, (line, position)
     other = "w2" if holder == "w1" else "w1"
     wait_for(lambda: shows(api)["talk"].get("worker") == other, 15, "taken over")
     claimed = json.loads(cluster.sql("SELECT data FROM show_log WHERE event = 'claimed' AND "
