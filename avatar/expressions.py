@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -82,6 +83,26 @@ class ExpressionRules:
                 eff[:, k] *= mult[group]
         eff = np.where(self.binary[None] & (eff < 1.0), 0.0, eff)
         return eff.astype(np.float32)
+
+
+def hold_gaze(q: Any, eyes: list[int], rules: ExpressionRules, weights: np.ndarray) -> Any:
+    """Normalized rotations ``q`` (T, B, 4 torch) with the ``eyes`` columns scaled towards
+    rest by what ``overrideLookAt`` expressions in ``weights`` (T, M) leave of the gaze."""
+    if not rules.active or not eyes:
+        return q
+    keep = rules.multipliers(weights)["look_at"]
+    if bool((keep >= 1.0).all()):
+        return q
+    import torch
+
+    from animation.skinning import quat_slerp
+
+    w = torch.as_tensor(keep, dtype=q.dtype, device=q.device)[:, None].expand(-1, len(eyes))
+    ident = torch.zeros_like(q[:, eyes])
+    ident[..., 3] = 1.0
+    q = q.clone()
+    q[:, eyes] = quat_slerp(ident, q[:, eyes], w)
+    return q
 
 
 @dataclass

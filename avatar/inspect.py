@@ -40,6 +40,7 @@ class AvatarReport:
     visemes: dict[str, str] = field(default_factory=dict)  # viseme -> route
     expressions: dict[str, str] = field(default_factory=dict)
     morph_targets: int = 0
+    material_features: dict[str, int] = field(default_factory=dict)  # feature -> materials
     clips: list[str] = field(default_factory=list)
 
     def to_text(self) -> str:
@@ -58,6 +59,9 @@ class AvatarReport:
         lines += [f"    {b:<14} {j}" for b, j in self.bones.items()]
         if self.missing_bones:
             lines.append(f"    missing: {', '.join(self.missing_bones)}")
+        if self.material_features:
+            lines.append("  materials: " + ", ".join(
+                f"{k} x{n}" for k, n in self.material_features.items()))
         lines.append(f"  morph targets: {self.morph_targets}")
         lines.append(f"  visemes {len(self.visemes)}/{len(VISEMES)}: "
                      + ", ".join(f"{v}({r})" for v, r in self.visemes.items()))
@@ -100,8 +104,24 @@ def report_for(character: Character) -> AvatarReport:
         expressions={e: shape_routes.get(e, "?") for e in EXPRESSION_SHAPES
                      if e in character.shapes},
         morph_targets=len({n for m in character.meshes for n in m.morph_names}),
+        material_features=_material_features(character),
         clips=[f"{c.name} ({c.duration:.2f} s)" for c in character.clips],
     )
+
+
+def _material_features(character: Character) -> dict[str, int]:
+    """How many materials use each extension the renderer honours."""
+    counts = {
+        "MToon": sum(m.toon is not None for m in character.materials),
+        "MToon UV animation": sum(m.toon is not None and (m.toon.uv_scroll != (0.0, 0.0)
+                                                          or m.toon.uv_rotation != 0.0)
+                                  for m in character.materials),
+        "unlit": sum(m.unlit for m in character.materials),
+        "texture transform": sum(tuple(m.uv_transform) != (0.0, 0.0, 1.0, 1.0, 0.0)
+                                 for m in character.materials),
+        "textured": sum(m.texture is not None for m in character.materials),
+    }
+    return {k: n for k, n in counts.items() if n}
 
 
 def inspect_avatar(path: str | Path | None = None) -> AvatarReport:

@@ -29,14 +29,13 @@ from animation.skinning import (
     quat_from_axis_angle,
     quat_multiply,
     quat_normalize,
-    quat_slerp,
     rest_world_rotations,
     vertex_normals,
 )
 from avatar.character import AnimationClip, Character
-from avatar.expressions import ExpressionRules, MaterialFrames, material_frames
+from avatar.expressions import ExpressionRules, MaterialFrames, hold_gaze, material_frames
 from avatar.rest_pose import rest_pose
-from avatar.rig_detached import detached_bones, follow_limbs
+from avatar.rig_detached import detached_bones, follow_limbs, quat_identity
 from avatar.rig_pack import finite, pack_meshes
 from avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
 from models.types import InputError
@@ -304,11 +303,11 @@ class Rig:
         else:
             root = root @ self._frame_linear_inv.T
         translations[:, hips] += root
-        if self.detached:
+        if self.detached:  # IK-target bones go where their limb carries them
             follow = {}
             for bone, up in self.detached.items():
                 j, hp = sk.humanoid[bone], sk.humanoid[up]
-                qj = q[:, joints.index(j)] if j in joints else self._identity(t)
+                qj = q[:, joints.index(j)] if j in joints else quat_identity(t)
                 follow[j] = (hp, self._tpose_world_inv[hp], self._tpose_world[j], qj)
             follow_limbs(rotations, translations, self.rest_s.expand(t, -1, -1), self.parents,
                          self.frame, follow)
@@ -333,24 +332,8 @@ class Rig:
     def _hold_gaze(self, q: torch.Tensor, cols: list[int], motion: MotionLike,
                    morph: np.ndarray) -> torch.Tensor:
         """Eye rotations scaled by what ``overrideLookAt`` expressions leave of the gaze."""
-        rules = self._rules(tuple(motion.morph_names))
         eyes = [k for k, c in enumerate(cols) if motion.bone_names[c] in ("leftEye", "rightEye")]
-        if not rules.active or not eyes:
-            return q
-        keep = rules.multipliers(morph)["look_at"]
-        if bool((keep >= 1.0).all()):
-            return q
-        w = torch.as_tensor(keep, dtype=q.dtype, device=q.device)[:, None].expand(-1, len(eyes))
-        ident = torch.zeros_like(q[:, eyes])
-        ident[..., 3] = 1.0
-        q = q.clone()
-        q[:, eyes] = quat_slerp(ident, q[:, eyes], w)
-        return q
-
-    def _identity(self, t: int) -> torch.Tensor:
-        out = torch.zeros(t, 4, device=self.joint_device)
-        out[:, 3] = 1.0
-        return out
+        return hold_gaze(q, eyes, self._rules(tuple(motion.morph_names)), morph)
 
     # -- evaluation -----------------------------------------------------------------------
     def joint_transforms(self, pose: MotionLike | PoseBatch) -> torch.Tensor:

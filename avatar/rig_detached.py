@@ -18,6 +18,13 @@ from animation.reference import REFERENCE
 from animation.skinning import forward_kinematics, local_matrices
 
 
+def quat_identity(t: int) -> torch.Tensor:
+    """(T, 4) identity rotations."""
+    out = torch.zeros(t, 4)
+    out[:, 3] = 1.0
+    return out
+
+
 def _is_ancestor(parents: np.ndarray, a: int, j: int) -> bool:
     while j >= 0:
         j = int(parents[j])

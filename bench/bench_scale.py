@@ -214,7 +214,7 @@ async def _archive(redis_url: str, db: str, n: int, cpu: dict[str, list[int]]) -
     redis = keys.connect_redis(redis_url)
     try:
         with psycopg.connect(db) as conn:
-            before = conn.execute("SELECT count(*) FROM show_log").fetchone()[0]
+            before = conn.execute("SELECT count(*) FROM show_log").fetchone()[0]  # type: ignore[index]
         cpu0 = {name: _cpu_seconds(pids) for name, pids in cpu.items()}
         t0 = time.perf_counter()
         async with redis.pipeline(transaction=False) as pipe:
@@ -226,7 +226,7 @@ async def _archive(redis_url: str, db: str, n: int, cpu: dict[str, list[int]]) -
 
         async def drained() -> bool:
             with psycopg.connect(db) as conn:
-                count = conn.execute("SELECT count(*) FROM show_log").fetchone()[0]
+                count = conn.execute("SELECT count(*) FROM show_log").fetchone()[0]  # type: ignore[index]
             return bool(count - before >= n)
         await _until(drained, 300, "the archive")
         wall = time.perf_counter() - t0
@@ -303,7 +303,8 @@ async def _run(quick: bool, tmp: Path) -> dict[str, Any]:
         out: dict[str, Any] = {"redis": "redis-server, appendonly, appendfsync always",
                                "postgres": "initdb defaults, fsync off (a test server)"}
         cpu = {"api": [procs.procs["api1"].pid], "worker": [procs.procs["w1"].pid],
-               "redis": [redis_server.proc.pid], "postgres": [pg.proc.pid]}
+               "redis": [redis_server.proc.pid],  # type: ignore[union-attr]
+               "postgres": [pg.proc.pid]}  # type: ignore[union-attr]
         out["ingress_1_replica"] = await _ingress(ports[:1], seconds, conc, cpu)
         _api(procs, "api2", ports[1], redis, db)
         async with httpx.AsyncClient(timeout=30) as client:

@@ -11,7 +11,7 @@ STAMP="$VENV/.vhuman-setup-$(cat pyproject.toml scripts/setup.sh | sha1sum | cut
 apt_packages=(libosmesa6 libegl1 libgl1 libgles2 libglx-mesa0 libegl-mesa0
               nginx libnginx-mod-rtmp chromium ngircd fonts-dejavu-core
               fluidsynth fluid-soundfont-gm
-              redis-server postgresql)
+              redis-server postgresql stress-ng)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

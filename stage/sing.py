@@ -10,7 +10,10 @@ through the same engine, as ``vhuman say`` and ``vhuman dance`` do.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -106,6 +109,56 @@ def load_backing(backing: str | Path | None, score, sample_rate: int) -> tuple[n
 
         y = librosa.resample(y, orig_sr=rate, target_sr=sample_rate)
     return np.asarray(y, np.float32), str(path)
+
+
+_PREPARED: dict[tuple, Future] = {}
+_PREPARED_LOCK = threading.Lock()
+_PREPARE_POOL: ThreadPoolExecutor | None = None
+MAX_PREPARED = 4
+
+
+def _plan_key(score_path: str | Path, kwargs: dict) -> tuple:
+    path = Path(score_path)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return (str(path.resolve()), stamp, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+
+
+def prepare_song(score_path: str | Path, **kwargs) -> Future:
+    """Start singing a score in the background (same arguments as :func:`plan_song`), so a
+    show's song is ready when its turn comes; :func:`plan_song_cached` takes the result."""
+    global _PREPARE_POOL
+    key = _plan_key(score_path, kwargs)
+    with _PREPARED_LOCK:
+        if key in _PREPARED:
+            return _PREPARED[key]
+        if _PREPARE_POOL is None:
+            _PREPARE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="song-prep")
+        while len(_PREPARED) >= MAX_PREPARED:
+            _PREPARED.pop(next(iter(_PREPARED))).cancel()
+        future = _PREPARE_POOL.submit(plan_song, score_path, **kwargs)
+        _PREPARED[key] = future
+        return future
+
+
+def plan_song_cached(score_path: str | Path, **kwargs) -> SongPlan:
+    """:func:`plan_song`, taking a prepared result when the same song was prepared."""
+    with _PREPARED_LOCK:
+        future = _PREPARED.pop(_plan_key(score_path, kwargs), None)
+    if future is not None and not future.cancelled():
+        try:
+            return future.result()
+        except Exception as exc:  # noqa: BLE001 - sing it again here, raising its own error
+            log.debug("prepared song %s failed (%s); singing it again", score_path, exc)
+    return plan_song(score_path, **kwargs)
+
+
+def song_seed(score_path: str | Path, seed: int = 0) -> int:
+    """The motion seed of a song: the same song dances the same way in every run, and a
+    song prepared ahead matches the one played."""
+    return seed + zlib.crc32(Path(score_path).name.encode()) % 10007
 
 
 def plan_song(score_path: str | Path, *, backing: str | Path | None = None,

@@ -27,7 +27,7 @@ CHORDS = {
 }
 
 TWINKLE = {
-    "title": "Twinkle, Twinkle, Little Star", "tempo": 100, "file": "twinkle",
+    "title": "Twinkle, Twinkle, Little Star", "tempo": 100, "file": "twinkle", "sharps": 0,
     "notes": [("C4", 1, "Twin-"), ("C4", 1, "-kle"), ("G4", 1, "twin-"), ("G4", 1, "-kle"),
               ("A4", 1, "lit-"), ("A4", 1, "-tle"), ("G4", 2, "star,"),
               ("F4", 1, "how"), ("F4", 1, "I"), ("E4", 1, "won-"), ("E4", 1, "-der"),
@@ -44,7 +44,7 @@ TWINKLE = {
 }
 
 ODE = {
-    "title": "Ode to Joy", "tempo": 112, "file": "ode_to_joy",
+    "title": "Ode to Joy", "tempo": 112, "file": "ode_to_joy", "sharps": 0,
     "notes": [("E4", 1, "Sing"), ("E4", 1, "to-"), ("F4", 1, "-night"), ("G4", 1, "with"),
               ("G4", 1, "all"), ("F4", 1, "your"), ("E4", 1, "voic-"), ("D4", 1, "-es,"),
               ("C4", 1, "wake"), ("C4", 1, "the"), ("D4", 1, "town"), ("E4", 1, "and"),
@@ -57,7 +57,7 @@ ODE = {
 }
 
 SHOW = {
-    "title": "The Show Is On", "tempo": 112, "file": "the_show_is_on",
+    "title": "The Show Is On", "tempo": 112, "file": "the_show_is_on", "sharps": 2,
     "notes": [("D4", 1, "Lights"), ("E4", 1, "are"), ("F#4", 1, "on,"), ("A4", 1, "the"),
               ("G4", 1, "stage"), ("F#4", 1, "is"), ("E4", 1.5, "bright,"), ("r", 0.5, None),
               ("D4", 1, "wave"), ("E4", 0.5, "hel-"), ("F#4", 0.5, "-lo"), ("G4", 1, "to"),
@@ -78,6 +78,7 @@ def _voice(spec: dict, midi: bool = False) -> m21.stream.Part:
     part.partName = "Voice"
     part.insert(0, m21.instrument.Vocalist())
     part.append(m21.tempo.MetronomeMark(number=spec["tempo"]))
+    part.append(m21.key.KeySignature(spec["sharps"]))
     part.append(m21.meter.TimeSignature("4/4"))
     for pitch, beats, lyric in spec["notes"]:
         if pitch == "r":
@@ -100,6 +101,7 @@ def _piano(spec: dict) -> m21.stream.Part:
     part = m21.stream.Part()
     part.partName = "Piano"
     part.insert(0, m21.instrument.Piano())
+    part.append(m21.key.KeySignature(spec["sharps"]))
     part.append(m21.meter.TimeSignature("4/4"))
     for name in spec["chords"].split():
         part.append(m21.chord.Chord(CHORDS[name], quarterLength=2))

@@ -6,6 +6,7 @@ The YAML form::
 
     title: Twinkle Twinkle
     tempo: 100          # quarter notes per minute
+    key: C major        # optional, informational
     time: 4/4
     notes:              # [pitch, beats, lyric]; "r" is a rest; "_" or no lyric: melisma
       - [C4, 1, "twin-"]
@@ -131,7 +132,25 @@ def _load_yaml(path: Path) -> Score:
     beats_s, before = beat_grid(ql * spq, beat_ql * spq, pickup * beat_ql * spq)
     return Score(notes=notes, tempo=tempo / beat_ql, beats=beats_s, beats_per_bar=num,
                  downbeat_phase=before % num, title=str(data.get("title", path.stem)),
-                 source=str(path))
+                 key=_yaml_key(data.get("key"), path), source=str(path))
+
+
+def _yaml_key(value: Any, path: Path) -> str:
+    """``key: G`` / ``"E minor"`` / ``f#`` checked and written out (``"G major"``)."""
+    if value is None:
+        return ""
+    import music21
+
+    text = str(value).strip()
+    parts = text.split()
+    try:
+        tonic = parts[0]
+        mode = parts[1].lower() if len(parts) > 1 else ("minor" if tonic.islower() else "major")
+        k = music21.key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
+    except Exception:  # music21 raises several kinds for nonsense
+        raise InputError(f"{path}: cannot read key {text!r} (expected e.g. C, G major, "
+                         "E minor)") from None
+    return f"{k.tonic.name.replace('-', 'b')} {k.mode}"
 
 
 def _load_music21(path: Path, verse: int) -> Score:
@@ -183,8 +202,15 @@ def _load_music21(path: Path, verse: int) -> Score:
     total_ql = float(voice.highestTime)
     spq = seconds(1.0) - seconds(0.0)
     beats_s, before = beat_grid(seconds(total_ql), beat_ql * spq, seconds(first_bar))
+    key = parsed.recurse().getElementsByClass("KeySignature").first()
+    key_name = ""
+    if key is not None:
+        try:
+            key_name = key.asKey().name.replace("-", "b")
+        except Exception:  # noqa: BLE001 - the key is informational
+            key_name = ""
     return Score(notes=notes, tempo=60.0 / (beat_ql * spq), beats=beats_s, beats_per_bar=bpb,
-                 downbeat_phase=before % max(bpb, 1), title=_title(parsed, path),
+                 downbeat_phase=before % max(bpb, 1), title=_title(parsed, path), key=key_name,
                  source=str(path), other_parts_midi=_other_parts_midi(parsed, voice, path))
 
 

@@ -125,6 +125,7 @@ class Score:
     beats_per_bar: int = 4
     downbeat_phase: int = 0  # index of the first downbeat among ``beats``
     title: str = ""
+    key: str = ""  # as written ("C major"), informational
     source: str = "<score>"
     transposed: int = 0  # semitones applied by :meth:`transpose`
     other_parts_midi: bytes | None = field(default=None, repr=False)  # the accompaniment

@@ -232,6 +232,13 @@ class LivePerformer:
             await asyncio.to_thread(out.close)
         self._started = False
 
+    streams_ticks = True
+
+    async def warm_up(self) -> None:
+        """One short emotional sentence through the voice (not played): the model loads
+        and its caches fill before the first real line."""
+        await asyncio.to_thread(self.tts.warm_up)
+
     async def __aenter__(self) -> LivePerformer:
         await self.start()
         return self
@@ -309,13 +316,33 @@ class LivePerformer:
         check_song_request(score, backing, style)
         self._check_started()
         handle = SpeechHandle(text=f"<sing {Path(score).name}>", kind="sing", priority=priority)
+        self.speech.put(self._song_item(handle, score, backing, style, emotion, intensity,
+                                        finale, transpose))
+        return handle
+
+    def prepare_sing(self, score: Path, *, backing: str | Path | None = None,
+                     style: str | None = None, emotion: Emotion | None = None,
+                     intensity: float | None = None, finale: bool = False,
+                     transpose: int | str = "auto") -> None:
+        """Start singing a song in the background so that a later :meth:`sing` with the
+        same arguments starts at once (a show prepares its songs while it talks)."""
+        from stage.sing import check_song_request, prepare_song
+
+        check_song_request(score, backing, style)
+        dummy = SpeechHandle(text="", kind="sing")
+        item = self._song_item(dummy, score, backing, style, emotion, intensity, finale,
+                               transpose)
+        prepare_song(item.music, **self.speech.song_options(item))
+
+    def _song_item(self, handle: SpeechHandle, score: Path, backing: str | Path | None,
+                   style: str | None, emotion: Emotion | None, intensity: float | None,
+                   finale: bool, transpose: int | str) -> Utterance:
         style_ = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
                                intensity=self.intensity if intensity is None else intensity)
-        self.speech.put(Utterance(handle, handle.text, style_, music=Path(score),
-                                  dance_style=style, said_at=time.monotonic(),
-                                  song={"backing": None if backing is None else str(backing),
-                                        "finale": finale, "transpose": transpose}))
-        return handle
+        return Utterance(handle, handle.text, style_, music=Path(score), dance_style=style,
+                         said_at=time.monotonic(),
+                         song={"backing": None if backing is None else str(backing),
+                               "finale": finale, "transpose": transpose})
 
     async def interrupt(self, reason: str = "") -> None:
         t0 = time.monotonic()

@@ -265,21 +265,28 @@ class SpeechQueue:
             self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
 
 
-    def _sing(self, item: Utterance, epoch: int) -> None:
-        """Sing a score with the speaking voice (its Piper voice), backing mixed in, and
-        play it with its lip-sync and dance as one segment."""
-        from stage.sing import plan_song
+    def song_options(self, item: Utterance) -> dict[str, Any]:
+        """How this performer sings ``item`` (the arguments of :func:`stage.sing.plan_song`):
+        with its own Piper voice, the item's emotion, at its frame rate."""
+        from stage.sing import song_seed
 
         assert item.music is not None
         opts = item.song or {}
-        voice = getattr(self.tts, "voice_path", None) or "joe"
+        return {"backing": opts.get("backing"),
+                "voice": str(getattr(self.tts, "voice_path", None) or "joe"),
+                "emotion": item.style.emotion, "intensity": item.style.intensity,
+                "dance": item.dance_style or "sway", "transpose": opts.get("transpose", "auto"),
+                "finale": bool(opts.get("finale", False)), "fps": self.motion.fps,
+                "seed": song_seed(item.music, self.seed)}
+
+    def _sing(self, item: Utterance, epoch: int) -> None:
+        """Sing a score with the speaking voice (its Piper voice), backing mixed in, and
+        play it with its lip-sync and dance as one segment."""
+        from stage.sing import plan_song_cached
+
+        assert item.music is not None
         t0 = time.monotonic()
-        plan = plan_song(item.music, backing=opts.get("backing"), voice=str(voice),
-                         emotion=item.style.emotion, intensity=item.style.intensity,
-                         dance=item.dance_style or "sway",
-                         transpose=opts.get("transpose", "auto"),
-                         finale=bool(opts.get("finale", False)), fps=self.motion.fps,
-                         seed=self.seed + item.seq)
+        plan = plan_song_cached(item.music, **self.song_options(item))
         self._observe("song_ready", time.monotonic() - t0)
         self.last_song = plan
         samples = np.asarray(plan.mix.samples, np.float32)

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from models.types import InputError, VhumanError
 
+from ..aio import spawn
 from ..chat.irc import IRCBridge, IRCConfig
 from ..chat.message import ChatMessage
 from ..show.loader import load_rundown
@@ -61,7 +62,7 @@ def start_irc_bridge(state: AppState, session: ShowSession) -> asyncio.Task[None
     if s.irc_reply:
         def reply(message: ChatMessage, text: str) -> None:
             if message.source == config.source and bridge.joined.is_set():
-                asyncio.get_running_loop().create_task(bridge.send(text))
+                spawn(bridge.send(text), name=f"irc-reply:{session.id}")
         state.sentence_listeners.append(reply)
     return asyncio.create_task(bridge.run(), name=f"irc:{session.id}")
 
@@ -83,6 +84,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         else:
             chosen = backends
         own_store = store is None
+        state: AppState
         if settings.redis_url:  # cluster API replica: the shows live on workers
             from ..cluster.api import ClusterAppState
             from ..cluster.run import cluster_store
@@ -178,7 +180,10 @@ def server_config(settings: ServerSettings, app: FastAPI | None = None) -> Any:
                             http=header_timeout_protocol(settings.header_timeout_s),
                             limit_concurrency=settings.max_connections,
                             timeout_keep_alive=5, server_header=False,
-                            ws_max_size=settings.ws_max_message_bytes * 4)
+                            ws_max_size=settings.ws_max_message_bytes * 4,
+                            # small JSON events: compressing each costs more CPU than
+                            # the bytes are worth (a fifth of a busy server's time)
+                            ws_per_message_deflate=False)
     install_scrubber(settings.api_keys)  # after uvicorn configured its loggers
     return config
 
@@ -188,4 +193,5 @@ def serve(settings: ServerSettings | None = None) -> None:
     import uvicorn
 
     settings = settings or ServerSettings()
-    uvicorn.Server(server_config(settings)).run()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn already shut down
+        uvicorn.Server(server_config(settings)).run()

@@ -7,7 +7,8 @@ answering"; bounded, the oldest dropped for a slow client). Events are encoded o
 broadcast, not once per socket, and the chat echo is throttled per show: past a small
 rate, accepted lines are coalesced into one ``chat_batch`` event a few times a second
 (the most recent lines and a count of the skipped ones), so 500 busy viewers cost a few
-broadcasts a second instead of 250,000 sends.
+broadcasts a second instead of 250,000 sends. Events go out uncompressed (``server_config`` turns
+permessage-deflate off): compressing each small event cost more CPU than anything else.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-from ..chat.limits import RateLimiter
 
 Event = dict[str, Any]
 
@@ -40,6 +39,7 @@ class ViewerSocket:
         self._wake = asyncio.Event()
         self.dropped = 0
         self.sent = 0
+        self.viewer: str | None = None  # the name the socket chats as, once bound
 
     def ack(self, event: Event) -> None:
         """Queue an answer to this viewer's own message: never dropped, sent first."""
@@ -75,21 +75,39 @@ class ViewerSocket:
 
 
 class ChatEcho:
-    """Shows accepted chat to a show's viewers: each line at once while the show is calm,
-    coalesced into ``chat_batch`` events every ``interval_s`` when it is busy."""
+    """Shows accepted chat to a show's viewers within a send budget: each line at once
+    while that costs less than ``sends_per_s`` socket sends a second (few viewers, calm
+    chat), else coalesced into one ``chat_batch`` every ``interval_s`` (the newest
+    ``batch`` lines and how many were skipped). The cost of the echo is then bounded by
+    ``viewers / interval_s`` sends a second however busy the chat is."""
 
-    def __init__(self, broadcast: Callable[[Event | str], None], *, per_s: float = 8.0,
-                 burst: float = 16.0, interval_s: float = 0.25, batch: int = 20) -> None:
+    def __init__(self, broadcast: Callable[[Event | str], None],
+                 viewers: Callable[[], int] = lambda: 1, *, sends_per_s: float = 1000.0,
+                 interval_s: float = 0.5, batch: int = 20) -> None:
         self.broadcast = broadcast
+        self.viewers = viewers
         self.interval_s = interval_s
         self.batch = batch
-        self._calm = RateLimiter(burst, per_s)
+        self.sends_per_s = sends_per_s
+        self._tokens, self._stamp = sends_per_s, time.monotonic()
         self._pending: deque[Event] = deque(maxlen=batch)
         self._skipped = 0
         self._task: asyncio.Task[None] | None = None
 
+    def _affordable(self) -> bool:
+        """Take one broadcast's sends from the budget (a token bucket of sends)."""
+        now = time.monotonic()
+        self._tokens = min(self.sends_per_s,
+                           self._tokens + (now - self._stamp) * self.sends_per_s)
+        self._stamp = now
+        cost = max(1, self.viewers())
+        if cost > self._tokens:
+            return False
+        self._tokens -= cost
+        return True
+
     def add(self, line: Event) -> None:
-        if not self._pending and self._calm.allow("show", time.monotonic()):
+        if not self._pending and self._affordable():
             self.broadcast({"type": "chat", **line})
             return
         if len(self._pending) == self.batch:

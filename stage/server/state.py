@@ -23,11 +23,11 @@ from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
 from ..performer import Performer
-from ..show.api import call_if_present
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
 from ..transcript import Transcript
+from .chatlog import ChatLog
 from .settings import ServerSettings
 from .sockets import ChatEcho, Event, ViewerSocket, encode
 from .telemetry import Metrics
@@ -70,7 +70,7 @@ class ShowSession:
     echo: ChatEcho = field(init=False)
 
     def __post_init__(self) -> None:
-        self.echo = ChatEcho(self.broadcast)
+        self.echo = ChatEcho(self.broadcast, lambda: len(self.viewers))
 
     async def wait_ready(self, timeout: float = 180.0) -> None:
         """Wait until the performer is started and warm; ``VhumanError`` when its warm-up
@@ -89,6 +89,13 @@ class ShowSession:
         text = event if isinstance(event, str) else encode(event)
         for viewer in list(self.viewers):
             viewer.offer(text)
+
+    def send_to(self, viewer: str, event: Event) -> None:
+        """Send ``event`` to the sockets chatting as ``viewer`` (not to everyone)."""
+        text = encode(event)
+        for socket in list(self.viewers):
+            if socket.viewer == viewer:
+                socket.offer(text)
 
     @property
     def show_running(self) -> bool:
@@ -118,15 +125,10 @@ PUBLIC_PERFORMER = ("speaking", "emotion", "overlay")
 """What anyone may see of a performer (the page's status line and promo card)."""
 
 
-async def _warm_voice(performer: Any) -> None:
-    """The performer's own ``warm_up()`` when it has one, else its ``tts.warm_up()``
-    (one short sentence: the model loads, caches fill) in a worker thread."""
-    if callable(getattr(performer, "warm_up", None)):
-        await call_if_present(performer, "warm_up")
-        return
-    warm = getattr(getattr(performer, "tts", None), "warm_up", None)
-    if callable(warm):
-        await asyncio.to_thread(warm)
+async def _warm_voice(performer: Performer) -> None:
+    """The performer's ``warm_up()``: one short sentence, so the model loads and its
+    caches fill before the first viewer line."""
+    await performer.warm_up()
 
 
 class AppState:
@@ -140,6 +142,7 @@ class AppState:
         self.metrics = metrics or Metrics()
         self.transcript = Transcript(store, on_first_audio=self._observe_first_audio)
         self.media = settings.media_policy()
+        self.chat_log = ChatLog(store)
         self.sessions: dict[str, ShowSession] = {}
         self.bridges: dict[str, Any] = {}
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
@@ -215,7 +218,7 @@ class AppState:
         self.metrics.set("vhuman_show_ready", 0, labels)
         t0 = time.perf_counter()
         try:
-            await call_if_present(performer, "start")
+            await performer.start()
             t1 = time.perf_counter()
             if self.settings.warm_up:
                 await _warm_voice(performer)
@@ -257,14 +260,13 @@ class AppState:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        closer = getattr(session.performer, "close", None)
-        if closer is not None:
-            with contextlib.suppress(Exception):
-                await closer()
+        with contextlib.suppress(Exception):
+            await session.performer.close()
 
     async def close_all(self) -> None:
         for show_id in list(self.sessions):
             await self.close(show_id)
+        await self.chat_log.close()  # statuses still pending reach the log
 
     def start_show(self, session: ShowSession) -> ShowRunner:
         if session.rundown is None:
@@ -289,7 +291,7 @@ class AppState:
         message.text = scrub_private(message.text)
         record = ChatRecord(session.id, message.viewer, message.text, message.source,
                             message.gift)
-        message.store_id = await asyncio.to_thread(self.store.add_chat, record)
+        message.store_id = await self.chat_log.add(record)
         decision = await session.chat.submit(message)
         if decision.accepted and self.settings.echo_chat:
             session.echo.add({"viewer": message.viewer, "text": message.text,
@@ -305,16 +307,16 @@ class AppState:
             if latency is None:
                 self.metrics.inc("vhuman_chat_unheard_total", {"show": show_id})
                 if message.store_id is not None:
-                    await asyncio.to_thread(self.store.set_chat_status, message.store_id,
-                                            "interrupted")
+                    self.chat_log.set_status(message.store_id, "interrupted")
                 return
             self.metrics.observe("vhuman_chat_first_audio_seconds", latency,
                                  {"show": show_id})
             session = self.sessions.get(show_id)
             if session is not None:  # lets the asker's page show "answering you now"
-                session.broadcast({"type": "answering", "to": message.viewer,
-                                   "ref": message.client_ref,
-                                   "latency_s": round(latency, 4)})
+                session.send_to(message.viewer,
+                                {"type": "answering", "to": message.viewer,
+                                 "ref": message.client_ref,
+                                 "latency_s": round(latency, 4)})
 
         self.transcript.spoken(show_id, "chat", answer.handles, answer.text,
                                answered=message.text, viewer=message.viewer,
@@ -365,5 +367,4 @@ class AppState:
                          {"show": show_id, "status": status.split(":")[0],
                           "reason": status.split(":", 1)[1] if ":" in status else ""})
         if message.store_id is not None and status != "queued":
-            loop = asyncio.get_running_loop()
-            loop.run_in_executor(None, self.store.set_chat_status, message.store_id, status)
+            self.chat_log.set_status(message.store_id, status)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,6 +39,8 @@ from .rundown import (
 )
 
 log = logging.getLogger(__name__)
+
+MAX_EVENTS = 2000
 
 
 class _Skip(Exception):
@@ -74,7 +77,8 @@ class ShowRunner:
         self.current_line: str | None = None
         self.iteration = 0
         self.answered = 0
-        self.events: list[dict[str, Any]] = []
+        self.events: deque[dict[str, Any]] = deque(maxlen=MAX_EVENTS)
+        """The latest events (a looping show runs for days: older ones are in the store)."""
         self._cut = asyncio.Event()
         self._resumed = asyncio.Event()
         self._resumed.set()
@@ -192,6 +196,9 @@ class ShowRunner:
                         break
                     if self._resume is not None and seg.index < int(self._resume["segment"]):
                         continue
+                    following = self.rundown.segments[seg.index + 1:seg.index + 2]
+                    for nxt in following:  # a song is sung (prepared) while this one plays
+                        self._prepare_song(nxt)
                     await self._run_segment(seg, loop_origin)
         except _Stop:
             pass
@@ -260,7 +267,19 @@ class ShowRunner:
             return await self.performer.dance(seg.music, duration=seg.duration, style=style)
         await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
 
+    def _prepare_song(self, seg: SegmentBase) -> None:
+        """Let a performer that can prepare songs start on ``seg`` (a sing segment) now."""
+        prepare = getattr(self.performer, "prepare_sing", None)
+        if not isinstance(seg, SingSegment) or prepare is None:
+            return
+        try:
+            prepare(seg.score, backing=seg.backing, style=seg.style, emotion=seg.emotion,
+                    finale=seg.finale, transpose=seg.transpose)
+        except Exception as exc:  # noqa: BLE001 - preparing is a hint; singing reports errors
+            log.debug("could not prepare %s: %s", seg.id, exc)
+
     async def _do_sing(self, seg: SingSegment) -> None:
+        self._prepare_song(seg)  # while the intro is spoken
         if seg.intro:
             await self._speak(seg.intro, seg)
 

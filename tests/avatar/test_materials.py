@@ -66,6 +66,9 @@ def test_mtoon_uv_animation_moves_the_textures_with_time():
     character = load_avatar(SHARED / "VRMC_materials_mtoon_UV_Animation_Test.vrm")
     scroll = {m.name: m.toon.uv_scroll for m in character.materials if m.toon}
     assert scroll["ScrollX"] == (1.0, 0.0) and scroll["ScrollY"] == (0.0, 1.0)
+    from avatar.inspect import report_for
+
+    assert "MToon UV animation x3, unlit x3" in report_for(character).to_text()
     rig = Rig(character, device="cpu")
     clip = MotionClip.rest(1, 30.0, [], [])
     renderer = create_renderer("moderngl", character, 96, 96, camera="full_body")

@@ -122,3 +122,14 @@ def test_bad_scores_name_the_file_and_measure(tmp_path: Path) -> None:
     m21.stream.Score([part]).write("musicxml", fp=str(tmp_path / "nolyrics.musicxml"))
     with pytest.raises(InputError, match="nolyrics.musicxml: no lyrics found"):
         load_score(tmp_path / "nolyrics.musicxml")
+
+
+def test_key_is_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "k.yaml"
+    path.write_text('key: e minor\nnotes:\n  - [E4, 1, "la"]\n', encoding="utf-8")
+    assert load_score(path).key == "E minor"
+    path.write_text('key: H dur\nnotes:\n  - [E4, 1, "la"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match="k.yaml: cannot read key 'H dur'"):
+        load_score(path)
+    root = Path(__file__).resolve().parents[2] / "examples" / "songs"
+    assert load_score(root / "the_show_is_on.musicxml").key == "D major"

@@ -123,6 +123,7 @@ def test_live_performer_sings_between_spoken_lines(tmp_path: Path) -> None:
 
     async def act(performer: Any) -> Any:
         performers.append(performer)
+        performer.prepare_sing(score, style="still")  # sung in the background meanwhile
         handles.append(await performer.say("Here is my song."))
         handles.append(await performer.sing(score, style="still"))
         handles.append(await performer.say("Thank you!"))
@@ -133,6 +134,9 @@ def test_live_performer_sings_between_spoken_lines(tmp_path: Path) -> None:
         return await render_offline(tmp_path / "live.mp4", opts, act, collect=True)
 
     run = asyncio.run(main())
+    from stage import sing as sing_module
+
+    assert not sing_module._PREPARED  # the prepared song was the one played
     assert all(h.done.result() for h in handles)
     starts = [h.started.result() for h in handles]
     assert starts == sorted(starts)

@@ -124,7 +124,7 @@ class _Connection:
             return self._malformed(first_problem(exc.errors()), ref)
         except InputError as exc:
             return self._malformed(str(exc).splitlines()[0][:300], ref)
-        self.bound = body.viewer
+        self.bound = self.outbox.viewer = body.viewer
         message = ChatMessage(viewer=body.viewer, text=body.text, source="ws",
                               gift=body.gift, client_ref=body.ref)
         decision = await self.state.submit_chat(self.session, message)
