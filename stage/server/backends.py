@@ -35,7 +35,7 @@ def _brain_factory() -> BrainFactory | None:
 
             extras = {"memory": Memory(), "moderator": Moderator()}
             persona = rundown.persona.model_dump(exclude_none=True) if rundown else {}
-            if not persona:
+            if not persona or rundown is None:
                 return cls(**extras)
             from dialogue.persona import persona_from_dict
 
