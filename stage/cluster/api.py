@@ -178,6 +178,12 @@ class ClusterAppState(AppState):
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: set[asyncio.Task[Any]] = set()
         self.transcript = RemoteTranscript(self)  # type: ignore[assignment]
+        m = self.metrics
+        m.describe("vhuman_cluster_workers", "gauge", "workers with a live heartbeat")
+        m.describe("vhuman_cluster_slots", "gauge", "show slots of those workers")
+        m.describe("vhuman_cluster_shows", "gauge", "shows registered / held by a worker")
+        m.describe("vhuman_cluster_log_backlog", "gauge",
+                   "log records waiting for the archiver (PostgreSQL behind or down)")
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """A short background task, kept referenced until it ends."""
@@ -301,6 +307,12 @@ class ClusterAppState(AppState):
         ids = sorted(await self.redis.smembers(keys.WORKERS))
         beats = await self.redis.mget([keys.worker(w) for w in ids]) if ids else []
         self.workers = {w: json.loads(b) for w, b in zip(ids, beats, strict=True) if b}
+        m = self.metrics
+        m.set("vhuman_cluster_workers", len(self.workers))
+        m.set("vhuman_cluster_slots", sum(int(w.get("slots", 0)) for w in self.workers.values()))
+        m.set("vhuman_cluster_shows", len(shows), {"state": "registered"})
+        m.set("vhuman_cluster_shows", sum(1 for w in held.values() if w), {"state": "held"})
+        m.set("vhuman_cluster_log_backlog", await self.redis.xlen(keys.LOG))
 
     async def _refresh_loop(self) -> None:
         while True:

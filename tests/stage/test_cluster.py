@@ -104,6 +104,9 @@ def test_two_replicas_three_workers_four_shows(cluster: Cluster) -> None:
     workers = b.get("/v1/workers", headers=H).json()
     assert {w["id"] for w in workers} == {"w1", "w2", "w3"}
     assert all(w["slots"] == 2 and len(w["shows"]) <= 2 for w in workers)
+    metrics = a.get("/metrics").text
+    assert "vhuman_cluster_workers 3" in metrics and "vhuman_cluster_slots 6" in metrics
+    assert 'vhuman_cluster_shows{state="held"} 4' in metrics
 
     with a.websocket_connect("/v1/shows/s3/chat/ws?viewer=watcher") as viewer:
         time.sleep(0.3)  # the replica's event relay is subscribed
