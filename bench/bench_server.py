@@ -70,8 +70,11 @@ def serve(port: int, database: str, real_qa: bool) -> None:
             qa_kind = "dialogue.QAEngine(examples/kb)"
         except Exception as exc:  # noqa: BLE001 - fall back, and say so in the results
             print(f"real QA unavailable: {exc}", file=sys.stderr)
+    # 500 simulated viewers share 127.0.0.1: per-address limits are for real crowds
     settings = ServerSettings(port=port, database_url=database, echo_chat=False,
-                              chat_max_size=200, _env_file=None)  # type: ignore[call-arg]
+                              chat_max_size=200, ws_max_per_address=10_000,
+                              http_chat_per_ip_burst=100_000, http_chat_per_ip_per_s=100_000,
+                              _env_file=None)  # type: ignore[call-arg]
     backends = Backends(lambda s, r: FakePerformer(0.06, first_audio_delay=FIRST_AUDIO_DELAY),
                         lambda s, r: FakeBrain(), qa)
     app = create_app(settings, backends=backends)

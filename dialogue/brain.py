@@ -37,7 +37,15 @@ _QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|how|is|are|does|do|c
 _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
 _ASK_NAME = re.compile(
     r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
-    r"¿?cómo me llamo|我叫什么", re.I)
+    r"¿?cómo me llamo|(recuerdas|te acuerdas de|sabes) mi nombre|我叫什么|记得我的名字", re.I)
+_ASK_FAVOURITE = re.compile(
+    r"\b(?:what'?s|what is|do you remember|remember) my favou?rite ([a-z]+(?: [a-z]+)?)", re.I)
+_NAME_LINES = {
+    "en": ("You're {name}, of course! I remember.",
+           "You haven't told me your name yet, but here you're {viewer}!"),
+    "es": ("¡Eres {name}, claro! Me acuerdo.", "Todavía no me has dicho tu nombre, pero aquí eres {viewer}."),
+    "zh": ("你是{name}，我记得！", "你还没告诉我你的名字，不过这里你叫{viewer}。"),
+}
 
 
 @dataclass
@@ -283,8 +291,15 @@ class Brain:
             yield self._template(intent, text, viewer, record, returning, asked)
             return
         if _ASK_NAME.search(text) and record is not None:
-            yield self._name_answer(viewer, record, text)
+            yield self._name_answer(viewer, record, text, asked)
             return
+        favourite = _ASK_FAVOURITE.search(text)
+        if favourite and record is not None:
+            known = record.preferences.get(f"favourite {favourite.group(1).lower()}")
+            if known:  # remembered, never guessed
+                yield self._sentence(f"Your favourite {favourite.group(1).lower()} is {known}! I remember.",
+                                     "template", 0, Emotion.HAPPY, ["point"], 0.6)
+                return
         if asked != lang and asked in ENGLISH_NOTICE and (viewer, asked) not in self._noticed:
             # The model cannot write the viewer's language: say so in it, then answer.
             notice = self._sentence(fill(ENGLISH_NOTICE[asked], viewer), "template", index,
@@ -320,7 +335,9 @@ class Brain:
         async for item in self._llm_sentences(text, record, index, said):
             count += 1
             yield item
-        if count == 0:
+        if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
+            # Nothing the model wrote could be said. After praise, sad news or chat the
+            # opener already answered; a question or request still deserves a line.
             yield self._fallback(viewer, index)
 
     async def _load_default_llm(self) -> None:
@@ -477,16 +494,20 @@ class Brain:
         if any(t in _GESTURES for t in item.tags):
             self._moved = True
 
-    def _name_answer(self, viewer: str | None, record: ViewerRecord, text: str) -> ReplySentence:
-        """"What's my name?": from memory, never invented."""
-        given = record.preferences.get("name") or extract_name(text)
+    def _name_answer(self, viewer: str | None, record: ViewerRecord, text: str,
+                     language: str = "en") -> ReplySentence:
+        """"What's my name?": from memory (or this very message), never invented."""
+        given = extract_name(text) or record.preferences.get("name")
+        known, unknown = _NAME_LINES.get(language, _NAME_LINES["en"])
         if given:
-            line = f"You're {given}, of course! I remember."
+            line = known.format(name=given)
         elif viewer:
-            line = f"You haven't told me your name yet, but here you're {viewer}!"
+            line = unknown.format(viewer=viewer)
         else:
             line = "You haven't told me your name yet. What is it?"
-        return self._sentence(line, "template", 0, Emotion.HAPPY, ["point"], 0.6)
+        item = self._sentence(line, "template", 0, Emotion.HAPPY, ["point"], 0.6)
+        item.language = language if language in _NAME_LINES else "en"
+        return item
 
     def _template(
         self, intent: str, text: str, viewer: str | None, record: ViewerRecord | None,

@@ -13,9 +13,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from models.types import Emotion
+
+if TYPE_CHECKING:  # stage.outputs imports this module
+    from stage.outputs.base import Output
 
 _handle_ids = itertools.count(1)
 
@@ -78,7 +81,35 @@ class Performer(Protocol):
     Nothing already playing is cut by a new ``say``; callers cut explicitly with
     :meth:`interrupt`, which silences the current utterance and drops the queue (their
     handles resolve ``done`` to ``False``).
+
+    Lifecycle: ``start`` before the first line, ``warm_up`` (optional, any time: loads
+    and exercises the voice so the first line is not slow), ``close`` at the end.
+    ``streams_ticks`` says whether outputs added with ``add_output`` receive the
+    performance tick by tick (audio + picture); a performer that does not stream
+    accepts outputs and feeds them nothing.
     """
+
+    streams_ticks: bool
+
+    async def start(self) -> None:
+        """Get ready to perform (threads, renderer, voice); returns once it can."""
+        ...
+
+    async def warm_up(self) -> None:
+        """Load and exercise the voice (one short line, not played)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop, release everything, close the outputs."""
+        ...
+
+    def add_output(self, output: Output) -> Output:
+        """Send every tick from now on to ``output`` (started here)."""
+        ...
+
+    def remove_output(self, output: Output) -> None:
+        """Stop sending ticks to ``output`` (it is not closed)."""
+        ...
 
     async def say(self, text: str, *, emotion: Emotion | None = None,
                   intensity: float | None = None, priority: int = 0, source: str = "host",

@@ -71,6 +71,12 @@ class FakePerformer:
         self._worker: asyncio.Task[None] | None = None
         self._current: tuple[SpeechHandle, PerformedItem] | None = None
         self._play_task: asyncio.Task[None] | None = None
+        self.outputs: list[Any] = []
+        self.started = False
+        self.warmed = False
+
+    streams_ticks = False
+    """It simulates timing only: outputs are accepted but get no ticks."""
 
     # -- protocol --------------------------------------------------------------------
     async def say(self, text: str, *, emotion: Emotion | None = None,
@@ -165,6 +171,20 @@ class FakePerformer:
             if time.monotonic() > deadline:
                 raise TimeoutError("FakePerformer still busy")
             await asyncio.sleep(0.005)
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def warm_up(self) -> None:
+        self.warmed = True
+
+    def add_output(self, output: Any) -> Any:
+        self.outputs.append(output)
+        return output
+
+    def remove_output(self, output: Any) -> None:
+        if output in self.outputs:
+            self.outputs.remove(output)
 
     async def close(self) -> None:
         await self.interrupt("close")

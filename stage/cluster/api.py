@@ -79,6 +79,28 @@ class RemotePerformer(_Proxy):
         return dict(self._session.remote.get("performer") or {})
 
 
+class RemoteTranscript:
+    """The transcript seen from an API replica: lines said through its routes (say-now,
+    spoken Q&A) are recorded by the worker that holds their speech handles."""
+
+    def __init__(self, state: ClusterAppState) -> None:
+        self._state = state
+
+    def spoken(self, show_id: str, kind: str, handles: Any, text: str, *,
+               answered: str | None = None, viewer: str | None = None,
+               sources: Any = (), **_: Any) -> asyncio.Task[None]:
+        args = {"handles": [getattr(h, "id", None) for h in handles], "kind": kind,
+                "text": text, "answered": answered, "viewer": viewer,
+                "sources": list(sources)}
+
+        async def send() -> None:
+            try:
+                await send_command(self._state.redis, show_id, "show", "transcribe", args)
+            except VhumanError as exc:
+                log.warning("show %s: transcript line not recorded: %s", show_id, exc)
+        return self._state.spawn(send())
+
+
 class _QueueDepth:
     def __init__(self, session: RemoteShowSession) -> None:
         self._session = session
@@ -154,6 +176,21 @@ class ClusterAppState(AppState):
                                  backends.moderator_factory(), echo=settings.echo_chat)
         self.workers: dict[str, dict[str, Any]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
+        self._background: set[asyncio.Task[Any]] = set()
+        self.transcript = RemoteTranscript(self)  # type: ignore[assignment]
+        m = self.metrics
+        m.describe("vhuman_cluster_workers", "gauge", "workers with a live heartbeat")
+        m.describe("vhuman_cluster_slots", "gauge", "show slots of those workers")
+        m.describe("vhuman_cluster_shows", "gauge", "shows registered / held by a worker")
+        m.describe("vhuman_cluster_log_backlog", "gauge",
+                   "log records waiting for the archiver (PostgreSQL behind or down)")
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """A short background task, kept referenced until it ends."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     def _ensure_started(self) -> None:
         if not self._tasks:
@@ -165,6 +202,8 @@ class ClusterAppState(AppState):
                      wait: bool = True) -> ShowSession:
         """Register a show (a rundown loaded from a file) for the workers; an existing
         registration is kept."""
+        if not show_id:  # VHUMAN_DEFAULT_SHOW="": this replica registers no show
+            return RemoteShowSession(self, show_id)
         text = base = None
         if rundown is not None:
             if not isinstance(rundown.source, Path):
@@ -223,8 +262,7 @@ class ClusterAppState(AppState):
                 await send_command(self.redis, session.id, "show", "start", {})
             except VhumanError as exc:
                 log.warning("show %s: start failed: %s", session.id, exc)
-        task = asyncio.get_running_loop().create_task(start())
-        self._tasks.append(task)
+        self.spawn(start())
         return session.runner  # type: ignore[return-value]
 
     async def close(self, show_id: str) -> None:
@@ -238,7 +276,7 @@ class ClusterAppState(AppState):
 
     async def close_all(self) -> None:
         """Replica shutdown: the shows stay on air; only our connections close."""
-        await keys.stop_tasks(self._tasks)
+        await keys.stop_tasks([*self._tasks, *self._background])
         self._tasks = []
         await self.db.close()
         with contextlib.suppress(Exception):
@@ -271,6 +309,12 @@ class ClusterAppState(AppState):
         ids = sorted(await self.redis.smembers(keys.WORKERS))
         beats = await self.redis.mget([keys.worker(w) for w in ids]) if ids else []
         self.workers = {w: json.loads(b) for w, b in zip(ids, beats, strict=True) if b}
+        m = self.metrics
+        m.set("vhuman_cluster_workers", len(self.workers))
+        m.set("vhuman_cluster_slots", sum(int(w.get("slots", 0)) for w in self.workers.values()))
+        m.set("vhuman_cluster_shows", len(shows), {"state": "registered"})
+        m.set("vhuman_cluster_shows", sum(1 for w in held.values() if w), {"state": "held"})
+        m.set("vhuman_cluster_log_backlog", await self.redis.xlen(keys.LOG))
 
     async def _refresh_loop(self) -> None:
         while True:

@@ -146,7 +146,7 @@ class Archiver:
                 delay = 0.2
             except asyncio.CancelledError:
                 raise
-            except (keys.ClusterUnavailable, *keys.redis_errors()) as exc:
+            except keys.outage_errors() as exc:
                 self.errors += 1
                 ready = False
                 log.warning("archiver %s waiting (%s)", self.name, str(exc).splitlines()[0])

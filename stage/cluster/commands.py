@@ -14,6 +14,7 @@ import json
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "performer": frozenset({"say", "interrupt", "set_emotion", "gesture", "dance", "sing",
                             "show_overlay"}),
     "runner": frozenset({"pause", "resume", "skip", "stop", "host_say"}),
-    "show": frozenset({"start"}),
+    "show": frozenset({"start", "transcribe"}),
     "webrtc": frozenset({"answer", "bye"}),  # video signalling, proxied by the API tier
 }
 
@@ -112,6 +113,8 @@ class CommandReader:
         self.worker = worker
         self.last: dict[str, str] = {}
         self.executed = 0
+        # recent speech handles by id, so the API can put them in the transcript
+        self.handles: OrderedDict[Any, Any] = OrderedDict()
 
     async def run(self) -> None:
         r = self.worker.redis
@@ -175,6 +178,13 @@ class CommandReader:
                 return await viewers.answer(str(args.get("sdp", "")), str(args.get("kind", "")),
                                             show_id, str(args.get("client", "remote")))
             return await viewers.bye(str(args.get("peer", "")), str(args.get("client", "")))
+        if target == "show" and method == "transcribe":
+            handles = [self.handles[h] for h in args.get("handles", []) if h in self.handles]
+            self.worker.local.transcript.spoken(
+                show_id, str(args.get("kind", "host")), handles, str(args.get("text", "")),
+                answered=args.get("answered"), viewer=args.get("viewer"),
+                sources=list(args.get("sources") or ()))
+            return None
         if target == "show":  # start: play the rundown from its beginning
             if session.show_running:
                 raise InputError(f"show {show_id!r} is already running")
@@ -185,4 +195,9 @@ class CommandReader:
         obj = session.performer if target == "performer" else session.runner
         if obj is None:
             raise InputError(f"show {show_id!r} is not running")
-        return _result(await getattr(obj, method)(**args))
+        result = await getattr(obj, method)(**args)
+        if hasattr(result, "done") and getattr(result, "id", None) is not None:
+            self.handles[result.id] = result
+            while len(self.handles) > 1000:
+                self.handles.popitem(last=False)
+        return _result(result)

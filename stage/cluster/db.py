@@ -103,9 +103,14 @@ class Database:
             for attempt in (0, 1):
                 try:
                     conn = await self._connect()
-                    async with conn.transaction():
-                        for sql, params in statements:
-                            await conn.execute(sql, params)
+                    async with conn.transaction(), conn.cursor() as cur:
+                        # runs of the same statement go as one executemany (pipelined)
+                        run: list[tuple[Any, ...]] = []
+                        for i, (sql, params) in enumerate(statements):
+                            run.append(params)
+                            if i + 1 == len(statements) or statements[i + 1][0] != sql:
+                                await cur.executemany(sql, run)
+                                run = []
                     return
                 except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                     await self._drop()

@@ -44,7 +44,7 @@ class EventRelay:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _publish(self, event: dict[str, Any]) -> None:
+    async def _publish(self, event: dict[str, Any] | str) -> None:
         try:
             text = event if isinstance(event, str) else json.dumps(event, default=str)
             await self.redis.publish(self.channel, text)

@@ -87,12 +87,17 @@ def connect_redis(url: str) -> Any:
                           retry_on_timeout=False)
 
 
-def redis_errors() -> tuple[type[BaseException], ...]:
+def redis_errors() -> tuple[type[Exception], ...]:
     """Exceptions that mean "Redis is unreachable or restarting"."""
     import redis
 
     return (redis.ConnectionError, redis.TimeoutError, ConnectionError, OSError,
             redis.BusyLoadingError)
+
+
+def outage_errors() -> tuple[type[Exception], ...]:
+    """Redis or PostgreSQL unreachable: what a loop waits out."""
+    return (ClusterUnavailable, *redis_errors())
 
 
 async def ensure_group(r: Any, stream: str, group: str) -> None:

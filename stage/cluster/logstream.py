@@ -37,7 +37,7 @@ class StreamStore:
         self.url = database_url
         self._redis = redis.Redis.from_url(redis_url, decode_responses=True,
                                            socket_connect_timeout=1.0, socket_timeout=5.0)
-        self._pending: deque[dict[str, str]] = deque(maxlen=buffer)
+        self._pending: deque[dict[Any, Any]] = deque(maxlen=buffer)
         self._lock = threading.Lock()
         self._reader: Any | None = None
         self.dropped = 0
@@ -45,7 +45,7 @@ class StreamStore:
     # -- writes --------------------------------------------------------------------------
     def append(self, kind: str, data: dict[str, Any]) -> str | None:
         """Queue one log record; returns its stream id, or None while buffered."""
-        record = {"kind": kind, "data": json.dumps(data, default=str)}
+        record: dict[Any, Any] = {"kind": kind, "data": json.dumps(data, default=str)}
         with self._lock:
             if self._pending:
                 self._flush_locked()
@@ -59,7 +59,7 @@ class StreamStore:
                 self._buffer(record)
                 return None
 
-    def _buffer(self, record: dict[str, str]) -> None:
+    def _buffer(self, record: dict[Any, Any]) -> None:
         if len(self._pending) == self._pending.maxlen:
             self.dropped += 1
         self._pending.append(record)
@@ -128,8 +128,8 @@ class StreamStore:
     def chats(self, show_id: str | None = None, limit: int = 100) -> list[ChatRecord]:
         return self._read("chats", show_id, limit)  # type: ignore[no-any-return]
 
-    def qa_log(self, limit: int = 100) -> list[QARecord]:
-        return self._read("qa_log", limit)  # type: ignore[no-any-return]
+    def qa_log(self, limit: int = 100, key_name: str | None = None) -> list[QARecord]:
+        return self._read("qa_log", limit, key_name)  # type: ignore[no-any-return]
 
     def show_events(self, show_id: str, limit: int = 1000) -> list[ShowEvent]:
         return self._read("show_events", show_id, limit)  # type: ignore[no-any-return]

@@ -137,7 +137,7 @@ class Worker:
                 await keys.ensure_group(self.redis, keys.START, keys.START_GROUP)
                 await self.db.create_schema()
                 return
-            except (keys.ClusterUnavailable, *keys.redis_errors()) as exc:
+            except keys.outage_errors() as exc:
                 log.warning("worker %s waiting for Redis/PostgreSQL: %s", self.id, exc)
                 await asyncio.sleep(1.0)
 
@@ -163,6 +163,8 @@ class Worker:
                     log.info("worker %s: show %s was deleted", self.id, show_id)
                     await self.leases.release(show_id)
                     self.spawn(self.drop(show_id))
+                for show_id in list(self.claiming):  # warming up: keep the lease meanwhile
+                    await self.leases.renew(show_id)
                 for show_id in [s for s in self.held if s in registered]:
                     if await self.leases.renew(show_id):
                         self._last_renew[show_id] = time.monotonic()
@@ -279,8 +281,10 @@ class Worker:
                                     on_answer=lambda a: state.track_answer(session.id, a),
                                     resume=position, on_position=held.on_position)
         session.runner_task = session.runner.start()
-        session.runner_task.add_done_callback(
-            lambda t, h=held: self.spawn(self._runner_ended(h, t)))
+
+        def ended(task: asyncio.Task[str]) -> None:
+            self.spawn(self._runner_ended(held, task))
+        session.runner_task.add_done_callback(ended)
 
     async def _runner_ended(self, held: HeldShow, task: asyncio.Task[str]) -> None:
         if task.cancelled() or task.exception() is not None or held.id not in self.held:

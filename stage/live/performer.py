@@ -232,6 +232,13 @@ class LivePerformer:
             await asyncio.to_thread(out.close)
         self._started = False
 
+    streams_ticks = True
+
+    async def warm_up(self) -> None:
+        """One short emotional sentence through the voice (not played): the model loads
+        and its caches fill before the first real line."""
+        await asyncio.to_thread(self.tts.warm_up)
+
     async def __aenter__(self) -> LivePerformer:
         await self.start()
         return self

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from models.types import InputError, VhumanError
 
+from ..aio import spawn
 from ..chat.irc import IRCBridge, IRCConfig
 from ..chat.message import ChatMessage
 from ..show.loader import load_rundown
@@ -61,7 +62,7 @@ def start_irc_bridge(state: AppState, session: ShowSession) -> asyncio.Task[None
     if s.irc_reply:
         def reply(message: ChatMessage, text: str) -> None:
             if message.source == config.source and bridge.joined.is_set():
-                asyncio.get_running_loop().create_task(bridge.send(text))
+                spawn(bridge.send(text), name=f"irc-reply:{session.id}")
         state.sentence_listeners.append(reply)
     return asyncio.create_task(bridge.run(), name=f"irc:{session.id}")
 
@@ -83,6 +84,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         else:
             chosen = backends
         own_store = store is None
+        state: AppState
         if settings.redis_url:  # cluster API replica: the shows live on workers
             from ..cluster.api import ClusterAppState
             from ..cluster.run import cluster_store

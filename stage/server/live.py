@@ -1,6 +1,6 @@
 """The live video side of the app: WebRTC viewers and the parameter stream per show.
 
-The live engineer's routers (:func:`stage.outputs.webrtc.webrtc_router`,
+The live routers (:func:`stage.outputs.webrtc.webrtc_router`,
 :func:`stage.outputs.params.params_router`) find a performer by name. Here that name is a
 show id, so one server streams several shows, each isolated:
 
@@ -30,6 +30,7 @@ from starlette.requests import HTTPConnection
 
 from models.types import InputError
 
+from ..performer import Performer
 from .auth import AccessDenied, authorize
 
 if TYPE_CHECKING:
@@ -59,10 +60,9 @@ def _state(app: FastAPI) -> AppState:
     return state  # type: ignore[no-any-return]
 
 
-def can_stream(performer: Any) -> bool:
+def can_stream(performer: Performer) -> bool:
     """True for performers that feed outputs tick by tick (the live performer)."""
-    return callable(getattr(performer, "add_output", None)) and \
-        callable(getattr(performer, "remove_output", None))
+    return performer.streams_ticks
 
 
 def _refuse(conn: HTTPConnection, code: int, ws_code: int, detail: str) -> Exception:

@@ -23,7 +23,6 @@ from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
 from ..performer import Performer
-from ..show.api import call_if_present
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
@@ -126,15 +125,10 @@ PUBLIC_PERFORMER = ("speaking", "emotion", "overlay")
 """What anyone may see of a performer (the page's status line and promo card)."""
 
 
-async def _warm_voice(performer: Any) -> None:
-    """The performer's own ``warm_up()`` when it has one, else its ``tts.warm_up()``
-    (one short sentence: the model loads, caches fill) in a worker thread."""
-    if callable(getattr(performer, "warm_up", None)):
-        await call_if_present(performer, "warm_up")
-        return
-    warm = getattr(getattr(performer, "tts", None), "warm_up", None)
-    if callable(warm):
-        await asyncio.to_thread(warm)
+async def _warm_voice(performer: Performer) -> None:
+    """The performer's ``warm_up()``: one short sentence, so the model loads and its
+    caches fill before the first viewer line."""
+    await performer.warm_up()
 
 
 class AppState:
@@ -224,7 +218,7 @@ class AppState:
         self.metrics.set("vhuman_show_ready", 0, labels)
         t0 = time.perf_counter()
         try:
-            await call_if_present(performer, "start")
+            await performer.start()
             t1 = time.perf_counter()
             if self.settings.warm_up:
                 await _warm_voice(performer)
@@ -266,10 +260,8 @@ class AppState:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        closer = getattr(session.performer, "close", None)
-        if closer is not None:
-            with contextlib.suppress(Exception):
-                await closer()
+        with contextlib.suppress(Exception):
+            await session.performer.close()
 
     async def close_all(self) -> None:
         for show_id in list(self.sessions):

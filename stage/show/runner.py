@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,6 +39,8 @@ from .rundown import (
 )
 
 log = logging.getLogger(__name__)
+
+MAX_EVENTS = 2000
 
 
 class _Skip(Exception):
@@ -74,7 +77,8 @@ class ShowRunner:
         self.current_line: str | None = None
         self.iteration = 0
         self.answered = 0
-        self.events: list[dict[str, Any]] = []
+        self.events: deque[dict[str, Any]] = deque(maxlen=MAX_EVENTS)
+        """The latest events (a looping show runs for days: older ones are in the store)."""
         self._cut = asyncio.Event()
         self._resumed = asyncio.Event()
         self._resumed.set()

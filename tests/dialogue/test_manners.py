@@ -150,3 +150,23 @@ def test_most_replies_move_the_body() -> None:
         out = _reply(brain, f"Tell me something {i}")
         moved += any(s.tags for s in out)
     assert moved == len(replies)
+
+
+def test_no_tangled_fallback_when_the_opener_already_answered() -> None:
+    llm = ScriptedLLM("Elena Vasquez won 12 medals in 1974.")  # all invented: dropped
+    brain = Brain(DEFAULT_PERSONA, llm, memory=None)
+    out = _reply(brain, "You're the best host ever!")
+    assert [s.source for s in out] == ["opener"]
+    out = _reply(brain, "Who won the relay?")  # a question still gets a line
+    assert [s.source for s in out] == ["opener", "fallback"]
+
+
+def test_name_and_favourites_in_other_languages_from_memory() -> None:
+    memory = Memory()
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM("¡Qué bien!"), memory=memory, languages=("en", "es"))
+    out = _reply(brain, "Me llamo Sofía. ¿Te acuerdas de mi nombre?", "sofia_es")
+    assert [s.source for s in out] == ["template"] and "Sofía" in out[0].text
+    assert out[0].language == "es"
+    _reply(brain, "My favourite sport is figure skating. Remember that!", "zoe")
+    out = _reply(brain, "What's my favourite sport?", "zoe")
+    assert "figure skating" in out[0].text and out[0].source == "template"

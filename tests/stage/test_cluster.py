@@ -104,6 +104,9 @@ def test_two_replicas_three_workers_four_shows(cluster: Cluster) -> None:
     workers = b.get("/v1/workers", headers=H).json()
     assert {w["id"] for w in workers} == {"w1", "w2", "w3"}
     assert all(w["slots"] == 2 and len(w["shows"]) <= 2 for w in workers)
+    metrics = a.get("/metrics").text
+    assert "vhuman_cluster_workers 3" in metrics and "vhuman_cluster_slots 6" in metrics
+    assert 'vhuman_cluster_shows{state="held"} 4' in metrics
 
     with a.websocket_connect("/v1/shows/s3/chat/ws?viewer=watcher") as viewer:
         time.sleep(0.3)  # the replica's event relay is subscribed
@@ -128,6 +131,17 @@ def test_two_replicas_three_workers_four_shows(cluster: Cluster) -> None:
         assert outcomes(cluster, show)[stream_key(number)] == ["answered"]
     answered_by = dict(cluster.sql("SELECT show_id, text FROM chat"))
     assert all(show in answered_by[show] for show in ids)  # each reached its own show
+
+    # say-now through a replica: said by the holder and in the show's transcript
+    r = a.post("/v1/shows/s1/control/say", json={"text": "A word from the host."}, headers=H)
+    assert r.status_code == 200, r.text
+
+    def transcribed() -> bool:
+        rows = cluster.sql("SELECT data FROM show_log WHERE show_id = 's1' AND "
+                           "event = 'spoken'")
+        return any(json.loads(d)["kind"] == "host" and json.loads(d)["completed"]
+                   and json.loads(d)["text"] == "A word from the host." for (d,) in rows)
+    wait_for(transcribed, 20, "the host's line in the transcript")
 
 
 def test_killed_worker_show_resumes_elsewhere_without_losing_chat(cluster: Cluster) -> None:
@@ -246,7 +260,9 @@ def test_sigterm_drain_finishes_the_line_and_hands_over(cluster: Cluster) -> Non
     handed = cluster.sql("SELECT data FROM show_log WHERE event = 'handed_over' AND "
                          "show_id = 'talk'")
     position = json.loads(handed[0][0])["position"]
-    assert position["line"] in (line + 1, line + 2)  # the current line was finished
+    # the line being said at SIGTERM was finished, not cut (a busy machine may have
+    # moved on a line or two between the checkpoint read and the signal)
+    assert line + 1 <= position["line"] <= line + 3, (line, position)
     other = "w2" if holder == "w1" else "w1"
     wait_for(lambda: shows(api)["talk"].get("worker") == other, 15, "taken over")
     claimed = json.loads(cluster.sql("SELECT data FROM show_log WHERE event = 'claimed' AND "

@@ -86,6 +86,8 @@ def test_sockets_per_address_origins_and_malformed_frames(client: TestClient) ->
 class StreamingFake(FakePerformer):
     """A fake that accepts outputs, so WebRTC offers are answered."""
 
+    streams_ticks = True
+
     def __init__(self) -> None:
         super().__init__(0.01)
         self.outputs: list[Any] = []

@@ -47,6 +47,9 @@ class SlowStartPerformer(FakePerformer):
             raise RuntimeError(self.fail)
         self.started_at = time.monotonic()
 
+    async def warm_up(self) -> None:
+        await asyncio.to_thread(self.tts.warm_up)
+
 
 def _wait(predicate: Any, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout

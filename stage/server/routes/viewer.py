@@ -2,7 +2,7 @@
 
 One page per show at ``/shows/{show_id}/view``; ``/`` and ``/viewer`` redirect to the
 default show's page (``/viewer?performer=<id>`` to that show's). The page loads the live
-engineer's WebRTC client (``web/viewer.js``, relative, so its offer and chat reach this
+WebRTC client (``web/viewer.js``, relative, so its offer and chat reach this
 show) and ``/assets/viewer-page.js`` (show events, status, promo card).
 """
 
