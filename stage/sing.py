@@ -16,10 +16,15 @@ import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from models.types import AudioChunk, Emotion, InputError, SpeakingStyle
+
+if TYPE_CHECKING:
+    from animation.clip import MotionClip
+    from models.sing import SungSong
 
 from .aio import run_sync
 from .media import check_writable
@@ -34,9 +39,9 @@ SPEECH_BACKENDS = ("piper", "espeak", "coqui")
 class SongPlan:
     """A song ready to render or perform: sung voice, mix, motion."""
 
-    song: object  # models.sing.SungSong
+    song: SungSong
     mix: AudioChunk  # voice + backing, the soundtrack
-    motion: object  # animation.clip.MotionClip
+    motion: MotionClip
     backing: str  # "none", "score" or the backing file
     synth_s: float  # seconds spent singing (voice + WORLD)
 

@@ -74,7 +74,7 @@ def voice_range(voice: str = "joe") -> tuple[float, float]:
     """(low, high) MIDI range a voice sings well, around its measured speaking pitch."""
     pw = _world()
     speaker = LyricSpeaker(voice)
-    audio, _ = speaker._speak("La la la, I love to sing along with you.")
+    audio, _ = speaker.speak_text("La la la, I love to sing along with you.")
     x = audio.astype(np.float64)
     f0, _ = pw.harvest(x, speaker.sample_rate, frame_period=10.0)
     voiced = f0[f0 > 0]

@@ -332,7 +332,7 @@ class LivePerformer:
         dummy = SpeechHandle(text="", kind="sing")
         item = self._song_item(dummy, score, backing, style, emotion, intensity, finale,
                                transpose)
-        prepare_song(item.music, **self.speech.song_options(item))
+        prepare_song(Path(score), **self.speech.song_options(item))
 
     def _song_item(self, handle: SpeechHandle, score: Path, backing: str | Path | None,
                    style: str | None, emotion: Emotion | None, intensity: float | None,

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from dialogue.persona import Persona
 from models.textproc.tags import TAG_PATTERN
 from models.types import Emotion, InputError
 
@@ -477,19 +478,6 @@ class ShowInfo(_Model):
         False, description="true: forever; N: play the rundown N times")
 
 
-class PersonaSection(BaseModel):
-    """The character for this show (fields as in a persona file; more are allowed)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    name: Name | None = None
-    description: str | None = None
-    style: str | None = None
-    languages: list[str] | None = None
-    catchphrases: list[str] | None = None
-    topics: list[str] | None = None
-
-
 class VoiceSection(BaseModel):
     """Which voice speaks the show."""
 
@@ -515,7 +503,7 @@ class Rundown(_Model):
     """A validated show: metadata, persona, avatar, voice, outputs, rules and segments."""
 
     show: ShowInfo
-    persona: PersonaSection = Field(default_factory=PersonaSection)
+    persona: Persona | None = Field(None, description="the character (as a persona file)")
     avatar: Path | None = Field(None, description="a .glb / .vrm file; null: built-in")
     voice: VoiceSection = Field(default_factory=VoiceSection)
     outputs: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
