@@ -163,6 +163,7 @@ class Brain:
         self._moved = False  # whether this reply has a gesture yet
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
         self._facts: FactGuard | None = None  # what the character may state (lazy)
+        self._refused: list[tuple[str, str]] = []
         self._turn_facts: FactGuard | None = None
 
     def reply_languages(self) -> tuple[str, ...]:
@@ -282,6 +283,7 @@ class Brain:
     ) -> AsyncIterator[ReplySentence]:
         index = 0
         self._moved = False
+        self._refused = []
         asked = detect_language(text) or "en"
         lang = asked if asked in self.reply_languages() else "en"
         self._language = lang
@@ -337,8 +339,13 @@ class Brain:
             yield item
         if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
             # Nothing the model wrote could be said. After praise, sad news or chat the
-            # opener already answered; a question or request still deserves a line.
-            yield self._fallback(viewer, index)
+            # opener already answered; a question or request still deserves a line: "not
+            # sure" when the guards refused what it wrote, "tangled" when it failed.
+            if self._refused:
+                line = fill(pick(self.persona.unsure, self._rng), viewer)
+                yield self._sentence(line, "fallback", index, Emotion.CALM, ["shrug"])
+            else:
+                yield self._fallback(viewer, index)
 
     async def _load_default_llm(self) -> None:
         self._auto_llm = False  # one attempt: a broken install must not stall every reply
@@ -378,6 +385,7 @@ class Brain:
         self._last_item: ReplySentence | None = None
         head, tail, early = "", "", self.early_clause
         guard = ReplyGuard()
+        self._refused = guard.rejected  # what the guards refused in this reply
         if said:
             guard.avoid(said)
         emotion: Emotion | None = None
