@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,14 +44,23 @@ def _vowel_spans(chunk) -> list[tuple[float, float]]:
     return [(a, b) for a, b in spans]
 
 
+OBSTRUENTS = frozenset("pbtdkgɡfvθszʃʒʧʤ")
+
+
 def _onset_errors(song) -> list[float]:
-    """|vowel onset heard in the audio − note onset| (s), for syllables that start with a
-    consonant (after a vowel there is no audible vowel onset to find)."""
+    """|vowel onset heard in the audio − note onset| (s), for syllables whose vowel follows
+    an obstruent (stop, fricative, affricate). After a vowel, a sonorant (l, r, n, m, w,
+    j) or a weak ð/h, the loudness has no clear edge at the vowel, so no onset is taken."""
     from models.sing.evaluate import vowel_onsets
 
+    last_onset: dict[int, Any] = {}
+    for p in song.placed:
+        if p.kind == "onset":
+            last_onset[p.syllable] = p
     onsets = []
-    for placed_first, syl in _first_phones(song):
-        if placed_first is not None and placed_first.kind == "onset":
+    for i, syl in enumerate(song.syllables):
+        phone = last_onset.get(i)
+        if phone is not None and phone.phoneme[:1] in OBSTRUENTS:
             onsets.append(syl.vowel_start)
     found = vowel_onsets(song.chunk.samples, song.chunk.sample_rate, onsets)
     return [abs(f - t) for f, t in zip(found, onsets, strict=True) if f is not None]
@@ -187,7 +197,7 @@ def run(quick: bool = False) -> dict:
         "render_backing": result.plan.backing if result.plan else None,
         "note": "pitch by pYIN on the sung audio vs the (transposed) score over each note; "
                 "'steady' leaves out 60 ms after legato note changes (the portamento); vowel "
-                "onsets from audio loudness for syllables starting with a consonant; mouth "
+                "onsets from audio loudness for vowels after an obstruent; mouth "
                 "edges: first/last open frame of the lip-sync vs each sung vowel; WER by "
                 "PocketSphinx (packaged US-English model) on the sung vs spoken lyrics; "
                 "render = sing + backing (FluidSynth) + motion + skin + render + encode at 512²",

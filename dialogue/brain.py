@@ -514,10 +514,10 @@ class Brain:
         returning: bool, language: str = "en",
     ) -> ReplySentence:
         p = self.persona
-        lines = OPENERS.get(language, {})
-        if language != "en" and lines and intent in ("greeting", "thanks", "bye"):
+        local = OPENERS.get(language, {})
+        if language != "en" and local and intent in ("greeting", "thanks", "bye"):
             kind = {"greeting": "chat", "thanks": "praise", "bye": "chat"}[intent]
-            item = self._sentence(fill(pick(lines[kind], self._rng), viewer), "template", 0,
+            item = self._sentence(fill(pick(local[kind], self._rng), viewer), "template", 0,
                                   Emotion.HAPPY, ["bow" if intent == "thanks" else "wave"], 0.6)
             item.language = language
             return item
