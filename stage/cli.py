@@ -117,7 +117,7 @@ def cmd_sing(args: argparse.Namespace) -> int:
     result = render_song(args.score, args.output, backing=args.backing, emotion=args.emotion,
                          intensity=args.intensity, dance=args.dance, transpose=args.transpose,
                          finale=args.finale, options=_render_options(args),
-                         progress=not args.quiet)
+                         progress=not args.quiet, backing_start=args.backing_start)
     song = result.plan.song if result.plan else None
     shift = f", transposed {song.score.transposed:+d}" if song and song.score.transposed else ""
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames{shift}; "
@@ -230,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     sing.add_argument("--backing", default=None,
                       help="backing audio file, 'score' (the score's other parts through "
                            "FluidSynth) or 'none' (default: the score's parts if it has any)")
+    sing.add_argument("--backing-start", type=float, default=0.0,
+                      help="seconds into the backing file where the score begins (its intro "
+                           "plays first)")
     sing.add_argument("--emotion", default="happy",
                       help="one of: " + ", ".join(e.value for e in Emotion))
     sing.add_argument("--intensity", type=float, default=0.6, help="emotion intensity 0..1")

@@ -298,6 +298,8 @@ class SingSegment(SegmentBase):
     type: Literal["sing"]
     score: Path
     backing: str | None = Field(None, description="audio file, 'score' or 'none'")
+    backing_start: Seconds = Field(0.0, description="where the score begins in the backing "
+                                                    "file (its intro plays first)")
     style: Literal["sway", "dance", "still"] = "sway"
     emotion: Emotion | None = None
     transpose: Literal["auto", "none"] | int = "auto"
