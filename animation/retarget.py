@@ -256,9 +256,13 @@ def bvh_to_clip(
     return resample(clip, fps)
 
 
-def gltf_clip_to_motion(animation: Any, skeleton: Any, *, fps: float = 30.0) -> MotionClip:
+def gltf_clip_to_motion(animation: Any, skeleton: Any, *, fps: float = 30.0,
+                        frame: np.ndarray | None = None) -> MotionClip:
     """Retarget a glTF animation (``AnimationClip``-like: ``.name``, ``.channels`` with
-    ``joint, path, times, values, interpolation``) of a ``Skeleton`` onto the humanoid."""
+    ``joint, path, times, values, interpolation``) of a ``Skeleton`` onto the humanoid.
+
+    ``frame`` (3, 3 or 4, 4): the rotation that turns the rig to face +Z with +Y up (a
+    character's measured facing, ``avatar.rest_pose``); world motion is expressed in it."""
     names = list(skeleton.names)
     mapping = dict(skeleton.humanoid) or guess_humanoid_map(names)
     _require_hips(mapping, f"rig for clip {getattr(animation, 'name', '?')!r}", names)
@@ -293,6 +297,10 @@ def gltf_clip_to_motion(animation: Any, skeleton: Any, *, fps: float = 30.0) -> 
             wp[:, j] = wp[:, p] + Q.rotate(wr[:, p], trans[:, j])
             rest_wr[j] = Q.mul(rest_wr[p], rr[j])
             rest_wp[j] = rest_wp[p] + Q.rotate(rest_wr[p], rt[j])
+    if frame is not None:  # the rig's world turned to the engine's axes
+        turn = Q.from_matrix(np.asarray(frame, np.float64)[:3, :3])
+        wr, rest_wr = Q.mul(turn, wr), Q.mul(turn, rest_wr)
+        wp, rest_wp = Q.rotate(turn, wp), Q.rotate(turn, rest_wp)
     delta = Q.mul(wr, Q.conj(rest_wr)[None])
     return retarget_world(delta, wp[:, mapping["hips"]], rest_wp, parents, mapping, fps)
 

@@ -21,6 +21,7 @@ from avatar.builtin_body import body_pieces, skeleton_joints
 from avatar.builtin_face import FACE_SHAPES, eye_pieces, face_pieces, static_face_pieces
 from avatar.builtin_geometry import Piece, merge, vertex_normals
 from avatar.builtin_hair import hair_pieces, headset_pieces
+from models.cache import cache_dir as models_cache_dir
 from models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, viseme_shape_name
 
 log = logging.getLogger(__name__)
@@ -66,15 +67,9 @@ _VRM_PRESETS = {"aa": "viseme_aa", "ih": "viseme_ih", "ou": "viseme_ou", "ee": "
                 "relaxed": "relaxed", "surprised": "surprised"}
 
 
-def default_cache_dir() -> Path:
-    """``$VHUMAN_CACHE`` or ``~/.cache/vhuman``."""
-    env = os.environ.get("VHUMAN_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "vhuman"
-
-
 def builtin_avatar_path(cache_dir: str | Path | None = None) -> Path:
     """Path of the built-in character's .glb, generating it once per generator version."""
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder = Path(cache_dir) if cache_dir is not None else models_cache_dir()
     path = folder / f"vhuman-host-v{GENERATOR_VERSION}.glb"
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)

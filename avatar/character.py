@@ -28,7 +28,28 @@ class Material:
     double_sided: bool = False
     metallic: float = 0.0
     roughness: float = 0.8
-    emissive: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    emissive: tuple[float, float, float] = (0.0, 0.0, 0.0)  # emissive strength included
+    uv_transform: tuple[float, ...] = (0.0, 0.0, 1.0, 1.0, 0.0)  # offset u, v, scale u, v, rotation
+    unlit: bool = False  # KHR_materials_unlit: colour as authored, no lighting
+    toon: MToon | None = None  # VRMC_materials_mtoon parameters, when present
+
+
+@dataclass
+class MToon:
+    """The VRM toon material's parameters the renderer approximates: a shade colour below a
+    light threshold (``shading_shift``/``shading_toony``), a parametric rim, an outline, and
+    UV animation (scroll in UV per second, rotation in turns per second)."""
+
+    shade_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    shading_shift: float = 0.0
+    shading_toony: float = 0.9
+    rim_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    rim_power: float = 5.0
+    rim_lift: float = 0.0
+    outline_width: float = 0.0  # metres (worldCoordinates mode)
+    outline_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    uv_scroll: tuple[float, float] = (0.0, 0.0)
+    uv_rotation: float = 0.0
 
 
 @dataclass
@@ -64,11 +85,35 @@ class MeshPart:
 
 
 @dataclass
+class MaterialBind:
+    """A VRM expression's pull on a material property: ``kind`` is ``color`` (base colour),
+    ``emissionColor``, ``shadeColor``, ``rimColor``, ``outlineColor`` or ``matcapColor``
+    (RGBA ``target``), or ``uv`` (``target`` = offset u, v, scale u, v)."""
+
+    material: int
+    kind: str
+    target: tuple[float, float, float, float]
+    weight: float = 1.0
+
+
+@dataclass
 class ShapeBinding:
-    """One internal face shape expressed on the avatar: sum of weighted morphs, or a jaw."""
+    """One internal face shape expressed on the avatar: weighted morphs, a jaw rotation,
+    material colour / texture-transform binds, and VRM's binary and override rules."""
 
     morphs: list[tuple[int, int, float]] = field(default_factory=list)  # (mesh, morph, w)
     jaw_open: float = 0.0  # radians of jaw rotation at full weight (no-morph fallback)
+    materials: list[MaterialBind] = field(default_factory=list)
+    is_binary: bool = False  # weight > 0.5 shows fully, else not at all
+    override_blink: str = "none"  # none | block | blend: what this shape does to blinking
+    override_look_at: str = "none"
+    override_mouth: str = "none"
+
+    @property
+    def has_rules(self) -> bool:
+        """Whether binary or override rules apply to this shape."""
+        return self.is_binary or any(o != "none" for o in (
+            self.override_blink, self.override_look_at, self.override_mouth))
 
 
 @dataclass

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy.spatial.transform import Rotation
 
 from animation.skeleton import Skeleton
-from avatar.character import Character, Material
+from avatar.character import Character
 from avatar.errors import AvatarError
 from avatar.gltf_mesh import clips, meshes_from
-from avatar.gltf_read import GltfData, as_floats, as_int, read_accessor, read_gltf, read_image
-from avatar.humanoid import map_humanoid
+from avatar.gltf_read import GltfData, as_floats, as_int, read_accessor, read_gltf
+from avatar.humanoid import map_humanoid, skeleton_joints
+from avatar.materials import read_materials
 from avatar.shapes import build_shapes
 from avatar.vrm import VrmInfo, read_vrm
 
@@ -58,7 +58,7 @@ def _build(data: GltfData) -> Character:
     inverse_bind = np.linalg.inv(world)
     bind_fix = flip if is_vrm0 else None
     skin_ibm = _skins(data, joint_of, inverse_bind, bind_fix)
-    materials = _materials(data)
+    materials = read_materials(data)
     meshes, lookup = meshes_from(data, order, joint_of, world, inverse_bind, skin_ibm, materials,
                                  bind_fix)
     if not meshes:
@@ -73,15 +73,18 @@ def _build(data: GltfData) -> Character:
         inverse_bind=inverse_bind.astype(np.float32),
     )
     vrm: VrmInfo = read_vrm(data, joint_of, lookup)
-    skeleton.humanoid, sources = map_humanoid(skeleton, world[:, :3, 3], vrm.humanoid)
+    skinned = {j for table in skin_ibm for j in table}
+    candidates = skeleton_joints(skeleton.parents, skinned) if skinned else None
+    skeleton.humanoid, sources = map_humanoid(skeleton, world[:, :3, 3], vrm.humanoid,
+                                              candidates)
     skeleton.validate()
     character = Character(
         name=data.path.stem, meshes=meshes, materials=materials, skeleton=skeleton,
         clips=clips(data, joint_of), source=data.path, format=vrm.format,
-        meta={"humanoid_source": sources, "vrm": vrm.meta, "look_at": vrm.look_at,
+        meta={"humanoid_source": sources, "skin_joints": len(skinned), "vrm": vrm.meta, "look_at": vrm.look_at,
               "first_person": vrm.first_person, "generator": _generator(data)},
     )
-    character.shapes, shape_sources = build_shapes(character, vrm.expressions)
+    character.shapes, shape_sources = build_shapes(character, vrm.expressions, vrm.rules)
     character.meta["shape_source"] = shape_sources
     return character
 
@@ -184,43 +187,3 @@ def _skins(data: GltfData, joint_of: dict[int, int], inverse_bind: np.ndarray,
                 inverse_bind[j] = m
         out.append(table)
     return out
-
-
-def _materials(data: GltfData) -> list[Material]:
-    out = []
-    for i, mat in enumerate(data.items("materials")):
-        mat = data.get("materials", i, "materials")
-        pbr = mat.get("pbrMetallicRoughness") or {}
-        where = f"materials[{i}]"
-        color = pbr.get("baseColorFactor", [1.0, 1.0, 1.0, 1.0])
-        rgba = np.clip(as_floats(data, color, f"{where}.baseColorFactor", 4), 0, 1)
-        texture = None
-        tex_ref = pbr.get("baseColorTexture")
-        if isinstance(tex_ref, dict) and "index" in tex_ref:
-            tex = data.get("textures", tex_ref["index"], f"{where}.baseColorTexture")
-            source = tex.get("source")
-            ext = tex.get("extensions") or {}
-            for alt in ext.values() if isinstance(ext, dict) and source is None else []:
-                source = alt.get("source") if isinstance(alt, dict) else None
-            if source is not None:
-                texture = read_image(data, source, f"textures[{tex_ref['index']}].source")
-        mode = mat.get("alphaMode", "OPAQUE")
-        if mode not in ("OPAQUE", "MASK", "BLEND"):
-            raise data.fail(f"{where}.alphaMode", f"unknown alpha mode {mode!r}")
-        emissive = as_floats(data, mat.get("emissiveFactor", [0, 0, 0]), f"{where}.emissive", 3)
-        cutoff = mat.get("alphaCutoff", 0.5)
-        out.append(Material(
-            name=str(mat.get("name", f"material{i}")),
-            base_color=(float(rgba[0]), float(rgba[1]), float(rgba[2]), float(rgba[3])),
-            texture=texture, alpha_mode=mode,
-            alpha_cutoff=float(cutoff) if isinstance(cutoff, (int, float)) else 0.5,
-            double_sided=bool(mat.get("doubleSided", False)),
-            metallic=float(np.clip(_num(pbr.get("metallicFactor", 1.0)), 0, 1)),
-            roughness=float(np.clip(_num(pbr.get("roughnessFactor", 1.0)), 0, 1)),
-            emissive=(float(emissive[0]), float(emissive[1]), float(emissive[2])),
-        ))
-    return out
-
-
-def _num(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else 1.0

@@ -22,16 +22,21 @@ _SIDED = {
     "Shoulder": {"shoulder", "clavicle", "collar", "collarbone"},
     "UpperArm": {"upperarm", "arm", "uparm"},
     "LowerArm": {"lowerarm", "forearm", "elbow", "lowarm"},
-    "Hand": {"hand", "wrist"},
+    "Hand": {"hand", "wrist", "palm", "palm1", "palm2"},
     "UpperLeg": {"upleg", "upperleg", "thigh"},
     "LowerLeg": {"leg", "lowerleg", "calf", "shin", "knee", "lowleg"},
     "Foot": {"foot", "ankle"},
     "Toes": {"toe", "toes", "toebase", "ball"},
     "Eye": {"eye", "faceeye"},
 }
-_CENTER = {"hips": {"hips", "pelvis", "hip"}, "neck": {"neck", "neck01", "neck1"},
-           "head": {"head"}, "jaw": {"jaw"}, "chest": {"chest"},
-           "upperChest": {"upperchest"}}
+_CENTER = {"hips": {"hips", "pelvis", "hip", "cog", "centerofgravity"},
+           "neck": {"neck", "neck01", "neck1", "neck0"},
+           "head": {"head", "head01", "head1"}, "jaw": {"jaw", "jawbone", "mandible", "chin"},
+           "spine": {"abdomen", "abdomen1", "belly", "waist", "lowerback", "lowerspine",
+                     "stomach"},
+           "chest": {"chest", "torso", "torso1", "ribcage", "thorax", "upperback",
+                     "upperbody", "breast"},
+           "upperChest": {"upperchest", "chest2", "upperchest1", "chestupper"}}
 _SPINE = re.compile(r"^spine(\d*)$")
 
 
@@ -60,11 +65,14 @@ def _depth(parents: np.ndarray, j: int) -> int:
     return d
 
 
-def map_by_name(skeleton: Skeleton) -> dict[str, int]:
-    """Humanoid bones recognised from joint names alone."""
+def map_by_name(skeleton: Skeleton, candidates: set[int] | None = None) -> dict[str, int]:
+    """Humanoid bones recognised from joint names alone (among ``candidates``: all joints
+    when None)."""
     found: dict[str, int] = {}
     spine: list[tuple[int, int, int]] = []  # (depth, number, joint)
     for j, raw in enumerate(skeleton.names):
+        if candidates is not None and j not in candidates:
+            continue
         if raw in HUMANOID_BONES:
             found.setdefault(raw, j)
             continue
@@ -92,7 +100,8 @@ def map_by_name(skeleton: Skeleton) -> dict[str, int]:
     return {b: j for b, j in found.items() if b in HUMANOID_BONES}
 
 
-def map_by_heuristics(skeleton: Skeleton, world_pos: np.ndarray) -> dict[str, int]:
+def map_by_heuristics(skeleton: Skeleton, world_pos: np.ndarray,
+                      candidates: set[int] | None = None) -> dict[str, int]:
     """Humanoid bones from the shape of the skeleton (for rigs with meaningless names).
 
     Hips: the joint whose children branch into two downward chains (legs) and one upward
@@ -101,7 +110,7 @@ def map_by_heuristics(skeleton: Skeleton, world_pos: np.ndarray) -> dict[str, in
     parents = skeleton.parents
     children: dict[int, list[int]] = {j: [] for j in range(len(parents))}
     for j, p in enumerate(parents.tolist()):
-        if p >= 0:
+        if p >= 0 and (candidates is None or j in candidates):
             children[p].append(j)
 
     def chain(j: int, n: int) -> list[int]:
@@ -159,19 +168,34 @@ def map_by_heuristics(skeleton: Skeleton, world_pos: np.ndarray) -> dict[str, in
     return found
 
 
-def map_humanoid(skeleton: Skeleton, world_pos: np.ndarray, vrm: dict[str, int] | None = None
-                 ) -> tuple[dict[str, int], dict[str, str]]:
-    """(bone -> joint, bone -> route) merging VRM metadata, names, then heuristics."""
+def skeleton_joints(parents: np.ndarray, skin_joints: set[int]) -> set[int]:
+    """The joints that can be humanoid bones: those a skin lists, and their ancestors (a
+    mesh container or an IK target outside the skin is not a bone)."""
+    out: set[int] = set()
+    for j in skin_joints:
+        while j >= 0 and j not in out:
+            out.add(j)
+            j = int(parents[j])
+    return out
+
+
+def map_humanoid(skeleton: Skeleton, world_pos: np.ndarray, vrm: dict[str, int] | None = None,
+                 candidates: set[int] | None = None) -> tuple[dict[str, int], dict[str, str]]:
+    """(bone -> joint, bone -> route) merging VRM metadata, names, then heuristics.
+
+    ``candidates`` (see :func:`skeleton_joints`) limits the name and shape routes to real
+    skeleton joints; VRM metadata is trusted as given. A route reads e.g. ``name: Torso_1``.
+    """
     result: dict[str, int] = {}
     source: dict[str, str] = {}
     routes = [("vrm", {b: j for b, j in (vrm or {}).items() if b in HUMANOID_BONES}),
-              ("name", map_by_name(skeleton))]
+              ("name", map_by_name(skeleton, candidates))]
     for route, table in routes:
         for bone, j in table.items():
             if bone not in result and j not in result.values():
                 result[bone], source[bone] = j, route
     if "hips" not in result or len(result) < 10:
-        for bone, j in map_by_heuristics(skeleton, world_pos).items():
+        for bone, j in map_by_heuristics(skeleton, world_pos, candidates).items():
             if bone not in result and j not in result.values():
                 result[bone], source[bone] = j, "heuristic"
     order = {b: i for i, b in enumerate(HUMANOID_BONES)}

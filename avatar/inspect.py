@@ -29,13 +29,18 @@ class AvatarReport:
     vertices: int
     meshes: int
     materials: int
-    joints: int
+    joints: int  # scene nodes (every node is a joint of the engine's skeleton)
     height_m: float
+    skin_joints: int = 0  # joints that skins list (the real skeleton)
+    facing: str = ""
+    turned: bool = False
+    tpose: dict[str, float] = field(default_factory=dict)  # limb -> degrees turned
     bones: dict[str, str] = field(default_factory=dict)  # humanoid bone -> "joint (route)"
     missing_bones: list[str] = field(default_factory=list)
     visemes: dict[str, str] = field(default_factory=dict)  # viseme -> route
     expressions: dict[str, str] = field(default_factory=dict)
     morph_targets: int = 0
+    material_features: dict[str, int] = field(default_factory=dict)  # feature -> materials
     clips: list[str] = field(default_factory=list)
 
     def to_text(self) -> str:
@@ -44,12 +49,19 @@ class AvatarReport:
             f"{self.name} ({self.format}) from {self.source}",
             f"  geometry: {self.triangles} triangles, {self.vertices} vertices, "
             f"{self.meshes} mesh parts, {self.materials} materials, height {self.height_m:.2f} m",
-            f"  skeleton: {self.joints} joints, humanoid bones {len(self.bones)}/"
-            f"{len(HUMANOID_BONES)}",
+            f"  skeleton: {self.skin_joints} skin joints of {self.joints} nodes, humanoid bones "
+            f"{len(self.bones)}/{len(HUMANOID_BONES)}",
+            f"  facing: {self.facing}" + (" -> turned to face the camera" if self.turned else ""),
         ]
+        if self.tpose:
+            lines.append("  rest pose turned into the T-pose: " + ", ".join(
+                f"{b} {d:.0f} deg" for b, d in self.tpose.items()))
         lines += [f"    {b:<14} {j}" for b, j in self.bones.items()]
         if self.missing_bones:
             lines.append(f"    missing: {', '.join(self.missing_bones)}")
+        if self.material_features:
+            lines.append("  materials: " + ", ".join(
+                f"{k} x{n}" for k, n in self.material_features.items()))
         lines.append(f"  morph targets: {self.morph_targets}")
         lines.append(f"  visemes {len(self.visemes)}/{len(VISEMES)}: "
                      + ", ".join(f"{v}({r})" for v, r in self.visemes.items()))
@@ -64,7 +76,18 @@ def report_for(character: Character) -> AvatarReport:
     sk = character.skeleton
     routes = character.meta.get("humanoid_source", {})
     shape_routes = character.meta.get("shape_source", {})
-    lo, hi = character.bounds()
+    from avatar.rest_pose import mesh_points, rest_pose
+    from avatar.rig_detached import detached_bones
+
+    rp = rest_pose(character)
+    detached = detached_bones(sk.humanoid, np.asarray(sk.parents))
+
+    def route(bone: str) -> str:
+        text = routes.get(bone, "?")
+        if bone in detached:
+            text += f"; IK target, follows {detached[bone]}"
+        return text
+
     visemes = {v.value: shape_routes.get(viseme_shape_name(v), "?") for v in VISEMES
                if viseme_shape_name(v) in character.shapes}
     return AvatarReport(
@@ -72,15 +95,33 @@ def report_for(character: Character) -> AvatarReport:
         format=character.format, triangles=character.num_triangles,
         vertices=character.num_vertices, meshes=len(character.meshes),
         materials=len(character.materials), joints=sk.num_joints,
-        height_m=float(hi[1] - lo[1]),
-        bones={b: f"{sk.names[j]} ({routes.get(b, '?')})" for b, j in sk.humanoid.items()},
+        skin_joints=int(character.meta.get("skin_joints", sk.num_joints)),
+        facing=rp.facing.label, turned=rp.facing.turned, tpose=dict(rp.corrections),
+        height_m=float(np.ptp(mesh_points(character, rp.world)[:, 1])),
+        bones={b: f"{sk.names[j]} ({route(b)})" for b, j in sk.humanoid.items()},
         missing_bones=[b for b in HUMANOID_BONES if b not in sk.humanoid],
         visemes=visemes,
         expressions={e: shape_routes.get(e, "?") for e in EXPRESSION_SHAPES
                      if e in character.shapes},
         morph_targets=len({n for m in character.meshes for n in m.morph_names}),
+        material_features=_material_features(character),
         clips=[f"{c.name} ({c.duration:.2f} s)" for c in character.clips],
     )
+
+
+def _material_features(character: Character) -> dict[str, int]:
+    """How many materials use each extension the renderer honours."""
+    counts = {
+        "MToon": sum(m.toon is not None for m in character.materials),
+        "MToon UV animation": sum(m.toon is not None and (m.toon.uv_scroll != (0.0, 0.0)
+                                                          or m.toon.uv_rotation != 0.0)
+                                  for m in character.materials),
+        "unlit": sum(m.unlit for m in character.materials),
+        "texture transform": sum(tuple(m.uv_transform) != (0.0, 0.0, 1.0, 1.0, 0.0)
+                                 for m in character.materials),
+        "textured": sum(m.texture is not None for m in character.materials),
+    }
+    return {k: n for k, n in counts.items() if n}
 
 
 def inspect_avatar(path: str | Path | None = None) -> AvatarReport:
@@ -90,14 +131,18 @@ def inspect_avatar(path: str | Path | None = None) -> AvatarReport:
 
 def contact_sheet(character: Character, out_png: str | Path, views: int = 4, size: int = 384,
                   backend: str = "moderngl") -> Path:
-    """Render the rest pose from ``views`` angles (front first, turning left) into one PNG."""
+    """Render the normalized T-pose as the rig shows it (turned to face the camera) from
+    ``views`` angles (front first, turning left) into one PNG."""
     from PIL import Image
 
+    from animation.clip import MotionClip
     from avatar.render import create_renderer
     from avatar.render.camera import camera_preset
+    from avatar.rig import Rig
 
     out = Path(out_png)
     views = max(1, int(views))
+    posed = Rig(character, device="cpu").evaluate(MotionClip.rest(1, 30.0, [], []), as_numpy=True)
     renderer = create_renderer(backend, character, size, size, camera="full_body")
     try:
         base = camera_preset("full_body", character)
@@ -110,8 +155,8 @@ def contact_sheet(character: Character, out_png: str | Path, views: int = 4, siz
             eye = target + np.array([c * offset[0] + s * offset[2], offset[1],
                                      -s * offset[0] + c * offset[2]])
             renderer.set_camera(replace(base, eye=tuple(eye.tolist())))
-            image = renderer.render([m.positions for m in character.meshes],
-                                    [m.normals for m in character.meshes])
+            image = renderer.render([m.positions[0] for m in posed],
+                                    [m.normals[0] for m in posed])
             tiles.append(image[..., :3])
     finally:
         renderer.close()

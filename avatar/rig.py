@@ -25,13 +25,17 @@ from animation.skinning import (
     forward_kinematics,
     local_matrices,
     normalize_components,
-    normalized_to_local,
+    quat_conjugate,
     quat_from_axis_angle,
     quat_multiply,
+    quat_normalize,
     rest_world_rotations,
     vertex_normals,
 )
 from avatar.character import AnimationClip, Character
+from avatar.expressions import ExpressionRules, MaterialFrames, hold_gaze, material_frames
+from avatar.rest_pose import rest_pose
+from avatar.rig_detached import detached_bones, follow_limbs, quat_identity
 from avatar.rig_pack import finite, pack_meshes
 from avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
 from models.types import InputError
@@ -121,6 +125,7 @@ class Rig:
         self._warned: set[str] = set()
         self._bone_cache: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
         self._morph_cache: dict[tuple[str, ...], tuple[torch.Tensor, torch.Tensor]] = {}
+        self._rules_cache: dict[tuple[str, ...], ExpressionRules] = {}
         sk = character.skeleton
         # joint-space math (tens of joints) always runs on the CPU: on CUDA it would be
         # hundreds of tiny kernel launches per batch; only per-vertex work uses `device`
@@ -134,7 +139,20 @@ class Rig:
         self.rest_world_rot = rest_world_rotations(self.parents, self.rest_r)
         rest_local = local_matrices(self.rest_t, self.rest_r, self.rest_s)[None]
         self.rest_world = forward_kinematics(self.parents, rest_local)[0]  # (J, 4, 4)
-        self._rest_world_linear_inv = torch.linalg.inv(self.rest_world[:, :3, :3])
+        # the avatar's own T-pose and facing turn: normalized motion is converted through it
+        self.rest_pose = rp = rest_pose(character)
+        self.frame = torch.as_tensor(rp.frame, dtype=f32, device=dev)  # applied to the scene
+        self.tpose_r = torch.as_tensor(rp.local_rotation, dtype=f32, device=dev)
+        self._tpose_world_rot = torch.as_tensor(rp.world_rotation, dtype=f32, device=dev)
+        self._tpose_parent_rot = torch.as_tensor(rp.parent_rotation, dtype=f32, device=dev)
+        self._tpose_world_linear_inv = torch.linalg.inv(
+            torch.as_tensor(rp.world[:, :3, :3], dtype=f32, device=dev))
+        self._frame_linear_inv = torch.linalg.inv(self.frame[:3, :3])
+        self.motion_scale = float(rp.motion_scale)
+        hum = sk.humanoid
+        self.detached = detached_bones(hum, self.parents)  # IK targets outside their limb
+        self._tpose_world = torch.as_tensor(rp.world, dtype=f32, device=dev)
+        self._tpose_world_inv = torch.linalg.inv(self._tpose_world)
         self._jaw_axis = torch.tensor([1.0, 0.0, 0.0], device=dev)
         self.packed = pack_meshes(character, self.device)
         self._joints_used = self.packed.joints.to(dev)
@@ -230,7 +248,7 @@ class Rig:
         dev = self.joint_device
         t = morph_np.shape[0]
         sk = self.character.skeleton
-        morph = torch.as_tensor(morph_np, device=dev)
+        morph = torch.as_tensor(self._rules(tuple(motion.morph_names)).apply(morph_np), device=dev)
         table, jaw = self._morph_maps(tuple(motion.morph_names))
         packed_weights = morph @ table  # (T, M_all)
         per_mesh = torch.split(packed_weights, _spans(self.packed.morph_offsets), dim=1)
@@ -239,6 +257,7 @@ class Rig:
         # normalized humanoid rotations -> local joint rotations
         cols, joints = self._bone_map(tuple(motion.bone_names))
         q = torch.as_tensor(rot_np[:, cols], device=dev)
+        q = self._hold_gaze(q, cols, motion, morph_np)
         if bool(jaw.any()):
             jaw_bone = "jaw" if "jaw" in sk.humanoid else "head" if "head" in sk.humanoid else None
             if jaw_bone is None:
@@ -255,10 +274,16 @@ class Rig:
                 else:
                     q = torch.cat([q, opening[:, None]], dim=1)
                     joints.append(jaw_joint)
-        rotations = self.rest_r.expand(t, -1, -1).clone()
+        rotations = self.tpose_r.expand(t, -1, -1).clone()
         if joints:
-            local = normalized_to_local(q, joints, self.rest_world_rot, self.rest_r, self.parents)
-            rotations[:, torch.as_tensor(joints, device=dev)] = local
+            # local_b = Tw_parent^-1 · q · Tw_b: q is applied in world-aligned axes of the
+            # normalized T-pose, whatever this avatar's rest pose and joint axes are
+            idx = torch.as_tensor(joints, device=dev)
+            local = quat_multiply(
+                quat_conjugate(self._tpose_parent_rot[idx]),
+                quat_multiply(quat_normalize(q), self._tpose_world_rot[idx]),
+            )
+            rotations[:, idx] = quat_normalize(local)
 
         # root offset (world metres) -> hips translation in its parent's space
         translations = self.rest_t.expand(t, -1, -1).clone()
@@ -272,14 +297,43 @@ class Rig:
                     "hips", "character has no hips bone; root offset moves the root joint"
                 )
         parent = int(self.parents[hips])
+        root = root * self.motion_scale  # reference metres -> this body's size and units
         if parent >= 0:
-            root = root @ self._rest_world_linear_inv[parent].T
+            root = root @ self._tpose_world_linear_inv[parent].T
+        else:
+            root = root @ self._frame_linear_inv.T
         translations[:, hips] += root
+        if self.detached:  # IK-target bones go where their limb carries them
+            follow = {}
+            for bone, up in self.detached.items():
+                j, hp = sk.humanoid[bone], sk.humanoid[up]
+                qj = q[:, joints.index(j)] if j in joints else quat_identity(t)
+                follow[j] = (hp, self._tpose_world_inv[hp], self._tpose_world[j], qj)
+            follow_limbs(rotations, translations, self.rest_s.expand(t, -1, -1), self.parents,
+                         self.frame, follow)
         pose = PoseBatch(rotations=rotations, translations=translations, morph_weights=mesh_w)
         # built here from checked, finite input: evaluation skips re-checking (each check is
         # a device sync on CUDA) and reuses the packed weights instead of re-joining them
         pose._trusted = (packed_weights, rotations, translations, mesh_w)  # type: ignore[attr-defined]
         return pose
+
+    def _rules(self, names: tuple[str, ...]) -> ExpressionRules:
+        if names not in self._rules_cache:
+            self._rules_cache[names] = ExpressionRules(self.character, names)
+        return self._rules_cache[names]
+
+    def material_frames(self, motion: MotionLike) -> MaterialFrames | None:
+        """Per-frame material colours and texture transforms that the clip's expressions
+        drive (VRM material-colour and texture-transform binds), or None when none do."""
+        names = tuple(motion.morph_names)
+        morph = np.asarray(motion.morph, np.float32)
+        return material_frames(self.character, names, self._rules(names).apply(morph))
+
+    def _hold_gaze(self, q: torch.Tensor, cols: list[int], motion: MotionLike,
+                   morph: np.ndarray) -> torch.Tensor:
+        """Eye rotations scaled by what ``overrideLookAt`` expressions leave of the gaze."""
+        eyes = [k for k, c in enumerate(cols) if motion.bone_names[c] in ("leftEye", "rightEye")]
+        return hold_gaze(q, eyes, self._rules(tuple(motion.morph_names)), morph)
 
     # -- evaluation -----------------------------------------------------------------------
     def joint_transforms(self, pose: MotionLike | PoseBatch) -> torch.Tensor:
@@ -315,7 +369,7 @@ class Rig:
             if _trusted(pose) is None and not bool(torch.isfinite(arr).all()):
                 raise InputError(f"pose {name} contain NaN or inf")
         local = local_matrices(parts["translations"], parts["rotations"], parts["scales"])
-        return forward_kinematics(self.parents, local)
+        return self.frame @ forward_kinematics(self.parents, local)
 
     def evaluate(self, motion: MotionLike | PoseBatch, as_numpy: bool = False) -> list[MeshFrames]:
         """Positions and normals (T, V, 3) of every mesh, in character mesh order.

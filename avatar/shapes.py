@@ -2,8 +2,9 @@
 
 For each internal shape the first route that works wins:
 
-1. ``direct`` — a morph of the same name (``viseme_aa``, ``blink``...; Ready-Player-Me and
-   the built-in character),
+1. ``direct`` — a morph of the same name (``viseme_aa``, ``blink``...; the built-in
+   character), or ``oculus`` — an Oculus/VRChat viseme in any case or prefix (``viseme_I``,
+   ``V_I``, ``visemeI``, ``vrc.v_ih``; Ready-Player-Me), which always beats combinations,
 2. ``vrm`` — a VRM expression (visemes by the nearest of VRM's five vowels),
 3. ``arkit`` — a weighted combination of the 52 ARKit blendshapes,
 4. ``jaw`` — jaw-bone rotation (radians) when the face has no mouth morphs at all.
@@ -14,6 +15,8 @@ For each internal shape the first route that works wins:
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 
 from avatar.character import Character, ShapeBinding
 from models.types import EXPRESSION_SHAPES, VISEMES, viseme_shape_name
@@ -86,18 +89,41 @@ JAW_MAP: dict[str, float] = {
 _MOUTH_WORDS = ("viseme", "mouth", "jaw", "lip", "vrc.v_", "mth")
 
 
+# Oculus / VRChat viseme spellings -> the engine's viseme (I, O, U are RPM's ih, oh, ou)
+_OCULUS = re.compile(r"^(?:vrc[._])?(?:viseme|v)[_\-. ]?"
+                     r"(sil|pp|ff|th|dd|kk|ch|ss|nn|rr|aa|e|ih|i|oh|o|ou|u)$")
+_OCULUS_NAMES = {"sil": "sil", "pp": "PP", "ff": "FF", "th": "TH", "dd": "DD", "kk": "kk",
+                 "ch": "CH", "ss": "SS", "nn": "nn", "rr": "RR", "aa": "aa", "e": "E",
+                 "ih": "ih", "i": "ih", "oh": "oh", "o": "oh", "ou": "ou", "u": "ou"}
+
+
+def oculus_viseme(name: str) -> str | None:
+    """The internal viseme shape (``viseme_ih``) an Oculus-style morph name stands for."""
+    m = _OCULUS.match(_norm(name))
+    return f"viseme_{_OCULUS_NAMES[m.group(1)]}" if m else None
+
+
 def _norm(name: str) -> str:
     """Case-insensitive key without a mesh prefix (``Wolf3D_Head.viseme_aa`` → viseme_aa)."""
     return name.rsplit(".", 1)[-1].replace(" ", "").lower()
 
 
 def build_shapes(character: Character, vrm_expressions: dict[str, list[tuple[int, int, float]]]
-                 | None = None) -> tuple[dict[str, ShapeBinding], dict[str, str]]:
-    """(internal name -> binding, internal name -> route) for ``character``."""
+                 | None = None, vrm_rules: dict[str, ShapeBinding] | None = None
+                 ) -> tuple[dict[str, ShapeBinding], dict[str, str]]:
+    """(internal name -> binding, internal name -> route) for ``character``.
+
+    ``vrm_rules`` (expression -> material binds and binary/override rules) ride along
+    with the VRM route: an expression made only of texture-transform or material-colour
+    binds is an expression too."""
     morphs: dict[str, list[tuple[int, int]]] = {}
+    oculus: dict[str, list[tuple[int, int]]] = {}
     for p, part in enumerate(character.meshes):
         for k, name in enumerate(part.morph_names):
             morphs.setdefault(_norm(name), []).append((p, k))
+            shape = oculus_viseme(name)
+            if shape is not None:
+                oculus.setdefault(shape, []).append((p, k))
     vrm = vrm_expressions or {}
     has_mouth_morphs = any(any(w in n for w in _MOUTH_WORDS) for n in morphs) or any(
         e in vrm for e in ("aa", "ih", "ou", "ee", "oh"))
@@ -109,7 +135,12 @@ def build_shapes(character: Character, vrm_expressions: dict[str, list[tuple[int
         if direct:
             shapes[shape], routes[shape] = ShapeBinding([(p, k, 1.0) for p, k in direct]), "direct"
             continue
-        binding = _combine(VRM_MAP.get(shape), {k.lower(): v for k, v in vrm.items()})
+        if shape in oculus:
+            shapes[shape] = ShapeBinding([(p, k, 1.0) for p, k in oculus[shape]])
+            routes[shape] = "oculus"
+            continue
+        binding = _combine_vrm(VRM_MAP.get(shape), {k.lower(): v for k, v in vrm.items()},
+                               {k.lower(): v for k, v in (vrm_rules or {}).items()})
         if binding is not None:
             shapes[shape], routes[shape] = binding, "vrm"
             continue
@@ -140,3 +171,22 @@ def _combine(recipe: dict[str, float] | None, available: dict[str, list[tuple[in
         for p, k, bw in available.get(name.lower(), []):
             morphs.append((p, k, w * bw))
     return ShapeBinding(morphs) if morphs else None
+
+
+def _combine_vrm(recipe: dict[str, float] | None, morphs: dict[str, list[tuple[int, int, float]]],
+                 rules: dict[str, ShapeBinding]) -> ShapeBinding | None:
+    """Like :func:`_combine` for VRM expressions, carrying material binds (scaled by the
+    recipe weight) and the binary/override rules of the recipe's main expression."""
+    binding = _combine(recipe, morphs)
+    if recipe is None or not morphs or (binding is not None and not recipe):
+        return binding
+    out = binding or ShapeBinding()
+    for name, w in recipe.items():
+        rule = rules.get(name.lower())
+        if rule is not None:
+            out.materials += [replace(m, weight=m.weight * w) for m in rule.materials]
+    main = rules.get(max(recipe, key=lambda n: recipe[n]).lower())
+    if main is not None:
+        out.is_binary, out.override_blink = main.is_binary, main.override_blink
+        out.override_look_at, out.override_mouth = main.override_look_at, main.override_mouth
+    return out if (out.morphs or out.materials) else None

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from avatar.character import MaterialBind, ShapeBinding
 from avatar.gltf_mesh import MorphLookup
 from avatar.gltf_read import GltfData
 
@@ -34,6 +35,8 @@ class VrmInfo:
     format: str = "gltf"  # gltf | vrm0 | vrm1
     humanoid: dict[str, int] = field(default_factory=dict)  # bone -> joint index
     expressions: dict[str, Binds] = field(default_factory=dict)  # name -> (part, morph, w)
+    # name -> material binds and binary/override rules (morphs stay in ``expressions``)
+    rules: dict[str, ShapeBinding] = field(default_factory=dict)
     look_at: dict[str, Any] = field(default_factory=dict)
     first_person: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -81,8 +84,10 @@ def _vrm1(data: GltfData, ext: dict, joint_of: dict[int, int], lookup: MorphLook
                 for part, morph in lookup.get(key, []):  # type: ignore[arg-type]
                     binds.append((part, morph, float(weight) if isinstance(weight, (int, float))
                                   else 1.0))
-            if binds:
+            rules = _rules1(spec) if isinstance(spec, dict) else ShapeBinding()
+            if binds or rules.materials or rules.has_rules:
                 info.expressions[str(name)] = binds
+                info.rules[str(name)] = rules
     look_at = ext.get("lookAt")
     info.look_at = look_at if isinstance(look_at, dict) else {}
     first_person = ext.get("firstPerson")
@@ -125,8 +130,10 @@ def _vrm0(data: GltfData, ext: dict, joint_of: dict[int, int], lookup: MorphLook
             for node in mesh_nodes.get(b.get("mesh"), []):  # type: ignore[arg-type]
                 for part, morph in lookup.get((node, b.get("index")), []):  # type: ignore
                     binds.append((part, morph, w))
-        if binds and name not in info.expressions:
+        rules = _rules0(g, data)
+        if (binds or rules.materials or rules.has_rules) and name not in info.expressions:
             info.expressions[name] = binds
+            info.rules[name] = rules
     first_person = ext.get("firstPerson")
     fp: dict[str, Any] = first_person if isinstance(first_person, dict) else {}
     info.first_person = fp
@@ -143,3 +150,66 @@ def _vec(value: Any) -> list[float]:
         return [float(value.get(k, 0.0)) if isinstance(value.get(k, 0.0), (int, float))
                 else 0.0 for k in ("x", "y", "z")]
     return [0.0, 0.0, 0.0]
+
+
+_OVERRIDES = ("none", "block", "blend")
+_COLOR_KINDS = ("color", "emissionColor", "shadeColor", "rimColor", "outlineColor",
+                "matcapColor")
+# VRM 0.x material property -> VRM 1.0 colour kind
+_VRM0_COLORS = {"_Color": "color", "_EmissionColor": "emissionColor", "_ShadeColor": "shadeColor",
+                "_RimColor": "rimColor", "_OutlineColor": "outlineColor"}
+
+
+def _floats(value: Any, n: int) -> list[float] | None:
+    if isinstance(value, list) and len(value) >= n and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value[:n]):
+        return [float(v) for v in value[:n]]
+    return None
+
+
+def _rules1(spec: dict[str, Any]) -> ShapeBinding:
+    """VRM 1.0 expression: materialColorBinds, textureTransformBinds, isBinary, overrides."""
+    out = ShapeBinding(is_binary=bool(spec.get("isBinary", False)))
+    for key in ("overrideBlink", "overrideLookAt", "overrideMouth"):
+        value = spec.get(key, "none")
+        attr = {"overrideBlink": "override_blink", "overrideLookAt": "override_look_at",
+                "overrideMouth": "override_mouth"}[key]
+        setattr(out, attr, value if value in _OVERRIDES else "none")
+    for b in spec.get("materialColorBinds") or []:
+        if not isinstance(b, dict) or not isinstance(b.get("material"), int):
+            continue
+        target = _floats(b.get("targetValue"), 3)
+        kind = b.get("type")
+        if target is None or kind not in _COLOR_KINDS:
+            continue
+        rgba = (target + [1.0])[:4]
+        out.materials.append(MaterialBind(b["material"], str(kind), tuple(rgba)))  # type: ignore[arg-type]
+    for b in spec.get("textureTransformBinds") or []:
+        if not isinstance(b, dict) or not isinstance(b.get("material"), int):
+            continue
+        scale = _floats(b.get("scale", [1.0, 1.0]), 2) or [1.0, 1.0]
+        offset = _floats(b.get("offset", [0.0, 0.0]), 2) or [0.0, 0.0]
+        out.materials.append(MaterialBind(b["material"], "uv", (offset[0], offset[1],
+                                                                 scale[0], scale[1])))
+    return out
+
+
+def _rules0(group: dict[str, Any], data: GltfData) -> ShapeBinding:
+    """VRM 0.x blendShapeGroup: materialValues (by material name) and isBinary."""
+    out = ShapeBinding(is_binary=bool(group.get("isBinary", False)))
+    names = {m.get("name"): i for i, m in enumerate(data.items("materials"))
+             if isinstance(m, dict)}
+    for v in group.get("materialValues") or []:
+        if not isinstance(v, dict) or v.get("materialName") not in names:
+            continue
+        target = _floats(v.get("targetValue"), 4)
+        prop = str(v.get("propertyName", ""))
+        if target is None:
+            continue
+        material = names[v["materialName"]]
+        if prop in _VRM0_COLORS:
+            out.materials.append(MaterialBind(material, _VRM0_COLORS[prop], tuple(target)))  # type: ignore[arg-type]
+        elif prop == "_MainTex_ST":  # Unity (scale u, v, offset u, v), V from the bottom
+            su, sv, ou, ov = target
+            out.materials.append(MaterialBind(material, "uv", (ou, 1.0 - ov - sv, su, sv)))
+    return out

@@ -230,7 +230,7 @@ async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
     samples0 = perf.ring.samples_played
     repeated0, late0 = perf.repeated_frames, perf.clock.late_ticks
     rendered0 = perf.render_loop.rendered
-    late_pictures0 = perf.timeline.late_shown
+    late_pictures0 = perf.timeline.late_dropped
     memory: list[tuple[float, float, float]] = [(0.0, rss_start, child_start)]
 
     async def sample_memory() -> None:
@@ -258,7 +258,7 @@ async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
             "rendered_fps": (perf.render_loop.rendered - rendered0) / wall,
             "repeated_frames": repeated,
             "repeated_fraction": repeated / max(ticks, 1),
-            "late_pictures": perf.timeline.late_shown - late_pictures0,
+            "late_pictures_dropped": perf.timeline.late_dropped - late_pictures0,
             "late_ticks": perf.clock.late_ticks - late0,
             "max_tick_lateness_ms": 1000 * perf.clock.max_lateness,
             "output_dropped_frames": out.dropped,

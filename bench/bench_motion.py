@@ -6,6 +6,9 @@ Figures (all measured in this run):
 - dance: beat-tracking error and tempo error on synthesized tracks with a known grid,
   median/p90 |accent - beat| (ms), foot sliding while planted (cm/s), joint-limit violations
 - speed: perform() and dance evaluation time per video frame, as a real-time factor at 30 fps
+- retarget: per corpus avatar (shared samples + generated variants of the built-in), the
+  angle between its limb world directions and the built-in's over a dance and every
+  gesture (median, p95), with the rest-pose-unaware conversion as the baseline
 """
 
 from __future__ import annotations
@@ -161,9 +164,46 @@ def _dance_figures(quick: bool) -> dict[str, Any]:
     }
 
 
+def _retarget_figures(quick: bool) -> dict[str, Any]:
+    """Limb-direction agreement of every corpus avatar with the built-in host over a dance
+    (30 s; 10 s quick) and every gesture, with the rest-pose-aware conversion and, as the
+    baseline, with each file's rest pose taken as the T-pose (the old conversion)."""
+    from avatar.compat import (
+        corpus_characters,
+        dance_clip,
+        gesture_clips,
+        limb_agreement,
+        shared_avatars_dir,
+    )
+    from avatar.loader import load_avatar
+    from avatar.rest_pose import compute_rest_pose
+    from avatar.rig import Rig
+
+    clips = [dance_clip(10.0 if quick else 30.0, FPS)] + gesture_clips(FPS)
+    reference = Rig(load_avatar(None), device="cpu")
+    out: dict[str, Any] = {"frames": sum(c.num_frames for c in clips), "avatars": {}}
+    for name, character in corpus_characters(shared_avatars_dir()).items():
+        rig = Rig(character, device="cpu")
+        agree = limb_agreement(rig, reference, clips)
+        row: dict[str, Any] = {"facing": rig.rest_pose.facing.label,
+                               "tpose_corrections_deg": rig.rest_pose.corrections}
+        if agree.limbs == 0:
+            row["note"] = "no humanoid limbs (nothing to compare)"
+        else:
+            character.meta["_rest_pose"] = compute_rest_pose(character, correct=False)
+            before = limb_agreement(Rig(character, device="cpu"), reference, clips)
+            row.update(agree.as_dict())
+            row["unaware_median_deg"] = round(before.median, 2)
+            row["unaware_p95_deg"] = round(before.p95, 2)
+        out["avatars"][name] = row
+    return out
+
+
 def run(quick: bool = False) -> dict[str, Any]:
-    """Measure lip-sync and dance figures (``quick``: fewer sentences, tracks and seeds)."""
-    return {"lipsync": _lipsync_figures(quick), "dance": _dance_figures(quick), "fps": FPS}
+    """Measure lip-sync, dance and retargeting figures (``quick``: fewer sentences, tracks,
+    seeds and a shorter dance)."""
+    return {"lipsync": _lipsync_figures(quick), "dance": _dance_figures(quick),
+            "retarget": _retarget_figures(quick), "fps": FPS}
 
 
 if __name__ == "__main__":  # pragma: no cover - manual run

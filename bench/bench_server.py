@@ -9,6 +9,11 @@ dialogue Moderator on, and the real dialogue QAEngine over ``examples/kb`` when 
 carries a ref, and the server announces ``answering`` (with that ref) when the answer's
 first audio starts. Latency is measured by the client: send -> that event.
 
+``chat_under_load`` and ``fuzz`` (``bench/server_load.py``): 500 WebSocket viewers at
+1 message/s each for 60 s on the real live performer (ack latency, acks lost, sockets
+closed, ``/healthz`` and ``/v1/qa`` with 8 clients meanwhile), and 10,000 fuzzed JSON
+payloads over every JSON endpoint (responses >= 500, errors echoing input).
+
 The live part (``--serve-live``) runs the real :class:`~stage.live.LivePerformer`
 (Piper voice, built-in avatar at 256², 30 fps) with an instant FakeBrain, once with
 warm-up (voice loaded before ``/readyz`` says ready) and once without (``warm_up=false``:
@@ -32,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.server_load import chat_under_load, fuzz
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_AUDIO_DELAY = 0.05
@@ -63,8 +70,11 @@ def serve(port: int, database: str, real_qa: bool) -> None:
             qa_kind = "dialogue.QAEngine(examples/kb)"
         except Exception as exc:  # noqa: BLE001 - fall back, and say so in the results
             print(f"real QA unavailable: {exc}", file=sys.stderr)
+    # 500 simulated viewers share 127.0.0.1: per-address limits are for real crowds
     settings = ServerSettings(port=port, database_url=database, echo_chat=False,
-                              chat_max_size=200, _env_file=None)  # type: ignore[call-arg]
+                              chat_max_size=200, ws_max_per_address=10_000,
+                              http_chat_per_ip_burst=100_000, http_chat_per_ip_per_s=100_000,
+                              _env_file=None)  # type: ignore[call-arg]
     backends = Backends(lambda s, r: FakePerformer(0.06, first_audio_delay=FIRST_AUDIO_DELAY),
                         lambda s, r: FakeBrain(), qa)
     app = create_app(settings, backends=backends)
@@ -346,6 +356,9 @@ def run(quick: bool = False) -> dict[str, Any]:
         "chat_load": chat,
         "qa": qa,
         "live": run_live(quick),
+        # the hardening goals: 500 sockets x 1 msg/s on the real performer, fuzzed JSON
+        "chat_under_load": chat_under_load(*((100, 15.0, 80) if quick else (500, 60.0, 200))),
+        "fuzz": fuzz(2_000 if quick else 10_000),
     }
 
 

@@ -80,6 +80,27 @@ def _backend_figures(tts: Any, repeats: int) -> dict[str, float]:
     }
 
 
+def _duration_ratios(tts: Any, sentences: list[str], repeats: int) -> dict[str, Any]:
+    """Per emotion at the default intensity: spoken length over neutral's (summed over
+    ``sentences``, ``repeats`` times each: neural voices vary run to run), next to what
+    the prosody table asks for (1 / tempo)."""
+    from models.tts.prosody import prosody_for
+
+    def length(style: SpeakingStyle) -> int:
+        return sum(c.samples.size for _ in range(repeats) for s in sentences
+                   for c in tts.synthesize_iter(s, style))
+
+    neutral = length(SpeakingStyle(Emotion.NEUTRAL, 0.6))
+    out: dict[str, Any] = {}
+    for emotion in Emotion:
+        if emotion is Emotion.NEUTRAL:
+            continue
+        style = SpeakingStyle(emotion, 0.6)
+        out[emotion.value] = {"measured": round(length(style) / neutral, 4),
+                              "table": round(1.0 / prosody_for(style).tempo, 4)}
+    return out
+
+
 def run(quick: bool = False) -> dict:
     """Measure every backend available here; returns a JSON-ready dict of figures."""
     repeats = 5 if quick else 15
@@ -112,5 +133,8 @@ def run(quick: bool = False) -> dict:
         chunks = [c for s in sentences for c in piper.synthesize_iter(s, style)]
         per_emotion[emotion.value] = measure(chunks).as_dict()
     results["piper_emotions_intensity_1"] = per_emotion
+    results["duration_ratio_vs_neutral_intensity_0.6"] = {
+        name: _duration_ratios(get_tts(name), sentences, 2 if quick else 4)
+        for name in ("piper", "espeak")}
     results["load_avg_1min_at_end"] = round(os.getloadavg()[0], 2)
     return results

@@ -1,6 +1,6 @@
 """What the character says: persona, LLM replies, grounded Q&A, memory, moderation."""
 
-from .brain import Brain, Reply, ReplySentence
+from .brain import Brain, Reply, ReplyContext, ReplySentence
 from .guard import ReplyGuard, detect_intent
 from .knowledge import KnowledgeBase, Passage, UpdateReport
 from .memory import Memory, ViewerRecord
@@ -11,7 +11,8 @@ from .tags import parse_tags
 
 __all__ = [
     "DEFAULT_PERSONA", "Answer", "Brain", "KnowledgeBase", "Memory", "ModerationResult",
-    "Moderator", "Passage", "Persona", "QAEngine", "Reply", "ReplyGuard", "ReplySentence",
+    "Moderator", "Passage", "Persona", "QAEngine", "Reply", "ReplyContext", "ReplyGuard",
+    "ReplySentence",
     "UpdateReport", "ViewerRecord", "detect_intent", "load_persona", "parse_tags",
     "persona_from_dict",
 ]

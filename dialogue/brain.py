@@ -12,7 +12,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,19 +21,31 @@ from models.llm import LLMBackend
 from models.text import SentenceStream
 from models.types import Emotion, InputError
 
-from .guard import ReplyGuard, detect_intent
-from .memory import Memory, ViewerRecord, viewer_key
+from .guard import FactGuard, ReplyGuard, detect_intent
+from .language import ENGLISH_NOTICE, OPENERS, detect_language
+from .memory import Memory, ViewerRecord, extract_name, viewer_key
 from .moderation import ModerationResult, Moderator
-from .opener import OpenerPicker
+from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill, pick
-from .tags import parse_tags
+from .tags import infer_actions, parse_tags
 
 log = logging.getLogger(__name__)
 
 STOP_STRINGS = ["<|im_end|>", "<|im_start|>", "\nUser:", "\nViewer:", "\n\n"]
 _QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|how|is|are|does|do|can)\b", re.I)
 _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
+_ASK_NAME = re.compile(
+    r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
+    r"¿?cómo me llamo|(recuerdas|te acuerdas de|sabes) mi nombre|我叫什么|记得我的名字", re.I)
+_ASK_FAVOURITE = re.compile(
+    r"\b(?:what'?s|what is|do you remember|remember) my favou?rite ([a-z]+(?: [a-z]+)?)", re.I)
+_NAME_LINES = {
+    "en": ("You're {name}, of course! I remember.",
+           "You haven't told me your name yet, but here you're {viewer}!"),
+    "es": ("¡Eres {name}, claro! Me acuerdo.", "Todavía no me has dicho tu nombre, pero aquí eres {viewer}."),
+    "zh": ("你是{name}，我记得！", "你还没告诉我你的名字，不过这里你叫{viewer}。"),
+}
 
 
 @dataclass
@@ -41,7 +53,8 @@ class ReplySentence:
     """One sentence to speak, with its emotion (0..1 intensity) and action tags.
 
     ``source``: llm | opener | template | kb | deflection | fallback. An ``opener`` is the
-    instant acknowledgement spoken while the model writes the rest.
+    instant acknowledgement spoken while the model writes the rest. ``language``: the
+    sentence's language (ISO 639-1), so the voice can pick one that speaks it.
     """
 
     text: str
@@ -50,6 +63,23 @@ class ReplySentence:
     tags: list[str] = field(default_factory=list)
     source: str = "llm"
     index: int = 0
+    language: str = "en"
+
+
+@dataclass
+class ReplyContext:
+    """Per-call settings from an API client (OpenAI-compatible endpoint).
+
+    ``history``: earlier turns as (``viewer`` | ``host``, text), used instead of memory;
+    ``notes``: the client's system messages, passed to the model as notes under the
+    persona's fixed system prompt (they never replace it); ``max_tokens`` and
+    ``temperature`` override the brain's for this reply.
+    """
+
+    history: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    max_tokens: int | None = None
+    temperature: float | None = None
 
 
 @dataclass
@@ -80,6 +110,10 @@ class Brain:
     ``opener`` (default: the persona's ``opener`` setting, on for the default persona):
     before a model reply, speak an in-character acknowledgement at once ("Ooh, great
     question, Sam!"); the model continues after it and may not repeat it.
+
+    ``languages``: the languages the model writes well enough to answer in (default: the
+    backend's ``languages`` attribute, else the persona's). A message in another language
+    gets a short notice in that language, then an English answer.
     """
 
     def __init__(
@@ -97,8 +131,10 @@ class Brain:
         seed: int = 0,
         early_clause: bool = True,
         opener: bool | None = None,
+        languages: Sequence[str] | None = None,
     ) -> None:
         self.persona = persona
+        self.languages = tuple(languages) if languages else None
         self._auto_llm = llm == "auto"
         if isinstance(llm, str) and not self._auto_llm:
             raise InputError(f"llm must be a backend, None or 'auto', got {llm!r}")
@@ -122,6 +158,20 @@ class Brain:
         self._openers = OpenerPicker(persona, random.Random(seed + 1))
         self.last_moderation: ModerationResult | None = None
         self.last_source = ""
+        self._language = "en"
+        self._context: ReplyContext | None = None
+        self._moved = False  # whether this reply has a gesture yet
+        self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
+        self._facts: FactGuard | None = None  # what the character may state (lazy)
+        self._refused: list[tuple[str, str]] = []
+        self._turn_facts: FactGuard | None = None
+
+    def reply_languages(self) -> tuple[str, ...]:
+        """Languages the brain answers in (see ``languages`` in the class docstring)."""
+        if self.languages:
+            return self.languages
+        model = tuple(getattr(self.llm, "languages", ()) or ())
+        return tuple(dict.fromkeys(("en", *self.persona.languages, *model)))
 
     # --- public API -------------------------------------------------------------------
 
@@ -166,7 +216,8 @@ class Brain:
         )
 
     async def reply_stream(
-        self, message: Any, viewer: str | None = None, opener: bool | None = None
+        self, message: Any, viewer: str | None = None, opener: bool | None = None,
+        context: ReplyContext | None = None,
     ) -> AsyncIterator[ReplySentence]:
         """Yield the reply sentence by sentence, the first one as early as possible.
 
@@ -176,6 +227,7 @@ class Brain:
         """
         self.last_moderation = None
         self.last_source = ""
+        self._context = context
         viewer = _clean_viewer(viewer)
         text = message if isinstance(message, str) else ""
         if self.moderator is not None:
@@ -201,6 +253,7 @@ class Brain:
         source = ""
         use_opener = self.opener if opener is None else opener
         async for item in self._compose(text, viewer, record, returning, use_opener):
+            self._move_body(item)
             spoken.append(item.text)
             if item.source != "opener" and not source:
                 source = item.source  # what answered: the opener only acknowledges
@@ -229,12 +282,38 @@ class Brain:
         use_opener: bool,
     ) -> AsyncIterator[ReplySentence]:
         index = 0
+        self._moved = False
+        self._refused = []
+        asked = detect_language(text) or "en"
+        lang = asked if asked in self.reply_languages() else "en"
+        self._language = lang
+        kind = message_kind(text)
         intent = detect_intent(text, self.persona.name)
         if intent is not None:
-            yield self._template(intent, text, viewer, record, returning)
+            yield self._template(intent, text, viewer, record, returning, asked)
             return
-        if viewer and record is not None and (returning or not record.known) and self.memory is not None:
-            # First message of a visit: greet by name at once, then answer.
+        if _ASK_NAME.search(text) and record is not None:
+            yield self._name_answer(viewer, record, text, asked)
+            return
+        favourite = _ASK_FAVOURITE.search(text)
+        if favourite and record is not None:
+            known = record.preferences.get(f"favourite {favourite.group(1).lower()}")
+            if known:  # remembered, never guessed
+                yield self._sentence(f"Your favourite {favourite.group(1).lower()} is {known}! I remember.",
+                                     "template", 0, Emotion.HAPPY, ["point"], 0.6)
+                return
+        if asked != lang and asked in ENGLISH_NOTICE and (viewer, asked) not in self._noticed:
+            # The model cannot write the viewer's language: say so in it, then answer.
+            notice = self._sentence(fill(ENGLISH_NOTICE[asked], viewer), "template", index,
+                                    Emotion.CALM, ["wave"], 0.4)
+            notice.language = asked
+            self._noticed.add((viewer, asked))  # once per viewer and language
+            yield notice
+            index += 1
+        elif (viewer and record is not None and (returning or not record.known)
+              and self.memory is not None and kind not in SOMBER_KINDS and lang == "en"):
+            # First message of a visit: greet by name at once, then answer (never a
+            # cheerful greeting before bad news or abuse: the opener addresses them then).
             yield self._template("greeting", text, viewer, record, returning)
             index = 1
         if self.qa is not None and _QUESTION.search(text):
@@ -249,7 +328,7 @@ class Brain:
             return
         said = None
         if use_opener and index == 0:  # after a greeting the greeting was the instant line
-            opener = self._openers.pick(text, viewer)
+            opener = self._openers.pick(text, viewer, language=lang, kind=kind)
             if opener is not None:
                 said = opener.text
                 yield self._sentence(said, "opener", 0, opener.emotion, opener.tags, opener.intensity)
@@ -258,8 +337,15 @@ class Brain:
         async for item in self._llm_sentences(text, record, index, said):
             count += 1
             yield item
-        if count == 0:
-            yield self._fallback(viewer, index)
+        if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
+            # Nothing the model wrote could be said. After praise, sad news or chat the
+            # opener already answered; a question or request still deserves a line: "not
+            # sure" when the guards refused what it wrote, "tangled" when it failed.
+            if self._refused:
+                line = fill(pick(self.persona.unsure, self._rng), viewer)
+                yield self._sentence(line, "fallback", index, Emotion.CALM, ["shrug"])
+            else:
+                yield self._fallback(viewer, index)
 
     async def _load_default_llm(self) -> None:
         self._auto_llm = False  # one attempt: a broken install must not stall every reply
@@ -284,19 +370,29 @@ class Brain:
         """Model sentences, guarded. Each is held until the words after it start (or the
         stream ends), so action tags written after it ("... fun! [wave]") are on it."""
         assert self.llm is not None
+        ctx = self._context
         history = self.memory.history(record.name if record else None, 4) if self.memory else []
+        if ctx is not None and ctx.history:
+            history = ctx.history[-4:]
         notes = self.memory.show_notes() if self.memory else None
         prefill = bool(getattr(self.llm, "supports_prefill", False))
-        messages = build_messages(self.persona, text, record, history, notes, said, prefill)
+        messages = build_messages(self.persona, text, record, history, notes, said, prefill,
+                                  language=self._language,
+                                  caller_notes=ctx.notes if ctx is not None else None)
+        self._turn_facts = self._fact_guard().with_context(
+            [m["content"] for m in messages[1:]] + [record.name if record else ""])
         splitter = SentenceStream(max_chars=160)
         self._last_item: ReplySentence | None = None
         head, tail, early = "", "", self.early_clause
         guard = ReplyGuard()
+        self._refused = guard.rejected  # what the guards refused in this reply
         if said:
             guard.avoid(said)
         emotion: Emotion | None = None
         held: ReplySentence | None = None
-        stream = self.llm.stream(messages, self.max_tokens, self.temperature, STOP_STRINGS)
+        max_tokens = ctx.max_tokens if ctx is not None and ctx.max_tokens else self.max_tokens
+        temperature = self.temperature if ctx is None or ctx.temperature is None else ctx.temperature
+        stream = self.llm.stream(messages, max_tokens, temperature, STOP_STRINGS)
         deadline = time.monotonic() + self.total_timeout
         timeout = self.first_token_timeout
         try:
@@ -365,24 +461,74 @@ class Brain:
         if not any(ch.isalnum() for ch in spoken) and actions and self._last_item is not None:
             # Tags written after the last sentence ("... fun! [wave]"): attach them to it.
             self._last_item.tags += [a for a in actions if a not in self._last_item.tags]
-        accepted = guard.accept(spoken) if spoken else None
-        if accepted is None:
-            return None, emotion
-        if self.moderator is not None:
-            verdict = self.moderator.check_output(accepted)
+        if self.moderator is not None and spoken:
+            # Checked before the guard, so a persona break is replaced, not trimmed.
+            verdict = self.moderator.check_output(spoken)
             if not verdict.allowed:
                 guard.done = True
                 line = pick(self.persona.deflections, self._rng)
-                return self._sentence(fill(line, None), "deflection", index), emotion
-            accepted = verdict.cleaned
+                return self._sentence(fill(line, None), "deflection", index, Emotion.CALM,
+                                      ["shrug"]), emotion
+            spoken = verdict.cleaned
+        if spoken and self._turn_facts is not None:
+            fact = self._turn_facts.invented(spoken)
+            if fact is not None:  # a date, number or name the character was never given
+                guard.rejected.append((spoken, f"invented:{fact}"))
+                return None, emotion
+        accepted = guard.accept(spoken) if spoken else None
+        if accepted is None:
+            return None, emotion
         item = self._sentence(accepted, "llm", index, tag_emotion or emotion, actions)
         self._last_item = item
         return item, emotion
 
+    def _fact_guard(self) -> FactGuard:
+        """Facts the character may state: the persona and the knowledge base (built once)."""
+        if self._facts is None:
+            p = self.persona
+            texts = [p.description, p.style, *p.topics, *p.catchphrases, p.name]
+            kb = getattr(self.qa, "kb", None)
+            for doc in getattr(kb, "docs", {}).values():
+                texts.append(str(doc.get("text", "")))
+            self._facts = FactGuard(texts)
+        return self._facts
+
+    def _move_body(self, item: ReplySentence) -> None:
+        """The body follows the words: a sentence the model left without a gesture gets
+        one from its text, or (the first of a reply) its emotion's default gesture. Runs
+        when the sentence is released, after any tags the model wrote behind it."""
+        if not any(t in _GESTURES for t in item.tags) and item.source in ("llm", "kb", "fallback"):
+            item.tags += infer_actions(item.text, item.emotion, fallback=not self._moved)
+        if any(t in _GESTURES for t in item.tags):
+            self._moved = True
+
+    def _name_answer(self, viewer: str | None, record: ViewerRecord, text: str,
+                     language: str = "en") -> ReplySentence:
+        """"What's my name?": from memory (or this very message), never invented."""
+        given = extract_name(text) or record.preferences.get("name")
+        known, unknown = _NAME_LINES.get(language, _NAME_LINES["en"])
+        if given:
+            line = known.format(name=given)
+        elif viewer:
+            line = unknown.format(viewer=viewer)
+        else:
+            line = "You haven't told me your name yet. What is it?"
+        item = self._sentence(line, "template", 0, Emotion.HAPPY, ["point"], 0.6)
+        item.language = language if language in _NAME_LINES else "en"
+        return item
+
     def _template(
-        self, intent: str, text: str, viewer: str | None, record: ViewerRecord | None, returning: bool
+        self, intent: str, text: str, viewer: str | None, record: ViewerRecord | None,
+        returning: bool, language: str = "en",
     ) -> ReplySentence:
         p = self.persona
+        local = OPENERS.get(language, {})
+        if language != "en" and local and intent in ("greeting", "thanks", "bye"):
+            kind = {"greeting": "chat", "thanks": "praise", "bye": "chat"}[intent]
+            item = self._sentence(fill(pick(local[kind], self._rng), viewer), "template", 0,
+                                  Emotion.HAPPY, ["bow" if intent == "thanks" else "wave"], 0.6)
+            item.language = language
+            return item
         if intent == "greeting":
             options = p.returning_greetings if returning else p.greetings
             return self._sentence(fill(pick(options, self._rng), viewer), "template", 0,
@@ -420,8 +566,9 @@ class Brain:
         tags = list(tags or [])
         if _DANCE.search(text) and "dance" not in tags and source == "llm":
             tags.append("dance")
+        language = self._language if source in ("llm", "opener", "kb", "fallback") else "en"
         return ReplySentence(text, emotion, round(intensity if intensity is not None else strength, 3),
-                             tags, source, index)
+                             tags, source, index, language)
 
 
 def _clean_viewer(viewer: Any) -> str | None:
@@ -435,6 +582,8 @@ def _clean_viewer(viewer: Any) -> str | None:
     return name
 
 
+_GESTURES = frozenset({"wave", "dance", "nod", "bow", "clap", "point", "shrug", "heart", "cheer",
+                       "thumbs_up", "laugh", "think", "jump", "spin"})
 _CLAUSE = re.compile(r"^(.{16,}?[,;:—])\s+(?=\S)")
 _OPEN_MARK = re.compile(r"[\[(*][^\])*]{0,24}$")  # a tag still being written: "[wa"
 _TAG_RUN = re.compile(r"(?:\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*))*")

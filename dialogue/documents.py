@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from models.text.sentences import sentence_spans
 from models.types import InputError
 
 log = logging.getLogger(__name__)
@@ -51,24 +52,10 @@ class Document:
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_SENT_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|vs|etc|e\.g|i\.e|approx|No)\.$")
 
 
 def _split_paragraph(text: str, offset: int, heading: str) -> list[Sentence]:
-    out: list[Sentence] = []
-    start = 0
-    for m in _SENT_END.finditer(text):
-        if _ABBREV.search(text[: m.start()]):
-            continue
-        piece = text[start : m.start()].rstrip()
-        if piece.strip():
-            out.append(Sentence(offset + start, offset + start + len(piece), heading))
-        start = m.end()
-    piece = text[start:].rstrip()
-    if piece.strip():
-        out.append(Sentence(offset + start, offset + start + len(piece), heading))
-    return out
+    return [Sentence(offset + a, offset + b, heading) for a, b in sentence_spans(text)]
 
 
 def segment(text: str, title: str) -> list[Sentence]:

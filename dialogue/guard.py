@@ -23,6 +23,7 @@ THANKS = ("thanks", "thank you", "thx", "ty", "gracias", "merci", "danke", "obri
           "grazie", "спасибо", "ありがとう", "谢谢", "감사합니다", "tack", "takk", "kiitos")
 BYES = ("bye", "goodbye", "see you", "see ya", "good night", "gn", "adios", "adiós", "ciao",
         "au revoir", "tschüss", "tschuss", "bis bald", "cya")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _FILLER = re.compile(r"[\s,.!?~:;)(\-]+")
 _ROLE_MARKER = re.compile(r"(?:^|\s)(?:user|assistant|viewer|system|human|ai)\s*:", re.I)
 _AI_TALK = re.compile(r"\bas an ai\b|\blanguage model\b|\bi am an ai\b|\bi'm an ai\b|smollm|hugging ?face", re.I)
@@ -50,7 +51,12 @@ def detect_intent(message: str, persona_name: str = "") -> str | None:
     rest = _FILLER.sub(" ", text).strip()
     for kind, words in (("thanks", THANKS), ("bye", BYES), ("greeting", GREETINGS + list(GREETING_PHRASES))):
         for word in sorted(words, key=len, reverse=True):
-            if rest == word or rest.startswith(word + " ") and len(rest.split()) <= len(word.split()) + 1:
+            if rest == word:
+                return kind
+            extra = rest[len(word):].split()
+            # "hi vivi", "hola chicos": one short word more; never a question after it.
+            if (rest.startswith(word + " ") and len(extra) == 1 and not re.search(r"[?？]", text)
+                    and len(extra[0]) <= (2 if _CJK.search(extra[0]) else 12)):
                 return kind
     return None
 
@@ -137,3 +143,50 @@ def _self_repeating(sentence: str) -> bool:
     if grams and max(grams.count(g) for g in set(grams)) >= 3:
         return True
     return len(words) >= 8 and max(words.count(w) for w in set(words)) / len(words) > 0.4
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d[\d:.,]*\d|(?<![\w.])\d(?![\w.])")
+_FULL_NAME = re.compile(r"\b([A-Z][a-zà-ÿ]+(?:[ -](?:de |van |von |la )?[A-Z][a-zà-ÿ]+)+)\b")
+
+
+def _number_key(token: str) -> str:
+    return token.strip(".,:").replace(",", "")
+
+
+class FactGuard:
+    """Keeps a small model from stating facts it was never given.
+
+    A sentence is refused when it states a number, time or date, or a full name ("Elena
+    Vasquez", "Los Angeles"), that appears in none of the ``known`` texts (persona,
+    knowledge base, show notes) nor in this conversation (:meth:`with_context`).
+    Single digits pass ("one or two").
+    """
+
+    def __init__(self, known: list[str] | tuple[str, ...] = ()) -> None:
+        self._numbers: set[str] = set()
+        self._words: set[str] = set()
+        self.add(known)
+
+    def add(self, texts: list[str] | tuple[str, ...]) -> None:
+        for text in texts:
+            self._numbers |= {_number_key(n) for n in _NUMBER.findall(text)}
+            self._words |= {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
+
+    def with_context(self, texts: list[str]) -> FactGuard:
+        """A copy that also knows ``texts`` (the message, earlier turns)."""
+        other = FactGuard()
+        other._numbers, other._words = set(self._numbers), set(self._words)
+        other.add(texts)
+        return other
+
+    def invented(self, sentence: str) -> str | None:
+        """The first unknown fact in ``sentence`` (None: nothing invented)."""
+        for token in _NUMBER.findall(sentence):
+            key = _number_key(token)
+            if len(key) > 1 and key not in self._numbers:
+                return key
+        for match in _FULL_NAME.finditer(sentence):
+            parts = [p.lower() for p in re.split(r"[ -]", match.group(1)) if p]
+            if sum(p not in self._words for p in parts) >= 2:
+                return match.group(1)
+        return None

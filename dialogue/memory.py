@@ -66,9 +66,32 @@ def viewer_key(name: str) -> str:
     return key
 
 
+_NAME = re.compile(  # the lead phrase in any case; the name itself capitalised
+    r"\b(?i:my name is|my name's|call me|i am called|me llamo|mi nombre es)\s+"
+    r"([A-ZÀ-Ý][\w'-]{1,30}(?:\s+[A-ZÀ-Ý][\w'-]{1,30})?)|我叫\s*([\u4e00-\u9fff]{1,4}|\w{1,12})",
+)
+_NOT_NAMES = frozenset("not just a an the so very really here back sad happy fine ok okay".split())
+
+
+def extract_name(text: str) -> str | None:
+    """The name a viewer gives for themself ("my name is Carlos", "me llamo Ana", "我叫小明")."""
+    m = _NAME.search(text)
+    if not m:
+        return None
+    name = (m.group(1) or m.group(2) or "").strip(" .!,")
+    first = name.split()[0].lower() if name else ""
+    if not name or first in _NOT_NAMES:
+        return None
+    return name[:1].upper() + name[1:]
+
+
 def extract_preferences(text: str) -> dict[str, str]:
-    """Simple preferences stated in a message ("my favourite sport is curling")."""
+    """Simple preferences stated in a message ("my favourite sport is curling"), and the
+    name a viewer gives (key ``name``)."""
     prefs: dict[str, str] = {}
+    name = extract_name(text)
+    if name:
+        prefs["name"] = name
     for m in _PREFERENCE.finditer(text):
         if m.group(1):
             prefs[f"favourite {m.group(1).strip().lower()}"] = m.group(2).strip(" .!,")
@@ -162,7 +185,7 @@ class Memory:
                 (key, now, "host", reply[:2000], emotion, source),
             )
         if key:
-            for k, v in extract_preferences(message).items():
+            for k, v in extract_preferences(message).items():  # a later name wins
                 self.set_preference(viewer or "", k, v)
 
     def set_preference(self, viewer: str, key: str, value: str) -> None:

@@ -11,6 +11,7 @@ import re
 
 from models.llm import ChatMessage
 
+from .language import language_name
 from .memory import ViewerRecord
 from .persona import Persona
 
@@ -30,31 +31,43 @@ def build_messages(
     show_notes: dict[str, str] | None = None,
     said: str | None = None,
     prefill: bool = True,
+    language: str | None = None,
+    caller_notes: list[str] | None = None,
 ) -> list[ChatMessage]:
-    """System prompt (persona + context) + recent turns + the quoted viewer message.
+    """The fixed system prompt + recent turns + per-viewer facts and the quoted message.
 
-    ``said``: what the character has already said aloud (an opener). With ``prefill`` it
-    becomes the start of the assistant turn, which the model continues; without, the user
-    turn tells the model not to repeat it (for servers that cannot continue a turn).
+    The system message is the persona's alone, the same for every viewer, so a backend
+    keeps its KV cache as a prefix; what is known about this viewer, show notes and the
+    reply language go into the last user turn. ``said``: what the character has already
+    said aloud (an opener). With ``prefill`` it becomes the start of the assistant turn,
+    which the model continues; without, the user turn tells the model not to repeat it.
     """
-    system = persona.system_prompt()
     context = []
+    who = viewer.name if viewer is not None and viewer.name else "A viewer"
     if viewer is not None and viewer.name:
-        context.append(f"You are talking to the viewer {viewer.name}; address them by name.")
-        if viewer.preferences:
-            prefs = ", ".join(f"{k}: {v}" for k, v in list(viewer.preferences.items())[:4])
+        facts = dict(list(viewer.preferences.items())[:5])
+        name = facts.pop("name", None)
+        if name and name != viewer.name:
+            context.append(f"The viewer {viewer.name} said their name is {name}.")
+        if facts:
+            prefs = ", ".join(f"{k}: {v}" for k, v in facts.items())
             context.append(f"What you know about {viewer.name}: {prefs}.")
     if show_notes:
         notes = "; ".join(f"{k}: {v}" for k, v in list(show_notes.items())[-4:])
         context.append(f"Show notes: {notes}.")
-    if context:
-        system += "\n" + "\n".join(context)
-    messages: list[ChatMessage] = [{"role": "system", "content": system}]
+    if caller_notes:
+        # An API client's system messages: notes under the persona, never in its place.
+        joined = " ".join(quote_viewer_text(n) for n in caller_notes)[:600]
+        context.append(f"Notes from the app (stay {persona.name}): {joined}")
+    messages: list[ChatMessage] = [{"role": "system", "content": persona.system_prompt()}]
     for role, text in (history or [])[-4:]:
         messages.append({"role": "user" if role == "viewer" else "assistant",
                          "content": quote_viewer_text(text) if role == "viewer" else text})
-    who = viewer.name if viewer is not None and viewer.name else "A viewer"
     content = f"{who} says: {quote_viewer_text(message)}"
+    if context:
+        content = "(" + " ".join(context) + ")\n" + content
+    if language and language != "en":
+        content += f"\n(Reply in {language_name(language)}.)"
     if said and not prefill:
         content += f'\n(You have already said: "{said}" Continue from there; do not repeat it.)'
     messages.append({"role": "user", "content": content})

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 
+from models.textproc.tags import TAG_PATTERN
 from models.types import Emotion
 
 ACTIONS: frozenset[str] = frozenset(
-    "wave dance nod bow clap point shrug laugh think heart jump spin cheer".split()
+    "wave dance nod bow clap point shrug laugh think heart jump spin cheer thumbs_up".split()
 )
 EMOTION_ALIASES: dict[str, Emotion] = {
     **{e.value: e for e in Emotion},
@@ -21,7 +22,6 @@ EMOTION_ALIASES: dict[str, Emotion] = {
     "surprise": Emotion.SURPRISED, "shocked": Emotion.SURPRISED, "relaxed": Emotion.CALM,
     "serene": Emotion.CALM,
 }
-_TAG = re.compile(r"\[\s*([A-Za-z_-]{2,20})\s*\]")
 # Stage directions a small model likes to write: "(laughs)", "*smiles*".
 _STAGE = re.compile(r"\(\s*[a-z][a-z ]{1,20}\)|\*[a-z][a-z ]{1,20}\*", re.I)
 _EMOJI = re.compile(
@@ -38,8 +38,8 @@ def parse_tags(text: str) -> tuple[str, Emotion | None, list[str]]:
     """
     emotion: Emotion | None = None
     actions: list[str] = []
-    for match in _TAG.finditer(text):
-        word = match.group(1).lower()
+    for match in TAG_PATTERN.finditer(text):
+        word = match.group("name").lower()
         if word in EMOTION_ALIASES and emotion is None:
             emotion = EMOTION_ALIASES[word]
         elif word in ACTIONS and word not in actions:
@@ -49,7 +49,7 @@ def parse_tags(text: str) -> tuple[str, Emotion | None, list[str]]:
         action = _STAGE_ACTIONS.get(word)
         if action and action not in actions:
             actions.append(action)
-    spoken = _STAGE.sub(" ", _TAG.sub(" ", text))
+    spoken = _STAGE.sub(" ", TAG_PATTERN.sub(" ", text))
     spoken = _EMOJI.sub(" ", spoken)
     spoken = re.sub(r"\s+([,.!?;:])", r"\1", re.sub(r"\s+", " ", spoken)).strip()
     return spoken, emotion, actions
@@ -64,3 +64,40 @@ def format_tags(emotion: Emotion | None, actions: list[str]) -> str:
 
 def strip_emoji(text: str) -> str:
     return re.sub(r"\s+", " ", _EMOJI.sub(" ", text)).strip()
+
+
+# What a sentence's words suggest the body does, first match wins (a tagger over the text,
+# so the body follows the words also when the model writes no tags).
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (action, re.compile(pattern, re.I))
+    for action, pattern in (
+        ("dance", r"\b(danc\w*|bail\w*|groove|moves)\b|跳舞"),
+        ("wave", r"\b(hello|hi|hey|welcome|bye|goodbye|see you|hola|adiós|bienvenid\w*)\b|你好|再见|欢迎"),
+        ("bow", r"\b(thank\w*|gracias|grateful|appreciate)\b|谢谢|感谢"),
+        ("clap", r"\b(haha\w*|lol|funny|joke|hilarious|jaja\w*)\b|哈哈|\b(congrat\w*|bravo|well done|great job|amazing|awesome|incredible|fantastic|"
+                 r"felicidades|enhorabuena)\b|恭喜|太棒"),
+        ("cheer", r"\b(let's go|go team|vamos|win\w*|victory|gold medal|champion\w*|cheer\w*)\b|加油"),
+        ("heart", r"\b(love|hug\w*|sweet|care|abrazo\w*|cariño|sorry|condolences|lo siento)\b|爱|抱抱|难过"),
+        ("shrug", r"\b(don't know|dunno|no idea|who knows|can't say|no sé|not sure|maybe|perhaps|"
+                  r"depends|quizás|tal vez)\b|不知道|也许"),
+        ("point", r"\b(look at|check out|over there|right here|this one|mira)\b|看看"),
+        ("thumbs_up", r"\b(good luck|you got this|nice one|cool|great idea|good idea|suerte)\b|祝你好运"),
+        ("nod", r"\b(yes|yeah|yep|sure|of course|absolutely|exactly|right|agreed|definitely|"
+                r"claro|sí|vale)\b|当然|对|是的|好的"),
+    )
+)
+_EMOTION_GESTURE: dict[Emotion, str] = {
+    Emotion.HAPPY: "nod", Emotion.EXCITED: "clap", Emotion.SAD: "nod", Emotion.CALM: "nod",
+    Emotion.SURPRISED: "point", Emotion.ANGRY: "shrug", Emotion.NEUTRAL: "nod",
+}
+
+
+def infer_actions(text: str, emotion: Emotion | None = None, fallback: bool = False) -> list[str]:
+    """Gestures the words of ``text`` call for (at most one); with ``fallback``, the
+    emotion's default gesture when no word suggests one (so most replies move the body)."""
+    for action, pattern in _CUES:
+        if pattern.search(text):
+            return [action]
+    if fallback and emotion is not None:
+        return [_EMOTION_GESTURE.get(emotion, "nod")]
+    return []

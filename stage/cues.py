@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_TAG = re.compile(r"\[\s*([A-Za-z][A-Za-z _-]*?)\s*\]")
+from models.textproc.tags import TAG_PATTERN
 
 
 def extract_gestures(text: str, known: Iterable[str]) -> tuple[str, list[tuple[float, str]]]:
@@ -20,8 +20,8 @@ def extract_gestures(text: str, known: Iterable[str]) -> tuple[str, list[tuple[f
     marks: list[tuple[int, str]] = []
     last = 0
     length = 0
-    for match in _TAG.finditer(text):
-        key = match.group(1).lower().replace(" ", "_").replace("-", "_")
+    for match in TAG_PATTERN.finditer(text):
+        key = match.group("name").lower().replace(" ", "_").replace("-", "_")
         if key not in names:
             continue
         pieces.append(text[last:match.start()])

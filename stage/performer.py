@@ -13,11 +13,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from models.types import Emotion
 
+if TYPE_CHECKING:  # stage.outputs imports this module
+    from stage.outputs.base import Output
+
 _handle_ids = itertools.count(1)
+
+CLIP_STYLE = "clip:"
+"""Prefix of a dance ``style`` naming one of the avatar's own clips (``clip:Dance``)."""
 
 
 @dataclass(eq=False)
@@ -32,7 +38,7 @@ class SpeechHandle:
     """
 
     text: str = ""
-    kind: str = "say"  # say | dance
+    kind: str = "say"  # say | dance | sing
     priority: int = 0
     source: str = "host"
     id: int = field(default_factory=lambda: next(_handle_ids))
@@ -75,7 +81,35 @@ class Performer(Protocol):
     Nothing already playing is cut by a new ``say``; callers cut explicitly with
     :meth:`interrupt`, which silences the current utterance and drops the queue (their
     handles resolve ``done`` to ``False``).
+
+    Lifecycle: ``start`` before the first line, ``warm_up`` (optional, any time: loads
+    and exercises the voice so the first line is not slow), ``close`` at the end.
+    ``streams_ticks`` says whether outputs added with ``add_output`` receive the
+    performance tick by tick (audio + picture); a performer that does not stream
+    accepts outputs and feeds them nothing.
     """
+
+    streams_ticks: bool
+
+    async def start(self) -> None:
+        """Get ready to perform (threads, renderer, voice); returns once it can."""
+        ...
+
+    async def warm_up(self) -> None:
+        """Load and exercise the voice (one short line, not played)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop, release everything, close the outputs."""
+        ...
+
+    def add_output(self, output: Output) -> Output:
+        """Send every tick from now on to ``output`` (started here)."""
+        ...
+
+    def remove_output(self, output: Output) -> None:
+        """Stop sending ticks to ``output`` (it is not closed)."""
+        ...
 
     async def say(self, text: str, *, emotion: Emotion | None = None,
                   intensity: float | None = None, priority: int = 0, source: str = "host",
@@ -89,7 +123,22 @@ class Performer(Protocol):
 
     async def dance(self, music: Path | None, *, duration: float | None = None,
                     style: str | None = None) -> SpeechHandle:
-        """Queue a dance to ``music`` (or silence) for ``duration`` seconds (None: song)."""
+        """Queue a dance to ``music`` (or silence) for ``duration`` seconds (None: song).
+
+        ``style``: a dance style, ``"idle"`` (stand while the music plays), or
+        ``"clip:NAME"`` (:data:`CLIP_STYLE`) to dance the avatar's own clip NAME looped
+        onto the music's beats."""
+        ...
+
+    async def sing(self, score: Path, *, backing: str | Path | None = None,
+                   style: str | None = None, emotion: Emotion | None = None,
+                   intensity: float | None = None, finale: bool = False,
+                   transpose: int | str = "auto", priority: int = 0,
+                   backing_start: float = 0.0) -> SpeechHandle:
+        """Queue a song: ``score`` (MusicXML, MIDI with lyrics, YAML) sung with the speaking
+        voice, ``backing`` an audio file, ``"score"`` or ``"none"`` (None: the score's
+        other parts if any), danced in ``style`` (sway | dance | still);
+        ``backing_start``: seconds into the backing where the score begins."""
         ...
 
     async def set_emotion(self, emotion: Emotion, intensity: float = 0.6) -> None:

@@ -1,27 +1,24 @@
 """Offline rendering of a spoken line: text → voice → motion → frames → MP4.
 
-``render_clip`` runs the same processors as the live engine, only into a file, as fast as
-the machine allows.
+``render_clip`` runs the live engine itself (:mod:`stage.offline`: the live performer on
+a clock that is not real time), only into a file, as fast as the machine allows.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from animation.clip import concat_clips
 from models.types import Emotion, InputError, PhonemeTiming, SpeakingStyle
 
 from .aio import run_sync
-from .frames import AudioFrame, ErrorFrame, MotionFrame, TextFrame
-from .media import MediaWriter, check_writable
-from .processor import Pipeline
-from .processors import MotionProcessor, RecorderProcessor, RenderProcessor, VoiceProcessor
-from .testing import run_processor
+from .media import check_writable
+from .performer import SpeechHandle
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +70,8 @@ class ClipResult:
 
     @property
     def motion_clip(self):  # animation.clip.MotionClip for the whole clip
-        from animation.clip import concat_clips
-
+        if not self.motion:
+            raise InputError("no motion was kept: render with collect=True to plot or inspect it")
         return concat_clips(self.motion)
 
     @property
@@ -100,6 +97,18 @@ class ClipResult:
         return np.concatenate([c.samples for c in self.chunks])
 
 
+def check_avatar(avatar: str | Path | None) -> None:
+    """Reject an avatar path that is not a readable .glb/.gltf/.vrm file before anything
+    heavy loads (the voice, the renderer)."""
+    if avatar is None:
+        return
+    path = Path(avatar).expanduser()
+    if not path.is_file():
+        raise InputError(f"avatar file not found: {path}")
+    if path.suffix.lower() not in (".glb", ".gltf", ".vrm"):
+        raise InputError(f"avatar must be a .glb, .gltf or .vrm file, got {path.name}")
+
+
 def parse_size(value: str) -> tuple[int, int]:
     """``"512x512"`` → (512, 512), with a clear error otherwise."""
     try:
@@ -109,91 +118,37 @@ def parse_size(value: str) -> tuple[int, int]:
         raise InputError(f"--size must look like 512x512, got {value!r}") from None
 
 
-def build_pipeline(options: RenderOptions, writer: MediaWriter,
-                   on_progress: Callable[[int, int], None] | None = None) -> Pipeline:
-    """The offline pipeline: voice → motion → render → recorder."""
-    from avatar.loader import load_avatar
-    from avatar.render import create_renderer
-    from avatar.rig import Rig
-    from models.tts import get_tts
-
-    character = load_avatar(options.avatar)
-    tts = get_tts(options.voice)
-    rig = Rig(character, device=options.device)
-
-    def make_renderer():
-        return create_renderer(options.renderer, character, width=options.width,
-                               height=options.height, camera=options.camera,
-                               background=options.background,
-                               transparent=options.transparent)
-
-    return Pipeline([
-        VoiceProcessor(tts),
-        MotionProcessor(options.fps, seed=options.seed),
-        RenderProcessor(rig, make_renderer, on_progress=on_progress),
-        RecorderProcessor(writer),
-    ], name="say")
-
-
 def render_clip(text: str, out: str | Path, *, emotion: str | Emotion = Emotion.NEUTRAL,
                 intensity: float = 0.6, options: RenderOptions | None = None,
-                progress: bool = False) -> ClipResult:
-    """Speak ``text`` with the avatar and write the clip to ``out`` (MP4 or WebM)."""
-    from animation.gestures import gesture_names
+                progress: bool = False, collect: bool = False) -> ClipResult:
+    """Speak ``text`` with the avatar and write the clip to ``out`` (MP4 or WebM).
 
-    from .cues import extract_gestures
-
+    Inline ``[gesture]`` tags play where they stand; voice markup (``[sad]``,
+    ``[pause 300ms]``) shapes the voice. ``collect=True`` keeps the voice chunks and the
+    per-frame motion on the result (for plots and checks; it grows with the clip).
+    """
     options = options or RenderOptions()
     options.validate()
     if not text or not text.strip():
         raise InputError("text to say is empty")
     style = SpeakingStyle(emotion=Emotion.parse(emotion), intensity=intensity)
-    clean, gestures = extract_gestures(text, gesture_names())
-    if not clean.strip():
-        raise InputError("text to say has nothing to speak once tags are removed")
     path = check_writable(out)
     if options.transparent and path.suffix.lower() != ".webm":
         raise InputError("transparent output needs a .webm file (VP9 with alpha)")
-    return run_sync(_render(clean, gestures, style, path, options, progress))
+    check_avatar(options.avatar)
+    return run_sync(_render(text, style, path, options, progress, collect))
 
 
-async def _render(text: str, gestures: list[tuple[float, str]], style: SpeakingStyle,
-                  path: Path, options: RenderOptions, progress: bool) -> ClipResult:
-    from models.tts import get_tts
+async def _render(text: str, style: SpeakingStyle, path: Path, options: RenderOptions,
+                  progress: bool, collect: bool) -> ClipResult:
+    from .offline import render_offline
 
-    sample_rate = get_tts(options.voice).sample_rate
-    writer = MediaWriter(path, width=options.width, height=options.height, fps=options.fps,
-                         sample_rate=sample_rate, alpha=options.transparent)
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    async def act(performer: Any) -> SpeechHandle:
+        return await performer.say(text, emotion=style.emotion, intensity=style.intensity)
 
-        bar = tqdm(total=0, unit="frame", desc="rendering", dynamic_ncols=True)
-
-    def on_progress(done: int, more: int) -> None:
-        if bar is not None:
-            if more:
-                bar.total += more
-                bar.refresh()
-            bar.update(done)
-
-    pipeline = build_pipeline(options, writer, on_progress)
-    t0 = time.monotonic()  # frames are stamped with time.monotonic()
-    try:
-        out = await run_processor(pipeline, [TextFrame(text=text, style=style,
-                                                       gestures=gestures)],
-                                  timeout=3600)
-    finally:
-        if bar is not None:
-            bar.close()
-    total = time.monotonic() - t0
-    chunks = [f.chunk for f in out if isinstance(f, AudioFrame)]
-    errors = [f.message for f in out if isinstance(f, ErrorFrame)]
-    if errors:
-        raise InputError("; ".join(errors))
-    first_audio = next((f.created - t0 for f in out if isinstance(f, AudioFrame)), 0.0)
-    duration = sum(c.duration for c in chunks)
-    return ClipResult(path=path, duration=duration, frames=writer.frames_written,
-                      sample_rate=sample_rate, first_audio_s=first_audio,
-                      total_s=total, chunks=chunks,
-                      motion=[f.clip for f in out if isinstance(f, MotionFrame)], errors=errors)
+    run = await render_offline(path, options, act, collect=collect,
+                               progress="rendering" if progress else None)
+    motion = [concat_clips(run.poses)] if run.poses else []
+    return ClipResult(path=path, duration=run.duration, frames=run.frames,
+                      sample_rate=run.sample_rate, first_audio_s=run.first_audio_s,
+                      total_s=run.total_s, chunks=run.chunks, motion=motion)

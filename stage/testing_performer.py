@@ -71,6 +71,12 @@ class FakePerformer:
         self._worker: asyncio.Task[None] | None = None
         self._current: tuple[SpeechHandle, PerformedItem] | None = None
         self._play_task: asyncio.Task[None] | None = None
+        self.outputs: list[Any] = []
+        self.started = False
+        self.warmed = False
+
+    streams_ticks = False
+    """It simulates timing only: outputs are accepted but get no ticks."""
 
     # -- protocol --------------------------------------------------------------------
     async def say(self, text: str, *, emotion: Emotion | None = None,
@@ -95,6 +101,28 @@ class FakePerformer:
         seconds = self.default_dance_seconds if duration is None else duration
         item = PerformedItem("dance", handle.text, "host", 0, None, (), handle.queued_at,
                              extra={"seconds": seconds, "music": music, "style": style})
+        self._enqueue(handle, item)
+        return handle
+
+    async def sing(self, score: Path, *, backing: str | Path | None = None,
+                   style: str | None = None, emotion: Emotion | None = None,
+                   intensity: float | None = None, finale: bool = False,
+                   transpose: int | str = "auto", priority: int = 0,
+                   backing_start: float = 0.0) -> SpeechHandle:
+        """Plays for the score's length (the score is read, so bad scores fail here too)."""
+        from models.sing import load_score
+        from stage.sing import check_song_request
+
+        check_song_request(score, backing, style)
+        self.calls.append(("sing", {"score": score, "backing": backing, "style": style,
+                                    "emotion": emotion, "finale": finale,
+                                    "transpose": transpose,
+                                    "backing_start": backing_start}))
+        handle = SpeechHandle(text=f"<sing {Path(score).name}>", kind="sing", priority=priority)
+        seconds = load_score(score).duration
+        item = PerformedItem("sing", handle.text, "host", priority, emotion, (),
+                             handle.queued_at, extra={"seconds": seconds, "score": score,
+                                                      "style": style, "finale": finale})
         self._enqueue(handle, item)
         return handle
 
@@ -145,6 +173,20 @@ class FakePerformer:
             if time.monotonic() > deadline:
                 raise TimeoutError("FakePerformer still busy")
             await asyncio.sleep(0.005)
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def warm_up(self) -> None:
+        self.warmed = True
+
+    def add_output(self, output: Any) -> Any:
+        self.outputs.append(output)
+        return output
+
+    def remove_output(self, output: Any) -> None:
+        if output in self.outputs:
+            self.outputs.remove(output)
 
     async def close(self) -> None:
         await self.interrupt("close")
@@ -213,10 +255,12 @@ class FakeBrain:
         self.sentences = sentences
         self.delay = delay
         self.asked: list[tuple[str, str]] = []
+        self.contexts: list[Any] = []
 
     async def reply_stream(self, message: str, viewer: Any = None,
-                           opener: bool | None = None) -> Any:
+                           opener: bool | None = None, context: Any = None) -> Any:
         self.asked.append((message, str(viewer)))
+        self.contexts.append(context)
         topic = " ".join(message.split()[:4]).rstrip("?!.")
         for i in range(self.sentences):
             if self.delay:

@@ -15,7 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from avatar.character import Character
-from avatar.render.camera import Camera, resolve_camera
+from avatar.render.camera import Camera, is_moving_preset, resolve_camera
 from avatar.render.lighting import Lighting, studio_lighting
 from models.types import InputError, VhumanError
 
@@ -147,6 +147,9 @@ class RendererBase:
         self.lighting = lighting or studio_lighting()
         self.background = load_background(background, self.width, self.height)
         self.camera = resolve_camera(camera, character, self.aspect)
+        self.camera_preset = camera if isinstance(camera, str) else None
+        self.clock = 0.0  # seconds of the next picture: moving presets (orbit) follow it
+        self.material_frame: Any = None  # expression-driven material state (one frame)
         self._sizes = [m.num_vertices for m in character.meshes]
         self._closed = False
 
@@ -157,6 +160,21 @@ class RendererBase:
     def set_camera(self, camera: str | Camera, **preset: float) -> None:
         """Switch camera: a preset name (``orbit`` takes ``angle=`` or ``time=``) or a Camera."""
         self.camera = resolve_camera(camera, self.character, self.aspect, **preset)
+        moving = isinstance(camera, str) and not preset
+        self.camera_preset = camera if moving else None
+
+    def set_material_frame(self, frame: Any) -> None:
+        """Material colours / texture transforms for the next pictures (an
+        ``avatar.expressions.MaterialFrames`` of one frame), or None for the authored ones."""
+        self.material_frame = frame
+
+    def at_time(self, seconds: float) -> None:
+        """Move a time-driven camera preset (``orbit``) to ``seconds`` of the show."""
+        self.clock = float(seconds)
+        preset = self.camera_preset
+        if preset is not None and is_moving_preset(preset):
+            self.set_camera(preset, time=self.clock)  # backends re-place their camera here
+            self.camera_preset = preset
 
     def set_background(self, background: Background) -> None:
         """Change the background colour or image (ignored in transparent mode)."""

@@ -2,8 +2,9 @@
 
 Presets: ``portrait`` (head and shoulders, looking slightly down), ``half_body`` (hips
 up), ``full_body`` and ``orbit`` (a slow turn around the character, by angle or time).
-Framing uses the bind-pose vertices and the humanoid ``head``/``hips`` joints, so any
-character (built-in, glTF, VRM) is framed without per-avatar tuning.
+Framing follows the humanoid ``head``/``hips`` bones of the character as the rig shows it
+(T-pose, turned to face the camera, any units), with its surface bounding only the feet and
+the top of the head, so any character (built-in, glTF, VRM) is framed without tuning.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from animation import quat
 from avatar.character import Character
+from avatar.rest_pose import mesh_points, rest_pose
 from models.types import InputError
 
 CAMERA_PRESETS: tuple[str, ...] = ("portrait", "half_body", "full_body", "orbit")
@@ -65,16 +66,9 @@ class Camera:
 
 
 def rest_joint_positions(character: Character) -> np.ndarray:
-    """World positions (J, 3) of every joint in the rest pose (numpy forward kinematics)."""
-    sk = character.skeleton
-    rot = quat.to_matrix(np.asarray(sk.rest_rotation, np.float64))
-    world = np.zeros((sk.num_joints, 4, 4))
-    for i, p in enumerate(np.asarray(sk.parents).tolist()):
-        local = np.eye(4)
-        local[:3, :3] = rot[i] * np.asarray(sk.rest_scale[i], np.float64)[None, :]
-        local[:3, 3] = sk.rest_translation[i]
-        world[i] = local if p < 0 else world[p] @ local
-    return world[:, :3, 3]
+    """World positions (J, 3) of every joint in the normalized T-pose, turned to face +Z
+    (what the rig shows for identity motion; see :mod:`avatar.rest_pose`)."""
+    return rest_pose(character).world[:, :3, 3]
 
 
 @dataclass(frozen=True)
@@ -87,31 +81,44 @@ class Landmarks:
     hips: float
     center: tuple[float, float]  # (x, z)
     front: float  # largest z (the face side)
+    points: np.ndarray | None = None  # (N, 3) T-pose surface sample, engine frame
 
 
 def character_landmarks(character: Character) -> Landmarks:
-    """Bounds + humanoid head/hips heights (proportional guesses where bones are missing)."""
-    lo, hi = character.bounds()
+    """Framing landmarks from the head and hips bones of the T-posed, camera-facing
+    character; its surface only bounds the feet and the top of the head. Proportional
+    guesses stand in for missing bones."""
+    rp = rest_pose(character)
+    pts = mesh_points(character, rp.world)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
     height = float(hi[1] - lo[1]) or 1.0
-    joints = rest_joint_positions(character)
+    joints = rp.world[:, :3, 3]
     humanoid = character.skeleton.humanoid
     head = float(joints[humanoid["head"], 1]) if "head" in humanoid else lo[1] + 0.87 * height
     hips = float(joints[humanoid["hips"], 1]) if "hips" in humanoid else lo[1] + 0.53 * height
     if not lo[1] < head < hi[1]:
         head = float(lo[1] + 0.87 * height)
-    return Landmarks(float(lo[1]), float(hi[1]), head, hips,
-                     (float((lo[0] + hi[0]) / 2), float((lo[2] + hi[2]) / 2)), float(hi[2]))  # fmt: skip
+    top = float(hi[1])
+    if "head" in humanoid and "hips" in humanoid:
+        # the top of the head, not of a raised prop: surface near the head's vertical line
+        hx, hz = joints[humanoid["head"], 0], joints[humanoid["head"], 2]
+        near = np.hypot(pts[:, 0] - hx, pts[:, 2] - hz) < 0.6 * max(head - hips, 1e-6)
+        if near.any():
+            top = float(pts[near, 1].max())
+    if "hips" in humanoid:
+        cx, cz = float(joints[humanoid["hips"], 0]), float(joints[humanoid["hips"], 2])
+    else:
+        cx, cz = float((lo[0] + hi[0]) / 2), float((lo[2] + hi[2]) / 2)
+    return Landmarks(float(lo[1]), top, head, hips, (cx, cz), float(hi[2]), pts)
 
 
-def _band_half_width(character: Character, y0: float, y1: float, cx: float) -> float:
-    """Half the horizontal extent of bind-pose vertices between heights y0..y1."""
-    half = 0.0
-    for mesh in character.meshes:
-        y = mesh.positions[:, 1]
-        sel = mesh.positions[(y >= y0) & (y <= y1)]
-        if len(sel):
-            half = max(half, float(np.abs(sel[:, 0] - cx).max()))
-    return half
+def _band_half_width(lm: Landmarks, y0: float, y1: float, cx: float) -> float:
+    """Half the horizontal extent of the T-pose surface between heights y0..y1."""
+    pts = lm.points
+    if pts is None:
+        return 0.0
+    sel = pts[(pts[:, 1] >= y0) & (pts[:, 1] <= y1)]
+    return float(np.abs(sel[:, 0] - cx).max()) if len(sel) else 0.0
 
 
 def _normalize_name(name: str) -> str:
@@ -150,7 +157,7 @@ def camera_preset(
         y0, y1, pitch = lm.bottom - 0.04 * height, lm.top + 0.04 * height, math.radians(3)
     cx, cz = lm.center
     tan_half = math.tan(yfov / 2)
-    half_w = _band_half_width(character, y0, y1, cx) * 1.1
+    half_w = _band_half_width(lm, y0, y1, cx) * 1.1
     if key != "full_body":
         # Bind poses are often T/A-poses: outstretched arms at shoulder height would push
         # the camera back, but at run time the arms hang down. Let the height decide.
@@ -165,6 +172,11 @@ def camera_preset(
     eye = target + offset
     return Camera(eye=tuple(eye.tolist()), target=tuple(target.tolist()), yfov=yfov,
                   znear=max(0.01, dist * 0.05), zfar=dist * 4 + height * 2)  # fmt: skip
+
+
+def is_moving_preset(name: str) -> bool:
+    """Whether a preset moves with time (``orbit``)."""
+    return _normalize_name(name) == "orbit"
 
 
 def resolve_camera(

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from avatar.character import Character, Material
+from avatar.materials import uv_matrix
 from avatar.render.base import MeshArray, RendererBase, unpremultiply
 from avatar.render.camera import Camera
 from avatar.render.lighting import Lighting
@@ -35,6 +36,8 @@ _FLIP = np.diag([1.0, -1.0, 1.0, 1.0])  # top-down rows on readback
 _VERTEX = """
 #version 330
 uniform mat4 u_mvp;
+uniform mat3 u_uv;             // texture transform (and MToon UV animation)
+uniform float u_outline;       // > 0: draw the outline hull, pushed out this far (metres)
 in vec3 in_pos;
 in vec3 in_normal;
 in vec2 in_uv;
@@ -42,10 +45,11 @@ out vec3 v_pos;
 out vec3 v_normal;
 out vec2 v_uv;
 void main() {
-    v_pos = in_pos;
+    vec3 p = in_pos + normalize(in_normal + vec3(1e-6)) * u_outline;
+    v_pos = p;
     v_normal = in_normal;
-    v_uv = in_uv;
-    gl_Position = u_mvp * vec4(in_pos, 1.0);
+    v_uv = (u_uv * vec3(in_uv, 1.0)).xy;
+    gl_Position = u_mvp * vec4(p, 1.0);
 }
 """
 
@@ -62,6 +66,10 @@ uniform vec3 u_cam_pos;
 uniform vec3 u_key_dir, u_key_col, u_fill_dir, u_fill_col, u_rim_dir, u_rim_col;
 uniform vec3 u_sky, u_ground;
 uniform float u_exposure, u_toon;
+uniform bool u_unlit;
+uniform bool u_mtoon;
+uniform vec3 u_shade_color, u_rim_color, u_outline_color;
+uniform float u_shade_shift, u_shade_toony, u_rim_power, u_rim_lift, u_outline;
 in vec3 v_pos;
 in vec3 v_normal;
 in vec2 v_uv;
@@ -78,6 +86,15 @@ void main() {
         albedo *= vec4(pow(t.rgb, vec3(2.2)), t.a);
     }
     if (u_alpha_mode == 1 && albedo.a < u_alpha_cutoff) discard;
+    if (u_outline > 0.0) {  // the outline hull: flat colour, lit by the ambient only
+        f_color = vec4(pow(u_outline_color, vec3(1.0 / 2.2)), 1.0);
+        return;
+    }
+    if (u_unlit && !u_mtoon) {
+        f_color = vec4(pow(clamp(albedo.rgb + u_emissive, 0.0, 1.0), vec3(1.0 / 2.2)),
+                       u_alpha_mode == 2 ? albedo.a : 1.0);
+        return;
+    }
     vec3 n = normalize(v_normal);
     if (!gl_FrontFacing) n = -n;
     vec3 v = normalize(u_cam_pos - v_pos);
@@ -90,7 +107,17 @@ void main() {
     vec3 h = normalize(u_key_dir + v);
     float gloss = mix(64.0, 6.0, u_roughness);
     float spec = pow(max(dot(n, h), 0.0), gloss) * (1.0 - u_roughness) * 0.35 * step(0.0, dot(n, u_key_dir));
-    vec3 color = albedo.rgb * (hemi + key * u_key_col + fill * u_fill_col) + rim + spec * u_key_col + u_emissive;
+    vec3 color;
+    if (u_mtoon) {  // MToon: shade colour below a soft threshold, parametric rim
+        float ndl = dot(n, u_key_dir) + u_shade_shift;
+        float lit = smoothstep(-1.0 + u_shade_toony, 1.0 - u_shade_toony + 1e-4, ndl);
+        vec3 shade = u_shade_color * albedo.rgb;
+        vec3 light = hemi + u_key_col + 0.5 * u_fill_col;
+        vec3 prim = pow(clamp(1.0 - facing + u_rim_lift, 0.0, 1.0), max(u_rim_power, 1e-3)) * u_rim_color;
+        color = mix(shade, albedo.rgb, lit) * light * 0.8 + prim + u_emissive;
+    } else {
+        color = albedo.rgb * (hemi + key * u_key_col + fill * u_fill_col) + rim + spec * u_key_col + u_emissive;
+    }
     color = pow(aces(color * u_exposure * 0.5), vec3(1.0 / 2.2));
     f_color = vec4(color, u_alpha_mode == 2 ? albedo.a : 1.0);
 }
@@ -122,7 +149,32 @@ _MATERIAL_UNIFORMS = (
     "u_emissive",
     "u_roughness",
     "u_has_texture",
+    "u_unlit",
+    "u_mtoon",
+    "u_shade_color",
+    "u_shade_shift",
+    "u_shade_toony",
+    "u_rim_color",
+    "u_rim_power",
+    "u_rim_lift",
+    "u_outline_color",
 )
+
+
+def _toon_uniforms(material: Material) -> tuple[tuple[str, Any], ...]:
+    toon = material.toon
+    if toon is None:
+        return (("u_mtoon", False),)
+    return (
+        ("u_mtoon", True),
+        ("u_shade_color", tuple(toon.shade_color)),
+        ("u_shade_shift", float(toon.shading_shift)),
+        ("u_shade_toony", float(np.clip(toon.shading_toony, 0.0, 1.0))),
+        ("u_rim_color", tuple(toon.rim_color)),
+        ("u_rim_power", float(toon.rim_power)),
+        ("u_rim_lift", float(toon.rim_lift)),
+        ("u_outline_color", tuple(toon.outline_color)),
+    )
 
 
 @dataclass
@@ -131,6 +183,7 @@ class _GLMesh:
     first: int  # first vertex in the shared buffer
     count: int  # its vertices
     material: Material
+    index: int  # the material's index in the character (-1: default material)
     texture: Any | None
     blend: bool
     uniforms: tuple[tuple[str, Any], ...]  # material uniform values, set per draw
@@ -139,13 +192,34 @@ class _GLMesh:
 def _egl_context() -> Any:
     import moderngl
 
+    from .platform import egl_device_index
+
+    device = egl_device_index()
     try:
+        if device is not None:  # the GPU this process' CUDA work runs on
+            return moderngl.create_context(standalone=True, backend="egl",  # type: ignore[arg-type]
+                                           device_index=device)
         return moderngl.create_context(standalone=True, backend="egl")  # type: ignore[arg-type]
     except Exception as exc:  # the driver error text is the useful part
         raise VhumanError(
             f"cannot create a headless EGL context for moderngl ({exc}); install Mesa EGL "
             "(libegl1, libegl-mesa0) or use backend='pyrender' with platform='osmesa'"
         ) from exc
+
+
+def _uv_uniform(transform: tuple[float, ...], material: Material, clock: float) -> bytes:
+    """Column-major 3x3 UV matrix: the texture transform, then MToon's UV animation."""
+    m = uv_matrix(tuple(transform))
+    toon = material.toon
+    if toon is not None and (toon.uv_scroll != (0.0, 0.0) or toon.uv_rotation):
+        a = toon.uv_rotation * clock  # radians, about the texture centre (as three-vrm)
+        c, s = np.cos(a), np.sin(a)
+        rot = np.array([[c, -s, 0.5 - 0.5 * c + 0.5 * s], [s, c, 0.5 - 0.5 * s - 0.5 * c],
+                        [0.0, 0.0, 1.0]])
+        scroll = np.array([[1.0, 0.0, toon.uv_scroll[0] * clock],
+                           [0.0, 1.0, toon.uv_scroll[1] * clock], [0.0, 0.0, 1.0]])
+        m = scroll @ rot @ m
+    return m.T.astype(np.float32).tobytes()
 
 
 class ModernGLRenderer(RendererBase):
@@ -252,10 +326,13 @@ class ModernGLRenderer(RendererBase):
             ("u_emissive", tuple(material.emissive)),
             ("u_roughness", float(np.clip(material.roughness, 0.0, 1.0))),
             ("u_has_texture", texture is not None),
+            ("u_unlit", bool(material.unlit)),
+            *_toon_uniforms(material),
         )
         log.debug("mesh %d %r uploaded: %d vertices", idx, mesh.name, mesh.num_vertices)
         blend = material.alpha_mode.upper() == "BLEND"
-        return _GLMesh(vao, first, mesh.num_vertices, material, texture, blend, uniforms)
+        index = mesh.material if 0 <= mesh.material < len(self.character.materials) else -1
+        return _GLMesh(vao, first, mesh.num_vertices, material, index, texture, blend, uniforms)
 
     def _set_lighting_uniforms(self) -> None:
         lt = self.lighting
@@ -364,15 +441,31 @@ class ModernGLRenderer(RendererBase):
         return unpremultiply(out) if self.transparent else out
 
     def _draw(self, mesh: _GLMesh) -> None:
-        if mesh.material.double_sided:
-            self.ctx.disable(self._mgl.CULL_FACE)
-        else:
-            self.ctx.enable(self._mgl.CULL_FACE)
         for name, value in mesh.uniforms:
             self._uniform_cache[name].value = value
+        material = mesh.material
+        transform = material.uv_transform
+        frame = self.material_frame
+        if frame is not None and 0 <= mesh.index < frame.colors.shape[1]:
+            self._uniform_cache["u_base_color"].value = tuple(frame.colors[0, mesh.index].tolist())
+            self._uniform_cache["u_emissive"].value = tuple(frame.emissive[0, mesh.index].tolist())
+            transform = (*frame.uv[0, mesh.index].tolist(), transform[4])
+        self._prog["u_uv"].write(_uv_uniform(transform, material, self.clock))
         if mesh.texture is not None:
             mesh.texture.use(0)
             self._prog["u_texture"].value = 0
+        toon = material.toon
+        if toon is not None and toon.outline_width > 0:  # inverted hull behind the surface
+            self.ctx.enable(self._mgl.CULL_FACE)
+            self.ctx.cull_face = "front"
+            self._prog["u_outline"].value = float(toon.outline_width)
+            mesh.vao.render(self._mgl.TRIANGLES)
+            self._prog["u_outline"].value = 0.0
+            self.ctx.cull_face = "back"
+        if material.double_sided:
+            self.ctx.disable(self._mgl.CULL_FACE)
+        else:
+            self.ctx.enable(self._mgl.CULL_FACE)
         mesh.vao.render(self._mgl.TRIANGLES)
 
     def close(self) -> None:

@@ -64,3 +64,17 @@ def configure_pyopengl(platform: str) -> None:
             log.warning("PyOpenGL was imported before a platform was chosen; wanted %s", platform)
         return
     os.environ["PYOPENGL_PLATFORM"] = platform
+
+
+def egl_device_index() -> int | None:
+    """The EGL device to render on, so a worker draws on the GPU its CUDA work uses:
+    ``$VHUMAN_EGL_DEVICE``, else the single device named by ``$CUDA_VISIBLE_DEVICES``
+    (EGL lists devices in PCI bus order: run with ``CUDA_DEVICE_ORDER=PCI_BUS_ID``), else
+    None (the driver's first; in a container that sees one GPU, that GPU)."""
+    for name in ("VHUMAN_EGL_DEVICE", "CUDA_VISIBLE_DEVICES"):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+        if value and name == "VHUMAN_EGL_DEVICE":
+            raise InputError(f"{name} must be a device number, got {value!r}")
+    return None

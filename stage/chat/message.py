@@ -18,8 +18,7 @@ def clean_viewer_name(name: str) -> str:
     """Validate a viewer name (1–32 letters, digits, space, ``._-'``); raises InputError."""
     name = unicodedata.normalize("NFKC", str(name)).strip()
     if not _NAME_OK.match(name):
-        raise InputError(f"viewer: name must be 1-32 letters, digits, spaces or ._-' "
-                         f"(got {name[:40]!r})")
+        raise InputError("viewer: name must be 1-32 letters, digits, spaces or ._-'")
     return name
 
 

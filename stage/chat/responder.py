@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -38,6 +38,7 @@ class Answer:
     message: ChatMessage
     sentences: list[str] = field(default_factory=list)
     handles: list[SpeechHandle] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # the brain's source per sentence
 
     @property
     def text(self) -> str:
@@ -51,14 +52,12 @@ class Answer:
         return ok
 
     async def first_audio_latency(self) -> float | None:
-        """Seconds from the message's arrival to the first audio out (None: never)."""
-        if not self.handles:
-            return None
-        try:
-            started = await self.handles[0].started
-        except Exception:  # noqa: BLE001 - cancelled: interrupted before any audio
-            return None
-        return started - self.message.received
+        """Seconds from the message's arrival to the first audio out of any of its
+        sentences (None: cut before any was heard)."""
+        from ..transcript import first_audio
+
+        started = await first_audio(self.handles)
+        return None if started is None else started - self.message.received
 
 
 def address_by_name(viewer: str, sentence: str) -> str:
@@ -90,6 +89,9 @@ class ChatResponder:
         self.performer = performer
         self.priority = priority
         self.on_sentence = on_sentence
+        # Awaited once per answer, just before its first sentence is spoken: a cluster
+        # worker acknowledges the message there, so it is never answered twice.
+        self.before_speaking: Callable[[ChatMessage], Awaitable[None]] | None = None
 
     async def answer(self, message: ChatMessage) -> Answer:
         """Stream the brain's reply to ``message`` into the performer; returns at once
@@ -101,6 +103,8 @@ class ChatResponder:
             if not text:
                 continue
             if not answer.sentences:
+                if self.before_speaking is not None:
+                    await self.before_speaking(message)
                 text = address_by_name(message.viewer, text)
                 log.debug("first sentence for #%d after %.3fs", message.id,
                           time.monotonic() - t0)
@@ -112,6 +116,7 @@ class ChatResponder:
                 gestures=[t for t in tags if not t.startswith("dance")])
             answer.sentences.append(text)
             answer.handles.append(handle)
+            answer.sources.append(str(getattr(sentence, "source", "") or "brain"))
             if self.on_sentence is not None:
                 self.on_sentence(message, text)
         return answer

@@ -102,6 +102,9 @@ class AudioRing:
                 filled += take
                 if seg.remaining <= 0:
                     finished.append(self._segments.popleft())
+            # an end-of-utterance marker right after the last sample ends it on this tick
+            while self._segments and self._segments[0].remaining <= 0:
+                finished.append(self._segments.popleft())
             self.samples_played += filled
         return AudioSlice(out, spans, finished)
 
@@ -116,6 +119,11 @@ class AudioRing:
     def queued_seconds(self) -> float:
         with self._lock:
             return sum(s.remaining for s in self._segments) / self.sample_rate
+
+    @property
+    def queued_samples(self) -> int:
+        with self._lock:
+            return sum(s.remaining for s in self._segments)
 
     @property
     def queued_segments(self) -> int:

@@ -7,6 +7,12 @@ output. It never renders, never synthesizes and never waits on anything but shor
 locks: when the render thread has no picture for the tick, the newest earlier picture
 repeats (counted) and the audio still goes out on time. After a long stall (machine
 suspended or swamped) the grid restarts instead of bursting a backlog of ticks.
+
+With ``realtime=False`` the same clock renders a file (``vhuman say``/``dance``): it does
+not look at the wall clock at all, and plays tick after tick as soon as the render
+thread has delivered that tick's own picture — so nothing repeats and the run takes as
+long as rendering takes, faster or slower than real time. Everything else (timeline,
+speech, motion, outputs) is the live engine unchanged.
 """
 
 from __future__ import annotations
@@ -34,8 +40,10 @@ class AudioClock:
     def __init__(self, timeline: Timeline, *, width: int, height: int,
                  outputs: Callable[[], list[Output]], on_tick: TickHook,
                  overlay: Callable[[], dict | None] = lambda: None,
-                 max_lateness_s: float = 1.0, metrics: Metrics | None = None) -> None:
+                 max_lateness_s: float = 1.0, metrics: Metrics | None = None,
+                 realtime: bool = True) -> None:
         self.timeline = timeline
+        self.realtime = realtime
         self.fps = timeline.fps
         self.sample_rate = timeline.sample_rate
         self._outputs = outputs
@@ -54,7 +62,10 @@ class AudioClock:
         self._thread: threading.Thread | None = None
 
     def due(self, index: int) -> float:
-        """Monotonic time tick ``index`` is played (inf before the clock starts)."""
+        """Monotonic time tick ``index`` is played (inf before the clock starts, and
+        always for a clock that is not real time: every picture is then in time)."""
+        if not self.realtime:
+            return float("inf")
         return self.start_time + index / self.fps
 
     def start(self, delay: float = 0.0) -> None:
@@ -63,11 +74,14 @@ class AudioClock:
             return
         self.start_time = time.monotonic() + delay
         self.started.set()
-        self._thread = threading.Thread(target=self._run, name="live-clock", daemon=True)
+        target = self._run if self.realtime else self._run_offline
+        self._thread = threading.Thread(target=target, name="live-clock", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        with self.timeline.cond:
+            self.timeline.cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -97,6 +111,23 @@ class AudioClock:
                 self._emit(index)
             except Exception:  # noqa: BLE001 - the clock must keep the stream alive
                 log.exception("live clock tick %d failed", index)
+                self.metrics.inc("live_errors_total", 1, {"stage": "clock"},
+                                 help="failures inside the live pipeline")
+            self.index = index + 1
+
+    def _run_offline(self) -> None:
+        """Not real time: each tick plays once its own picture is rendered."""
+        tl = self.timeline
+        while not self._stop.is_set():
+            index = self.index
+            with tl.cond:
+                if not tl.rendered(index):
+                    tl.cond.wait(0.05)
+                    continue
+            try:
+                self._emit(index)
+            except Exception:  # noqa: BLE001 - same policy as the real-time clock
+                log.exception("offline clock tick %d failed", index)
                 self.metrics.inc("live_errors_total", 1, {"stage": "clock"},
                                  help="failures inside the live pipeline")
             self.index = index + 1

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from animation import quat
 from animation.clip import MotionClip
 from animation.gestures import gesture_clip, get_gesture
+from models.types import InputError
 
 log = logging.getLogger(__name__)
 
@@ -46,24 +48,39 @@ class GestureOverlay:
     """Named gestures over the live pose, on the tick grid (not thread-safe: the
     :class:`~stage.live.timeline.Timeline` calls it under its lock)."""
 
-    def __init__(self, fps: float, *, max_active: int = 3) -> None:
+    def __init__(self, fps: float, *, max_active: int = 3, clips: Any = None) -> None:
         self.fps = float(fps)
         self.max_active = max_active
+        self.clips = clips  # the avatar's own clips (``avatar.clips.AvatarClips``) or None
         self._active: list[_Active] = []
         self._bone_cols: dict[tuple[tuple[str, ...], tuple[str, ...]], list[int]] = {}
 
-    @staticmethod
-    def validate(name: str) -> str:
-        """The canonical name of gesture ``name``; ``InputError`` listing the known ones."""
-        return get_gesture(name).name
+    def validate(self, name: str) -> str:
+        """The canonical name of gesture ``name`` (a library gesture, or one of the avatar's
+        own clips); ``InputError`` listing the known gestures."""
+        try:
+            return get_gesture(name).name
+        except InputError:
+            if self.clips is not None and self.clips.has(name):
+                return name
+            raise
 
     def start(self, name: str, at_tick: int, *, energy: float = 0.5) -> None:
-        """Play gesture ``name`` from tick ``at_tick`` (fully in by its stroke)."""
-        g = get_gesture(name)
-        clip = gesture_clip(g.name, self.fps, energy=energy)
-        fade_in = max(1, int(round(min(max(g.stroke_time, 0.2), 0.45) * self.fps)))
-        fade_out = max(1, int(round(0.45 * self.fps)))
-        self._active.append(_Active(g.name, clip, at_tick, fade_in, fade_out))
+        """Play gesture ``name`` from tick ``at_tick`` (fully in by its stroke); a name
+        that is no library gesture plays the avatar's clip of that name once."""
+        try:
+            g = get_gesture(name)
+        except InputError:
+            if self.clips is None or not self.clips.has(name):
+                raise
+            clip = _at_fps(self.clips.motion(name), self.fps)
+            fade = max(1, min(int(round(0.3 * self.fps)), clip.num_frames // 3 or 1))
+            self._active.append(_Active(name, clip, at_tick, fade, fade))
+        else:
+            clip = gesture_clip(g.name, self.fps, energy=energy)
+            fade_in = max(1, int(round(min(max(g.stroke_time, 0.2), 0.45) * self.fps)))
+            fade_out = max(1, int(round(0.45 * self.fps)))
+            self._active.append(_Active(g.name, clip, at_tick, fade_in, fade_out))
         if len(self._active) > self.max_active:
             dropped = self._active.pop(0)
             log.info("gesture %s dropped: %d already playing", dropped.name, self.max_active)
@@ -108,3 +125,12 @@ class GestureOverlay:
             cols = [index.get(n, -1) for n in clip.bone_names]
             self._bone_cols[key] = cols
         return cols
+
+
+def _at_fps(clip: MotionClip, fps: float) -> MotionClip:
+    """``clip`` resampled to ``fps`` when it runs at another rate."""
+    if abs(clip.fps - fps) < 1e-6:
+        return clip
+    from animation.retarget import resample
+
+    return resample(clip, fps)

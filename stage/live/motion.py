@@ -45,13 +45,26 @@ class MotionSource(Protocol):
     def dance(self, samples: np.ndarray, sample_rate: int, *, start_frame: int = 0,
               style: str | None = None, seed: int = 0) -> MotionClip: ...
 
+    def song(self, clip: MotionClip) -> MotionClip: ...
+
+
+class ClipSource(Protocol):
+    """The avatar's own clips as normalized motion (``avatar.clips.AvatarClips``)."""
+
+    def has(self, name: str) -> bool: ...
+
+    def motion(self, name: str) -> MotionClip: ...
+
 
 class LiveMotion:
-    """Speech, idle and dance clips at ``fps`` from the animation package."""
+    """Speech, idle and dance clips at ``fps`` from the animation package; ``clips`` (the
+    avatar's own animations) lets a dance be one of them (``style="clip:NAME"``)."""
 
-    def __init__(self, fps: float = 30.0, *, seed: int = 0) -> None:
+    def __init__(self, fps: float = 30.0, *, seed: int = 0,
+                 clips: ClipSource | None = None) -> None:
         self.fps = float(fps)
         self.seed = seed
+        self.clips = clips
 
     def _standard(self, clip: MotionClip) -> MotionClip:
         return clip.reorder(MORPH_NAMES, HUMANOID_BONES)
@@ -91,16 +104,31 @@ class LiveMotion:
         frames = max(1, int(math.ceil(len(samples) / sample_rate * self.fps)))
         if style == "idle":
             return self.idle(start_frame, frames, emotion=Emotion.CALM, seed=seed)
+        own = None
+        if style and style.startswith("clip:"):
+            name = style[len("clip:"):]
+            if self.clips is None or not self.clips.has(name):
+                raise InputError(f"dance: the avatar has no clip {name!r}")
+            own = self.clips.motion(name)
         music = np.asarray(samples, np.float32)
         if music.size == 0 or float(np.abs(music).max()) < 1e-4:
             # Nothing to hear: a synthesized beat only drives the choreography.
             music = synth_demo_track(seconds=max(frames / self.fps, 1.0), sr=sample_rate,
                                      seed=seed)
-        clip = dance(music, sample_rate, fps=self.fps, seed=seed)
+        clip = dance(music, sample_rate, fps=self.fps, seed=seed, clip=own)
         clip = self._standard(clip)
         rows = np.minimum(np.arange(frames), clip.num_frames - 1)  # hold the last pose
         return MotionClip(self.fps, list(clip.morph_names), clip.morph[rows],
                           list(clip.bone_names), clip.rotations[rows], clip.root_offset[rows])
+
+
+    # -- song ----------------------------------------------------------------------------
+    def song(self, clip: MotionClip) -> MotionClip:
+        """A sung song's prepared performance (:func:`animation.sing.sing_motion`) in the
+        live vocabulary; row ``k`` is at ``k / fps`` after the song's start."""
+        if abs(clip.fps - self.fps) > 1e-6:
+            raise InputError(f"song motion runs at {clip.fps} fps, the performer at {self.fps}")
+        return self._standard(clip)
 
 
 class MotionMixer:
@@ -125,6 +153,11 @@ class MotionMixer:
         if self._last is not None:
             self._from, self._fade_left = self._last, self.fade_frames
             self._fade_mouth = mouth
+
+    def settle(self, pose: MotionClip) -> None:
+        """Take ``pose`` as the last one shown (the rest pose before anything played), so
+        the first clip fades in from it as it would after idle ticks."""
+        self._last = pose
 
     def fade_from(self, pose: MotionClip | None, mouth: bool = True) -> None:
         """Crossfade from ``pose`` (the picture on screen): after an interrupt, poses made

@@ -34,7 +34,9 @@ from typing import Any
 
 import numpy as np
 
+from animation.gestures import gesture_names
 from models.types import Emotion, InputError, SpeakingStyle, VhumanError
+from stage.cues import extract_gestures
 from stage.outputs.base import Output, Tick
 from stage.performer import SpeechHandle
 
@@ -74,6 +76,16 @@ class LiveConfig:
     render_nice: int = 5
     render_torch_threads: int | None = 1
     seed: int = 0
+    adaptive_quality: bool = True
+    """Real time: render smaller and fewer pictures while rendering cannot keep up
+    (:mod:`stage.live.quality`), back to full quality when it can."""
+    avatar: str | None = None
+    """The avatar file whose own clips dances (``clip:NAME``) and gestures may play
+    (None: the built-in character, which has none)."""
+    realtime: bool = True
+    """False renders to outputs as fast as the machine allows (``vhuman say``/``dance``):
+    the clock ignores wall time, waits for every tick's own picture and for the voice,
+    and lossless outputs slow it down instead of dropping — same engine, another clock."""
 
     def validate(self) -> None:
         if not 1 <= self.fps <= 120:
@@ -116,27 +128,41 @@ class LivePerformer:
         cfg.validate()
         if tts is None:
             from models.tts import get_tts
+            from models.tts.multilingual import MultilingualVoice
 
-            tts = get_tts(cfg.voice)
+            # Sentences in other languages (a Spanish or Chinese reply) get a voice that
+            # speaks them (eSpeak NG), never silence or English sounds.
+            tts = MultilingualVoice(get_tts(cfg.voice))
         self.tts = tts
         self.sample_rate = int(tts.sample_rate)
         self.fps = float(cfg.fps)
-        self.motion: MotionSource = motion or LiveMotion(self.fps)
+        clips = None
+        if cfg.avatar:
+            from avatar.clips import AvatarClips
+
+            clips = AvatarClips(cfg.avatar, self.fps)  # loaded when a clip is first asked for
+        self.motion: MotionSource = motion or LiveMotion(self.fps, clips=clips)
         self.metrics = metrics or Metrics()
         self.ring = AudioRing(self.sample_rate)
         self.timeline = Timeline(self.ring, self.motion, self.fps, fade_s=cfg.fade_s,
                                  idle_window_s=cfg.idle_window_s, seed=cfg.seed)
+        self.timeline.gestures.clips = clips  # host gestures may name the avatar's clips
         self.clock = AudioClock(self.timeline, width=cfg.width, height=cfg.height,
                                 outputs=lambda: self.outputs, on_tick=self._on_tick,
                                 overlay=lambda: self.overlay,
-                                max_lateness_s=cfg.max_lateness_s, metrics=self.metrics)
+                                max_lateness_s=cfg.max_lateness_s, metrics=self.metrics,
+                                realtime=cfg.realtime)
+        self.timeline.realtime = cfg.realtime
+        self.timeline.speech_busy = lambda: self.speech.depth > 0
+        self.timeline.speech_waiting = lambda: self.speech.waiting_for_room
         self.render_loop = RenderLoop(
             self.timeline, self.clock,
             renderer_factory or (lambda: PatternRenderer(cfg.width, cfg.height)),
             width=cfg.width, height=cfg.height, lookahead=cfg.lookahead_frames,
             batch=cfg.skin_batch, nice=cfg.render_nice, torch_threads=cfg.render_torch_threads,
             warmup_pose=self.motion.idle(0, 1, emotion=Emotion.NEUTRAL, intensity=0.6),
-            overlay=lambda: self.overlay, metrics=self.metrics)
+            overlay=lambda: self.overlay, metrics=self.metrics,
+            adaptive=cfg.adaptive_quality)
         self.speech = SpeechQueue(tts, self.motion, self.ring,
                                   sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
                                   max_pending=cfg.max_pending,
@@ -171,9 +197,27 @@ class LivePerformer:
             self._started = False
             raise VhumanError(f"live renderer failed to start: {self.render_loop.error}")
         self.speech.start()
+        if not self.config.realtime:
+            # No idle ticks play before the first line: start from the rest pose, as a
+            # live line starts from the idle pose on screen.
+            self.timeline.mixer.settle(self.motion.idle(0, 1, emotion=self.emotion,
+                                                        intensity=self.intensity,
+                                                        seed=self.config.seed))
+            self.clock.start()  # ticks come as soon as there is something to play
+            return
         self.clock.start(delay=min(0.2, self.config.lookahead_frames / self.fps))
         while self.clock.index < 1:
             await asyncio.sleep(0.005)
+
+    async def hold(self, seconds: float) -> None:
+        """Not real time: play ``seconds`` more of whatever comes next (idle, or the end
+        of a line) and return once they are out."""
+        self._check_started()
+        last = self.timeline.hold(max(0, int(round(seconds * self.fps))))
+        while self.clock.index <= last:
+            if self.render_loop.error:
+                raise VhumanError(f"rendering failed: {self.render_loop.error}")
+            await asyncio.sleep(0.01)
 
     async def close(self) -> None:
         """Stop speaking, stop the threads, close every output."""
@@ -187,6 +231,13 @@ class LivePerformer:
         for out in outputs:
             await asyncio.to_thread(out.close)
         self._started = False
+
+    streams_ticks = True
+
+    async def warm_up(self) -> None:
+        """One short emotional sentence through the voice (not played): the model loads
+        and its caches fill before the first real line."""
+        await asyncio.to_thread(self.tts.warm_up)
 
     async def __aenter__(self) -> LivePerformer:
         await self.start()
@@ -230,11 +281,15 @@ class LivePerformer:
         if not isinstance(text, str) or not text.strip():
             raise InputError("say: text is empty")
         names = tuple(self.timeline.gestures.validate(g) for g in gestures)
+        text, cues = extract_gestures(text, gesture_names())
+        if not text.strip():
+            raise InputError("say: text has nothing to speak once gesture tags are removed")
         style = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
                               intensity=self.intensity if intensity is None else intensity)
         self._check_started()
         handle = SpeechHandle(text=text, kind="say", priority=priority, source=source)
-        self.speech.put(Utterance(handle, text, style, names, said_at=time.monotonic()))
+        self.speech.put(Utterance(handle, text, style, names, cues=tuple(cues),
+                                  said_at=time.monotonic()))
         return handle
 
     async def dance(self, music: Path | None, *, duration: float | None = None,
@@ -251,6 +306,45 @@ class LivePerformer:
                                   music=Path(music) if music else None, duration=duration,
                                   dance_style=style, said_at=time.monotonic()))
         return handle
+
+    async def sing(self, score: Path, *, backing: str | Path | None = None,
+                   style: str | None = None, emotion: Emotion | None = None,
+                   intensity: float | None = None, finale: bool = False,
+                   transpose: int | str = "auto", priority: int = 0,
+                   backing_start: float = 0.0) -> SpeechHandle:
+        from stage.sing import check_song_request
+
+        check_song_request(score, backing, style)
+        self._check_started()
+        handle = SpeechHandle(text=f"<sing {Path(score).name}>", kind="sing", priority=priority)
+        self.speech.put(self._song_item(handle, score, backing, style, emotion, intensity,
+                                        finale, transpose, backing_start))
+        return handle
+
+    def prepare_sing(self, score: Path, *, backing: str | Path | None = None,
+                     style: str | None = None, emotion: Emotion | None = None,
+                     intensity: float | None = None, finale: bool = False,
+                     transpose: int | str = "auto", backing_start: float = 0.0) -> None:
+        """Start singing a song in the background so that a later :meth:`sing` with the
+        same arguments starts at once (a show prepares its songs while it talks)."""
+        from stage.sing import check_song_request, prepare_song
+
+        check_song_request(score, backing, style)
+        dummy = SpeechHandle(text="", kind="sing")
+        item = self._song_item(dummy, score, backing, style, emotion, intensity, finale,
+                               transpose, backing_start)
+        prepare_song(Path(score), **self.speech.song_options(item))
+
+    def _song_item(self, handle: SpeechHandle, score: Path, backing: str | Path | None,
+                   style: str | None, emotion: Emotion | None, intensity: float | None,
+                   finale: bool, transpose: int | str, backing_start: float) -> Utterance:
+        style_ = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
+                               intensity=self.intensity if intensity is None else intensity)
+        return Utterance(handle, handle.text, style_, music=Path(score), dance_style=style,
+                         said_at=time.monotonic(),
+                         song={"backing": None if backing is None else str(backing),
+                               "finale": finale, "transpose": transpose,
+                               "backing_start": float(backing_start)})
 
     async def interrupt(self, reason: str = "") -> None:
         t0 = time.monotonic()
@@ -313,8 +407,10 @@ class LivePerformer:
             "render_fps": round(_rate(self._fresh_times), 2),
             "dropped_frames": self.repeated_frames,
             "repeated_frames": self.repeated_frames,
-            "late_pictures": self.timeline.late_shown,
+            "late_pictures_dropped": self.timeline.late_dropped,
             "late_ticks": self.clock.late_ticks,
+            "quality": self.render_loop.governor.status() if self.render_loop.governor
+            else None,
             "tick": self.tick_index,
             "lookahead": self.timeline.ahead,
             "audio_buffered_s": round(self.ring.queued_seconds, 3),

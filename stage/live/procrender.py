@@ -74,6 +74,9 @@ def _serve(conn: Any, factory: Callable[[], FrameRenderer], shm_name: str,
             msg = conn.recv()
             if msg[0] == "close":
                 break
+            if msg[0] == "scale":
+                renderer.set_scale(msg[1])
+                continue
             poses = [_unpack(p) for p in msg[1]]
             sent = 0
             try:
@@ -113,6 +116,7 @@ class ProcessRenderer:
         self.factory, self.nice, self.torch_threads = factory, nice, torch_threads
         self.max_batch, self.start_timeout = max_batch, start_timeout
         self.restarts = 0
+        self._scale = 1.0
         self._shm = shared_memory.SharedMemory(create=True,
                                                size=max_batch * height * width * channels)
         self._frames = np.ndarray((max_batch, *self.shape), np.uint8, buffer=self._shm.buf)
@@ -153,6 +157,8 @@ class ProcessRenderer:
             self._kill()
             raise VhumanError(f"render process failed to start: {detail}")
         log.info("render process %s ready", detail)
+        if self._scale < 1.0:  # a restarted child keeps the quality it was asked for
+            self._conn.send(("scale", self._scale))
 
     def _kill(self) -> None:
         if self._proc is not None and self._proc.is_alive():
@@ -165,6 +171,15 @@ class ProcessRenderer:
             self.restarts += 1
             log.warning("render process gone; starting a new one (restart %d)", self.restarts)
             self._start()
+
+    def set_scale(self, scale: float) -> None:
+        """The child renders at ``scale`` from its next batch (upscaled there)."""
+        self._scale = scale
+        if self._proc is not None and self._proc.is_alive():
+            try:
+                self._conn.send(("scale", scale))
+            except (OSError, BrokenPipeError):
+                self._kill()
 
     def render(self, pose: MotionClip) -> np.ndarray:
         frames = self.render_batch([pose])

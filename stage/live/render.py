@@ -36,7 +36,28 @@ class FrameRenderer(Protocol):
         """(H, W, 3) or (H, W, 4) uint8 picture of ``pose`` (a one-frame clip)."""
         ...
 
+    def set_scale(self, scale: float) -> None:
+        """Render at ``scale`` (0 < scale <= 1) of the size, upscaled to it (cheaper)."""
+        ...
+
     def close(self) -> None: ...
+
+
+def scaled_size(width: int, height: int, scale: float) -> tuple[int, int]:
+    """Even width and height at ``scale`` (at least 32 pixels each)."""
+    def even(n: float) -> int:
+        return max(32, int(round(n / 2)) * 2)
+    return even(width * scale), even(height * scale)
+
+
+def upscale(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``image`` resized (bilinear) to ``width`` x ``height``."""
+    if image.shape[1] == width and image.shape[0] == height:
+        return image
+    from PIL import Image
+
+    mode = "RGBA" if image.shape[2] == 4 else "RGB"
+    return np.asarray(Image.fromarray(image, mode).resize((width, height), Image.BILINEAR))
 
 
 def parse_color(value: str | tuple[float, ...] | None, default: str = "#1e2a3a"
@@ -73,6 +94,16 @@ class PatternRenderer:
                           int(cx - 0.3 * self.radius), int(cx + 0.3 * self.radius))
         self._cols: dict[str, int] | None = None
         self._bones: dict[str, int] | None = None
+        self._background = background
+        self._small: PatternRenderer | None = None
+
+    def set_scale(self, scale: float) -> None:
+        if scale >= 1.0:
+            self._small = None
+            return
+        w, h = scaled_size(self.width, self.height, scale)
+        self._small = PatternRenderer(w, h, background=self._background,
+                                      transparent=self.transparent)
 
     def _weights(self, pose: MotionClip) -> tuple[float, float, float]:
         if self._cols is None:
@@ -89,6 +120,8 @@ class PatternRenderer:
         return min(max(mouth, 0.0), 1.0), blink, sway
 
     def render(self, pose: MotionClip) -> np.ndarray:
+        if self._small is not None:
+            return upscale(self._small.render(pose), self.width, self.height)
         mouth, blink, sway = self._weights(pose)
         h, w = self.height, self.width
         channels = 4 if self.transparent else 3
@@ -132,23 +165,46 @@ class AvatarRenderer:
     def __init__(self, avatar: str | Path | None = None, width: int = 512, height: int = 512,
                  *, backend: str = "moderngl", camera: str = "portrait",
                  background: str | tuple[float, ...] | None = "#1e2a3a",
-                 transparent: bool = False, device: str | None = None) -> None:
+                 transparent: bool = False, device: str | None = None,
+                 prepared: tuple[Any, Any] | None = None) -> None:
+        """``prepared``: a (character, rig) pair built beforehand (e.g. in parallel with
+        loading the voice); only the GL renderer is then made here, in this thread."""
         from avatar.loader import load_avatar
         from avatar.render import create_renderer
         from avatar.rig import Rig
 
         self.width, self.height = width, height
-        self.character = load_avatar(avatar)
-        self.rig = Rig(self.character, device=device)
+        if prepared is not None:
+            self.character, self.rig = prepared
+        else:
+            self.character = load_avatar(avatar)
+            self.rig = Rig(self.character, device=device)
+        self._options: dict[str, Any] = {"camera": camera, "background": background,
+                                         "transparent": transparent}
+        self._backend = backend
         self.renderer: Any = create_renderer(backend, self.character, width=width,
-                                             height=height, camera=camera,
-                                             background=background,
-                                             transparent=transparent)
+                                             height=height, **self._options)
+        self._renderers: dict[tuple[int, int], Any] = {(width, height): self.renderer}
+        self._current: Any = self.renderer
+
+    def set_scale(self, scale: float) -> None:
+        """Draw into a smaller framebuffer (made once per size) and upscale: fill cost on
+        a CPU rasteriser falls with the pixel count; skinning is unchanged."""
+        size = (self.width, self.height) if scale >= 1.0 else \
+            scaled_size(self.width, self.height, scale)
+        if size not in self._renderers:
+            from avatar.render import create_renderer
+
+            self._renderers[size] = create_renderer(self._backend, self.character,
+                                                    width=size[0], height=size[1],
+                                                    **self._options)
+        self._current = self._renderers[size]
 
     def render(self, pose: MotionClip) -> np.ndarray:
         from avatar.render.motion import render_motion
 
-        return next(render_motion(self.rig, self.renderer, pose))
+        image = next(render_motion(self.rig, self._current, pose))
+        return upscale(image, self.width, self.height)
 
     def render_batch(self, poses: Sequence[MotionClip]) -> Iterator[np.ndarray]:
         """Pictures of ``poses`` in order: one skinning pass for all of them (batched
@@ -161,8 +217,9 @@ class AvatarRenderer:
         clip = poses[0] if len(poses) == 1 else concat_clips(list(poses))
         # render_packed reads into the renderer's buffer only when given ``out``; each
         # yielded picture is a fresh array, safe to keep.
-        yield from render_motion(self.rig, self.renderer, clip)
+        for image in render_motion(self.rig, self._current, clip):
+            yield upscale(image, self.width, self.height)
 
     def close(self) -> None:
-        if hasattr(self.renderer, "close"):
-            self.renderer.close()
+        for renderer in self._renderers.values():
+            renderer.close()

@@ -30,6 +30,7 @@ from animation.clip import MotionClip
 from .clock import AudioClock
 from .metrics import Metrics
 from .overlay import OverlayPainter
+from .quality import QualityGovernor
 from .render import FrameRenderer
 from .timeline import Timeline
 
@@ -54,7 +55,7 @@ class RenderLoop:
                  lookahead: int = 3, batch: int = 2, nice: int = 5,
                  torch_threads: int | None = 1, warmup_pose: MotionClip | None = None,
                  overlay: Callable[[], dict[str, Any] | None] = lambda: None,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, adaptive: bool = True) -> None:
         self.timeline = timeline
         self.clock = clock
         self.factory = factory
@@ -66,6 +67,8 @@ class RenderLoop:
         self.metrics = metrics or Metrics()
         self.frame_s = 1.0 / timeline.fps
         """Running estimate of the time to render one frame (skinning included)."""
+        self.governor = QualityGovernor(timeline.fps) if adaptive else None
+        """Real time only: lowers render size and picture rate when frames are late."""
         self.rendered = 0
         self.stale = 0
         """Frames abandoned because an interrupt dropped their tick."""
@@ -140,8 +143,10 @@ class RenderLoop:
 
     def _round(self, renderer: FrameRenderer) -> None:
         tl = self.timeline
+        governor = self.governor if tl.realtime else None
         slots = tl.plan(self.clock.due, time.monotonic(), self.frame_s,
-                        lookahead=self.lookahead, batch=self.batch)
+                        lookahead=self.lookahead, batch=self.batch,
+                        stride=governor.level.stride if governor else 1)
         if not slots:
             tl.wait(0.5 / tl.fps)
             return
@@ -167,8 +172,26 @@ class RenderLoop:
             self.metrics.inc("live_errors_total", 1, {"stage": "render"},
                              help="failures inside the live pipeline")
             log.warning("render failed: %s", exc)
+            if not tl.realtime:  # a file must not repeat pictures: report and stop
+                self.error = f"{type(exc).__name__}: {exc}"
+                self._stop.set()
             self._stop.wait(0.05)  # a broken renderer must not spin a core
         finally:
             close = getattr(frames, "close", None)
             if close is not None:
                 close()
+        if governor is not None:
+            self._adapt(renderer, governor)
+
+    def _adapt(self, renderer: FrameRenderer, governor: QualityGovernor) -> None:
+        scale = governor.level.scale
+        change = governor.observe(self.frame_s, time.monotonic())
+        if change is None:
+            return
+        self.metrics.set("live_render_quality_level", governor.index,
+                         help="0 = full size, every tick; higher = smaller or fewer pictures")
+        if change.scale != scale:
+            try:
+                renderer.set_scale(change.scale)
+            except Exception as exc:  # noqa: BLE001 - keep the level, count the failure
+                log.warning("renderer cannot change scale: %s", exc)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from models.types import InputError, SpeakingStyle
+from stage.cues import GestureTimer
 from stage.performer import SpeechHandle
 
 from .audio import AudioRing, Segment
@@ -50,10 +51,17 @@ class Utterance:
     text: str
     style: SpeakingStyle
     gestures: tuple[str, ...] = ()
+    cues: tuple[tuple[float, str], ...] = ()
+    """Gestures placed in the text: (fraction 0..1 of the text where the tag stood, name)."""
     music: Path | None = None
     duration: float | None = None
     dance_style: str | None = None
+    song: dict[str, Any] | None = None
+    """For a song (kind ``sing``): backing, finale, transpose (see :func:`stage.sing.plan_song`)."""
     said_at: float = 0.0
+    seq: int = 0
+    """Order of arrival at this performer: seeds its motion, so the same lines make the
+    same motion in any run (live or rendered to a file)."""
     started: bool = False
     framed: bool = False
 
@@ -91,6 +99,13 @@ class SpeechQueue:
         self._order = itertools.count()
         self.epoch = 0
         self.current: Utterance | None = None
+        self.last_error: str | None = None
+        """The last failure to voice an utterance (it was skipped)."""
+        self.waiting_for_room = False
+        """The worker holds a ready segment until the ring has room (so the ring's audio
+        is all there is until it drains; an offline clock may play its last partial tick)."""
+        self.last_song: Any = None
+        """The last sung song's plan (:class:`stage.sing.SongPlan`), for figures and plots."""
         self._stop = False
         self._thread: threading.Thread | None = None
 
@@ -112,7 +127,8 @@ class SpeechQueue:
     def put(self, item: Utterance) -> Utterance | None:
         """Queue ``item``; returns the utterance dropped to make room (``item`` itself when
         the queue is full of more important lines), whose handle is then marked not done."""
-        entry = (-item.handle.priority, next(self._order), item)
+        item.seq = next(self._order)
+        entry = (-item.handle.priority, item.seq, item)
         dropped: Utterance | None = None
         with self._cond:
             if len(self._heap) >= self.max_pending:
@@ -169,10 +185,13 @@ class SpeechQueue:
             try:
                 if item.handle.kind == "dance":
                     self._dance(item, epoch)
+                elif item.handle.kind == "sing":
+                    self._sing(item, epoch)
                 else:
                     self._say(item, epoch)
             except Exception as exc:  # noqa: BLE001 - one bad line must not stop the show
                 log.warning("could not perform %r: %s", item.text[:60], exc)
+                self.last_error = f"{type(exc).__name__}: {exc}"
                 self.metrics.inc("live_errors_total", 1, {"stage": "synthesis"},
                                  help="failures inside the live pipeline")
                 self._call_loop(item.handle.mark_done, False)
@@ -186,8 +205,12 @@ class SpeechQueue:
         with self._cond:
             while self.ring.queued_segments >= self.sentences_ahead:
                 if self.epoch != epoch or self._stop:
+                    self.waiting_for_room = False
                     return False
+                # nothing more comes until the ring drains: what it holds is settled
+                self.waiting_for_room = True
                 self._cond.wait(0.01)
+            self.waiting_for_room = False
             return self.epoch == epoch and not self._stop
 
     def _push(self, segment: Segment, epoch: int) -> bool:
@@ -198,15 +221,17 @@ class SpeechQueue:
             return True
 
     def _say(self, item: Utterance, epoch: int) -> None:
-        seed = self.seed + item.handle.id
+        seed = self.seed + item.seq
         t0 = time.monotonic()
         count = 0
+        timer = GestureTimer(item.text, list(item.cues))
         for chunk in self.tts.synthesize_iter(item.text, item.style):
             if self.epoch != epoch:
                 return
             if count == 0:
                 self._observe("tts_first_chunk", time.monotonic() - t0)
             timed = [(0.2, g) for g in item.gestures] if count == 0 else []
+            timed += timer.place(chunk.text, chunk.duration)
             clip = self.motion.speech(chunk, emotion=item.style.emotion,
                                       intensity=item.style.intensity, gestures=timed,
                                       seed=seed + count)
@@ -232,10 +257,50 @@ class SpeechQueue:
         if item.duration is not None:
             samples = samples[: int(round(item.duration * sr))]
         clip = self.motion.dance(samples, sr, style=item.dance_style,
-                                 seed=self.seed + item.handle.id)
+                                 seed=self.seed + item.seq)
         if not self._wait_room(epoch):
             return
         if self._push(Segment(samples, utterance=item, motion=clip, kind="dance"), epoch):
+            self._on_start()
+            self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
+
+
+    def song_options(self, item: Utterance) -> dict[str, Any]:
+        """How this performer sings ``item`` (the arguments of :func:`stage.sing.plan_song`):
+        with its own Piper voice, the item's emotion, at its frame rate."""
+        from stage.sing import song_seed
+
+        assert item.music is not None
+        opts = item.song or {}
+        return {"backing": opts.get("backing"),
+                "voice": str(getattr(self.tts, "voice_path", None) or "joe"),
+                "emotion": item.style.emotion, "intensity": item.style.intensity,
+                "dance": item.dance_style or "sway", "transpose": opts.get("transpose", "auto"),
+                "finale": bool(opts.get("finale", False)), "fps": self.motion.fps,
+                "backing_start": float(opts.get("backing_start", 0.0)),
+                "seed": song_seed(item.music, self.seed)}
+
+    def _sing(self, item: Utterance, epoch: int) -> None:
+        """Sing a score with the speaking voice (its Piper voice), backing mixed in, and
+        play it with its lip-sync and dance as one segment."""
+        from stage.sing import plan_song_cached
+
+        assert item.music is not None
+        t0 = time.monotonic()
+        plan = plan_song_cached(item.music, **self.song_options(item))
+        self._observe("song_ready", time.monotonic() - t0)
+        self.last_song = plan
+        samples = np.asarray(plan.mix.samples, np.float32)
+        if plan.mix.sample_rate != self.sample_rate:
+            from scipy.signal import resample_poly
+
+            g = np.gcd(int(plan.mix.sample_rate), int(self.sample_rate))
+            samples = resample_poly(samples, self.sample_rate // g,
+                                    plan.mix.sample_rate // g).astype(np.float32)
+        clip = self.motion.song(plan.motion)
+        if self.epoch != epoch or not self._wait_room(epoch):
+            return
+        if self._push(Segment(samples, utterance=item, motion=clip, kind="sing"), epoch):
             self._on_start()
             self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
 

@@ -11,10 +11,17 @@ playhead, idle or dance, crossfades, live gestures). Two parties claim:
   a tick yet, the clock claims it itself (cheap: no rendering) and repeats a picture.
 
 A picture therefore always belongs to the tick whose audio decided its pose, so A/V sync
-is exact by construction; a slow renderer only costs repeated pictures, never late audio.
+is exact by construction; a slow renderer only costs repeated pictures, never late audio,
+and a picture that misses its tick is dropped, never shown late (the video never lags
+the sound, however busy the machine).
 The lock is held for slice reads and small numpy work only (never a render or TTS call).
 An interrupt drops the claimed, unplayed ticks (audio and pictures) and fades the pose
 from the one on screen.
+
+Not in real time (``realtime=False``: rendering a file), a tick is claimed only once its
+audio is settled — the ring holds all of its samples, or the voice has nothing more to
+add, or the tick is within an explicit :meth:`hold` — so a slow voice never leaves a
+gap, and the clock waits for every tick's own picture.
 """
 
 from __future__ import annotations
@@ -86,13 +93,21 @@ class Timeline:
         self._idle_start = 0
         self._on_screen: MotionClip | None = None
         self._shown = Shown(None, -1, None, False)
-        self._late: Shown | None = None
         self.claimed = {"render": 0, "clock": 0, "skipped": 0}
-        self.late_shown = 0
-        """Pictures that arrived after their tick played and were shown on a later one."""
+        self.late_dropped = 0
+        """Pictures that arrived after their tick played: dropped (shown late they would
+        put the video behind the sound)."""
+        self.realtime = True
+        self.speech_busy: Callable[[], bool] = lambda: False
+        self.speech_waiting: Callable[[], bool] = lambda: False
+        """The voice holds its next segment until the ring drains (not real time: the
+        tick that ends the ring's audio may then play, its rest silent)."""
+        """Not real time: whether the voice may still add audio (then ticks wait for it)."""
+        self.hold_through = -1
+        """Not real time: ticks up to this index may be claimed even without audio."""
         self.margin = 1.5
         """Aim for ticks due at least ``margin`` x the frame time ahead: render times jitter
-        under load, and a picture that misses its tick shows late (the video lags)."""
+        under load, and a picture that misses its tick is dropped (a repeat instead)."""
 
     # -- claims --------------------------------------------------------------------------
     def samples_in(self, index: int) -> int:
@@ -146,16 +161,24 @@ class Timeline:
             return at
 
     def plan(self, due: Callable[[int], float], now: float, frame_s: float, *,
-             lookahead: int, batch: int) -> list[TickSlot]:
+             lookahead: int, batch: int, stride: int = 1) -> list[TickSlot]:
         """Ticks for the render thread to render now (may be empty: wait and retry).
 
         Picks the first unclaimed tick whose picture can still be ready before it is due
         (``frame_s``: the render time per frame) within ``lookahead`` ticks of the
         playhead; ticks before it are claimed audio-only (they will repeat a picture).
         Up to ``batch`` consecutive ticks are returned, so skinning runs in small batches.
+        With ``stride`` > 1 (reduced picture rate) only ticks whose index is a multiple of
+        it are rendered, one at a time.
         """
         with self.cond:
             limit = self.playhead + lookahead - 1
+            if not self.realtime:
+                limit = self._settled_through(limit)
+                if limit < self.next_tick:
+                    return []
+                return self._claim_through(min(self.next_tick + max(1, batch) - 1, limit),
+                                           "render")
             room = limit - self.next_tick + 1
             if room <= 0:
                 return []
@@ -164,27 +187,71 @@ class Timeline:
             target = self.next_tick
             while target < limit and due(target) - now < frame_s * self.margin:
                 target += 1
+            if stride > 1:
+                target += (-target) % stride
+                if target > limit:
+                    return []  # no picture due in reach: the clock claims these itself
+                batch = 1
             if target > self.next_tick:
                 skipped = self._claim_through(target - 1, "render")
                 self.claimed["skipped"] += len(skipped)
             last = min(target + max(1, batch) - 1, limit)
             return self._claim_through(last, "render")
 
+    def _settled_through(self, limit: int) -> int:
+        """The last tick up to ``limit`` whose audio is settled (not real time)."""
+        queued = self.ring.queued_samples
+        busy = self.speech_busy()
+        if not busy and self.ring.queued_segments:
+            # the voice is done: play out what is left (at least one tick, which also
+            # consumes the end-of-utterance marker), and not a tick of silence more
+            last, need = self.next_tick, self.samples_in(self.next_tick)
+            while need < queued and last < limit:
+                last += 1
+                need += self.samples_in(last)
+            return max(last, min(self.hold_through, limit))
+        last, need = self.next_tick - 1, 0
+        waiting = busy and self.speech_waiting()
+        for k in range(self.next_tick, limit + 1):
+            before = need
+            need += self.samples_in(k)
+            if need > queued and k > self.hold_through:
+                if waiting and before < queued:
+                    last = k  # the ring's last partial tick: nothing more can come first
+                break
+            last = k
+        return last
+
+    def hold(self, ticks: int) -> int:
+        """Not real time: let ``ticks`` more ticks play after what is claimed (idle or the
+        tail of a line); returns the index of the last one."""
+        with self.cond:
+            self.hold_through = max(self.hold_through, self.next_tick - 1) + ticks
+            self.cond.notify_all()
+            return self.hold_through
+
+    def rendered(self, index: int) -> bool:
+        """Whether tick ``index`` has its own picture (call with :attr:`cond` held)."""
+        slot = self._slots.get(index)
+        return slot is not None and slot.image is not None
+
     def wait(self, timeout: float) -> None:
         """Sleep until the clock moves (or ``timeout``)."""
         with self.cond:
             self.cond.wait(timeout)
 
-    def deliver(self, slot: TickSlot, image: np.ndarray) -> None:
-        """The render thread's picture for ``slot``; late ones still show, late."""
+    def deliver(self, slot: TickSlot, image: np.ndarray) -> bool:
+        """The render thread's picture for ``slot``; False when its tick has already
+        played (the picture is dropped: shown now, it would be late)."""
         with self.cond:
             if slot.epoch != self.epoch:
-                return
+                return False
             if slot.index >= self.playhead:
                 slot.image = image
-            elif slot.index > self._shown.index and (
-                    self._late is None or slot.index > self._late.index):
-                self._late = Shown(image, slot.index, slot.utterance, False, late=True)
+                self.cond.notify_all()
+                return True
+            self.late_dropped += 1
+            return False
 
     # -- the clock -----------------------------------------------------------------------
     def take(self, index: int) -> tuple[TickSlot, Shown]:
@@ -202,10 +269,6 @@ class Timeline:
             self._on_screen = slot.pose
             if slot.image is not None:
                 self._shown = Shown(slot.image, index, slot.utterance, True)
-                self._late = None
-            elif self._late is not None:
-                self._shown, self._late = self._late, None
-                self.late_shown += 1
             else:
                 self._shown = Shown(self._shown.image, self._shown.index, self._shown.utterance,
                                     False)
@@ -229,7 +292,6 @@ class Timeline:
             slots = sorted(self._slots.values(), key=lambda s: s.index)
             self._slots.clear()
             self.next_tick = self.playhead
-            self._late = None
             self.mixer.fade_from(self._on_screen)
             self.cond.notify_all()
             return dropped, slots

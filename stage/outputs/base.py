@@ -91,8 +91,12 @@ class ThreadedOutput:
 
     drop_on_interrupt = False
 
-    def __init__(self, name: str, *, max_queue: int = 8, metrics: Metrics | None = None) -> None:
+    def __init__(self, name: str, *, max_queue: int = 8, metrics: Metrics | None = None,
+                 lossless: bool = False) -> None:
         self.name = name
+        self.lossless = lossless
+        """Wait for room instead of dropping (a file rendered off the clock: the clock
+        then runs at the output's pace, and memory stays bounded by the queue)."""
         self.metrics = metrics or new_metrics()
         self._queue: queue.Queue[Tick | None] = queue.Queue(max_queue)
         self._thread: threading.Thread | None = None
@@ -121,6 +125,9 @@ class ThreadedOutput:
 
     def offer(self, tick: Tick) -> None:
         if self._closing.is_set():
+            return
+        if self.lossless:
+            self._queue.put(tick)
             return
         while True:
             try:

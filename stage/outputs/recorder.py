@@ -57,19 +57,24 @@ class RecorderOutput(ThreadedOutput):
     def __init__(self, path: str | Path, *, width: int, height: int, fps: float,
                  sample_rate: int, alpha: bool = False, name: str = "recorder",
                  preset: str = "veryfast", max_queue: int = 60,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, lossless: bool = False,
+                 fragmented: bool | None = None) -> None:
         self.path = check_writable(path)
         if alpha and self.path.suffix.lower() != ".webm":
             raise InputError(f"transparent recording needs a .webm file, got {self.path.name}")
-        super().__init__(name, max_queue=max_queue, metrics=metrics)
+        super().__init__(name, max_queue=max_queue, metrics=metrics, lossless=lossless)
         self.width, self.height, self.fps, self.sample_rate = width, height, fps, sample_rate
         self.alpha, self.preset = alpha, preset
+        self.fragmented = (self.path.suffix.lower() in (".mp4", ".mov", ".m4v")
+                           if fragmented is None else fragmented)
+        """MP4 fragments (default for MP4: flat memory, playable if killed); a file
+        rendered off the clock may prefer a plain MP4 (exact audio length in players)."""
         self._writer: MediaWriter | None = None
         self._first = -1
         self._last = -1
 
     def open(self) -> None:
-        fragmented = self.path.suffix.lower() in (".mp4", ".mov", ".m4v")
+        fragmented = self.fragmented
         self._writer = MediaWriter(
             self.path, width=self.width, height=self.height, fps=self.fps,
             sample_rate=self.sample_rate, preset=self.preset, alpha=self.alpha,

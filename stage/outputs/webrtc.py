@@ -1,16 +1,21 @@
 """Browser viewer over WebRTC (aiortc): live video + audio, and the page that plays it.
 
-For the server engineer: mount ``webrtc_router(performers, chat_submit=queue.submit)``
-on the FastAPI app. ``performers`` maps a performer name to a started
+Mount ``webrtc_router(performers)`` on the FastAPI app. ``performers`` maps a performer name to a started
 :class:`~stage.live.performer.LivePerformer` (anything with ``add_output`` /
 ``remove_output``), or is a callable ``name -> performer``. Routes:
 
 - ``GET  /viewer``            the viewer page (video, audio, chat box); ``?performer=NAME``
 - ``GET  /web/{file}``        its static files (``stage/web``)
-- ``POST /webrtc/offer``      ``{"sdp", "type", "performer"?}`` → the SDP answer
-- ``POST /webrtc/bye``        ``{"peer"}``: the page is leaving (sent as a beacon)
-- ``WS   /viewer/chat``       chat from the page (only when ``chat_submit`` is given):
-  in ``{"viewer", "text"}``, out ``{"accepted", "reason", "id"}``
+- ``POST /webrtc/offer``      ``{"sdp", "type", "performer"?}`` → the SDP answer and a
+  random peer token
+- ``POST /webrtc/bye``        ``{"peer": token}``: the page is leaving (sent as a beacon)
+
+Abuse limits: at most ``max_per_address`` peers per client address and ``max_peers`` in
+all; a peer that has not connected ``connect_timeout_s`` after its offer is reaped; only
+the holder of a peer's token (from the same address) can hang it up.
+
+Chat is not part of this router: the server has one viewer chat socket
+(``stage/server/routes/chat.py``) that the page uses.
 
 Each browser gets a :class:`~stage.outputs.base.AsyncTickQueue` subscription; a slow or
 vanished browser only loses its own frames (counted) and is removed when its connection
@@ -22,14 +27,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fractions
-import itertools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from fastapi import WebSocket  # resolved by name: FastAPI reads the string annotations
+from fastapi import Request  # resolved by name: FastAPI reads the string annotations
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.types import InputError
 
@@ -42,7 +48,24 @@ log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 VIDEO_CLOCK = 90000
-_peer_ids = itertools.count(1)
+
+
+class OfferIn(BaseModel):
+    """A browser's offer (NaN/Infinity refused: nothing here is a number)."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    sdp: str = Field(min_length=1, max_length=100_000)
+    type: Literal["offer"]
+    performer: str | None = Field(None, max_length=64)
+
+
+class ByeIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    peer: str = Field(min_length=1, max_length=128)
+
+
+class PeerLimit(InputError):
+    """Too many viewers (from this address, or in all)."""
 
 
 class TickFeed:
@@ -123,10 +146,16 @@ class WebRtcViewers:
     """The peer connections of one app: answer offers, feed tracks, clean up leavers."""
 
     def __init__(self, performers: Mapping[str, Any] | Callable[[str], Any], *,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, max_peers: int = 200,
+                 max_per_address: int = 4, connect_timeout_s: float = 20.0) -> None:
         self.performers = performers
         self.metrics = metrics or new_metrics()
-        self.peers: dict[int, tuple[Any, Any, AsyncTickQueue, TickFeed]] = {}
+        self.max_peers, self.max_per_address = max_peers, max_per_address
+        self.connect_timeout_s = connect_timeout_s
+        # token -> (peer connection, performer, subscription, feed)
+        self.peers: dict[str, tuple[Any, Any, AsyncTickQueue, TickFeed]] = {}
+        self.owners: dict[str, str] = {}  # token -> client address
+        self._reapers: dict[str, asyncio.Task[None]] = {}
 
     def performer(self, name: str | None) -> Any:
         if callable(self.performers) and not isinstance(self.performers, Mapping):
@@ -139,21 +168,27 @@ class WebRtcViewers:
             raise InputError(f"performer {name!r} is not on stage")
         return found
 
-    async def answer(self, sdp: str, kind: str, performer: str | None = None) -> dict[str, str]:
+    async def answer(self, sdp: str, kind: str, performer: str | None = None,
+                     client: str = "local") -> dict[str, str]:
         """Accept a browser's offer; returns ``{"sdp", "type", "peer"}`` (the answer and
-        the id the page sends to ``/webrtc/bye`` when it leaves)."""
+        the random token the page sends to ``/webrtc/bye`` when it leaves)."""
         from aiortc import RTCPeerConnection, RTCSessionDescription
 
         if kind != "offer" or not isinstance(sdp, str) or "v=0" not in sdp:
             raise InputError("offer: expected {'type': 'offer', 'sdp': '<SDP text>'}")
         perf = self.performer(performer)
-        peer_id = next(_peer_ids)
-        name = f"webrtc-{peer_id}"
+        if len(self.peers) >= self.max_peers:
+            raise PeerLimit("too many viewers right now; try again later")
+        if sum(1 for owner in self.owners.values() if owner == client) >= self.max_per_address:
+            raise PeerLimit("too many video connections from this address")
+        peer_id = secrets.token_urlsafe(16)
+        name = f"webrtc-{peer_id[:8]}"
         sub = AsyncTickQueue(asyncio.get_running_loop(), name, max_queue=4,
                              metrics=self.metrics)
         feed = TickFeed(sub)
         pc = RTCPeerConnection()
         self.peers[peer_id] = (pc, perf, sub, feed)
+        self.owners[peer_id] = client
 
         @pc.on("connectionstatechange")
         async def _state() -> None:
@@ -176,13 +211,36 @@ class WebRtcViewers:
             raise InputError(f"offer: cannot negotiate WebRTC: {exc}") from exc
         feed.start()
         perf.add_output(sub)
+        self._reapers[peer_id] = asyncio.get_running_loop().create_task(
+            self._reap_unconnected(peer_id, pc), name=f"reap-{name}")
         self.metrics.set("webrtc_peers", len(self.peers), help="connected browser viewers")
         return {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type,
-                "peer": str(peer_id)}
+                "peer": peer_id}
 
-    async def drop(self, peer_id: int) -> None:
+    async def _reap_unconnected(self, peer_id: str, pc: Any) -> None:
+        """Drop a peer whose browser never connected (an offer and nothing else)."""
+        await asyncio.sleep(self.connect_timeout_s)
+        if peer_id in self.peers and pc.connectionState != "connected":
+            log.info("viewer webrtc-%s never connected: dropped", peer_id[:8])
+            self.metrics.inc("webrtc_peers_reaped_total",
+                             help="offers whose browser never connected")
+            await self.drop(peer_id)
+
+    async def bye(self, peer_id: str, client: str = "local") -> bool:
+        """Hang up ``peer_id`` for its owner (same token, same address); False if the
+        token is unknown or belongs to someone else (indistinguishable on purpose)."""
+        if self.owners.get(peer_id) != client:
+            return False
+        await self.drop(peer_id)
+        return True
+
+    async def drop(self, peer_id: str) -> None:
         """Forget a peer (browser left, failed, or closed)."""
         entry = self.peers.pop(peer_id, None)
+        self.owners.pop(peer_id, None)
+        reaper = self._reapers.pop(peer_id, None)
+        if reaper is not None and reaper is not asyncio.current_task():
+            reaper.cancel()
         if entry is None:
             return
         pc, perf, sub, feed = entry
@@ -201,23 +259,22 @@ class WebRtcViewers:
 
 
 def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
-                  chat_submit: Callable[[Any], Awaitable[Any]] | None = None,
-                  metrics: Metrics | None = None) -> Any:
-    """FastAPI router: viewer page, static files, SDP offer endpoint, page chat socket.
+                  metrics: Metrics | None = None, **limits: Any) -> Any:
+    """FastAPI router: viewer page, static files, SDP offer and bye endpoints.
 
     ``router.viewers`` (a :class:`WebRtcViewers`) lets the app close peers on shutdown.
     """
-    from fastapi import APIRouter, HTTPException, WebSocketDisconnect
+    from fastapi import APIRouter, HTTPException
     from fastapi.responses import FileResponse, HTMLResponse
 
     router = APIRouter()
-    viewers = WebRtcViewers(performers, metrics=metrics)
+    viewers = WebRtcViewers(performers, metrics=metrics, **limits)
     router.viewers = viewers  # type: ignore[attr-defined]
 
     @router.get("/viewer", response_class=HTMLResponse, include_in_schema=False)
     async def viewer_page() -> HTMLResponse:
         html = (WEB_DIR / "viewer.html").read_text(encoding="utf-8")
-        return HTMLResponse(html.replace("__CHAT_ENABLED__", "true" if chat_submit else "false"))
+        return HTMLResponse(html)
 
     @router.get("/web/{name}", include_in_schema=False)
     async def web_file(name: str) -> FileResponse:
@@ -226,51 +283,21 @@ def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
             raise HTTPException(404, f"no such file: {name}")
         return FileResponse(path)
 
+    def client(request: Request) -> str:
+        return request.client.host if request.client else "local"
+
     @router.post("/webrtc/offer")
-    async def offer(body: dict[str, Any]) -> dict[str, str]:
+    async def offer(body: OfferIn, request: Request) -> dict[str, str]:
         try:
-            return await viewers.answer(body.get("sdp", ""), body.get("type", ""),
-                                        body.get("performer"))
+            return await viewers.answer(body.sdp, body.type, body.performer, client(request))
+        except PeerLimit as exc:
+            raise HTTPException(429, str(exc)) from None
         except InputError as exc:
-            raise HTTPException(400, str(exc)) from exc
+            raise HTTPException(400, str(exc)) from None
 
     @router.post("/webrtc/bye")
-    async def bye(body: dict[str, Any]) -> dict[str, bool]:
+    async def bye(body: ByeIn, request: Request) -> dict[str, bool]:
         # sent by the page on unload: ICE consent expiry alone takes ~30 s to notice
-        try:
-            peer_id = int(body.get("peer", ""))
-        except (TypeError, ValueError):
-            raise HTTPException(400, "bye: 'peer' must be the id from the offer answer") from None
-        known = peer_id in viewers.peers
-        await viewers.drop(peer_id)
-        return {"closed": known}
-
-    if chat_submit is not None:
-        @router.websocket("/viewer/chat")
-        async def chat(ws: WebSocket) -> None:
-            from stage.chat.message import ChatMessage, clean_viewer_name
-
-            await ws.accept()
-            try:
-                while True:
-                    data = await ws.receive_json()
-                    try:
-                        if not isinstance(data, dict):
-                            raise InputError("chat: expected {'viewer': ..., 'text': ...}")
-                        text = str(data.get("text", "")).strip()
-                        if not text:
-                            raise InputError("chat: text is empty")
-                        msg = ChatMessage(viewer=clean_viewer_name(data.get("viewer", "")),
-                                          text=text[:500], source="web",
-                                          client_ref=str(data.get("ref") or "") or None)
-                        decision = await chat_submit(msg)
-                        await ws.send_json({"accepted": bool(getattr(decision, "accepted", True)),
-                                            "reason": getattr(decision, "reason", ""),
-                                            "id": msg.id, "ref": msg.client_ref})
-                    except InputError as exc:
-                        await ws.send_json({"accepted": False, "reason": "invalid",
-                                            "detail": str(exc)})
-            except WebSocketDisconnect:
-                return
+        return {"closed": await viewers.bye(body.peer, client(request))}
 
     return router

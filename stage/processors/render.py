@@ -46,10 +46,10 @@ class RenderProcessor(Processor):
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread(), fn, *args)
 
-    def _render_batch(self, clip: Any) -> list[np.ndarray]:
+    def _render_batch(self, clip: Any, start_time: float | None = None) -> list[np.ndarray]:
         if self._renderer is None:
             self._renderer = self._make_renderer()
-        return list(render_motion(self.rig, self._renderer, clip))
+        return list(render_motion(self.rig, self._renderer, clip, start_time))
 
     async def process(self, frame: Frame) -> None:
         if not isinstance(frame, MotionFrame):
@@ -60,7 +60,8 @@ class RenderProcessor(Processor):
             self.on_progress(0, frame.num_frames)
         for offset in range(0, frame.num_frames, self.batch):
             part = frame.clip.slice(offset, min(offset + self.batch, frame.num_frames))
-            images = await self._call(self._render_batch, part)
+            start = (frame.first_frame + offset) / fps
+            images = await self._call(self._render_batch, part, start)
             for i, image in enumerate(images):
                 index = frame.first_frame + offset + i
                 await self.push(VideoFrame(image=image, pts=index / fps, index=index))

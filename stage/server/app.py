@@ -6,18 +6,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from models.types import InputError, VhumanError
 
+from ..aio import spawn
 from ..chat.irc import IRCBridge, IRCConfig
 from ..chat.message import ChatMessage
 from ..show.loader import load_rundown
 from ..store.base import Store
 from ..store.factory import open_store
+from .errors import problems
+from .hardening import header_timeout_protocol, install_scrubber
 from .limits import BodyLimitMiddleware
 from .live import mount_live
 from .routes import chat, control, health, metrics, openai, qa, shows, viewer
@@ -57,7 +62,7 @@ def start_irc_bridge(state: AppState, session: ShowSession) -> asyncio.Task[None
     if s.irc_reply:
         def reply(message: ChatMessage, text: str) -> None:
             if message.source == config.source and bridge.joined.is_set():
-                asyncio.get_running_loop().create_task(bridge.send(text))
+                spawn(bridge.send(text), name=f"irc-reply:{session.id}")
         state.sentence_listeners.append(reply)
     return asyncio.create_task(bridge.run(), name=f"irc:{session.id}")
 
@@ -70,13 +75,22 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if backends is None:
+        if backends is None and settings.redis_url:  # an API replica: no models here
+            from ..cluster.run import api_backends
+            chosen = await asyncio.to_thread(api_backends, settings)
+        elif backends is None:
             from .backends import default_backends
             chosen = await asyncio.to_thread(default_backends, settings)
         else:
             chosen = backends
         own_store = store is None
-        state = AppState(settings, chosen, store or open_store(settings.database_url))
+        state: AppState
+        if settings.redis_url:  # cluster API replica: the shows live on workers
+            from ..cluster.api import ClusterAppState
+            from ..cluster.run import cluster_store
+            state = ClusterAppState(settings, chosen, store or cluster_store(settings))
+        else:
+            state = AppState(settings, chosen, store or open_store(settings.database_url))
         _describe(state.metrics)
         app.state.vhuman = state
         state.close_listeners.append(live.drop_show)
@@ -85,7 +99,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         # answers at once, /readyz says 503 until the show is ready.
         session = await state.create(settings.default_show, rundown, wait=False)
         tasks = [asyncio.create_task(_autostart(state, session), name="autostart")] \
-            if rundown is not None and settings.autostart else []
+            if rundown is not None and settings.autostart and not settings.redis_url else []
         if settings.irc_channel:
             tasks.append(start_irc_bridge(state, session))
         try:
@@ -102,11 +116,14 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
 
     app = FastAPI(title="vhuman", version="0.1.0", lifespan=lifespan,
                   description="Live virtual human: chat, reporter Q&A, shows, host control.")
+    if settings.redis_url:  # before the shows router: its POST /v1/shows stores the YAML
+        from ..cluster.routes import router as cluster_router
+        app.include_router(cluster_router)
     # the viewer router first: its /viewer redirects win over the live router's page
     for router in (viewer.router, chat.router, qa.router, shows.router, control.router,
                    health.router, metrics.router, openai.router):
         app.include_router(router)
-    live = mount_live(app)
+    live = mount_live(app, settings)
     app.state.vhuman_live = live
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
@@ -125,6 +142,11 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
                                   {"route": getattr(route, "path", "other"),
                                    "code": str(response.status_code)})
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default body echoes the input (and fails on NaN or lone surrogates)
+        return JSONResponse({"detail": problems(exc.errors())}, status_code=422)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:
@@ -148,10 +170,28 @@ async def _autostart(state: AppState, session: ShowSession) -> None:
     state.start_show(session)
 
 
+def server_config(settings: ServerSettings, app: FastAPI | None = None) -> Any:
+    """The uvicorn config ``vhuman serve`` runs: header timeout for half-open
+    connections, a cap on concurrent connections, keys scrubbed from every log line."""
+    import uvicorn
+
+    config = uvicorn.Config(app or create_app(settings), host=settings.host,
+                            port=settings.port, log_level="info",
+                            http=header_timeout_protocol(settings.header_timeout_s),
+                            limit_concurrency=settings.max_connections,
+                            timeout_keep_alive=5, server_header=False,
+                            ws_max_size=settings.ws_max_message_bytes * 4,
+                            # small JSON events: compressing each costs more CPU than
+                            # the bytes are worth (a fifth of a busy server's time)
+                            ws_per_message_deflate=False)
+    install_scrubber(settings.api_keys)  # after uvicorn configured its loggers
+    return config
+
+
 def serve(settings: ServerSettings | None = None) -> None:
     """``vhuman serve``: run the app with uvicorn until interrupted."""
     import uvicorn
 
     settings = settings or ServerSettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", ws_max_size=settings.ws_max_message_bytes * 4)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn already shut down
+        uvicorn.Server(server_config(settings)).run()

@@ -1,7 +1,9 @@
-"""API-key roles: host (everything), reporter (Q&A), viewer (chat).
+"""API-key roles: host (everything), reporter (Q&A), viewer (chat) — checked in one place.
 
-A key comes in ``Authorization: Bearer <key>``, ``X-API-Key: <key>`` or, for browser
-WebSockets that cannot set headers, ``?key=<key>``.
+A key comes in ``Authorization: Bearer <key>``, ``X-API-Key: <key>``, ``?key=<key>`` (for
+clients that cannot set headers) or the viewer page's HttpOnly cookie. Every route, socket
+and probe asks :func:`authorize`, so the rules (constant-time compare, anonymous viewers,
+role ranks, WebSocket Origin allow-list) live here only.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from starlette.requests import HTTPConnection
 
 from .settings import ServerSettings
 
@@ -16,6 +21,9 @@ ROLE_RANK = {"viewer": 0, "reporter": 1, "host": 2}
 # What each role may do: a host may do everything, a reporter Q&A (and chat), a viewer chat.
 ALLOWED = {"viewer": {"viewer"}, "reporter": {"viewer", "reporter"},
            "host": {"viewer", "reporter", "host"}}
+KEY_COOKIE = "vhuman_key"
+"""Cookie set by the viewer page when opened with ``?key=``: the page's scripts and
+sockets then carry the key without it ever appearing in a URL."""
 
 
 @dataclass(frozen=True)
@@ -28,26 +36,77 @@ class Principal:
     def may(self, needed: str) -> bool:
         return needed in ALLOWED.get(self.role, set())
 
+    @property
+    def anonymous(self) -> bool:
+        return self.name == "anonymous"
+
+
+class AccessDenied(Exception):
+    """The caller may not do this: ``status`` is 401 (who are you?) or 403 (not allowed)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
 
 def key_name(key: str, role: str) -> str:
     return f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
-def extract_key(authorization: str | None, x_api_key: str | None,
-                query_key: str | None) -> str | None:
+def connection_key(conn: HTTPConnection) -> str | None:
+    """The API key a request or WebSocket carries: header, ``?key=``, or the page cookie."""
+    authorization = conn.headers.get("authorization")
     if authorization and authorization.lower().startswith("bearer "):
         return authorization[7:].strip() or None
-    return x_api_key or query_key or None
+    return (conn.headers.get("x-api-key") or conn.query_params.get("key")
+            or conn.cookies.get(KEY_COOKIE) or None)
 
 
 def identify(settings: ServerSettings, key: str | None) -> Principal | None:
     """The principal for ``key`` (constant-time compare); anonymous viewers when allowed;
     None when the key is wrong or missing and anonymous access is off."""
     if key:
+        given = key.encode("utf-8", "surrogatepass")
         for secret, role in settings.api_keys.items():
-            if hmac.compare_digest(secret.encode(), key.encode()):
+            if hmac.compare_digest(secret.encode(), given):
                 return Principal(role, key_name(secret, role))
-        return None
+        # OpenAI-style clients always send some key: an unknown one is an anonymous viewer
+        # where anonymous viewers are allowed (never more than that).
+        return Principal("viewer", "anonymous") if settings.allow_anonymous_viewers else None
     if settings.allow_anonymous_viewers:
         return Principal("viewer", "anonymous")
     return None
+
+
+def origin_allowed(settings: ServerSettings, conn: HTTPConnection) -> bool:
+    """A browser WebSocket's ``Origin`` must be this server itself or one of
+    ``ws_allowed_origins`` (``*`` allows any); clients that send no Origin (not
+    browsers) pass — they cannot ride a viewer's cookie."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True
+    allowed = settings.ws_allowed_origins
+    if "*" in allowed or origin in allowed:
+        return True
+    parts = urlsplit(origin)
+    return bool(parts.netloc) and parts.netloc == conn.headers.get("host")
+
+
+def authorize(settings: ServerSettings, conn: HTTPConnection, role: str) -> Principal:
+    """The caller of ``conn`` if they may act as ``role``; :class:`AccessDenied` if not."""
+    if conn.scope["type"] == "websocket" and not origin_allowed(settings, conn):
+        raise AccessDenied(403, "this origin may not open sockets here")
+    caller = identify(settings, connection_key(conn))
+    if caller is None:
+        raise AccessDenied(401, "missing or unknown API key")
+    if not caller.may(role):
+        if caller.anonymous:
+            raise AccessDenied(401, f"this needs an API key with the {role!r} role")
+        raise AccessDenied(403, f"this needs the {role!r} role; your key is {caller.role!r}")
+    return caller
+
+
+def optional_caller(settings: ServerSettings, conn: HTTPConnection) -> Principal | None:
+    """The caller when the key is known (or anonymous allowed); None otherwise."""
+    return identify(settings, connection_key(conn))

@@ -28,12 +28,15 @@ def _brain_factory() -> BrainFactory | None:
             continue
 
         def make(show_id: str, rundown: Rundown | None, cls: Any = brain_cls) -> Any:
-            if rundown is None or not rundown.persona:
-                return cls()
-            from dialogue.persona import persona_from_dict
+            # Each show's brain moderates what it is asked (the OpenAI-compatible endpoint
+            # bypasses the chat queue) and checks what it says; it remembers viewers
+            # (names, preferences, last turns) for the life of the show.
+            from dialogue import Memory, Moderator
 
-            return cls(persona=persona_from_dict(rundown.persona,
-                                                 source=f"{rundown.source}: persona"))
+            extras = {"memory": Memory(), "moderator": Moderator()}
+            if rundown is None or rundown.persona is None:
+                return cls(**extras)
+            return cls(persona=rundown.persona, **extras)
         return make
     log.warning("dialogue.Brain is not available: chat will be queued but not answered")
     return None

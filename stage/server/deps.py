@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Request
+from starlette.requests import HTTPConnection
 
 from models.types import InputError
 
-from .auth import Principal, extract_key, identify
+from .auth import AccessDenied, Principal, authorize, optional_caller
 from .settings import ServerSettings
 from .state import AppState, ShowSession
 
@@ -27,32 +28,30 @@ def get_settings(state: State) -> ServerSettings:
 Settings = Annotated[ServerSettings, Depends(get_settings)]
 
 
-def _caller(state: State,
-            authorization: Annotated[str | None, Header()] = None,
-            x_api_key: Annotated[str | None, Header()] = None,
-            key: Annotated[str | None, Query(include_in_schema=False)] = None) -> Principal:
-    principal = identify(state.settings, extract_key(authorization, x_api_key, key))
-    if principal is None:
-        raise HTTPException(401, "missing or unknown API key",
-                            headers={"WWW-Authenticate": "Bearer"})
-    return principal
+def http_error(exc: AccessDenied) -> HTTPException:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return HTTPException(exc.status, exc.detail, headers=headers)
 
 
 def require(role: str):  # noqa: ANN201 - returns a dependency callable
-    def check(caller: Annotated[Principal, Depends(_caller)]) -> Principal:
-        if not caller.may(role) and caller.name == "anonymous":
-            raise HTTPException(401, f"this needs an API key with the {role!r} role",
-                                headers={"WWW-Authenticate": "Bearer"})
-        if not caller.may(role):
-            raise HTTPException(403, f"this needs the {role!r} role; your key is "
-                                     f"{caller.role!r}")
-        return caller
+    """Dependency: the caller, who must hold ``role`` (401/403 otherwise)."""
+    def check(request: Request) -> Principal:
+        try:
+            return authorize(get_state(request).settings, request, role)
+        except AccessDenied as exc:
+            raise http_error(exc) from None
     return check
+
+
+def get_caller(conn: HTTPConnection) -> Principal | None:
+    """The caller if known (anonymous viewer when allowed), without requiring a role."""
+    return optional_caller(conn.app.state.vhuman.settings, conn)
 
 
 Host = Annotated[Principal, Depends(require("host"))]
 Reporter = Annotated[Principal, Depends(require("reporter"))]
 Viewer = Annotated[Principal, Depends(require("viewer"))]
+Caller = Annotated[Principal | None, Depends(get_caller)]
 
 
 def get_session(show_id: str, state: State) -> ShowSession:

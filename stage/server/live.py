@@ -1,21 +1,20 @@
 """The live video side of the app: WebRTC viewers and the parameter stream per show.
 
-The live engineer's routers (:func:`stage.outputs.webrtc.webrtc_router`,
+The live routers (:func:`stage.outputs.webrtc.webrtc_router`,
 :func:`stage.outputs.params.params_router`) find a performer by name. Here that name is a
 show id, so one server streams several shows, each isolated:
 
-- ``/shows/{show_id}/webrtc/offer``, ``/shows/{show_id}/viewer/chat``,
+- ``/shows/{show_id}/webrtc/offer``, ``/shows/{show_id}/webrtc/bye``,
   ``/shows/{show_id}/web/{file}`` — the WebRTC router mounted under each show. The viewer
   page at ``/shows/{show_id}/view`` loads ``web/viewer.js`` by a relative URL, so its
-  offer and chat land on its own show. A per-request :data:`current_show` (set by the
-  :func:`bind_show` dependency, which also checks the viewer key) tells the lookup and
-  the chat sink which show is meant.
+  offer lands on its own show. A per-request :data:`current_show` (set by the
+  :func:`bind_show` dependency, which also checks the viewer key) tells the lookup which
+  show is meant.
 - ``/params?performer=<show id>`` (the default show when none is given) and
   ``/shows/{show_id}/params`` — the animation-parameter stream.
 
-Page chat goes into the show's :class:`~stage.chat.queue.ChatQueue` through
-:meth:`AppState.submit_chat`, so it is logged, moderated and rate-limited like any chat,
-plus a per-address limit. Only performers that can stream (``add_output``, i.e. the
+The page chats over the one viewer chat socket (``/v1/shows/{show_id}/chat/ws``,
+``routes/chat.py``). Only performers that can stream (``add_output``, i.e. the
 :class:`~stage.live.LivePerformer`) get video; others answer the offer with a clear 400.
 """
 
@@ -31,20 +30,16 @@ from starlette.requests import HTTPConnection
 
 from models.types import InputError
 
-from ..chat.message import ChatDecision, ChatMessage
-from .auth import extract_key, identify
+from ..performer import Performer
+from .auth import AccessDenied, authorize
 
 if TYPE_CHECKING:
     from stage.live.metrics import Metrics as LiveMetrics
 
+    from .settings import ServerSettings
     from .state import AppState, ShowSession
 
 log = logging.getLogger(__name__)
-
-KEY_COOKIE = "vhuman_key"
-"""Cookie set by the viewer page when opened with ``?key=``: the page's scripts fetch
-relative URLs that cannot carry the key themselves."""
-
 
 @dataclass(frozen=True)
 class Caller:
@@ -65,16 +60,9 @@ def _state(app: FastAPI) -> AppState:
     return state  # type: ignore[no-any-return]
 
 
-def can_stream(performer: Any) -> bool:
+def can_stream(performer: Performer) -> bool:
     """True for performers that feed outputs tick by tick (the live performer)."""
-    return callable(getattr(performer, "add_output", None)) and \
-        callable(getattr(performer, "remove_output", None))
-
-
-def connection_key(conn: HTTPConnection) -> str | None:
-    """The API key of a request or WebSocket: header, ``?key=``, or the page cookie."""
-    return extract_key(conn.headers.get("authorization"), conn.headers.get("x-api-key"),
-                       conn.query_params.get("key")) or conn.cookies.get(KEY_COOKIE)
+    return performer.streams_ticks
 
 
 def _refuse(conn: HTTPConnection, code: int, ws_code: int, detail: str) -> Exception:
@@ -89,10 +77,10 @@ def _viewer_state(conn: HTTPConnection) -> AppState:
     state = getattr(conn.app.state, "vhuman", None)
     if state is None:
         raise _refuse(conn, 503, status.WS_1013_TRY_AGAIN_LATER, "the server is starting")
-    who = identify(state.settings, connection_key(conn))
-    if who is None or not who.may("viewer"):
-        raise _refuse(conn, 401, status.WS_1008_POLICY_VIOLATION,
-                      "missing or unknown API key")
+    try:
+        authorize(state.settings, conn, "viewer")
+    except AccessDenied as exc:
+        raise _refuse(conn, exc.status, status.WS_1008_POLICY_VIOLATION, exc.detail) from None
     return state  # type: ignore[no-any-return]
 
 
@@ -139,7 +127,8 @@ class ShowPerformers:
         page) when the show is missing, not ready, or its performer cannot stream."""
         session = self.session(name)
         if session.error is not None:
-            raise InputError(f"show {session.id!r} has no video: {session.error}")
+            # the reason (paths, renderer errors) is for hosts: /readyz, GET /v1/shows/{id}
+            raise InputError(f"show {session.id!r} has no video: its performer could not start")
         if not session.ready.is_set():
             raise InputError(f"show {session.id!r} is warming up; try again in a moment")
         if not can_stream(session.performer):
@@ -155,20 +144,6 @@ class ShowPerformers:
             log.info("params stream refused: %s", exc)
             return None
         return performer
-
-    async def submit_chat(self, message: ChatMessage) -> ChatDecision:
-        """Page chat into the show's queue: durably logged, moderated, rate-limited
-        per viewer (by the queue) and per client address (like HTTP chat)."""
-        state = _state(self.app)
-        caller = current_show.get()
-        session = self.session(caller.show_id if caller else None)
-        if caller is not None and not state.http_chat_limits.allow(caller.client):
-            return ChatDecision(False, "rate_limited",
-                                "too many chat messages from this address; slow down")
-        if len(message.text) > state.settings.chat_max_chars:
-            return ChatDecision(False, "too_long",
-                                f"at most {state.settings.chat_max_chars} characters")
-        return await state.submit_chat(session, message)
 
 
 @dataclass
@@ -190,7 +165,7 @@ class LiveRoutes:
                 await self.webrtc.drop(peer_id)
 
 
-def mount_live(app: FastAPI) -> LiveRoutes:
+def mount_live(app: FastAPI, settings: ServerSettings | None = None) -> LiveRoutes:
     """Mount the WebRTC router under ``/shows/{show_id}`` and the parameter stream at
     ``/params`` and ``/shows/{show_id}/params``, all behind the viewer key check."""
     from stage.live.metrics import Metrics as LiveMetrics
@@ -199,8 +174,11 @@ def mount_live(app: FastAPI) -> LiveRoutes:
 
     performers = ShowPerformers(app)
     metrics = LiveMetrics()
-    webrtc = webrtc_router(performers.for_video, chat_submit=performers.submit_chat,
-                           metrics=metrics)
+    limits = {} if settings is None else {
+        "max_peers": settings.webrtc_max_peers,
+        "max_per_address": settings.webrtc_max_per_address,
+        "connect_timeout_s": settings.webrtc_connect_timeout_s}
+    webrtc = webrtc_router(performers.for_video, metrics=metrics, **limits)
     bind = Depends(bind_show)
     app.include_router(webrtc, prefix="/shows/{show_id}", dependencies=[bind],
                        tags=["viewer"])

@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.types import Emotion
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = 32
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+
+def check_json_values(value: Any, depth: int = 0) -> None:
+    """Refuse what JSON can parse but nothing downstream can keep or send back: lone
+    surrogates (no UTF-8 for them), NaN/Infinity, absurd nesting. Raises ``ValueError``."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise ValueError("text contains an unpaired surrogate (not valid Unicode)")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("numbers must be finite")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_json_values(key, depth + 1)
+            check_json_values(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_json_values(item, depth + 1)
+
+
+class _Checked(BaseModel):
+    """Every request body: valid Unicode and finite numbers all the way down."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_json_values(cls, data: Any) -> Any:
+        check_json_values(data)
+        return data
+
+
+class _In(_Checked):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ChatIn(_In):
@@ -76,13 +111,24 @@ class EmotionIn(_In):
 
 
 class GestureIn(_In):
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+    # a library gesture, or one of the avatar's own clips (``Armature|mixamo.com|Wave``)
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.| ]+$")
 
 
 class DanceIn(_In):
     music: str | None = None
     duration: float | None = Field(None, gt=0, le=3600)
-    style: str | None = Field(None, max_length=64)
+    style: str | None = Field(None, max_length=200)  # a style, idle, or clip:NAME
+
+
+class SingIn(_In):
+    score: str = Field(min_length=1, max_length=1024)
+    backing: str | None = Field(None, max_length=1024,
+                                description="audio file in the media root, 'score' or 'none'")
+    backing_start: float = Field(0.0, ge=0, le=3600)
+    style: Literal["sway", "dance", "still"] = "sway"
+    emotion: str | None = Field(None, max_length=32)
+    finale: bool = False
 
 
 class OverlayIn(_In):
@@ -95,15 +141,17 @@ class OkOut(BaseModel):
 
 
 class ChatCompletionMessage(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     role: Literal["system", "user", "assistant", "tool", "developer"]
     content: str | list[dict[str, Any]] | None = None
 
 
-class ChatCompletionIn(BaseModel):
-    model_config = ConfigDict(extra="allow")  # OpenAI clients send many optional fields
+class ChatCompletionIn(_Checked):
+    # OpenAI clients send many optional fields
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     model: str = "vhuman"
     messages: list[ChatCompletionMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
     user: str | None = Field(None, max_length=64)
     max_tokens: int | None = Field(None, ge=1, le=4096)
+

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..chat.queue import ChatPolicy
+from .media import MediaPolicy
 
 Role = Literal["host", "reporter", "viewer"]
 
@@ -30,9 +31,15 @@ class ServerSettings(BaseSettings):
         default=True, description="viewers may chat and watch without a key")
     cors_origins: list[str] = Field(default_factory=list)
     database_url: str = "sqlite:///vhuman.db"
+    redis_url: str | None = Field(default=None, description="cluster mode (redis://...): "
+                                  "stateless API replica; shows run on `vhuman worker`s")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     ws_max_message_bytes: int = Field(default=8 * 1024, ge=256)
     metrics_public: bool = True
+    header_timeout_s: float = Field(default=10.0, gt=0, description="a client must send "
+                                    "its request line and headers within this")
+    max_connections: int = Field(default=4096, ge=16, description="concurrent connections "
+                                 "and requests; beyond it new ones get 503")
 
     default_show: str = "main"
     rundown: Path | None = Field(default=None,
@@ -55,6 +62,20 @@ class ServerSettings(BaseSettings):
         default=None, description="live background colour (#rrggbb; 'green' for OBS's Chroma "
                                   "Key on the viewer page or RTMP) or image path")
 
+    # What requests may reach (rundowns and control calls sent to the API; the operator's
+    # own --rundown and settings are trusted): see stage/server/media.py.
+    media_root: Path = Field(default=Path("."), description="rundowns, music, avatars and "
+                             "pictures named in API requests must be inside this folder")
+    output_root: Path = Field(default=Path("recordings"), description="recordings named "
+                              "in API requests are written inside this folder only")
+    rtmp_allowed_hosts: list[str] = Field(
+        default_factory=list, description="hosts (host or host:port) a rundown sent to the "
+                                          "API may stream to over rtmp:// or rtmps://")
+    max_media_bytes: int = Field(default=50_000_000, ge=1024,
+                                 description="largest media file a request may name")
+    max_rundown_bytes: int = Field(default=2_000_000, ge=1024)
+    file_read_timeout_s: float = Field(default=5.0, gt=0)
+
     chat_max_age_s: float = Field(default=20.0, gt=0)
     chat_max_size: int = Field(default=200, ge=1)
     chat_max_chars: int = Field(default=500, ge=1)
@@ -66,6 +87,17 @@ class ServerSettings(BaseSettings):
     ws_rate_per_s: float = Field(default=2.0, gt=0)
     http_chat_per_ip_burst: float = Field(default=60.0, ge=1)
     http_chat_per_ip_per_s: float = Field(default=20.0, gt=0)
+    ws_max_per_address: int = Field(default=32, ge=1,
+                                    description="open chat sockets per client address")
+    webrtc_max_peers: int = Field(default=200, ge=1, description="video viewers in all")
+    webrtc_max_per_address: int = Field(default=4, ge=1,
+                                        description="video viewers per client address")
+    webrtc_connect_timeout_s: float = Field(
+        default=20.0, gt=0, description="an offer whose browser has not connected by then "
+                                        "is dropped")
+    ws_allowed_origins: list[str] = Field(
+        default_factory=list, description="browser origins (https://site.example) that may "
+                                          "open sockets besides this server's own; '*' any")
 
     # Twitch / IRC chat bridge into the default show (off unless irc_channel is set).
     irc_host: str = "irc.chat.twitch.tv"
@@ -83,6 +115,11 @@ class ServerSettings(BaseSettings):
         if short:
             raise ValueError(f"api keys must be at least 8 characters: {short}")
         return keys
+
+    def media_policy(self) -> MediaPolicy:
+        return MediaPolicy.create(self.media_root, self.output_root, self.rtmp_allowed_hosts,
+                                  max_file_bytes=self.max_media_bytes,
+                                  read_timeout_s=self.file_read_timeout_s)
 
     def chat_policy(self) -> ChatPolicy:
         return ChatPolicy(max_age_s=self.chat_max_age_s, max_size=self.chat_max_size,

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,15 +19,17 @@ from models.types import InputError, VhumanError
 
 from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage
-from ..chat.moderation import ChatModerator, default_moderator
+from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
 from ..performer import Performer
-from ..show.api import call_if_present
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
+from ..transcript import Transcript
+from .chatlog import ChatLog
 from .settings import ServerSettings
+from .sockets import ChatEcho, Event, ViewerSocket, encode
 from .telemetry import Metrics
 
 log = logging.getLogger(__name__)
@@ -47,27 +50,6 @@ class Backends:
     brain_warm_up: Callable[[Any], None] | None = None
 
 
-class ViewerSocket:
-    """One viewer connection's outbox: bounded, so a slow client only loses its own
-    oldest events instead of slowing the show."""
-
-    def __init__(self, send: Callable[[dict[str, Any]], Any], size: int = 256) -> None:
-        self.send = send
-        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(size)
-        self.dropped = 0
-
-    def offer(self, event: dict[str, Any]) -> None:
-        if self.outbox.full():
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self.outbox.get_nowait()
-            self.dropped += 1
-        self.outbox.put_nowait(event)
-
-    async def pump(self) -> None:
-        while True:
-            await self.send(await self.outbox.get())
-
-
 @dataclass
 class ShowSession:
     """One character on stage with its chat, brain, optional rundown runner."""
@@ -85,6 +67,10 @@ class ShowSession:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     warmup: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    echo: ChatEcho = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.echo = ChatEcho(self.broadcast, lambda: len(self.viewers))
 
     async def wait_ready(self, timeout: float = 180.0) -> None:
         """Wait until the performer is started and warm; ``VhumanError`` when its warm-up
@@ -96,31 +82,53 @@ class ShowSession:
         if not self.ready.is_set():
             raise VhumanError(f"show {self.id!r} is still warming up; try again shortly")
 
-    def broadcast(self, event: dict[str, Any]) -> None:
+    def broadcast(self, event: Event | str) -> None:
+        """Send ``event`` to every viewer socket of this show (encoded once)."""
+        if not self.viewers:
+            return
+        text = event if isinstance(event, str) else encode(event)
         for viewer in list(self.viewers):
-            viewer.offer(event)
+            viewer.offer(text)
+
+    def send_to(self, viewer: str, event: Event) -> None:
+        """Send ``event`` to the sockets chatting as ``viewer`` (not to everyone)."""
+        text = encode(event)
+        for socket in list(self.viewers):
+            if socket.viewer == viewer:
+                socket.offer(text)
 
     @property
     def show_running(self) -> bool:
         return self.runner is not None and self.runner.state in ("running", "paused")
 
-    def status(self) -> dict[str, Any]:
+    def status(self, *, full: bool = True) -> dict[str, Any]:
+        """The show's state. ``full`` (hosts) adds the performer's details: outputs,
+        errors, file paths; others see what the viewer page shows."""
+        performer = self.performer.status()
+        if full:
+            return {"id": self.id, "title": self.rundown.title if self.rundown else None,
+                    "ready": self.ready.is_set(), "error": self.error,
+                    "show": self.runner.status() if self.runner else None,
+                    "performer": performer, "chat_queue": len(self.chat),
+                    "viewers": len(self.viewers)}
+        show = self.runner.status() if self.runner else None
         return {"id": self.id, "title": self.rundown.title if self.rundown else None,
-                "ready": self.ready.is_set(), "error": self.error,
-                "show": self.runner.status() if self.runner else None,
-                "performer": self.performer.status(), "chat_queue": len(self.chat),
-                "viewers": len(self.viewers)}
+                "ready": self.ready.is_set(),
+                "error": "unavailable" if self.error is not None else None,
+                "show": {k: show[k] for k in ("title", "state", "segment", "clock")}
+                if show else None,
+                "performer": {k: performer.get(k) for k in PUBLIC_PERFORMER},
+                "chat_queue": len(self.chat), "viewers": len(self.viewers)}
 
 
-async def _warm_voice(performer: Any) -> None:
-    """The performer's own ``warm_up()`` when it has one, else its ``tts.warm_up()``
-    (one short sentence: the model loads, caches fill) in a worker thread."""
-    if callable(getattr(performer, "warm_up", None)):
-        await call_if_present(performer, "warm_up")
-        return
-    warm = getattr(getattr(performer, "tts", None), "warm_up", None)
-    if callable(warm):
-        await asyncio.to_thread(warm)
+PUBLIC_PERFORMER = ("speaking", "emotion", "overlay")
+"""What anyone may see of a performer (the page's status line and promo card)."""
+
+
+async def _warm_voice(performer: Performer) -> None:
+    """The performer's ``warm_up()``: one short sentence, so the model loads and its
+    caches fill before the first viewer line."""
+    await performer.warm_up()
 
 
 class AppState:
@@ -132,13 +140,39 @@ class AppState:
         self.backends = backends
         self.store = store
         self.metrics = metrics or Metrics()
+        self.transcript = Transcript(store, on_first_audio=self._observe_first_audio)
+        self.media = settings.media_policy()
+        self.chat_log = ChatLog(store)
         self.sessions: dict[str, ShowSession] = {}
         self.bridges: dict[str, Any] = {}
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
-        self.http_chat_limits = RateLimiter(settings.http_chat_per_ip_burst,
-                                            settings.http_chat_per_ip_per_s)
+        # Per client address, whatever viewer names it claims: HTTP, socket and page chat.
+        self.address_limits = RateLimiter(settings.http_chat_per_ip_burst,
+                                          settings.http_chat_per_ip_per_s)
+        self.sockets_by_address: Counter[str] = Counter()
         # called with each session as it closes (e.g. to hang up its WebRTC viewers)
         self.close_listeners: list[Callable[[ShowSession], Any]] = []
+
+    # -- per-address limits ----------------------------------------------------------
+    def address_allows(self, client: str) -> bool:
+        """Take one chat message from ``client``'s allowance (all chat paths share it)."""
+        return self.address_limits.allow(client)
+
+    def open_socket(self, client: str) -> bool:
+        """Count a new chat socket for ``client``; False over ``ws_max_per_address``."""
+        if self.sockets_by_address[client] >= self.settings.ws_max_per_address:
+            return False
+        self.sockets_by_address[client] += 1
+        return True
+
+    def close_socket(self, client: str) -> None:
+        self.sockets_by_address[client] -= 1
+        if self.sockets_by_address[client] <= 0:
+            del self.sockets_by_address[client]
+
+    def count_sockets(self) -> None:
+        self.metrics.set("vhuman_ws_connections",
+                         sum(len(s.viewers) for s in self.sessions.values()))
 
     # -- sessions --------------------------------------------------------------------
     def get(self, show_id: str) -> ShowSession:
@@ -184,7 +218,7 @@ class AppState:
         self.metrics.set("vhuman_show_ready", 0, labels)
         t0 = time.perf_counter()
         try:
-            await call_if_present(performer, "start")
+            await performer.start()
             t1 = time.perf_counter()
             if self.settings.warm_up:
                 await _warm_voice(performer)
@@ -220,19 +254,19 @@ class AppState:
                     await result
             except Exception:  # noqa: BLE001 - closing must go on
                 log.exception("close listener failed for show %s", session.id)
+        await session.echo.close()
         for task in (session.runner_task, session.free_chat_task, session.warm_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        closer = getattr(session.performer, "close", None)
-        if closer is not None:
-            with contextlib.suppress(Exception):
-                await closer()
+        with contextlib.suppress(Exception):
+            await session.performer.close()
 
     async def close_all(self) -> None:
         for show_id in list(self.sessions):
             await self.close(show_id)
+        await self.chat_log.close()  # statuses still pending reach the log
 
     def start_show(self, session: ShowSession) -> ShowRunner:
         if session.rundown is None:
@@ -244,35 +278,55 @@ class AppState:
         session.runner = ShowRunner(session.rundown, session.performer, chat=session.chat,
                                     responder=session.responder, qa=self.backends.qa,
                                     store=self.store, show_id=session.id,
-                                    on_answer=lambda a: self.track_answer(session.id, a))
+                                    on_answer=lambda a: self.track_answer(session.id, a),
+                                    on_line=lambda h, text: self.transcript.spoken(
+                                        session.id, "rundown", [h], text))
         session.runner_task = session.runner.start()
         return session.runner
 
     # -- chat ------------------------------------------------------------------------
     async def submit_chat(self, session: ShowSession, message: ChatMessage) -> ChatDecision:
-        """Log durably first (an acknowledged message is never lost), then queue."""
+        """Log durably first (an acknowledged message is never lost), then queue. The log
+        keeps the text with cards, phone numbers and e-mails scrubbed, never the raw."""
+        message.text = scrub_private(message.text)
         record = ChatRecord(session.id, message.viewer, message.text, message.source,
                             message.gift)
-        message.store_id = await asyncio.to_thread(self.store.add_chat, record)
+        message.store_id = await self.chat_log.add(record)
         decision = await session.chat.submit(message)
         if decision.accepted and self.settings.echo_chat:
-            session.broadcast({"type": "chat", "viewer": message.viewer,
-                               "text": message.text, "gift": message.gift})
+            session.echo.add({"viewer": message.viewer, "text": message.text,
+                              "gift": message.gift, "ref": message.client_ref})
         return decision
 
     def track_answer(self, show_id: str, answer: Answer) -> None:
-        async def measure() -> None:
-            latency = await answer.first_audio_latency()
+        """Measure the answer's first audio and put it in the transcript; an answer cut
+        before any of it was heard (a host say-now) is marked ``interrupted``."""
+        message = answer.message
+
+        async def heard(latency: float | None) -> None:
             if latency is None:
+                self.metrics.inc("vhuman_chat_unheard_total", {"show": show_id})
+                if message.store_id is not None:
+                    self.chat_log.set_status(message.store_id, "interrupted")
                 return
             self.metrics.observe("vhuman_chat_first_audio_seconds", latency,
                                  {"show": show_id})
             session = self.sessions.get(show_id)
             if session is not None:  # lets the asker's page show "answering you now"
-                session.broadcast({"type": "answering", "to": answer.message.viewer,
-                                   "ref": answer.message.client_ref,
-                                   "latency_s": round(latency, 4)})
-        asyncio.get_running_loop().create_task(measure())
+                session.send_to(message.viewer,
+                                {"type": "answering", "to": message.viewer,
+                                 "ref": message.client_ref,
+                                 "latency_s": round(latency, 4)})
+
+        self.transcript.spoken(show_id, "chat", answer.handles, answer.text,
+                               answered=message.text, viewer=message.viewer,
+                               chat_id=message.store_id, asked_at=message.received,
+                               sources=answer.sources, on_heard=heard)
+
+    def _observe_first_audio(self, kind: str, show_id: str, seconds: float) -> None:
+        if kind != "chat":  # chat has its own histogram (observed in track_answer)
+            self.metrics.observe("vhuman_line_first_audio_seconds", seconds,
+                                 {"show": show_id, "kind": kind})
 
     async def _free_chat(self, session: ShowSession) -> None:
         """Answer chat whenever no rundown is running (the runner answers during shows)."""
@@ -313,5 +367,4 @@ class AppState:
                          {"show": show_id, "status": status.split(":")[0],
                           "reason": status.split(":", 1)[1] if ":" in status else ""})
         if message.store_id is not None and status != "queued":
-            loop = asyncio.get_running_loop()
-            loop.run_in_executor(None, self.store.set_chat_status, message.store_id, status)
+            self.chat_log.set_status(message.store_id, status)

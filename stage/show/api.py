@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from models.types import InputError, VhumanError
+from models.types import InputError
 
 from ..chat.moderation import default_moderator
 from ..chat.queue import ChatQueue
@@ -28,14 +28,8 @@ PerformerFactory = Callable[[Rundown, list[str]], Performer]
 
 
 def live_performer_factory() -> PerformerFactory:
-    """The live pipeline's ``stage.live.create_performer(rundown, outputs)`` when it
-    exists, else :func:`build_live_performer`."""
-    try:
-        module = importlib.import_module("stage.live")
-    except ImportError as exc:
-        raise VhumanError(f"no live performer: stage.live cannot be imported ({exc})") from None
-    factory: PerformerFactory = getattr(module, "create_performer", build_live_performer)
-    return factory
+    """The factory of live performers for shows: :func:`build_live_performer`."""
+    return build_live_performer
 
 
 def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
@@ -51,8 +45,10 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
     from stage.outputs.rtmp import RtmpOutput
 
     config = config if config is not None else LiveConfig()
-    voice = (rundown.voice.get("backend") if rundown else None) or config.voice
-    config = dataclasses.replace(config, voice=str(voice))
+    voice = (rundown.voice.backend if rundown else None) or config.voice
+    avatar_file = (rundown.avatar if rundown else None) or config.avatar
+    config = dataclasses.replace(config, voice=str(voice),
+                                 avatar=str(avatar_file) if avatar_file else None)
     config.validate()
     if config.transparent:
         opaque = [u for u in outputs if not u.lower().endswith(".webm")]
@@ -109,23 +105,14 @@ async def run_show_async(path: str | Path, outputs: Sequence[str] = (), *,
     runner = ShowRunner(rundown, performer, chat=chat, qa=qa, store=store,
                         responder=ChatResponder(brain, performer) if brain else None,
                         clock=ShowClock(clock_speed))
-    await call_if_present(performer, "start")
+    await performer.start()
     try:
         await runner.run()
     finally:
-        await call_if_present(performer, "close")
+        await performer.close()
         if store is not None:
             store.close()
     return runner
-
-
-async def call_if_present(obj: Any, method: str) -> None:
-    """Await ``obj.method()`` when the performer has it (live performers start/close)."""
-    fn = getattr(obj, method, None)
-    if fn is not None:
-        result = fn()
-        if asyncio.iscoroutine(result):
-            await result
 
 
 def run_show(path: str | Path, outputs: Sequence[str] = (), **options: Any) -> int:

@@ -22,8 +22,9 @@ class ShowClock:
         self._paused_at: float | None = None
         self._paused_total = 0.0
 
-    def start(self) -> None:
-        self._origin = time.monotonic()
+    def start(self, offset: float = 0.0) -> None:
+        """Start at show time ``offset`` (a show resumed elsewhere goes on from there)."""
+        self._origin = time.monotonic() - offset / self.speed
         self._paused_at, self._paused_total = None, 0.0
 
     @property

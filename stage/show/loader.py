@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+from pydantic import ValidationError
 
 from models.types import InputError
 
-from .rundown import (
-    _VALIDATOR,
-    Line,
-    Preemption,
-    Problem,
-    Rundown,
-    RundownError,
-    Segment,
-    parse_line,
-    parse_time,
-)
-from .schema import SEGMENT_SCHEMAS, SEGMENT_TYPES
+from .rundown import SEGMENT_TYPES, Problem, Rundown, RundownError
 
 log = logging.getLogger(__name__)
 
@@ -72,47 +62,62 @@ class _Marks:
         return Problem(self.name, line, col, field or _field(path), message)
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    if error.validator == "enum" and list(error.absolute_path)[-1:] == ["type"]:
-        return (f"unknown segment type {error.instance!r}; expected one of: "
-                f"{', '.join(SEGMENT_TYPES)}")
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed",
-                                     "unknown field(s)")
-    if error.validator in ("oneOf", "anyOf") and error.context:
-        best = min(error.context, key=lambda e: len(e.message))
-        if error.validator == "anyOf" and all(e.validator == "required"
-                                              for e in error.context):
-            return "needs one of: " + ", ".join(
-                repr(e.validator_value[0]) for e in error.context)
-        return best.message
-    return error.message
+def _data_path(data: Any, loc: tuple[str | int, ...], error_type: str) -> PathKey:
+    """The path in the YAML data of a pydantic error location: union members and
+    discriminator tags that pydantic adds to ``loc`` are not in the data, so skip them."""
+    path: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif i == len(loc) - 1 and error_type == "missing":
+            pass  # the missing field itself
+        else:
+            continue
+        path.append(part)
+    return tuple(path)
 
 
-def _schema_problems(data: Any, marks: _Marks) -> list[Problem]:
-    problems = []
-    for error in _VALIDATOR.iter_errors(data):
-        # if/then failures are reported through their nested errors (more precise).
-        errors = [error]
-        while errors and errors[0].validator in ("allOf", "if", "then") and errors[0].context:
-            errors = list(errors[0].context)
-        for err in errors:
-            path = tuple(err.absolute_path)
-            field = _field(path)
-            message = _schema_message(err)
-            if err.validator == "required":
-                missing = err.message.split("'")[1] if "'" in err.message else ""
-                field = _field((*path, missing)) if missing else field
-                message = "required field is missing"
-            problems.append(marks.at(path, field, message))
-    return problems
+def _message(error: Any) -> tuple[str | None, str]:
+    """(extra field to append to the path, readable message) for one pydantic error."""
+    kind = error["type"]
+    if kind == "missing":
+        return None, "required field is missing"
+    if kind == "extra_forbidden":
+        return None, "unknown field"
+    if kind == "union_tag_invalid":
+        return "type", (f"unknown segment type {error['ctx']['tag']!r}; expected one of: "
+                        f"{', '.join(SEGMENT_TYPES)}")
+    if kind == "union_tag_not_found":
+        return "type", "required field is missing"
+    message = str(error["msg"])
+    return None, message.removeprefix("Value error, ")
+
+
+def _validation_problems(exc: ValidationError, data: Any, marks: _Marks) -> list[Problem]:
+    by_path: dict[PathKey, Problem] = {}
+    for error in exc.errors():
+        path = _data_path(data, tuple(error["loc"]), error["type"])
+        extra, message = _message(error)
+        field = _field((*path, extra) if extra else path)
+        problem = marks.at((*path, extra) if extra else path, field, message)
+        # Union members fail one by one at the same place: keep the shortest account.
+        key = (*path, extra) if extra else path
+        if key not in by_path or len(message) < len(by_path[key].message):
+            by_path[key] = problem
+    return list(by_path.values())
 
 
 def parse_rundown(text: str, *, name: str = "<rundown>",
-                  base_dir: Path | None = None) -> Rundown:
+                  base_dir: Path | None = None,
+                  resolve_file: Callable[[str, str], Path] | None = None) -> Rundown:
     """Validate rundown YAML ``text`` and build a :class:`Rundown`.
 
-    Relative music/avatar paths resolve against ``base_dir`` (the file's folder).
+    Relative music/avatar paths resolve against ``base_dir`` (the file's folder), or
+    through ``resolve_file(value, what)`` (which raises :class:`InputError`) when given:
+    the server confines them to its media root that way.
     Raises :class:`RundownError` with every problem located by file, line and field.
     """
     if len(text.encode("utf-8", errors="replace")) > MAX_RUNDOWN_BYTES:
@@ -132,11 +137,19 @@ def parse_rundown(text: str, *, name: str = "<rundown>",
     if not isinstance(data, dict):
         raise RundownError([Problem(name, 1, 1, "", "a rundown must be a mapping with "
                                                     "'show' and 'segments'")])
-    problems = marks.problems + _schema_problems(data, marks)
-    if problems:
+    problems = list(marks.problems)
+    rundown: Rundown | None = None
+    try:
+        rundown = Rundown.model_validate(data, context={"base_dir": base_dir or Path.cwd(),
+                                                        "resolve_file": resolve_file})
+    except ValidationError as exc:
+        problems += _validation_problems(exc, data, marks)
+    if rundown is not None:
+        problems += _order_problems(rundown, data, marks)
+    if problems or rundown is None:
         raise RundownError(sorted(set(problems), key=lambda p: (p.line, p.column, p.field)))
-    base = base_dir or Path.cwd()
-    rundown = _build(data, name, base, marks)
+    for seg in rundown.segments:
+        seg._line_no = marks.marks.get(("segments", seg.index), (1, 1))[0]
     return rundown
 
 
@@ -150,7 +163,7 @@ def load_rundown(path: str | Path) -> Rundown:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read rundown {path}: {exc}") from None
     rundown = parse_rundown(text, name=str(path), base_dir=path.resolve().parent)
-    rundown.source = path
+    rundown._source = path
     return rundown
 
 
@@ -163,103 +176,27 @@ def check_rundown(path: str | Path) -> Rundown:
     return rundown
 
 
-# -- building typed segments ----------------------------------------------------------
+# -- checks across segments ----------------------------------------------------------
 
 
-def _build(data: dict[str, Any], name: str, base: Path, marks: _Marks) -> Rundown:
+def _order_problems(rundown: Rundown, data: dict[str, Any], marks: _Marks) -> list[Problem]:
+    """What one segment cannot check alone: unique ids, cues in increasing order."""
     problems: list[Problem] = []
-
-    def resolve(value: str, path: PathKey, what: str) -> Path | None:
-        candidate = Path(value).expanduser()
-        candidate = candidate if candidate.is_absolute() else base / candidate
-        if not candidate.is_file():
-            problems.append(marks.at(path, "", f"{what} file not found: {value}"))
-            return None
-        return candidate
-
-    def line_of(raw: Any, path: PathKey) -> Line | None:
-        try:
-            return parse_line(raw)
-        except InputError as exc:
-            problems.append(marks.at(path, "", str(exc)))
-            return None
-
-    def lines_of(raw: list[Any], path: PathKey) -> list[Line]:
-        return [ln for i, item in enumerate(raw) if (ln := line_of(item, (*path, i)))]
-
-    show = data["show"]
-    loop = show.get("loop", False)
     seen_ids: dict[str, int] = {}
-    segments: list[Segment] = []
     last_cue = -1.0
-    for i, raw in enumerate(data["segments"]):
-        path: PathKey = ("segments", i)
-        kind = raw["type"]
-        seg = Segment(kind=kind, index=i, line_no=marks.marks.get(path, (1, 1))[0],
-                      id=raw.get("id") or f"{i + 1:02d}-{kind}",
-                      repeat=int(raw.get("repeat", 1)),
-                      interruptible=raw.get("interruptible"),
-                      priority=int(raw.get("priority", 90 if raw.get("finale") else 10)))
+    for seg in rundown.segments:
+        path: PathKey = ("segments", seg.index)
         if seg.id in seen_ids:
-            problems.append(marks.at((*path, "id"), "",
-                                     f"duplicate segment id {seg.id!r} (also segment "
-                                     f"{seen_ids[seg.id]})"))
-        seen_ids[seg.id] = i
-        if "at" in raw:
-            seg.at = parse_time(raw["at"])
+            problems.append(marks.at((*path, "id"), "", f"duplicate segment id {seg.id!r} "
+                                                        f"(also segment {seen_ids[seg.id]})"))
+        seen_ids[seg.id] = seg.index
+        if seg.at is not None:
             if seg.at <= last_cue:
+                raw = data["segments"][seg.index].get("at")
                 problems.append(marks.at((*path, "at"), "",
-                                         f"cue {raw['at']} is not after the previous cue"))
+                                         f"cue {raw} is not after the previous cue"))
             last_cue = seg.at
-        if kind in ("say", "promo"):
-            seg.lines = lines_of(raw["lines" if kind == "say" else "pitch"],
-                                 (*path, "lines" if kind == "say" else "pitch"))
-        for key in ("intro", "outro"):
-            if key in raw:
-                setattr(seg, key, line_of(raw[key], (*path, key)))
-        if "music" in raw:
-            seg.music = resolve(raw["music"], (*path, "music"), "music")
-        if "duration" in raw:
-            seg.duration = parse_time(raw["duration"])
-        if kind == "dance":
-            seg.style, seg.finale = raw.get("style"), bool(raw.get("finale", False))
-            if seg.finale and seg.interruptible:
-                problems.append(marks.at((*path, "interruptible"), "",
-                                         "a dance finale is never interruptible"))
-        elif kind == "chat":
-            seg.minutes, seg.messages = raw.get("minutes"), raw.get("messages")
-            seg.idle_lines = lines_of(raw.get("idle_lines", []), (*path, "idle_lines"))
-        elif kind == "qa":
-            seg.questions = [(q, "") if isinstance(q, str) else (q["text"], q.get("from", ""))
-                             for q in raw["questions"]]
-        elif kind == "promo":
-            seg.product = dict(raw["product"])
-            seg.product.setdefault("currency", "USD")
-            seg.overlay = dict(raw.get("overlay", {}))
-        elif kind in ("pause", "break"):
-            seg.card = raw.get("card")
-        segments.append(seg)
-    avatar = None
-    if data.get("avatar"):
-        avatar = resolve(data["avatar"], ("avatar",), "avatar")
-    pre = data.get("preemption", {})
-    preemption = Preemption(
-        viewer_interrupts=tuple(pre.get("viewer_interrupts", Preemption.viewer_interrupts)),
-        viewer_min_priority=float(pre.get("viewer_min_priority", 3.0)),
-        host_priority=int(pre.get("host_priority", 100)))
-    if problems:
-        raise RundownError(sorted(problems, key=lambda p: (p.line, p.column)))
-    return Rundown(
-        title=show["title"], id=show.get("id") or _slug(show["title"]), source=None,
-        segments=segments, persona=dict(data.get("persona") or {}), avatar=avatar,
-        voice=dict(data.get("voice") or {}), outputs=list(data.get("outputs") or []),
-        preemption=preemption, loop=0 if loop is True else int(loop or 1),
-        planned_duration=parse_time(show["duration"]) if "duration" in show else None)
+    return problems
 
 
-def _slug(title: str) -> str:
-    slug = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
-    return "-".join(filter(None, slug.split("-")))[:64] or "show"
-
-
-__all__ = ["SEGMENT_SCHEMAS", "check_rundown", "load_rundown", "parse_rundown"]
+__all__ = ["check_rundown", "load_rundown", "parse_rundown"]

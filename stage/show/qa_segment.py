@@ -35,13 +35,13 @@ async def ask_question(question: str, qa: Any | None,
         text = str(getattr(answer, "text", "") or "").strip()
         if not getattr(answer, "answered", bool(text)) or not text:
             text = "I don't have a reliable answer to that yet, so I won't guess."
-        return [Line(s) for s in split_sentences(text)] or [Line(text)]
+        return [Line(text=s) for s in split_sentences(text)] or [Line(text=text)]
     if responder is not None:
         lines = []
         # The press is not a viewer: no viewer memory, no chatty "great question" opener.
         async for sentence in responder.brain.reply_stream(question, None, opener=False):
             text = str(getattr(sentence, "text", sentence)).strip()
             if text:
-                lines.append(Line(text))
+                lines.append(Line(text=text))
         return lines
     raise VhumanError("qa segment needs a Q&A engine or a dialogue brain")

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,13 +21,26 @@ from models.types import Emotion, VhumanError
 from ..chat.message import ChatMessage
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
-from ..performer import Performer, SpeechHandle
+from ..performer import CLIP_STYLE, Performer, SpeechHandle
 from ..store.base import ShowEvent, Store
 from .clock import ShowClock
 from .qa_segment import ask_question
-from .rundown import Line, Rundown, Segment
+from .rundown import (
+    ChatSegment,
+    DanceSegment,
+    Line,
+    PauseSegment,
+    PromoSegment,
+    QASegment,
+    Rundown,
+    SaySegment,
+    SegmentBase,
+    SingSegment,
+)
 
 log = logging.getLogger(__name__)
+
+MAX_EVENTS = 2000
 
 
 class _Skip(Exception):
@@ -44,8 +58,12 @@ class ShowRunner:
                  chat: ChatQueue | None = None, responder: ChatResponder | None = None,
                  qa: Any | None = None, clock: ShowClock | None = None,
                  store: Store | None = None, show_id: str | None = None,
-                 on_answer: Callable[[Answer], Awaitable[None] | None] | None = None) -> None:
+                 on_answer: Callable[[Answer], Awaitable[None] | None] | None = None,
+                 resume: dict[str, Any] | None = None,
+                 on_position: Callable[[dict[str, Any]], Any] | None = None,
+                 on_line: Callable[[SpeechHandle, str], object] | None = None) -> None:
         self.rundown = rundown
+        self.on_line = on_line  # each rundown line as it is queued (for the transcript)
         self.performer = performer
         self.chat = chat
         self.responder = responder
@@ -55,11 +73,12 @@ class ShowRunner:
         self.show_id = show_id or rundown.id
         self.on_answer = on_answer
         self.state = "ready"  # ready | running | paused | stopping | stopped | finished
-        self.segment: Segment | None = None
+        self.segment: SegmentBase | None = None
         self.current_line: str | None = None
         self.iteration = 0
         self.answered = 0
-        self.events: list[dict[str, Any]] = []
+        self.events: deque[dict[str, Any]] = deque(maxlen=MAX_EVENTS)
+        """The latest events (a looping show runs for days: older ones are in the store)."""
         self._cut = asyncio.Event()
         self._resumed = asyncio.Event()
         self._resumed.set()
@@ -67,6 +86,12 @@ class ShowRunner:
         self._stop = False
         self._override: SpeechHandle | None = None
         self._task: asyncio.Task[str] | None = None
+        # Resuming elsewhere: ``resume`` is a position given to ``on_position`` before
+        # (``iteration``, ``segment``, ``repeat``, ``line``, ``clock``, ``loop_origin``).
+        self._resume = dict(resume) if resume else None
+        self.on_position = on_position
+        self._handover = False
+        self._repeat, self._loop_origin = 0, 0.0
 
     # -- control ---------------------------------------------------------------------
     def start(self) -> asyncio.Task[str]:
@@ -117,6 +142,14 @@ class ShowRunner:
         if self._task is not None and self.state == "ready":
             self._task.cancel()
 
+    async def hand_over(self) -> None:
+        """Stop at the next line boundary (the line being said finishes), to go on
+        elsewhere from the position last given to ``on_position``."""
+        self._handover = True
+        if self.current_line is None:  # waiting for chat, a cue or a dance: stop now
+            self._cut.set()
+            self._resumed.set()
+
     async def host_say(self, text: str, *, emotion: Emotion | None = None,
                        priority: int | None = None) -> SpeechHandle:
         """Say-now: with a priority above the current segment's, cut in at once (the cut
@@ -144,33 +177,52 @@ class ShowRunner:
     async def run(self) -> str:
         """Play the rundown to the end (or until stopped); returns the final state."""
         self.state = "running"
-        self.clock.start()
-        await self._log("show_started", title=self.rundown.title)
+        resume = self._resume
+        self.clock.start(offset=float(resume.get("clock", 0.0)) if resume else 0.0)
+        if resume:
+            self.iteration = int(resume.get("iteration", 1)) - 1
+            await self._log("show_resumed", title=self.rundown.title, position=resume)
+        else:
+            await self._log("show_started", title=self.rundown.title)
         try:
             loops = self.rundown.loop
             while not self._stop and (loops == 0 or self.iteration < loops):
                 self.iteration += 1
                 loop_origin = self.clock.now()
+                if self._resume is not None:
+                    loop_origin = float(self._resume.get("loop_origin", loop_origin))
                 for seg in self.rundown.segments:
                     if self._stop:
                         break
+                    if self._resume is not None and seg.index < int(self._resume["segment"]):
+                        continue
+                    following = self.rundown.segments[seg.index + 1:seg.index + 2]
+                    for nxt in following:  # a song is sung (prepared) while this one plays
+                        self._prepare_song(nxt)
                     await self._run_segment(seg, loop_origin)
         except _Stop:
             pass
         finally:
             self.segment = None
             self.current_line = None
-            self.state = "stopped" if self._stop else "finished"
+            self.state = "handed_over" if self._handover else \
+                "stopped" if self._stop else "finished"
             with contextlib.suppress(Exception):
                 await self._log("show_ended", state=self.state)
         return self.state
 
-    async def _run_segment(self, seg: Segment, loop_origin: float) -> None:
+    async def _run_segment(self, seg: SegmentBase, loop_origin: float) -> None:
         self.segment = seg
         try:
             if seg.at is not None:
                 await self._sleep(loop_origin + seg.at - self.clock.now())
-            for rep in range(seg.repeat):
+            first_rep = 0
+            if self._resume is not None and seg.index == int(self._resume["segment"]):
+                first_rep = int(self._resume.get("repeat", 0))
+            for rep in range(first_rep, seg.repeat):
+                self._repeat, self._loop_origin = rep, loop_origin
+                if seg.kind != "say":  # a say segment reports each line
+                    await self._position(seg, 0)
                 await self._log("segment_started", id=seg.id, type=seg.kind, repeat=rep + 1)
                 await getattr(self, f"_do_{'pause' if seg.kind == 'break' else seg.kind}")(seg)
                 await self._log("segment_ended", id=seg.id, type=seg.kind)
@@ -192,24 +244,54 @@ class ShowRunner:
                 await self.performer.show_overlay(None) if seg.kind == "promo" else None
 
     # -- segment types ---------------------------------------------------------------
-    async def _do_say(self, seg: Segment) -> None:
+    async def _do_say(self, seg: SaySegment) -> None:
+        first = 0
+        if self._resume is not None:
+            first = int(self._resume.get("line", 0))
         for i, line in enumerate(seg.lines):
+            if i < first:
+                continue
+            await self._position(seg, i)
             await self._speak(line, seg)
             if line.pause_after:
                 await self._sleep(line.pause_after)
             if i < len(seg.lines) - 1:
                 await self._viewer_break(seg)
 
-    async def _do_dance(self, seg: Segment) -> None:
+    async def _do_dance(self, seg: DanceSegment) -> None:
         if seg.intro:
             await self._speak(seg.intro, seg)
 
         async def start() -> SpeechHandle:
-            return await self.performer.dance(seg.music, duration=seg.duration,
-                                              style=seg.style)
+            style = f"{CLIP_STYLE}{seg.clip}" if seg.clip else seg.style
+            return await self.performer.dance(seg.music, duration=seg.duration, style=style)
         await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
 
-    async def _do_chat(self, seg: Segment) -> None:
+    def _prepare_song(self, seg: SegmentBase) -> None:
+        """Let a performer that can prepare songs start on ``seg`` (a sing segment) now."""
+        prepare = getattr(self.performer, "prepare_sing", None)
+        if not isinstance(seg, SingSegment) or prepare is None:
+            return
+        try:
+            prepare(seg.score, backing=seg.backing, style=seg.style, emotion=seg.emotion,
+                    finale=seg.finale, transpose=seg.transpose,
+                    backing_start=seg.backing_start)
+        except Exception as exc:  # noqa: BLE001 - preparing is a hint; singing reports errors
+            log.debug("could not prepare %s: %s", seg.id, exc)
+
+    async def _do_sing(self, seg: SingSegment) -> None:
+        self._prepare_song(seg)  # while the intro is spoken
+        if seg.intro:
+            await self._speak(seg.intro, seg)
+
+        async def start() -> SpeechHandle:
+            return await self.performer.sing(seg.score, backing=seg.backing, style=seg.style,
+                                             emotion=seg.emotion, finale=seg.finale,
+                                             transpose=seg.transpose,
+                                             backing_start=seg.backing_start)
+        await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
+
+    async def _do_chat(self, seg: ChatSegment) -> None:
         if self.chat is None or self.responder is None:
             raise VhumanError(f"segment {seg.id}: chat needs a chat queue and a dialogue brain")
         if seg.intro:
@@ -232,34 +314,30 @@ class ShowRunner:
         if seg.outro:
             await self._speak(seg.outro, seg)
 
-    async def _do_qa(self, seg: Segment) -> None:
+    async def _do_qa(self, seg: QASegment) -> None:
         if seg.intro:
             await self._speak(seg.intro, seg)
-        for text, asker in seg.questions:
-            await self._speak(Line(f"{asker} asks: {text}" if asker else f"Question: {text}"),
-                              seg)
+        for question in seg.questions:
+            text, asker = question.text, question.asker
+            await self._speak(Line(text=f"{asker} asks: {text}" if asker
+                                   else f"Question: {text}"), seg)
             for line in await ask_question(text, self.qa, self.responder):
                 await self._speak(line, seg)
             await self._viewer_break(seg)
 
-    async def _do_promo(self, seg: Segment) -> None:
-        p = seg.product
-        card = {"type": "product", "name": p["name"], "price": p["price"],
-                "currency": p.get("currency", "USD"),
-                "selling_points": list(p.get("selling_points", [])),
-                "image": p.get("image"), "url": p.get("url"),
-                "position": seg.overlay.get("position", "right"),
-                "theme": seg.overlay.get("theme")}
+    async def _do_promo(self, seg: PromoSegment) -> None:
+        card = {"type": "product", **seg.product.model_dump(),
+                "position": seg.overlay.position, "theme": seg.overlay.theme}
         shown_at = self.clock.now()
         await self.performer.show_overlay(card)
         await self._log("overlay", card=card)
-        for line in seg.lines:
+        for line in seg.pitch:
             await self._speak(line, seg)
-        hold = float(seg.overlay.get("seconds", 0.0)) - (self.clock.now() - shown_at)
+        hold = seg.overlay.seconds - (self.clock.now() - shown_at)
         if hold > 0:
             await self._sleep(hold)
 
-    async def _do_pause(self, seg: Segment) -> None:
+    async def _do_pause(self, seg: PauseSegment) -> None:
         if seg.card:
             await self.performer.show_overlay({"type": "card", "text": seg.card})
         end = self.clock.now() + (seg.duration or 0.0)
@@ -281,11 +359,11 @@ class ShowRunner:
                 await self.performer.show_overlay(None)
 
     # -- building blocks -------------------------------------------------------------
-    def _segment_priority(self, seg: Segment) -> int:
-        return max(seg.priority, 1000 if seg.finale else 0)
+    def _segment_priority(self, seg: SegmentBase) -> int:
+        return max(seg.priority, 1000 if seg.is_finale else 0)
 
-    def _viewers_may_cut(self, seg: Segment) -> bool:
-        if seg.finale:
+    def _viewers_may_cut(self, seg: SegmentBase) -> bool:
+        if seg.is_finale:
             return False  # never a dance finale
         if seg.interruptible is not None:
             return seg.interruptible
@@ -294,30 +372,47 @@ class ShowRunner:
     def _min_viewer_priority(self) -> float:
         return self.rundown.preemption.viewer_min_priority
 
+    async def _position(self, seg: SegmentBase, line: int) -> None:
+        """Report where the show is (before each line and each other segment), so a
+        show moved elsewhere resumes here: the line that was cut is said again."""
+        self._resume = None
+        if self.on_position is None:
+            return
+        position = {"iteration": self.iteration, "segment": seg.index,
+                    "repeat": self._repeat, "line": line,
+                    "clock": round(self.clock.now(), 3),
+                    "loop_origin": round(self._loop_origin, 3)}
+        result = self.on_position(position)
+        if asyncio.iscoroutine(result):
+            await result
+
     async def _checkpoint(self) -> None:
         """Honour stop / skip / pause requests; raises or waits as needed."""
-        if self._stop:
+        if self._stop or self._handover:
             raise _Stop
         if self._skip:
             raise _Skip
         if not self._resumed.is_set():
             await self._resumed.wait()
-            if self._stop:
+            if self._stop or self._handover:
                 raise _Stop
             if self._skip:
                 raise _Skip
         self._cut.clear()
 
-    async def _speak(self, line: Line, seg: Segment) -> None:
+    async def _speak(self, line: Line, seg: SegmentBase) -> None:
         async def start() -> SpeechHandle:
-            return await self.performer.say(line.text, emotion=line.emotion,
-                                            intensity=line.intensity, priority=seg.priority,
-                                            source=f"show:{seg.id}", gestures=line.gestures)
+            handle = await self.performer.say(line.text, emotion=line.emotion,
+                                              intensity=line.intensity, priority=seg.priority,
+                                              source=f"show:{seg.id}", gestures=line.gestures)
+            if self.on_line is not None:
+                self.on_line(handle, line.text)
+            return handle
         self.current_line = line.text
         await self._perform(start, seg)
         self.current_line = None
 
-    async def _perform(self, start: Callable[[], Awaitable[SpeechHandle]], seg: Segment, *,
+    async def _perform(self, start: Callable[[], Awaitable[SpeechHandle]], seg: SegmentBase, *,
                        viewers_may_cut: bool = False) -> bool:
         """Start a line or dance and wait for it, honouring control requests; a line cut
         by a pause or a host override is played again. With ``viewers_may_cut``, an urgent
@@ -382,7 +477,7 @@ class ShowRunner:
         await self._checkpoint()
         return None
 
-    async def _viewer_break(self, seg: Segment) -> None:
+    async def _viewer_break(self, seg: SegmentBase) -> None:
         """Between lines: answer one urgent viewer message if the rules allow it."""
         if not self._viewers_may_cut(seg) or self.chat is None or self.responder is None:
             return
@@ -390,7 +485,7 @@ class ShowRunner:
         if message is not None:
             await self._answer(message, seg)
 
-    async def _answer(self, message: ChatMessage, seg: Segment) -> None:
+    async def _answer(self, message: ChatMessage, seg: SegmentBase) -> None:
         assert self.responder is not None
         started = time.monotonic()
         try:

@@ -98,8 +98,8 @@ class Store(Protocol):
         """Most recent chat messages first."""
         ...
 
-    def qa_log(self, limit: int = 100) -> list[QARecord]:
-        """Most recent Q&A exchanges first."""
+    def qa_log(self, limit: int = 100, key_name: str | None = None) -> list[QARecord]:
+        """Most recent Q&A exchanges first; only ``key_name``'s when given."""
         ...
 
     def show_events(self, show_id: str, limit: int = 1000) -> list[ShowEvent]:

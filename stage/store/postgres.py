@@ -91,11 +91,13 @@ class PostgresStore:
                                     (*params, limit)).fetchall()
         return [ChatRecord.from_row(r) for r in rows]
 
-    def qa_log(self, limit: int = 100) -> list[QARecord]:
+    def qa_log(self, limit: int = 100, key_name: str | None = None) -> list[QARecord]:
+        where, args = ("WHERE key_name = %s ", (key_name, limit)) if key_name is not None \
+            else ("", (limit,))
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, key_name, question, answer, sources, confidence, answered, "
-                "latency_s, ts FROM qa ORDER BY id DESC LIMIT %s", (limit,)).fetchall()
+                f"latency_s, ts FROM qa {where}ORDER BY id DESC LIMIT %s", args).fetchall()
         return [QARecord.from_row(r) for r in rows]
 
     def show_events(self, show_id: str, limit: int = 1000) -> list[ShowEvent]:

@@ -74,6 +74,40 @@ class SQLiteStore:
         record.ts = ts
         return record.id
 
+    def add_chats(self, records: list[ChatRecord]) -> list[int]:
+        """Commit several messages in one transaction (one sync for a burst)."""
+        now = time.time()
+        ids = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for record in records:
+                    record.ts = record.ts or now
+                    cur = self._db.execute(
+                        "INSERT INTO chat (show_id, viewer, text, source, gift, status, ts) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (record.show_id, record.viewer, record.text, record.source,
+                         float(record.gift), record.status, record.ts))
+                    record.id = int(cur.lastrowid or 0)
+                    ids.append(record.id)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return ids
+
+    def set_chat_statuses(self, statuses: list[tuple[int, str]]) -> None:
+        """Several status updates in one transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("UPDATE chat SET status = ? WHERE id = ?",
+                                     [(status, chat_id) for chat_id, status in statuses])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
     def set_chat_status(self, chat_id: int, status: str) -> None:
         with self._lock:
             self._db.execute("UPDATE chat SET status = ? WHERE id = ?", (status, chat_id))
@@ -107,11 +141,13 @@ class SQLiteStore:
             rows = self._db.execute(sql, (*params, limit)).fetchall()
         return [ChatRecord.from_row(r) for r in rows]
 
-    def qa_log(self, limit: int = 100) -> list[QARecord]:
+    def qa_log(self, limit: int = 100, key_name: str | None = None) -> list[QARecord]:
+        where, args = ("WHERE key_name = ? ", (key_name, limit)) if key_name is not None \
+            else ("", (limit,))
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, key_name, question, answer, sources, confidence, answered, "
-                "latency_s, ts FROM qa ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+                f"latency_s, ts FROM qa {where}ORDER BY id DESC LIMIT ?", args).fetchall()
         return [QARecord.from_row(r) for r in rows]
 
     def show_events(self, show_id: str, limit: int = 1000) -> list[ShowEvent]:

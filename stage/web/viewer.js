@@ -1,4 +1,4 @@
-// vhuman viewer: receives the live performer over WebRTC and sends chat over a WebSocket.
+// vhuman viewer: receives the live performer over WebRTC (chat is the page's own socket).
 // Paths are relative so the router can be mounted under any prefix.
 "use strict";
 
@@ -6,7 +6,7 @@ const params = new URLSearchParams(location.search);
 const video = document.getElementById("video");
 const statusEl = document.getElementById("status");
 const unmute = document.getElementById("unmute");
-window.vhuman = { state: "new", chat: [] };
+window.vhuman = Object.assign(window.vhuman || {}, { state: "new" });
 
 function setStatus(text) {
   statusEl.textContent = text;
@@ -79,43 +79,4 @@ function sayBye() {
 window.addEventListener("pagehide", sayBye);
 window.addEventListener("beforeunload", sayBye);
 
-// --- chat ---------------------------------------------------------------------------
-const chatEnabled = document.body.dataset.chat === "true";
-const log = document.getElementById("log");
-let socket = null;
-
-function addLine(text, cls) {
-  const li = document.createElement("li");
-  li.textContent = text;
-  if (cls) li.className = cls;
-  log.appendChild(li);
-  log.scrollTop = log.scrollHeight;
-  return li;
-}
-
-function openChat() {
-  const url = new URL("viewer/chat", location.href);
-  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  socket = new WebSocket(url);
-  window.vhuman.socket = socket;
-  socket.onmessage = (ev) => {
-    const reply = JSON.parse(ev.data);
-    window.vhuman.chat.push(reply);
-    if (!reply.accepted) addLine(`(not sent: ${reply.reason}${reply.detail ? " — " + reply.detail : ""})`, "rejected");
-  };
-  socket.onclose = () => setTimeout(openChat, 2000);
-}
-
-document.getElementById("chat").onsubmit = (ev) => {
-  ev.preventDefault();
-  const name = document.getElementById("name").value.trim();
-  const input = document.getElementById("message");
-  const text = input.value.trim();
-  if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
-  socket.send(JSON.stringify({ viewer: name, text }));
-  addLine(`${name}: ${text}`);
-  input.value = "";
-};
-
-if (chatEnabled) openChat(); else document.getElementById("chat").style.display = "none";
 connect().catch((err) => setStatus("error: " + err));

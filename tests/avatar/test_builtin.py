@@ -79,6 +79,7 @@ def test_looks_like_a_full_humanoid(host: Character) -> None:
     assert 0.9 < world[hips, 1, 3] < 1.05
     assert set(host.skeleton.humanoid) == set(HUMANOID_BONES)
     assert set(host.meta["humanoid_source"].values()) == {"vrm"}
+    assert host.meshes  # the loop below must check something
     for m in host.meshes:
         assert np.all(np.isfinite(m.positions)) and np.allclose(m.weights.sum(1), 1, atol=1e-5)
         assert np.allclose(np.linalg.norm(m.normals, axis=1), 1, atol=1e-3)
@@ -86,6 +87,7 @@ def test_looks_like_a_full_humanoid(host: Character) -> None:
 
 def test_rest_pose_skinning_reproduces_positions(host: Character) -> None:
     world = _rest_world(host)
+    assert host.meshes  # the loop below must check something
     for m in host.meshes:
         mats = world[m.joints] @ host.skeleton.inverse_bind[m.joints]
         p = np.einsum("vkij,vj->vki", mats[..., :3, :3], m.positions) + mats[..., :3, 3]
@@ -273,6 +275,7 @@ def _pose_arms_down(c: Character, degrees: float = 65.0) -> list[np.ndarray]:
     for j in range(sk.num_joints):
         world[j] = local[j] if sk.parents[j] < 0 else world[sk.parents[j]] @ local[j]
     out = []
+    assert c.meshes  # the loop below must check something
     for m in c.meshes:
         mats = world[m.joints] @ sk.inverse_bind[m.joints]
         p = np.einsum("vkij,vj->vki", mats[..., :3, :3], m.positions) + mats[..., :3, 3]

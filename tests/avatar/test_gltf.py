@@ -46,6 +46,7 @@ def test_mixamo_file_loads_skeleton_morphs_prop_and_clip(tmp_path: Path) -> None
     assert np.allclose(hat_center, world[head, :3, 3] + [0, 0.12, 0], atol=1e-5)
     assert np.ptp(hat.positions[:, 0]) == pytest.approx((0.1 + 0.05) / np.sqrt(2), rel=0.02)
     assert np.all(hat.joints[:, 0] == sk.index("Hat")) and np.all(hat.weights[:, 0] == 1)
+    assert c.meshes  # the loop below must check something
     for m in c.meshes:  # rest skinning reproduces the bind-space positions
         mats = world[m.joints] @ sk.inverse_bind[m.joints]
         p = np.einsum("vkij,vj->vki", mats[..., :3, :3], m.positions) + mats[..., :3, 3]

@@ -72,3 +72,35 @@ def test_heuristics_find_a_rig_with_meaningless_names() -> None:
     assert {k: m.get(k) for k in expect} == expect
     full, source = map_humanoid(sk, world)
     assert full["hips"] == 1 and set(source.values()) == {"heuristic"}
+
+
+def test_robot_style_names_only_map_skin_joints() -> None:
+    """RobotExpressive-like rig: mesh containers (HandL, LegL) beside the joints, an
+    Abdomen/Torso spine and IK-target feet parented to the root."""
+    from avatar.humanoid import skeleton_joints
+
+    joints = [
+        ("Root", -1, (0, 0, 0)), ("Hips", 0, (0, 1.0, 0)), ("Abdomen", 1, (0, 0.1, 0)),
+        ("Torso_1", 2, (0, 0.15, 0)), ("Neck", 3, (0, 0.2, 0)), ("Head", 4, (0, 0.1, 0)),
+        ("ShoulderL", 3, (0.1, 0.15, 0)), ("UpperArmL", 6, (0.1, 0, 0)),
+        ("LowerArmL", 7, (0.25, 0, 0)), ("HandL", 8, (0.2, 0, 0)), ("PalmL", 8, (0.2, 0, 0)),
+        ("ShoulderR", 3, (-0.1, 0.15, 0)), ("UpperArmR", 11, (-0.1, 0, 0)),
+        ("LowerArmR", 12, (-0.25, 0, 0)), ("PalmR", 13, (-0.2, 0, 0)),
+        ("UpperLegL", 1, (0.1, -0.05, 0)), ("LegL", 15, (0, -0.2, 0)),
+        ("LowerLegL", 15, (0, -0.45, 0)),
+        ("UpperLegR", 1, (-0.1, -0.05, 0)), ("LowerLegR", 18, (0, -0.45, 0)),
+        ("FootL", 0, (0.1, 0.1, 0)), ("FootR", 0, (-0.1, 0.1, 0)),
+    ]
+    names = [n for n, _, _ in joints]
+    parents = [p for _, p, _ in joints]
+    sk = _skeleton(names, parents)
+    meshes = {names.index(n) for n in ("HandL", "LegL")}
+    skin = {j for j in range(1, len(names)) if j not in meshes}
+    hum, routes = map_humanoid(sk, _world(joints), candidates=skeleton_joints(sk.parents, skin))
+    got = {b: names[j] for b, j in hum.items()}
+    assert got["spine"] == "Abdomen" and got["chest"] == "Torso_1"
+    assert got["leftLowerLeg"] == "LowerLegL" and got["leftFoot"] == "FootL"
+    assert got["leftHand"] == "PalmL" and got["rightHand"] == "PalmR"
+    from avatar.rig_detached import detached_bones
+
+    assert set(detached_bones(hum, sk.parents)) == {"leftFoot", "rightFoot"}

@@ -20,6 +20,7 @@ def test_report_of_a_mixamo_avatar(tmp_path: Path) -> None:
     assert report.visemes["aa"] == "arkit" and report.clips == ["turn (1.00 s)"]
     text = report.to_text()
     assert "mixamorig:LeftUpLeg (name)" in text and "visemes 15/15" in text
+    assert "skin joints of" in text and "facing: faces +Z, up +Y (bones)" in text
 
 
 def test_contact_sheet_of_the_builtin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,3 +52,15 @@ def test_direct_names_win_and_jaw_fallback() -> None:
     assert shapes["viseme_aa"].jaw_open > shapes["viseme_ih"].jaw_open > 0
     shapes, src = build_shapes(_face([], jaw=False))
     assert list(shapes) == ["viseme_sil"]
+
+
+def test_oculus_visemes_in_any_spelling_beat_arkit_combinations() -> None:
+    names = ["viseme_I", "V_O", "visemeU", "vrc.v_ee", "VISEME_PP", "jawOpen", "mouthPucker",
+             "mouthFunnel", "mouthStretchLeft", "mouthStretchRight"]
+    shapes, src = build_shapes(_face(names, jaw=False))
+    assert src["viseme_ih"] == "oculus" and shapes["viseme_ih"].morphs == [(0, 0, 1.0)]
+    assert src["viseme_oh"] == "oculus" and shapes["viseme_oh"].morphs == [(0, 1, 1.0)]
+    assert src["viseme_ou"] == "oculus" and shapes["viseme_ou"].morphs == [(0, 2, 1.0)]
+    assert src["viseme_PP"] == "direct" and shapes["viseme_PP"].morphs == [(0, 4, 1.0)]
+    assert src["viseme_aa"] == "arkit"  # no Oculus aa here: the ARKit combination stands in
+    assert "viseme_E" not in src or src["viseme_E"] != "oculus"  # "ee" is not an Oculus name

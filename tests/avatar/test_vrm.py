@@ -56,6 +56,7 @@ def test_vrm0_turn_keeps_rest_skinning_exact(tmp_path: Path) -> None:
 
     c = load_avatar(vrm0_file(tmp_path))
     world = _rest_world(c)
+    assert c.meshes  # the loop below must check something
     for m in c.meshes:
         mats = world[m.joints] @ c.skeleton.inverse_bind[m.joints]
         p = np.einsum("vkij,vj->vki", mats[..., :3, :3], m.positions) + mats[..., :3, 3]

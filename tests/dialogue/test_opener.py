@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -70,7 +69,7 @@ def test_openers_vary_and_fit_the_message() -> None:
 
 
 def test_model_echo_of_the_opener_is_dropped() -> None:
-    persona = dataclasses.replace(DEFAULT_PERSONA, question_openers=("Ooh, great question, {viewer}!",))
+    persona = DEFAULT_PERSONA.model_copy(update={"question_openers": ("Ooh, great question, {viewer}!",)})
     llm = ScriptedLLM("Great question! Curling is fun to watch.")
     reply = asyncio.run(Brain(persona, llm, memory=None).reply("Is curling fun?", "Sam"))
     assert reply.sentences == ["Ooh, great question, Sam!", "Curling is fun to watch."]
@@ -123,4 +122,4 @@ def test_held_sentence_is_released_as_soon_as_the_next_words_start() -> None:
     out = asyncio.run(_timed(brain, "Do you like snow?", None))
     assert [o[2] for o in out] == ["Snow is great!", "Skiing is fun too."]
     assert out[0][0] < 0.45  # released at " Skiing" (0.3 s), not at the stream's end (0.7 s)
-    assert out[1][3] == ["wave"] and out[0][3] == []
+    assert out[1][3] == ["wave"] and "wave" not in out[0][3]

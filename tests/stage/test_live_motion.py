@@ -37,3 +37,30 @@ def test_dance_without_music_still_moves() -> None:
     clip = LiveMotion(30).dance(np.zeros(22050 * 3, np.float32), 22050)
     assert clip.num_frames == 90
     assert np.ptp(clip.root_offset[:, 1]) > 0.005
+
+
+def test_dance_and_gestures_can_be_the_avatars_own_clips(tmp_path) -> None:
+    import pytest
+
+    from animation import quat
+    from avatar.clips import AvatarClips
+    from models.types import InputError
+    from stage.live.gestures import GestureOverlay
+    from tests.avatar.fixtures import mixamo_arkit_glb
+
+    clips = AvatarClips(mixamo_arkit_glb(tmp_path), fps=30.0)
+    motion = LiveMotion(30.0, clips=clips)
+    music = synth_demo_track(seconds=4.0, sr=22050)
+    own = motion.dance(music, 22050, style="clip:turn")
+    ref = clips.motion("turn")
+    hips = own.bone_names.index("hips")
+    turn = quat.angle(own.rotations[:, hips])
+    assert own.num_frames == 120 and turn.max() > 0.5 * quat.angle(ref.rotations[:, 0]).max()
+    with pytest.raises(InputError, match="no clip"):
+        motion.dance(music, 22050, style="clip:moonwalk")
+    overlay = GestureOverlay(30.0, clips=clips)
+    assert overlay.validate("Turn") == "Turn" and overlay.validate("wave") == "wave"
+    overlay.start("Turn", 0)
+    assert overlay.active == ["Turn"]
+    with pytest.raises(InputError):
+        overlay.validate("moonwalk")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.types import Emotion
+from models.types import Emotion, InputError
 from stage.show import check_rundown, parse_rundown, parse_time
 from stage.show.rundown import RundownError, parse_line
 from stage.show.schema import RUNDOWN_SCHEMA, schema_json
@@ -38,7 +38,7 @@ def test_example_talk_show_validates_with_every_segment_kind() -> None:
     assert sheet[1].split() == ["0:00", "say", "greeting", "~12s"]
     assert sheet[-1].endswith("finale")
     promo = next(s for s in rundown.segments if s.kind == "promo")
-    assert promo.product["price"] == 39.0 and len(promo.product["selling_points"]) == 3
+    assert promo.product.price == 39.0 and len(promo.product.selling_points) == 3
 
 
 def test_published_schema_file_matches_code() -> None:
@@ -105,7 +105,7 @@ def test_finale_cannot_be_marked_interruptible(tmp_path: Path) -> None:
 
 def test_not_a_mapping_and_missing_file(tmp_path: Path) -> None:
     assert "mapping" in _problems("- just\n- a list\n", tmp_path)[0]
-    with pytest.raises(Exception, match="rundown file not found"):
+    with pytest.raises(InputError, match="rundown file not found"):
         check_rundown(tmp_path / "absent.yaml")
 
 
@@ -128,3 +128,57 @@ def test_times_and_clock_plan() -> None:
     assert plan[0][0] == 0 and plan[1][0] == 30.0
     assert rundown.estimated_seconds() == pytest.approx(50.0)
     assert rundown.loop == 2 and rundown.id == "cue-show"
+
+
+def test_schema_is_generated_from_the_models_and_checks_files_in_editors() -> None:
+    import jsonschema
+    import yaml
+
+    segments = RUNDOWN_SCHEMA["properties"]["segments"]["items"]
+    assert segments["discriminator"]["propertyName"] == "type"
+    assert set(segments["discriminator"]["mapping"]) >= {"say", "dance", "chat", "qa",
+                                                        "promo", "pause", "break"}
+    validator = jsonschema.Draft202012Validator(RUNDOWN_SCHEMA)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    assert list(validator.iter_errors(data)) == []
+    data["segments"][0]["lines"][0]["emotion"] = "grumpy"
+    assert list(validator.iter_errors(data))
+
+
+def test_segments_are_typed_models_with_defaults(tmp_path: Path) -> None:
+    rundown = parse_rundown("show: {title: T}\nsegments:\n  - type: say\n    emotion: sad\n"
+                            "    lines: [one, '[happy] two']\n  - type: qa\n"
+                            "    questions: ['Why?', {text: 'How?', from: Ann}]\n")
+    say, qa = rundown.segments
+    assert say.id == "01-say" and qa.id == "02-qa" and qa.index == 1 and qa.line_no == 6
+    assert [ln.emotion for ln in say.lines] == [Emotion.SAD, Emotion.HAPPY]
+    assert [(q.text, q.asker) for q in qa.questions] == [("Why?", ""), ("How?", "Ann")]
+    assert not say.is_finale and rundown.source is None
+
+
+def test_dance_clip_must_exist_on_the_avatar(tmp_path: Path) -> None:
+    from tests.avatar.fixtures import mixamo_arkit_glb
+
+    mixamo_arkit_glb(tmp_path)
+    (tmp_path / "song.wav").write_bytes(b"RIFF")
+    glb = next(tmp_path.glob("*.glb")).name
+    base = f"show: {{title: T}}\navatar: {glb}\nsegments:\n  - type: dance\n    music: song.wav\n"
+    ok = parse_rundown(base + "    clip: TURN\n", base_dir=tmp_path)
+    assert ok.segments[0].clip == "TURN"
+    problems = _problems(base + "    clip: Dance\n", tmp_path)
+    assert "no clip 'Dance' (clips: turn)" in problems[0]
+    problems = _problems(base.replace(f"avatar: {glb}\n", "") + "    clip: turn\n", tmp_path)
+    assert "built-in character has none" in problems[0]
+
+
+def test_persona_section_is_the_persona_model_with_located_errors(tmp_path: Path) -> None:
+    from dialogue.persona import Persona
+
+    rundown = check_rundown(EXAMPLE)
+    assert isinstance(rundown.persona, Persona) and rundown.persona.name == "Nova"
+    assert "Nova" in rundown.persona.system_prompt()
+    problems = _problems("show: {title: T}\npersona:\n  name: Kai\n  description: host\n"
+                         "  default_emotion: grumpy\nsegments:\n  - type: say\n    lines: [hi]\n",
+                         tmp_path)
+    assert len(problems) == 1 and ":5:" in problems[0]
+    assert "persona.default_emotion" in problems[0] and "unknown emotion 'grumpy'" in problems[0]

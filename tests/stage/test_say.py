@@ -20,7 +20,7 @@ SMALL = RenderOptions(width=160, height=160, fps=25)
 def clip(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("say") / "hello.mp4"
     return render_clip("[wave] Hello, welcome to the big show!", out, emotion="happy",
-                       options=SMALL)
+                       options=SMALL, collect=True)
 
 
 def test_mp4_is_h264_aac_and_video_matches_audio_length(clip) -> None:
@@ -124,3 +124,20 @@ def _first_frame(path: Path) -> np.ndarray:
 
     with av.open(str(path)) as container:
         return next(container.decode(video=0)).to_ndarray(format="rgb24")
+
+
+def test_bad_avatar_is_refused_before_anything_heavy_loads(tmp_path: Path) -> None:
+    """Arguments are checked first: no model, voice or GL library is imported to refuse
+    a missing avatar (the wall time of it is in ``bench say``)."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from stage.cli import main; "
+              "rc = main(['-q', 'say', 'hi', '--avatar', '/nonexistent.glb', '-o', sys.argv[1]]); "
+              "heavy = [m for m in ('torch', 'onnxruntime', 'moderngl', 'piper', 'librosa') "
+              "if m in sys.modules]; print(rc, len(heavy), *heavy)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "o.mp4")],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split()[:2] == ["2", "0"], done.stdout + done.stderr
+    assert "avatar file not found: /nonexistent.glb" in done.stderr

@@ -155,7 +155,7 @@ def test_live_show_in_a_real_browser_video_chat_answer_and_markup(tmp_path: Path
     assert out["pwned"] is None and out["images"] == 0
     assert OTHER_PAYLOAD in out["texts"]  # another viewer's markup, shown verbatim as text
     assert any(PAYLOAD in t for t in out["own_lines"])  # and our own, as text too
-    assert out["stored_sources"] >= {"web", "http"}
+    assert out["stored_sources"] >= {"ws", "http"}
     metrics = out["metrics"]
     assert 'vhuman_webrtc_peers 1.0' in metrics
     assert 'vhuman_live_ticks_total{show="main"}' in metrics

@@ -47,6 +47,9 @@ class SlowStartPerformer(FakePerformer):
             raise RuntimeError(self.fail)
         self.started_at = time.monotonic()
 
+    async def warm_up(self) -> None:
+        await asyncio.to_thread(self.tts.warm_up)
+
 
 def _wait(predicate: Any, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
@@ -86,13 +89,20 @@ def test_not_ready_until_the_performer_started_and_its_voice_is_loaded(tmp_path:
         assert main.tts.warmed == 1 and warm["voice_s"] >= 0.04 and warm["total_s"] >= 0.6
         _wait(lambda: any(t.startswith("Early, thanks") for t in main.spoken()))
         assert 'vhuman_show_ready{show="main"} 1' in c.get("/metrics").text
-        # a show whose performer cannot start says why, and is not ready
+        # a show whose performer cannot start is not ready and says why to a host; the
+        # server itself still serves (200), and anonymous callers get no error details
         c.post("/v1/shows", json={"id": "bad"}, headers={"X-API-Key": HOST})
         broken = c.get("/readyz")
-        assert broken.status_code == 503
-        assert broken.json()["shows"]["bad"]["error"] == "no GL context"
+        assert broken.status_code == 200 and broken.json()["shows"]["bad"]["ready"] is False
+        assert broken.json()["shows"]["bad"]["error"] == "unavailable"
+        as_host = c.get("/readyz", headers={"X-API-Key": HOST}).json()
+        assert as_host["shows"]["bad"]["error"] == "no GL context"
+        assert c.get("/v1/shows/bad").json()["error"] == "unavailable"
+        assert c.get("/v1/shows/bad", headers={"X-API-Key": HOST}).json()["error"] == \
+            "no GL context"
         offer = c.post("/shows/bad/webrtc/offer", json={"type": "offer", "sdp": "v=0"})
-        assert offer.status_code == 400 and "no GL context" in offer.json()["detail"]
+        assert offer.status_code == 400 and "could not start" in offer.json()["detail"]
+        assert "GL" not in offer.json()["detail"]
 
 
 def test_page_video_and_chat_need_a_viewer_key_when_anonymous_is_off(tmp_path: Path) -> None:
@@ -105,19 +115,23 @@ def test_page_video_and_chat_need_a_viewer_key_when_anonymous_is_off(tmp_path: P
         assert c.get("/shows/main/view").status_code == 200  # the page is static
         assert c.get("/shows/main/web/viewer.js").status_code == 401
         with pytest.raises(WebSocketDisconnect), c.websocket_connect(
-                "/shows/main/viewer/chat") as ws:
+                "/v1/shows/main/chat/ws") as ws:
             ws.receive_json()
         with pytest.raises(WebSocketDisconnect), c.websocket_connect("/params") as ws:
             ws.receive_json()
         assert c.get("/shows/main/view?key=wrong-key-99").status_code == 401
-        page = c.get(f"/shows/main/view?key={VIEWER}")
+        page = c.get(f"/shows/main/view?key={VIEWER}", follow_redirects=False)
         cookie = page.headers["set-cookie"]
-        assert page.status_code == 200 and "HttpOnly" in cookie and "SameSite=strict" in cookie
-        # the page's relative requests now carry the key
+        assert page.status_code == 303 and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        # the key leaves the address bar: the page itself is served without it
+        assert page.headers["location"] == "/shows/main/view"
+        # the page's requests and its chat socket now carry the key in the cookie
         assert c.get("/shows/main/web/viewer.js").status_code == 200
-        with c.websocket_connect("/shows/main/viewer/chat") as ws:
+        assert c.get("/v1/shows/main").status_code == 200
+        with c.websocket_connect("/v1/shows/main/chat/ws") as ws:
             ws.send_json({"viewer": "Kim", "text": "hello with a key"})
-            assert ws.receive_json()["accepted"] is True
+            ack = ws.receive_json()
+            assert ack["type"] == "ack" and ack["accepted"] is True
 
 
 def test_params_stream_per_show_and_one_valid_metrics_exposition(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def test_urgent_viewer_cuts_a_break_but_never_the_finale(tmp_path: Path) -> None
         await chat.submit(ChatMessage("Newbie", "Can you wave?"))     # question + new, 4.5
         await _wait_for(lambda: runner.answered == 1)
         assert performer.spoken()[0].startswith("Newbie, thanks")
-        await _wait_for(lambda: runner.segment is not None and runner.segment.finale)
+        await _wait_for(lambda: runner.segment is not None and runner.segment.is_finale)
         await chat.submit(ChatMessage("Zed", "Who made your dance?"))
         await asyncio.sleep(0.1)
         interrupts_in_finale = performer.interrupts

@@ -1,4 +1,5 @@
-"""The viewer page in real headless Chromium: WebRTC video plays and changes, chat arrives."""
+"""The viewer page in real headless Chromium: WebRTC video plays and changes; a browser that
+leaves is cleaned up."""
 
 from __future__ import annotations
 
@@ -32,17 +33,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_viewer_plays_live_video_and_sends_chat(tmp_path: Path) -> None:
+def test_viewer_plays_live_video(tmp_path: Path) -> None:
     import uvicorn
     from fastapi import FastAPI
-
-    received = []
-
-    async def submit(message):
-        received.append(message)
-        from stage.chat.message import ChatDecision
-
-        return ChatDecision(accepted=True)
 
     async def main() -> dict:
         metrics = Metrics()
@@ -50,7 +43,7 @@ def test_viewer_plays_live_video_and_sends_chat(tmp_path: Path) -> None:
                              tts=get_tts("espeak"), metrics=metrics)
         await perf.start()
         app = FastAPI()
-        router = webrtc_router({"host": perf}, chat_submit=submit, metrics=metrics)
+        router = webrtc_router({"host": perf}, metrics=metrics)
         app.include_router(router)
         port = _free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
@@ -74,15 +67,6 @@ def test_viewer_plays_live_video_and_sends_chat(tmp_path: Path) -> None:
             out["hashes"] = len(hashes)
             out["size"] = await page.evaluate(
                 "[document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]")
-            await page.type_into("#name", "Ada")
-            await page.type_into("#message", "What are you cooking today?")
-            await page.evaluate("document.getElementById('send').click()")
-            try:
-                await page.wait_for("window.vhuman.chat.length > 0", 10)
-            except TimeoutError:
-                dbg = await page.evaluate("JSON.stringify([window.vhuman.socket && window.vhuman.socket.readyState, document.getElementById('log').innerText, document.getElementById('name').value, document.getElementById('message').value])")
-                raise AssertionError(dbg) from None
-            out["reply"] = await page.evaluate("window.vhuman.chat[0]")
             out["peers_while_watching"] = metrics.value("webrtc_peers")
             await chrome.close_page(page)
             deadline = time.monotonic() + 12
@@ -103,9 +87,6 @@ def test_viewer_plays_live_video_and_sends_chat(tmp_path: Path) -> None:
     out = asyncio.run(main())
     assert out["size"] == [160, 160]
     assert out["hashes"] >= 3, out  # the picture moves (mouth, blinks, sway)
-    assert [(m.viewer, m.text, m.source) for m in received] == [
-        ("Ada", "What are you cooking today?", "web")]
-    assert out["reply"]["accepted"] is True
     assert out["peers_while_watching"] == 1
     assert out["peers_after_leave"] == 0  # a browser that leaves is cleaned up
     assert out["ticks_later"] > out["ticks"]  # and the show goes on

@@ -1,13 +1,22 @@
-"""Host control: say-now, interrupt, emotion, gesture, dance, overlay."""
+"""Host control: say-now, interrupt, emotion, gesture, dance, sing, overlay."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, HTTPException
 
-from ..deps import Host, Session
-from ..schemas import DanceIn, EmotionIn, GestureIn, InterruptIn, OkOut, OverlayIn, SayIn
+from models.types import Emotion, InputError
+
+from ..deps import Host, Session, State
+from ..schemas import (
+    DanceIn,
+    EmotionIn,
+    GestureIn,
+    InterruptIn,
+    OkOut,
+    OverlayIn,
+    SayIn,
+    SingIn,
+)
 
 router = APIRouter(prefix="/v1/shows/{show_id}/control", tags=["control"])
 
@@ -16,7 +25,7 @@ READY_WAIT_S = 30.0
 
 
 @router.post("/say")
-async def say_now(body: SayIn, session: Session, _: Host) -> OkOut:
+async def say_now(body: SayIn, session: Session, state: State, _: Host) -> OkOut:
     """Say this now: during a show it cuts in when its priority beats the segment's."""
     await session.wait_ready(READY_WAIT_S)
     if session.runner is not None and session.show_running:
@@ -27,6 +36,7 @@ async def say_now(body: SayIn, session: Session, _: Host) -> OkOut:
             await session.performer.interrupt("host say-now")
         handle = await session.performer.say(body.text, emotion=body.emotion,
                                              priority=body.priority or 100, source="host")
+    state.transcript.spoken(session.id, "host", [handle], body.text)  # show or not
     return OkOut(detail={"handle": handle.id})
 
 
@@ -52,19 +62,49 @@ async def gesture(body: GestureIn, session: Session, _: Host) -> OkOut:
 
 
 @router.post("/dance")
-async def dance(body: DanceIn, session: Session, _: Host) -> OkOut:
-    await session.wait_ready(READY_WAIT_S)
+async def dance(body: DanceIn, session: Session, state: State, _: Host) -> OkOut:
+    """Dance now; ``music`` is an audio file inside the media root."""
     music = None
     if body.music:
-        music = Path(body.music)
-        if not music.is_file():
-            raise HTTPException(422, f"music: file not found: {body.music}")
+        try:
+            music = await state.media.run(state.media.media_file, body.music, "music",
+                                          "music file", field="music")
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
+    await session.wait_ready(READY_WAIT_S)
     handle = await session.performer.dance(music, duration=body.duration, style=body.style)
     return OkOut(detail={"handle": handle.id})
 
 
+@router.post("/sing")
+async def sing(body: SingIn, session: Session, state: State, _: Host) -> OkOut:
+    """Sing now: ``score`` (MusicXML, MIDI with lyrics, YAML) and an optional ``backing``
+    audio file, both inside the media root (or ``backing`` 'score' / 'none')."""
+    try:
+        score = await state.media.run(state.media.media_file, body.score, "score",
+                                      "score file", field="score")
+        backing: str | None = body.backing
+        if backing is not None and backing not in ("score", "none"):
+            backing = str(await state.media.run(state.media.media_file, backing, "backing",
+                                                "backing file", field="backing"))
+        emotion = Emotion.parse(body.emotion) if body.emotion else None
+        await session.wait_ready(READY_WAIT_S)
+        handle = await session.performer.sing(score, backing=backing, style=body.style,
+                                              emotion=emotion, finale=body.finale,
+                                              backing_start=body.backing_start)
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return OkOut(detail={"handle": handle.id})
+
+
 @router.post("/overlay")
-async def overlay(body: OverlayIn, session: Session, _: Host) -> OkOut:
+async def overlay(body: OverlayIn, session: Session, state: State, _: Host) -> OkOut:
+    """Show a promo card; its ``image`` is an http(s) URL or a picture in the media root."""
+    if body.card and body.card.get("image"):
+        try:
+            body.card["image"] = state.media.image(str(body.card["image"]), "card.image")
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from None
     await session.wait_ready(READY_WAIT_S)
     await session.performer.show_overlay(body.card)
     return OkOut()

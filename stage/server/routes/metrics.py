@@ -6,11 +6,11 @@ The server's own registry is merged with the live performers' (``vhuman_live_*``
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
-from ..auth import extract_key, identify
-from ..deps import State
+from ..auth import AccessDenied, authorize
+from ..deps import State, http_error
 from ..telemetry import merge_exposition
 
 router = APIRouter(tags=["health"])
@@ -57,10 +57,9 @@ def exposition(request: Request, state: State) -> str:
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(request: Request, state: State) -> PlainTextResponse:
     if not state.settings.metrics_public:
-        key = extract_key(request.headers.get("authorization"),
-                          request.headers.get("x-api-key"), None)
-        who = identify(state.settings, key)
-        if who is None or not who.may("host"):
-            raise HTTPException(401, "metrics need a host key")
+        try:
+            authorize(state.settings, request, "host")
+        except AccessDenied as exc:
+            raise http_error(exc) from None
     return PlainTextResponse(exposition(request, state),
                              media_type="text/plain; version=0.0.4; charset=utf-8")

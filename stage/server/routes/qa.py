@@ -64,8 +64,10 @@ async def ask(body: QAIn, state: State, caller: Reporter) -> QAOut:
     if body.speak == "live":
         session = state.sessions[body.show_id or ""]
         await session.wait_ready(30.0)
-        await session.performer.say(out.answer, priority=state.settings.chat_priority,
-                                    source=f"qa:{caller.name}")
+        handle = await session.performer.say(out.answer, priority=state.settings.chat_priority,
+                                             source=f"qa:{caller.name}")
+        state.transcript.spoken(session.id, "qa", [handle], out.answer, answered=body.question,
+                                sources=["kb" if out.answered else "refusal"])
         out.spoken = True
     elif body.speak == "audio":
         try:
@@ -78,7 +80,10 @@ async def ask(body: QAIn, state: State, caller: Reporter) -> QAOut:
 
 
 @router.get("/v1/qa/log")
-async def audit_log(state: State, _: Reporter, limit: int = 100) -> list[dict[str, object]]:
-    """The most recent questions and answers (the audit log), newest first."""
-    records = await asyncio.to_thread(state.store.qa_log, max(1, min(limit, 1000)))
+async def audit_log(state: State, caller: Reporter,
+                    limit: int = 100) -> list[dict[str, object]]:
+    """The most recent questions and answers, newest first: a reporter sees their own
+    key's, a host the whole audit log."""
+    mine = None if caller.may("host") else caller.name
+    records = await asyncio.to_thread(state.store.qa_log, max(1, min(limit, 1000)), mine)
     return [r.__dict__ for r in records]

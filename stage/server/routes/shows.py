@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,36 +12,89 @@ from fastapi import APIRouter, HTTPException
 
 from models.types import InputError
 
-from ...show.loader import load_rundown, parse_rundown
-from ...show.rundown import RundownError
+from ...show.loader import parse_rundown
+from ...show.rundown import Rundown, RundownError
 from ..deps import Host, Session, State, Viewer
+from ..media import MediaPolicy
 from ..schemas import OkOut, ShowIn
 
 router = APIRouter(prefix="/v1/shows", tags=["shows"])
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def redact(message: str) -> str:
+    """A validation message without the values it quotes (the field and rule stay)."""
+    return _QUOTED.sub("'…'", message)
 
 
 def _rundown_error(exc: InputError) -> HTTPException:
-    problems = [str(p) for p in getattr(exc, "problems", [])] or [str(exc)]
-    return HTTPException(422, {"message": "invalid rundown", "problems": problems})
+    problems = [redact(str(p)) for p in getattr(exc, "problems", [])] or [redact(str(exc))]
+    return HTTPException(422, {"message": "invalid rundown", "problems": problems[:50]})
+
+
+def _confine(rundown: Rundown, policy: MediaPolicy) -> None:
+    """Outputs and product pictures of a rundown sent to the API, held to the roots."""
+    problems = []
+    outputs = []
+    for i, output in enumerate(rundown.outputs):
+        try:
+            outputs.append(policy.output(output, f"outputs[{i}]"))
+        except InputError as exc:
+            problems.append(str(exc))
+    for seg in rundown.segments:
+        product = getattr(seg, "product", None)
+        if product is not None and product.image:
+            try:
+                product.image = policy.image(product.image,
+                                             f"segments[{seg.index}].product.image")
+            except InputError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise InputError("; ".join(problems))
+    rundown.outputs = outputs
+
+
+def _parse_request_rundown(text: str, name: str, base: Path, policy: MediaPolicy) -> Rundown:
+    def resolve(value: str, what: str) -> Path:
+        path = Path(value)
+        return policy.media_file(str(path if path.is_absolute() else base / path), "",
+                                 f"{what} file")
+
+    rundown = parse_rundown(text, name=name, base_dir=base, resolve_file=resolve)
+    _confine(rundown, policy)
+    return rundown
+
+
+async def request_rundown(body: ShowIn, state: State) -> Rundown | None:
+    """The rundown a create request carries (inline or a file in the media root), every
+    path in it held to the media/output roots, read and parsed off the shared pool."""
+    policy = state.media
+    if body.rundown_yaml:
+        return await policy.run(_parse_request_rundown, body.rundown_yaml, "rundown_yaml",
+                                policy.media_root, policy, field="rundown_yaml")
+    if not body.rundown_path:
+        return None
+    path, text = await policy.run(policy.read_text, body.rundown_path, "rundown_path",
+                                  state.settings.max_rundown_bytes, field="rundown_path")
+    rundown = await policy.run(_parse_request_rundown, text, body.rundown_path, path.parent,
+                               policy, field="rundown_path")
+    rundown._source = path
+    return rundown
 
 
 @router.get("")
-async def list_shows(state: State, _: Viewer) -> list[dict[str, Any]]:
-    return [s.status() for s in state.sessions.values()]
+async def list_shows(state: State, caller: Viewer) -> list[dict[str, Any]]:
+    return [s.status(full=caller.may("host")) for s in state.sessions.values()]
 
 
 @router.post("", status_code=201)
 async def create_show(body: ShowIn, state: State, _: Host) -> dict[str, Any]:
-    """Create a show (a new character) from rundown YAML text or a server-side path."""
+    """Create a show (a new character) from rundown YAML text or a file in the media
+    root (``VHUMAN_MEDIA_ROOT``)."""
     if body.rundown_yaml and body.rundown_path:
         raise HTTPException(422, "give rundown_yaml or rundown_path, not both")
     try:
-        if body.rundown_yaml:
-            rundown = parse_rundown(body.rundown_yaml, name="rundown_yaml")
-        elif body.rundown_path:
-            rundown = await asyncio.to_thread(load_rundown, Path(body.rundown_path))
-        else:
-            rundown = None
+        rundown = await request_rundown(body, state)
     except (RundownError, InputError) as exc:
         raise _rundown_error(exc) from None
     show_id = body.id or (rundown.id if rundown else uuid.uuid4().hex[:8])
@@ -53,8 +107,9 @@ async def create_show(body: ShowIn, state: State, _: Host) -> dict[str, Any]:
 
 
 @router.get("/{show_id}")
-async def show_status(session: Session, _: Viewer) -> dict[str, Any]:
-    return session.status()
+async def show_status(session: Session, caller: Viewer) -> dict[str, Any]:
+    """The show's state; file paths, outputs and error details only for a host."""
+    return session.status(full=caller.may("host"))
 
 
 @router.get("/{show_id}/log")

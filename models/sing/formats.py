@@ -1,0 +1,273 @@
+"""Score loaders: MusicXML / MIDI (through music21) and a small YAML form.
+
+``load_score(path)`` picks the loader by suffix. The vocal part is the part with the most
+lyric-bearing notes; every other part is kept (as MIDI bytes) for the backing track.
+The YAML form::
+
+    title: Twinkle Twinkle
+    tempo: 100          # quarter notes per minute
+    key: C major        # optional, informational
+    time: 4/4
+    notes:              # [pitch, beats, lyric]; "r" is a rest; "_" or no lyric: melisma
+      - [C4, 1, "twin-"]
+      - [C4, 1, "-kle"]
+      - [G4, 2, "star"]
+      - [r, 1]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.sing.score import Score, ScoreNote, beat_grid
+from models.types import InputError, VhumanError
+
+logger = logging.getLogger(__name__)
+
+MUSIC21_SUFFIXES = (".musicxml", ".xml", ".mxl", ".mid", ".midi")
+YAML_SUFFIXES = (".yaml", ".yml")
+_PITCH = re.compile(r"^([A-Ga-g])([#b♯♭]*)(-?\d)$")
+_STEP = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+EXTENDERS = {"_", "~", ""}
+
+
+def load_score(path: str | Path, *, verse: int = 1) -> Score:
+    """Read a song; InputError names the file (and the measure) for anything unusable."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise InputError(f"score file not found: {p}")
+    suffix = p.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        score = _load_yaml(p)
+    elif suffix in MUSIC21_SUFFIXES:
+        score = _load_music21(p, verse)
+    else:
+        raise InputError(f"{p}: unknown score format {suffix!r}; expected one of "
+                         f"{', '.join(MUSIC21_SUFFIXES + YAML_SUFFIXES)}")
+    score.validate()
+    return score
+
+
+def split_lyric(text: str | None, syllabic: str | None = None) -> tuple[str | None, bool]:
+    """(syllable text without hyphens, whether it ends its word); None for an extender."""
+    if text is None:
+        return None, True
+    raw = str(text).strip()
+    if raw in EXTENDERS:
+        return None, True
+    word_goes_on = raw.endswith("-") or syllabic in ("begin", "middle")
+    clean = raw.strip("-").strip()
+    if not clean:
+        return None, True
+    return clean, not word_goes_on
+
+
+def parse_pitch(value: Any, where: str) -> float | None:
+    """``"C#4"`` / ``"Bb3"`` / a MIDI number → MIDI number; ``"r"``/``"rest"`` → None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    s = str(value).strip()
+    if s.lower() in ("r", "rest", "-"):
+        return None
+    m = _PITCH.match(s)
+    if not m:
+        raise InputError(f"{where}: cannot read pitch {value!r} (expected e.g. C4, F#3, Bb4 or r)")
+    step, accidentals, octave = m.groups()
+    alter = sum(1 if a in "#♯" else -1 for a in accidentals)
+    return float(12 * (int(octave) + 1) + _STEP[step.upper()] + alter)
+
+
+def _load_yaml(path: Path) -> Score:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: unreadable score YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("notes"), list):
+        raise InputError(f"{path}: a YAML score needs a 'notes' list of [pitch, beats, lyric]")
+    try:
+        tempo = float(data.get("tempo", 100))
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: tempo must be a number, got {data.get('tempo')!r}") from None
+    if not 20 <= tempo <= 400:
+        raise InputError(f"{path}: tempo must be within 20..400 BPM, got {tempo:g}")
+    time_sig = str(data.get("time", "4/4"))
+    try:
+        num, den = (int(x) for x in time_sig.split("/"))
+    except ValueError:
+        raise InputError(f"{path}: time must look like 4/4, got {time_sig!r}") from None
+    beat_ql = 4.0 / den  # quarter notes per written beat
+    bar_ql = num * beat_ql
+    spq = 60.0 / tempo  # seconds per quarter note
+    pickup = float(data.get("pickup", 0.0))  # beats before the first bar line
+    notes: list[ScoreNote] = []
+    ql = 0.0
+    for k, item in enumerate(data["notes"]):
+        measure = int(np.floor((ql - pickup * beat_ql) / bar_ql + 1e-9)) + 1
+        where = f"{path}: measure {measure} (note {k + 1})"
+        if not isinstance(item, (list, tuple)) or not 2 <= len(item) <= 3:
+            raise InputError(f"{where}: each note is [pitch, beats] or [pitch, beats, lyric], "
+                             f"got {item!r}")
+        midi = parse_pitch(item[0], where)
+        try:
+            beats = float(item[1])
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: length must be a number of beats, got {item[1]!r}") from None
+        if beats <= 0:
+            raise InputError(f"{where}: length must be positive, got {beats:g}")
+        raw = item[2] if len(item) == 3 else None
+        tied = raw is not None and str(raw).strip() == "~"
+        lyric, word_end = split_lyric(None if raw is None else str(raw))
+        if midi is None:
+            lyric = None
+        notes.append(ScoreNote(ql * spq, beats * beat_ql * spq, midi, lyric, word_end,
+                               measure, tied))
+        ql += beats * beat_ql
+    beats_s, before = beat_grid(ql * spq, beat_ql * spq, pickup * beat_ql * spq)
+    return Score(notes=notes, tempo=tempo / beat_ql, beats=beats_s, beats_per_bar=num,
+                 downbeat_phase=before % num, title=str(data.get("title", path.stem)),
+                 key=_yaml_key(data.get("key"), path), source=str(path))
+
+
+def _yaml_key(value: Any, path: Path) -> str:
+    """``key: G`` / ``"E minor"`` / ``f#`` checked and written out (``"G major"``)."""
+    if value is None:
+        return ""
+    import music21
+
+    text = str(value).strip()
+    parts = text.split()
+    try:
+        tonic = parts[0]
+        mode = parts[1].lower() if len(parts) > 1 else ("minor" if tonic.islower() else "major")
+        k = music21.key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
+    except Exception:  # music21 raises several kinds for nonsense
+        raise InputError(f"{path}: cannot read key {text!r} (expected e.g. C, G major, "
+                         "E minor)") from None
+    return f"{k.tonic.name.replace('-', 'b')} {k.mode}"
+
+
+def _load_music21(path: Path, verse: int) -> Score:
+    try:
+        import music21
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise VhumanError("music21 is not installed: pip install music21") from exc
+    try:
+        parsed = music21.converter.parse(str(path))
+    except Exception as exc:  # music21 raises many kinds on corrupt files
+        raise InputError(f"{path}: unreadable score: {exc}") from exc
+    parts = list(getattr(parsed, "parts", [])) or [parsed]
+    counts = [sum(1 for n in p.recurse().notes if n.lyrics) for p in parts]
+    if not parts or max(counts, default=0) == 0:
+        raise InputError(f"{path}: no lyrics found in {len(parts)} part(s); the vocal part "
+                         "needs a syllable under each sung note (MusicXML lyrics or MIDI lyric "
+                         "events)")
+    voice = parts[int(np.argmax(counts))]
+    seconds = _seconds_map(parsed)
+    notes: list[ScoreNote] = []
+    flat = voice.stripTies(inPlace=False).recurse().notesAndRests
+    last_end = 0.0
+    for el in flat:
+        if el.duration.isGrace:
+            continue
+        ql0 = float(el.getOffsetInHierarchy(voice))
+        ql1 = ql0 + float(el.quarterLength)
+        start, end = seconds(ql0), seconds(ql1)
+        measure = int(el.measureNumber or 0)
+        if start < last_end - 1e-6:  # a second voice or chord overlap: keep the first line
+            logger.debug("%s: measure %d: overlapping note skipped", path, measure)
+            continue
+        if el.isRest:
+            notes.append(ScoreNote(start, end - start, None, measure=measure))
+        else:
+            pitch = max(el.pitches, key=lambda p: p.ps)  # a chord in the voice: its top note
+            lyric_obj = _verse_lyric(el, verse)
+            text = lyric_obj.text if lyric_obj is not None else None
+            syllabic = lyric_obj.syllabic if lyric_obj is not None else None
+            lyric, word_end = split_lyric(text, syllabic)
+            tied = el.tie is not None and el.tie.type in ("stop", "continue")
+            notes.append(ScoreNote(start, end - start, float(pitch.ps), lyric, word_end,
+                                   measure, tied))
+        last_end = end
+    ts = parsed.recurse().getElementsByClass("TimeSignature").first()
+    bpb = int(ts.beatCount) if ts is not None else 4
+    beat_ql = float(ts.beatDuration.quarterLength) if ts is not None else 1.0
+    first_bar = _first_downbeat_ql(voice)
+    total_ql = float(voice.highestTime)
+    spq = seconds(1.0) - seconds(0.0)
+    beats_s, before = beat_grid(seconds(total_ql), beat_ql * spq, seconds(first_bar))
+    key = parsed.recurse().getElementsByClass("KeySignature").first()
+    key_name = ""
+    if key is not None:
+        try:
+            key_name = key.asKey().name.replace("-", "b")
+        except Exception:  # noqa: BLE001 - the key is informational
+            key_name = ""
+    return Score(notes=notes, tempo=60.0 / (beat_ql * spq), beats=beats_s, beats_per_bar=bpb,
+                 downbeat_phase=before % max(bpb, 1), title=_title(parsed, path), key=key_name,
+                 source=str(path), other_parts_midi=_other_parts_midi(parsed, voice, path))
+
+
+def _verse_lyric(el: Any, verse: int) -> Any:
+    if not el.lyrics:
+        return None
+    for lyr in el.lyrics:
+        if lyr.number == verse:
+            return lyr
+    return el.lyrics[0] if verse == 1 else None
+
+
+def _seconds_map(parsed: Any):  # -> Callable[[float], float]
+    """Quarter-length offset → seconds through the score's tempo marks (120 BPM if none)."""
+    bounds = parsed.metronomeMarkBoundaries()
+    starts = [float(b[0]) for b in bounds] or [0.0]
+    spq = [float(b[2].secondsPerQuarter()) for b in bounds] or [0.5]
+    acc = [0.0]
+    for k in range(1, len(starts)):
+        acc.append(acc[-1] + (starts[k] - starts[k - 1]) * spq[k - 1])
+
+    def seconds(ql: float) -> float:
+        k = max(0, int(np.searchsorted(starts, ql, side="right")) - 1)
+        return acc[k] + (ql - starts[k]) * spq[k]
+
+    return seconds
+
+
+def _first_downbeat_ql(part: Any) -> float:
+    measures = list(part.getElementsByClass("Measure"))
+    if measures and float(getattr(measures[0], "paddingLeft", 0.0) or 0.0) > 0 and len(measures) > 1:
+        return float(measures[1].offset)  # a pickup bar: the first full bar is the downbeat
+    return 0.0
+
+
+def _title(parsed: Any, path: Path) -> str:
+    meta = getattr(parsed, "metadata", None)
+    title = getattr(meta, "bestTitle", None) if meta is not None else None
+    return str(title) if title else path.stem
+
+
+def _other_parts_midi(parsed: Any, voice: Any, path: Path) -> bytes | None:
+    """Every part but the vocal one as a MIDI file (bytes), for FluidSynth; None if none."""
+    import music21
+
+    others = [p for p in getattr(parsed, "parts", []) if p is not voice]
+    if not others:
+        return None
+    backing = music21.stream.Score()
+    for mm in parsed.recurse().getElementsByClass("MetronomeMark"):
+        backing.insert(float(mm.getOffsetInHierarchy(parsed)), music21.tempo.MetronomeMark(
+            number=mm.number, referent=mm.referent))
+    for p in others:
+        backing.insert(0, p)
+    try:
+        mf = music21.midi.translate.streamToMidiFile(backing)
+        return bytes(mf.writestr())
+    except Exception as exc:  # an odd part must not stop the singing
+        logger.warning("%s: could not turn the accompaniment into MIDI: %s", path, exc)
+        return None

@@ -1,0 +1,354 @@
+"""The API tier in cluster mode: :class:`ClusterAppState` stands where the single-process
+:class:`~stage.server.state.AppState` stands, so the server's routes run unchanged.
+
+Shows are remote: each :class:`RemoteShowSession` mirrors the status its holder
+publishes (refreshed a few times a second), its ``performer`` and ``runner`` are proxies
+whose method calls travel as commands to the holder, and its viewer set is fed from the
+show's Redis channel (chat echo from any replica, replies from the worker). Chat is
+admitted here (:mod:`stage.cluster.intake`) and written to the show's stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from models.types import InputError, VhumanError
+
+from ..chat.message import ChatDecision, ChatMessage
+from ..performer import Performer
+from ..server.settings import ServerSettings
+from ..server.state import PUBLIC_PERFORMER, AppState, Backends, ShowSession
+from ..show.rundown import Rundown
+from ..show.runner import ShowRunner
+from ..store.base import Store
+from . import keys
+from .commands import send_command
+from .db import Database, ShowSpec
+from .intake import ChatIntake
+from .lease import holders
+
+log = logging.getLogger(__name__)
+
+REFRESH_S = 0.25
+
+
+class RemoteHandle:
+    """What a remote ``say``/``dance`` returns: the holder's handle id."""
+
+    def __init__(self, handle_id: str | None) -> None:
+        self.id = handle_id
+
+
+class _Proxy:
+    """Calls ``target.method(...)`` on the show's holder; arguments are bound by the
+    real class' signature, so positional calls work as on the local object."""
+
+    def __init__(self, state: ClusterAppState, show_id: str, target: str, cls: type) -> None:
+        self._state, self._show_id, self._target, self._cls = state, show_id, target, cls
+
+    def __getattr__(self, method: str) -> Any:
+        real = getattr(self._cls, method, None)
+        if method.startswith("_") or not callable(real):
+            raise AttributeError(method)
+        signature = inspect.signature(real)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(None, *args, **kwargs)
+            arguments = dict(bound.arguments)
+            arguments.pop("self", None)
+            reply = await send_command(self._state.redis, self._show_id, self._target,
+                                       method, arguments)
+            result = reply.get("result")
+            return RemoteHandle(result.get("handle")) if isinstance(result, dict) else result
+        return call
+
+
+class RemotePerformer(_Proxy):
+    def __init__(self, state: ClusterAppState, session: RemoteShowSession) -> None:
+        super().__init__(state, session.id, "performer", Performer)
+        self._session = session
+
+    def status(self) -> dict[str, Any]:
+        return dict(self._session.remote.get("performer") or {})
+
+
+class RemoteTranscript:
+    """The transcript seen from an API replica: lines said through its routes (say-now,
+    spoken Q&A) are recorded by the worker that holds their speech handles."""
+
+    def __init__(self, state: ClusterAppState) -> None:
+        self._state = state
+
+    def spoken(self, show_id: str, kind: str, handles: Any, text: str, *,
+               answered: str | None = None, viewer: str | None = None,
+               sources: Any = (), **_: Any) -> asyncio.Task[None]:
+        args = {"handles": [getattr(h, "id", None) for h in handles], "kind": kind,
+                "text": text, "answered": answered, "viewer": viewer,
+                "sources": list(sources)}
+
+        async def send() -> None:
+            try:
+                await send_command(self._state.redis, show_id, "show", "transcribe", args)
+            except VhumanError as exc:
+                log.warning("show %s: transcript line not recorded: %s", show_id, exc)
+        return self._state.spawn(send())
+
+
+class _QueueDepth:
+    def __init__(self, session: RemoteShowSession) -> None:
+        self._session = session
+
+    def __len__(self) -> int:
+        return int(self._session.remote.get("chat_queue") or 0)
+
+
+class RemoteShowSession(ShowSession):
+    """A show held by some worker, seen from an API replica."""
+
+    def __init__(self, state: ClusterAppState, show_id: str) -> None:
+        super().__init__(show_id, None, None, None)  # type: ignore[arg-type]
+        self.remote: dict[str, Any] = {}
+        self.worker: str | None = None
+        self.performer = RemotePerformer(state, self)  # type: ignore[assignment]
+        self.chat = _QueueDepth(self)  # type: ignore[assignment]
+        self._runner = _Proxy(state, show_id, "runner", ShowRunner)
+
+    def update(self, worker: str | None, remote: dict[str, Any] | None) -> None:
+        self.worker = worker
+        self.remote = remote if (worker and remote and remote.get("worker") == worker) else {}
+        if self.remote.get("ready"):
+            self.ready.set()
+        else:
+            self.ready.clear()
+        self.error = self.remote.get("error")
+        show = self.remote.get("show")
+        self.runner = self._runner if show else None  # type: ignore[assignment]
+
+    @property
+    def show_running(self) -> bool:
+        show = self.remote.get("show") or {}
+        return show.get("state") in ("running", "paused")
+
+    async def wait_ready(self, timeout: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready.is_set():
+            if time.monotonic() > deadline:
+                raise VhumanError(f"show {self.id!r} is not on air yet (waiting for a worker "
+                                  "with a free slot); try again shortly")
+            await asyncio.sleep(0.05)
+
+    def status(self, *, full: bool = True) -> dict[str, Any]:
+        """The holder's status of the show plus ``worker`` (None while no worker holds
+        it); without ``full``, only what the viewer page shows."""
+        status = {"id": self.id, "title": None, "ready": False, "error": None, "show": None,
+                  "performer": {}, "chat_queue": 0, **self.remote}
+        status.update(worker=self.worker, viewers=len(self.viewers))
+        if not full:
+            show = status.get("show")
+            status["show"] = {k: show.get(k) for k in ("title", "state", "segment", "clock")} \
+                if show else None
+            status["performer"] = {k: status["performer"].get(k) for k in PUBLIC_PERFORMER}
+            status["error"] = "unavailable" if status["error"] is not None else None
+            for private in ("position", "claimed_at"):
+                status.pop(private, None)
+        return status
+
+
+class ClusterAppState(AppState):
+    """Shared services of one API replica; the shows live on workers."""
+
+    cluster = True
+
+    def __init__(self, settings: ServerSettings, backends: Backends, store: Store) -> None:
+        super().__init__(settings, backends, store)
+        if not settings.redis_url:
+            raise InputError("the cluster API needs redis_url (--redis)")
+        self.redis = keys.connect_redis(settings.redis_url)
+        self.db = Database(settings.database_url)
+        self.intake = ChatIntake(self.redis, settings.chat_policy(),
+                                 backends.moderator_factory(), echo=settings.echo_chat)
+        self.workers: dict[str, dict[str, Any]] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._background: set[asyncio.Task[Any]] = set()
+        self.transcript = RemoteTranscript(self)  # type: ignore[assignment]
+        m = self.metrics
+        m.describe("vhuman_cluster_workers", "gauge", "workers with a live heartbeat")
+        m.describe("vhuman_cluster_slots", "gauge", "show slots of those workers")
+        m.describe("vhuman_cluster_shows", "gauge", "shows registered / held by a worker")
+        m.describe("vhuman_cluster_log_backlog", "gauge",
+                   "log records waiting for the archiver (PostgreSQL behind or down)")
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """A short background task, kept referenced until it ends."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    def _ensure_started(self) -> None:
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._refresh_loop(), name="cluster-refresh"),
+                           asyncio.create_task(self._relay_events(), name="cluster-events")]
+
+    # -- shows -----------------------------------------------------------------------
+    async def create(self, show_id: str, rundown: Rundown | None = None, *,
+                     wait: bool = True) -> ShowSession:
+        """Register a show (a rundown loaded from a file) for the workers; an existing
+        registration is kept."""
+        if not show_id:  # VHUMAN_DEFAULT_SHOW="": this replica registers no show
+            return RemoteShowSession(self, show_id)
+        text = base = None
+        if rundown is not None:
+            if not isinstance(rundown.source, Path):
+                raise InputError("a cluster show's rundown must come from a file or YAML text")
+            text, base = rundown.source.read_text(encoding="utf-8"), rundown.source.parent
+        desired = "running" if rundown is not None and self.settings.autostart else "idle"
+        if wait:
+            return await self.register(show_id, text, base, desired=desired, exist_ok=True)
+        # at start-up: Redis or PostgreSQL may not be up yet; register when they are
+        self._ensure_started()
+        session = self.sessions.setdefault(show_id, RemoteShowSession(self, show_id))
+
+        async def register_soon() -> None:
+            while True:
+                try:
+                    await self.register(show_id, text, base, desired=desired, wait=False,
+                                        exist_ok=True)
+                    return
+                except keys.ClusterUnavailable as exc:
+                    log.warning("show %s not registered yet (%s); retrying", show_id, exc)
+                    await asyncio.sleep(1.0)
+        self._tasks.append(asyncio.create_task(register_soon(), name=f"register:{show_id}"))
+        return session
+
+    async def register(self, show_id: str, rundown_yaml: str | None, base_dir: Path | None,
+                       *, desired: str = "idle", wait: bool = True,
+                       exist_ok: bool = False) -> RemoteShowSession:
+        self._ensure_started()
+        base = str(base_dir.resolve()) if base_dir else None
+        await self.db.ensure_schema()
+        new = await self.db.put_show(ShowSpec(show_id, rundown_yaml, desired, base))
+        if not new and not exist_ok:
+            raise InputError(f"show {show_id!r} already exists")
+        try:
+            await self.redis.sadd(keys.SHOWS, show_id)
+            if new:
+                await self.redis.xadd(keys.START, {"show": show_id, "reason": "created"})
+        except keys.redis_errors() as exc:
+            raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
+        session = self.sessions.get(show_id)
+        if session is None:
+            session = RemoteShowSession(self, show_id)
+            self.sessions[show_id] = session
+        if wait:
+            with contextlib.suppress(VhumanError):
+                await session.wait_ready(10.0)
+        return session  # type: ignore[return-value]
+
+    def start_show(self, session: ShowSession) -> ShowRunner:
+        """Ask the holder to play the rundown (returns at once; the status follows)."""
+        if session.show_running:
+            raise InputError(f"show {session.id!r} is already running")
+
+        async def start() -> None:
+            try:
+                await send_command(self.redis, session.id, "show", "start", {})
+            except VhumanError as exc:
+                log.warning("show %s: start failed: %s", session.id, exc)
+        self.spawn(start())
+        return session.runner  # type: ignore[return-value]
+
+    async def close(self, show_id: str) -> None:
+        """Take the show off the air everywhere (its worker drops it)."""
+        self.sessions.pop(show_id, None)
+        try:
+            await self.redis.srem(keys.SHOWS, show_id)
+        except keys.redis_errors() as exc:
+            raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
+        await self.db.drop_show(show_id)
+
+    async def close_all(self) -> None:
+        """Replica shutdown: the shows stay on air; only our connections close."""
+        await keys.stop_tasks([*self._tasks, *self._background])
+        self._tasks = []
+        await self.db.close()
+        with contextlib.suppress(Exception):
+            await self.redis.aclose()
+
+    # -- chat ------------------------------------------------------------------------
+    async def submit_chat(self, session: ShowSession, message: ChatMessage) -> ChatDecision:
+        self._ensure_started()
+        try:
+            decision = await self.intake.submit(session.id, message)
+        except keys.ClusterUnavailable as exc:  # 503 over HTTP, a refusal ack on a socket
+            return ChatDecision(False, "unavailable", str(exc), message)
+        self._on_chat_status(session.id, message, "queued" if decision.accepted
+                             else f"dropped:{decision.reason}")
+        return decision
+
+    # -- background ------------------------------------------------------------------
+    async def refresh(self) -> None:
+        """Shows, their holders and statuses, and the workers, from Redis."""
+        shows = sorted(await self.redis.smembers(keys.SHOWS))
+        held = await holders(self.redis, shows)
+        statuses = await self.redis.mget([keys.status(s) for s in shows]) if shows else []
+        for show_id, raw in zip(shows, statuses, strict=True):
+            session = self.sessions.get(show_id)
+            if session is None:
+                session = self.sessions[show_id] = RemoteShowSession(self, show_id)
+            session.update(held[show_id], json.loads(raw) if raw else None)  # type: ignore[attr-defined]
+        for show_id in [s for s in self.sessions if s not in held]:
+            self.sessions.pop(show_id)
+        ids = sorted(await self.redis.smembers(keys.WORKERS))
+        beats = await self.redis.mget([keys.worker(w) for w in ids]) if ids else []
+        self.workers = {w: json.loads(b) for w, b in zip(ids, beats, strict=True) if b}
+        m = self.metrics
+        m.set("vhuman_cluster_workers", len(self.workers))
+        m.set("vhuman_cluster_slots", sum(int(w.get("slots", 0)) for w in self.workers.values()))
+        m.set("vhuman_cluster_shows", len(shows), {"state": "registered"})
+        m.set("vhuman_cluster_shows", sum(1 for w in held.values() if w), {"state": "held"})
+        m.set("vhuman_cluster_log_backlog", await self.redis.xlen(keys.LOG))
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            try:
+                await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except keys.redis_errors() as exc:
+                log.debug("cluster refresh failed: %s", exc)
+            await asyncio.sleep(REFRESH_S)
+
+    async def _relay_events(self) -> None:
+        """Viewer events of every show, from whichever process published them."""
+        while True:
+            pubsub = self.redis.pubsub()
+            try:
+                await pubsub.psubscribe(keys.EVENTS_PATTERN)
+                async for item in pubsub.listen():
+                    if item.get("type") != "pmessage":
+                        continue
+                    show_id = str(item["channel"]).removeprefix("vh:ev:")
+                    session = self.sessions.get(show_id)
+                    if session is None:
+                        continue
+                    event = json.loads(item["data"])
+                    if event.get("type") == "chat":  # coalesced under a flood, as locally
+                        session.echo.add({k: v for k, v in event.items() if k != "type"})
+                    else:
+                        session.broadcast(event)
+            except asyncio.CancelledError:
+                raise
+            except keys.redis_errors() as exc:
+                log.warning("viewer event relay reconnecting (%s)", exc)
+                await asyncio.sleep(0.5)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()

@@ -1,0 +1,70 @@
+"""An avatar's own clips: found by name, retargeted into the normalized space through the
+rig's rest pose and facing (a round trip through an A-posed, twisted, backwards-facing
+rig lands on the built-in's limb directions), played natively or on another avatar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avatar.character import AnimationChannel, AnimationClip
+from avatar.clips import AvatarClips, clip_motion, find_clip
+from avatar.compat import dance_clip, limb_agreement
+from avatar.loader import load_avatar
+from avatar.rig import Rig
+from avatar.variants import A_POSE, rerest, twist_axes, wrap
+from models.types import InputError
+from tests.avatar.fixtures import mixamo_arkit_glb
+
+
+@pytest.fixture(scope="module")
+def builtin():
+    return load_avatar(None)
+
+
+def _bake(rig: Rig, motion, name: str = "Dance") -> AnimationClip:
+    """The motion as a native glTF-style clip of ``rig``'s skeleton (local TRS keys)."""
+    pose = rig.pose_from_motion(motion)
+    times = np.arange(motion.num_frames) / motion.fps
+    rot, trs = pose.rotations.numpy(), pose.translations.numpy()
+    channels = []
+    for j in range(rot.shape[1]):
+        channels.append(AnimationChannel(j, "rotation", times, rot[:, j].reshape(-1)))
+        channels.append(AnimationChannel(j, "translation", times, trs[:, j].reshape(-1)))
+    return AnimationClip(name, channels)
+
+
+def test_clip_round_trip_through_an_odd_rig(builtin):
+    odd = wrap(twist_axes(rerest(builtin, A_POSE)), ((0.0, 1.0, 0.0), 180.0))
+    motion = dance_clip(4.0, fps=10.0)
+    odd.clips = [_bake(Rig(odd, device="cpu"), motion, "Armature|Dance")]
+    assert find_clip(odd, "dance").name == "Armature|Dance"
+    normalized = clip_motion(odd, odd.clips[0], fps=10.0)
+    reference = Rig(builtin, device="cpu")
+    agree = limb_agreement(reference, reference, [motion])
+    assert agree.median == 0.0
+    # the odd rig's own clip, brought into the normalized space, drives the built-in
+    # the way the original motion does
+    from avatar.compat import limb_directions
+
+    got = limb_directions(reference, normalized)
+    want = limb_directions(reference, motion)
+    n = min(motion.num_frames, normalized.num_frames)
+    for bone, d in want.items():
+        cos = np.sum(got[bone][:n] * d[:n], axis=-1)
+        assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() < 3.0, bone
+
+
+def test_clip_names_and_lazy_provider(tmp_path: Path):
+    path = mixamo_arkit_glb(tmp_path)
+    character = load_avatar(path)
+    assert find_clip(character, "TURN").name == "turn"
+    with pytest.raises(InputError, match="clips: turn"):
+        find_clip(character, "dance")
+    clips = AvatarClips(path, fps=15.0)
+    assert clips.names() == ["turn"] and clips.has("Turn") and not clips.has("x")
+    motion = clips.motion("turn")
+    assert motion.fps == 15.0 and motion.num_frames == 16
+    assert clips.motion("turn") is motion  # retargeted once

@@ -1,0 +1,120 @@
+"""VRM expressions in full: texture-transform and material-colour binds, isBinary and the
+override rules, checked on the VRM specification's self-checking sample (its validation
+window shows green ticks only when every rule is applied right) and on VRM 0.x groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from animation.clip import MotionClip
+from avatar.character import MaterialBind, ShapeBinding
+from avatar.compat import shared_avatars_dir
+from avatar.expressions import ExpressionRules, material_frames
+from avatar.gltf_read import read_gltf
+from avatar.loader import load_avatar
+from avatar.render import create_renderer, render_motion
+from avatar.rig import Rig
+from avatar.vrm import _rules0
+from tests.avatar.fixtures import vrm0_file
+
+SHARED = shared_avatars_dir()
+SAMPLE = "VRMC_vrm_expressions_isBinary_Overridden.vrm"
+# (happy, blink) inputs: plain, binary thresholds, blink overridden by a partial smile
+CASES = [(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.4, 1.0), (1.0, 0.0), (0.3, 0.4), (0.0, 0.6),
+         (0.5, 0.7)]
+
+
+def _render(character, cases):
+    clip = MotionClip.rest(len(cases), 30.0, ["happy", "blink"], [])
+    clip.morph[:] = np.asarray(cases, np.float32)
+    renderer = create_renderer("moderngl", character, 96, 96, camera="full_body")
+    try:
+        return [img[..., :3].astype(int) for img in
+                render_motion(Rig(character, device="cpu"), renderer, clip)]
+    finally:
+        renderer.close()
+
+
+def _green_red(img):
+    r, g, b = img[..., 0], img[..., 1], img[..., 2]
+    green = (g > 110) & (r < 90) & (b < 90)
+    red = (r > 150) & (g < 110) & (b < 90)
+    return green.mean(), red.mean()
+
+
+@pytest.mark.skipif(SHARED is None, reason="shared/data/avatars not present")
+def test_self_checking_sample_shows_green_ticks_at_every_test_value():
+    character = load_avatar(SHARED / SAMPLE)
+    assert {"happy", "blink"} <= set(character.shapes)
+    assert character.shapes["blink"].is_binary
+    assert character.shapes["happy"].override_blink == "blend"
+    for (happy, blink), img in zip(CASES, _render(character, CASES), strict=True):
+        green, red = _green_red(img)
+        assert green > 0.15 and red < 0.002, (happy, blink, green, red)
+    # without the override rule a smiling blink would show: the sample notices (red)
+    character.shapes["happy"].override_blink = "none"
+    character.shapes["blink"].is_binary = False
+    green, red = _green_red(_render(character, [(0.4, 1.0)])[0])
+    assert red > 0.05
+
+
+def test_binary_and_override_rules():
+    class Face:
+        shapes = {"blink": ShapeBinding(is_binary=True),
+                  "happy": ShapeBinding(override_blink="blend", override_mouth="block"),
+                  "viseme_aa": ShapeBinding()}
+
+    rules = ExpressionRules(Face(), ("blink", "happy", "viseme_aa"))  # type: ignore[arg-type]
+    w = np.array([[0.6, 0.0, 0.8], [1.0, 0.4, 0.8], [0.4, 0.0, 0.8], [1.0, 1.0, 0.5]])
+    out = rules.apply(w)
+    assert out[0].tolist() == pytest.approx([1.0, 0.0, 0.8])  # binary rounds up
+    assert out[1].tolist() == pytest.approx([0.0, 0.4, 0.0])  # blended binary blink -> off
+    assert out[2].tolist() == pytest.approx([0.0, 0.0, 0.8])  # binary rounds down
+    assert out[3].tolist() == pytest.approx([0.0, 1.0, 0.0])  # mouth blocked by happy
+
+
+def test_material_colour_binds_blend_from_the_authored_value():
+    class Avatar:
+        from avatar.character import Material
+
+        materials = [Material(base_color=(1.0, 1.0, 1.0, 1.0))]
+        shapes = {"angry": ShapeBinding(materials=[MaterialBind(0, "color", (1.0, 0.0, 0.0, 1.0))])}
+
+    frames = material_frames(Avatar(), ("angry",), np.array([[0.0], [0.5], [1.0]]))  # type: ignore[arg-type]
+    assert frames is not None
+    assert frames.colors[:, 0, 1].tolist() == pytest.approx([1.0, 0.5, 0.0])
+    assert frames.uv[:, 0].tolist() == [[0.0, 0.0, 1.0, 1.0]] * 3
+
+
+def test_vrm0_material_values(tmp_path: Path):
+    data = read_gltf(vrm0_file(tmp_path))
+    name = data.items("materials")[0]["name"]
+    group = {"isBinary": True, "materialValues": [
+        {"materialName": name, "propertyName": "_Color", "targetValue": [1, 0, 0, 1]},
+        {"materialName": name, "propertyName": "_MainTex_ST", "targetValue": [0.5, 0.5, 0.5, 0]},
+        {"materialName": "missing", "propertyName": "_Color", "targetValue": [1, 0, 0, 1]},
+    ]}
+    rules = _rules0(group, data)
+    assert rules.is_binary
+    kinds = {b.kind: b.target for b in rules.materials}
+    assert kinds["color"] == (1.0, 0.0, 0.0, 1.0)
+    assert kinds["uv"] == (0.5, 0.5, 0.5, 0.5)  # Unity's V from the bottom -> glTF's
+
+
+def test_override_look_at_holds_the_eyes():
+    from animation import quat
+
+    character = load_avatar(None)
+    character.shapes["surprised"].override_look_at = "block"
+    rig = Rig(character, device="cpu")
+    clip = MotionClip.rest(2, 30.0, ["surprised"], ["leftEye"])
+    clip.rotations[:, 0] = quat.from_euler(np.array([0.0, 20.0, 0.0]))
+    clip.morph[1, 0] = 1.0
+    world = rig.joint_transforms(clip).numpy()
+    rest = rig.joint_transforms(MotionClip.rest(1, 30.0, [], [])).numpy()[0]
+    eye = character.skeleton.humanoid["leftEye"]
+    assert not np.allclose(world[0, eye, :3, :3], rest[eye, :3, :3], atol=1e-3)  # looks aside
+    assert np.allclose(world[1, eye, :3, :3], rest[eye, :3, :3], atol=1e-4)  # held while surprised

@@ -1,0 +1,135 @@
+"""Score loading (YAML, MusicXML, MIDI), syllables, ranges and bad-input errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.sing import fit_to_range, load_score
+from models.sing.formats import parse_pitch, split_lyric
+from models.sing.lyrics import Phone, split_word
+from models.types import InputError
+
+
+def _yaml(tmp_path: Path, notes: str, tempo: int = 120, name: str = "song.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(f"title: t\ntempo: {tempo}\ntime: 4/4\nnotes:\n{notes}", encoding="utf-8")
+    return path
+
+
+def test_yaml_notes_syllables_and_words(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, '  - [C4, 1, "twin-"]\n  - [C4, 1, "-kle"]\n  - [G4, 2, "star"]\n'
+                           '  - [r, 1]\n  - [A4, 1, "hi"]\n')
+    score = load_score(path)
+    assert [n.midi for n in score.notes] == [60, 60, 67, None, 69]
+    assert score.notes[2].start == pytest.approx(1.0) and score.notes[2].duration == pytest.approx(1.0)
+    phrases = score.phrases()
+    assert [p.text for p in phrases] == ["twinkle star", "hi"]  # the rest splits the breath
+    assert [len(w) for w in phrases[0].words()] == [2, 1]
+    assert np.allclose(np.diff(score.beats), 0.5) and score.beats_per_bar == 4
+
+
+def test_tie_and_melisma_continue_the_syllable(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, '  - [C4, 1, "hold"]\n  - [C4, 1, "~"]\n  - [D4, 1, "_"]\n'
+                           '  - [E4, 1]\n  - [F4, 1, "next"]\n')
+    sylls = load_score(path).syllables()
+    assert [s.text for s in sylls] == ["hold", "next"]
+    assert len(sylls[0].notes) == 4 and sylls[0].end == pytest.approx(2.0)
+
+
+def test_musicxml_tie_is_one_syllable_and_midi_keeps_lyrics(tmp_path: Path) -> None:
+    import music21 as m21
+
+    part = m21.stream.Part()
+    part.append(m21.tempo.MetronomeMark(number=90))
+    a = m21.note.Note("C4", quarterLength=2)
+    a.lyric = "long"
+    a.tie = m21.tie.Tie("start")
+    b = m21.note.Note("C4", quarterLength=2)
+    b.tie = m21.tie.Tie("stop")
+    c = m21.note.Note("E4", quarterLength=1)
+    c.lyric = "tone"
+    for n in (a, b, c):
+        part.append(n)
+    score = m21.stream.Score([part])
+    xml = tmp_path / "tie.musicxml"
+    mid = tmp_path / "tie.mid"
+    score.write("musicxml", fp=str(xml))
+    score.write("midi", fp=str(mid))
+    loaded = load_score(xml)
+    sylls = loaded.syllables()
+    assert [s.text for s in sylls] == ["long", "tone"]
+    assert sylls[0].end - sylls[0].start == pytest.approx(4 * 60 / 90, rel=1e-3)
+    from_midi = load_score(mid)
+    assert [s.text for s in from_midi.syllables()] == ["long", "tone"]
+
+
+def test_lyric_and_pitch_conventions() -> None:
+    assert split_lyric("twin-") == ("twin", False)
+    assert split_lyric("-kle") == ("kle", True)
+    assert split_lyric("won", "begin") == ("won", False)
+    assert split_lyric("_") == (None, True)
+    assert parse_pitch("C4", "x") == 60 and parse_pitch("Bb3", "x") == 58
+    assert parse_pitch("F#2", "x") == 42 and parse_pitch("r", "x") is None
+
+
+def test_split_word_around_vowel_nuclei() -> None:
+    def phones(s: str) -> list[Phone]:
+        return [Phone(p, 100 * i, 100 * i + 100) for i, p in enumerate(s.split())]
+
+    twinkle = split_word(phones("t w ɪ ŋ k ə l"), 2)
+    assert [p.phoneme for p in twinkle[0].onset] == ["t", "w"]
+    assert [p.phoneme for p in twinkle[0].coda] == ["ŋ"]
+    assert [p.phoneme for p in twinkle[1].onset] == ["k"]
+    assert [p.phoneme for p in twinkle[1].nucleus] == ["ə"]
+    # a diphthong is one nucleus; more syllables than vowels split the longest nucleus
+    assert len(split_word(phones("h a ʊ"), 1)[0].nucleus) == 2
+    three = split_word(phones("d a ɪ m ə n d"), 3)
+    assert [len(s.nucleus) for s in three] == [1, 1, 1]
+    assert split_word(phones("h m"), 1)[0].nucleus[0].phoneme == "m"  # hum: the sonorant
+
+
+def test_range_transposes_by_octaves_or_refuses(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, '  - [C4, 1, "la"]\n  - [A4, 1, "la"]\n')
+    score = load_score(path)
+    low = fit_to_range(score, 40, 62, "auto")
+    assert low.transposed == -12 and low.pitch_range() == (48, 57)
+    with pytest.raises(InputError, match=r"song\.yaml: measure 1: note A4 is outside"):
+        fit_to_range(score, 40, 62, "none")
+    wide = load_score(_yaml(tmp_path, '  - [C2, 1, "la"]\n  - [C6, 1, "la"]\n', name="w.yaml"))
+    with pytest.raises(InputError, match="outside the voice's range"):
+        fit_to_range(wide, 40, 62, "auto")
+
+
+def test_bad_scores_name_the_file_and_measure(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="score file not found"):
+        load_score(tmp_path / "missing.musicxml")
+    bad = tmp_path / "broken.musicxml"
+    bad.write_text("<score-partwise><part id='P1'><measure", encoding="utf-8")
+    with pytest.raises(InputError, match="broken.musicxml: unreadable score"):
+        load_score(bad)
+    with pytest.raises(InputError, match="no lyrics"):
+        load_score(_yaml(tmp_path, "  - [C4, 1]\n  - [D4, 1]\n", name="mute.yaml"))
+    with pytest.raises(InputError, match=r"measure 2 \(note 5\): cannot read pitch 'H4'"):
+        load_score(_yaml(tmp_path, '  - [C4, 1, "a"]\n' * 4 + '  - [H4, 1, "b"]\n', name="h.yaml"))
+    with pytest.raises(InputError, match="unknown score format"):
+        load_score(_yaml(tmp_path, "", name="song.txt"))
+    import music21 as m21
+
+    part = m21.stream.Part([m21.note.Note("C4"), m21.note.Note("D4")])
+    m21.stream.Score([part]).write("musicxml", fp=str(tmp_path / "nolyrics.musicxml"))
+    with pytest.raises(InputError, match="nolyrics.musicxml: no lyrics found"):
+        load_score(tmp_path / "nolyrics.musicxml")
+
+
+def test_key_is_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "k.yaml"
+    path.write_text('key: e minor\nnotes:\n  - [E4, 1, "la"]\n', encoding="utf-8")
+    assert load_score(path).key == "E minor"
+    path.write_text('key: H dur\nnotes:\n  - [E4, 1, "la"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match="k.yaml: cannot read key 'H dur'"):
+        load_score(path)
+    root = Path(__file__).resolve().parents[2] / "examples" / "songs"
+    assert load_score(root / "the_show_is_on.musicxml").key == "D major"
