@@ -61,6 +61,8 @@ class Persona(BaseModel):
     thanks: tuple[str, ...] = ("Thank you so much, {viewer}!",)
     deflections: tuple[str, ...] = ("Let's keep things friendly and talk about something else!",)
     fallbacks: tuple[str, ...] = ("Give me a second, my thoughts got tangled. Ask me again?",)
+    # Said when the model answered but nothing it wrote could be said (made-up facts...).
+    unsure: tuple[str, ...] = ("Hmm, I don't know that one yet, {viewer}. Let's find out together!",)
     # Instant acknowledgement before a model reply (see dialogue.opener); empty = none.
     opener: bool = True
     question_openers: tuple[str, ...] = ("Ooh, good question, {viewer}!",)
@@ -201,6 +203,10 @@ DEFAULT_PERSONA = Persona(
     fallbacks=(
         "Oops, my thoughts got tangled for a second. Could you ask me again?",
         "Give me a moment, I lost my train of thought! Ask me again?",
+    ),
+    unsure=(
+        "Hmm, I don't know that one yet, {viewer}. Let's find out together!",
+        "Good one, {viewer}, but I'd rather not guess. Stay tuned and we'll see!",
     ),
     question_openers=(
         "Ooh, great question, {viewer}!",
