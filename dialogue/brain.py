@@ -164,6 +164,8 @@ class Brain:
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
         self._facts: FactGuard | None = None  # what the character may state (lazy)
         self._refused: list[tuple[str, str]] = []
+        self._llm_failed = False
+        self._kind = "chat"
         self._turn_facts: FactGuard | None = None
 
     def reply_languages(self) -> tuple[str, ...]:
@@ -284,10 +286,12 @@ class Brain:
         index = 0
         self._moved = False
         self._refused = []
+        self._llm_failed = False
+        self._kind = message_kind(text)
         asked = detect_language(text) or "en"
         lang = asked if asked in self.reply_languages() else "en"
         self._language = lang
-        kind = message_kind(text)
+        kind = self._kind
         intent = detect_intent(text, self.persona.name)
         if intent is not None:
             yield self._template(intent, text, viewer, record, returning, asked)
@@ -341,11 +345,12 @@ class Brain:
             # Nothing the model wrote could be said. After praise, sad news or chat the
             # opener already answered; a question or request still deserves a line: "not
             # sure" when the guards refused what it wrote, "tangled" when it failed.
-            if self._refused:
+            if self._llm_failed or not said:
+                yield self._fallback(viewer, index)
+            elif self._refused:
                 line = fill(pick(self.persona.unsure, self._rng), viewer)
                 yield self._sentence(line, "fallback", index, Emotion.CALM, ["shrug"])
-            else:
-                yield self._fallback(viewer, index)
+            # else: the model ended right after the opener; the opener was the answer.
 
     async def _load_default_llm(self) -> None:
         self._auto_llm = False  # one attempt: a broken install must not stall every reply
@@ -435,6 +440,7 @@ class Brain:
             elif held is not None:
                 await self._trailing_tags(stream, tail, held)
         except (TimeoutError, Exception) as exc:  # LLMError, timeouts, model crashes
+            self._llm_failed = True
             log.warning("LLM failed (%s: %s); using a fallback line", type(exc).__name__, exc)
         finally:
             await _aclose(stream)
@@ -497,8 +503,14 @@ class Brain:
         """The body follows the words: a sentence the model left without a gesture gets
         one from its text, or (the first of a reply) its emotion's default gesture. Runs
         when the sentence is released, after any tags the model wrote behind it."""
+        if self._kind in SOMBER_KINDS and item.source == "llm":
+            # Bad news or rudeness: no clapping, cheering or dancing, whatever the words.
+            item.tags[:] = [t for t in item.tags if t not in _CHEERFUL]
         if not any(t in _GESTURES for t in item.tags) and item.source in ("llm", "kb", "fallback"):
-            item.tags += infer_actions(item.text, item.emotion, fallback=not self._moved)
+            actions = infer_actions(item.text, item.emotion, fallback=not self._moved)
+            if self._kind in SOMBER_KINDS:
+                actions = ["nod" if a in _CHEERFUL else a for a in actions]
+            item.tags += actions
         if any(t in _GESTURES for t in item.tags):
             self._moved = True
 
@@ -584,6 +596,7 @@ def _clean_viewer(viewer: Any) -> str | None:
 
 _GESTURES = frozenset({"wave", "dance", "nod", "bow", "clap", "point", "shrug", "heart", "cheer",
                        "thumbs_up", "laugh", "think", "jump", "spin"})
+_CHEERFUL = frozenset({"clap", "cheer", "dance", "thumbs_up", "jump", "spin", "laugh"})
 _CLAUSE = re.compile(r"^(.{16,}?[,;:—])\s+(?=\S)")
 _OPEN_MARK = re.compile(r"[\[(*][^\])*]{0,24}$")  # a tag still being written: "[wa"
 _TAG_RUN = re.compile(r"(?:\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*))*")

@@ -194,3 +194,12 @@ def test_refused_model_text_gets_an_unsure_line_not_a_tangled_one() -> None:
     brain = Brain(DEFAULT_PERSONA, ScriptedLLM("Elena Vasquez wins in 1974."), memory=None)
     out = _reply(brain, "Who will win the hockey final?")
     assert out[-1].source == "fallback" and "tangled" not in out[-1].text
+
+
+def test_no_clapping_at_bad_news_and_no_tangled_line_after_a_complete_opener() -> None:
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM("That sounds funny and amazing!"), memory=None)
+    out = _reply(brain, "My cat is sick today.")
+    assert not any(t in ("clap", "cheer", "dance") for s in out for t in s.tags)
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM(""), memory=None)
+    out = _reply(brain, "dance for us!")
+    assert [s.source for s in out] == ["opener"]  # the model ended: the opener answered
