@@ -37,7 +37,15 @@ _QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|how|is|are|does|do|c
 _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
 _ASK_NAME = re.compile(
     r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
-    r"¿?cómo me llamo|我叫什么", re.I)
+    r"¿?cómo me llamo|(recuerdas|te acuerdas de|sabes) mi nombre|我叫什么|记得我的名字", re.I)
+_ASK_FAVOURITE = re.compile(
+    r"\b(?:what'?s|what is|do you remember|remember) my favou?rite ([a-z]+(?: [a-z]+)?)", re.I)
+_NAME_LINES = {
+    "en": ("You're {name}, of course! I remember.",
+           "You haven't told me your name yet, but here you're {viewer}!"),
+    "es": ("¡Eres {name}, claro! Me acuerdo.", "Todavía no me has dicho tu nombre, pero aquí eres {viewer}."),
+    "zh": ("你是{name}，我记得！", "你还没告诉我你的名字，不过这里你叫{viewer}。"),
+}
 
 
 @dataclass
@@ -155,6 +163,9 @@ class Brain:
         self._moved = False  # whether this reply has a gesture yet
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
         self._facts: FactGuard | None = None  # what the character may state (lazy)
+        self._refused: list[tuple[str, str]] = []
+        self._llm_failed = False
+        self._kind = "chat"
         self._turn_facts: FactGuard | None = None
 
     def reply_languages(self) -> tuple[str, ...]:
@@ -274,17 +285,27 @@ class Brain:
     ) -> AsyncIterator[ReplySentence]:
         index = 0
         self._moved = False
+        self._refused = []
+        self._llm_failed = False
+        self._kind = message_kind(text)
         asked = detect_language(text) or "en"
         lang = asked if asked in self.reply_languages() else "en"
         self._language = lang
-        kind = message_kind(text)
+        kind = self._kind
         intent = detect_intent(text, self.persona.name)
         if intent is not None:
             yield self._template(intent, text, viewer, record, returning, asked)
             return
         if _ASK_NAME.search(text) and record is not None:
-            yield self._name_answer(viewer, record, text)
+            yield self._name_answer(viewer, record, text, asked)
             return
+        favourite = _ASK_FAVOURITE.search(text)
+        if favourite and record is not None:
+            known = record.preferences.get(f"favourite {favourite.group(1).lower()}")
+            if known:  # remembered, never guessed
+                yield self._sentence(f"Your favourite {favourite.group(1).lower()} is {known}! I remember.",
+                                     "template", 0, Emotion.HAPPY, ["point"], 0.6)
+                return
         if asked != lang and asked in ENGLISH_NOTICE and (viewer, asked) not in self._noticed:
             # The model cannot write the viewer's language: say so in it, then answer.
             notice = self._sentence(fill(ENGLISH_NOTICE[asked], viewer), "template", index,
@@ -320,8 +341,16 @@ class Brain:
         async for item in self._llm_sentences(text, record, index, said):
             count += 1
             yield item
-        if count == 0:
-            yield self._fallback(viewer, index)
+        if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
+            # Nothing the model wrote could be said. After praise, sad news or chat the
+            # opener already answered; a question or request still deserves a line: "not
+            # sure" when the guards refused what it wrote, "tangled" when it failed.
+            if self._llm_failed or not said:
+                yield self._fallback(viewer, index)
+            elif self._refused:
+                line = fill(pick(self.persona.unsure, self._rng), viewer)
+                yield self._sentence(line, "fallback", index, Emotion.CALM, ["shrug"])
+            # else: the model ended right after the opener; the opener was the answer.
 
     async def _load_default_llm(self) -> None:
         self._auto_llm = False  # one attempt: a broken install must not stall every reply
@@ -361,6 +390,7 @@ class Brain:
         self._last_item: ReplySentence | None = None
         head, tail, early = "", "", self.early_clause
         guard = ReplyGuard()
+        self._refused = guard.rejected  # what the guards refused in this reply
         if said:
             guard.avoid(said)
         emotion: Emotion | None = None
@@ -410,6 +440,7 @@ class Brain:
             elif held is not None:
                 await self._trailing_tags(stream, tail, held)
         except (TimeoutError, Exception) as exc:  # LLMError, timeouts, model crashes
+            self._llm_failed = True
             log.warning("LLM failed (%s: %s); using a fallback line", type(exc).__name__, exc)
         finally:
             await _aclose(stream)
@@ -472,31 +503,41 @@ class Brain:
         """The body follows the words: a sentence the model left without a gesture gets
         one from its text, or (the first of a reply) its emotion's default gesture. Runs
         when the sentence is released, after any tags the model wrote behind it."""
+        if self._kind in SOMBER_KINDS and item.source == "llm":
+            # Bad news or rudeness: no clapping, cheering or dancing, whatever the words.
+            item.tags[:] = [t for t in item.tags if t not in _CHEERFUL]
         if not any(t in _GESTURES for t in item.tags) and item.source in ("llm", "kb", "fallback"):
-            item.tags += infer_actions(item.text, item.emotion, fallback=not self._moved)
+            actions = infer_actions(item.text, item.emotion, fallback=not self._moved)
+            if self._kind in SOMBER_KINDS:
+                actions = ["nod" if a in _CHEERFUL else a for a in actions]
+            item.tags += actions
         if any(t in _GESTURES for t in item.tags):
             self._moved = True
 
-    def _name_answer(self, viewer: str | None, record: ViewerRecord, text: str) -> ReplySentence:
-        """"What's my name?": from memory, never invented."""
-        given = record.preferences.get("name") or extract_name(text)
+    def _name_answer(self, viewer: str | None, record: ViewerRecord, text: str,
+                     language: str = "en") -> ReplySentence:
+        """"What's my name?": from memory (or this very message), never invented."""
+        given = extract_name(text) or record.preferences.get("name")
+        known, unknown = _NAME_LINES.get(language, _NAME_LINES["en"])
         if given:
-            line = f"You're {given}, of course! I remember."
+            line = known.format(name=given)
         elif viewer:
-            line = f"You haven't told me your name yet, but here you're {viewer}!"
+            line = unknown.format(viewer=viewer)
         else:
             line = "You haven't told me your name yet. What is it?"
-        return self._sentence(line, "template", 0, Emotion.HAPPY, ["point"], 0.6)
+        item = self._sentence(line, "template", 0, Emotion.HAPPY, ["point"], 0.6)
+        item.language = language if language in _NAME_LINES else "en"
+        return item
 
     def _template(
         self, intent: str, text: str, viewer: str | None, record: ViewerRecord | None,
         returning: bool, language: str = "en",
     ) -> ReplySentence:
         p = self.persona
-        lines = OPENERS.get(language, {})
-        if language != "en" and lines and intent in ("greeting", "thanks", "bye"):
+        local = OPENERS.get(language, {})
+        if language != "en" and local and intent in ("greeting", "thanks", "bye"):
             kind = {"greeting": "chat", "thanks": "praise", "bye": "chat"}[intent]
-            item = self._sentence(fill(pick(lines[kind], self._rng), viewer), "template", 0,
+            item = self._sentence(fill(pick(local[kind], self._rng), viewer), "template", 0,
                                   Emotion.HAPPY, ["bow" if intent == "thanks" else "wave"], 0.6)
             item.language = language
             return item
@@ -555,6 +596,7 @@ def _clean_viewer(viewer: Any) -> str | None:
 
 _GESTURES = frozenset({"wave", "dance", "nod", "bow", "clap", "point", "shrug", "heart", "cheer",
                        "thumbs_up", "laugh", "think", "jump", "spin"})
+_CHEERFUL = frozenset({"clap", "cheer", "dance", "thumbs_up", "jump", "spin", "laugh"})
 _CLAUSE = re.compile(r"^(.{16,}?[,;:—])\s+(?=\S)")
 _OPEN_MARK = re.compile(r"[\[(*][^\])*]{0,24}$")  # a tag still being written: "[wa"
 _TAG_RUN = re.compile(r"(?:\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*))*")

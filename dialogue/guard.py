@@ -23,6 +23,7 @@ THANKS = ("thanks", "thank you", "thx", "ty", "gracias", "merci", "danke", "obri
           "grazie", "спасибо", "ありがとう", "谢谢", "감사합니다", "tack", "takk", "kiitos")
 BYES = ("bye", "goodbye", "see you", "see ya", "good night", "gn", "adios", "adiós", "ciao",
         "au revoir", "tschüss", "tschuss", "bis bald", "cya")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _FILLER = re.compile(r"[\s,.!?~:;)(\-]+")
 _ROLE_MARKER = re.compile(r"(?:^|\s)(?:user|assistant|viewer|system|human|ai)\s*:", re.I)
 _AI_TALK = re.compile(r"\bas an ai\b|\blanguage model\b|\bi am an ai\b|\bi'm an ai\b|smollm|hugging ?face", re.I)
@@ -50,7 +51,12 @@ def detect_intent(message: str, persona_name: str = "") -> str | None:
     rest = _FILLER.sub(" ", text).strip()
     for kind, words in (("thanks", THANKS), ("bye", BYES), ("greeting", GREETINGS + list(GREETING_PHRASES))):
         for word in sorted(words, key=len, reverse=True):
-            if rest == word or rest.startswith(word + " ") and len(rest.split()) <= len(word.split()) + 1:
+            if rest == word:
+                return kind
+            extra = rest[len(word):].split()
+            # "hi vivi", "hola chicos": one short word more; never a question after it.
+            if (rest.startswith(word + " ") and len(extra) == 1 and not re.search(r"[?？]", text)
+                    and len(extra[0]) <= (2 if _CJK.search(extra[0]) else 12)):
                 return kind
     return None
 

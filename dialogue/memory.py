@@ -66,10 +66,9 @@ def viewer_key(name: str) -> str:
     return key
 
 
-_NAME = re.compile(
-    r"\b(?:my name is|my name's|call me|i am called|me llamo|mi nombre es)\s+"
-    r"([A-ZÀ-Ý][\w'-]{1,30}(?:\s+[A-ZÀ-Ý][\w'-]{1,30})?)|我叫\s*([\u4e00-\u9fff\w]{1,12})",
-    re.IGNORECASE,
+_NAME = re.compile(  # the lead phrase in any case; the name itself capitalised
+    r"\b(?i:my name is|my name's|call me|i am called|me llamo|mi nombre es)\s+"
+    r"([A-ZÀ-Ý][\w'-]{1,30}(?:\s+[A-ZÀ-Ý][\w'-]{1,30})?)|我叫\s*([\u4e00-\u9fff]{1,4}|\w{1,12})",
 )
 _NOT_NAMES = frozenset("not just a an the so very really here back sad happy fine ok okay".split())
 

@@ -27,7 +27,7 @@ _REQUEST = re.compile(
     r"^\s*(?:(?:hey|ok|okay|so|now|vivi)[,!]?\s+)?(?:(?:can|could|would|will) you\b|please\b|pls\b|"
     r"(?:say|sing|show|give|tell|dance|wave|play|shout|do (?:a|an|the|some)|make|teach|spin|jump|clap|"
     r"describe|explain|recommend|pick|choose|read|greet|send)\b|let's\b|i want you to\b)|"
-    r"\b(?:please|pls)\s*[!.]*$|^\s*(?:canta|baila|dime|cuéntame|puedes|podrías|saluda)\b|"
+    r"\b(?:please|pls)\s*[!.]*$|^\s*[¿¡]?\s*(?:canta|baila|dime|cuéntame|puedes|podrías|saluda)\b|"
     r"^\s*(?:请|能不能|可以|给我|唱|跳)",
     re.I,
 )
@@ -83,6 +83,7 @@ _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
     "praise": (Emotion.HAPPY, 0.7, ["heart"]),
     "excited": (Emotion.EXCITED, 0.7, ["clap"]),
 }
+_DANCE_REQUEST = re.compile(r"\b(danc\w*|bail\w*|groove)\b|跳舞|跳个舞", re.I)
 # Kinds before which a cheerful greeting would be wrong (bad news, hostility).
 SOMBER_KINDS = frozenset({"sympathy", "abusive"})
 
@@ -158,4 +159,6 @@ class OpenerPicker:
         template = fresh[self.rng.randrange(len(fresh))]
         self._recent.append(template)
         emotion, intensity, tags = _STYLE.get(kind, _STYLE["chat"])
+        if kind == "request" and _DANCE_REQUEST.search(message):
+            tags = ["dance"]  # "dance!", "¿puedes bailar?": the body starts at once
         return Opener(fill(template, viewer), kind, emotion, intensity, list(tags))

@@ -7,24 +7,50 @@ The persona and the system rules form the system prompt; viewer text never chang
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from models.types import Emotion, InputError
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Persona:
-    """The character's identity and manners. Every list may be empty except ``languages``."""
+def _lines(value: Any) -> Any:
+    """A list field from YAML: one string is a list of one; blank lines are dropped."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(v.strip() for v in value if v.strip())
+    return value
 
-    name: str
-    description: str
-    style: str = "warm, upbeat, concise"
+
+class Persona(BaseModel):
+    """The character's identity and manners. Every list may be empty except ``languages``.
+
+    A pydantic model: persona files and a rundown's ``persona:`` section are validated by
+    it, and its JSON Schema is part of ``schemas/rundown.schema.json``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True,
+                              populate_by_name=True)
+
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1, validation_alias=AliasChoices(
+        "description", "self_description"))
+    style: str = Field("warm, upbeat, concise", validation_alias=AliasChoices(
+        "style", "speaking_style"))
     catchphrases: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     boundaries: tuple[str, ...] = ()
@@ -35,6 +61,8 @@ class Persona:
     thanks: tuple[str, ...] = ("Thank you so much, {viewer}!",)
     deflections: tuple[str, ...] = ("Let's keep things friendly and talk about something else!",)
     fallbacks: tuple[str, ...] = ("Give me a second, my thoughts got tangled. Ask me again?",)
+    # Said when the model answered but nothing it wrote could be said (made-up facts...).
+    unsure: tuple[str, ...] = ("Hmm, I don't know that one yet, {viewer}. Let's find out together!",)
     # Instant acknowledgement before a model reply (see dialogue.opener); empty = none.
     opener: bool = True
     question_openers: tuple[str, ...] = ("Ooh, good question, {viewer}!",)
@@ -45,16 +73,31 @@ class Persona:
     abusive_openers: tuple[str, ...] = ("Hmm, okay, {viewer}.",)
     praise_openers: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
+    @field_validator("*", mode="before")
+    @classmethod
+    def _list_fields(cls, value: Any, info: ValidationInfo) -> Any:
+        annotation = cls.model_fields[info.field_name].annotation if info.field_name else None
+        if annotation is not None and "tuple" in str(annotation):
+            return _lines(value)
+        if info.field_name == "default_emotion" and isinstance(value, str):
+            try:
+                return Emotion.parse(value)
+            except InputError as exc:  # lists the valid names
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _required_content(self) -> Persona:
         if not self.name.strip():
-            raise InputError("persona.name must not be empty")
+            raise ValueError("persona.name must not be empty")
         if not self.description.strip():
-            raise InputError("persona.description must not be empty")
+            raise ValueError("persona.description must not be empty")
         if not self.languages:
-            raise InputError("persona.languages must list at least one language code")
+            raise ValueError("persona.languages must list at least one language code")
         for key in ("greetings", "returning_greetings", "thanks", "deflections", "fallbacks"):
             if not getattr(self, key):
-                raise InputError(f"persona.{key} must have at least one line")
+                raise ValueError(f"persona.{key} must have at least one line")
+        return self
 
     def system_prompt(self) -> str:
         """The fixed system prompt: identity, style, boundaries and the house rules."""
@@ -80,50 +123,34 @@ class Persona:
         return "\n".join(lines)
 
 
-_LIST_FIELDS = {
-    "catchphrases", "topics", "boundaries", "languages", "greetings", "returning_greetings",
-    "thanks", "deflections", "fallbacks", "question_openers", "chat_openers",
-    "request_openers", "sympathy_openers", "excited_openers", "abusive_openers",
-    "praise_openers",
-}
-_BOOL_FIELDS = {"opener"}
-
-
 def persona_from_dict(data: dict[str, Any], source: str = "persona") -> Persona:
     """Build a :class:`Persona` from a mapping; errors name ``source`` and the field."""
     if not isinstance(data, dict):
         raise InputError(f"{source}: expected a mapping of persona fields")
-    known = {f.name for f in fields(Persona)}
-    aliases = {"self_description": "description", "speaking_style": "style"}
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        name = aliases.get(str(key), str(key))
-        if name not in known:
-            raise InputError(f"{source}: unknown field {key!r}; known: {', '.join(sorted(known))}")
-        if name in _LIST_FIELDS:
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise InputError(f"{source}: field {key!r} must be a list of strings")
-            value = tuple(v.strip() for v in value if v.strip())
-        elif name in _BOOL_FIELDS:
-            if not isinstance(value, bool):
-                raise InputError(f"{source}: field {key!r} must be true or false")
-        elif name == "default_emotion":
-            try:
-                value = Emotion.parse(value)
-            except InputError as exc:
-                raise InputError(f"{source}: field 'default_emotion': {exc}") from exc
-        elif not isinstance(value, str):
-            raise InputError(f"{source}: field {key!r} must be a string")
-        kwargs[name] = value
-    for required in ("name", "description"):
-        if required not in kwargs:
-            raise InputError(f"{source}: missing required field {required!r}")
     try:
-        return Persona(**kwargs)
-    except InputError as exc:
-        raise InputError(f"{source}: {exc}") from exc
+        return Persona.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{source}: {_first_problem(exc)}") from None
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """The first validation error in the words persona files have always used."""
+    error = exc.errors()[0]
+    key = str(error["loc"][0]) if error["loc"] else ""
+    kind = error["type"]
+    if kind == "missing":
+        return f"missing required field {key!r}"
+    if kind == "extra_forbidden":
+        known = ", ".join(sorted(Persona.model_fields))
+        return f"unknown field {key!r}; known: {known}"
+    if key and "tuple" in str(Persona.model_fields[key].annotation):
+        return f"field {key!r} must be a list of strings"
+    if kind == "bool_type":
+        return f"field {key!r} must be true or false"
+    if kind == "string_type":
+        return f"field {key!r} must be a string"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"field {key!r}: {message}" if key else message
 
 
 def load_persona(path: str | Path) -> Persona:
@@ -176,6 +203,10 @@ DEFAULT_PERSONA = Persona(
     fallbacks=(
         "Oops, my thoughts got tangled for a second. Could you ask me again?",
         "Give me a moment, I lost my train of thought! Ask me again?",
+    ),
+    unsure=(
+        "Hmm, I don't know that one yet, {viewer}. Let's find out together!",
+        "Good one, {viewer}, but I'd rather not guess. Stay tuned and we'll see!",
     ),
     question_openers=(
         "Ooh, great question, {viewer}!",

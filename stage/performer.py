@@ -133,10 +133,12 @@ class Performer(Protocol):
     async def sing(self, score: Path, *, backing: str | Path | None = None,
                    style: str | None = None, emotion: Emotion | None = None,
                    intensity: float | None = None, finale: bool = False,
-                   transpose: int | str = "auto", priority: int = 0) -> SpeechHandle:
+                   transpose: int | str = "auto", priority: int = 0,
+                   backing_start: float = 0.0) -> SpeechHandle:
         """Queue a song: ``score`` (MusicXML, MIDI with lyrics, YAML) sung with the speaking
         voice, ``backing`` an audio file, ``"score"`` or ``"none"`` (None: the score's
-        other parts if any), danced in ``style`` (sway | dance | still)."""
+        other parts if any), danced in ``style`` (sway | dance | still);
+        ``backing_start``: seconds into the backing where the score begins."""
         ...
 
     async def set_emotion(self, emotion: Emotion, intensity: float = 0.6) -> None:

@@ -16,10 +16,15 @@ import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from models.types import AudioChunk, Emotion, InputError, SpeakingStyle
+
+if TYPE_CHECKING:
+    from animation.clip import MotionClip
+    from models.sing import SungSong
 
 from .aio import run_sync
 from .media import check_writable
@@ -34,9 +39,9 @@ SPEECH_BACKENDS = ("piper", "espeak", "coqui")
 class SongPlan:
     """A song ready to render or perform: sung voice, mix, motion."""
 
-    song: object  # models.sing.SungSong
+    song: SungSong
     mix: AudioChunk  # voice + backing, the soundtrack
-    motion: object  # animation.clip.MotionClip
+    motion: MotionClip
     backing: str  # "none", "score" or the backing file
     synth_s: float  # seconds spent singing (voice + WORLD)
 
@@ -165,6 +170,7 @@ def plan_song(score_path: str | Path, *, backing: str | Path | None = None,
               voice: str | None = "joe", emotion: str | Emotion = Emotion.HAPPY,
               intensity: float = 0.6, dance: str = "sway", transpose: int | str = "auto",
               finale: bool = False, fps: float = 30.0, seed: int = 0,
+              backing_start: float = 0.0,
               progress: bool = False) -> SongPlan:
     """Sing a score file and build its motion (no rendering): used offline and live."""
     from animation.sing import DANCE_STYLES, sing_motion
@@ -173,6 +179,8 @@ def plan_song(score_path: str | Path, *, backing: str | Path | None = None,
 
     if dance not in DANCE_STYLES:
         raise InputError(f"unknown dance style {dance!r}; expected one of {', '.join(DANCE_STYLES)}")
+    if not 0 <= backing_start <= 3600:
+        raise InputError(f"backing start must be within 0..3600 s, got {backing_start:g}")
     emo = Emotion.parse(emotion)
     score = load_score(score_path)
     singer = Singer(singing_voice(voice))
@@ -196,7 +204,13 @@ def plan_song(score_path: str | Path, *, backing: str | Path | None = None,
         if bar is not None:
             bar.close()
     back, what = load_backing(backing, score, song.chunk.sample_rate)
-    offset = int(round(song.offset * song.chunk.sample_rate))
+    sr = song.chunk.sample_rate
+    if backing_start and back is not None:
+        if not 0 <= backing_start < back.size / sr:
+            raise InputError(f"backing start {backing_start:g} s is outside the backing "
+                             f"({back.size / sr:.1f} s long)")
+        song = song.delayed(backing_start - song.offset)  # the backing's intro plays first
+    offset = int(round((song.offset - (backing_start if back is not None else 0.0)) * sr))
     mixed = mix_audio(song.chunk.samples, back, backing_offset=offset)
     motion = sing_motion(song.chunk, beats=song.beats, beats_per_bar=song.score.beats_per_bar,
                          downbeat_phase=song.score.downbeat_phase, mix=mixed,
@@ -211,7 +225,8 @@ def plan_song(score_path: str | Path, *, backing: str | Path | None = None,
 def render_song(score_path: str | Path, out: str | Path, *, backing: str | Path | None = None,
                 emotion: str | Emotion = Emotion.HAPPY, intensity: float = 0.6,
                 dance: str = "sway", transpose: int | str = "auto", finale: bool = False,
-                options: RenderOptions | None = None, progress: bool = False) -> SongResult:
+                options: RenderOptions | None = None, progress: bool = False,
+                backing_start: float = 0.0) -> SongResult:
     """Sing ``score_path`` with the avatar into ``out`` (MP4, or WebM).
 
     The live engine renders it (:mod:`stage.offline`), exactly as a show's ``sing``
@@ -240,7 +255,7 @@ def render_song(score_path: str | Path, out: str | Path, *, backing: str | Path 
         performers.append(performer)
         return await performer.sing(Path(score_path), backing=backing, style=dance,
                                     emotion=emo, intensity=intensity, finale=finale,
-                                    transpose=transpose)
+                                    transpose=transpose, backing_start=backing_start)
 
     t0 = time.monotonic()
     run = run_sync(render_offline(path, engine_options, act, tts=tts, tail_s=0.0,

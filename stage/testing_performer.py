@@ -107,7 +107,8 @@ class FakePerformer:
     async def sing(self, score: Path, *, backing: str | Path | None = None,
                    style: str | None = None, emotion: Emotion | None = None,
                    intensity: float | None = None, finale: bool = False,
-                   transpose: int | str = "auto", priority: int = 0) -> SpeechHandle:
+                   transpose: int | str = "auto", priority: int = 0,
+                   backing_start: float = 0.0) -> SpeechHandle:
         """Plays for the score's length (the score is read, so bad scores fail here too)."""
         from models.sing import load_score
         from stage.sing import check_song_request
@@ -115,7 +116,8 @@ class FakePerformer:
         check_song_request(score, backing, style)
         self.calls.append(("sing", {"score": score, "backing": backing, "style": style,
                                     "emotion": emotion, "finale": finale,
-                                    "transpose": transpose}))
+                                    "transpose": transpose,
+                                    "backing_start": backing_start}))
         handle = SpeechHandle(text=f"<sing {Path(score).name}>", kind="sing", priority=priority)
         seconds = load_score(score).duration
         item = PerformedItem("sing", handle.text, "host", priority, emotion, (),

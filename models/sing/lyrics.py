@@ -141,7 +141,8 @@ class LyricSpeaker:
         self.length_scale = float(length_scale)
         self._lock = threading.Lock()
 
-    def _speak(self, text: str) -> tuple[FloatArray, list[tuple[str, int]]]:
+    def speak_text(self, text: str) -> tuple[FloatArray, list[tuple[str, int]]]:
+        """Speak ``text`` as it is: the audio and the raw (symbol, samples) alignment."""
         from piper import SynthesisConfig
 
         cfg = self._voice.config
@@ -191,7 +192,7 @@ class LyricSpeaker:
         """``words``: each word's syllable texts. One spoken take of the whole phrase when
         the voice reads it as that many words, else one take per word."""
         texts = [clean_word("".join(w)) or "ah" for w in words]
-        audio, entries = self._speak(" ".join(texts) + ".")
+        audio, entries = self.speak_text(" ".join(texts) + ".")
         spoken = self._words(entries)
         if len(spoken) == len(words):
             sylls = [(0, s) for w, ph in zip(words, spoken, strict=True)
@@ -202,7 +203,7 @@ class LyricSpeaker:
         pieces: list[FloatArray] = []
         sylls = []
         for w, text in zip(words, texts, strict=True):
-            a, e = self._speak(text + ".")
+            a, e = self.speak_text(text + ".")
             phones = [p for ws in self._words(e) for p in ws]
             pieces.append(a)
             sylls += [(len(pieces) - 1, s) for s in split_word(phones, len(w))]

@@ -130,8 +130,8 @@ def melody_contour(notes: Sequence[ScoreNote], times: np.ndarray,
     jitter = np.zeros(times.shape)
     if style.jitter > 0 and times.size > 4:
         noise = rng.standard_normal(times.size)
-        dt = float(np.median(np.diff(times))) if times.size > 1 else 0.005
-        width = max(1, int(0.08 / max(dt, 1e-4)))
+        frame_s = float(np.median(np.diff(times))) if times.size > 1 else 0.005
+        width = max(1, int(0.08 / max(frame_s, 1e-4)))
         kernel = np.hanning(2 * width + 1)
         smooth = np.convolve(noise, kernel / kernel.sum(), mode="same")
         jitter = style.jitter * smooth / max(float(np.std(smooth)), 1e-9)

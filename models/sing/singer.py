@@ -26,7 +26,7 @@ from models.sing.melody import SingingStyle, melody_contour
 from models.sing.score import Score, fit_to_range, hz_to_midi
 from models.sing.timeline import Placed, SungSyllable, place_phrase
 from models.tts.phonemes import SILENCE, timings_from_durations
-from models.types import AudioChunk, FloatArray, SpeakingStyle, VhumanError
+from models.types import AudioChunk, FloatArray, PhonemeTiming, SpeakingStyle, VhumanError
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,26 @@ class SungSong:
     def beats(self) -> np.ndarray:
         return self.score.beats + self.offset
 
+    def delayed(self, seconds: float) -> SungSong:
+        """The same song starting ``seconds`` later (silence first; every time shifted)."""
+        from dataclasses import replace
+
+        sr = self.chunk.sample_rate
+        pad = int(round(seconds * sr))
+        if pad <= 0:
+            return self
+        shift = pad / sr
+        samples = np.concatenate([np.zeros(pad, np.float32), self.chunk.samples])
+        phonemes = [PhonemeTiming(SILENCE, 0, pad)] + [
+            PhonemeTiming(p.phoneme, p.start + pad, p.duration) for p in self.chunk.phonemes]
+        chunk = AudioChunk(samples, sr, phonemes, self.chunk.text, self.chunk.style)
+        return replace(self, chunk=chunk, offset=self.offset + shift,
+                       syllables=[replace(s, vowel_start=s.vowel_start + shift,
+                                          vowel_end=s.vowel_end + shift) for s in self.syllables],
+                       placed=[replace(p, start=p.start + shift, end=p.end + shift)
+                               for p in self.placed],
+                       f0_times=self.f0_times + shift)
+
 
 def _world():
     try:
@@ -74,7 +94,7 @@ def voice_range(voice: str = "joe") -> tuple[float, float]:
     """(low, high) MIDI range a voice sings well, around its measured speaking pitch."""
     pw = _world()
     speaker = LyricSpeaker(voice)
-    audio, _ = speaker._speak("La la la, I love to sing along with you.")
+    audio, _ = speaker.speak_text("La la la, I love to sing along with you.")
     x = audio.astype(np.float64)
     f0, _ = pw.harvest(x, speaker.sample_rate, frame_period=10.0)
     voiced = f0[f0 > 0]

@@ -202,6 +202,8 @@ class ClusterAppState(AppState):
                      wait: bool = True) -> ShowSession:
         """Register a show (a rundown loaded from a file) for the workers; an existing
         registration is kept."""
+        if not show_id:  # VHUMAN_DEFAULT_SHOW="": this replica registers no show
+            return RemoteShowSession(self, show_id)
         text = base = None
         if rundown is not None:
             if not isinstance(rundown.source, Path):

@@ -83,12 +83,14 @@ class PostgresServer:
 
     def __init__(self) -> None:
         self.bindir = _pg_bindir()
-        self.dir = Path(tempfile.mkdtemp(prefix="vh-pg-"))
+        root = os.geteuid() == 0
+        # as root, a directory the postgres user can reach (not under a private $TMPDIR)
+        self.dir = Path(tempfile.mkdtemp(prefix="vh-pg-", dir="/tmp" if root else None))
         self.data = self.dir / "data"
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self._as: list[str] = []
-        if os.geteuid() == 0:  # postgres will not run as root
+        if root:  # postgres will not run as root
             self._as = ["runuser", "-u", "postgres", "--"]
             shutil.chown(self.dir, "postgres", "postgres")
         subprocess.run([*self._as, str(self.bindir / "initdb"), "-D", str(self.data),

@@ -102,6 +102,9 @@ class AudioRing:
                 filled += take
                 if seg.remaining <= 0:
                     finished.append(self._segments.popleft())
+            # an end-of-utterance marker right after the last sample ends it on this tick
+            while self._segments and self._segments[0].remaining <= 0:
+                finished.append(self._segments.popleft())
             self.samples_played += filled
         return AudioSlice(out, spans, finished)
 

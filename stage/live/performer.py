@@ -310,20 +310,21 @@ class LivePerformer:
     async def sing(self, score: Path, *, backing: str | Path | None = None,
                    style: str | None = None, emotion: Emotion | None = None,
                    intensity: float | None = None, finale: bool = False,
-                   transpose: int | str = "auto", priority: int = 0) -> SpeechHandle:
+                   transpose: int | str = "auto", priority: int = 0,
+                   backing_start: float = 0.0) -> SpeechHandle:
         from stage.sing import check_song_request
 
         check_song_request(score, backing, style)
         self._check_started()
         handle = SpeechHandle(text=f"<sing {Path(score).name}>", kind="sing", priority=priority)
         self.speech.put(self._song_item(handle, score, backing, style, emotion, intensity,
-                                        finale, transpose))
+                                        finale, transpose, backing_start))
         return handle
 
     def prepare_sing(self, score: Path, *, backing: str | Path | None = None,
                      style: str | None = None, emotion: Emotion | None = None,
                      intensity: float | None = None, finale: bool = False,
-                     transpose: int | str = "auto") -> None:
+                     transpose: int | str = "auto", backing_start: float = 0.0) -> None:
         """Start singing a song in the background so that a later :meth:`sing` with the
         same arguments starts at once (a show prepares its songs while it talks)."""
         from stage.sing import check_song_request, prepare_song
@@ -331,18 +332,19 @@ class LivePerformer:
         check_song_request(score, backing, style)
         dummy = SpeechHandle(text="", kind="sing")
         item = self._song_item(dummy, score, backing, style, emotion, intensity, finale,
-                               transpose)
-        prepare_song(item.music, **self.speech.song_options(item))
+                               transpose, backing_start)
+        prepare_song(Path(score), **self.speech.song_options(item))
 
     def _song_item(self, handle: SpeechHandle, score: Path, backing: str | Path | None,
                    style: str | None, emotion: Emotion | None, intensity: float | None,
-                   finale: bool, transpose: int | str) -> Utterance:
+                   finale: bool, transpose: int | str, backing_start: float) -> Utterance:
         style_ = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
                                intensity=self.intensity if intensity is None else intensity)
         return Utterance(handle, handle.text, style_, music=Path(score), dance_style=style,
                          said_at=time.monotonic(),
                          song={"backing": None if backing is None else str(backing),
-                               "finale": finale, "transpose": transpose})
+                               "finale": finale, "transpose": transpose,
+                               "backing_start": float(backing_start)})
 
     async def interrupt(self, reason: str = "") -> None:
         t0 = time.monotonic()

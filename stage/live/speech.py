@@ -277,6 +277,7 @@ class SpeechQueue:
                 "emotion": item.style.emotion, "intensity": item.style.intensity,
                 "dance": item.dance_style or "sway", "transpose": opts.get("transpose", "auto"),
                 "finale": bool(opts.get("finale", False)), "fps": self.motion.fps,
+                "backing_start": float(opts.get("backing_start", 0.0)),
                 "seed": song_seed(item.music, self.seed)}
 
     def _sing(self, item: Utterance, epoch: int) -> None:

@@ -203,7 +203,13 @@ class Timeline:
         queued = self.ring.queued_samples
         busy = self.speech_busy()
         if not busy and self.ring.queued_segments:
-            return limit  # the voice is done: play out what is left
+            # the voice is done: play out what is left (at least one tick, which also
+            # consumes the end-of-utterance marker), and not a tick of silence more
+            last, need = self.next_tick, self.samples_in(self.next_tick)
+            while need < queued and last < limit:
+                last += 1
+                need += self.samples_in(last)
+            return max(last, min(self.hold_through, limit))
         last, need = self.next_tick - 1, 0
         waiting = busy and self.speech_waiting()
         for k in range(self.next_tick, limit + 1):

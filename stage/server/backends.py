@@ -34,13 +34,9 @@ def _brain_factory() -> BrainFactory | None:
             from dialogue import Memory, Moderator
 
             extras = {"memory": Memory(), "moderator": Moderator()}
-            persona = rundown.persona.model_dump(exclude_none=True) if rundown else {}
-            if not persona:
+            if rundown is None or rundown.persona is None:
                 return cls(**extras)
-            from dialogue.persona import persona_from_dict
-
-            return cls(persona=persona_from_dict(persona, source=f"{rundown.source}: persona"),
-                       **extras)
+            return cls(persona=rundown.persona, **extras)
         return make
     log.warning("dialogue.Brain is not available: chat will be queued but not answered")
     return None

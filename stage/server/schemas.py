@@ -81,6 +81,7 @@ class SourceOut(BaseModel):
 class QAOut(BaseModel):
     answer: str
     answered: bool
+    short_answer: str = ""  # the answer span itself ('' when refused); `answer` is the reply
     confidence: float
     sources: list[SourceOut]
     latency_ms: float
@@ -125,6 +126,7 @@ class SingIn(_In):
     score: str = Field(min_length=1, max_length=1024)
     backing: str | None = Field(None, max_length=1024,
                                 description="audio file in the media root, 'score' or 'none'")
+    backing_start: float = Field(0.0, ge=0, le=3600)
     style: Literal["sway", "dance", "still"] = "sway"
     emotion: str | None = Field(None, max_length=32)
     finale: bool = False

@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from dialogue.persona import Persona
 from models.textproc.tags import TAG_PATTERN
 from models.types import Emotion, InputError
 
@@ -246,7 +247,35 @@ class SaySegment(SegmentBase):
         return list(self.lines)
 
 
-class DanceSegment(SegmentBase):
+class _PerformanceSegment(SegmentBase):
+    """A dance or a song: an optional spoken intro, and a ``finale`` that ends the show
+    big (priority 90 unless given) and is never interrupted by viewers."""
+
+    finale: bool = Field(False, description="a finale is never interrupted by viewers")
+    intro: Line | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finale_priority(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("finale") is True and "priority" not in data:
+            return {**data, "priority": 90}
+        return data
+
+    @model_validator(mode="after")
+    def _finale_not_interruptible(self) -> _PerformanceSegment:
+        if self.finale and self.interruptible:
+            raise PydanticCustomError("finale", f"a {self.type} finale is never interruptible")
+        return self
+
+    @property
+    def is_finale(self) -> bool:
+        return self.finale
+
+    def spoken_lines(self) -> list[Line]:
+        return [self.intro] if self.intro else []
+
+
+class DanceSegment(_PerformanceSegment):
     """A dance to a music file, after an optional spoken intro."""
 
     type: Literal["dance"]
@@ -256,39 +285,18 @@ class DanceSegment(SegmentBase):
         "dance the avatar's own animation clip of this name (as `vhuman avatar inspect` "
         "lists it), looped onto the music's beats by time-warp"))
     duration: Seconds | None = None
-    finale: bool = Field(False, description="a finale is never interrupted by viewers")
-    intro: Line | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _finale_priority(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("finale") is True and "priority" not in data:
-            return {**data, "priority": 90}
-        return data
-
-    @model_validator(mode="after")
-    def _finale_not_interruptible(self) -> DanceSegment:
-        if self.finale and self.interruptible:
-            raise PydanticCustomError("finale", "a dance finale is never interruptible")
-        return self
 
     @field_validator("music", mode="before")
     @classmethod
     def _music_file(cls, value: Any, info: ValidationInfo) -> Path:
         return _resolve_file(value, info, "music")
 
-    @property
-    def is_finale(self) -> bool:
-        return self.finale
-
-    def spoken_lines(self) -> list[Line]:
-        return [self.intro] if self.intro else []
 
     def estimated_seconds(self) -> float:
         return super().estimated_seconds() + (self.duration or 30.0)
 
 
-class SingSegment(SegmentBase):
+class SingSegment(_PerformanceSegment):
     """A song sung with the host's own voice (MusicXML, MIDI with lyrics, or YAML), with
     a backing (an audio file, ``score``: the score's other parts, or ``none``; default:
     the score's parts if it has any), a dance ``style`` (sway | dance | still) and an
@@ -297,24 +305,11 @@ class SingSegment(SegmentBase):
     type: Literal["sing"]
     score: Path
     backing: str | None = Field(None, description="audio file, 'score' or 'none'")
+    backing_start: Seconds = Field(0.0, description="where the score begins in the backing "
+                                                    "file (its intro plays first)")
     style: Literal["sway", "dance", "still"] = "sway"
     emotion: Emotion | None = None
     transpose: Literal["auto", "none"] | int = "auto"
-    finale: bool = Field(False, description="a finale is never interrupted by viewers")
-    intro: Line | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _finale_priority(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("finale") is True and "priority" not in data:
-            return {**data, "priority": 90}
-        return data
-
-    @model_validator(mode="after")
-    def _finale_not_interruptible(self) -> SingSegment:
-        if self.finale and self.interruptible:
-            raise PydanticCustomError("finale", "a sung finale is never interruptible")
-        return self
 
     @field_validator("score", mode="before")
     @classmethod
@@ -335,12 +330,6 @@ class SingSegment(SegmentBase):
             return value
         return str(_resolve_file(value, info, "backing"))
 
-    @property
-    def is_finale(self) -> bool:
-        return self.finale
-
-    def spoken_lines(self) -> list[Line]:
-        return [self.intro] if self.intro else []
 
     def estimated_seconds(self) -> float:
         from models.sing import load_score
@@ -477,19 +466,6 @@ class ShowInfo(_Model):
         False, description="true: forever; N: play the rundown N times")
 
 
-class PersonaSection(BaseModel):
-    """The character for this show (fields as in a persona file; more are allowed)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    name: Name | None = None
-    description: str | None = None
-    style: str | None = None
-    languages: list[str] | None = None
-    catchphrases: list[str] | None = None
-    topics: list[str] | None = None
-
-
 class VoiceSection(BaseModel):
     """Which voice speaks the show."""
 
@@ -515,7 +491,7 @@ class Rundown(_Model):
     """A validated show: metadata, persona, avatar, voice, outputs, rules and segments."""
 
     show: ShowInfo
-    persona: PersonaSection = Field(default_factory=PersonaSection)
+    persona: Persona | None = Field(None, description="the character (as a persona file)")
     avatar: Path | None = Field(None, description="a .glb / .vrm file; null: built-in")
     voice: VoiceSection = Field(default_factory=VoiceSection)
     outputs: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)

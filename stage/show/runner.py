@@ -274,7 +274,8 @@ class ShowRunner:
             return
         try:
             prepare(seg.score, backing=seg.backing, style=seg.style, emotion=seg.emotion,
-                    finale=seg.finale, transpose=seg.transpose)
+                    finale=seg.finale, transpose=seg.transpose,
+                    backing_start=seg.backing_start)
         except Exception as exc:  # noqa: BLE001 - preparing is a hint; singing reports errors
             log.debug("could not prepare %s: %s", seg.id, exc)
 
@@ -286,7 +287,8 @@ class ShowRunner:
         async def start() -> SpeechHandle:
             return await self.performer.sing(seg.score, backing=seg.backing, style=seg.style,
                                              emotion=seg.emotion, finale=seg.finale,
-                                             transpose=seg.transpose)
+                                             transpose=seg.transpose,
+                                             backing_start=seg.backing_start)
         await self._perform(start, seg, viewers_may_cut=self._viewers_may_cut(seg))
 
     async def _do_chat(self, seg: ChatSegment) -> None:

@@ -150,3 +150,56 @@ def test_most_replies_move_the_body() -> None:
         out = _reply(brain, f"Tell me something {i}")
         moved += any(s.tags for s in out)
     assert moved == len(replies)
+
+
+def test_no_tangled_fallback_when_the_opener_already_answered() -> None:
+    llm = ScriptedLLM("Elena Vasquez won 12 medals in 1974.")  # all invented: dropped
+    brain = Brain(DEFAULT_PERSONA, llm, memory=None)
+    out = _reply(brain, "You're the best host ever!")
+    assert [s.source for s in out] == ["opener"]
+    out = _reply(brain, "Who won the relay?")  # a question still gets a line
+    assert [s.source for s in out] == ["opener", "fallback"]
+
+
+def test_name_and_favourites_in_other_languages_from_memory() -> None:
+    memory = Memory()
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM("¡Qué bien!"), memory=memory, languages=("en", "es"))
+    out = _reply(brain, "Me llamo Sofía. ¿Te acuerdas de mi nombre?", "sofia_es")
+    assert [s.source for s in out] == ["template"] and "Sofía" in out[0].text
+    assert out[0].language == "es"
+    _reply(brain, "My favourite sport is figure skating. Remember that!", "zoe")
+    out = _reply(brain, "What's my favourite sport?", "zoe")
+    assert "figure skating" in out[0].text and out[0].source == "template"
+
+
+def test_greeting_with_a_question_is_answered_and_names_stop_at_the_name() -> None:
+    from dialogue.guard import detect_intent
+    from dialogue.memory import extract_name
+
+    assert detect_intent("你好！你最喜欢什么冬季运动？") is None
+    assert detect_intent("hi vivi") == "greeting" and detect_intent("你好") == "greeting"
+    assert extract_name("Hi! My name is Ana and my cat is sick") == "Ana"
+    assert extract_name("my name is Carlos Ruiz.") == "Carlos Ruiz"
+
+
+def test_dance_requests_dance_at_once_in_any_language() -> None:
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM("Here I go!"), memory=None, languages=("en", "es"))
+    for text in ("dance!", "¿Puedes bailar para nosotros?"):
+        opener = _reply(brain, text)[0]
+        assert opener.source == "opener" and "dance" in opener.tags
+        assert message_kind(text) == "request"
+
+
+def test_refused_model_text_gets_an_unsure_line_not_a_tangled_one() -> None:
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM("Elena Vasquez wins in 1974."), memory=None)
+    out = _reply(brain, "Who will win the hockey final?")
+    assert out[-1].source == "fallback" and "tangled" not in out[-1].text
+
+
+def test_no_clapping_at_bad_news_and_no_tangled_line_after_a_complete_opener() -> None:
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM("That sounds funny and amazing!"), memory=None)
+    out = _reply(brain, "My cat is sick today.")
+    assert not any(t in ("clap", "cheer", "dance") for s in out for t in s.tags)
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM(""), memory=None)
+    out = _reply(brain, "dance for us!")
+    assert [s.source for s in out] == ["opener"]  # the model ended: the opener answered

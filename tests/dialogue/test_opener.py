@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -70,7 +69,7 @@ def test_openers_vary_and_fit_the_message() -> None:
 
 
 def test_model_echo_of_the_opener_is_dropped() -> None:
-    persona = dataclasses.replace(DEFAULT_PERSONA, question_openers=("Ooh, great question, {viewer}!",))
+    persona = DEFAULT_PERSONA.model_copy(update={"question_openers": ("Ooh, great question, {viewer}!",)})
     llm = ScriptedLLM("Great question! Curling is fun to watch.")
     reply = asyncio.run(Brain(persona, llm, memory=None).reply("Is curling fun?", "Sam"))
     assert reply.sentences == ["Ooh, great question, Sam!", "Curling is fun to watch."]

@@ -169,3 +169,16 @@ def test_dance_clip_must_exist_on_the_avatar(tmp_path: Path) -> None:
     assert "no clip 'Dance' (clips: turn)" in problems[0]
     problems = _problems(base.replace(f"avatar: {glb}\n", "") + "    clip: turn\n", tmp_path)
     assert "built-in character has none" in problems[0]
+
+
+def test_persona_section_is_the_persona_model_with_located_errors(tmp_path: Path) -> None:
+    from dialogue.persona import Persona
+
+    rundown = check_rundown(EXAMPLE)
+    assert isinstance(rundown.persona, Persona) and rundown.persona.name == "Nova"
+    assert "Nova" in rundown.persona.system_prompt()
+    problems = _problems("show: {title: T}\npersona:\n  name: Kai\n  description: host\n"
+                         "  default_emotion: grumpy\nsegments:\n  - type: say\n    lines: [hi]\n",
+                         tmp_path)
+    assert len(problems) == 1 and ":5:" in problems[0]
+    assert "persona.default_emotion" in problems[0] and "unknown emotion 'grumpy'" in problems[0]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from models.types import InputError
 from stage.cli import main
 from stage.say import RenderOptions
 from stage.sing import plan_song, render_song
@@ -70,6 +71,29 @@ def test_backing_from_the_score_other_parts(tmp_path: Path) -> None:
     # the piano sounds where the voice alone is silent (the lead-in has no voice)
     diff = mix[: voice.size] - voice
     assert float(np.sqrt(np.mean(diff**2))) > 1e-3
+
+
+def test_backing_file_with_an_intro_starts_the_voice_later(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    sr = 22050
+    t = np.arange(int(6.0 * sr)) / sr
+    backing = tmp_path / "backing.wav"
+    sf.write(str(backing), (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), sr)
+    score = tmp_path / "tiny.yaml"
+    score.write_text(TINY, encoding="utf-8")
+    late = plan_song(score, backing=backing, backing_start=1.5, dance="still")
+    assert late.backing == str(backing)
+    assert late.song.offset == pytest.approx(1.5, abs=1e-3)  # score time 0 = 1.5 s in
+    from models.sing.lyrics import is_vowel
+
+    first_vowel = next(p for p in late.song.chunk.phonemes if is_vowel(p.phoneme))
+    assert first_vowel.start / sr == pytest.approx(1.5, abs=2e-3)  # the first "la" on beat 1
+    intro = np.asarray(late.mix.samples[: int(1.0 * sr)])
+    assert float(np.sqrt(np.mean(intro**2))) > 0.01  # the backing's intro plays first
+    assert late.mix.duration >= 6.0 - 1e-3
+    with pytest.raises(InputError, match="outside the backing"):
+        plan_song(score, backing=backing, backing_start=9.0, dance="still")
 
 
 def test_cli_errors_name_the_problem(tmp_path: Path, capsys) -> None:

@@ -58,6 +58,16 @@ def test_sing_segment_validates_its_score_and_plays(tmp_path: Path) -> None:
     assert call["score"] == tmp_path / "tiny.yaml" and call["style"] == "dance" and call["finale"]
 
 
+def test_example_sing_along_show_is_valid() -> None:
+    from stage.show import load_rundown
+
+    root = Path(__file__).resolve().parents[2]
+    rundown = load_rundown(root / "examples" / "shows" / "sing_along.yaml")
+    songs = [s for s in rundown.segments if s.kind == "sing"]
+    assert [s.score.name for s in songs] == ["twinkle.musicxml", "the_show_is_on.mid"]
+    assert songs[-1].is_finale and rundown.estimated_seconds() > 50
+
+
 def test_bad_scores_are_rundown_errors_naming_file_and_measure(tmp_path: Path) -> None:
     _song(tmp_path, "mute.yaml", "notes:\n  - [C4, 1]\n")
     _song(tmp_path, "bad.yaml", 'notes:\n  - [C4, 1, "a"]\n' * 1 + '  - [X9, 1, "b"]\n')

@@ -90,7 +90,8 @@ async def sing(body: SingIn, session: Session, state: State, _: Host) -> OkOut:
         emotion = Emotion.parse(body.emotion) if body.emotion else None
         await session.wait_ready(READY_WAIT_S)
         handle = await session.performer.sing(score, backing=backing, style=body.style,
-                                              emotion=emotion, finale=body.finale)
+                                              emotion=emotion, finale=body.finale,
+                                              backing_start=body.backing_start)
     except InputError as exc:
         raise HTTPException(422, str(exc)) from None
     return OkOut(detail={"handle": handle.id})
