@@ -233,9 +233,11 @@ class KnowledgeBase:
         chunk_tokens: list[list[str]] = []
         sent_tokens: list[list[str]] = []
         cvecs, svecs = [], []
+        sent_chunk: list[int] = []
         for name, rec in self.docs.items():
             sents = rec["sentences"]
             for ci, chunk in enumerate(rec["chunks"]):
+                sent_chunk.extend([len(self._chunk_refs)] * (chunk[1] - chunk[0] + 1))
                 self._chunk_refs.append((name, ci))
                 chunk_tokens.append(tokenize(self._chunk_context(rec["title"], rec["text"], sents, chunk)))
             for si, (a, b, h) in enumerate(sents):
@@ -249,6 +251,7 @@ class KnowledgeBase:
         self._chunk_bm25 = BM25(chunk_tokens)
         self._sent_bm25 = BM25(sent_tokens)
         self._sent_tokens = sent_tokens
+        self._sent_chunk = np.asarray(sent_chunk, dtype=np.int64)
         self._index_ready = True
 
     def embed_query(self, query: str) -> FloatArray:
@@ -282,6 +285,16 @@ class KnowledgeBase:
         self._ensure_index()
         dense = self._sent_vecs @ query_vector if len(self._sent_refs) else np.zeros(0)
         return dense, np.asarray(self._sent_bm25.scores(tokenize(query)))
+
+    def chunk_scores(self, query: str, query_vector: FloatArray) -> tuple[Any, Any]:
+        """(dense cosine, BM25) of the chunk around every indexed sentence, aligned with
+        :meth:`sentence_ref`: the paragraph context a sentence-level match misses."""
+        self._ensure_index()
+        if not len(self._sent_refs):
+            return np.zeros(0), np.zeros(0)
+        dense = self._chunk_vecs @ query_vector
+        lexical = np.asarray(self._chunk_bm25.scores(tokenize(query)))
+        return dense[self._sent_chunk], lexical[self._sent_chunk]
 
     def sentence_ref(self, i: int) -> tuple[str, int]:
         return self._sent_refs[i]
