@@ -1,16 +1,19 @@
-"""Grounded reporter Q&A: extractive answers with sources and a calibrated confidence.
+"""Grounded reporter Q&A: a short answer span, a spoken reply built around it, its sources
+and a calibrated confidence.
 
-The answer is the best supporting sentence(s) of the fused retrieval, so every number,
-name and date in it comes from a source. An LLM may rephrase it, but its text is used
-only when every number/name/date in it also appears in the sources. Below the confidence
-threshold the engine says it does not know instead of inventing an answer.
+Retrieval fuses dense (MiniLM) and BM25 scores over sentences and the paragraphs around
+them; the sentences of the best paragraphs are read by :mod:`dialogue.reader`, whose span
+scores and a second, question-level model (fitted on a calibration split, see
+``bench/bench_qa.py``) give the answer and the probability that it is right. Below the
+threshold the engine says it does not know. The reply is the source sentence around the
+span, so every number, name and date in it is copied from a source; an LLM may rephrase
+it, and its text is kept only when it still holds the span and every fact is sourced.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -21,43 +24,39 @@ import numpy as np
 from models.types import InputError
 
 from .bm25 import tokenize
+from .grounding import (
+    BULLET,
+    PRONOUN_START,
+    TYPE_PHRASE,
+    expected_type,
+    grounded,
+    is_generic,
+    type_matches,
+    word_family,
+)
 from .knowledge import KnowledgeBase, Passage
 from .moderation import looks_binary, normalize_text
+from .reader import Span, analyse, candidate_spans, head_missing, negation_mismatch, stem
+from .reader_model import ReaderModel, load_default_model
+
+__all__ = ["NOT_FOUND", "Answer", "Candidate", "QAEngine", "grounded"]
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "I'm sorry, I don't have that information in my notes."
-
-_MONTHS = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
-_DATEISH = re.compile(rf"\b\d{{1,2}}\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}:\d{{2}}\b|\b(?:1[89]|20)\d{{2}}\b|\d{{4}}-\d{{2}}-\d{{2}}", re.I)
-_NUMBER = re.compile(r"\d")
-_PRICE = re.compile(r"\d.*\b(?:eur|euros?|price|usd|dollars?)\b|[€$£]\s?\d|\b(?:eur|price)\b.*\d", re.I)
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
-_PLACE = re.compile(r"\b[A-Z][a-z]+")
-_PRONOUN_START = re.compile(r"^(?:It|They|He|She|This|These|Its|Their)\b")
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-# What must appear in a fact: numbers (with , . :), capitalized words, dates.
-_TYPE_PHRASE = re.compile(
-    r"\bhow (?:many|much|old|long|far|often|tall|big|high)\b|\bwhat (?:time|day|date)\b|"
-    r"\bwhich day\b|\bwhat is the name of\b|\bwhat's the name of\b", re.I
-)
-_FACT_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|\b[A-Z][a-zA-Z]+\b")
-# Words that ask *about* a thing (verbs, attributes) rather than name it: a question may
-# use them without its source doing so ("When does it start?" -> "takes place on ...").
-# Every other content word names what is asked about and must be in the source sentence,
-# its section heading or its document title, else the sentence is about something else.
-GENERIC_WORDS = frozenset(
-    """start begin end finish held hold take place happen cost price run fit compete go come
-    open close located locate buy attend watch see find available exist offer include use
-    make need want time day date year kind type sort number amount much total official
-    currently usually exactly approximately ticket""".split()
-)
-PREFIX_CHARS = 5  # "competing" ~ "competition", "planted" ~ "plant": same word family
+TOP_SENTENCES = 8
+CONTEXT_CHUNKS = 2
+MAX_REPLY_WORDS = 40
+RECORD_MISS_CAP = 0.2
 
 
 @dataclass
 class Answer:
-    """A grounded answer: ``answered`` is False when the KB does not hold the answer."""
+    """A grounded answer: ``answered`` is False when the KB does not hold the answer.
+
+    ``text`` is the spoken reply, ``short`` the answer span ('' when refused), ``span`` its
+    place in the document, ``sources`` the supporting sentences (the last one holds the span).
+    """
 
     text: str
     sources: list[Passage]
@@ -65,90 +64,45 @@ class Answer:
     answered: bool
     seconds: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
+    short: str = ""
+    span: Passage | None = None
+    method: str = "extractive"
+
+    @property
+    def reply(self) -> str:
+        return self.text
 
 
-def expected_type(question: str) -> str | None:
-    """The kind of fact a question asks for: date | price | number | name | place | None."""
-    q = question.lower()
-    if re.search(r"\b(when|what time|which day|what day|what date|on which day|until when)\b", q):
-        return "date"
-    if re.search(r"\b(how much|cost|price|fee)\b", q):
-        return "price"
-    if re.search(r"\bhow (many|old|long|far|often|tall|big|high)\b", q):
-        return "number"
-    if re.search(r"\bwho\b", q):
-        return "name"
-    if re.search(r"\bwhere\b", q):
-        return "place"
-    return None
+@dataclass
+class Candidate:
+    """One answer span in one retrieved sentence, with the features the reader scores."""
 
-
-def type_matches(kind: str | None, text: str) -> bool:
-    """Whether ``text`` contains the kind of fact the question asks for."""
-    if kind is None:
-        return True
-    if kind == "date":
-        return bool(_DATEISH.search(text))
-    if kind == "price":
-        return bool(_PRICE.search(text))
-    if kind == "number":
-        return bool(_NUMBER.search(text))
-    body = text[1:]  # a capital at the very start is just the sentence start
-    if kind == "name":
-        return bool(_NAME.search(text))
-    return bool(_PLACE.search(body))
-
-
-def fact_tokens(text: str) -> set[str]:
-    """Numbers and capitalized words of a text (the facts that must be sourced)."""
-    return {t.lower().replace(",", "") for t in _FACT_TOKEN.findall(text)}
-
-
-def grounded(candidate: str, sources: list[str], question: str = "") -> bool:
-    """True when every number/name/date of ``candidate`` appears in the sources (or question)."""
-    allowed = set().union(*(fact_tokens(s) for s in sources)) if sources else set()
-    allowed |= fact_tokens(question)
-    allowed_words = {w.lower() for s in sources for w in re.findall(r"[A-Za-z]+", s)}
-    for tok in fact_tokens(candidate):
-        if tok in allowed:
-            continue
-        if tok.isalpha() and (tok in allowed_words or tok in _COMMON_CAPS):
-            continue  # a capitalized common word ("The", "Yes") at a sentence start
-        return False
-    return True
-
-
-_COMMON_CAPS = frozenset(
-    "the a an it its this that there they yes no sure i i'm we you he she on in at of and "
-    "according our their".split()
-)
-
-
-def _prefix(token: str) -> str:
-    """The word-family key of a token: its first letters when long enough, else itself."""
-    if len(token) > PREFIX_CHARS and token.isalpha():
-        return token[:PREFIX_CHARS]
-    return token
-
-
-_GENERIC_PREFIXES = frozenset(_prefix(w) for w in GENERIC_WORDS if len(w) > PREFIX_CHARS)
-
-
-def _generic(token: str) -> bool:
-    return token in GENERIC_WORDS or _prefix(token) in _GENERIC_PREFIXES
+    ref: int
+    doc: str
+    sentence: int
+    span: Span
+    sentence_features: list[float]
+    score: float = 0.0
+    sentence_text: str = ""
 
 
 class QAEngine:
-    """Answer reporter questions from a :class:`KnowledgeBase` (``llm`` optional rephrasing).
+    """Answer reporter questions from a :class:`KnowledgeBase`.
 
-    ``threshold``: minimum confidence (0..1) to answer rather than refuse; 0.54 was picked
-    on the calibration split of bench/data/qa_eval.yaml (``bench_dialogue.calibrate``).
+    ``llm``: optional; rephrases the reply (and, with ``llm_reader``, picks the span itself
+    from the retrieved passages, verified to be copied from them). ``threshold`` overrides
+    the calibrated one stored with the reader model.
     """
 
-    def __init__(self, kb: KnowledgeBase, llm: Any = None, threshold: float = 0.54) -> None:
+    def __init__(self, kb: KnowledgeBase, llm: Any = None, threshold: float | None = None,
+                 model: ReaderModel | None = None, llm_reader: bool = False,
+                 system_prompt: str | None = None) -> None:
         self.kb = kb
         self.llm = llm
-        self.threshold = threshold
+        self.model = model or load_default_model()
+        self.threshold = self.model.threshold if threshold is None else threshold
+        self.llm_reader = llm_reader
+        self.system_prompt = system_prompt
 
     def _clean_question(self, question: Any) -> str:
         if not isinstance(question, str | bytes) or looks_binary(question):
@@ -160,136 +114,255 @@ class QAEngine:
             raise InputError("question must not be empty")
         return q[:500]
 
-    def _score(self, question: str) -> tuple[list[tuple[float, int, dict[str, float]]], Any]:
-        qv = self.kb.embed_query(question)
-        dense, lexical = self.kb.sentence_scores(question, qv)
+    # --- candidates -------------------------------------------------------------------
+
+    def candidates(self, question: str) -> list[Candidate]:
+        """Every answer span of the sentences worth reading, with features (unscored)."""
+        q = self._clean_question(question)
+        qv = self.kb.embed_query(q)
+        dense, lexical = self.kb.sentence_scores(q, qv)
         if len(dense) == 0:
-            return [], qv
-        fused = 0.65 * dense + 0.35 * lexical / (lexical + 4.0)
-        kind = expected_type(question)
-        q_tokens = set(tokenize(_TYPE_PHRASE.sub(" ", question)))
-        q_numbers = {t for t in q_tokens if t[0].isdigit()}
+            return []
+        c_dense, c_lexical = self.kb.chunk_scores(q, qv)
+        lex = lexical / (lexical + 4.0)
+        c_lex = c_lexical / (c_lexical + 4.0)
+        fused = 0.65 * dense + 0.35 * lex
+        c_fused = 0.65 * c_dense + 0.35 * c_lex
+        order = list(np.argsort(-fused)[:TOP_SENTENCES])
+        for chunk in _top_unique(self.kb._sent_chunk, c_fused, CONTEXT_CHUNKS):
+            order.extend(int(i) for i in np.flatnonzero(self.kb._sent_chunk == chunk))
+        seen: set[int] = set()
+        picked = [int(i) for i in order if not (int(i) in seen or seen.add(int(i)))]
+        rank = {int(i): r for r, i in enumerate(np.argsort(-fused)[: max(64, len(picked))])}
+        info = analyse(q, self.kb._sent_bm25.idf)
+        near = self._near_miss(q, dense)
+        best = float(fused.max())
+        out: list[Candidate] = []
+        for i in picked:
+            name, si = self.kb.sentence_ref(i)
+            text = self.kb.docs[name]["text"]
+            a, b, _h = self.kb.docs[name]["sentences"][si]
+            sentence = text[a:b]
+            miss = near(i)
+            sent_feats = [
+                float(dense[i]), float(lex[i]), float(c_dense[i]), float(c_lex[i]),
+                float(fused[i] - best), miss["coverage"], miss["coverage_ctx"],
+                miss["missing_named"], miss["unknown_named"], miss["numbers_missing"],
+                float(negation_mismatch(info, sentence)), float(np.log1p(rank.get(i, 64))),
+                miss["rules"], miss["record_missing"],
+                float(head_missing(info, self._context_stems(i))),
+            ]
+            for span in candidate_spans(sentence, info):
+                out.append(Candidate(i, name, si, span, sent_feats, 0.0, sentence))
+        return out
+
+    def _near_miss(self, question: str, dense: Any) -> Any:
+        """Per-sentence counts of what the question names but the sentence does not."""
         idf = self.kb._sent_bm25.idf
-        vocab_prefixes = self._vocab_prefixes(idf)
+        q_tokens = set(tokenize(TYPE_PHRASE.sub(" ", question)))
+        q_numbers = {t for t in q_tokens if t[0].isdigit()}
+        prefixes = self._vocab_prefixes(idf)
         max_idf = max(idf.values(), default=1.0)
         weight = {t: idf.get(t, max_idf) for t in q_tokens}
         total = sum(weight.values()) or 1.0
-        unknown = [t for t in q_tokens if t not in idf and _prefix(t) not in vocab_prefixes]
-        out = []
-        for i in np.argsort(-fused)[:8]:
-            name, si = self.kb.sentence_ref(int(i))
+        unknown = [t for t in q_tokens if t not in idf and word_family(t) not in prefixes]
+        unknown_named = [t for t in unknown if not is_generic(t) and not t[0].isdigit()]
+        kind = expected_type(question)
+
+        def features(i: int) -> dict[str, float]:
+            name, si = self.kb.sentence_ref(i)
             rec = self.kb.docs[name]
-            passage = self.kb.sentence_passage(name, si)
-            context = set(self.kb.sentence_tokens(int(i))) | set(tokenize(rec["title"]))
-            context_prefixes = {_prefix(t) for t in context}
-            coverage = sum(w for t, w in weight.items() if t in context) / total
+            context = set(self.kb.sentence_tokens(i)) | set(tokenize(rec["title"]))
+            ctx = set(context)
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(self.kb._sent_refs) and self.kb.sentence_ref(j)[0] == name:
+                    ctx |= set(self.kb.sentence_tokens(j))
+            fams = {word_family(t) for t in context}
             missing = [t for t in q_tokens if t not in context and t not in unknown
-                       and _prefix(t) not in context_prefixes and not t[0].isdigit()]
-            missing_named = [t for t in missing if not _generic(t)]
-            unknown_named = [t for t in unknown if not _generic(t) and not t[0].isdigit()]
-            type_ok = type_matches(kind, passage.text)
-            # A number/year the question names but the source does not: another fact.
-            numbers_missing = len(q_numbers - set(tokenize(rec["text"])) - context)
-            feats = {
-                "dense": float(dense[i]), "lexical": float(lexical[i]), "coverage": coverage,
-                "type_ok": float(type_ok), "unknown": float(len(unknown)),
-                "unknown_named": float(len(unknown_named)), "missing": float(len(missing)),
-                "missing_named": float(len(missing_named)), "numbers_missing": float(numbers_missing),
+                       and word_family(t) not in fams and not t[0].isdigit()]
+            coverage = sum(w for t, w in weight.items() if t in context) / total
+            named = [t for t in missing if not is_generic(t)]
+            numbers = len(q_numbers - self._doc_tokens(name) - context)
+            a, b, _h = rec["sentences"][si]
+            # The hand-set near-miss score of the sentence-level engine, kept as one feature.
+            rules = (6.0 * float(dense[i]) + 4.0 * coverage - 4.2
+                     - (0.0 if type_matches(kind, rec["text"][a:b]) else 2.5)
+                     - 2.4 * len(unknown_named) - 0.3 * (len(unknown) - len(unknown_named))
+                     - 1.6 * len(named) - 0.2 * (len(missing) - len(named)) - 3.0 * numbers)
+            line_start = rec["text"].rfind("\n", 0, a) + 1
+            record = name.lower().endswith((".csv", ".yaml", ".yml")) or bool(
+                BULLET.match(rec["text"][line_start : a + 1]))
+            return {
+                "rules": rules,
+                # A table row or list item is about one thing: a named word of the question
+                # that it lacks means another row ("curling" is not the "ice hockey" row).
+                "record_missing": float(record) * (len(named) + len(unknown_named)),
+                "coverage": coverage,
+                "coverage_ctx": sum(w for t, w in weight.items() if t in ctx) / total,
+                "missing_named": float(len([t for t in missing if not is_generic(t)])),
+                "unknown_named": float(len(unknown_named)),
+                "numbers_missing": float(numbers),
             }
-            # Named things the question asks about but the sentence does not mention
-            # (curling vs. the ice hockey row) or the KB never mentions (speed skating)
-            # weigh far more than a generic word phrased differently.
-            z = (
-                6.0 * float(dense[i]) + 4.0 * coverage - 4.2
-                - (0.0 if type_ok else 2.5)
-                - 2.4 * len(unknown_named) - 0.3 * (len(unknown) - len(unknown_named))
-                - 1.6 * len(missing_named) - 0.2 * (len(missing) - len(missing_named))
-                - 3.0 * numbers_missing
-            )
-            conf = 1.0 / (1.0 + math.exp(-z))
-            feats["confidence"] = conf
-            out.append((conf, int(i), feats))
-        out.sort(key=lambda x: -x[0])
-        return out, qv
+
+        return features
+
+    def _doc_tokens(self, name: str) -> set[str]:
+        """The token set of a whole document, cached per content hash."""
+        key = (name, self.kb.docs[name]["sha256"])
+        cache = self.__dict__.setdefault("_doc_token_cache", {})
+        if key not in cache:
+            cache[key] = set(tokenize(self.kb.docs[name]["text"]))
+        return cache[key]
+
+    def _context_stems(self, i: int) -> set[str]:
+        """Stems of sentence ``i``, its neighbours and its document title and heading."""
+        name, si = self.kb.sentence_ref(i)
+        rec = self.kb.docs[name]
+        lo, hi = max(0, si - 1), min(len(rec["sentences"]) - 1, si + 1)
+        a, b = rec["sentences"][lo][0], rec["sentences"][hi][1]
+        text = f"{rec['title']} {rec['sentences'][si][2]} {rec['text'][a:b]}"
+        return {stem(w) for w in re.findall(r"\w+", text)}
 
     def _vocab_prefixes(self, idf: dict[str, float]) -> set[str]:
         key = id(idf)
         if getattr(self, "_prefix_key", None) != key:
             self._prefix_key = key
-            self._prefixes = {_prefix(t) for t in idf}
+            self._prefixes = {word_family(t) for t in idf}
         return self._prefixes
 
-    def _answer_text(self, name: str, si: int) -> tuple[str, list[Passage]]:
-        rec = self.kb.docs[name]
-        passage = self.kb.sentence_passage(name, si)
-        parts = [passage]
-        if _PRONOUN_START.match(passage.text) and si > 0:
-            prev = self.kb.sentence_passage(name, si - 1)
-            if prev.heading == passage.heading:
-                parts.insert(0, prev)
-        text = " ".join(_BULLET.sub("", p.text).replace("\n", " ").strip() for p in parts)
-        del rec
-        return re.sub(r"\s+", " ", text), parts
+    # --- answers ----------------------------------------------------------------------
 
     def extract(self, question: str) -> Answer:
-        """The extractive answer (no LLM): best sentence(s), sources, confidence."""
+        """The extractive answer (no LLM): span, reply, sources, calibrated confidence."""
         t0 = time.perf_counter()
-        q = self._clean_question(question)
-        ranked, _ = self._score(q)
-        if not ranked:
+        self._clean_question(question)
+        cands = self.candidates(question)
+        if not cands:
             return Answer(NOT_FOUND, [], 0.0, False, time.perf_counter() - t0)
-        conf, idx, feats = ranked[0]
-        name, si = self.kb.sentence_ref(idx)
-        text, parts = self._answer_text(name, si)
+        self.model.score(cands)
+        best = max(cands, key=lambda c: c.score)
+        conf, feats = self.model.confidence(best, cands)
+        if feats["record_missing"] > 0:
+            # A table row or list item is about one thing: when it lacks a thing the question
+            # names, it answers about another row (no prose paraphrases a row's key).
+            conf = feats["confidence"] = min(conf, RECORD_MISS_CAP)
+        return self._build(best, conf, feats, t0)
+
+    def _build(self, best: Candidate, conf: float, feats: dict[str, float], t0: float,
+               method: str = "extractive", answered: bool | None = None) -> Answer:
+        """The answer around ``best``; ``answered`` None: decided by the threshold."""
+        reply, parts = self._reply(best)
         for p in parts:
             p.score = conf
-        if conf < self.threshold:
-            return Answer(NOT_FOUND, parts, conf, False, time.perf_counter() - t0, feats)
-        return Answer(text, parts, conf, True, time.perf_counter() - t0, feats)
+        sent = parts[-1]
+        span = Passage(best.doc, sent.start + best.span.start, sent.start + best.span.end,
+                       best.span.text, conf, sent.heading)
+        if not (conf >= self.threshold if answered is None else answered):
+            return Answer(NOT_FOUND, parts, conf, False, time.perf_counter() - t0, feats,
+                          "", span, method)
+        return Answer(reply, parts, conf, True, time.perf_counter() - t0, feats,
+                      " ".join(best.span.text.split()), span, method)
+
+    def _reply(self, best: Candidate) -> tuple[str, list[Passage]]:
+        """The source sentence around the span (a pronoun's antecedent sentence first),
+        trimmed to the clauses nearest the span when it is long."""
+        passage = self.kb.sentence_passage(best.doc, best.sentence)
+        parts = [passage]
+        if PRONOUN_START.match(passage.text) and best.sentence > 0:
+            prev = self.kb.sentence_passage(best.doc, best.sentence - 1)
+            if prev.heading == passage.heading:
+                parts.insert(0, prev)
+        body = _trim(passage.text, best.span.start, best.span.end)
+        lead = " ".join(p.text for p in parts[:-1])
+        text = " ".join(BULLET.sub("", t).replace("\n", " ").strip() for t in (lead, body) if t)
+        return re.sub(r"\s+", " ", text).strip(), parts
 
     def answer(self, question: str) -> Answer:
         """Answer ``question`` (blocking); raises :class:`InputError` for empty/binary input.
 
-        With an LLM, the answer is rephrased when no event loop runs in this thread (from
-        async code use :meth:`answer_async`, which never blocks the loop).
+        With an LLM, it runs when no event loop runs in this thread (from async code use
+        :meth:`answer_async`, which never blocks the loop).
         """
-        t0 = time.perf_counter()
-        result = self.extract(question)
-        if result.answered and self.llm is not None:
+        if self.llm is not None:
             try:
                 asyncio.get_running_loop()
             except RuntimeError:
-                result.text = asyncio.run(self._rephrase(question, result))
-            else:
-                log.info("answer() called inside an event loop: extractive only (use answer_async)")
+                return asyncio.run(self.answer_async(question))
+            log.info("answer() called inside an event loop: extractive only (use answer_async)")
+        t0 = time.perf_counter()
+        result = self.extract(question)
         result.seconds = time.perf_counter() - t0
         return result
 
     async def answer_async(self, question: str) -> Answer:
-        """:meth:`answer` for async callers: retrieval off the loop, then the LLM rephrase."""
+        """:meth:`answer` for async callers: retrieval off the loop, then the LLM steps."""
         t0 = time.perf_counter()
-        result = await asyncio.to_thread(self.extract, question)
+        self._clean_question(question)
+        if self.llm is not None and self.llm_reader:
+            from .llm_reader import read_with_llm
+
+            result = await read_with_llm(self, question)
+        else:
+            result = await asyncio.to_thread(self.extract, question)
         if result.answered and self.llm is not None:
             result.text = await self._rephrase(question, result)
         result.seconds = time.perf_counter() - t0
         return result
 
     async def _rephrase(self, question: str, result: Answer) -> str:
-        """Let the LLM phrase the answer; keep it only if every fact in it is sourced."""
+        """Let the LLM phrase the reply; keep it only if it holds the span and every fact
+        in it is sourced."""
         sources = [p.text for p in result.sources]
+        system = (self.system_prompt + "\n\n" if self.system_prompt else "") + (
+            "Answer the question in one short spoken sentence using only the facts in the "
+            "source. Include the answer exactly as written. Do not add anything.")
         messages = [
-            {"role": "system", "content": "Answer the question in one short sentence using only "
-             "the facts in the source. Do not add anything."},
-            {"role": "user", "content": f"Source: {' '.join(sources)}\nQuestion: {question}"},
+            {"role": "system", "content": system},
+            {"role": "user", "content": f"Source: {' '.join(sources)}\nAnswer: {result.short}\n"
+                                        f"Question: {question}"},
         ]
         try:
             pieces = [p async for p in self.llm.stream(messages, max_tokens=48, temperature=0.0,
                                                        stop=["\n"])]
-        except Exception as exc:  # the extractive answer stands on its own
-            log.warning("Q&A rephrase failed, keeping extractive answer: %s", exc)
+        except Exception as exc:  # the extractive reply stands on its own
+            log.warning("Q&A rephrase failed, keeping extractive reply: %s", exc)
             return result.text
         candidate = re.sub(r"\s+", " ", "".join(pieces)).strip()
-        if len(candidate) < 3 or not grounded(candidate, sources, question):
-            log.info("Q&A rephrase rejected (ungrounded): %r", candidate[:120])
+        holds_span = result.short.lower() in candidate.lower()
+        if len(candidate) < 3 or not holds_span or not grounded(candidate, sources, question):
+            log.info("Q&A rephrase rejected (ungrounded or without the answer): %r", candidate[:120])
             return result.text
         return candidate
+
+
+def _top_unique(sent_chunk: Any, scores: Any, k: int) -> list[int]:
+    """The ``k`` best distinct chunks, given per-sentence chunk ids and scores."""
+    out: list[int] = []
+    for i in np.argsort(-scores):
+        chunk = int(sent_chunk[i])
+        if chunk not in out:
+            out.append(chunk)
+        if len(out) == k:
+            break
+    return out
+
+
+def _trim(sentence: str, start: int, end: int) -> str:
+    """``sentence``, or when longer than :data:`MAX_REPLY_WORDS` words, the comma/semicolon
+    clauses around ``sentence[start:end]`` (the span is always kept whole)."""
+    if len(sentence.split()) <= MAX_REPLY_WORDS:
+        return sentence
+    cuts = [0] + [m.end() for m in re.finditer(r"[,;:]\s+", sentence)] + [len(sentence)]
+    lo = max(c for c in cuts if c <= start)
+    hi = min(c for c in cuts if c >= end)
+    while len(sentence[lo:hi].split()) < MAX_REPLY_WORDS // 2:
+        before = [c for c in cuts if c < lo]
+        after = [c for c in cuts if c > hi]
+        if not before and not after:
+            break
+        if after and (not before or hi - lo > 0 and len(after) >= len(before)):
+            hi = after[0]
+        else:
+            lo = before[-1]
+    piece = sentence[lo:hi].strip().rstrip(",;:")
+    return piece[0].upper() + piece[1:] + ("" if piece.endswith((".", "!", "?")) else ".")

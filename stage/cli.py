@@ -179,14 +179,44 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_qa(args: argparse.Namespace) -> int:
+    import json
+
     from dialogue import KnowledgeBase, QAEngine
 
-    kb = KnowledgeBase.build(args.kb, args.store) if args.store else KnowledgeBase.build(args.kb)
-    answer = QAEngine(kb).answer(args.question)
-    print(answer.text)
-    for src in answer.sources:
-        print(f"  [{src.doc}:{src.start}-{src.end}] {src.text[:100]}")
-    print(f"confidence {answer.confidence:.2f}")
+    store = Path(args.store) if args.store else Path(args.kb) / ".vhuman-index"
+    if args.no_update and (store / "kb.json").is_file():
+        kb = KnowledgeBase.open(store)  # the stored index as it is: no folder scan
+    else:
+        kb = KnowledgeBase.build(args.kb, store)  # builds once; later only changed files
+    llm = None
+    if args.llm_url:
+        from models.llm import get_llm
+
+        llm = get_llm("openai", base_url=args.llm_url, model=args.llm_model)
+    engine = QAEngine(kb, llm=llm, llm_reader=llm is not None)
+    results = []
+    for question in args.question:
+        answer = engine.answer(question)
+        results.append({
+            "question": question, "answered": answer.answered, "short_answer": answer.short,
+            "reply": answer.text, "confidence": round(answer.confidence, 4),
+            "method": answer.method, "seconds": round(answer.seconds, 4),
+            "span": None if answer.span is None or not answer.answered else
+            {"doc": answer.span.doc, "start": answer.span.start, "end": answer.span.end},
+            "sources": [{"doc": s.doc, "start": s.start, "end": s.end, "text": s.text}
+                        for s in answer.sources],
+        })
+    if args.json:
+        print(json.dumps(results if len(results) > 1 else results[0], ensure_ascii=False, indent=1))
+        return 0
+    for r in results:
+        if len(results) > 1:
+            print(f"Q: {r['question']}")
+        print(f"short answer: {r['short_answer'] or '-'}")
+        print(f"reply: {r['reply']}")
+        for src in r["sources"]:
+            print(f"  source [{src['doc']}:{src['start']}-{src['end']}] {src['text'][:160]}")
+        print(f"confidence {r['confidence']:.2f}")
     return 0
 
 
@@ -305,9 +335,16 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
 
     qa = add("qa", help="answer a question from a knowledge-base folder")
-    qa.add_argument("question")
+    qa.add_argument("question", nargs="+", help="one or more questions")
     qa.add_argument("--kb", default="examples/kb", help="folder of documents")
-    qa.add_argument("--store", default=None, help="index folder (default: a cache dir)")
+    qa.add_argument("--store", default=None,
+                    help="index folder, built once and reused (default: KB/.vhuman-index)")
+    qa.add_argument("--no-update", action="store_true",
+                    help="use the stored index without scanning the folder for changes")
+    qa.add_argument("--json", action="store_true", help="machine-readable output")
+    qa.add_argument("--llm-url", default=None,
+                    help="OpenAI-compatible server (…/v1) whose model reads the passages")
+    qa.add_argument("--llm-model", default="default", help="model name on that server")
     qa.set_defaults(func=cmd_qa)
     return parser
 

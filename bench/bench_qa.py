@@ -1,0 +1,203 @@
+"""Reporter Q&A on a document nobody here wrote: a SQuAD 2.0 article as the whole knowledge
+base, official SQuAD 2.0 metrics plus "gold span inside the spoken reply", latency.
+
+The questions are split once by paragraph (seed in :mod:`bench.squad`); the reader model
+(:mod:`dialogue.reader_model`) is fitted on the calibration split only and both splits are
+reported. ``python -m bench.bench_qa --write`` stores the fitted model as the engine's
+default (``dialogue/data/qa_reader.json``). With ``VHUMAN_QA_LLM_URL`` (and optionally
+``VHUMAN_QA_LLM_MODEL``) set, the test split is also answered by that OpenAI-compatible
+server as the span reader (``llm_reader``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from bench import squad
+from dialogue.reader import fit_conditional_logit, fit_logistic
+from dialogue.reader_model import CONFIDENCE_SIGNS, ReaderModel
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+
+L2_SPAN = 3.0
+L2_CONFIDENCE = 1.0
+POSITIVE_F1 = 0.5
+
+
+def _labels(cands: list[Any], answers: list[str]) -> np.ndarray:
+    return np.asarray([float(squad.score_one(answers, c.span.text)[1] >= POSITIVE_F1) if answers else 0.0
+                       for c in cands])
+
+
+def _span_weights(records: list[tuple[squad.Question, list[Any]]]) -> np.ndarray:
+    """Span model on the answerable questions whose gold is among the candidates; each
+    question's candidates weigh 1 in total so long sentences do not dominate."""
+    groups = []
+    for q, cands in records:
+        if not q.answerable or not cands:
+            continue
+        y = _labels(cands, q.answers)
+        if y.sum() == 0:
+            continue
+        groups.append((np.asarray([c.sentence_features + c.span.features for c in cands]), y))
+    if not groups:
+        raise ValueError("no calibration question has its gold answer among the candidates")
+    return fit_conditional_logit(groups, L2_SPAN)
+
+
+def _best(model: ReaderModel, cands: list[Any]) -> Any:
+    model.score(cands)
+    return max(cands, key=lambda c: c.score)
+
+
+def fit(records: list[tuple[squad.Question, list[Any]]], name: str = "") -> ReaderModel:
+    """Fit the span model, then the confidence model on out-of-fold best candidates (two
+    folds, so the confidence learns from spans its span model did not see), then the
+    threshold. Each source document set (``Question.article``) weighs the same, so a long
+    article does not drown a short press kit. The confidence is the probability that the
+    reply holds the answer (span F1 >= 0.5 or the gold inside the reply sentence)."""
+    model = ReaderModel(_span_weights(records), np.zeros(1), 0.5, name)
+    halves = [records[0::2], records[1::2]]
+    rows: list[tuple[list[float], str, bool, bool]] = []  # features, source, answerable, right
+    for k in (0, 1):
+        fold = ReaderModel(_span_weights(halves[1 - k]), np.zeros(1))
+        for q, cands in halves[k]:
+            if not cands:
+                continue
+            best = _best(fold, cands)
+            right = q.answerable and (squad.score_one(q.answers, best.span.text)[1] >= POSITIVE_F1
+                                      or squad.gold_in_reply(q.answers, best.sentence_text))
+            rows.append((fold.confidence_features(best, cands), q.article, q.answerable, right))
+    sources = sorted({r[1] for r in rows})
+    share = {src: len(rows) / (len(sources) * sum(1 for r in rows if r[1] == src)) for src in sources}
+    x = np.asarray([r[0] for r in rows])
+    y = np.asarray([float(r[3]) for r in rows])
+    w = np.asarray([share[r[1]] for r in rows])
+    model.confidence_weights = fit_logistic(x, y, L2_CONFIDENCE, list(CONFIDENCE_SIGNS), w)
+    probs = 1 / (1 + np.exp(-(x @ model.confidence_weights[1:] + model.confidence_weights[0])))
+    best_t, best_score = 0.5, -1.0
+    for t in np.linspace(0.05, 0.95, 91):
+        # what a listener notices: answerable questions answered with the answer in the
+        # reply, unanswerable ones refused; per source the smaller of the two counts (so
+        # neither kind is given up for the other), averaged over sources
+        score = 0.0
+        for src in sources:
+            has = [(p, r[3]) for p, r in zip(probs, rows, strict=True) if r[1] == src and r[2]]
+            no = [p for p, r in zip(probs, rows, strict=True) if r[1] == src and not r[2]]
+            answered = sum(right for p, right in has if p >= t) / max(1, len(has))
+            refused = sum(1 for p in no if p < t) / max(1, len(no))
+            score += (min(answered, refused) + 1e-3 * (answered + refused)) / len(sources)
+        if score > best_score + 1e-9:
+            best_t, best_score = float(t), score
+    model.threshold = round(best_t, 2)
+    return model
+
+
+def house_questions(split: str) -> list[squad.Question]:
+    """The ``split`` of ``bench/data/qa_eval.yaml`` (questions over ``examples/kb``, the
+    press-kit style: dates, prices, names) as questions whose answers are its facts."""
+    spec = yaml.safe_load((HERE / "data" / "qa_eval.yaml").read_text(encoding="utf-8"))
+    out = []
+    for kind in ("answerable", "unanswerable"):
+        for i, raw in enumerate(spec[split][kind]):
+            item = raw if isinstance(raw, dict) else {"q": raw}
+            out.append(squad.Question(f"house-{split}-{kind}-{i}", item["q"], list(item.get("facts", [])),
+                                      "examples/kb", i))
+    return out
+
+
+def _collect(qa: Any, questions: list[squad.Question]) -> list[tuple[squad.Question, list[Any]]]:
+    return [(q, qa.candidates(q.question)) for q in questions]
+
+
+def evaluate(qa: Any, questions: list[squad.Question]) -> tuple[dict[str, Any], list[squad.Outcome]]:
+    """Answer every question with ``qa.answer``: official metrics, calibration, latency."""
+    outs = []
+    for q in questions:
+        t0 = time.perf_counter()
+        a = qa.answer(q.question)
+        outs.append(squad.Outcome(q, a.short if a.answered else "", a.text if a.answered else "",
+                                  a.confidence, time.perf_counter() - t0))
+    figures = squad.metrics(outs)
+    secs = [o.seconds for o in outs]
+    figures["latency_s"] = {"p50": round(float(np.percentile(secs, 50)), 3),
+                            "p95": round(float(np.percentile(secs, 95)), 3)}
+    figures["brier"] = round(float(np.mean([(o.confidence - squad.score_one(o.question.answers, o.short)[1]
+                                             * o.question.answerable) ** 2 for o in outs])), 4)
+    return figures, outs
+
+
+def _engine(kb: Any, model: ReaderModel, **kw: Any) -> Any:
+    from dialogue import QAEngine
+
+    return QAEngine(kb, model=model, **kw)
+
+
+def run(quick: bool = False, write: bool = False) -> dict[str, Any]:
+    """Fit on the calibration split, report both splits (quick: every third test question)."""
+    from dialogue import KnowledgeBase
+    from dialogue.reader_model import load_default_model
+
+    texts, questions = squad.load_articles(squad.squad_file())
+    splits = squad.split_questions(questions)
+    with tempfile.TemporaryDirectory() as tmp:
+        squad.write_kb(texts, Path(tmp) / "kb")
+        t0 = time.perf_counter()
+        kb = KnowledgeBase.build(Path(tmp) / "kb", Path(tmp) / "store")
+        build_s = time.perf_counter() - t0
+        house_kb = KnowledgeBase.build(HERE.parent / "examples" / "kb", Path(tmp) / "house")
+        shipped = load_default_model()
+        probe = _engine(kb, shipped)
+        probe.answer("warm up question?")
+        records = _collect(probe, splits["calibration"])
+        records += _collect(_engine(house_kb, shipped), house_questions("calibration"))
+        model = fit(records, "calibration splits: squad2 computational_complexity_theory "
+                             f"(seed {squad.SPLIT_SEED}) + bench/data/qa_eval.yaml")
+        if write:
+            model.save()
+        qa = _engine(kb, model)
+        test = splits["test"][::3] if quick else splits["test"]
+        result: dict[str, Any] = {
+            "kb": {"documents": len(kb.docs), "sentences": len(kb), "build_s": round(build_s, 2)},
+            "split": {k: {"questions": len(v), "answerable": sum(q.answerable for q in v)}
+                      for k, v in splits.items()},
+            "split_seed": squad.SPLIT_SEED, "threshold": model.threshold,
+            "calibration": evaluate(qa, splits["calibration"])[0],
+            "test": evaluate(qa, test)[0],
+            "house_kb_test": evaluate(_engine(house_kb, model), house_questions("test"))[0],
+            "loadavg": os.getloadavg()[0],
+        }
+        if not write and shipped.fitted_on != "prior":
+            result["test_with_shipped_model"] = evaluate(probe, test)[0]
+        url = os.environ.get("VHUMAN_QA_LLM_URL")
+        if url:
+            from models.llm import get_llm
+
+            llm = get_llm("openai", base_url=url, model=os.environ.get("VHUMAN_QA_LLM_MODEL", "default"))
+            result["test_llm_reader"] = evaluate(_engine(kb, model, llm=llm, llm_reader=True), test)[0]
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--write", action="store_true", help="store the fitted model as the default")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    print(json.dumps(run(args.quick, args.write), indent=1))
+
+
+if __name__ == "__main__":
+    main()
