@@ -4,8 +4,8 @@
 ``chat_under_load``: a server child process with the real live performer (Piper voice,
 built-in avatar rendered in its child process, 30 fps) and an instant FakeBrain, chat
 echo on. N WebSocket viewers each send one message per second (staggered) for S seconds;
-every message carries a ref and the client times send -> its ``ack``. Meanwhile a probe
-asks ``/healthz`` every 100 ms, and after the chat load 8 clients ask ``/v1/qa``. Counted:
+every message carries a ref and the client times send -> its ``ack``. Meanwhile a probe (its own
+process) asks ``/healthz`` every 100 ms, and after the chat load 8 clients ask ``/v1/qa``. Counted:
 acks lost (no ack by the end), sockets closed by anyone (ping timeouts included).
 
 ``fuzz``: N payloads from :mod:`stage.server.fuzz` over one keep-alive connection per
@@ -226,18 +226,35 @@ async def _qa(port: int, requests: int, concurrency: int) -> dict[str, Any]:
             "p99_ms": _pct(latencies, 0.99)}
 
 
+def probe_main(port: int, seconds: float, out_path: str) -> None:
+    """``/healthz`` every 100 ms for ``seconds`` (own process: the load generator's busy
+    event loop must not add its delays to the probe's figures)."""
+    async def main() -> None:
+        stop = asyncio.Event()
+        health: list[float] = []
+        failures: list[str] = []
+        task = asyncio.create_task(_healthz_probe(port, stop, health, failures))
+        await asyncio.sleep(seconds)
+        stop.set()
+        await task
+        Path(out_path).write_text(json.dumps({"latencies": health, "failures": failures}))
+    asyncio.run(main())
+
+
 async def _load(port: int, clients: int, seconds: float, qa_requests: int) -> dict[str, Any]:
     ready_s = await _wait_ready(port)
-    stop = asyncio.Event()
-    health: list[float] = []
-    failures: list[str] = []
-    probe = asyncio.create_task(_healthz_probe(port, stop, health, failures))
+    probe_out = Path(tempfile.mkdtemp(prefix="vh-probe-")) / "probe.json"
+    probe = subprocess.Popen([sys.executable, "-m", "bench.server_load", "--probe", str(port),
+                              str(seconds + 5), str(probe_out)], cwd=ROOT,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     load_before = os.getloadavg()[0]
     chat = await _sockets(port, clients, seconds)
     load_after = os.getloadavg()[0]
+    await asyncio.to_thread(probe.wait, 60)
+    probed = json.loads(probe_out.read_text()) if probe_out.exists() else \
+        {"latencies": [], "failures": ["probe gave no figures"]}
+    health, failures = probed["latencies"], probed["failures"]
     qa = await _qa(port, qa_requests, 8)
-    stop.set()
-    await probe
     return {"ready_after_s": round(ready_s, 1), "chat": chat,
             "healthz": {"probes": len(health), "failures": failures[:10],
                         "p50_ms": _pct(health, 0.5), "p99_ms": _pct(health, 0.99),
@@ -344,13 +361,16 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "DATABASE_URL"))
+    parser.add_argument("--probe", nargs=3, metavar=("PORT", "SECONDS", "OUT"))
     parser.add_argument("--fake-performer", action="store_true")
     parser.add_argument("--load", action="store_true")
     parser.add_argument("--fuzz", type=int, default=0)
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
-    if args.serve:
+    if args.probe:
+        probe_main(int(args.probe[0]), float(args.probe[1]), args.probe[2])
+    elif args.serve:
         serve_load(int(args.serve[0]), args.serve[1], args.fake_performer)
     elif args.fuzz:
         print(json.dumps(fuzz(args.fuzz), indent=2))

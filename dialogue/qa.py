@@ -182,7 +182,7 @@ class QAEngine:
                        and word_family(t) not in fams and not t[0].isdigit()]
             coverage = sum(w for t, w in weight.items() if t in context) / total
             named = [t for t in missing if not is_generic(t)]
-            numbers = len(q_numbers - set(tokenize(rec["text"])) - context)
+            numbers = len(q_numbers - self._doc_tokens(name) - context)
             a, b, _h = rec["sentences"][si]
             # The hand-set near-miss score of the sentence-level engine, kept as one feature.
             rules = (6.0 * float(dense[i]) + 4.0 * coverage - 4.2
@@ -201,10 +201,18 @@ class QAEngine:
                 "coverage_ctx": sum(w for t, w in weight.items() if t in ctx) / total,
                 "missing_named": float(len([t for t in missing if not is_generic(t)])),
                 "unknown_named": float(len(unknown_named)),
-                "numbers_missing": float(len(q_numbers - set(tokenize(rec["text"])) - context)),
+                "numbers_missing": float(numbers),
             }
 
         return features
+
+    def _doc_tokens(self, name: str) -> set[str]:
+        """The token set of a whole document, cached per content hash."""
+        key = (name, self.kb.docs[name]["sha256"])
+        cache = self.__dict__.setdefault("_doc_token_cache", {})
+        if key not in cache:
+            cache[key] = set(tokenize(self.kb.docs[name]["text"]))
+        return cache[key]
 
     def _context_stems(self, i: int) -> set[str]:
         """Stems of sentence ``i``, its neighbours and its document title and heading."""

@@ -173,12 +173,16 @@ class ChatQueue:
 
     def purge_stale(self) -> int:
         """Drop every message older than ``max_age_s``; returns how many."""
-        fresh = [e for e in self._heap if e[2].age <= self.policy.max_age_s]
-        stale = [e for e in self._heap if e[2].age > self.policy.max_age_s]
+        # One clock read and one pass; the heap is rebuilt only when something went
+        # (a full queue under a flood calls this for every incoming message).
+        cutoff = time.monotonic() - self.policy.max_age_s
+        stale = [e for e in self._heap if e[2].received < cutoff]
+        if not stale:
+            return 0
+        self._heap = [e for e in self._heap if e[2].received >= cutoff]
+        heapq.heapify(self._heap)
         for _, _, msg in stale:
             self._drop(msg, "stale", "waited too long")
-        self._heap = fresh
-        heapq.heapify(self._heap)
         return len(stale)
 
     # -- internals -------------------------------------------------------------------

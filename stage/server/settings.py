@@ -38,6 +38,10 @@ class ServerSettings(BaseSettings):
     metrics_public: bool = True
     header_timeout_s: float = Field(default=10.0, gt=0, description="a client must send "
                                     "its request line and headers within this")
+    gil_switch_interval_s: float = Field(
+        default=0.0005, ge=0, le=0.1, description="how long a thread may hold the GIL "
+        "before the event loop gets a turn (0: Python's 5 ms); the live performer's threads "
+        "share it with the loop")
     max_connections: int = Field(default=4096, ge=16, description="concurrent connections "
                                  "and requests; beyond it new ones get 503")
 

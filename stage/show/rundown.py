@@ -247,16 +247,10 @@ class SaySegment(SegmentBase):
         return list(self.lines)
 
 
-class DanceSegment(SegmentBase):
-    """A dance to a music file, after an optional spoken intro."""
+class _PerformanceSegment(SegmentBase):
+    """A dance or a song: an optional spoken intro, and a ``finale`` that ends the show
+    big (priority 90 unless given) and is never interrupted by viewers."""
 
-    type: Literal["dance"]
-    music: Path
-    style: Name | None = None
-    clip: str | None = Field(None, min_length=1, max_length=200, description=(
-        "dance the avatar's own animation clip of this name (as `vhuman avatar inspect` "
-        "lists it), looped onto the music's beats by time-warp"))
-    duration: Seconds | None = None
     finale: bool = Field(False, description="a finale is never interrupted by viewers")
     intro: Line | None = None
 
@@ -268,15 +262,10 @@ class DanceSegment(SegmentBase):
         return data
 
     @model_validator(mode="after")
-    def _finale_not_interruptible(self) -> DanceSegment:
+    def _finale_not_interruptible(self) -> _PerformanceSegment:
         if self.finale and self.interruptible:
-            raise PydanticCustomError("finale", "a dance finale is never interruptible")
+            raise PydanticCustomError("finale", f"a {self.type} finale is never interruptible")
         return self
-
-    @field_validator("music", mode="before")
-    @classmethod
-    def _music_file(cls, value: Any, info: ValidationInfo) -> Path:
-        return _resolve_file(value, info, "music")
 
     @property
     def is_finale(self) -> bool:
@@ -285,11 +274,29 @@ class DanceSegment(SegmentBase):
     def spoken_lines(self) -> list[Line]:
         return [self.intro] if self.intro else []
 
+
+class DanceSegment(_PerformanceSegment):
+    """A dance to a music file, after an optional spoken intro."""
+
+    type: Literal["dance"]
+    music: Path
+    style: Name | None = None
+    clip: str | None = Field(None, min_length=1, max_length=200, description=(
+        "dance the avatar's own animation clip of this name (as `vhuman avatar inspect` "
+        "lists it), looped onto the music's beats by time-warp"))
+    duration: Seconds | None = None
+
+    @field_validator("music", mode="before")
+    @classmethod
+    def _music_file(cls, value: Any, info: ValidationInfo) -> Path:
+        return _resolve_file(value, info, "music")
+
+
     def estimated_seconds(self) -> float:
         return super().estimated_seconds() + (self.duration or 30.0)
 
 
-class SingSegment(SegmentBase):
+class SingSegment(_PerformanceSegment):
     """A song sung with the host's own voice (MusicXML, MIDI with lyrics, or YAML), with
     a backing (an audio file, ``score``: the score's other parts, or ``none``; default:
     the score's parts if it has any), a dance ``style`` (sway | dance | still) and an
@@ -303,21 +310,6 @@ class SingSegment(SegmentBase):
     style: Literal["sway", "dance", "still"] = "sway"
     emotion: Emotion | None = None
     transpose: Literal["auto", "none"] | int = "auto"
-    finale: bool = Field(False, description="a finale is never interrupted by viewers")
-    intro: Line | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _finale_priority(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("finale") is True and "priority" not in data:
-            return {**data, "priority": 90}
-        return data
-
-    @model_validator(mode="after")
-    def _finale_not_interruptible(self) -> SingSegment:
-        if self.finale and self.interruptible:
-            raise PydanticCustomError("finale", "a sung finale is never interruptible")
-        return self
 
     @field_validator("score", mode="before")
     @classmethod
@@ -338,12 +330,6 @@ class SingSegment(SegmentBase):
             return value
         return str(_resolve_file(value, info, "backing"))
 
-    @property
-    def is_finale(self) -> bool:
-        return self.finale
-
-    def spoken_lines(self) -> list[Line]:
-        return [self.intro] if self.intro else []
 
     def estimated_seconds(self) -> float:
         from models.sing import load_score

@@ -171,7 +171,7 @@ def test_reporter_qa_with_sources_audit_log_and_live_speech(env: Env) -> None:
     assert body["answer"] == "The final is on Sunday at 8 pm."
     assert body["sources"][0]["doc"] == "facts.md" and body["confidence"] == 0.9
     unknown = c.post("/v1/qa", json={"question": "Who won in 1930?"}, headers=R).json()
-    assert not unknown["answered"] and unknown["sources"] == []
+    assert not unknown["answered"] and unknown["sources"] == [] and unknown["short_answer"] == ""
     assert c.post("/v1/qa", json={"question": "   "}, headers=R).status_code == 422
     assert c.post("/v1/qa", json={"question": "a", "speak": "live", "show_id": "zz"},
                   headers=R).status_code == 404

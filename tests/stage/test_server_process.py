@@ -45,6 +45,7 @@ def server(tmp_path: Path) -> Iterator[tuple[int, Captured]]:
 
     settings = ServerSettings(api_keys={HOST_KEY: "host", VIEWER_KEY: "viewer"},
                               port=_free_port(), header_timeout_s=0.5,
+                              gil_switch_interval_s=0,  # leave the test process as it is
                               _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings, backends=Backends(lambda s, r: FakePerformer(0.01),
                                                  lambda s, r: FakeBrain()),

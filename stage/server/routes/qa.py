@@ -56,6 +56,7 @@ async def ask(body: QAIn, state: State, caller: Reporter) -> QAOut:
                          score=float(getattr(p, "score", 0.0) or 0.0))
                for p in getattr(answer, "sources", [])]
     out = QAOut(answer=str(answer.text), answered=bool(answer.answered),
+                short_answer=str(getattr(answer, "short", "") or ""),
                 confidence=float(answer.confidence), sources=sources,
                 latency_ms=round(latency * 1000, 3))
     await asyncio.to_thread(state.store.add_qa, QARecord(
