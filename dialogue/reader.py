@@ -51,6 +51,7 @@ class QuestionInfo:
     stems: dict[str, float]
     head: str
     negated: bool
+    acronym: str = ""
 
 
 def _class(q: str) -> str:
@@ -103,11 +104,27 @@ def analyse(question: str, idf: dict[str, float]) -> QuestionInfo:
                 break
             break
     negated = any(t in _NEGATIONS or t.endswith("n't") for t in lowered)
-    return QuestionInfo(_class(question), stems, head, negated)
+    acronym = _ACRONYM_Q.search(question)
+    kind = "acronym" if acronym else _class(question)
+    return QuestionInfo(kind, stems, head, negated, acronym.group(1) if acronym else "")
 
 
-def _type_ok(kind: str, span: list[str]) -> bool | None:
+# "What does IBU stand for?", "What is the OCFG?": the answer spells the letters out.
+_ACRONYM_Q = re.compile(r"\b(?i:what|which)\s+(?i:does|is|are|do)\s+(?i:the\s+)?([A-Z]{2,6})\b"
+                        r"(?:\s+(?i:stand|short)\b|\s*\??$)")
+_ACRONYM_GLUE = frozenset({"of", "for", "and", "the", "on", "in", "de", "&"})
+
+
+def spells_out(span: list[str], acronym: str) -> bool:
+    """Whether the span's capitalised words start with the acronym's letters, in order."""
+    initials = "".join(t[0] for t in span if t.lower() not in _ACRONYM_GLUE and t[:1].isalpha())
+    return initials.upper() == acronym.upper()
+
+
+def _type_ok(kind: str, span: list[str], acronym: str = "") -> bool | None:
     """Whether a span has the kind of fact the question class expects (None: no expectation)."""
+    if kind == "acronym":
+        return spells_out(span, acronym)
     text = " ".join(span)
     has_digit = any(ch.isdigit() for ch in text)
     if kind == "year":
@@ -122,8 +139,10 @@ def _type_ok(kind: str, span: list[str]) -> bool | None:
 
 
 _NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-    "hundred hundreds thousand thousands million millions billion dozen several half".split()
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred hundreds thousand thousands million millions billion billions dozen dozens "
+    "several half couple".split()
 )
 
 
@@ -180,7 +199,7 @@ def _span(sentence: str, toks: list[tuple[str, int, int]], i: int, j: int, span_
     outside = [p for p in match_pos if p < i or p > j]
     near = sum(match[p] for p in outside if min(abs(p - i), abs(p - j)) <= 2 * WINDOW) / total
     dist = min((min(abs(p - i), abs(p - j)) for p in outside), default=n)
-    kind_ok = _type_ok(info.kind, span_tokens)
+    kind_ok = _type_ok(info.kind, span_tokens, info.acronym)
     head_adj = bool(info.head) and info.head in stems[max(0, i - 2) : i] + stems[j + 1 : j + 3]
     head_in = bool(info.head) and info.head in stems[i : j + 1]
     prev = lowers[i - 1] if i > 0 else "."

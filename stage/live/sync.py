@@ -37,21 +37,32 @@ def video_signal(per_frame: np.ndarray, fps: float, duration_s: float) -> np.nda
 
 
 def av_offset(mouth: np.ndarray, fps: float, audio: np.ndarray, sample_rate: int,
-              max_lag_s: float = 0.25) -> tuple[float, float]:
-    """(offset seconds, peak correlation 0..1) of the mouth signal against audio energy."""
+              max_lag_s: float = 0.25, shown: np.ndarray | None = None
+              ) -> tuple[float, float]:
+    """(offset seconds, peak correlation 0..1) of the mouth signal against audio energy.
+
+    ``shown`` (one bool per video frame) limits the comparison to those frames, e.g. the
+    freshly rendered ones of a live recording (a held picture repeats an older pose)."""
     if len(mouth) < 10 or len(audio) < sample_rate // 4:
         raise InputError("av_offset needs at least 10 frames and 0.25 s of audio")
     env = audio_envelope(audio, sample_rate)
     vid = video_signal(mouth, fps, len(env) / RATE)
     n = min(len(env), len(vid))
-    a, v = env[:n] - env[:n].mean(), vid[:n] - vid[:n].mean()
-    if a.std() < 1e-9 or v.std() < 1e-9:
+    mask = np.ones(n) if shown is None else \
+        (video_signal(np.asarray(shown, np.float64), fps, len(env) / RATE)[:n] > 0.5)
+    mask = mask.astype(np.float64)
+    a = env[:n] - env[:n].mean()
+    v = vid[:n] - np.average(vid[:n], weights=np.maximum(mask, 1e-12))
+    spread = np.sqrt(np.average(v ** 2, weights=np.maximum(mask, 1e-12)))
+    if a.std() < 1e-9 or spread < 1e-9:
         raise InputError("av_offset: audio or mouth signal is constant (nothing said?)")
-    a, v = a / a.std(), v / v.std()
+    a, v = a / a.std(), v / spread
     max_lag = int(max_lag_s * RATE)
     lags = np.arange(-max_lag, max_lag + 1)
-    corr = np.array([np.dot(a[max(0, -k):n - max(0, k)], v[max(0, k):n - max(0, -k)])
-                     / (n - abs(int(k))) for k in lags.tolist()])
+    corr = np.array([np.dot(a[max(0, -k):n - max(0, k)],
+                            (v * mask)[max(0, k):n - max(0, -k)])
+                     / max(mask[max(0, k):n - max(0, -k)].sum(), 1.0)
+                     for k in lags.tolist()])
     best = int(np.argmax(corr))
     return float(lags[best] / RATE), float(corr[best])
 

@@ -104,5 +104,10 @@ class RecorderOutput(ThreadedOutput):
             self._writer.close()
             self._writer = None
 
+    @property
+    def first_index(self) -> int:
+        """The tick at the start of the file (-1 before the first one)."""
+        return self._first
+
     def stats(self) -> dict[str, Any]:
         return {**super().stats(), "path": str(self.path)}

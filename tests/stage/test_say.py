@@ -141,3 +141,11 @@ def test_bad_avatar_is_refused_before_anything_heavy_loads(tmp_path: Path) -> No
                           text=True, timeout=120)
     assert done.stdout.split()[:2] == ["2", "0"], done.stdout + done.stderr
     assert "avatar file not found: /nonexistent.glb" in done.stderr
+
+
+def test_verbose_is_about_vhuman_not_compiler_internals(tmp_path: Path) -> None:
+    import logging
+
+    assert main(["-v", "say", "hi", "--avatar", "/nonexistent.glb",
+                 "-o", str(tmp_path / "o.mp4")]) == 2
+    assert logging.getLogger("numba.core.ssa").getEffectiveLevel() == logging.WARNING
