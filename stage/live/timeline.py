@@ -115,12 +115,14 @@ class Timeline:
         sr, fps = self.sample_rate, self.fps
         return int(round((index + 1) * sr / fps)) - int(round(index * sr / fps))
 
-    def _claim_through(self, last: int, by: str) -> list[TickSlot]:
+    def _claim_through(self, last: int, by: str, lead: int = 0) -> list[TickSlot]:
+        """Claim ticks through ``last``; the last one's pose is taken ``lead`` ticks later
+        (a picture shown for several ticks shows the middle of its time on screen)."""
         made = []
         while self.next_tick <= last:
             k = self.next_tick
             audio = self.ring.read(self.samples_in(k))
-            pose, utterance = self._pose_for(audio, k)
+            pose, utterance = self._pose_for(audio, k, lead if k == last else 0)
             slot = TickSlot(k, audio, pose, utterance, self.epoch, by)
             self._slots[k] = slot
             self.claimed[by] += 1
@@ -128,12 +130,12 @@ class Timeline:
             made.append(slot)
         return made
 
-    def _pose_for(self, audio: AudioSlice, index: int) -> tuple[MotionClip, Any]:
+    def _pose_for(self, audio: AudioSlice, index: int, lead: int = 0) -> tuple[MotionClip, Any]:
         first = audio.first
         utterance = None
         if first is not None and first[0].motion is not None:
             seg, offset = first
-            row = int(round(offset * self.fps / self.sample_rate))
+            row = int(round(offset * self.fps / self.sample_rate)) + lead
             pose = self.mixer.pose(seg.motion, row, seg)
             utterance = seg.utterance
         else:
@@ -143,8 +145,8 @@ class Timeline:
                                               intensity=self.intensity, seed=self.seed)
             if first is not None:
                 utterance = first[0].utterance
-            pose = self.mixer.pose(self._idle, index - self._idle_start, "idle")
-        self.gestures.apply(pose, index)
+            pose = self.mixer.pose(self._idle, index + lead - self._idle_start, "idle")
+        self.gestures.apply(pose, index + lead)
         return pose, utterance
 
     def reset_idle(self, emotion: Emotion, intensity: float) -> None:
@@ -187,16 +189,20 @@ class Timeline:
             target = self.next_tick
             while target < limit and due(target) - now < frame_s * self.margin:
                 target += 1
+            lead = 0
             if stride > 1:
                 target += (-target) % stride
                 if target > limit:
                     return []  # no picture due in reach: the clock claims these itself
                 batch = 1
+                # shown for ``stride`` ticks: sample the pose near the middle of that time
+                # (rounded down: a picture slightly early is less noticeable than late)
+                lead = (stride - 1) // 2
             if target > self.next_tick:
                 skipped = self._claim_through(target - 1, "render")
                 self.claimed["skipped"] += len(skipped)
             last = min(target + max(1, batch) - 1, limit)
-            return self._claim_through(last, "render")
+            return self._claim_through(last, "render", lead)
 
     def _settled_through(self, limit: int) -> int:
         """The last tick up to ``limit`` whose audio is settled (not real time)."""

@@ -186,8 +186,11 @@ def test_utterance_queue_is_bounded_and_drops_the_least_important_line() -> None
         perf = LivePerformer(LiveConfig(fps=30, width=64, height=64, max_pending=3),
                              tts=get_tts("espeak"))
         await perf.start()
-        playing = await perf.say("A long first line that keeps the voice busy for a while, "
-                                 "so that everything after it has to wait in the queue.")
+        # several sentences: the voice stays on this line (waiting for room in the audio
+        # ring) while the test fills the queue, so nothing is taken from it meanwhile
+        playing = await perf.say("A long first line that keeps the voice busy for a while. "
+                                 "Everything after it has to wait in the queue. "
+                                 "It goes on for another sentence. And one more, to be sure.")
         await asyncio.wait_for(asyncio.shield(playing.started), 10)
         low = [await perf.say(f"Viewer line {i}.", priority=0, source="chat") for i in range(3)]
         host = await perf.say("Host line.", priority=5)  # full: the oldest chat line goes

@@ -398,3 +398,46 @@ def test_quality_steps_down_under_load_and_recovers_when_it_falls() -> None:
     assert max(levels) == len(gov.levels) - 1  # smaller, then fewer pictures
     assert levels[-1] == 0 and gov.last_recovery_s is not None  # and back to full
     assert levels == sorted(levels[:levels.index(max(levels)) + 1]) + levels[levels.index(max(levels)) + 1:]
+
+
+def test_a_picture_shown_for_three_ticks_shows_the_middle_one() -> None:
+    due = lambda k: 100.0 + k / 30  # noqa: E731
+    strided = Timeline(AudioRing(3000), LiveMotion(30), 30)
+    strided.plan(due, 99.0, 0.01, lookahead=6, batch=2, stride=3)
+    (shown,) = strided.plan(due, 99.0, 0.01, lookahead=6, batch=2, stride=3)
+    every = Timeline(AudioRing(3000), LiveMotion(30), 30)
+    slots = every.plan(due, 99.0, 0.01, lookahead=8, batch=8)
+    assert shown.index == 3
+    # on screen for ticks 3, 4 and 5: its pose is tick 4's, not tick 3's
+    assert np.allclose(shown.pose.rotations, slots[4].pose.rotations, atol=1e-6)
+    assert not np.allclose(slots[3].pose.rotations, slots[4].pose.rotations, atol=1e-6)
+
+
+def test_quality_probes_a_larger_size_learns_its_cost_and_backs_off() -> None:
+    from stage.live.quality import QualityGovernor
+
+    gov = QualityGovernor(30, degrade_after_s=0.5, recover_after_s=2.0)
+    gov.index = 1  # half size, every tick
+    cost = {0: 0.040, 1: 0.012}  # full size does not fit a 33 ms tick; half size does
+    t, levels = 0.0, []
+    for _ in range(1200):  # 60 s
+        gov.observe(cost[min(gov.index, 1)], t)
+        levels.append(gov.index)
+        t += 0.05
+    ups = sum(1 for a, b in zip(levels, levels[1:], strict=False) if b < a)
+    assert gov.cost_ratio[0] > 2.0  # learned from the failed probe
+    assert 1 <= ups <= 2 and levels[-1] == 1  # so it does not flap between the sizes
+    # the load falls (half size now 6 ms): the predicted full size fits, it goes up
+    for _ in range(200):
+        gov.observe({0: 0.020, 1: 0.006}[min(gov.index, 1)], t)
+        t += 0.05
+    assert gov.index == 0 and gov.last_recovery_s is not None
+    calm = QualityGovernor(30, degrade_after_s=0.5, recover_after_s=2.0)
+    calm.index = 1
+    cost = {0: 0.025, 1: 0.012}  # full size fits again: back to the top and stays
+    t, levels = 0.0, []
+    for _ in range(400):
+        calm.observe(cost[min(calm.index, 1)], t)
+        levels.append(calm.index)
+        t += 0.05
+    assert levels[-1] == 0 and levels[-200:] == [0] * 200
