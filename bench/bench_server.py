@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.server_load import chat_under_load, fuzz
+from bench.server_load import chat_under_load, fuzz, qa_load
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_AUDIO_DELAY = 0.05
@@ -209,31 +209,6 @@ async def _idle_latency(port: int, samples: int) -> list[float]:
     return out
 
 
-async def _qa_load(port: int, requests: int, concurrency: int) -> dict[str, Any]:
-    import httpx
-
-    questions = ["When is the final?", "Where can I buy tickets?", "What is the mascot?",
-                 "How do I get to the stadium?", "Who won the marathon?"]
-    latencies: list[float] = []
-    codes: dict[int, int] = {}
-
-    async def worker(client: httpx.AsyncClient, k: int) -> None:
-        for i in range(k, requests, concurrency):
-            t0 = time.monotonic()
-            r = await client.post("/v1/qa", json={"question": questions[i % len(questions)]},
-                                  headers={"X-API-Key": "bench-reporter-key"})
-            latencies.append(time.monotonic() - t0)
-            codes[r.status_code] = codes.get(r.status_code, 0) + 1
-
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-        await client.post("/v1/qa", json={"question": "warm up"},
-                          headers={"X-API-Key": "bench-reporter-key"})
-        await asyncio.gather(*(worker(client, k) for k in range(concurrency)))
-    return {"requests": requests, "concurrency": concurrency, "status_codes": codes,
-            "p50_ms": _pct(latencies, 0.5), "p95_ms": _pct(latencies, 0.95),
-            "p99_ms": _pct(latencies, 0.99)}
-
-
 async def _wait_ready(port: int, timeout: float = 180.0) -> float:
     """Seconds from the first answered /healthz until /readyz says ready."""
     import httpx
@@ -344,7 +319,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             qa_kind = line.split(" ", 1)[1].strip()
         idle = asyncio.run(_idle_latency(port, 5 if quick else 10))
         chat = asyncio.run(_chat_load(port, clients, 50.0, seconds))
-        qa = asyncio.run(_qa_load(port, 100 if quick else 300, 4))
+        qa = asyncio.run(qa_load(port, 100 if quick else 300, 4))
     finally:
         _stop(proc, 15)
     return {

@@ -201,7 +201,7 @@ _TEXTS = ["what is your favourite song", "how was the marathon", "hello from Osl
           "where do you live", "this is so fun", "is the hoodie warm", "good evening"]
 
 
-async def _qa(port: int, requests: int, concurrency: int) -> dict[str, Any]:
+async def qa_load(port: int, requests: int, concurrency: int) -> dict[str, Any]:
     import httpx
 
     questions = ["When is the final?", "Where can I buy tickets?", "What is the mascot?",
@@ -254,7 +254,7 @@ async def _load(port: int, clients: int, seconds: float, qa_requests: int) -> di
     probed = json.loads(probe_out.read_text()) if probe_out.exists() else \
         {"latencies": [], "failures": ["probe gave no figures"]}
     health, failures = probed["latencies"], probed["failures"]
-    qa = await _qa(port, qa_requests, 8)
+    qa = await qa_load(port, qa_requests, 8)
     return {"ready_after_s": round(ready_s, 1), "chat": chat,
             "healthz": {"probes": len(health), "failures": failures[:10],
                         "p50_ms": _pct(health, 0.5), "p99_ms": _pct(health, 0.99),
