@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from models.types import Emotion
 
 if TYPE_CHECKING:  # stage.outputs imports this module
+    from prometheus_client import CollectorRegistry
+
     from stage.outputs.base import Output
 
 _handle_ids = itertools.count(1)
@@ -151,6 +153,11 @@ class Performer(Protocol):
 
     async def show_overlay(self, card: dict[str, Any] | None) -> None:
         """Show an on-screen card (a promo product card); ``None`` hides it."""
+        ...
+
+    def metrics_registry(self) -> CollectorRegistry | None:
+        """The performer's own Prometheus registry (joined into the server's ``/metrics``
+        with a ``show`` label), or None when it keeps no metrics in this process."""
         ...
 
     def status(self) -> dict[str, Any]:

@@ -147,6 +147,10 @@ class FakePerformer:
         self.calls.append(("show_overlay", {"card": card}))
         self.overlay = card
 
+    def metrics_registry(self) -> None:
+        """The fake keeps no metrics."""
+        return None
+
     def status(self) -> dict[str, Any]:
         current = self._current
         return {

@@ -75,6 +75,10 @@ class RemotePerformer(_Proxy):
         super().__init__(state, session.id, "performer", Performer)
         self._session = session
 
+    def metrics_registry(self) -> None:
+        """The worker holds the performer; its metrics stay in the worker process."""
+        return None
+
     def status(self) -> dict[str, Any]:
         return dict(self._session.remote.get("performer") or {})
 

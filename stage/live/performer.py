@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from prometheus_client import CollectorRegistry
 
 from animation.gestures import gesture_names
 from models.types import Emotion, InputError, SpeakingStyle, VhumanError
@@ -393,6 +394,10 @@ class LivePerformer:
                 raise InputError("show_overlay: card needs a name/title, price, text or "
                                  "selling_points")
         self.overlay = card
+
+    def metrics_registry(self) -> CollectorRegistry:
+        """This performer's registry (its outputs report into it too)."""
+        return self.metrics.registry
 
     def status(self) -> dict[str, Any]:
         playing = self._playing

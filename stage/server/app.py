@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from models.types import InputError, VhumanError
+from stage.live.metrics import Metrics
 
 from ..aio import spawn
 from ..chat.irc import IRCBridge, IRCConfig
@@ -29,7 +30,6 @@ from .live import mount_live
 from .routes import chat, control, health, metrics, openai, qa, shows, viewer
 from .settings import ServerSettings
 from .state import AppState, Backends, ShowSession
-from .telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         _describe(state.metrics)
         app.state.vhuman = state
         state.close_listeners.append(live.drop_show)
+        state.extra_registries.append(live.metrics.registry)
         rundown = load_rundown(settings.rundown) if settings.rundown else None
         # The default show warms up (voice, first frame) in the background: the server
         # answers at once, /readyz says 503 until the show is ready.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.types import InputError, VhumanError
+from stage.live.metrics import LabelledCollector, Metrics
 
 from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage
@@ -30,7 +31,6 @@ from ..transcript import Transcript
 from .chatlog import ChatLog
 from .settings import ServerSettings
 from .sockets import ChatEcho, Event, ViewerSocket, encode
-from .telemetry import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,12 @@ class AppState:
         self.settings = settings
         self.backends = backends
         self.store = store
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or Metrics(prefix="")
+        self.extra_registries: list[Any] = []
+        """Registries joined into ``/metrics`` as they are (e.g. the browser viewers')."""
+        self.metrics.registry.register(LabelledCollector(
+            lambda: [(reg, {"show": show_id}) for show_id, reg in self._performer_registries()]
+            + [(reg, {}) for reg in self.extra_registries]))
         self.transcript = Transcript(store, on_first_audio=self._observe_first_audio)
         self.media = settings.media_policy()
         self.chat_log = ChatLog(store)
@@ -173,6 +178,15 @@ class AppState:
     def count_sockets(self) -> None:
         self.metrics.set("vhuman_ws_connections",
                          sum(len(s.viewers) for s in self.sessions.values()))
+
+    def _performer_registries(self) -> list[tuple[str, Any]]:
+        """Each show's performer registry, for ``/metrics``."""
+        out = []
+        for show_id, session in list(self.sessions.items()):
+            registry = session.performer.metrics_registry()
+            if registry is not None:
+                out.append((show_id, registry))
+        return out
 
     # -- sessions --------------------------------------------------------------------
     def get(self, show_id: str) -> ShowSession:
@@ -305,7 +319,7 @@ class AppState:
 
         async def heard(latency: float | None) -> None:
             if latency is None:
-                self.metrics.inc("vhuman_chat_unheard_total", {"show": show_id})
+                self.metrics.inc("vhuman_chat_unheard_total", labels={"show": show_id})
                 if message.store_id is not None:
                     self.chat_log.set_status(message.store_id, "interrupted")
                 return
@@ -363,8 +377,7 @@ class AppState:
                                "ref": message.client_ref})
 
     def _on_chat_status(self, show_id: str, message: ChatMessage, status: str) -> None:
-        self.metrics.inc("vhuman_chat_messages_total",
-                         {"show": show_id, "status": status.split(":")[0],
+        self.metrics.inc("vhuman_chat_messages_total", labels={"show": show_id, "status": status.split(":")[0],
                           "reason": status.split(":", 1)[1] if ":" in status else ""})
         if message.store_id is not None and status != "queued":
             self.chat_log.set_status(message.store_id, status)

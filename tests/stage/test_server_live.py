@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from stage.live.metrics import LabelledCollector, Metrics
 from stage.server import Backends, ServerSettings, create_app
-from stage.server.telemetry import merge_exposition
 from stage.store import SQLiteStore
 from stage.testing_performer import FakeBrain, FakePerformer
 
@@ -186,11 +186,17 @@ def _assert_valid_exposition(text: str) -> None:
             assert name in declared or base in declared, f"{name} has no TYPE"
 
 
-def test_merge_exposition_groups_families_and_labels_each_source() -> None:
-    a = "# HELP x_total drops\n# TYPE x_total counter\nx_total{output=\"rec\"} 1.0\n"
-    b = "# TYPE x_total counter\nx_total{output=\"rec\"} 2.0\n# TYPE up gauge\nup 1\n"
-    merged = merge_exposition([(a, {"show": "a"}), (b, {"show": "b"}), ("up 0\n", {})])
-    assert merged.splitlines() == [
-        "# HELP x_total drops", "# TYPE x_total counter",
-        'x_total{output="rec",show="a"} 1.0', 'x_total{output="rec",show="b"} 2.0',
-        "# TYPE up gauge", 'up{show="b"} 1', "up 0"]
+def test_labelled_collector_groups_families_and_labels_each_source() -> None:
+    a, b, top = Metrics(), Metrics(), Metrics(prefix="")
+    a.inc("x_total", 1, {"output": "rec"}, help="drops")
+    b.inc("x_total", 2, {"output": "rec"}, help="drops")
+    b.set("up", 1)
+    top.set("vhuman_server_up", 0)
+    top.registry.register(LabelledCollector(lambda: [(a.registry, {"show": "a"}),
+                                                     (b.registry, {"show": "b"})]))
+    text = top.prometheus()
+    assert text.count("# TYPE vhuman_x_total counter") == 1
+    assert 'vhuman_x_total{output="rec",show="a"} 1.0' in text
+    assert 'vhuman_x_total{output="rec",show="b"} 2.0' in text
+    assert 'vhuman_up{show="b"} 1.0' in text and "vhuman_server_up 0.0" in text
+    _assert_valid_exposition(text)

@@ -1,17 +1,18 @@
 """Prometheus metrics: chat/Q&A latency, queue depths, fps, dropped frames, stage latency.
 
-The server's own registry is merged with the live performers' (``vhuman_live_*``,
-``vhuman_output_*`` per output, labelled ``show``) and the WebRTC/parameter viewers'
-(``vhuman_webrtc_*``, ``vhuman_output_*{output="webrtc-N"}``)."""
+One registry per app (``state.metrics.registry``): the server's own series, plus each live
+performer's (``vhuman_live_*``, ``vhuman_output_*`` per output, labelled ``show``) and the
+WebRTC/parameter viewers' (``vhuman_webrtc_*``, ``vhuman_output_*{output="webrtc-N"}``),
+joined at scrape time by :class:`stage.live.metrics.LabelledCollector`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ..auth import AccessDenied, authorize
 from ..deps import State, http_error
-from ..telemetry import merge_exposition
 
 router = APIRouter(tags=["health"])
 
@@ -40,26 +41,17 @@ def collect_shows(state: State) -> None:
                           {"show": show_id, "output": str(output)})
 
 
-def exposition(request: Request, state: State) -> str:
+def exposition(state: State) -> bytes:
     """Everything: the server's metrics, each live performer's, the viewers'."""
     collect_shows(state)
-    parts: list[tuple[str, dict[str, str]]] = [(state.metrics.render(), {})]
-    for show_id, session in state.sessions.items():
-        render = getattr(getattr(session.performer, "metrics", None), "prometheus", None)
-        if callable(render):
-            parts.append((render(), {"show": show_id}))
-    live = getattr(request.app.state, "vhuman_live", None)
-    if live is not None:
-        parts.append((live.metrics.prometheus(), {}))
-    return merge_exposition(parts)
+    return generate_latest(state.metrics.registry)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(request: Request, state: State) -> PlainTextResponse:
+@router.get("/metrics")
+async def metrics(request: Request, state: State) -> Response:
     if not state.settings.metrics_public:
         try:
             authorize(state.settings, request, "host")
         except AccessDenied as exc:
             raise http_error(exc) from None
-    return PlainTextResponse(exposition(request, state),
-                             media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(exposition(state), media_type=CONTENT_TYPE_LATEST)
