@@ -115,9 +115,9 @@ def corpus_characters(shared_avatars: str | Path | None) -> dict[str, Character]
     return out
 
 
-def shared_avatars_dir() -> Path | None:
-    """The public sample avatars (``shared/data/avatars`` beside the repository, or
-    ``$VHUMAN_SHARED_DATA/avatars``), or None when they are not on this machine."""
+def shared_data_dir() -> Path | None:
+    """The public sample data (``shared/data`` beside the repository, or
+    ``$VHUMAN_SHARED_DATA``), or None when it is not on this machine."""
     import os
 
     roots = []
@@ -126,7 +126,10 @@ def shared_avatars_dir() -> Path | None:
     here = Path(__file__).resolve()
     roots += [p / "shared" / "data" for p in here.parents[1:4]]
     roots.append(Path("/work/shared/data"))
-    for root in roots:
-        if (root / "avatars").is_dir():
-            return root / "avatars"
-    return None
+    return next((root for root in roots if root.is_dir()), None)
+
+
+def shared_avatars_dir() -> Path | None:
+    """``avatars/`` of :func:`shared_data_dir`, or None when it is not on this machine."""
+    root = shared_data_dir()
+    return root / "avatars" if root is not None and (root / "avatars").is_dir() else None

@@ -25,12 +25,14 @@ CALIBRATION_SHARE = 0.5
 
 
 def shared_data() -> Path:
-    """``shared/data`` beside the repository root (``../shared/data``), else ``/work/shared/data``."""
-    root = Path(__file__).resolve().parents[1]
-    for cand in (root.parent / "shared" / "data", root.parents[1] / "shared" / "data"):
-        if cand.is_dir():
-            return cand
-    return Path("/work/shared/data")
+    """The public sample data (see :func:`avatar.compat.shared_data_dir`)."""
+    from avatar.compat import shared_data_dir
+
+    root = shared_data_dir()
+    if root is None:
+        raise FileNotFoundError("shared/data is not beside the repository "
+                                "(set VHUMAN_SHARED_DATA)")
+    return root
 
 
 def squad_file() -> Path:
