@@ -38,48 +38,45 @@ BLOCKLIST: frozenset[str] = frozenset(
 )
 BLOCKLIST_CJK: frozenset[str] = frozenset(["傻逼", "他妈的", "操你", "死ね", "クソ", "씨발", "병신"])
 
-INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|persona|above|previous)",
-        r"\b(system|hidden|initial|secret)\s+(prompt|instructions?|message|rules)",
-        r"\b(reveal|show|print|repeat|tell me|leak|output)\b.{0,30}\b(prompt|instructions?|rules|configuration)",
-        r"\byou are (now|no longer)\b",
-        r"\b(pretend|act|behave|roleplay)\s+(to be|as|like)\b",
-        r"\bfrom now on\b.{0,40}\b(you|your)\b",
-        r"\b(new|change your|switch)\s+(persona|personality|identity|role)",
-        r"\b(developer|god|dan|jailbreak)\s*mode\b|\bjailbreak\b",
-        r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?(inst|sys)\]|###\s*(instruction|system)",
-        r"\bignora\b.{0,30}\binstrucciones\b|\boublie\b.{0,30}\binstructions\b",
-        r"\bignorier\w*\b.{0,30}\banweisungen\b|忽略.{0,10}(指令|提示)|無視.{0,10}(指示|命令)",
-    )
+
+def _patterns(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    """Case-insensitive compiled patterns, in order."""
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = _patterns(
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|persona|above|previous)",
+    r"\b(system|hidden|initial|secret)\s+(prompt|instructions?|message|rules)",
+    r"\b(reveal|show|print|repeat|tell me|leak|output)\b.{0,30}\b(prompt|instructions?|rules|configuration)",
+    r"\byou are (now|no longer)\b",
+    r"\b(pretend|act|behave|roleplay)\s+(to be|as|like)\b",
+    r"\bfrom now on\b.{0,40}\b(you|your)\b",
+    r"\b(new|change your|switch)\s+(persona|personality|identity|role)",
+    r"\b(developer|god|dan|jailbreak)\s*mode\b|\bjailbreak\b",
+    r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?(inst|sys)\]|###\s*(instruction|system)",
+    r"\bignora\b.{0,30}\binstrucciones\b|\boublie\b.{0,30}\binstructions\b",
+    r"\bignorier\w*\b.{0,30}\banweisungen\b|忽略.{0,10}(指令|提示)|無視.{0,10}(指示|命令)",
 )
 
 # Jailbreak role-play: make the character someone else, usually to extract a secret.
-JAILBREAK_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(pretend|imagine|act|play|roleplay|role-play)\b.{0,20}\b(you\s*(are|'re)|to be|as)\b",
-        r"\blet'?s (play|pretend)\b.{0,40}\byou\b",
-        r"\b(you|u) (are|r) (now )?my (grandma|grandmother|granny|mom|mother|dad|boss|admin)\b",
-        r"\b(admin|root|wifi|wi-fi|account|server|database|bank)\s*(password|pass|pin|credentials?|key|token)s?\b",
-        r"\b(api|secret|access|private)\s*(key|token)s?\b|\bpasswords?\b|\bcredentials\b",
-        r"\b(finge|imagina)\b.{0,20}\b(eres|que eres)\b|\bcontraseña\b",
-        r"假装你是|扮演|密码|口令",
-    )
+JAILBREAK_PATTERNS: tuple[re.Pattern[str], ...] = _patterns(
+    r"\b(pretend|imagine|act|play|roleplay|role-play)\b.{0,20}\b(you\s*(are|'re)|to be|as)\b",
+    r"\blet'?s (play|pretend)\b.{0,40}\byou\b",
+    r"\b(you|u) (are|r) (now )?my (grandma|grandmother|granny|mom|mother|dad|boss|admin)\b",
+    r"\b(admin|root|wifi|wi-fi|account|server|database|bank)\s*(password|pass|pin|credentials?|key|token)s?\b",
+    r"\b(api|secret|access|private)\s*(key|token)s?\b|\bpasswords?\b|\bcredentials\b",
+    r"\b(finge|imagina)\b.{0,20}\b(eres|que eres)\b|\bcontraseña\b",
+    r"假装你是|扮演|密码|口令",
 )
 
 # Echo bait: get the character to say a viewer's words on air.
-ECHO_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(repeat|say|read|type|write)\b.{0,12}\b(after me|exactly|word for word|verbatim|back to me)\b",
-        r"\b(repeat|read out|read aloud|say out loud)\b.{0,8}[:\"'“«]",
-        r"\b(say|shout|yell|scream)\s*[:\"“«]",
-        r"\bsay (the words?|this|these words)\b",
-        r"\brepite (después de mí|conmigo|esto)\b|\bdi (esto|exactamente)\b",
-        r"跟我(说|念|读)|重复(我|这句)",
-    )
+ECHO_PATTERNS: tuple[re.Pattern[str], ...] = _patterns(
+    r"\b(repeat|say|read|type|write)\b.{0,12}\b(after me|exactly|word for word|verbatim|back to me)\b",
+    r"\b(repeat|read out|read aloud|say out loud)\b.{0,8}[:\"'“«]",
+    r"\b(say|shout|yell|scream)\s*[:\"“«]",
+    r"\bsay (the words?|this|these words)\b",
+    r"\brepite (después de mí|conmigo|esto)\b|\bdi (esto|exactamente)\b",
+    r"跟我(说|念|读)|重复(我|这句)",
 )
 
 # Defamation bait: make the character assert wrongdoing about someone on air.
@@ -88,15 +85,12 @@ _ACCUSATION = (
     r"fix(ed|ing) (the )?(game|match|race|result)s?|thie(f|ves)|stole|scam\w*|bribe\w*|"
     r"drug cheats?|tramposos?|hacen trampa|dopaje|corruptos?|mentirosos?|作弊|兴奋剂|骗子)"
 )
-DEFAMATION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\b(say|tell|announce|admit|confirm|declare|shout|state|claim|agree|post)\b.{0,80}"
-        + _ACCUSATION,
-        r"\b(on air|on stream|live|to everyone|to the chat)\b.{0,60}" + _ACCUSATION,
-        r"\b(di|dí|anuncia|confirma|admite)\b.{0,60}" + _ACCUSATION,
-        r"(说|告诉|宣布|承认).{0,30}" + _ACCUSATION,
-    )
+DEFAMATION_PATTERNS: tuple[re.Pattern[str], ...] = _patterns(
+    r"\b(say|tell|announce|admit|confirm|declare|shout|state|claim|agree|post)\b.{0,80}"
+    + _ACCUSATION,
+    r"\b(on air|on stream|live|to everyone|to the chat)\b.{0,60}" + _ACCUSATION,
+    r"\b(di|dí|anuncia|confirma|admite)\b.{0,60}" + _ACCUSATION,
+    r"(说|告诉|宣布|承认).{0,30}" + _ACCUSATION,
 )
 # In output: the character asserting that someone did wrong.
 OUTPUT_ACCUSATION = re.compile(

@@ -15,9 +15,8 @@ from models.types import InputError
 from ..outputs.webrtc import ByeIn, OfferIn
 from ..server.deps import Host, State, Viewer
 from ..server.live import bind_show
-from ..server.routes.shows import _rundown_error, request_rundown
+from ..server.routes.shows import request_rundown
 from ..server.schemas import ShowIn
-from ..show.rundown import RundownError
 from .commands import CommandRefused, send_command
 
 router = APIRouter(tags=["cluster"])
@@ -27,12 +26,7 @@ router = APIRouter(tags=["cluster"])
 async def create_show(body: ShowIn, state: State, _: Host) -> dict[str, Any]:
     """Register a show for the workers; the first worker with a free slot puts it on
     air. Returns once it is on air, or after 10 s with ``worker: null`` (queued)."""
-    if body.rundown_yaml and body.rundown_path:
-        raise HTTPException(422, "give rundown_yaml or rundown_path, not both")
-    try:
-        rundown = await request_rundown(body, state)
-    except (RundownError, InputError) as exc:
-        raise _rundown_error(exc) from None
+    rundown = await request_rundown(body, state)
     text, base = body.rundown_yaml, state.media.media_root
     if rundown is not None and rundown.source is not None:  # a file in the media root
         text = await asyncio.to_thread(rundown.source.read_text, encoding="utf-8")

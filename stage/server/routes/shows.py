@@ -67,7 +67,17 @@ def _parse_request_rundown(text: str, name: str, base: Path, policy: MediaPolicy
 
 async def request_rundown(body: ShowIn, state: State) -> Rundown | None:
     """The rundown a create request carries (inline or a file in the media root), every
-    path in it held to the media/output roots, read and parsed off the shared pool."""
+    path in it held to the media/output roots, read and parsed off the shared pool; a
+    bad request or rundown is a 422 naming the problems."""
+    if body.rundown_yaml and body.rundown_path:
+        raise HTTPException(422, "give rundown_yaml or rundown_path, not both")
+    try:
+        return await _read_request_rundown(body, state)
+    except (RundownError, InputError) as exc:
+        raise _rundown_error(exc) from None
+
+
+async def _read_request_rundown(body: ShowIn, state: State) -> Rundown | None:
     policy = state.media
     if body.rundown_yaml:
         return await policy.run(_parse_request_rundown, body.rundown_yaml, "rundown_yaml",
@@ -91,12 +101,7 @@ async def list_shows(state: State, caller: Viewer) -> list[dict[str, Any]]:
 async def create_show(body: ShowIn, state: State, _: Host) -> dict[str, Any]:
     """Create a show (a new character) from rundown YAML text or a file in the media
     root (``VHUMAN_MEDIA_ROOT``)."""
-    if body.rundown_yaml and body.rundown_path:
-        raise HTTPException(422, "give rundown_yaml or rundown_path, not both")
-    try:
-        rundown = await request_rundown(body, state)
-    except (RundownError, InputError) as exc:
-        raise _rundown_error(exc) from None
+    rundown = await request_rundown(body, state)
     show_id = body.id or (rundown.id if rundown else uuid.uuid4().hex[:8])
     if show_id in state.sessions:
         raise HTTPException(409, f"show {show_id!r} already exists")
