@@ -13,7 +13,6 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from models.emotion import classify_emotion
@@ -28,6 +27,7 @@ from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill, pick
+from .reply import Reply, ReplyContext, ReplySentence, after, finish, first_clause, has_words
 from .tags import infer_actions, parse_tags
 
 log = logging.getLogger(__name__)
@@ -46,54 +46,6 @@ _NAME_LINES = {
     "es": ("¡Eres {name}, claro! Me acuerdo.", "Todavía no me has dicho tu nombre, pero aquí eres {viewer}."),
     "zh": ("你是{name}，我记得！", "你还没告诉我你的名字，不过这里你叫{viewer}。"),
 }
-
-
-@dataclass
-class ReplySentence:
-    """One sentence to speak, with its emotion (0..1 intensity) and action tags.
-
-    ``source``: llm | opener | template | kb | deflection | fallback. An ``opener`` is the
-    instant acknowledgement spoken while the model writes the rest. ``language``: the
-    sentence's language (ISO 639-1), so the voice can pick one that speaks it.
-    """
-
-    text: str
-    emotion: Emotion
-    intensity: float
-    tags: list[str] = field(default_factory=list)
-    source: str = "llm"
-    index: int = 0
-    language: str = "en"
-
-
-@dataclass
-class ReplyContext:
-    """Per-call settings from an API client (OpenAI-compatible endpoint).
-
-    ``history``: earlier turns as (``viewer`` | ``host``, text), used instead of memory;
-    ``notes``: the client's system messages, passed to the model as notes under the
-    persona's fixed system prompt (they never replace it); ``max_tokens`` and
-    ``temperature`` override the brain's for this reply.
-    """
-
-    history: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    max_tokens: int | None = None
-    temperature: float | None = None
-
-
-@dataclass
-class Reply:
-    """A whole reply. ``source``: llm | template | kb | deflection | fallback | dropped."""
-
-    text: str
-    emotion: Emotion
-    intensity: float
-    tags: list[str]
-    sentences: list[str]
-    source: str
-    moderation: ModerationResult | None = None
-    items: list[ReplySentence] = field(default_factory=list)
 
 
 class Brain:
@@ -414,11 +366,11 @@ class Brain:
                 tail += piece
                 if early:
                     head += piece
-                    ready, splitter = _first_clause(head)
+                    ready, splitter = first_clause(head)
                     early = not ready  # once something is released, split normally
                 else:
                     ready = splitter.feed(piece)
-                tail = _after(tail, ready)
+                tail = after(tail, ready)
                 for sentence in ready:
                     item, emotion = self._guarded(sentence, guard, emotion, index)
                     if item is not None:
@@ -426,12 +378,12 @@ class Brain:
                         if held is not None:
                             yield held
                         held = item
-                if held is not None and _has_words(tail):
+                if held is not None and has_words(tail):
                     yield held
                     held = None
             if not guard.done:
                 for sentence in splitter.flush():
-                    item, emotion = self._guarded(_finish(sentence), guard, emotion, index)
+                    item, emotion = self._guarded(finish(sentence), guard, emotion, index)
                     if item is not None:
                         index += 1
                         if held is not None:
@@ -450,7 +402,7 @@ class Brain:
     async def _trailing_tags(self, stream: Any, tail: str, item: ReplySentence, pieces: int = 4) -> None:
         """The reply is complete: read a few more pieces for tags written after it."""
         for _ in range(pieces):
-            if _has_words(tail):
+            if has_words(tail):
                 break
             try:
                 tail += await asyncio.wait_for(anext(stream), 0.5)
@@ -597,52 +549,7 @@ def _clean_viewer(viewer: Any) -> str | None:
 _GESTURES = frozenset({"wave", "dance", "nod", "bow", "clap", "point", "shrug", "heart", "cheer",
                        "thumbs_up", "laugh", "think", "jump", "spin"})
 _CHEERFUL = frozenset({"clap", "cheer", "dance", "thumbs_up", "jump", "spin", "laugh"})
-_CLAUSE = re.compile(r"^(.{16,}?[,;:—])\s+(?=\S)")
-_OPEN_MARK = re.compile(r"[\[(*][^\])*]{0,24}$")  # a tag still being written: "[wa"
 _TAG_RUN = re.compile(r"(?:\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*))*")
-
-
-def _after(tail: str, released: list[str]) -> str:
-    """What is left of ``tail`` (the text since the last release) after ``released``."""
-    for sentence in released:
-        i = tail.find(sentence)
-        if i < 0:
-            return ""
-        tail = tail[i + len(sentence):]
-    return tail
-
-
-def _has_words(tail: str) -> bool:
-    """True once ``tail`` holds spoken words, not only (possibly unfinished) tags."""
-    spoken, _, _ = parse_tags(tail)
-    return any(ch.isalnum() for ch in _OPEN_MARK.sub("", spoken))
-
-
-def _first_clause(head: str) -> tuple[list[str], SentenceStream]:
-    """Split the start of a reply: whole sentences, or else a first clause of >= 4 words.
-
-    Releasing "Oh, I love skiing," before the sentence ends lets the voice start a few
-    tokens earlier; the rest continues in a fresh splitter.
-    """
-    splitter = SentenceStream(max_chars=160)
-    ready = splitter.feed(head)
-    if ready:
-        return ready, splitter
-    match = _CLAUSE.match(head)
-    if match and len(match.group(1).split()) >= 4:
-        rest = SentenceStream(max_chars=160)
-        rest.feed(head[match.end():])
-        return [match.group(1)], rest
-    return [], splitter
-
-
-def _finish(sentence: str) -> str:
-    """A reply cut by the token cap ends at its last clause, with a full stop."""
-    s = sentence.rstrip()
-    if s and s[-1] not in ".!?…":
-        cut = max(s.rfind(","), s.rfind(";"), s.rfind(" -"))
-        s = (s[:cut] if cut > len(s) // 2 else s).rstrip(" ,;-") + "."
-    return s
 
 
 async def _aclose(stream: Any) -> None:
