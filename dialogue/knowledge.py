@@ -12,8 +12,6 @@ import hashlib
 import json
 import logging
 import os
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from models.threads import one_torch_thread
 from models.types import FloatArray, InputError, VhumanError
 
 from .bm25 import BM25, tokenize
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 STORE_VERSION = 1
 DEFAULT_STORE = ".vhuman-index"
 CHUNK_CHARS = 400
-_QUERY_LOCK = threading.Lock()
 
 
 @dataclass
@@ -237,8 +235,10 @@ class KnowledgeBase:
         sent_tokens: list[list[str]] = []
         cvecs, svecs = [], []
         sent_chunk: list[int] = []
+        self._sent_base: dict[str, int] = {}
         for name, rec in self.docs.items():
             sents = rec["sentences"]
+            self._sent_base[name] = len(self._sent_refs)
             for ci, chunk in enumerate(rec["chunks"]):
                 sent_chunk.extend([len(self._chunk_refs)] * (chunk[1] - chunk[0] + 1))
                 self._chunk_refs.append((name, ci))
@@ -258,20 +258,10 @@ class KnowledgeBase:
         self._index_ready = True
 
     def embed_query(self, query: str) -> FloatArray:
-        """The query's vector, computed on one thread: a dozen tokens gain nothing from
-        intra-op threads, and on a busy machine their hand-offs cost 10-20x (measured
-        0.35-0.55 s on two threads against 0.03 s on one at load average ~9)."""
+        """The query's vector, computed on one thread (see :mod:`models.threads`)."""
         embedder = self.embedder  # loads the model (and torch) first
-        with _QUERY_LOCK:
-            torch = sys.modules.get("torch")
-            threads = torch.get_num_threads() if torch is not None else 0
-            if torch is not None:
-                torch.set_num_threads(1)
-            try:
-                return np.asarray(embedder.encode([query])[0], dtype=np.float32)
-            finally:
-                if torch is not None:
-                    torch.set_num_threads(threads)
+        with one_torch_thread():
+            return np.asarray(embedder.encode([query])[0], dtype=np.float32)
 
     def search(self, query: str, k: int = 5, query_vector: FloatArray | None = None) -> list[Passage]:
         """Top ``k`` chunks for ``query``: dense cosine and BM25 fused (0.6 / 0.4)."""
@@ -314,6 +304,17 @@ class KnowledgeBase:
 
     def sentence_ref(self, i: int) -> tuple[str, int]:
         return self._sent_refs[i]
+
+    def sentence_index(self, name: str, si: int) -> int:
+        """The index of sentence ``si`` of ``name`` in the search arrays (inverse of
+        :meth:`sentence_ref`)."""
+        self._ensure_index()
+        return self._sent_base[name] + si
+
+    def chunk_ref(self, chunk: int) -> tuple[str, int]:
+        """(document, chunk number) of the search arrays' chunk ``chunk``."""
+        self._ensure_index()
+        return self._chunk_refs[chunk]
 
     def sentence_passage(self, name: str, si: int, score: float = 0.0) -> Passage:
         """The sentence ``si`` of document ``name`` as a :class:`Passage`."""

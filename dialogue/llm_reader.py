@@ -94,6 +94,6 @@ async def read_with_llm(engine: QAEngine, question: str) -> Answer:
     at, end = found
     span = Span(at, end, chosen.sentence_text[at:end], chosen.span.features)
     picked = Candidate(chosen.ref, chosen.doc, chosen.sentence, span, chosen.sentence_features,
-                       chosen.score, chosen.sentence_text)
+                       chosen.score, chosen.sentence_text, chosen.reader_features)
     conf, feats = engine.model.confidence(chosen, cands)
     return engine._build(picked, conf, feats, t0, method="llm", answered=True)

@@ -2,8 +2,10 @@
 and a calibrated confidence.
 
 Retrieval fuses dense (MiniLM) and BM25 scores over sentences and the paragraphs around
-them; the sentences of the best paragraphs are read by :mod:`dialogue.reader`, whose span
-scores and a second, question-level model (fitted on a calibration split, see
+them; the best paragraphs are read by the neural span reader (:mod:`models.reader`, seen
+through :mod:`dialogue.reading`), whose proposals join the rule candidates of
+:mod:`dialogue.reader`; a listwise span model over both kinds of evidence and a second,
+question-level model (fitted on a calibration split, see
 ``bench/bench_qa.py``) give the answer and the probability that it is right. Below the
 threshold the engine says it does not know. The reply is the source sentence around the
 span, so every number, name and date in it is copied from a source; an LLM may rephrase
@@ -13,6 +15,7 @@ it, and its text is kept only when it still holds the span and every fact is sou
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import re
 import time
@@ -38,6 +41,7 @@ from .knowledge import KnowledgeBase, Passage
 from .moderation import looks_binary, normalize_text
 from .reader import Span, analyse, candidate_spans, head_missing, negation_mismatch, stem
 from .reader_model import ReaderModel, load_default_model
+from .reading import READER_FEATURES, Reading
 
 __all__ = ["NOT_FOUND", "Answer", "Candidate", "QAEngine", "grounded"]
 
@@ -46,6 +50,8 @@ log = logging.getLogger(__name__)
 NOT_FOUND = "I'm sorry, I don't have that information in my notes."
 TOP_SENTENCES = 8
 CONTEXT_CHUNKS = 2
+READ_CHUNKS = 3
+READ_CHARS = 1100
 MAX_REPLY_WORDS = 40
 RECORD_MISS_CAP = 0.2
 
@@ -84,6 +90,12 @@ class Candidate:
     sentence_features: list[float]
     score: float = 0.0
     sentence_text: str = ""
+    reader_features: list[float] = field(default_factory=lambda: [0.0] * len(READER_FEATURES))
+
+    @property
+    def features(self) -> list[float]:
+        """Sentence, span and span-reader features, in :data:`dialogue.reader_model.FEATURES` order."""
+        return self.sentence_features + self.span.features + self.reader_features
 
 
 class QAEngine:
@@ -91,13 +103,17 @@ class QAEngine:
 
     ``llm``: optional; rephrases the reply (and, with ``llm_reader``, picks the span itself
     from the retrieved passages, verified to be copied from them). ``threshold`` overrides
-    the calibrated one stored with the reader model.
+    the calibrated one stored with the reader model. ``span_reader``: the neural reader
+    (:class:`models.reader.SpanReader`; default: the shipped one, loaded once per process).
     """
 
     def __init__(self, kb: KnowledgeBase, llm: Any = None, threshold: float | None = None,
                  model: ReaderModel | None = None, llm_reader: bool = False,
-                 system_prompt: str | None = None) -> None:
+                 system_prompt: str | None = None, span_reader: Any = None) -> None:
+        from models.reader import get_span_reader
+
         self.kb = kb
+        self.span_reader = span_reader if span_reader is not None else get_span_reader()
         self.llm = llm
         self.model = model or load_default_model()
         self.threshold = self.model.threshold if threshold is None else threshold
@@ -131,8 +147,15 @@ class QAEngine:
         order = list(np.argsort(-fused)[:TOP_SENTENCES])
         for chunk in _top_unique(self.kb._sent_chunk, c_fused, CONTEXT_CHUNKS):
             order.extend(int(i) for i in np.flatnonzero(self.kb._sent_chunk == chunk))
-        seen: set[int] = set()
-        picked = [int(i) for i in order if not (int(i) in seen or seen.add(int(i)))]
+        reading = Reading.read(self.span_reader, q, self._read_passages(c_fused))
+        extra: dict[int, list[tuple[int, int]]] = {}
+        for doc, start, end, _margin in reading.proposals:
+            si = self._sentence_at(doc, start)
+            s0, s1, _h = self.kb.docs[doc]["sentences"][si]
+            i = self.kb.sentence_index(doc, si)
+            extra.setdefault(i, []).append((start - s0, min(end, s1) - s0))
+            order.append(i)
+        picked = list(dict.fromkeys(int(i) for i in order))
         rank = {int(i): r for r, i in enumerate(np.argsort(-fused)[: max(64, len(picked))])}
         info = analyse(q, self.kb._sent_bm25.idf)
         near = self._near_miss(q, dense)
@@ -152,9 +175,49 @@ class QAEngine:
                 miss["rules"], miss["record_missing"],
                 float(head_missing(info, self._context_stems(i))),
             ]
-            for span in candidate_spans(sentence, info):
-                out.append(Candidate(i, name, si, span, sent_feats, 0.0, sentence))
+            for span in candidate_spans(sentence, info, extra.get(i, ())):
+                out.append(Candidate(i, name, si, span, sent_feats, 0.0, sentence,
+                                     reading.features(name, a + span.start, a + span.end)))
         return out
+
+    def _read_passages(self, c_fused: Any) -> list[tuple[str, int, str]]:
+        """The text the span reader reads: the :data:`READ_CHUNKS` best chunks, each grown
+        by its same-heading neighbours up to :data:`READ_CHARS`, overlaps merged."""
+        ranges: dict[str, list[list[int]]] = {}
+        for chunk in _top_unique(self.kb._sent_chunk, c_fused, READ_CHUNKS):
+            name, ci = self.kb.chunk_ref(chunk)
+            rec = self.kb.docs[name]
+            sents, chunks = rec["sentences"], rec["chunks"]
+            lo, hi = chunks[ci]
+            heading = sents[lo][2]
+            grew = True
+            while grew:
+                grew = False
+                for k in (lo - 1, hi + 1):
+                    if 0 <= k < len(sents) and sents[k][2] == heading \
+                            and max(sents[hi][1], sents[k][1]) - min(sents[lo][0], sents[k][0]) <= READ_CHARS:
+                        lo, hi, grew = min(lo, k), max(hi, k), True
+            ranges.setdefault(name, []).append([lo, hi])
+        out = []
+        for name, spans in ranges.items():
+            spans.sort()
+            merged = [spans[0]]
+            for lo, hi in spans[1:]:
+                if lo <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            rec = self.kb.docs[name]
+            for lo, hi in merged:
+                a, b = rec["sentences"][lo][0], rec["sentences"][hi][1]
+                out.append((name, a, rec["text"][a:b]))
+        return out
+
+    def _sentence_at(self, name: str, offset: int) -> int:
+        """The sentence of ``name`` that holds the character ``offset``."""
+        sents = self.kb.docs[name]["sentences"]
+        starts = [s[0] for s in sents]
+        return max(0, bisect.bisect_right(starts, offset) - 1)
 
     def _near_miss(self, question: str, dense: Any) -> Any:
         """Per-sentence counts of what the question names but the sentence does not."""

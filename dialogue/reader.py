@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,8 +157,10 @@ class Span:
     features: list[float]
 
 
-def candidate_spans(sentence: str, info: QuestionInfo) -> list[Span]:
-    """Every plausible answer span of ``sentence`` with its :data:`SPAN_FEATURES`."""
+def candidate_spans(sentence: str, info: QuestionInfo,
+                    extra: Sequence[tuple[int, int]] = ()) -> list[Span]:
+    """Every plausible answer span of ``sentence`` with its :data:`SPAN_FEATURES`, plus the
+    word-aligned spans covering the character ranges ``extra`` (a span reader's proposals)."""
     toks = words(sentence)
     n = len(toks)
     if n == 0:
@@ -168,7 +171,7 @@ def candidate_spans(sentence: str, info: QuestionInfo) -> list[Span]:
     match = [info.stems.get(s, 0.0) for s in stems]
     match_pos = [i for i, m in enumerate(match) if m > 0]
     is_word = [t[0].isalnum() for t, _, _ in toks]
-    out: list[Span] = []
+    pairs: list[tuple[int, int]] = []
     for i in range(n):
         if not is_word[i] or (lowers[i] in STOPWORDS and lowers[i] not in _ARTICLES):
             continue
@@ -177,15 +180,24 @@ def candidate_spans(sentence: str, info: QuestionInfo) -> list[Span]:
                 break
             if not is_word[j] or lowers[j] in STOPWORDS:
                 continue
-            span_tokens = [toks[k][0] for k in range(i, j + 1) if is_word[k]]
-            content = [k for k in range(i, j + 1) if is_word[k] and lowers[k] not in STOPWORDS]
-            if not content:
-                continue
-            q_overlap = sum(1 for k in content if match[k] > 0) / len(content)
-            if q_overlap >= 1.0:
-                continue
-            out.append(_span(sentence, toks, i, j, span_tokens, q_overlap, match, match_pos,
-                             stems, lowers, info, total))
+            pairs.append((i, j))
+    seen = set(pairs)
+    for a, b in extra:
+        inside = [k for k, (_t, s, e) in enumerate(toks) if e > a and s < b and is_word[k]]
+        if inside and (inside[0], inside[-1]) not in seen:
+            seen.add((inside[0], inside[-1]))
+            pairs.append((inside[0], inside[-1]))
+    out: list[Span] = []
+    for i, j in pairs:
+        span_tokens = [toks[k][0] for k in range(i, j + 1) if is_word[k]]
+        content = [k for k in range(i, j + 1) if is_word[k] and lowers[k] not in STOPWORDS]
+        if not content:
+            continue
+        q_overlap = sum(1 for k in content if match[k] > 0) / len(content)
+        if q_overlap >= 1.0:
+            continue
+        out.append(_span(sentence, toks, i, j, span_tokens, q_overlap, match, match_pos,
+                         stems, lowers, info, total))
     return out
 
 

@@ -1,9 +1,10 @@
 """The reader's two small linear models and their calibrated threshold.
 
 ``span`` scores every candidate (sentence features + span features, see
-:mod:`dialogue.reader`); ``confidence`` turns the best candidate, its lead over the best
-span of another sentence and the near-miss counts of its sentence into the probability
-that the answer is right. Both are fitted on a calibration split by ``bench/bench_qa.py``
+:mod:`dialogue.reader`, + the neural reader's logits, see :mod:`dialogue.reading`);
+``confidence`` turns the best candidate, its lead over the best span of another sentence,
+the reader's margin over "no answer" and the near-miss counts of its sentence into the
+probability that the answer is right. Both are fitted on a calibration split by ``bench/bench_qa.py``
 and stored as JSON next to this module.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 from models.types import VhumanError
 
 from .reader import SPAN_FEATURES
+from .reading import READER_FEATURES
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +33,14 @@ SENTENCE_FEATURES = (
     "coverage_ctx", "missing_named", "unknown_named", "numbers_missing", "negation_mismatch",
     "rank", "rules", "record_missing", "head_missing",
 )
-FEATURES = SENTENCE_FEATURES + SPAN_FEATURES
+FEATURES = SENTENCE_FEATURES + SPAN_FEATURES + READER_FEATURES
 CONFIDENCE_FEATURES = (
     "best", "margin", "dense", "coverage", "coverage_ctx", "missing_named", "unknown_named",
     "numbers_missing", "negation_mismatch", "type_bad", "rules", "record_missing",
-    "head_missing",
+    "head_missing", "reader_margin", "reader_top",
 )
 # The direction each confidence feature may push (see reader.fit_logistic).
-CONFIDENCE_SIGNS = (1, 1, 1, 1, 1, -1, -1, -1, -1, -1, 1, -1, -1)
+CONFIDENCE_SIGNS = (1, 1, 1, 1, 1, -1, -1, -1, -1, -1, 1, -1, -1, 1, 1)
 
 
 def _sigmoid(z: float) -> float:
@@ -59,7 +61,7 @@ class ReaderModel:
         """Set ``candidate.score`` (the span model's logit) on every candidate."""
         if not candidates:
             return
-        x = np.asarray([c.sentence_features + c.span.features for c in candidates])
+        x = np.asarray([c.features for c in candidates])
         logits = x @ self.span_weights[1:] + self.span_weights[0]
         for c, z in zip(candidates, logits, strict=True):
             c.score = float(z)
@@ -69,10 +71,13 @@ class ReaderModel:
         margin = best.score - max(other) if other else 5.0
         s = dict(zip(SENTENCE_FEATURES, best.sentence_features, strict=True))
         sp = dict(zip(SPAN_FEATURES, best.span.features, strict=True))
+        rd = dict(zip(READER_FEATURES, best.reader_features, strict=True))
+        top = max(dict(zip(READER_FEATURES, c.reader_features, strict=True))["reader_margin"]
+                  for c in candidates)
         return [best.score, min(margin, 5.0), s["dense"], s["coverage"], s["coverage_ctx"],
                 s["missing_named"], s["unknown_named"], s["numbers_missing"],
                 s["negation_mismatch"], sp["type_bad"], s["rules"], s["record_missing"],
-                s["head_missing"]]
+                s["head_missing"], rd["reader_margin"], top]
 
     def confidence(self, best: Any, candidates: list[Any]) -> tuple[float, dict[str, float]]:
         """(probability that ``best`` is right, the features it was computed from)."""
@@ -119,7 +124,7 @@ def prior_model() -> ReaderModel:
     """Hand-set weights with the expected signs: the fallback before any calibration."""
     span = {"dense": 4.0, "coverage": 3.0, "left": 2.0, "right": 2.0, "near": 1.5, "dist": -0.5,
             "q_overlap": -3.0, "type_ok": 1.0, "type_bad": -1.5, "head_adj": 1.0, "start_ok": 0.5,
-            "end_ok": 0.5, "len7p": -1.0, "missing_named": -1.0}
+            "end_ok": 0.5, "len7p": -1.0, "missing_named": -1.0, "reader": 1.0}
     w = np.zeros(len(FEATURES) + 1)
     for k, v in span.items():
         w[1 + FEATURES.index(k)] = v

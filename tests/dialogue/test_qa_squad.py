@@ -70,4 +70,4 @@ def test_answers_spans_with_sources_on_an_unseen_article(squad_kb: tuple[Knowled
     assert m["HasAns_f1"] >= FLOORS["f1"], m
 
 
-FLOORS = {"gold_in_reply": 0.2, "refused": 0.2, "f1": 0.1}
+FLOORS = {"gold_in_reply": 0.3, "refused": 0.2, "f1": 0.25}
