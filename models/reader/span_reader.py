@@ -178,6 +178,8 @@ class SpanReader:
         self.path = path
 
     def logits(self, question: str, passages: Sequence[str]) -> tuple[list[Window], np.ndarray, np.ndarray]:
+        """The windows of ``passages`` and their start and end logits, ``(windows, tokens)``
+        each (one forward pass, on one intra-op thread)."""
         torch = _torch()
         wins = windows(self.tok, question, passages)
         if not wins:
