@@ -104,21 +104,29 @@ class QAEngine:
     ``llm``: optional; rephrases the reply (and, with ``llm_reader``, picks the span itself
     from the retrieved passages, verified to be copied from them). ``threshold`` overrides
     the calibrated one stored with the reader model. ``span_reader``: the neural reader
-    (:class:`models.reader.SpanReader`; default: the shipped one, loaded once per process).
+    (:class:`models.reader.SpanReader`; default: the shipped one, loaded on first use, once
+    per process).
     """
 
     def __init__(self, kb: KnowledgeBase, llm: Any = None, threshold: float | None = None,
                  model: ReaderModel | None = None, llm_reader: bool = False,
                  system_prompt: str | None = None, span_reader: Any = None) -> None:
-        from models.reader import get_span_reader
-
         self.kb = kb
-        self.span_reader = span_reader if span_reader is not None else get_span_reader()
+        self._span_reader = span_reader
         self.llm = llm
         self.model = model or load_default_model()
         self.threshold = self.model.threshold if threshold is None else threshold
         self.llm_reader = llm_reader
         self.system_prompt = system_prompt
+
+    @property
+    def span_reader(self) -> Any:
+        """The neural reader, loaded on the first question (not when a server starts)."""
+        if self._span_reader is None:
+            from models.reader import get_span_reader
+
+            self._span_reader = get_span_reader()
+        return self._span_reader
 
     def _clean_question(self, question: Any) -> str:
         if not isinstance(question, str | bytes) or looks_binary(question):
