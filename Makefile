@@ -9,7 +9,7 @@ setup:
 	bash scripts/setup.sh
 
 demo: setup
-	$(PY) -m stage.cli demo -o out/demo.mp4
+	$(PY) -m vhuman.stage.cli demo -o out/demo.mp4
 
 # The server with the example talk show: viewer page at http://127.0.0.1:8000/
 serve-demo: setup

@@ -5,11 +5,11 @@ The music-driven dance lives in :mod:`animation.dance` (a subpackage) and its fr
 with the subpackage.
 """
 
-from animation.clip import MORPH_NAMES, VISEME_SHAPES, MotionClip, concat_clips
-from animation.gestures import GESTURES, gesture_clip, gesture_names
-from animation.layers import PRIORITY, Layer, LayerStack
-from animation.lipsync import lipsync, viseme_track
-from animation.performance import base_pose_clip, perform
+from vhuman.animation.clip import MORPH_NAMES, VISEME_SHAPES, MotionClip, concat_clips
+from vhuman.animation.gestures import GESTURES, gesture_clip, gesture_names
+from vhuman.animation.layers import PRIORITY, Layer, LayerStack
+from vhuman.animation.lipsync import lipsync, viseme_track
+from vhuman.animation.performance import base_pose_clip, perform
 
 __all__ = [
     "GESTURES",

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.linalg import solve_toeplitz
 from scipy.signal import resample_poly
 
-from models.types import VISEMES, InputError, Viseme
+from vhuman.models.types import VISEMES, InputError, Viseme
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from animation import quat as Q
-from models.types import InputError
+from vhuman.animation import quat as Q
+from vhuman.models.types import InputError
 
 _AXES = {"Xrotation": (1, 0, 0), "Yrotation": (0, 1, 0), "Zrotation": (0, 0, 1)}
 _POS = {"Xposition": 0, "Yposition": 1, "Zposition": 2}

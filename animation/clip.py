@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, InputError, viseme_shape_name
+from vhuman.models.types import (
+    EXPRESSION_SHAPES,
+    HUMANOID_BONES,
+    VISEMES,
+    InputError,
+    viseme_shape_name,
+)
 
 VISEME_SHAPES: tuple[str, ...] = tuple(viseme_shape_name(v) for v in VISEMES)
 """Morph names of the 15 visemes in canonical order (``viseme_sil`` ... ``viseme_ou``)."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from animation.phonemes import fold_phonemes, is_pause
-from models.types import AudioChunk, InputError, PhonemeTiming
+from vhuman.animation.phonemes import fold_phonemes, is_pause
+from vhuman.models.types import AudioChunk, InputError, PhonemeTiming
 
 _WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
 

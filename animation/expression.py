@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from animation import quat as Q
-from animation.clip import MotionClip
-from models.types import EXPRESSION_SHAPES, Emotion, InputError
+from vhuman.animation import quat as Q
+from vhuman.animation.clip import MotionClip
+from vhuman.models.types import EXPRESSION_SHAPES, Emotion, InputError
 
 E = Emotion
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from animation import quat as Q
-from animation.clip import MotionClip
-from animation.reference import REFERENCE, ReferenceSkeleton, mirror_name
-from models.types import InputError
+from vhuman.animation import quat as Q
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.reference import REFERENCE, ReferenceSkeleton, mirror_name
+from vhuman.models.types import InputError
 
 Vec3 = tuple[float, float, float]
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from animation import quat as Q
-from animation.clip import MotionClip
-from animation.reference import REFERENCE, ReferenceSkeleton
-from models.types import InputError
+from vhuman.animation import quat as Q
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.reference import REFERENCE, ReferenceSkeleton
+from vhuman.models.types import InputError
 
 IDLE_BONES: tuple[str, ...] = (
     "hips",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from animation import quat as Q
+from vhuman.animation import quat as Q
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

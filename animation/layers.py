@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from animation import quat as Q
-from animation.clip import MORPH_NAMES, VISEME_SHAPES, MotionClip
-from models.types import HUMANOID_BONES, InputError
+from vhuman.animation import quat as Q
+from vhuman.animation.clip import MORPH_NAMES, VISEME_SHAPES, MotionClip
+from vhuman.models.types import HUMANOID_BONES, InputError
 
 log = logging.getLogger(__name__)
 

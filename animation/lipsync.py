@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from animation.phonemes import (
+from vhuman.animation.phonemes import (
     CLOSURES,
     STRENGTH,
     VOWELS,
@@ -32,7 +32,7 @@ from animation.phonemes import (
     is_bilabial,
     is_pause,
 )
-from models.types import VISEMES, AudioChunk, InputError, PhonemeTiming, Viseme
+from vhuman.models.types import VISEMES, AudioChunk, InputError, PhonemeTiming, Viseme
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ def lipsync(
     Chunks with phoneme timings are timed from them; chunks without fall back to the
     audio-only estimator (:mod:`animation.audio_visemes`).
     """
-    from animation.audio_visemes import audio_viseme_track
+    from vhuman.animation.audio_visemes import audio_viseme_track
 
     total = sum(c.duration for c in chunks)
     if num_frames is None:

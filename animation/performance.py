@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from animation import quat as Q
-from animation.clip import VISEME_SHAPES, MotionClip
-from animation.expression import (
+from vhuman.animation import quat as Q
+from vhuman.animation.clip import VISEME_SHAPES, MotionClip
+from vhuman.animation.expression import (
     FACE_SHAPES,
     EmotionTimeline,
     emotion_change_times,
@@ -22,11 +22,11 @@ from animation.expression import (
     expression_clip,
     normalize_timeline,
 )
-from animation.gestures import gesture_clip, get_gesture
-from animation.idle import idle_clip
-from animation.layers import PRIORITY, Layer, LayerStack, mask
-from animation.lipsync import lipsync
-from models.types import AudioChunk, Emotion, InputError
+from vhuman.animation.gestures import gesture_clip, get_gesture
+from vhuman.animation.idle import idle_clip
+from vhuman.animation.layers import PRIORITY, Layer, LayerStack, mask
+from vhuman.animation.lipsync import lipsync
+from vhuman.models.types import AudioChunk, Emotion, InputError
 
 log = logging.getLogger(__name__)
 
@@ -169,15 +169,15 @@ def dance(
     (calm -> happy -> excited per section) and idle life keeps the eyes blinking and
     moving. Raises :class:`InputError` for missing, corrupt or silent music.
     """
-    from animation.dance.choreography import choreograph
-    from animation.dance.music import analyze_music, load_music
+    from vhuman.animation.dance.choreography import choreograph
+    from vhuman.animation.dance.music import analyze_music, load_music
 
     y, rate = load_music(music, sr, max_seconds=max_seconds)
     analysis = analyze_music(y, rate)
     if clip is None:
         body = choreograph(analysis, fps=fps, seed=seed, energy_scale=energy_scale)
     else:
-        from animation.dance.warp import warp_to_beats
+        from vhuman.animation.dance.warp import warp_to_beats
 
         body = warp_to_beats(clip, analysis.beats, analysis.duration, source_bpm=clip_bpm, fps=fps)
     n = body.num_frames

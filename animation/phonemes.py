@@ -13,7 +13,7 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 
-from models.types import PhonemeTiming, Viseme
+from vhuman.models.types import PhonemeTiming, Viseme
 
 log = logging.getLogger(__name__)
 

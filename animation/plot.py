@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from animation.clip import VISEME_SHAPES, MotionClip
-from animation.phonemes import fold_phonemes, ipa_to_visemes, is_pause
-from models.types import VISEMES, InputError, PhonemeTiming
+from vhuman.animation.clip import VISEME_SHAPES, MotionClip
+from vhuman.animation.phonemes import fold_phonemes, ipa_to_visemes, is_pause
+from vhuman.models.types import VISEMES, InputError, PhonemeTiming
 
 
 def plot_viseme_timeline(

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from animation import quat as Q
-from animation.ik import two_bone_ik
-from models.types import HUMANOID_BONES, InputError
+from vhuman.animation import quat as Q
+from vhuman.animation.ik import two_bone_ik
+from vhuman.models.types import HUMANOID_BONES, InputError
 
 log = logging.getLogger(__name__)
 

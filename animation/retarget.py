@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from animation import quat as Q
-from animation.bvh import BvhMotion
-from animation.clip import MotionClip
-from animation.reference import REFERENCE, ReferenceSkeleton
-from models.types import InputError
+from vhuman.animation import quat as Q
+from vhuman.animation.bvh import BvhMotion
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.reference import REFERENCE, ReferenceSkeleton
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 

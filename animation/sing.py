@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from animation.clip import MotionClip
-from animation.dance.music import MusicAnalysis
-from animation.expression import EmotionTimeline
-from models.types import AudioChunk, Emotion, InputError
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.dance.music import MusicAnalysis
+from vhuman.animation.expression import EmotionTimeline
+from vhuman.models.types import AudioChunk, Emotion, InputError
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ def sing_motion(vocal: AudioChunk, *, beats: np.ndarray, beats_per_bar: int = 4,
     ``mix`` (same rate as ``vocal``, may be longer: an outro) drives the dance energy and
     the clip's length; without it the voice alone does.
     """
-    from animation.dance.choreography import choreograph
-    from animation.performance import perform
+    from vhuman.animation.dance.choreography import choreograph
+    from vhuman.animation.performance import perform
 
     audio = np.asarray(vocal.samples if mix is None else mix, np.float32)
     duration = max(audio.size, len(vocal.samples)) / float(vocal.sample_rate)
@@ -124,9 +124,9 @@ def mouth_vowel_agreement(track: np.ndarray, vowel_spans: Sequence[tuple[float, 
     between two vowels (a weak consonant between them) have no edge to measure and are
     counted apart as ``carried``.
     """
-    from animation.lipsync import FRAME_PHASE
-    from animation.phonemes import VOWELS
-    from models.types import VISEMES
+    from vhuman.animation.lipsync import FRAME_PHASE
+    from vhuman.animation.phonemes import VOWELS
+    from vhuman.models.types import VISEMES
 
     cols = [VISEMES.index(v) for v in VOWELS]
     is_open = track[:, cols].sum(axis=1) >= threshold

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.types import FloatArray
+from vhuman.models.types import FloatArray
 
 
 @dataclass

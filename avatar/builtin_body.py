@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from avatar.builtin_face import eye_center
-from avatar.builtin_geometry import Piece, bone_weights, loft
-from avatar.builtin_outfit import outfit_pieces
+from vhuman.avatar.builtin_face import eye_center
+from vhuman.avatar.builtin_geometry import Piece, bone_weights, loft
+from vhuman.avatar.builtin_outfit import outfit_pieces
 
 ROOT = "root"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from avatar.builtin_geometry import Piece, ellipsoid, grid_indices, orient_outward
+from vhuman.avatar.builtin_geometry import Piece, ellipsoid, grid_indices, orient_outward
 
 HEAD_CENTER = np.array([0.0, 1.60, 0.0])
 HEAD_RADII = np.array([0.115, 0.14, 0.12])

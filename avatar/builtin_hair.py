@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from avatar.builtin_face import HEAD_CENTER, HEAD_RADII, head_point
-from avatar.builtin_geometry import Piece, ellipsoid, grid_indices, orient_outward, sweep
+from vhuman.avatar.builtin_face import HEAD_CENTER, HEAD_RADII, head_point
+from vhuman.avatar.builtin_geometry import Piece, ellipsoid, grid_indices, orient_outward, sweep
 
 Array = np.ndarray
 CAP_SCALE = 1.10  # cap radius over the skull's

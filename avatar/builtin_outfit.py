@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from avatar.builtin_geometry import Piece, bone_weights, ellipsoid, loft, slab, sweep
+from vhuman.avatar.builtin_geometry import Piece, bone_weights, ellipsoid, loft, slab, sweep
 
 Array = np.ndarray
 Bones = dict[str, tuple[Array, Array]]

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from animation.skeleton import Skeleton
-from models.types import FloatArray
+from vhuman.animation.skeleton import Skeleton
+from vhuman.models.types import FloatArray
 
 
 @dataclass

@@ -14,9 +14,9 @@ import logging
 import threading
 from pathlib import Path
 
-from animation.clip import MotionClip
-from avatar.character import AnimationClip, Character
-from models.types import InputError
+from vhuman.animation.clip import MotionClip
+from vhuman.avatar.character import AnimationClip, Character
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ def find_clip(character: Character, name: str) -> AnimationClip:
 
 def clip_motion(character: Character, clip: AnimationClip, fps: float = 30.0) -> MotionClip:
     """``clip`` retargeted to normalized humanoid rotations at ``fps``."""
-    from animation.retarget import gltf_clip_to_motion
-    from avatar.rest_pose import rest_pose
+    from vhuman.animation.retarget import gltf_clip_to_motion
+    from vhuman.avatar.rest_pose import rest_pose
 
     if clip.duration <= 0:
         raise InputError(f"clip {clip.name!r} of {character.name!r} has no duration")
@@ -62,7 +62,7 @@ class AvatarClips:
 
     def _load(self) -> Character:
         if self._character is None:
-            from avatar.loader import load_avatar
+            from vhuman.avatar.loader import load_avatar
 
             self._character = load_avatar(self.path)
         return self._character

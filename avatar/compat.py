@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from animation.clip import MotionClip
-from avatar.character import Character
+from vhuman.animation.clip import MotionClip
+from vhuman.avatar.character import Character
 
 LIMBS: tuple[tuple[str, str], ...] = tuple(
     (f"{side}{a}", f"{side}{b}")
@@ -76,9 +76,9 @@ def limb_agreement(rig: object, reference_rig: object, clips: Sequence[MotionCli
 
 def gesture_clips(fps: float = 30.0) -> list[MotionClip]:
     """Every library gesture over the relaxed standing pose, one clip each."""
-    from animation.gestures import gesture_clip, gesture_names
-    from animation.layers import PRIORITY, Layer, LayerStack
-    from animation.performance import base_pose_clip
+    from vhuman.animation.gestures import gesture_clip, gesture_names
+    from vhuman.animation.layers import PRIORITY, Layer, LayerStack
+    from vhuman.animation.performance import base_pose_clip
 
     out = []
     for name in gesture_names():
@@ -92,8 +92,8 @@ def gesture_clips(fps: float = 30.0) -> list[MotionClip]:
 
 def dance_clip(seconds: float = 30.0, fps: float = 30.0, seed: int = 0) -> MotionClip:
     """A dance to the synthesized demo track (choreographed moves)."""
-    from animation.dance.demo_track import synth_demo_track
-    from animation.performance import dance
+    from vhuman.animation.dance.demo_track import synth_demo_track
+    from vhuman.animation.performance import dance
 
     sr = 22050
     return dance(synth_demo_track(seconds, sr=sr, seed=seed), sr, fps=fps, seed=seed)
@@ -102,8 +102,8 @@ def dance_clip(seconds: float = 30.0, fps: float = 30.0, seed: int = 0) -> Motio
 def corpus_characters(shared_avatars: str | Path | None) -> dict[str, Character]:
     """The compatibility corpus: shared sample avatars (when the folder is there) plus the
     built-in's generated variants (:func:`avatar.variants.corpus_variants`)."""
-    from avatar.loader import load_avatar
-    from avatar.variants import corpus_variants
+    from vhuman.avatar.loader import load_avatar
+    from vhuman.avatar.variants import corpus_variants
 
     out: dict[str, Character] = {}
     if shared_avatars and Path(shared_avatars).is_dir():

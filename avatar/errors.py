@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 
 class AvatarError(InputError):

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from avatar.character import Character, ShapeBinding
+from vhuman.avatar.character import Character, ShapeBinding
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def hold_gaze(q: Any, eyes: list[int], rules: ExpressionRules, weights: np.ndarr
         return q
     import torch
 
-    from animation.skinning import quat_slerp
+    from vhuman.animation.skinning import quat_slerp
 
     w = torch.as_tensor(keep, dtype=q.dtype, device=q.device)[:, None].expand(-1, len(eyes))
     ident = torch.zeros_like(q[:, eyes])

@@ -20,15 +20,15 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from animation.skeleton import Skeleton
-from avatar.character import Character
-from avatar.errors import AvatarError
-from avatar.gltf_mesh import clips, meshes_from
-from avatar.gltf_read import GltfData, as_floats, as_int, read_accessor, read_gltf
-from avatar.humanoid import map_humanoid, skeleton_joints
-from avatar.materials import read_materials
-from avatar.shapes import build_shapes
-from avatar.vrm import VrmInfo, read_vrm
+from vhuman.animation.skeleton import Skeleton
+from vhuman.avatar.character import Character
+from vhuman.avatar.errors import AvatarError
+from vhuman.avatar.gltf_mesh import clips, meshes_from
+from vhuman.avatar.gltf_read import GltfData, as_floats, as_int, read_accessor, read_gltf
+from vhuman.avatar.humanoid import map_humanoid, skeleton_joints
+from vhuman.avatar.materials import read_materials
+from vhuman.avatar.shapes import build_shapes
+from vhuman.avatar.vrm import VrmInfo, read_vrm
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from avatar.character import AnimationChannel, AnimationClip, Material, MeshPart
-from avatar.gltf_read import GltfData, as_int, read_accessor
+from vhuman.avatar.character import AnimationChannel, AnimationClip, Material, MeshPart
+from vhuman.avatar.gltf_read import GltfData, as_int, read_accessor
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 import numpy as np
 
-from avatar.errors import AvatarError
+from vhuman.avatar.errors import AvatarError
 
 log = logging.getLogger(__name__)
 

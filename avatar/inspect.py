@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from avatar.character import Character
-from avatar.loader import load_avatar
-from models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, viseme_shape_name
+from vhuman.avatar.character import Character
+from vhuman.avatar.loader import load_avatar
+from vhuman.models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, viseme_shape_name
 
 
 @dataclass
@@ -76,8 +76,8 @@ def report_for(character: Character) -> AvatarReport:
     sk = character.skeleton
     routes = character.meta.get("humanoid_source", {})
     shape_routes = character.meta.get("shape_source", {})
-    from avatar.rest_pose import mesh_points, rest_pose
-    from avatar.rig_detached import detached_bones
+    from vhuman.avatar.rest_pose import mesh_points, rest_pose
+    from vhuman.avatar.rig_detached import detached_bones
 
     rp = rest_pose(character)
     detached = detached_bones(sk.humanoid, np.asarray(sk.parents))
@@ -135,10 +135,10 @@ def contact_sheet(character: Character, out_png: str | Path, views: int = 4, siz
     ``views`` angles (front first, turning left) into one PNG."""
     from PIL import Image
 
-    from animation.clip import MotionClip
-    from avatar.render import create_renderer
-    from avatar.render.camera import camera_preset
-    from avatar.rig import Rig
+    from vhuman.animation.clip import MotionClip
+    from vhuman.avatar.render import create_renderer
+    from vhuman.avatar.render.camera import camera_preset
+    from vhuman.avatar.rig import Rig
 
     out = Path(out_png)
     views = max(1, int(views))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from avatar.builtin import builtin_avatar_path
-from avatar.character import Character
-from avatar.errors import AvatarError
-from avatar.gltf import load_gltf
+from vhuman.avatar.builtin import builtin_avatar_path
+from vhuman.avatar.character import Character
+from vhuman.avatar.errors import AvatarError
+from vhuman.avatar.gltf import load_gltf
 
 log = logging.getLogger(__name__)
 

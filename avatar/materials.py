@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from avatar.character import Material, MToon
-from avatar.gltf_read import GltfData, as_floats, read_image
+from vhuman.avatar.character import Material, MToon
+from vhuman.avatar.gltf_read import GltfData, as_floats, read_image
 
 
 def _num(value: Any, default: float = 1.0) -> float:

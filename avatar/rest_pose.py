@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from animation import quat as Q
-from animation.reference import REFERENCE
-from avatar.rig_detached import detached_bones
+from vhuman.animation import quat as Q
+from vhuman.animation.reference import REFERENCE
+from vhuman.avatar.rig_detached import detached_bones
 
 if TYPE_CHECKING:
-    from avatar.character import Character
+    from vhuman.avatar.character import Character
 
 log = logging.getLogger(__name__)
 

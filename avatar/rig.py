@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
-from animation.skinning import (
+from vhuman.animation.skinning import (
     apply_blended,
     blended_transforms,
     forward_kinematics,
@@ -32,13 +32,13 @@ from animation.skinning import (
     rest_world_rotations,
     vertex_normals,
 )
-from avatar.character import AnimationClip, Character
-from avatar.expressions import ExpressionRules, MaterialFrames, hold_gaze, material_frames
-from avatar.rest_pose import rest_pose
-from avatar.rig_detached import detached_bones, follow_limbs, quat_identity
-from avatar.rig_pack import finite, pack_meshes
-from avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
-from models.types import InputError
+from vhuman.avatar.character import AnimationClip, Character
+from vhuman.avatar.expressions import ExpressionRules, MaterialFrames, hold_gaze, material_frames
+from vhuman.avatar.rest_pose import rest_pose
+from vhuman.avatar.rig_detached import detached_bones, follow_limbs, quat_identity
+from vhuman.avatar.rig_pack import finite, pack_meshes
+from vhuman.avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
+from vhuman.models.types import InputError
 
 __all__ = [
     "Array",
@@ -459,6 +459,6 @@ class Rig:
     def sample_animation(self, clip: AnimationClip, times: np.ndarray) -> PoseBatch:
         """Sample a character animation clip at ``times`` (seconds) into a PoseBatch
         (see :func:`avatar.rig_anim.sample_animation`)."""
-        from avatar.rig_anim import sample_animation
+        from vhuman.avatar.rig_anim import sample_animation
 
         return sample_animation(self, clip, times)

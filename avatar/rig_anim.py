@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from animation.skinning import quat_slerp
-from avatar.character import AnimationClip
-from avatar.rig import Rig
-from avatar.rig_types import PoseBatch
+from vhuman.animation.skinning import quat_slerp
+from vhuman.avatar.character import AnimationClip
+from vhuman.avatar.rig import Rig
+from vhuman.avatar.rig_types import PoseBatch
 
 
 def sample_animation(rig: Rig, clip: AnimationClip, times: np.ndarray) -> PoseBatch:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from animation import quat as Q
-from animation.reference import REFERENCE
-from animation.skinning import forward_kinematics, local_matrices
+from vhuman.animation import quat as Q
+from vhuman.animation.reference import REFERENCE
+from vhuman.animation.skinning import forward_kinematics, local_matrices
 
 
 def quat_identity(t: int) -> torch.Tensor:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from animation.skinning import dense_weights, vertex_normals
-from avatar.character import Character, MeshPart
-from models.types import InputError
+from vhuman.animation.skinning import dense_weights, vertex_normals
+from vhuman.avatar.character import Character, MeshPart
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 

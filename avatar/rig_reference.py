@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from animation.skinning import blend_morphs, dense_weights, skin, vertex_normals
-from avatar.character import Character, MeshPart
-from avatar.rig import MeshFrames, MotionLike, PoseBatch, Rig, intra_op_threads
-from models.types import InputError
+from vhuman.animation.skinning import blend_morphs, dense_weights, skin, vertex_normals
+from vhuman.avatar.character import Character, MeshPart
+from vhuman.avatar.rig import MeshFrames, MotionLike, PoseBatch, Rig, intra_op_threads
+from vhuman.models.types import InputError
 
 
 @dataclass

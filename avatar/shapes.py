@@ -18,8 +18,8 @@ import logging
 import re
 from dataclasses import replace
 
-from avatar.character import Character, ShapeBinding
-from models.types import EXPRESSION_SHAPES, VISEMES, viseme_shape_name
+from vhuman.avatar.character import Character, ShapeBinding
+from vhuman.models.types import EXPRESSION_SHAPES, VISEMES, viseme_shape_name
 
 log = logging.getLogger(__name__)
 

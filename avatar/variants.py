@@ -19,9 +19,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from animation import quat as Q
-from avatar.character import Character
-from avatar.rest_pose import rest_world
+from vhuman.animation import quat as Q
+from vhuman.avatar.character import Character
+from vhuman.avatar.rest_pose import rest_world
 
 
 def _set_rest_from_world(character: Character, world: np.ndarray) -> None:

@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from avatar.character import MaterialBind, ShapeBinding
-from avatar.gltf_mesh import MorphLookup
-from avatar.gltf_read import GltfData
+from vhuman.avatar.character import MaterialBind, ShapeBinding
+from vhuman.avatar.gltf_mesh import MorphLookup
+from vhuman.avatar.gltf_read import GltfData
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 def _known_facts() -> set[str]:
-    from dialogue.evaluation import known_terms
+    from vhuman.dialogue.evaluation import known_terms
 
     texts = [(ROOT / "examples" / "persona.yaml").read_text(encoding="utf-8")]
     for path in sorted((ROOT / "examples" / "kb").iterdir()):
@@ -64,10 +64,10 @@ def _model_text(items: list[dict[str, Any]]) -> str:
 
 
 async def _run(candidates: tuple[str, ...], quick: bool) -> dict[str, Any]:
-    from dialogue import Brain, Memory, Moderator, load_persona
-    from dialogue.evaluation import check_reply, embedding_similarity, known_terms
-    from models.embeddings.minilm import get_embedder
-    from models.llm import get_llm
+    from vhuman.dialogue import Brain, Memory, Moderator, load_persona
+    from vhuman.dialogue.evaluation import check_reply, embedding_similarity, known_terms
+    from vhuman.models.embeddings.minilm import get_embedder
+    from vhuman.models.llm import get_llm
 
     data = yaml.safe_load((HERE / "data" / "conversations.yaml").read_text(encoding="utf-8"))
     conversations = data["conversations"][:4] if quick else data["conversations"]
@@ -99,7 +99,7 @@ async def _run(candidates: tuple[str, ...], quick: bool) -> dict[str, Any]:
                 spoken = " ".join(i["text"] for i in r["items"])  # what the viewer hears
                 check = check_reply(turn["text"], spoken, turn["kind"], turn.get("lang"),
                                     known | known_terms(said_before + [conv["viewer"]]), similarity)
-                from dialogue.evaluation import invented_facts
+                from vhuman.dialogue.evaluation import invented_facts
                 check.invented = invented_facts(
                     _model_text(r["items"]), known | known_terms(said_before + [turn["text"], conv["viewer"]]))
                 if check.relevance is not None and _model_text(r["items"]):
@@ -185,10 +185,10 @@ def speed(messages: int = 8) -> dict[str, Any]:
     persona's prefix KV cache on, as in the brain)."""
     import torch
 
-    from dialogue import load_persona
-    from dialogue.prompts import build_messages
-    from models.llm import get_llm
-    from models.text import SentenceStream
+    from vhuman.dialogue import load_persona
+    from vhuman.dialogue.prompts import build_messages
+    from vhuman.models.llm import get_llm
+    from vhuman.models.text import SentenceStream
 
     persona = load_persona(ROOT / "examples" / "persona.yaml")
     data = yaml.safe_load((HERE / "data" / "conversations.yaml").read_text(encoding="utf-8"))

@@ -120,8 +120,8 @@ def bench_chat(quick: bool) -> dict[str, Any]:
     early first clause on/off, and int8 dynamic quantization of the Linear layers."""
     import torch
 
-    from dialogue import DEFAULT_PERSONA, Brain
-    from models.llm import get_llm
+    from vhuman.dialogue import DEFAULT_PERSONA, Brain
+    from vhuman.models.llm import get_llm
 
     t0 = time.perf_counter()
     llm = get_llm("transformers", seed=0, device="cpu")
@@ -204,8 +204,8 @@ def bench_chat(quick: bool) -> dict[str, Any]:
 
 
 def bench_templates() -> dict[str, Any]:
-    from dialogue import Brain, Memory, Moderator
-    from models.llm.testing import ScriptedLLM
+    from vhuman.dialogue import Brain, Memory, Moderator
+    from vhuman.models.llm.testing import ScriptedLLM
 
     brain = Brain(llm=ScriptedLLM("unused"), memory=Memory(), moderator=Moderator(flood_limit=1000))
     times = []
@@ -256,7 +256,7 @@ def calibrate(split: dict[str, Any]) -> float:
 
 def bench_qa(quick: bool) -> dict[str, Any]:
     """Calibrate the refusal threshold on the calibration split; report the held-out split."""
-    from dialogue import KnowledgeBase, QAEngine
+    from vhuman.dialogue import KnowledgeBase, QAEngine
 
     spec = yaml.safe_load((HERE / "data" / "qa_eval.yaml").read_text())
     folder = ROOT / spec["kb"]

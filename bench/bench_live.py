@@ -82,8 +82,8 @@ def _children_rss_mb() -> float:
 
 def _has_avatar() -> bool:
     try:
-        import avatar.loader  # noqa: F401
-        import avatar.render  # noqa: F401
+        import vhuman.avatar.loader  # noqa: F401
+        import vhuman.avatar.render  # noqa: F401
     except ImportError:
         return False
     return True
@@ -93,9 +93,9 @@ def _skin_threads() -> dict[str, float]:
     """Skinning ms/frame of the built-in avatar with 1 and 2 torch threads (batch 1, 2)."""
     import torch
 
-    from avatar.loader import load_avatar
-    from avatar.rig import Rig
-    from stage.live import LiveMotion
+    from vhuman.avatar.loader import load_avatar
+    from vhuman.avatar.rig import Rig
+    from vhuman.stage.live import LiveMotion
 
     rig = Rig(load_avatar(None), device="cpu")
     clip = LiveMotion(FPS).idle(0, 24)
@@ -123,8 +123,8 @@ def _clock_jitter(in_process: bool, seconds: float = 4.0) -> float:
 
     import numpy as np
 
-    from stage.live import AvatarRenderer, LiveMotion
-    from stage.live.procrender import ProcessRenderer
+    from vhuman.stage.live import AvatarRenderer, LiveMotion
+    from vhuman.stage.live.procrender import ProcessRenderer
 
     pose = LiveMotion(FPS).idle(0, 1)
     stop = threading.Event()
@@ -158,8 +158,8 @@ def _clock_jitter(in_process: bool, seconds: float = 4.0) -> float:
 
 def _mouth_meter(renderer: str) -> Any:
     """A pixel mouth meter for the renderer the performer uses (calibrated here)."""
-    from stage.live import AvatarRenderer, LiveMotion, PatternRenderer
-    from stage.live.sync import MouthMeter
+    from vhuman.stage.live import AvatarRenderer, LiveMotion, PatternRenderer
+    from vhuman.stage.live.sync import MouthMeter
 
     pose = LiveMotion(FPS).idle(0, 1)
     wide = pose.slice(0, 1)
@@ -273,8 +273,8 @@ async def _sustained(perf: Any, seconds: float, out: Any) -> dict[str, float]:
 def _av_sync(path: Path, meter: Any, seconds: float, *, at_end: bool) -> dict[str, float]:
     """A/V offset over the first ``seconds`` of the recording (and its last ``seconds``
     when ``at_end``: sync must not drift over a long run)."""
-    from stage.live.sync import av_offset, mouth_track_from_file
-    from stage.media import probe
+    from vhuman.stage.live.sync import av_offset, mouth_track_from_file
+    from vhuman.stage.media import probe
 
     windows = {"": 0.0}
     if at_end:
@@ -292,13 +292,13 @@ def _av_sync(path: Path, meter: Any, seconds: float, *, at_end: bool) -> dict[st
 
 
 async def _main(quick: bool) -> dict[str, Any]:
-    from stage.live.memory import limit_malloc_arenas
+    from vhuman.stage.live.memory import limit_malloc_arenas
 
     limit_malloc_arenas()  # as the CLI does before a live show
-    from models.tts import get_tts
-    from stage.live import LiveConfig, LivePerformer, PatternRenderer
-    from stage.live.procrender import ProcessRenderer
-    from stage.outputs.recorder import RecorderOutput
+    from vhuman.models.tts import get_tts
+    from vhuman.stage.live import LiveConfig, LivePerformer, PatternRenderer
+    from vhuman.stage.live.procrender import ProcessRenderer
+    from vhuman.stage.outputs.recorder import RecorderOutput
 
     renderer = "avatar" if _has_avatar() else "pattern"
     factory: Any = (lambda: ProcessRenderer.avatar(None, SIZE, SIZE)) if renderer == "avatar" \

@@ -66,11 +66,11 @@ def _p95(values: list[float]) -> float:
 
 
 async def _main(quick: bool) -> dict[str, Any]:
-    from models.tts import get_tts
-    from stage.live import LiveConfig, LivePerformer, PatternRenderer
-    from stage.live.procrender import ProcessRenderer
-    from stage.outputs.base import Tick
-    from stage.outputs.recorder import RecorderOutput
+    from vhuman.models.tts import get_tts
+    from vhuman.stage.live import LiveConfig, LivePerformer, PatternRenderer
+    from vhuman.stage.live.procrender import ProcessRenderer
+    from vhuman.stage.outputs.base import Tick
+    from vhuman.stage.outputs.recorder import RecorderOutput
 
     if shutil.which("stress-ng") is None:
         return {"skipped": "stress-ng is not installed (apt-get install stress-ng)"}
@@ -145,7 +145,7 @@ async def _main(quick: bool) -> dict[str, Any]:
 
 
 def _av_window(path: Path, meter: Any, start: float, seconds: float) -> dict[str, float]:
-    from stage.live.sync import av_offset, mouth_track_from_file
+    from vhuman.stage.live.sync import av_offset, mouth_track_from_file
 
     mouth, fps, audio, sr = mouth_track_from_file(str(path), meter, from_seconds=start,
                                                   max_seconds=seconds)

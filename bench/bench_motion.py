@@ -30,11 +30,11 @@ SENTENCES = (
 
 
 def _speech(quick: bool) -> list[Any]:
-    from models.types import AudioChunk, PhonemeTiming, SpeakingStyle
+    from vhuman.models.types import AudioChunk, PhonemeTiming, SpeakingStyle
 
     texts = SENTENCES[:3] if quick else SENTENCES
     try:
-        from models.tts import get_tts
+        from vhuman.models.tts import get_tts
 
         tts = get_tts("piper")
         return [c for t in texts for c in tts.synthesize_iter(t, SpeakingStyle())]
@@ -59,9 +59,14 @@ def _speech(quick: bool) -> list[Any]:
 
 
 def _lipsync_figures(quick: bool) -> dict[str, Any]:
-    from animation.audio_visemes import audio_viseme_track
-    from animation.lipsync import bilabial_closed, lipsync, onset_errors, segments_from_timings
-    from animation.performance import perform
+    from vhuman.animation.audio_visemes import audio_viseme_track
+    from vhuman.animation.lipsync import (
+        bilabial_closed,
+        lipsync,
+        onset_errors,
+        segments_from_timings,
+    )
+    from vhuman.animation.performance import perform
 
     chunks = _speech(quick)
     t0 = time.perf_counter()
@@ -105,11 +110,11 @@ def _lipsync_figures(quick: bool) -> dict[str, Any]:
 
 
 def _dance_figures(quick: bool) -> dict[str, Any]:
-    from animation.dance.choreography import accent_times, plan_dance, render_plan
-    from animation.dance.demo_track import demo_beat_times, synth_demo_track
-    from animation.dance.moves import MOVES
-    from animation.dance.music import analyze_music
-    from animation.reference import REFERENCE, foot_slide
+    from vhuman.animation.dance.choreography import accent_times, plan_dance, render_plan
+    from vhuman.animation.dance.demo_track import demo_beat_times, synth_demo_track
+    from vhuman.animation.dance.moves import MOVES
+    from vhuman.animation.dance.music import analyze_music
+    from vhuman.animation.reference import REFERENCE, foot_slide
 
     tracks = (
         [(12.0, 120.0), (12.0, 100.0)] if quick else [(20.0, 120.0), (20.0, 100.0), (20.0, 128.0)]
@@ -168,16 +173,16 @@ def _retarget_figures(quick: bool) -> dict[str, Any]:
     """Limb-direction agreement of every corpus avatar with the built-in host over a dance
     (30 s; 10 s quick) and every gesture, with the rest-pose-aware conversion and, as the
     baseline, with each file's rest pose taken as the T-pose (the old conversion)."""
-    from avatar.compat import (
+    from vhuman.avatar.compat import (
         corpus_characters,
         dance_clip,
         gesture_clips,
         limb_agreement,
         shared_avatars_dir,
     )
-    from avatar.loader import load_avatar
-    from avatar.rest_pose import compute_rest_pose
-    from avatar.rig import Rig
+    from vhuman.avatar.loader import load_avatar
+    from vhuman.avatar.rest_pose import compute_rest_pose
+    from vhuman.avatar.rig import Rig
 
     clips = [dance_clip(10.0 if quick else 30.0, FPS)] + gesture_clips(FPS)
     reference = Rig(load_avatar(None), device="cpu")

@@ -26,8 +26,8 @@ import numpy as np
 import yaml
 
 from bench import squad
-from dialogue.reader import fit_conditional_logit, fit_logistic
-from dialogue.reader_model import CONFIDENCE_SIGNS, ReaderModel
+from vhuman.dialogue.reader import fit_conditional_logit, fit_logistic
+from vhuman.dialogue.reader_model import CONFIDENCE_SIGNS, ReaderModel
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def reader_on_gold_paragraphs(splits: dict[str, list[squad.Question]]) -> dict[s
     """The span reader alone, handed each question's own paragraph (the setting of the
     published SQuAD 2.0 figures, e.g. BERT-large F1 ~0.84): it answers when its span beats
     "no answer" by a margin chosen on the calibration split (best overall F1)."""
-    from models.reader import get_span_reader
+    from vhuman.models.reader import get_span_reader
 
     data = json.loads(squad.squad_file().read_text(encoding="utf-8"))
     paragraphs = {(a["title"], i): p["context"].strip()
@@ -174,15 +174,15 @@ def reader_on_gold_paragraphs(splits: dict[str, list[squad.Question]]) -> dict[s
 
 
 def _engine(kb: Any, model: ReaderModel, **kw: Any) -> Any:
-    from dialogue import QAEngine
+    from vhuman.dialogue import QAEngine
 
     return QAEngine(kb, model=model, **kw)
 
 
 def run(quick: bool = False, write: bool = False) -> dict[str, Any]:
     """Fit on the calibration split, report both splits (quick: every third test question)."""
-    from dialogue import KnowledgeBase
-    from dialogue.reader_model import load_default_model
+    from vhuman.dialogue import KnowledgeBase
+    from vhuman.dialogue.reader_model import load_default_model
 
     texts, questions = squad.load_articles(squad.squad_file())
     splits = squad.split_questions(questions)
@@ -218,7 +218,7 @@ def run(quick: bool = False, write: bool = False) -> dict[str, Any]:
             result["test_with_shipped_model"] = evaluate(probe, test)[0]
         url = os.environ.get("VHUMAN_QA_LLM_URL")
         if url:
-            from models.llm import get_llm
+            from vhuman.models.llm import get_llm
 
             llm = get_llm("openai", base_url=url, model=os.environ.get("VHUMAN_QA_LLM_MODEL", "default"))
             result["test_llm_reader"] = evaluate(_engine(kb, model, llm=llm, llm_reader=True), test)[0]

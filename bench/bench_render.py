@@ -30,14 +30,14 @@ BACKENDS = ("moderngl", "pyrender")
 
 def _load_builtin() -> Any | None:
     try:
-        from avatar.loader import load_avatar
+        from vhuman.avatar.loader import load_avatar
 
         return load_avatar(None)
     except Exception as exc:  # the loader may not exist yet on a partial checkout
         log.info("built-in via avatar.loader unavailable: %s", exc)
     try:
-        from avatar.builtin import builtin_avatar_path
-        from avatar.gltf import load_gltf
+        from vhuman.avatar.builtin import builtin_avatar_path
+        from vhuman.avatar.gltf import load_gltf
 
         return load_gltf(builtin_avatar_path())
     except Exception as exc:
@@ -50,8 +50,8 @@ def synthetic_character(target_tris: int = 30_000, seed: int = 0) -> Any:
     ``target_tris`` triangles, with a bind-pose skeleton on the humanoid map."""
     import trimesh
 
-    from animation.skeleton import Skeleton
-    from avatar.character import Character, Material, MeshPart, ShapeBinding
+    from vhuman.animation.skeleton import Skeleton
+    from vhuman.avatar.character import Character, Material, MeshPart, ShapeBinding
 
     # joint name, parent, world position (T-pose), humanoid bone
     joints = [
@@ -135,8 +135,8 @@ def synthetic_character(target_tris: int = 30_000, seed: int = 0) -> Any:
 
 def _motion(frames: int) -> Any:
     """An animated clip: swaying spine, waving arms, nodding head, moving mouth."""
-    from animation.clip import MotionClip
-    from animation.quat import axis_angle
+    from vhuman.animation.clip import MotionClip
+    from vhuman.animation.quat import axis_angle
 
     clip = MotionClip.rest(frames)
     t = np.arange(frames) / 30.0
@@ -194,8 +194,8 @@ def skin_timings(
     """ms/frame of ``Rig.evaluate`` (packed) and ``PerMeshRig.evaluate`` (mesh by mesh),
     motion clip in, device tensors out, both capped at ``threads`` torch threads (None:
     torch's setting), measured in alternating rounds per batch size."""
-    from avatar.rig import Rig
-    from avatar.rig_reference import PerMeshRig
+    from vhuman.avatar.rig import Rig
+    from vhuman.avatar.rig_reference import PerMeshRig
 
     rigs = {
         "packed": Rig(character, device=device, threads=threads),
@@ -245,9 +245,9 @@ def skin_render_timings(
     (packed rig, 1 torch thread, in batches of ``batch`` -> render; and the per-mesh rig
     at torch's default threads -> ``render``, i.e. as before this work), and optionally of skin+render+x264 encode, all one after another in
     one thread (a live pipeline overlaps them, so these are lower bounds)."""
-    from avatar.render import create_renderer
-    from avatar.rig import Rig
-    from avatar.rig_reference import PerMeshRig
+    from vhuman.avatar.render import create_renderer
+    from vhuman.avatar.rig import Rig
+    from vhuman.avatar.rig_reference import PerMeshRig
 
     w, h = size
     rig = Rig(character, device=device)
@@ -369,7 +369,7 @@ def run(quick: bool = False) -> dict:
         results["builtin"] = {"error": "built-in avatar not available"}
     if not quick:
         results["synthetic30k_textured"] = _bench_character(synthetic_character(), frames, SIZES)
-    from avatar.render import create_renderer
+    from vhuman.avatar.render import create_renderer
 
     ch = builtin or synthetic_character()
     pos = [m.positions for m in ch.meshes]

@@ -28,8 +28,8 @@ TEXT = ("[wave] Good evening and welcome to the show! Tonight we cheer for the s
 def run(quick: bool = False) -> dict:
     import av
 
-    from stage.media import MediaWriter, probe
-    from stage.say import RenderOptions, render_clip
+    from vhuman.stage.media import MediaWriter, probe
+    from vhuman.stage.say import RenderOptions, render_clip
 
     with tempfile.TemporaryDirectory() as tmp:
         opts = RenderOptions(width=512, height=512, fps=30)
@@ -81,10 +81,10 @@ def run(quick: bool = False) -> dict:
 
 def _render_encode(result, out: Path) -> float:
     """Seconds to skin, render and encode ``result``'s motion again (the video path alone)."""
-    from avatar.loader import load_avatar
-    from avatar.render import create_renderer, render_motion
-    from avatar.rig import Rig
-    from stage.media import MediaWriter
+    from vhuman.avatar.loader import load_avatar
+    from vhuman.avatar.render import create_renderer, render_motion
+    from vhuman.avatar.rig import Rig
+    from vhuman.stage.media import MediaWriter
 
     character = load_avatar(None)
     rig = Rig(character)
@@ -104,18 +104,18 @@ import json, time
 t0 = time.monotonic()
 import torch, avatar.rig, avatar.render, models.tts, stage.say, stage.live
 t1 = time.monotonic()
-from models.tts import get_tts
+from vhuman.models.tts import get_tts
 list(get_tts("piper").synthesize_iter("Hi."))
 t2 = time.monotonic()
-from avatar.loader import load_avatar
+from vhuman.avatar.loader import load_avatar
 character = load_avatar(None)
 t3 = time.monotonic()
 rig = avatar.rig.Rig(character)
 t4 = time.monotonic()
 renderer = avatar.render.create_renderer("moderngl", character, width=512, height=512)
 t5 = time.monotonic()
-from avatar.render.motion import render_motion
-from stage.live import LiveMotion
+from vhuman.avatar.render.motion import render_motion
+from vhuman.stage.live import LiveMotion
 next(render_motion(rig, renderer, LiveMotion(30).idle(0, 1)))
 t6 = time.monotonic()
 print(json.dumps({"imports": t1 - t0, "voice_load_and_first_sentence": t2 - t1,
@@ -126,7 +126,7 @@ print(json.dumps({"imports": t1 - t0, "voice_load_and_first_sentence": t2 - t1,
 _CLIP = r"""
 import json, resource, sys, time
 t0 = time.monotonic()
-from stage.say import RenderOptions, render_clip
+from vhuman.stage.say import RenderOptions, render_clip
 t1 = time.monotonic()
 seconds, out = float(sys.argv[1]), sys.argv[2] + "/clip.mp4"
 lines = ["Good evening and welcome back to the show.", "Tonight we cheer for the skaters.",
@@ -160,7 +160,7 @@ def _refuse_bad_avatar(tmp: str) -> float:
     """Seconds for ``vhuman say hi --avatar /nonexistent.glb`` to exit with an error."""
     root = Path(__file__).resolve().parents[1]
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "stage.cli", "-q", "say", "hi", "--avatar",
+    done = subprocess.run([sys.executable, "-m", "vhuman.stage.cli", "-q", "say", "hi", "--avatar",
                            "/nonexistent.glb", "-o", f"{tmp}/x.mp4"], cwd=root,
                           capture_output=True, text=True, timeout=60)
     took = time.perf_counter() - t0

@@ -31,7 +31,7 @@ HOST_KEY = "bench-host-key-1"
 
 
 def _pct(values: list[float], q: float) -> float | None:
-    from stage.server.telemetry import percentile
+    from vhuman.stage.server.telemetry import percentile
 
     p = percentile(values, q)
     return None if p is None else round(p * 1000, 2)
@@ -83,7 +83,7 @@ class _Procs:
 
     def start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - lives with the process
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", "stage.cli", *args],
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", "vhuman.stage.cli", *args],
                                             cwd=ROOT, env=_env(env), stdout=log,
                                             stderr=subprocess.STDOUT)
 
@@ -98,8 +98,8 @@ class _Procs:
             self.kill(name)
 
 
-FAKE = "stage.cluster.testing:fake_backends"
-LIVE = "stage.cluster.testing:live_backends"  # the real live performer, 160², eSpeak
+FAKE = "vhuman.stage.cluster.testing:fake_backends"
+LIVE = "vhuman.stage.cluster.testing:live_backends"  # the real live performer, 160², eSpeak
 
 
 def _worker(procs: _Procs, name: str, redis: str, db: str, lease: float,
@@ -180,8 +180,8 @@ async def _ingress(ports: list[int], seconds: float, concurrency: int,
 async def _commands(base: str, n: int) -> dict[str, Any]:
     import httpx
 
-    from stage.cluster import keys
-    from stage.cluster.commands import send_command
+    from vhuman.stage.cluster import keys
+    from vhuman.stage.cluster.commands import send_command
 
     one_way: list[float] = []
     round_trip: list[float] = []
@@ -212,7 +212,7 @@ async def _archive(redis_url: str, db: str, n: int, cpu: dict[str, list[int]]) -
     PostgreSQL: records per second and CPU per record of PostgreSQL and the worker."""
     import psycopg
 
-    from stage.cluster import keys
+    from vhuman.stage.cluster import keys
 
     redis = keys.connect_redis(redis_url)
     try:
@@ -302,7 +302,7 @@ async def _worker_up(client: Any, base: str, worker: str) -> bool:
 async def _run(quick: bool, tmp: Path) -> dict[str, Any]:
     import httpx
 
-    from stage.cluster.testing import PostgresServer, RedisServer, free_port
+    from vhuman.stage.cluster.testing import PostgresServer, RedisServer, free_port
 
     redis_server = RedisServer(tmp / "redis").start()
     pg = PostgresServer().start()

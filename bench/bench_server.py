@@ -45,7 +45,7 @@ FIRST_AUDIO_DELAY = 0.05
 
 
 def _pct(values: list[float], q: float) -> float | None:
-    from stage.server.telemetry import percentile
+    from vhuman.stage.server.telemetry import percentile
 
     p = percentile(values, q)
     return None if p is None else round(p * 1000, 2)
@@ -55,15 +55,15 @@ def serve(port: int, database: str, real_qa: bool) -> None:
     """The server under test (run in a child process)."""
     import uvicorn
 
-    from stage.server import Backends, ServerSettings, create_app
-    from stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+    from vhuman.stage.server import Backends, ServerSettings, create_app
+    from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
 
     qa: Any = FakeQA({"final": "The final is on Sunday at 8 pm."})
     qa_kind = "fake"
     if real_qa:
         try:
-            from dialogue.knowledge import KnowledgeBase
-            from dialogue.qa import QAEngine
+            from vhuman.dialogue.knowledge import KnowledgeBase
+            from vhuman.dialogue.qa import QAEngine
 
             store = Path(tempfile.mkdtemp(prefix="vh-kb-"))
             qa = QAEngine(KnowledgeBase.build(ROOT / "examples" / "kb", store))
@@ -87,10 +87,10 @@ def serve_live(port: int, database: str, warm: bool) -> None:
     """A server with the real live performer (run in a child process)."""
     import uvicorn
 
-    from stage.live import LiveConfig
-    from stage.server import Backends, ServerSettings, create_app
-    from stage.show.api import build_live_performer
-    from stage.testing_performer import FakeBrain
+    from vhuman.stage.live import LiveConfig
+    from vhuman.stage.server import Backends, ServerSettings, create_app
+    from vhuman.stage.show.api import build_live_performer
+    from vhuman.stage.testing_performer import FakeBrain
 
     config = LiveConfig(fps=30, width=256, height=256, voice="piper")
     settings = ServerSettings(port=port, database_url=database, warm_up=warm,
@@ -325,7 +325,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     return {
         "setup": {"performer": f"FakePerformer (first audio after {FIRST_AUDIO_DELAY * 1000:.0f}"
                                " ms, 0.06 s/word)", "brain": "FakeBrain (instant)",
-                  "moderation": "dialogue.Moderator", "qa_engine": qa_kind,
+                  "moderation": "vhuman.dialogue.Moderator", "qa_engine": qa_kind,
                   "echo_chat": False, "duration_s": seconds, "target_rate_per_s": 50.0},
         "chat_first_audio_idle_p50_ms": _pct(idle, 0.5),
         "chat_load": chat,

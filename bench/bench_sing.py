@@ -26,7 +26,7 @@ FPS = 30.0
 
 def _vowel_spans(chunk) -> list[tuple[float, float]]:
     """Sung vowel spans (s), consecutive vowel phonemes merged (diphthongs, hiatus)."""
-    from models.sing.lyrics import is_vowel
+    from vhuman.models.sing.lyrics import is_vowel
 
     spans: list[list[float]] = []
     sr = chunk.sample_rate
@@ -51,7 +51,7 @@ def _onset_errors(song) -> list[float]:
     """|vowel onset heard in the audio − note onset| (s), for syllables whose vowel follows
     an obstruent (stop, fricative, affricate). After a vowel, a sonorant (l, r, n, m, w,
     j) or a weak ð/h, the loudness has no clear edge at the vowel, so no onset is taken."""
-    from models.sing.evaluate import vowel_onsets
+    from vhuman.models.sing.evaluate import vowel_onsets
 
     last_onset: dict[int, Any] = {}
     for p in song.placed:
@@ -71,7 +71,7 @@ def _slowed(samples: np.ndarray, sr: int, factor: int = 2) -> np.ndarray:
     much of the recogniser's trouble with singing is only the length of sung syllables."""
     import pyworld
 
-    from models.sing.singer import FRAME_MS, _analyse
+    from vhuman.models.sing.singer import FRAME_MS, _analyse
 
     f0, sp, ap = _analyse(pyworld, samples, sr)
     idx = np.minimum(np.arange(sp.shape[0] * factor) // factor, sp.shape[0] - 1)
@@ -116,10 +116,16 @@ def _first_phones(song):
 
 
 def _song_figures(singer, path: Path, spoken_tts) -> tuple[dict, object]:
-    from animation.lipsync import lipsync
-    from animation.sing import mouth_vowel_agreement
-    from models.sing import load_score
-    from models.sing.evaluate import align_words, pitch_report, recognise, track_f0, word_error_rate
+    from vhuman.animation.lipsync import lipsync
+    from vhuman.animation.sing import mouth_vowel_agreement
+    from vhuman.models.sing import load_score
+    from vhuman.models.sing.evaluate import (
+        align_words,
+        pitch_report,
+        recognise,
+        track_f0,
+        word_error_rate,
+    )
 
     score = load_score(path)
     load0 = os.getloadavg()[0]
@@ -171,11 +177,11 @@ def _song_figures(singer, path: Path, spoken_tts) -> tuple[dict, object]:
 
 
 def run(quick: bool = False) -> dict:
-    from models.sing import Singer
-    from models.sing.plot import plot_pitch
-    from models.tts import get_tts
-    from stage.say import RenderOptions
-    from stage.sing import render_song
+    from vhuman.models.sing import Singer
+    from vhuman.models.sing.plot import plot_pitch
+    from vhuman.models.tts import get_tts
+    from vhuman.stage.say import RenderOptions
+    from vhuman.stage.sing import render_song
 
     singer = Singer("joe")
     singer.range()  # measures the voice once (not part of a song's synthesis time)

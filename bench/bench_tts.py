@@ -15,9 +15,9 @@ import tempfile
 import time
 from typing import Any
 
-from models.tts import get_tts
-from models.tts.analysis import measure
-from models.types import Emotion, SpeakingStyle, VhumanError
+from vhuman.models.tts import get_tts
+from vhuman.models.tts.analysis import measure
+from vhuman.models.types import Emotion, SpeakingStyle, VhumanError
 
 SENTENCE_12 = "Welcome back to the show, tonight we have a very special guest."
 PARAGRAPH = (
@@ -84,7 +84,7 @@ def _duration_ratios(tts: Any, sentences: list[str], repeats: int) -> dict[str, 
     """Per emotion at the default intensity: spoken length over neutral's (summed over
     ``sentences``, ``repeats`` times each: neural voices vary run to run), next to what
     the prosody table asks for (1 / tempo)."""
-    from models.tts.prosody import prosody_for
+    from vhuman.models.tts.prosody import prosody_for
 
     def length(style: SpeakingStyle) -> int:
         return sum(c.samples.size for _ in range(repeats) for s in sentences
@@ -116,7 +116,7 @@ def run(quick: bool = False) -> dict:
     results["backends"]["piper"] = figures
     results["backends"]["espeak"] = _backend_figures(get_tts("espeak"), repeats)
     try:
-        from models.tts.coqui_tiny import build_tiny_vits
+        from vhuman.models.tts.coqui_tiny import build_tiny_vits
 
         with tempfile.TemporaryDirectory() as tmp:
             coqui = get_tts("coqui", model_path=str(build_tiny_vits(tmp)))

@@ -65,7 +65,7 @@ def _restore(obj: Any) -> Any:
 
 def export_character(path: Path) -> None:
     """Write the built-in character (loaded here) to ``path``."""
-    from avatar.loader import load_avatar
+    from vhuman.avatar.loader import load_avatar
 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(_strip(load_avatar(None)), protocol=4))
@@ -77,8 +77,8 @@ def load_character(path: Path | None) -> Any:
         return _restore(pickle.loads(path.read_bytes()))  # our own export, not user input
     import tempfile
 
-    from avatar.builtin import build_builtin_glb
-    from avatar.loader import load_avatar
+    from vhuman.avatar.builtin import build_builtin_glb
+    from vhuman.avatar.loader import load_avatar
 
     return load_avatar(build_builtin_glb(Path(tempfile.mkdtemp()) / "host.glb"))
 
@@ -87,9 +87,9 @@ def check(character: Any, frames: int) -> dict[str, Any]:
     """All figures (see module docstring)."""
     import torch
 
-    from avatar.rig import Rig
-    from avatar.rig_reference import PerMeshRig
     from bench.bench_render import SIZES, _motion, skin_render_timings, skin_timings
+    from vhuman.avatar.rig import Rig
+    from vhuman.avatar.rig_reference import PerMeshRig
 
     cuda = torch.cuda.is_available()
     device = "cuda" if cuda else "cpu"

@@ -31,7 +31,7 @@ HOST_KEY = "bench-host-key-1"
 
 
 def _pct(values: list[float], q: float) -> float | None:
-    from stage.server.telemetry import percentile
+    from vhuman.stage.server.telemetry import percentile
 
     p = percentile(values, q)
     return None if p is None else round(p * 1000, 2)
@@ -42,14 +42,14 @@ def serve_load(port: int, database: str, fake_performer: bool = False) -> None:
     live performer (or a fake one), FakeBrain, the Q&A engine over examples/kb."""
     import uvicorn
 
-    from stage.server import Backends, ServerSettings, create_app
-    from stage.server.app import server_config
-    from stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+    from vhuman.stage.server import Backends, ServerSettings, create_app
+    from vhuman.stage.server.app import server_config
+    from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
 
     qa: Any = FakeQA({"final": "The final is on Sunday at 8 pm."})
     try:
-        from dialogue.knowledge import KnowledgeBase
-        from dialogue.qa import QAEngine
+        from vhuman.dialogue.knowledge import KnowledgeBase
+        from vhuman.dialogue.qa import QAEngine
 
         qa = QAEngine(KnowledgeBase.build(ROOT / "examples" / "kb",
                                           Path(tempfile.mkdtemp(prefix="vh-kb-"))))
@@ -68,8 +68,8 @@ def serve_load(port: int, database: str, fake_performer: bool = False) -> None:
         def performer(show_id: str, rundown: Any) -> Any:
             return FakePerformer(0.06, first_audio_delay=0.05)
     else:
-        from stage.live import LiveConfig
-        from stage.show.api import build_live_performer
+        from vhuman.stage.live import LiveConfig
+        from vhuman.stage.show.api import build_live_performer
 
         config = LiveConfig(fps=30, width=256, height=256, voice="piper")
 
@@ -298,7 +298,7 @@ def chat_under_load(clients: int = 500, seconds: float = 60.0, qa_requests: int 
 async def _fuzz(port: int, n: int, workers: int, seed: int) -> dict[str, Any]:
     import httpx
 
-    from stage.server.fuzz import echoes_input, make_payload
+    from vhuman.stage.server.fuzz import echoes_input, make_payload
 
     rng = random.Random(seed)
     payloads = [make_payload(rng) for _ in range(n)]

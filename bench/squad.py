@@ -26,7 +26,7 @@ CALIBRATION_SHARE = 0.5
 
 def shared_data() -> Path:
     """The public sample data (see :func:`avatar.compat.shared_data_dir`)."""
-    from avatar.compat import shared_data_dir
+    from vhuman.avatar.compat import shared_data_dir
 
     root = shared_data_dir()
     if root is None:

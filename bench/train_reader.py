@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from models.reader.span_reader import MAX_LEN, READER_FILE, STRIDE, ReaderNet, tokenizer
+from vhuman.models.reader.span_reader import MAX_LEN, READER_FILE, STRIDE, ReaderNet, tokenizer
 
 _WORD = re.compile(r"\w+")
 _STOP = frozenset("the a an of in on at to for and or is are was were be by with as that this "

@@ -15,10 +15,10 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from models.emotion import classify_emotion
-from models.llm import LLMBackend
-from models.text import SentenceStream
-from models.types import Emotion, InputError
+from vhuman.models.emotion import classify_emotion
+from vhuman.models.llm import LLMBackend
+from vhuman.models.text import SentenceStream
+from vhuman.models.types import Emotion, InputError
 
 from .guard import FactGuard, ReplyGuard, detect_intent
 from .language import ENGLISH_NOTICE, OPENERS, detect_language
@@ -135,7 +135,7 @@ class Brain:
         if self.llm is None and self._auto_llm:
             self._auto_llm = False
             try:
-                from models.llm import default_llm
+                from vhuman.models.llm import default_llm
 
                 self.llm = default_llm()
             except Exception as exc:
@@ -307,7 +307,7 @@ class Brain:
     async def _load_default_llm(self) -> None:
         self._auto_llm = False  # one attempt: a broken install must not stall every reply
         try:
-            from models.llm import default_llm
+            from vhuman.models.llm import default_llm
 
             self.llm = await asyncio.to_thread(default_llm)
         except Exception as exc:

@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from models.text.sentences import sentence_spans
-from models.types import InputError
+from vhuman.models.text.sentences import sentence_spans
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 

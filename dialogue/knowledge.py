@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from models.threads import one_torch_thread
-from models.types import FloatArray, InputError, VhumanError
+from vhuman.models.threads import one_torch_thread
+from vhuman.models.types import FloatArray, InputError, VhumanError
 
 from .bm25 import BM25, tokenize
 from .documents import SUPPORTED, DocumentError, load_document
@@ -130,7 +130,7 @@ class KnowledgeBase:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            from models.embeddings import get_embedder
+            from vhuman.models.embeddings import get_embedder
 
             self._embedder = get_embedder()
         return self._embedder

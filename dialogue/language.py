@@ -3,7 +3,7 @@ for replying in the viewer's language."""
 
 from __future__ import annotations
 
-from models.text.language import LANGUAGE_NAMES, detect_language, language_name
+from vhuman.models.text.language import LANGUAGE_NAMES, detect_language, language_name
 
 __all__ = ["ENGLISH_NOTICE", "LANGUAGE_NAMES", "OPENERS", "detect_language", "language_name"]
 

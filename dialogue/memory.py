@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from models.emotion import classify_emotion
-from models.types import Emotion
+from vhuman.models.emotion import classify_emotion
+from vhuman.models.types import Emotion
 
 from .language import OPENERS, detect_language
 from .persona import Persona

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from models.types import Emotion, InputError
+from vhuman.models.types import Emotion, InputError
 
 log = logging.getLogger(__name__)
 

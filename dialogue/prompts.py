@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 
-from models.llm import ChatMessage
+from vhuman.models.llm import ChatMessage
 
 from .language import language_name
 from .memory import ViewerRecord

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .bm25 import tokenize
 from .grounding import (
@@ -123,7 +123,7 @@ class QAEngine:
     def span_reader(self) -> Any:
         """The neural reader, loaded on the first question (not when a server starts)."""
         if self._span_reader is None:
-            from models.reader import get_span_reader
+            from vhuman.models.reader import get_span_reader
 
             self._span_reader = get_span_reader()
         return self._span_reader

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from models.types import VhumanError
+from vhuman.models.types import VhumanError
 
 from .reader import SPAN_FEATURES
 from .reading import READER_FEATURES

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from models.reader.span_reader import best_spans
+from vhuman.models.reader.span_reader import best_spans
 
 READER_FEATURES = ("reader", "reader_margin", "reader_unread")
 PROPOSALS_PER_WINDOW = 4

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from models.text import SentenceStream
-from models.types import Emotion
+from vhuman.models.text import SentenceStream
+from vhuman.models.types import Emotion
 
 from .moderation import ModerationResult
 from .tags import parse_tags

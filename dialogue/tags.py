@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from models.textproc.tags import TAG_PATTERN
-from models.types import Emotion
+from vhuman.models.textproc.tags import TAG_PATTERN
+from vhuman.models.types import Emotion
 
 ACTIONS: frozenset[str] = frozenset(
     "wave dance nod bow clap point shrug laugh think heart jump spin cheer thumbs_up".split()

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.ndimage import median_filter, uniform_filter1d
 from scipy.signal import lfilter
 
-from models.types import FloatArray
+from vhuman.models.types import FloatArray
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .media import MediaWriter, check_writable
 from .say import RenderOptions, check_avatar
@@ -40,10 +40,10 @@ def render_avatar_clip(avatar: str | Path, clip: str, out: str | Path, *, loops:
                        on_builtin: bool = False, options: RenderOptions | None = None,
                        progress: bool = False) -> PlayResult:
     """Render clip ``clip`` of ``avatar`` into ``out`` (see the module docstring)."""
-    from avatar.clips import clip_motion, find_clip
-    from avatar.loader import load_avatar
-    from avatar.render import create_renderer, render_motion
-    from avatar.rig import Rig
+    from vhuman.avatar.clips import clip_motion, find_clip
+    from vhuman.avatar.loader import load_avatar
+    from vhuman.avatar.render import create_renderer, render_motion
+    from vhuman.avatar.rig import Rig
 
     options = options or RenderOptions(camera="full_body")
     options.validate()
@@ -84,7 +84,7 @@ def render_avatar_clip(avatar: str | Path, clip: str, out: str | Path, *, loops:
                 if motion is None:
                     pose = rig.sample_animation(anim, local[a:b])
                 else:
-                    from animation.retarget import sample_clip
+                    from vhuman.animation.retarget import sample_clip
 
                     pose = sample_clip(motion, local[a:b], fps)
                 for image in render_motion(rig, renderer, pose, times[a], fps=fps):

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.types import Emotion, VhumanError
+from vhuman.models.types import Emotion, VhumanError
 
 log = logging.getLogger("vhuman")
 
@@ -75,8 +75,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_avatar_inspect(args: argparse.Namespace) -> int:
-    from avatar.inspect import contact_sheet, inspect_avatar
-    from avatar.loader import load_avatar
+    from vhuman.avatar.inspect import contact_sheet, inspect_avatar
+    from vhuman.avatar.loader import load_avatar
 
     report = inspect_avatar(args.path)
     print(report.to_text())
@@ -123,7 +123,7 @@ def cmd_sing(args: argparse.Namespace) -> int:
     print(f"wrote {result.path} ({result.duration:.2f} s, {result.frames} frames{shift}; "
           f"sung in {result.synth_s:.1f} s, total {result.total_s:.1f} s)")
     if args.plot and song is not None:
-        from models.sing.plot import plot_pitch
+        from vhuman.models.sing.plot import plot_pitch
 
         print(f"wrote {plot_pitch(song, args.plot)}")
     return 0
@@ -181,7 +181,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_qa(args: argparse.Namespace) -> int:
     import json
 
-    from dialogue import KnowledgeBase, QAEngine
+    from vhuman.dialogue import KnowledgeBase, QAEngine
 
     store = Path(args.store) if args.store else Path(args.kb) / ".vhuman-index"
     if args.no_update and (store / "kb.json").is_file():
@@ -190,7 +190,7 @@ def cmd_qa(args: argparse.Namespace) -> int:
         kb = KnowledgeBase.build(args.kb, store)  # builds once; later only changed files
     llm = None
     if args.llm_url:
-        from models.llm import get_llm
+        from vhuman.models.llm import get_llm
 
         llm = get_llm("openai", base_url=args.llm_url, model=args.llm_model)
     engine = QAEngine(kb, llm=llm, llm_reader=llm is not None)

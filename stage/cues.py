@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from models.textproc.tags import TAG_PATTERN
+from vhuman.models.textproc.tags import TAG_PATTERN
 
 
 def extract_gestures(text: str, known: Iterable[str]) -> tuple[str, list[tuple[float, str]]]:

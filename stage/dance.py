@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .aio import run_sync
 from .media import check_writable
@@ -57,7 +57,7 @@ async def _render(music: Path | None, seconds: float, path: Path, options: Rende
         if music is None:
             import soundfile as sf
 
-            from animation.dance.demo_track import synth_demo_track
+            from vhuman.animation.dance.demo_track import synth_demo_track
 
             sr = 22050
             music = Path(tmp) / "demo.wav"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 log = logging.getLogger(__name__)
 

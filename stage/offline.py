@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from animation.clip import MotionClip
-from models.types import AudioChunk, SpeakingStyle, VhumanError
+from vhuman.animation.clip import MotionClip
+from vhuman.models.types import AudioChunk, SpeakingStyle, VhumanError
 
 from .outputs.base import Tick
 from .performer import SpeechHandle
@@ -92,8 +92,8 @@ class PoseCollector:
 
 def _prepare_character(options: Any) -> tuple[Any, Any]:
     """The avatar (the built-in one is cached on disk) and its rig, ready to render."""
-    from avatar.loader import load_avatar
-    from avatar.rig import Rig
+    from vhuman.avatar.loader import load_avatar
+    from vhuman.avatar.rig import Rig
 
     character = load_avatar(options.avatar)
     return character, Rig(character, device=options.device)
@@ -116,7 +116,7 @@ async def render_offline(path: Path, options: Any,
     with ThreadPoolExecutor(1, thread_name_prefix="vhuman-prepare") as pool:
         prepared = pool.submit(_prepare_character, options)
         if tts is None:
-            from models.tts import get_tts
+            from vhuman.models.tts import get_tts
 
             tts = get_tts(options.voice)
         character_and_rig = prepared.result()

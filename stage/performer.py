@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from models.types import Emotion
+from vhuman.models.types import Emotion
 
 if TYPE_CHECKING:  # stage.outputs imports this module
     from prometheus_client import CollectorRegistry
 
-    from stage.outputs.base import Output
+    from vhuman.stage.outputs.base import Output
 
 _handle_ids = itertools.count(1)
 

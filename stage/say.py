@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from animation.clip import concat_clips
-from models.types import Emotion, InputError, PhonemeTiming, SpeakingStyle
+from vhuman.animation.clip import concat_clips
+from vhuman.models.types import Emotion, InputError, PhonemeTiming, SpeakingStyle
 
 from .aio import run_sync
 from .media import check_writable
@@ -85,7 +85,7 @@ class ClipResult:
 
     def plot(self, out_png: str | Path) -> Path:
         """Viseme timeline PNG: waveform, phonemes and mouth shapes over time."""
-        from animation.plot import plot_viseme_timeline
+        from vhuman.animation.plot import plot_viseme_timeline
 
         return plot_viseme_timeline(self.motion_clip, self.phonemes, self.audio,
                                     self.sample_rate, out_png, fps=self.motion_clip.fps)

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.types import AudioChunk, Emotion, InputError, SpeakingStyle
+from vhuman.models.types import AudioChunk, Emotion, InputError, SpeakingStyle
 
 if TYPE_CHECKING:
-    from animation.clip import MotionClip
-    from models.sing import SungSong
+    from vhuman.animation.clip import MotionClip
+    from vhuman.models.sing import SungSong
 
 from .aio import run_sync
 from .media import check_writable
@@ -74,7 +74,7 @@ def singing_voice(voice: str | None) -> str:
 
 def check_song_request(score: str | Path, backing: str | Path | None, style: str | None) -> None:
     """Fail fast (before queueing) on a missing score or backing file or an unknown style."""
-    from animation.sing import DANCE_STYLES
+    from vhuman.animation.sing import DANCE_STYLES
 
     if not Path(score).is_file():
         raise InputError(f"sing: score file not found: {score}")
@@ -89,7 +89,7 @@ def load_backing(backing: str | Path | None, score, sample_rate: int) -> tuple[n
     """(backing audio at ``sample_rate`` or None, what it is). ``backing``: a file, ``"score"``
     (the score's other parts through FluidSynth), ``"none"``, or None (the score's parts if
     it has any, else none)."""
-    from models.sing.backing import render_midi
+    from vhuman.models.sing.backing import render_midi
 
     if backing is None:
         if score.other_parts_midi is None:
@@ -103,7 +103,7 @@ def load_backing(backing: str | Path | None, score, sample_rate: int) -> tuple[n
             raise InputError(f"{score.source}: --backing score, but the score has no other parts "
                              "to accompany the voice (give --backing an audio file, or none)")
         return render_midi(score.other_parts_midi, sample_rate, source=score.source), "score"
-    from animation.dance.music import load_music
+    from vhuman.animation.dance.music import load_music
 
     path = Path(name).expanduser()
     if not path.is_file():
@@ -173,9 +173,9 @@ def plan_song(score_path: str | Path, *, backing: str | Path | None = None,
               backing_start: float = 0.0,
               progress: bool = False) -> SongPlan:
     """Sing a score file and build its motion (no rendering): used offline and live."""
-    from animation.sing import DANCE_STYLES, sing_motion
-    from models.sing import Singer, load_score, style_for_emotion
-    from models.sing.backing import mix as mix_audio
+    from vhuman.animation.sing import DANCE_STYLES, sing_motion
+    from vhuman.models.sing import Singer, load_score, style_for_emotion
+    from vhuman.models.sing.backing import mix as mix_audio
 
     if dance not in DANCE_STYLES:
         raise InputError(f"unknown dance style {dance!r}; expected one of {', '.join(DANCE_STYLES)}")
@@ -232,8 +232,8 @@ def render_song(score_path: str | Path, out: str | Path, *, backing: str | Path 
     The live engine renders it (:mod:`stage.offline`), exactly as a show's ``sing``
     segment plays; ``options.voice`` is the Piper voice that sings (and would speak).
     """
-    from models.sing import load_score
-    from models.tts import get_tts
+    from vhuman.models.sing import load_score
+    from vhuman.models.tts import get_tts
 
     from .offline import render_offline
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.types import Emotion, InputError
+from vhuman.models.types import Emotion, InputError
 
 from .performer import SpeechHandle
 
@@ -110,8 +110,8 @@ class FakePerformer:
                    transpose: int | str = "auto", priority: int = 0,
                    backing_start: float = 0.0) -> SpeechHandle:
         """Plays for the score's length (the score is read, so bad scores fail here too)."""
-        from models.sing import load_score
-        from stage.sing import check_song_request
+        from vhuman.models.sing import load_score
+        from vhuman.stage.sing import check_song_request
 
         check_song_request(score, backing, style)
         self.calls.append(("sing", {"score": score, "backing": backing, "style": style,

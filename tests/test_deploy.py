@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stage.cli import build_parser
+from vhuman.stage.cli import build_parser
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 

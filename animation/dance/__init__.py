@@ -1,5 +1,5 @@
 """Dance from music: analysis (tempo, beats, bars, energy, sections), moves, choreography."""
 
-from animation.dance.demo_track import synth_demo_track, write_demo_track
+from vhuman.animation.dance.demo_track import synth_demo_track, write_demo_track
 
 __all__ = ["synth_demo_track", "write_demo_track"]

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from animation import quat as Q
-from animation.clip import MotionClip
-from animation.dance.moves import MOVES, MovePose, mirror_pose
-from animation.dance.music import MusicAnalysis
-from animation.reference import REFERENCE, ReferenceSkeleton
-from models.types import HUMANOID_BONES, InputError
+from vhuman.animation import quat as Q
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.dance.moves import MOVES, MovePose, mirror_pose
+from vhuman.animation.dance.music import MusicAnalysis
+from vhuman.animation.reference import REFERENCE, ReferenceSkeleton
+from vhuman.models.types import HUMANOID_BONES, InputError
 
 log = logging.getLogger(__name__)
 

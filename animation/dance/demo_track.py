@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 _PROGRESSION = ((57, 60, 64), (53, 57, 60), (48, 52, 55), (55, 59, 62))  # Am F C G (MIDI)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from animation.reference import mirror_name
+from vhuman.animation.reference import mirror_name
 
 ANKLE_Y = 0.08
 HOME_X = 0.1

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from animation import quat as Q
-from animation.clip import MotionClip
-from animation.retarget import sample_clip
-from models.types import InputError
+from vhuman.animation import quat as Q
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.retarget import sample_clip
+from vhuman.models.types import InputError
 
 
 def estimate_clip_tempo(clip: MotionClip, lo_bpm: float = 70.0, hi_bpm: float = 180.0) -> float:

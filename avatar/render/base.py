@@ -14,16 +14,16 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from avatar.character import Character
-from avatar.render.camera import Camera, is_moving_preset, resolve_camera
-from avatar.render.lighting import Lighting, studio_lighting
-from models.types import InputError, VhumanError
+from vhuman.avatar.character import Character
+from vhuman.avatar.render.camera import Camera, is_moving_preset, resolve_camera
+from vhuman.avatar.render.lighting import Lighting, studio_lighting
+from vhuman.models.types import InputError, VhumanError
 
 log = logging.getLogger(__name__)
 
 BACKENDS: dict[str, str] = {
-    "moderngl": "avatar.render.moderngl_backend:ModernGLRenderer",
-    "pyrender": "avatar.render.pyrender_backend:PyrenderRenderer",
+    "moderngl": "vhuman.avatar.render.moderngl_backend:ModernGLRenderer",
+    "pyrender": "vhuman.avatar.render.pyrender_backend:PyrenderRenderer",
 }
 DEFAULT_BACKEND = "moderngl"  # 3-4x pyrender's fps on CPU (bench/bench_render.py)
 MeshArray = Any  # torch.Tensor | np.ndarray, (V, 3)
@@ -263,7 +263,7 @@ def create_renderer(
             f"unknown renderer backend {backend!r}; expected one of: {', '.join(BACKENDS)}"
         )
     if character is None:
-        from avatar.loader import load_avatar
+        from vhuman.avatar.loader import load_avatar
 
         character = load_avatar(None)
     module_name, cls_name = BACKENDS[key].split(":")

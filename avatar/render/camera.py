@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from avatar.character import Character
-from avatar.rest_pose import mesh_points, rest_pose
-from models.types import InputError
+from vhuman.avatar.character import Character
+from vhuman.avatar.rest_pose import mesh_points, rest_pose
+from vhuman.models.types import InputError
 
 CAMERA_PRESETS: tuple[str, ...] = ("portrait", "half_body", "full_body", "orbit")
 DEFAULT_YFOV = math.radians(35.0)

@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from avatar.character import Character, Material
-from avatar.materials import uv_matrix
-from avatar.render.base import MeshArray, RendererBase, unpremultiply
-from avatar.render.camera import Camera
-from avatar.render.lighting import Lighting
-from avatar.render.platform import choose_platform
-from models.types import InputError, VhumanError
+from vhuman.avatar.character import Character, Material
+from vhuman.avatar.materials import uv_matrix
+from vhuman.avatar.render.base import MeshArray, RendererBase, unpremultiply
+from vhuman.avatar.render.camera import Camera
+from vhuman.avatar.render.lighting import Lighting
+from vhuman.avatar.render.platform import choose_platform
+from vhuman.models.types import InputError, VhumanError
 
 log = logging.getLogger(__name__)
 

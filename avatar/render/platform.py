@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from avatar.character import Character, Material
-from avatar.render.base import MeshArray, RendererBase
-from avatar.render.camera import Camera
-from avatar.render.lighting import Lighting
-from avatar.render.platform import choose_platform, configure_pyopengl
-from models.types import VhumanError
+from vhuman.avatar.character import Character, Material
+from vhuman.avatar.render.base import MeshArray, RendererBase
+from vhuman.avatar.render.camera import Camera
+from vhuman.avatar.render.lighting import Lighting
+from vhuman.avatar.render.platform import choose_platform, configure_pyopengl
+from vhuman.models.types import VhumanError
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from models.types import FloatArray, VhumanError
+from vhuman.models.types import FloatArray, VhumanError
 
 log = logging.getLogger(__name__)
 

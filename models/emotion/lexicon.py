@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from models.types import Emotion
+from vhuman.models.types import Emotion
 
 _WORD = re.compile(r"[a-z']+")
 _SURPRISE_CUES = re.compile(

@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ def validate_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
 
 
 _BACKENDS: dict[str, str] = {
-    "transformers": "models.llm.transformers_backend:TransformersLLM",
-    "openai": "models.llm.openai_backend:OpenAILLM",
+    "transformers": "vhuman.models.llm.transformers_backend:TransformersLLM",
+    "openai": "vhuman.models.llm.openai_backend:OpenAILLM",
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .base import ChatMessage, LLMError, validate_messages
 from .stops import StopScanner

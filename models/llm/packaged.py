@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 from .smollm2 import cache_root, convert_gguf
 

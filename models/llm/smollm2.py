@@ -13,8 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
-from models.cache import cache_dir
-from models.types import VhumanError
+from vhuman.models.cache import cache_dir
+from vhuman.models.types import VhumanError
 
 log = logging.getLogger(__name__)
 

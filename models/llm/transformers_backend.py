@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 from .base import ChatMessage, LLMError, validate_messages
 from .stops import StopScanner

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from models.embeddings import minilm_path
-from models.threads import one_torch_thread
-from models.types import VhumanError
+from vhuman.models.embeddings import minilm_path
+from vhuman.models.threads import one_torch_thread
+from vhuman.models.types import VhumanError
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from models.audio import db_to_gain, rms_dbfs, soft_limit
-from models.types import FloatArray, InputError, VhumanError
+from vhuman.models.audio import db_to_gain, rms_dbfs, soft_limit
+from vhuman.models.types import FloatArray, InputError, VhumanError
 
 logger = logging.getLogger(__name__)
 

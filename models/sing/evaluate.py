@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.sing.score import ScoreNote, hz_to_midi
+from vhuman.models.sing.score import ScoreNote, hz_to_midi
 
 HOP = 256
 

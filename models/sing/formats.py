@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from models.sing.score import Score, ScoreNote, beat_grid
-from models.types import InputError, VhumanError
+from vhuman.models.sing.score import Score, ScoreNote, beat_grid
+from vhuman.models.types import InputError, VhumanError
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.tts.phonemes import SILENCE, fold_alignment
-from models.types import FloatArray, InputError
+from vhuman.models.tts.phonemes import SILENCE, fold_alignment
+from vhuman.models.types import FloatArray, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class LyricSpeaker:
     """
 
     def __init__(self, voice: str = "joe", length_scale: float = 1.0) -> None:
-        from models.tts.piper_tts import load_piper_voice, resolve_voice
+        from vhuman.models.tts.piper_tts import load_piper_voice, resolve_voice
 
         model, config = resolve_voice(voice)
         self._voice = load_piper_voice(str(model), str(config))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.sing.score import ScoreNote, midi_to_hz
+from vhuman.models.sing.score import ScoreNote, midi_to_hz
 
 
 @dataclass(frozen=True)

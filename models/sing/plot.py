@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.sing.score import hz_to_midi, note_name
+from vhuman.models.sing.score import hz_to_midi, note_name
 
 
 def plot_pitch(song, out_png: str | Path, *, times: np.ndarray | None = None,
@@ -21,7 +21,7 @@ def plot_pitch(song, out_png: str | Path, *, times: np.ndarray | None = None,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from models.sing.evaluate import track_f0
+    from vhuman.models.sing.evaluate import track_f0
 
     chunk = song.chunk
     if times is None or f0 is None:

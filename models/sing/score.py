@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 logger = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from models.sing.lyrics import LyricSpeaker, SpokenPhrase, is_vowel
-from models.sing.melody import SingingStyle, melody_contour
-from models.sing.score import Score, fit_to_range, hz_to_midi
-from models.sing.timeline import Placed, SungSyllable, place_phrase
-from models.tts.phonemes import SILENCE, timings_from_durations
-from models.types import AudioChunk, FloatArray, PhonemeTiming, SpeakingStyle, VhumanError
+from vhuman.models.sing.lyrics import LyricSpeaker, SpokenPhrase, is_vowel
+from vhuman.models.sing.melody import SingingStyle, melody_contour
+from vhuman.models.sing.score import Score, fit_to_range, hz_to_midi
+from vhuman.models.sing.timeline import Placed, SungSyllable, place_phrase
+from vhuman.models.tts.phonemes import SILENCE, timings_from_durations
+from vhuman.models.types import AudioChunk, FloatArray, PhonemeTiming, SpeakingStyle, VhumanError
 
 logger = logging.getLogger(__name__)
 
@@ -303,7 +303,7 @@ def _shift(note, offset: float):
 
 
 def _shift_phrase(phrase, offset: float):
-    from models.sing.score import Phrase, Syllable
+    from vhuman.models.sing.score import Phrase, Syllable
 
     return Phrase(tuple(Syllable(s.text, tuple(_shift(n, offset) for n in s.notes), s.word_end)
                         for s in phrase.syllables))

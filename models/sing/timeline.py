@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.sing.lyrics import Phone, SpokenSyllable, is_vowel
-from models.sing.score import Phrase, Syllable
+from vhuman.models.sing.lyrics import Phone, SpokenSyllable, is_vowel
+from vhuman.models.sing.score import Phrase, Syllable
 
 MAX_ONSET = 0.25  # s: the longest onset cluster placed before a note
 MIN_VOWEL_SHARE = 0.5  # of the syllable's last note kept for the vowel

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from models.types import Emotion, InputError, SpeakingStyle
+from vhuman.models.types import Emotion, InputError, SpeakingStyle
 
 from .tags import TAG_PATTERN
 

@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from models.audio import rms_dbfs
-from models.tts.phonemes import SILENCE
-from models.types import AudioChunk
+from vhuman.models.audio import rms_dbfs
+from vhuman.models.tts.phonemes import SILENCE
+from vhuman.models.types import AudioChunk
 
 
 @dataclass(frozen=True)

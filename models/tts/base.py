@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from models.audio import (
+from vhuman.models.audio import (
     db_to_gain,
     map_durations,
     pitch_tempo,
@@ -28,12 +28,19 @@ from models.audio import (
     soft_limit,
     tilt_brightness,
 )
-from models.text.sentences import split_sentences
-from models.textproc.markup import PauseSegment, parse_markup
-from models.textproc.normalize import normalize_text
-from models.tts.phonemes import SILENCE, timings_from_durations
-from models.tts.prosody import Prosody, prosody_for
-from models.types import AudioChunk, Emotion, FloatArray, InputError, SpeakingStyle, VhumanError
+from vhuman.models.text.sentences import split_sentences
+from vhuman.models.textproc.markup import PauseSegment, parse_markup
+from vhuman.models.textproc.normalize import normalize_text
+from vhuman.models.tts.phonemes import SILENCE, timings_from_durations
+from vhuman.models.tts.prosody import Prosody, prosody_for
+from vhuman.models.types import (
+    AudioChunk,
+    Emotion,
+    FloatArray,
+    InputError,
+    SpeakingStyle,
+    VhumanError,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ import math
 import warnings
 from pathlib import Path
 
-from models.tts.coqui_tts import import_coqui
-from models.tts.torchaudio_shim import shimmed
+from vhuman.models.tts.coqui_tts import import_coqui
+from vhuman.models.tts.torchaudio_shim import shimmed
 
 
 def build_tiny_vits(directory: str | Path, seed: int = 0, sample_rate: int = 22050) -> Path:

@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from models.audio import scale_durations
-from models.tts.base import BaseTTS, RawSpeech
-from models.tts.phonemes import fold_alignment
-from models.tts.prosody import Prosody
-from models.types import InputError, SpeakingStyle, VhumanError
+from vhuman.models.audio import scale_durations
+from vhuman.models.tts.base import BaseTTS, RawSpeech
+from vhuman.models.tts.phonemes import fold_alignment
+from vhuman.models.tts.prosody import Prosody
+from vhuman.models.types import InputError, SpeakingStyle, VhumanError
 
 logger = logging.getLogger(__name__)
 INSTALL_HINT = "pip install 'vhuman[coqui]' six  (coqui-tts; torchaudio is not needed)"
@@ -41,7 +41,7 @@ _CHECKPOINT_NAMES = ("model.pth", "model_file.pth", "best_model.pth", "checkpoin
 @lru_cache(maxsize=1)
 def import_coqui() -> dict[str, Any]:
     """Import the Coqui classes this backend uses (through the torchaudio shim if needed)."""
-    from models.tts.torchaudio_shim import shimmed
+    from vhuman.models.tts.torchaudio_shim import shimmed
 
     try:
         with shimmed(), warnings.catch_warnings():
@@ -182,7 +182,7 @@ class CoquiTTS(BaseTTS):
                                    speed=float(np.clip(prosody.tempo, 0.5, 2.0)),
                                    temperature=0.75 * prosody.expressiveness)
         wav = np.asarray(out["wav"], dtype=np.float32).reshape(-1)
-        from models.tts.espeak_tts import EspeakTTS
+        from vhuman.models.tts.espeak_tts import EspeakTTS
 
         guide = EspeakTTS("en-us" if self.language.startswith("en") else self.language)
         raw = guide._speak(text, style, Prosody())

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from models.audio import db_to_gain
-from models.tts.base import BaseTTS, RawSpeech
-from models.tts.phonemes import SILENCE
-from models.tts.prosody import Prosody
-from models.types import InputError, SpeakingStyle, VhumanError
+from vhuman.models.audio import db_to_gain
+from vhuman.models.tts.base import BaseTTS, RawSpeech
+from vhuman.models.tts.phonemes import SILENCE
+from vhuman.models.tts.prosody import Prosody
+from vhuman.models.types import InputError, SpeakingStyle, VhumanError
 
 logger = logging.getLogger(__name__)
 

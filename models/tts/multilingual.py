@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from models.text.language import detect_language
-from models.types import AudioChunk, PhonemeTiming, SpeakingStyle
+from vhuman.models.text.language import detect_language
+from vhuman.models.types import AudioChunk, PhonemeTiming, SpeakingStyle
 
 from .base import TTSBackend
 

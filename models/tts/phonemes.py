@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from models.types import PhonemeTiming
+from vhuman.models.types import PhonemeTiming
 
 SILENCE = "_"
 _STRESS = {"ˈ", "ˌ"}

@@ -18,11 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from models.cache import cache_dir
-from models.tts.base import BaseTTS, RawSpeech
-from models.tts.phonemes import fold_alignment
-from models.tts.prosody import Prosody
-from models.types import InputError, SpeakingStyle, VhumanError
+from vhuman.models.cache import cache_dir
+from vhuman.models.tts.base import BaseTTS, RawSpeech
+from vhuman.models.tts.phonemes import fold_alignment
+from vhuman.models.tts.prosody import Prosody
+from vhuman.models.types import InputError, SpeakingStyle, VhumanError
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from models.types import Emotion, SpeakingStyle
+from vhuman.models.types import Emotion, SpeakingStyle
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ import logging
 import threading
 from typing import Any
 
-from models.tts.base import TTSBackend
-from models.types import InputError
+from vhuman.models.tts.base import TTSBackend
+from vhuman.models.types import InputError
 
 logger = logging.getLogger(__name__)
 
 BACKENDS: dict[str, str] = {
-    "piper": "models.tts.piper_tts:PiperTTS",
-    "espeak": "models.tts.espeak_tts:EspeakTTS",
-    "coqui": "models.tts.coqui_tts:CoquiTTS",
+    "piper": "vhuman.models.tts.piper_tts:PiperTTS",
+    "espeak": "vhuman.models.tts.espeak_tts:EspeakTTS",
+    "coqui": "vhuman.models.tts.coqui_tts:CoquiTTS",
 }
 _cache: dict[tuple[str, tuple[tuple[str, str], ...]], TTSBackend] = {}
 _lock = threading.Lock()

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .message import ChatMessage, clean_viewer_name
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 
 class RateLimiter:

@@ -8,7 +8,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 _ids = itertools.count(1)
 _NAME_OK = re.compile(r"^[\w .\-']{1,32}$", re.UNICODE)

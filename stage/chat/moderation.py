@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from dialogue.moderation import ModerationResult
+from vhuman.dialogue.moderation import ModerationResult
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def scrub_private(text: str) -> str:
     """``text`` with card numbers, phone numbers and e-mail addresses replaced (what the
     chat log keeps: the same scrubbing the moderator applies before the model)."""
     try:
-        from dialogue.moderation import scrub_pii
+        from vhuman.dialogue.moderation import scrub_pii
     except ImportError:  # the dialogue package is optional for the stage
         return text
     return scrub_pii(text)[0]
@@ -144,7 +144,7 @@ def default_moderator() -> ChatModerator:
     """The dialogue package's Moderator when it is installed, else :class:`RuleModerator`,
     behind the :class:`ChatInputGuard` (obfuscated words, links)."""
     try:
-        from dialogue.moderation import Moderator
+        from vhuman.dialogue.moderation import Moderator
     except ImportError:
         log.info("dialogue.Moderator not available; using RuleModerator")
         return ChatInputGuard(RuleModerator())

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .limits import RateLimiter
 from .message import ChatDecision, ChatMessage

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from models.types import Emotion, InputError
+from vhuman.models.types import Emotion, InputError
 
 from ..performer import Performer, SpeechHandle
 from .message import ChatMessage

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 from ..chat.message import ChatDecision, ChatMessage
 from ..performer import Performer

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models.types import Emotion, InputError, VhumanError
+from vhuman.models.types import Emotion, InputError, VhumanError
 
 from . import keys
 

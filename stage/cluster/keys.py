@@ -23,7 +23,7 @@ import contextlib
 from collections.abc import Iterable
 from typing import Any
 
-from models.types import VhumanError
+from vhuman.models.types import VhumanError
 
 SHOWS = "vh:shows"
 START = "vh:start"

@@ -14,7 +14,7 @@ import time
 from collections import deque
 from typing import Any
 
-from models.types import VhumanError
+from vhuman.models.types import VhumanError
 
 from ..store.base import ChatRecord, QARecord, ShowEvent
 from . import keys

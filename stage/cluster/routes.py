@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from ..outputs.webrtc import ByeIn, OfferIn
 from ..server.deps import Host, State, Viewer

@@ -10,7 +10,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from ..server.settings import ServerSettings
 from ..server.state import Backends

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from models.types import VhumanError
+from vhuman.models.types import VhumanError
 
 from ..server.settings import ServerSettings
 from ..server.state import Backends
@@ -175,7 +175,7 @@ def fake_backends(settings: ServerSettings) -> Backends:
 def live_backends(settings: ServerSettings) -> Backends:
     """Workers with a real, small live performer (160², 25 fps, eSpeak voice, the
     built-in character) for video tests, and the fake brain."""
-    from models.tts import get_tts
+    from vhuman.models.tts import get_tts
 
     from ..live import LiveConfig, LivePerformer
     from ..testing_performer import FakeBrain

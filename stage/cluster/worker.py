@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 from ..server.settings import ServerSettings
 from ..server.state import AppState, Backends

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 
 @dataclass(eq=False)

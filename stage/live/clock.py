@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from stage.outputs.base import Output, Tick
+from vhuman.stage.outputs.base import Output, Tick
 
 from .metrics import Metrics
 from .timeline import Shown, TickSlot, Timeline

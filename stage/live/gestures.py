@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from animation import quat
-from animation.clip import MotionClip
-from animation.gestures import gesture_clip, get_gesture
-from models.types import InputError
+from vhuman.animation import quat
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.gestures import gesture_clip, get_gesture
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,6 @@ def _at_fps(clip: MotionClip, fps: float) -> MotionClip:
     """``clip`` resampled to ``fps`` when it runs at another rate."""
     if abs(clip.fps - fps) < 1e-6:
         return clip
-    from animation.retarget import resample
+    from vhuman.animation.retarget import resample
 
     return resample(clip, fps)

@@ -30,7 +30,7 @@ from prometheus_client import (
 )
 from prometheus_client.metrics_core import Metric
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 disable_created_metrics()  # no *_created series: nobody reads them

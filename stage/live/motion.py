@@ -20,9 +20,9 @@ from typing import Protocol
 
 import numpy as np
 
-from animation import quat
-from animation.clip import MORPH_NAMES, MotionClip
-from models.types import HUMANOID_BONES, AudioChunk, Emotion, InputError
+from vhuman.animation import quat
+from vhuman.animation.clip import MORPH_NAMES, MotionClip
+from vhuman.models.types import HUMANOID_BONES, AudioChunk, Emotion, InputError
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class LiveMotion:
     def speech(self, chunk: AudioChunk, *, emotion: Emotion, intensity: float,
                gestures: Sequence[tuple[float, str]] = (), seed: int = 0) -> MotionClip:
         """Lip-sync + face for one sentence; row ``k`` is at ``k / fps`` after its start."""
-        from animation.performance import perform
+        from vhuman.animation.performance import perform
 
         clip = perform([chunk], fps=self.fps, emotion=emotion, intensity=intensity,
                        gestures=list(gestures), seed=seed, duration=chunk.duration)
@@ -84,7 +84,7 @@ class LiveMotion:
              intensity: float = 0.6, seed: int = 0) -> MotionClip:
         """Idle life for frames ``start_frame ..`` of the show clock; windows made with
         the same seed join seamlessly (everything is a function of absolute time)."""
-        from animation.performance import perform
+        from vhuman.animation.performance import perform
 
         if num_frames < 1:
             raise InputError(f"idle window needs at least one frame, got {num_frames}")
@@ -98,8 +98,8 @@ class LiveMotion:
               style: str | None = None, seed: int = 0) -> MotionClip:
         """Choreography to ``samples``. ``style="idle"`` stands (idle life) while music
         plays; silent or missing music dances to a steady 120 BPM grid."""
-        from animation.dance.demo_track import synth_demo_track
-        from animation.performance import dance
+        from vhuman.animation.dance.demo_track import synth_demo_track
+        from vhuman.animation.performance import dance
 
         frames = max(1, int(math.ceil(len(samples) / sample_rate * self.fps)))
         if style == "idle":

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 log = logging.getLogger(__name__)
 

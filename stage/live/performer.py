@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 from prometheus_client import CollectorRegistry
 
-from animation.gestures import gesture_names
-from models.types import Emotion, InputError, SpeakingStyle, VhumanError
-from stage.cues import extract_gestures
-from stage.outputs.base import Output, Tick
-from stage.performer import SpeechHandle
+from vhuman.animation.gestures import gesture_names
+from vhuman.models.types import Emotion, InputError, SpeakingStyle, VhumanError
+from vhuman.stage.cues import extract_gestures
+from vhuman.stage.outputs.base import Output, Tick
+from vhuman.stage.performer import SpeechHandle
 
 from .audio import AudioRing
 from .clock import AudioClock
@@ -128,8 +128,8 @@ class LivePerformer:
         self.config = cfg = config or LiveConfig()
         cfg.validate()
         if tts is None:
-            from models.tts import get_tts
-            from models.tts.multilingual import MultilingualVoice
+            from vhuman.models.tts import get_tts
+            from vhuman.models.tts.multilingual import MultilingualVoice
 
             # Sentences in other languages (a Spanish or Chinese reply) get a voice that
             # speaks them (eSpeak NG), never silence or English sounds.
@@ -139,7 +139,7 @@ class LivePerformer:
         self.fps = float(cfg.fps)
         clips = None
         if cfg.avatar:
-            from avatar.clips import AvatarClips
+            from vhuman.avatar.clips import AvatarClips
 
             clips = AvatarClips(cfg.avatar, self.fps)  # loaded when a clip is first asked for
         self.motion: MotionSource = motion or LiveMotion(self.fps, clips=clips)
@@ -313,7 +313,7 @@ class LivePerformer:
                    intensity: float | None = None, finale: bool = False,
                    transpose: int | str = "auto", priority: int = 0,
                    backing_start: float = 0.0) -> SpeechHandle:
-        from stage.sing import check_song_request
+        from vhuman.stage.sing import check_song_request
 
         check_song_request(score, backing, style)
         self._check_started()
@@ -328,7 +328,7 @@ class LivePerformer:
                      transpose: int | str = "auto", backing_start: float = 0.0) -> None:
         """Start singing a song in the background so that a later :meth:`sing` with the
         same arguments starts at once (a show prepares its songs while it talks)."""
-        from stage.sing import check_song_request, prepare_song
+        from vhuman.stage.sing import check_song_request, prepare_song
 
         check_song_request(score, backing, style)
         dummy = SpeechHandle(text="", kind="sing")

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from animation.clip import MotionClip
-from models.types import InputError, VhumanError
+from vhuman.animation.clip import MotionClip
+from vhuman.models.types import InputError, VhumanError
 
 from .render import FrameRenderer
 

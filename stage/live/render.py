@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from animation.clip import MotionClip, concat_clips
-from models.types import InputError
+from vhuman.animation.clip import MotionClip, concat_clips
+from vhuman.models.types import InputError
 
 from .motion import MOUTH_SHAPES
 
@@ -64,7 +64,7 @@ def parse_color(value: str | tuple[float, ...] | None, default: str = "#1e2a3a"
                 ) -> tuple[int, int, int]:
     """8-bit RGB of a colour as :func:`avatar.render.parse_color` reads it (``None`` is
     ``default``)."""
-    from avatar.render.base import parse_color as parse_rgba
+    from vhuman.avatar.render.base import parse_color as parse_rgba
 
     r, g, b, _ = parse_rgba(default if value is None else value)
     return int(round(r * 255)), int(round(g * 255)), int(round(b * 255))
@@ -169,9 +169,9 @@ class AvatarRenderer:
                  prepared: tuple[Any, Any] | None = None) -> None:
         """``prepared``: a (character, rig) pair built beforehand (e.g. in parallel with
         loading the voice); only the GL renderer is then made here, in this thread."""
-        from avatar.loader import load_avatar
-        from avatar.render import create_renderer
-        from avatar.rig import Rig
+        from vhuman.avatar.loader import load_avatar
+        from vhuman.avatar.render import create_renderer
+        from vhuman.avatar.rig import Rig
 
         self.width, self.height = width, height
         if prepared is not None:
@@ -193,7 +193,7 @@ class AvatarRenderer:
         size = (self.width, self.height) if scale >= 1.0 else \
             scaled_size(self.width, self.height, scale)
         if size not in self._renderers:
-            from avatar.render import create_renderer
+            from vhuman.avatar.render import create_renderer
 
             self._renderers[size] = create_renderer(self._backend, self.character,
                                                     width=size[0], height=size[1],
@@ -201,7 +201,7 @@ class AvatarRenderer:
         self._current = self._renderers[size]
 
     def render(self, pose: MotionClip) -> np.ndarray:
-        from avatar.render.motion import render_motion
+        from vhuman.avatar.render.motion import render_motion
 
         image = next(render_motion(self.rig, self._current, pose))
         return upscale(image, self.width, self.height)
@@ -212,7 +212,7 @@ class AvatarRenderer:
         as soon as it is ready."""
         if not poses:
             return
-        from avatar.render.motion import render_motion
+        from vhuman.avatar.render.motion import render_motion
 
         clip = poses[0] if len(poses) == 1 else concat_clips(list(poses))
         # render_packed reads into the renderer's buffer only when given ``out``; each

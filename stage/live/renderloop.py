@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from animation.clip import MotionClip
+from vhuman.animation.clip import MotionClip
 
 from .clock import AudioClock
 from .metrics import Metrics

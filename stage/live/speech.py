@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from models.types import InputError, SpeakingStyle
-from stage.cues import GestureTimer
-from stage.performer import SpeechHandle
+from vhuman.models.types import InputError, SpeakingStyle
+from vhuman.stage.cues import GestureTimer
+from vhuman.stage.performer import SpeechHandle
 
 from .audio import AudioRing, Segment
 from .memory import release_free_memory
@@ -268,7 +268,7 @@ class SpeechQueue:
     def song_options(self, item: Utterance) -> dict[str, Any]:
         """How this performer sings ``item`` (the arguments of :func:`stage.sing.plan_song`):
         with its own Piper voice, the item's emotion, at its frame rate."""
-        from stage.sing import song_seed
+        from vhuman.stage.sing import song_seed
 
         assert item.music is not None
         opts = item.song or {}
@@ -283,7 +283,7 @@ class SpeechQueue:
     def _sing(self, item: Utterance, epoch: int) -> None:
         """Sing a score with the speaking voice (its Piper voice), backing mixed in, and
         play it with its lip-sync and dance as one segment."""
-        from stage.sing import plan_song_cached
+        from vhuman.stage.sing import plan_song_cached
 
         assert item.music is not None
         t0 = time.monotonic()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 RATE = 1000.0  # Hz of the common grid: 1 ms resolution
 

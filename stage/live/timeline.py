@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from animation.clip import MotionClip
-from models.types import Emotion
+from vhuman.animation.clip import MotionClip
+from vhuman.models.types import Emotion
 
 from .audio import AudioRing, AudioSlice, Segment
 from .gestures import GestureOverlay

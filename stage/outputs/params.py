@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from fastapi import WebSocket  # resolved by name: FastAPI reads the string annotations
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .base import AsyncTickQueue, Tick, new_metrics
 
 if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
-    from stage.live.metrics import Metrics
+    from vhuman.stage.live.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

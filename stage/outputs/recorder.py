@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from models.types import InputError
-from stage.media import MediaWriter, check_writable, keyframe_interval
+from vhuman.models.types import InputError
+from vhuman.stage.media import MediaWriter, check_writable, keyframe_interval
 
 from .base import ThreadedOutput, Tick
 
 if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
-    from stage.live.metrics import Metrics
+    from vhuman.stage.live.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

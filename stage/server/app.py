@@ -14,8 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from models.types import InputError, VhumanError
-from stage.live.metrics import Metrics
+from vhuman.models.types import InputError, VhumanError
+from vhuman.stage.live.metrics import Metrics
 
 from ..aio import spawn
 from ..chat.irc import IRCBridge, IRCConfig

@@ -9,7 +9,7 @@ import logging
 import threading
 from typing import Any
 
-from models.types import VhumanError
+from vhuman.models.types import VhumanError
 
 from ..chat.moderation import default_moderator
 from ..show.api import build_live_performer, live_performer_factory
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def _brain_factory() -> BrainFactory | None:
-    for module_name in ("dialogue", "dialogue.brain"):
+    for module_name in ("vhuman.dialogue", "vhuman.dialogue.brain"):
         try:
             brain_cls = importlib.import_module(module_name).Brain
         except (ImportError, AttributeError):
@@ -31,7 +31,7 @@ def _brain_factory() -> BrainFactory | None:
             # Each show's brain moderates what it is asked (the OpenAI-compatible endpoint
             # bypasses the chat queue) and checks what it says; it remembers viewers
             # (names, preferences, last turns) for the life of the show.
-            from dialogue import Memory, Moderator
+            from vhuman.dialogue import Memory, Moderator
 
             extras = {"memory": Memory(), "moderator": Moderator()}
             if rundown is None or rundown.persona is None:
@@ -60,7 +60,7 @@ class _SharedLLM:
             return  # a backend is set already (or the brain has none to load)
         with self._lock:
             if self._llm is None:
-                from models.llm import default_llm
+                from vhuman.models.llm import default_llm
 
                 self._llm = default_llm()
         brain.llm = self._llm
@@ -70,8 +70,8 @@ def _qa_engine(settings: ServerSettings) -> Any | None:
     if settings.knowledge_dir is None:
         return None
     try:
-        from dialogue.knowledge import KnowledgeBase
-        from dialogue.qa import QAEngine
+        from vhuman.dialogue.knowledge import KnowledgeBase
+        from vhuman.dialogue.qa import QAEngine
     except ImportError as exc:
         raise VhumanError(f"Q&A needs the dialogue package: {exc}") from None
     store_dir = settings.knowledge_dir / ".vhuman-index"
@@ -83,7 +83,7 @@ def default_backends(settings: ServerSettings) -> Backends:
     """Live performer per show, dialogue brain per show, one shared Q&A engine."""
     live = live_performer_factory()
     if live is build_live_performer:
-        from stage.live import LiveConfig
+        from vhuman.stage.live import LiveConfig
 
         config = LiveConfig(fps=settings.live_fps, width=settings.live_width,
                             height=settings.live_height, voice=settings.tts_backend,

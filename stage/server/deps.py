@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from starlette.requests import HTTPConnection
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .auth import AccessDenied, Principal, authorize, optional_caller
 from .settings import ServerSettings

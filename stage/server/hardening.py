@@ -59,7 +59,7 @@ class SecretScrubber(logging.Filter):
         return True
 
 
-SCRUBBED_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "stage")
+SCRUBBED_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access", "vhuman")
 
 
 def install_scrubber(secrets: Iterable[str]) -> SecretScrubber:

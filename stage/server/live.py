@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Depends, FastAPI, HTTPException, WebSocketException, status
 from starlette.requests import HTTPConnection
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from ..performer import Performer
 from .auth import AccessDenied, authorize
 
 if TYPE_CHECKING:
-    from stage.live.metrics import Metrics as LiveMetrics
+    from vhuman.stage.live.metrics import Metrics as LiveMetrics
 
     from .settings import ServerSettings
     from .state import AppState, ShowSession
@@ -168,9 +168,9 @@ class LiveRoutes:
 def mount_live(app: FastAPI, settings: ServerSettings | None = None) -> LiveRoutes:
     """Mount the WebRTC router under ``/shows/{show_id}`` and the parameter stream at
     ``/params`` and ``/shows/{show_id}/params``, all behind the viewer key check."""
-    from stage.live.metrics import Metrics as LiveMetrics
-    from stage.outputs.params import params_router
-    from stage.outputs.webrtc import webrtc_router
+    from vhuman.stage.live.metrics import Metrics as LiveMetrics
+    from vhuman.stage.outputs.params import params_router
+    from vhuman.stage.outputs.webrtc import webrtc_router
 
     performers = ShowPerformers(app)
     metrics = LiveMetrics()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 T = TypeVar("T")
 RECORDING_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".flv")

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from models.types import Emotion
+from vhuman.models.types import Emotion
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_DEPTH = 32

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.types import InputError, VhumanError
-from stage.live.metrics import LabelledCollector, Metrics
+from vhuman.models.types import InputError, VhumanError
+from vhuman.stage.live.metrics import LabelledCollector, Metrics
 
 from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from ..chat.moderation import default_moderator
 from ..chat.queue import ChatQueue
@@ -40,9 +40,9 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
     ``config`` (a :class:`stage.live.LiveConfig`) sets size, fps, background (``green``
     for OBS's Chroma Key; ``transparent`` for VP9-with-alpha ``.webm`` files) and the voice
     used when the rundown names none. Every output reports into the performer's metrics."""
-    from stage.live import LiveConfig, LivePerformer, ProcessRenderer
-    from stage.outputs.recorder import RecorderOutput
-    from stage.outputs.rtmp import RtmpOutput
+    from vhuman.stage.live import LiveConfig, LivePerformer, ProcessRenderer
+    from vhuman.stage.outputs.recorder import RecorderOutput
+    from vhuman.stage.outputs.rtmp import RtmpOutput
 
     config = config if config is not None else LiveConfig()
     voice = (rundown.voice.backend if rundown else None) or config.voice
@@ -80,7 +80,7 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
 
 def _dialogue(name: str, *args: Any) -> Any | None:
     try:
-        module = importlib.import_module("dialogue")
+        module = importlib.import_module("vhuman.dialogue")
         return getattr(module, name)(*args)
     except (ImportError, AttributeError) as exc:
         log.warning("dialogue.%s unavailable (%s)", name, exc)

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from .rundown import SEGMENT_TYPES, Problem, Rundown, RundownError
 

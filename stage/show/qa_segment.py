@@ -7,8 +7,8 @@ import inspect
 import logging
 from typing import Any
 
-from models.text.sentences import split_sentences
-from models.types import VhumanError
+from vhuman.models.text.sentences import split_sentences
+from vhuman.models.types import VhumanError
 
 from ..chat.responder import ChatResponder
 from .rundown import Line

@@ -28,9 +28,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from dialogue.persona import Persona
-from models.textproc.tags import TAG_PATTERN
-from models.types import Emotion, InputError
+from vhuman.dialogue.persona import Persona
+from vhuman.models.textproc.tags import TAG_PATTERN
+from vhuman.models.types import Emotion, InputError
 
 WORDS_PER_SECOND = 2.5  # planning estimate for the clock (150 words per minute)
 _EMOTIONS = {e.value for e in Emotion}
@@ -315,7 +315,7 @@ class SingSegment(_PerformanceSegment):
     @classmethod
     def _score_file(cls, value: Any, info: ValidationInfo) -> Path:
         path = _resolve_file(value, info, "score")
-        from models.sing import load_score
+        from vhuman.models.sing import load_score
 
         try:  # a score that cannot be sung is a rundown error, with its file and measure
             load_score(path)
@@ -332,7 +332,7 @@ class SingSegment(_PerformanceSegment):
 
 
     def estimated_seconds(self) -> float:
-        from models.sing import load_score
+        from vhuman.models.sing import load_score
 
         return super().estimated_seconds() + load_score(self.score).duration
 
@@ -521,7 +521,7 @@ class Rundown(_Model):
         if self.avatar is None:
             raise PydanticCustomError("clip", "a dance clip needs an avatar file with clips "
                                       "(the built-in character has none)")
-        from avatar.clips import AvatarClips
+        from vhuman.avatar.clips import AvatarClips
 
         clips = AvatarClips(self.avatar)
         for i, name in wanted:

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from models.types import Emotion, VhumanError
+from vhuman.models.types import Emotion, VhumanError
 
 from ..chat.message import ChatMessage
 from ..chat.queue import ChatQueue

@@ -1,6 +1,6 @@
 """The rundown JSON Schema (draft 2020-12), generated from the pydantic models in
 :mod:`stage.show.rundown` and published as ``schemas/rundown.schema.json`` (a test checks
-the file matches; regenerate it with ``python -m stage.show.schema``)."""
+the file matches; regenerate it with ``python -m vhuman.stage.show.schema``)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def write_schema(path: Path) -> None:
 
 __all__ = ["RUNDOWN_SCHEMA", "SEGMENT_TYPES", "rundown_schema", "schema_json", "write_schema"]
 
-if __name__ == "__main__":  # python -m stage.show.schema [path]
+if __name__ == "__main__":  # python -m vhuman.stage.show.schema [path]
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else \
         Path(__file__).resolve().parents[2] / "schemas" / "rundown.schema.json"
     write_schema(target)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 from .base import Store
 from .sqlite import SQLiteStore

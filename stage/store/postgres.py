@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from models.types import VhumanError
+from vhuman.models.types import VhumanError
 
 from .base import ChatRecord, QARecord, ShowEvent
 

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from models.types import InputError, VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 from .base import ChatRecord, QARecord, ShowEvent
 

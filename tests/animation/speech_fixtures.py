@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.types import AudioChunk, PhonemeTiming
+from vhuman.models.types import AudioChunk, PhonemeTiming
 
 SR = 16000
 

@@ -1,19 +1,19 @@
 import numpy as np
 import pytest
 
-from animation.dance.choreography import accent_times, choreograph, plan_dance, render_plan
-from animation.dance.demo_track import (
+from vhuman.animation.dance.choreography import accent_times, choreograph, plan_dance, render_plan
+from vhuman.animation.dance.demo_track import (
     breakdown_span,
     demo_beat_times,
     synth_demo_track,
     write_demo_track,
 )
-from animation.dance.moves import ANKLE_Y, HOME_X, MOVES
-from animation.dance.music import MusicAnalysis, analyze_music, load_music
-from animation.performance import dance
-from animation.reference import REFERENCE as R
-from animation.reference import foot_slide
-from models.types import InputError
+from vhuman.animation.dance.moves import ANKLE_Y, HOME_X, MOVES
+from vhuman.animation.dance.music import MusicAnalysis, analyze_music, load_music
+from vhuman.animation.performance import dance
+from vhuman.animation.reference import REFERENCE as R
+from vhuman.animation.reference import foot_slide
+from vhuman.models.types import InputError
 
 FPS = 30.0
 
@@ -92,7 +92,7 @@ def test_move_library_moves_are_safe_start_home_and_accent_the_beat():
 
 
 def render_plan_single(name, energy):
-    from animation.dance.choreography import PlannedMove
+    from vhuman.animation.dance.choreography import PlannedMove
 
     a = synthetic_analysis(8.0)
     a.energy[:] = energy
@@ -144,7 +144,7 @@ def test_dance_front_door_gives_a_full_performance(tmp_path):
 
 
 def test_an_imported_clip_dances_on_the_music_beats(track):
-    from animation.clip import MotionClip
+    from vhuman.animation.clip import MotionClip
 
     y, a = track
     fps, bpm = 30.0, 90.0
@@ -160,7 +160,7 @@ def test_an_imported_clip_dances_on_the_music_beats(track):
 
 
 def test_blending_into_and_out_of_a_spin_keeps_the_knees_forward():
-    from animation.dance.choreography import PlannedMove
+    from vhuman.animation.dance.choreography import PlannedMove
 
     a = synthetic_analysis(16.0)
     a.energy[:] = 0.8

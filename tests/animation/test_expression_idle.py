@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from animation import quat as Q
-from animation.expression import (
+from vhuman.animation import quat as Q
+from vhuman.animation.expression import (
     FACE_SHAPES,
     emotion_change_times,
     emotion_weights,
@@ -10,10 +10,10 @@ from animation.expression import (
     expression_clip,
     normalize_timeline,
 )
-from animation.idle import blink_times, idle_clip
-from animation.reference import REFERENCE as R
-from animation.reference import foot_slide
-from models.types import Emotion, InputError
+from vhuman.animation.idle import blink_times, idle_clip
+from vhuman.animation.reference import REFERENCE as R
+from vhuman.animation.reference import foot_slide
+from vhuman.models.types import Emotion, InputError
 
 
 def test_emotions_shape_the_face_and_posture():

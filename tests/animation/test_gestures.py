@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from animation import quat as Q
-from animation.cues import tag_times, word_onsets
-from animation.gestures import GESTURES, gesture_clip, gesture_names, get_gesture
-from animation.performance import base_pose_clip, perform
-from animation.reference import REFERENCE as R
-from models.types import InputError
 from tests.animation.speech_fixtures import SR, chunk
+from vhuman.animation import quat as Q
+from vhuman.animation.cues import tag_times, word_onsets
+from vhuman.animation.gestures import GESTURES, gesture_clip, gesture_names, get_gesture
+from vhuman.animation.performance import base_pose_clip, perform
+from vhuman.animation.reference import REFERENCE as R
+from vhuman.models.types import InputError
 
 B = R.bones
 

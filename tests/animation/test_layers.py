@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from animation import quat as Q
-from animation.clip import MotionClip
-from animation.idle import idle_clip
-from animation.layers import MOUTH_SHAPES, PRIORITY, Layer, LayerStack, mask
-from animation.lipsync import lipsync
-from animation.performance import perform
-from models.types import InputError
 from tests.animation.speech_fixtures import chunk
+from vhuman.animation import quat as Q
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.idle import idle_clip
+from vhuman.animation.layers import MOUTH_SHAPES, PRIORITY, Layer, LayerStack, mask
+from vhuman.animation.lipsync import lipsync
+from vhuman.animation.performance import perform
+from vhuman.models.types import InputError
 
 
 def _const_clip(n, shapes=(), bones=(), value=0.0, euler=(0, 0, 0)):

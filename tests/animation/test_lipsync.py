@@ -1,9 +1,9 @@
 import numpy as np
 
-from animation.audio_visemes import audio_viseme_track
-from animation.lipsync import bilabial_closed, lipsync, onset_errors, segments_from_timings
-from models.types import VISEMES, Viseme
 from tests.animation.speech_fixtures import SR, chunk, random_speech
+from vhuman.animation.audio_visemes import audio_viseme_track
+from vhuman.animation.lipsync import bilabial_closed, lipsync, onset_errors, segments_from_timings
+from vhuman.models.types import VISEMES, Viseme
 
 COL = {v: i for i, v in enumerate(VISEMES)}
 FPS = 30.0
@@ -132,7 +132,7 @@ def test_audio_fallback_ignores_a_noise_floor_but_not_speech():
 def test_bad_chunks_get_errors_naming_the_chunk():
     import pytest
 
-    from models.types import InputError, PhonemeTiming
+    from vhuman.models.types import InputError, PhonemeTiming
 
     good = chunk([(" ", 0.1), ("ɑ", 0.1)])
     bad = chunk([("ɑ", 0.1)], text="broken")
@@ -151,7 +151,7 @@ def test_frames_sample_the_middle_of_their_display_time_so_the_mouth_is_not_late
     """Measured as a viewer sees it (each frame held for 1/fps, cross-correlated with the
     audio energy): mid-frame sampling keeps the mouth within 10 ms of the sound at any
     frame rate; sampling frame starts makes it half a frame late."""
-    from stage.live.sync import av_offset
+    from vhuman.stage.live.sync import av_offset
 
     chunks = [chunk(random_speech(60, seed=s), seed=s) for s in range(3)]
     audio = np.concatenate([c.samples for c in chunks])

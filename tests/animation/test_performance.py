@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from animation import perform
-from animation.reference import REFERENCE as R
-from animation.reference import foot_slide
-from models.types import Emotion, InputError
 from tests.animation.speech_fixtures import chunk, random_speech
+from vhuman.animation import perform
+from vhuman.animation.reference import REFERENCE as R
+from vhuman.animation.reference import foot_slide
+from vhuman.models.types import Emotion, InputError
 
 
 def test_perform_layers_speech_emotion_idle_and_gestures():
@@ -55,7 +55,7 @@ def test_perform_rejects_bad_input_clearly():
 
 
 def test_sentence_by_sentence_clips_are_continuous_with_start_time():
-    from animation import quat as Q
+    from vhuman.animation import quat as Q
 
     a = chunk(random_speech(5, seed=3), seed=3)
     b = chunk(random_speech(5, seed=4), seed=4)

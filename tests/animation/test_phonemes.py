@@ -1,5 +1,5 @@
-from animation.phonemes import fold_phonemes, ipa_to_visemes, is_bilabial, strip_ipa
-from models.types import PhonemeTiming, Viseme
+from vhuman.animation.phonemes import fold_phonemes, ipa_to_visemes, is_bilabial, strip_ipa
+from vhuman.models.types import PhonemeTiming, Viseme
 
 V = Viseme
 

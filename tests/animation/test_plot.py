@@ -1,9 +1,9 @@
 import numpy as np
 
-from animation.lipsync import lipsync
-from animation.performance import perform
-from animation.plot import plot_viseme_timeline
 from tests.animation.speech_fixtures import SR, chunk
+from vhuman.animation.lipsync import lipsync
+from vhuman.animation.performance import perform
+from vhuman.animation.plot import plot_viseme_timeline
 
 
 def test_viseme_timeline_png_from_a_track_and_from_a_clip(tmp_path):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from animation import quat as Q
-from animation.reference import REFERENCE as R
-from animation.reference import foot_slide, mirror_quat
+from vhuman.animation import quat as Q
+from vhuman.animation.reference import REFERENCE as R
+from vhuman.animation.reference import foot_slide, mirror_quat
 
 B = R.bones
 

@@ -3,15 +3,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from animation import quat as Q
-from animation.bvh import load_bvh, parse_bvh
-from animation.clip import MotionClip
-from animation.dance.warp import estimate_clip_tempo, warp_to_beats
-from animation.reference import REFERENCE as R
-from animation.retarget import bvh_to_clip, gltf_clip_to_motion, guess_humanoid_map
-from animation.skeleton import Skeleton
-from models.types import InputError
 from tests.animation.bvh_fixtures import JOINTS, column, make_bvh
+from vhuman.animation import quat as Q
+from vhuman.animation.bvh import load_bvh, parse_bvh
+from vhuman.animation.clip import MotionClip
+from vhuman.animation.dance.warp import estimate_clip_tempo, warp_to_beats
+from vhuman.animation.reference import REFERENCE as R
+from vhuman.animation.retarget import bvh_to_clip, gltf_clip_to_motion, guess_humanoid_map
+from vhuman.animation.skeleton import Skeleton
+from vhuman.models.types import InputError
 
 
 def frames(n=10):
@@ -155,7 +155,7 @@ def test_an_imported_clip_is_time_warped_onto_the_music_beats():
 def test_a_rig_with_twisted_rest_frames_round_trips_through_gltf_import():
     """Normalized -> local (architecture formula) on a rig whose joints have arbitrary rest
     rotations, then back through the glTF importer, gives the normalized motion again."""
-    from animation.gestures import gesture_clip
+    from vhuman.animation.gestures import gesture_clip
 
     rng = np.random.default_rng(0)
     names = list(R.bones)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation, Slerp
 
-from animation.skinning import (
+from vhuman.animation.skinning import (
     blend_morphs,
     dense_weights,
     forward_kinematics,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from animation.skeleton import Skeleton
-from avatar.character import Character, Material, MeshPart, ShapeBinding
+from vhuman.animation.skeleton import Skeleton
+from vhuman.avatar.character import Character, Material, MeshPart, ShapeBinding
 
 HALF_W, HALF_D, HEIGHT = 0.25, 0.2, 2.0
 MOUTH_Y = (1.66, 1.78)
@@ -179,8 +179,8 @@ def posed_frames(
 ):
     """(positions, normals) lists for one frame of ``character`` with the given shape
     weights and normalized bone rotations (xyzw), evaluated on the CPU rig."""
-    from animation.clip import MotionClip
-    from avatar.rig import Rig
+    from vhuman.animation.clip import MotionClip
+    from vhuman.avatar.rig import Rig
 
     morphs, bones = morphs or {}, bones or {}
     clip = MotionClip.rest(

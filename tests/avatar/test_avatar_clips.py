@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from avatar.character import AnimationChannel, AnimationClip
-from avatar.clips import AvatarClips, clip_motion, find_clip
-from avatar.compat import dance_clip, limb_agreement
-from avatar.loader import load_avatar
-from avatar.rig import Rig
-from avatar.variants import A_POSE, rerest, twist_axes, wrap
-from models.types import InputError
 from tests.avatar.fixtures import mixamo_arkit_glb
+from vhuman.avatar.character import AnimationChannel, AnimationClip
+from vhuman.avatar.clips import AvatarClips, clip_motion, find_clip
+from vhuman.avatar.compat import dance_clip, limb_agreement
+from vhuman.avatar.loader import load_avatar
+from vhuman.avatar.rig import Rig
+from vhuman.avatar.variants import A_POSE, rerest, twist_axes, wrap
+from vhuman.models.types import InputError
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_clip_round_trip_through_an_odd_rig(builtin):
     assert agree.median == 0.0
     # the odd rig's own clip, brought into the normalized space, drives the built-in
     # the way the original motion does
-    from avatar.compat import limb_directions
+    from vhuman.avatar.compat import limb_directions
 
     got = limb_directions(reference, normalized)
     want = limb_directions(reference, motion)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from animation.performance import base_pose_clip
-from avatar.loader import load_avatar
-from avatar.render import create_renderer, render_motion
-from avatar.render.camera import camera_preset
-from avatar.rig import Rig
-from avatar.variants import wrap
+from vhuman.animation.performance import base_pose_clip
+from vhuman.avatar.loader import load_avatar
+from vhuman.avatar.render import create_renderer, render_motion
+from vhuman.avatar.render.camera import camera_preset
+from vhuman.avatar.rig import Rig
+from vhuman.avatar.variants import wrap
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from animation.clip import MotionClip
-from avatar.compat import dance_clip, gesture_clips, limb_agreement, shared_avatars_dir
-from avatar.loader import load_avatar
-from avatar.rest_pose import rest_pose
-from avatar.rig import Rig
-from avatar.variants import corpus_variants
+from vhuman.animation.clip import MotionClip
+from vhuman.avatar.compat import dance_clip, gesture_clips, limb_agreement, shared_avatars_dir
+from vhuman.avatar.loader import load_avatar
+from vhuman.avatar.rest_pose import rest_pose
+from vhuman.avatar.rig import Rig
+from vhuman.avatar.variants import corpus_variants
 
 SHARED = shared_avatars_dir()
 needs_shared = pytest.mark.skipif(SHARED is None, reason="shared/data/avatars not present")
@@ -143,7 +143,7 @@ def test_ik_target_feet_stay_on_the_legs(variants, rigs, reference, motion):
 
 @needs_shared
 def test_forearm_twist_is_undone_so_palms_face_down():
-    from avatar.variants import rerest
+    from vhuman.avatar.variants import rerest
 
     xbot = load_avatar(SHARED / "Xbot.glb")
     twisted = rerest(xbot, {"leftLowerArm": ((1.0, 0.0, 0.0), 80.0)})  # palm turned forward

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from avatar.render.platform import egl_device_index
-from models.types import InputError
+from vhuman.avatar.render.platform import egl_device_index
+from vhuman.models.types import InputError
 
 
 def test_egl_device_follows_cuda_visible_devices(monkeypatch: pytest.MonkeyPatch) -> None:

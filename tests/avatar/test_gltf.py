@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from avatar.errors import AvatarError
-from avatar.loader import load_avatar
 from tests.avatar.fixtures import (
     ARKIT,
     external_gltf,
@@ -18,6 +16,8 @@ from tests.avatar.fixtures import (
     mixamo_arkit_glb,
     write_glb,
 )
+from vhuman.avatar.errors import AvatarError
+from vhuman.avatar.loader import load_avatar
 
 
 def _rest_world(c) -> np.ndarray:  # type: ignore[no-untyped-def]

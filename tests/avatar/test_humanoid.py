@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from animation.skeleton import Skeleton
-from avatar.humanoid import map_by_heuristics, map_by_name, map_humanoid
-from avatar.loader import load_avatar
-from models.types import HUMANOID_BONES
 from tests.avatar.fixtures import MIXAMO, mixamo_arkit_glb
+from vhuman.animation.skeleton import Skeleton
+from vhuman.avatar.humanoid import map_by_heuristics, map_by_name, map_humanoid
+from vhuman.avatar.loader import load_avatar
+from vhuman.models.types import HUMANOID_BONES
 
 
 def _skeleton(names: list[str], parents: list[int]) -> Skeleton:
@@ -77,7 +77,7 @@ def test_heuristics_find_a_rig_with_meaningless_names() -> None:
 def test_robot_style_names_only_map_skin_joints() -> None:
     """RobotExpressive-like rig: mesh containers (HandL, LegL) beside the joints, an
     Abdomen/Torso spine and IK-target feet parented to the root."""
-    from avatar.humanoid import skeleton_joints
+    from vhuman.avatar.humanoid import skeleton_joints
 
     joints = [
         ("Root", -1, (0, 0, 0)), ("Hips", 0, (0, 1.0, 0)), ("Abdomen", 1, (0, 0.1, 0)),
@@ -101,6 +101,6 @@ def test_robot_style_names_only_map_skin_joints() -> None:
     assert got["spine"] == "Abdomen" and got["chest"] == "Torso_1"
     assert got["leftLowerLeg"] == "LowerLegL" and got["leftFoot"] == "FootL"
     assert got["leftHand"] == "PalmL" and got["rightHand"] == "PalmR"
-    from avatar.rig_detached import detached_bones
+    from vhuman.avatar.rig_detached import detached_bones
 
     assert set(detached_bones(hum, sk.parents)) == {"leftFoot", "rightFoot"}

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from avatar.inspect import contact_sheet, inspect_avatar, report_for
-from avatar.loader import load_avatar
 from tests.avatar.fixtures import mixamo_arkit_glb
+from vhuman.avatar.inspect import contact_sheet, inspect_avatar, report_for
+from vhuman.avatar.loader import load_avatar
 
 
 def test_report_of_a_mixamo_avatar(tmp_path: Path) -> None:

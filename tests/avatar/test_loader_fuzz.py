@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from avatar.errors import AvatarError
-from avatar.loader import load_avatar
 from tests.avatar.fixtures import glb_parts, minimal_glb, mixamo_arkit_glb, write_glb
+from vhuman.avatar.errors import AvatarError
+from vhuman.avatar.loader import load_avatar
 
 _SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])

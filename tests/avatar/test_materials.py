@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from animation.clip import MotionClip
-from avatar.compat import shared_avatars_dir
-from avatar.loader import load_avatar
-from avatar.render import create_renderer, render_motion
-from avatar.rig import Rig
 from tests.avatar.fixtures import glb_parts, minimal_glb, write_glb
+from vhuman.animation.clip import MotionClip
+from vhuman.avatar.compat import shared_avatars_dir
+from vhuman.avatar.loader import load_avatar
+from vhuman.avatar.render import create_renderer, render_motion
+from vhuman.avatar.rig import Rig
 
 SHARED = shared_avatars_dir()
 
@@ -66,7 +66,7 @@ def test_mtoon_uv_animation_moves_the_textures_with_time():
     character = load_avatar(SHARED / "VRMC_materials_mtoon_UV_Animation_Test.vrm")
     scroll = {m.name: m.toon.uv_scroll for m in character.materials if m.toon}
     assert scroll["ScrollX"] == (1.0, 0.0) and scroll["ScrollY"] == (0.0, 1.0)
-    from avatar.inspect import report_for
+    from vhuman.avatar.inspect import report_for
 
     assert "MToon UV animation x3, unlit x3" in report_for(character).to_text()
     rig = Rig(character, device="cpu")

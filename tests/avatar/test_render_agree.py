@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from avatar.render import create_renderer
 from tests.avatar.rig_fixtures import make_box_character, posed_frames
+from vhuman.avatar.render import create_renderer
 
 
 def test_moderngl_and_pyrender_agree_on_a_posed_frame() -> None:

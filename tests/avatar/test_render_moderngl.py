@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from avatar.render import create_renderer
-from avatar.render.base import parse_color
-from avatar.render.camera import camera_preset
-from models.types import InputError, VhumanError
 from tests.avatar.rig_fixtures import MOUTH_Y, make_box_character, posed_frames, project
+from vhuman.avatar.render import create_renderer
+from vhuman.avatar.render.base import parse_color
+from vhuman.avatar.render.camera import camera_preset
+from vhuman.models.types import InputError, VhumanError
 
 SIZE = 160
 BG = (30, 42, 58)  # "#1e2a3a"
@@ -167,8 +167,8 @@ def test_accepts_torch_tensors(character) -> None:
 
 
 def test_render_packed_matches_per_mesh_render_and_reads_into_out(character) -> None:
-    from animation.clip import MotionClip
-    from avatar.rig import Rig
+    from vhuman.animation.clip import MotionClip
+    from vhuman.avatar.rig import Rig
 
     clip = MotionClip.rest(2, morph_names=["viseme_aa"], bone_names=["chest"])
     clip.morph[1, 0] = 1.0

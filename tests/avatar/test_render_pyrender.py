@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avatar.render import create_renderer
-from avatar.render.platform import choose_platform
-from models.types import InputError
 from tests.avatar.rig_fixtures import MOUTH_Y, make_box_character, posed_frames, project
+from vhuman.avatar.render import create_renderer
+from vhuman.avatar.render.platform import choose_platform
+from vhuman.models.types import InputError
 
 SIZE = 128
 BG = (30, 42, 58)

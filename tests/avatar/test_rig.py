@@ -10,11 +10,11 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from animation.clip import MotionClip
-from avatar.character import AnimationChannel, AnimationClip
-from avatar.rig import PoseBatch, Rig
-from models.types import InputError
 from tests.avatar.rig_fixtures import MOUTH_Y, make_box_character
+from vhuman.animation.clip import MotionClip
+from vhuman.avatar.character import AnimationChannel, AnimationClip
+from vhuman.avatar.rig import PoseBatch, Rig
+from vhuman.models.types import InputError
 
 
 def _clip(
@@ -134,7 +134,7 @@ def test_jaw_shape_drops_the_chin_with_a_jaw_bone() -> None:
 def test_unknown_bones_and_shapes_are_ignored(rig, character, caplog) -> None:
     clip = _clip(1, bones=("leftUpperArm", "chest"), morphs=("blink", "viseme_aa"))
     clip.rotations[0, 0] = _quat("x", 45)
-    with caplog.at_level("INFO", logger="avatar.rig"):
+    with caplog.at_level("INFO", logger="vhuman.avatar.rig"):
         out = rig.evaluate(clip, as_numpy=True)
     np.testing.assert_allclose(out[0].positions[0], character.meshes[0].positions, atol=1e-5)
     assert "leftUpperArm" in caplog.text and "blink" in caplog.text
@@ -241,8 +241,8 @@ def test_cuda_matches_cpu(character) -> None:
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     """The built-in character (19 meshes, face morphs on several meshes, 28 joints)."""
-    from avatar.builtin import build_builtin_glb
-    from avatar.loader import load_avatar
+    from vhuman.avatar.builtin import build_builtin_glb
+    from vhuman.avatar.loader import load_avatar
 
     return load_avatar(build_builtin_glb(tmp_path_factory.mktemp("host") / "host.glb"))
 
@@ -262,7 +262,7 @@ def _busy_clip(frames: int, seed: int = 5) -> MotionClip:
 
 
 def test_packed_evaluation_equals_per_mesh_evaluation(host) -> None:
-    from avatar.rig_reference import PerMeshRig
+    from vhuman.avatar.rig_reference import PerMeshRig
 
     clip = _busy_clip(6)
     packed = Rig(host, device="cpu").evaluate(clip, as_numpy=True)
@@ -279,7 +279,7 @@ def test_packed_evaluation_equals_per_mesh_evaluation(host) -> None:
 
 
 def test_packed_matches_reference_for_pose_batches_and_recomputed_normals(character) -> None:
-    from avatar.rig_reference import PerMeshRig
+    from vhuman.avatar.rig_reference import PerMeshRig
 
     rot = np.tile(character.skeleton.rest_rotation, (3, 1, 1))
     rot[1, 2] = _quat("x", 35)

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from avatar.character import Character, Material, MeshPart
-from avatar.loader import load_avatar
-from avatar.shapes import ARKIT_MAP, INTERNAL_SHAPES, build_shapes
 from tests.avatar.fixtures import mixamo_arkit_glb
 from tests.avatar.test_humanoid import _skeleton
+from vhuman.avatar.character import Character, Material, MeshPart
+from vhuman.avatar.loader import load_avatar
+from vhuman.avatar.shapes import ARKIT_MAP, INTERNAL_SHAPES, build_shapes
 
 
 def test_arkit_combinations(tmp_path: Path) -> None:

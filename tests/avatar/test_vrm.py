@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from avatar.loader import load_avatar
 from tests.avatar.fixtures import vrm0_file, vrm1_file
+from vhuman.avatar.loader import load_avatar
 
 
 def test_vrm1_humanoid_and_expressions(tmp_path: Path) -> None:

@@ -9,16 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from animation.clip import MotionClip
-from avatar.character import MaterialBind, ShapeBinding
-from avatar.compat import shared_avatars_dir
-from avatar.expressions import ExpressionRules, material_frames
-from avatar.gltf_read import read_gltf
-from avatar.loader import load_avatar
-from avatar.render import create_renderer, render_motion
-from avatar.rig import Rig
-from avatar.vrm import _rules0
 from tests.avatar.fixtures import vrm0_file
+from vhuman.animation.clip import MotionClip
+from vhuman.avatar.character import MaterialBind, ShapeBinding
+from vhuman.avatar.compat import shared_avatars_dir
+from vhuman.avatar.expressions import ExpressionRules, material_frames
+from vhuman.avatar.gltf_read import read_gltf
+from vhuman.avatar.loader import load_avatar
+from vhuman.avatar.render import create_renderer, render_motion
+from vhuman.avatar.rig import Rig
+from vhuman.avatar.vrm import _rules0
 
 SHARED = shared_avatars_dir()
 SAMPLE = "VRMC_vrm_expressions_isBinary_Overridden.vrm"
@@ -78,7 +78,7 @@ def test_binary_and_override_rules():
 
 def test_material_colour_binds_blend_from_the_authored_value():
     class Avatar:
-        from avatar.character import Material
+        from vhuman.avatar.character import Material
 
         materials = [Material(base_color=(1.0, 1.0, 1.0, 1.0))]
         shapes = {"angry": ShapeBinding(materials=[MaterialBind(0, "color", (1.0, 0.0, 0.0, 1.0))])}
@@ -105,7 +105,7 @@ def test_vrm0_material_values(tmp_path: Path):
 
 
 def test_override_look_at_holds_the_eyes():
-    from animation import quat
+    from vhuman.animation import quat
 
     character = load_avatar(None)
     character.shapes["surprised"].override_look_at = "block"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogue import KnowledgeBase
+from vhuman.dialogue import KnowledgeBase
 
 SAMPLE_KB = Path(__file__).resolve().parents[2] / "examples" / "kb"
 

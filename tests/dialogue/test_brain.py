@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from dialogue import DEFAULT_PERSONA, Brain, KnowledgeBase, Memory, Moderator
-from models.llm.testing import ScriptedLLM
-from models.types import Emotion
+from vhuman.dialogue import DEFAULT_PERSONA, Brain, KnowledgeBase, Memory, Moderator
+from vhuman.models.llm.testing import ScriptedLLM
+from vhuman.models.types import Emotion
 
 
 def _brain(reply: str = "[excited] Oh I love that! Curling is so much fun. [wave]", **kw) -> Brain:  # type: ignore[no-untyped-def]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from dialogue import DEFAULT_PERSONA, Brain, Memory
-from dialogue.evaluation import check_reply, invented_facts, known_terms
-from dialogue.guard import FactGuard
-from models.llm.testing import ScriptedLLM
+from vhuman.dialogue import DEFAULT_PERSONA, Brain, Memory
+from vhuman.dialogue.evaluation import check_reply, invented_facts, known_terms
+from vhuman.dialogue.guard import FactGuard
+from vhuman.models.llm.testing import ScriptedLLM
 
 
 def test_fact_guard_refuses_unknown_numbers_and_full_names() -> None:

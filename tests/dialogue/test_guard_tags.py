@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue import ReplyGuard, detect_intent, parse_tags
-from models.types import Emotion
+from vhuman.dialogue import ReplyGuard, detect_intent, parse_tags
+from vhuman.models.types import Emotion
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dialogue import KnowledgeBase
-from models.types import InputError, VhumanError
+from vhuman.dialogue import KnowledgeBase
+from vhuman.models.types import InputError, VhumanError
 
 SAMPLE_KB = Path(__file__).resolve().parents[2] / "examples" / "kb"
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dialogue import DEFAULT_PERSONA, Brain, Memory, Moderator, load_persona
-from dialogue.language import detect_language
-from dialogue.memory import ViewerRecord
-from dialogue.opener import message_kind
-from dialogue.prompts import build_messages
-from models.llm.testing import ScriptedLLM
-from models.types import Emotion
+from vhuman.dialogue import DEFAULT_PERSONA, Brain, Memory, Moderator, load_persona
+from vhuman.dialogue.language import detect_language
+from vhuman.dialogue.memory import ViewerRecord
+from vhuman.dialogue.opener import message_kind
+from vhuman.dialogue.prompts import build_messages
+from vhuman.models.llm.testing import ScriptedLLM
+from vhuman.models.types import Emotion
 
 PERSONA_FILE = Path(__file__).resolve().parents[2] / "examples" / "persona.yaml"
 
@@ -173,8 +173,8 @@ def test_name_and_favourites_in_other_languages_from_memory() -> None:
 
 
 def test_greeting_with_a_question_is_answered_and_names_stop_at_the_name() -> None:
-    from dialogue.guard import detect_intent
-    from dialogue.memory import extract_name
+    from vhuman.dialogue.guard import detect_intent
+    from vhuman.dialogue.memory import extract_name
 
     assert detect_intent("你好！你最喜欢什么冬季运动？") is None
     assert detect_intent("hi vivi") == "greeting" and detect_intent("你好") == "greeting"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dialogue import Memory
-from models.types import InputError, VhumanError
+from vhuman.dialogue import Memory
+from vhuman.models.types import InputError, VhumanError
 
 
 def test_returning_viewer_and_preferences_survive_reopen(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue import Moderator
+from vhuman.dialogue import Moderator
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from dialogue import DEFAULT_PERSONA, Brain, KnowledgeBase, Memory, load_persona
-from dialogue.opener import OpenerPicker, message_kind
-from models.llm import ChatMessage
-from models.llm.testing import ScriptedLLM
-from models.types import Emotion, InputError
+from vhuman.dialogue import DEFAULT_PERSONA, Brain, KnowledgeBase, Memory, load_persona
+from vhuman.dialogue.opener import OpenerPicker, message_kind
+from vhuman.models.llm import ChatMessage
+from vhuman.models.llm.testing import ScriptedLLM
+from vhuman.models.types import Emotion, InputError
 
 
 class PiecesLLM:

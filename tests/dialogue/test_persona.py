@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dialogue import DEFAULT_PERSONA, load_persona
-from models.types import Emotion, InputError
+from vhuman.dialogue import DEFAULT_PERSONA, load_persona
+from vhuman.models.types import Emotion, InputError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "persona.yaml"
 

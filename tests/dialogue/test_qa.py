@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from dialogue import KnowledgeBase, QAEngine
-from dialogue.qa import grounded
-from models.llm.testing import ScriptedLLM
-from models.types import InputError
+from vhuman.dialogue import KnowledgeBase, QAEngine
+from vhuman.dialogue.qa import grounded
+from vhuman.models.llm.testing import ScriptedLLM
+from vhuman.models.types import InputError
 
 
 @pytest.mark.parametrize(

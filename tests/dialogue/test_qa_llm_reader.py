@@ -16,9 +16,9 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from dialogue import KnowledgeBase, QAEngine
-from dialogue.llm_reader import locate, parse_reply
-from models.llm import get_llm
+from vhuman.dialogue import KnowledgeBase, QAEngine
+from vhuman.dialogue.llm_reader import locate, parse_reply
+from vhuman.models.llm import get_llm
 
 
 def _reader_app() -> FastAPI:

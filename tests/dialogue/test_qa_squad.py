@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bench import squad
-from dialogue import KnowledgeBase, QAEngine
+from vhuman.dialogue import KnowledgeBase, QAEngine
 
 SUBSET = 60
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from dialogue.reading import UNREAD, Reading
-from models.reader.span_reader import tokenizer, windows
+from vhuman.dialogue.reading import UNREAD, Reading
+from vhuman.models.reader.span_reader import tokenizer, windows
 
 DOC = "Intro line.\nLotte Engel designed the mascot Pip in 2024."
 OFFSET = DOC.index("Lotte")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.embeddings import get_embedder
+from vhuman.models.embeddings import get_embedder
 
 
 def test_minilm_embeds_offline_with_meaningful_similarity() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.emotion import classify_emotion
-from models.types import Emotion
+from vhuman.models.emotion import classify_emotion
+from vhuman.models.types import Emotion
 
 
 @pytest.mark.parametrize(

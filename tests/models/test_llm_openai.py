@@ -14,8 +14,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from dialogue import Brain, Memory
-from models.llm import LLMError, get_llm
+from vhuman.dialogue import Brain, Memory
+from vhuman.models.llm import LLMError, get_llm
 
 
 def _app() -> FastAPI:

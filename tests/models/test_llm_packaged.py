@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from models.llm import get_llm, packaged
-from models.llm.packaged import PackagedModel, gguf_path
-from models.llm.testing import build_tiny_chat_model
-from models.types import InputError, VhumanError
+from vhuman.models.llm import get_llm, packaged
+from vhuman.models.llm.packaged import PackagedModel, gguf_path
+from vhuman.models.llm.testing import build_tiny_chat_model
+from vhuman.models.types import InputError, VhumanError
 
 
 def _fake_packages(root: Path, payload: bytes, parts: int) -> list[tuple[str, str]]:

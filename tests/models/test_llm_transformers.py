@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from models.llm import LLMBackend, StopScanner, get_llm
-from models.llm.testing import build_tiny_chat_model
-from models.types import InputError
+from vhuman.models.llm import LLMBackend, StopScanner, get_llm
+from vhuman.models.llm.testing import build_tiny_chat_model
+from vhuman.models.types import InputError
 
 MESSAGES = [
     {"role": "system", "content": "You are a cheerful host."},

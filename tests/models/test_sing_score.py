@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.sing import fit_to_range, load_score
-from models.sing.formats import parse_pitch, split_lyric
-from models.sing.lyrics import Phone, split_word
-from models.types import InputError
+from vhuman.models.sing import fit_to_range, load_score
+from vhuman.models.sing.formats import parse_pitch, split_lyric
+from vhuman.models.sing.lyrics import Phone, split_word
+from vhuman.models.types import InputError
 
 
 def _yaml(tmp_path: Path, notes: str, tempo: int = 120, name: str = "song.yaml") -> Path:

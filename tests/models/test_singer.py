@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from animation.lipsync import lipsync
-from animation.phonemes import VOWELS
-from models.sing import Singer, load_score
-from models.sing.lyrics import is_vowel
-from models.sing.score import midi_to_hz
-from models.types import VISEMES, Viseme
+from vhuman.animation.lipsync import lipsync
+from vhuman.animation.phonemes import VOWELS
+from vhuman.models.sing import Singer, load_score
+from vhuman.models.sing.lyrics import is_vowel
+from vhuman.models.sing.score import midi_to_hz
+from vhuman.models.types import VISEMES, Viseme
 
 pytestmark = pytest.mark.slow
 

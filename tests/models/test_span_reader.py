@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.reader.span_reader import MAX_LEN, SpanReader, best_spans, tokenizer, windows
-from models.types import VhumanError
+from vhuman.models.reader.span_reader import MAX_LEN, SpanReader, best_spans, tokenizer, windows
+from vhuman.models.types import VhumanError
 
 
 def test_best_spans_respects_order_passage_and_length() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.textproc import PauseSegment, TextSegment, parse_markup, strip_markup
-from models.types import Emotion, InputError, SpeakingStyle
+from vhuman.models.textproc import PauseSegment, TextSegment, parse_markup, strip_markup
+from vhuman.models.types import Emotion, InputError, SpeakingStyle
 
 
 def test_tags_change_style_from_that_point() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.textproc import cardinal, clean_characters, normalize_text, ordinal, year
+from vhuman.models.textproc import cardinal, clean_characters, normalize_text, ordinal, year
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.types import Emotion, InputError, SpeakingStyle, VhumanError
+from vhuman.models.types import Emotion, InputError, SpeakingStyle, VhumanError
 
 
 def _coqui_available() -> bool:
     try:
-        from models.tts.coqui_tts import import_coqui
+        from vhuman.models.tts.coqui_tts import import_coqui
 
         import_coqui()
     except VhumanError:
@@ -27,14 +27,14 @@ pytestmark = pytest.mark.skipif(not _coqui_available(),
 
 @pytest.fixture(scope="module")
 def tiny_vits(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from models.tts.coqui_tiny import build_tiny_vits
+    from vhuman.models.tts.coqui_tiny import build_tiny_vits
 
     return build_tiny_vits(tmp_path_factory.mktemp("vits"), seed=0)
 
 
 @pytest.fixture(scope="module")
 def coqui(tiny_vits: Path):
-    from models.tts import get_tts
+    from vhuman.models.tts import get_tts
 
     return get_tts("coqui", model_path=str(tiny_vits))
 
@@ -66,7 +66,7 @@ def test_shim_mel_and_resample_match_references() -> None:
     import librosa
     import torch
 
-    from models.tts.torchaudio_shim import _module_classes, _resample
+    from vhuman.models.tts.torchaudio_shim import _module_classes, _resample
 
     rng = np.random.default_rng(0)
     wave = rng.standard_normal(8000).astype(np.float32)
@@ -83,7 +83,7 @@ def test_shim_mel_and_resample_match_references() -> None:
 
 
 def test_missing_and_corrupt_models(tmp_path: Path, tiny_vits: Path) -> None:
-    from models.tts.coqui_tts import CoquiTTS
+    from vhuman.models.tts.coqui_tts import CoquiTTS
 
     with pytest.raises(InputError, match="not found"):
         CoquiTTS(tmp_path / "nothing")

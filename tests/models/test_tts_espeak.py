@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.tts import get_tts
-from models.tts.analysis import measure
-from models.tts.espeak_tts import events_to_timings
-from models.types import Emotion, InputError, SpeakingStyle
+from vhuman.models.tts import get_tts
+from vhuman.models.tts.analysis import measure
+from vhuman.models.tts.espeak_tts import events_to_timings
+from vhuman.models.types import Emotion, InputError, SpeakingStyle
 
 
 @pytest.fixture(scope="module")

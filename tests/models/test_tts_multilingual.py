@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.tts import get_tts
-from models.tts.multilingual import MultilingualVoice
-from models.types import SpeakingStyle
+from vhuman.models.tts import get_tts
+from vhuman.models.tts.multilingual import MultilingualVoice
+from vhuman.models.types import SpeakingStyle
 
 
 def test_chinese_and_spanish_go_to_espeak_voices_english_stays() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.tts import get_tts
-from models.tts.analysis import measure
-from models.types import AudioChunk, Emotion, InputError, SpeakingStyle, VhumanError
+from vhuman.models.tts import get_tts
+from vhuman.models.tts.analysis import measure
+from vhuman.models.types import AudioChunk, Emotion, InputError, SpeakingStyle, VhumanError
 
 SENTENCES = [
     "The weather today is lovely and the park is full of people.",
@@ -147,7 +147,7 @@ def test_emotion_tempo_lands_as_the_prosody_table_says(piper) -> None:
     """Default intensity: sad about +13.6 % longer, excited about 8 % shorter than neutral
     (tempo in the signal stage is exact; the voice's own run-to-run noise is ~1-2 %), and
     phoneme timings still cover every sample."""
-    from models.tts.prosody import prosody_for
+    from vhuman.models.tts.prosody import prosody_for
 
     def length(emotion: Emotion) -> int:
         total = 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.tts import BaseTTS, TTSBackend, available_tts, get_tts
-from models.types import InputError
+from vhuman.models.tts import BaseTTS, TTSBackend, available_tts, get_tts
+from vhuman.models.types import InputError
 
 
 def test_available_and_unknown_names() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.audio import (
+from vhuman.models.audio import (
     map_durations,
     pitch_tempo,
     rms_dbfs,
@@ -13,7 +13,7 @@ from models.audio import (
     soft_limit,
     tilt_brightness,
 )
-from models.tts.analysis import voiced_f0
+from vhuman.models.tts.analysis import voiced_f0
 
 SR = 22050
 

@@ -15,9 +15,9 @@ from typing import Any
 import psycopg
 from fastapi.testclient import TestClient
 
-from stage.cluster.testing import PostgresServer, RedisServer
-from stage.server import Backends, ServerSettings, create_app
-from stage.testing_performer import FakePerformer, FakeQA
+from vhuman.stage.cluster.testing import PostgresServer, RedisServer
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.testing_performer import FakePerformer, FakeQA
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST, REPORTER, VIEWER = "host-key-123", "reporter-key-123", "viewer-key-123"
@@ -55,12 +55,12 @@ class Cluster:
         self._stack = contextlib.ExitStack()
 
     def worker(self, name: str, slots: int = 2,
-               backends: str = "stage.cluster.testing:fake_backends") -> subprocess.Popen[bytes]:
+               backends: str = "vhuman.stage.cluster.testing:fake_backends") -> subprocess.Popen[bytes]:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         self._stack.callback(log.close)
         env = {**os.environ, "VHUMAN_FAKE_SECONDS_PER_WORD": "0.04", "PYTHONPATH": str(ROOT)}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "stage.cli", "-v", "worker", "--redis", self.redis.url,
+            [sys.executable, "-m", "vhuman.stage.cli", "-v", "worker", "--redis", self.redis.url,
              "--database", self.database, "--slots", str(slots), "--id", name,
              "--lease", str(self.lease_s), "--backends", backends],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

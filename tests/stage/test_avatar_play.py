@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from models.types import InputError
 from tests.avatar.fixtures import mixamo_arkit_glb
+from vhuman.models.types import InputError
 
 
 def test_avatar_play_renders_the_clip(tmp_path: Path):
-    from stage.avatar_play import render_avatar_clip
-    from stage.media import probe
-    from stage.say import RenderOptions
+    from vhuman.stage.avatar_play import render_avatar_clip
+    from vhuman.stage.media import probe
+    from vhuman.stage.say import RenderOptions
 
     path = mixamo_arkit_glb(tmp_path)
     opts = RenderOptions(width=64, height=64, fps=10.0, camera="full_body")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from stage.chat import (
+from vhuman.stage.chat import (
     ChatMessage,
     ChatPolicy,
     ChatQueue,
@@ -133,7 +133,7 @@ def test_default_moderator_is_the_dialogue_one_and_it_refuses_abuse() -> None:
     async def main() -> None:
         q = ChatQueue(ChatPolicy(), default_moderator())
         guard = q.moderator
-        assert type(guard.inner).__module__ == "dialogue.moderation"  # type: ignore[union-attr]
+        assert type(guard.inner).__module__ == "vhuman.dialogue.moderation"  # type: ignore[union-attr]
         assert not (await q.submit(ChatMessage("m", "fuck you"))).accepted
         assert (await q.submit(ChatMessage("m", "What a lovely evening"))).accepted
     asyncio.run(main())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.cli import main
+from vhuman.stage.cli import main
 
 KB = Path(__file__).resolve().parents[2] / "examples" / "kb"
 

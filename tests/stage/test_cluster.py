@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from stage.cluster.testing import PostgresServer, RedisServer
+from vhuman.stage.cluster.testing import PostgresServer, RedisServer
 
 _spec = importlib.util.spec_from_file_location("cluster_env",
                                                Path(__file__).parent / "cluster_env.py")
@@ -275,7 +275,7 @@ def test_video_from_the_worker_through_an_api_replica(cluster: Cluster) -> None:
     answers it, and its frames reach the browser (here an aiortc client)."""
     from aiortc import RTCPeerConnection, RTCSessionDescription
 
-    cluster.worker("w1", slots=1, backends="stage.cluster.testing:live_backends")
+    cluster.worker("w1", slots=1, backends="vhuman.stage.cluster.testing:live_backends")
     api = cluster.api(default_show="tv")
     wait_for(lambda: on_air(api, ["tv"]), 90, "the live show on air")
 
@@ -310,9 +310,9 @@ def test_archiver_stores_each_record_once_and_skips_bad_ones(postgres: PostgresS
                                                              tmp_path: Path) -> None:
     """Delivered twice (an archiver died after its insert) -> stored once; a record
     PostgreSQL refuses does not block the ones after it."""
-    from stage.cluster import keys
-    from stage.cluster.archiver import Archiver
-    from stage.cluster.db import Database
+    from vhuman.stage.cluster import keys
+    from vhuman.stage.cluster.archiver import Archiver
+    from vhuman.stage.cluster.db import Database
 
     redis_server = RedisServer(tmp_path / "redis").start()
     url = postgres.create_database("t_archiver")

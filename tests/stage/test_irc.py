@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from models.types import InputError
-from stage.chat import ChatPolicy, ChatQueue, IRCBridge, IRCConfig, RuleModerator
-from stage.chat.irc import parse_line
+from vhuman.models.types import InputError
+from vhuman.stage.chat import ChatPolicy, ChatQueue, IRCBridge, IRCConfig, RuleModerator
+from vhuman.stage.chat.irc import parse_line
 
 NGIRCD = shutil.which("ngircd") or ("/usr/sbin/ngircd" if Path("/usr/sbin/ngircd").exists()
                                     else None)
@@ -140,9 +140,9 @@ def test_server_bridges_twitch_chat_and_answers_in_the_channel(ircd: int,
     and the answer is posted back to the channel."""
     from fastapi.testclient import TestClient
 
-    from stage.server import Backends, ServerSettings, create_app
-    from stage.store import SQLiteStore
-    from stage.testing_performer import FakeBrain, FakePerformer
+    from vhuman.stage.server import Backends, ServerSettings, create_app
+    from vhuman.stage.store import SQLiteStore
+    from vhuman.stage.testing_performer import FakeBrain, FakePerformer
 
     settings = ServerSettings(irc_host="127.0.0.1", irc_port=ircd, irc_tls=False,
                               irc_channel="#show", irc_nick="novabot",

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from stage.live.memory import release_free_memory
+from vhuman.stage.live.memory import release_free_memory
 
 
 def _rss_mb() -> float:
@@ -36,7 +36,7 @@ def test_release_returns_freed_heap_pages_to_the_os() -> None:
 def test_malloc_arenas_can_be_capped_and_threads_still_allocate() -> None:
     import threading
 
-    from stage.live.memory import limit_malloc_arenas
+    from vhuman.stage.live.memory import limit_malloc_arenas
 
     assert limit_malloc_arenas(2) is True
     sums: list[float] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from animation.dance.demo_track import synth_demo_track
-from stage.live.motion import LiveMotion
+from vhuman.animation.dance.demo_track import synth_demo_track
+from vhuman.stage.live.motion import LiveMotion
 
 
 def test_idle_windows_join_seamlessly_and_blinks_are_not_a_fixed_loop() -> None:
@@ -42,11 +42,11 @@ def test_dance_without_music_still_moves() -> None:
 def test_dance_and_gestures_can_be_the_avatars_own_clips(tmp_path) -> None:
     import pytest
 
-    from animation import quat
-    from avatar.clips import AvatarClips
-    from models.types import InputError
-    from stage.live.gestures import GestureOverlay
     from tests.avatar.fixtures import mixamo_arkit_glb
+    from vhuman.animation import quat
+    from vhuman.avatar.clips import AvatarClips
+    from vhuman.models.types import InputError
+    from vhuman.stage.live.gestures import GestureOverlay
 
     clips = AvatarClips(mixamo_arkit_glb(tmp_path), fps=30.0)
     motion = LiveMotion(30.0, clips=clips)

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.tts import get_tts
-from models.types import InputError, VhumanError
-from stage.live import (
+from vhuman.models.tts import get_tts
+from vhuman.models.types import InputError, VhumanError
+from vhuman.stage.live import (
     AudioRing,
     LiveConfig,
     LiveMotion,
@@ -20,8 +20,8 @@ from stage.live import (
     PatternRenderer,
     Segment,
 )
-from stage.outputs.base import ThreadedOutput, Tick
-from stage.performer import Performer
+from vhuman.stage.outputs.base import ThreadedOutput, Tick
+from vhuman.stage.performer import Performer
 
 
 class Collect(ThreadedOutput):

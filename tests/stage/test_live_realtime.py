@@ -9,16 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from animation import quat
-from models.tts import get_tts
-from models.types import InputError
-from stage.live import LiveConfig, LiveMotion, LivePerformer, PatternRenderer
-from stage.live.audio import AudioRing, Segment
-from stage.live.overlay import OverlayPainter, draw_card
-from stage.live.sync import av_offset, mouth_track_from_file
-from stage.live.timeline import Timeline
-from stage.outputs.base import ThreadedOutput, Tick
-from stage.outputs.recorder import RecorderOutput
+from vhuman.animation import quat
+from vhuman.models.tts import get_tts
+from vhuman.models.types import InputError
+from vhuman.stage.live import LiveConfig, LiveMotion, LivePerformer, PatternRenderer
+from vhuman.stage.live.audio import AudioRing, Segment
+from vhuman.stage.live.overlay import OverlayPainter, draw_card
+from vhuman.stage.live.sync import av_offset, mouth_track_from_file
+from vhuman.stage.live.timeline import Timeline
+from vhuman.stage.outputs.base import ThreadedOutput, Tick
+from vhuman.stage.outputs.recorder import RecorderOutput
 
 SIZE = 96
 LINE = ("Papa bought a big map, and mama opened all the windows at noon. "
@@ -273,7 +273,7 @@ def test_timeline_claims_in_order_skips_to_stay_on_time_and_drops_on_interrupt()
 
 
 def test_mouth_meter_reads_the_mouth_of_any_face_from_pixels() -> None:
-    from stage.live.sync import MouthMeter
+    from vhuman.stage.live.sync import MouthMeter
 
     face = PatternRenderer(128, 128)
     motion = LiveMotion(30)
@@ -296,8 +296,8 @@ def _broken_renderer() -> PatternRenderer:
 def test_process_renderer_matches_in_process_pictures_and_survives_its_child() -> None:
     from functools import partial
 
-    from models.types import VhumanError
-    from stage.live.procrender import ProcessRenderer
+    from vhuman.models.types import VhumanError
+    from vhuman.stage.live.procrender import ProcessRenderer
 
     motion = LiveMotion(30)
     clip = motion.idle(0, 3)
@@ -386,7 +386,7 @@ def test_reduced_picture_rate_renders_every_nth_tick() -> None:
 
 
 def test_quality_steps_down_under_load_and_recovers_when_it_falls() -> None:
-    from stage.live.quality import QualityGovernor
+    from vhuman.stage.live.quality import QualityGovernor
 
     gov = QualityGovernor(30, degrade_after_s=0.5, recover_after_s=2.0)
     t = 0.0
@@ -414,7 +414,7 @@ def test_a_picture_shown_for_three_ticks_shows_the_middle_one() -> None:
 
 
 def test_quality_probes_a_larger_size_learns_its_cost_and_backs_off() -> None:
-    from stage.live.quality import QualityGovernor
+    from vhuman.stage.live.quality import QualityGovernor
 
     gov = QualityGovernor(30, degrade_after_s=0.5, recover_after_s=2.0)
     gov.index = 1  # half size, every tick

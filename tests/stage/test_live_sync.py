@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.types import InputError
-from stage.live.sync import av_offset, mouth_track_from_file
-from stage.outputs.base import Tick
-from stage.outputs.recorder import RecorderOutput
+from vhuman.models.types import InputError
+from vhuman.stage.live.sync import av_offset, mouth_track_from_file
+from vhuman.stage.outputs.base import Tick
+from vhuman.stage.outputs.recorder import RecorderOutput
 
 SR, FPS, SIZE = 22050, 30, 64
 

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from animation.clip import MotionClip, concat_clips
-from models.tts import get_tts
-from models.types import AudioChunk, Emotion, SpeakingStyle
-from stage.live import LiveConfig, LiveMotion, LivePerformer, PatternRenderer
-from stage.outputs.base import ThreadedOutput, Tick
+from vhuman.animation.clip import MotionClip, concat_clips
+from vhuman.models.tts import get_tts
+from vhuman.models.types import AudioChunk, Emotion, SpeakingStyle
+from vhuman.stage.live import LiveConfig, LiveMotion, LivePerformer, PatternRenderer
+from vhuman.stage.outputs.base import ThreadedOutput, Tick
 
 LINE = "[wave] Hello there, friends. This is one engine for files and for live shows."
 

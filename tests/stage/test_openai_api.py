@@ -9,12 +9,12 @@ import openai
 import pytest
 from fastapi.testclient import TestClient
 
-from dialogue import DEFAULT_PERSONA, Brain, Moderator
-from models.llm import ChatMessage
-from models.llm.testing import ScriptedLLM
-from stage.server import Backends, ServerSettings, create_app
-from stage.store import SQLiteStore
-from stage.testing_performer import FakePerformer
+from vhuman.dialogue import DEFAULT_PERSONA, Brain, Moderator
+from vhuman.models.llm import ChatMessage
+from vhuman.models.llm.testing import ScriptedLLM
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakePerformer
 
 HOST = "host-key-123"
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from models.tts import get_tts
-from models.types import InputError
-from stage.live import LiveConfig, LivePerformer, PatternRenderer
-from stage.live.sync import av_offset, mouth_track_from_file
-from stage.media import probe
-from stage.outputs.recorder import RecorderOutput
+from vhuman.models.tts import get_tts
+from vhuman.models.types import InputError
+from vhuman.stage.live import LiveConfig, LivePerformer, PatternRenderer
+from vhuman.stage.live.sync import av_offset, mouth_track_from_file
+from vhuman.stage.media import probe
+from vhuman.stage.outputs.recorder import RecorderOutput
 
 
 def _record(path: Path, *, alpha: bool = False, background: str | None = None,
@@ -82,8 +82,8 @@ def test_mp4_recording_survives_the_process_being_killed(tmp_path: Path) -> None
     path = tmp_path / "killed.mp4"
     script = f"""
 import sys, time, numpy as np
-from stage.outputs.base import Tick
-from stage.outputs.recorder import RecorderOutput
+from vhuman.stage.outputs.base import Tick
+from vhuman.stage.outputs.recorder import RecorderOutput
 out = RecorderOutput({str(path)!r}, width=64, height=64, fps=30, sample_rate=22050,
                      preset="ultrafast")
 out.start()

@@ -8,9 +8,9 @@ import socket
 
 import numpy as np
 
-from models.tts import get_tts
-from stage.live import LiveConfig, LivePerformer
-from stage.outputs.params import decode_binary, params_router
+from vhuman.models.tts import get_tts
+from vhuman.stage.live import LiveConfig, LivePerformer
+from vhuman.stage.outputs.params import decode_binary, params_router
 
 
 def _free_port() -> int:

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.tts import get_tts
-from stage.live import LiveConfig, LivePerformer, Metrics
-from stage.outputs.rtmp import RtmpOutput
+from vhuman.models.tts import get_tts
+from vhuman.stage.live import LiveConfig, LivePerformer, Metrics
+from vhuman.stage.outputs.rtmp import RtmpOutput
 
 sys.path.insert(0, str(Path(__file__).parent))
 _spec = importlib.util.spec_from_file_location("rtmp_server", Path(__file__).parent / "rtmp_server.py")

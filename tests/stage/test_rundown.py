@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from models.types import Emotion, InputError
-from stage.show import check_rundown, parse_rundown, parse_time
-from stage.show.rundown import RundownError, parse_line
-from stage.show.schema import RUNDOWN_SCHEMA, schema_json
+from vhuman.models.types import Emotion, InputError
+from vhuman.stage.show import check_rundown, parse_rundown, parse_time
+from vhuman.stage.show.rundown import RundownError, parse_line
+from vhuman.stage.show.schema import RUNDOWN_SCHEMA, schema_json
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "shows" / "talk_show.yaml"
@@ -172,7 +172,7 @@ def test_dance_clip_must_exist_on_the_avatar(tmp_path: Path) -> None:
 
 
 def test_persona_section_is_the_persona_model_with_located_errors(tmp_path: Path) -> None:
-    from dialogue.persona import Persona
+    from vhuman.dialogue.persona import Persona
 
     rundown = check_rundown(EXAMPLE)
     assert isinstance(rundown.persona, Persona) and rundown.persona.name == "Nova"

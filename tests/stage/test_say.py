@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.types import InputError, Viseme
-from stage.cli import main
-from stage.media import probe
-from stage.say import RenderOptions, render_clip
+from vhuman.models.types import InputError, Viseme
+from vhuman.stage.cli import main
+from vhuman.stage.media import probe
+from vhuman.stage.say import RenderOptions, render_clip
 
 SMALL = RenderOptions(width=160, height=160, fps=25)
 

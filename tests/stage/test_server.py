@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from stage.server import Backends, ServerSettings, create_app
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
 
 HOST, REPORTER, VIEWER = "host-key-123", "reporter-key-123", "viewer-key-123"
 H = {"Authorization": f"Bearer {HOST}"}

@@ -15,10 +15,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from stage.outputs.webrtc import webrtc_router
-from stage.server import Backends, ServerSettings, create_app
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer
+from vhuman.stage.outputs.webrtc import webrtc_router
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer
 
 
 @pytest.fixture

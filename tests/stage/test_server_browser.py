@@ -28,8 +28,8 @@ OTHER_PAYLOAD = '<img src=y onerror="window.__pwned=3">hello from Eve'
 
 _SERVER = """
 import sys, uvicorn
-from stage.server import create_app, ServerSettings, Backends
-from stage.testing_performer import FakePerformer, FakeBrain
+from vhuman.stage.server import create_app, ServerSettings, Backends
+from vhuman.stage.testing_performer import FakePerformer, FakeBrain
 settings = ServerSettings(database_url=sys.argv[1], _env_file=None)
 app = create_app(settings, backends=Backends(lambda s, r: FakePerformer(0.01),
                                              lambda s, r: FakeBrain()))
@@ -168,10 +168,10 @@ def test_live_show_in_a_real_browser_video_chat_answer_and_markup(tmp_path: Path
 async def _live_session(tmp_path: Path) -> dict:
     import uvicorn
 
-    from stage.live import AvatarRenderer, LiveConfig, LivePerformer
-    from stage.server import Backends, ServerSettings, create_app
-    from stage.store import SQLiteStore
-    from stage.testing_performer import FakeBrain
+    from vhuman.stage.live import AvatarRenderer, LiveConfig, LivePerformer
+    from vhuman.stage.server import Backends, ServerSettings, create_app
+    from vhuman.stage.store import SQLiteStore
+    from vhuman.stage.testing_performer import FakeBrain
 
     kit = _browser_kit()
     brains: list[FakeBrain] = []

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stage.server import Backends, ServerSettings, create_app
-from stage.server.fuzz import TEMPLATES, echoes_input, make_payload
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.server.fuzz import TEMPLATES, echoes_input, make_payload
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
 
 HOST = "host-key-fuzz-1"
 

@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from stage.live.metrics import LabelledCollector, Metrics
-from stage.server import Backends, ServerSettings, create_app
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer
+from vhuman.stage.live.metrics import LabelledCollector, Metrics
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer
 
 VIEWER, HOST = "viewer-key-123", "host-key-1234"
 
@@ -135,8 +135,8 @@ def test_page_video_and_chat_need_a_viewer_key_when_anonymous_is_off(tmp_path: P
 
 
 def test_params_stream_per_show_and_one_valid_metrics_exposition(tmp_path: Path) -> None:
-    from models.tts import get_tts
-    from stage.live import LiveConfig, LivePerformer
+    from vhuman.models.tts import get_tts
+    from vhuman.stage.live import LiveConfig, LivePerformer
 
     def performer(show_id: str, rundown: object) -> Any:
         if show_id == "main":

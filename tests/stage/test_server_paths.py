@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from stage.server import Backends, ServerSettings, create_app
-from stage.server.media import MediaPolicy
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.server.media import MediaPolicy
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer
 
 HOST = "host-key-123"
 H = {"X-API-Key": HOST}

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from stage.server import Backends, ServerSettings, create_app
-from stage.server.app import server_config
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.server.app import server_config
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer
 
 HOST_KEY = "host-secret-key-4242"
 VIEWER_KEY = "viewer-secret-key-4242"
@@ -79,7 +79,7 @@ def test_keys_never_reach_a_log_line(server: tuple[int, Captured]) -> None:
                           ("/v1/shows/main", {"Authorization": f"Bearer {HOST_KEY}"})):
         conn.request("GET", path, headers=headers)
         conn.getresponse().read()
-    logging.getLogger("stage.server").warning("oops with %s", f"?key={HOST_KEY}")
+    logging.getLogger("vhuman.stage.server").warning("oops with %s", f"?key={HOST_KEY}")
     text = "\n".join(captured.lines)
     assert "/healthz?key=***" in text  # the access log still says what was asked
     assert HOST_KEY not in text and VIEWER_KEY not in text

@@ -7,9 +7,9 @@ import asyncio
 import json
 from pathlib import Path
 
-from stage.server.chatlog import ChatLog
-from stage.server.sockets import ChatEcho, ViewerSocket
-from stage.store import ChatRecord, SQLiteStore
+from vhuman.stage.server.chatlog import ChatLog
+from vhuman.stage.server.sockets import ChatEcho, ViewerSocket
+from vhuman.stage.store import ChatRecord, SQLiteStore
 
 
 def test_acks_are_never_dropped_and_jump_the_event_queue() -> None:

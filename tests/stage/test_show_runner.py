@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from stage.chat import ChatMessage, ChatQueue, ChatResponder, RuleModerator
-from stage.show import ShowClock, ShowRunner, load_rundown, parse_rundown
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+from vhuman.stage.chat import ChatMessage, ChatQueue, ChatResponder, RuleModerator
+from vhuman.stage.show import ShowClock, ShowRunner, load_rundown, parse_rundown
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEED = 200.0  # show seconds per wall second
@@ -197,7 +197,7 @@ def test_rundown_loops(loop: int, expected: int) -> None:
 
 
 def test_run_show_front_door_with_a_performer_factory(tmp_path: Path) -> None:
-    from stage.show import run_show, run_show_async
+    from vhuman.stage.show import run_show, run_show_async
 
     made: list[tuple[str, list[str]]] = []
 
@@ -226,7 +226,7 @@ def test_run_show_end_to_end_on_the_live_performer_to_mp4(tmp_path: Path) -> Non
     """``vhuman show`` for real: eSpeak voice, built-in avatar, an MP4 with both streams."""
     import av
 
-    from stage.show import run_show
+    from vhuman.stage.show import run_show
 
     path = tmp_path / "e2e.yaml"
     path.write_text("show: {title: E2E}\nvoice: {backend: espeak}\nsegments:\n"
@@ -246,7 +246,7 @@ def test_vhuman_show_green_screen_and_transparent_outputs_for_obs(
     """``vhuman show --background green`` keys in OBS; ``--transparent`` writes VP9 alpha."""
     import av
 
-    from stage.cli import main
+    from vhuman.stage.cli import main
 
     path = tmp_path / "obs.yaml"
     path.write_text("show: {title: OBS}\nvoice: {backend: espeak}\nsegments:\n"

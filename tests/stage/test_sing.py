@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.types import InputError
-from stage.cli import main
-from stage.say import RenderOptions
-from stage.sing import plan_song, render_song
+from vhuman.models.types import InputError
+from vhuman.stage.cli import main
+from vhuman.stage.say import RenderOptions
+from vhuman.stage.sing import plan_song, render_song
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +85,7 @@ def test_backing_file_with_an_intro_starts_the_voice_later(tmp_path: Path) -> No
     late = plan_song(score, backing=backing, backing_start=1.5, dance="still")
     assert late.backing == str(backing)
     assert late.song.offset == pytest.approx(1.5, abs=1e-3)  # score time 0 = 1.5 s in
-    from models.sing.lyrics import is_vowel
+    from vhuman.models.sing.lyrics import is_vowel
 
     first_vowel = next(p for p in late.song.chunk.phonemes if is_vowel(p.phoneme))
     assert first_vowel.start / sr == pytest.approx(1.5, abs=2e-3)  # the first "la" on beat 1

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from stage.server import Backends, ServerSettings, create_app
-from stage.show import RundownError, ShowClock, ShowRunner, parse_rundown
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.show import RundownError, ShowClock, ShowRunner, parse_rundown
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer
 
 SONG = """title: tiny
 tempo: 120
@@ -59,7 +59,7 @@ def test_sing_segment_validates_its_score_and_plays(tmp_path: Path) -> None:
 
 
 def test_example_sing_along_show_is_valid() -> None:
-    from stage.show import load_rundown
+    from vhuman.stage.show import load_rundown
 
     root = Path(__file__).resolve().parents[2]
     rundown = load_rundown(root / "examples" / "shows" / "sing_along.yaml")
@@ -124,8 +124,8 @@ def test_host_control_sing_stays_inside_the_media_root(client, tmp_path: Path) -
 def test_live_performer_sings_between_spoken_lines(tmp_path: Path) -> None:
     """Speech, a song, speech: all through the live engine (offline clock), in order,
     each line and the song audible where it belongs."""
-    from stage.offline import render_offline
-    from stage.say import RenderOptions
+    from vhuman.stage.offline import render_offline
+    from vhuman.stage.say import RenderOptions
 
     score = _song(tmp_path)
     handles: list[Any] = []
@@ -144,7 +144,7 @@ def test_live_performer_sings_between_spoken_lines(tmp_path: Path) -> None:
         return await render_offline(tmp_path / "live.mp4", opts, act, collect=True)
 
     run = asyncio.run(main())
-    from stage import sing as sing_module
+    from vhuman.stage import sing as sing_module
 
     assert not sing_module._PREPARED  # the prepared song was the one played
     assert all(h.done.result() for h in handles)

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from models.types import InputError, VhumanError
-from stage.store import ChatRecord, QARecord, ShowEvent, SQLiteStore, open_store
+from vhuman.models.types import InputError, VhumanError
+from vhuman.stage.store import ChatRecord, QARecord, ShowEvent, SQLiteStore, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,8 +52,8 @@ def test_database_urls() -> None:
 
 _SERVER = """
 import sys, uvicorn
-from stage.server import create_app, ServerSettings, Backends
-from stage.testing_performer import FakePerformer, FakeBrain
+from vhuman.stage.server import create_app, ServerSettings, Backends
+from vhuman.stage.testing_performer import FakePerformer, FakeBrain
 settings = ServerSettings(database_url=sys.argv[1], port=int(sys.argv[2]), chat_rate_burst=1000,
                           chat_rate_per_s=1000, _env_file=None)
 app = create_app(settings, backends=Backends(lambda s, r: FakePerformer(),

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from stage.server import Backends, ServerSettings, create_app
-from stage.store import SQLiteStore
-from stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
 
 HOST = "host-key-123"
 H = {"Authorization": f"Bearer {HOST}"}

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from models.tts import get_tts
-from stage.live import LiveConfig, LivePerformer, Metrics
-from stage.outputs.webrtc import webrtc_router
+from vhuman.models.tts import get_tts
+from vhuman.stage.live import LiveConfig, LivePerformer, Metrics
+from vhuman.stage.outputs.webrtc import webrtc_router
 
 
 def _load(name: str):  # sibling helper module (tests are not a package)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from ...chat.limits import RateLimiter
 from ...chat.message import ChatMessage, clean_viewer_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from models.types import Emotion, InputError
+from vhuman.models.types import Emotion, InputError
 
 from ..deps import Host, Session, State
 from ..schemas import (

@@ -24,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
-from dialogue.brain import ReplyContext
+from vhuman.dialogue.brain import ReplyContext
 
 from ..deps import State, Viewer
 from ..schemas import ChatCompletionIn

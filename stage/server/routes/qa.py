@@ -11,7 +11,7 @@ import time
 import numpy as np
 from fastapi import APIRouter, HTTPException
 
-from models.types import InputError, SpeakingStyle, VhumanError
+from vhuman.models.types import InputError, SpeakingStyle, VhumanError
 
 from ...show.qa_segment import call_qa
 from ...store.base import QARecord
@@ -26,7 +26,7 @@ def _wav_base64(text: str, backend: str) -> str:
     """Speak ``text`` with the configured TTS and return a base64 16-bit WAV."""
     import soundfile as sf
 
-    from models.tts import get_tts
+    from vhuman.models.tts import get_tts
 
     tts = get_tts(backend)
     chunks = list(tts.synthesize_iter(text, SpeakingStyle()))

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from models.types import InputError
+from vhuman.models.types import InputError
 
 from ...show.loader import parse_rundown
 from ...show.rundown import Rundown, RundownError

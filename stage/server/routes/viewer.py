@@ -28,7 +28,7 @@ _ASSETS = {"viewer-page.js": "application/javascript; charset=utf-8"}
 
 
 def _static(name: str) -> str:
-    return resources.files("stage.server").joinpath(f"static/{name}").read_text("utf-8")
+    return resources.files("vhuman.stage.server").joinpath(f"static/{name}").read_text("utf-8")
 
 
 def viewer_html() -> str:
