@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
 from vhuman.animation.skinning import quat_slerp
 from vhuman.avatar.character import AnimationClip
-from vhuman.avatar.rig import Rig
 from vhuman.avatar.rig_types import PoseBatch
+
+if TYPE_CHECKING:  # the rig calls this module; it only reads the rig's tensors
+    from vhuman.avatar.rig import Rig
 
 
 def sample_animation(rig: Rig, clip: AnimationClip, times: np.ndarray) -> PoseBatch:

@@ -347,6 +347,19 @@ def _bench_character(
     return out
 
 
+def _builtin_generation_seconds(rounds: int = 3) -> float:
+    """Seconds to generate the built-in host's glTF from code (best of ``rounds``)."""
+    from vhuman.avatar.builtin import build_builtin_glb
+
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(rounds):
+            start = time.perf_counter()
+            build_builtin_glb(Path(tmp) / f"host{i}.glb")
+            best = min(best, time.perf_counter() - start)
+    return round(best, 3)
+
+
 def run(quick: bool = False) -> dict:
     """Measure and return the figures (see module docstring); quick mode ~1-2 min."""
     import torch
@@ -357,6 +370,7 @@ def run(quick: bool = False) -> dict:
         "frames_per_measure": frames,
         "torch_threads_default": default_threads,
     }
+    results["builtin_generation_s"] = _builtin_generation_seconds()
     builtin = _load_builtin()
     if builtin is not None:
         results["builtin_skinning"] = {

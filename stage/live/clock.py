@@ -24,9 +24,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vhuman.stage.metrics import Metrics
 from vhuman.stage.outputs.base import Output, Tick
 
-from .metrics import Metrics
 from .timeline import Shown, TickSlot, Timeline
 
 log = logging.getLogger(__name__)

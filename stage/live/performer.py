@@ -38,12 +38,12 @@ from prometheus_client import CollectorRegistry
 from vhuman.animation.gestures import gesture_names
 from vhuman.models.types import Emotion, InputError, SpeakingStyle, VhumanError
 from vhuman.stage.cues import extract_gestures
+from vhuman.stage.metrics import Metrics
 from vhuman.stage.outputs.base import Output, Tick
 from vhuman.stage.performer import SpeechHandle
 
 from .audio import AudioRing
 from .clock import AudioClock
-from .metrics import Metrics
 from .motion import LiveMotion, MotionSource
 from .overlay import card_fields
 from .render import FrameRenderer, PatternRenderer, parse_color
@@ -313,7 +313,7 @@ class LivePerformer:
                    intensity: float | None = None, finale: bool = False,
                    transpose: int | str = "auto", priority: int = 0,
                    backing_start: float = 0.0) -> SpeechHandle:
-        from vhuman.stage.sing import check_song_request
+        from vhuman.stage.live.songs import check_song_request
 
         check_song_request(score, backing, style)
         self._check_started()
@@ -328,7 +328,7 @@ class LivePerformer:
                      transpose: int | str = "auto", backing_start: float = 0.0) -> None:
         """Start singing a song in the background so that a later :meth:`sing` with the
         same arguments starts at once (a show prepares its songs while it talks)."""
-        from vhuman.stage.sing import check_song_request, prepare_song
+        from vhuman.stage.live.songs import check_song_request, prepare_song
 
         check_song_request(score, backing, style)
         dummy = SpeechHandle(text="", kind="sing")

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from vhuman.animation.clip import MotionClip
+from vhuman.stage.metrics import Metrics
 
 from .clock import AudioClock
-from .metrics import Metrics
 from .overlay import OverlayPainter
 from .quality import QualityGovernor
 from .render import FrameRenderer

@@ -33,11 +33,11 @@ import numpy as np
 
 from vhuman.models.types import InputError, SpeakingStyle
 from vhuman.stage.cues import GestureTimer
+from vhuman.stage.metrics import Metrics
 from vhuman.stage.performer import SpeechHandle
 
 from .audio import AudioRing, Segment
 from .memory import release_free_memory
-from .metrics import Metrics
 from .motion import MotionSource
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Utterance:
     duration: float | None = None
     dance_style: str | None = None
     song: dict[str, Any] | None = None
-    """For a song (kind ``sing``): backing, finale, transpose (see :func:`stage.sing.plan_song`)."""
+    """For a song (kind ``sing``): backing, finale, transpose (see :func:`vhuman.stage.live.songs.plan_song`)."""
     said_at: float = 0.0
     seq: int = 0
     """Order of arrival at this performer: seeds its motion, so the same lines make the
@@ -105,7 +105,7 @@ class SpeechQueue:
         """The worker holds a ready segment until the ring has room (so the ring's audio
         is all there is until it drains; an offline clock may play its last partial tick)."""
         self.last_song: Any = None
-        """The last sung song's plan (:class:`stage.sing.SongPlan`), for figures and plots."""
+        """The last sung song's plan (:class:`vhuman.stage.live.songs.SongPlan`), for figures and plots."""
         self._stop = False
         self._thread: threading.Thread | None = None
 
@@ -266,9 +266,9 @@ class SpeechQueue:
 
 
     def song_options(self, item: Utterance) -> dict[str, Any]:
-        """How this performer sings ``item`` (the arguments of :func:`stage.sing.plan_song`):
+        """How this performer sings ``item`` (the arguments of :func:`vhuman.stage.live.songs.plan_song`):
         with its own Piper voice, the item's emotion, at its frame rate."""
-        from vhuman.stage.sing import song_seed
+        from vhuman.stage.live.songs import song_seed
 
         assert item.music is not None
         opts = item.song or {}
@@ -283,7 +283,7 @@ class SpeechQueue:
     def _sing(self, item: Utterance, epoch: int) -> None:
         """Sing a score with the speaking voice (its Piper voice), backing mixed in, and
         play it with its lip-sync and dance as one segment."""
-        from vhuman.stage.sing import plan_song_cached
+        from vhuman.stage.live.songs import plan_song_cached
 
         assert item.music is not None
         t0 = time.monotonic()

@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
-    from vhuman.stage.live.metrics import Metrics
+    from vhuman.stage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 def new_metrics() -> Metrics:
     """A fresh registry for an output created without one."""
-    from vhuman.stage.live.metrics import Metrics
+    from vhuman.stage.metrics import Metrics
 
     return Metrics()
 

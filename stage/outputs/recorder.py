@@ -36,7 +36,7 @@ from vhuman.stage.media import MediaWriter, check_writable, keyframe_interval
 from .base import ThreadedOutput, Tick
 
 if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
-    from vhuman.stage.live.metrics import Metrics
+    from vhuman.stage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from vhuman.stage.media import MediaWriter, live_video_options
 from .base import ThreadedOutput, Tick
 
 if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
-    from vhuman.stage.live.metrics import Metrics
+    from vhuman.stage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

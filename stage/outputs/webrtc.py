@@ -42,7 +42,7 @@ from vhuman.models.types import InputError
 from .base import AsyncTickQueue, Tick, new_metrics
 
 if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
-    from vhuman.stage.live.metrics import Metrics
+    from vhuman.stage.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

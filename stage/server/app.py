@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from vhuman.models.types import InputError, VhumanError
-from vhuman.stage.live.metrics import Metrics
+from vhuman.stage.metrics import Metrics
 
 from ..aio import spawn
 from ..chat.irc import IRCBridge, IRCConfig

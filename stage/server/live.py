@@ -34,7 +34,7 @@ from ..performer import Performer
 from .auth import AccessDenied, authorize
 
 if TYPE_CHECKING:
-    from vhuman.stage.live.metrics import Metrics as LiveMetrics
+    from vhuman.stage.metrics import Metrics as LiveMetrics
 
     from .settings import ServerSettings
     from .state import AppState, ShowSession
@@ -168,7 +168,7 @@ class LiveRoutes:
 def mount_live(app: FastAPI, settings: ServerSettings | None = None) -> LiveRoutes:
     """Mount the WebRTC router under ``/shows/{show_id}`` and the parameter stream at
     ``/params`` and ``/shows/{show_id}/params``, all behind the viewer key check."""
-    from vhuman.stage.live.metrics import Metrics as LiveMetrics
+    from vhuman.stage.metrics import Metrics as LiveMetrics
     from vhuman.stage.outputs.params import params_router
     from vhuman.stage.outputs.webrtc import webrtc_router
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vhuman.models.types import InputError, VhumanError
-from vhuman.stage.live.metrics import LabelledCollector, Metrics
+from vhuman.stage.metrics import LabelledCollector, Metrics
 
 from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage

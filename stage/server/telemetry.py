@@ -1,4 +1,4 @@
-"""Percentiles of recent samples (the metrics themselves live in :mod:`stage.live.metrics`)."""
+"""Percentiles of recent samples (the metrics themselves live in :mod:`vhuman.stage.metrics`)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Fuzzing the loader: mutated files raise AvatarError (never another exception) quickly."""
+"""Fuzzing the loader: mutated files raise AvatarError (never another exception), and claims of
+huge data are refused before anything that size is allocated (measured in bytes, not seconds)."""
 
 from __future__ import annotations
 
 import json
-import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -26,12 +27,10 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 def _load(tmp_path: Path, raw: bytes) -> None:
     path = tmp_path / "fuzz.glb"
     path.write_bytes(raw)
-    start = time.perf_counter()
     try:
         load_avatar(path)
     except AvatarError:
         pass
-    assert time.perf_counter() - start < 5.0
 
 
 @_SETTINGS
@@ -73,11 +72,17 @@ def test_corrupted_json_fields(tmp_path: Path, seed: bytes, data: st.DataObject)
 def test_huge_claims_are_refused_before_reading(tmp_path: Path) -> None:
     doc, blob = glb_parts(minimal_glb(tmp_path))
     doc["buffers"][0]["byteLength"] = 2 * 1024**3
-    start = time.perf_counter()
-    with pytest.raises(AvatarError, match="byteLength"):
-        load_avatar(write_glb(tmp_path / "huge.glb", doc, blob))
+    huge = write_glb(tmp_path / "huge.glb", doc, blob)
     doc["buffers"][0]["byteLength"] = len(blob)
     doc["accessors"][0]["count"] = 2**31
-    with pytest.raises(AvatarError, match="count"):
-        load_avatar(write_glb(tmp_path / "huge2.glb", doc, blob))
-    assert time.perf_counter() - start < 1.0
+    huge2 = write_glb(tmp_path / "huge2.glb", doc, blob)
+    tracemalloc.start()
+    try:
+        with pytest.raises(AvatarError, match="byteLength"):
+            load_avatar(huge)
+        with pytest.raises(AvatarError, match="count"):
+            load_avatar(huge2)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024**2  # a 2 GiB buffer or 2^31-element accessor never allocated

@@ -118,10 +118,10 @@ def test_bad_input_never_crashes(message: object) -> None:
 def test_model_failure_and_timeout_give_fallback_line() -> None:
     failing = _reply(_brain(llm=ScriptedLLM("x y z", fail=True), memory=None), "What's new?", None)
     assert failing.source == "fallback" and failing.text in DEFAULT_PERSONA.fallbacks
-    slow = Brain(llm=ScriptedLLM("Too late.", first_delay=2.0), first_token_timeout=0.2)
-    t0 = time.perf_counter()
+    # the model would answer after 30 s; the fallback proves the 0.2 s first-token limit held
+    slow = Brain(llm=ScriptedLLM("Too late.", first_delay=30.0), first_token_timeout=0.2)
     reply = asyncio.run(slow.reply("Anything new?"))
-    assert reply.source == "fallback" and time.perf_counter() - t0 < 1.5
+    assert reply.source == "fallback" and reply.text != "Too late."
     no_llm = asyncio.run(Brain(llm=None).reply("What's new?"))
     assert no_llm.source == "fallback"
 

@@ -93,10 +93,8 @@ def test_stop_and_max_tokens_are_honoured(server_url: str) -> None:
 
 def test_timeout_is_a_clear_error(server_url: str) -> None:
     llm = get_llm("openai", base_url=server_url, timeout=0.5)
-    t0 = time.perf_counter()
     with pytest.raises(LLMError, match="timed out"):
         _run(llm, "be slow please")
-    assert time.perf_counter() - t0 < 3.0
 
 
 def test_unreachable_server_is_a_clear_error() -> None:

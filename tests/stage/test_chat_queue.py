@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from vhuman.stage.chat import (
     ChatMessage,
@@ -113,12 +112,12 @@ def test_get_with_min_priority_waits_for_an_urgent_message() -> None:
         await q.submit(ChatMessage("a", "hey"))
         await q.submit(ChatMessage("a", "so cool"))
         assert (await q.get(0, min_priority=4.0)) is None
-        waiter = asyncio.ensure_future(q.get(1.0, min_priority=4.0))
+        # a waiter wakes on the submit, not at its deadline: a timed-out get() returns None
+        waiter = asyncio.ensure_future(q.get(60.0, min_priority=4.0))
         await asyncio.sleep(0.01)
         await q.submit(ChatMessage("new", "Who are you?"))
-        t0 = time.monotonic()
         msg = await waiter
-        assert msg is not None and msg.viewer == "new" and time.monotonic() - t0 < 0.5
+        assert msg is not None and msg.viewer == "new"
         assert len(q) == 2
     asyncio.run(main())
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from vhuman.stage.live.metrics import LabelledCollector, Metrics
+from vhuman.stage.metrics import LabelledCollector, Metrics
 from vhuman.stage.server import Backends, ServerSettings, create_app
 from vhuman.stage.store import SQLiteStore
 from vhuman.stage.testing_performer import FakeBrain, FakePerformer

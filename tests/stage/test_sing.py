@@ -10,8 +10,9 @@ import pytest
 
 from vhuman.models.types import InputError
 from vhuman.stage.cli import main
+from vhuman.stage.live.songs import plan_song
 from vhuman.stage.say import RenderOptions
-from vhuman.stage.sing import plan_song, render_song
+from vhuman.stage.sing import render_song
 
 pytestmark = pytest.mark.slow
 

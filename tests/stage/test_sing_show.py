@@ -144,7 +144,7 @@ def test_live_performer_sings_between_spoken_lines(tmp_path: Path) -> None:
         return await render_offline(tmp_path / "live.mp4", opts, act, collect=True)
 
     run = asyncio.run(main())
-    from vhuman.stage import sing as sing_module
+    from vhuman.stage.live import songs as sing_module
 
     assert not sing_module._PREPARED  # the prepared song was the one played
     assert all(h.done.result() for h in handles)

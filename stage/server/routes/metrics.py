@@ -3,7 +3,7 @@
 One registry per app (``state.metrics.registry``): the server's own series, plus each live
 performer's (``vhuman_live_*``, ``vhuman_output_*`` per output, labelled ``show``) and the
 WebRTC/parameter viewers' (``vhuman_webrtc_*``, ``vhuman_output_*{output="webrtc-N"}``),
-joined at scrape time by :class:`stage.live.metrics.LabelledCollector`."""
+joined at scrape time by :class:`vhuman.stage.metrics.LabelledCollector`."""
 
 from __future__ import annotations
 
