@@ -24,7 +24,7 @@ from vhuman.models.types import InputError, VhumanError
 from ..chat.message import ChatDecision, ChatMessage
 from ..performer import Performer
 from ..server.settings import ServerSettings
-from ..server.state import PUBLIC_PERFORMER, AppState, Backends, ShowSession
+from ..server.state import AppState, Backends, ShowSession, public_performer
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import Store
@@ -158,7 +158,7 @@ class RemoteShowSession(ShowSession):
             show = status.get("show")
             status["show"] = {k: show.get(k) for k in ("title", "state", "segment", "clock")} \
                 if show else None
-            status["performer"] = {k: status["performer"].get(k) for k in PUBLIC_PERFORMER}
+            status["performer"] = public_performer(status["performer"] or {})
             status["error"] = "unavailable" if status["error"] is not None else None
             for private in ("position", "claimed_at"):
                 status.pop(private, None)
