@@ -90,10 +90,12 @@ class ShowSession:
             viewer.offer(text)
 
     def send_to(self, viewer: str, event: Event) -> None:
-        """Send ``event`` to the sockets chatting as ``viewer`` (not to everyone)."""
+        """Send ``event`` to the sockets chatting as ``viewer`` (not to everyone); a
+        relay (a cluster worker's channel to the API replicas) passes it on, and each
+        replica hands it to its own sockets of that viewer."""
         text = encode(event)
         for socket in list(self.viewers):
-            if socket.viewer == viewer:
+            if socket.viewer == viewer or getattr(socket, "relays_all", False):
                 socket.offer(text)
 
     @property
