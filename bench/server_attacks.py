@@ -30,6 +30,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -96,8 +97,10 @@ async def _cluster(strict: bool) -> AsyncIterator[tuple[int, int]]:
     try:
         redis, db = redis_server.url, pg.create_database("attack")
         port = free_port()
+        shutil.copytree(ROOT / "examples" / "kb", tmp / "kb")  # Q&A, as the single server
         procs.start("api", ["serve", "--redis", redis, "--database", db, "--port", str(port)],
-                    {**limits, "VHUMAN_MEDIA_ROOT": str(tmp), "VHUMAN_DEFAULT_SHOW": "main"})
+                    {**limits, "VHUMAN_MEDIA_ROOT": str(tmp), "VHUMAN_DEFAULT_SHOW": "main",
+                     "VHUMAN_KNOWLEDGE_DIR": str(tmp / "kb")})
         _worker(procs, "w1", redis, db, 5.0, slots=1)
         async with httpx.AsyncClient(timeout=30) as client:
             await _until(lambda: _on_air(client, f"http://127.0.0.1:{port}", "main"), 180,

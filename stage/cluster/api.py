@@ -74,6 +74,10 @@ class _Proxy:
 
 
 class RemotePerformer(_Proxy):
+    streams_ticks = False
+    """Its ticks stay on the worker: video reaches viewers through the worker's WebRTC
+    (the offer is a command); the parameter stream is not relayed across processes."""
+
     def __init__(self, state: ClusterAppState, session: RemoteShowSession) -> None:
         super().__init__(state, session.id, "performer", Performer)
         self._session = session

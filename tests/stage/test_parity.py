@@ -165,3 +165,17 @@ def test_reported_inputs_get_a_4xx_on_every_replica(deployment: Deployment, path
     page = deployment.replicas[0].get("/shows/main/view?key=%D0%BA%D0%BB",
                                       follow_redirects=False)
     assert page.status_code == 401
+
+
+def test_no_path_or_socket_gets_a_server_error_on_any_replica(deployment: Deployment) -> None:
+    for replica in deployment.each():
+        assert replica.get("/v1/shows/%00/log", headers=H).status_code == 404
+        assert replica.get("/v1/shows/%ED%A0%80", headers=H).status_code == 404
+        for path in ("/params", "/shows/main/params"):
+            # the fake performer streams no ticks (nor does a replica): a clear close
+            with pytest.raises(WebSocketDisconnect) as closed, \
+                    replica.websocket_connect(path + "?format=%ED%A0%80x") as ws:
+                while True:
+                    event = ws.receive_json()
+                    assert event["type"] == "error" and "%ED" not in json.dumps(event)
+            assert closed.value.code == 1008, (deployment.mode, path)

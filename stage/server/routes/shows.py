@@ -19,6 +19,8 @@ from ..media import MediaPolicy
 from ..schemas import OkOut, ShowIn
 
 router = APIRouter(prefix="/v1/shows", tags=["shows"])
+SHOW_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+"""What a show id may be (``ShowIn.id``); ids of shows made from rundowns match it too."""
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
@@ -123,6 +125,8 @@ async def show_status(session: Session, caller: Viewer) -> dict[str, Any]:
 
 @router.get("/{show_id}/log")
 async def show_log(show_id: str, state: State, _: Host, limit: int = 1000) -> list[dict]:
+    if not SHOW_ID.fullmatch(show_id):  # no show has such an id (and no store takes NUL)
+        raise HTTPException(404, "no such show")
     events = await asyncio.to_thread(state.store.show_events, show_id, max(1, min(limit,
                                                                                  10000)))
     return [e.data | {"ts": e.ts} for e in events]
