@@ -139,6 +139,7 @@ class HeaderTimeoutProtocol(H11Protocol):
         self._header_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._counted: str | None = None
+        self._upgraded = False  # a WebSocket now: the deadlines are the HTTP request's
         super().connection_made(transport)
         host = self.client[0] if self.client else None
         if host is not None and self.max_per_address and not self._trusted(host):
@@ -185,7 +186,8 @@ class HeaderTimeoutProtocol(H11Protocol):
 
     def _body_expired(self) -> None:
         self._body_timer = None
-        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing():
+        if self.conn.their_state is h11.SEND_BODY and not self._upgraded \
+                and not self.transport.is_closing():
             cycle = self.cycle
             if cycle is None or not cycle.response_started:
                 self.transport.write(_TIMEOUT_408)
@@ -195,6 +197,8 @@ class HeaderTimeoutProtocol(H11Protocol):
         if self.conn.their_state is h11.IDLE:
             self._arm()
         super().data_received(data)
+        if self._upgraded:  # the upgrade request never reads its (empty) end of message
+            return
         if self.conn.their_state is not h11.IDLE:
             self._disarm()
         if self.conn.their_state is h11.SEND_BODY:
@@ -210,6 +214,7 @@ class HeaderTimeoutProtocol(H11Protocol):
             self._arm()  # keep-alive: the next request's headers have a deadline too
 
     def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        self._upgraded = True
         self._disarm()
         self._disarm_body()
         self._release()

@@ -167,3 +167,22 @@ def test_one_address_cannot_hold_every_connection(tmp_path: Path) -> None:
         assert _healthz(port) == 200  # room again once some closed
         for sock in held[2:]:
             sock.close()
+
+
+def test_sockets_outlive_the_request_deadlines(tmp_path: Path) -> None:
+    """The upgrade request's deadlines end with the upgrade: a chat socket stays open
+    well past the body and header timeouts (and leaves the connection count)."""
+    from websockets.sync.client import connect
+
+    with _serving(tmp_path, header_timeout_s=0.5, body_timeout_s=0.5,
+                  max_connections_per_address=2) as (port, _):
+        with connect(f"ws://127.0.0.1:{port}/v1/chat/ws?viewer=Stay") as a, \
+                connect(f"ws://127.0.0.1:{port}/v1/chat/ws?viewer=Also") as b:
+            time.sleep(1.5)
+            assert _healthz(port) == 200  # upgraded sockets hold no connection slot
+            for ws in (a, b):
+                ws.send(json.dumps({"text": "still here?", "ref": "late"}))
+                event = json.loads(ws.recv(timeout=10))
+                while event["type"] != "ack":
+                    event = json.loads(ws.recv(timeout=10))
+                assert event["ref"] == "late"
