@@ -122,7 +122,8 @@ class RemoteBrain:
     async def reply_stream(self, message: Any, viewer: str | None = None,
                            opener: bool | None = None,
                            context: Any = None) -> AsyncIterator[str]:
-        raw = dataclasses.asdict(context) if dataclasses.is_dataclass(context) else {}
+        raw = dataclasses.asdict(context) \
+            if dataclasses.is_dataclass(context) and not isinstance(context, type) else {}
         reply = await send_command(self._state.redis, self._show_id, "show", "complete",
                                    {"text": str(message), "viewer": viewer, "context": raw},
                                    timeout_s=COMPLETION_TIMEOUT_S)
