@@ -37,9 +37,11 @@ def _pct(values: list[float], q: float) -> float | None:
     return None if p is None else round(p * 1000, 2)
 
 
-def serve_load(port: int, database: str, fake_performer: bool = False) -> None:
+def serve_load(port: int, database: str, fake_performer: bool = False,
+               strict: bool = False) -> None:
     """The server under load (child process): ``vhuman serve``'s uvicorn setup, the real
-    live performer (or a fake one), FakeBrain, the Q&A engine over examples/kb."""
+    live performer (or a fake one), FakeBrain, the Q&A engine over examples/kb.
+    ``strict``: the default per-address limits (for the attack figures), else lifted."""
     import uvicorn
 
     from vhuman.stage.server import Backends, ServerSettings, create_app
@@ -56,13 +58,15 @@ def serve_load(port: int, database: str, fake_performer: bool = False) -> None:
     except Exception as exc:  # noqa: BLE001 - fall back, and say so
         print(f"real QA unavailable: {exc}", file=sys.stderr)
     print(f"QA_KIND {type(qa).__module__}.{type(qa).__name__}", flush=True)
+    # every simulated viewer comes from 127.0.0.1: the per-address limits are for real
+    # crowds, the per-socket and per-viewer limits still apply
+    lifted = {} if strict else {
+        "http_chat_per_ip_burst": 100_000, "http_chat_per_ip_per_s": 100_000,
+        "ws_max_per_address": 10_000, "max_connections_per_address": 10_000}
     settings = ServerSettings(
         port=port, database_url=database, echo_chat=True,
-        api_keys={REPORTER_KEY: "reporter", HOST_KEY: "host"},
-        # every simulated viewer comes from 127.0.0.1: the per-address limits are for
-        # real crowds, the per-socket and per-viewer limits still apply
-        http_chat_per_ip_burst=100_000, http_chat_per_ip_per_s=100_000,
-        ws_max_per_address=10_000, max_connections=10_000,
+        api_keys={REPORTER_KEY: "reporter", HOST_KEY: "host"}, max_connections=10_000,
+        media_root=Path(database.removeprefix("sqlite:///")).parent, **lifted,
         _env_file=None)  # type: ignore[call-arg]
     if fake_performer:
         def performer(show_id: str, rundown: Any) -> Any:
@@ -82,13 +86,13 @@ def serve_load(port: int, database: str, fake_performer: bool = False) -> None:
         pass
 
 
-def _start(port: int, database: str, tmp: str,
-           fake_performer: bool) -> tuple[subprocess.Popen[bytes], Path]:
+def _start(port: int, database: str, tmp: str, fake_performer: bool,
+           strict: bool = False) -> tuple[subprocess.Popen[bytes], Path]:
     """The server child; its output (access log included) goes to a file: a pipe nobody
     reads would fill up and stall the server's event loop on a log write."""
     log_path = Path(tmp) / "server.log"
     args = [sys.executable, "-m", "bench.server_load", "--serve", str(port), database] + \
-        (["--fake-performer"] if fake_performer else [])
+        (["--fake-performer"] if fake_performer else []) + (["--strict"] if strict else [])
     with log_path.open("wb") as out:
         proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                 stdout=out, stderr=subprocess.STDOUT)
@@ -363,6 +367,7 @@ if __name__ == "__main__":
     parser.add_argument("--serve", nargs=2, metavar=("PORT", "DATABASE_URL"))
     parser.add_argument("--probe", nargs=3, metavar=("PORT", "SECONDS", "OUT"))
     parser.add_argument("--fake-performer", action="store_true")
+    parser.add_argument("--strict", action="store_true")
     parser.add_argument("--load", action="store_true")
     parser.add_argument("--fuzz", type=int, default=0)
     parser.add_argument("--clients", type=int, default=500)
@@ -371,7 +376,7 @@ if __name__ == "__main__":
     if args.probe:
         probe_main(int(args.probe[0]), float(args.probe[1]), args.probe[2])
     elif args.serve:
-        serve_load(int(args.serve[0]), args.serve[1], args.fake_performer)
+        serve_load(int(args.serve[0]), args.serve[1], args.fake_performer, args.strict)
     elif args.fuzz:
         print(json.dumps(fuzz(args.fuzz), indent=2))
     else:

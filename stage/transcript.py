@@ -83,9 +83,12 @@ class Transcript:
             heard = await first_audio(handles)
             delay = None if heard is None else round(max(0.0, heard - origin), 4)
             if on_heard is not None:
-                result = on_heard(delay)
-                if asyncio.iscoroutine(result):
-                    await result
+                try:
+                    result = on_heard(delay)
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception:  # noqa: BLE001 - the line is recorded whatever it did
+                    log.exception("show %s: first-audio listener failed", show_id)
             if delay is not None and self.on_first_audio is not None:
                 self.on_first_audio(kind, show_id, delay)
             completed = await _finished(handles)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,12 @@ from vhuman.models.types import InputError, VhumanError
 from ..chat.message import ChatDecision, ChatMessage
 from ..performer import Performer
 from ..server.settings import ServerSettings
-from ..server.state import PUBLIC_PERFORMER, AppState, Backends, ShowSession
+from ..server.state import AppState, Backends, ShowSession, public_performer
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import Store
 from . import keys
+from .addresses import RedisAddressLimits
 from .commands import send_command
 from .db import Database, ShowSpec
 from .intake import ChatIntake
@@ -71,6 +74,10 @@ class _Proxy:
 
 
 class RemotePerformer(_Proxy):
+    streams_ticks = False
+    """Its ticks stay on the worker: video reaches viewers through the worker's WebRTC
+    (the offer is a command); the parameter stream is not relayed across processes."""
+
     def __init__(self, state: ClusterAppState, session: RemoteShowSession) -> None:
         super().__init__(state, session.id, "performer", Performer)
         self._session = session
@@ -105,6 +112,33 @@ class RemoteTranscript:
         return self._state.spawn(send())
 
 
+class RemoteBrain:
+    """The holder's dialogue brain seen from an API replica (``/v1/chat/completions``):
+    the reply is made on the worker and its sentences come back together."""
+
+    def __init__(self, state: ClusterAppState, show_id: str) -> None:
+        self._state, self._show_id = state, show_id
+
+    async def reply_stream(self, message: Any, viewer: str | None = None,
+                           opener: bool | None = None,
+                           context: Any = None) -> AsyncIterator[str]:
+        raw = dataclasses.asdict(context) \
+            if dataclasses.is_dataclass(context) and not isinstance(context, type) else {}
+        reply = await send_command(self._state.redis, self._show_id, "show", "complete",
+                                   {"text": str(message), "viewer": viewer, "context": raw},
+                                   timeout_s=COMPLETION_TIMEOUT_S)
+        for sentence in reply.get("result") or []:
+            yield str(sentence)
+
+
+class _RemoteResponder:
+    def __init__(self, brain: RemoteBrain) -> None:
+        self.brain = brain
+
+
+COMPLETION_TIMEOUT_S = 60.0
+
+
 class _QueueDepth:
     def __init__(self, session: RemoteShowSession) -> None:
         self._session = session
@@ -123,6 +157,7 @@ class RemoteShowSession(ShowSession):
         self.performer = RemotePerformer(state, self)  # type: ignore[assignment]
         self.chat = _QueueDepth(self)  # type: ignore[assignment]
         self._runner = _Proxy(state, show_id, "runner", ShowRunner)
+        self.responder = _RemoteResponder(RemoteBrain(state, show_id))  # type: ignore[assignment]
 
     def update(self, worker: str | None, remote: dict[str, Any] | None) -> None:
         self.worker = worker
@@ -158,7 +193,7 @@ class RemoteShowSession(ShowSession):
             show = status.get("show")
             status["show"] = {k: show.get(k) for k in ("title", "state", "segment", "clock")} \
                 if show else None
-            status["performer"] = {k: status["performer"].get(k) for k in PUBLIC_PERFORMER}
+            status["performer"] = public_performer(status["performer"] or {})
             status["error"] = "unavailable" if status["error"] is not None else None
             for private in ("position", "claimed_at"):
                 status.pop(private, None)
@@ -178,6 +213,7 @@ class ClusterAppState(AppState):
         self.db = Database(settings.database_url)
         self.intake = ChatIntake(self.redis, settings.chat_policy(),
                                  backends.moderator_factory(), echo=settings.echo_chat)
+        self.limits = RedisAddressLimits(self.redis, settings)  # type: ignore[assignment]
         self.workers: dict[str, dict[str, Any]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: set[asyncio.Task[Any]] = set()
@@ -282,6 +318,7 @@ class ClusterAppState(AppState):
         """Replica shutdown: the shows stay on air; only our connections close."""
         await keys.stop_tasks([*self._tasks, *self._background])
         self._tasks = []
+        await self.limits.close()
         await self.db.close()
         with contextlib.suppress(Exception):
             await self.redis.aclose()
@@ -346,6 +383,8 @@ class ClusterAppState(AppState):
                     event = json.loads(item["data"])
                     if event.get("type") == "chat":  # coalesced under a flood, as locally
                         session.echo.add({k: v for k, v in event.items() if k != "type"})
+                    elif event.get("type") == "answering" and isinstance(event.get("to"), str):
+                        session.send_to(event["to"], event)  # for the asker only
                     else:
                         session.broadcast(event)
             except asyncio.CancelledError:

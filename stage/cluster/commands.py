@@ -31,7 +31,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "performer": frozenset({"say", "interrupt", "set_emotion", "gesture", "dance", "sing",
                             "show_overlay"}),
     "runner": frozenset({"pause", "resume", "skip", "stop", "host_say"}),
-    "show": frozenset({"start", "transcribe"}),
+    "show": frozenset({"start", "transcribe", "complete"}),
     "webrtc": frozenset({"answer", "bye"}),  # video signalling, proxied by the API tier
 }
 
@@ -78,6 +78,29 @@ async def send_command(redis: Any, show_id: str, target: str, method: str,
     return reply
 
 
+CONCURRENT = frozenset({"complete"})
+"""Commands run beside the others (a reply takes model time; say-now must not wait)."""
+
+
+async def _complete(session: Any, args: dict[str, Any]) -> list[str]:
+    """``/v1/chat/completions`` on the holder's brain: the reply's sentences."""
+    from vhuman.dialogue.reply import ReplyContext
+
+    if session.responder is None:
+        raise VhumanError("no dialogue brain configured")
+    raw = args.get("context") or {}
+    context = ReplyContext(history=[(str(who), str(text)) for who, text in
+                                    raw.get("history") or []],
+                           notes=[str(n) for n in raw.get("notes") or []],
+                           max_tokens=raw.get("max_tokens"),
+                           temperature=raw.get("temperature"))
+    viewer = args.get("viewer")
+    return [str(getattr(sentence, "text", sentence)) async for sentence in
+            session.responder.brain.reply_stream(str(args.get("text", "")),
+                                                 str(viewer) if viewer else None,
+                                                 opener=False, context=context)]
+
+
 class CommandRefused(InputError):
     """The holder refused a command; ``kind`` is its exception's class name."""
 
@@ -111,6 +134,7 @@ class CommandReader:
 
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
+        self._running: set[asyncio.Task[None]] = set()
         self.last: dict[str, str] = {}
         self.executed = 0
         # recent speech handles by id, so the API can put them in the transcript
@@ -137,12 +161,20 @@ class CommandReader:
                     show_id = stream.removeprefix("vh:cmd:")
                     for entry_id, fields in entries:
                         self.last[show_id] = entry_id
-                        await self._execute(show_id, fields)
+                        if fields.get("method") in CONCURRENT:  # seconds of model time
+                            self._spawn(self._execute(show_id, fields))
+                        else:
+                            await self._execute(show_id, fields)
             except asyncio.CancelledError:
                 raise
             except keys.redis_errors() as exc:
                 log.warning("worker %s: command streams unreachable (%s)", self.worker.id, exc)
                 await asyncio.sleep(0.5)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     async def _execute(self, show_id: str, fields: dict[str, str]) -> None:
         received = time.time()
@@ -185,6 +217,8 @@ class CommandReader:
                 answered=args.get("answered"), viewer=args.get("viewer"),
                 sources=list(args.get("sources") or ()))
             return None
+        if target == "show" and method == "complete":
+            return await _complete(session, args)
         if target == "show":  # start: play the rundown from its beginning
             if session.show_running:
                 raise InputError(f"show {show_id!r} is already running")

@@ -33,6 +33,11 @@ class EventRelay:
     """Stands in the session's viewer set: every event a viewer would get is published
     on the show's channel instead (each API replica hands it to its own viewers)."""
 
+    viewer: str | None = None
+    """No viewer of its own (a session asks each of its sockets for its viewer name)."""
+    relays_all = True
+    """Events for one viewer go through too; the replicas deliver them to that viewer."""
+
     def __init__(self, redis: Any, show_id: str) -> None:
         self.redis = redis
         self.channel = keys.events(show_id)

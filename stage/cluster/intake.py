@@ -18,7 +18,7 @@ from .logstream import stream_number
 
 # A token bucket per key: ARGV = burst, refill per second. Redis' own clock, so every
 # replica sees the same time.
-_BUCKET = """
+BUCKET_SCRIPT = """
 local now = redis.call('time')
 now = tonumber(now[1]) + tonumber(now[2]) / 1e6
 local burst, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -43,7 +43,7 @@ class ChatIntake:
         self.policy = policy
         self.moderator = moderator
         self.echo = echo
-        self._bucket = redis.register_script(_BUCKET)
+        self._bucket = redis.register_script(BUCKET_SCRIPT)
 
     async def submit(self, show_id: str, message: ChatMessage) -> ChatDecision:
         """Decide, then (accepted) append to the show's stream and echo it to viewers.

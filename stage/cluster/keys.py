@@ -14,6 +14,8 @@ Every key the cluster uses is named here, so the layout can be read in one place
 - ``vh:status:<show>`` (string with TTL): the holder's latest show status.
 - ``vh:log`` (stream, group ``archiver``): durable-log records waiting for PostgreSQL.
 - ``vh:rate:<show>:<viewer>``, ``vh:dedup:<show>:<hash>``: chat admission state.
+- ``vh:addr:<kind>:<address>`` (hash, token bucket) and ``vh:sock:<address>`` (sorted set
+  of open sockets, scored by expiry): per client address limits shared by the replicas.
 """
 
 from __future__ import annotations
@@ -69,6 +71,14 @@ def rate(show_id: str, viewer: str) -> str:
 
 def dedup(show_id: str, digest: str) -> str:
     return f"vh:dedup:{show_id}:{digest}"
+
+
+def address_rate(kind: str, address: str) -> str:
+    return f"vh:addr:{kind}:{address}"
+
+
+def address_sockets(address: str) -> str:
+    return f"vh:sock:{address}"
 
 
 class ClusterUnavailable(VhumanError):

@@ -117,7 +117,7 @@ def params_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
         perf = find(ws.query_params.get("performer"))
         await ws.accept()
         if fmt not in ("json", "binary") or perf is None:
-            reason = (f"format must be json or binary, got {fmt!r}" if perf is not None
+            reason = ("format must be json or binary" if perf is not None
                       else "no such performer on stage")
             await ws.send_json({"type": "error", "detail": reason})
             await ws.close(code=1008)

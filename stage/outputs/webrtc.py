@@ -165,7 +165,7 @@ class WebRtcViewers:
         else:
             found = next(iter(self.performers.values()), None)
         if found is None:
-            raise InputError(f"performer {name!r} is not on stage")
+            raise InputError("performer: no such show on stage")
         return found
 
     async def answer(self, sdp: str, kind: str, performer: str | None = None,
@@ -206,9 +206,16 @@ class WebRtcViewers:
                 if track.kind in kinds:
                     pc.addTrack(track)  # binds to the browser's recvonly transceiver
             await pc.setLocalDescription(await pc.createAnswer())
+        except InputError:
+            await self.drop(peer_id)
+            raise
         except Exception as exc:
             await self.drop(peer_id)
-            raise InputError(f"offer: cannot negotiate WebRTC: {exc}") from exc
+            # the reason quotes the offer: for the log, not for the browser
+            log.info("viewer %s: offer refused: %s", name, str(exc).splitlines()[0][:200]
+                     if str(exc) else type(exc).__name__)
+            raise InputError("offer: the SDP could not be negotiated (a browser's "
+                             "recvonly video/audio offer is expected)") from None
         feed.start()
         perf.add_output(sub)
         self._reapers[peer_id] = asyncio.get_running_loop().create_task(

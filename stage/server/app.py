@@ -25,7 +25,7 @@ from ..store.base import Store
 from ..store.factory import open_store
 from .errors import problems
 from .hardening import header_timeout_protocol, install_scrubber
-from .limits import BodyLimitMiddleware
+from .limits import BodyLimitMiddleware, SocketCapMiddleware
 from .live import mount_live
 from .routes import chat, control, health, metrics, openai, qa, shows, viewer
 from .settings import ServerSettings
@@ -131,6 +131,10 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SocketCapMiddleware)
+    if settings.trusted_proxies:  # outermost: every limit sees the real client address
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     @app.middleware("http")
     async def timing(request: Request, call_next):  # noqa: ANN001, ANN202
@@ -179,8 +183,11 @@ def server_config(settings: ServerSettings, app: FastAPI | None = None) -> Any:
 
     config = uvicorn.Config(app or create_app(settings), host=settings.host,
                             port=settings.port, log_level="info",
-                            http=header_timeout_protocol(settings.header_timeout_s),
+                            http=header_timeout_protocol(settings),
                             limit_concurrency=settings.max_connections,
+                            # X-Forwarded-* are believed only from trusted_proxies, by
+                            # the app's own middleware (uvicorn's default trusts 127.0.0.1)
+                            proxy_headers=False,
                             timeout_keep_alive=5, server_header=False,
                             ws_max_size=settings.ws_max_message_bytes * 4,
                             # small JSON events: compressing each costs more CPU than

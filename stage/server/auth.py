@@ -1,7 +1,9 @@
 """API-key roles: host (everything), reporter (Q&A), viewer (chat) — checked in one place.
 
 A key comes in ``Authorization: Bearer <key>``, ``X-API-Key: <key>``, ``?key=<key>`` (for
-clients that cannot set headers) or the viewer page's HttpOnly cookie. Every route, socket
+clients that cannot set headers) or the viewer page's HttpOnly cookie — only there: the
+query parameter's name must be spelled ``key`` literally (``?%6bey=`` is not a key, so
+nothing that authenticates can hide from the log scrubber under an encoded name). Every route, socket
 and probe asks :func:`authorize`, so the rules (constant-time compare, anonymous viewers,
 role ranks, WebSocket Origin allow-list) live here only.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from starlette.requests import HTTPConnection
 
@@ -54,23 +56,53 @@ def key_name(key: str, role: str) -> str:
     return f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
+KEY_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set("\"',;\\")
+"""What an API key may be made of: printable ASCII that a header, a query string and a
+cookie all carry unchanged."""
+
+
+def well_formed_key(key: str) -> bool:
+    return bool(key) and len(key) <= 512 and all(c in KEY_CHARS for c in key)
+
+
+def query_key(conn: HTTPConnection) -> str | None:
+    """``?key=`` from the raw query string: the name as sent, never percent-decoded."""
+    raw: bytes = conn.scope.get("query_string") or b""
+    for part in raw.split(b"&"):
+        name, sep, value = part.partition(b"=")
+        if sep and name == b"key":
+            return unquote_plus(value.decode("latin-1")) or None
+    return None
+
+
 def connection_key(conn: HTTPConnection) -> str | None:
     """The API key a request or WebSocket carries: header, ``?key=``, or the page cookie."""
     authorization = conn.headers.get("authorization")
     if authorization and authorization.lower().startswith("bearer "):
         return authorization[7:].strip() or None
-    return (conn.headers.get("x-api-key") or conn.query_params.get("key")
+    return (conn.headers.get("x-api-key") or query_key(conn)
             or conn.cookies.get(KEY_COOKIE) or None)
+
+
+def known_key(settings: ServerSettings, key: str | None) -> Principal | None:
+    """The principal of a configured key (constant-time compare); None for anything else,
+    anonymous viewers included."""
+    if not key or not well_formed_key(key):
+        return None
+    given = key.encode("ascii")
+    for secret, role in settings.api_keys.items():
+        if hmac.compare_digest(secret.encode(), given):
+            return Principal(role, key_name(secret, role))
+    return None
 
 
 def identify(settings: ServerSettings, key: str | None) -> Principal | None:
     """The principal for ``key`` (constant-time compare); anonymous viewers when allowed;
     None when the key is wrong or missing and anonymous access is off."""
     if key:
-        given = key.encode("utf-8", "surrogatepass")
-        for secret, role in settings.api_keys.items():
-            if hmac.compare_digest(secret.encode(), given):
-                return Principal(role, key_name(secret, role))
+        found = known_key(settings, key)
+        if found is not None:
+            return found
         # OpenAI-style clients always send some key: an unknown one is an anonymous viewer
         # where anonymous viewers are allowed (never more than that).
         return Principal("viewer", "anonymous") if settings.allow_anonymous_viewers else None

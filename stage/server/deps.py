@@ -62,3 +62,14 @@ def get_session(show_id: str, state: State) -> ShowSession:
 
 
 Session = Annotated[ShowSession, Depends(get_session)]
+
+
+def rate_limited(kind: str):  # noqa: ANN201 - returns a dependency callable
+    """Dependency: 429 when the client address has used its ``kind`` allowance
+    (:mod:`stage.server.addresses`)."""
+    async def check(request: Request) -> None:
+        client = request.client.host if request.client else "unknown"
+        if not await get_state(request).address_allows(client, kind):
+            raise HTTPException(429, f"too many {kind} requests from this address; slow down",
+                                headers={"Retry-After": "2"})
+    return check

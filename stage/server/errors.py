@@ -35,7 +35,12 @@ def field_name(loc: Iterable[Any]) -> str:
 def problems(errors: Iterable[Mapping[str, Any]], limit: int = 20) -> list[dict[str, str]]:
     """Field-named problems from pydantic/FastAPI error dicts, inputs left out."""
     out: list[dict[str, str]] = []
+    seen: set[str] = set()
     for error in errors:
+        field = field_name(error.get("loc", ()))
+        if field in seen:  # union members fail one by one: one message per field
+            continue
+        seen.add(field)
         kind = str(error.get("type", ""))
         if kind == "extra_forbidden":
             message = "unknown field"
@@ -43,7 +48,7 @@ def problems(errors: Iterable[Mapping[str, Any]], limit: int = 20) -> list[dict[
             message = "malformed JSON"
         else:
             message = str(error.get("msg", "invalid value"))
-        out.append({"field": field_name(error.get("loc", ())), "message": message[:200]})
+        out.append({"field": field, "message": message[:200]})
         if len(out) >= limit:
             break
     return out

@@ -1,12 +1,17 @@
-"""A pure ASGI middleware that refuses request bodies over a size limit with 413,
-whether the client declared the length or streams it chunked."""
+"""Pure ASGI middlewares for what one client may hold: :class:`BodyLimitMiddleware`
+refuses request bodies over a size limit with 413 (declared or streamed chunked, counted
+while reading), :class:`SocketCapMiddleware` refuses WebSockets past the per-address cap
+(every socket route: chat, parameter stream, whatever is mounted later)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 
 class BodyTooLarge(Exception):
@@ -58,3 +63,31 @@ class BodyLimitMiddleware:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(data)).encode())]})
         await send({"type": "http.response.body", "body": data})
+
+
+class SocketCapMiddleware:
+    """At most ``ws_max_per_address`` open sockets per client address, counted by the
+    app state's :class:`~stage.server.addresses.AddressLimits` (in Redis on a cluster
+    replica, so the cap holds across replicas). A socket over the cap is closed before
+    it is accepted (policy violation, 1008) and costs nothing more."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = getattr(getattr(scope.get("app"), "state", None), "vhuman", None)
+        if scope["type"] != "websocket" or state is None:
+            await self.app(scope, receive, send)
+            return
+        client = scope["client"][0] if scope.get("client") else "unknown"
+        token = await state.limits.open_socket(client)
+        if token is None:
+            log.info("socket refused: its address holds %d already", state.limits.max_sockets)
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008,
+                        "reason": "too many sockets from this address"})
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            await state.limits.close_socket(client, token)

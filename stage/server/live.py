@@ -95,7 +95,7 @@ async def bind_show(show_id: str, conn: HTTPConnection) -> Caller:
     request's own context, so :data:`current_show` is visible to the route."""
     state = _viewer_state(conn)
     if show_id not in state.sessions:
-        raise _refuse(conn, 404, status.WS_1008_POLICY_VIOLATION, f"no show {show_id!r}")
+        raise _refuse(conn, 404, status.WS_1008_POLICY_VIOLATION, "no such show")
     caller = Caller(show_id, conn.client.host if conn.client else "unknown")
     current_show.set(caller)
     return caller
@@ -119,7 +119,7 @@ class ShowPerformers:
         show_id = self._show_id(name)
         session = _state(self.app).sessions.get(show_id)
         if session is None:
-            raise InputError(f"no show {show_id!r}")
+            raise InputError("no such show")
         return session
 
     def for_video(self, name: str) -> Any:
@@ -128,12 +128,12 @@ class ShowPerformers:
         session = self.session(name)
         if session.error is not None:
             # the reason (paths, renderer errors) is for hosts: /readyz, GET /v1/shows/{id}
-            raise InputError(f"show {session.id!r} has no video: its performer could not start")
+            raise InputError("this show has no video: its performer could not start")
         if not session.ready.is_set():
-            raise InputError(f"show {session.id!r} is warming up; try again in a moment")
+            raise InputError("this show is warming up; try again in a moment")
         if not can_stream(session.performer):
-            raise InputError(f"show {session.id!r} has no video stream (its performer "
-                             f"{type(session.performer).__name__} does not stream)")
+            raise InputError("this show has no video stream (its performer does not "
+                             "stream)")
         return session.performer
 
     def for_params(self, name: str) -> Any | None:

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vhuman.models.types import Emotion
 
@@ -130,6 +130,14 @@ class SingIn(_In):
     style: Literal["sway", "dance", "still"] = "sway"
     emotion: str | None = Field(None, max_length=32)
     finale: bool = False
+
+    @field_validator("emotion")
+    @classmethod
+    def _known_emotion(cls, value: str | None) -> str | None:
+        if value is not None and value.strip().lower() not in {e.value for e in Emotion}:
+            raise ValueError("unknown emotion; expected one of: "
+                             + ", ".join(e.value for e in Emotion))
+        return value
 
 
 class OverlayIn(_In):

@@ -44,6 +44,15 @@ class ServerSettings(BaseSettings):
         "share it with the loop")
     max_connections: int = Field(default=4096, ge=16, description="concurrent connections "
                                  "and requests; beyond it new ones get 503")
+    max_connections_per_address: int = Field(
+        default=64, ge=1, description="open HTTP connections (sockets included) from one "
+        "client address; more are closed at once (trusted proxies are exempt)")
+    body_timeout_s: float = Field(default=15.0, gt=0, description="a client must send its "
+                                  "whole request body within this after the headers")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="addresses or networks (10.0.0.0/8) of reverse "
+        "proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; from anyone else "
+        "those headers are ignored")
 
     default_show: str = "main"
     rundown: Path | None = Field(default=None,
@@ -92,7 +101,11 @@ class ServerSettings(BaseSettings):
     http_chat_per_ip_burst: float = Field(default=60.0, ge=1)
     http_chat_per_ip_per_s: float = Field(default=20.0, gt=0)
     ws_max_per_address: int = Field(default=32, ge=1,
-                                    description="open chat sockets per client address")
+                                    description="open sockets (chat, parameter stream) "
+                                                "per client address")
+    completions_per_ip_burst: float = Field(default=5.0, ge=1)
+    completions_per_ip_per_s: float = Field(
+        default=0.5, gt=0, description="/v1/chat/completions calls per client address")
     webrtc_max_peers: int = Field(default=200, ge=1, description="video viewers in all")
     webrtc_max_per_address: int = Field(default=4, ge=1,
                                         description="video viewers per client address")
@@ -118,6 +131,11 @@ class ServerSettings(BaseSettings):
         short = [k[:3] + "…" for k in keys if len(k) < 8]
         if short:
             raise ValueError(f"api keys must be at least 8 characters: {short}")
+        from .auth import well_formed_key
+
+        if not all(well_formed_key(k) for k in keys):
+            raise ValueError("api keys must be printable ASCII without spaces, quotes, "
+                             "commas, semicolons or backslashes (at most 512 characters)")
         return keys
 
     def media_policy(self) -> MediaPolicy:

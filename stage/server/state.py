@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import LabelledCollector, Metrics
 
-from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
@@ -28,6 +26,7 @@ from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
 from ..transcript import Transcript
+from .addresses import AddressLimits
 from .chatlog import ChatLog
 from .settings import ServerSettings
 from .sockets import ChatEcho, Event, ViewerSocket, encode
@@ -91,10 +90,12 @@ class ShowSession:
             viewer.offer(text)
 
     def send_to(self, viewer: str, event: Event) -> None:
-        """Send ``event`` to the sockets chatting as ``viewer`` (not to everyone)."""
+        """Send ``event`` to the sockets chatting as ``viewer`` (not to everyone); a
+        relay (a cluster worker's channel to the API replicas) passes it on, and each
+        replica hands it to its own sockets of that viewer."""
         text = encode(event)
         for socket in list(self.viewers):
-            if socket.viewer == viewer:
+            if socket.viewer == viewer or getattr(socket, "relays_all", False):
                 socket.offer(text)
 
     @property
@@ -117,12 +118,27 @@ class ShowSession:
                 "error": "unavailable" if self.error is not None else None,
                 "show": {k: show[k] for k in ("title", "state", "segment", "clock")}
                 if show else None,
-                "performer": {k: performer.get(k) for k in PUBLIC_PERFORMER},
+                "performer": public_performer(performer),
                 "chat_queue": len(self.chat), "viewers": len(self.viewers)}
 
 
 PUBLIC_PERFORMER = ("speaking", "emotion", "overlay")
 """What anyone may see of a performer (the page's status line and promo card)."""
+PUBLIC_CARD = ("name", "title", "price", "currency", "selling_points", "text")
+"""What anyone may see of a promo card: what the viewer page draws (never its picture's
+file path)."""
+
+
+def public_performer(performer: dict[str, Any]) -> dict[str, Any]:
+    """The public part of a performer status: :data:`PUBLIC_PERFORMER`, the overlay card
+    cut to :data:`PUBLIC_CARD`."""
+    out = {k: performer.get(k) for k in PUBLIC_PERFORMER}
+    card = out.get("overlay")
+    if isinstance(card, dict):
+        out["overlay"] = {k: card[k] for k in PUBLIC_CARD if k in card}
+    elif card is not None:
+        out["overlay"] = None
+    return out
 
 
 async def _warm_voice(performer: Performer) -> None:
@@ -151,29 +167,16 @@ class AppState:
         self.sessions: dict[str, ShowSession] = {}
         self.bridges: dict[str, Any] = {}
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
-        # Per client address, whatever viewer names it claims: HTTP, socket and page chat.
-        self.address_limits = RateLimiter(settings.http_chat_per_ip_burst,
-                                          settings.http_chat_per_ip_per_s)
-        self.sockets_by_address: Counter[str] = Counter()
+        # Per client address, whatever viewer names it claims: chat rates, completions,
+        # open sockets (in Redis on a cluster replica).
+        self.limits: AddressLimits = AddressLimits(settings)
         # called with each session as it closes (e.g. to hang up its WebRTC viewers)
         self.close_listeners: list[Callable[[ShowSession], Any]] = []
 
     # -- per-address limits ----------------------------------------------------------
-    def address_allows(self, client: str) -> bool:
-        """Take one chat message from ``client``'s allowance (all chat paths share it)."""
-        return self.address_limits.allow(client)
-
-    def open_socket(self, client: str) -> bool:
-        """Count a new chat socket for ``client``; False over ``ws_max_per_address``."""
-        if self.sockets_by_address[client] >= self.settings.ws_max_per_address:
-            return False
-        self.sockets_by_address[client] += 1
-        return True
-
-    def close_socket(self, client: str) -> None:
-        self.sockets_by_address[client] -= 1
-        if self.sockets_by_address[client] <= 0:
-            del self.sockets_by_address[client]
+    async def address_allows(self, client: str, kind: str = "chat") -> bool:
+        """Take one ``kind`` event from ``client``'s allowance (all chat paths share one)."""
+        return await self.limits.allow(kind, client)
 
     def count_sockets(self) -> None:
         self.metrics.set("vhuman_ws_connections",
@@ -193,7 +196,7 @@ class AppState:
         try:
             return self.sessions[show_id]
         except KeyError:
-            raise InputError(f"no show {show_id!r}") from None
+            raise InputError("no such show") from None
 
     async def create(self, show_id: str, rundown: Rundown | None = None, *,
                      wait: bool = True) -> ShowSession:
@@ -203,8 +206,13 @@ class AppState:
         if show_id in self.sessions:
             raise InputError(f"show {show_id!r} already exists")
         performer = self.backends.performer_factory(show_id, rundown)
-        brain = self.backends.brain_factory(show_id, rundown) \
-            if self.backends.brain_factory else None
+        try:
+            brain = self.backends.brain_factory(show_id, rundown) \
+                if self.backends.brain_factory else None
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await performer.close()
+            raise
         chat = ChatQueue(self.settings.chat_policy(), self.backends.moderator_factory())
         responder = ChatResponder(brain, performer, priority=self.settings.chat_priority,
                                   on_sentence=lambda m, t: self._on_sentence(show_id, m, t)) \
@@ -217,7 +225,14 @@ class AppState:
         session.warm_task = asyncio.create_task(self._warm_up(session),
                                                 name=f"warm-up:{show_id}")
         if wait:
-            await session.wait_ready()
+            try:
+                await session.wait_ready()
+            except BaseException:
+                # a show that did not come up is not left registered: the same id can
+                # be created again once its cause is fixed
+                if self.sessions.get(show_id) is session:
+                    await self.close(show_id)
+                raise
         return session
 
     async def _warm_up(self, session: ShowSession) -> None:
@@ -281,6 +296,7 @@ class AppState:
         for show_id in list(self.sessions):
             await self.close(show_id)
         await self.chat_log.close()  # statuses still pending reach the log
+        await self.limits.close()
 
     def start_show(self, session: ShowSession) -> ShowRunner:
         if session.rundown is None:

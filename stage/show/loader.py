@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,81 @@ from .rundown import SEGMENT_TYPES, Problem, Rundown, RundownError
 log = logging.getLogger(__name__)
 
 MAX_RUNDOWN_BYTES = 2_000_000
+MAX_YAML_DEPTH = 64
+"""Nesting deeper than this is refused while composing (no rundown needs it; each level
+costs Python stack in the composer, the schema and the error walk)."""
+MAX_YAML_NODES = 200_000
+"""Nodes in the document with every alias expanded: a few aliases of aliases (a "billion
+laughs") are refused at the first alias past it, before anything is built."""
 PathKey = tuple[str | int, ...]
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with limits checked while composing: nesting depth, the
+    node count with aliases expanded, and no alias to a node that contains it (a
+    recursive structure)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._expanded = 0
+        self._sizes: dict[str, int] = {}
+
+    def _count(self, n: int, mark: yaml.Mark | None) -> None:
+        self._expanded += n
+        if self._expanded > MAX_YAML_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"more than {MAX_YAML_NODES} values once aliases are expanded",
+                mark)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        anchor = event.anchor
+        if isinstance(event, yaml.AliasEvent):
+            if anchor in self.anchors and anchor not in self._sizes:
+                raise yaml.composer.ComposerError(
+                    None, None, "an alias inside the node it names (a recursive structure)",
+                    event.start_mark)
+            self._count(self._sizes.get(anchor or "", 0), event.start_mark)
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", event.start_mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        self._count(1, event.start_mark)
+        if anchor is not None:
+            self._sizes[anchor] = _expanded_size(node, {})
+        return node  # type: ignore[no-any-return]
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes under ``node`` with shared (aliased) nodes counted at each use."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, memo) for item in node.value)
+    memo[id(node)] = size
+    return size
+
+
+def safe_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """Compose and construct one YAML document within the limits above: (node, data).
+    Raises ``yaml.YAMLError`` (a ``MarkedYAMLError`` with the place) when it breaks one."""
+    loader = _BoundedLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return root, data
 
 
 def _field(path: PathKey) -> str:
@@ -124,8 +199,7 @@ def parse_rundown(text: str, *, name: str = "<rundown>",
         raise RundownError([Problem(name, 1, 1, "", f"rundown is larger than "
                                                     f"{MAX_RUNDOWN_BYTES} bytes")])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = safe_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -133,6 +207,8 @@ def parse_rundown(text: str, *, name: str = "<rundown>",
                                     f"YAML syntax: {exc.problem or exc}")]) from None
     except yaml.YAMLError as exc:
         raise RundownError([Problem(name, 1, 1, "", f"YAML: {exc}")]) from None
+    except RecursionError:  # the depth limit above keeps PyYAML's own recursion short
+        raise RundownError([Problem(name, 1, 1, "", "YAML nested too deeply")]) from None
     marks = _Marks(root, name)
     if not isinstance(data, dict):
         raise RundownError([Problem(name, 1, 1, "", "a rundown must be a mapping with "
@@ -199,4 +275,39 @@ def _order_problems(rundown: Rundown, data: dict[str, Any], marks: _Marks) -> li
     return problems
 
 
-__all__ = ["check_rundown", "load_rundown", "parse_rundown"]
+__all__ = ["check_rundown", "load_rundown", "parse_rundown", "public_problem", "safe_yaml"]
+
+
+def _schema_names() -> frozenset[str]:
+    """Every field name (and alias) of the rundown schema's models."""
+    from pydantic import BaseModel
+
+    from . import rundown as schema
+
+    names: set[str] = {"type"}
+    for value in vars(schema).values():
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            for name, info in value.model_fields.items():
+                names.add(name)
+                if info.alias:
+                    names.add(info.alias)
+    return frozenset(names)
+
+
+_FIELD_PART = re.compile(r"\[\d+\]|[^.\[]+")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def public_problem(problem: Problem, name: str) -> str:
+    """One problem as a server may send it back: the place, the schema's own field
+    names (any other key is text from the file and shows as ``<key>``) and the rule,
+    with quoted values left out, under ``name`` instead of the file's name."""
+    known = _schema_names()
+    parts = _FIELD_PART.findall(problem.field)
+    field = ""
+    for part in parts:
+        piece = part if part.startswith("[") or part in known else "<key>"
+        field += piece if piece.startswith("[") or not field else "." + piece
+    message = _QUOTED.sub("'…'", problem.message)
+    where = f"{field}: " if field else ""
+    return f"{name}:{problem.line}:{problem.column}: {where}{message}"

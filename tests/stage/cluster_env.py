@@ -67,12 +67,14 @@ class Cluster:
         self.workers[name] = proc
         return proc
 
-    def api(self, default_show: str = "main") -> TestClient:
+    def api(self, default_show: str = "main", **overrides: Any) -> TestClient:
+        options: dict[str, Any] = {
+            "api_keys": {HOST: "host", REPORTER: "reporter", VIEWER: "viewer"},
+            "chat_rate_burst": 50, "chat_rate_per_s": 10, "media_root": self.tmp,
+            "output_root": self.tmp} | overrides
         settings = ServerSettings(
-            api_keys={HOST: "host", REPORTER: "reporter", VIEWER: "viewer"},
             redis_url=self.redis.url, database_url=self.database, default_show=default_show,
-            chat_rate_burst=50, chat_rate_per_s=10, media_root=self.tmp, output_root=self.tmp,
-            _env_file=None)  # type: ignore[call-arg]
+            **options, _env_file=None)  # type: ignore[call-arg]
         backends = Backends(lambda s, r: FakePerformer(0.01), None,
                             FakeQA({"final": "The final is on Sunday at 8 pm."}))
         client = TestClient(create_app(settings, backends=backends))

@@ -117,11 +117,16 @@ def test_two_replicas_three_workers_four_shows(cluster: Cluster) -> None:
             assert number is not None
             sent[number] = show
         seen: list[dict[str, Any]] = []
-        while not any(e.get("type") == "reply" and e.get("to") == "fan6" for e in seen):
+
+        def echoed() -> list[dict[str, Any]]:  # lines, whether alone or coalesced
+            return [e for e in seen if e.get("type") == "chat"] + [
+                m for e in seen if e.get("type") == "chat_batch" for m in e["messages"]]
+        # the echo (published by B) and the reply (by the worker) race: wait for both
+        while not (any(e.get("type") == "reply" and e.get("to") == "fan6" for e in seen)
+                   and any(e["viewer"] == "fan6" for e in echoed())):
             seen.append(json.loads(viewer.receive_text()))
     # the viewer on A saw the chat sent to B for its show, and the answer, not others'
-    echoed = [e for e in seen if e.get("type") == "chat"]
-    assert {e["viewer"] for e in echoed} == {"fan2", "fan6"}
+    assert {e["viewer"] for e in echoed()} == {"fan2", "fan6"}
     assert all(e.get("to") in ("fan2", "fan6") for e in seen if e.get("type") == "reply")
 
     def archived() -> bool:

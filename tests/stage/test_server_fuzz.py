@@ -12,9 +12,17 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.websockets import WebSocketDisconnect
 
 from vhuman.stage.server import Backends, ServerSettings, create_app
-from vhuman.stage.server.fuzz import TEMPLATES, echoes_input, make_payload
+from vhuman.stage.server.fuzz import (
+    TEMPLATES,
+    Request,
+    echoes_input,
+    echoes_request,
+    make_payload,
+    make_request,
+)
 from vhuman.stage.store import SQLiteStore
 from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
 
@@ -55,3 +63,49 @@ def test_fuzzed_json_never_gets_a_5xx_or_an_echo(client: TestClient, seed: int,
     if response.status_code >= 400:
         assert not echoes_input(response.content, payload), (payload, response.text[:300])
         json.loads(response.content)  # always a JSON error body
+
+
+def _send(client: TestClient, request: Request, anonymous: bool) -> tuple[int, bytes]:
+    """(status, body) for an HTTP request; (1000 or the close code, b"") for a socket."""
+    headers = list(request.headers)
+    if not anonymous:
+        headers.append((b"x-api-key", HOST.encode()))
+    if request.method != "WS":
+        response = client.request(request.method, request.path, content=request.body,
+                                  headers=headers)
+        return response.status_code, response.content
+    try:
+        with client.websocket_connect(request.path, headers=dict(
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)) as ws:
+            for frame in request.frames:
+                if isinstance(frame, bytes):
+                    ws.send_bytes(frame)
+                else:
+                    ws.send_text(frame)
+            ws.close()
+    except WebSocketDisconnect as exc:
+        return exc.code, (exc.reason or "").encode()
+    return 1000, b""
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), anonymous=st.booleans())
+def test_fuzzed_queries_headers_paths_and_frames_never_get_a_5xx(
+        client: TestClient, seed: int, anonymous: bool) -> None:
+    request = make_request(random.Random(seed))
+    status, body = _send(client, request, anonymous)
+    if request.method == "WS":
+        assert status != 1011, (request, status, body)  # 1011: the server failed
+    else:
+        assert status < 500, (request, status, body[:300])
+    assert not echoes_request(body, request), (request, body[:300])
+
+
+def test_the_reported_cases_are_in_the_corpus() -> None:
+    from vhuman.stage.server.fuzz import HOSTILE, HOSTILE_QUERY
+
+    assert 1 in HOSTILE and "[" * 500 + "]" * 500 in HOSTILE  # "stop": 1, nested brackets
+    assert "show: &a {title: *a}\nsegments: []\n" in HOSTILE  # a self-referencing alias
+    assert any(q.startswith("key=%D0") for q in HOSTILE_QUERY)  # a non-ASCII ?key=
+    assert "stop" in TEMPLATES["/v1/chat/completions"]

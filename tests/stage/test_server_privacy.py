@@ -49,17 +49,36 @@ def test_chat_log_keeps_scrubbed_text_never_the_raw(env: Env) -> None:
         assert raw not in stored
 
 
-def test_show_status_and_readiness_are_scoped(env: Env) -> None:
+def test_a_failed_show_creation_tells_the_host_and_leaves_nothing_registered(
+        env: Env) -> None:
     c = env.client
-    c.post("/v1/shows", json={"id": "broken"}, headers={"X-API-Key": HOST})
-    anonymous = c.get("/v1/shows/broken").json()
-    assert anonymous["error"] == "unavailable" and "secret.vrm" not in json.dumps(anonymous)
-    assert "outputs" not in json.dumps(c.get("/v1/shows/main").json())
-    listed = json.dumps(c.get("/v1/shows").json())
-    assert "secret.vrm" not in listed
-    full = c.get("/v1/shows/broken", headers={"X-API-Key": HOST}).json()
-    assert "secret.vrm" in full["error"]
-    assert "secret.vrm" not in c.get("/readyz").text
+    for _ in range(2):  # the retry is tried again, not refused as "already exists" (409)
+        created = c.post("/v1/shows", json={"id": "broken"}, headers={"X-API-Key": HOST})
+        assert created.status_code == 503 and "secret.vrm" in created.json()["detail"]
+        assert c.get("/v1/shows/broken").status_code == 404
+    assert "broken" not in json.dumps(c.get("/v1/shows").json())
+
+
+def test_show_status_and_readiness_are_scoped(tmp_path: Path) -> None:
+    class Failing(FakePerformer):
+        async def start(self) -> None:
+            raise RuntimeError(f"cannot open {tmp_path}/avatars/secret.vrm: EGL failed")
+
+    settings = ServerSettings(api_keys={HOST: "host"}, default_show="broken",
+                              _env_file=None)  # type: ignore[call-arg]
+    backends = Backends(lambda s, r: Failing(0.01), lambda s, r: FakeBrain())
+    with TestClient(create_app(settings, backends=backends,
+                               store=SQLiteStore(tmp_path / "s.db"))) as c:
+        for _ in range(200):  # the default show warms up (and fails) in the background
+            if c.get("/v1/shows/broken", headers={"X-API-Key": HOST}).json()["error"]:
+                break
+        anonymous = c.get("/v1/shows/broken").json()
+        assert anonymous["error"] == "unavailable" and "secret.vrm" not in json.dumps(anonymous)
+        assert "outputs" not in json.dumps(anonymous)
+        assert "secret.vrm" not in json.dumps(c.get("/v1/shows").json())
+        full = c.get("/v1/shows/broken", headers={"X-API-Key": HOST}).json()
+        assert "secret.vrm" in full["error"]
+        assert "secret.vrm" not in c.get("/readyz").text
 
 
 def test_a_reporter_sees_only_their_own_questions(env: Env) -> None:

@@ -3,6 +3,7 @@ half-open connections are cut, bad JSON never breaks a keep-alive connection."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -11,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,12 +41,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[int, Captured]]:
+@contextlib.contextmanager
+def _serving(tmp_path: Path, **options: Any) -> Iterator[tuple[int, Captured]]:
     import uvicorn
 
     settings = ServerSettings(api_keys={HOST_KEY: "host", VIEWER_KEY: "viewer"},
-                              port=_free_port(), header_timeout_s=0.5,
+                              port=_free_port(), **{"header_timeout_s": 0.5} | options,
                               gil_switch_interval_s=0,  # leave the test process as it is
                               _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings, backends=Backends(lambda s, r: FakePerformer(0.01),
@@ -68,6 +70,12 @@ def server(tmp_path: Path) -> Iterator[tuple[int, Captured]]:
         thread.join(10)
         for name in ("uvicorn.access", "uvicorn.error", ""):
             logging.getLogger(name).removeHandler(captured)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[int, Captured]]:
+    with _serving(tmp_path) as running:
+        yield running
 
 
 def test_keys_never_reach_a_log_line(server: tuple[int, Captured]) -> None:
@@ -115,3 +123,66 @@ def test_bad_json_never_breaks_a_keep_alive_connection(server: tuple[int, Captur
                  headers={"content-type": "application/json"})
     assert conn.getresponse().status == 202
     assert conn.sock is first  # the same connection all along
+
+
+def _healthz(port: int) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/healthz")
+    return conn.getresponse().status
+
+
+def test_a_trickled_body_is_cut_at_its_deadline_and_others_are_served(
+        tmp_path: Path) -> None:
+    with _serving(tmp_path, header_timeout_s=5, body_timeout_s=1.0) as (port, _):
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.sendall(b"POST /v1/chat HTTP/1.1\r\nHost: x\r\ncontent-type: application/json"
+                     b"\r\ncontent-length: 4000\r\n\r\n{")
+        slow.settimeout(0.2)
+        answer = b""
+        for _ in range(200):  # a byte every 0.2 s: never done before the deadline
+            assert _healthz(port) == 200  # everyone else is served meanwhile
+            try:
+                chunk = slow.recv(4096)
+            except TimeoutError:
+                with contextlib.suppress(OSError):
+                    slow.sendall(b" ")
+                continue
+            answer += chunk
+            if not chunk:
+                break
+        slow.close()
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
+
+
+def test_one_address_cannot_hold_every_connection(tmp_path: Path) -> None:
+    with _serving(tmp_path, header_timeout_s=30, max_connections_per_address=8) as (port, _):
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+        extra = socket.create_connection(("127.0.0.1", port))
+        extra.settimeout(10)
+        assert extra.recv(4096).startswith(b"HTTP/1.1 503")
+        extra.close()
+        for sock in held[:2]:
+            sock.close()
+        time.sleep(0.3)
+        assert _healthz(port) == 200  # room again once some closed
+        for sock in held[2:]:
+            sock.close()
+
+
+def test_sockets_outlive_the_request_deadlines(tmp_path: Path) -> None:
+    """The upgrade request's deadlines end with the upgrade: a chat socket stays open
+    well past the body and header timeouts (and leaves the connection count)."""
+    from websockets.sync.client import connect
+
+    with _serving(tmp_path, header_timeout_s=0.5, body_timeout_s=0.5,
+                  max_connections_per_address=2) as (port, _):
+        with connect(f"ws://127.0.0.1:{port}/v1/chat/ws?viewer=Stay") as a, \
+                connect(f"ws://127.0.0.1:{port}/v1/chat/ws?viewer=Also") as b:
+            time.sleep(1.5)
+            assert _healthz(port) == 200  # upgraded sockets hold no connection slot
+            for ws in (a, b):
+                ws.send(json.dumps({"text": "still here?", "ref": "late"}))
+                event = json.loads(ws.recv(timeout=10))
+                while event["type"] != "ack":
+                    event = json.loads(ws.recv(timeout=10))
+                assert event["ref"] == "late"

@@ -17,7 +17,7 @@ from vhuman.models.types import InputError
 
 from ...chat.limits import RateLimiter
 from ...chat.message import ChatMessage, clean_viewer_name
-from ..auth import AccessDenied, authorize
+from ..auth import AccessDenied, Principal, authorize
 from ..deps import State, Viewer, get_session
 from ..errors import first_problem
 from ..schemas import ChatIn, ChatOut
@@ -38,16 +38,22 @@ def client_address(conn: Request | WebSocket) -> str:
     return conn.client.host if conn.client else "unknown"
 
 
+def verified_gift(caller: Principal, gift: float) -> float:
+    """A gift value lifts a message's priority only from a verified source: a host (or
+    a platform bridge, which sets it itself); a viewer's own JSON cannot claim one."""
+    return gift if caller.may("host") else 0.0
+
+
 async def _post(state: AppState, session: ShowSession, body: ChatIn,
-                client: str) -> JSONResponse:
-    if not state.address_allows(client):
+                client: str, caller: Principal) -> JSONResponse:
+    if not await state.address_allows(client):
         raise HTTPException(429, "too many chat messages from this address; slow down")
     try:
         viewer = clean_viewer_name(body.viewer)
     except InputError as exc:
         raise HTTPException(422, str(exc)) from None
-    message = ChatMessage(viewer=viewer, text=body.text, source="http", gift=body.gift,
-                          client_ref=body.ref)
+    message = ChatMessage(viewer=viewer, text=body.text, source="http",
+                          gift=verified_gift(caller, body.gift), client_ref=body.ref)
     decision = await state.submit_chat(session, message)
     out = ChatOut(accepted=decision.accepted, id=message.store_id, reason=decision.reason,
                   detail=decision.detail, priority=message.priority if decision.accepted
@@ -57,18 +63,19 @@ async def _post(state: AppState, session: ShowSession, body: ChatIn,
 
 
 @router.post("/v1/shows/{show_id}/chat", response_model=ChatOut, status_code=202)
-async def post_chat(show_id: str, body: ChatIn, state: State, _: Viewer,
+async def post_chat(show_id: str, body: ChatIn, state: State, caller: Viewer,
                     request: Request) -> JSONResponse:
     """Send one chat message (moderated, rate-limited, durably logged before the 202)."""
-    return await _post(state, get_session(show_id, state), body, client_address(request))
+    return await _post(state, get_session(show_id, state), body, client_address(request),
+                       caller)
 
 
 @router.post("/v1/chat", response_model=ChatOut, status_code=202)
-async def post_chat_default(body: ChatIn, state: State, _: Viewer,
+async def post_chat_default(body: ChatIn, state: State, caller: Viewer,
                             request: Request) -> JSONResponse:
     """Chat with the default show."""
     return await _post(state, get_session(state.settings.default_show, state), body,
-                       client_address(request))
+                       client_address(request), caller)
 
 
 def _parse_frame(raw: str, limit: int) -> dict[str, Any]:
@@ -91,8 +98,9 @@ class _Connection:
     """The chat protocol of one socket: name binding, limits, malformed input."""
 
     def __init__(self, state: AppState, session: ShowSession, ws: WebSocket,
-                 outbox: ViewerSocket) -> None:
+                 outbox: ViewerSocket, caller: Principal) -> None:
         self.state, self.session, self.ws, self.outbox = state, session, ws, outbox
+        self.caller = caller
         self.client = client_address(ws)
         self.bound: str | None = None  # one viewer name per connection: no name rotation
         self.name = ws.query_params.get("viewer")
@@ -105,7 +113,7 @@ class _Connection:
 
     async def handle(self, raw: str) -> str | None:
         """Handle one text frame; returns a close reason when the socket must go."""
-        if not self.limits.allow("conn") or not self.state.address_allows(self.client):
+        if not self.limits.allow("conn") or not await self.state.address_allows(self.client):
             self.flooded += 1
             if self.flooded > _MAX_FLOODED:
                 return "flooding"
@@ -126,7 +134,8 @@ class _Connection:
             return self._malformed(str(exc).splitlines()[0][:300], ref)
         self.bound = self.outbox.viewer = body.viewer
         message = ChatMessage(viewer=body.viewer, text=body.text, source="ws",
-                              gift=body.gift, client_ref=body.ref)
+                              gift=verified_gift(self.caller, body.gift),
+                              client_ref=body.ref)
         decision = await self.state.submit_chat(self.session, message)
         self.outbox.ack({"type": "ack", "ref": body.ref, "accepted": decision.accepted,
                          "reason": decision.reason, "detail": decision.detail,
@@ -141,7 +150,7 @@ class _Connection:
 
 async def _chat_socket(ws: WebSocket, state: AppState, show_id: str) -> None:
     try:
-        authorize(state.settings, ws, "viewer")
+        caller = authorize(state.settings, ws, "viewer")
     except AccessDenied as exc:
         await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason=exc.detail)
         return
@@ -149,16 +158,12 @@ async def _chat_socket(ws: WebSocket, state: AppState, show_id: str) -> None:
     if session is None:
         await ws.close(code=4404, reason="no such show")
         return
-    if not state.open_socket(client_address(ws)):
-        await ws.close(code=status.WS_1008_POLICY_VIOLATION,
-                       reason="too many chat sockets from this address")
-        return
     await ws.accept()
     outbox = ViewerSocket(ws.send_text)
     session.viewers.add(outbox)
     pump = asyncio.create_task(outbox.pump(), name=f"chat-out:{show_id}")
     state.count_sockets()
-    conn = _Connection(state, session, ws, outbox)
+    conn = _Connection(state, session, ws, outbox, caller)
     reason: str | None = None
     code = status.WS_1008_POLICY_VIOLATION
     try:
@@ -174,7 +179,6 @@ async def _chat_socket(ws: WebSocket, state: AppState, show_id: str) -> None:
         reason = None
     finally:
         session.viewers.discard(outbox)
-        state.close_socket(client_address(ws))
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await pump

@@ -19,14 +19,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
 from vhuman.dialogue.brain import ReplyContext
 
-from ..deps import State, Viewer
+from ..deps import State, Viewer, rate_limited
 from ..schemas import ChatCompletionIn
 
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
@@ -113,8 +113,8 @@ def _stops(body: ChatCompletionIn) -> list[str]:
     stop = getattr(body, "stop", None)
     if stop is None:
         return []
-    stops = [stop] if isinstance(stop, str) else list(stop)
-    if len(stops) > 4 or not all(isinstance(s, str) and s for s in stops):
+    stops = [stop] if isinstance(stop, str) else stop
+    if not isinstance(stops, list) or len(stops) > 4 or not all(isinstance(s, str) and s for s in stops):
         raise HTTPException(400, "stop: up to 4 non-empty strings")
     return stops
 
@@ -139,7 +139,8 @@ async def list_models(state: State, _: Viewer) -> dict[str, Any]:
     return {"object": "list", "data": data}
 
 
-@router.post("/v1/chat/completions", response_model=None)
+@router.post("/v1/chat/completions", response_model=None,
+             dependencies=[Depends(rate_limited("completions"))])
 async def chat_completions(body: ChatCompletionIn, state: State,
                            caller: Viewer) -> StreamingResponse | dict[str, Any]:
     """Talk to the character; with ``stream: true`` sentences arrive as SSE chunks."""

@@ -12,13 +12,15 @@ from fastapi import APIRouter, HTTPException
 
 from vhuman.models.types import InputError
 
-from ...show.loader import parse_rundown
+from ...show.loader import parse_rundown, public_problem
 from ...show.rundown import Rundown, RundownError
 from ..deps import Host, Session, State, Viewer
 from ..media import MediaPolicy
 from ..schemas import OkOut, ShowIn
 
 router = APIRouter(prefix="/v1/shows", tags=["shows"])
+SHOW_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+"""What a show id may be (``ShowIn.id``); ids of shows made from rundowns match it too."""
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
@@ -27,8 +29,11 @@ def redact(message: str) -> str:
     return _QUOTED.sub("'…'", message)
 
 
-def _rundown_error(exc: InputError) -> HTTPException:
-    problems = [redact(str(p)) for p in getattr(exc, "problems", [])] or [redact(str(exc))]
+def _rundown_error(exc: InputError, name: str) -> HTTPException:
+    """A 422 that places each problem without quoting the rundown (which may be another
+    file of the media root: its text must not come back)."""
+    problems = [public_problem(p, name) for p in getattr(exc, "problems", [])] \
+        or [redact(str(exc))]
     return HTTPException(422, {"message": "invalid rundown", "problems": problems[:50]})
 
 
@@ -74,7 +79,8 @@ async def request_rundown(body: ShowIn, state: State) -> Rundown | None:
     try:
         return await _read_request_rundown(body, state)
     except (RundownError, InputError) as exc:
-        raise _rundown_error(exc) from None
+        raise _rundown_error(exc, "rundown_path" if body.rundown_path else
+                             "rundown_yaml") from None
 
 
 async def _read_request_rundown(body: ShowIn, state: State) -> Rundown | None:
@@ -86,7 +92,7 @@ async def _read_request_rundown(body: ShowIn, state: State) -> Rundown | None:
         return None
     path, text = await policy.run(policy.read_text, body.rundown_path, "rundown_path",
                                   state.settings.max_rundown_bytes, field="rundown_path")
-    rundown = await policy.run(_parse_request_rundown, text, body.rundown_path, path.parent,
+    rundown = await policy.run(_parse_request_rundown, text, "rundown_path", path.parent,
                                policy, field="rundown_path")
     rundown._source = path
     return rundown
@@ -119,6 +125,8 @@ async def show_status(session: Session, caller: Viewer) -> dict[str, Any]:
 
 @router.get("/{show_id}/log")
 async def show_log(show_id: str, state: State, _: Host, limit: int = 1000) -> list[dict]:
+    if not SHOW_ID.fullmatch(show_id):  # no show has such an id (and no store takes NUL)
+        raise HTTPException(404, "no such show")
     events = await asyncio.to_thread(state.store.show_events, show_id, max(1, min(limit,
                                                                                  10000)))
     return [e.data | {"ts": e.ts} for e in events]
@@ -167,6 +175,6 @@ async def stop(session: Session, _: Host) -> OkOut:
 @router.delete("/{show_id}")
 async def delete_show(show_id: str, state: State, _: Host) -> OkOut:
     if show_id not in state.sessions:
-        raise HTTPException(404, f"no show {show_id!r}")
+        raise HTTPException(404, "no such show")
     await state.close(show_id)
     return OkOut()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..auth import KEY_COOKIE, identify
+from ..auth import KEY_COOKIE, known_key, query_key
 from ..deps import Session, State
 
 router = APIRouter(tags=["viewer"])
@@ -56,14 +56,14 @@ async def show_viewer_alias(session: Session) -> RedirectResponse:
 
 
 @router.get("/shows/{show_id}/view", response_class=HTMLResponse)
-async def view(session: Session, state: State, request: Request,
-               key: str | None = None) -> Response:
+async def view(session: Session, state: State, request: Request) -> Response:
     """The viewer page. It is static: the show id reaches it through the URL, never
     templated in. With ``?key=`` (anonymous viewers off) the key is checked, kept in an
     HttpOnly cookie and the browser is sent to the page without it: the key leaves the
     address bar and history, and the page's video and chat requests carry the cookie."""
+    key = query_key(request)
     if key is not None:
-        if identify(state.settings, key) is None:
+        if known_key(state.settings, key) is None:  # only a configured key is kept
             raise HTTPException(401, "unknown API key")
         response: Response = RedirectResponse(_page(session.id), status_code=303,
                                               headers={"Cache-Control": "no-store",
