@@ -48,8 +48,10 @@ class EchoSuppressor:
         self.delay = 0  # samples of echo delay beyond stream alignment
         self._candidate: int | None = None
         self._located = False
-        self._gain = np.inf  # echo path energy gain, tracked from below (mic / reference)
-        self._recent = np.zeros((3, 2))  # last frames' (mic, reference) energies
+        # reference energies of the last frames (echo tail), mic/reference energy ratios
+        self._recent = np.zeros(max(3, int(tail_s * 2 * SAMPLE_RATE / frame)))
+        self._ratios = np.zeros(int(4 * SAMPLE_RATE / frame))
+        self._ratio_at = 0
         self._talk = False  # the microphone is louder than the echo path explains
         self._since_estimate = 0
         bins = frame + 1
@@ -102,22 +104,28 @@ class EchoSuppressor:
         e, y = self._filter(x, d)
         self.frames += 1
         res_energy = float(e @ e)
-        active = float(self._recent[:, 1].sum()) > self.active
+        active = float(self._recent.max()) > self.active
         explained = active and (res_energy <= self.explained * mic_energy or not self._talk)
         self.echo_frames += int(explained)
         return e.astype(np.float32), explained
 
     def _track_gain(self, mic: float, ref: float) -> None:
-        """Follow the echo path's gain from below (falls at once, rises ~3 dB/s), and say
-        whether the microphone is 6 dB louder than the echo of the recent reference."""
-        self._recent = np.roll(self._recent, 1, axis=0)
-        self._recent[0] = (mic, ref)
-        m, r = self._recent.sum(axis=0)
-        if r > self.active * 3:
-            ratio = m / r
-            self._gain = ratio if ratio < self._gain else self._gain * 1.02
-        self._talk = bool(m > self.active and (not np.isfinite(self._gain) or
-                                               m > 4.0 * self._gain * r + self.active))
+        """Learn the echo path's energy gain (median over the last seconds of mic energy
+        against the loudest recent reference frame: the room's tail keeps ringing after
+        the reference drops) and say whether the microphone is 6 dB louder than the echo
+        of the recent reference explains (a person talking)."""
+        self._recent = np.roll(self._recent, 1)
+        self._recent[0] = ref
+        loudest = float(self._recent.max())
+        if loudest > self.active:
+            self._ratios[self._ratio_at % self._ratios.size] = mic / loudest
+            self._ratio_at += 1
+        known = self._ratios[: min(self._ratio_at, self._ratios.size)]
+        if known.size < 30:  # under a second of the host: take what is heard as its echo
+            self._talk = mic > self.active and loudest <= self.active
+            return
+        gain = float(np.median(known))
+        self._talk = bool(mic > 4.0 * gain * loudest + self.active)
 
     def _filter(self, x: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = self.n
@@ -167,5 +175,5 @@ class EchoSuppressor:
         self._candidate = candidate
         if confirmed and (not self._located or abs(candidate - self.delay) > self.partitions * self.n // 4):
             self._W[:] = 0.0  # a different path: relearn it
-            self._gain = np.inf
+            self._ratio_at = 0
             self.delay, self._located = candidate, True
