@@ -92,11 +92,24 @@ def test_silence_noise_and_a_crashing_recognizer_never_raise():
     listener = Listener(asr, get_vad(), TurnSettings(), partials=False)
     assert feed_all(listener, np.zeros(RATE * 3, np.float32)) == []
     assert feed_all(listener, (0.1 * rng.standard_normal(RATE * 3)).astype(np.float32)) == []
+    t = np.arange(RATE * 4) / RATE  # music: a plucked arpeggio with a beat
+    notes = np.array([261.6, 329.6, 392.0, 523.3])[(t * 2).astype(int) % 4]
+    pluck = np.exp(-4 * (t % 0.5)) * sum(np.sin(2 * np.pi * notes * h * t) / h for h in range(1, 6))
+    music = 0.3 * pluck / np.abs(pluck).max() + 0.05 * rng.standard_normal(t.size) * np.exp(-30 * (t % 0.5))
+    assert feed_all(listener, music.astype(np.float32)) == []
     events = feed_all(listener, np.concatenate([speech("en_ljspeech_LJ001-0004.wav"),
                                                 np.zeros(RATE * 2, np.float32)]))
     finals = [e.turn for e in events if e.kind == "final"]
     assert len(finals) == 1 and finals[0].status == "error" and "crashed" in finals[0].detail
     assert listener.finish() == []
+
+
+def test_clipped_speech_is_still_a_turn():
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    clipped = np.clip(a * 20, -0.9, 0.9)  # overdriven microphone
+    listener = Listener(ScriptedRecognizer("words."), get_vad(), TurnSettings(), partials=False)
+    events = feed_all(listener, np.concatenate([clipped, np.zeros(RATE * 2, np.float32)]))
+    assert [e.turn.status for e in events if e.kind == "final"] == ["ok"]
 
 
 def test_very_long_speech_is_cut_into_turns_and_a_dropped_stream_closes_its_turn():
