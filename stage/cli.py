@@ -1,4 +1,5 @@
-"""The ``vhuman`` command line: say, demo, dance, sing, avatar inspect, show, serve, qa."""
+"""The ``vhuman`` command line: say, demo, dance, sing, avatar inspect, show, serve, qa,
+listen."""
 
 from __future__ import annotations
 
@@ -220,6 +221,12 @@ def cmd_qa(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_listen(args: argparse.Namespace) -> int:
+    from .listen.cli import run_listen
+
+    return run_listen(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vhuman", description="Live virtual human engine")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -346,6 +353,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="OpenAI-compatible server (…/v1) whose model reads the passages")
     qa.add_argument("--llm-model", default="default", help="model name on that server")
     qa.set_defaults(func=cmd_qa)
+
+    listen = add("listen", help="hear a recording (or a microphone) the way a show does: "
+                                "turns, language, words")
+    from .listen.cli import add_listen_arguments
+
+    add_listen_arguments(listen)
+    listen.set_defaults(func=cmd_listen)
     return parser
 
 

@@ -125,6 +125,9 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
     for router in (viewer.router, chat.router, qa.router, shows.router, control.router,
                    health.router, metrics.router, openai.router):
         app.include_router(router)
+    from ..listen.routes import router as listen_router  # microphones: speech in
+
+    app.include_router(listen_router)
     live = mount_live(app, settings)
     app.state.vhuman_live = live
     if settings.cors_origins:

@@ -109,9 +109,10 @@ class Page:
 class Chromium:
     """A headless Chromium process with remote debugging on a free local port."""
 
-    def __init__(self, profile_dir: Path) -> None:
+    def __init__(self, profile_dir: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.port = _free_port()
         self.profile = profile_dir
+        self.extra_args = extra_args  # e.g. a fake microphone playing a WAV file
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> None:
@@ -121,7 +122,7 @@ class Chromium:
             "--disable-quic", f"--user-data-dir={self.profile}",
             f"--remote-debugging-port={self.port}", "--remote-allow-origins=*",
             "--autoplay-policy=no-user-gesture-required",
-            "--disable-features=WebRtcHideLocalIpsWithMdns", "about:blank",
+            "--disable-features=WebRtcHideLocalIpsWithMdns", *self.extra_args, "about:blank",
         ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

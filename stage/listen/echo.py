@@ -1,0 +1,179 @@
+"""Echo suppression: the host's own voice coming back through a microphone.
+
+A guest's speakers play the program; their microphone hears it again, delayed and
+coloured by the room. :class:`EchoSuppressor` keeps the program audio the host is
+saying (the *reference*, fed from the performer's ticks) and, for each microphone frame,
+
+1. finds the echo's delay (GCC-PHAT between the recent microphone and reference audio,
+   re-estimated every half second while the host talks, up to ``max_delay_s``),
+2. cancels the echo with a partitioned-block frequency-domain NLMS filter (an echo tail
+   of ``tail_s``) on the aligned reference, adapting only when the microphone is not
+   louder than the echo explains (so a person talking does not train it away),
+3. reports the residual (what the VAD hears) and whether the frame was explained by the
+   echo (residual ≥ ``explained_db`` below the microphone while the reference is active).
+
+The listener uses the residual for voice activity and refuses barge-ins whose speech was
+mostly echo. Mono float32 at 16 kHz, 512-sample frames (the VAD's).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from vhuman.models.asr.base import SAMPLE_RATE
+
+_EPS = 1e-10
+
+
+class EchoSuppressor:
+    """Reference-based echo cancellation and echo detection for one microphone."""
+
+    def __init__(self, *, frame: int = 512, tail_s: float = 0.16, max_delay_s: float = 0.6,
+                 step: float = 0.7, explained_db: float = 8.0,
+                 active_dbfs: float = -50.0) -> None:
+        self.n = frame
+        self.partitions = max(1, int(np.ceil(tail_s * SAMPLE_RATE / frame)))
+        self.max_delay = int(max_delay_s * SAMPLE_RATE)
+        self.step = step
+        self.explained = 10 ** (-explained_db / 10)
+        self.active = frame * (10 ** (active_dbfs / 20)) ** 2
+        keep = self.max_delay + (self.partitions + 4) * frame + 2 * SAMPLE_RATE
+        self._ref = np.zeros(keep, dtype=np.float32)  # newest reference at the end
+        self._ref_written = 0  # reference samples received in total
+        self._mic_read = 0  # microphone samples processed in total
+        self._mic_hist = np.zeros(SAMPLE_RATE, dtype=np.float32)
+        self._lock = threading.Lock()
+        self.delay = 0  # samples of echo delay beyond stream alignment
+        self._candidate: int | None = None
+        self._located = False
+        # reference energies of the last frames (echo tail), mic/reference energy ratios
+        self._recent = np.zeros(max(3, int(tail_s * 2 * SAMPLE_RATE / frame)))
+        self._ratios = np.zeros(int(4 * SAMPLE_RATE / frame))
+        self._ratio_at = 0
+        self._talk = False  # the microphone is louder than the echo path explains
+        self._since_estimate = 0
+        bins = frame + 1
+        self._X = np.zeros((self.partitions, bins), dtype=np.complex128)
+        self._W = np.zeros((self.partitions, bins), dtype=np.complex128)
+        self._power = np.full(bins, 1e-6)
+        self._prev = np.zeros(frame)
+        self.frames = 0
+        self.echo_frames = 0
+
+    # -- reference side (any thread) -------------------------------------------------
+    def reference(self, samples: np.ndarray) -> None:
+        """Append program audio (16 kHz mono) as it is played."""
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        with self._lock:
+            k = min(samples.size, self._ref.size)
+            self._ref = np.roll(self._ref, -k)
+            self._ref[-k:] = samples[-k:]
+            self._ref_written += samples.size
+
+    def _aligned(self, n: int, extra: int = 0) -> np.ndarray:
+        """The ``n + extra`` reference samples that played while the microphone recorded its
+        current ``n`` samples, ``delay`` earlier (zeros where none was played)."""
+        with self._lock:
+            # reference index aligned with the end of the current mic frame
+            end_abs = self._mic_read - self.delay
+            offset = self._ref_written - end_abs  # samples after it already received
+            end = self._ref.size - max(0, offset)
+            start = end - n - extra
+            out = np.zeros(n + extra, dtype=np.float32)
+            if end <= 0:
+                return out
+            src = self._ref[max(0, start):end]
+            out[-src.size:] = src
+            return out
+
+    # -- microphone side -------------------------------------------------------------
+    def process(self, frame: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Cancel the echo in one microphone frame; returns (residual, explained by echo)."""
+        d = np.asarray(frame, dtype=np.float64).reshape(-1)
+        self._mic_read += d.size
+        self._mic_hist = np.concatenate([self._mic_hist[d.size:], d.astype(np.float32)])
+        self._since_estimate += d.size
+        if self._since_estimate >= (SAMPLE_RATE // 2 if self._located else SAMPLE_RATE // 4):
+            self._since_estimate = 0
+            self._estimate_delay()
+        x = self._aligned(self.n).astype(np.float64)
+        ref_energy, mic_energy = float(x @ x), float(d @ d)
+        self._track_gain(mic_energy, ref_energy)
+        e, y = self._filter(x, d)
+        self.frames += 1
+        res_energy = float(e @ e)
+        active = float(self._recent.max()) > self.active
+        explained = active and (res_energy <= self.explained * mic_energy or not self._talk)
+        self.echo_frames += int(explained)
+        return e.astype(np.float32), explained
+
+    def _track_gain(self, mic: float, ref: float) -> None:
+        """Learn the echo path's energy gain (median over the last seconds of mic energy
+        against the loudest recent reference frame: the room's tail keeps ringing after
+        the reference drops) and say whether the microphone is 6 dB louder than the echo
+        of the recent reference explains (a person talking)."""
+        self._recent = np.roll(self._recent, 1)
+        self._recent[0] = ref
+        loudest = float(self._recent.max())
+        if loudest > self.active:
+            self._ratios[self._ratio_at % self._ratios.size] = mic / loudest
+            self._ratio_at += 1
+        known = self._ratios[: min(self._ratio_at, self._ratios.size)]
+        if known.size < 30:  # under a second of the host: take what is heard as its echo
+            self._talk = mic > self.active and loudest <= self.active
+            return
+        gain = float(np.median(known))
+        self._talk = bool(mic > 4.0 * gain * loudest + self.active)
+
+    def _filter(self, x: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = self.n
+        xf = np.fft.rfft(np.concatenate([self._prev, x]))
+        self._prev = x
+        self._X = np.roll(self._X, 1, axis=0)
+        self._X[0] = xf
+        y = np.fft.irfft((self._W * self._X).sum(axis=0))[n:]
+        e = d - y
+        self._power = 0.9 * self._power + 0.1 * np.abs(xf) ** 2
+        if float(x @ x) > self.active:
+            # double talk (the person speaking) makes the residual larger than the mic's
+            # echo share: adapt slowly then, so the filter keeps the echo path
+            mu = self.step * (0.02 if self._talk else 1.0)
+            ef = np.fft.rfft(np.concatenate([np.zeros(n), e]))
+            norm = self.partitions * (self._power + 0.05 * float(self._power.mean())) + _EPS
+            g = mu * np.conj(self._X) * ef / norm
+            gt = np.fft.irfft(g, axis=1)
+            gt[:, n:] = 0.0  # gradient constraint: a causal filter of one block
+            self._W += np.fft.rfft(gt, axis=1)
+        return e, y
+
+    def _estimate_delay(self) -> None:
+        """GCC-PHAT between the last second of microphone audio and the reference."""
+        mic = self._mic_hist.astype(np.float64)
+        if float(mic @ mic) < self.active:
+            return
+        saved, self.delay = self.delay, 0
+        ref = self._aligned(mic.size, self.max_delay).astype(np.float64)
+        self.delay = saved
+        if float(ref @ ref) < self.active * 4:
+            return
+        size = 1 << int(np.ceil(np.log2(mic.size + ref.size)))
+        cross = np.fft.rfft(mic, size) * np.conj(np.fft.rfft(ref, size))
+        corr = np.fft.irfft(cross / (np.abs(cross) + _EPS), size)
+        # mic[i] ~ ref[i + max_delay - delay], so the correlation peaks at lag
+        # delay - max_delay (<= 0): window index w is the delay w
+        window = np.abs(np.concatenate([corr[size - self.max_delay:], corr[:1]]))
+        best = int(np.argmax(window))
+        peak = float(window[best])
+        if peak <= 4 * float(np.median(window)) + _EPS:
+            return
+        # the filter spans tail_s from a little before the peak, so a path that moves by
+        # less than a quarter of that needs no new delay; a new one must be seen twice
+        candidate = max(0, best - self.n // 4)
+        confirmed = self._candidate is not None and abs(candidate - self._candidate) <= self.n // 4
+        self._candidate = candidate
+        if confirmed and (not self._located or abs(candidate - self.delay) > self.partitions * self.n // 4):
+            self._W[:] = 0.0  # a different path: relearn it
+            self._ratio_at = 0
+            self.delay, self._located = candidate, True

@@ -1,0 +1,237 @@
+"""The listener: audio in → voice activity → turns → recognised words, on the audio clock.
+
+One :class:`Listener` per audio stream (a microphone, a browser, a file). :meth:`feed`
+takes audio at any rate, runs Silero VAD frame by frame, lets the
+:class:`~vhuman.dialogue.turns.TurnDetector` open and close turns, and recognises each
+turn with the recogniser (at the first pause, to judge whether the words sound finished,
+and again only when the person went on speaking). It returns :class:`ListenEvent` s:
+``started``, ``partial``, ``speaking`` (≥ ``barge_in_s`` of speech: the barge-in signal,
+with ``echo`` set when the speech was the host's own voice coming back), ``final``.
+Everything is synchronous and deterministic for a given input; live callers run it in
+a worker thread. A failing recogniser becomes a turn with status ``error``, never an
+exception out of :meth:`feed`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from vhuman.dialogue.turns import TurnDetector, TurnSettings
+from vhuman.models.asr.base import SAMPLE_RATE, Recognizer, Transcription, VoiceActivityDetector
+
+from .echo import EchoSuppressor
+
+log = logging.getLogger(__name__)
+
+_turn_ids = itertools.count(1)
+EventKind = Literal["started", "partial", "speaking", "final"]
+
+
+@dataclass
+class HeardTurn:
+    """One person's turn: when (seconds on the stream's audio clock), what, how sure."""
+
+    speaker: str
+    role: str
+    start: float
+    end: float = 0.0
+    text: str = ""
+    language: str = ""
+    confidence: float = 0.0
+    status: str = "listening"  # ok | empty | low_confidence | unsupported_language | echo | error
+    detail: str = ""
+    cut: bool = False  # ended by max_turn_s, not by silence
+    id: int = field(default_factory=lambda: next(_turn_ids))
+    speech_end_wall: float | None = None  # monotonic time the end of speech arrived
+    final_wall: float | None = None  # monotonic time the final transcript was ready
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("start", "end", "confidence"):
+            data[key] = round(float(data[key]), 3)
+        data.pop("speech_end_wall")
+        data.pop("final_wall")
+        return data
+
+
+@dataclass(frozen=True)
+class ListenEvent:
+    kind: EventKind
+    turn: HeardTurn
+    text: str = ""  # the partial text for ``partial``
+    echo: bool = False  # ``speaking``: the speech was the host's own voice (not a barge-in)
+
+
+class Listener:
+    """VAD + turn-taking + recognition for one stream (see the module docstring).
+
+    ``min_confidence``: a turn recognised below it gets status ``low_confidence`` (music,
+    noise and far-off talk come out as confident-sounding nonsense otherwise).
+    ``partials``: recognise the turn so far every ``partial_every_s`` while it lasts, but
+    only while the listener keeps up with real time (a partial never delays a final).
+    """
+
+    def __init__(self, recognizer: Recognizer, vad: VoiceActivityDetector,
+                 settings: TurnSettings | None = None, *, speaker: str = "guest",
+                 role: str = "guest", language: str | None = None,
+                 min_confidence: float = 0.3, partials: bool = True,
+                 echo: EchoSuppressor | None = None) -> None:
+        self.recognizer = recognizer
+        self.vad = vad
+        self.settings = settings or TurnSettings()
+        self.speaker, self.role, self.language = speaker, role, language
+        self.min_confidence = min_confidence
+        self.partials = partials
+        self.echo = echo
+        self.frame = vad.frame_samples
+        self.detector = TurnDetector(self.settings, self.frame / SAMPLE_RATE)
+        keep = int((self.settings.max_turn_s + self.settings.pre_roll_s + 2) * SAMPLE_RATE)
+        self._audio: deque[np.ndarray] = deque(maxlen=keep // self.frame + 1)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._arrivals: deque[tuple[float, float]] = deque(maxlen=4096)  # (audio t, wall)
+        self._resampler: Any = None
+        self._resampler_rate = 0
+        self._turn: HeardTurn | None = None
+        self._judged: Transcription | None = None
+        self._frames = 0  # frames processed (audio clock = frames * frame / rate)
+        self._echo_run = 0.0  # seconds of speech in this run that the echo check explained
+        self._voiced = 0  # speech frames in the current turn
+        self._echoed = 0  # of which the echo check explained
+        self.recognitions = 0
+
+    # -- input -----------------------------------------------------------------------
+    def feed(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[ListenEvent]:
+        """Take the next ``samples`` (mono float32) of the stream; returns what happened."""
+        audio = self._resample(np.asarray(samples, dtype=np.float32).reshape(-1), sample_rate)
+        self._pending = np.concatenate([self._pending, audio]) if self._pending.size else audio
+        arrived = time.monotonic()
+        self._arrivals.append((self.clock + self._pending.size / SAMPLE_RATE, arrived))
+        events: list[ListenEvent] = []
+        n = self._pending.size // self.frame
+        for i in range(n):
+            events.extend(self._frame(self._pending[i * self.frame:(i + 1) * self.frame]))
+        self._pending = self._pending[n * self.frame:].copy()
+        return events
+
+    def finish(self) -> list[ListenEvent]:
+        """The stream ended: close a turn in progress (with the audio it has)."""
+        if self._turn is None:
+            return []
+        return [self._final(cut=False)]
+
+    @property
+    def clock(self) -> float:
+        """Seconds of audio processed so far."""
+        return self._frames * self.frame / SAMPLE_RATE
+
+    def _resample(self, audio: np.ndarray, rate: int) -> np.ndarray:
+        if rate == SAMPLE_RATE:
+            return audio
+        import av
+
+        if self._resampler is None or self._resampler_rate != rate:
+            self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+            self._resampler_rate = rate
+        frame = av.AudioFrame.from_ndarray(audio[None, :], format="flt", layout="mono")
+        frame.sample_rate = rate
+        out = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
+        return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
+
+    # -- per frame -------------------------------------------------------------------
+    def _frame(self, frame: np.ndarray) -> list[ListenEvent]:
+        echo_only = False
+        heard = frame
+        if self.echo is not None:
+            heard, echo_only = self.echo.process(frame)
+        self._audio.append(frame)
+        self._frames += 1
+        p = self.vad.probability(heard)
+        events: list[ListenEvent] = []
+        for signal in self.detector.push(p):
+            if signal == "started":
+                self._turn = HeardTurn(self.speaker, self.role, self.detector.turn_start)
+                self._judged = None
+                events.append(ListenEvent("started", self._turn))
+            elif signal == "speaking" and self._turn is not None:
+                events.append(ListenEvent("speaking", self._turn, echo=self._echo_run > 0.5 *
+                                          self.settings.barge_in_s))
+            elif signal == "partial" and self._turn is not None and self.partials \
+                    and self._keeping_up():
+                result = self._recognise(self._turn.start, self.clock)
+                if result.ok:
+                    events.append(ListenEvent("partial", self._turn, text=result.text))
+            elif signal == "pause" and self._turn is not None:
+                self._judged = self._recognise(self._turn.start, self.detector.speech_end)
+                self.detector.judge(self._judged.text, self._judged.language)
+            elif signal in ("ended", "cut") and self._turn is not None:
+                events.append(self._final(cut=signal == "cut"))
+            elif signal == "dropped":
+                self._echo_run = 0.0
+        if self.detector.state.phase in ("onset", "speaking") and p >= self.settings.vad_off:
+            self._echo_run += self.frame / SAMPLE_RATE if echo_only else 0.0
+            self._voiced += 1
+            self._echoed += int(echo_only)
+        else:
+            self._echo_run = 0.0
+        if self.detector.state.phase == "idle" and self._turn is None:
+            self._voiced = self._echoed = 0
+        return events
+
+    def _final(self, *, cut: bool) -> ListenEvent:
+        turn = self._turn
+        assert turn is not None
+        end = self.clock if self.detector.in_turn else min(self.detector.speech_end, self.clock)
+        result = self._judged if (self._judged is not None and not cut) else \
+            self._recognise(turn.start, end)
+        turn.end, turn.cut = end, cut
+        turn.text, turn.language = result.text, result.language
+        turn.confidence, turn.detail = result.confidence, result.detail
+        turn.status = result.status
+        if result.ok and result.confidence < self.min_confidence:
+            turn.status, turn.detail = "low_confidence", f"confidence {result.confidence:.2f}"
+        if self._voiced and self._echoed > 0.5 * self._voiced:
+            turn.status, turn.detail = "echo", "the host's own voice coming back"
+        self._voiced = self._echoed = 0
+        turn.speech_end_wall = self._arrival(end)
+        turn.final_wall = time.monotonic()
+        self._turn, self._judged = None, None
+        if self.detector.in_turn:  # the stream ended mid-turn
+            self.detector.reset()
+        return ListenEvent("final", turn)
+
+    # -- helpers ---------------------------------------------------------------------
+    def _recognise(self, start: float, end: float) -> Transcription:
+        audio = self._slice(start, end)
+        self.recognitions += 1
+        try:
+            return self.recognizer.transcribe(audio, language=self.language)
+        except Exception as exc:  # noqa: BLE001 - a failed turn must not stop the stream
+            log.exception("recognizer failed on a %.1fs turn", audio.size / SAMPLE_RATE)
+            return Transcription("", status="error", detail=f"recognizer failed: {exc}",
+                                 seconds=audio.size / SAMPLE_RATE)
+
+    def _slice(self, start: float, end: float) -> np.ndarray:
+        first = self._frames - len(self._audio)  # frame index of the oldest kept frame
+        a = max(first, int(start * SAMPLE_RATE) // self.frame)
+        b = min(self._frames, -(-int(end * SAMPLE_RATE) // self.frame))
+        frames = list(self._audio)[a - first:b - first]
+        return np.concatenate(frames) if frames else np.zeros(0, np.float32)
+
+    def _arrival(self, t: float) -> float | None:
+        """Wall time at which the audio at stream time ``t`` was fed."""
+        for audio_t, wall in self._arrivals:
+            if audio_t >= t:
+                return wall
+        return self._arrivals[-1][1] if self._arrivals else None
+
+    def _keeping_up(self) -> bool:
+        """Whether the frame being processed arrived less than 0.25 s ago."""
+        arrived = self._arrival(self.clock)
+        return arrived is not None and time.monotonic() - arrived < 0.25

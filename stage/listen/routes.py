@@ -1,0 +1,147 @@
+"""Speech in over HTTP: the microphone page and its WebRTC routes.
+
+- ``GET  /shows/{show_id}/mic``            the page: pick a name and a role, talk
+- ``GET  /listen-assets/{file}``           its script
+- ``POST /v1/shows/{show_id}/mic/offer``   ``{"sdp", "type", "speaker", "role"}`` → the
+  answer and a peer id. The role needs the matching key: ``guest`` a viewer's (or none
+  when anonymous viewers are allowed), ``reporter`` a reporter's, ``host`` a host's.
+- ``POST /v1/shows/{show_id}/mic/bye``     ``{"peer"}``: the page is leaving
+- ``GET  /v1/shows/{show_id}/mic``         (host) the open microphones and their state
+
+Listening settings come from the YAML file named by ``$VHUMAN_LISTEN_SETTINGS`` (a
+``listen:`` section, see :class:`ListenConfig`), else the defaults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from importlib import resources
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..chat.message import clean_viewer_name
+from ..server.auth import AccessDenied, authorize
+from .config import ListenConfig
+from .desk import VoiceDesk
+from .session import ListenSession
+from .webrtc import MicPeers
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["listen"])
+
+NEEDED = {"guest": "viewer", "reporter": "reporter", "host": "host"}
+CSP = ("default-src 'self'; script-src 'self'; connect-src 'self'; media-src 'self' blob: "
+       "mediastream:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'self'")
+_ASSETS = {"mic.js": "application/javascript; charset=utf-8"}
+_config: ListenConfig | None = None
+
+
+class MicOfferIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    sdp: str = Field(min_length=1, max_length=100_000)
+    type: Literal["offer"]
+    speaker: str = Field(min_length=1, max_length=32)
+    role: Literal["guest", "reporter", "host"] = "guest"
+
+
+class MicByeIn(BaseModel):
+    peer: str = Field(min_length=1, max_length=64)
+
+
+def listen_config() -> ListenConfig:
+    """The server's listening settings (read once)."""
+    global _config
+    if _config is None:
+        path = os.environ.get("VHUMAN_LISTEN_SETTINGS")
+        _config = ListenConfig.load(path) if path else ListenConfig()
+    return _config
+
+
+def _static(name: str) -> str:
+    return resources.files("vhuman.stage.listen").joinpath(f"static/{name}").read_text("utf-8")
+
+
+def _state(request: Request) -> Any:
+    state = getattr(request.app.state, "vhuman", None)
+    if state is None:
+        raise HTTPException(503, "the server is starting")
+    return state
+
+
+def _caller(request: Request, role: str) -> None:
+    try:
+        authorize(_state(request).settings, request, role)
+    except AccessDenied as exc:
+        raise HTTPException(exc.status, exc.detail) from None
+
+
+def mic_peers(request: Request) -> MicPeers:
+    """The app's microphones (created on first use; dropped with their show)."""
+    peers = getattr(request.app.state, "vhuman_mics", None)
+    if peers is None:
+        peers = MicPeers()
+        request.app.state.vhuman_mics = peers
+        state = _state(request)
+
+        async def drop_show(show_id: str) -> None:
+            for peer_id, (_, _, show) in list(peers.peers.items()):
+                if show == show_id:
+                    await peers.drop(peer_id)
+
+        state.close_listeners.append(drop_show)
+    return peers
+
+
+@router.get("/shows/{show_id}/mic", response_class=HTMLResponse)
+async def mic_page(show_id: str) -> Response:
+    return HTMLResponse(_static("mic.html"), headers={
+        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+
+
+@router.get("/listen-assets/{name}", include_in_schema=False)
+async def asset(name: str) -> Response:
+    if name not in _ASSETS:
+        raise HTTPException(404, f"no such file: {name}")
+    return Response(_static(name), media_type=_ASSETS[name],
+                    headers={"X-Content-Type-Options": "nosniff"})
+
+
+@router.post("/v1/shows/{show_id}/mic/offer")
+async def mic_offer(show_id: str, body: MicOfferIn, request: Request) -> dict[str, str]:
+    _caller(request, NEEDED[body.role])
+    state = _state(request)
+    session = state.sessions.get(show_id)
+    if session is None:
+        raise HTTPException(404, f"no show {show_id!r}")
+    speaker = clean_viewer_name(body.speaker)
+    config = listen_config()
+    await asyncio.to_thread(config.build_recognizer)  # loads once, off the event loop
+
+    def make_session() -> ListenSession:
+        desk = VoiceDesk(session.performer, responder=session.responder,
+                         qa=state.backends.qa, moderator=session.chat.moderator,
+                         store=state.store, show_id=show_id,
+                         on_answer=lambda answer: state.track_answer(show_id, answer))
+        return ListenSession(config, desk, speaker=speaker, role=body.role,
+                             performer=session.performer)
+
+    return await mic_peers(request).answer(body.sdp, body.type, show_id, make_session)
+
+
+@router.post("/v1/shows/{show_id}/mic/bye")
+async def mic_bye(show_id: str, body: MicByeIn, request: Request) -> dict[str, bool]:
+    return {"closed": await mic_peers(request).drop(body.peer)}
+
+
+@router.get("/v1/shows/{show_id}/mic")
+async def mic_status(show_id: str, request: Request) -> dict[str, Any]:
+    _caller(request, "host")
+    peers = mic_peers(request)
+    return {"open": peers.status(show_id), "closed": list(peers.closed.values())[-10:]}

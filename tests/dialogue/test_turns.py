@@ -1,0 +1,85 @@
+"""Turn-taking on the audio clock: onsets, pauses, finished vs trailing words, cuts."""
+
+from __future__ import annotations
+
+import pytest
+
+from vhuman.dialogue.turns import TurnDetector, TurnSettings, sounds_unfinished
+from vhuman.models.types import InputError
+
+FRAME = 0.032
+
+
+def run(detector: TurnDetector, pattern: list[tuple[float, float]],
+        judge: str | None = None) -> list[tuple[str, float]]:
+    """Feed (probability, seconds) runs; returns (signal, time) pairs."""
+    out = []
+    for prob, seconds in pattern:
+        for _ in range(round(seconds / FRAME)):
+            for signal in detector.push(prob):
+                out.append((signal, round(detector.time, 3)))
+                if signal == "pause" and judge is not None:
+                    detector.judge(judge, "en")
+    return out
+
+
+def test_trailing_words_sound_unfinished_in_each_language():
+    assert sounds_unfinished("I went to the shop and", "en")
+    assert sounds_unfinished("So what I mean is, um", "en")
+    assert sounds_unfinished("I think that,", "en")
+    assert not sounds_unfinished("What time does the race start?", "en")
+    assert sounds_unfinished("Fui a la tienda y", "es")
+    assert not sounds_unfinished("¿A qué hora empieza?", "es")
+    assert sounds_unfinished("我今天去了商店然后", "zh")
+    assert not sounds_unfinished("我今天去了商店。", "zh")
+    assert sounds_unfinished("", "en")
+
+
+def test_a_finished_turn_ends_after_the_short_silence():
+    s = TurnSettings()
+    d = TurnDetector(s, FRAME)
+    events = run(d, [(0.0, 0.5), (0.9, 1.5), (0.0, 2.0)], judge="How are you today?")
+    names = [e for e, _ in events]
+    assert names[:2] == ["started", "speaking"]
+    assert "pause" in names and names[-1] == "ended"
+    ended = dict((e, t) for e, t in events)["ended"]
+    # speech stopped at 2.0 s: ends after end_silence_s, not unfinished_silence_s
+    assert ended == pytest.approx(2.0 + s.end_silence_s, abs=2 * FRAME)
+    assert d.speech_end == pytest.approx(2.0, abs=FRAME)
+
+
+def test_trailing_words_wait_longer_and_speech_resumes_the_same_turn():
+    s = TurnSettings()
+    d = TurnDetector(s, FRAME)
+    # "I was thinking and" ... 1.0 s pause (longer than end_silence, shorter than unfinished)
+    events = run(d, [(0.9, 1.0), (0.0, 1.0), (0.9, 1.0), (0.0, 2.0)],
+                 judge="I was thinking and")
+    names = [e for e, _ in events]
+    assert names.count("started") == 1, names  # one turn, not two
+    assert names.count("ended") == 1
+    ended = [t for e, t in events if e == "ended"][0]
+    assert ended == pytest.approx(3.0 + s.unfinished_silence_s, abs=2 * FRAME)
+
+
+def test_short_bursts_are_not_turns_and_long_turns_are_cut():
+    d = TurnDetector(TurnSettings(max_turn_s=3.0), FRAME)
+    names = [e for e, _ in run(d, [(0.9, 0.1), (0.0, 1.0)])]
+    assert names == ["dropped"]
+    events = run(d, [(0.9, 7.0)])
+    cuts = [t for e, t in events if e == "cut"]
+    assert len(cuts) >= 2  # a 7 s monologue becomes turns of at most 3 s
+    assert all(b - a <= 3.0 + 2 * FRAME for a, b in zip(cuts, cuts[1:], strict=False))
+
+
+def test_partials_are_due_while_speaking():
+    d = TurnDetector(TurnSettings(partial_every_s=1.0), FRAME)
+    names = [e for e, _ in run(d, [(0.9, 3.5)])]
+    assert names.count("partial") == 3
+
+
+def test_settings_are_validated():
+    with pytest.raises(InputError, match="unknown"):
+        TurnSettings.from_mapping({"end_silence": 1})
+    with pytest.raises(InputError):
+        TurnSettings.from_mapping({"end_silence_s": 3.0, "unfinished_silence_s": 1.0})
+    assert TurnSettings.from_mapping({"end_silence_s": "0.8"}).end_silence_s == 0.8

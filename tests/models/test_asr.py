@@ -1,0 +1,73 @@
+"""Speech in: the packaged models load checked, hear speech and tell languages apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from vhuman.avatar.compat import shared_data_dir
+from vhuman.models.asr import get_recognizer, get_vad, packaged
+from vhuman.models.asr.whisper import to_simplified
+from vhuman.models.types import InputError, VhumanError
+
+SPEECH = shared_data_dir() / "speech"
+
+
+def clip(name: str) -> np.ndarray:
+    audio, rate = sf.read(str(SPEECH / name), dtype="float32")
+    assert rate == 16000
+    return audio
+
+
+def test_silero_hears_speech_and_not_silence_or_noise():
+    vad = get_vad()
+    audio = clip("en_ljspeech_LJ001-0004.wav")
+    probs = [vad.probability(audio[i:i + 512]) for i in range(0, audio.size - 511, 512)]
+    assert np.mean(np.array(probs) > 0.5) > 0.6  # most of a read sentence is speech
+    vad.reset()
+    rng = np.random.default_rng(0)
+    noise = (0.05 * rng.standard_normal(16000 * 2)).astype(np.float32)
+    quiet = [vad.probability(noise[i:i + 512]) for i in range(0, noise.size - 511, 512)]
+    assert max(quiet) < 0.5
+    with pytest.raises(InputError):
+        vad.probability(np.zeros(100, np.float32))
+
+
+def test_a_changed_model_file_is_refused(monkeypatch):
+    monkeypatch.setattr(packaged, "SILERO_SHA256", "0" * 64)
+    with pytest.raises(VhumanError, match="sha256"):
+        packaged.silero_onnx_path()
+
+
+def test_a_damaged_joined_whisper_is_joined_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("VHUMAN_CACHE", str(tmp_path))
+    folder = packaged.whisper_dir("base")
+    assert (folder / "tokenizer.json").is_file()
+    with (folder / "model.bin").open("r+b") as f:
+        f.seek(1000)
+        f.write(b"\x00damaged\x00")
+    again = packaged.whisper_dir("base")
+    assert packaged.sha256_file(again / "model.bin") == packaged.WHISPER["base"].joined_sha256
+    with pytest.raises(InputError, match="known"):
+        packaged.whisper_dir("gigantic")
+
+
+def test_whisper_transcribes_english_and_simplified_mandarin():
+    asr = get_recognizer("whisper")
+    en = asr.transcribe(clip("en_ljspeech_LJ001-0004.wav"))
+    assert en.ok and en.language == "en"
+    assert "block books" in en.text.lower() and 0.3 < en.confidence <= 1.0
+    zh = asr.transcribe(clip("zh_aishell3_SSB15750377.wav"))
+    assert zh.language == "zh"
+    assert "这些" in zh.text and "這" not in zh.text  # simplified, not traditional
+    assert to_simplified("這些遊擊隊員") == "这些游击队员"
+
+
+def test_unsupported_language_and_silence_get_a_status():
+    french_only_not = get_recognizer("whisper", languages=("en", "zh", "es"))
+    result = french_only_not.transcribe(clip("fr_picovoice_test_fr.wav"))
+    assert result.status == "unsupported_language" and result.language == "fr"
+    assert "understood" in result.detail
+    silent = french_only_not.transcribe(np.zeros(16000, np.float32))
+    assert silent.status == "empty" and not silent.ok

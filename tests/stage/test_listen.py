@@ -1,0 +1,194 @@
+"""The listen room: turns from a stream, bad input, echo of the host, ``vhuman listen``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from vhuman.avatar.compat import shared_data_dir
+from vhuman.dialogue.turns import TurnSettings
+from vhuman.models.asr import get_vad
+from vhuman.models.asr.base import Transcription
+from vhuman.stage.cli import main
+from vhuman.stage.listen import EchoSuppressor, Listener
+from vhuman.stage.listen.files import listen_audio, read_audio
+
+SPEECH = shared_data_dir() / "speech"
+RATE = 16000
+
+
+class ScriptedRecognizer:
+    """Says what it is told for each call, and records the audio lengths it got."""
+
+    name = "scripted"
+    sample_rate = RATE
+
+    def __init__(self, *texts: str, fail: bool = False) -> None:
+        self.texts = list(texts)
+        self.calls: list[float] = []
+        self.fail = fail
+
+    def transcribe(self, audio, *, language=None, prompt=None) -> Transcription:
+        self.calls.append(audio.size / RATE)
+        if self.fail:
+            raise RuntimeError("model crashed")
+        text = self.texts.pop(0) if len(self.texts) > 1 else self.texts[0]
+        return Transcription(text, language="en", confidence=0.9, language_probability=1.0,
+                             seconds=audio.size / RATE)
+
+
+def speech(name: str) -> np.ndarray:
+    return read_audio(SPEECH / name)
+
+
+def feed_all(listener: Listener, audio: np.ndarray, piece: int = 320) -> list:
+    events = []
+    for i in range(0, audio.size, piece):
+        events += listener.feed(audio[i:i + piece])
+    return events
+
+
+def test_two_sentences_with_a_gap_are_two_turns_with_their_times():
+    a, b = speech("en_ljspeech_LJ001-0004.wav"), speech("zh_aishell3_SSB02410161.wav")
+    gap = np.zeros(RATE * 2, np.float32)
+    audio = np.concatenate([gap[:RATE // 2], a, gap, b, gap])
+    asr = ScriptedRecognizer("done.")
+    listener = Listener(asr, get_vad(), TurnSettings(), speaker="ana", partials=False)
+    events = feed_all(listener, audio)
+    finals = [e.turn for e in events if e.kind == "final"]
+    assert [t.text for t in finals] == ["done.", "done."]
+    first, second = finals
+    assert first.speaker == "ana" and first.role == "guest" and first.status == "ok"
+    assert 0.0 <= first.start <= 0.6 and abs(first.end - (0.5 + a.size / RATE)) < 0.5
+    assert second.start > first.end + 1.0
+    # recognised at pauses only (the final reuses the last one): the whole second turn once
+    assert len(asr.calls) <= 6 and asr.calls[-1] == pytest.approx(second.end - second.start, abs=0.1)
+
+
+def test_trailing_words_keep_the_turn_open_across_a_pause():
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    pause = np.zeros(int(RATE * 0.9), np.float32)  # > end_silence_s, < unfinished_silence_s
+    audio = np.concatenate([a[: a.size // 2], pause, a[a.size // 2:], np.zeros(RATE * 2, np.float32)])
+    half = a.size / 2 / RATE
+
+    class TrailingOff(ScriptedRecognizer):
+        def transcribe(self, audio, *, language=None, prompt=None):  # the words so far
+            said = super().transcribe(audio)
+            text = "which were the" if audio.size / RATE < half + 0.5 else "the whole thing."
+            return Transcription(text, language="en", confidence=said.confidence)
+
+    asr = TrailingOff("")
+    listener = Listener(asr, get_vad(), TurnSettings(), partials=False)
+    finals = [e.turn for e in feed_all(listener, audio) if e.kind == "final"]
+    assert len(finals) == 1 and finals[0].text == "the whole thing."
+
+
+def test_silence_noise_and_a_crashing_recognizer_never_raise():
+    rng = np.random.default_rng(1)
+    asr = ScriptedRecognizer("x", fail=True)
+    listener = Listener(asr, get_vad(), TurnSettings(), partials=False)
+    assert feed_all(listener, np.zeros(RATE * 3, np.float32)) == []
+    assert feed_all(listener, (0.1 * rng.standard_normal(RATE * 3)).astype(np.float32)) == []
+    t = np.arange(RATE * 4) / RATE  # music: a plucked arpeggio with a beat
+    notes = np.array([261.6, 329.6, 392.0, 523.3])[(t * 2).astype(int) % 4]
+    pluck = np.exp(-4 * (t % 0.5)) * sum(np.sin(2 * np.pi * notes * h * t) / h for h in range(1, 6))
+    music = 0.3 * pluck / np.abs(pluck).max() + 0.05 * rng.standard_normal(t.size) * np.exp(-30 * (t % 0.5))
+    assert feed_all(listener, music.astype(np.float32)) == []
+    events = feed_all(listener, np.concatenate([speech("en_ljspeech_LJ001-0004.wav"),
+                                                np.zeros(RATE * 2, np.float32)]))
+    finals = [e.turn for e in events if e.kind == "final"]
+    assert len(finals) == 1 and finals[0].status == "error" and "crashed" in finals[0].detail
+    assert listener.finish() == []
+
+
+def test_clipped_speech_is_still_a_turn():
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    clipped = np.clip(a * 20, -0.9, 0.9)  # overdriven microphone
+    listener = Listener(ScriptedRecognizer("words."), get_vad(), TurnSettings(), partials=False)
+    events = feed_all(listener, np.concatenate([clipped, np.zeros(RATE * 2, np.float32)]))
+    assert [e.turn.status for e in events if e.kind == "final"] == ["ok"]
+
+
+def test_very_long_speech_is_cut_into_turns_and_a_dropped_stream_closes_its_turn():
+    long = np.concatenate([speech(f"en_ljspeech_LJ001-000{i}.wav") for i in (1, 3, 4, 5)])
+    asr = ScriptedRecognizer("words")
+    listener = Listener(asr, get_vad(), TurnSettings(max_turn_s=8.0), partials=False)
+    finals = [e.turn for e in feed_all(listener, long) if e.kind == "final"]
+    finals += [e.turn for e in listener.finish()]  # the stream stops mid-sentence
+    assert len(finals) >= 3
+    assert all(t.end - t.start <= 8.0 + 0.1 for t in finals)
+    assert any(t.cut for t in finals)
+
+
+def test_partials_arrive_while_speaking_when_listening_keeps_up():
+    asr = ScriptedRecognizer("produced the")
+    listener = Listener(asr, get_vad(), TurnSettings(partial_every_s=1.0), partials=True)
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    events = feed_all(listener, a)  # fed faster than real time: the listener keeps up
+    assert any(e.kind == "partial" and e.text == "produced the" for e in events)
+    assert any(e.kind == "speaking" and not e.echo for e in events)
+
+
+def _room(rng: np.random.Generator, delay: int, gain: float) -> tuple[np.ndarray, int]:
+    ir = rng.standard_normal(1600) * np.exp(-np.arange(1600) / 300)
+    ir[0] += 3.0
+    return ir / np.abs(ir).sum() * gain, delay
+
+
+def test_the_hosts_own_voice_through_the_room_is_echo_and_a_person_is_not():
+    rng = np.random.default_rng(0)
+    host = np.concatenate([speech(f"en_ljspeech_LJ001-000{i}.wav") for i in (1, 3)])
+    ir, delay = _room(rng, 2400, 0.8)
+    echo = np.convolve(np.concatenate([np.zeros(delay, np.float32), host]), ir)[:host.size]
+    person = speech("en_librispeech_1995-1837-0001.wav")[: RATE * 4]
+    mic = echo + 0.001 * rng.standard_normal(host.size)
+    at = RATE * 12
+    mic[at:at + person.size] += 0.6 * person
+    suppressor = EchoSuppressor()
+    asr = ScriptedRecognizer("hello")
+    listener = Listener(asr, get_vad(), TurnSettings(), partials=False, echo=suppressor)
+    events = []
+    for i in range(0, host.size - 511, 512):
+        suppressor.reference(host[i:i + 512])
+        events += listener.feed(mic[i:i + 512].astype(np.float32))
+    barge = [(e.turn.start, e.echo) for e in events if e.kind == "speaking"]
+    real = [start for start, echo in barge if not echo]
+    assert real and all(abs(start - at / RATE) < 1.0 for start in real), barge
+    assert suppressor.delay == pytest.approx(delay, abs=512)
+
+
+def test_listen_audio_matches_the_cli_json(capsys):
+    path = SPEECH / "en_ljspeech_LJ001-0004.wav"
+    assert main(["listen", str(path), "--json"]) == 0
+    turns = json.loads(capsys.readouterr().out)
+    assert len(turns) == 1
+    turn = turns[0]
+    assert turn["language"] == "en" and turn["status"] == "ok"
+    assert "predecessors" in turn["text"].lower()
+    assert 0.0 <= turn["start"] < 0.5 and 4.5 < turn["end"] <= 5.2
+    again = listen_audio(read_audio(path))
+    assert [t.text for t in again] == [turn["text"]]
+
+
+def test_listen_cli_refuses_bad_input(tmp_path, capsys):
+    assert main(["listen", str(tmp_path / "missing.wav")]) == 2
+    assert "no such audio file" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("listen:\n  turns:\n    end_silence: 2\n")
+    sf.write(tmp_path / "x.wav", np.zeros(RATE, np.float32), RATE)
+    assert main(["listen", str(tmp_path / "x.wav"), "--settings", str(bad)]) == 2
+    assert "unknown setting" in capsys.readouterr().err
+    assert main(["listen", str(tmp_path / "x.wav")]) == 0
+    assert "no speech heard" in capsys.readouterr().err
+
+
+def test_a_device_stream_is_heard_like_a_file(capsys):
+    path = SPEECH / "zh_aishell3_SSB15750377.wav"
+    assert main(["listen", "--device", f"lavfi:amovie={path}", "--json"]) == 0
+    turns = json.loads(capsys.readouterr().out)
+    assert len(turns) == 1 and turns[0]["language"] == "zh" and "威胁" in turns[0]["text"]
+    assert main(["listen", "--device", "nosuchformat:x"]) == 2
+    assert "not in this FFmpeg build" in capsys.readouterr().err

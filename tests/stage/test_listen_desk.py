@@ -1,0 +1,106 @@
+"""Heard turns in the show: brain for guests, Q&A for reporters, moderation, barge-in, log."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from vhuman.avatar.compat import shared_data_dir
+from vhuman.dialogue.moderation import ModerationResult
+from vhuman.stage.chat.responder import ChatResponder
+from vhuman.stage.listen import ListenEvent
+from vhuman.stage.listen.config import ListenConfig
+from vhuman.stage.listen.desk import VoiceDesk
+from vhuman.stage.listen.files import read_audio
+from vhuman.stage.listen.listener import HeardTurn
+from vhuman.stage.listen.session import ListenSession
+from vhuman.stage.store import SQLiteStore
+from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+
+SPEECH = shared_data_dir() / "speech"
+
+
+class RefuseWord:
+    """A moderator that refuses any message containing ``word``."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+    def check_input(self, text: str, viewer: str) -> ModerationResult:
+        if self.word in text.lower():
+            return ModerationResult(False, f"blocklist:{self.word}", "")
+        return ModerationResult(True, None, text)
+
+
+def turn(text: str, role: str = "guest", status: str = "ok", speaker: str = "Ana") -> HeardTurn:
+    return HeardTurn(speaker, role, 1.0, 2.5, text=text, language="en", confidence=0.8,
+                     status=status, speech_end_wall=0.0, final_wall=0.0)
+
+
+def test_guest_reporter_refused_and_unsupported_turns(tmp_path):
+    async def scenario():
+        performer = FakePerformer(0.001)
+        await performer.start()
+        brain = FakeBrain(sentences=1)
+        store = SQLiteStore(tmp_path / "log.db")
+        desk = VoiceDesk(performer, responder=ChatResponder(brain, performer),
+                         qa=FakeQA({"final": "The final is on Sunday."}),
+                         moderator=RefuseWord("idiot"), store=store, show_id="main")
+        for t in (turn("Tell me about skiing"), turn("When is the final?", role="reporter",
+                                                      speaker="Press"),
+                  turn("you idiot"), turn("", status="unsupported_language"),
+                  turn("", status="unsupported_language"), turn("stop", role="host")):
+            await desk.handle(ListenEvent("final", t))
+        await desk.drain()
+        await performer.idle()
+        return brain, performer, store.show_events("main")
+
+    brain, performer, events = asyncio.run(scenario())
+    heard = [e.data for e in events if e.event == "heard"]
+    assert len(heard) == 6
+    assert brain.asked == [("Tell me about skiing", "Ana")]  # only the allowed guest turn
+    guest, reporter, refused, notice, silent, host = heard
+    assert guest["answered_by"] == "brain" and guest["answer"].startswith("Ana, thanks for asking")
+    assert guest["speaker"] == "Ana" and guest["role"] == "guest" and guest["language"] == "en"
+    assert guest["start"] == 1.0 and guest["end"] == 2.5 and guest["confidence"] == 0.8
+    assert reporter["answered_by"] == "qa" and reporter["answer"] == "The final is on Sunday."
+    assert reporter["sources"][0]["doc"] == "facts.md"
+    assert refused["moderation"] == "blocklist:idiot" and refused["answer"] is None
+    assert notice["answered_by"] == "notice" and silent["answer"] is None  # told once
+    assert host["answer"] is None
+    assert "The final is on Sunday." in performer.spoken()
+
+
+def test_a_spoken_question_reaches_the_brain_and_a_person_barges_in(tmp_path):
+    """Real speech through the real listener: the brain gets the words; a second speaker
+    talking while the host answers interrupts it."""
+    async def scenario():
+        performer = FakePerformer(0.4)  # slow speech: still talking when the person speaks
+        await performer.start()
+        brain = FakeBrain(sentences=3)
+        desk = VoiceDesk(performer, responder=ChatResponder(brain, performer))
+        session = ListenSession(ListenConfig(), desk, speaker="Ana", performer=performer,
+                                echo=False)
+        await session.start()
+        audio = read_audio(SPEECH / "en_ljspeech_LJ001-0004.wav")
+        gap = np.zeros(16000 * 2, np.float32)
+        for piece in (audio, gap):
+            for i in range(0, piece.size, 320):
+                session.push(piece[i:i + 320])
+        while not performer.status()["speaking"]:
+            await asyncio.sleep(0.05)
+        again = read_audio(SPEECH / "en_ljspeech_LJ001-0005.wav")[: 16000 * 2]
+        for i in range(0, again.size, 320):
+            session.push(again[i:i + 320])
+        await session.close()
+        await desk.drain()
+        return brain, performer, desk, session
+
+    brain, performer, desk, session = asyncio.run(scenario())
+    assert brain.asked and "block books" in brain.asked[0][0].lower()
+    assert brain.asked[0][1] == "Ana"
+    assert desk.barge_ins >= 1 and performer.interrupts >= 1
+    assert session.status()["turns"] == 2 and session.status()["state"] == "closed"
+    first = desk.records[0]
+    assert first["final_s"] is not None and first["first_audio_s"] is not None
