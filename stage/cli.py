@@ -158,7 +158,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
                  "database_url": args.database}
     if args.rundown:
         overrides["rundown"] = args.rundown
-    serve(Settings(**{k: v for k, v in overrides.items() if v is not None}))
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    hosting = None
+    if settings.redis_url:  # a stateless API replica: shows run on `vhuman worker`s
+        from .cluster.hosting import ClusterHosting
+
+        hosting = ClusterHosting()
+    serve(settings, hosting=hosting)
     return 0
 
 

@@ -22,9 +22,9 @@ from ..chat.irc import IRCBridge, IRCConfig
 from ..chat.message import ChatMessage
 from ..show.loader import load_rundown
 from ..store.base import Store
-from ..store.factory import open_store
 from .errors import problems
 from .hardening import header_timeout_protocol, install_scrubber
+from .hosting import LocalHosting, ShowHosting
 from .limits import BodyLimitMiddleware, SocketCapMiddleware
 from .live import mount_live
 from .routes import chat, control, health, metrics, openai, qa, shows, viewer
@@ -69,29 +69,23 @@ def start_irc_bridge(state: AppState, session: ShowSession) -> asyncio.Task[None
 
 
 def create_app(settings: ServerSettings | None = None, *, backends: Backends | None = None,
-               store: Store | None = None) -> FastAPI:
-    """Build the app. Tests inject ``backends`` (fake performer, brain, Q&A) and a store;
-    by default the live performer, the dialogue brain and ``settings.database_url``."""
+               store: Store | None = None, hosting: ShowHosting | None = None) -> FastAPI:
+    """Build the app. ``hosting`` says where shows run (:class:`LocalHosting`, the default:
+    here, with the live performer, the dialogue brain and ``settings.database_url``; the
+    cluster's for an API replica). Tests inject ``backends`` (fake performer, brain, Q&A)
+    and a store."""
     settings = settings or ServerSettings()
+    hosting = hosting or LocalHosting()
+    if settings.redis_url and hosting.runs_shows_here:
+        raise VhumanError("redis_url is set: an API replica needs the cluster's hosting "
+                          "(vhuman serve --redis chooses it)")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if backends is None and settings.redis_url:  # an API replica: no models here
-            from ..cluster.run import api_backends
-            chosen = await asyncio.to_thread(api_backends, settings)
-        elif backends is None:
-            from .backends import default_backends
-            chosen = await asyncio.to_thread(default_backends, settings)
-        else:
-            chosen = backends
+        chosen = backends if backends is not None else \
+            await asyncio.to_thread(hosting.backends, settings)
         own_store = store is None
-        state: AppState
-        if settings.redis_url:  # cluster API replica: the shows live on workers
-            from ..cluster.api import ClusterAppState
-            from ..cluster.run import cluster_store
-            state = ClusterAppState(settings, chosen, store or cluster_store(settings))
-        else:
-            state = AppState(settings, chosen, store or open_store(settings.database_url))
+        state = hosting.state(settings, chosen, store)
         _describe(state.metrics)
         app.state.vhuman = state
         state.close_listeners.append(live.drop_show)
@@ -101,7 +95,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         # answers at once, /readyz says 503 until the show is ready.
         session = await state.create(settings.default_show, rundown, wait=False)
         tasks = [asyncio.create_task(_autostart(state, session), name="autostart")] \
-            if rundown is not None and settings.autostart and not settings.redis_url else []
+            if rundown is not None and settings.autostart and hosting.runs_shows_here else []
         if settings.irc_channel:
             tasks.append(start_irc_bridge(state, session))
         try:
@@ -118,14 +112,13 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
 
     app = FastAPI(title="vhuman", version="0.1.0", lifespan=lifespan,
                   description="Live virtual human: chat, reporter Q&A, shows, host control.")
-    if settings.redis_url:  # before the shows router: its POST /v1/shows stores the YAML
-        from ..cluster.routes import router as cluster_router
-        app.include_router(cluster_router)
+    for router in hosting.routers():  # before the common routers: they win on a path
+        app.include_router(router)
     # the viewer router first: its /viewer redirects win over the live router's page
     for router in (viewer.router, chat.router, qa.router, shows.router, control.router,
                    health.router, metrics.router, openai.router):
         app.include_router(router)
-    from ..listen.routes import router as listen_router  # microphones: speech in
+    from .routes.listen import router as listen_router  # microphones: speech in
 
     app.include_router(listen_router)
     live = mount_live(app, settings)
@@ -179,12 +172,13 @@ async def _autostart(state: AppState, session: ShowSession) -> None:
     state.start_show(session)
 
 
-def server_config(settings: ServerSettings, app: FastAPI | None = None) -> Any:
+def server_config(settings: ServerSettings, app: FastAPI | None = None,
+                  hosting: ShowHosting | None = None) -> Any:
     """The uvicorn config ``vhuman serve`` runs: header timeout for half-open
     connections, a cap on concurrent connections, keys scrubbed from every log line."""
     import uvicorn
 
-    config = uvicorn.Config(app or create_app(settings), host=settings.host,
+    config = uvicorn.Config(app or create_app(settings, hosting=hosting), host=settings.host,
                             port=settings.port, log_level="info",
                             http=header_timeout_protocol(settings),
                             limit_concurrency=settings.max_connections,
@@ -205,10 +199,10 @@ def server_config(settings: ServerSettings, app: FastAPI | None = None) -> Any:
     return config
 
 
-def serve(settings: ServerSettings | None = None) -> None:
+def serve(settings: ServerSettings | None = None, hosting: ShowHosting | None = None) -> None:
     """``vhuman serve``: run the app with uvicorn until interrupted."""
     import uvicorn
 
     settings = settings or ServerSettings()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn already shut down
-        uvicorn.Server(server_config(settings)).run()
+        uvicorn.Server(server_config(settings, hosting=hosting)).run()

@@ -17,7 +17,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 from starlette.requests import HTTPConnection
 
-from .settings import ServerSettings
+from .settings import ServerSettings, well_formed_key
 
 ROLE_RANK = {"viewer": 0, "reporter": 1, "host": 2}
 # What each role may do: a host may do everything, a reporter Q&A (and chat), a viewer chat.
@@ -54,15 +54,6 @@ class AccessDenied(Exception):
 
 def key_name(key: str, role: str) -> str:
     return f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:10]}"
-
-
-KEY_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set("\"',;\\")
-"""What an API key may be made of: printable ASCII that a header, a query string and a
-cookie all carry unchanged."""
-
-
-def well_formed_key(key: str) -> bool:
-    return bool(key) and len(key) <= 512 and all(c in KEY_CHARS for c in key)
 
 
 def query_key(conn: HTTPConnection) -> str | None:

@@ -17,6 +17,15 @@ from .media import MediaPolicy
 Role = Literal["host", "reporter", "viewer"]
 
 
+KEY_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set("\"',;\\")
+"""What an API key may be made of: printable ASCII that a header, a query string and a
+cookie all carry unchanged."""
+
+
+def well_formed_key(key: str) -> bool:
+    return bool(key) and len(key) <= 512 and all(c in KEY_CHARS for c in key)
+
+
 class ServerSettings(BaseSettings):
     """Everything ``create_app`` needs; every field can come from ``VHUMAN_<NAME>``."""
 
@@ -131,8 +140,6 @@ class ServerSettings(BaseSettings):
         short = [k[:3] + "…" for k in keys if len(k) < 8]
         if short:
             raise ValueError(f"api keys must be at least 8 characters: {short}")
-        from .auth import well_formed_key
-
         if not all(well_formed_key(k) for k in keys):
             raise ValueError("api keys must be printable ASCII without spaces, quotes, "
                              "commas, semicolons or backslashes (at most 512 characters)")

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from fastapi.testclient import TestClient
 
+from vhuman.stage.cluster.hosting import ClusterHosting
 from vhuman.stage.cluster.testing import PostgresServer, RedisServer
 from vhuman.stage.server import Backends, ServerSettings, create_app
 from vhuman.stage.testing_performer import FakePerformer, FakeQA
@@ -77,7 +78,7 @@ class Cluster:
             **options, _env_file=None)  # type: ignore[call-arg]
         backends = Backends(lambda s, r: FakePerformer(0.01), None,
                             FakeQA({"final": "The final is on Sunday at 8 pm."}))
-        client = TestClient(create_app(settings, backends=backends))
+        client = TestClient(create_app(settings, backends=backends, hosting=ClusterHosting()))
         self._stack.enter_context(client)
         return client
 

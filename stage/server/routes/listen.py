@@ -24,12 +24,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..chat.message import clean_viewer_name
-from ..server.auth import AccessDenied, authorize
-from .config import ListenConfig
-from .desk import VoiceDesk
-from .session import ListenSession
-from .webrtc import MicPeers
+from vhuman.stage.chat.message import clean_viewer_name
+from vhuman.stage.listen.config import ListenConfig
+from vhuman.stage.listen.desk import VoiceDesk
+from vhuman.stage.listen.session import ListenSession
+from vhuman.stage.listen.webrtc import MicPeers
+
+from ..auth import AccessDenied, authorize
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["listen"])
