@@ -85,16 +85,25 @@ class ClusterUnavailable(VhumanError):
     """Redis or PostgreSQL cannot be reached right now (the HTTP layer answers 503)."""
 
 
+REDIS_CONNECTIONS = 256
+"""Connections one process keeps to Redis at most; past them a call waits for a free one
+(up to the read timeout) instead of failing: 500 viewers chatting at once each need one
+for a moment, and redis-py's default pool refuses the 101st ("Too many connections")."""
+
+
 def connect_redis(url: str) -> Any:
     """An asyncio Redis client that fails fast (1 s connect, 5 s reads, no silent
-    retries), so an outage becomes a clear 503 instead of a hung request."""
+    retries), so an outage becomes a clear 503 instead of a hung request; a burst beyond
+    :data:`REDIS_CONNECTIONS` queues for a connection."""
     try:
-        from redis.asyncio import Redis
+        from redis.asyncio import BlockingConnectionPool, Redis
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise VhumanError("the cluster mode needs redis-py: pip install 'redis>=5'") from exc
-    return Redis.from_url(url, decode_responses=True, socket_connect_timeout=1.0,
-                          socket_timeout=5.0, health_check_interval=5,
-                          retry_on_timeout=False)
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_CONNECTIONS, timeout=5.0, decode_responses=True,
+        socket_connect_timeout=1.0, socket_timeout=5.0, health_check_interval=5,
+        retry_on_timeout=False)
+    return Redis.from_pool(pool)
 
 
 def redis_errors() -> tuple[type[Exception], ...]:

@@ -128,7 +128,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
                            allow_methods=["*"], allow_headers=["*"])
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SocketCapMiddleware)
-    if settings.trusted_proxies:  # outermost: every limit sees the real client address
+    if settings.trusted_proxies:  # outside the limits: each sees the real client address
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
