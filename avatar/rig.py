@@ -132,7 +132,7 @@ class Rig:
         self.joint_device = dev = torch.device("cpu")
         f32 = torch.float32
         self.parents = np.asarray(sk.parents, dtype=np.int64)
-        self.rest_t = torch.as_tensor(sk.rest_translation, dtype=f32, device=dev)
+        self.rest_t = torch.as_tensor(sk.rest_translation, dtype=f32, device=dev)  # as saved
         self.rest_r = torch.as_tensor(sk.rest_rotation, dtype=f32, device=dev)
         self.rest_s = torch.as_tensor(sk.rest_scale, dtype=f32, device=dev)
         self.inverse_bind = torch.as_tensor(sk.inverse_bind, dtype=f32, device=dev)
@@ -143,6 +143,9 @@ class Rig:
         self.rest_pose = rp = rest_pose(character)
         self.frame = torch.as_tensor(rp.frame, dtype=f32, device=dev)  # applied to the scene
         self.tpose_r = torch.as_tensor(rp.local_rotation, dtype=f32, device=dev)
+        self.tpose_t = torch.as_tensor(
+            rp.local_translation if rp.local_translation is not None else sk.rest_translation,
+            dtype=f32, device=dev)
         self._tpose_world_rot = torch.as_tensor(rp.world_rotation, dtype=f32, device=dev)
         self._tpose_parent_rot = torch.as_tensor(rp.parent_rotation, dtype=f32, device=dev)
         self._tpose_world_linear_inv = torch.linalg.inv(
@@ -286,7 +289,7 @@ class Rig:
             rotations[:, idx] = quat_normalize(local)
 
         # root offset (world metres) -> hips translation in its parent's space
-        translations = self.rest_t.expand(t, -1, -1).clone()
+        translations = self.tpose_t.expand(t, -1, -1).clone()
         root = torch.as_tensor(root_np, device=dev)
         hips = sk.humanoid.get("hips")
         if hips is None:
