@@ -251,8 +251,9 @@ class Rig:
         dev = self.joint_device
         t = morph_np.shape[0]
         sk = self.character.skeleton
-        morph = torch.as_tensor(self._rules(tuple(motion.morph_names)).apply(morph_np), device=dev)
-        table, jaw = self._morph_maps(tuple(motion.morph_names))
+        rules = self._rules(tuple(motion.morph_names))
+        morph = torch.as_tensor(rules.apply(morph_np), device=dev)
+        table, jaw = self._morph_maps(rules.out_names)
         packed_weights = morph @ table  # (T, M_all)
         per_mesh = torch.split(packed_weights, _spans(self.packed.morph_offsets), dim=1)
         mesh_w: list[Array | None] = list(per_mesh)
@@ -328,9 +329,9 @@ class Rig:
     def material_frames(self, motion: MotionLike) -> MaterialFrames | None:
         """Per-frame material colours and texture transforms that the clip's expressions
         drive (VRM material-colour and texture-transform binds), or None when none do."""
-        names = tuple(motion.morph_names)
+        rules = self._rules(tuple(motion.morph_names))
         morph = np.asarray(motion.morph, np.float32)
-        return material_frames(self.character, names, self._rules(names).apply(morph))
+        return material_frames(self.character, rules.out_names, rules.apply(morph))
 
     def _hold_gaze(self, q: torch.Tensor, cols: list[int], motion: MotionLike,
                    morph: np.ndarray) -> torch.Tensor:
