@@ -353,7 +353,7 @@ def _to_bind_pose(character: Character, world: np.ndarray, wrot: np.ndarray,
                 continue
             wanted = _unit(bound[1] - want_pos)
             turned = Q.rotate(turn, have)
-            if wanted is not None and float(turned @ wanted) > float(have @ wanted):
+            if wanted is None or float(turned @ wanted) >= float(have @ wanted) - 1e-6:
                 _turn(turn, subtree[c], j, wrot, pos, world)
         out[names.get(j, sk.names[j])] = round(deg, 1)
     log.info("%s: %d joints turned from the saved rest back to the bind pose: %s",

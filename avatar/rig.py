@@ -33,6 +33,7 @@ from vhuman.animation.skinning import (
     vertex_normals,
 )
 from vhuman.avatar.character import AnimationClip, Character
+from vhuman.avatar.diagnose import log_warnings
 from vhuman.avatar.expressions import ExpressionRules, MaterialFrames, hold_gaze, material_frames
 from vhuman.avatar.rest_pose import rest_pose
 from vhuman.avatar.rig_detached import detached_bones, follow_limbs, quat_identity
@@ -161,6 +162,7 @@ class Rig:
         self._joints_used = self.packed.joints.to(dev)
         self._inverse_bind_used = self.inverse_bind[self._joints_used]
         self._mesh_names = [m.name for m in character.meshes]
+        log_warnings(character)  # what this avatar cannot show, said once
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
