@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
+from vhuman.animation.clip import HAND_SHAPES
 from vhuman.animation.skinning import (
     apply_blended,
     blended_transforms,
@@ -37,6 +38,7 @@ from vhuman.avatar.diagnose import log_warnings
 from vhuman.avatar.expressions import ExpressionRules, MaterialFrames, hold_gaze, material_frames
 from vhuman.avatar.rest_pose import rest_pose
 from vhuman.avatar.rig_detached import detached_bones, follow_limbs, quat_identity
+from vhuman.avatar.rig_hands import HandPoser
 from vhuman.avatar.rig_pack import finite, pack_meshes
 from vhuman.avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
 from vhuman.models.types import InputError
@@ -162,6 +164,7 @@ class Rig:
         self._joints_used = self.packed.joints.to(dev)
         self._inverse_bind_used = self.inverse_bind[self._joints_used]
         self._mesh_names = [m.name for m in character.meshes]
+        self.hands = HandPoser(character, self._tpose_world_rot, self._tpose_parent_rot)
         log_warnings(character)  # what this avatar cannot show, said once
 
     def _warn_once(self, key: str, message: str) -> None:
@@ -195,7 +198,7 @@ class Rig:
                 if name in mesh.morph_names and offsets[mesh_i + 1] > offsets[mesh_i]:
                     table[c, offsets[mesh_i] + mesh.morph_names.index(name)] = 1.0
                     direct = True
-            if not direct:
+            if not direct and name not in HAND_SHAPES:  # hand poses bend fingers instead
                 missing.append(name)
         if missing:
             log.info(
@@ -290,6 +293,8 @@ class Rig:
                 quat_multiply(quat_normalize(q), self._tpose_world_rot[idx]),
             )
             rotations[:, idx] = quat_normalize(local)
+        if self.hands.chains:  # finger poses of gestures (fist, point, thumbs up, open)
+            self.hands.apply(rotations, list(motion.morph_names), morph_np)
 
         # root offset (world metres) -> hips translation in its parent's space
         translations = self.tpose_t.expand(t, -1, -1).clone()
