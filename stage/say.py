@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from vhuman.animation.clip import concat_clips
+from vhuman.avatar.presets import CAMERA_PRESETS, camera_key
 from vhuman.models.types import Emotion, InputError, PhonemeTiming, SpeakingStyle
 
 from .aio import run_sync
@@ -23,10 +24,6 @@ from .media import check_writable
 from .performer import SpeechHandle
 
 log = logging.getLogger(__name__)
-
-
-RENDERERS = ("moderngl", "pyrender")
-"""Render backends a clip can use."""
 
 
 @contextlib.contextmanager
@@ -70,14 +67,9 @@ class RenderOptions:
             raise InputError(f"--size must be even (H.264), got {self.width}x{self.height}")
         if not 1 <= self.fps <= 120:
             raise InputError(f"--fps must be within 1..120, got {self.fps}")
-        from vhuman.avatar.render.camera import CAMERA_PRESETS
-
-        if str(self.camera).strip().lower() not in CAMERA_PRESETS:
+        if camera_key(str(self.camera)) not in CAMERA_PRESETS:
             raise InputError(f"unknown camera {self.camera!r}; expected one of: "
                              f"{', '.join(CAMERA_PRESETS)}")
-        if self.renderer not in RENDERERS:
-            raise InputError(f"unknown renderer {self.renderer!r}; expected one of: "
-                             f"{', '.join(RENDERERS)}")
 
 
 @dataclass
