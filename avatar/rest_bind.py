@@ -25,7 +25,12 @@ if TYPE_CHECKING:
     from vhuman.avatar.character import Character
 
 AGREE_DEG = 3.0
-"""Joints whose node rest is within this many degrees of the bind pose are left as saved."""
+"""Joints within this many degrees agree on the global bind-to-scene turn."""
+
+TURN_DEG = 30.0
+"""Joints whose node rest is turned more than this from the bind pose are turned back;
+smaller differences are the posture the file was saved in (a trunk leaning a little, as
+its clips hold it too) and are kept."""
 
 
 def skin_joints(character: Character) -> list[int]:
@@ -64,7 +69,7 @@ def bind_targets(character: Character, world: np.ndarray
     """Joint -> (world rotation (3, 3), position (3,)) that each skin joint has in the
     skin's bind pose, in the axes of the node rest ``world`` ((J, 4, 4) rest world
     matrices; positions up to one common offset and scale). Empty when no skin joint's
-    node rest is turned more than :data:`AGREE_DEG` from the bind pose, as in most files."""
+    node rest is turned more than :data:`TURN_DEG` from the bind pose, as in most files."""
     joints = skin_joints(character)
     inv_bind = np.asarray(character.skeleton.inverse_bind, np.float64)
     rest: dict[int, np.ndarray] = {}
@@ -87,6 +92,6 @@ def bind_targets(character: Character, world: np.ndarray
     agree = (cos >= np.cos(np.radians(AGREE_DEG))).sum(axis=1)
     g = globals_[int(np.argmax(agree))]  # ties: the first, root-most joint
     targets = {j: (g @ _rotation(bind[j]), g @ bind[j][:3, 3]) for j in ids}  # type: ignore[operator]
-    if all(_angle_deg(targets[j][0].T @ rest[j]) <= AGREE_DEG for j in ids):
+    if all(_angle_deg(targets[j][0].T @ rest[j]) <= TURN_DEG for j in ids):
         return {}
     return targets
