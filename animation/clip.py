@@ -23,7 +23,14 @@ from vhuman.models.types import (
 VISEME_SHAPES: tuple[str, ...] = tuple(viseme_shape_name(v) for v in VISEMES)
 """Morph names of the 15 visemes in canonical order (``viseme_sil`` ... ``viseme_ou``)."""
 
-MORPH_NAMES: tuple[str, ...] = VISEME_SHAPES + EXPRESSION_SHAPES
+HAND_POSES: tuple[str, ...] = ("Fist", "Point", "ThumbsUp", "Open")
+"""Hand poses a gesture can ask for (``avatar.rig_hands`` curls the avatar's fingers)."""
+
+HAND_SHAPES: tuple[str, ...] = tuple(f"{side}Hand{pose}" for side in ("left", "right")
+                                     for pose in HAND_POSES)
+"""Channels of the hand poses, per side (``rightHandPoint``), weighted 0..1 like shapes."""
+
+MORPH_NAMES: tuple[str, ...] = VISEME_SHAPES + EXPRESSION_SHAPES + HAND_SHAPES
 """The full internal morph vocabulary, the default column order of a clip."""
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vhuman.animation import quat as Q
-from vhuman.animation.clip import MotionClip
+from vhuman.animation.clip import HAND_SHAPES, MotionClip
 from vhuman.animation.reference import REFERENCE, ReferenceSkeleton, mirror_name
 from vhuman.models.types import InputError
 
@@ -257,6 +257,17 @@ ALIASES: dict[str, str] = {
 }
 
 
+GESTURE_HANDS: dict[str, dict[str, str]] = {
+    "point_at_screen": {"right": "Point"},
+    "thumbs_up": {"right": "ThumbsUp"},
+    "cheer": {"left": "Fist", "right": "Fist"},
+    "wave": {"right": "Open"},
+    "clap": {"left": "Open", "right": "Open"},
+}
+"""Hand pose (``animation.clip.HAND_POSES``) per gesture and side, for avatars whose
+hands have finger joints."""
+
+
 def gesture_names() -> list[str]:
     """Names of the built-in gestures."""
     return sorted(GESTURES)
@@ -322,7 +333,9 @@ def gesture_clip(
     for w in g.wiggles:
         if w.target in euler:
             euler[w.target] = euler[w.target] + np.outer(window(w), w.axis) * w.amplitude * amp
-    clip = MotionClip.rest(n, fps, [], bones)
+    hands = GESTURE_HANDS.get(g.name, {})
+    clip = MotionClip.rest(n, fps, [f"{side}Hand{pose}" for side, pose in hands.items()], bones)
+    clip.morph[:] = min(1.0, float(intensity))  # the layer's fades ease the fingers in and out
     for b, e in euler.items():
         clip.rotations[:, clip.bone_names.index(b)] = Q.from_euler(e)
     sides = sorted({s for k in g.keys for s in k.hands})
@@ -348,7 +361,7 @@ def mirror_clip(clip: MotionClip) -> MotionClip:
     root = clip.root_offset * np.array([-1.0, 1.0, 1.0], np.float32)
     return MotionClip(
         clip.fps,
-        list(clip.morph_names),
+        [mirror_name(m) if m in HAND_SHAPES else m for m in clip.morph_names],
         clip.morph.copy(),
         [mirror_name(b) for b in clip.bone_names],
         rot,

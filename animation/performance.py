@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -60,6 +61,7 @@ def perform(
     duration: float | None = None,
     dance: MotionClip | None = None,
     start_time: float = 0.0,
+    clips: ClipSource | None = None,
 ) -> MotionClip:
     """Lip-sync + expression + idle + gestures (+ an optional dance clip) for speech.
 
@@ -72,6 +74,10 @@ def perform(
     clip's absolute ``start_time`` (s): idle life then continues seamlessly from the
     previous clip. To ease from the previous sentence's emotion, pass a timeline starting
     with it: ``[(0, previous, i0), (0, new, i1)]`` cross-fades over the first half second.
+
+    A gesture name that is no library gesture plays the avatar's own clip of that name
+    (``clips``: ``has(name)`` / ``motion(name)``, e.g. ``avatar.clips.AvatarClips``) from
+    ``t``; a name that is neither is skipped with a warning: the line is still spoken.
     """
     if fps <= 0 or not np.isfinite(fps):
         raise InputError(f"fps must be positive, got {fps}")
@@ -93,7 +99,18 @@ def perform(
         body = _fit(dance, n, fps)  # the body only: the face stays with idle/expression/lip-sync
         stack.add(Layer("dance", body, PRIORITY["dance"], shape_mask={}, fade_in=0.4, fade_out=0.4))
     for t, name in gestures:
-        g = get_gesture(name)
+        try:
+            g = get_gesture(name)
+        except InputError:
+            own = _own_clip(clips, name, fps)
+            if own is None:
+                log.warning("gesture %r is neither a library gesture nor a clip of the avatar: "
+                            "skipped", name)
+                continue
+            fade = float(np.clip(own.duration / 4.0, 1.0 / fps, 0.3))
+            stack.add(Layer(f"gesture:{name}", own, PRIORITY["gesture"], start=max(0.0, float(t)),
+                            fade_in=fade, fade_out=fade, shape_mask={}))
+            continue
         k = min(int(round(t * fps)), n - 1)
         clip = gesture_clip(g.name, fps, energy=float(energy[max(k, 0)]))
         start = max(0.0, float(t) - g.stroke_time)
@@ -117,6 +134,23 @@ def perform(
         mouth.morph[:, : len(VISEME_SHAPES)] = lipsync(chunks, fps=fps, num_frames=n)
         stack.add(Layer("lipsync", mouth, PRIORITY["lipsync"], shape_mask=mask(mouth.morph_names)))
     return stack.evaluate()
+
+
+class ClipSource(Protocol):
+    """An avatar's own clips as normalized motion (``avatar.clips.AvatarClips``)."""
+
+    def has(self, name: str) -> bool: ...
+
+    def motion(self, name: str) -> MotionClip: ...
+
+
+def _own_clip(clips: ClipSource | None, name: str, fps: float) -> MotionClip | None:
+    """The avatar's clip ``name`` at ``fps`` (body only), or None when it has none."""
+    if clips is None or not clips.has(name):
+        return None
+    from vhuman.animation.retarget import resample
+
+    return resample(clips.motion(name), fps)
 
 
 def _face_layer(expr: MotionClip) -> Layer:

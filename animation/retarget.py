@@ -147,11 +147,14 @@ def retarget_world(
     mapping: Mapping[str, int],
     fps: float,
     skeleton: ReferenceSkeleton = REFERENCE,
+    align: bool = True,
 ) -> MotionClip:
     """Normalized clip from source world-rotation deltas (F, J, 4) and hips positions (F, 3).
 
     ``rest_positions`` (J, 3) are the source's rest joint positions (for bone directions
-    and the size ratio), ``mapping`` humanoid bone -> source joint index.
+    and the size ratio), ``mapping`` humanoid bone -> source joint index. ``align``: turn
+    each source bone's rest direction onto the reference T-pose's (False when the deltas
+    are already taken from the source's measured T-pose, which the rig shows as is).
     """
     f = world_delta.shape[0]
     ref_rest = skeleton.rest_positions
@@ -176,7 +179,7 @@ def retarget_world(
             None,
         )
         corr = Q.identity(1)[0]
-        if child is not None and b != "hips":
+        if align and child is not None and b != "hips":
             src_dir = rest_positions[mapping[child]] - rest_positions[j]
             ref_dir = ref_rest[skeleton.index(child)] - ref_rest[k]
             if np.linalg.norm(src_dir) > 1e-6:
@@ -257,12 +260,18 @@ def bvh_to_clip(
 
 
 def gltf_clip_to_motion(animation: Any, skeleton: Any, *, fps: float = 30.0,
-                        frame: np.ndarray | None = None) -> MotionClip:
+                        frame: np.ndarray | None = None,
+                        rest: tuple[np.ndarray, np.ndarray] | None = None) -> MotionClip:
     """Retarget a glTF animation (``AnimationClip``-like: ``.name``, ``.channels`` with
     ``joint, path, times, values, interpolation``) of a ``Skeleton`` onto the humanoid.
 
     ``frame`` (3, 3 or 4, 4): the rotation that turns the rig to face +Z with +Y up (a
-    character's measured facing, ``avatar.rest_pose``); world motion is expressed in it."""
+    character's measured facing, ``avatar.rest_pose``); world motion is expressed in it.
+    ``rest``: the rig's measured T-pose in that frame, world rotations (J, 4) and positions
+    (J, 3) (``RestPose.world_rotation``, ``RestPose.world``): each joint's motion is taken
+    from it instead of from the file's node rest, so bones the file saved turned away from
+    their bind pose (a head turned 180 degrees) move as the clip shows them, not by the
+    turn. Without it the node rest is the reference."""
     names = list(skeleton.names)
     mapping = dict(skeleton.humanoid) or guess_humanoid_map(names)
     _require_hips(mapping, f"rig for clip {getattr(animation, 'name', '?')!r}", names)
@@ -282,6 +291,9 @@ def gltf_clip_to_motion(animation: Any, skeleton: Any, *, fps: float = 30.0,
         elif c.path == "translation":
             trans[:, c.joint] = _sample_channel(c, t, 3)
     parents = np.asarray(skeleton.parents)
+    # uniform scale of each joint's parent chain: a centimetre export's root scale
+    scale = np.mean(np.abs(np.asarray(skeleton.rest_scale, np.float64)), axis=1)
+    acc = np.ones(jn)
     wr = np.zeros_like(rot)
     wp = np.zeros_like(trans)
     rest_wr = np.zeros((jn, 4))
@@ -292,17 +304,25 @@ def gltf_clip_to_motion(animation: Any, skeleton: Any, *, fps: float = 30.0,
         p = parents[j]
         if p < 0:
             wr[:, j], wp[:, j], rest_wr[j], rest_wp[j] = rot[:, j], trans[:, j], rr[j], rt[j]
+            acc[j] = scale[j]
         else:
             wr[:, j] = Q.mul(wr[:, p], rot[:, j])
-            wp[:, j] = wp[:, p] + Q.rotate(wr[:, p], trans[:, j])
+            wp[:, j] = wp[:, p] + Q.rotate(wr[:, p], trans[:, j] * acc[p])
             rest_wr[j] = Q.mul(rest_wr[p], rr[j])
-            rest_wp[j] = rest_wp[p] + Q.rotate(rest_wr[p], rt[j])
+            rest_wp[j] = rest_wp[p] + Q.rotate(rest_wr[p], rt[j] * acc[p])
+            acc[j] = acc[p] * scale[j]
     if frame is not None:  # the rig's world turned to the engine's axes
         turn = Q.from_matrix(np.asarray(frame, np.float64)[:3, :3])
         wr, rest_wr = Q.mul(turn, wr), Q.mul(turn, rest_wr)
         wp, rest_wp = Q.rotate(turn, wp), Q.rotate(turn, rest_wp)
+    if rest is not None:
+        rest_wr = Q.normalize(np.asarray(rest[0], np.float64))
+        rest_wp = np.asarray(rest[1], np.float64)
+        if rest_wr.shape != (jn, 4) or rest_wp.shape != (jn, 3):
+            raise InputError(f"rest pose for clip {animation.name!r} does not match the rig")
     delta = Q.mul(wr, Q.conj(rest_wr)[None])
-    return retarget_world(delta, wp[:, mapping["hips"]], rest_wp, parents, mapping, fps)
+    return retarget_world(delta, wp[:, mapping["hips"]], rest_wp, parents, mapping, fps,
+                          align=rest is None)
 
 
 def _sample_channel(c: Any, t: np.ndarray, width: int, quat: bool = False) -> np.ndarray:

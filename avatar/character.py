@@ -108,6 +108,9 @@ class ShapeBinding:
     override_blink: str = "none"  # none | block | blend: what this shape does to blinking
     override_look_at: str = "none"
     override_mouth: str = "none"
+    # VRM expression -> weight: a shape shown through the avatar's VRM expressions, which
+    # are driven as a whole (``avatar.expressions``) rather than through ``morphs`` above
+    expressions: dict[str, float] = field(default_factory=dict)
 
     @property
     def has_rules(self) -> bool:

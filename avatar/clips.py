@@ -45,8 +45,9 @@ def clip_motion(character: Character, clip: AnimationClip, fps: float = 30.0) ->
 
     if clip.duration <= 0:
         raise InputError(f"clip {clip.name!r} of {character.name!r} has no duration")
-    return gltf_clip_to_motion(clip, character.skeleton, fps=fps,
-                               frame=rest_pose(character).frame)
+    rp = rest_pose(character)
+    return gltf_clip_to_motion(clip, character.skeleton, fps=fps, frame=rp.frame,
+                               rest=(rp.world_rotation, rp.world[:, :3, 3]))
 
 
 class AvatarClips:

@@ -1,10 +1,19 @@
-"""How faithfully a motion shows on an avatar: limb directions against the built-in host.
+"""How faithfully a motion shows on an avatar: limb directions and per-bone facing against
+the built-in host.
 
 The same normalized motion should point every avatar's upper arms, forearms, thighs and
 shins the same way in the world, whatever its rest pose, joint axes, facing or units. The
 measure is the angle between an avatar's limb world direction (joint to child joint) and
 the built-in's at the same frame; ``bench motion`` reports its median and 95th percentile
 over a dance and every gesture, and the corpus tests hold avatars to it.
+
+Limb directions miss a head that looks backwards or a hand turned palm up, so every
+humanoid bone is also compared by *facing*: the orientation its part of the mesh shows
+(the skin matrix ``world · inverse_bind``, read in the axes the mesh was modelled in: the
+forward and up the bind pose's bones give) against the built-in's. The trunk and head
+(:data:`AXIAL`) compare whole orientations (a turn, a lean, a roll); arms, legs, hands and
+feet compare where their front faces, as a bind pose may hold them in an A-pose that the
+rest-pose measurement swings out (the limb directions cover the swing).
 """
 
 from __future__ import annotations
@@ -72,6 +81,84 @@ def limb_agreement(rig: object, reference_rig: object, clips: Sequence[MotionCli
     worst = max(per, key=lambda b: float(np.percentile(per[b], 95)))
     return Agreement(float(np.median(every)), float(np.percentile(every, 95)), worst,
                      len(per), frames)
+
+
+AXIAL: frozenset[str] = frozenset({"hips", "spine", "chest", "upperChest", "neck", "head"})
+"""Bones compared by whole orientation; the others by their forward direction."""
+
+
+def model_axes(character: Character) -> np.ndarray | None:
+    """(3, 3) rows: the character's left, up and forward in its bind space (where its mesh
+    was modelled), from the bind pose's bones; None when the bones cannot tell."""
+    from vhuman.avatar.rest_pose import _bone_facing, _frame
+
+    sk = character.skeleton
+    bind = np.linalg.inv(np.asarray(sk.inverse_bind, np.float64))
+    if character.format in ("vrm0", "vrm1"):  # the spec fixes it (VRM 0.x turned on load)
+        return np.eye(3)
+    facing = _bone_facing(bind[:, :3, 3], sk.humanoid)
+    return None if facing is None else _frame(facing)[:3, :3]
+
+
+def bone_facings(rig: object, clip: MotionClip) -> dict[str, np.ndarray]:
+    """Orientation (T, 3, 3) that each humanoid bone's part of the mesh shows in the world,
+    as columns left, up, forward of the model, by bone name (empty when the bind pose's
+    facing is unknown)."""
+    character = rig.character  # type: ignore[attr-defined]
+    axes = model_axes(character)
+    if axes is None:
+        return {}
+    world = rig.joint_transforms(clip).numpy().astype(np.float64)  # type: ignore[attr-defined]
+    inv_bind = np.asarray(character.skeleton.inverse_bind, np.float64)
+    out = {}
+    for bone, j in character.skeleton.humanoid.items():
+        lin = world[:, j, :3, :3] @ inv_bind[j, :3, :3]
+        u, _, vt = np.linalg.svd(lin)  # rotation part (scale removed)
+        out[bone] = (u @ vt) @ axes.T
+    return out
+
+
+@dataclass(frozen=True)
+class FacingAgreement:
+    """Angles (degrees) between each bone's facing on an avatar and on the reference."""
+
+    median: float
+    p95: float
+    worst_bone: str
+    worst_p95: float
+    bones: int
+    frames: int
+
+    def as_dict(self) -> dict[str, float | str | int]:
+        return {"facing_median_deg": round(self.median, 2), "facing_p95_deg": round(self.p95, 2),
+                "worst_bone": self.worst_bone, "worst_bone_p95_deg": round(self.worst_p95, 1),
+                "bones": self.bones}
+
+
+def facing_agreement(rig: object, reference_rig: object, clips: Sequence[MotionClip],
+                     skip: Sequence[str] = ("leftEye", "rightEye", "jaw")
+                     ) -> FacingAgreement:
+    """Per-bone facing of ``rig`` against ``reference_rig`` over ``clips`` (every humanoid
+    bone both have, but the eyes and jaw, which the face drives)."""
+    angles: dict[str, list[np.ndarray]] = {}
+    frames = 0
+    for clip in clips:
+        mine, ref = bone_facings(rig, clip), bone_facings(reference_rig, clip)
+        frames += clip.num_frames
+        for bone in (mine.keys() & ref.keys()) - set(skip):
+            if bone in AXIAL:
+                d = np.einsum("tji,tjk->tik", mine[bone], ref[bone])
+                cos = np.clip((np.trace(d, axis1=1, axis2=2) - 1.0) / 2.0, -1.0, 1.0)
+            else:
+                cos = np.clip(np.sum(mine[bone][:, :, 2] * ref[bone][:, :, 2], axis=-1), -1, 1)
+            angles.setdefault(bone, []).append(np.degrees(np.arccos(cos)))
+    if not angles:
+        return FacingAgreement(float("nan"), float("nan"), "", float("nan"), 0, frames)
+    per = {b: np.concatenate(v) for b, v in angles.items()}
+    every = np.concatenate(list(per.values()))
+    worst = max(per, key=lambda b: float(np.percentile(per[b], 95)))
+    return FacingAgreement(float(np.median(every)), float(np.percentile(every, 95)), worst,
+                           float(np.percentile(per[worst], 95)), len(per), frames)
 
 
 def gesture_clips(fps: float = 30.0) -> list[MotionClip]:

@@ -1,7 +1,10 @@
-"""VRM expression rules at run time: binary expressions, overrides, material binds.
+"""VRM expression rules at run time: expressions as a whole, binary, overrides, material binds.
 
-Face weights arrive in the engine's vocabulary (``happy``, ``blink``, ``viseme_aa``...).
-Before they reach morphs and materials, VRM 1.0's rules apply (as three-vrm does):
+Face weights arrive in the engine's vocabulary (``happy``, ``smile``, ``blink``,
+``viseme_aa``...). On a VRM avatar several of them show through one VRM expression (a
+smile is 0.7 of ``happy``), so they are first mixed into one weight per VRM expression
+(``vrm:happy``), clamped to [0, 1]. Then VRM 1.0's rules apply to those weights (as
+three-vrm does):
 
 - an ``isBinary`` expression shows fully above 0.5 and not at all below;
 - an expression with ``overrideBlink``/``overrideMouth``/``overrideLookAt`` = ``block``
@@ -23,36 +26,70 @@ from typing import Any
 import numpy as np
 
 from vhuman.avatar.character import Character, ShapeBinding
+from vhuman.avatar.shapes import VRM_PREFIX
 
 log = logging.getLogger(__name__)
 
 BLINK = ("blink", "blinkLeft", "blinkRight")
 LOOK_AT = ("lookUp", "lookDown", "lookLeft", "lookRight")
+VRM_MOUTH = ("aa", "ih", "ou", "ee", "oh")
 
 
 def _group(name: str) -> str | None:
-    if name in BLINK:
+    whole = name.startswith(VRM_PREFIX)
+    base = name[len(VRM_PREFIX):] if whole else name
+    if base in BLINK:
         return "blink"
-    if name in LOOK_AT:
+    if base in LOOK_AT:
         return "look_at"
-    if (name.startswith("viseme_") and name != "viseme_sil") or name == "jawOpen":
+    if (whole and base in VRM_MOUTH) or (
+            not whole and ((base.startswith("viseme_") and base != "viseme_sil")
+                           or base == "jawOpen")):
         return "mouth"
     return None
 
 
 class ExpressionRules:
-    """The rules of one avatar for one clip vocabulary (``names``)."""
+    """The rules of one avatar for one clip vocabulary (``names``).
+
+    ``out_names`` is the vocabulary of the effective weights: ``names``, except that shapes
+    shown through VRM expressions are replaced by those expressions (``vrm:<name>``)."""
 
     def __init__(self, character: Character, names: tuple[str, ...]) -> None:
         self.names = names
-        shapes = [character.shapes.get(n) or ShapeBinding() for n in names]
-        self.active = any(s.has_rules for s in shapes)
+        given = [character.shapes.get(n) or ShapeBinding() for n in names]
+        exprs = sorted({e for s in given for e in s.expressions})
+        self.mix: np.ndarray | None = None
+        self.out_names = tuple(names)
+        if exprs:
+            plain = [n for n, s in zip(names, given, strict=True) if not s.expressions]
+            self.out_names = tuple(plain) + tuple(VRM_PREFIX + e for e in exprs)
+            self.mix = np.zeros((len(names), len(self.out_names)), np.float32)
+            for i, (n, s) in enumerate(zip(names, given, strict=True)):
+                if s.expressions:
+                    for e, w in s.expressions.items():
+                        self.mix[i, len(plain) + exprs.index(e)] += w
+                else:
+                    self.mix[i, plain.index(n)] = 1.0
+            self.whole = np.arange(len(self.out_names)) >= len(plain)
+        shapes = [character.shapes.get(n) or ShapeBinding() for n in self.out_names]
+        self.active = self.mix is not None or any(s.has_rules for s in shapes)
         self.binary = np.array([s.is_binary for s in shapes], bool)
-        self.groups = [_group(n) for n in names]
+        self.groups = [_group(n) for n in self.out_names]
         self.overrides = [
             {"blink": s.override_blink, "look_at": s.override_look_at, "mouth": s.override_mouth}
             for s in shapes
         ]
+
+    def expression_weights(self, weights: np.ndarray) -> np.ndarray:
+        """Requested weights (T, M) in ``names`` order -> (T, M_out) in ``out_names`` order,
+        one weight per VRM expression clamped to [0, 1]."""
+        w = np.asarray(weights, np.float32)
+        if self.mix is None:
+            return w
+        out = w @ self.mix
+        out[:, self.whole] = np.clip(out[:, self.whole], 0.0, 1.0)
+        return out
 
     def _output(self, weights: np.ndarray) -> np.ndarray:
         w = np.asarray(weights, np.float32)
@@ -60,8 +97,8 @@ class ExpressionRules:
 
     def multipliers(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """(T,) factor per overridable group (``blink``, ``look_at``, ``mouth``) that the
-        expressions showing in ``weights`` (T, M) leave to it."""
-        out = self._output(weights)
+        expressions showing in ``weights`` (T, M, ``names`` order) leave to it."""
+        out = self._output(self.expression_weights(weights))
         mult = {g: np.ones(out.shape[0], np.float32) for g in ("blink", "look_at", "mouth")}
         for k, rules in enumerate(self.overrides):
             for group, mode in rules.items():
@@ -72,10 +109,10 @@ class ExpressionRules:
         return mult
 
     def apply(self, weights: np.ndarray) -> np.ndarray:
-        """Effective weights (T, M) from requested ones (T, M) in ``names`` order."""
+        """Effective weights (T, M_out, ``out_names`` order) from requested ones (T, M)."""
         if not self.active:
             return weights
-        out = self._output(weights)
+        out = self._output(self.expression_weights(weights))
         mult = self.multipliers(weights)
         eff = out.copy()
         for k, group in enumerate(self.groups):

@@ -81,7 +81,8 @@ def _build(data: GltfData) -> Character:
     character = Character(
         name=data.path.stem, meshes=meshes, materials=materials, skeleton=skeleton,
         clips=clips(data, joint_of), source=data.path, format=vrm.format,
-        meta={"humanoid_source": sources, "skin_joints": len(skinned), "vrm": vrm.meta, "look_at": vrm.look_at,
+        meta={"humanoid_source": sources, "skin_joints": len(skinned),
+              "skin_joint_ids": sorted(skinned), "vrm": vrm.meta, "look_at": vrm.look_at,
               "first_person": vrm.first_person, "generator": _generator(data)},
     )
     character.shapes, shape_sources = build_shapes(character, vrm.expressions, vrm.rules)

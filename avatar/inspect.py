@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from vhuman.avatar.character import Character
+from vhuman.avatar.diagnose import avatar_warnings, moves
 from vhuman.avatar.loader import load_avatar
 from vhuman.models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, viseme_shape_name
 
@@ -35,6 +36,7 @@ class AvatarReport:
     facing: str = ""
     turned: bool = False
     tpose: dict[str, float] = field(default_factory=dict)  # limb -> degrees turned
+    bind: dict[str, float] = field(default_factory=dict)  # bone -> degrees back to bind pose
     bones: dict[str, str] = field(default_factory=dict)  # humanoid bone -> "joint (route)"
     missing_bones: list[str] = field(default_factory=list)
     visemes: dict[str, str] = field(default_factory=dict)  # viseme -> route
@@ -42,6 +44,7 @@ class AvatarReport:
     morph_targets: int = 0
     material_features: dict[str, int] = field(default_factory=dict)  # feature -> materials
     clips: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what could not be resolved
 
     def to_text(self) -> str:
         """A human-readable multi-line summary."""
@@ -53,6 +56,12 @@ class AvatarReport:
             f"{len(self.bones)}/{len(HUMANOID_BONES)}",
             f"  facing: {self.facing}" + (" -> turned to face the camera" if self.turned else ""),
         ]
+        if self.bind:
+            named = [b for b in self.bind if b in HUMANOID_BONES]
+            others = len(self.bind) - len(named)
+            lines.append("  rest pose turned back to the skin's bind pose: " + ", ".join(
+                f"{b} {self.bind[b]:.0f} deg" for b in named)
+                + (f" (and {others} other joints)" if others else ""))
         if self.tpose:
             lines.append("  rest pose turned into the T-pose: " + ", ".join(
                 f"{b} {d:.0f} deg" for b, d in self.tpose.items()))
@@ -68,6 +77,7 @@ class AvatarReport:
         lines.append(f"  expressions {len(self.expressions)}/{len(EXPRESSION_SHAPES)}: "
                      + ", ".join(f"{e}({r})" for e, r in self.expressions.items()))
         lines.append(f"  clips: {', '.join(self.clips) if self.clips else 'none'}")
+        lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
@@ -89,7 +99,9 @@ def report_for(character: Character) -> AvatarReport:
         return text
 
     visemes = {v.value: shape_routes.get(viseme_shape_name(v), "?") for v in VISEMES
-               if viseme_shape_name(v) in character.shapes}
+               if moves(character, viseme_shape_name(v))}
+    if visemes and "sil" not in visemes:  # the neutral mouth: the others at rest
+        visemes = {"sil": "neutral", **visemes}
     return AvatarReport(
         name=character.name, source=str(character.source or "built-in"),
         format=character.format, triangles=character.num_triangles,
@@ -97,12 +109,13 @@ def report_for(character: Character) -> AvatarReport:
         materials=len(character.materials), joints=sk.num_joints,
         skin_joints=int(character.meta.get("skin_joints", sk.num_joints)),
         facing=rp.facing.label, turned=rp.facing.turned, tpose=dict(rp.corrections),
+        bind=dict(rp.bind_corrections), warnings=avatar_warnings(character),
         height_m=float(np.ptp(mesh_points(character, rp.world)[:, 1])),
         bones={b: f"{sk.names[j]} ({route(b)})" for b, j in sk.humanoid.items()},
         missing_bones=[b for b in HUMANOID_BONES if b not in sk.humanoid],
         visemes=visemes,
         expressions={e: shape_routes.get(e, "?") for e in EXPRESSION_SHAPES
-                     if e in character.shapes},
+                     if moves(character, e)},
         morph_targets=len({n for m in character.meshes for n in m.morph_names}),
         material_features=_material_features(character),
         clips=[f"{c.name} ({c.duration:.2f} s)" for c in character.clips],

@@ -29,6 +29,7 @@ import numpy as np
 
 from vhuman.animation import quat as Q
 from vhuman.animation.reference import REFERENCE
+from vhuman.avatar.rest_bind import TURN_DEG, bind_targets
 from vhuman.avatar.rig_detached import detached_bones
 
 if TYPE_CHECKING:
@@ -84,7 +85,11 @@ class RestPose:
     - ``parent_rotation`` (J, 4): T-pose world rotation of each joint's parent (``frame``
       for roots), the ``Tw_parent`` of the conversion
     - ``world`` (J, 4, 4): T-pose world matrices, ``frame`` included
+    - ``local_translation`` (J, 3): T-pose local translation of each joint (the file's,
+      except below a joint turned back to its bind pose whose children kept their place)
     - ``corrections``: limb bone -> degrees it was turned into the T-pose
+    - ``bind_corrections``: bone (humanoid name, else joint name) -> degrees it was turned
+      from the file's node rest back to the skin's bind pose (``avatar.rest_bind``)
     - ``motion_scale``: avatar units per reference metre (hips height ratio), for root motion
     """
 
@@ -96,6 +101,8 @@ class RestPose:
     facing: Facing
     corrections: dict[str, float] = field(default_factory=dict)
     motion_scale: float = 1.0
+    bind_corrections: dict[str, float] = field(default_factory=dict)
+    local_translation: np.ndarray | None = None
 
 
 def _axis_name(v: tuple[float, float, float]) -> str:
@@ -247,18 +254,21 @@ def compute_rest_pose(character: Character, correct: bool = True) -> RestPose:
     sk = character.skeleton
     parents = np.asarray(sk.parents, np.int64)
     world0 = rest_world(character)
+    rest_local = Q.normalize(np.asarray(sk.rest_rotation, np.float64))
+    wrot0 = rest_local.copy()
+    for j, p in enumerate(parents.tolist()):
+        if p >= 0:
+            wrot0[j] = Q.mul(wrot0[p], rest_local[j])
+    subtree = _descendants(parents)
+    bind_turns = _to_bind_pose(character, world0, wrot0, subtree) if correct else {}
     facing = detect_facing(character, world0)
     frame = _frame(facing) if correct else np.eye(4)
     frame_q = Q.from_matrix(frame[:3, :3])
-    rest_local = Q.normalize(np.asarray(sk.rest_rotation, np.float64))
-    wrot = rest_local.copy()
-    for j, p in enumerate(parents.tolist()):
-        wrot[j] = Q.mul(frame_q, rest_local[j]) if p < 0 else Q.mul(wrot[p], rest_local[j])
+    wrot = Q.mul(np.broadcast_to(frame_q, wrot0.shape), wrot0)
     world = frame[None] @ world0
     pos = world[:, :3, 3].copy()
     humanoid = sk.humanoid
     ref = REFERENCE.rest_positions
-    subtree = _descendants(parents)
     for bone, up in detached_bones(humanoid, parents).items():  # IK targets go with the limb
         a = humanoid[up]
         while a >= 0:
@@ -293,7 +303,62 @@ def compute_rest_pose(character: Character, correct: bool = True) -> RestPose:
                  ", ".join(f"{b} {d:.0f} deg" for b, d in corrections.items()))
     return RestPose(frame=frame, world_rotation=Q.normalize(wrot), local_rotation=local,
                     parent_rotation=Q.normalize(parent_rot), world=world, facing=facing,
-                    corrections=corrections, motion_scale=_motion_scale(pos, humanoid))
+                    corrections=corrections, motion_scale=_motion_scale(pos, humanoid),
+                    bind_corrections=bind_turns,
+                    local_translation=_local_translation(sk, world, bool(bind_turns)))
+
+
+def _local_translation(sk: object, world: np.ndarray, changed: bool) -> np.ndarray:
+    """Each joint's translation in its parent's T-pose frame (the file's rest translation
+    when no joint was turned back to its bind pose: limb turns carry whole subtrees)."""
+    rest = np.asarray(sk.rest_translation, np.float64)  # type: ignore[attr-defined]
+    if not changed:
+        return rest.copy()
+    out = rest.copy()
+    for j, p in enumerate(np.asarray(sk.parents).tolist()):  # type: ignore[attr-defined]
+        if p >= 0:
+            out[j] = np.linalg.solve(world[p], world[j][:, 3])[:3]
+    return out
+
+
+def _to_bind_pose(character: Character, world: np.ndarray, wrot: np.ndarray,
+                  subtree: list[list[int]]) -> dict[str, float]:
+    """Turn every skin joint that the file's node rest has turned away from the skin's
+    bind pose back to it (parents first, in place, file axes): bone -> degrees turned.
+
+    A turned joint's children either were saved turned with it (a head with its eyes: they
+    turn back with it) or kept their place (only the joint turned): each child goes where
+    its bind pose has it, seen from the joint."""
+    targets = bind_targets(character, world)
+    if not targets:
+        return {}
+    sk = character.skeleton
+    names = {j: b for b, j in sk.humanoid.items()}
+    parents = np.asarray(sk.parents)
+    pos = world[:, :3, 3].copy()
+    out: dict[str, float] = {}
+    for j in sorted(targets):
+        want, want_pos = targets[j]
+        turn = Q.normalize(Q.from_matrix(want @ Q.to_matrix(Q.normalize(wrot[j])).T))
+        deg = float(np.degrees(Q.angle(turn)))
+        if deg <= TURN_DEG:  # as saved (posture), or already turned with its parent
+            continue
+        turn = turn.astype(np.float64)
+        _turn(turn, [j], j, wrot, pos, world)
+        for c in (k for k in subtree[j] if parents[k] == j):
+            have = _unit(pos[c] - pos[j])
+            bound = targets.get(c)
+            if have is None or bound is None:
+                _turn(turn, subtree[c], j, wrot, pos, world)  # nothing tells: as saved
+                continue
+            wanted = _unit(bound[1] - want_pos)
+            turned = Q.rotate(turn, have)
+            if wanted is None or float(turned @ wanted) >= float(have @ wanted) - 1e-6:
+                _turn(turn, subtree[c], j, wrot, pos, world)
+        out[names.get(j, sk.names[j])] = round(deg, 1)
+    log.info("%s: %d joints turned from the saved rest back to the bind pose: %s",
+             character.name, len(out), ", ".join(f"{b} {d:.0f} deg" for b, d in out.items()))
+    return out
 
 
 def _turn(turn: np.ndarray, rows: list[int], pivot_joint: int, wrot: np.ndarray,

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
+from vhuman.animation.clip import HAND_SHAPES
 from vhuman.animation.skinning import (
     apply_blended,
     blended_transforms,
@@ -33,9 +34,11 @@ from vhuman.animation.skinning import (
     vertex_normals,
 )
 from vhuman.avatar.character import AnimationClip, Character
+from vhuman.avatar.diagnose import log_warnings
 from vhuman.avatar.expressions import ExpressionRules, MaterialFrames, hold_gaze, material_frames
 from vhuman.avatar.rest_pose import rest_pose
 from vhuman.avatar.rig_detached import detached_bones, follow_limbs, quat_identity
+from vhuman.avatar.rig_hands import HandPoser
 from vhuman.avatar.rig_pack import finite, pack_meshes
 from vhuman.avatar.rig_types import Array, MeshFrames, MotionLike, PackedFrames, PoseBatch
 from vhuman.models.types import InputError
@@ -132,7 +135,7 @@ class Rig:
         self.joint_device = dev = torch.device("cpu")
         f32 = torch.float32
         self.parents = np.asarray(sk.parents, dtype=np.int64)
-        self.rest_t = torch.as_tensor(sk.rest_translation, dtype=f32, device=dev)
+        self.rest_t = torch.as_tensor(sk.rest_translation, dtype=f32, device=dev)  # as saved
         self.rest_r = torch.as_tensor(sk.rest_rotation, dtype=f32, device=dev)
         self.rest_s = torch.as_tensor(sk.rest_scale, dtype=f32, device=dev)
         self.inverse_bind = torch.as_tensor(sk.inverse_bind, dtype=f32, device=dev)
@@ -143,6 +146,9 @@ class Rig:
         self.rest_pose = rp = rest_pose(character)
         self.frame = torch.as_tensor(rp.frame, dtype=f32, device=dev)  # applied to the scene
         self.tpose_r = torch.as_tensor(rp.local_rotation, dtype=f32, device=dev)
+        self.tpose_t = torch.as_tensor(
+            rp.local_translation if rp.local_translation is not None else sk.rest_translation,
+            dtype=f32, device=dev)
         self._tpose_world_rot = torch.as_tensor(rp.world_rotation, dtype=f32, device=dev)
         self._tpose_parent_rot = torch.as_tensor(rp.parent_rotation, dtype=f32, device=dev)
         self._tpose_world_linear_inv = torch.linalg.inv(
@@ -158,6 +164,8 @@ class Rig:
         self._joints_used = self.packed.joints.to(dev)
         self._inverse_bind_used = self.inverse_bind[self._joints_used]
         self._mesh_names = [m.name for m in character.meshes]
+        self.hands = HandPoser(character, self._tpose_world_rot, self._tpose_parent_rot)
+        log_warnings(character)  # what this avatar cannot show, said once
 
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -190,7 +198,7 @@ class Rig:
                 if name in mesh.morph_names and offsets[mesh_i + 1] > offsets[mesh_i]:
                     table[c, offsets[mesh_i] + mesh.morph_names.index(name)] = 1.0
                     direct = True
-            if not direct:
+            if not direct and name not in HAND_SHAPES:  # hand poses bend fingers instead
                 missing.append(name)
         if missing:
             log.info(
@@ -248,8 +256,9 @@ class Rig:
         dev = self.joint_device
         t = morph_np.shape[0]
         sk = self.character.skeleton
-        morph = torch.as_tensor(self._rules(tuple(motion.morph_names)).apply(morph_np), device=dev)
-        table, jaw = self._morph_maps(tuple(motion.morph_names))
+        rules = self._rules(tuple(motion.morph_names))
+        morph = torch.as_tensor(rules.apply(morph_np), device=dev)
+        table, jaw = self._morph_maps(rules.out_names)
         packed_weights = morph @ table  # (T, M_all)
         per_mesh = torch.split(packed_weights, _spans(self.packed.morph_offsets), dim=1)
         mesh_w: list[Array | None] = list(per_mesh)
@@ -284,9 +293,11 @@ class Rig:
                 quat_multiply(quat_normalize(q), self._tpose_world_rot[idx]),
             )
             rotations[:, idx] = quat_normalize(local)
+        if self.hands.chains:  # finger poses of gestures (fist, point, thumbs up, open)
+            self.hands.apply(rotations, list(motion.morph_names), morph_np)
 
         # root offset (world metres) -> hips translation in its parent's space
-        translations = self.rest_t.expand(t, -1, -1).clone()
+        translations = self.tpose_t.expand(t, -1, -1).clone()
         root = torch.as_tensor(root_np, device=dev)
         hips = sk.humanoid.get("hips")
         if hips is None:
@@ -325,9 +336,9 @@ class Rig:
     def material_frames(self, motion: MotionLike) -> MaterialFrames | None:
         """Per-frame material colours and texture transforms that the clip's expressions
         drive (VRM material-colour and texture-transform binds), or None when none do."""
-        names = tuple(motion.morph_names)
+        rules = self._rules(tuple(motion.morph_names))
         morph = np.asarray(motion.morph, np.float32)
-        return material_frames(self.character, names, self._rules(names).apply(morph))
+        return material_frames(self.character, rules.out_names, rules.apply(morph))
 
     def _hold_gaze(self, q: torch.Tensor, cols: list[int], motion: MotionLike,
                    morph: np.ndarray) -> torch.Tensor:

@@ -9,6 +9,10 @@ For each internal shape the first route that works wins:
 3. ``arkit`` — a weighted combination of the 52 ARKit blendshapes,
 4. ``jaw`` — jaw-bone rotation (radians) when the face has no mouth morphs at all.
 
+A VRM avatar's expressions also appear whole, as ``vrm:<name>`` (their morph and material
+binds, ``isBinary`` and overrides); shapes on the ``vrm`` route name the expressions they
+mix (``ShapeBinding.expressions``), so each expression gets one weight per frame.
+
 ``sil`` is always present (the neutral mouth: an empty binding).
 """
 
@@ -25,6 +29,9 @@ log = logging.getLogger(__name__)
 
 INTERNAL_SHAPES: tuple[str, ...] = tuple(viseme_shape_name(v) for v in VISEMES) + tuple(
     EXPRESSION_SHAPES)
+
+VRM_PREFIX = "vrm:"
+"""Prefix of a whole VRM expression's shape name (``vrm:happy``)."""
 
 # Nearest VRM expression(s) for each internal shape; {} = neutral (closed lips).
 VRM_MAP: dict[str, dict[str, float]] = {
@@ -153,7 +160,28 @@ def build_shapes(character: Character, vrm_expressions: dict[str, list[tuple[int
             shapes[shape], routes[shape] = ShapeBinding(jaw_open=JAW_MAP[shape]), "jaw"
     if "viseme_sil" not in shapes:
         shapes["viseme_sil"], routes["viseme_sil"] = ShapeBinding(), "neutral"
+    shapes.update(vrm_expression_shapes(vrm, vrm_rules or {}))
+    spelled = {k.lower(): k for k in vrm}
+    for shape, route in routes.items():
+        if route == "vrm":
+            recipe = VRM_MAP.get(shape) or {}
+            shapes[shape].expressions = {spelled[e.lower()]: w for e, w in recipe.items()
+                                         if e.lower() in spelled}
     return shapes, routes
+
+
+def vrm_expression_shapes(vrm: dict[str, list[tuple[int, int, float]]],
+                          rules: dict[str, ShapeBinding]) -> dict[str, ShapeBinding]:
+    """Every VRM expression as a whole, keyed ``vrm:<name>``: its morph binds, material
+    binds, ``isBinary`` and override rules."""
+    out = {}
+    for name, binds in vrm.items():
+        rule = rules.get(name) or ShapeBinding()
+        out[VRM_PREFIX + name] = ShapeBinding(
+            list(binds), materials=list(rule.materials), is_binary=rule.is_binary,
+            override_blink=rule.override_blink, override_look_at=rule.override_look_at,
+            override_mouth=rule.override_mouth)
+    return out
 
 
 def _combine(recipe: dict[str, float] | None, available: dict[str, list[tuple[int, int, float]]]

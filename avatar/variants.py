@@ -7,7 +7,11 @@ facing, up axis and units. They make a compatibility corpus out of any one avata
   exports do) without changing what is shown;
 - :func:`wrap` puts the whole scene under a new root node (a turn to face -Z, a Z-up
   export's rotation, a x100 centimetre scale);
-- :func:`detach` hangs the feet from the root as IK targets, as game exports do.
+- :func:`detach` hangs the feet from the root as IK targets, as game exports do;
+- :func:`turn_rest` saves bones turned away from the skin's bind pose in the node rest
+  (a head turned 180 degrees, a rolled spine, flipped hands, rotated hips), as some
+  exporters do (three.js's RobotExpressive), the mesh still bound as modelled;
+- :func:`bake_clip` gives a variant an animation clip of its own, authored for its rig.
 
 Each returns a new :class:`Character`; the input is left untouched.
 """
@@ -136,6 +140,8 @@ def wrap(character: Character, rotation: tuple[tuple[float, float, float], float
     sk.humanoid = {b: j + 1 for b, j in sk.humanoid.items()}
     for m in out.meshes:
         m.joints = (np.asarray(m.joints) + 1).astype(m.joints.dtype)
+    if isinstance(out.meta.get("skin_joint_ids"), list):
+        out.meta["skin_joint_ids"] = [j + 1 for j in out.meta["skin_joint_ids"]]
     return out
 
 
@@ -157,12 +163,77 @@ def detach(character: Character, bones: tuple[str, ...] = ("leftFoot", "rightFoo
     return out
 
 
+def turn_rest(character: Character,
+              turns: Mapping[str, tuple[tuple[float, float, float], float, bool]]) -> Character:
+    """A copy whose node rest has bones turned away from the bind pose, the skin untouched:
+    ``turns`` maps humanoid bone -> (world axis, degrees, with_children). With children, the
+    bone's whole subtree turns with it (a head and its eyes); without, only the bone does
+    (its children keep their rest). Shown in that node rest the turned parts of the mesh
+    look wrong, until the rest pose is measured back to the bind pose."""
+    out = copy.deepcopy(character)
+    out.meta.pop("_rest_pose", None)
+    sk = out.skeleton
+    world = rest_world(out)
+    parents = np.asarray(sk.parents)
+    for bone in sorted(turns, key=lambda b: sk.humanoid[b]):
+        axis, deg, with_children = turns[bone]
+        j = sk.humanoid[bone]
+        rot = Q.to_matrix(Q.axis_angle(np.asarray(axis, np.float64), np.radians(deg)).astype(np.float64))
+        rows = [j] + ([k for k in range(j + 1, sk.num_joints) if _is_below(parents, k, j)]
+                      if with_children else [])
+        pivot = world[j, :3, 3].copy()
+        for k in rows:
+            world[k, :3, :3] = rot @ world[k, :3, :3]
+            world[k, :3, 3] = pivot + rot @ (world[k, :3, 3] - pivot)
+    _set_rest_from_world(out, world)
+    return out
+
+
+ODD_REST: dict[str, dict[str, tuple[tuple[float, float, float], float, bool]]] = {
+    "head turned 180": {"head": ((0.0, 1.0, 0.0), 180.0, True)},
+    "spine rolled": {"spine": ((0.0, 0.0, 1.0), 40.0, False),
+                     "chest": ((0.0, 1.0, 0.0), -35.0, False)},
+    "hands flipped": {"leftHand": ((1.0, 0.0, 0.0), 180.0, True),
+                      "rightHand": ((1.0, 0.0, 0.0), 180.0, True)},
+    "hips rotated": {"hips": ((0.0, 1.0, 0.0), 90.0, False)},
+}
+"""Node rests with non-limb bones turned away from the bind pose, by corpus name."""
+
+
+def bake_clip(character: Character, motion: object, name: str,
+              posed_by: Character | None = None) -> Character:
+    """A copy of ``character`` with a clip of its own: ``motion`` (normalized) keyed on every
+    joint's local rotation and translation as ``posed_by``'s rig shows it (default: the
+    character's own rig). ``posed_by`` is the character a variant was made from (same
+    joints, perhaps under a wrapper root): its pose is what an animator would have keyed
+    for the variant's bind pose, whatever the variant's node rest says."""
+    from vhuman.avatar.character import AnimationChannel, AnimationClip
+    from vhuman.avatar.rig import Rig
+
+    source = posed_by if posed_by is not None else character
+    pose = Rig(source, device="cpu").pose_from_motion(motion)  # type: ignore[arg-type]
+    rot = np.asarray(pose.rotations, np.float32)
+    trans = np.asarray(pose.translations, np.float32)
+    t = (np.arange(rot.shape[0]) / float(motion.fps)).astype(np.float32)  # type: ignore[attr-defined]
+    shift = character.skeleton.num_joints - source.skeleton.num_joints  # a wrapper root
+    channels = []
+    for j in range(rot.shape[1]):
+        channels.append(AnimationChannel(j + shift, "rotation", t, rot[:, j].reshape(-1)))
+        channels.append(AnimationChannel(j + shift, "translation", t, trans[:, j].reshape(-1)))
+    out = copy.copy(character)
+    out.clips = list(character.clips) + [AnimationClip(name, channels)]
+    return out
+
+
 def corpus_variants(character: Character) -> dict[str, Character]:
     """The generated part of the compatibility corpus, by name."""
-    return {
+    out = {
         "A-pose, twisted joint axes": twist_axes(rerest(character, A_POSE)),
         "faces -Z": wrap(character, ((0.0, 1.0, 0.0), 180.0)),
         "scaled x100": wrap(character, scale=100.0),
         "Z-up": wrap(character, ((1.0, 0.0, 0.0), 90.0)),
         "IK-target feet": detach(character),
     }
+    for name, turns in ODD_REST.items():
+        out[name] = turn_rest(character, turns)
+    return out

@@ -8,7 +8,10 @@ Figures (all measured in this run):
 - speed: perform() and dance evaluation time per video frame, as a real-time factor at 30 fps
 - retarget: per corpus avatar (shared samples + generated variants of the built-in), the
   angle between its limb world directions and the built-in's over a dance and every
-  gesture (median, p95), with the rest-pose-unaware conversion as the baseline
+  gesture (median, p95), with the rest-pose-unaware conversion as the baseline; and per
+  bone, the facing error (the orientation each humanoid bone's part of the mesh shows
+  against the built-in's: median, p95, worst bone), with the same baseline; the number
+  of ``avatar inspect`` warnings per avatar
 """
 
 from __future__ import annotations
@@ -176,10 +179,12 @@ def _retarget_figures(quick: bool) -> dict[str, Any]:
     from vhuman.avatar.compat import (
         corpus_characters,
         dance_clip,
+        facing_agreement,
         gesture_clips,
         limb_agreement,
         shared_avatars_dir,
     )
+    from vhuman.avatar.diagnose import avatar_warnings
     from vhuman.avatar.loader import load_avatar
     from vhuman.avatar.rest_pose import compute_rest_pose
     from vhuman.avatar.rig import Rig
@@ -190,16 +195,29 @@ def _retarget_figures(quick: bool) -> dict[str, Any]:
     for name, character in corpus_characters(shared_avatars_dir()).items():
         rig = Rig(character, device="cpu")
         agree = limb_agreement(rig, reference, clips)
+        facing = facing_agreement(rig, reference, clips)
+        warnings = avatar_warnings(character)
         row: dict[str, Any] = {"facing": rig.rest_pose.facing.label,
-                               "tpose_corrections_deg": rig.rest_pose.corrections}
+                               "tpose_corrections_deg": rig.rest_pose.corrections,
+                               "bind_corrections_deg": rig.rest_pose.bind_corrections,
+                               "warnings": len(warnings), "warning_lines": warnings}
+        if facing.bones:
+            row.update(facing.as_dict())
         if agree.limbs == 0:
             row["note"] = "no humanoid limbs (nothing to compare)"
         else:
             character.meta["_rest_pose"] = compute_rest_pose(character, correct=False)
-            before = limb_agreement(Rig(character, device="cpu"), reference, clips)
+            unaware = Rig(character, device="cpu")
+            before = limb_agreement(unaware, reference, clips)
             row.update(agree.as_dict())
             row["unaware_median_deg"] = round(before.median, 2)
             row["unaware_p95_deg"] = round(before.p95, 2)
+            if facing.bones:
+                was = facing_agreement(unaware, reference, clips)
+                row["unaware_facing_median_deg"] = round(was.median, 2)
+                row["unaware_facing_p95_deg"] = round(was.p95, 2)
+                row["unaware_worst_bone"] = was.worst_bone
+                row["unaware_worst_bone_p95_deg"] = round(was.worst_p95, 1)
         out["avatars"][name] = row
     return out
 

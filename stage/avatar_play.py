@@ -17,7 +17,7 @@ import numpy as np
 from vhuman.models.types import InputError
 
 from .media import MediaWriter, check_writable
-from .say import RenderOptions, check_avatar
+from .say import RenderOptions, check_avatar, no_partial_output
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +40,6 @@ def render_avatar_clip(avatar: str | Path, clip: str, out: str | Path, *, loops:
                        on_builtin: bool = False, options: RenderOptions | None = None,
                        progress: bool = False) -> PlayResult:
     """Render clip ``clip`` of ``avatar`` into ``out`` (see the module docstring)."""
-    from vhuman.avatar.clips import clip_motion, find_clip
-    from vhuman.avatar.loader import load_avatar
-    from vhuman.avatar.render import create_renderer, render_motion
-    from vhuman.avatar.rig import Rig
-
     options = options or RenderOptions(camera="full_body")
     options.validate()
     check_avatar(avatar)
@@ -53,6 +48,18 @@ def render_avatar_clip(avatar: str | Path, clip: str, out: str | Path, *, loops:
         raise InputError(f"--loops must be at least 1, got {loops}")
     if seconds is not None and not 0 < seconds <= MAX_SECONDS:
         raise InputError(f"--seconds must be within 0..{MAX_SECONDS:.0f}, got {seconds}")
+    with no_partial_output(Path(out).expanduser()):
+        return _render(avatar, clip, out, loops, seconds, on, on_builtin, options, progress)
+
+
+def _render(avatar: str | Path, clip: str, out: str | Path, loops: int, seconds: float | None,
+            on: str | Path | None, on_builtin: bool, options: RenderOptions,
+            progress: bool) -> PlayResult:
+    from vhuman.avatar.clips import clip_motion, find_clip
+    from vhuman.avatar.loader import load_avatar
+    from vhuman.avatar.render import create_renderer, render_motion
+    from vhuman.avatar.rig import Rig
+
     path = check_writable(out)
     source = load_avatar(avatar)
     anim = find_clip(source, clip)

@@ -369,11 +369,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _OneLine(logging.Formatter):
+    """Log records without tracebacks (``-v`` keeps them): an error is one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None,
+                                        "stack_info": None})
+        return super().format(record)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
     for name in QUIET_LIBRARIES:  # -v is about vhuman, not compiler and codec internals
         logging.getLogger(name).setLevel(logging.WARNING)
     if args.func in (cmd_show, cmd_serve, cmd_worker):  # long live runs: before their threads start
@@ -388,6 +400,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vhuman: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file or device problem the checks could not foresee
+        print(f"vhuman: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line, the traceback with -v
+        if args.verbose:
+            raise
+        print(f"vhuman: error: unexpected {type(exc).__name__}: {exc} (run with -v for "
+              "details)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ a clock that is not real time), only into a file, as fast as the machine allows.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from vhuman.animation.clip import concat_clips
+from vhuman.avatar.presets import CAMERA_PRESETS, camera_key
 from vhuman.models.types import Emotion, InputError, PhonemeTiming, SpeakingStyle
 
 from .aio import run_sync
@@ -21,6 +24,23 @@ from .media import check_writable
 from .performer import SpeechHandle
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def no_partial_output(path: Path) -> Iterator[None]:
+    """Remove ``path`` if the block fails after creating or changing it: a failed render
+    leaves no 0-byte or half-written file behind (a file it never touched stays)."""
+    before = path.stat() if path.exists() else None
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            now = path.stat() if path.exists() else None
+            if now is not None and (before is None or (now.st_mtime_ns, now.st_size)
+                                    != (before.st_mtime_ns, before.st_size)):
+                path.unlink()
+                log.info("removed the unfinished output %s", path)
+        raise
 
 
 @dataclass
@@ -47,6 +67,9 @@ class RenderOptions:
             raise InputError(f"--size must be even (H.264), got {self.width}x{self.height}")
         if not 1 <= self.fps <= 120:
             raise InputError(f"--fps must be within 1..120, got {self.fps}")
+        if camera_key(str(self.camera)) not in CAMERA_PRESETS:
+            raise InputError(f"unknown camera {self.camera!r}; expected one of: "
+                             f"{', '.join(CAMERA_PRESETS)}")
 
 
 @dataclass
@@ -132,11 +155,13 @@ def render_clip(text: str, out: str | Path, *, emotion: str | Emotion = Emotion.
     if not text or not text.strip():
         raise InputError("text to say is empty")
     style = SpeakingStyle(emotion=Emotion.parse(emotion), intensity=intensity)
-    path = check_writable(out)
-    if options.transparent and path.suffix.lower() != ".webm":
+    if options.transparent and Path(out).suffix.lower() != ".webm":
         raise InputError("transparent output needs a .webm file (VP9 with alpha)")
     check_avatar(options.avatar)
-    return run_sync(_render(text, style, path, options, progress, collect))
+    target = Path(out).expanduser()
+    with no_partial_output(target):
+        path = check_writable(out)
+        return run_sync(_render(text, style, path, options, progress, collect))
 
 
 async def _render(text: str, style: SpeakingStyle, path: Path, options: RenderOptions,

@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vhuman.avatar.character import Character
+from vhuman.avatar.presets import CAMERA_PRESETS, camera_key
 from vhuman.avatar.rest_pose import mesh_points, rest_pose
 from vhuman.models.types import InputError
 
-CAMERA_PRESETS: tuple[str, ...] = ("portrait", "half_body", "full_body", "orbit")
 DEFAULT_YFOV = math.radians(35.0)
 
 
@@ -122,8 +122,7 @@ def _band_half_width(lm: Landmarks, y0: float, y1: float, cx: float) -> float:
 
 
 def _normalize_name(name: str) -> str:
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
-    return {"halfbody": "half_body", "fullbody": "full_body", "head": "portrait"}.get(key, key)
+    return camera_key(name)
 
 
 def camera_preset(

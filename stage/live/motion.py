@@ -76,7 +76,8 @@ class LiveMotion:
         from vhuman.animation.performance import perform
 
         clip = perform([chunk], fps=self.fps, emotion=emotion, intensity=intensity,
-                       gestures=list(gestures), seed=seed, duration=chunk.duration)
+                       gestures=list(gestures), seed=seed, duration=chunk.duration,
+                       clips=self.clips)
         return self._standard(clip)
 
     # -- idle --------------------------------------------------------------------------

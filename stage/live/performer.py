@@ -281,8 +281,10 @@ class LivePerformer:
                   gestures: Sequence[str] = ()) -> SpeechHandle:
         if not isinstance(text, str) or not text.strip():
             raise InputError("say: text is empty")
-        names = tuple(self.timeline.gestures.validate(g) for g in gestures)
-        text, cues = extract_gestures(text, gesture_names())
+        names = self._known_gestures(gestures)
+        clips = self.timeline.gestures.clips
+        own = [n for c in (clips.names() if clips else []) for n in {c, c.split("|")[-1]}]
+        text, cues = extract_gestures(text, gesture_names() + own)
         if not text.strip():
             raise InputError("say: text has nothing to speak once gesture tags are removed")
         style = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
@@ -292,6 +294,17 @@ class LivePerformer:
         self.speech.put(Utterance(handle, text, style, names, cues=tuple(cues),
                                   said_at=time.monotonic()))
         return handle
+
+    def _known_gestures(self, gestures: Sequence[str]) -> tuple[str, ...]:
+        """The gestures a line asks for that exist (library or the avatar's clips); an
+        unknown one is logged and left out, so the line itself is never lost."""
+        names = []
+        for g in gestures:
+            try:
+                names.append(self.timeline.gestures.validate(g))
+            except InputError as exc:
+                log.warning("say: gesture left out, the line is spoken: %s", exc)
+        return tuple(names)
 
     async def dance(self, music: Path | None, *, duration: float | None = None,
                     style: str | None = None) -> SpeechHandle:

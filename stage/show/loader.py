@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from vhuman.models.types import InputError
 
+from .gesture_check import gesture_problems
 from .rundown import SEGMENT_TYPES, Problem, Rundown, RundownError
 
 log = logging.getLogger(__name__)
@@ -222,6 +223,7 @@ def parse_rundown(text: str, *, name: str = "<rundown>",
         problems += _validation_problems(exc, data, marks)
     if rundown is not None:
         problems += _order_problems(rundown, data, marks)
+        problems += gesture_problems(rundown, marks.at)
     if problems or rundown is None:
         raise RundownError(sorted(set(problems), key=lambda p: (p.line, p.column, p.field)))
     for seg in rundown.segments:

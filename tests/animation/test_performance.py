@@ -3,6 +3,7 @@ import pytest
 
 from tests.animation.speech_fixtures import chunk, random_speech
 from vhuman.animation import perform
+from vhuman.animation.clip import MotionClip
 from vhuman.animation.reference import REFERENCE as R
 from vhuman.animation.reference import foot_slide
 from vhuman.models.types import Emotion, InputError
@@ -41,13 +42,14 @@ def test_perform_layers_speech_emotion_idle_and_gestures():
     )
 
 
-def test_perform_rejects_bad_input_clearly():
+def test_perform_rejects_bad_input_clearly(caplog):
     with pytest.raises(InputError, match="duration"):
         perform([])
     with pytest.raises(InputError, match="intensity"):
         perform([], duration=1.0, intensity=3.0)
-    with pytest.raises(InputError, match="gesture"):
-        perform([], duration=1.0, gestures=[(0.1, "moonwalk")])
+    with caplog.at_level("WARNING"):  # an unknown gesture is left out, the rest performed
+        assert perform([], duration=1.0, gestures=[(0.1, "moonwalk")]).num_frames == 30
+    assert "'moonwalk' is neither a library gesture nor a clip" in caplog.text
     with pytest.raises(InputError, match="emotion"):
         perform([], duration=1.0, emotion="grumpy")
     idle_only = perform([], duration=2.0)
@@ -67,3 +69,26 @@ def test_sentence_by_sentence_clips_are_continuous_with_start_time():
     assert jump < 3 * step + np.radians(0.3)  # no pop at the seam
     assert second.weights("smile")[0] < 0.1 and second.weights("smile")[30] > 0.5  # eases in
     assert second.weights("blink")[:8].max() > 0.5  # and blinks on the change
+
+
+def test_an_avatar_clip_plays_as_a_gesture():
+    from vhuman.animation import quat as Q
+    from vhuman.animation.reference import REFERENCE
+
+    class Clips:  # one clip, "ThumbsUp": the right forearm raised, 1 s at 10 fps
+        def has(self, name: str) -> bool:
+            return name == "ThumbsUp"
+
+        def motion(self, name: str) -> MotionClip:
+            clip = MotionClip.rest(10, 10.0, [], list(REFERENCE.bones))
+            k = clip.bone_names.index("rightLowerArm")
+            clip.rotations[:, k] = Q.from_euler(np.array([0.0, 0.0, 80.0]))
+            return clip
+
+    plain = perform([], duration=2.0, fps=10.0)
+    waved = perform([], duration=2.0, fps=10.0, gestures=[(0.5, "ThumbsUp")], clips=Clips())
+    k = plain.bone_names.index("rightLowerArm")
+    moved = [float(Q.angle(Q.mul(Q.conj(plain.rotations[f, k]), waved.rotations[f, k])))
+             for f in range(20)]
+    assert max(moved[:5]) < 1e-6  # nothing before the tag
+    assert max(moved[8:14]) > np.radians(45)  # the clip shows while it plays

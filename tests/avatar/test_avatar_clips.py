@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 
 from tests.avatar.fixtures import mixamo_arkit_glb
-from vhuman.avatar.character import AnimationChannel, AnimationClip
 from vhuman.avatar.clips import AvatarClips, clip_motion, find_clip
 from vhuman.avatar.compat import dance_clip, limb_agreement
 from vhuman.avatar.loader import load_avatar
 from vhuman.avatar.rig import Rig
-from vhuman.avatar.variants import A_POSE, rerest, twist_axes, wrap
+from vhuman.avatar.variants import A_POSE, bake_clip, rerest, twist_axes, wrap
 from vhuman.models.types import InputError
 
 
@@ -24,22 +23,10 @@ def builtin():
     return load_avatar(None)
 
 
-def _bake(rig: Rig, motion, name: str = "Dance") -> AnimationClip:
-    """The motion as a native glTF-style clip of ``rig``'s skeleton (local TRS keys)."""
-    pose = rig.pose_from_motion(motion)
-    times = np.arange(motion.num_frames) / motion.fps
-    rot, trs = pose.rotations.numpy(), pose.translations.numpy()
-    channels = []
-    for j in range(rot.shape[1]):
-        channels.append(AnimationChannel(j, "rotation", times, rot[:, j].reshape(-1)))
-        channels.append(AnimationChannel(j, "translation", times, trs[:, j].reshape(-1)))
-    return AnimationClip(name, channels)
-
-
 def test_clip_round_trip_through_an_odd_rig(builtin):
     odd = wrap(twist_axes(rerest(builtin, A_POSE)), ((0.0, 1.0, 0.0), 180.0))
     motion = dance_clip(4.0, fps=10.0)
-    odd.clips = [_bake(Rig(odd, device="cpu"), motion, "Armature|Dance")]
+    odd = bake_clip(odd, motion, "Armature|Dance")
     assert find_clip(odd, "dance").name == "Armature|Dance"
     normalized = clip_motion(odd, odd.clips[0], fps=10.0)
     reference = Rig(builtin, device="cpu")

@@ -50,6 +50,10 @@ EXPECTED_FACING = {
     "scaled x100": ("+Z", "+Y"),
     "Z-up": ("-Y", "+Z"),
     "IK-target feet": ("+Z", "+Y"),
+    "head turned 180": ("+Z", "+Y"),
+    "spine rolled": ("+Z", "+Y"),
+    "hands flipped": ("+Z", "+Y"),
+    "hips rotated": ("+Z", "+Y"),
 }
 
 

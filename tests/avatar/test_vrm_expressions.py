@@ -55,8 +55,8 @@ def test_self_checking_sample_shows_green_ticks_at_every_test_value():
         green, red = _green_red(img)
         assert green > 0.15 and red < 0.002, (happy, blink, green, red)
     # without the override rule a smiling blink would show: the sample notices (red)
-    character.shapes["happy"].override_blink = "none"
-    character.shapes["blink"].is_binary = False
+    character.shapes["vrm:happy"].override_blink = "none"
+    character.shapes["vrm:blink"].is_binary = False
     green, red = _green_red(_render(character, [(0.4, 1.0)])[0])
     assert red > 0.05
 
@@ -118,3 +118,73 @@ def test_override_look_at_holds_the_eyes():
     eye = character.skeleton.humanoid["leftEye"]
     assert not np.allclose(world[0, eye, :3, :3], rest[eye, :3, :3], atol=1e-3)  # looks aside
     assert np.allclose(world[1, eye, :3, :3], rest[eye, :3, :3], atol=1e-4)  # held while surprised
+
+
+def _performances():
+    """Face weights of every way the engine drives a face: say (speech + emotion), every
+    emotion at every intensity, a dance and a sung song."""
+    from tests.animation.speech_fixtures import chunk, random_speech
+    from vhuman.animation.performance import perform
+    from vhuman.animation.sing import sing_motion
+    from vhuman.avatar.compat import dance_clip
+    from vhuman.models.types import Emotion
+
+    speech = chunk(random_speech(8, seed=3))
+    yield "say", perform([speech], fps=10.0, emotion="happy", intensity=1.0)
+    for emo in Emotion:
+        for inten in (0.3, 0.6, 1.0):
+            yield f"{emo.value} {inten}", perform([], fps=10.0, emotion=emo, intensity=inten,
+                                                  duration=1.2)
+    yield "dance", dance_clip(4.0, fps=10.0)
+    beats = np.arange(0.0, speech.duration, 0.5)
+    yield "sing", sing_motion(speech, beats=beats, fps=10.0, intensity=1.0)
+
+
+def _telling_frames(clip, k: int = 4) -> np.ndarray:
+    """Frame indices where the face is busiest (the largest total weight), and the last."""
+    total = np.asarray(clip.morph).sum(axis=1)
+    busiest = np.argsort(-total, kind="stable")[:k]
+    return np.unique(np.concatenate([busiest, [clip.num_frames - 1]]))
+
+
+@pytest.mark.skipif(SHARED is None, reason="shared/data/avatars not present")
+def test_self_check_panel_stays_green_through_every_performance():
+    character = load_avatar(SHARED / SAMPLE)
+    picked = [(name, clip, _telling_frames(clip)) for name, clip in _performances()]
+    names = sorted({n for _, clip, _ in picked for n in clip.morph_names})
+    rows, labels = [], []
+    for name, clip, frames in picked:
+        for f in frames:
+            row = np.zeros(len(names), np.float32)
+            for k, n in enumerate(clip.morph_names):
+                row[names.index(n)] = clip.morph[f, k]
+            rows.append(row)
+            labels.append((name, int(f)))
+    face = MotionClip.rest(len(rows), 30.0, names, [])
+    face.morph[:] = np.stack(rows)
+    rules = ExpressionRules(character, tuple(names))
+    happy = rules.expression_weights(face.morph)[:, rules.out_names.index("vrm:happy")]
+    assert happy.max() == pytest.approx(1.0)  # full smiles are in there, clamped to 1
+    effective = rules.apply(face.morph)  # one weight per VRM expression, rules applied
+    whole = [k for k, n in enumerate(rules.out_names) if n.startswith("vrm:")]
+    assert effective[:, whole].min() >= 0.0 and effective[:, whole].max() <= 1.0
+    binary = effective[:, [k for k in whole if rules.binary[k]]]
+    assert set(np.unique(binary).tolist()) <= {0.0, 1.0}
+    renderer = create_renderer("moderngl", character, 96, 96, camera="full_body")
+    try:
+        images = list(render_motion(Rig(character, device="cpu"), renderer, face))
+    finally:
+        renderer.close()
+    for label, img in zip(labels, images, strict=True):
+        green, red = _green_red(img[..., :3].astype(int))
+        assert green > 0.15 and red < 0.002, (label, green, red)
+
+
+def test_shapes_through_one_vrm_expression_share_one_clamped_weight(tmp_path: Path):
+    character = load_avatar(vrm0_file(tmp_path))
+    assert character.shapes["smile"].expressions == {"happy": 0.7}
+    rules = ExpressionRules(character, ("happy", "smile", "blink"))
+    assert "vrm:happy" in rules.out_names and "happy" not in rules.out_names
+    out = rules.apply(np.array([[1.0, 1.0, 0.0], [0.2, 0.2, 0.0]], np.float32))
+    k = rules.out_names.index("vrm:happy")
+    assert out[:, k].tolist() == pytest.approx([1.0, 0.34])  # 1 + 0.7 clamped; 0.2 + 0.14
