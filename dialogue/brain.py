@@ -13,6 +13,7 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from vhuman.models.emotion import classify_emotion
@@ -20,14 +21,18 @@ from vhuman.models.llm import LLMBackend
 from vhuman.models.text import SentenceStream
 from vhuman.models.types import Emotion, InputError
 
-from .guard import FactGuard, ReplyGuard, detect_intent
+from .guard import ROLE_MARKER, FactGuard, ReplyGuard, detect_intent
+from .judge import judge_sentence
+from .kinds import classify_kind
 from .language import ENGLISH_NOTICE, OPENERS, detect_language
-from .memory import Memory, ViewerRecord, extract_name, viewer_key
+from .memory import Memory, ViewerRecord, extract_name, recall, viewer_key
 from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill, pick
 from .reply import Reply, ReplyContext, ReplySentence, after, finish, first_clause, has_words
+from .skill_lines import LINES, line
+from .skills import Skills
 from .tags import infer_actions, parse_tags
 
 log = logging.getLogger(__name__)
@@ -38,8 +43,15 @@ _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
 _ASK_NAME = re.compile(
     r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
     r"¿?cómo me llamo|(recuerdas|te acuerdas de|sabes) mi nombre|我叫什么|记得我的名字", re.I)
-_ASK_FAVOURITE = re.compile(
-    r"\b(?:what'?s|what is|do you remember|remember) my favou?rite ([a-z]+(?: [a-z]+)?)", re.I)
+_ABOUT_SOMEONE = re.compile(
+    r"\b(?:you|your|yourself|me|my)\b|\b(?:tú|tu|te|ti|usted|mi|me)\b|你",
+    re.I)
+
+
+def is_factual(text: str) -> bool:
+    """A question about the world (not about the host, the viewer or us): its answer must
+    come from the show's knowledge."""
+    return not _ABOUT_SOMEONE.search(text)
 _NAME_LINES = {
     "en": ("You're {name}, of course! I remember.",
            "You haven't told me your name yet, but here you're {viewer}!"),
@@ -66,6 +78,13 @@ class Brain:
     ``languages``: the languages the model writes well enough to answer in (default: the
     backend's ``languages`` attribute, else the persona's). A message in another language
     gets a short notice in that language, then an English answer.
+
+    Order of answers: templates (greetings, thanks), memory ("what's my name?"), skills
+    (:class:`~dialogue.skills.Skills`: sing from ``songs``, title -> score, dance, jokes,
+    quiz, shout-outs, exact maths, declines), the knowledge base; a factual question it
+    cannot answer gets an honest "I don't know that one"; only small talk goes to the
+    model, whose sentences pass :func:`~dialogue.judge.judge_sentence` (up to
+    ``candidates`` draws) or give way to a short in-persona line.
     """
 
     def __init__(
@@ -84,6 +103,8 @@ class Brain:
         early_clause: bool = True,
         opener: bool | None = None,
         languages: Sequence[str] | None = None,
+        songs: dict[str, Path] | None = None,
+        candidates: int = 2,
     ) -> None:
         self.persona = persona
         self.languages = tuple(languages) if languages else None
@@ -118,7 +139,16 @@ class Brain:
         self._refused: list[tuple[str, str]] = []
         self._llm_failed = False
         self._kind = "chat"
+        self._label = "chat"  # the message kind (dialogue.kinds)
+        self._context_viewer: str | None = None
+        self._message = ""
         self._turn_facts: FactGuard | None = None
+        self.candidates = max(1, candidates)
+        self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
+
+    def song_path(self, title: str) -> Path | None:
+        """The score of a song of the repertoire (``sing:<title>`` tags name them)."""
+        return self.skills.songs.get(title)
 
     def reply_languages(self) -> tuple[str, ...]:
         """Languages the brain answers in (see ``languages`` in the class docstring)."""
@@ -183,6 +213,7 @@ class Brain:
         self.last_source = ""
         self._context = context
         viewer = _clean_viewer(viewer)
+        self._context_viewer = viewer
         text = message if isinstance(message, str) else ""
         if self.moderator is not None:
             verdict = self.moderator.check_input(message, viewer)
@@ -240,6 +271,8 @@ class Brain:
         self._refused = []
         self._llm_failed = False
         self._kind = message_kind(text)
+        self._label = classify_kind(text)
+        self._message = text
         asked = detect_language(text) or "en"
         lang = asked if asked in self.reply_languages() else "en"
         self._language = lang
@@ -251,14 +284,15 @@ class Brain:
         if _ASK_NAME.search(text) and record is not None:
             yield self._name_answer(viewer, record, text, asked)
             return
-        favourite = _ASK_FAVOURITE.search(text)
-        if favourite and record is not None:
-            known = record.preferences.get(f"favourite {favourite.group(1).lower()}")
-            if known:  # remembered, never guessed
-                yield self._sentence(f"Your favourite {favourite.group(1).lower()} is {known}! I remember.",
-                                     "template", 0, Emotion.HAPPY, ["point"], 0.6)
-                return
-        if asked != lang and asked in ENGLISH_NOTICE and (viewer, asked) not in self._noticed:
+        recalled = recall(text, record, asked)
+        if recalled is not None:  # remembered, never guessed
+            item = self._sentence(recalled, "memory", 0, Emotion.HAPPY, ["point"], 0.6)
+            item.language = asked
+            yield item
+            return
+        skill = self.skills.answer(text, asked, viewer, self._label)
+        if (not skill and asked != lang and asked in ENGLISH_NOTICE
+                and (viewer, asked) not in self._noticed):
             # The model cannot write the viewer's language: say so in it, then answer.
             notice = self._sentence(fill(ENGLISH_NOTICE[asked], viewer), "template", index,
                                     Emotion.CALM, ["wave"], 0.4)
@@ -272,11 +306,23 @@ class Brain:
             # cheerful greeting before bad news or abuse: the opener addresses them then).
             yield self._template("greeting", text, viewer, record, returning)
             index = 1
+        if skill:
+            for said_line in skill:
+                item = self._sentence(said_line.text, f"skill:{said_line.skill}", index,
+                                      said_line.emotion, said_line.tags, said_line.intensity)
+                item.language = asked if asked in LINES else "en"
+                index += 1
+                yield item
+            return
         if self.qa is not None and _QUESTION.search(text):
             answer = await self._kb_answer(text)
             if answer is not None:
                 yield self._sentence(answer, "kb", index)
                 return
+        if self._label == "question" and is_factual(text):
+            # Facts come from the show's knowledge only: no model guesses on air.
+            yield self._unsure(viewer, index, asked)
+            return
         if self.llm is None and self._auto_llm:
             await self._load_default_llm()
         if self.llm is None:
@@ -290,9 +336,12 @@ class Brain:
                 yield self._sentence(said, "opener", 0, opener.emotion, opener.tags, opener.intensity)
                 index = 1
         count = 0
-        async for item in self._llm_sentences(text, record, index, said):
-            count += 1
-            yield item
+        for draw in range(self.candidates):  # a draw the judge refuses entirely: draw again
+            async for item in self._llm_sentences(text, record, index, said, draw):
+                count += 1
+                yield item
+            if count or self._llm_failed:
+                break
         if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
             # Nothing the model wrote could be said. After praise, sad news or chat the
             # opener already answered; a question or request still deserves a line: "not
@@ -300,8 +349,7 @@ class Brain:
             if self._llm_failed or not said:
                 yield self._fallback(viewer, index)
             elif self._refused:
-                line = fill(pick(self.persona.unsure, self._rng), viewer)
-                yield self._sentence(line, "fallback", index, Emotion.CALM, ["shrug"])
+                yield self._unsure(viewer, index, lang)
             # else: the model ended right after the opener; the opener was the answer.
 
     async def _load_default_llm(self) -> None:
@@ -321,8 +369,19 @@ class Brain:
             return None
         return answer.text if answer.answered else None
 
+    def _unsure(self, viewer: str | None, index: int, language: str) -> ReplySentence:
+        """An honest, in-persona "I don't know that one" in the viewer's language."""
+        if language in LINES and language != "en":
+            text = line("unsure", language, viewer=viewer or "")
+        else:
+            text = fill(pick(self.persona.unsure, self._rng), viewer)
+        item = self._sentence(text, "unsure", index, Emotion.CALM, ["shrug"], 0.4)
+        item.language = language if language in LINES else "en"
+        return item
+
     async def _llm_sentences(
-        self, text: str, record: ViewerRecord | None, index: int, said: str | None = None
+        self, text: str, record: ViewerRecord | None, index: int, said: str | None = None,
+        draw: int = 0,
     ) -> AsyncIterator[ReplySentence]:
         """Model sentences, guarded. Each is held until the words after it start (or the
         stream ends), so action tags written after it ("... fun! [wave]") are on it."""
@@ -349,6 +408,7 @@ class Brain:
         held: ReplySentence | None = None
         max_tokens = ctx.max_tokens if ctx is not None and ctx.max_tokens else self.max_tokens
         temperature = self.temperature if ctx is None or ctx.temperature is None else ctx.temperature
+        temperature = min(1.2, temperature + 0.2 * draw)  # a fresh candidate, not the same one
         stream = self.llm.stream(messages, max_tokens, temperature, STOP_STRINGS)
         deadline = time.monotonic() + self.total_timeout
         timeout = self.first_token_timeout
@@ -432,6 +492,12 @@ class Brain:
             fact = self._turn_facts.invented(spoken)
             if fact is not None:  # a date, number or name the character was never given
                 guard.rejected.append((spoken, f"invented:{fact}"))
+                return None, emotion
+        if spoken and not ROLE_MARKER.search(spoken):  # a role marker ends the reply (guard)
+            verdict = judge_sentence(spoken, self._message, self._language, self.persona.name,
+                                     self._label, self._context_viewer)
+            if verdict is not None:
+                guard.rejected.append((spoken, verdict))
                 return None, emotion
         accepted = guard.accept(spoken) if spoken else None
         if accepted is None:
@@ -530,7 +596,7 @@ class Brain:
         tags = list(tags or [])
         if _DANCE.search(text) and "dance" not in tags and source == "llm":
             tags.append("dance")
-        language = self._language if source in ("llm", "opener", "kb", "fallback") else "en"
+        language = self._language if source in ("llm", "opener", "kb", "fallback", "unsure") else "en"
         return ReplySentence(text, emotion, round(intensity if intensity is not None else strength, 3),
                              tags, source, index, language)
 
