@@ -44,7 +44,8 @@ _ASK_NAME = re.compile(
     r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
     r"¿?cómo me llamo|(recuerdas|te acuerdas de|sabes) mi nombre|我叫什么|记得我的名字", re.I)
 _ABOUT_SOMEONE = re.compile(
-    r"\b(?:you|your|yourself|me|my)\b|\b(?:tú|tu|te|ti|usted|mi|me)\b|你",
+    r"\b(?:you|your|yourself|me|my)\b|\b(?:what|who|where) (?:do|did|am) i\b|"
+    r"\b(?:tú|tu|te|ti|usted|mi|me)\b|你",
     re.I)
 
 

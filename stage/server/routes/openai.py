@@ -26,6 +26,8 @@ from fastapi.routing import APIRoute
 
 from vhuman.dialogue.brain import ReplyContext
 
+from ...chat.moderation import scrub_private
+from ...store.base import ChatRecord
 from ..deps import State, Viewer
 from ..schemas import ChatCompletionIn
 
@@ -160,6 +162,15 @@ async def chat_completions(body: ChatCompletionIn, state: State,
     created = int(time.time())
     prompt_tokens = sum(count(_text(m.content)) for m in body.messages)
     state_out = {"finish": "stop", "tokens": 0}
+    show = state.settings.default_show
+    asked_id = await state.chat_log.add(ChatRecord(show, viewer or "api", scrub_private(text), "completions"))
+
+    async def logged(reply: str) -> None:
+        """The show log keeps what completions were asked and what the host answered."""
+        await state.chat_log.add(ChatRecord(
+            show, getattr(getattr(brain, "persona", None), "name", "host"), reply,
+            f"completions-reply:{getattr(brain, 'last_source', '') or 'none'}", status="answered"))
+        state.chat_log.set_status(asked_id, "answered" if reply else "dropped:no-reply")
 
     async def pieces() -> AsyncIterator[str]:
         """Reply text piece by piece, cut at a stop string or at ``max_tokens``."""
@@ -209,6 +220,7 @@ async def chat_completions(body: ChatCompletionIn, state: State,
                 reply += piece
                 yield chunk({"content": piece})
             yield chunk({}, str(state_out["finish"]))
+            await logged(reply)
             if include_usage:
                 payload = {"id": cid, "object": "chat.completion.chunk", "created": created,
                            "model": body.model, "choices": [], "usage": usage(reply)}
@@ -217,6 +229,7 @@ async def chat_completions(body: ChatCompletionIn, state: State,
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
     reply = "".join([p async for p in pieces()])
+    await logged(reply)
     return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
                          "finish_reason": state_out["finish"]}],
