@@ -126,8 +126,7 @@ def test_completions_use_the_hosts_skills_and_are_in_the_show_log(env: Env) -> N
     r = env.client.chat.completions.create(
         model="vhuman", user="Ana", messages=[{"role": "user", "content": "what is 17 times 23?"}])
     assert r.choices[0].message.content == "17 times 23 is 391."  # the same brain: skills first
-    env.http.get("/health")  # lets the log writer finish its batch
-    assert env.store is not None
-    log = {c.source: c for c in env.store.chats(limit=10)}
-    assert log["completions"].viewer == "Ana" and log["completions"].text == "what is 17 times 23?"
-    assert log["completions-reply:skill:math"].text == "17 times 23 is 391."
+    events = env.http.get("/v1/shows/main/log", headers={"Authorization": f"Bearer {HOST}"}).json()
+    done = [e for e in events if e.get("event") == "completion"]
+    assert done and done[-1]["viewer"] == "Ana" and done[-1]["answered"] == "what is 17 times 23?"
+    assert done[-1]["source"] == "skill:math" and done[-1]["text"] == "17 times 23 is 391."

@@ -12,7 +12,9 @@ OpenAI-shaped: ``{"error": {"message", "type", "param", "code"}}``.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import time
 import uuid
@@ -27,9 +29,11 @@ from fastapi.routing import APIRoute
 from vhuman.dialogue.brain import ReplyContext
 
 from ...chat.moderation import scrub_private
-from ...store.base import ChatRecord
+from ...store.base import ShowEvent
 from ..deps import State, Viewer
 from ..schemas import ChatCompletionIn
+
+log = logging.getLogger(__name__)
 
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
           404: "not_found_error", 413: "invalid_request_error", 422: "invalid_request_error",
@@ -162,15 +166,17 @@ async def chat_completions(body: ChatCompletionIn, state: State,
     created = int(time.time())
     prompt_tokens = sum(count(_text(m.content)) for m in body.messages)
     state_out = {"finish": "stop", "tokens": 0}
-    show = state.settings.default_show
-    asked_id = await state.chat_log.add(ChatRecord(show, viewer or "api", scrub_private(text), "completions"))
 
     async def logged(reply: str) -> None:
-        """The show log keeps what completions were asked and what the host answered."""
-        await state.chat_log.add(ChatRecord(
-            show, getattr(getattr(brain, "persona", None), "name", "host"), reply,
-            f"completions-reply:{getattr(brain, 'last_source', '') or 'none'}", status="answered"))
-        state.chat_log.set_status(asked_id, "answered" if reply else "dropped:no-reply")
+        """A ``completion`` event in the show log: who asked what, what answered, the reply."""
+        data = {"event": "completion", "viewer": viewer, "answered": scrub_private(text)[:500],
+                "source": getattr(brain, "last_source", "") or "dropped", "text": reply,
+                "finish": state_out["finish"]}
+        try:
+            await asyncio.to_thread(state.store.add_show_event,
+                                    ShowEvent(state.settings.default_show, "completion", data))
+        except Exception:  # noqa: BLE001 - the log must not fail the answer
+            log.exception("could not log a completion")
 
     async def pieces() -> AsyncIterator[str]:
         """Reply text piece by piece, cut at a stop string or at ``max_tokens``."""
