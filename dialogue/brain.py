@@ -43,9 +43,11 @@ _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
 _ASK_NAME = re.compile(
     r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
     r"¿?cómo me llamo|(recuerdas|te acuerdas de|sabes) mi nombre|我叫什么|记得我的名字", re.I)
+_FOLLOW_UP = re.compile(r"\b(?:it|there|that|then|and|what time|where)\b|^\W*\w+(?:\s+\w+)?\W*$|"
+                        r"\b(?:y|eso|allí|ahí)\b|那|它|呢", re.I)
 _ABOUT_SOMEONE = re.compile(
     r"\b(?:you|your|yourself|me|my)\b|\b(?:what|who|where) (?:do|did|am) i\b|"
-    r"\b(?:tú|tu|te|ti|usted|mi|me)\b|你",
+    r"\b(?:tú|tu|te|ti|usted|mi|me|estás|eres|tienes|puedes|sabes|quieres)\b|你",
     re.I)
 
 
@@ -317,6 +319,10 @@ class Brain:
             return
         if self.qa is not None and _QUESTION.search(text):
             answer = await self._kb_answer(text)
+            before = self._last_question(viewer)
+            if answer is None and before and len(text.split()) <= 3 and _FOLLOW_UP.search(text):
+                # "And where is it played?": read with the question it follows.
+                answer = await self._kb_answer(f"{before} {text}")
             if answer is not None:
                 yield self._sentence(answer, "kb", index)
                 return
@@ -361,6 +367,13 @@ class Brain:
             self.llm = await asyncio.to_thread(default_llm)
         except Exception as exc:
             log.error("default language model unavailable (%s); replying with fallbacks", exc)
+
+    def _last_question(self, viewer: str | None) -> str | None:
+        """This viewer's previous message, when it was a question (for follow-ups)."""
+        if self.memory is None or viewer is None:
+            return None
+        said = [t for role, t in self.memory.history(viewer, 4) if role == "viewer"]
+        return said[-1] if said and _QUESTION.search(said[-1]) else None
 
     async def _kb_answer(self, text: str) -> str | None:
         try:

@@ -214,6 +214,8 @@ def grade_reply(
             grade = 2
         elif honest:
             grade, _ = 1, notes.append("honest, but the show knew")
+        elif any(s.source == "kb" for s in reply):
+            grade, _ = 1, notes.append("from the show's knowledge, but not what was asked")
         elif kind in ("chat", "thanks", "praise"):
             grade, _ = 1, notes.append("generic")
         else:

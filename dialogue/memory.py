@@ -112,8 +112,8 @@ def extract_name(text: str) -> str | None:
         return None
     name = (m.group(1) or m.group(2) or "").strip(" .!,")
     first = name.split()[0].lower() if name else ""
-    if not name or first in _NOT_NAMES:
-        return None
+    if not name or first in _NOT_NAMES or re.search(r"什么|啥|谁|哪", name):
+        return None  # "我叫什么名字？" asks the name, it does not give one
     return name[:1].upper() + name[1:]
 
 
