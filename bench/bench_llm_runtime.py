@@ -96,10 +96,10 @@ def _hf_stream(llm: Any, text: str, max_tokens: int) -> tuple[float, int, float]
 
 def run(quick: bool = False, max_tokens: int = 40) -> dict[str, Any]:
     """Measure both runtimes; returns per-runtime figures and the load average."""
+    import importlib.util
+
     from vhuman.models.llm import get_llm
     from vhuman.models.llm.packaged import gguf_path
-
-    import importlib.util
 
     if importlib.util.find_spec("xllamacpp") is None:
         return {"skipped": "llama.cpp runtime not installed: pip install xllamacpp"}
