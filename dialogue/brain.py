@@ -508,10 +508,10 @@ class Brain:
                 guard.rejected.append((spoken, f"invented:{fact}"))
                 return None, emotion
         if spoken and not ROLE_MARKER.search(spoken):  # a role marker ends the reply (guard)
-            verdict = judge_sentence(spoken, self._message, self._language, self.persona.name,
+            refusal = judge_sentence(spoken, self._message, self._language, self.persona.name,
                                      self._label, self._context_viewer)
-            if verdict is not None:
-                guard.rejected.append((spoken, verdict))
+            if refusal is not None:
+                guard.rejected.append((spoken, refusal))
                 return None, emotion
         accepted = guard.accept(spoken) if spoken else None
         if accepted is None:

@@ -137,15 +137,15 @@ def answer_conversion(text: str, lang: str) -> str | None:
     """"10 miles in km" -> "10 miles is about 16.09 kilometres." (None: not a conversion)."""
     t = _TEMP.search(text)
     if t:
-        value, src, dst = float(t.group(1).replace(",", ".")), t.group(2).lower(), t.group(3).lower()
+        degrees, src, dst = float(t.group(1).replace(",", ".")), t.group(2).lower(), t.group(3).lower()
         to_f = ("c" in src or "摄" in src) and ("f" in dst or "华" in dst)
         to_c = ("f" in src or "华" in src) and ("c" in dst or "摄" in dst)
         if to_f or to_c:
-            out = value * 9 / 5 + 32 if to_f else (value - 32) * 5 / 9
+            out = degrees * 9 / 5 + 32 if to_f else (degrees - 32) * 5 / 9
             names = {"en": ("degrees Celsius", "degrees Fahrenheit"), "es": ("grados Celsius", "grados Fahrenheit"),
                      "zh": ("摄氏度", "华氏度")}.get(lang, ("degrees Celsius", "degrees Fahrenheit"))
             ua, ub = (names[0], names[1]) if to_f else (names[1], names[0])
-            return _CONV_LINES.get(lang, _CONV_LINES["en"]).format(a=_fmt(value), ua=ua, b=_fmt(out), ub=ub)
+            return _CONV_LINES.get(lang, _CONV_LINES["en"]).format(a=_fmt(degrees), ua=ua, b=_fmt(out), ub=ub)
     m = _CONVERT_REV.search(text)
     if m:
         dst, value, src = m.group(1), m.group(2), m.group(3)

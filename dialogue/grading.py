@@ -206,18 +206,22 @@ def grade_reply(
         if _acted(str(act), reply) and (not want or _want_met(want, text, lang, now)):
             grade = 2
         elif honest or _acted(str(act), reply):
-            grade, _ = 1, notes.append("did not quite do it")
+            grade = 1
+            notes.append("did not quite do it")
         else:
             return Grade(0, ["request-ignored"], notes)
     elif want:
         if _want_met(want, text, lang, now):
             grade = 2
         elif honest:
-            grade, _ = 1, notes.append("honest, but the show knew")
+            grade = 1
+            notes.append("honest, but the show knew")
         elif any(s.source == "kb" for s in reply):
-            grade, _ = 1, notes.append("from the show's knowledge, but not what was asked")
+            grade = 1
+            notes.append("from the show's knowledge, but not what was asked")
         elif kind in ("chat", "thanks", "praise"):
-            grade, _ = 1, notes.append("generic")
+            grade = 1
+            notes.append("generic")
         else:
             return Grade(0, ["question-not-answered"], notes)
     elif turn.get("unknown"):
