@@ -47,11 +47,12 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
-_SAY = _rx(r"\b(?:say|repeat(?: after me)?)\b\s*[:,]?\s*[\"'“‘]?(?P<x>[^\"'”’]+)[\"'”’]?\s*[.!?]*$|"
+_SAY = _rx(r"(?:^|[.!?]\s*|\b(?:please|pls|now|can you|could you|will you|just)\s+)"
+           r"(?:say|repeat(?: after me)?)\b\s*[:,]?\s*[\"'“‘]?(?P<x>[^\"'”’]+)[\"'”’]?\s*[.!?]*$|"
            r"^\s*(?:di|repite)\s*:?\s*(?P<y>.+)$|(?:跟我说|跟我念|说一句)[:：]?(?P<z>.+)$")
 _TRANSLATE = _rx(r"\btranslate\b|\btraduce\b|\btraducir\b|翻译")
 _ADVICE = _rx(
-    r"\b(?:vote|voting|election|president|party|politic\w*|religio\w*|invest\w*|stocks?|shares|"
+    r"\b(?:vote|voting|election|president|politic\w*|religio\w*|invest\w*|stocks?|"
     r"bitcoin|crypto\w*|savings|mortgage|loan|lawyer|sue|lawsuit|legal|ibuprofen|medicine|"
     r"medication|dose|pills?|doctor|diagnos\w*|headache)\b|"
     r"\b(?:votar|elecci[óo]n|pol[íi]tic\w*|invertir|acciones|bitcoin|abogado|demandar|medicina|"
@@ -110,6 +111,7 @@ class Skills:
         self._asked: set[int] = set()
         self._pending: dict[str, dict[str, Any]] = {}
         self._last_value: dict[str, Fraction] = {}
+        self._last: dict[str, str] = {}  # the skill each viewer's last message got
         self._named: dict[str, str] = {}  # the last person each viewer named ("my sister Jo")
 
     def answer(self, text: str, lang: str, viewer: str | None, kind: str) -> list[SkillLine] | None:
@@ -124,6 +126,11 @@ class Skills:
             return self._check_quiz(pending, text, lang)
         if kind in ("sad", "abuse"):
             return None
+        out = self._first_skill(text, lang, who, kind)
+        self._last[who] = out[0].skill if out else ""
+        return out
+
+    def _first_skill(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
         for step in (self._shout_out, self._say_this, self._decline_advice, self._exact, self._about_me, self._can_do,
                      self._joke, self._sing, self._dance, self._quiz,
                      self._gesture, self._cannot):
@@ -135,6 +142,8 @@ class Skills:
     # --- each skill: (text, lang, viewer, kind) -> lines | None ---------------------------
 
     def _say_this(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if kind != "request":
+            return None
         if _TRANSLATE.search(text):
             return [SkillLine(line("no_translate", lang), "decline", Emotion.CALM, ["shrug"], 0.4)]
         m = _SAY.search(text)
@@ -185,7 +194,9 @@ class Skills:
         return None
 
     def _joke(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
-        if not _JOKE.search(text) or kind == "question" and not re.search(r"joke|chiste|笑话", text, re.I):
+        asked = re.search(r"joke|chiste|笑话|make me laugh|something funny|逗我笑", text, re.I)
+        again = re.search(r"another one|otro|再来一个", text, re.I) and self._last.get(who) == "joke"
+        if not (asked and kind in ("request", "question") or again):
             return None
         fresh = [j for j in self.jokes.get(lang) or self.jokes.get("en", []) if j not in self._told]
         if not fresh:
@@ -195,7 +206,8 @@ class Skills:
         return [SkillLine(joke, "joke", Emotion.HAPPY, ["laugh"], 0.7)]
 
     def _sing(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
-        if kind not in ("request", "question") or not _SING.search(text):
+        if not _SING.search(text) or kind not in ("request", "question") or kind == "question" and not \
+                re.search(r"\b(?:can|could|will|would) you sing|puedes cantar|cantas algo|能唱|会唱|唱首", text, re.I):
             return None
         if not self.songs:
             return [SkillLine(line("no_songs", lang), "sing", Emotion.HAPPY, ["dance"])]
@@ -204,12 +216,13 @@ class Skills:
                           [f"sing:{title}"], 0.7)]
 
     def _dance(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
-        if _DANCE.search(text) and kind in ("request", "question", "chat"):
+        short = len(text.split()) <= 3 or len(text) <= 8
+        if _DANCE.search(text) and (kind in ("request", "question") or kind == "chat" and short):
             return [SkillLine(line("dance", lang), "dance", Emotion.EXCITED, ["dance"], 0.8)]
         return None
 
     def _quiz(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
-        if not _QUIZ.search(text):
+        if not _QUIZ.search(text) or kind not in ("request", "question"):
             return None
         fresh = [i for i in range(len(self.quiz)) if i not in self._asked] or list(range(len(self.quiz)))
         index = fresh[self.rng.randrange(len(fresh))]
@@ -253,7 +266,7 @@ class Skills:
         return len(name) <= 30
 
     def _gesture(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
-        if kind not in ("request", "chat"):
+        if kind != "request" and not (kind == "chat" and (len(text.split()) <= 3 or len(text) <= 8)):
             return None
         for gesture, rx in _GESTURES.items():
             if rx.search(text):

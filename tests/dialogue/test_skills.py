@@ -67,3 +67,13 @@ def test_the_brain_uses_skills_before_the_model_in_the_viewers_language() -> Non
     assert brain.song_path("twinkle") == Path("t.musicxml")
     assert asyncio.run(brain.reply("what is 17 times 23?")).text == "17 times 23 is 391."
     assert llm.calls == []
+
+
+def test_chat_that_mentions_a_skill_is_not_a_request() -> None:
+    skills = Skills(DEFAULT_PERSONA, songs={"twinkle": Path("t.musicxml")}, moderator=Moderator())
+    for text in ("I'd say the show is great", "What's your favourite song?", "I love dancing at parties",
+                 "I want another one of those dumplings", "I love trivia nights",
+                 "Is there a party after the closing ceremony?", "the crowd cheer was so loud tonight"):
+        assert _ask(skills, text) is None or _ask(skills, text) == [], text
+    _ask(skills, "tell me a joke")
+    assert _ask(skills, "another one please!")[0].skill == "joke"  # "another" after a joke
