@@ -61,6 +61,7 @@ def validate_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
 _BACKENDS: dict[str, str] = {
     "transformers": "vhuman.models.llm.transformers_backend:TransformersLLM",
     "openai": "vhuman.models.llm.openai_backend:OpenAILLM",
+    "llamacpp": "vhuman.models.llm.llamacpp_backend:LlamaCppLLM",
 }
 
 
