@@ -234,9 +234,11 @@ if __name__ == "__main__":
         raise SystemExit(0)
     res = run(split=which)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / f"conversation_{which}.json").write_text(
+    runtime = os.environ.get("VHUMAN_LLM_RUNTIME", "")
+    suffix = f"_{runtime}" if runtime and runtime != "transformers" else ""
+    (HERE / "results" / f"conversation_{which}{suffix}.json").write_text(
         json.dumps(res, indent=1, ensure_ascii=False, default=str))
-    if "--docs" in sys.argv and which == "test":
+    if "--docs" in sys.argv and which == "test" and not suffix:
         write_docs(res["turns"], res)
     print(json.dumps({k: v for k, v in res.items() if k != "turns"}, indent=1, ensure_ascii=False,
                      default=str))
