@@ -134,12 +134,12 @@ async def _turn(brain: Any, text: str, viewer: str) -> dict[str, Any]:
             "first_content": first_content, "total": round(time.perf_counter() - t0, 3)}
 
 
-async def _run(split: str, llm: Any) -> list[dict[str, Any]]:
+async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str, Any]]:
     from vhuman.dialogue.grading import Spoken, grade_reply
 
     known = known_facts()
     out = []
-    for conv in conversations(split):
+    for conv in conversations(split)[:limit]:
         brain = build_brain(llm)  # every conversation starts a fresh show
         for i, turn in enumerate(conv["turns"]):
             r = await _turn(brain, turn["t"], conv["viewer"])
@@ -197,9 +197,7 @@ def run(quick: bool = False, split: str = "test") -> dict[str, Any]:
     from vhuman.models.llm import default_llm
 
     llm = default_llm()
-    turns = asyncio.run(_run(split, llm))
-    if quick:
-        turns = turns[:6]
+    turns = asyncio.run(_run(split, llm, 6 if quick else None))
     result = summarize(turns) | {
         "split": split, "model": str(getattr(llm, "name", type(llm).__name__)),
         "message_kinds": kind_accuracy("test"), "turns": turns}

@@ -77,3 +77,13 @@ def test_chat_that_mentions_a_skill_is_not_a_request() -> None:
         assert _ask(skills, text) is None or _ask(skills, text) == [], text
     _ask(skills, "tell me a joke")
     assert _ask(skills, "another one please!")[0].skill == "joke"  # "another" after a joke
+
+
+def test_what_a_viewer_said_is_theirs_alone() -> None:
+    from vhuman.dialogue import Memory
+
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM("Lovely!"), memory=Memory())
+    asyncio.run(brain.reply("I live in Oslo", "dora"))
+    assert "Oslo" in asyncio.run(brain.reply("do you remember where I live?", "dora")).text
+    other = asyncio.run(brain.reply("do you remember where I live?", "walt")).text
+    assert "Oslo" not in other
