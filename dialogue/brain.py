@@ -31,6 +31,7 @@ from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill, pick
 from .reply import Reply, ReplyContext, ReplySentence, after, finish, first_clause, has_words
+from .schedule import Event, answer_schedule, events_from
 from .skill_lines import LINES, line
 from .skills import Skills
 from .tags import infer_actions, parse_tags
@@ -139,6 +140,7 @@ class Brain:
         self._moved = False  # whether this reply has a gesture yet
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
         self._facts: FactGuard | None = None  # what the character may state (lazy)
+        self._schedule: list[Event] | None = None  # dated events in the KB (lazy)
         self._refused: list[tuple[str, str]] = []
         self._llm_failed = False
         self._kind = "chat"
@@ -316,6 +318,12 @@ class Brain:
                 item.language = asked if asked in LINES else "en"
                 index += 1
                 yield item
+            return
+        scheduled = answer_schedule(text, asked, self._events()) if self.qa is not None else None
+        if scheduled is not None:  # "what's on tonight?" from the show's knowledge
+            item = self._sentence(scheduled, "kb", index, Emotion.HAPPY, ["point"], 0.6)
+            item.language = asked if asked in LINES else "en"
+            yield item
             return
         if self.qa is not None and _QUESTION.search(text):
             answer = await self._kb_answer(text)
@@ -519,6 +527,13 @@ class Brain:
         item = self._sentence(accepted, "llm", index, tag_emotion or emotion, actions)
         self._last_item = item
         return item, emotion
+
+    def _events(self) -> list[Event]:
+        """The schedule in the knowledge base (read once)."""
+        if self._schedule is None:
+            kb = getattr(self.qa, "kb", None)
+            self._schedule = events_from(str(d.get("text", "")) for d in getattr(kb, "docs", {}).values())
+        return self._schedule
 
     def _fact_guard(self) -> FactGuard:
         """Facts the character may state: the persona and the knowledge base (built once)."""
