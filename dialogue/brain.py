@@ -13,6 +13,7 @@ import random
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from vhuman.models.emotion import classify_emotion
@@ -20,14 +21,19 @@ from vhuman.models.llm import LLMBackend
 from vhuman.models.text import SentenceStream
 from vhuman.models.types import Emotion, InputError
 
-from .guard import FactGuard, ReplyGuard, detect_intent
+from .guard import ROLE_MARKER, FactGuard, ReplyGuard, detect_intent
+from .judge import judge_sentence
+from .kinds import classify_kind
 from .language import ENGLISH_NOTICE, OPENERS, detect_language
-from .memory import Memory, ViewerRecord, extract_name, viewer_key
+from .memory import Memory, ViewerRecord, extract_name, recall, viewer_key
 from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill, pick
 from .reply import Reply, ReplyContext, ReplySentence, after, finish, first_clause, has_words
+from .schedule import Event, answer_schedule, events_from
+from .skill_lines import LINES, line
+from .skills import Skills
 from .tags import infer_actions, parse_tags
 
 log = logging.getLogger(__name__)
@@ -38,8 +44,18 @@ _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
 _ASK_NAME = re.compile(
     r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
     r"¿?cómo me llamo|(recuerdas|te acuerdas de|sabes) mi nombre|我叫什么|记得我的名字", re.I)
-_ASK_FAVOURITE = re.compile(
-    r"\b(?:what'?s|what is|do you remember|remember) my favou?rite ([a-z]+(?: [a-z]+)?)", re.I)
+_FOLLOW_UP = re.compile(r"\b(?:it|there|that|then|and|what time|where)\b|^\W*\w+(?:\s+\w+)?\W*$|"
+                        r"\b(?:y|eso|allí|ahí)\b|那|它|呢", re.I)
+_ABOUT_SOMEONE = re.compile(
+    r"\b(?:you|your|yourself|me|my)\b|\b(?:what|who|where) (?:do|did|am) i\b|"
+    r"\b(?:tú|tu|te|ti|usted|mi|me|estás|eres|tienes|puedes|sabes|quieres)\b|你",
+    re.I)
+
+
+def is_factual(text: str) -> bool:
+    """A question about the world (not about the host, the viewer or us): its answer must
+    come from the show's knowledge."""
+    return not _ABOUT_SOMEONE.search(text)
 _NAME_LINES = {
     "en": ("You're {name}, of course! I remember.",
            "You haven't told me your name yet, but here you're {viewer}!"),
@@ -66,6 +82,13 @@ class Brain:
     ``languages``: the languages the model writes well enough to answer in (default: the
     backend's ``languages`` attribute, else the persona's). A message in another language
     gets a short notice in that language, then an English answer.
+
+    Order of answers: templates (greetings, thanks), memory ("what's my name?"), skills
+    (:class:`~dialogue.skills.Skills`: sing from ``songs``, title -> score, dance, jokes,
+    quiz, shout-outs, exact maths, declines), the knowledge base; a factual question it
+    cannot answer gets an honest "I don't know that one"; only small talk goes to the
+    model, whose sentences pass :func:`~dialogue.judge.judge_sentence` (up to
+    ``candidates`` draws) or give way to a short in-persona line.
     """
 
     def __init__(
@@ -84,6 +107,8 @@ class Brain:
         early_clause: bool = True,
         opener: bool | None = None,
         languages: Sequence[str] | None = None,
+        songs: dict[str, Path] | None = None,
+        candidates: int = 2,
     ) -> None:
         self.persona = persona
         self.languages = tuple(languages) if languages else None
@@ -115,10 +140,20 @@ class Brain:
         self._moved = False  # whether this reply has a gesture yet
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
         self._facts: FactGuard | None = None  # what the character may state (lazy)
+        self._schedule: list[Event] | None = None  # dated events in the KB (lazy)
         self._refused: list[tuple[str, str]] = []
         self._llm_failed = False
         self._kind = "chat"
+        self._label = "chat"  # the message kind (dialogue.kinds)
+        self._context_viewer: str | None = None
+        self._message = ""
         self._turn_facts: FactGuard | None = None
+        self.candidates = max(1, candidates)
+        self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
+
+    def song_path(self, title: str) -> Path | None:
+        """The score of a song of the repertoire (``sing:<title>`` tags name them)."""
+        return self.skills.songs.get(title)
 
     def reply_languages(self) -> tuple[str, ...]:
         """Languages the brain answers in (see ``languages`` in the class docstring)."""
@@ -183,6 +218,7 @@ class Brain:
         self.last_source = ""
         self._context = context
         viewer = _clean_viewer(viewer)
+        self._context_viewer = viewer
         text = message if isinstance(message, str) else ""
         if self.moderator is not None:
             verdict = self.moderator.check_input(message, viewer)
@@ -240,6 +276,8 @@ class Brain:
         self._refused = []
         self._llm_failed = False
         self._kind = message_kind(text)
+        self._label = classify_kind(text)
+        self._message = text
         asked = detect_language(text) or "en"
         lang = asked if asked in self.reply_languages() else "en"
         self._language = lang
@@ -251,14 +289,15 @@ class Brain:
         if _ASK_NAME.search(text) and record is not None:
             yield self._name_answer(viewer, record, text, asked)
             return
-        favourite = _ASK_FAVOURITE.search(text)
-        if favourite and record is not None:
-            known = record.preferences.get(f"favourite {favourite.group(1).lower()}")
-            if known:  # remembered, never guessed
-                yield self._sentence(f"Your favourite {favourite.group(1).lower()} is {known}! I remember.",
-                                     "template", 0, Emotion.HAPPY, ["point"], 0.6)
-                return
-        if asked != lang and asked in ENGLISH_NOTICE and (viewer, asked) not in self._noticed:
+        recalled = recall(text, record, asked)
+        if recalled is not None:  # remembered, never guessed
+            item = self._sentence(recalled, "memory", 0, Emotion.HAPPY, ["point"], 0.6)
+            item.language = asked
+            yield item
+            return
+        skill = self.skills.answer(text, asked, viewer, self._label)
+        if (not skill and asked != lang and asked in ENGLISH_NOTICE
+                and (viewer, asked) not in self._noticed):
             # The model cannot write the viewer's language: say so in it, then answer.
             notice = self._sentence(fill(ENGLISH_NOTICE[asked], viewer), "template", index,
                                     Emotion.CALM, ["wave"], 0.4)
@@ -272,11 +311,33 @@ class Brain:
             # cheerful greeting before bad news or abuse: the opener addresses them then).
             yield self._template("greeting", text, viewer, record, returning)
             index = 1
+        if skill:
+            for said_line in skill:
+                item = self._sentence(said_line.text, f"skill:{said_line.skill}", index,
+                                      said_line.emotion, said_line.tags, said_line.intensity)
+                item.language = asked if asked in LINES else "en"
+                index += 1
+                yield item
+            return
+        scheduled = answer_schedule(text, asked, self._events()) if self.qa is not None else None
+        if scheduled is not None:  # "what's on tonight?" from the show's knowledge
+            item = self._sentence(scheduled, "kb", index, Emotion.HAPPY, ["point"], 0.6)
+            item.language = asked if asked in LINES else "en"
+            yield item
+            return
         if self.qa is not None and _QUESTION.search(text):
             answer = await self._kb_answer(text)
+            before = self._last_question(viewer)
+            if answer is None and before and len(text.split()) <= 3 and _FOLLOW_UP.search(text):
+                # "And where is it played?": read with the question it follows.
+                answer = await self._kb_answer(f"{before} {text}")
             if answer is not None:
                 yield self._sentence(answer, "kb", index)
                 return
+        if self._label == "question" and is_factual(text):
+            # Facts come from the show's knowledge only: no model guesses on air.
+            yield self._unsure(viewer, index, asked)
+            return
         if self.llm is None and self._auto_llm:
             await self._load_default_llm()
         if self.llm is None:
@@ -290,9 +351,12 @@ class Brain:
                 yield self._sentence(said, "opener", 0, opener.emotion, opener.tags, opener.intensity)
                 index = 1
         count = 0
-        async for item in self._llm_sentences(text, record, index, said):
-            count += 1
-            yield item
+        for draw in range(self.candidates):  # a draw the judge refuses entirely: draw again
+            async for item in self._llm_sentences(text, record, index, said, draw):
+                count += 1
+                yield item
+            if count or self._llm_failed:
+                break
         if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
             # Nothing the model wrote could be said. After praise, sad news or chat the
             # opener already answered; a question or request still deserves a line: "not
@@ -300,8 +364,7 @@ class Brain:
             if self._llm_failed or not said:
                 yield self._fallback(viewer, index)
             elif self._refused:
-                line = fill(pick(self.persona.unsure, self._rng), viewer)
-                yield self._sentence(line, "fallback", index, Emotion.CALM, ["shrug"])
+                yield self._unsure(viewer, index, lang)
             # else: the model ended right after the opener; the opener was the answer.
 
     async def _load_default_llm(self) -> None:
@@ -313,6 +376,13 @@ class Brain:
         except Exception as exc:
             log.error("default language model unavailable (%s); replying with fallbacks", exc)
 
+    def _last_question(self, viewer: str | None) -> str | None:
+        """This viewer's previous message, when it was a question (for follow-ups)."""
+        if self.memory is None or viewer is None:
+            return None
+        said = [t for role, t in self.memory.history(viewer, 4) if role == "viewer"]
+        return said[-1] if said and _QUESTION.search(said[-1]) else None
+
     async def _kb_answer(self, text: str) -> str | None:
         try:
             answer = await self.qa.answer_async(text)
@@ -321,8 +391,19 @@ class Brain:
             return None
         return answer.text if answer.answered else None
 
+    def _unsure(self, viewer: str | None, index: int, language: str) -> ReplySentence:
+        """An honest, in-persona "I don't know that one" in the viewer's language."""
+        if language in LINES and language != "en":
+            text = line("unsure", language, viewer=viewer or "")
+        else:
+            text = fill(pick(self.persona.unsure, self._rng), viewer)
+        item = self._sentence(text, "unsure", index, Emotion.CALM, ["shrug"], 0.4)
+        item.language = language if language in LINES else "en"
+        return item
+
     async def _llm_sentences(
-        self, text: str, record: ViewerRecord | None, index: int, said: str | None = None
+        self, text: str, record: ViewerRecord | None, index: int, said: str | None = None,
+        draw: int = 0,
     ) -> AsyncIterator[ReplySentence]:
         """Model sentences, guarded. Each is held until the words after it start (or the
         stream ends), so action tags written after it ("... fun! [wave]") are on it."""
@@ -349,6 +430,7 @@ class Brain:
         held: ReplySentence | None = None
         max_tokens = ctx.max_tokens if ctx is not None and ctx.max_tokens else self.max_tokens
         temperature = self.temperature if ctx is None or ctx.temperature is None else ctx.temperature
+        temperature = min(1.2, temperature + 0.2 * draw)  # a fresh candidate, not the same one
         stream = self.llm.stream(messages, max_tokens, temperature, STOP_STRINGS)
         deadline = time.monotonic() + self.total_timeout
         timeout = self.first_token_timeout
@@ -433,12 +515,25 @@ class Brain:
             if fact is not None:  # a date, number or name the character was never given
                 guard.rejected.append((spoken, f"invented:{fact}"))
                 return None, emotion
+        if spoken and not ROLE_MARKER.search(spoken):  # a role marker ends the reply (guard)
+            refusal = judge_sentence(spoken, self._message, self._language, self.persona.name,
+                                     self._label, self._context_viewer)
+            if refusal is not None:
+                guard.rejected.append((spoken, refusal))
+                return None, emotion
         accepted = guard.accept(spoken) if spoken else None
         if accepted is None:
             return None, emotion
         item = self._sentence(accepted, "llm", index, tag_emotion or emotion, actions)
         self._last_item = item
         return item, emotion
+
+    def _events(self) -> list[Event]:
+        """The schedule in the knowledge base (read once)."""
+        if self._schedule is None:
+            kb = getattr(self.qa, "kb", None)
+            self._schedule = events_from(str(d.get("text", "")) for d in getattr(kb, "docs", {}).values())
+        return self._schedule
 
     def _fact_guard(self) -> FactGuard:
         """Facts the character may state: the persona and the knowledge base (built once)."""
@@ -530,7 +625,7 @@ class Brain:
         tags = list(tags or [])
         if _DANCE.search(text) and "dance" not in tags and source == "llm":
             tags.append("dance")
-        language = self._language if source in ("llm", "opener", "kb", "fallback") else "en"
+        language = self._language if source in ("llm", "opener", "kb", "fallback", "unsure") else "en"
         return ReplySentence(text, emotion, round(intensity if intensity is not None else strength, 3),
                              tags, source, index, language)
 

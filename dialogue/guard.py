@@ -25,7 +25,7 @@ BYES = ("bye", "goodbye", "see you", "see ya", "good night", "gn", "adios", "adi
         "au revoir", "tschüss", "tschuss", "bis bald", "cya")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _FILLER = re.compile(r"[\s,.!?~:;)(\-]+")
-_ROLE_MARKER = re.compile(r"(?:^|\s)(?:user|assistant|viewer|system|human|ai)\s*:", re.I)
+ROLE_MARKER = re.compile(r"(?:^|\s)(?:user|assistant|viewer|system|human|ai)\s*:", re.I)
 _AI_TALK = re.compile(r"\bas an ai\b|\blanguage model\b|\bi am an ai\b|\bi'm an ai\b|smollm|hugging ?face", re.I)
 _URL = re.compile(r"https?://|www\.", re.I)
 _JUNK = re.compile(r"[\[\]{}<>|\\]|\w_\w|\d{6,}")  # template debris, token soup
@@ -98,9 +98,9 @@ class ReplyGuard:
         if self.done:
             return None
         s = sentence.strip()
-        if _ROLE_MARKER.search(s):
+        if ROLE_MARKER.search(s):
             self.done = True
-            head = _ROLE_MARKER.split(s)[0].strip()
+            head = ROLE_MARKER.split(s)[0].strip()
             s = head if len(head.split()) >= 3 else ""
             if not s:
                 return self._reject(sentence, "role-marker")

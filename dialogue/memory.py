@@ -39,6 +39,38 @@ _PREFERENCE = re.compile(
     r"|\bi (?:really )?(?:love|like|enjoy|adore) ([\w' -]{2,40})",
     re.IGNORECASE,
 )
+# Where a viewer is (key "city") and a favourite sport in Spanish or Chinese.
+_CITY = re.compile(
+    r"\b(?i:i live in|i'm from|i am from|watching from|greetings from|vivo en|soy de|desde)\s+"
+    r"([A-ZÀ-Ý][\w'-]+(?:\s+[A-ZÀ-Ý][\w'-]+)?)|我(?:住在|在|来自)([\u4e00-\u9fff]{2,4}?)(?:看|住|，|。|$)")
+_SPORT = re.compile(r"\bmi deporte favorito es (?:el |la )?([\wáéíóúñ]+)|我最喜欢的运动是([\u4e00-\u9fff]{1,6})", re.I)
+_ASK = {
+    "name": re.compile(r"\b(?:what'?s|what is) my name\b|\bwho am i\b|c[óo]mo me llamo|我叫什么", re.I),
+    "city": re.compile(r"\bwhere (?:do i live|i live|am i from|i'm from|am i watching from)\b|\bd[óo]nde vivo\b|我住在哪", re.I),
+    "sport": re.compile(r"\bmy favou?rite sport\b(?!\s+is)|\bmi deporte favorito\b(?!\s+es)|我最喜欢(?:什么|哪个)运动",
+                        re.I),
+}
+_RECALL_LINES = {
+    "city": {"en": "You're watching from {v}! I remember.", "es": "¡Nos ves desde {v}! Me acuerdo.",
+             "zh": "你在{v}看直播，我记得！"},
+    "sport": {"en": "Your favourite sport is {v}! I remember.", "es": "¡Tu deporte favorito es {v}! Me acuerdo.",
+              "zh": "你最喜欢的运动是{v}，我记得！"},
+}
+
+
+def recall(text: str, record: ViewerRecord | None, language: str = "en") -> str | None:
+    """The answer to "where do I live?" / "what's my favourite sport?" from what this viewer
+    said before (None: not such a question, or nothing remembered: never guessed)."""
+    if record is None:
+        return None
+    for key in ("city", "sport"):
+        if _ASK[key].search(text):
+            value = record.preferences.get(key) or (
+                record.preferences.get("favourite sport") if key == "sport" else None)
+            if value:
+                lines = _RECALL_LINES[key]
+                return lines.get(language, lines["en"]).format(v=value)
+    return None
 
 
 @dataclass
@@ -80,8 +112,8 @@ def extract_name(text: str) -> str | None:
         return None
     name = (m.group(1) or m.group(2) or "").strip(" .!,")
     first = name.split()[0].lower() if name else ""
-    if not name or first in _NOT_NAMES:
-        return None
+    if not name or first in _NOT_NAMES or re.search(r"什么|啥|谁|哪", name):
+        return None  # "我叫什么名字？" asks the name, it does not give one
     return name[:1].upper() + name[1:]
 
 
@@ -92,6 +124,12 @@ def extract_preferences(text: str) -> dict[str, str]:
     name = extract_name(text)
     if name:
         prefs["name"] = name
+    city = _CITY.search(text)
+    if city:
+        prefs["city"] = (city.group(1) or city.group(2)).strip()
+    sport = _SPORT.search(text)
+    if sport:
+        prefs["sport"] = (sport.group(1) or sport.group(2)).strip()
     for m in _PREFERENCE.finditer(text):
         if m.group(1):
             prefs[f"favourite {m.group(1).strip().lower()}"] = m.group(2).strip(" .!,")

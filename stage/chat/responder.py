@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from vhuman.models.types import Emotion, InputError
@@ -93,6 +94,20 @@ class ChatResponder:
         # worker acknowledges the message there, so it is never answered twice.
         self.before_speaking: Callable[[ChatMessage], Awaitable[None]] | None = None
 
+    async def _perform(self, sentence: Any, tags: list[str]) -> list[SpeechHandle]:
+        """A skill the brain chose, done after its line: ``sing:<title>`` sings the song of
+        the show's repertoire, the dance skill dances (a few seconds, no music)."""
+        handles = []
+        song_path = getattr(self.brain, "song_path", None)
+        for tag in tags:
+            if tag.startswith("sing:") and callable(song_path):
+                score = song_path(tag.removeprefix("sing:"))
+                if score is not None:
+                    handles.append(await self.performer.sing(Path(score), priority=self.priority))
+        if getattr(sentence, "source", "") == "skill:dance":
+            handles.append(await self.performer.dance(None, duration=6.0))
+        return handles
+
     async def answer(self, message: ChatMessage) -> Answer:
         """Stream the brain's reply to ``message`` into the performer; returns at once
         after the last sentence is queued (await :meth:`Answer.wait` for the end)."""
@@ -117,6 +132,7 @@ class ChatResponder:
             answer.sentences.append(text)
             answer.handles.append(handle)
             answer.sources.append(str(getattr(sentence, "source", "") or "brain"))
+            answer.handles += await self._perform(sentence, tags)
             if self.on_sentence is not None:
                 self.on_sentence(message, text)
         return answer

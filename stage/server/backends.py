@@ -7,6 +7,7 @@ import functools
 import importlib
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 from vhuman.models.types import VhumanError
@@ -20,7 +21,17 @@ from .state import Backends, BrainFactory
 log = logging.getLogger(__name__)
 
 
-def _brain_factory() -> BrainFactory | None:
+def _songs(rundown: Rundown | None) -> dict[str, Any]:
+    """The show's repertoire for "sing for us!": its sing segments' scores, by file name."""
+    songs: dict[str, Any] = {}
+    for segment in getattr(rundown, "segments", None) or ():
+        score = getattr(segment, "score", None)
+        if getattr(segment, "type", "") == "sing" and score is not None:
+            songs[Path(score).stem] = Path(score)
+    return songs
+
+
+def _brain_factory(qa: Any = None) -> BrainFactory | None:
     for module_name in ("vhuman.dialogue", "vhuman.dialogue.brain"):
         try:
             brain_cls = importlib.import_module(module_name).Brain
@@ -33,7 +44,9 @@ def _brain_factory() -> BrainFactory | None:
             # (names, preferences, last turns) for the life of the show.
             from vhuman.dialogue import Memory, Moderator
 
-            extras = {"memory": Memory(), "moderator": Moderator()}
+            # The show's knowledge (facts only from it) and songs go to its skills.
+            extras = {"memory": Memory(), "moderator": Moderator(), "qa": qa,
+                      "songs": _songs(rundown)}
             if rundown is None or rundown.persona is None:
                 return cls(**extras)
             return cls(persona=rundown.persona, **extras)
@@ -94,6 +107,7 @@ def default_backends(settings: ServerSettings) -> Backends:
     def performer(show_id: str, rundown: Rundown | None) -> Any:
         return live(rundown, list(rundown.outputs) if rundown else [])  # type: ignore[arg-type]
 
-    return Backends(performer_factory=performer, brain_factory=_brain_factory(),
-                    qa=_qa_engine(settings), moderator_factory=default_moderator,
+    qa = _qa_engine(settings)
+    return Backends(performer_factory=performer, brain_factory=_brain_factory(qa),
+                    qa=qa, moderator_factory=default_moderator,
                     brain_warm_up=_SharedLLM().warm)

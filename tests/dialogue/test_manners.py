@@ -59,9 +59,12 @@ def test_no_cheerful_greeting_before_bad_news() -> None:
 
 def test_requests_do_not_get_question_openers() -> None:
     brain = Brain(DEFAULT_PERSONA, ScriptedLLM("Here goes: la la la!"), memory=None)
-    for text in ("Sing something", "dance!", "Please wave at my brother"):
+    for text in ("Describe your outfit", "Please talk about the weather"):
         opener = _reply(brain, text)[0]
         assert opener.source == "opener" and "question" not in opener.text.lower()
+    for text in ("Sing something", "dance!", "Please wave at my brother"):  # skills act at once
+        first = _reply(brain, text)[0]
+        assert first.source.startswith("skill:") and "question" not in first.text.lower()
 
 
 @pytest.mark.parametrize(("text", "reason"), [
@@ -157,8 +160,11 @@ def test_no_tangled_fallback_when_the_opener_already_answered() -> None:
     brain = Brain(DEFAULT_PERSONA, llm, memory=None)
     out = _reply(brain, "You're the best host ever!")
     assert [s.source for s in out] == ["opener"]
-    out = _reply(brain, "Who won the relay?")  # a question still gets a line
-    assert [s.source for s in out] == ["opener", "fallback"]
+    out = _reply(brain, "Do you think I'd enjoy the relay?")  # a question still gets a line
+    assert [s.source for s in out] == ["opener", "unsure"]
+    asked = len(llm.calls)
+    out = _reply(brain, "Who won the relay?")  # a fact not in the show's knowledge: no model
+    assert [s.source for s in out] == ["unsure"] and len(llm.calls) == asked
 
 
 def test_name_and_favourites_in_other_languages_from_memory() -> None:
@@ -169,7 +175,7 @@ def test_name_and_favourites_in_other_languages_from_memory() -> None:
     assert out[0].language == "es"
     _reply(brain, "My favourite sport is figure skating. Remember that!", "zoe")
     out = _reply(brain, "What's my favourite sport?", "zoe")
-    assert "figure skating" in out[0].text and out[0].source == "template"
+    assert "figure skating" in out[0].text and out[0].source == "memory"
 
 
 def test_greeting_with_a_question_is_answered_and_names_stop_at_the_name() -> None:
@@ -185,15 +191,16 @@ def test_greeting_with_a_question_is_answered_and_names_stop_at_the_name() -> No
 def test_dance_requests_dance_at_once_in_any_language() -> None:
     brain = Brain(DEFAULT_PERSONA, ScriptedLLM("Here I go!"), memory=None, languages=("en", "es"))
     for text in ("dance!", "¿Puedes bailar para nosotros?"):
-        opener = _reply(brain, text)[0]
-        assert opener.source == "opener" and "dance" in opener.tags
+        first = _reply(brain, text)[0]
+        assert first.source == "skill:dance" and "dance" in first.tags
         assert message_kind(text) == "request"
+    assert _reply(brain, "¿Puedes bailar para nosotros?")[0].language == "es"
 
 
 def test_refused_model_text_gets_an_unsure_line_not_a_tangled_one() -> None:
     brain = Brain(DEFAULT_PERSONA, ScriptedLLM("Elena Vasquez wins in 1974."), memory=None)
-    out = _reply(brain, "Who will win the hockey final?")
-    assert out[-1].source == "fallback" and "tangled" not in out[-1].text
+    out = _reply(brain, "Who do you think will win the hockey final?")
+    assert out[-1].source == "unsure" and "tangled" not in out[-1].text
 
 
 def test_no_clapping_at_bad_news_and_no_tangled_line_after_a_complete_opener() -> None:
@@ -201,5 +208,5 @@ def test_no_clapping_at_bad_news_and_no_tangled_line_after_a_complete_opener() -
     out = _reply(brain, "My cat is sick today.")
     assert not any(t in ("clap", "cheer", "dance") for s in out for t in s.tags)
     brain = Brain(DEFAULT_PERSONA, ScriptedLLM(""), memory=None)
-    out = _reply(brain, "dance for us!")
+    out = _reply(brain, "describe your outfit for us!")
     assert [s.source for s in out] == ["opener"]  # the model ended: the opener answered

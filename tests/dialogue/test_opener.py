@@ -71,7 +71,7 @@ def test_openers_vary_and_fit_the_message() -> None:
 def test_model_echo_of_the_opener_is_dropped() -> None:
     persona = DEFAULT_PERSONA.model_copy(update={"question_openers": ("Ooh, great question, {viewer}!",)})
     llm = ScriptedLLM("Great question! Curling is fun to watch.")
-    reply = asyncio.run(Brain(persona, llm, memory=None).reply("Is curling fun?", "Sam"))
+    reply = asyncio.run(Brain(persona, llm, memory=None).reply("Do you think curling is fun?", "Sam"))
     assert reply.sentences == ["Ooh, great question, Sam!", "Curling is fun to watch."]
     assert reply.source == "llm"
 

@@ -127,13 +127,13 @@ def test_brain_speaks_server_reply(server_url: str) -> None:
 
 def test_opener_reaches_servers_with_and_without_prefill(server_url: str) -> None:
     plain = Brain(llm=get_llm("openai", base_url=server_url), seed=3)
-    reply = asyncio.run(plain.reply("Is the snow good today?", viewer="Kim"))
+    reply = asyncio.run(plain.reply("Do you think the snow is good today?", viewer="Kim"))
     assert reply.items[0].source == "opener" and "Kim" in reply.items[0].text
     assert reply.source == "llm"
     # No prefill: the user turn (echoed back) tells the model what was already said.
     assert any("already said" in s for s in reply.sentences[1:])
     prefilled = Brain(llm=get_llm("openai", base_url=server_url, prefill=True), seed=3)
-    reply = asyncio.run(prefilled.reply("Is the snow good today?", viewer="Kim"))
+    reply = asyncio.run(prefilled.reply("Do you think the snow is good today?", viewer="Kim"))
     assert reply.items[0].source == "opener"
     assert reply.sentences[1:] == ["and I continued it.", "Snow is fun!"]
 

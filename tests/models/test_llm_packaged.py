@@ -55,3 +55,21 @@ def test_int8_tiny_model_streams(tmp_path: Path) -> None:
         return "".join([p async for p in llm.stream([{"role": "user", "content": "hi"}], 8, 0.0)])
     assert isinstance(asyncio.run(run()), str)
     assert llm.count_tokens("hello there") > 0
+
+
+def test_a_changed_package_never_swaps_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    payload = b"gguf-bytes" * 100
+    parts = _fake_packages(tmp_path / "site", payload, 1)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setenv("VHUMAN_CACHE", str(tmp_path / "cache"))
+    good = hashlib.sha256(payload[: len(payload) // 1 + 1]).hexdigest()
+    monkeypatch.setitem(packaged.PACKAGED, "signed", PackagedModel(
+        "signed", tuple(parts), "pip install signed", ("en",), "MIT", sha256=(good,)))
+    assert gguf_path("signed").read_bytes() == payload
+    assert gguf_path("signed").is_file()  # verified once, remembered
+    part = tmp_path / "site" / parts[0][0] / parts[0][1]
+    part.write_bytes(b"another model!" * 50)
+    with pytest.raises(VhumanError, match="sha256"):
+        gguf_path("signed")

@@ -29,8 +29,9 @@ def _reply(messages: Sequence[ChatMessage]) -> str:
 
 
 class Env:
-    def __init__(self, client: openai.OpenAI, llm: ScriptedLLM, http: TestClient) -> None:
-        self.client, self.llm, self.http = client, llm, http
+    def __init__(self, client: openai.OpenAI, llm: ScriptedLLM, http: TestClient,
+                 store: SQLiteStore | None = None) -> None:
+        self.client, self.llm, self.http, self.store = client, llm, http, store
 
 
 @pytest.fixture
@@ -39,12 +40,13 @@ def env(tmp_path: Path) -> Iterator[Env]:
     settings = ServerSettings(api_keys={HOST: "host"}, _env_file=None)  # type: ignore[call-arg]
     backends = Backends(lambda s, r: FakePerformer(0.01),
                         lambda s, r: Brain(DEFAULT_PERSONA, llm, memory=None, moderator=Moderator()))
-    app = create_app(settings, backends=backends, store=SQLiteStore(tmp_path / "o.db"))
+    store = SQLiteStore(tmp_path / "o.db")
+    app = create_app(settings, backends=backends, store=store)
     with TestClient(app) as http:
         # Any key works where anonymous viewers are allowed: the client always sends one.
         client = openai.OpenAI(base_url="http://testserver/v1", api_key="sk-anything",
                                http_client=http, max_retries=0)
-        yield Env(client, llm, http)
+        yield Env(client, llm, http, store)
 
 
 def test_models_and_a_plain_completion_with_usage_in_tokens(env: Env) -> None:
@@ -118,3 +120,13 @@ def test_errors_are_openai_shaped_and_key_labels_never_spoken(env: Env) -> None:
         {"role": "user", "content": "What sport do you like?"}])
     assert "host:" not in (r.choices[0].message.content or "")
     assert "host:" not in env.llm.calls[-1][-1]["content"]
+
+
+def test_completions_use_the_hosts_skills_and_are_in_the_show_log(env: Env) -> None:
+    r = env.client.chat.completions.create(
+        model="vhuman", user="Ana", messages=[{"role": "user", "content": "what is 17 times 23?"}])
+    assert r.choices[0].message.content == "17 times 23 is 391."  # the same brain: skills first
+    events = env.http.get("/v1/shows/main/log", headers={"Authorization": f"Bearer {HOST}"}).json()
+    done = [e for e in events if e.get("event") == "completion"]
+    assert done and done[-1]["viewer"] == "Ana" and done[-1]["answered"] == "what is 17 times 23?"
+    assert done[-1]["source"] == "skill:math" and done[-1]["text"] == "17 times 23 is 391."

@@ -12,7 +12,9 @@ OpenAI-shaped: ``{"error": {"message", "type", "param", "code"}}``.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import time
 import uuid
@@ -26,8 +28,12 @@ from fastapi.routing import APIRoute
 
 from vhuman.dialogue.brain import ReplyContext
 
+from ...chat.moderation import scrub_private
+from ...store.base import ShowEvent
 from ..deps import State, Viewer, rate_limited
 from ..schemas import ChatCompletionIn
+
+log = logging.getLogger(__name__)
 
 _TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
           404: "not_found_error", 413: "invalid_request_error", 422: "invalid_request_error",
@@ -162,6 +168,17 @@ async def chat_completions(body: ChatCompletionIn, state: State,
     prompt_tokens = sum(count(_text(m.content)) for m in body.messages)
     state_out = {"finish": "stop", "tokens": 0}
 
+    async def logged(reply: str) -> None:
+        """A ``completion`` event in the show log: who asked what, what answered, the reply."""
+        data = {"event": "completion", "viewer": viewer, "answered": scrub_private(text)[:500],
+                "source": getattr(brain, "last_source", "") or "dropped", "text": reply,
+                "finish": state_out["finish"]}
+        try:
+            await asyncio.to_thread(state.store.add_show_event,
+                                    ShowEvent(state.settings.default_show, "completion", data))
+        except Exception:  # noqa: BLE001 - the log must not fail the answer
+            log.exception("could not log a completion")
+
     async def pieces() -> AsyncIterator[str]:
         """Reply text piece by piece, cut at a stop string or at ``max_tokens``."""
         said = ""
@@ -210,6 +227,7 @@ async def chat_completions(body: ChatCompletionIn, state: State,
                 reply += piece
                 yield chunk({"content": piece})
             yield chunk({}, str(state_out["finish"]))
+            await logged(reply)
             if include_usage:
                 payload = {"id": cid, "object": "chat.completion.chunk", "created": created,
                            "model": body.model, "choices": [], "usage": usage(reply)}
@@ -218,6 +236,7 @@ async def chat_completions(body: ChatCompletionIn, state: State,
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
     reply = "".join([p async for p in pieces()])
+    await logged(reply)
     return {"id": cid, "object": "chat.completion", "created": created, "model": body.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
                          "finish_reason": state_out["finish"]}],

@@ -1,0 +1,242 @@
+"""The default host graded the way a producer grades: ``python -m bench.run --only conversation``.
+
+Every conversation of ``bench/data/conversation_set.yaml`` (the ``test`` split; ``--split
+dev`` for the split the grader may be tuned on) is sent, turn by turn, to the brain
+``vhuman serve`` builds for the default show (the example persona, its knowledge base
+``examples/kb``, moderation, memory, the default language model). Each spoken reply is
+graded 0/1/2 by :func:`dialogue.grading.grade_reply`; the grader's agreement with the
+hand grades of ``bench/data/graded_replies.yaml`` (dev split) is reported beside it, and
+the accuracy of :func:`dialogue.kinds.classify_kind` on the held-out half of the labelled
+messages. Latency: the first spoken line and the first content sentence (not an opener
+or greeting) after the message. ``--docs`` writes every graded reply into docs/dialogue.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import statistics
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+_OPENING = ("opener", "template:greeting", "notice")
+
+
+def conversations(split: str | None = None) -> list[dict[str, Any]]:
+    """The graded conversation set, optionally one split (``dev`` or ``test``)."""
+    data = yaml.safe_load((DATA / "conversation_set.yaml").read_text(encoding="utf-8"))
+    return [c for c in data["conversations"] if split is None or c["split"] == split]
+
+
+def labelled_kinds() -> list[tuple[str, str, str, str]]:
+    """(split, language, message, kind) of every labelled message."""
+    rows = [(c["split"], c["lang"], t["t"], t["kind"]) for c in conversations() for t in c["turns"]]
+    data = yaml.safe_load((DATA / "message_kinds.yaml").read_text(encoding="utf-8"))
+    for lang, text, kind in data["messages"]:
+        rows.append(("test" if zlib.crc32(text.encode()) % 2 else "dev", lang, text, kind))
+    return rows
+
+
+def kind_accuracy(split: str = "test") -> dict[str, Any]:
+    """Accuracy of the message-kind classifier on one split, overall and per language."""
+    from vhuman.dialogue.kinds import classify_kind
+
+    rows = [r for r in labelled_kinds() if r[0] == split]
+    hits = [(lang, classify_kind(text) == kind) for _, lang, text, kind in rows]
+    by_lang = {lang: round(statistics.fmean(h for g, h in hits if g == lang), 3)
+               for lang in sorted({g for g, _ in hits})}
+    return {"messages": len(rows), "labelled_total": len(labelled_kinds()),
+            "accuracy": round(statistics.fmean(h for _, h in hits), 3), "by_language": by_lang}
+
+
+def known_facts() -> set[str]:
+    """Words and numbers the host may state: the persona file and the knowledge base."""
+    from vhuman.dialogue.evaluation import known_terms
+
+    texts = [(ROOT / "examples" / "persona.yaml").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8", errors="replace")
+              for p in sorted((ROOT / "examples" / "kb").iterdir()) if p.is_file()]
+    return known_terms(texts)
+
+
+def grader_agreement() -> dict[str, Any]:
+    """How often the automatic grader gives the hand grade of ``graded_replies.yaml``."""
+    from vhuman.dialogue.grading import Spoken, grade_reply
+
+    turns = {(c["id"], i): (c, t) for c in conversations("dev") for i, t in enumerate(c["turns"])}
+    data = yaml.safe_load((DATA / "graded_replies.yaml").read_text(encoding="utf-8"))
+    known = known_facts()
+    pairs, misses = [], []
+    for row in data["replies"]:
+        conv, turn = turns[(row["id"], row.get("turn", 0))]
+        spoken = [Spoken(s[0], s[1] if len(s) > 1 else "llm", list(s[2]) if len(s) > 2 else [])
+                  for s in row["reply"]]
+        got = grade_reply(turn, spoken, conv["lang"], known=known,
+                          now=dt.datetime(2026, 12, 6, 18, 0), viewer=conv["viewer"])
+        pairs.append((row["grade"], got.grade))
+        if got.grade != row["grade"]:
+            misses.append({"id": row["id"], "hand": row["grade"], "grader": got.grade,
+                           "faults": got.faults, "notes": got.notes})
+    exact = statistics.fmean(a == b for a, b in pairs)
+    zero = statistics.fmean((a == 0) == (b == 0) for a, b in pairs)
+    return {"replies": len(pairs), "exact_agreement": round(exact, 3),
+            "wince_agreement": round(zero, 3), "cohen_kappa": round(_kappa(pairs), 3),
+            "hand_mean": round(statistics.fmean(a for a, _ in pairs), 3),
+            "grader_mean": round(statistics.fmean(b for _, b in pairs), 3), "disagreements": misses}
+
+
+def _kappa(pairs: list[tuple[int, int]]) -> float:
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    expected = sum((sum(a == g for a, _ in pairs) / n) * (sum(b == g for _, b in pairs) / n)
+                   for g in (0, 1, 2))
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def build_brain(llm: Any) -> Any:
+    """The brain of the default show: example persona, its KB, moderation, memory."""
+    from vhuman.dialogue import Brain, Memory, Moderator, load_persona
+    from vhuman.dialogue.knowledge import KnowledgeBase
+
+    store = Path(os.environ.get("VHUMAN_BENCH_KB_STORE", "/tmp/vhuman-bench-kb"))
+    kb = KnowledgeBase.build(ROOT / "examples" / "kb", store)
+    songs = {p.stem: p for p in sorted((ROOT / "examples" / "songs").glob("*.musicxml"))}
+    brain = Brain(load_persona(ROOT / "examples" / "persona.yaml"), llm, memory=Memory(),
+                  moderator=Moderator(), kb=kb, seed=0, songs=songs)
+    brain.warm_up()
+    return brain
+
+
+async def _turn(brain: Any, text: str, viewer: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    items: list[dict[str, Any]] = []
+    first_content = None
+    async for s in brain.reply_stream(text, viewer):
+        at = time.perf_counter() - t0
+        source = s.source
+        if first_content is None and source not in _OPENING:
+            first_content = at
+        items.append({"at": round(at, 3), "text": s.text, "source": source, "tags": list(s.tags),
+                      "language": s.language})
+    return {"items": items, "first": items[0]["at"] if items else None,
+            "first_content": first_content, "total": round(time.perf_counter() - t0, 3)}
+
+
+async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    from vhuman.dialogue.grading import Spoken, grade_reply
+
+    known = known_facts()
+    out = []
+    for conv in conversations(split)[:limit]:
+        brain = build_brain(llm)  # every conversation starts a fresh show
+        for i, turn in enumerate(conv["turns"]):
+            r = await _turn(brain, turn["t"], conv["viewer"])
+            spoken = [Spoken(it["text"], it["source"], it["tags"]) for it in r["items"]]
+            g = grade_reply(turn, spoken, conv["lang"], brain.persona.name, known,
+                            viewer=conv["viewer"])
+            r.update(id=conv["id"], turn=i, viewer=conv["viewer"], lang=conv["lang"],
+                     message=turn["t"], kind=turn["kind"], cls=turn["cls"], grade=g.grade,
+                     faults=g.faults, notes=g.notes, load=os.getloadavg()[0])
+            out.append(r)
+    return out
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 3) if values else None
+
+
+def summarize(turns: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of a graded run."""
+    grades = [t["grade"] for t in turns]
+    by_cls: dict[str, list[int]] = {}
+    for t in turns:
+        by_cls.setdefault(t["cls"], []).append(t["grade"])
+    content = [t["first_content"] for t in turns if t["first_content"] is not None]
+    return {
+        "messages": len(turns),
+        "mean_grade": round(statistics.fmean(grades), 3),
+        "grade_counts": {g: grades.count(g) for g in (0, 1, 2)},
+        "mean_by_class": {k: round(statistics.fmean(v), 2) for k, v in sorted(by_cls.items())},
+        "mean_by_language": {lang: round(statistics.fmean(t["grade"] for t in turns if t["lang"] == lang), 2)
+                             for lang in sorted({t["lang"] for t in turns})},
+        "bait_on_air": sum(any(f.startswith("bait") for f in t["faults"]) for t in turns),
+        "invented_facts": sum(any(f.startswith("invented") for f in t["faults"]) for t in turns),
+        "first_spoken_p50_s": _pct([t["first"] for t in turns if t["first"] is not None], 50),
+        "first_content_p50_s": _pct(content, 50),
+        "first_content_p95_s": _pct(content, 95),
+        "load_avg_mean": round(statistics.fmean(t["load"] for t in turns), 2),
+    }
+
+
+def transcript(turns: list[dict[str, Any]]) -> str:
+    """Every graded reply as Markdown (for docs/dialogue.md)."""
+    lines = []
+    for t in turns:
+        said = " ".join(f"[{it['source']}{'/' + ','.join(it['tags']) if it['tags'] else ''}] {it['text']}"
+                        for it in t["items"]) or "(silent)"
+        why = "; ".join(t["faults"] + t["notes"])
+        lines.append(f"- **{t['grade']}** `{t['id']}` {t['viewer']} ({t['kind']}, {t['lang']}): "
+                     f"{t['message']}  \n  → {said}" + (f"  \n  _{why}_" if why else ""))
+    return "\n".join(lines)
+
+
+def run(quick: bool = False, split: str = "test") -> dict[str, Any]:
+    """Grade the default host on one split (``quick``: the first 6 conversations)."""
+    from vhuman.models.llm import default_llm
+
+    llm = default_llm()
+    turns = asyncio.run(_run(split, llm, 6 if quick else None))
+    result = summarize(turns) | {
+        "split": split, "model": str(getattr(llm, "name", type(llm).__name__)),
+        "message_kinds": kind_accuracy("test"), "turns": turns}
+    if (DATA / "graded_replies.yaml").is_file():
+        result["grader_agreement_dev"] = grader_agreement()
+    return result
+
+
+def write_docs(turns: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+    """Replace the graded transcript block of docs/dialogue.md."""
+    doc = ROOT / "docs" / "dialogue.md"
+    text = doc.read_text(encoding="utf-8")
+    start, end = "<!-- conversation-bench:start -->", "<!-- conversation-bench:end -->"
+    head = (f"Test split, {summary['messages']} messages, mean grade {summary['mean_grade']} / 2 "
+            f"(load average {summary['load_avg_mean']}):\n\n")
+    block = f"{start}\n{head}{transcript(turns)}\n{end}"
+    if start in text:
+        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text += "\n" + block + "\n"
+    doc.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    logging.basicConfig(level=logging.INFO)
+    which = "dev" if "--dev" in sys.argv else "test"
+    if "--agreement" in sys.argv:
+        print(json.dumps(grader_agreement() | {"kinds": kind_accuracy()}, indent=1, ensure_ascii=False))
+        raise SystemExit(0)
+    res = run(split=which)
+    (HERE / "results").mkdir(exist_ok=True)
+    runtime = os.environ.get("VHUMAN_LLM_RUNTIME", "")
+    suffix = f"_{runtime}" if runtime and runtime != "transformers" else ""
+    (HERE / "results" / f"conversation_{which}{suffix}.json").write_text(
+        json.dumps(res, indent=1, ensure_ascii=False, default=str))
+    if "--docs" in sys.argv and which == "test" and not suffix:
+        write_docs(res["turns"], res)
+    print(json.dumps({k: v for k, v in res.items() if k != "turns"}, indent=1, ensure_ascii=False,
+                     default=str))

@@ -1,0 +1,42 @@
+"""The judge every model-written sentence passes before it is spoken.
+
+A sentence is refused when it says the viewer's words back, narrates the host or the
+viewer in the third person, talks like an assistant, carries labels or instructions,
+is not in the reply's language, gives medical / legal / financial / political advice,
+cheers at sad news or abuse, or offers sympathy to a plain question. The same rules
+grade replies in the conversation bench (:mod:`dialogue.grading`); facts are checked
+apart (:class:`dialogue.guard.FactGuard`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .evaluation import _CHEER
+from .grading import _ADVICE, _ASSISTANT, _LEAK, _SYMPATHY_OPENER, echoes, third_person
+from .language import detect_language
+
+_VIEWER_NARRATION = re.compile(r"^\s*(?:the viewer|viewers?|a viewer|el espectador|观众)\b", re.I)
+
+
+def judge_sentence(sentence: str, message: str, language: str, persona_name: str,
+                   kind: str = "chat", viewer: str | None = None) -> str | None:
+    """Why ``sentence`` must not be spoken in reply to ``message`` (None: it may)."""
+    if echoes(message, sentence, run=4):
+        return "echo"
+    if third_person(sentence, persona_name, viewer) or _VIEWER_NARRATION.search(sentence):
+        return "third-person"
+    if _LEAK.search(sentence):
+        return "leak"
+    if _ASSISTANT.search(sentence):
+        return "assistant-speak"
+    if _ADVICE.search(sentence):
+        return "advice"
+    if kind in ("sad", "abuse") and _CHEER.search(sentence):
+        return "tone"
+    if kind not in ("sad",) and _SYMPATHY_OPENER.search(sentence):
+        return "tone"
+    got = detect_language(sentence)
+    if got is not None and got != language and len(sentence) > 12:
+        return f"language:{got}"
+    return None

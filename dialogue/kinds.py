@@ -1,0 +1,115 @@
+"""What kind of message a viewer sent: it decides the tone of the reply.
+
+:func:`classify_kind` returns one of :data:`KINDS` for English, Chinese and Spanish
+messages (other languages fall back to punctuation and the emotion classifier). Feelings
+win over form: "why is my team losing :(" wants comfort, "you are boring" a calm line,
+"can you say hi to my mom?" an action, not "great question". Measured on a labelled set
+(``bench/data/message_kinds.yaml`` + the conversation set): see ``bench/bench_conversation.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from vhuman.models.emotion import classify_emotion
+from vhuman.models.types import Emotion
+
+Kind = Literal["question", "request", "sad", "thanks", "praise", "chat", "abuse"]
+KINDS: tuple[Kind, ...] = ("question", "request", "sad", "thanks", "praise", "chat", "abuse")
+
+_SAD = re.compile(
+    r"\b(died|dead|passed away|pass away|lost my|funeral|cancer|in (the )?hospital|sick|ill|"
+    r"depressed|lonely|heartbroken|broke up|dumped|fired|laid off|miss (him|her|them)|"
+    r"crying|cried|sad|upset|grieving|rip|can't stop crying|bad news|terrible day|awful day|"
+    r"worst day|feeling (really |so |a bit )?down|worried|failed my|failed the)\b|"
+    r"\b(muri[óo]|falleci[óo]|muerto|triste|enferm[oa]|hospital|perd[íi] (mi|el)|deprimid[oa]|"
+    r"sol[oa] esta noche|me siento sol[oa]|suspend[íi])\b|"
+    r"去世|死了|难过|伤心|生病|住院|失业|没考好|分手|孤独",
+    re.I,
+)
+_ABUSE = re.compile(
+    r"\b(you|u|you're|youre|ur|this show|the show|this stream|your show|your voice)\b.{0,20}\b("
+    r"suck|sucks|boring|annoying|awful|terrible|the worst|worst|cringe|lame|fake|creepy|"
+    r"bad at|hate|idiot|stupid|dumb|ugly|useless|trash|garbage)\b|"
+    r"\b(i hate|nobody likes|nobody cares|unfollow|go away|shut up|get lost|stupid robot|"
+    r"worst stream|you idiot)\b|"
+    r"\b(aburrid[oa]|odio|eres mal[oa]|horrible|tont[oa]|idiota|est[úu]pid[oa]|c[áa]llate|"
+    r"basura|nadie te quiere|l[áa]rgate)\b|无聊|讨厌|真烂|烦人|滚|笨蛋|垃圾|闭嘴|傻",
+    re.I,
+)
+_THANKS = re.compile(
+    r"^\W*(?:(?:ok|okay|cool|great|oh|aw+)[,!.]?\s+)?(thanks|thank you|thx|ty|tysm|cheers|"
+    r"appreciate it|much appreciated|gracias|mil gracias|muchas gracias|谢谢|多谢|感谢|非常感谢)\b|"
+    r"^\W*(?:ok|okay|cool|great|oh)?[,!.]?\s*(thanks|thank you)\b|"
+    r"\b(thanks|thank you|gracias)\s*(a lot|so much|for|por|,|!|\.|vivi|$)|谢谢|多谢|感谢",
+    re.I,
+)
+_PRAISE = re.compile(
+    r"\b(you|you're|youre|u r|ur|your|this show|the show|this stream|vivi)\b.{0,20}\b(amazing|"
+    r"awesome|great|the best|best|cute|beautiful|pretty|lovely|funny|wonderful|fantastic|"
+    r"incredible|brilliant|talented|cool|sweet|adorable|rock|calming|so good)\b|"
+    r"\b(love (you|the show|this show|this stream|your)|best host|great (job|show)|well done|"
+    r"big fan|i'm a fan|im a fan|you made my day|made my day)\b|"
+    r"\b(eres (genial|la mejor|el mejor|incre[íi]ble|bonita|linda)|te quiero|me encanta(s)? (tu|el)|"
+    r"qu[ée] buen (programa|show)|la mejor presentadora)|"
+    r"我(喜欢|爱)(你|这个节目)|最喜欢你|你(真|好)(棒|漂亮|可爱|厉害)|(唱|主持|跳)得(真|太)?(好|棒)",
+    re.I,
+)
+_REQUEST = re.compile(
+    r"^\s*(?:(?:hey|ok|okay|so|now|vivi|and)[,!]?\s+)?(?:(?:can|could|would|will) (?:you|we)\b|"
+    r"please\b|pls\b|"
+    r"(?:say|sing|show|give|tell|dance|wave|play|shout|do (?:a|an|the|some|us)|make|teach|spin|"
+    r"jump|clap|cheer|describe|explain|recommend|pick|choose|read|greet|send|repeat|translate|"
+    r"write|ignore|print|another|let's|lets)\b|i want you to\b)|"
+    r"\b(?:please|pls)\s*[!.]*$|^\s*[¿¡]?\s*(?:canta|cántanos|cantas|baila|bailar|dime|di:|di |cuéntame|"
+    r"puedes|podrías|saluda|haz|hacemos|muéstrame|muestrame|repite|traduce|ahora canta)\b|^\s*di\s*:|"
+    r"^\s*(?:请|能不能|能|可以|给我|唱|跳|讲|再讲|来|跟我|挥|我们来|说)|吧[！!。]*$|\b(?:shout-?out)\b",
+    re.I,
+)
+_QUESTION = re.compile(
+    r"[?？]\s*\S{0,3}\s*$|^\s*(?:who|what|when|where|which|why|how|is|are|does|do|did|have|"
+    r"has|should|would|will|can|could)\b|\bwhat's\b|\bwho's\b|¿|"
+    r"^\s*(?:qu[ée]|qui[ée]n|c[óo]mo|cu[áa]ndo|d[óo]nde|cu[áa]l|cu[áa]nto|por qu[ée])\b|"
+    r"[吗呢]\s*[?？]?\s*$|什么|怎么|为什么|谁|哪|几|多少",
+    re.I,
+)
+_SAY_THIS = re.compile(
+    r"\b(?:say|repeat(?: after me)?|translate(?: to \w+)?)\s*[:'\"“]|^\s*(?:di|repite|traduce)\s*:|"
+    r"跟我说|跟我念|翻译", re.I)
+_QUESTION_VERB = re.compile(r"^\s*[¿]?\s*(?:puedes|podrías|can you|could you)\s+(?:decirme|tell me)\b", re.I)
+
+
+def classify_kind(message: str) -> Kind:
+    """The kind of ``message`` (see :data:`KINDS`)."""
+    text = message.strip()
+    if not text:
+        return "chat"
+    if _SAY_THIS.search(text):
+        return "request"  # "say: <anything>" is a request whatever <anything> is
+    if _SAD.search(text):
+        return "sad"
+    if _ABUSE.search(text):
+        return "abuse"
+    emotion, strength = classify_emotion(text)
+    if _THANKS.search(text):
+        return "thanks"
+    if _PRAISE.search(text):
+        return "praise"
+    if emotion == Emotion.SAD and strength >= 0.3 and not _REQUEST.search(text) \
+            and not re.search(r"[?？]\s*$", text):
+        return "sad"
+    if _QUESTION_VERB.search(text):
+        return "question"
+    if _REQUEST.search(text):
+        return "request"
+    if _QUESTION.search(text):
+        return "question"
+    return "chat"
+
+
+def is_excited(message: str) -> bool:
+    """A chat message full of energy ("we won!!"): the opener may cheer with it."""
+    emotion, strength = classify_emotion(message)
+    return emotion in (Emotion.EXCITED, Emotion.SURPRISED) or (
+        emotion == Emotion.HAPPY and strength >= 0.6 and "!" in message)

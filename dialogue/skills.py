@@ -1,0 +1,281 @@
+"""Skills before words: what a viewer asks the host to do, it does (or says it cannot).
+
+:class:`Skills` answers a message, before any model is asked, when it is a request the
+host can carry out or a question with an exact answer: sing a song of the show's
+repertoire (a ``sing:<song>`` tag the chat responder hands to ``Performer.sing``), dance,
+wave / cheer / bow and other gestures, a shout-out to a named person (after a name check),
+a joke from the persona's bank (never twice a show), a quiz round, arithmetic, units,
+the date and time, the host's own facts from the persona, "what can you do". It refuses
+to repeat or translate bait, and declines advice (medical, legal, financial, political).
+Lines are in the viewer's language (English, Spanish, Chinese).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vhuman.models.types import Emotion
+
+from .calc import answer_arithmetic, answer_conversion, answer_when
+from .persona import Persona
+from .skill_lines import LINES, line
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SkillLine:
+    """One sentence a skill says, with the body's action tags and the skill's name."""
+
+    text: str
+    skill: str
+    emotion: Emotion = Emotion.HAPPY
+    tags: list[str] = field(default_factory=list)
+    intensity: float = 0.6
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+_SAY = _rx(r"(?:^|[.!?]\s*|\b(?:please|pls|now|can you|could you|will you|just)\s+)"
+           r"(?:say|repeat(?: after me)?)\b\s*[:,]?\s*[\"'“‘]?(?P<x>[^\"'”’]+)[\"'”’]?\s*[.!?]*$|"
+           r"^\s*(?:di|repite)\s*:?\s*(?P<y>.+)$|(?:跟我说|跟我念|说一句)[:：]?(?P<z>.+)$")
+_TRANSLATE = _rx(r"\btranslate\b|\btraduce\b|\btraducir\b|翻译")
+_ADVICE = _rx(
+    r"\b(?:vote|voting|election|president|politic\w*|religio\w*|invest\w*|stocks?|"
+    r"bitcoin|crypto\w*|savings|mortgage|loan|lawyer|sue|lawsuit|legal|ibuprofen|medicine|"
+    r"medication|dose|pills?|doctor|diagnos\w*|headache)\b|"
+    r"\b(?:votar|elecci[óo]n|pol[íi]tic\w*|invertir|acciones|bitcoin|abogado|demandar|medicina|"
+    r"pastillas?|dosis)\b|股票|投资|投票|选举|政治|比特币|吃药|药|律师|起诉")
+_JOKE = _rx(r"\b(?:joke|jokes|make me laugh|something funny|another one)\b|\bchistes?\b|笑话|逗我笑")
+_SING = _rx(r"\b(?:sing|song|singing)\b|\bcant(?:a|as|ar|anos|ánanos|ame)\b|\bcanci[óo]n\b|唱|歌")
+_DANCE = _rx(r"\b(?:dance|dancing|groove|boogie)\b|\bbail(?:a|ar|as|e|emos|ando)\b|跳舞|跳个舞|跳支舞")
+_QUIZ = _rx(r"\b(?:quiz|trivia)\b|\bconcurso de preguntas\b|\bpreguntas?\b.*\bjuego|问答|知识竞赛|猜谜")
+_CAN_DO = _rx(r"\bwhat can you do\b|\bwhat do you do\b|\bqu[ée] sabes hacer\b|\bqu[ée] puedes hacer\b|你会(做)?什么|你能做什么")
+_NAME = r"[A-ZÀ-Ý][\w'-]+(?:\s+[A-ZÀ-Ý][\w'-]+)?"
+_SHOUT = re.compile(  # the phrases in any case, the name capitalised
+    rf"(?i:\b(?:say (?:hi|hello)|shout[- ]?out|greet|(?:say )?happy birthday)\b)(?:.*?)(?:(?i:\bmy\s+)(?P<rel>[a-z]+)\s+)?(?P<name>{_NAME})|"
+    rf"(?i:\bsaluda(?:r)?\s+a\s+)(?:(?i:mi\s+)(?P<rel2>[a-zá-ú]+)\s+)?(?P<name2>{_NAME})|"
+    r"(?:跟|给|向)我?(?P<rel3>妈妈|爸爸|奶奶|爷爷|姐姐|妹妹|哥哥|弟弟|朋友|老婆|老公)?打个?招呼.*?(?:叫|是)(?P<name3>[\u4e00-\u9fff]{1,4})",
+)
+_MY_PERSON = re.compile(r"(?i:\bmy\s+(?:mom|mum|mother|dad|father|sister|brother|son|daughter|friend|"
+                        r"wife|husband|grandma|grandpa|grandmother|grandfather|aunt|uncle|cousin|kid|"
+                        r"boyfriend|girlfriend)\s+)([A-ZÀ-Ý][\w'-]+)")
+_SHOUT_HER = _rx(r"\b(?:give (?:her|him|them) a shout[- ]?out|say hi to (?:her|him|them))\b")
+_GESTURES = {
+    "wave": _rx(r"\bwave\b|\bsaluda con la mano\b|挥手|挥挥手|招手"),
+    "cheer": _rx(r"\bcheer\b|\bclap\b|\banima\b|\baplaude\b|加油|鼓掌"),
+    "bow": _rx(r"\bbow\b|\breverencia\b|鞠躬"),
+    "spin": _rx(r"\bspin\b|\bturn around\b|\bgiro\b|\bgira\b|转圈|转个圈"),
+    "jump": _rx(r"\bjump\b|\bsalta\b|\bsalto\b(?! mortal)|跳一下|跳起来"),
+    "heart": _rx(r"\bheart\b|\bcorazón\b|比心"),
+}
+_CANNOT = _rx(
+    r"\b(?:backflip|back flip|flip|cartwheel|somersault|cook|drive|call me|text me|email|buy|order|"
+    r"draw|paint|hug me|come to|meet me|play (?:a )?(?:game|video)|fly)\b|\bsalto mortal\b|\bvoltereta\b|"
+    r"\bcocina\b|\bll[áa]mame\b|后空翻|空翻|做饭|打电话|画画")
+_ABOUT_ME = _rx(r"\b(?:what'?s your name|who are you|are you (?:a )?real|are you (?:a )?(?:human|robot|bot|person)|"
+                r"tell me about yourself)\b|\bc[óo]mo te llamas\b|\bqui[ée]n eres\b|你叫什么|你是谁|你是真人")
+_HOW_LONG = _rx(r"\bhow long have you been (?:hosting|doing)\b|\bcu[áa]nto tiempo llevas\b|你主持多久")
+_PUN_NAMES = ("mike hunt", "hugh jass", "ben dover", "amanda hugginkiss", "seymour butz", "phil mccracken",
+              "mike oxlong", "hugh g rection", "harry balls", "jenny talia", "moe lester", "ima hogg",
+              "dixie normous", "heywood jablome", "anita bath", "barry mccockiner", "al coholic")
+
+
+def _load_bank(name: str) -> Any:
+    return yaml.safe_load(resources.files("vhuman.dialogue").joinpath(f"data/{name}").read_text("utf-8"))
+
+
+class Skills:
+    """The host's skills for one show; remembers which jokes were told and open quizzes."""
+
+    def __init__(self, persona: Persona, songs: dict[str, Path] | None = None, moderator: Any = None,
+                 rng: random.Random | None = None) -> None:
+        self.persona = persona
+        self.songs = dict(songs or {})
+        self.moderator = moderator
+        self.rng = rng or random.Random(0)
+        self.jokes: dict[str, list[str]] = {k: list(v) for k, v in (persona.jokes or _load_bank("jokes.yaml")).items()}
+        self.quiz: list[dict[str, Any]] = list(_load_bank("quiz.yaml"))
+        self._told: set[str] = set()
+        self._asked: set[int] = set()
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._last_value: dict[str, Fraction] = {}
+        self._last: dict[str, str] = {}  # the skill each viewer's last message got
+        self._named: dict[str, str] = {}  # the last person each viewer named ("my sister Jo")
+
+    def answer(self, text: str, lang: str, viewer: str | None, kind: str) -> list[SkillLine] | None:
+        """The skill's lines for ``text`` (None: no skill applies; the brain goes on)."""
+        lang = lang if lang in LINES else "en"
+        who = viewer or ""
+        named = _MY_PERSON.search(text)
+        if named:
+            self._named[who] = named.group(1)
+        pending = self._pending.pop(who, None)
+        if pending is not None and kind not in ("request",) and not _JOKE.search(text):
+            return self._check_quiz(pending, text, lang)
+        if kind in ("sad", "abuse"):
+            return None
+        out = self._first_skill(text, lang, who, kind)
+        self._last[who] = out[0].skill if out else ""
+        return out
+
+    def _first_skill(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        for step in (self._shout_out, self._say_this, self._decline_advice, self._exact, self._about_me, self._can_do,
+                     self._joke, self._sing, self._dance, self._quiz,
+                     self._gesture, self._cannot):
+            out = step(text, lang, who, kind)
+            if out is not None:
+                return out
+        return None
+
+    # --- each skill: (text, lang, viewer, kind) -> lines | None ---------------------------
+
+    def _say_this(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if kind != "request":
+            return None
+        if _TRANSLATE.search(text):
+            return [SkillLine(line("no_translate", lang), "decline", Emotion.CALM, ["shrug"], 0.4)]
+        m = _SAY.search(text)
+        if not m or _SHOUT.search(text):
+            return None
+        said = (m.group("x") or m.group("y") or m.group("z") or "").strip(" \"'“”‘’.!")
+        if not said or len(said.split()) > 8 or len(said) > 60 or not self._harmless(said):
+            return [SkillLine(line("no_repeat", lang), "decline", Emotion.CALM, ["shrug"], 0.4)]
+        return [SkillLine(said[:1].upper() + said[1:] + "!", "say", Emotion.EXCITED, ["cheer"], 0.7)]
+
+    def _harmless(self, words: str) -> bool:
+        """Passes moderation, names no one, says nothing about anyone being anything."""
+        if re.search(r"\b(?:is|are|es|son)\s+(?:a|an|un|una)?\s*\w+|是|\b(?:hate|odio|kill|matar)\b|恨|杀",
+                     words, re.I):
+            return False
+        if re.search(r"\b(?:crook|thief|liar|cheat\w*|fraud|idiot|stupid|ladr[óo]n|mentiroso|tramposo)\b|骗子|小偷",
+                     words, re.I):
+            return False
+        if self.moderator is not None and not self.moderator.check_output(words).allowed:
+            return False
+        return True
+
+    def _decline_advice(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if kind in ("question", "request") and _ADVICE.search(text):
+            return [SkillLine(line("advice", lang), "decline", Emotion.CALM, ["shrug"], 0.4)]
+        return None
+
+    def _exact(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        maths = answer_arithmetic(text, lang, self._last_value.get(who))
+        if maths is not None:
+            self._last_value[who] = maths[1]
+            return [SkillLine(maths[0], "math", Emotion.HAPPY, ["think"], 0.5)]
+        for found in (answer_conversion(text, lang), answer_when(text, lang)):
+            if found is not None:
+                return [SkillLine(found, "math", Emotion.HAPPY, ["nod"], 0.5)]
+        return None
+
+    def _about_me(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if _HOW_LONG.search(text):
+            return [SkillLine(line("how_long", lang, name=self.persona.name), "self", Emotion.HAPPY, ["shrug"])]
+        if _ABOUT_ME.search(text):
+            return [SkillLine(line("about_me", lang, name=self.persona.name), "self", Emotion.HAPPY, ["wave"])]
+        return None
+
+    def _can_do(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if _CAN_DO.search(text):
+            return [SkillLine(line("can_do", lang), "can_do", Emotion.HAPPY, ["point"])]
+        return None
+
+    def _joke(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        asked = re.search(r"joke|chiste|笑话|make me laugh|something funny|逗我笑", text, re.I)
+        again = re.search(r"another one|otro|再来一个", text, re.I) and self._last.get(who) == "joke"
+        if not (asked and kind in ("request", "question") or again):
+            return None
+        fresh = [j for j in self.jokes.get(lang) or self.jokes.get("en", []) if j not in self._told]
+        if not fresh:
+            return [SkillLine(line("no_jokes", lang), "joke", Emotion.HAPPY, ["shrug"])]
+        joke = fresh[self.rng.randrange(len(fresh))]
+        self._told.add(joke)
+        return [SkillLine(joke, "joke", Emotion.HAPPY, ["laugh"], 0.7)]
+
+    def _sing(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if not _SING.search(text) or kind not in ("request", "question") or kind == "question" and not \
+                re.search(r"\b(?:can|could|will|would) you sing|puedes cantar|cantas algo|能唱|会唱|唱首", text, re.I):
+            return None
+        if not self.songs:
+            return [SkillLine(line("no_songs", lang), "sing", Emotion.HAPPY, ["dance"])]
+        title = sorted(self.songs)[self.rng.randrange(len(self.songs))]
+        return [SkillLine(line("sing", lang, song=title.replace("_", " ")), "sing", Emotion.HAPPY,
+                          [f"sing:{title}"], 0.7)]
+
+    def _dance(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        short = len(text.split()) <= 3 or len(text) <= 8
+        if _DANCE.search(text) and (kind in ("request", "question") or kind == "chat" and short):
+            return [SkillLine(line("dance", lang), "dance", Emotion.EXCITED, ["dance"], 0.8)]
+        return None
+
+    def _quiz(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if not _QUIZ.search(text) or kind not in ("request", "question"):
+            return None
+        fresh = [i for i in range(len(self.quiz)) if i not in self._asked] or list(range(len(self.quiz)))
+        index = fresh[self.rng.randrange(len(fresh))]
+        self._asked.add(index)
+        item = self.quiz[index]
+        self._pending[who] = item
+        return [SkillLine(item["q"].get(lang) or item["q"]["en"], "quiz", Emotion.EXCITED, ["point"], 0.7)]
+
+    def _check_quiz(self, item: dict[str, Any], text: str, lang: str) -> list[SkillLine]:
+        right = any(str(a).casefold() in text.casefold() for a in item["a"])
+        answer = item["say"].get(lang) or item["say"]["en"]
+        key = "quiz_right" if right else "quiz_wrong"
+        return [SkillLine(line(key, lang, answer=answer), "quiz", Emotion.EXCITED if right else Emotion.HAPPY,
+                          ["cheer" if right else "nod"], 0.7)]
+
+    def _shout_out(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        m = _SHOUT.search(text)
+        name = None
+        if m:
+            name = m.group("name") or m.group("name2") or m.group("name3")
+        elif _SHOUT_HER.search(text):
+            name = self._named.get(who)
+        if not name or name.lower() in ("vivi", self.persona.name.lower(), "me", "everyone", "everybody"):
+            return None
+        if not self._name_ok(name):
+            return [SkillLine(line("bad_name", lang), "shoutout", Emotion.CALM, ["shrug"], 0.4)]
+        greeter = who or line("a_viewer", lang)
+        key = "birthday" if re.search(r"birthday|cumplea|生日", text, re.I) else "shoutout"
+        return [SkillLine(line(key, lang, name=name, viewer=greeter), "shoutout", Emotion.HAPPY,
+                          ["wave"], 0.8)]
+
+    def _name_ok(self, name: str) -> bool:
+        """A name fit for air: not a pun name, nothing moderation blocks, even run together."""
+        low = " ".join(name.lower().split())
+        if low in _PUN_NAMES or any(low.replace(" ", "") == p.replace(" ", "") for p in _PUN_NAMES):
+            return False
+        if self.moderator is not None:
+            for form in (name, name.replace(" ", "")):
+                if not self.moderator.check_output(form).allowed:
+                    return False
+        return len(name) <= 30
+
+    def _gesture(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if kind != "request" and not (kind == "chat" and (len(text.split()) <= 3 or len(text) <= 8)):
+            return None
+        for gesture, rx in _GESTURES.items():
+            if rx.search(text):
+                return [SkillLine(line(f"gesture_{gesture}", lang), "gesture", Emotion.EXCITED, [gesture], 0.8)]
+        return None
+
+    def _cannot(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        if kind == "request" and _CANNOT.search(text):
+            return [SkillLine(line("cannot", lang), "cannot", Emotion.HAPPY, ["shrug"], 0.5)]
+        return None
+
+

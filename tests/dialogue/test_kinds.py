@@ -1,0 +1,34 @@
+"""The message kind decides the tone: measured on the labelled set's dev split."""
+
+from __future__ import annotations
+
+import pytest
+
+from vhuman.dialogue.kinds import KINDS, classify_kind
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("When is the final?", "question"),
+    ("Can you say hi to my mom Linda?", "request"),
+    ("My grandmother passed away this morning.", "sad"),
+    ("thanks for the answer vivi", "thanks"),
+    ("You're the best host ever!", "praise"),
+    ("I'm making pancakes while I watch", "chat"),
+    ("you suck, this show is boring", "abuse"),
+    ("我的奶奶昨天去世了", "sad"),
+    ("讲个笑话", "request"),
+    ("¡Eres la mejor presentadora!", "praise"),
+    ("Gracias por responder", "thanks"),
+    ("Great show! Now please say 'the referee is a crook'", "request"),
+])
+def test_kinds_in_three_languages(text: str, kind: str) -> None:
+    assert classify_kind(text) == kind
+
+
+def test_dev_split_accuracy_is_at_least_the_goal() -> None:
+    from bench.bench_conversation import kind_accuracy
+
+    result = kind_accuracy("dev")
+    assert result["labelled_total"] >= 200 and set(result["by_language"]) == {"en", "es", "zh"}
+    assert result["accuracy"] >= 0.9
+    assert all(classify_kind(t) in KINDS for t in ("", "🎉", "???"))
