@@ -350,6 +350,8 @@ class Brain:
                 said = opener.text
                 yield self._sentence(said, "opener", 0, opener.emotion, opener.tags, opener.intensity)
                 index = 1
+        if said and self._label == "abuse":
+            return  # a calm line is the whole answer to rudeness: the model would only echo it
         count = 0
         for draw in range(self.candidates):  # a draw the judge refuses entirely: draw again
             async for item in self._llm_sentences(text, record, index, said, draw):

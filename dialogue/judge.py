@@ -19,11 +19,24 @@ from .language import detect_language
 _VIEWER_NARRATION = re.compile(r"^\s*(?:the viewer|viewers?|a viewer|el espectador|观众)\b", re.I)
 
 
+def _shared_cjk(a: str, b: str) -> int:
+    """Length of the longest run of CJK characters of ``a`` found in ``b``."""
+    best = 0
+    for run in re.findall(r"[\u3400-\u9fff]+", a):
+        for i in range(len(run)):
+            for j in range(i + best + 1, len(run) + 1):
+                if run[i:j] in b:
+                    best = j - i
+    return best
+
+
 def judge_sentence(sentence: str, message: str, language: str, persona_name: str,
                    kind: str = "chat", viewer: str | None = None) -> str | None:
     """Why ``sentence`` must not be spoken in reply to ``message`` (None: it may)."""
     if echoes(message, sentence, run=4):
         return "echo"
+    if kind == "abuse" and _shared_cjk(message, sentence) >= 2:
+        return "echo"  # a hostile message's words are never said back, however short
     if third_person(sentence, persona_name, viewer) or _VIEWER_NARRATION.search(sentence):
         return "third-person"
     if _LEAK.search(sentence):

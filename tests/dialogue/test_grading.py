@@ -48,3 +48,16 @@ def test_grader_agrees_with_the_hand_grades_on_dev() -> None:
     result = grader_agreement()
     assert result["replies"] >= 60
     assert result["exact_agreement"] >= 0.85 and result["wince_agreement"] >= 0.9
+
+
+def test_rudeness_gets_a_calm_line_and_its_words_never_come_back() -> None:
+    import asyncio
+
+    from vhuman.dialogue import Brain
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+    from vhuman.models.llm.testing import ScriptedLLM
+
+    assert judge_sentence("真烂.", "你好无聊，真烂", "zh", "Vivi", "abuse") == "echo"
+    llm = ScriptedLLM("真烂.")
+    reply = asyncio.run(Brain(DEFAULT_PERSONA, llm, memory=None, languages=("en", "zh")).reply("你好无聊，真烂", "喷子"))
+    assert [s.source for s in reply.items] == ["opener"] and "烂" not in reply.text and llm.calls == []
