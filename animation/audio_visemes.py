@@ -14,7 +14,8 @@ import numpy as np
 from scipy.linalg import solve_toeplitz
 from scipy.signal import resample_poly
 
-from vhuman.models.types import VISEMES, InputError, Viseme
+from vhuman.animation.vocabulary import VISEMES, Viseme
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 

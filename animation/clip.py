@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vhuman.models.types import (
+from vhuman.animation.vocabulary import (
     EXPRESSION_SHAPES,
     HUMANOID_BONES,
     VISEMES,
-    InputError,
     viseme_shape_name,
 )
+from vhuman.models.types import InputError
 
 VISEME_SHAPES: tuple[str, ...] = tuple(viseme_shape_name(v) for v in VISEMES)
 """Morph names of the 15 visemes in canonical order (``viseme_sil`` ... ``viseme_ou``)."""

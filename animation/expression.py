@@ -13,7 +13,8 @@ import numpy as np
 
 from vhuman.animation import quat as Q
 from vhuman.animation.clip import MotionClip
-from vhuman.models.types import EXPRESSION_SHAPES, Emotion, InputError
+from vhuman.animation.vocabulary import EXPRESSION_SHAPES
+from vhuman.models.types import Emotion, InputError
 
 E = Emotion
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from vhuman.animation import quat as Q
 from vhuman.animation.clip import MORPH_NAMES, VISEME_SHAPES, MotionClip
-from vhuman.models.types import HUMANOID_BONES, InputError
+from vhuman.animation.vocabulary import HUMANOID_BONES
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ around their boundaries (a little ahead of the sound, as lips anticipate it), to
 consonants borrow the lip shape of the nearest vowel, p/b/m and f/v hold a closure at their
 midpoint for at least a frame and suppress everything else, vowels open with the audio
 energy. The result is smoothed with a zero-phase filter so the mouth neither flickers nor
-lags. Columns follow ``models.types.VISEMES``.
+lags. Columns follow ``vhuman.animation.vocabulary.VISEMES``.
 
 Frame ``i`` shows the mouth at ``(i + phase) / fps``, by default the *middle* of the time
 the frame is on screen (``FRAME_PHASE = 0.5``): a frame is displayed from ``i / fps`` to
@@ -32,7 +32,8 @@ from vhuman.animation.phonemes import (
     is_bilabial,
     is_pause,
 )
-from vhuman.models.types import VISEMES, AudioChunk, InputError, PhonemeTiming, Viseme
+from vhuman.animation.vocabulary import VISEMES, Viseme
+from vhuman.models.types import AudioChunk, InputError, PhonemeTiming
 
 log = logging.getLogger(__name__)
 

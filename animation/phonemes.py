@@ -13,7 +13,8 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 
-from vhuman.models.types import PhonemeTiming, Viseme
+from vhuman.animation.vocabulary import Viseme
+from vhuman.models.types import PhonemeTiming
 
 log = logging.getLogger(__name__)
 

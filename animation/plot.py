@@ -9,7 +9,8 @@ import numpy as np
 
 from vhuman.animation.clip import VISEME_SHAPES, MotionClip
 from vhuman.animation.phonemes import fold_phonemes, ipa_to_visemes, is_pause
-from vhuman.models.types import VISEMES, InputError, PhonemeTiming
+from vhuman.animation.vocabulary import VISEMES
+from vhuman.models.types import InputError, PhonemeTiming
 
 
 def plot_viseme_timeline(

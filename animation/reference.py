@@ -19,7 +19,8 @@ import numpy as np
 
 from vhuman.animation import quat as Q
 from vhuman.animation.ik import two_bone_ik
-from vhuman.models.types import HUMANOID_BONES, InputError
+from vhuman.animation.vocabulary import HUMANOID_BONES
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 

@@ -126,7 +126,7 @@ def mouth_vowel_agreement(track: np.ndarray, vowel_spans: Sequence[tuple[float, 
     """
     from vhuman.animation.lipsync import FRAME_PHASE
     from vhuman.animation.phonemes import VOWELS
-    from vhuman.models.types import VISEMES
+    from vhuman.animation.vocabulary import VISEMES
 
     cols = [VISEMES.index(v) for v in VOWELS]
     is_open = track[:, cols].sum(axis=1) >= threshold

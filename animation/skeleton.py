@@ -23,7 +23,7 @@ class Skeleton:
     - ``rest_translation`` (J, 3), ``rest_rotation`` (J, 4) xyzw, ``rest_scale`` (J, 3):
       local rest transform of each joint
     - ``inverse_bind`` (J, 4, 4): inverse bind matrix per joint (identity where unused)
-    - ``humanoid``: humanoid bone name (see ``models.types.HUMANOID_BONES``) -> joint index
+    - ``humanoid``: humanoid bone name (see ``vhuman.animation.vocabulary.HUMANOID_BONES``) -> joint index
     """
 
     names: list[str]

@@ -17,12 +17,17 @@ from pathlib import Path
 import numpy as np
 import pygltflib as gl
 
+from vhuman.animation.vocabulary import (
+    EXPRESSION_SHAPES,
+    HUMANOID_BONES,
+    VISEMES,
+    viseme_shape_name,
+)
 from vhuman.avatar.builtin_body import body_pieces, skeleton_joints
 from vhuman.avatar.builtin_face import FACE_SHAPES, eye_pieces, face_pieces, static_face_pieces
 from vhuman.avatar.builtin_geometry import Piece, merge, vertex_normals
 from vhuman.avatar.builtin_hair import hair_pieces, headset_pieces
 from vhuman.models.cache import cache_dir as models_cache_dir
-from vhuman.models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, viseme_shape_name
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 The skeleton stands in a T-pose with every rest rotation the identity (joint axes aligned
 with the world), so normalized humanoid rotations equal local rotations on this rig.
-Joint names are exactly the VRM humanoid bone names of ``models.types.HUMANOID_BONES``.
+Joint names are exactly the VRM humanoid bone names of ``vhuman.animation.vocabulary.HUMANOID_BONES``.
 """
 
 from __future__ import annotations

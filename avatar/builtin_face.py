@@ -50,7 +50,7 @@ class FaceState:
 NEUTRAL = FaceState()
 _CLOSED_LID = -0.62
 
-# Viseme and expression poses (Oculus visemes; see models.types.VISEMES).
+# Viseme and expression poses (Oculus visemes; see vhuman.animation.vocabulary.VISEMES).
 FACE_SHAPES: dict[str, FaceState] = {
     "viseme_sil": NEUTRAL,
     "viseme_PP": FaceState(upper=0.0, lower=-0.0002, lip_roll=0.65, pout=0.0015, width=0.95),

@@ -147,7 +147,7 @@ class Character:
     """Everything the engine knows about an avatar.
 
     ``shapes`` maps the internal vocabulary (``viseme_<v>`` for the 15 visemes, and the
-    names in ``models.types.EXPRESSION_SHAPES``) to what this avatar can do.
+    names in ``vhuman.animation.vocabulary.EXPRESSION_SHAPES``) to what this avatar can do.
     """
 
     name: str

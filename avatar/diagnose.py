@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from vhuman.animation.vocabulary import VISEMES, viseme_shape_name
 from vhuman.avatar.character import Character
-from vhuman.models.types import VISEMES, viseme_shape_name
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from vhuman.animation.skeleton import Skeleton
-from vhuman.models.types import HUMANOID_BONES
+from vhuman.animation.vocabulary import HUMANOID_BONES
 
 _PREFIXES = {"mixamorig", "j", "bip", "adj", "def", "org", "mch", "cc", "base", "armature",
              "bip01", "b", "c", "sec", "bone", "rig"}

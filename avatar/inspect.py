@@ -13,10 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
+from vhuman.animation.vocabulary import (
+    EXPRESSION_SHAPES,
+    HUMANOID_BONES,
+    VISEMES,
+    viseme_shape_name,
+)
 from vhuman.avatar.character import Character
 from vhuman.avatar.diagnose import avatar_warnings, moves
 from vhuman.avatar.loader import load_avatar
-from vhuman.models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, viseme_shape_name
 
 
 @dataclass

@@ -22,8 +22,8 @@ import logging
 import re
 from dataclasses import replace
 
+from vhuman.animation.vocabulary import EXPRESSION_SHAPES, VISEMES, viseme_shape_name
 from vhuman.avatar.character import Character, ShapeBinding
-from vhuman.models.types import EXPRESSION_SHAPES, VISEMES, viseme_shape_name
 
 log = logging.getLogger(__name__)
 

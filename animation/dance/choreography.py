@@ -19,7 +19,8 @@ from vhuman.animation.clip import MotionClip
 from vhuman.animation.dance.moves import MOVES, MovePose, mirror_pose
 from vhuman.animation.dance.music import MusicAnalysis
 from vhuman.animation.reference import REFERENCE, ReferenceSkeleton
-from vhuman.models.types import HUMANOID_BONES, InputError
+from vhuman.animation.vocabulary import HUMANOID_BONES
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 

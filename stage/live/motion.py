@@ -22,7 +22,8 @@ import numpy as np
 
 from vhuman.animation import quat
 from vhuman.animation.clip import MORPH_NAMES, MotionClip
-from vhuman.models.types import HUMANOID_BONES, AudioChunk, Emotion, InputError
+from vhuman.animation.vocabulary import HUMANOID_BONES
+from vhuman.models.types import AudioChunk, Emotion, InputError
 
 log = logging.getLogger(__name__)
 

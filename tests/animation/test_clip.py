@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from vhuman.animation.clip import MORPH_NAMES, MotionClip, concat_clips
-from vhuman.models.types import HUMANOID_BONES, InputError
+from vhuman.animation.vocabulary import HUMANOID_BONES
+from vhuman.models.types import InputError
 
 
 def test_rest_clip_has_the_full_vocabulary_and_identity_rotations():

@@ -3,7 +3,7 @@ import numpy as np
 from tests.animation.speech_fixtures import SR, chunk, random_speech
 from vhuman.animation.audio_visemes import audio_viseme_track
 from vhuman.animation.lipsync import bilabial_closed, lipsync, onset_errors, segments_from_timings
-from vhuman.models.types import VISEMES, Viseme
+from vhuman.animation.vocabulary import VISEMES, Viseme
 
 COL = {v: i for i, v in enumerate(VISEMES)}
 FPS = 30.0

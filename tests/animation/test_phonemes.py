@@ -1,5 +1,6 @@
 from vhuman.animation.phonemes import fold_phonemes, ipa_to_visemes, is_bilabial, strip_ipa
-from vhuman.models.types import PhonemeTiming, Viseme
+from vhuman.animation.vocabulary import Viseme
+from vhuman.models.types import PhonemeTiming
 
 V = Viseme
 

@@ -9,10 +9,15 @@ import numpy as np
 import pygltflib
 import pytest
 
+from vhuman.animation.vocabulary import (
+    EXPRESSION_SHAPES,
+    HUMANOID_BONES,
+    VISEMES,
+    viseme_shape_name,
+)
 from vhuman.avatar.builtin import MORPH_NAMES, build_builtin_glb, builtin_avatar_path
 from vhuman.avatar.character import Character
 from vhuman.avatar.loader import load_avatar
-from vhuman.models.types import EXPRESSION_SHAPES, HUMANOID_BONES, VISEMES, viseme_shape_name
 
 
 @pytest.fixture(scope="module")

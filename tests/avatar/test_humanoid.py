@@ -8,9 +8,9 @@ import numpy as np
 
 from tests.avatar.fixtures import MIXAMO, mixamo_arkit_glb
 from vhuman.animation.skeleton import Skeleton
+from vhuman.animation.vocabulary import HUMANOID_BONES
 from vhuman.avatar.humanoid import map_by_heuristics, map_by_name, map_humanoid
 from vhuman.avatar.loader import load_avatar
-from vhuman.models.types import HUMANOID_BONES
 
 
 def _skeleton(names: list[str], parents: list[int]) -> Skeleton:

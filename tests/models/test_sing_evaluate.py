@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from vhuman.animation.sing import mouth_vowel_agreement
+from vhuman.animation.vocabulary import VISEMES, Viseme
 from vhuman.models.sing.evaluate import pitch_report, vowel_onsets, word_error_rate
 from vhuman.models.sing.score import ScoreNote, midi_to_hz
-from vhuman.models.types import VISEMES, Viseme
 
 
 def test_word_error_rate_counts_edits_over_reference_words() -> None:

@@ -10,10 +10,10 @@ import pytest
 
 from vhuman.animation.lipsync import lipsync
 from vhuman.animation.phonemes import VOWELS
+from vhuman.animation.vocabulary import VISEMES, Viseme
 from vhuman.models.sing import Singer, load_score
 from vhuman.models.sing.lyrics import is_vowel
 from vhuman.models.sing.score import midi_to_hz
-from vhuman.models.types import VISEMES, Viseme
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vhuman.models.types import InputError, Viseme
+from vhuman.animation.vocabulary import Viseme
+from vhuman.models.types import InputError
 from vhuman.stage.cli import main
 from vhuman.stage.media import probe
 from vhuman.stage.say import RenderOptions, render_clip
