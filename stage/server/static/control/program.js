@@ -90,6 +90,7 @@ window.program = (() => {
   async function connect(showId) {
     await disconnect();
     state.showId = showId;
+    state.frames = 0;
     if (!showId) return;
     const pc = new RTCPeerConnection();
     state.pc = pc;
