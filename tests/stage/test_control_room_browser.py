@@ -8,11 +8,6 @@ knowledge base. Skipped with a reason when Chromium or Playwright is missing.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,32 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HOST_KEY, PRESS_KEY = "host-secret-browser", "press-secret-browser"
-KEYS = {HOST_KEY: "host", PRESS_KEY: "reporter"}
+from bench.desks import CHROMIUM, HOST_KEY, KEYS, PRESS_KEY, RUNDOWN, DeskServer, launch, sign_in
 
-GOOD = """show:
-  title: Browser desk test
-preemption:
-  viewer_interrupts: []      # chat waits in the queue for the host (no chat segment)
-segments:
-  - type: say
-    id: opening
-    lines:
-      - "Good evening and welcome to the desk test."
-      - "We have a lot to get through tonight."
-      - "First, the weather."
-  - type: say
-    id: weather
-    lines:
-      - "It is sunny in the mountains and snowing in the valley."
-      - "Tomorrow looks the same."
-  - type: pause
-    id: hold
-    duration: 120
-"""
-BAD = GOOD.replace("duration: 120", "duration: -5")
+BAD = RUNDOWN.replace("duration: 600", "duration: -5")
 
 pytestmark = [
     pytest.mark.slow,
@@ -53,93 +25,26 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``vhuman serve`` in a subprocess, on a free loopback port."""
-
-    def __init__(self, tmp: Path) -> None:
-        import json
-
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tmp / "serve.log"
-        self.env = {**os.environ, "VHUMAN_API_KEYS": json.dumps(KEYS),
-                    "VHUMAN_DATABASE_URL": f"sqlite:///{tmp / 'serve.db'}",
-                    "VHUMAN_HOST": "127.0.0.1", "VHUMAN_PORT": str(self.port),
-                    "VHUMAN_TTS_BACKEND": "espeak", "VHUMAN_LIVE_WIDTH": "128",
-                    "VHUMAN_LIVE_HEIGHT": "128", "VHUMAN_LIVE_FPS": "15",
-                    "VHUMAN_WARM_UP": "false", "VHUMAN_KNOWLEDGE_DIR": str(tmp / "kb"),
-                    "VHUMAN_MEDIA_ROOT": str(tmp / "media"),
-                    "VHUMAN_OUTPUT_ROOT": str(tmp / "recordings"),
-                    "VHUMAN_ALLOW_ANONYMOUS_VIEWERS": "true"}
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 180.0) -> None:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "vhuman", "serve"], cwd=ROOT,
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"vhuman serve exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise TimeoutError(f"vhuman serve not ready: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-            self.proc = None
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
     pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser "
                         "download needed: Debian chromium is used)")
-    tmp = tmp_path_factory.mktemp("desk")
-    (tmp / "kb").mkdir()
-    for name in ("schedule.md", "venues.md"):
-        shutil.copy(ROOT / "examples" / "kb" / name, tmp / "kb" / name)
-    (tmp / "media" / "shows").mkdir(parents=True)
-    (tmp / "media" / "shows" / "desk.yaml").write_text(GOOD)
-    srv = Server(tmp)
-    srv.start()
+    srv = DeskServer(tmp_path_factory.mktemp("desk")).start()
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[object]:
+def browser(server: DeskServer) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"])
+        b = launch(p)
         yield b
         b.close()
 
 
-def _sign_in(page: object, key: str) -> None:
-    page.fill("#key", key)  # type: ignore[attr-defined]
-    page.click("#signin button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_selector("#app:not([hidden])")  # type: ignore[attr-defined]
-
-
-def test_control_room_runs_a_show_in_the_browser(server: Server, browser: object) -> None:
+def test_control_room_runs_a_show_in_the_browser(server: DeskServer, browser: object) -> None:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = ctx.new_page()
     errors: list[str] = []
@@ -148,7 +53,7 @@ def test_control_room_runs_a_show_in_the_browser(server: Server, browser: object
     page.fill("#key", "this-is-not-a-key")
     page.click("#signin button[type=submit]")
     page.wait_for_function("() => document.querySelector('#signin .state').textContent.includes('Wrong key')")
-    _sign_in(page, HOST_KEY)
+    sign_in(page, HOST_KEY)
     assert HOST_KEY not in page.url and "key" not in page.url
 
     # a rundown with an error, uploaded: the line-numbered problem is shown
@@ -206,11 +111,11 @@ def test_control_room_runs_a_show_in_the_browser(server: Server, browser: object
     ctx.close()
 
 
-def test_press_desk_answers_with_the_source_highlighted(server: Server, browser: object) -> None:
+def test_press_desk_answers_with_the_source_highlighted(server: DeskServer, browser: object) -> None:
     ctx = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
     page = ctx.new_page()
     page.goto(f"{server.base}/press")
-    _sign_in(page, PRESS_KEY)
+    sign_in(page, PRESS_KEY)
     page.wait_for_selector("#documents li button")
     assert page.eval_on_selector_all("#documents li", "ls => ls.length") == 2
     page.fill("#question", "When is the ice hockey final?")
@@ -234,7 +139,7 @@ def test_press_desk_answers_with_the_source_highlighted(server: Server, browser:
     ctx.close()
 
 
-def test_wrong_role_and_expired_session_get_clear_states(server: Server,
+def test_wrong_role_and_expired_session_get_clear_states(server: DeskServer,
                                                           browser: object) -> None:
     from vhuman.stage.server.auth import key_name
     from vhuman.stage.server.pagesession import SESSION_COOKIE, issue
@@ -254,4 +159,32 @@ def test_wrong_role_and_expired_session_get_clear_states(server: Server,
     page.wait_for_function("() => document.querySelector('#signin .state').textContent"
                            ".includes('session expired')")
     assert page.is_hidden("#app")
+    ctx.close()
+
+
+def test_server_restart_mid_show_recovers_without_a_new_sign_in(server: DeskServer,
+                                                                 browser: object) -> None:
+    r = server.host("POST", "/v1/shows", json={"rundown_path": "shows/desk.yaml",
+                                               "id": "late", "start": True})
+    assert r.status_code == 201, r.text
+    ctx = browser.new_context()  # type: ignore[attr-defined]
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.base}/control#show=late")
+    sign_in(page, HOST_KEY)
+    page.wait_for_function("() => window.control.show === 'late' && window.program.frames > 5",
+                           timeout=60_000)
+    server.stop()
+    page.wait_for_function("() => document.querySelector('#connection').textContent"
+                           ".includes('unreachable')", timeout=30_000)
+    server.start()
+    # back: the same sign-in still holds, the show that was lost is reported, the
+    # program reconnects to the show that exists
+    page.wait_for_function("() => document.querySelector('#connection').textContent === ''",
+                           timeout=60_000)
+    page.wait_for_function("() => window.control.show === 'main'", timeout=30_000)
+    page.wait_for_function("() => window.program.frames > 5", timeout=60_000)
+    assert page.evaluate("document.body.dataset.signedIn") == "true"
+    assert errors == []
     ctx.close()
