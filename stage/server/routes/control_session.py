@@ -33,8 +33,9 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; connect-src 'self'; "
 _TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
           ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8"}
 _FOLDERS = ("desk", "control", "press")
-_SIGN_IN_LIMIT = RateLimiter(10.0, 0.2)
-"""Per client address: 10 sign-in attempts at once, then one every 5 s."""
+_SIGN_IN_LIMIT = RateLimiter(30.0, 1.0)
+"""Per client address (a newsroom behind one NAT signs in together): 30 attempts at
+once, then one a second."""
 
 
 class SessionIn(_In):

@@ -48,7 +48,7 @@ window.program = (() => {
       $("#meter-db").textContent = db > -100 ? `${db.toFixed(0)} dB` : "–∞ dB";
     }
   }
-  setInterval(measure, 50);
+  setInterval(measure, 20);
 
   /** A/V offset as this browser plays it: video minus audio jitter-buffer delay (ms). */
   async function avOffset() {

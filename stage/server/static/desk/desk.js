@@ -50,11 +50,12 @@ window.desk = (() => {
     return { message: `request failed (${status})`, problems: [] };
   }
 
-  function say(text, kind = "done") {
+  /** Announce ``text`` to screen readers; errors (and ``toast``) also pop up a note. */
+  function say(text, kind = "done", toast = kind === "error") {
     const live = $("#announce");
     if (live) live.textContent = text;
     const box = $("#toasts");
-    if (!box) return;
+    if (!box || !toast) return;
     const t = el("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : null }, text);
     box.append(t);
     setTimeout(() => t.remove(), kind === "error" ? 9000 : 4000);
@@ -199,7 +200,7 @@ window.desk = (() => {
       node.textContent = text;
       node.className = `result ${ok ? "done" : "error"}`;
     }
-    say(text, ok ? "done" : "error");
+    say(text, ok ? "done" : "error", !ok && !node);
   }
 
   function download(name, type, content) {
