@@ -1,9 +1,9 @@
-"""Refresh the screenshots of the control room and the press desk in ``docs/``.
+"""Refresh the screenshots of the control room and the press desk in ``docs/images/``.
 
 Starts a real ``vhuman serve`` (``bench/desks.py``), runs a show with some chat on it,
 asks the press desk a question, and captures both pages with Debian Chromium:
 
-    .venv/bin/python scripts/screenshot_desks.py            # writes docs/*.png
+    .venv/bin/python scripts/screenshot_desks.py            # writes docs/images/*.png
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def press_desk(browser: object, server: DeskServer, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 

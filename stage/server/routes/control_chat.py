@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from ...chat.message import clean_viewer_name
+from ...chat.queue import ChatQueue
 from ..deps import Host, Session, State
 from ..schemas import _In
 from ..state import ShowSession
@@ -72,9 +73,10 @@ class ActionOut(BaseModel):
 
 
 def _local(session: ShowSession) -> ShowSession:
-    if not isinstance(session, ShowSession):
-        raise HTTPException(501, "the chat desk needs the show in this process "
-                                 "(single-server mode)")
+    """The show, when its chat queue is in this process (scale-out: on its worker)."""
+    if not isinstance(session.chat, ChatQueue):
+        raise HTTPException(501, "the chat desk needs single-server mode (in scale-out the "
+                                 "chat queue lives on the show's worker)")
     return session
 
 

@@ -21,6 +21,7 @@ from vhuman.animation.gestures import gesture_names
 from vhuman.animation.sing import DANCE_STYLES
 from vhuman.models.types import Emotion, InputError
 
+from ...chat.queue import ChatQueue
 from ...show.rundown import Rundown, RundownError, SegmentBase
 from ..deps import Host, Session, State
 from ..schemas import _In
@@ -114,11 +115,16 @@ async def library(state: State, _: Host) -> LibraryOut:
                       dance_styles=list(DANCE_STYLES), segment_types=list(SEGMENT_TYPES))
 
 
+def _remote(session: ShowSession) -> bool:
+    """A scale-out show: held by a worker, its rundown and runner are there."""
+    return not isinstance(session.chat, ChatQueue)
+
+
 def _local(session: ShowSession) -> Rundown:
     """The rundown of a show held in this process (scale-out shows live on workers)."""
-    if not isinstance(session, ShowSession):
-        raise HTTPException(501, "the run-of-show editor needs the show in this process "
-                                 "(single-server mode)")
+    if _remote(session):
+        raise HTTPException(501, "the run-of-show editor needs single-server mode (in "
+                                 "scale-out the rundown runs on the show's worker)")
     if session.rundown is None:
         raise HTTPException(409, f"show {session.id!r} has no rundown loaded")
     return session.rundown
@@ -147,7 +153,7 @@ def _aired_upto(session: ShowSession) -> int:
 def timeline(session: ShowSession) -> TimelineOut:
     """The run-of-show now: each segment's status, planned and actual start, time left
     for the one on air, and drift against the planned clock."""
-    if isinstance(session, ShowSession) and session.rundown is None:
+    if not _remote(session) and session.rundown is None:
         return TimelineOut(show_id=session.id, state="no rundown", clock_s=0.0, planned_s=0.0,
                            drift_s=None, segments=[])
     rundown = _local(session)
