@@ -62,8 +62,16 @@ async def _open(browser: Any, url: str, key: str, ready_js: str) -> tuple[Any, d
     return page, load
 
 
-async def _say_and_interrupt(page: Any, rounds: int) -> tuple[list[float], list[float]]:
-    say, silence = [], []
+async def _action_ms(page: Any, label: str) -> float:
+    """The HTTP round trip of the page's last action (click -> the server's answer)."""
+    handle = await page.wait_for_function(
+        f"() => window.control.lastAction && window.control.lastAction.label === {label!r} "
+        "&& window.control.lastAction.ms", timeout=30_000)
+    return float(await handle.json_value())
+
+
+async def _say_and_interrupt(page: Any, rounds: int) -> dict[str, Any]:
+    say, silence, say_http, stop_http = [], [], [], []
     text = ("This is a long sentence from the control room, spoken so that the host can "
             "cut it off in the middle and we can hear the silence come back.")
     for _ in range(rounds):
@@ -71,21 +79,28 @@ async def _say_and_interrupt(page: Any, rounds: int) -> tuple[list[float], list[
                                      timeout=30_000)
         await page.fill("#say-text", text)
         t0 = await page.evaluate("() => { const t = performance.now(); "
+                                 "window.control.lastAction = null; "
                                  "document.getElementById('say-button').click(); return t; }")
         onset = await page.wait_for_function(
             f"() => window.program.soundSince !== null && window.program.soundSince > {t0} "
             "&& window.program.soundSince", timeout=30_000)
         say.append(await onset.json_value() - t0)
+        say_http.append(await _action_ms(page, "Say now"))
         await asyncio.sleep(1.2)
         t1 = await page.evaluate("() => { const t = performance.now(); "
+                                 "window.control.lastAction = null; "
                                  "document.getElementById('interrupt').click(); return t; }")
         quiet = await page.wait_for_function(
             f"() => window.program.silentSince !== null && window.program.silentSince > {t1} "
             "&& performance.now() - window.program.silentSince > 300 "
             "&& window.program.silentSince", timeout=30_000)
         silence.append(await quiet.json_value() - t1)
+        stop_http.append(await _action_ms(page, "Interrupt"))
         await asyncio.sleep(1.0)
-    return say, silence
+    return {"say_now_to_first_audio_ms": _stats(say),
+            "say_now_http_round_trip_ms": _stats(say_http),
+            "interrupt_to_silence_ms": _stats(silence),
+            "interrupt_http_round_trip_ms": _stats(stop_http)}
 
 
 async def _ask(page: Any, question: str) -> float:
@@ -115,7 +130,7 @@ async def _measure(server: DeskServer, rounds: int, press_desks: int) -> dict[st
             # everyone asks at once (the first question also loads the span reader)
             asks = await asyncio.gather(*[_ask(page, QUESTIONS[i % len(QUESTIONS)])
                                           for i, (page, _) in enumerate(desks)])
-            say, silence = await _say_and_interrupt(rooms[0][0], rounds)
+            clicks = await _say_and_interrupt(rooms[0][0], rounds)
             asks_again = await asyncio.gather(*[_ask(page, QUESTIONS[(i + 1) % len(QUESTIONS)])
                                                 for i, (page, _) in enumerate(desks)])
             frames = [await page.evaluate("window.program.frames") for page, _ in rooms]
@@ -125,8 +140,7 @@ async def _measure(server: DeskServer, rounds: int, press_desks: int) -> dict[st
     press_loads = [load for _, load in desks]
     return {
         "control_rooms": len(rooms), "press_desks": len(desks),
-        "say_now_to_first_audio_ms": _stats(say),
-        "interrupt_to_silence_ms": _stats(silence),
+        **clicks,
         "control_page_load_ms": _stats([x["load_ms"] for x in control_loads]),
         "control_page_bytes": control_loads[0]["bytes"],
         "control_page_body_bytes": control_loads[0]["body_bytes"],

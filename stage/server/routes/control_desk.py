@@ -147,7 +147,14 @@ def _aired_upto(session: ShowSession) -> int:
     runner = session.runner
     if runner is None or runner.state in ("ready", "stopped", "finished"):
         return 0
-    return runner.segment.index + 1 if runner.segment is not None else 0
+    if runner.segment is not None:
+        return runner.segment.index + 1
+    # between two segments: after the last one that started
+    ids = [seg.id for seg in session.rundown.segments] if session.rundown else []
+    for event in reversed(list(runner.events)):
+        if event.get("event") == "segment_started" and event.get("id") in ids:
+            return ids.index(event["id"]) + 1
+    return 0
 
 
 def timeline(session: ShowSession) -> TimelineOut:
@@ -163,7 +170,7 @@ def timeline(session: ShowSession) -> TimelineOut:
     started: dict[str, float] = {}
     ended: dict[str, tuple[str, float]] = {}
     for event in list(runner.events) if runner is not None else []:
-        kind, seg_id = event.get("event"), event.get("id")
+        kind, seg_id = event.get("event"), str(event.get("id"))
         if kind == "segment_started":
             started[seg_id] = float(event["clock"])
             ended.pop(seg_id, None)

@@ -17,7 +17,9 @@ window.control = (() => {
       return null;
     }
     try {
+      const t0 = performance.now();
       const r = await api(method, path, body);
+      window.control.lastAction = { label, ms: performance.now() - t0 };
       result(out, `${label}: done`);
       refreshStatus();
       return r;
