@@ -19,7 +19,7 @@ import logging
 import math
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,6 +76,8 @@ class ChatQueue:
         self.counts: Counter[str] = Counter()
         self.blocked: set[str] = set()
         """Viewers the host blocked: their messages are dropped at intake."""
+        self.recent_drops: deque[tuple[ChatMessage, str, str, float]] = deque(maxlen=100)
+        """The latest dropped messages: (message, reason, detail, wall time)."""
 
     # -- intake ----------------------------------------------------------------------
     async def submit(self, message: ChatMessage) -> ChatDecision:
@@ -188,6 +190,10 @@ class ChatQueue:
                 return entry[2]
         return None
 
+    def skip(self, message: ChatMessage) -> None:
+        """Drop a message taken out with :meth:`remove`: the host passed on it."""
+        self._drop(message, "skipped", "the host skipped it")
+
     def block(self, viewer: str) -> list[ChatMessage]:
         """Drop ``viewer``'s queued messages and every later one; returns those dropped."""
         self.blocked.add(viewer)
@@ -216,6 +222,7 @@ class ChatQueue:
     # -- internals -------------------------------------------------------------------
     def _drop(self, message: ChatMessage, reason: str, detail: str) -> ChatDecision:
         self.counts[f"dropped_{reason}"] += 1
+        self.recent_drops.append((message, reason, detail, time.time()))
         self._notify(message, f"dropped:{reason}")
         return ChatDecision(False, reason, detail, message)
 

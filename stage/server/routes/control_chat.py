@@ -22,9 +22,6 @@ from ..state import ShowSession
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/shows/{show_id}/control/chat", tags=["control room"])
 
-RECENT = 200
-"""Chat records read back for the drops list; the log keeps everything."""
-
 
 class QueuedOut(BaseModel):
     id: int
@@ -42,6 +39,7 @@ class DroppedOut(BaseModel):
     viewer: str
     text: str
     reason: str
+    detail: str
     ts: float
 
 
@@ -87,12 +85,10 @@ async def chat_desk(session: Session, state: State, _: Host) -> ChatDeskOut:
     queue = [QueuedOut(id=m.id, viewer=m.viewer, text=m.text, priority=round(m.priority, 2),
                        gift=m.gift, waiting_s=round(m.age, 1), question=m.is_question,
                        first_time=m.first_time) for m in session.chat.entries()]
-    records, events = await asyncio.gather(
-        asyncio.to_thread(state.store.chats, session.id, RECENT),
-        asyncio.to_thread(state.store.show_events, session.id, 400))
-    dropped = [DroppedOut(id=r.id, viewer=r.viewer, text=r.text, ts=r.ts,
-                          reason=r.status.split(":", 1)[1])
-               for r in records if r.status.startswith("dropped:")][-30:]
+    events = await asyncio.to_thread(state.store.show_events, session.id, 400)
+    dropped = [DroppedOut(id=m.store_id, viewer=m.viewer, text=m.text, reason=reason,
+                          detail=detail, ts=ts)
+               for m, reason, detail, ts in list(session.chat.recent_drops)[-30:]]
     replies = [ReplyOut(viewer=e.data.get("viewer"), asked=e.data.get("answered"),
                         text=str(e.data.get("text", "")),
                         first_audio_s=e.data.get("first_audio_s"),
@@ -136,7 +132,7 @@ async def skip(message_id: int, session: Session, _: Host) -> ActionOut:
     """Take this message out of the queue unanswered."""
     session = _local(session)
     message = _take(session, message_id)
-    session.chat.mark(message, "dropped:skipped")
+    session.chat.skip(message)
     return ActionOut(detail=f"skipped {message.viewer}'s message")
 
 

@@ -159,7 +159,7 @@
     if (!d.queue.length) $("#chat-queue").append(el("li", { class: "muted" }, "Nobody waiting."));
     $("#chat-dropped").replaceChildren(...d.dropped.map((m) => el("li", { "data-viewer": m.viewer },
       el("strong", {}, m.viewer), ": ", m.text,
-      el("div", { class: "meta" }, `${m.reason.replace("_", " ")} · ${time(m.ts)} `,
+      el("div", { class: "meta" }, `${m.reason.replace("_", " ")}${m.detail && m.detail !== m.reason ? ": " + m.detail : ""} · ${time(m.ts)} `,
         d.blocked.includes(m.viewer) ? "" : el("button", { type: "button", class: "quiet", "aria-label": `block ${m.viewer}`, onclick: () => block(m.viewer) }, "Block")))));
     $("#chat-replies").replaceChildren(...d.replies.map((r) => el("li", {},
       r.viewer ? el("span", { class: "muted" }, `to ${r.viewer}: `) : "", r.text,
