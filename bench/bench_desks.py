@@ -71,7 +71,7 @@ async def _action_ms(page: Any, label: str) -> float:
 
 
 async def _say_and_interrupt(page: Any, rounds: int) -> dict[str, Any]:
-    say, silence, say_http, stop_http = [], [], [], []
+    say, silence, say_http, stop_http, buffered = [], [], [], [], []
     text = ("This is a long sentence from the control room, spoken so that the host can "
             "cut it off in the middle and we can hear the silence come back.")
     for _ in range(rounds):
@@ -96,11 +96,15 @@ async def _say_and_interrupt(page: Any, rounds: int) -> dict[str, Any]:
             "&& window.program.silentSince", timeout=30_000)
         silence.append(await quiet.json_value() - t1)
         stop_http.append(await _action_ms(page, "Interrupt"))
+        buffer_ms = await page.evaluate("window.program.audioBufferMs")
+        if buffer_ms is not None:
+            buffered.append(float(buffer_ms))
         await asyncio.sleep(1.0)
     return {"say_now_to_first_audio_ms": _stats(say),
             "say_now_http_round_trip_ms": _stats(say_http),
             "interrupt_to_silence_ms": _stats(silence),
-            "interrupt_http_round_trip_ms": _stats(stop_http)}
+            "interrupt_http_round_trip_ms": _stats(stop_http),
+            "browser_audio_jitter_buffer_ms": _stats(buffered)}
 
 
 async def _ask(page: Any, question: str) -> float:

@@ -58,6 +58,12 @@ window.program = (() => {
     (await pc.getStats()).forEach((r) => {
       if (r.type === "inbound-rtp" && r.jitterBufferEmittedCount > 0) {
         delay[r.kind] = r.jitterBufferDelay / r.jitterBufferEmittedCount;
+        if (r.kind === "audio") {  // the audio jitter buffer over the last second
+          const prev = state.prevAudio;
+          const n = r.jitterBufferEmittedCount - (prev ? prev.n : 0);
+          if (prev && n > 0) state.audioBufferMs = ((r.jitterBufferDelay - prev.d) / n) * 1000;
+          state.prevAudio = { d: r.jitterBufferDelay, n: r.jitterBufferEmittedCount };
+        }
       }
     });
     state.avOffsetMs = delay.audio !== undefined && delay.video !== undefined
@@ -91,6 +97,8 @@ window.program = (() => {
     await disconnect();
     state.showId = showId;
     state.frames = 0;
+    state.prevAudio = null;
+    state.audioBufferMs = undefined;
     if (!showId) return;
     const pc = new RTCPeerConnection();
     state.pc = pc;
@@ -142,5 +150,6 @@ window.program = (() => {
   return { connect, disconnect, listen, SILENCE_DB,
            get frames() { return state.frames; }, get level() { return state.level; },
            get soundSince() { return state.soundSince; }, get silentSince() { return state.silentSince; },
-           get showId() { return state.showId; }, get avOffsetMs() { return state.avOffsetMs; } };
+           get showId() { return state.showId; }, get avOffsetMs() { return state.avOffsetMs; },
+           get audioBufferMs() { return state.audioBufferMs; } };
 })();
