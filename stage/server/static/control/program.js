@@ -107,6 +107,9 @@ window.program = (() => {
     const stream = new MediaStream();
     const video = $("#program");
     pc.ontrack = (ev) => {
+      // a monitor: as little buffering as the network allows (the browser's default
+      // grows to most of a second on a busy server)
+      if ("jitterBufferTarget" in ev.receiver) ev.receiver.jitterBufferTarget = 0;
       stream.addTrack(ev.track);
       video.srcObject = stream;
       if (ev.track.kind === "audio") meter(stream);
