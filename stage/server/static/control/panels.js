@@ -44,7 +44,8 @@
     const list = $("#timeline");
     if (dragging) return;
     if (!timeline) { list.replaceChildren(el("li", { class: "muted" }, "No rundown on this show.")); return; }
-    $("#clock").textContent = `${timeline.state} · show clock ${clock(timeline.clock_s)} of ${clock(timeline.planned_s)} planned` +
+    const left = Math.max(0, timeline.planned_s - timeline.clock_s);
+    $("#clock").textContent = `${timeline.state} · show clock ${clock(timeline.clock_s)} of ${clock(timeline.planned_s)} planned, ${clock(left)} left` +
       (timeline.drift_s !== null ? ` · ${drift(timeline.drift_s)}` : "");
     const after = $("#insert-after");
     const chosen = after.value;
