@@ -144,8 +144,8 @@ window.desk = (() => {
     try {
       const s = await api("POST", "/v1/session", { key: $("#key").value });
       if (!allowed(s.role)) {
-        state.textContent = `That is a ${s.role} key; this page needs a ${needed} key.`;
         await api("DELETE", "/v1/session").catch(() => {});
+        state.textContent = `That is a ${s.role} key; this page needs a ${needed} key.`;
         return;
       }
       signedIn(s);
