@@ -1,7 +1,9 @@
 """API-key roles: host (everything), reporter (Q&A), viewer (chat) — checked in one place.
 
 A key comes in ``Authorization: Bearer <key>``, ``X-API-Key: <key>``, ``?key=<key>`` (for
-clients that cannot set headers) or the viewer page's HttpOnly cookie. Every route, socket
+clients that cannot set headers) or the viewer page's HttpOnly cookie; the control room
+and press desk carry a signed session cookie instead (:mod:`.pagesession`), with a CSRF
+token on actions. Every route, socket
 and probe asks :func:`authorize`, so the rules (constant-time compare, anonymous viewers,
 role ranks, WebSocket Origin allow-list) live here only.
 """
