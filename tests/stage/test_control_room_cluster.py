@@ -60,7 +60,10 @@ def test_sign_in_on_one_replica_acts_through_another(cluster: Cluster) -> None:
     assert r.status_code == 200, r.text
     assert b.post("/v1/shows/desk/pause", headers=t).status_code == 200
     assert b.post("/v1/shows/desk/control/interrupt", json={}).status_code == 403  # no token
-    for path in ("/v1/shows/desk/control/timeline", "/v1/shows/desk/control/chat"):
-        r = b.get(path)
-        assert r.status_code == 501 and "single-server" in r.json()["detail"], r.text
+    r = b.get("/v1/shows/desk/control/timeline")
+    assert r.status_code == 501 and "single-server" in r.json()["detail"], r.text
+    desk = b.get("/v1/shows/desk/control/chat")
+    assert desk.status_code == 200 and desk.json()["queue_detail"] is False, desk.text
+    r = b.post("/v1/shows/desk/control/chat/block", json={"viewer": "Ann"}, headers=t)
+    assert r.status_code == 501 and "single-server" in r.json()["detail"], r.text
     assert b.get("/v1/control/library").status_code == 200

@@ -220,6 +220,7 @@ def test_chat_desk_queue_block_skip_and_drops(client: TestClient) -> None:
     assert c.post("/v1/chat", json={"viewer": "Dee", "text": "you are shit"}).status_code == 422
     desk = c.get("/v1/shows/main/control/chat", headers=H).json()
     assert not desk["answering"]  # no brain in this fixture: the queue stays
+    assert desk["queue_detail"] and desk["waiting"] == 3
     queue = desk["queue"]
     assert [m["viewer"] for m in queue][0] == "Bo"  # the gift goes first
     ann = next(m for m in queue if m["viewer"] == "Ann")

@@ -55,6 +55,9 @@ class ReplyOut(BaseModel):
 
 class ChatDeskOut(BaseModel):
     queue: list[QueuedOut]
+    waiting: int
+    queue_detail: bool = Field(description="false in scale-out: only the queue's length "
+                               "is known here")
     dropped: list[DroppedOut]
     replies: list[ReplyOut]
     blocked: list[str]
@@ -80,21 +83,31 @@ def _local(session: ShowSession) -> ShowSession:
 
 @router.get("")
 async def chat_desk(session: Session, state: State, _: Host) -> ChatDeskOut:
-    """The queue (best first), the latest drops with their reasons, the last replies."""
-    session = _local(session)
-    queue = [QueuedOut(id=m.id, viewer=m.viewer, text=m.text, priority=round(m.priority, 2),
-                       gift=m.gift, waiting_s=round(m.age, 1), question=m.is_question,
-                       first_time=m.first_time) for m in session.chat.entries()]
+    """The queue (best first), the latest drops with their reasons, the last replies.
+    In scale-out the queue is on the show's worker: its length, the drops and replies
+    come from the shared log, and ``queue_detail`` is false."""
     events = await asyncio.to_thread(state.store.show_events, session.id, 400)
-    dropped = [DroppedOut(id=m.store_id, viewer=m.viewer, text=m.text, reason=reason,
-                          detail=detail, ts=ts)
-               for m, reason, detail, ts in list(session.chat.recent_drops)[-30:]]
     replies = [ReplyOut(viewer=e.data.get("viewer"), asked=e.data.get("answered"),
                         text=str(e.data.get("text", "")),
                         first_audio_s=e.data.get("first_audio_s"),
                         completed=e.data.get("completed"), grade=e.data.get("grade"), ts=e.ts)
                for e in events if e.event == "spoken" and e.data.get("kind") == "chat"][-20:]
-    return ChatDeskOut(queue=queue, dropped=dropped[::-1], replies=replies[::-1],
+    if not isinstance(session.chat, ChatQueue):
+        records = await asyncio.to_thread(state.store.chats, session.id, 200)
+        logged = [DroppedOut(id=r.id, viewer=r.viewer, text=r.text, ts=r.ts, detail="",
+                             reason=r.status.split(":", 1)[1])
+                  for r in records if r.status.startswith("dropped:")][-30:]
+        return ChatDeskOut(queue=[], waiting=len(session.chat), queue_detail=False,
+                           dropped=logged[::-1], replies=replies[::-1], blocked=[],
+                           answering=True)
+    queue = [QueuedOut(id=m.id, viewer=m.viewer, text=m.text, priority=round(m.priority, 2),
+                       gift=m.gift, waiting_s=round(m.age, 1), question=m.is_question,
+                       first_time=m.first_time) for m in session.chat.entries()]
+    dropped = [DroppedOut(id=m.store_id, viewer=m.viewer, text=m.text, reason=reason,
+                          detail=detail, ts=ts)
+               for m, reason, detail, ts in list(session.chat.recent_drops)[-30:]]
+    return ChatDeskOut(queue=queue, waiting=len(queue), queue_detail=True,
+                       dropped=dropped[::-1], replies=replies[::-1],
                        blocked=sorted(session.chat.blocked),
                        answering=session.responder is not None)
 

@@ -147,7 +147,9 @@
       $("#chat-summary").textContent = err.message;
       return;
     }
-    $("#chat-summary").textContent = `${d.queue.length} waiting · ${d.answering ? "the host answers chat" : "no brain: chat is not answered"}`;
+    $("#chat-summary").textContent = d.queue_detail
+      ? `${d.waiting} waiting · ${d.answering ? "a brain answers chat" : "no brain: chat is not answered"}`
+      : `${d.waiting} waiting on the show's worker (scale-out: the queue's messages and the host's chat moves need single-server mode)`;
     $("#chat-queue").replaceChildren(...d.queue.map((m) => el("li", { "data-viewer": m.viewer },
       el("strong", {}, m.viewer), ": ", m.text,
       el("div", { class: "meta" }, [`priority ${m.priority}`, m.gift ? `gift ${m.gift}` : "",
