@@ -19,7 +19,7 @@ import logging
 import math
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -74,6 +74,10 @@ class ChatQueue:
         self._seen_viewers: set[str] = set()
         self.listeners: list[StatusListener] = []
         self.counts: Counter[str] = Counter()
+        self.blocked: set[str] = set()
+        """Viewers the host blocked: their messages are dropped at intake."""
+        self.recent_drops: deque[tuple[ChatMessage, str, str, float]] = deque(maxlen=100)
+        """The latest dropped messages: (message, reason, detail, wall time)."""
 
     # -- intake ----------------------------------------------------------------------
     async def submit(self, message: ChatMessage) -> ChatDecision:
@@ -85,6 +89,8 @@ class ChatQueue:
         if len(text) > self.policy.max_chars:
             return self._drop(message, "too_long",
                               f"text is {len(text)} characters; limit {self.policy.max_chars}")
+        if message.viewer in self.blocked:
+            return self._drop(message, "blocked", "the host blocked this viewer")
         now = time.monotonic()
         if not self._limits.allow(message.viewer, now):
             return self._drop(message, "rate_limited", "too many messages; slow down")
@@ -171,6 +177,34 @@ class ChatQueue:
     def __len__(self) -> int:
         return len(self._heap)
 
+    def entries(self) -> list[ChatMessage]:
+        """The queued messages, in the order they would be answered."""
+        return [entry[2] for entry in sorted(self._heap)]
+
+    def remove(self, message_id: int) -> ChatMessage | None:
+        """Take the queued message ``message_id`` out (None: not queued any more)."""
+        for i, entry in enumerate(self._heap):
+            if entry[2].id == message_id:
+                self._heap.pop(i)
+                heapq.heapify(self._heap)
+                return entry[2]
+        return None
+
+    def skip(self, message: ChatMessage) -> None:
+        """Drop a message taken out with :meth:`remove`: the host passed on it."""
+        self._drop(message, "skipped", "the host skipped it")
+
+    def block(self, viewer: str) -> list[ChatMessage]:
+        """Drop ``viewer``'s queued messages and every later one; returns those dropped."""
+        self.blocked.add(viewer)
+        gone = [entry[2] for entry in self._heap if entry[2].viewer == viewer]
+        if gone:
+            self._heap = [entry for entry in self._heap if entry[2].viewer != viewer]
+            heapq.heapify(self._heap)
+            for message in gone:
+                self._drop(message, "blocked", "the host blocked this viewer")
+        return gone
+
     def purge_stale(self) -> int:
         """Drop every message older than ``max_age_s``; returns how many."""
         # One clock read and one pass; the heap is rebuilt only when something went
@@ -188,6 +222,7 @@ class ChatQueue:
     # -- internals -------------------------------------------------------------------
     def _drop(self, message: ChatMessage, reason: str, detail: str) -> ChatDecision:
         self.counts[f"dropped_{reason}"] += 1
+        self.recent_drops.append((message, reason, detail, time.time()))
         self._notify(message, f"dropped:{reason}")
         return ChatDecision(False, reason, detail, message)
 

@@ -20,6 +20,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -225,6 +226,9 @@ class AsyncTickQueue:
         self._queue: asyncio.Queue[Tick] = asyncio.Queue(max_queue)
         self.dropped = 0
         self.closed = False
+        self.interrupt_listeners: list[Callable[[], None]] = []
+        """Called on the loop after an interrupt drained this queue (a reader's own
+        buffers drop what is not sent yet)."""
 
     def start(self) -> None:
         """Nothing to start: the reader pulls with :meth:`get`."""
@@ -252,6 +256,8 @@ class AsyncTickQueue:
         def drain() -> None:
             while not self._queue.empty():
                 self._queue.get_nowait()
+            for listener in list(self.interrupt_listeners):
+                listener()
         try:
             self.loop.call_soon_threadsafe(drain)
         except RuntimeError:

@@ -78,6 +78,9 @@ class TickFeed:
         self.audio: asyncio.Queue[Tick] = asyncio.Queue(audio_queue)
         self.dropped_video = 0
         self._task: asyncio.Task[None] | None = None
+        listeners = getattr(source, "interrupt_listeners", None)
+        if listeners is not None:  # an interrupt drops what the browser has not got yet
+            listeners.append(self.flush)
 
     def start(self) -> None:
         if self._task is None:

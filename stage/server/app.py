@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from prometheus_client import ProcessCollector
 
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import Metrics
@@ -27,7 +28,20 @@ from .hardening import header_timeout_protocol, install_scrubber
 from .hosting import LocalHosting, ShowHosting
 from .limits import BodyLimitMiddleware, SocketCapMiddleware
 from .live import mount_live
-from .routes import chat, control, health, metrics, openai, qa, shows, viewer
+from .routes import (
+    chat,
+    control,
+    control_chat,
+    control_desk,
+    control_session,
+    health,
+    metrics,
+    openai,
+    press_desk,
+    qa,
+    shows,
+    viewer,
+)
 from .settings import ServerSettings
 from .state import AppState, Backends, ShowSession
 
@@ -87,6 +101,8 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         own_store = store is None
         state = hosting.state(settings, chosen, store)
         _describe(state.metrics)
+        with contextlib.suppress(Exception):  # CPU and memory of this process (Linux /proc)
+            ProcessCollector(registry=state.metrics.registry)
         app.state.vhuman = state
         state.close_listeners.append(live.drop_show)
         state.extra_registries.append(live.metrics.registry)
@@ -115,8 +131,9 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
     for router in hosting.routers():  # before the common routers: they win on a path
         app.include_router(router)
     # the viewer router first: its /viewer redirects win over the live router's page
-    for router in (viewer.router, chat.router, qa.router, shows.router, control.router,
-                   health.router, metrics.router, openai.router):
+    for router in (viewer.router, chat.router, press_desk.router, qa.router, shows.router,
+                   control.router, control_desk.router, control_chat.router,
+                   control_session.router, health.router, metrics.router, openai.router):
         app.include_router(router)
     from .routes.listen import router as listen_router  # microphones: speech in
 

@@ -3,7 +3,9 @@
 A key comes in ``Authorization: Bearer <key>``, ``X-API-Key: <key>``, ``?key=<key>`` (for
 clients that cannot set headers) or the viewer page's HttpOnly cookie — only there: the
 query parameter's name must be spelled ``key`` literally (``?%6bey=`` is not a key, so
-nothing that authenticates can hide from the log scrubber under an encoded name). Every route, socket
+nothing that authenticates can hide from the log scrubber under an encoded name). The control
+room and press desk carry a signed session cookie instead (:mod:`.pagesession`), with a CSRF
+token on actions. Every route, socket
 and probe asks :func:`authorize`, so the rules (constant-time compare, anonymous viewers,
 role ranks, WebSocket Origin allow-list) live here only.
 """
@@ -17,6 +19,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 from starlette.requests import HTTPConnection
 
+from .pagesession import SessionRejected, from_connection
 from .settings import ServerSettings, well_formed_key
 
 ROLE_RANK = {"viewer": 0, "reporter": 1, "host": 2}
@@ -120,7 +123,7 @@ def authorize(settings: ServerSettings, conn: HTTPConnection, role: str) -> Prin
     """The caller of ``conn`` if they may act as ``role``; :class:`AccessDenied` if not."""
     if conn.scope["type"] == "websocket" and not origin_allowed(settings, conn):
         raise AccessDenied(403, "this origin may not open sockets here")
-    caller = identify(settings, connection_key(conn))
+    caller = session_caller(settings, conn) or identify(settings, connection_key(conn))
     if caller is None:
         raise AccessDenied(401, "missing or unknown API key")
     if not caller.may(role):
@@ -130,6 +133,23 @@ def authorize(settings: ServerSettings, conn: HTTPConnection, role: str) -> Prin
     return caller
 
 
+def session_caller(settings: ServerSettings, conn: HTTPConnection) -> Principal | None:
+    """The signed-in page's caller (``pagesession``) when the request carries no key of
+    its own; :class:`AccessDenied` for an expired or forged session (401) or an action
+    without its CSRF token (403)."""
+    if conn.headers.get("authorization") or conn.headers.get("x-api-key"):
+        return None
+    try:
+        session = from_connection(settings, conn)
+    except SessionRejected as exc:
+        raise AccessDenied(403 if exc.reason == "csrf" else 401, exc.detail) from None
+    return None if session is None else Principal(session.role, session.name)
+
+
 def optional_caller(settings: ServerSettings, conn: HTTPConnection) -> Principal | None:
     """The caller when the key is known (or anonymous allowed); None otherwise."""
-    return identify(settings, connection_key(conn))
+    try:
+        caller = session_caller(settings, conn)
+    except AccessDenied:
+        caller = None
+    return caller or identify(settings, connection_key(conn))

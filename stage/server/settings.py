@@ -45,6 +45,9 @@ class ServerSettings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     ws_max_message_bytes: int = Field(default=8 * 1024, ge=256)
     metrics_public: bool = True
+    session_ttl_s: float = Field(default=8 * 3600.0, gt=0, le=30 * 86400,
+                                 description="how long a control room / press desk "
+                                 "sign-in lasts")
     header_timeout_s: float = Field(default=10.0, gt=0, description="a client must send "
                                     "its request line and headers within this")
     gil_switch_interval_s: float = Field(

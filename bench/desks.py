@@ -1,0 +1,130 @@
+"""A real ``vhuman serve`` and Debian Chromium for the control room and press desk: used
+by their browser test, their bench (``bench_desks.py``) and the screenshot script.
+
+The server runs the live performer (eSpeak voice, small video), the dialogue brain and a
+knowledge base of two press-kit documents copied from ``examples/kb``; its media root
+holds one rundown. Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright (never
+a browser Playwright downloads).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HOST_KEY, PRESS_KEY = "host-secret-browser", "press-secret-browser"
+KEYS = {HOST_KEY: "host", PRESS_KEY: "reporter"}
+KB_DOCS = ("schedule.md", "venues.md")
+
+RUNDOWN = """show:
+  title: Desk test
+preemption:
+  viewer_interrupts: []      # chat waits in the queue for the host (no chat segment)
+segments:
+  - type: say
+    id: opening
+    lines:
+      - "Good evening and welcome to the desk test."
+      - "We have a lot to get through tonight."
+      - "First, the weather."
+  - type: say
+    id: weather
+    lines:
+      - "It is sunny in the mountains and snowing in the valley."
+      - "Tomorrow looks the same."
+  - type: pause
+    id: hold
+    duration: 600
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(folder: Path, rundown: str = RUNDOWN) -> Path:
+    """A knowledge base and a media root with ``shows/desk.yaml`` under ``folder``."""
+    (folder / "kb").mkdir(parents=True, exist_ok=True)
+    for name in KB_DOCS:
+        shutil.copy(ROOT / "examples" / "kb" / name, folder / "kb" / name)
+    (folder / "media" / "shows").mkdir(parents=True, exist_ok=True)
+    (folder / "media" / "shows" / "desk.yaml").write_text(rundown)
+    return folder
+
+
+class DeskServer:
+    """``vhuman serve`` in a subprocess on a loopback port, configured by environment."""
+
+    def __init__(self, folder: Path, *, size: int = 128, fps: int = 15,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.folder = prepare(folder)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "serve.log"
+        self.env = {**os.environ, "VHUMAN_API_KEYS": json.dumps(KEYS),
+                    "VHUMAN_DATABASE_URL": f"sqlite:///{folder / 'serve.db'}",
+                    "VHUMAN_HOST": "127.0.0.1", "VHUMAN_PORT": str(self.port),
+                    "VHUMAN_TTS_BACKEND": "espeak", "VHUMAN_LIVE_WIDTH": str(size),
+                    "VHUMAN_LIVE_HEIGHT": str(size), "VHUMAN_LIVE_FPS": str(fps),
+                    "VHUMAN_WARM_UP": "false", "VHUMAN_KNOWLEDGE_DIR": str(folder / "kb"),
+                    "VHUMAN_MEDIA_ROOT": str(folder / "media"),
+                    "VHUMAN_OUTPUT_ROOT": str(folder / "recordings"), **(extra_env or {})}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 180.0) -> DeskServer:
+        """Start and wait until ``/readyz`` answers 200."""
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "vhuman", "serve"], cwd=ROOT,
+                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"vhuman serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"vhuman serve not ready: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+            self.proc = None
+
+    def host(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """An API call with the host key (what another control room or a script does)."""
+        return httpx.request(method, f"{self.base}{path}", headers={"X-API-Key": HOST_KEY},
+                             timeout=120, **kwargs)
+
+
+def launch(playwright: Any) -> Any:
+    """Debian Chromium under Playwright, autoplay allowed (the program monitor)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"])
+
+
+def sign_in(page: Any, key: str) -> None:
+    """Type ``key`` into the page's sign-in form and wait for the desk to show."""
+    page.fill("#key", key)
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")

@@ -1,0 +1,190 @@
+"""The control room and the press desk in a real browser, against a real ``vhuman serve``.
+
+Playwright (PyPI ``playwright``) drives Debian's ``/usr/bin/chromium`` (never a
+downloaded browser). The server is the ``vhuman serve`` command on a loopback port, with
+the live performer (eSpeak voice, 128² video), the dialogue brain and a two-document
+knowledge base. Skipped with a reason when Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.desks import CHROMIUM, HOST_KEY, KEYS, PRESS_KEY, RUNDOWN, DeskServer, launch, sign_in
+
+BAD = RUNDOWN.replace("duration: 600", "duration: -5")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
+    pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser "
+                        "download needed: Debian chromium is used)")
+    srv = DeskServer(tmp_path_factory.mktemp("desk")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server: DeskServer) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def test_control_room_runs_a_show_in_the_browser(server: DeskServer, browser: object) -> None:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.base}/control")
+    page.fill("#key", "this-is-not-a-key")
+    page.click("#signin button[type=submit]")
+    page.wait_for_function("() => document.querySelector('#signin .state').textContent.includes('Wrong key')")
+    sign_in(page, HOST_KEY)
+    assert HOST_KEY not in page.url and "key" not in page.url
+
+    # a rundown with an error, uploaded: the line-numbered problem is shown
+    page.set_input_files("#create-file", files=[{"name": "bad.yaml", "mimeType": "text/yaml",
+                                                  "buffer": BAD.encode()}])
+    page.click("#create-button")
+    problem = page.wait_for_selector("#create-problems li")
+    line = BAD.splitlines().index("    duration: -5") + 1
+    assert f"rundown_yaml:{line}:" in problem.inner_text() and "duration" in problem.inner_text()
+
+    # the good one, picked from the media root, created and started
+    page.wait_for_function("() => [...document.querySelectorAll('#create-path option')]"
+                           ".some(o => o.value === 'shows/desk.yaml')")
+    page.select_option("#create-path", "shows/desk.yaml")
+    page.fill("#create-id", "desk")
+    page.check("#create-start")
+    page.click("#create-button")
+    page.wait_for_function("() => window.control.show === 'desk'", timeout=120_000)
+    page.wait_for_function("() => document.querySelector('#timeline li.on_air') !== null",
+                           timeout=60_000)
+    # program video frames arrive over WebRTC
+    page.wait_for_function("() => window.program.frames > 15 && "
+                           "document.getElementById('program').videoWidth > 0", timeout=60_000)
+    size = page.evaluate("[document.getElementById('program').videoWidth, "
+                         "document.getElementById('program').videoHeight]")
+    assert size == [128, 128]
+
+    # say-now from the keyboard, then in the show log
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "say-text"
+    page.keyboard.type("Breaking news from the browser test")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#say-result').textContent.includes('Say now: done')")
+    page.wait_for_function("() => document.querySelector('#log').textContent"
+                           ".includes('Breaking news from the browser test')", timeout=60_000)
+
+    # a viewer's message waits in the queue; the host blocks them
+    r = httpx.post(f"{server.base}/v1/shows/desk/chat",
+                   json={"viewer": "Troll", "text": "buy followers at my shop now"})
+    assert r.status_code == 202, r.text
+    page.wait_for_selector("#chat-queue li[data-viewer='Troll']")
+    page.click("#chat-queue li[data-viewer='Troll'] button[aria-label='block Troll']")
+    page.wait_for_selector("#chat-blocked li[data-viewer='Troll']", state="attached")
+    page.wait_for_function("() => !document.querySelector(\"#chat-queue li[data-viewer='Troll']\")")
+    again = httpx.post(f"{server.base}/v1/shows/desk/chat",
+                       json={"viewer": "Troll", "text": "let me back in"})
+    assert again.json()["reason"] == "blocked"
+
+    # the show deleted from another control room: this one says so and moves on
+    httpx.delete(f"{server.base}/v1/shows/desk", headers={"X-API-Key": HOST_KEY})
+    page.wait_for_function("() => window.control.show !== 'desk'", timeout=30_000)
+    assert "desk" not in page.eval_on_selector_all("#show-select option",
+                                                   "os => os.map(o => o.value)")
+    assert errors == []
+    ctx.close()
+
+
+def test_press_desk_answers_with_the_source_highlighted(server: DeskServer, browser: object) -> None:
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page = ctx.new_page()
+    page.goto(f"{server.base}/press")
+    sign_in(page, PRESS_KEY)
+    page.wait_for_selector("#documents li button")
+    assert page.eval_on_selector_all("#documents li", "ls => ls.length") == 2
+    page.fill("#question", "When is the ice hockey final?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#short-answer", timeout=120_000)
+    answer = page.evaluate("window.press.answer")
+    assert answer["answered"], answer
+    assert "21 February" in page.inner_text("#short-answer")
+    mark = page.wait_for_selector("#doc-text mark#highlight")
+    source = answer["sources"][-1]
+    assert mark.inner_text() == source["text"] and "ice hockey final" in mark.inner_text()
+    assert page.inner_text("#doc-name").endswith("schedule.md")
+    page.wait_for_function("() => document.querySelectorAll('#history li').length >= 1")
+    assert "ice hockey" in page.inner_text("#history")
+    # a question the kit cannot answer shows the closest passage instead
+    page.fill("#question", "What is the favourite colour of the mayor's cat?")
+    page.click("#ask-button")
+    page.wait_for_function("() => document.querySelector('#short-answer').textContent"
+                           ".includes(\"doesn't say\")", timeout=60_000)
+    assert page.query_selector("#doc-text mark#highlight") is not None
+    ctx.close()
+
+
+def test_wrong_role_and_expired_session_get_clear_states(server: DeskServer,
+                                                          browser: object) -> None:
+    from vhuman.stage.server.auth import key_name
+    from vhuman.stage.server.pagesession import SESSION_COOKIE, issue
+    from vhuman.stage.server.settings import ServerSettings
+
+    ctx = browser.new_context()  # type: ignore[attr-defined]
+    page = ctx.new_page()
+    page.goto(f"{server.base}/control")
+    page.fill("#key", PRESS_KEY)
+    page.click("#signin button[type=submit]")
+    page.wait_for_function("() => document.querySelector('#signin .state').textContent"
+                           ".includes('needs a host key')")
+    settings = ServerSettings(api_keys=KEYS, _env_file=None)  # type: ignore[call-arg]
+    old, _ = issue(settings, "host", key_name(HOST_KEY, "host"), now=time.time() - 86_400)
+    ctx.add_cookies([{"name": SESSION_COOKIE, "value": old, "url": server.base}])
+    page.goto(f"{server.base}/control")
+    page.wait_for_function("() => document.querySelector('#signin .state').textContent"
+                           ".includes('session expired')")
+    assert page.is_hidden("#app")
+    ctx.close()
+
+
+def test_server_restart_mid_show_recovers_without_a_new_sign_in(server: DeskServer,
+                                                                 browser: object) -> None:
+    r = server.host("POST", "/v1/shows", json={"rundown_path": "shows/desk.yaml",
+                                               "id": "late", "start": True})
+    assert r.status_code == 201, r.text
+    ctx = browser.new_context()  # type: ignore[attr-defined]
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server.base}/control#show=late")
+    sign_in(page, HOST_KEY)
+    page.wait_for_function("() => window.control.show === 'late' && window.program.frames > 5",
+                           timeout=60_000)
+    server.stop()
+    page.wait_for_function("() => document.querySelector('#connection').textContent"
+                           ".includes('unreachable')", timeout=30_000)
+    server.start()
+    # back: the same sign-in still holds, the show that was lost is reported, the
+    # program reconnects to the show that exists
+    page.wait_for_function("() => document.querySelector('#connection').textContent === ''",
+                           timeout=60_000)
+    page.wait_for_function("() => window.control.show === 'main'", timeout=30_000)
+    page.wait_for_function("() => window.program.frames > 5", timeout=60_000)
+    assert page.evaluate("document.body.dataset.signedIn") == "true"
+    assert errors == []
+    ctx.close()
