@@ -12,15 +12,15 @@ role ranks, WebSocket Origin allow-list) live here only.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from urllib.parse import unquote_plus, urlsplit
 
 from starlette.requests import HTTPConnection
 
+from .keys import key_name, well_formed_key
 from .pagesession import SessionRejected, from_connection
-from .settings import ServerSettings, well_formed_key
+from .settings import ServerSettings
 
 ROLE_RANK = {"viewer": 0, "reporter": 1, "host": 2}
 # What each role may do: a host may do everything, a reporter Q&A (and chat), a viewer chat.
@@ -53,10 +53,6 @@ class AccessDenied(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
-
-
-def key_name(key: str, role: str) -> str:
-    return f"{role}:{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
 def query_key(conn: HTTPConnection) -> str | None:

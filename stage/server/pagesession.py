@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
+from .keys import key_name
 from .settings import ServerSettings
 
 SESSION_COOKIE = "vhuman_session"
@@ -92,8 +93,6 @@ def issue(settings: ServerSettings, role: str, name: str,
 
 
 def _known_names(settings: ServerSettings) -> set[str]:
-    from .auth import key_name
-
     return {key_name(secret, role) for secret, role in settings.api_keys.items()}
 
 

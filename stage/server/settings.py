@@ -12,18 +12,10 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..chat.queue import ChatPolicy
+from .keys import well_formed_key
 from .media import MediaPolicy
 
 Role = Literal["host", "reporter", "viewer"]
-
-
-KEY_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set("\"',;\\")
-"""What an API key may be made of: printable ASCII that a header, a query string and a
-cookie all carry unchanged."""
-
-
-def well_formed_key(key: str) -> bool:
-    return bool(key) and len(key) <= 512 and all(c in KEY_CHARS for c in key)
 
 
 class ServerSettings(BaseSettings):

@@ -141,7 +141,7 @@ def test_press_desk_answers_with_the_source_highlighted(server: DeskServer, brow
 
 def test_wrong_role_and_expired_session_get_clear_states(server: DeskServer,
                                                           browser: object) -> None:
-    from vhuman.stage.server.auth import key_name
+    from vhuman.stage.server.keys import key_name
     from vhuman.stage.server.pagesession import SESSION_COOKIE, issue
     from vhuman.stage.server.settings import ServerSettings
 

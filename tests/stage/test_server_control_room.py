@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vhuman.stage.server import Backends, ServerSettings, create_app
-from vhuman.stage.server.auth import key_name
+from vhuman.stage.server.keys import key_name
 from vhuman.stage.server.pagesession import SESSION_COOKIE, issue
 from vhuman.stage.store import SQLiteStore
 from vhuman.stage.testing_performer import FakeAnswer, FakeBrain, FakePassage, FakePerformer
