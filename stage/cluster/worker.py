@@ -26,6 +26,7 @@ from typing import Any
 
 from vhuman.models.types import InputError, VhumanError
 
+from ..server.bridges import start_irc_bridge
 from ..server.settings import ServerSettings
 from ..server.state import AppState, Backends
 from ..show.loader import parse_rundown
@@ -75,8 +76,8 @@ class Worker:
         self.db = Database(config.database_url)
         self.store = StreamStore(config.redis_url, config.database_url)
         backends.moderator_factory = lambda: None  # moderated by the API tier
-        self.local = AppState(worker_settings(settings or ServerSettings()), backends,
-                              self.store)
+        self.settings = settings or ServerSettings()
+        self.local = AppState(worker_settings(self.settings), backends, self.store)
         self.leases = Leases(self.redis, self.id, config.lease_ttl_s)
         self.held: dict[str, HeldShow] = {}
         self.claiming: set[str] = set()
@@ -264,6 +265,8 @@ class Worker:
         held = HeldShow(self, session, desired=spec.desired)
         self.held[spec.id] = held
         held.start()
+        if self.settings.irc_channel and spec.id == self.settings.default_show:
+            held.tasks.append(start_irc_bridge(self.local, session))  # once, by the holder
         await asyncio.to_thread(self.store.add_show_event, _event(spec.id, "claimed", {
             "worker": self.id, "position": position, "claimed_at": held.claimed_at}))
         if rundown is not None and spec.desired == "running":

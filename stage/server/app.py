@@ -18,11 +18,9 @@ from prometheus_client import ProcessCollector
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import Metrics
 
-from ..aio import spawn
-from ..chat.irc import IRCBridge, IRCConfig
-from ..chat.message import ChatMessage
 from ..show.loader import load_rundown
 from ..store.base import Store
+from .bridges import start_irc_bridge
 from .errors import problems
 from .hardening import header_timeout_protocol, install_scrubber
 from .hosting import LocalHosting, ShowHosting
@@ -62,26 +60,6 @@ def _describe(m: Metrics) -> None:
     m.describe("vhuman_warmup_seconds", "gauge", "performer start + voice load at start-up")
 
 
-def start_irc_bridge(state: AppState, session: ShowSession) -> asyncio.Task[None]:
-    """Relay a Twitch/IRC channel into ``session``'s chat; answers go back to the channel
-    (one line per sentence) when ``irc_reply`` is on."""
-    s = state.settings
-    config = IRCConfig(s.irc_host, s.irc_port, s.irc_channel or "", nick=s.irc_nick,
-                       password=s.irc_password, tls=s.irc_tls)
-
-    async def sink(message: ChatMessage) -> None:
-        await state.submit_chat(session, message)
-
-    bridge = IRCBridge(config, sink)
-    state.bridges[session.id] = bridge
-    if s.irc_reply:
-        def reply(message: ChatMessage, text: str) -> None:
-            if message.source == config.source and bridge.joined.is_set():
-                spawn(bridge.send(text), name=f"irc-reply:{session.id}")
-        state.sentence_listeners.append(reply)
-    return asyncio.create_task(bridge.run(), name=f"irc:{session.id}")
-
-
 def create_app(settings: ServerSettings | None = None, *, backends: Backends | None = None,
                store: Store | None = None, hosting: ShowHosting | None = None) -> FastAPI:
     """Build the app. ``hosting`` says where shows run (:class:`LocalHosting`, the default:
@@ -112,7 +90,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         session = await state.create(settings.default_show, rundown, wait=False)
         tasks = [asyncio.create_task(_autostart(state, session), name="autostart")] \
             if rundown is not None and settings.autostart and hosting.runs_shows_here else []
-        if settings.irc_channel:
+        if settings.irc_channel and hosting.runs_shows_here:  # else the show's worker does
             tasks.append(start_irc_bridge(state, session))
         try:
             yield

@@ -17,6 +17,7 @@ from typing import Any
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import LabelledCollector, Metrics
 
+from ..chat.bridge import ChatBridge
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
@@ -165,7 +166,7 @@ class AppState:
         self.media = settings.media_policy()
         self.chat_log = ChatLog(store)
         self.sessions: dict[str, ShowSession] = {}
-        self.bridges: dict[str, Any] = {}
+        self.bridges: dict[str, ChatBridge] = {}
         self.sentence_listeners: list[Callable[[ChatMessage, str], None]] = []
         # Per client address, whatever viewer names it claims: chat rates, completions,
         # open sockets (in Redis on a cluster replica).

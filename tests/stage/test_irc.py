@@ -169,3 +169,28 @@ def test_server_bridges_twitch_chat_and_answers_in_the_channel(ircd: int,
     assert (record.viewer, record.source, record.text) == ("fan77", "twitch",
                                                            "What song is next?")
     assert performer.spoken()[0].startswith("fan77, thanks")
+
+
+def test_a_process_that_holds_no_shows_starts_no_bridge(tmp_path: Path) -> None:
+    """An API replica (shows on workers) must not relay the channel: the worker holding the
+    show does, once, however many replicas run."""
+    from fastapi.testclient import TestClient
+
+    from vhuman.stage.server import Backends, ServerSettings, create_app
+    from vhuman.stage.server.hosting import LocalHosting
+    from vhuman.stage.store import SQLiteStore
+    from vhuman.stage.testing_performer import FakeBrain, FakePerformer
+
+    class ShowsElsewhere(LocalHosting):
+        runs_shows_here = False
+
+    settings = ServerSettings(irc_host="127.0.0.1", irc_port=9, irc_tls=False,
+                              irc_channel="#show", _env_file=None)  # type: ignore[call-arg]
+    backends = Backends(lambda s, r: FakePerformer(0.01), lambda s, r: FakeBrain())
+    here = create_app(settings, backends=backends, store=SQLiteStore(tmp_path / "a.db"))
+    elsewhere = create_app(settings, backends=backends, store=SQLiteStore(tmp_path / "b.db"),
+                           hosting=ShowsElsewhere())
+    with TestClient(here):
+        assert set(here.state.vhuman.bridges) == {"main"}
+    with TestClient(elsewhere):
+        assert elsewhere.state.vhuman.bridges == {}
