@@ -363,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not args.verbose:
+    if not args.verbose and args.func not in (cmd_serve, cmd_worker):  # daemons keep traces
         for handler in logging.getLogger().handlers:
             handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
     for name in QUIET_LIBRARIES:  # -v is about vhuman, not compiler and codec internals
