@@ -75,14 +75,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_avatar_inspect(args: argparse.Namespace) -> int:
-    from vhuman.avatar.inspect import contact_sheet, inspect_avatar
+    from vhuman.avatar.inspect import contact_sheet, report_for
     from vhuman.avatar.loader import load_avatar
 
-    report = inspect_avatar(args.path)
-    print(report.to_text())
+    character = load_avatar(args.path)  # loaded once: the report and the sheet
+    print(report_for(character).to_text())
     if args.sheet != "none":
         sheet = args.sheet or str(Path("out") / (Path(args.path).stem + "_sheet.png"))
-        png = contact_sheet(load_avatar(args.path), sheet)
+        png = contact_sheet(character, sheet)
         print(f"wrote {png}")
     return 0
 
