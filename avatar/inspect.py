@@ -95,6 +95,8 @@ def report_for(character: Character) -> AvatarReport:
     from vhuman.avatar.rig_detached import detached_bones
 
     rp = rest_pose(character)
+    warnings = avatar_warnings(character)
+    character.meta["_warned"] = True  # the report says them; the rig need not log them again
     detached = detached_bones(sk.humanoid, np.asarray(sk.parents))
 
     def route(bone: str) -> str:
@@ -114,7 +116,7 @@ def report_for(character: Character) -> AvatarReport:
         materials=len(character.materials), joints=sk.num_joints,
         skin_joints=int(character.meta.get("skin_joints", sk.num_joints)),
         facing=rp.facing.label, turned=rp.facing.turned, tpose=dict(rp.corrections),
-        bind=dict(rp.bind_corrections), warnings=avatar_warnings(character),
+        bind=dict(rp.bind_corrections), warnings=warnings,
         height_m=float(np.ptp(mesh_points(character, rp.world)[:, 1])),
         bones={b: f"{sk.names[j]} ({route(b)})" for b, j in sk.humanoid.items()},
         missing_bones=[b for b in HUMANOID_BONES if b not in sk.humanoid],

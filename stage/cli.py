@@ -76,14 +76,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_avatar_inspect(args: argparse.Namespace) -> int:
-    from vhuman.avatar.inspect import contact_sheet, inspect_avatar
+    from vhuman.avatar.inspect import contact_sheet, report_for
     from vhuman.avatar.loader import load_avatar
 
-    report = inspect_avatar(args.path)
-    print(report.to_text())
+    character = load_avatar(args.path)  # loaded once: the report and the sheet
+    print(report_for(character).to_text())
     if args.sheet != "none":
         sheet = args.sheet or str(Path("out") / (Path(args.path).stem + "_sheet.png"))
-        png = contact_sheet(load_avatar(args.path), sheet)
+        png = contact_sheet(character, sheet)
         print(f"wrote {png}")
     return 0
 
@@ -383,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    if not args.verbose:
+    if not args.verbose and args.func not in (cmd_serve, cmd_worker):  # daemons keep traces
         for handler in logging.getLogger().handlers:
             handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
     for name in QUIET_LIBRARIES:  # -v is about vhuman, not compiler and codec internals

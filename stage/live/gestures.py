@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from vhuman.animation import quat
-from vhuman.animation.clip import MotionClip
+from vhuman.animation.clip import HAND_SHAPES, MotionClip
 from vhuman.animation.gestures import gesture_clip, get_gesture
 from vhuman.models.types import InputError
 
@@ -114,6 +114,10 @@ class GestureOverlay:
             here = pose.rotations[0, dst]
             there = act.clip.rotations[k, src]
             pose.rotations[0, dst] = quat.slerp(here, there, w).astype(np.float32)
+            for m, name in enumerate(act.clip.morph_names):  # hand poses (rightHandPoint...)
+                if name in HAND_SHAPES and name in pose.morph_names:
+                    c = pose.morph_names.index(name)
+                    pose.morph[0, c] += w * (act.clip.morph[k, m] - pose.morph[0, c])
             changed = True
         return changed
 

@@ -64,3 +64,16 @@ def test_dance_and_gestures_can_be_the_avatars_own_clips(tmp_path) -> None:
     assert overlay.active == ["Turn"]
     with pytest.raises(InputError):
         overlay.validate("moonwalk")
+
+
+def test_live_gestures_carry_their_hand_pose() -> None:
+    from vhuman.animation.clip import MORPH_NAMES, MotionClip
+    from vhuman.models.types import HUMANOID_BONES
+    from vhuman.stage.live.gestures import GestureOverlay
+
+    overlay = GestureOverlay(30.0)
+    overlay.start("point_at_screen", 0)
+    pose = MotionClip.rest(1, 30.0, list(MORPH_NAMES), list(HUMANOID_BONES))
+    assert overlay.apply(pose, 20)  # well past the fade-in
+    assert pose.morph[0, list(MORPH_NAMES).index("rightHandPoint")] > 0.9
+    assert pose.morph[0, list(MORPH_NAMES).index("leftHandPoint")] == 0.0
