@@ -68,7 +68,7 @@ def test_dance_and_gestures_can_be_the_avatars_own_clips(tmp_path) -> None:
 
 def test_live_gestures_carry_their_hand_pose() -> None:
     from vhuman.animation.clip import MORPH_NAMES, MotionClip
-    from vhuman.models.types import HUMANOID_BONES
+    from vhuman.animation.vocabulary import HUMANOID_BONES
     from vhuman.stage.live.gestures import GestureOverlay
 
     overlay = GestureOverlay(30.0)
