@@ -215,8 +215,9 @@ def test_chat_desk_queue_block_skip_and_drops(client: TestClient) -> None:
     c = client
     for viewer, text, gift in (("Ann", "What is the score?", 0), ("Bo", "hello all", 5),
                                ("Cy", "second from Cy", 0)):
-        assert c.post("/v1/chat", json={"viewer": viewer, "text": text, "gift": gift}
-                      ).status_code == 202
+        # a gift lifts priority only from a verified source: here the host records it
+        assert c.post("/v1/chat", json={"viewer": viewer, "text": text, "gift": gift},
+                      headers=H if gift else None).status_code == 202
     assert c.post("/v1/chat", json={"viewer": "Dee", "text": "you are shit"}).status_code == 422
     desk = c.get("/v1/shows/main/control/chat", headers=H).json()
     assert not desk["answering"]  # no brain in this fixture: the queue stays

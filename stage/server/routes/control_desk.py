@@ -250,7 +250,7 @@ async def insert(body: InsertIn, session: Session, state: State, _: Host) -> Tim
         parsed = await state.media.run(_parse_request_rundown, text, "segment",
                                        state.media.media_root, state.media, field="segment")
     except (RundownError, InputError) as exc:
-        raise _rundown_error(exc) from None
+        raise _rundown_error(exc, "segment") from None
     first = _aired_upto(session)
     position = first
     if body.after is not None:
