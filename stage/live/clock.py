@@ -24,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vhuman.stage.captions.track import Turn
+from vhuman.stage.captions.words import Heard
 from vhuman.stage.outputs.base import Output, Tick
 
 from .metrics import Metrics
@@ -41,7 +43,8 @@ class AudioClock:
                  outputs: Callable[[], list[Output]], on_tick: TickHook,
                  overlay: Callable[[], dict | None] = lambda: None,
                  max_lateness_s: float = 1.0, metrics: Metrics | None = None,
-                 realtime: bool = True) -> None:
+                 realtime: bool = True,
+                 turns: Callable[[], tuple[Turn, ...]] = lambda: ()) -> None:
         self.timeline = timeline
         self.realtime = realtime
         self.fps = timeline.fps
@@ -49,6 +52,7 @@ class AudioClock:
         self._outputs = outputs
         self._on_tick = on_tick
         self._overlay = overlay
+        self._turns = turns
         self.max_lateness_s = max_lateness_s
         self.metrics = metrics or Metrics()
         self._blank = np.zeros((height, width, 3), np.uint8)
@@ -132,14 +136,27 @@ class AudioClock:
                                  help="failures inside the live pipeline")
             self.index = index + 1
 
+    def _said(self, slot: TickSlot, pts: float) -> tuple[Heard, ...]:
+        """The timed lines this tick's audio plays, each with the program time of its
+        first sample."""
+        out: list[Heard] = []
+        at = 0
+        for seg, offset, count in slot.audio.spans:
+            if count > 0 and seg.line is not None:
+                out.append(Heard(seg.line, pts + (at - offset) / self.sample_rate))
+            at += count
+        return tuple(out)
+
     def _emit(self, index: int) -> None:
         slot, shown = self.timeline.take(index)
         image = shown.image if shown.image is not None else self._blank
-        tick = Tick(index=index, pts=index / self.fps, fps=self.fps, image=image,
+        pts = index / self.fps
+        tick = Tick(index=index, pts=pts, fps=self.fps, image=image,
                     audio=slot.audio.samples, sample_rate=self.sample_rate, pose=slot.pose,
                     speaking=not slot.audio.silent and slot.utterance is not None,
                     utterance_id=getattr(getattr(slot.utterance, "handle", None), "id", None),
-                    rendered=shown.rendered, overlay=self._overlay())
+                    rendered=shown.rendered, overlay=self._overlay(),
+                    said=self._said(slot, pts), turns=self._turns())
         self._on_tick(slot, shown, tick)
         for out in self._outputs():
             try:

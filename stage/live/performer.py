@@ -37,6 +37,7 @@ from prometheus_client import CollectorRegistry
 
 from vhuman.animation.gestures import gesture_names
 from vhuman.models.types import Emotion, InputError, SpeakingStyle, VhumanError
+from vhuman.stage.captions.track import Turn
 from vhuman.stage.cues import extract_gestures
 from vhuman.stage.outputs.base import Output, Tick
 from vhuman.stage.performer import SpeechHandle
@@ -152,7 +153,9 @@ class LivePerformer:
                                 outputs=lambda: self.outputs, on_tick=self._on_tick,
                                 overlay=lambda: self.overlay,
                                 max_lateness_s=cfg.max_lateness_s, metrics=self.metrics,
-                                realtime=cfg.realtime)
+                                realtime=cfg.realtime, turns=self._take_turns)
+        self._turns: list[Turn] = []
+        self._turn_lock = threading.Lock()
         self.timeline.realtime = cfg.realtime
         self.timeline.speech_busy = lambda: self.speech.depth > 0
         self.timeline.speech_waiting = lambda: self.speech.waiting_for_room
@@ -168,7 +171,8 @@ class LivePerformer:
                                   sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
                                   max_pending=cfg.max_pending,
                                   call_loop=self._call_loop, observe=self._observe_latency,
-                                  on_start=self.timeline.rewind_idle, metrics=self.metrics)
+                                  on_start=self.timeline.rewind_idle, metrics=self.metrics,
+                                  language=str(getattr(tts, "language", None) or "en"))
         self.emotion, self.intensity = Emotion.NEUTRAL, 0.6
         self.overlay: dict[str, Any] | None = None
         self._outputs: list[Output] = []
@@ -394,6 +398,28 @@ class LivePerformer:
                 raise InputError("show_overlay: card needs a name/title, price, text or "
                                  "selling_points")
         self.overlay = card
+
+    def caption(self, turn: Turn) -> None:
+        """Recognised speech of a person becomes a caption: it reaches every output (live
+        cues, burned-in text, caption files) with the next tick. Times are program time
+        (:meth:`program_time`). Safe from any thread."""
+        with self._turn_lock:
+            self._turns.append(turn)
+
+    def program_time(self, monotonic: float | None = None) -> float:
+        """The program time (``tick.pts``) of a ``time.monotonic()`` instant (now by
+        default): what a recogniser stamps its turns with."""
+        now = time.monotonic() if monotonic is None else monotonic
+        if not self.config.realtime or self.clock.start_time == float("inf"):
+            return self.clock.index / self.fps
+        return max(0.0, now - self.clock.start_time)
+
+    def _take_turns(self) -> tuple[Turn, ...]:
+        with self._turn_lock:
+            if not self._turns:
+                return ()
+            turns, self._turns = tuple(self._turns), []
+            return turns
 
     def metrics_registry(self) -> CollectorRegistry:
         """This performer's registry (its outputs report into it too)."""
