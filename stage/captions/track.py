@@ -168,12 +168,18 @@ class CaptionTrack:
 
     def observe(self, tick: Any) -> None:
         """Take a tick's ``said`` and ``turns`` (a :class:`stage.outputs.base.Tick`)."""
+        self.feed(float(tick.pts), len(tick.audio) / float(tick.sample_rate), tick.said,
+                  tick.turns)
+
+    def feed(self, pts: float, duration: float, said: Iterable[Heard],
+             turns: Iterable[Turn] = ()) -> None:
+        """What plays from program time ``pts`` for ``duration`` s."""
         with self._lock:
             if self.origin is None:
-                self.origin = float(tick.pts)
-            end = float(tick.pts) + len(tick.audio) / float(tick.sample_rate) - self.origin
+                self.origin = pts
+            end = pts + duration - self.origin
             now: set[int] = set()
-            for heard in tick.said:
+            for heard in said:
                 serial = heard.line.serial
                 now.add(serial)
                 if serial not in self._played:
@@ -184,7 +190,7 @@ class CaptionTrack:
             for serial in self._active - now:
                 self._close(serial)
             self._active = now
-            for turn in tick.turns:
+            for turn in turns:
                 self._add([c.shifted(-self.origin) for c in turn_cues(turn)])
 
     def _add(self, cues: list[Cue]) -> None:

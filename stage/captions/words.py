@@ -61,6 +61,20 @@ class Heard:
     start: float
 
 
+def heard_in(spans: Sequence[tuple[Any, int, int]], pts: float,
+             sample_rate: int) -> tuple[Heard, ...]:
+    """The timed lines an audio slice plays (``spans``: (segment, offset, count) in play
+    order, a segment's ``line`` its :class:`SpokenLine`), each with the program time of
+    its first sample; the slice starts at ``pts``."""
+    out: list[Heard] = []
+    at = 0
+    for seg, offset, count in spans:
+        if count > 0 and seg.line is not None:
+            out.append(Heard(seg.line, pts + (at - offset) / sample_rate))
+        at += count
+    return tuple(out)
+
+
 def _weight(word: str) -> int:
     return max(1, len(_LETTERS.findall(word)))
 

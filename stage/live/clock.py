@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vhuman.stage.captions.track import Turn
-from vhuman.stage.captions.words import Heard
+from vhuman.stage.captions.words import heard_in
 from vhuman.stage.outputs.base import Output, Tick
 
 from .metrics import Metrics
@@ -136,27 +136,19 @@ class AudioClock:
                                  help="failures inside the live pipeline")
             self.index = index + 1
 
-    def _said(self, slot: TickSlot, pts: float) -> tuple[Heard, ...]:
-        """The timed lines this tick's audio plays, each with the program time of its
-        first sample."""
-        out: list[Heard] = []
-        at = 0
-        for seg, offset, count in slot.audio.spans:
-            if count > 0 and seg.line is not None:
-                out.append(Heard(seg.line, pts + (at - offset) / self.sample_rate))
-            at += count
-        return tuple(out)
-
     def _emit(self, index: int) -> None:
         slot, shown = self.timeline.take(index)
         image = shown.image if shown.image is not None else self._blank
         pts = index / self.fps
+        audio = slot.audio.samples
+        if slot.mix is not None:
+            audio = np.clip(audio + slot.mix, -1.0, 1.0)
         tick = Tick(index=index, pts=pts, fps=self.fps, image=image,
-                    audio=slot.audio.samples, sample_rate=self.sample_rate, pose=slot.pose,
+                    audio=audio, sample_rate=self.sample_rate, pose=slot.pose,
                     speaking=not slot.audio.silent and slot.utterance is not None,
                     utterance_id=getattr(getattr(slot.utterance, "handle", None), "id", None),
                     rendered=shown.rendered, overlay=self._overlay(),
-                    said=self._said(slot, pts), turns=self._turns())
+                    said=heard_in(slot.audio.spans, pts, self.sample_rate), turns=self._turns())
         self._on_tick(slot, shown, tick)
         for out in self._outputs():
             try:
