@@ -79,6 +79,7 @@ class CaptionBurner:
         self._turns: list[Turn] = []
         self._lock = threading.Lock()
         self._cache: tuple[Cue, tuple[np.ndarray, np.ndarray, int, int]] | None = None
+        self._frames = 0
 
     def add_turn(self, turn: Turn) -> None:
         """A person's recognised speech (shown from when it arrives, for its length)."""
@@ -101,6 +102,9 @@ class CaptionBurner:
         turns = [Turn(t.speaker, t.role, t.text, t.language, pts, pts + max(1.5, t.end - t.start))
                  for t in turns]
         self.track.feed(pts, duration, said, turns)
+        self._frames += 1
+        if self._frames % 300 == 0:
+            self.track.forget_before(pts - 10.0)
         cue = self.current(pts)
         if cue is None:
             return image

@@ -224,6 +224,15 @@ class CaptionTrack:
                 self._close(serial)
             self._active = set()
 
+    def forget_before(self, t: float) -> None:
+        """Drop cues that ended before ``t`` and lines no longer playing (live tracks
+        run for hours: memory stays flat)."""
+        with self._lock:
+            self._cues = [c for c in self._cues if c.end >= t]
+            self._live = [c for c in self._live if c.end >= t]
+            self._played = {k: v for k, v in self._played.items()
+                            if k in self._active or v >= t}
+
     def cues(self) -> list[Cue]:
         """Every cue so far, by start time (open lines clipped to what was played)."""
         with self._lock:

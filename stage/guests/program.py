@@ -98,18 +98,20 @@ class Program:
         return image
 
     # -- the timeline (claims) -----------------------------------------------------------
-    def audio(self, count: int) -> np.ndarray | None:
-        """The guests' voices for one tick of ``count`` samples (None: nobody on air).
-        Muted guests' audio is pulled and discarded, so unmuting is not a backlog."""
+    def audio(self, count: int) -> dict[str, np.ndarray] | None:
+        """Each audible guest's voice for one tick of ``count`` samples, at its gain, by
+        guest id (None: nobody on air). Muted guests' audio is pulled and discarded, so
+        unmuting is not a backlog. Kept apart so each guest can be sent the program
+        without their own voice (mix-minus)."""
         guests = self._guests
         if not guests:
             return None
-        mix = np.zeros(count, np.float32)
+        voices: dict[str, np.ndarray] = {}
         for g in guests:
             samples = g.media.pull_audio(count)
             if g.audible:
-                mix += g.gain * samples
-        return mix
+                voices[g.id] = g.gain * samples
+        return voices
 
     def look_side(self) -> float | None:
         """Where the host should look while listening: the talking guest's (or the first

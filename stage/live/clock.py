@@ -141,14 +141,15 @@ class AudioClock:
         image = shown.image if shown.image is not None else self._blank
         pts = index / self.fps
         audio = slot.audio.samples
-        if slot.mix is not None:
-            audio = np.clip(audio + slot.mix, -1.0, 1.0)
+        if slot.voices:
+            audio = np.clip(audio + sum(slot.voices.values()), -1.0, 1.0)
         tick = Tick(index=index, pts=pts, fps=self.fps, image=image,
                     audio=audio, sample_rate=self.sample_rate, pose=slot.pose,
                     speaking=not slot.audio.silent and slot.utterance is not None,
                     utterance_id=getattr(getattr(slot.utterance, "handle", None), "id", None),
                     rendered=shown.rendered, overlay=self._overlay(),
-                    said=heard_in(slot.audio.spans, pts, self.sample_rate), turns=self._turns())
+                    said=heard_in(slot.audio.spans, pts, self.sample_rate), turns=self._turns(),
+                    voices=slot.voices or {})
         self._on_tick(slot, shown, tick)
         for out in self._outputs():
             try:

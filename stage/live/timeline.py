@@ -55,8 +55,8 @@ class TickSlot:
     epoch: int
     claimed_by: str
     image: np.ndarray | None = None
-    mix: np.ndarray | None = None
-    """Other voices of the program for this tick (guests), taken when it was claimed."""
+    voices: dict[str, np.ndarray] | None = None
+    """Other voices of the program for this tick (guests, by id), taken when claimed."""
 
 
 @dataclass
@@ -107,7 +107,8 @@ class Timeline:
         """Not real time: whether the voice may still add audio (then ticks wait for it)."""
         self.hold_through = -1
         """Not real time: ticks up to this index may be claimed even without audio."""
-        self.program_audio: Callable[[int], np.ndarray | None] = lambda count: None
+        self.program_audio: Callable[[int], dict[str, np.ndarray] | None] = \
+            lambda count: None
         """Guests' audio for a tick of ``count`` samples, pulled when the tick is claimed
         (when its picture takes their newest frame: their voice and face stay together)."""
         self.look: Callable[[MotionClip, bool], None] | None = None
@@ -131,7 +132,7 @@ class Timeline:
             audio = self.ring.read(self.samples_in(k))
             pose, utterance = self._pose_for(audio, k, lead if k == last else 0)
             slot = TickSlot(k, audio, pose, utterance, self.epoch, by,
-                            mix=self.program_audio(len(audio.samples)))
+                            voices=self.program_audio(len(audio.samples)))
             self._slots[k] = slot
             self.claimed[by] += 1
             self.next_tick += 1

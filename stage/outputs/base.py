@@ -65,6 +65,9 @@ class Tick:
     """The host's lines this tick's audio plays part of, with their word timings."""
     turns: tuple[Turn, ...] = ()
     """People's recognised speech that reached the program since the previous tick."""
+    voices: dict[str, np.ndarray] = field(default_factory=dict)
+    """Guests' voices mixed into ``audio``, by guest id (a guest is sent the program
+    without their own voice: mix-minus)."""
 
 
 @runtime_checkable

@@ -27,7 +27,7 @@ from .errors import problems
 from .hardening import header_timeout_protocol, install_scrubber
 from .limits import BodyLimitMiddleware
 from .live import mount_live
-from .routes import chat, control, health, metrics, openai, qa, shows, viewer
+from .routes import chat, control, guests, health, metrics, openai, qa, shows, viewer
 from .settings import ServerSettings
 from .state import AppState, Backends, ShowSession
 
@@ -123,7 +123,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         app.include_router(cluster_router)
     # the viewer router first: its /viewer redirects win over the live router's page
     for router in (viewer.router, chat.router, qa.router, shows.router, control.router,
-                   health.router, metrics.router, openai.router):
+                   health.router, metrics.router, openai.router, guests.router):
         app.include_router(router)
     live = mount_live(app, settings)
     app.state.vhuman_live = live

@@ -23,6 +23,7 @@ from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
+from ..captions.live import LiveCaptions
 from ..performer import Performer
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
@@ -233,6 +234,10 @@ class AppState:
         t0 = time.perf_counter()
         try:
             await performer.start()
+            if performer.streams_ticks:  # live captions on the viewers' socket
+                loop = asyncio.get_running_loop()
+                performer.add_output(LiveCaptions(
+                    lambda event: loop.call_soon_threadsafe(session.broadcast, event)))
             t1 = time.perf_counter()
             if self.settings.warm_up:
                 await _warm_voice(performer)

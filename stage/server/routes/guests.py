@@ -1,0 +1,176 @@
+"""Guests: the host's invites and controls, the program layout, and the guest's join.
+
+Host (API key with the host role):
+
+- ``POST /v1/shows/{id}/guests`` ``{name, role, ttl_s}`` → the guest and the one-time
+  ``token`` with the invite ``link`` (``/shows/{id}/guest#<token>``: the token rides in
+  the fragment, which browsers never send to a server or put in a Referer);
+- ``GET /v1/shows/{id}/guests`` → every guest with state, link health and media;
+- ``POST /v1/shows/{id}/guests/{guest}/admit|mute|unmute|remove``;
+- ``PUT /v1/shows/{id}/program`` ``{layout?, burn_captions?}``.
+
+Guest (the invite token is the credential, no API key):
+
+- ``GET /shows/{id}/guest`` the guest page; ``POST /v1/shows/{id}/guests/join``
+  ``{token, sdp, type, video, audio}`` → the WebRTC answer; ``POST
+  /v1/shows/{id}/guests/me`` ``{token}`` → their own state (the page polls it).
+
+Refused tokens answer 403 with the reason (withdrawn, expired, not valid).
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import Field
+
+from vhuman.models.types import InputError
+from vhuman.stage.guests.desk import GuestDesk
+from vhuman.stage.guests.layout import LAYOUTS
+from vhuman.stage.guests.room import InviteRefused
+
+from ..deps import Host, Session, State
+from ..schemas import _In
+from ..state import ShowSession
+from .viewer import CSP
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["guests"])
+
+
+class InviteIn(_In):
+    name: str = Field(min_length=1, max_length=64)
+    role: Literal["guest", "reporter"] = "guest"
+    ttl_s: float = Field(3600.0, ge=10, le=7 * 86400, description="how long the invite lasts")
+
+
+class ProgramIn(_In):
+    layout: Literal["host_pip", "side_by_side", "guest_pip"] | None = None
+    burn_captions: bool | None = None
+
+
+class JoinIn(_In):
+    token: str = Field(min_length=8, max_length=128)
+    sdp: str = Field(min_length=1, max_length=100_000)
+    type: Literal["offer"]
+    video: bool = True
+    audio: bool = True
+
+
+class TokenIn(_In):
+    token: str = Field(min_length=8, max_length=128)
+
+
+def desks(request: Request) -> dict[str, GuestDesk]:
+    app = request.app
+    if not hasattr(app.state, "vhuman_guests"):
+        app.state.vhuman_guests = {}
+    return app.state.vhuman_guests  # type: ignore[no-any-return]
+
+
+def desk_for(session: ShowSession, state: Any, request: Request) -> GuestDesk:
+    """The show's guest desk (made on first use; the show's performer must stream)."""
+    from vhuman.stage.live import LivePerformer
+
+    table = desks(request)
+    desk = table.get(session.id)
+    if desk is not None and desk.performer is session.performer:
+        return desk
+    performer = session.performer
+    if not isinstance(performer, LivePerformer):
+        raise HTTPException(400, f"show {session.id!r} has no live program to put guests in "
+                                 f"(its performer is {type(performer).__name__})")
+    desk = table[session.id] = GuestDesk(performer, performer.program)
+
+    async def closed(gone: ShowSession) -> None:
+        if gone.id == session.id and table.get(gone.id) is desk:
+            del table[gone.id]
+            await desk.close()
+
+    state.close_listeners.append(closed)
+    return desk
+
+
+@router.post("/v1/shows/{show_id}/guests", status_code=201)
+async def invite(body: InviteIn, session: Session, state: State, request: Request,
+                 _: Host) -> dict[str, Any]:
+    desk = desk_for(session, state, request)
+    guest, token = desk.room.invite(body.name, body.role, body.ttl_s)
+    return {"guest": guest.public(), "token": token,
+            "link": f"/shows/{session.id}/guest#{token}"}
+
+
+@router.get("/v1/shows/{show_id}/guests")
+async def list_guests(session: Session, state: State, request: Request,
+                      _: Host) -> dict[str, Any]:
+    return desk_for(session, state, request).status()
+
+
+@router.post("/v1/shows/{show_id}/guests/{guest_id}/{action}")
+async def control(guest_id: str, action: Literal["admit", "mute", "unmute", "remove"],
+                  session: Session, state: State, request: Request, _: Host) -> dict[str, Any]:
+    room = desk_for(session, state, request).room
+    try:
+        guest = getattr(room, action)(guest_id)
+    except InputError as exc:
+        code = 404 if str(exc).startswith("no guest") else 409
+        raise HTTPException(code, str(exc)) from None
+    return {"guest": guest.public()}
+
+
+@router.put("/v1/shows/{show_id}/program")
+async def program(body: ProgramIn, session: Session, state: State, request: Request,
+                  _: Host) -> dict[str, Any]:
+    desk = desk_for(session, state, request)
+    if body.layout is not None:
+        desk.program.set_layout(body.layout)
+    if body.burn_captions is not None:
+        desk.program.burn_captions(body.burn_captions)
+    return {"layout": desk.program.layout, "layouts": list(LAYOUTS),
+            "burn_captions": desk.program.burner is not None}
+
+
+@router.post("/v1/shows/{show_id}/guests/join")
+async def join(body: JoinIn, session: Session, state: State, request: Request) -> dict[str, Any]:
+    desk = desk_for(session, state, request)
+    try:
+        guest, answer = await desk.join(body.token, body.sdp, video=body.video,
+                                        audio=body.audio)
+    except InviteRefused as exc:
+        raise HTTPException(403, str(exc)) from None
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return {**answer, "guest": guest.public()}
+
+
+@router.post("/v1/shows/{show_id}/guests/me")
+async def me(body: TokenIn, session: Session, state: State, request: Request) -> dict[str, Any]:
+    desk = desk_for(session, state, request)
+    try:
+        guest = desk.room.check(body.token)
+    except InviteRefused as exc:
+        raise HTTPException(403, str(exc)) from None
+    return {"guest": guest.public(), "layout": desk.program.layout}
+
+
+def _static(name: str) -> str:
+    return resources.files("vhuman.stage.server").joinpath(f"static/{name}").read_text("utf-8")
+
+
+@router.get("/shows/{show_id}/guest", response_class=HTMLResponse, include_in_schema=False)
+async def guest_page(session: Session) -> Response:
+    return HTMLResponse(_static("guest.html"), headers={
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store"})
+
+
+@router.get("/guest-assets/guest-page.js", include_in_schema=False)
+async def guest_script() -> Response:
+    return Response(_static("guest-page.js"), media_type="application/javascript; charset=utf-8",
+                    headers={"X-Content-Type-Options": "nosniff"})
