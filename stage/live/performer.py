@@ -415,6 +415,10 @@ class LivePerformer:
                                  "selling_points")
         self.overlay = card
 
+    def set_layout(self, layout: str) -> None:
+        """How guests on air share the picture (host_pip | side_by_side | guest_pip)."""
+        self.program.set_layout(layout)
+
     def caption(self, turn: Turn) -> None:
         """Recognised speech of a person becomes a caption: it reaches every output (live
         cues, burned-in text, caption files) with the next tick. Times are program time
