@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -109,9 +110,11 @@ class Page:
 class Chromium:
     """A headless Chromium process with remote debugging on a free local port."""
 
-    def __init__(self, profile_dir: Path) -> None:
+    def __init__(self, profile_dir: Path, args: Sequence[str] = ()) -> None:
         self.port = _free_port()
         self.profile = profile_dir
+        self.args = list(args)
+        """Extra command-line switches (e.g. a fake camera and microphone)."""
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> None:
@@ -121,7 +124,7 @@ class Chromium:
             "--disable-quic", f"--user-data-dir={self.profile}",
             f"--remote-debugging-port={self.port}", "--remote-allow-origins=*",
             "--autoplay-policy=no-user-gesture-required",
-            "--disable-features=WebRtcHideLocalIpsWithMdns", "about:blank",
+            "--disable-features=WebRtcHideLocalIpsWithMdns", *self.args, "about:blank",
         ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
