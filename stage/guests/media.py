@@ -31,13 +31,15 @@ def fit_side(image: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
 
 
 def resize(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """A resized copy (Pillow, bilinear)."""
-    from PIL import Image
+    """A resized RGB copy (libswscale through PyAV, bilinear: several times faster than
+    Pillow for the large upscales a full-frame guest needs)."""
+    import av
 
-    if image.shape[1] == width and image.shape[0] == height:
-        return np.ascontiguousarray(image[..., :3])
-    pic = Image.fromarray(np.ascontiguousarray(image[..., :3]))
-    return np.asarray(pic.resize((width, height), Image.BILINEAR))
+    rgb = np.ascontiguousarray(image[..., :3])
+    if rgb.shape[1] == width and rgb.shape[0] == height:
+        return rgb if rgb is not image else rgb.copy()
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    return frame.reformat(width=width, height=height, interpolation="BILINEAR").to_ndarray()
 
 
 class GuestMedia:

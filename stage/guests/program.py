@@ -25,7 +25,7 @@ from vhuman.stage.captions.burn import CaptionBurner
 from vhuman.stage.captions.track import Turn
 from vhuman.stage.captions.words import Heard
 
-from .layout import check_layout, compose, side_of
+from .layout import TileCache, check_layout, compose, side_of
 from .media import GuestMedia
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class Program:
         self.burner = CaptionBurner(width, height) if burn_captions else None
         self._guests: tuple[OnAir, ...] = ()
         self._lock = threading.Lock()
+        self._tiles = TileCache()
         self.composed = 0
 
     # -- control -------------------------------------------------------------------------
@@ -90,7 +91,8 @@ class Program:
         guests = self._guests
         if guests:
             image = compose(image, self.layout,
-                            [(g.media.image(), g.name, g.role) for g in guests])
+                            [(g.media.image(), g.name, g.role) for g in guests],
+                            cache=self._tiles)
             self.composed += 1
         burner = self.burner
         if burner is not None:
