@@ -56,8 +56,7 @@ def _median_ms(fn: Any, n: int, setup: Any = None) -> float:
 
 
 def compose_cost(quick: bool) -> dict[str, Any]:
-    from vhuman.stage.captions.words import SpokenLine, Word
-    from vhuman.stage.captions.words import Heard
+    from vhuman.stage.captions.words import Heard, SpokenLine, Word
     from vhuman.stage.guests.layout import LAYOUTS
     from vhuman.stage.guests.media import GuestMedia
     from vhuman.stage.guests.program import OnAir, Program
@@ -81,14 +80,14 @@ def compose_cost(quick: bool) -> dict[str, Any]:
                     media.append(OnAir(f"g{i}", f"Guest {i}", "guest", m))
                 program.set_guests(media)
 
-                def new_frames() -> None:  # every guest sends a new picture each tick
-                    for g in media:
+                def new_frames(media: list[OnAir] = media) -> None:
+                    for g in media:  # every guest sends a new picture each tick
                         g.media.push_image(cams[int(rng.integers(0, len(cams)))])
                 out[f"{w}x{h}_{guests}guest_{layout}"] = _median_ms(
-                    lambda: program.picture(host, 1.0, 1 / FPS, ()), n, new_frames)
+                    lambda p=program, im=host: p.picture(im, 1.0, 1 / FPS, ()), n, new_frames)
         program = Program(w, h, 22050, burn_captions=True)
         out[f"{w}x{h}_captions_only"] = _median_ms(
-            lambda: program.picture(host, 1.0, 1 / FPS, (Heard(line, 0.5),)), n)
+            lambda p=program, im=host: p.picture(im, 1.0, 1 / FPS, (Heard(line, 0.5),)), n)
     out["load_after"] = _load()
     return out
 
@@ -136,7 +135,7 @@ async def program_fps(quick: bool) -> dict[str, Any]:
             if now >= say_at:
                 await perf.say("Our guests are with us tonight, and we have a lot to talk about.")
                 say_at = now + 6.0
-            for m, cam in zip(media, cams, strict=True):
+            for m, cam in zip(media, cams[:len(media)], strict=True):
                 m.push_image(cam)
                 m.push_audio(0.1 * rng.standard_normal(sr // FPS).astype(np.float32), sr)
             await asyncio.sleep(1 / FPS)
@@ -331,6 +330,12 @@ async def guest_delay(quick: bool) -> dict[str, Any]:
     return out
 
 
+def _vtt_seconds(stamp: str) -> float:
+    """``HH:MM:SS.mmm`` -> seconds (webvtt-py's ``start_in_seconds`` drops the ms)."""
+    h, m, s = stamp.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
 def _stats(values: list[float]) -> dict[str, Any]:
     if not values:
         return {"n": 0}
@@ -350,7 +355,10 @@ async def caption_host(quick: bool) -> dict[str, Any]:
 
     text = ("Good evening and welcome to the show. Tonight, we talk about bridges, rivers "
             "and the people who build them. Our first guest has crossed every continent. "
-            "She joins us from Lima, where it is still raining. Let us begin.")
+            "She joins us from Lima, where it is still raining. Let us begin. First, a "
+            "question for all of you at home: which bridge would you cross tomorrow? Write "
+            "to us in the chat. Then, after the break, our second guest, a painter, shows "
+            "us her work. Stay with us.")
     out: dict[str, Any] = {"voice": "piper", "load_before": _load()}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "c.mp4"
@@ -374,15 +382,18 @@ async def caption_host(quick: bool) -> dict[str, Any]:
     loud = env > 0.02
     lead = []
     for cue in cues:
-        start = cue.start_in_seconds
-        k = int(start * 100)
-        # a phrase start: quiet just before the cue (a pause the words come out of)
-        back = loud[max(0, k - 15):max(0, k - 3)]
-        if k >= len(loud) or back.any():
-            continue
-        ahead = np.nonzero(loud[k:])[0]
-        if len(ahead):
-            lead.append(start - (k + ahead[0]) / 100)  # <= 0: the caption leads the sound
+        start = _vtt_seconds(cue.start)
+        k = int(round(start * 100))
+        # the sound of the cue's first word: the first loud 10 ms window after at least
+        # 40 ms of quiet, looked for from 0.3 s before the cue to 0.3 s after it
+        onset = None
+        for j in range(max(4, k - 30), min(len(loud), k + 30)):
+            if loud[j] and not loud[j - 4:j].any():
+                onset = j
+                if j >= k - 5:
+                    break
+        if onset is not None:
+            lead.append(start - onset / 100)  # <= 0: the caption leads the sound
     out["cues"] = len(cues)
     out["measured_phrase_starts"] = len(lead)
     out["caption_minus_onset_ms"] = _stats(lead)

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 class LiveCaptions:
     """An :class:`stage.outputs.base.Output` sending caption events as cues fall due."""
 
-    def __init__(self, sink: Callable[[dict[str, Any]], None], *, lead_s: float = 0.1,
+    def __init__(self, sink: Callable[[dict[str, Any]], object], *, lead_s: float = 0.1,
                  name: str = "captions") -> None:
         self.name = name
         self.sink = sink

@@ -8,16 +8,17 @@ that were heard. People's speech arrives as :class:`Turn` s (``tick.turns``), th
 point of speech recognition: speaker, role, text, language and program-time start/end.
 
 Cues are at most two lines of ``max_chars`` characters and ``max_cue_s`` seconds, split
-at phrase ends and at pauses. A cue starts at its first word: exactly at a phrase start
-(those times are exact), ``lead_s`` early inside a phrase (those times are estimates), so
-a caption is never shown after its words are heard — it may lead slightly.
+at phrase ends and at pauses. A cue starts at its first word: 50 ms early at a phrase start
+(those times are exact; the first sound of a word can precede its first phoneme),
+``lead_s`` early inside a phrase (those times are estimates), so a caption is never shown
+after its words are heard — it may lead slightly.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -111,6 +112,11 @@ def cue_groups(words: tuple[Word, ...], *, max_chars: int = MAX_CHARS, max_lines
     return groups
 
 
+EXACT_LEAD_S = 0.05
+"""Lead of a cue that starts a phrase: its phoneme times are exact, but the first sound
+of a word (a breath, an aspirated onset) can come a few ms before its first phoneme."""
+
+
 def line_cues(line: SpokenLine, start: float, *, lead_s: float = 0.25,
               max_chars: int = MAX_CHARS) -> list[Cue]:
     """Cues of a host line whose first sample plays at program time ``start``."""
@@ -119,13 +125,13 @@ def line_cues(line: SpokenLine, start: float, *, lead_s: float = 0.25,
     for group in cue_groups(line.words, max_chars=max_chars):
         first = group[0]
         exact = previous_end_word is None or previous_end_word.text[-1:] in ",.;:!?…—"
-        at = start + first.start - (0.0 if exact else lead_s)
+        at = start + first.start - (EXACT_LEAD_S if exact else lead_s)
         if cues:
             at = max(at, cues[-1].start + 0.05)
             prev = cues[-1]
             cues[-1] = Cue(prev.start, min(prev.end, at), prev.text, prev.speaker, prev.role,
                            prev.language, prev.line)
-        cues.append(Cue(max(start, at), start + group[-1].end,
+        cues.append(Cue(max(0.0, at), start + group[-1].end,
                         "\n".join(wrap([w.text for w in group], max_chars)),
                         line.speaker, line.role, line.language, line.serial))
         previous_end_word = group[-1]

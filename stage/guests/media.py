@@ -5,7 +5,8 @@ bounded shape on arrival (the long side at most ``max_side`` pixels, aspect kept
 compositor's cost does not depend on the guest's camera. A picture older than
 ``stale_s`` counts as no picture (the layout shows the guest's name card instead of a
 frozen face). Audio is resampled to the program's rate and kept in a buffer of at most
-``max_buffer_s`` (the oldest is dropped: the guest's voice never drifts behind); the
+``max_buffer_s`` (the oldest is dropped: the guest's voice never drifts behind their
+picture); the
 program pulls exactly one tick's samples at a time, zeros when there are none.
 """
 
@@ -46,7 +47,7 @@ class GuestMedia:
     """The newest picture and buffered voice of one guest (thread-safe)."""
 
     def __init__(self, sample_rate: int, *, max_side: int = MAX_SIDE, stale_s: float = 2.0,
-                 max_buffer_s: float = 0.3, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_buffer_s: float = 0.1, clock: Callable[[], float] = time.monotonic) -> None:
         self.sample_rate = sample_rate
         self.max_side, self.stale_s, self.max_buffer_s = max_side, stale_s, max_buffer_s
         self._clock = clock

@@ -39,10 +39,10 @@ from vhuman.animation.gestures import gesture_names
 from vhuman.models.types import Emotion, InputError, SpeakingStyle, VhumanError
 from vhuman.stage.captions.track import Turn
 from vhuman.stage.captions.words import heard_in
+from vhuman.stage.cues import extract_gestures
 from vhuman.stage.guests.attention import LookOverlay
 from vhuman.stage.guests.layout import check_layout
 from vhuman.stage.guests.program import Program
-from vhuman.stage.cues import extract_gestures
 from vhuman.stage.outputs.base import Output, Tick
 from vhuman.stage.performer import SpeechHandle
 
@@ -529,7 +529,7 @@ class LivePerformer:
                 if self._playing is seg.utterance:
                     self._playing = None
                 self._call_loop(seg.utterance.handle.mark_done, True)
-        if self._interrupt_at is not None and not np.any(tick.audio):
+        if self._interrupt_at is not None and not np.any(slot.audio.samples):  # the host
             t0, at_tick = self._interrupt_at
             self._interrupt_at = None
             self.last_interrupt = {"wall_s": now - t0,

@@ -18,12 +18,12 @@ from typing import Any
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.live.metrics import LabelledCollector, Metrics
 
+from ..captions.live import LiveCaptions
 from ..chat.limits import RateLimiter
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
-from ..captions.live import LiveCaptions
 from ..performer import Performer
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner

@@ -85,15 +85,17 @@ def desk_for(session: ShowSession, state: Any, request: Request) -> GuestDesk:
     if not isinstance(performer, LivePerformer):
         raise HTTPException(400, f"show {session.id!r} has no live program to put guests in "
                                  f"(its performer is {type(performer).__name__})")
-    desk = table[session.id] = GuestDesk(performer, performer.program)
+    made = GuestDesk(performer, performer.program)
+    table[session.id] = made
 
     async def closed(gone: ShowSession) -> None:
-        if gone.id == session.id and table.get(gone.id) is desk:
-            del table[gone.id]
-            await desk.close()
+        if gone.id != session.id or id(table.get(gone.id)) != id(made):
+            return
+        del table[gone.id]
+        await made.close()
 
     state.close_listeners.append(closed)
-    return desk
+    return made
 
 
 @router.post("/v1/shows/{show_id}/guests", status_code=201)

@@ -28,7 +28,7 @@ def test_phrases_take_their_voiced_runs_exactly() -> None:
     assert words[0].start == 0.1  # the first voiced phoneme
     assert words[1].end == 0.3  # the end of the first run
     assert words[2].start == 0.5 and words[2].end == 0.7  # exactly the second run
-    assert all(a.end <= b.start + 1e-9 for a, b in zip(words, words[1:]))
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(words, words[1:], strict=False))
 
 
 def test_counts_that_disagree_share_all_voiced_phonemes() -> None:
@@ -69,4 +69,4 @@ def test_line_cues_never_start_after_their_first_word() -> None:
         first = cue.text.split()[0]
         assert cue.start <= starts[first] + 1e-9
         assert cue.end > cue.start
-    assert all(a.end <= b.start + 1e-9 for a, b in zip(cues, cues[1:]))
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(cues, cues[1:], strict=False))

@@ -18,7 +18,6 @@ import pytest
 from vhuman.models.tts import get_tts
 from vhuman.stage.guests.layout import regions
 from vhuman.stage.live import LiveConfig, LivePerformer
-from vhuman.stage.outputs.base import Tick
 from vhuman.stage.server import Backends, ServerSettings, create_app
 from vhuman.stage.store import SQLiteStore
 from vhuman.stage.testing_performer import FakeBrain

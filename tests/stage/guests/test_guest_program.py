@@ -4,7 +4,6 @@ turning toward them, captions burned in — measured from a recording."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import numpy as np
 
