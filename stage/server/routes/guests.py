@@ -7,7 +7,10 @@ Host (API key with the host role):
   the fragment, which browsers never send to a server or put in a Referer);
 - ``GET /v1/shows/{id}/guests`` → every guest with state, link health and media;
 - ``POST /v1/shows/{id}/guests/{guest}/admit|mute|unmute|remove``;
-- ``PUT /v1/shows/{id}/program`` ``{layout?, burn_captions?}``.
+- ``PUT /v1/shows/{id}/program`` ``{layout?, burn_captions?}``;
+- ``POST /v1/shows/{id}/captions`` ``{speaker, role, text, language, seconds}``: what a
+  person said (a recogniser's turn or a captioner's line) — captioned, and heard by a
+  running interview.
 
 Guest (the invite token is the credential, no API key):
 
@@ -60,6 +63,14 @@ class JoinIn(_In):
     type: Literal["offer"]
     video: bool = True
     audio: bool = True
+
+
+class TurnIn(_In):
+    speaker: str = Field(min_length=1, max_length=64)
+    role: Literal["host", "guest", "reporter", "viewer"] = "guest"
+    text: str = Field(min_length=1, max_length=2000)
+    language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+    seconds: float = Field(0.0, ge=0, le=120, description="how long ago it began to be said")
 
 
 class TokenIn(_In):
@@ -135,6 +146,23 @@ async def program(body: ProgramIn, session: Session, state: State, request: Requ
         desk.program.burn_captions(body.burn_captions)
     return {"layout": desk.program.layout, "layouts": list(LAYOUTS),
             "burn_captions": desk.program.burner is not None}
+
+
+@router.post("/v1/shows/{show_id}/captions", status_code=202)
+async def heard(body: TurnIn, session: Session, state: State, request: Request,
+                _: Host) -> dict[str, Any]:
+    """What a person said (a recogniser's turn, or a human captioner's line): captioned
+    live and in recordings, and heard by a running interview segment."""
+    from vhuman.stage.captions import Turn
+
+    performer = desk_for(session, state, request).performer
+    end = performer.program_time()
+    turn = Turn(body.speaker, body.role, body.text, body.language,
+                max(0.0, end - body.seconds), end)
+    performer.caption(turn)
+    if session.runner is not None:
+        session.runner.heard(turn)
+    return {"start": round(turn.start, 3), "end": round(turn.end, 3)}
 
 
 @router.post("/v1/shows/{show_id}/guests/join")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from vhuman.models.tts import get_tts
 from vhuman.stage.guests.layout import regions
@@ -244,6 +245,17 @@ def test_live_captions_reach_the_viewer_socket_and_layout_is_set_by_the_host(
         assert cues[0]["text"] == "Good evening and welcome."
         assert cues[0]["speaker"] and cues[0]["role"] == "host" and cues[0]["language"] == "en"
         assert cues[1]["text"].startswith("Our guest") and cues[1]["start"] >= cues[0]["start"]
+        with c.websocket_connect("/v1/shows/main/chat/ws") as ws:
+            typed = c.post("/v1/shows/main/captions", headers=auth, json={
+                "speaker": "Ana Lopez", "text": "Gracias por invitarme.", "language": "es",
+                "seconds": 1.5})
+            assert typed.status_code == 202
+            assert typed.json()["end"] - typed.json()["start"] == pytest.approx(1.5, abs=0.01)
+            while (event := ws.receive_json()).get("type") != "caption":
+                pass
+        assert (event["speaker"], event["role"], event["language"]) == ("Ana Lopez", "guest", "es")
+        assert c.post("/v1/shows/main/captions", json={"speaker": "x", "text": "y"}
+                      ).status_code == 401
         page = c.get("/shows/main/guest")
         assert page.status_code == 200 and "guest-page.js" in page.text
         assert "script-src 'self'" in page.headers["content-security-policy"]
