@@ -47,7 +47,7 @@ class SpokenLine:
     words: tuple[Word, ...]
     duration: float
     language: str = "en"
-    speaker: str = "host"
+    speaker: str = "Host"
     role: str = "host"
     serial: int = field(default_factory=lambda: next(_serial))
     """Unique per line in this process: ticks that play the same line carry the same one."""
@@ -138,7 +138,7 @@ def time_words(text: str, phonemes: Sequence[PhonemeTiming], sample_rate: int,
     return tuple(words)
 
 
-def line_from_chunk(chunk: AudioChunk, *, language: str = "en", speaker: str = "host",
+def line_from_chunk(chunk: AudioChunk, *, language: str = "en", speaker: str = "Host",
                     role: str = "host") -> SpokenLine:
     """The timed line of a synthesized sentence."""
     duration = chunk.duration
@@ -148,7 +148,7 @@ def line_from_chunk(chunk: AudioChunk, *, language: str = "en", speaker: str = "
 
 
 def lines_from_song(song: Any, sample_rate: int, duration: float, *, language: str = "en",
-                    speaker: str = "host") -> SpokenLine:
+                    speaker: str = "Host") -> SpokenLine:
     """A song's lyrics as one line, each word timed by its sung syllables.
 
     ``song`` is a :class:`models.sing.singer.SungSong` (syllable times are in its chunk,
