@@ -273,7 +273,8 @@ async def guest_delay(quick: bool) -> dict[str, Any]:
                     "token": made["token"], "sdp": guest_pc.localDescription.sdp,
                     "type": "offer"})).json()
                 await guest_pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
-                await http.post(f"{base}/guests/{made['guest']['id']}/admit",
+                await http.post(f"{base}/guests/control",
+                                json={"guest": made["guest"]["id"], "action": "admit"},
                                 headers={"Authorization": f"Bearer {host}"})
                 viewer_pc.addTransceiver("video", direction="recvonly")
                 viewer_pc.addTransceiver("audio", direction="recvonly")

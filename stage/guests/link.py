@@ -111,7 +111,8 @@ class GuestLink:
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:
             await self.close()
-            raise InputError(f"join: cannot negotiate WebRTC: {exc}") from exc
+            log.info("guest %s: offer refused: %s", self.guest_id, exc)
+            raise InputError("join: the browser's offer could not be negotiated") from exc
         self.feed.start()
         self.performer.add_output(self.sub)
         return {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type}

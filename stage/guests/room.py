@@ -128,7 +128,7 @@ class GuestRoom:
             self._expire()
             guest = self._guests.get(guest_id)
             if guest is None:
-                raise InputError(f"no guest {guest_id!r}")
+                raise InputError("no such guest")  # never echo what the caller sent
             return guest
 
     def guests(self) -> list[Guest]:

@@ -6,7 +6,8 @@ Host (API key with the host role):
   ``token`` with the invite ``link`` (``/shows/{id}/guest#<token>``: the token rides in
   the fragment, which browsers never send to a server or put in a Referer);
 - ``GET /v1/shows/{id}/guests`` → every guest with state, link health and media;
-- ``POST /v1/shows/{id}/guests/{guest}/admit|mute|unmute|remove``;
+- ``POST /v1/shows/{id}/guests/control`` ``{guest, action}`` with action ``admit``,
+  ``mute``, ``unmute`` or ``remove``;
 - ``PUT /v1/shows/{id}/program`` ``{layout?, burn_captions?}``;
 - ``POST /v1/shows/{id}/captions`` ``{speaker, role, text, language, seconds}``: what a
   person said (a recogniser's turn or a captioner's line) — captioned, and heard by a
@@ -50,6 +51,11 @@ class InviteIn(_In):
     name: str = Field(min_length=1, max_length=64)
     role: Literal["guest", "reporter"] = "guest"
     ttl_s: float = Field(3600.0, ge=10, le=7 * 86400, description="how long the invite lasts")
+
+
+class ControlIn(_In):
+    guest: str = Field(min_length=1, max_length=64)
+    action: Literal["admit", "mute", "unmute", "remove"]
 
 
 class ProgramIn(_In):
@@ -124,14 +130,15 @@ async def list_guests(session: Session, state: State, request: Request,
     return desk_for(session, state, request).status()
 
 
-@router.post("/v1/shows/{show_id}/guests/{guest_id}/{action}")
-async def control(guest_id: str, action: Literal["admit", "mute", "unmute", "remove"],
-                  session: Session, state: State, request: Request, _: Host) -> dict[str, Any]:
+@router.post("/v1/shows/{show_id}/guests/control")
+async def control(body: ControlIn, session: Session, state: State, request: Request,
+                  _: Host) -> dict[str, Any]:
+    """``{"guest": id, "action": "admit" | "mute" | "unmute" | "remove"}``."""
     room = desk_for(session, state, request).room
     try:
-        guest = getattr(room, action)(guest_id)
+        guest = getattr(room, body.action)(body.guest)
     except InputError as exc:
-        code = 404 if str(exc).startswith("no guest") else 409
+        code = 404 if str(exc).startswith("no such guest") else 409
         raise HTTPException(code, str(exc)) from None
     return {"guest": guest.public()}
 

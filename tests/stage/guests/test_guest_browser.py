@@ -118,7 +118,8 @@ def test_chromium_guest_is_seen_heard_captioned_and_removed(tmp_path: Path) -> N
                 await guest.wait_for(
                     "window.vhumanGuest && window.vhumanGuest.state === 'waiting'", 30)
                 await guest.wait_for("window.vhumanGuest.link === 'connected'", 30)
-                await http.post(f"{base}/guests/{made['guest']['id']}/admit", headers=auth)
+                await http.post(f"{base}/guests/control", headers=auth,
+                                json={"guest": made['guest']['id'], "action": "admit"})
                 await guest.wait_for("window.vhumanGuest.state === 'on_air'", 10)
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:  # the guest's picture and voice arrive
@@ -136,7 +137,8 @@ def test_chromium_guest_is_seen_heard_captioned_and_removed(tmp_path: Path) -> N
                 out["captions"] = await viewer.wait_for(
                     "window.vhuman.captions.length > 0 && window.vhuman.captions", 20)
                 t_remove = time.monotonic()
-                await http.post(f"{base}/guests/{made['guest']['id']}/remove", headers=auth)
+                await http.post(f"{base}/guests/control", headers=auth,
+                                json={"guest": made['guest']['id'], "action": "remove"})
                 await asyncio.sleep(1.5)
                 out["after"] = [t for t in keep.ticks if t.wall >= t_remove]
                 out["t_remove"] = t_remove

@@ -161,19 +161,22 @@ def test_guest_joins_is_admitted_heard_seen_muted_and_removed(tmp_path: Path) ->
                 n0 = len(keep.ticks)
                 await asyncio.sleep(0.5)
                 out["off_air_ticks"] = keep.ticks[n0:]
-                admitted = await http.post(f"{base}/guests/{gid}/admit", headers=auth)
+                admitted = await http.post(f"{base}/guests/control", headers=auth,
+                                           json={"guest": gid, "action": "admit"})
                 out["admitted"] = admitted.json()["guest"]["state"]
                 await asyncio.sleep(1.5)
                 n1 = len(keep.ticks)
                 await asyncio.sleep(1.0)
                 out["on_air_ticks"] = keep.ticks[n1:]
-                await http.post(f"{base}/guests/{gid}/mute", headers=auth)
+                await http.post(f"{base}/guests/control", headers=auth,
+                                json={"guest": gid, "action": "mute"})
                 await asyncio.sleep(0.6)
                 n2 = len(keep.ticks)
                 await asyncio.sleep(0.5)
                 out["muted_ticks"] = keep.ticks[n2:]
                 t_remove = time.monotonic()
-                removed = await http.post(f"{base}/guests/{gid}/remove", headers=auth)
+                removed = await http.post(f"{base}/guests/control", headers=auth,
+                                          json={"guest": gid, "action": "remove"})
                 out["removed"] = removed.json()["guest"]["state"]
                 await asyncio.sleep(1.5)
                 out["after_remove"] = [t for t in keep.ticks if t.wall >= t_remove]
