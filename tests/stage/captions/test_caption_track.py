@@ -100,3 +100,26 @@ def test_vtt_and_srt_files_read_back(tmp_path: Path) -> None:
     assert subs[-1].content.startswith("Maria: ")
     assert subs[0].start.total_seconds() == pytest.approx(1.15)
     assert srt_text([]) == ""
+
+
+def test_live_captions_send_due_cues_and_cuts_and_forget_old_ones() -> None:
+    from vhuman.stage.captions.live import LiveCaptions
+
+    events: list[dict] = []
+    live = LiveCaptions(events.append, lead_s=0.1)
+    line = _line()
+    for i in range(25):  # the line plays from 1.0 s and is cut at 2.4 s
+        live.offer(_tick(i, (Heard(line, 1.0),) if 10 <= i < 24 else ()))
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "caption" and events[0]["text"] == "Good evening."
+    assert events[0]["start"] <= 1.2 and kinds[-1] == "caption_cut"
+    assert events[-1]["line"] == line.serial and events[-1]["at"] == pytest.approx(2.4)
+    assert not any(e.get("text", "").startswith("rivers") for e in events)
+    live.track.forget_before(100.0)
+    assert live.track.cues() == []
+    def broken(event: dict) -> None:
+        raise RuntimeError("socket gone")
+    quiet = LiveCaptions(broken)  # a failing sink never reaches the clock
+    quiet.offer(_tick(0, (Heard(line, 0.0),)))
+    quiet.offer(_tick(5, (Heard(line, 0.0),)))
+    assert quiet.sent == 0
