@@ -28,13 +28,11 @@ import logging
 from importlib import resources
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from vhuman.models.types import InputError
-from vhuman.stage.guests.desk import GuestDesk
-from vhuman.stage.guests.layout import LAYOUTS
 from vhuman.stage.guests.room import InviteRefused
 
 from ..deps import Host, Session, State
@@ -83,116 +81,88 @@ class TokenIn(_In):
     token: str = Field(min_length=8, max_length=128)
 
 
-def desks(request: Request) -> dict[str, GuestDesk]:
-    app = request.app
-    if not hasattr(app.state, "vhuman_guests"):
-        app.state.vhuman_guests = {}
-    return app.state.vhuman_guests  # type: ignore[no-any-return]
+async def run(session: ShowSession, state: Any, method: str, **args: Any) -> dict[str, Any]:
+    """Run a guest operation on the server that renders the show: here, or — on a
+    cluster API replica — on the worker holding it (a ``guests`` command)."""
+    from vhuman.stage.cluster.api import ClusterAppState
+    from vhuman.stage.cluster.commands import CommandRefused, send_command
+    from vhuman.stage.guests.service import GuestService, NoProgram, NoSuchGuest, forget
+
+    try:
+        if isinstance(state, ClusterAppState):
+            reply = await send_command(state.redis, session.id, "guests", method, args,
+                                       timeout_s=20.0 if method == "join" else 5.0)
+            return reply["result"]  # type: ignore[no-any-return]
+        first = not _known(session.performer)
+        service = GuestService(session.performer, session.runner)
+        if first:
+            async def closed(gone: ShowSession) -> None:
+                if gone is session:
+                    desk = forget(session.performer)
+                    if desk is not None:
+                        await desk.close()
+            state.close_listeners.append(closed)
+        return await service.call(method, args)
+    except CommandRefused as exc:
+        kind = exc.kind
+        code = {"InviteRefused": 403, "NoSuchGuest": 404, "NoProgram": 400}.get(kind, 409)
+        raise HTTPException(code, str(exc)) from None
+    except InviteRefused as exc:
+        raise HTTPException(403, str(exc)) from None
+    except NoSuchGuest as exc:
+        raise HTTPException(404, str(exc)) from None
+    except NoProgram as exc:
+        raise HTTPException(400, str(exc)) from None
+    except InputError as exc:
+        raise HTTPException(400 if method == "join" else 409, str(exc)) from None
 
 
-def desk_for(session: ShowSession, state: Any, request: Request) -> GuestDesk:
-    """The show's guest desk (made on first use; the show's performer must stream)."""
-    from vhuman.stage.live import LivePerformer
+def _known(performer: Any) -> bool:
+    from vhuman.stage.guests.service import _desks
 
-    table = desks(request)
-    desk = table.get(session.id)
-    if desk is not None and desk.performer is session.performer:
-        return desk
-    performer = session.performer
-    if not isinstance(performer, LivePerformer):
-        raise HTTPException(400, f"show {session.id!r} has no live program to put guests in "
-                                 f"(its performer is {type(performer).__name__})")
-    made = GuestDesk(performer, performer.program)
-    table[session.id] = made
-
-    async def closed(gone: ShowSession) -> None:
-        if gone.id != session.id or id(table.get(gone.id)) != id(made):
-            return
-        del table[gone.id]
-        await made.close()
-
-    state.close_listeners.append(closed)
-    return made
+    return performer in _desks
 
 
 @router.post("/v1/shows/{show_id}/guests", status_code=201)
-async def invite(body: InviteIn, session: Session, state: State, request: Request,
-                 _: Host) -> dict[str, Any]:
-    desk = desk_for(session, state, request)
-    guest, token = desk.room.invite(body.name, body.role, body.ttl_s)
-    return {"guest": guest.public(), "token": token,
-            "link": f"/shows/{session.id}/guest#{token}"}
+async def invite(body: InviteIn, session: Session, state: State, _: Host) -> dict[str, Any]:
+    return await run(session, state, "invite", name=body.name, role=body.role,
+                     ttl_s=body.ttl_s, show_id=session.id)
 
 
 @router.get("/v1/shows/{show_id}/guests")
-async def list_guests(session: Session, state: State, request: Request,
-                      _: Host) -> dict[str, Any]:
-    return desk_for(session, state, request).status()
+async def list_guests(session: Session, state: State, _: Host) -> dict[str, Any]:
+    return await run(session, state, "list")
 
 
 @router.post("/v1/shows/{show_id}/guests/control")
-async def control(body: ControlIn, session: Session, state: State, request: Request,
-                  _: Host) -> dict[str, Any]:
+async def control(body: ControlIn, session: Session, state: State, _: Host) -> dict[str, Any]:
     """``{"guest": id, "action": "admit" | "mute" | "unmute" | "remove"}``."""
-    room = desk_for(session, state, request).room
-    try:
-        guest = getattr(room, body.action)(body.guest)
-    except InputError as exc:
-        code = 404 if str(exc).startswith("no such guest") else 409
-        raise HTTPException(code, str(exc)) from None
-    return {"guest": guest.public()}
+    return await run(session, state, "control", guest=body.guest, action=body.action)
 
 
 @router.put("/v1/shows/{show_id}/program")
-async def program(body: ProgramIn, session: Session, state: State, request: Request,
-                  _: Host) -> dict[str, Any]:
-    desk = desk_for(session, state, request)
-    if body.layout is not None:
-        desk.program.set_layout(body.layout)
-    if body.burn_captions is not None:
-        desk.program.burn_captions(body.burn_captions)
-    return {"layout": desk.program.layout, "layouts": list(LAYOUTS),
-            "burn_captions": desk.program.burner is not None}
+async def program(body: ProgramIn, session: Session, state: State, _: Host) -> dict[str, Any]:
+    return await run(session, state, "program", layout=body.layout,
+                     burn_captions=body.burn_captions)
 
 
 @router.post("/v1/shows/{show_id}/captions", status_code=202)
-async def heard(body: TurnIn, session: Session, state: State, request: Request,
-                _: Host) -> dict[str, Any]:
+async def heard(body: TurnIn, session: Session, state: State, _: Host) -> dict[str, Any]:
     """What a person said (a recogniser's turn, or a human captioner's line): captioned
     live and in recordings, and heard by a running interview segment."""
-    from vhuman.stage.captions import Turn
-
-    performer = desk_for(session, state, request).performer
-    end = performer.program_time()
-    turn = Turn(body.speaker, body.role, body.text, body.language,
-                max(0.0, end - body.seconds), end)
-    performer.caption(turn)
-    if session.runner is not None:
-        session.runner.heard(turn)
-    return {"start": round(turn.start, 3), "end": round(turn.end, 3)}
+    return await run(session, state, "caption", speaker=body.speaker, role=body.role,
+                     text=body.text, language=body.language, seconds=body.seconds)
 
 
 @router.post("/v1/shows/{show_id}/guests/join")
-async def join(body: JoinIn, session: Session, state: State, request: Request) -> dict[str, Any]:
-    desk = desk_for(session, state, request)
-    try:
-        guest, answer = await desk.join(body.token, body.sdp, video=body.video,
-                                        audio=body.audio)
-    except InviteRefused as exc:
-        raise HTTPException(403, str(exc)) from None
-    except InputError as exc:
-        raise HTTPException(400, str(exc)) from None
-    return {**answer, "guest": guest.public()}
+async def join(body: JoinIn, session: Session, state: State) -> dict[str, Any]:
+    return await run(session, state, "join", token=body.token, sdp=body.sdp,
+                     video=body.video, audio=body.audio)
 
 
 @router.post("/v1/shows/{show_id}/guests/me")
-async def me(body: TokenIn, session: Session, state: State, request: Request) -> dict[str, Any]:
-    desk = desk_for(session, state, request)
-    try:
-        guest = desk.room.check(body.token)
-    except InviteRefused as exc:
-        raise HTTPException(403, str(exc)) from None
-    return {"guest": guest.public(), "layout": desk.program.layout}
+async def me(body: TokenIn, session: Session, state: State) -> dict[str, Any]:
+    return await run(session, state, "me", token=body.token)
 
 
 def _static(name: str) -> str:
