@@ -253,7 +253,8 @@ def test_live_captions_reach_the_viewer_socket_and_layout_is_set_by_the_host(
                 "speaker": "Ana Lopez", "text": "Gracias por invitarme.", "language": "es",
                 "seconds": 1.5})
             assert typed.status_code == 202
-            assert typed.json()["end"] - typed.json()["start"] == pytest.approx(1.5, abs=0.01)
+            span = typed.json()  # it began 1.5 s ago, or when the program did
+            assert span["end"] - span["start"] == pytest.approx(min(1.5, span["end"]), abs=0.01)
             while (event := ws.receive_json()).get("type") != "caption":
                 pass
         assert (event["speaker"], event["role"], event["language"]) == ("Ana Lopez", "guest", "es")
