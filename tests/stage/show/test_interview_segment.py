@@ -13,7 +13,7 @@ from vhuman.stage.show.interview import follow_up
 from vhuman.stage.show.rundown import RundownError
 from vhuman.stage.testing_performer import FakePerformer
 
-SPEED = 100.0
+SPEED = 25.0  # show seconds per wall second: answers (<= 20 show s) wait 0.8 s of wall time
 
 
 class ProgramPerformer(FakePerformer):
