@@ -138,13 +138,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(report if isinstance(report, str) else getattr(report, "summary", report))
         return 0
     options: dict = {}
-    if args.background is not None or args.transparent:
+    if args.background is not None or args.transparent or args.burn_captions:
         import functools
 
         from .live import LiveConfig
         from .show.api import build_live_performer
 
-        config = LiveConfig(background=args.background, transparent=args.transparent)
+        config = LiveConfig(background=args.background, transparent=args.transparent,
+                            burn_captions=args.burn_captions)
         options["performer_factory"] = functools.partial(build_live_performer, config=config)
     default_out = "out/show.webm" if args.transparent else "out/show.mp4"
     return int(run_show(args.rundown, outputs=args.out or [default_out], **options) or 0)
@@ -318,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "image path")
     show.add_argument("--transparent", action="store_true",
                       help="transparent background: .webm outputs with VP9 alpha, for OBS")
+    show.add_argument("--burn-captions", action="store_true",
+                      help="draw captions into the picture (.vtt/.srt files are written "
+                           "beside every recording either way)")
     show.set_defaults(func=cmd_show)
 
     serve = add("serve", help="start the HTTP/WebSocket server")

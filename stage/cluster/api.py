@@ -32,7 +32,7 @@ from ..show.runner import ShowRunner
 from ..store.base import Store
 from . import keys
 from .addresses import RedisAddressLimits
-from .commands import send_command
+from .commands import CommandRefused, send_command
 from .db import Database, ShowSpec
 from .intake import ChatIntake
 from .lease import holders
@@ -204,6 +204,22 @@ class ClusterAppState(AppState):
     """Shared services of one API replica; the shows live on workers."""
 
     cluster = True
+
+    async def guest_call(self, session: ShowSession, method: str,
+                         args: dict[str, Any]) -> dict[str, Any]:
+        """Guests are on the worker that renders the show: a ``guests`` command, its
+        refusals raised again as the local exception types."""
+        from ..guests.room import InviteRefused
+        from ..guests.service import NoProgram, NoSuchGuest
+
+        try:
+            reply = await send_command(self.redis, session.id, "guests", method, args,
+                                       timeout_s=20.0 if method == "join" else 5.0)
+        except CommandRefused as exc:
+            kind = {"InviteRefused": InviteRefused, "NoSuchGuest": NoSuchGuest,
+                    "NoProgram": NoProgram}.get(exc.kind, InputError)
+            raise kind(str(exc)) from None
+        return reply["result"]  # type: ignore[no-any-return]
 
     def __init__(self, settings: ServerSettings, backends: Backends, store: Store) -> None:
         super().__init__(settings, backends, store)

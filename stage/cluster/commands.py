@@ -33,6 +33,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "runner": frozenset({"pause", "resume", "skip", "stop", "host_say"}),
     "show": frozenset({"start", "transcribe", "complete"}),
     "webrtc": frozenset({"answer", "bye"}),  # video signalling, proxied by the API tier
+    "guests": frozenset({"invite", "list", "control", "program", "join", "me", "caption"}),
 }
 
 
@@ -210,6 +211,10 @@ class CommandReader:
                 return await viewers.answer(str(args.get("sdp", "")), str(args.get("kind", "")),
                                             show_id, str(args.get("client", "remote")))
             return await viewers.bye(str(args.get("peer", "")), str(args.get("client", "")))
+        if target == "guests":  # invites, host controls, a guest's WebRTC join
+            from vhuman.stage.guests.service import GuestService
+
+            return await GuestService(session.performer, session.runner).call(method, args)
         if target == "show" and method == "transcribe":
             handles = [self.handles[h] for h in args.get("handles", []) if h in self.handles]
             self.worker.local.transcript.spoken(

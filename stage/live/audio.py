@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from vhuman.models.types import InputError
+from vhuman.stage.captions.words import SpokenLine
 
 
 @dataclass(eq=False)
@@ -33,6 +34,8 @@ class Segment:
     kind: str = "say"
     last: bool = False
     text: str = ""
+    line: SpokenLine | None = None
+    """The words it says, timed (captions); None for music and silence."""
     position: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
 

@@ -24,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vhuman.stage.captions.track import Turn
+from vhuman.stage.captions.words import heard_in
 from vhuman.stage.metrics import Metrics
 from vhuman.stage.outputs.base import Output, Tick
 
@@ -41,7 +43,8 @@ class AudioClock:
                  outputs: Callable[[], list[Output]], on_tick: TickHook,
                  overlay: Callable[[], dict | None] = lambda: None,
                  max_lateness_s: float = 1.0, metrics: Metrics | None = None,
-                 realtime: bool = True) -> None:
+                 realtime: bool = True,
+                 turns: Callable[[], tuple[Turn, ...]] = lambda: ()) -> None:
         self.timeline = timeline
         self.realtime = realtime
         self.fps = timeline.fps
@@ -49,6 +52,7 @@ class AudioClock:
         self._outputs = outputs
         self._on_tick = on_tick
         self._overlay = overlay
+        self._turns = turns
         self.max_lateness_s = max_lateness_s
         self.metrics = metrics or Metrics()
         self._blank = np.zeros((height, width, 3), np.uint8)
@@ -135,11 +139,17 @@ class AudioClock:
     def _emit(self, index: int) -> None:
         slot, shown = self.timeline.take(index)
         image = shown.image if shown.image is not None else self._blank
-        tick = Tick(index=index, pts=index / self.fps, fps=self.fps, image=image,
-                    audio=slot.audio.samples, sample_rate=self.sample_rate, pose=slot.pose,
+        pts = index / self.fps
+        audio = slot.audio.samples
+        if slot.voices:
+            audio = np.clip(audio + sum(slot.voices.values()), -1.0, 1.0)
+        tick = Tick(index=index, pts=pts, fps=self.fps, image=image,
+                    audio=audio, sample_rate=self.sample_rate, pose=slot.pose,
                     speaking=not slot.audio.silent and slot.utterance is not None,
                     utterance_id=getattr(getattr(slot.utterance, "handle", None), "id", None),
-                    rendered=shown.rendered, overlay=self._overlay())
+                    rendered=shown.rendered, overlay=self._overlay(),
+                    said=heard_in(slot.audio.spans, pts, self.sample_rate), turns=self._turns(),
+                    voices=slot.voices or {})
         self._on_tick(slot, shown, tick)
         for out in self._outputs():
             try:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from vhuman.models.types import InputError, VhumanError
+from vhuman.stage.picture import blend_patch
 
 log = logging.getLogger(__name__)
 
@@ -141,16 +142,4 @@ class OverlayPainter:
         if prepared is None:
             return image
         colour, alpha, top, left = prepared
-        h = min(colour.shape[0], image.shape[0] - top)
-        w = min(colour.shape[1], image.shape[1] - left)
-        if h <= 0 or w <= 0:
-            return image
-        out = image.copy()
-        region = out[top:top + h, left:left + w]
-        a = alpha[:h, :w]
-        blended = colour[:h, :w] + region[..., :3].astype(np.float32) * (1.0 - a)
-        region[..., :3] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
-        if out.shape[2] == 4:  # transparent output: the card is opaque where drawn
-            cover = region[..., 3:4].astype(np.float32) / 255.0
-            region[..., 3:4] = np.clip(255 * (a + cover * (1 - a)) + 0.5, 0, 255).astype(np.uint8)
-        return out
+        return blend_patch(image, colour, alpha, top, left)

@@ -37,7 +37,12 @@ from prometheus_client import CollectorRegistry
 
 from vhuman.animation.gestures import gesture_names
 from vhuman.models.types import Emotion, InputError, SpeakingStyle, VhumanError
+from vhuman.stage.captions.track import Turn
+from vhuman.stage.captions.words import heard_in
 from vhuman.stage.cues import extract_gestures
+from vhuman.stage.guests.attention import LookOverlay
+from vhuman.stage.guests.layout import check_layout
+from vhuman.stage.guests.program import Program
 from vhuman.stage.metrics import Metrics
 from vhuman.stage.outputs.base import Output, Tick
 from vhuman.stage.performer import SpeechHandle
@@ -83,6 +88,10 @@ class LiveConfig:
     avatar: str | None = None
     """The avatar file whose own clips dances (``clip:NAME``) and gestures may play
     (None: the built-in character, which has none)."""
+    burn_captions: bool = False
+    """Burn captions into the program picture (title-safe, two lines, speaker colour)."""
+    layout: str = "host_pip"
+    """How guests on air share the picture: host_pip | side_by_side | guest_pip."""
     realtime: bool = True
     """False renders to outputs as fast as the machine allows (``vhuman say``/``dance``):
     the clock ignores wall time, waits for every tick's own picture and for the voice,
@@ -105,6 +114,7 @@ class LiveConfig:
                              f"{self.skin_batch}")
         if self.background is not None and not Path(self.background).is_file():
             parse_color(self.background)  # InputError for what is neither a colour nor a file
+        check_layout(self.layout)
         if not 0 <= self.render_nice <= 19:
             raise InputError(f"render_nice must be within 0..19, got {self.render_nice}")
 
@@ -152,10 +162,19 @@ class LivePerformer:
                                 outputs=lambda: self.outputs, on_tick=self._on_tick,
                                 overlay=lambda: self.overlay,
                                 max_lateness_s=cfg.max_lateness_s, metrics=self.metrics,
-                                realtime=cfg.realtime)
+                                realtime=cfg.realtime, turns=self._take_turns)
+        self._turns: list[Turn] = []
+        self._turn_lock = threading.Lock()
         self.timeline.realtime = cfg.realtime
         self.timeline.speech_busy = lambda: self.speech.depth > 0
         self.timeline.speech_waiting = lambda: self.speech.waiting_for_room
+        self.program = Program(cfg.width, cfg.height, self.sample_rate, layout=cfg.layout,
+                               burn_captions=cfg.burn_captions)
+        """Guests on air and burned-in captions (``program.set_guests``/``set_layout``)."""
+        self.timeline.program_audio = self.program.audio
+        look = LookOverlay(self.fps)
+        self.timeline.look = lambda pose, speaking: look.apply(pose, self.program.look_side(),
+                                                               speaking)
         self.render_loop = RenderLoop(
             self.timeline, self.clock,
             renderer_factory or (lambda: PatternRenderer(cfg.width, cfg.height)),
@@ -163,12 +182,13 @@ class LivePerformer:
             batch=cfg.skin_batch, nice=cfg.render_nice, torch_threads=cfg.render_torch_threads,
             warmup_pose=self.motion.idle(0, 1, emotion=Emotion.NEUTRAL, intensity=0.6),
             overlay=lambda: self.overlay, metrics=self.metrics,
-            adaptive=cfg.adaptive_quality)
+            adaptive=cfg.adaptive_quality, compose=self._compose)
         self.speech = SpeechQueue(tts, self.motion, self.ring,
                                   sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
                                   max_pending=cfg.max_pending,
                                   call_loop=self._call_loop, observe=self._observe_latency,
-                                  on_start=self.timeline.rewind_idle, metrics=self.metrics)
+                                  on_start=self.timeline.rewind_idle, metrics=self.metrics,
+                                  language=str(getattr(tts, "language", None) or "en"))
         self.emotion, self.intensity = Emotion.NEUTRAL, 0.6
         self.overlay: dict[str, Any] | None = None
         self._outputs: list[Output] = []
@@ -408,6 +428,42 @@ class LivePerformer:
                                  "selling_points")
         self.overlay = card
 
+    def set_layout(self, layout: str) -> None:
+        """How guests on air share the picture (host_pip | side_by_side | guest_pip)."""
+        self.program.set_layout(layout)
+
+    def caption(self, turn: Turn) -> None:
+        """Recognised speech of a person becomes a caption: it reaches every output (live
+        cues, burned-in text, caption files) with the next tick. Times are program time
+        (:meth:`program_time`). Safe from any thread."""
+        with self._turn_lock:
+            self._turns.append(turn)
+        self.program.add_turn(turn)
+
+    def program_time(self, monotonic: float | None = None) -> float:
+        """The program time (``tick.pts``) of a ``time.monotonic()`` instant (now by
+        default): what a recogniser stamps its turns with."""
+        now = time.monotonic() if monotonic is None else monotonic
+        if not self.config.realtime or self.clock.start_time == float("inf"):
+            return self.clock.index / self.fps
+        return max(0.0, now - self.clock.start_time)
+
+    def _compose(self, image: np.ndarray, slot: TickSlot) -> np.ndarray:
+        """The render thread's program stage for one tick's picture."""
+        program = self.program
+        if not program.guests and program.burner is None:
+            return image
+        pts = slot.index / self.fps
+        return program.picture(image, pts, len(slot.audio.samples) / self.sample_rate,
+                               heard_in(slot.audio.spans, pts, self.sample_rate))
+
+    def _take_turns(self) -> tuple[Turn, ...]:
+        with self._turn_lock:
+            if not self._turns:
+                return ()
+            turns, self._turns = tuple(self._turns), []
+            return turns
+
     def metrics_registry(self) -> CollectorRegistry:
         """This performer's registry (its outputs report into it too)."""
         return self.metrics.registry
@@ -436,6 +492,9 @@ class LivePerformer:
             "outputs": {getattr(o, "name", "?"): o.stats() for o in self.outputs},
             "latency": dict(self._latency),
             "last_interrupt": dict(self.last_interrupt),
+            "program": {"layout": self.program.layout,
+                        "guests": [g.id for g in self.program.guests],
+                        "burn_captions": self.program.burner is not None},
         }
 
     # -- internals -----------------------------------------------------------------------
@@ -483,7 +542,7 @@ class LivePerformer:
                 if self._playing is seg.utterance:
                     self._playing = None
                 self._call_loop(seg.utterance.handle.mark_done, True)
-        if self._interrupt_at is not None and not np.any(tick.audio):
+        if self._interrupt_at is not None and not np.any(slot.audio.samples):  # the host
             t0, at_tick = self._interrupt_at
             self._interrupt_at = None
             self.last_interrupt = {"wall_s": now - t0,

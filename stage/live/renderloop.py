@@ -32,7 +32,7 @@ from .clock import AudioClock
 from .overlay import OverlayPainter
 from .quality import QualityGovernor
 from .render import FrameRenderer
-from .timeline import Timeline
+from .timeline import TickSlot, Timeline
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ class RenderLoop:
                  lookahead: int = 3, batch: int = 2, nice: int = 5,
                  torch_threads: int | None = 1, warmup_pose: MotionClip | None = None,
                  overlay: Callable[[], dict[str, Any] | None] = lambda: None,
-                 metrics: Metrics | None = None, adaptive: bool = True) -> None:
+                 metrics: Metrics | None = None, adaptive: bool = True,
+                 compose: Callable[[np.ndarray, TickSlot], np.ndarray] | None = None) -> None:
         self.timeline = timeline
         self.clock = clock
         self.factory = factory
@@ -64,6 +65,8 @@ class RenderLoop:
         self.warmup_pose = warmup_pose
         self.overlay = overlay
         self.painter = OverlayPainter(width, height)
+        self.compose = compose
+        """The program stage after the card: guests composited, captions burned in."""
         self.metrics = metrics or Metrics()
         self.frame_s = 1.0 / timeline.fps
         """Running estimate of the time to render one frame (skinning included)."""
@@ -161,6 +164,8 @@ class RenderLoop:
                 card = self.overlay()
                 if card:
                     image = self.painter.paint(image, card)
+                if self.compose is not None:
+                    image = self.compose(image, slot)
                 tl.deliver(slot, image)
                 now = time.perf_counter()
                 spent, t_prev = now - t_prev, now

@@ -31,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from vhuman.models.text.language import detect_language
 from vhuman.models.types import InputError, SpeakingStyle
+from vhuman.stage.captions.words import line_from_chunk, lines_from_song
 from vhuman.stage.cues import GestureTimer
 from vhuman.stage.metrics import Metrics
 from vhuman.stage.performer import SpeechHandle
@@ -78,8 +80,10 @@ class SpeechQueue:
                  sentences_ahead: int = 2, seed: int = 0, max_pending: int = 64,
                  call_loop: Callable[..., None], observe: Callable[[str, float], None],
                  on_start: Callable[[], object] = lambda: None,
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None, language: str = "en") -> None:
         self.tts = tts
+        self.language = language
+        """The voice's own language: captions of lines whose language cannot be told."""
         self.motion = motion
         self.ring = ring
         self.sample_rate = ring.sample_rate
@@ -225,6 +229,7 @@ class SpeechQueue:
         t0 = time.monotonic()
         count = 0
         timer = GestureTimer(item.text, list(item.cues))
+        language = detect_language(item.text) or self.language  # as the voice chose
         for chunk in self.tts.synthesize_iter(item.text, item.style):
             if self.epoch != epoch:
                 return
@@ -239,8 +244,9 @@ class SpeechQueue:
                 self._observe("first_sentence_ready", time.monotonic() - item.said_at)
             if not self._wait_room(epoch):
                 return
+            line = line_from_chunk(chunk, language=language)
             if not self._push(Segment(chunk.samples, utterance=item, motion=clip,
-                                      text=chunk.text), epoch):
+                                      text=chunk.text, line=line), epoch):
                 return
             if count == 0:
                 self._on_start()
@@ -300,7 +306,10 @@ class SpeechQueue:
         clip = self.motion.song(plan.motion)
         if self.epoch != epoch or not self._wait_room(epoch):
             return
-        if self._push(Segment(samples, utterance=item, motion=clip, kind="sing"), epoch):
+        lyrics = lines_from_song(plan.song, self.sample_rate, len(samples) / self.sample_rate,
+                                 language=self.language)
+        if self._push(Segment(samples, utterance=item, motion=clip, kind="sing",
+                              text=lyrics.text, line=lyrics), epoch):
             self._on_start()
             self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
 

@@ -55,6 +55,8 @@ class TickSlot:
     epoch: int
     claimed_by: str
     image: np.ndarray | None = None
+    voices: dict[str, np.ndarray] | None = None
+    """Other voices of the program for this tick (guests, by id), taken when claimed."""
 
 
 @dataclass
@@ -105,6 +107,12 @@ class Timeline:
         """Not real time: whether the voice may still add audio (then ticks wait for it)."""
         self.hold_through = -1
         """Not real time: ticks up to this index may be claimed even without audio."""
+        self.program_audio: Callable[[int], dict[str, np.ndarray] | None] = \
+            lambda count: None
+        """Guests' audio for a tick of ``count`` samples, pulled when the tick is claimed
+        (when its picture takes their newest frame: their voice and face stay together)."""
+        self.look: Callable[[MotionClip, bool], None] | None = None
+        """Turns a claimed pose toward a guest (``pose``, ``speaking``), after gestures."""
         self.margin = 1.5
         """Aim for ticks due at least ``margin`` x the frame time ahead: render times jitter
         under load, and a picture that misses its tick is dropped (a repeat instead)."""
@@ -123,7 +131,8 @@ class Timeline:
             k = self.next_tick
             audio = self.ring.read(self.samples_in(k))
             pose, utterance = self._pose_for(audio, k, lead if k == last else 0)
-            slot = TickSlot(k, audio, pose, utterance, self.epoch, by)
+            slot = TickSlot(k, audio, pose, utterance, self.epoch, by,
+                            voices=self.program_audio(len(audio.samples)))
             self._slots[k] = slot
             self.claimed[by] += 1
             self.next_tick += 1
@@ -133,7 +142,8 @@ class Timeline:
     def _pose_for(self, audio: AudioSlice, index: int, lead: int = 0) -> tuple[MotionClip, Any]:
         first = audio.first
         utterance = None
-        if first is not None and first[0].motion is not None:
+        speaking = first is not None and first[0].motion is not None
+        if speaking:
             seg, offset = first
             row = int(round(offset * self.fps / self.sample_rate)) + lead
             pose = self.mixer.pose(seg.motion, row, seg)
@@ -147,6 +157,8 @@ class Timeline:
                 utterance = first[0].utterance
             pose = self.mixer.pose(self._idle, index + lead - self._idle_start, "idle")
         self.gestures.apply(pose, index + lead)
+        if self.look is not None:
+            self.look(pose, speaking)
         return pose, utterance
 
     def reset_idle(self, emotion: Emotion, intensity: float) -> None:

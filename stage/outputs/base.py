@@ -26,6 +26,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from vhuman.stage.captions.track import Turn
+from vhuman.stage.captions.words import Heard
+
 if TYPE_CHECKING:  # stage.live imports this package: no runtime cycle
     from vhuman.stage.metrics import Metrics
 
@@ -59,6 +62,13 @@ class Tick:
     wall: float = field(default_factory=time.monotonic)
     rendered: bool = True
     overlay: dict[str, Any] | None = None
+    said: tuple[Heard, ...] = ()
+    """The host's lines this tick's audio plays part of, with their word timings."""
+    turns: tuple[Turn, ...] = ()
+    """People's recognised speech that reached the program since the previous tick."""
+    voices: dict[str, np.ndarray] = field(default_factory=dict)
+    """Guests' voices mixed into ``audio``, by guest id (a guest is sent the program
+    without their own voice: mix-minus)."""
 
 
 @runtime_checkable

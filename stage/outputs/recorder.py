@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vhuman.models.types import InputError
+from vhuman.stage.captions.files import write_captions
+from vhuman.stage.captions.track import CaptionTrack
 from vhuman.stage.media import MediaWriter, check_writable, keyframe_interval
 
 from .base import ThreadedOutput, Tick
@@ -58,7 +60,7 @@ class RecorderOutput(ThreadedOutput):
                  sample_rate: int, alpha: bool = False, name: str = "recorder",
                  preset: str = "veryfast", max_queue: int = 60,
                  metrics: Metrics | None = None, lossless: bool = False,
-                 fragmented: bool | None = None) -> None:
+                 fragmented: bool | None = None, captions: bool = True) -> None:
         self.path = check_writable(path)
         if alpha and self.path.suffix.lower() != ".webm":
             raise InputError(f"transparent recording needs a .webm file, got {self.path.name}")
@@ -69,6 +71,8 @@ class RecorderOutput(ThreadedOutput):
                            if fragmented is None else fragmented)
         """MP4 fragments (default for MP4: flat memory, playable if killed); a file
         rendered off the clock may prefer a plain MP4 (exact audio length in players)."""
+        self.captions = CaptionTrack() if captions else None
+        """What was said, written as ``.vtt`` and ``.srt`` beside the file when it closes."""
         self._writer: MediaWriter | None = None
         self._first = -1
         self._last = -1
@@ -99,10 +103,23 @@ class RecorderOutput(ThreadedOutput):
         self._writer.write_audio(tick.audio)
         self._last = tick.index
 
+    def offer(self, tick: Tick) -> None:
+        if self.captions is not None and not self._closing.is_set():
+            self.captions.observe(tick)  # before any drop: captions keep every word
+        super().offer(tick)
+
     def finish(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self.captions is not None:
+            self.captions.close()
+            try:
+                write_captions(self.path, self.captions.cues())
+            except OSError as exc:
+                self.errors += 1
+                self.last_error = f"captions: {exc}"
+                log.warning("could not write captions beside %s: %s", self.path, exc)
 
     @property
     def first_index(self) -> int:

@@ -32,6 +32,7 @@ from .routes import (
     control_chat,
     control_desk,
     control_session,
+    guests,
     health,
     metrics,
     openai,
@@ -111,7 +112,8 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
     # the viewer router first: its /viewer redirects win over the live router's page
     for router in (viewer.router, chat.router, press_desk.router, qa.router, shows.router,
                    control.router, control_desk.router, control_chat.router,
-                   control_session.router, health.router, metrics.router, openai.router):
+                   control_session.router, health.router, metrics.router, openai.router,
+                   guests.router):
         app.include_router(router)
     from .routes.listen import router as listen_router  # microphones: speech in
 

@@ -44,6 +44,13 @@ TEMPLATES: dict[str, dict[str, Any]] = {
                                        "style": "sway"},
     f"/shows/{SHOW}/webrtc/offer": {"sdp": "v=0\r\n", "type": "offer"},
     f"/shows/{SHOW}/webrtc/bye": {"peer": "abc"},
+    f"/v1/shows/{SHOW}/guests": {"name": "Ana", "role": "guest", "ttl_s": 600},
+    f"/v1/shows/{SHOW}/guests/control": {"guest": "a1b2c3", "action": "admit"},
+    f"/v1/shows/{SHOW}/guests/join": {"token": "t" * 16, "sdp": "v=0\r\n", "type": "offer",
+                                      "video": True, "audio": True},
+    f"/v1/shows/{SHOW}/guests/me": {"token": "t" * 16},
+    f"/v1/shows/{SHOW}/captions": {"speaker": "Ana", "role": "guest", "text": "hi",
+                                   "language": "en", "seconds": 1.0},
     f"/v1/shows/{SHOW}/start": {}, f"/v1/shows/{SHOW}/pause": {},
     f"/v1/shows/{SHOW}/skip": {},
 }

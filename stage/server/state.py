@@ -17,6 +17,7 @@ from typing import Any
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import LabelledCollector, Metrics
 
+from ..captions.live import LiveCaptions
 from ..chat.bridge import ChatBridge
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, default_moderator, scrub_private
@@ -249,6 +250,10 @@ class AppState:
         t0 = time.perf_counter()
         try:
             await performer.start()
+            if performer.streams_ticks:  # live captions on the viewers' socket
+                loop = asyncio.get_running_loop()
+                performer.add_output(LiveCaptions(
+                    lambda event: loop.call_soon_threadsafe(session.broadcast, event)))
             t1 = time.perf_counter()
             if self.settings.warm_up:
                 await _warm_voice(performer)
@@ -292,6 +297,22 @@ class AppState:
                     await task
         with contextlib.suppress(Exception):
             await session.performer.close()
+
+    async def guest_call(self, session: ShowSession, method: str,
+                         args: dict[str, Any]) -> dict[str, Any]:
+        """A guest operation (invite, list, control, join, …) on ``session``'s program, in
+        this process; a scale-out replica's state sends it to the show's worker instead.
+        Refusals raise ``InviteRefused``, ``NoSuchGuest``, ``NoProgram`` or ``InputError``."""
+        from ..guests.service import GuestService, forget, has_desk
+
+        if not has_desk(session.performer):
+            async def closed(gone: ShowSession) -> None:
+                if gone is session:
+                    desk = forget(session.performer)
+                    if desk is not None:
+                        await desk.close()
+            self.close_listeners.append(closed)
+        return await GuestService(session.performer, session.runner).call(method, args)
 
     async def close_all(self) -> None:
         for show_id in list(self.sessions):

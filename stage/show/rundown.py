@@ -398,6 +398,31 @@ class QASegment(SegmentBase):
         return super().estimated_seconds() + 20.0 * len(self.questions)
 
 
+class InterviewSegment(SegmentBase):
+    """A guest interview: the host introduces the guest and the topic, asks the
+    questions in order, listens to each answer (recognised speech), follows up on it when
+    time allows, and wraps up so the segment ends within ``minutes``."""
+
+    type: Literal["interview"]
+    guest: str = Field(min_length=1, max_length=64, description="the guest's display name")
+    topic: str = Field(min_length=1, max_length=300)
+    questions: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        min_length=1, max_length=50)
+    minutes: float = Field(gt=0, le=180, description="time limit, wrap-up included")
+    answer_s: float = Field(45.0, ge=3, le=600, description="longest wait for an answer")
+    follow_ups: bool = Field(True, description="ask one follow-up per answer when time allows")
+    layout: Literal["host_pip", "side_by_side", "guest_pip"] | None = Field(
+        None, description="program layout during the interview (guests on air)")
+    intro: Line | None = None
+    outro: Line | None = None
+
+    def spoken_lines(self) -> list[Line]:
+        return [ln for ln in (self.intro, self.outro) if ln]
+
+    def estimated_seconds(self) -> float:
+        return self.minutes * 60
+
+
 class Product(_Model):
     """What a promo sells; shown as an overlay card while the pitch is spoken."""
 
@@ -449,8 +474,8 @@ class PauseSegment(SegmentBase):
 
 
 Segment = Annotated[SaySegment | DanceSegment | ChatSegment | QASegment | PromoSegment
-                    | PauseSegment | SingSegment, Field(discriminator="type")]
-SEGMENT_TYPES = ("say", "dance", "chat", "qa", "promo", "pause", "break", "sing")
+                    | PauseSegment | SingSegment | InterviewSegment, Field(discriminator="type")]
+SEGMENT_TYPES = ("say", "dance", "chat", "qa", "promo", "pause", "break", "sing", "interview")
 
 # -- the show ------------------------------------------------------------------------
 

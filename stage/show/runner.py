@@ -18,16 +18,19 @@ from typing import Any
 
 from vhuman.models.types import Emotion, VhumanError
 
+from ..captions.track import Turn
 from ..chat.message import ChatMessage
 from ..chat.queue import ChatQueue
 from ..chat.responder import Answer, ChatResponder
 from ..performer import CLIP_STYLE, Performer, SpeechHandle
 from ..store.base import ShowEvent, Store
 from .clock import ShowClock
+from .interview import Interview, InterviewLog
 from .qa_segment import ask_question
 from .rundown import (
     ChatSegment,
     DanceSegment,
+    InterviewSegment,
     Line,
     PauseSegment,
     PromoSegment,
@@ -92,8 +95,18 @@ class ShowRunner:
         self.on_position = on_position
         self._handover = False
         self._repeat, self._loop_origin = 0, 0.0
+        self.turns: asyncio.Queue[Turn] = asyncio.Queue(100)
+        """What people on the show said (recognised speech), for interview segments."""
+        self.interviews: list[InterviewLog] = []
 
     # -- control ---------------------------------------------------------------------
+    def heard(self, turn: Turn) -> None:
+        """A person's recognised turn (speaker, role, text...): an interview listens to
+        these. Call on the runner's event loop; the oldest is dropped when 100 wait."""
+        if self.turns.full():
+            self.turns.get_nowait()
+        self.turns.put_nowait(turn)
+
     def start(self) -> asyncio.Task[str]:
         """Run the show in a background task (returns it; its result is the end state)."""
         if self._task is None:
@@ -324,6 +337,14 @@ class ShowRunner:
             for line in await ask_question(text, self.qa, self.responder):
                 await self._speak(line, seg)
             await self._viewer_break(seg)
+
+    async def _do_interview(self, seg: InterviewSegment) -> None:
+        set_layout = getattr(self.performer, "set_layout", None)  # a live program only
+        if seg.layout is not None and set_layout is not None:
+            set_layout(seg.layout)
+        interview = Interview(seg, self.clock, self.turns,
+                              lambda line: self._speak(line, seg), self._log)
+        self.interviews.append(await interview.run())
 
     async def _do_promo(self, seg: PromoSegment) -> None:
         card = {"type": "product", **seg.product.model_dump(),

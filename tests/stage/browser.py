@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +110,10 @@ class Page:
 class Chromium:
     """A headless Chromium process with remote debugging on a free local port."""
 
-    def __init__(self, profile_dir: Path, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(self, profile_dir: Path, extra_args: Sequence[str] = ()) -> None:
         self.port = _free_port()
         self.profile = profile_dir
-        self.extra_args = extra_args  # e.g. a fake microphone playing a WAV file
+        self.extra_args = list(extra_args)  # e.g. a fake camera and microphone from files
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> None:

@@ -65,8 +65,42 @@
     }
     else if (msg.type === "reply") line("reply", "host", String(msg.text));
     else if (msg.type === "error") line("error", "", String(msg.detail));
+    else if (msg.type === "caption") showCaption(msg);
+    else if (msg.type === "caption_cut") cutCaption(msg);
     const hook = window.vhuman && window.vhuman.onEvent;
     if (typeof hook === "function") hook(msg);
+  }
+
+  // Live captions: cues arrive when their words are heard; the CC button hides them
+  // (remembered in this browser). The host is white, people yellow/cyan (as burned in).
+  const capBox = document.getElementById("captions");
+  const capText = capBox.querySelector("span");
+  const ccButton = document.getElementById("cc");
+  let capTimer = null;
+  let capLine = null;
+  let ccOn = localStorage.getItem("vhuman-cc") !== "off";
+  function setCc(on) {
+    ccOn = on;
+    ccButton.setAttribute("aria-pressed", on ? "true" : "false");
+    capBox.hidden = !on;
+    localStorage.setItem("vhuman-cc", on ? "on" : "off");
+  }
+  ccButton.addEventListener("click", () => setCc(!ccOn));
+  setCc(ccOn);
+  function showCaption(msg) {
+    window.vhuman.captions.push(msg);
+    if (window.vhuman.captions.length > 200) window.vhuman.captions.shift();
+    const who = msg.role === "host" ? "" : `${msg.speaker}: `;
+    capText.textContent = who + String(msg.text);
+    capText.style.color = msg.role === "host" ? "#fff" : "#ffe640";
+    capText.lang = String(msg.language || "");
+    capLine = msg.line;
+    clearTimeout(capTimer);
+    const ms = Math.max(1000, (Number(msg.end) - Number(msg.start)) * 1000 + 300);
+    capTimer = setTimeout(() => { capText.textContent = ""; }, ms);
+  }
+  function cutCaption(msg) {
+    if (msg.line === capLine) { capText.textContent = ""; clearTimeout(capTimer); }
   }
 
   function connectEvents() {
@@ -138,6 +172,7 @@
   // Hooks for embedding pages (window.vhuman is created by viewer.js).
   window.vhuman = Object.assign(window.vhuman || {}, {
     chat: [],
+    captions: [],
     showId: showId,
     video: video,
     attachStream(stream) { video.srcObject = stream; },
