@@ -177,12 +177,18 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
                                 read_audio(SPEECH / clips[0]))
         for name in clips:
             audio = np.concatenate([read_audio(SPEECH / name), np.zeros(SAMPLE_RATE * 3, np.float32)])
+            turns = session.turns
             await asyncio.to_thread(_feed_realtime, session, loop, audio)
-            await asyncio.sleep(0.5)
+            deadline = time.monotonic() + 60
+            while session.turns == turns and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)  # the final transcript (a slow machine lags)
+            await asyncio.sleep(0.2)
             await desk.drain(60)
             while perf.status()["speaking"]:
                 await asyncio.sleep(0.1)
-        barge = await _barge_in(perf, session, loop)
+        records = len(desk.records)
+        barge = await _barge_in(perf, session, desk, loop)
+        del desk.records[records:]  # the barge-in turns are not timed as questions
     finally:
         await session.close()
         await perf.close()
@@ -196,7 +202,8 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
             **barge}
 
 
-async def _barge_in(perf: Any, session: Any, loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+async def _barge_in(perf: Any, session: Any, desk: Any,
+                    loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
     """A person talks over the host 3 times: person's first sound → host silent."""
     person = read_audio(SPEECH / "en_librispeech_1995-1837-0001.wav")
     onset = int(np.argmax(np.abs(person) > 0.05))
@@ -214,7 +221,11 @@ async def _barge_in(perf: Any, session: Any, loop: asyncio.AbstractEventLoop) ->
         stopped = time.monotonic()
         stop.set()
         await feeder
-        await asyncio.sleep(2.5)
+        # the person stops: silence ends their turn (its answer is cut before the next try)
+        await asyncio.to_thread(_feed_realtime, session, loop, np.zeros(SAMPLE_RATE * 2, np.float32))
+        await asyncio.sleep(1.0)
+        await perf.interrupt("bench reset")
+        await desk.drain(30)
         await perf.interrupt("bench reset")
         if done is False and perf.last_interrupt:
             silence = perf.last_interrupt.get("wall_s", 0.0)

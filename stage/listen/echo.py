@@ -173,7 +173,7 @@ class EchoSuppressor:
         candidate = max(0, best - self.n // 4)
         confirmed = self._candidate is not None and abs(candidate - self._candidate) <= self.n // 4
         self._candidate = candidate
-        if confirmed and (not self._located or abs(candidate - self.delay) > self.partitions * self.n // 4):
+        if confirmed and (not self._located or abs(candidate - self.delay) > self.n // 2):
             self._W[:] = 0.0  # a different path: relearn it
             self._ratio_at = 0
             self.delay, self._located = candidate, True

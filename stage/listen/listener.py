@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 _turn_ids = itertools.count(1)
 EventKind = Literal["started", "partial", "speaking", "final"]
+Analysed = tuple[np.ndarray, float, bool]
+"""One frame after :meth:`Listener.analyse`: (samples, speech probability, explained by echo)."""
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Listener:
         self._turn: HeardTurn | None = None
         self._judged: Transcription | None = None
         self._frames = 0  # frames processed (audio clock = frames * frame / rate)
+        self._analysed = 0  # frames analysed (ahead of _frames when a session splits them)
         self._echo_run = 0.0  # seconds of speech in this run that the echo check explained
         self._voiced = 0  # speech frames in the current turn
         self._echoed = 0  # of which the echo check explained
@@ -109,15 +112,30 @@ class Listener:
     # -- input -----------------------------------------------------------------------
     def feed(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[ListenEvent]:
         """Take the next ``samples`` (mono float32) of the stream; returns what happened."""
+        return self.process(self.analyse(samples, sample_rate))
+
+    def analyse(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[Analysed]:
+        """The cheap half of :meth:`feed` (resampling, echo suppression, VAD), frame by
+        frame; live sessions run it on its own thread so a barge-in is never stuck behind
+        a recognition, then hand the frames to :meth:`process`."""
         audio = self._resample(np.asarray(samples, dtype=np.float32).reshape(-1), sample_rate)
         self._pending = np.concatenate([self._pending, audio]) if self._pending.size else audio
-        arrived = time.monotonic()
-        self._arrivals.append((self.clock + self._pending.size / SAMPLE_RATE, arrived))
-        events: list[ListenEvent] = []
+        self._analysed += self._pending.size // self.frame
+        self._arrivals.append((self._analysed * self.frame / SAMPLE_RATE, time.monotonic()))
+        out: list[Analysed] = []
         n = self._pending.size // self.frame
         for i in range(n):
-            events.extend(self._frame(self._pending[i * self.frame:(i + 1) * self.frame]))
+            frame = self._pending[i * self.frame:(i + 1) * self.frame]
+            heard, echo_only = (frame, False) if self.echo is None else self.echo.process(frame)
+            out.append((frame, self.vad.probability(heard), echo_only))
         self._pending = self._pending[n * self.frame:].copy()
+        return out
+
+    def process(self, frames: list[Analysed]) -> list[ListenEvent]:
+        """Turn-taking and recognition over analysed frames (see :meth:`analyse`)."""
+        events: list[ListenEvent] = []
+        for frame, p, echo_only in frames:
+            events.extend(self._frame(frame, p, echo_only))
         return events
 
     def finish(self) -> list[ListenEvent]:
@@ -145,14 +163,9 @@ class Listener:
         return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
     # -- per frame -------------------------------------------------------------------
-    def _frame(self, frame: np.ndarray) -> list[ListenEvent]:
-        echo_only = False
-        heard = frame
-        if self.echo is not None:
-            heard, echo_only = self.echo.process(frame)
+    def _frame(self, frame: np.ndarray, p: float, echo_only: bool) -> list[ListenEvent]:
         self._audio.append(frame)
         self._frames += 1
-        p = self.vad.probability(heard)
         events: list[ListenEvent] = []
         for signal in self.detector.push(p):
             if signal == "started":
@@ -226,7 +239,7 @@ class Listener:
 
     def _arrival(self, t: float) -> float | None:
         """Wall time at which the audio at stream time ``t`` was fed."""
-        for audio_t, wall in self._arrivals:
+        for audio_t, wall in list(self._arrivals):  # appended to by the analysing thread
             if audio_t >= t:
                 return wall
         return self._arrivals[-1][1] if self._arrivals else None
@@ -235,3 +248,32 @@ class Listener:
         """Whether the frame being processed arrived less than 0.25 s ago."""
         arrived = self._arrival(self.clock)
         return arrived is not None and time.monotonic() - arrived < 0.25
+
+
+class BargeInWatch:
+    """The barge-in signal alone, on analysed frames: a run of a person's speech of
+    ``barge_in_s`` (``speaking`` events, ``echo`` set when the echo check explained most
+    of it). Cheap: a live session runs it where the frames are analysed, so a barge-in
+    never waits behind a recognition."""
+
+    def __init__(self, settings: TurnSettings, frame_s: float, *, speaker: str,
+                 role: str) -> None:
+        self.settings = settings
+        self.detector = TurnDetector(settings, frame_s)
+        self.frame_s = frame_s
+        self.speaker, self.role = speaker, role
+        self._echo_run = 0.0
+
+    def push(self, frames: list[Analysed]) -> list[ListenEvent]:
+        out: list[ListenEvent] = []
+        for _, p, echo_only in frames:
+            signals = self.detector.push(p)
+            if self.detector.state.phase in ("onset", "speaking") and p >= self.settings.vad_off:
+                self._echo_run += self.frame_s if echo_only else 0.0
+            else:
+                self._echo_run = 0.0
+            if "speaking" in signals:
+                turn = HeardTurn(self.speaker, self.role, self.detector.turn_start)
+                out.append(ListenEvent("speaking", turn,
+                                       echo=self._echo_run > 0.5 * self.settings.barge_in_s))
+        return out

@@ -26,7 +26,7 @@ from ..performer import Performer
 from .config import ListenConfig
 from .desk import VoiceDesk
 from .echo import EchoSuppressor
-from .listener import ListenEvent
+from .listener import Analysed, BargeInWatch, ListenEvent
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ class ProgramTap:
         self.echo = echo
         self._resampler: Any = None
         self._rate = 0
+        self.written = 0
+
+    def stats(self) -> dict[str, Any]:
+        return {"written": self.written, "dropped": 0, "echo_delay_samples": self.echo.delay}
 
     def start(self) -> None:
         return None
@@ -48,6 +52,7 @@ class ProgramTap:
         if tick.sample_rate != SAMPLE_RATE:
             audio = self._resample(audio, tick.sample_rate)
         self.echo.reference(audio)
+        self.written += 1
 
     def _resample(self, audio: np.ndarray, rate: int) -> np.ndarray:
         import av
@@ -84,9 +89,13 @@ class ListenSession:
         # ~20 ms chunks: the backlog bound in seconds becomes a count
         self._chunks: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(
             maxsize=max(10, int(max_backlog_s * 50)))
+        self._frames: queue.Queue[list[Analysed] | None] = queue.Queue()
+        self.watch = BargeInWatch(config.turns, self.listener.frame / SAMPLE_RATE,
+                                  speaker=speaker, role=role)
         self._events: asyncio.Queue[ListenEvent | None] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._analyser: threading.Thread | None = None
         self._pump: asyncio.Task[None] | None = None
         self.dropped_chunks = 0
         self.turns = 0
@@ -99,7 +108,10 @@ class ListenSession:
             self.performer.add_output(self._tap)  # type: ignore[arg-type]
         self._thread = threading.Thread(target=self._run, name=f"listen-{self.speaker}",
                                         daemon=True)
+        self._analyser = threading.Thread(target=self._analyse, daemon=True,
+                                          name=f"listen-vad-{self.speaker}")
         self._thread.start()
+        self._analyser.start()
         self._pump = self._loop.create_task(self._deliver())
         self.state = "listening"
 
@@ -126,7 +138,8 @@ class ListenSession:
             return
         self.state = "closed"
         self._chunks.put(None)
-        if self._thread is not None:
+        if self._thread is not None and self._analyser is not None:
+            await asyncio.to_thread(self._analyser.join, 60.0)
             await asyncio.to_thread(self._thread.join, 60.0)
         if self._tap is not None and self.performer is not None:
             self.performer.remove_output(self._tap)  # type: ignore[arg-type]
@@ -147,13 +160,30 @@ class ListenSession:
         for event in events:
             self._loop.call_soon_threadsafe(self._events.put_nowait, event)
 
-    def _run(self) -> None:
+    def _analyse(self) -> None:
+        """Echo suppression + VAD + the barge-in watch, as the audio arrives."""
         try:
             while True:
                 item = self._chunks.get()
                 if item is None:
                     break
-                self._emit(self.listener.feed(*item))
+                frames = self.listener.analyse(*item)
+                self._emit(self.watch.push(frames))
+                self._frames.put(frames)
+        except Exception as exc:  # noqa: BLE001 - a broken stream must not take the show
+            log.exception("analysing %s's audio failed", self.speaker)
+            self.state, self.error = "failed", str(exc)
+        finally:
+            self._frames.put(None)
+
+    def _run(self) -> None:
+        """Turn-taking and recognition (slow: may lag behind the analysis)."""
+        try:
+            while True:
+                frames = self._frames.get()
+                if frames is None:
+                    break
+                self._emit([e for e in self.listener.process(frames) if e.kind != "speaking"])
             self._emit(self.listener.finish())
         except Exception as exc:  # noqa: BLE001 - a broken stream must not take the show
             log.exception("listening to %s failed", self.speaker)
