@@ -111,21 +111,59 @@ def house_questions(split: str) -> list[squad.Question]:
     return out
 
 
+CACHE_DIR = Path(tempfile.gettempdir()) / "vhuman-bench-qa"
+
+
 def _collect(qa: Any, questions: list[squad.Question]) -> list[tuple[squad.Question, list[Any]]]:
-    return [(q, qa.candidates(q.question)) for q in questions]
+    """Every question's candidates (with the seconds they took in ``Question.meta``), kept
+    on disk per reader, knowledge base, code version and question, so a refit or a rerun
+    reads each question once."""
+    import hashlib
+    import pickle
+
+    import vhuman.dialogue.qa as qa_module
+    import vhuman.dialogue.qa_evidence as ev_module
+    import vhuman.dialogue.qa_verify as verify_module
+    import vhuman.dialogue.reader as reader_module
+    from vhuman.dialogue.qa_cache import kb_version
+
+    code = "".join(Path(m.__file__).read_text(encoding="utf-8")  # type: ignore[arg-type]
+                   for m in (qa_module, ev_module, verify_module, reader_module))
+    reader_path = Path(getattr(qa.span_reader, "path", ""))
+    salt = hashlib.sha256((code + str(reader_path) + str(reader_path.stat().st_mtime
+                                                          if reader_path.is_file() else "")
+                           + kb_version(qa.kb)).encode()).hexdigest()[:16]
+    CACHE_DIR.mkdir(exist_ok=True)
+    out = []
+    for q in questions:
+        path = CACHE_DIR / f"{salt}-{hashlib.sha256(q.question.encode()).hexdigest()[:16]}.pkl"
+        if path.is_file():
+            cands, seconds = pickle.loads(path.read_bytes())
+        else:
+            t0 = time.perf_counter()
+            cands = qa.candidates(q.question)
+            seconds = time.perf_counter() - t0
+            path.write_bytes(pickle.dumps((cands, seconds)))
+        q.meta["seconds"] = seconds
+        out.append((q, cands))
+    return out
 
 
-def evaluate(qa: Any, questions: list[squad.Question]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Answer every question with ``qa.answer``: official metrics, precision of what is
-    answered, calibration, latency; and the rows (confidence features, right, answerable,
-    confidence) of :mod:`bench.qa_risk`."""
+def evaluate(qa: Any, records: list[tuple[squad.Question, list[Any]]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Answer every question from its collected candidates (:meth:`QAEngine.decide`, the
+    second half of ``answer``; latency counts both halves): official metrics, precision of
+    what is answered, calibration, latency; and the rows (confidence features, right,
+    answerable, confidence) of :mod:`bench.qa_risk`."""
+    import copy
+
     outs = []
     rows: dict[str, list[Any]] = {"x": [], "right": [], "answerable": [], "confidence": []}
-    for q in questions:
+    for q, cands in records:
         t0 = time.perf_counter()
-        a = qa.answer(q.question)
+        a = qa.decide(q.question, copy.deepcopy(cands))
+        seconds = time.perf_counter() - t0 + q.meta.get("seconds", 0.0)
         outs.append(squad.Outcome(q, a.short if a.answered else "", a.text if a.answered else "",
-                                  a.confidence, time.perf_counter() - t0))
+                                  a.confidence, seconds))
         if all(f in a.features for f in CONFIDENCE_FEATURES) and a.span is not None:
             rows["x"].append([a.features[f] for f in CONFIDENCE_FEATURES])
             rows["right"].append(squad.right(q.answers, a.span.text, a.sources[-1].text))
@@ -183,8 +221,9 @@ def _engine(kb: Any, model: ReaderModel, **kw: Any) -> Any:
     return QAEngine(kb, model=model, span_reader=get_span_reader(READER), **kw)
 
 
-def dev_sample(quick: bool) -> tuple[dict[str, str], list[squad.Question]] | None:
-    """The second unseen test set (:func:`squad.dev_sample_file`), or None when absent."""
+def dev_sample(every: int) -> tuple[dict[str, str], list[squad.Question]] | None:
+    """The second unseen test set (:func:`squad.dev_sample_file`; every ``every``-th
+    question), or None when absent."""
     path = squad.dev_sample_file()
     if not path.is_file():
         return None
@@ -192,12 +231,14 @@ def dev_sample(quick: bool) -> tuple[dict[str, str], list[squad.Question]] | Non
     held = set(squad.load_articles(squad.squad_file())[0])
     texts = {k: v for k, v in texts.items() if k not in held}
     questions = [q for q in questions if q.article in texts]
-    return texts, questions[::3] if quick else questions
+    return texts, questions[::every]
 
 
-def run(quick: bool = False, write: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, write: bool = False, dev_every: int = 1,
+        reader_alone: bool = True) -> dict[str, Any]:
     """Fit on the calibration splits, report the test splits (quick: every third test
-    question), the press kit and, when present, more unseen SQuAD 2.0 dev articles."""
+    and dev question, no reader-alone run), the press kit and, when present, more unseen
+    SQuAD 2.0 dev articles (every ``dev_every``-th question)."""
     from vhuman.dialogue import KnowledgeBase
     from vhuman.dialogue.reader_model import load_default_model
 
@@ -212,25 +253,27 @@ def run(quick: bool = False, write: bool = False) -> dict[str, Any]:
         shipped = load_default_model()
         probe = _engine(kb, shipped)
         probe.answer("warm up question?")
-        records = _collect(probe, splits["calibration"])
-        records += _collect(_engine(house_kb, shipped), house_questions("calibration"))
-        model, cal_rows = fit(records, "calibration splits: squad2 computational_complexity_theory "
-                                       f"(seed {squad.SPLIT_SEED}) + bench/data/qa_eval.yaml")
+        house = _engine(house_kb, shipped)
+        cal_records = _collect(probe, splits["calibration"])
+        house_cal = _collect(house, house_questions("calibration"))
+        model, cal_rows = fit(cal_records + house_cal,
+                              "calibration splits: squad2 computational_complexity_theory "
+                              f"(seed {squad.SPLIT_SEED}) + bench/data/qa_eval.yaml")
         if write:
             model.save()
-        qa = _engine(kb, model)
         test = splits["test"][::3] if quick else splits["test"]
-        figures: dict[str, Any] = {}
-        rows: dict[str, Any] = {}
-        figures["calibration"], _ = evaluate(qa, splits["calibration"])
-        figures["test"], rows["test"] = evaluate(qa, test)
-        figures["house_kb_test"], rows["house_kb_test"] = evaluate(_engine(house_kb, model),
-                                                                   house_questions("test"))
-        dev = dev_sample(quick)
+        sets = {"test": (kb, _collect(probe, test)),
+                "house_kb_test": (house_kb, _collect(house, house_questions("test")))}
+        dev = dev_sample(3 if quick else dev_every)
         if dev is not None:
             squad.write_kb(dev[0], Path(tmp) / "dev")
             dev_kb = KnowledgeBase.build(Path(tmp) / "dev", Path(tmp) / "dev-store")
-            figures["dev_articles"], rows["dev_articles"] = evaluate(_engine(dev_kb, model), dev[1])
+            sets["dev_articles"] = (dev_kb, _collect(_engine(dev_kb, shipped), dev[1]))
+        figures: dict[str, Any] = {"calibration": evaluate(_engine(kb, model), cal_records)[0]}
+        rows: dict[str, Any] = {}
+        for name, (set_kb, records) in sets.items():
+            figures[name], rows[name] = evaluate(_engine(set_kb, model), records)
+        if dev is not None:
             figures["dev_articles"]["articles"] = sorted(dev[0])
         result: dict[str, Any] = {
             "kb": {"documents": len(kb.docs), "sentences": len(kb), "build_s": round(build_s, 2)},
@@ -241,17 +284,26 @@ def run(quick: bool = False, write: bool = False) -> dict[str, Any]:
             "parts": qa_risk.parts_report(cal_rows, rows, L2_CONFIDENCE),
             "risk_coverage": {name: qa_risk.risk_coverage(r["confidence"], r["right"], r["answerable"])
                               for name, r in rows.items()},
-            "reader_gold_paragraph": reader_on_gold_paragraphs(splits),
+            "reader_gold_paragraph": reader_on_gold_paragraphs(splits)
+            if reader_alone and not quick else None,
             "loadavg": os.getloadavg()[0],
         }
         if not write and shipped.fitted_on != "prior":
-            result["test_with_shipped_model"] = evaluate(probe, test)[0]
+            result["test_with_shipped_model"] = evaluate(probe, sets["test"][1])[0]
         url = os.environ.get("VHUMAN_QA_LLM_URL")
         if url:
             from vhuman.models.llm import get_llm
 
             llm = get_llm("openai", base_url=url, model=os.environ.get("VHUMAN_QA_LLM_MODEL", "default"))
-            result["test_llm_reader"] = evaluate(_engine(kb, model, llm=llm, llm_reader=True), test)[0]
+            llm_qa = _engine(kb, model, llm=llm, llm_reader=True)
+            outs = []
+            for q in test:
+                t0 = time.perf_counter()
+                a = llm_qa.answer(q.question)
+                outs.append(squad.Outcome(q, a.short if a.answered else "",
+                                          a.text if a.answered else "", a.confidence,
+                                          time.perf_counter() - t0))
+            result["test_llm_reader"] = squad.metrics(outs)
         return result
 
 
@@ -261,6 +313,10 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="store the fitted model as the default")
     parser.add_argument("--reader", type=Path, default=None,
                         help="judge these span reader tensors instead of the shipped ones")
+    parser.add_argument("--dev-every", type=int, default=1,
+                        help="answer every n-th question of the dev articles")
+    parser.add_argument("--no-reader-alone", action="store_true",
+                        help="skip the span reader alone on gold paragraphs")
     parser.add_argument("--plot", default=None,
                         help="draw the risk-coverage curves to this file (e.g. docs/images/qa_risk_coverage.svg)")
     parser.add_argument("--replot", action="store_true",
@@ -273,7 +329,7 @@ def main() -> None:
         qa_risk.plot_risk_coverage(old["risk_coverage"], old["threshold"], args.plot)
         return
     logging.basicConfig(level=logging.WARNING)
-    result = run(args.quick, args.write)
+    result = run(args.quick, args.write, args.dev_every, not args.no_reader_alone)
     text = json.dumps(result, indent=1, default=float)
     out = HERE / "results" / "qa.json"
     out.parent.mkdir(exist_ok=True)

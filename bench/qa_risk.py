@@ -135,6 +135,10 @@ def parts_report(cal: dict[str, Any], tests: dict[str, dict[str, Any]],
     return out
 
 
+LABELS = {"test": "SQuAD article, test split", "dev_articles": "SQuAD dev articles (unseen)",
+          "house_kb_test": "press kit, test split"}
+
+
 def plot_risk_coverage(curves: dict[str, list[dict[str, float]]], default: float,
                        path: str) -> None:
     """Precision of what is answered against the answered share, one line per test set,
@@ -150,7 +154,8 @@ def plot_risk_coverage(curves: dict[str, list[dict[str, float]]], default: float
                if r["precision"] == r["precision"]]  # skip nan (nothing answered)
         if not pts:
             continue
-        line = ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=".", label=name)[0]
+        line = ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=".",
+                       label=LABELS.get(name, name))[0]
         mark = min(pts, key=lambda p: abs(p[2] - default))
         ax.plot([mark[0]], [mark[1]], marker="*", markersize=14, color=line.get_color())
     ax.axhline(TARGET_PRECISION, color="grey", linestyle=":", linewidth=1)

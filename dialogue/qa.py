@@ -5,11 +5,14 @@ Retrieval fuses dense (MiniLM) and BM25 scores over sentences and the paragraphs
 them; the best paragraphs are read by the neural span reader (:mod:`models.reader`, seen
 through :mod:`dialogue.reading`), whose proposals join the rule candidates of
 :mod:`dialogue.reader`; a listwise span model over both kinds of evidence and a second,
-question-level model (fitted on a calibration split, see
+question-level model over the reader's no-answer margin, the span's lead and the answer
+verifier's checks (:mod:`dialogue.qa_verify`; fitted on a calibration split, see
 ``bench/bench_qa.py``) give the answer and the probability that it is right. Below the
-threshold the engine says it does not know. The reply is the source sentence around the
-span, so every number, name and date in it is copied from a source; an LLM may rephrase
-it, and its text is kept only when it still holds the span and every fact is sourced.
+desk's threshold the engine says the documents do not say it, names what the closest
+passage lacks and offers that passage with its source. The reply is the source sentence
+around the span, so every number, name and date in it is copied from a source; an LLM may
+rephrase it, and its text is kept only when it still holds the span and every fact is
+sourced. Answers are cached per knowledge-base version (:mod:`dialogue.qa_cache`).
 """
 
 from __future__ import annotations
@@ -240,8 +243,13 @@ class QAEngine(EvidenceMixin):
     def extract(self, question: str) -> Answer:
         """The extractive answer (no LLM): span, reply, sources, calibrated confidence."""
         t0 = time.perf_counter()
+        return self.decide(question, self.candidates(question), t0)
+
+    def decide(self, question: str, cands: list[Candidate], t0: float | None = None) -> Answer:
+        """The answer given the question's :meth:`candidates` (scored here, by this engine's
+        model and threshold; ``t0``: when the question arrived, for ``seconds``)."""
+        t0 = time.perf_counter() if t0 is None else t0
         q = self._clean_question(question)
-        cands = self.candidates(question)
         if not cands:
             return Answer(NOT_FOUND, [], 0.0, False, time.perf_counter() - t0)
         self.model.score(cands)
@@ -275,6 +283,7 @@ class QAEngine(EvidenceMixin):
         if best.verify_features[VERIFY_FEATURES.index("v_sentence_coverage")] < OFFER_COVERAGE:
             return NOT_FOUND
         name, si = best.doc, best.sentence
+        self.kb._ensure_index()  # candidates may come from another engine over this KB
         lacking = missing_phrase(question, question_facts(question, self.kb._sent_bm25.idf),
                                  best.sentence_text, self._evidence_context(name, si))
         gap = f" — they don't mention {lacking}" if lacking else ""

@@ -64,13 +64,14 @@ def test_answers_spans_with_sources_on_an_unseen_article(squad_kb: tuple[Knowled
         outcomes.append(squad.Outcome(q, a.short if a.answered else "", a.text if a.answered else "",
                                       a.confidence, a.seconds))
     m = squad.metrics(outcomes)
-    # regression floors, well under the measured figures of the shipped model
+    # regression floors, well under the measured figures of the shipped model (its
+    # threshold is chosen for precision: on this article it answers few questions)
     assert m["HasAns_gold_in_reply"] >= FLOORS["gold_in_reply"], m
     assert m["NoAns_refused"] >= FLOORS["refused"], m
-    assert m["HasAns_f1"] >= FLOORS["f1"], m
+    assert m["answered_precision"] >= FLOORS["precision"], m
 
 
-FLOORS = {"gold_in_reply": 0.3, "refused": 0.2, "f1": 0.25}
+FLOORS = {"gold_in_reply": 0.05, "refused": 0.6, "precision": 0.3}
 
 
 def test_selective_answering_figures() -> None:
