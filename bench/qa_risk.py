@@ -146,6 +146,7 @@ def plot_risk_coverage(curves: dict[str, list[dict[str, float]]], default: float
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in the SVG
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
