@@ -39,6 +39,16 @@ def squad_file() -> Path:
     return shared_data() / "squad2" / "computational_complexity_theory.json"
 
 
+def dev_sample_file() -> Path:
+    """More SQuAD 2.0 development articles, a second unseen test set when present: a copy of
+    (part of) the official ``dev-v2.0.json`` kept outside the repository, at
+    ``$VHUMAN_SQUAD_DEV`` or ``~/.cache/vhuman/squad2-dev-sample.json``. Articles of
+    :func:`squad_file` in it are skipped (they are the calibration/test article)."""
+    import os
+
+    return Path(os.environ.get("VHUMAN_SQUAD_DEV", "~/.cache/vhuman/squad2-dev-sample.json")).expanduser()
+
+
 @dataclass
 class Question:
     """One SQuAD question: ``answers`` is empty when it is unanswerable."""
@@ -142,8 +152,16 @@ class Outcome:
     seconds: float
 
 
+def right(answers: list[str], short: str, sentence: str) -> bool:
+    """An answer a listener can use: the span matches (F1 >= 0.5) or the reply sentence
+    holds the gold answer; never for an unanswerable question."""
+    return bool(answers) and bool(short) and (score_one(answers, short)[1] >= 0.5
+                                              or gold_in_reply(answers, sentence))
+
+
 def metrics(outcomes: Iterable[Outcome]) -> dict[str, Any]:
-    """Official SQuAD 2.0 figures (exact, f1, HasAns_*, NoAns_*) plus gold-in-reply."""
+    """Official SQuAD 2.0 figures (exact, f1, HasAns_*, NoAns_*) plus gold-in-reply and the
+    precision of what is answered (:func:`right` among the answered questions)."""
     rows = list(outcomes)
     has = [o for o in rows if o.question.answerable]
     no = [o for o in rows if not o.question.answerable]
@@ -164,4 +182,7 @@ def metrics(outcomes: Iterable[Outcome]) -> dict[str, Any]:
                                       for o in has]),
         "NoAns_total": len(no),
         "NoAns_refused": mean([float(not o.short) for o in no]),
+        "answered": mean([float(bool(o.short)) for o in rows]),
+        "answered_precision": mean([float(right(o.question.answers, o.short, o.reply))
+                                    for o in rows if o.short]),
     }

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from vhuman.dialogue.qa_verify import ANTONYMS
 from vhuman.models.reader.span_reader import MAX_LEN, READER_FILE, STRIDE, ReaderNet, tokenizer
 
 _WORD = re.compile(r"\w+")
@@ -44,12 +45,14 @@ _AUX = re.compile(r"\b(is|was|are|were|did|does|do|can|could|has|have|had|will|w
 _NEGATED = {"can": "can't", "will": "won't", "do": "don't", "does": "doesn't", "did": "didn't",
             "is": "isn't", "was": "wasn't", "are": "aren't", "were": "weren't"}
 _NAME = re.compile(r"(?<!^)\b([A-Z][\w'-]+|\d[\d,.]*)\b")
+_ANTONYM = re.compile(r"\b(" + "|".join(sorted(ANTONYMS, key=len, reverse=True)) + r")\b")
 
 
 def perturbed(question: str, context: str, article: list[str], rng: random.Random) -> str | None:
     """An unanswerable twin of an answerable question, made the way SQuAD 2.0's writers
     made many of theirs: a name or number of the question swapped for one of another
-    paragraph of the article (absent from this one), or a negation added."""
+    paragraph of the article (absent from this one), a word swapped for its antonym
+    ("largest" -> "smallest"), or a negation added."""
     names = [m for m in _NAME.finditer(question) if m.group(1) in context]
     if names and rng.random() < 0.6:
         m = rng.choice(names)
@@ -57,6 +60,9 @@ def perturbed(question: str, context: str, article: list[str], rng: random.Rando
                        if w not in context and w[0].isdigit() == m.group(1)[0].isdigit()})
         if pool:
             return question[: m.start(1)] + rng.choice(pool) + question[m.end(1) :]
+    opposite = _ANTONYM.search(question)
+    if opposite and ANTONYMS[opposite.group(1)] not in context.lower() and rng.random() < 0.7:
+        return question[: opposite.start()] + ANTONYMS[opposite.group(1)] + question[opposite.end() :]
     aux = _AUX.search(question)
     if aux and " not " not in question and "n't" not in question:
         word = aux.group(1)
@@ -68,7 +74,8 @@ def perturbed(question: str, context: str, article: list[str], rng: random.Rando
 def examples(paths: Iterable[Path], negatives: float, seed: int,
              perturb: float = 0.0) -> list[dict[str, Any]]:
     """(question, context, answer start/text or None) records, with hard negatives (the
-    question against another paragraph) and, with ``perturb``, unanswerable twins."""
+    question moved to another paragraph: half the time a neighbouring one, else the most
+    word-similar one of its article) and, with ``perturb``, unanswerable twins."""
     from bench.squad import squad_file
 
     try:
@@ -101,14 +108,22 @@ def examples(paths: Iterable[Path], negatives: float, seed: int,
                         qw = _content(qa["question"])
                         others = [k for k in range(len(contexts)) if k != pi
                                   and ans["text"].lower() not in contexts[k].lower()]
-                        if others:
+                        near = [k for k in (pi - 1, pi + 1) if k in others]
+                        if near and rng.random() < 0.5:
+                            out.append({"q": qa["question"], "c": contexts[rng.choice(near)], "a": None})
+                        elif others:
                             k = max(others, key=lambda k: (len(qw & words[k]), rng.random()))
                             out.append({"q": qa["question"], "c": contexts[k], "a": None})
     return out
 
 
-def features(tok: Any, records: list[dict[str, Any]]) -> list[tuple[list[int], list[int], int, int]]:
-    """Tokenised windows with their start/end token labels (0, 0 = no answer)."""
+def features(tok: Any, records: list[dict[str, Any]], null_windows: int = 0,
+             seed: int = 13) -> list[tuple[list[int], list[int], int, int]]:
+    """Tokenised windows with their start/end token labels (0, 0 = no answer).
+
+    ``null_windows`` > 0: of an answerable question's windows that miss its answer (long
+    documents give dozens), keep at most that many, chosen at random."""
+    rng = random.Random(seed)
     feats = []
     step = 256
     for lo in range(0, len(records), step):
@@ -116,6 +131,7 @@ def features(tok: Any, records: list[dict[str, Any]]) -> list[tuple[list[int], l
         enc = tok([r["q"] for r in chunk], [r["c"] for r in chunk], truncation="only_second",
                   max_length=MAX_LEN, stride=STRIDE, return_overflowing_tokens=True,
                   return_offsets_mapping=True)
+        spare: dict[int, list[Any]] = {}
         for k, ids in enumerate(enc["input_ids"]):
             rec = chunk[enc["overflow_to_sample_mapping"][k]]
             seq = enc.sequence_ids(k)
@@ -128,7 +144,13 @@ def features(tok: Any, records: list[dict[str, Any]]) -> list[tuple[list[int], l
                 if offs[ctx[0]][0] <= a0 and offs[ctx[-1]][1] >= a1:
                     s_tok = next(i for i in ctx if offs[i][1] > a0)
                     e_tok = max(i for i in ctx if offs[i][0] < a1)
-            feats.append((list(ids), list(enc["token_type_ids"][k]), s_tok, e_tok))
+            item = (list(ids), list(enc["token_type_ids"][k]), s_tok, e_tok)
+            if null_windows and rec["a"] is not None and s_tok == 0:
+                spare.setdefault(enc["overflow_to_sample_mapping"][k], []).append(item)
+            else:
+                feats.append(item)
+        for items in spare.values():
+            feats.extend(rng.sample(items, min(null_windows, len(items))))
     return feats
 
 
@@ -188,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="share of answerable questions that also get a hard negative")
     ap.add_argument("--perturb", type=float, default=0.0,
                     help="share of answerable questions that also get an unanswerable twin")
+    ap.add_argument("--null-windows", type=int, default=0,
+                    help="keep at most this many answer-less windows per answerable question (0: all)")
     ap.add_argument("--init", type=Path, help="start from these reader tensors")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=13)
@@ -202,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     rng = random.Random(args.seed)
     tok = tokenizer()
     records = examples(args.train, args.negatives, args.seed, args.perturb)
-    feats = features(tok, records)
+    feats = features(tok, records, args.null_windows, args.seed)
     null = sum(1 for f in feats if f[2] == 0)
     print(f"{len(records)} examples -> {len(feats)} windows ({null} without an answer)", flush=True)
 
@@ -219,10 +243,19 @@ def main(argv: list[str] | None = None) -> None:
     per_epoch = math.ceil(len(feats) / args.batch)
     total = max(1, int(per_epoch * args.epochs))
     warm = max(1, total // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    began = time.monotonic()
+    deadline = began + args.minutes * 60 if args.minutes else math.inf
+
+    def rate(s: int) -> float:
+        # warm-up, then linear decay to zero at the step budget or the time budget,
+        # whichever comes first (a run cut by --minutes still ends with a small rate)
+        done = s / total
+        if args.minutes:
+            done = max(done, (time.monotonic() - began) / (args.minutes * 60))
+        return min((s + 1) / warm, max(0.0, (1.0 - done) / max(1e-6, 1.0 - warm / total)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, rate)
     loss_fn = torch.nn.CrossEntropyLoss()
-    deadline = time.monotonic() + args.minutes * 60 if args.minutes else math.inf
     net.train()
     step = 0
     bar = tqdm(total=total, desc="train reader", unit="step")

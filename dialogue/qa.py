@@ -5,11 +5,14 @@ Retrieval fuses dense (MiniLM) and BM25 scores over sentences and the paragraphs
 them; the best paragraphs are read by the neural span reader (:mod:`models.reader`, seen
 through :mod:`dialogue.reading`), whose proposals join the rule candidates of
 :mod:`dialogue.reader`; a listwise span model over both kinds of evidence and a second,
-question-level model (fitted on a calibration split, see
+question-level model over the reader's no-answer margin, the span's lead and the answer
+verifier's checks (:mod:`dialogue.qa_verify`; fitted on a calibration split, see
 ``bench/bench_qa.py``) give the answer and the probability that it is right. Below the
-threshold the engine says it does not know. The reply is the source sentence around the
-span, so every number, name and date in it is copied from a source; an LLM may rephrase
-it, and its text is kept only when it still holds the span and every fact is sourced.
+desk's threshold the engine says the documents do not say it, names what the closest
+passage lacks and offers that passage with its source. The reply is the source sentence
+around the span, so every number, name and date in it is copied from a source; an LLM may
+rephrase it, and its text is kept only when it still holds the span and every fact is
+sourced. Answers are cached per knowledge-base version (:mod:`dialogue.qa_cache`).
 """
 
 from __future__ import annotations
@@ -26,20 +29,17 @@ import numpy as np
 
 from vhuman.models.types import InputError
 
-from .bm25 import tokenize
 from .grounding import (
     BULLET,
     PRONOUN_START,
-    TYPE_PHRASE,
-    expected_type,
     grounded,
-    is_generic,
-    type_matches,
-    word_family,
 )
 from .knowledge import KnowledgeBase, Passage
 from .moderation import looks_binary, normalize_text
-from .reader import Span, analyse, candidate_spans, head_missing, negation_mismatch, stem
+from .qa_cache import AnswerCache, kb_version, question_key
+from .qa_evidence import EvidenceMixin
+from .qa_verify import VERIFY_FEATURES, missing_phrase, question_facts, verify
+from .reader import Span, analyse, candidate_spans, head_missing, negation_mismatch
 from .reader_model import ReaderModel, load_default_model
 from .reading import READER_FEATURES, Reading
 
@@ -48,6 +48,10 @@ __all__ = ["NOT_FOUND", "Answer", "Candidate", "QAEngine", "grounded"]
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "I'm sorry, I don't have that information in my notes."
+CACHE_SIZE = 512
+# A refusal offers the closest passage only when it shares this much of the question's
+# (idf-weighted) content: below it, the passage is about something else.
+OFFER_COVERAGE = 0.34
 TOP_SENTENCES = 8
 CONTEXT_CHUNKS = 2
 READ_CHUNKS = 3
@@ -91,6 +95,7 @@ class Candidate:
     score: float = 0.0
     sentence_text: str = ""
     reader_features: list[float] = field(default_factory=lambda: [0.0] * len(READER_FEATURES))
+    verify_features: list[float] = field(default_factory=lambda: [0.0] * len(VERIFY_FEATURES))
 
     @property
     def features(self) -> list[float]:
@@ -98,7 +103,7 @@ class Candidate:
         return self.sentence_features + self.span.features + self.reader_features
 
 
-class QAEngine:
+class QAEngine(EvidenceMixin):
     """Answer reporter questions from a :class:`KnowledgeBase`.
 
     ``llm``: optional; rephrases the reply (and, with ``llm_reader``, picks the span itself
@@ -115,9 +120,12 @@ class QAEngine:
         self._span_reader = span_reader
         self.llm = llm
         self.model = model or load_default_model()
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be a probability in [0, 1], got {threshold}")
         self.threshold = self.model.threshold if threshold is None else threshold
         self.llm_reader = llm_reader
         self.system_prompt = system_prompt
+        self.cache = AnswerCache(CACHE_SIZE)
 
     @property
     def span_reader(self) -> Any:
@@ -166,6 +174,7 @@ class QAEngine:
         picked = list(dict.fromkeys(int(i) for i in order))
         rank = {int(i): r for r, i in enumerate(np.argsort(-fused)[: max(64, len(picked))])}
         info = analyse(q, self.kb._sent_bm25.idf)
+        facts = question_facts(q, self.kb._sent_bm25.idf)
         near = self._near_miss(q, dense)
         best = float(fused.max())
         out: list[Candidate] = []
@@ -183,9 +192,11 @@ class QAEngine:
                 miss["rules"], miss["record_missing"],
                 float(head_missing(info, self._context_stems(i))),
             ]
+            checks = verify(facts, sentence, self._evidence_context(name, si),
+                            self._doc_families(name))
             for span in candidate_spans(sentence, info, extra.get(i, ())):
                 out.append(Candidate(i, name, si, span, sent_feats, 0.0, sentence,
-                                     reading.features(name, a + span.start, a + span.end)))
+                                     reading.features(name, a + span.start, a + span.end), checks))
         return out
 
     def _read_passages(self, c_fused: Any) -> list[tuple[str, int, str]]:
@@ -227,87 +238,18 @@ class QAEngine:
         starts = [s[0] for s in sents]
         return max(0, bisect.bisect_right(starts, offset) - 1)
 
-    def _near_miss(self, question: str, dense: Any) -> Any:
-        """Per-sentence counts of what the question names but the sentence does not."""
-        idf = self.kb._sent_bm25.idf
-        q_tokens = set(tokenize(TYPE_PHRASE.sub(" ", question)))
-        q_numbers = {t for t in q_tokens if t[0].isdigit()}
-        prefixes = self._vocab_prefixes(idf)
-        max_idf = max(idf.values(), default=1.0)
-        weight = {t: idf.get(t, max_idf) for t in q_tokens}
-        total = sum(weight.values()) or 1.0
-        unknown = [t for t in q_tokens if t not in idf and word_family(t) not in prefixes]
-        unknown_named = [t for t in unknown if not is_generic(t) and not t[0].isdigit()]
-        kind = expected_type(question)
-
-        def features(i: int) -> dict[str, float]:
-            name, si = self.kb.sentence_ref(i)
-            rec = self.kb.docs[name]
-            context = set(self.kb.sentence_tokens(i)) | set(tokenize(rec["title"]))
-            ctx = set(context)
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(self.kb._sent_refs) and self.kb.sentence_ref(j)[0] == name:
-                    ctx |= set(self.kb.sentence_tokens(j))
-            fams = {word_family(t) for t in context}
-            missing = [t for t in q_tokens if t not in context and t not in unknown
-                       and word_family(t) not in fams and not t[0].isdigit()]
-            coverage = sum(w for t, w in weight.items() if t in context) / total
-            named = [t for t in missing if not is_generic(t)]
-            numbers = len(q_numbers - self._doc_tokens(name) - context)
-            a, b, _h = rec["sentences"][si]
-            # The hand-set near-miss score of the sentence-level engine, kept as one feature.
-            rules = (6.0 * float(dense[i]) + 4.0 * coverage - 4.2
-                     - (0.0 if type_matches(kind, rec["text"][a:b]) else 2.5)
-                     - 2.4 * len(unknown_named) - 0.3 * (len(unknown) - len(unknown_named))
-                     - 1.6 * len(named) - 0.2 * (len(missing) - len(named)) - 3.0 * numbers)
-            line_start = rec["text"].rfind("\n", 0, a) + 1
-            record = name.lower().endswith((".csv", ".yaml", ".yml")) or bool(
-                BULLET.match(rec["text"][line_start : a + 1]))
-            return {
-                "rules": rules,
-                # A table row or list item is about one thing: a named word of the question
-                # that it lacks means another row ("curling" is not the "ice hockey" row).
-                "record_missing": float(record) * (len(named) + len(unknown_named)),
-                "coverage": coverage,
-                "coverage_ctx": sum(w for t, w in weight.items() if t in ctx) / total,
-                "missing_named": float(len([t for t in missing if not is_generic(t)])),
-                "unknown_named": float(len(unknown_named)),
-                "numbers_missing": float(numbers),
-            }
-
-        return features
-
-    def _doc_tokens(self, name: str) -> set[str]:
-        """The token set of a whole document, cached per content hash."""
-        key = (name, self.kb.docs[name]["sha256"])
-        cache = self.__dict__.setdefault("_doc_token_cache", {})
-        if key not in cache:
-            cache[key] = set(tokenize(self.kb.docs[name]["text"]))
-        return cache[key]
-
-    def _context_stems(self, i: int) -> set[str]:
-        """Stems of sentence ``i``, its neighbours and its document title and heading."""
-        name, si = self.kb.sentence_ref(i)
-        rec = self.kb.docs[name]
-        lo, hi = max(0, si - 1), min(len(rec["sentences"]) - 1, si + 1)
-        a, b = rec["sentences"][lo][0], rec["sentences"][hi][1]
-        text = f"{rec['title']} {rec['sentences'][si][2]} {rec['text'][a:b]}"
-        return {stem(w) for w in re.findall(r"\w+", text)}
-
-    def _vocab_prefixes(self, idf: dict[str, float]) -> set[str]:
-        key = id(idf)
-        if getattr(self, "_prefix_key", None) != key:
-            self._prefix_key = key
-            self._prefixes = {word_family(t) for t in idf}
-        return self._prefixes
-
     # --- answers ----------------------------------------------------------------------
 
     def extract(self, question: str) -> Answer:
         """The extractive answer (no LLM): span, reply, sources, calibrated confidence."""
         t0 = time.perf_counter()
-        self._clean_question(question)
-        cands = self.candidates(question)
+        return self.decide(question, self.candidates(question), t0)
+
+    def decide(self, question: str, cands: list[Candidate], t0: float | None = None) -> Answer:
+        """The answer given the question's :meth:`candidates` (scored here, by this engine's
+        model and threshold; ``t0``: when the question arrived, for ``seconds``)."""
+        t0 = time.perf_counter() if t0 is None else t0
+        q = self._clean_question(question)
         if not cands:
             return Answer(NOT_FOUND, [], 0.0, False, time.perf_counter() - t0)
         self.model.score(cands)
@@ -317,10 +259,11 @@ class QAEngine:
             # A table row or list item is about one thing: when it lacks a thing the question
             # names, it answers about another row (no prose paraphrases a row's key).
             conf = feats["confidence"] = min(conf, RECORD_MISS_CAP)
-        return self._build(best, conf, feats, t0)
+        return self._build(best, conf, feats, t0, question=q)
 
     def _build(self, best: Candidate, conf: float, feats: dict[str, float], t0: float,
-               method: str = "extractive", answered: bool | None = None) -> Answer:
+               method: str = "extractive", answered: bool | None = None,
+               question: str = "") -> Answer:
         """The answer around ``best``; ``answered`` None: decided by the threshold."""
         reply, parts = self._reply(best)
         for p in parts:
@@ -329,10 +272,26 @@ class QAEngine:
         span = Passage(best.doc, sent.start + best.span.start, sent.start + best.span.end,
                        best.span.text, conf, sent.heading)
         if not (conf >= self.threshold if answered is None else answered):
-            return Answer(NOT_FOUND, parts, conf, False, time.perf_counter() - t0, feats,
-                          "", span, method)
+            return Answer(self._refusal(best, question), parts, conf, False, time.perf_counter() - t0,
+                          feats, "", span, method)
         return Answer(reply, parts, conf, True, time.perf_counter() - t0, feats,
                       " ".join(best.span.text.split()), span, method)
+
+    def _refusal(self, best: Candidate, question: str) -> str:
+        """"The documents don't say" + what the closest passage lacks + that passage and its
+        source, when it is about the question at all; else the plain refusal."""
+        if best.verify_features[VERIFY_FEATURES.index("v_sentence_coverage")] < OFFER_COVERAGE:
+            return NOT_FOUND
+        name, si = best.doc, best.sentence
+        self.kb._ensure_index()  # candidates may come from another engine over this KB
+        lacking = missing_phrase(question, question_facts(question, self.kb._sent_bm25.idf),
+                                 best.sentence_text, self._evidence_context(name, si))
+        gap = f" — they don't mention {lacking}" if lacking else ""
+        passage = " ".join(best.sentence_text.split())
+        passage = " ".join(passage.split()[:MAX_REPLY_WORDS]) + (
+            " ..." if len(passage.split()) > MAX_REPLY_WORDS else "")
+        return (f"I don't have that in the documents{gap}. The closest they come is "
+                f"\"{passage}\" (source: {name}).")
 
     def _reply(self, best: Candidate) -> tuple[str, list[Passage]]:
         """The source sentence around the span (a pronoun's antecedent sentence first),
@@ -361,9 +320,14 @@ class QAEngine:
                 return asyncio.run(self.answer_async(question))
             log.info("answer() called inside an event loop: extractive only (use answer_async)")
         t0 = time.perf_counter()
-        result = self.extract(question)
+        key = self._cache_key(question, "extractive")
+        result = self.cache.get_or_compute(key, lambda: self.extract(question))
         result.seconds = time.perf_counter() - t0
         return result
+
+    def _cache_key(self, question: str, method: str) -> tuple[str, str, str, float]:
+        return (kb_version(self.kb), method, question_key(self._clean_question(question)),
+                float(self.threshold))
 
     async def answer_async(self, question: str) -> Answer:
         """:meth:`answer` for async callers: retrieval off the loop, then the LLM steps."""
@@ -374,7 +338,9 @@ class QAEngine:
 
             result = await read_with_llm(self, question)
         else:
-            result = await asyncio.to_thread(self.extract, question)
+            key = self._cache_key(question, "extractive")
+            result = await asyncio.to_thread(self.cache.get_or_compute, key,
+                                             lambda: self.extract(question))
         if result.answered and self.llm is not None:
             result.text = await self._rephrase(question, result)
         result.seconds = time.perf_counter() - t0

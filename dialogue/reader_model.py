@@ -22,6 +22,7 @@ import numpy as np
 
 from vhuman.models.types import VhumanError
 
+from .qa_verify import VERIFY_FEATURES, VERIFY_SIGNS
 from .reader import SPAN_FEATURES
 from .reading import READER_FEATURES
 
@@ -37,10 +38,10 @@ FEATURES = SENTENCE_FEATURES + SPAN_FEATURES + READER_FEATURES
 CONFIDENCE_FEATURES = (
     "best", "margin", "dense", "coverage", "coverage_ctx", "missing_named", "unknown_named",
     "numbers_missing", "negation_mismatch", "type_bad", "rules", "record_missing",
-    "head_missing", "reader_margin", "reader_top",
+    "head_missing", "reader_margin", "reader_top", *VERIFY_FEATURES,
 )
 # The direction each confidence feature may push (see reader.fit_logistic).
-CONFIDENCE_SIGNS = (1, 1, 1, 1, 1, -1, -1, -1, -1, -1, 1, -1, -1, 1, 1)
+CONFIDENCE_SIGNS = (1, 1, 1, 1, 1, -1, -1, -1, -1, -1, 1, -1, -1, 1, 1, *VERIFY_SIGNS)
 
 
 def _sigmoid(z: float) -> float:
@@ -77,7 +78,7 @@ class ReaderModel:
         return [best.score, min(margin, 5.0), s["dense"], s["coverage"], s["coverage_ctx"],
                 s["missing_named"], s["unknown_named"], s["numbers_missing"],
                 s["negation_mismatch"], sp["type_bad"], s["rules"], s["record_missing"],
-                s["head_missing"], rd["reader_margin"], top]
+                s["head_missing"], rd["reader_margin"], top, *best.verify_features]
 
     def confidence(self, best: Any, candidates: list[Any]) -> tuple[float, dict[str, float]]:
         """(probability that ``best`` is right, the features it was computed from)."""

@@ -201,7 +201,7 @@ def cmd_qa(args: argparse.Namespace) -> int:
         from vhuman.models.llm import get_llm
 
         llm = get_llm("openai", base_url=args.llm_url, model=args.llm_model)
-    engine = QAEngine(kb, llm=llm, llm_reader=llm is not None)
+    engine = QAEngine(kb, llm=llm, llm_reader=llm is not None, threshold=args.threshold)
     results = []
     for question in args.question:
         answer = engine.answer(question)
@@ -359,6 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     qa.add_argument("--no-update", action="store_true",
                     help="use the stored index without scanning the folder for changes")
     qa.add_argument("--json", action="store_true", help="machine-readable output")
+    qa.add_argument("--threshold", type=float, default=None,
+                    help="answer only when the probability of being right is at least this "
+                         "(default: the calibrated one, for 0.90 precision)")
     qa.add_argument("--llm-url", default=None,
                     help="OpenAI-compatible server (…/v1) whose model reads the passages")
     qa.add_argument("--llm-model", default="default", help="model name on that server")

@@ -89,7 +89,7 @@ def _qa_engine(settings: ServerSettings) -> Any | None:
         raise VhumanError(f"Q&A needs the dialogue package: {exc}") from None
     store_dir = settings.knowledge_dir / ".vhuman-index"
     kb = KnowledgeBase.build(settings.knowledge_dir, store_dir)
-    return QAEngine(kb)
+    return QAEngine(kb, threshold=settings.qa_threshold)
 
 
 def default_backends(settings: ServerSettings) -> Backends:

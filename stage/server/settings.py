@@ -70,6 +70,11 @@ class ServerSettings(BaseSettings):
     chat_priority: int = 10
     knowledge_dir: Path | None = Field(default=None,
                                        description="documents for the Q&A engine")
+    qa_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="this desk's Q&A threshold: answer when the calibrated probability of "
+                    "being right is at least this, else say the documents do not say it "
+                    "(default: the shipped one, chosen for 0.90 precision of what is answered)")
     tts_backend: str = Field(default="piper", description="voice for spoken Q&A answers and "
                                                         "for shows whose rundown names none")
     live_width: int = Field(default=512, ge=32, le=4096, description="live video width")

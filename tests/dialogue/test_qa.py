@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from vhuman.dialogue import KnowledgeBase, QAEngine
-from vhuman.dialogue.qa import grounded
+from vhuman.dialogue.qa import NOT_FOUND, grounded
 from vhuman.models.llm.testing import ScriptedLLM
 from vhuman.models.types import InputError
 
@@ -83,7 +83,32 @@ def test_huge_question_is_handled(sample_kb: KnowledgeBase) -> None:
 def test_near_misses_naming_kb_things_are_refused(sample_kb: KnowledgeBase, question: str) -> None:
     answer = QAEngine(sample_kb).answer(question)
     assert not answer.answered, answer.features
-    assert "Ice hockey" not in answer.text and "Figure skating" not in answer.text
+    assert answer.short == "" and "don't have" in answer.text
+    # another row may be offered, but only as the closest passage, never as the answer
+    assert answer.text.startswith("I don't have") or answer.text == NOT_FOUND
+
+
+def test_refusal_offers_the_closest_passage_with_its_source(sample_kb: KnowledgeBase) -> None:
+    answer = QAEngine(sample_kb).answer("When is the women's curling final in 2027?")
+    assert not answer.answered and answer.short == ""
+    assert "don't have" in answer.text
+    if answer.text != NOT_FOUND:  # a passage about the question: quoted with its document
+        src = answer.sources[-1]
+        assert f"(source: {src.doc})" in answer.text
+        assert " ".join(src.text.split()[:8]) in answer.text
+        assert "2027" in answer.text  # what the documents lack is named
+
+
+def test_threshold_per_desk_and_repeated_questions_cached(sample_kb: KnowledgeBase) -> None:
+    strict, lenient = QAEngine(sample_kb, threshold=1.0), QAEngine(sample_kb, threshold=0.0)
+    q = "When is the curling final?"
+    assert not strict.answer(q).answered and lenient.answer(q).answered
+    first = lenient.answer(q)
+    again = lenient.answer("when is the  curling final")
+    assert again.text == first.text and again.confidence == first.confidence
+    assert lenient.cache.hits == 2 and lenient.cache.misses == 1
+    with pytest.raises(ValueError):
+        QAEngine(sample_kb, threshold=1.5)
 
 
 def test_paraphrased_verbs_still_answer(sample_kb: KnowledgeBase) -> None:

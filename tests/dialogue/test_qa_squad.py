@@ -64,10 +64,31 @@ def test_answers_spans_with_sources_on_an_unseen_article(squad_kb: tuple[Knowled
         outcomes.append(squad.Outcome(q, a.short if a.answered else "", a.text if a.answered else "",
                                       a.confidence, a.seconds))
     m = squad.metrics(outcomes)
-    # regression floors, well under the measured figures of the shipped model
+    # regression floors, well under the measured figures of the shipped model (its
+    # threshold is chosen for precision: on this article it answers few questions)
     assert m["HasAns_gold_in_reply"] >= FLOORS["gold_in_reply"], m
     assert m["NoAns_refused"] >= FLOORS["refused"], m
-    assert m["HasAns_f1"] >= FLOORS["f1"], m
+    assert m["answered_precision"] >= FLOORS["precision"], m
 
 
-FLOORS = {"gold_in_reply": 0.3, "refused": 0.2, "f1": 0.25}
+FLOORS = {"gold_in_reply": 0.05, "refused": 0.6, "precision": 0.3}
+
+
+def test_selective_answering_figures() -> None:
+    from bench import qa_risk
+
+    assert qa_risk.auc([0.9, 0.8, 0.3, 0.1], [True, True, False, False]) == 1.0
+    assert qa_risk.auc([0.5, 0.5], [True, False]) == 0.5
+    probs = [0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5, 0.4, 0.3]
+    right = [True] * 9 + [False, False, False]
+    answerable = [True] * 10 + [False, False]
+    t = qa_risk.precision_threshold(probs, right)
+    assert 0.4 < t <= 0.5  # the lowest threshold whose answers are still 90 % right
+    at = qa_risk.at_threshold(probs, right, answerable, t)
+    assert at["precision"] == 0.9 and at["answered"] == round(10 / 12, 4)
+    assert at["NoAns_refused"] == 1.0 and at["HasAns_answered_right"] == 0.9
+    assert qa_risk.at_threshold(probs, right, answerable, 0.52)["precision"] == 1.0
+    curve = qa_risk.risk_coverage(probs, right, answerable)
+    assert [r["answered"] for r in curve] == sorted((r["answered"] for r in curve), reverse=True)
+    assert squad.right(["granite"], "granite", "Stones are made of granite.")
+    assert not squad.right([], "granite", "Stones are made of granite.")

@@ -87,3 +87,21 @@ def test_missing_or_foreign_weights_are_refused(tmp_path: Path) -> None:
     save_file({"something.else": np.zeros(3, np.float16)}, str(bad))
     with pytest.raises(VhumanError, match="do not fit"):
         SpanReader(bad)
+
+
+def test_made_unanswerables_and_capped_answerless_windows() -> None:
+    import random
+
+    from bench.train_reader import features, perturbed
+
+    ctx = "Warsaw is the largest city in Poland."
+    rng = random.Random(3)
+    twins = {perturbed("What is the largest city in Poland?", ctx, [ctx], rng) for _ in range(20)}
+    assert "What is the smallest city in Poland?" in twins  # an antonym
+    assert "What isn't the largest city in Poland?" in twins  # a negation
+    long_doc = "Filler sentence about nothing at all. " * 400 + "The mascot is Pip."
+    rec = {"q": "What is the mascot?", "c": long_doc, "a": (long_doc.index("Pip"), "Pip")}
+    all_windows = features(tokenizer(), [rec])
+    capped = features(tokenizer(), [rec], null_windows=2)
+    assert len(all_windows) > 5 and len(capped) == 3  # the answer's window + 2 without
+    assert sum(1 for f in capped if f[2] > 0) == 1
