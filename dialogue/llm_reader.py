@@ -16,10 +16,11 @@ import re
 import time
 from typing import TYPE_CHECKING
 
+from .answers import NOT_FOUND, Answer, Candidate
 from .reader import Span
 
 if TYPE_CHECKING:
-    from .qa import Answer, QAEngine
+    from .qa import QAEngine
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,6 @@ def locate(short: str, passage: str) -> tuple[int, int] | None:
 
 async def read_with_llm(engine: QAEngine, question: str) -> Answer:
     """Answer ``question`` with ``engine.llm`` reading the top passages (see module doc)."""
-    from .qa import NOT_FOUND, Answer, Candidate
-
     t0 = time.perf_counter()
     cands = await asyncio.to_thread(engine.candidates, question)
     if not cands:

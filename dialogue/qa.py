@@ -22,13 +22,13 @@ import bisect
 import logging
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from vhuman.models.types import InputError
 
+from .answers import NOT_FOUND, Answer, Candidate
 from .grounding import (
     BULLET,
     PRONOUN_START,
@@ -39,15 +39,14 @@ from .moderation import looks_binary, normalize_text
 from .qa_cache import AnswerCache, kb_version, question_key
 from .qa_evidence import EvidenceMixin
 from .qa_verify import VERIFY_FEATURES, missing_phrase, question_facts, verify
-from .reader import Span, analyse, candidate_spans, head_missing, negation_mismatch
+from .reader import analyse, candidate_spans, head_missing, negation_mismatch
 from .reader_model import ReaderModel, load_default_model
-from .reading import READER_FEATURES, Reading
+from .reading import Reading
 
 __all__ = ["NOT_FOUND", "Answer", "Candidate", "QAEngine", "grounded"]
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = "I'm sorry, I don't have that information in my notes."
 CACHE_SIZE = 512
 # A refusal offers the closest passage only when it shares this much of the question's
 # (idf-weighted) content: below it, the passage is about something else.
@@ -58,49 +57,6 @@ READ_CHUNKS = 3
 READ_CHARS = 1100
 MAX_REPLY_WORDS = 40
 RECORD_MISS_CAP = 0.2
-
-
-@dataclass
-class Answer:
-    """A grounded answer: ``answered`` is False when the KB does not hold the answer.
-
-    ``text`` is the spoken reply, ``short`` the answer span ('' when refused), ``span`` its
-    place in the document, ``sources`` the supporting sentences (the last one holds the span).
-    """
-
-    text: str
-    sources: list[Passage]
-    confidence: float
-    answered: bool
-    seconds: float = 0.0
-    features: dict[str, float] = field(default_factory=dict)
-    short: str = ""
-    span: Passage | None = None
-    method: str = "extractive"
-
-    @property
-    def reply(self) -> str:
-        return self.text
-
-
-@dataclass
-class Candidate:
-    """One answer span in one retrieved sentence, with the features the reader scores."""
-
-    ref: int
-    doc: str
-    sentence: int
-    span: Span
-    sentence_features: list[float]
-    score: float = 0.0
-    sentence_text: str = ""
-    reader_features: list[float] = field(default_factory=lambda: [0.0] * len(READER_FEATURES))
-    verify_features: list[float] = field(default_factory=lambda: [0.0] * len(VERIFY_FEATURES))
-
-    @property
-    def features(self) -> list[float]:
-        """Sentence, span and span-reader features, in :data:`dialogue.reader_model.FEATURES` order."""
-        return self.sentence_features + self.span.features + self.reader_features
 
 
 class QAEngine(EvidenceMixin):

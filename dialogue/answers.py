@@ -1,0 +1,57 @@
+"""What the grounded Q&A engine hands back (:class:`Answer`) and the span candidates its
+readers score (:class:`Candidate`): shared by the extractive engine (:mod:`.qa`) and the
+server-model reader (:mod:`.llm_reader`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .knowledge import Passage
+from .qa_verify import VERIFY_FEATURES
+from .reader import Span
+from .reading import READER_FEATURES
+
+NOT_FOUND = "I'm sorry, I don't have that information in my notes."
+
+
+@dataclass
+class Answer:
+    """A grounded answer: ``answered`` is False when the KB does not hold the answer.
+
+    ``text`` is the spoken reply, ``short`` the answer span ('' when refused), ``span`` its
+    place in the document, ``sources`` the supporting sentences (the last one holds the span).
+    """
+
+    text: str
+    sources: list[Passage]
+    confidence: float
+    answered: bool
+    seconds: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+    short: str = ""
+    span: Passage | None = None
+    method: str = "extractive"
+
+    @property
+    def reply(self) -> str:
+        return self.text
+
+
+@dataclass
+class Candidate:
+    """One answer span in one retrieved sentence, with the features the reader scores."""
+
+    ref: int
+    doc: str
+    sentence: int
+    span: Span
+    sentence_features: list[float]
+    score: float = 0.0
+    sentence_text: str = ""
+    reader_features: list[float] = field(default_factory=lambda: [0.0] * len(READER_FEATURES))
+    verify_features: list[float] = field(default_factory=lambda: [0.0] * len(VERIFY_FEATURES))
+
+    @property
+    def features(self) -> list[float]:
+        """Sentence, span and span-reader features, in :data:`dialogue.reader_model.FEATURES` order."""
+        return self.sentence_features + self.span.features + self.reader_features
