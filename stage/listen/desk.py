@@ -51,6 +51,7 @@ class VoiceDesk:
                  store: Store | None = None, show_id: str = "default",
                  on_answer: Callable[[Answer], None] | None = None,
                  on_record: Callable[[dict[str, Any]], None] | None = None,
+                 on_heard: Callable[[HeardTurn, str], None] | None = None,
                  languages: tuple[str, ...] = ("English",), priority: int = 20) -> None:
         self.performer = performer
         self.responder = responder
@@ -60,6 +61,7 @@ class VoiceDesk:
         self.show_id = show_id
         self.on_answer = on_answer
         self.on_record = on_record
+        self.on_heard = on_heard  # (turn, moderated text): captions, a running interview
         self.languages = languages
         self.priority = priority
         self.barge_ins = 0
@@ -122,6 +124,11 @@ class VoiceDesk:
                         text = ""
                     else:
                         text = verdict.cleaned or text
+                if text and self.on_heard is not None:  # only what passed moderation
+                    try:
+                        self.on_heard(turn, text)
+                    except Exception:  # noqa: BLE001 - captions must not stop the answer
+                        log.exception("could not caption %s", turn.speaker)
                 if text:
                     handles = await (self._ask_qa(turn, text, record) if turn.role == "reporter"
                                      else self._ask_brain(turn, text, record))

@@ -104,3 +104,50 @@ def test_a_spoken_question_reaches_the_brain_and_a_person_barges_in(tmp_path):
     assert session.status()["turns"] == 2 and session.status()["state"] == "closed"
     first = desk.records[0]
     assert first["final_s"] is not None and first["first_audio_s"] is not None
+
+
+def test_only_moderated_turns_reach_the_captions(tmp_path):
+    """What people say is captioned (and heard by interviews) only after moderation: a
+    refused turn never goes on air, not even as text."""
+    captioned: list[tuple[str, str, str]] = []
+
+    async def scenario():
+        performer = FakePerformer(0.001)
+        await performer.start()
+        desk = VoiceDesk(performer, responder=ChatResponder(FakeBrain(sentences=1), performer),
+                         moderator=RefuseWord("idiot"), show_id="main",
+                         on_heard=lambda t, text: captioned.append((t.speaker, t.role, text)))
+        for t in (turn("Tell me about skiing"), turn("you idiot"),
+                  turn("", status="unsupported_language"), turn("stop", role="host")):
+            await desk.handle(ListenEvent("final", t))
+        await desk.drain()
+        await performer.idle()
+
+    asyncio.run(scenario())
+    assert captioned == [("Ana", "guest", "Tell me about skiing")]
+
+
+def test_a_heard_turn_is_captioned_on_the_live_program_in_program_time() -> None:
+    """The turn ends on the program clock when its end of speech arrived, lasts as long as
+    it was spoken, and a running show's interview hears it too."""
+    from vhuman.stage.live import LiveConfig, LivePerformer
+    from vhuman.stage.server.routes.listen import heard_on_air
+
+    performer = LivePerformer(LiveConfig(fps=30, width=32, height=32, realtime=False))
+    captioned, interview = [], []
+    performer.caption = captioned.append  # type: ignore[method-assign]
+    performer.program_time = lambda monotonic=None: 10.0  # type: ignore[method-assign]
+
+    class Runner:
+        heard = interview.append
+
+    class Session:
+        def __init__(self) -> None:
+            self.performer = performer
+            self.runner = Runner()
+
+    heard_on_air(Session(), turn("Hello from the studio"), "Hello from the studio")  # type: ignore[arg-type]
+    said = captioned[0]
+    assert (said.speaker, said.role, said.text) == ("Ana", "guest", "Hello from the studio")
+    assert (said.start, said.end) == (8.5, 10.0)  # spoken 1.0..2.5 s on the mic's clock
+    assert interview == [said]

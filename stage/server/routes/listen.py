@@ -24,13 +24,17 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from vhuman.stage.captions.track import Turn
 from vhuman.stage.chat.message import clean_viewer_name
 from vhuman.stage.listen.config import ListenConfig
 from vhuman.stage.listen.desk import VoiceDesk
+from vhuman.stage.listen.listener import HeardTurn
 from vhuman.stage.listen.session import ListenSession
 from vhuman.stage.listen.webrtc import MicPeers
+from vhuman.stage.live import LivePerformer
 
 from ..auth import AccessDenied, authorize
+from ..state import ShowSession
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["listen"])
@@ -114,6 +118,20 @@ async def asset(name: str) -> Response:
                     headers={"X-Content-Type-Options": "nosniff"})
 
 
+def heard_on_air(session: ShowSession, turn: HeardTurn, text: str) -> None:
+    """A person's moderated turn becomes a caption on the program (in program time: it ended
+    when its end of speech arrived) and is heard by a running interview segment."""
+    performer = session.performer
+    if not isinstance(performer, LivePerformer):
+        return  # no program to caption (a test performer, a remote show)
+    end = performer.program_time(turn.speech_end_wall)
+    start = max(0.0, end - max(0.0, turn.end - turn.start))
+    said = Turn(turn.speaker, turn.role, text, turn.language or "en", start, end)
+    performer.caption(said)
+    if session.runner is not None:
+        session.runner.heard(said)
+
+
 @router.post("/v1/shows/{show_id}/mic/offer")
 async def mic_offer(show_id: str, body: MicOfferIn, request: Request) -> dict[str, str]:
     _caller(request, NEEDED[body.role])
@@ -129,7 +147,8 @@ async def mic_offer(show_id: str, body: MicOfferIn, request: Request) -> dict[st
         desk = VoiceDesk(session.performer, responder=session.responder,
                          qa=state.backends.qa, moderator=session.chat.moderator,
                          store=state.store, show_id=show_id,
-                         on_answer=lambda answer: state.track_answer(show_id, answer))
+                         on_answer=lambda answer: state.track_answer(show_id, answer),
+                         on_heard=lambda turn, text: heard_on_air(session, turn, text))
         return ListenSession(config, desk, speaker=speaker, role=body.role,
                              performer=session.performer)
 
