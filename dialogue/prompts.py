@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 
-from vhuman.models.llm import ChatMessage
+from vhuman.models.llm import LLMMessage
 
 from .language import language_name
 from .memory import ViewerRecord
@@ -33,7 +33,7 @@ def build_messages(
     prefill: bool = True,
     language: str | None = None,
     caller_notes: list[str] | None = None,
-) -> list[ChatMessage]:
+) -> list[LLMMessage]:
     """The fixed system prompt + recent turns + per-viewer facts and the quoted message.
 
     The system message is the persona's alone, the same for every viewer, so a backend
@@ -59,7 +59,7 @@ def build_messages(
         # An API client's system messages: notes under the persona, never in its place.
         joined = " ".join(quote_viewer_text(n) for n in caller_notes)[:600]
         context.append(f"Notes from the app (stay {persona.name}): {joined}")
-    messages: list[ChatMessage] = [{"role": "system", "content": persona.system_prompt()}]
+    messages: list[LLMMessage] = [{"role": "system", "content": persona.system_prompt()}]
     for role, text in (history or [])[-4:]:
         messages.append({"role": "user" if role == "viewer" else "assistant",
                          "content": quote_viewer_text(text) if role == "viewer" else text})

@@ -16,7 +16,7 @@ from vhuman.models.types import InputError, VhumanError
 log = logging.getLogger(__name__)
 
 
-class ChatMessage(TypedDict):
+class LLMMessage(TypedDict):
     """One chat turn: ``role`` is ``system``, ``user`` or ``assistant``."""
 
     role: str
@@ -35,16 +35,16 @@ class LLMBackend(Protocol):
 
     def stream(
         self,
-        messages: Sequence[ChatMessage],
+        messages: Sequence[LLMMessage],
         max_tokens: int = 96,
         temperature: float = 0.7,
         stop: Sequence[str] | None = None,
     ) -> AsyncIterator[str]: ...
 
 
-def validate_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+def validate_messages(messages: Sequence[LLMMessage]) -> list[LLMMessage]:
     """Check roles and contents; raises :class:`InputError` naming the bad message."""
-    out: list[ChatMessage] = []
+    out: list[LLMMessage] = []
     if not messages:
         raise InputError("messages: at least one chat message is required")
     for i, msg in enumerate(messages):

@@ -20,7 +20,7 @@ from typing import Any
 
 from vhuman.models.types import InputError, VhumanError
 
-from .base import ChatMessage, LLMError, validate_messages
+from .base import LLMError, LLMMessage, validate_messages
 from .stops import StopScanner
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class LlamaCppLLM:
 
     async def stream(
         self,
-        messages: Sequence[ChatMessage],
+        messages: Sequence[LLMMessage],
         max_tokens: int = 96,
         temperature: float = 0.7,
         stop: Sequence[str] | None = None,

@@ -17,7 +17,7 @@ import httpx
 
 from vhuman.models.types import InputError
 
-from .base import ChatMessage, LLMError, validate_messages
+from .base import LLMError, LLMMessage, validate_messages
 from .stops import StopScanner
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class OpenAILLM:
 
     async def stream(
         self,
-        messages: Sequence[ChatMessage],
+        messages: Sequence[LLMMessage],
         max_tokens: int = 96,
         temperature: float = 0.7,
         stop: Sequence[str] | None = None,

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
-from .base import ChatMessage, LLMError, validate_messages
+from .base import LLMError, LLMMessage, validate_messages
 from .stops import StopScanner
 
 CHATML_TEMPLATE = (
@@ -33,7 +33,7 @@ class ScriptedLLM:
 
     def __init__(
         self,
-        reply: str | Callable[[Sequence[ChatMessage]], str] = "Hello there! Nice to meet you.",
+        reply: str | Callable[[Sequence[LLMMessage]], str] = "Hello there! Nice to meet you.",
         delay: float = 0.0,
         first_delay: float = 0.0,
         fail: bool = False,
@@ -44,11 +44,11 @@ class ScriptedLLM:
         self.first_delay = first_delay
         self.fail = fail
         self.fail_after = fail_after
-        self.calls: list[list[ChatMessage]] = []
+        self.calls: list[list[LLMMessage]] = []
 
     async def stream(
         self,
-        messages: Sequence[ChatMessage],
+        messages: Sequence[LLMMessage],
         max_tokens: int = 96,
         temperature: float = 0.7,
         stop: Sequence[str] | None = None,

@@ -17,7 +17,7 @@ from typing import Any
 
 from vhuman.models.types import InputError, VhumanError
 
-from .base import ChatMessage, LLMError, validate_messages
+from .base import LLMError, LLMMessage, validate_messages
 from .stops import StopScanner
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class TransformersLLM:
         """Tokens of ``text`` in this model's tokenizer (for API usage figures)."""
         return len(self.tokenizer.encode(text, add_special_tokens=False))
 
-    def _prompt_ids(self, messages: list[ChatMessage], generation: bool = True) -> Any:
+    def _prompt_ids(self, messages: list[LLMMessage], generation: bool = True) -> Any:
         prefill = generation and len(messages) > 1 and messages[-1]["role"] == "assistant"
         encoded = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=generation and not prefill,
@@ -109,7 +109,7 @@ class TransformersLLM:
         )
         return encoded["input_ids"].to(self.device)
 
-    def _prefix_cache(self, messages: list[ChatMessage], ids: Any) -> Any:
+    def _prefix_cache(self, messages: list[LLMMessage], ids: Any) -> Any:
         """KV cache of the system prompt, computed once and copied per call.
 
         The persona's system prompt is the same for every chat message, so its prefill
@@ -137,7 +137,7 @@ class TransformersLLM:
         import torch
 
         with self._lock, torch.inference_mode():
-            msgs: list[ChatMessage] = [{"role": "user", "content": "Hi"}]
+            msgs: list[LLMMessage] = [{"role": "user", "content": "Hi"}]
             if system_prompt:
                 msgs.insert(0, {"role": "system", "content": system_prompt})
             ids = self._prompt_ids(msgs)
@@ -149,7 +149,7 @@ class TransformersLLM:
 
     def _generate(
         self,
-        messages: list[ChatMessage],
+        messages: list[LLMMessage],
         max_tokens: int,
         temperature: float,
         push: Any,
@@ -201,7 +201,7 @@ class TransformersLLM:
 
     async def stream(
         self,
-        messages: Sequence[ChatMessage],
+        messages: Sequence[LLMMessage],
         max_tokens: int = 96,
         temperature: float = 0.7,
         stop: Sequence[str] | None = None,

@@ -1,12 +1,12 @@
 """Text processing before speech: normalisation (numbers, dates, URLs...) and inline markup."""
 
-from .markup import PauseSegment, Segment, TextSegment, parse_markup, strip_markup
+from .markup import MarkupSegment, PauseSegment, TextSegment, parse_markup, strip_markup
 from .normalize import clean_characters, normalize_text
 from .numbers import cardinal, ordinal, year
 
 __all__ = [
     "PauseSegment",
-    "Segment",
+    "MarkupSegment",
     "TextSegment",
     "cardinal",
     "clean_characters",

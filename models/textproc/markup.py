@@ -54,7 +54,7 @@ class PauseSegment:
     style: SpeakingStyle
 
 
-Segment = TextSegment | PauseSegment
+MarkupSegment = TextSegment | PauseSegment
 
 
 def _clamp_multiplier(value: float) -> float:
@@ -84,7 +84,7 @@ def _apply_tag(word: str, number: str | None, unit: str | None, style: SpeakingS
     return None
 
 
-def parse_markup(text: str, style: SpeakingStyle | None = None) -> list[Segment]:
+def parse_markup(text: str, style: SpeakingStyle | None = None) -> list[MarkupSegment]:
     """Split ``text`` into styled text runs and pauses, applying inline tags in order.
 
     >>> [type(s).__name__ for s in parse_markup("Hi. [pause 200ms] [sad] Bye.")]
@@ -94,7 +94,7 @@ def parse_markup(text: str, style: SpeakingStyle | None = None) -> list[Segment]
         raise InputError(f"text must be a string, got {type(text).__name__}")
     base = style or SpeakingStyle()
     current = base
-    segments: list[Segment] = []
+    segments: list[MarkupSegment] = []
     pending: list[str] = []
     position = 0
 

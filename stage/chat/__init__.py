@@ -4,8 +4,8 @@ from .irc import IRCBridge, IRCConfig
 from .message import ChatDecision, ChatMessage, clean_viewer_name
 from .moderation import ModerationResult, RuleModerator, default_moderator, moderate
 from .queue import ChatPolicy, ChatQueue
-from .responder import Answer, ChatResponder, address_by_name
+from .responder import ChatAnswer, ChatResponder, address_by_name
 
-__all__ = ["Answer", "ChatDecision", "ChatMessage", "ChatPolicy", "ChatQueue",
+__all__ = ["ChatAnswer", "ChatDecision", "ChatMessage", "ChatPolicy", "ChatQueue",
            "ChatResponder", "IRCBridge", "IRCConfig", "ModerationResult", "RuleModerator",
            "address_by_name", "clean_viewer_name", "default_moderator", "moderate"]

@@ -33,7 +33,7 @@ class ChatBrain(Protocol):
 
 
 @dataclass
-class Answer:
+class ChatAnswer:
     """What the character said to one message and when its voice started."""
 
     message: ChatMessage
@@ -108,10 +108,10 @@ class ChatResponder:
             handles.append(await self.performer.dance(None, duration=6.0))
         return handles
 
-    async def answer(self, message: ChatMessage) -> Answer:
+    async def answer(self, message: ChatMessage) -> ChatAnswer:
         """Stream the brain's reply to ``message`` into the performer; returns at once
-        after the last sentence is queued (await :meth:`Answer.wait` for the end)."""
-        answer = Answer(message)
+        after the last sentence is queued (await :meth:`ChatAnswer.wait` for the end)."""
+        answer = ChatAnswer(message)
         t0 = time.monotonic()
         async for sentence in self.brain.reply_stream(message.text, message.viewer):
             text = str(getattr(sentence, "text", sentence)).strip()

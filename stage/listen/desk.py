@@ -30,7 +30,7 @@ from vhuman.models.text.sentences import split_sentences
 
 from ..chat.message import ChatMessage
 from ..chat.moderation import ChatModerator, moderate
-from ..chat.responder import Answer, ChatResponder
+from ..chat.responder import ChatAnswer, ChatResponder
 from ..performer import Performer, SpeechHandle
 from ..show.qa_segment import call_qa
 from ..store import ShowEvent, Store
@@ -49,7 +49,7 @@ class VoiceDesk:
     def __init__(self, performer: Performer, *, responder: ChatResponder | None = None,
                  qa: Any | None = None, moderator: ChatModerator | None = None,
                  store: Store | None = None, show_id: str = "default",
-                 on_answer: Callable[[Answer], None] | None = None,
+                 on_answer: Callable[[ChatAnswer], None] | None = None,
                  on_record: Callable[[dict[str, Any]], None] | None = None,
                  on_heard: Callable[[HeardTurn, str], None] | None = None,
                  languages: tuple[str, ...] = ("English",), priority: int = 20) -> None:

@@ -2,7 +2,7 @@
 
 from vhuman.stage.metrics import Metrics
 
-from .audio import AudioRing, AudioSlice, Segment
+from .audio import AudioRing, AudioSegment, AudioSlice
 from .clock import AudioClock
 from .gestures import GestureOverlay
 from .motion import LiveMotion, MotionMixer, MotionSource
@@ -17,5 +17,5 @@ from .timeline import Shown, TickSlot, Timeline
 __all__ = ["AudioClock", "AudioRing", "AudioSlice", "AvatarRenderer", "FrameRenderer",
            "GestureOverlay", "LiveConfig", "LiveMotion", "LivePerformer", "Metrics",
            "MotionMixer", "MotionSource", "OverlayPainter", "PatternRenderer", "ProcessRenderer", "RenderLoop",
-           "Segment", "Shown", "SpeechQueue", "TickSlot", "Timeline", "Utterance",
+           "AudioSegment", "Shown", "SpeechQueue", "TickSlot", "Timeline", "Utterance",
            "draw_card", "parse_color"]

@@ -1,7 +1,7 @@
 """The live audio buffer: queued segments (speech sentences, music) read tick by tick.
 
 Audio is the master clock of the live pipeline: every video tick reads exactly the
-samples it covers. A :class:`Segment` carries the samples of one sentence (or a stretch
+samples it covers. A :class:`AudioSegment` carries the samples of one sentence (or a stretch
 of music) with the motion that goes with it, so the clock can look up the motion row
 matching the audio playhead. Reading past the end yields silence: the stream never stalls.
 """
@@ -20,7 +20,7 @@ from vhuman.stage.captions.words import SpokenLine
 
 
 @dataclass(eq=False)
-class Segment:
+class AudioSegment:
     """A run of samples to play, tagged with the utterance it belongs to.
 
     ``motion`` is a ``MotionClip`` whose row ``k`` is shown at ``k / fps`` seconds after
@@ -53,15 +53,15 @@ class AudioSlice:
     """
 
     samples: np.ndarray
-    spans: list[tuple[Segment, int, int]]
-    finished: list[Segment]
+    spans: list[tuple[AudioSegment, int, int]]
+    finished: list[AudioSegment]
 
     @property
     def silent(self) -> bool:
         return not any(count for _, _, count in self.spans)
 
     @property
-    def first(self) -> tuple[Segment, int] | None:
+    def first(self) -> tuple[AudioSegment, int] | None:
         """The segment playing at the slice start and the sample offset into it."""
         for seg, offset, count in self.spans:
             if count > 0:
@@ -70,17 +70,17 @@ class AudioSlice:
 
 
 class AudioRing:
-    """Thread-safe FIFO of :class:`Segment` s; :meth:`read` never blocks."""
+    """Thread-safe FIFO of :class:`AudioSegment` s; :meth:`read` never blocks."""
 
     def __init__(self, sample_rate: int) -> None:
         if sample_rate <= 0:
             raise InputError(f"sample_rate must be positive, got {sample_rate}")
         self.sample_rate = sample_rate
-        self._segments: deque[Segment] = deque()
+        self._segments: deque[AudioSegment] = deque()
         self._lock = threading.Lock()
         self.samples_played = 0
 
-    def push(self, segment: Segment) -> None:
+    def push(self, segment: AudioSegment) -> None:
         """Queue a segment (mono float32 samples at :attr:`sample_rate`)."""
         samples = np.asarray(segment.samples, dtype=np.float32).reshape(-1)
         if not np.all(np.isfinite(samples)):
@@ -92,8 +92,8 @@ class AudioRing:
     def read(self, count: int) -> AudioSlice:
         """Take ``count`` samples; zeros fill whatever the queue cannot cover."""
         out = np.zeros(count, np.float32)
-        spans: list[tuple[Segment, int, int]] = []
-        finished: list[Segment] = []
+        spans: list[tuple[AudioSegment, int, int]] = []
+        finished: list[AudioSegment] = []
         filled = 0
         with self._lock:
             while filled < count and self._segments:
@@ -111,7 +111,7 @@ class AudioRing:
             self.samples_played += filled
         return AudioSlice(out, spans, finished)
 
-    def clear(self) -> list[Segment]:
+    def clear(self) -> list[AudioSegment]:
         """Drop everything queued (interrupt); returns the dropped segments."""
         with self._lock:
             dropped = list(self._segments)

@@ -38,7 +38,7 @@ from vhuman.stage.cues import GestureTimer
 from vhuman.stage.metrics import Metrics
 from vhuman.stage.performer import SpeechHandle
 
-from .audio import AudioRing, Segment
+from .audio import AudioRing, AudioSegment
 from .memory import release_free_memory
 from .motion import MotionSource
 
@@ -217,7 +217,7 @@ class SpeechQueue:
             self.waiting_for_room = False
             return self.epoch == epoch and not self._stop
 
-    def _push(self, segment: Segment, epoch: int) -> bool:
+    def _push(self, segment: AudioSegment, epoch: int) -> bool:
         with self._cond:
             if self.epoch != epoch:
                 return False
@@ -245,14 +245,14 @@ class SpeechQueue:
             if not self._wait_room(epoch):
                 return
             line = line_from_chunk(chunk, language=language)
-            if not self._push(Segment(chunk.samples, utterance=item, motion=clip,
+            if not self._push(AudioSegment(chunk.samples, utterance=item, motion=clip,
                                       text=chunk.text, line=line), epoch):
                 return
             if count == 0:
                 self._on_start()
             count += 1
         # zero-length marker: the clock resolves the handle when it plays past it
-        self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
+        self._push(AudioSegment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
 
     def _dance(self, item: Utterance, epoch: int) -> None:
         sr = self.sample_rate
@@ -266,9 +266,9 @@ class SpeechQueue:
                                  seed=self.seed + item.seq)
         if not self._wait_room(epoch):
             return
-        if self._push(Segment(samples, utterance=item, motion=clip, kind="dance"), epoch):
+        if self._push(AudioSegment(samples, utterance=item, motion=clip, kind="dance"), epoch):
             self._on_start()
-            self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
+            self._push(AudioSegment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
 
 
     def song_options(self, item: Utterance) -> dict[str, Any]:
@@ -308,10 +308,10 @@ class SpeechQueue:
             return
         lyrics = lines_from_song(plan.song, self.sample_rate, len(samples) / self.sample_rate,
                                  language=self.language)
-        if self._push(Segment(samples, utterance=item, motion=clip, kind="sing",
+        if self._push(AudioSegment(samples, utterance=item, motion=clip, kind="sing",
                               text=lyrics.text, line=lyrics), epoch):
             self._on_start()
-            self._push(Segment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
+            self._push(AudioSegment(np.zeros(0, np.float32), utterance=item, last=True), epoch)
 
 
 def load_music(path: Path, sample_rate: int) -> np.ndarray:

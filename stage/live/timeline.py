@@ -37,7 +37,7 @@ import numpy as np
 from vhuman.animation.clip import MotionClip
 from vhuman.models.types import Emotion
 
-from .audio import AudioRing, AudioSlice, Segment
+from .audio import AudioRing, AudioSegment, AudioSlice
 from .gestures import GestureOverlay
 from .motion import MotionMixer, MotionSource
 
@@ -301,7 +301,7 @@ class Timeline:
                 self._shown = Shown(image, -1, None, False)
 
     # -- interrupts ----------------------------------------------------------------------
-    def interrupt(self) -> tuple[list[Segment], list[TickSlot]]:
+    def interrupt(self) -> tuple[list[AudioSegment], list[TickSlot]]:
         """Drop queued audio and every claimed, unplayed tick; fade from the pose on
         screen. Returns (dropped segments, dropped slots)."""
         with self.cond:

@@ -22,7 +22,7 @@ from ..chat.bridge import ChatBridge
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
-from ..chat.responder import Answer, ChatResponder
+from ..chat.responder import ChatAnswer, ChatResponder
 from ..performer import Performer
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
@@ -350,7 +350,7 @@ class AppState:
                               "gift": message.gift, "ref": message.client_ref})
         return decision
 
-    def track_answer(self, show_id: str, answer: Answer) -> None:
+    def track_answer(self, show_id: str, answer: ChatAnswer) -> None:
         """Measure the answer's first audio and put it in the transcript; an answer cut
         before any of it was heard (a host say-now) is marked ``interrupted``."""
         message = answer.message

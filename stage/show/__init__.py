@@ -9,7 +9,7 @@ from .rundown import (
     Problem,
     Rundown,
     RundownError,
-    Segment,
+    RundownSegment,
     SegmentBase,
     parse_time,
 )
@@ -17,6 +17,6 @@ from .runner import ShowRunner
 from .schema import RUNDOWN_SCHEMA, SEGMENT_TYPES, schema_json
 
 __all__ = ["RUNDOWN_SCHEMA", "SEGMENT_TYPES", "Line", "Preemption", "Problem", "Rundown",
-           "RundownError", "Segment", "SegmentBase", "ShowClock", "ShowRunner", "check_rundown",
+           "RundownError", "RundownSegment", "SegmentBase", "ShowClock", "ShowRunner", "check_rundown",
            "live_performer_factory", "load_rundown", "parse_rundown", "parse_time",
            "run_show", "run_show_async", "schema_json"]

@@ -473,7 +473,7 @@ class PauseSegment(SegmentBase):
         return super().estimated_seconds() + self.duration
 
 
-Segment = Annotated[SaySegment | DanceSegment | ChatSegment | QASegment | PromoSegment
+RundownSegment = Annotated[SaySegment | DanceSegment | ChatSegment | QASegment | PromoSegment
                     | PauseSegment | SingSegment | InterviewSegment, Field(discriminator="type")]
 SEGMENT_TYPES = ("say", "dance", "chat", "qa", "promo", "pause", "break", "sing", "interview")
 
@@ -521,7 +521,7 @@ class Rundown(_Model):
     voice: VoiceSection = Field(default_factory=VoiceSection)
     outputs: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     preemption: Preemption = Field(default_factory=Preemption)
-    segments: list[Segment] = Field(min_length=1, max_length=1000)
+    segments: list[RundownSegment] = Field(min_length=1, max_length=1000)
     _source: Path | None = PrivateAttr(None)
 
     @field_validator("avatar", mode="before")

@@ -21,7 +21,7 @@ from vhuman.models.types import Emotion, VhumanError
 from ..captions.track import Turn
 from ..chat.message import ChatMessage
 from ..chat.queue import ChatQueue
-from ..chat.responder import Answer, ChatResponder
+from ..chat.responder import ChatAnswer, ChatResponder
 from ..performer import CLIP_STYLE, Performer, SpeechHandle
 from ..store.base import ShowEvent, Store
 from .clock import ShowClock
@@ -61,7 +61,7 @@ class ShowRunner:
                  chat: ChatQueue | None = None, responder: ChatResponder | None = None,
                  qa: Any | None = None, clock: ShowClock | None = None,
                  store: Store | None = None, show_id: str | None = None,
-                 on_answer: Callable[[Answer], Awaitable[None] | None] | None = None,
+                 on_answer: Callable[[ChatAnswer], Awaitable[None] | None] | None = None,
                  resume: dict[str, Any] | None = None,
                  on_position: Callable[[dict[str, Any]], Any] | None = None,
                  on_line: Callable[[SpeechHandle, str], object] | None = None) -> None:

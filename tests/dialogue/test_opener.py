@@ -11,7 +11,7 @@ import pytest
 
 from vhuman.dialogue import DEFAULT_PERSONA, Brain, KnowledgeBase, Memory, load_persona
 from vhuman.dialogue.opener import OpenerPicker, message_kind
-from vhuman.models.llm import ChatMessage
+from vhuman.models.llm import LLMMessage
 from vhuman.models.llm.testing import ScriptedLLM
 from vhuman.models.types import Emotion, InputError
 
@@ -26,7 +26,7 @@ class PiecesLLM:
         self.pieces = pieces
         self.delay = delay
 
-    async def stream(self, messages: Sequence[ChatMessage], max_tokens: int = 96,
+    async def stream(self, messages: Sequence[LLMMessage], max_tokens: int = 96,
                      temperature: float = 0.7, stop: Sequence[str] | None = None) -> AsyncIterator[str]:
         for piece in self.pieces:
             await asyncio.sleep(self.delay)

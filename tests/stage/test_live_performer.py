@@ -12,13 +12,13 @@ from vhuman.models.tts import get_tts
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.live import (
     AudioRing,
+    AudioSegment,
     LiveConfig,
     LiveMotion,
     LivePerformer,
     Metrics,
     MotionMixer,
     PatternRenderer,
-    Segment,
 )
 from vhuman.stage.outputs.base import ThreadedOutput, Tick
 from vhuman.stage.performer import Performer
@@ -86,8 +86,8 @@ def test_interrupt_closes_mouth_over_the_fade() -> None:
 
 def test_audio_ring_reads_exact_slices_and_pads_with_silence() -> None:
     ring = AudioRing(1000)
-    ring.push(Segment(np.ones(250, np.float32), utterance="a"))
-    ring.push(Segment(np.zeros(0, np.float32), utterance="a", last=True))
+    ring.push(AudioSegment(np.ones(250, np.float32), utterance="a"))
+    ring.push(AudioSegment(np.zeros(0, np.float32), utterance="a", last=True))
     first = ring.read(100)
     assert first.first is not None and first.first[1] == 0 and not first.silent
     rest = ring.read(200)
@@ -95,7 +95,7 @@ def test_audio_ring_reads_exact_slices_and_pads_with_silence() -> None:
     assert [s.last for s in rest.finished] == [False, True]
     assert ring.read(50).silent
     with pytest.raises(InputError, match="NaN"):
-        ring.push(Segment(np.array([np.nan], np.float32)))
+        ring.push(AudioSegment(np.array([np.nan], np.float32)))
 
 
 def test_dance_status_overlay_and_bad_input(tmp_path: Path) -> None:

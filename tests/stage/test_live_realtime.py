@@ -13,7 +13,7 @@ from vhuman.animation import quat
 from vhuman.models.tts import get_tts
 from vhuman.models.types import InputError
 from vhuman.stage.live import LiveConfig, LiveMotion, LivePerformer, PatternRenderer
-from vhuman.stage.live.audio import AudioRing, Segment
+from vhuman.stage.live.audio import AudioRing, AudioSegment
 from vhuman.stage.live.overlay import OverlayPainter, draw_card
 from vhuman.stage.live.sync import av_offset, mouth_track_from_file
 from vhuman.stage.live.timeline import Timeline
@@ -248,7 +248,7 @@ def test_timeline_claims_in_order_skips_to_stay_on_time_and_drops_on_interrupt()
     ring = AudioRing(3000)
     tl = Timeline(ring, LiveMotion(30), 30)
     clip = LiveMotion(30).idle(0, 30)
-    ring.push(Segment(np.ones(3000, np.float32), utterance="u", motion=clip))
+    ring.push(AudioSegment(np.ones(3000, np.float32), utterance="u", motion=clip))
     due = lambda k: 100.0 + k / 30  # noqa: E731 - the clock's grid
     # on time, with room: a batch of two from the playhead
     got = tl.plan(due, 100.0 - 0.5, 0.01, lookahead=3, batch=2)
@@ -267,7 +267,7 @@ def test_timeline_claims_in_order_skips_to_stay_on_time_and_drops_on_interrupt()
     assert not tl.take(3)[1].rendered
     # idle ticks claimed ahead are given back when speech arrives: it starts at once
     assert [s.index for s in tl.plan(due, due(3), 0.01, lookahead=3, batch=2)] == [4, 5]
-    ring.push(Segment(np.ones(500, np.float32), utterance="v", motion=clip))
+    ring.push(AudioSegment(np.ones(500, np.float32), utterance="v", motion=clip))
     assert tl.rewind_idle() == 2 and tl.take(4)[0].utterance == "v"
     assert tl.rewind_idle() == 0  # nothing claimed ahead any more
 

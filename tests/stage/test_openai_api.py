@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from vhuman.dialogue import DEFAULT_PERSONA, Brain, Moderator
-from vhuman.models.llm import ChatMessage
+from vhuman.models.llm import LLMMessage
 from vhuman.models.llm.testing import ScriptedLLM
 from vhuman.stage.server import Backends, ServerSettings, create_app
 from vhuman.stage.store import SQLiteStore
@@ -19,7 +19,7 @@ from vhuman.stage.testing_performer import FakePerformer
 HOST = "host-key-123"
 
 
-def _reply(messages: Sequence[ChatMessage]) -> str:
+def _reply(messages: Sequence[LLMMessage]) -> str:
     last = messages[-1]["content"]
     if "wrong" in last:
         return "As an AI language model, I have no feelings."
