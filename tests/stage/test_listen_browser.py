@@ -42,7 +42,12 @@ def test_a_browser_microphone_is_heard_answered_and_logged(tmp_path: Path) -> No
     assert heard, out
     first = heard[0]
     assert first["speaker"] == "Mia" and first["role"] == "guest" and first["language"] == "en"
-    assert "block books" in first["text"].lower()
+    # Chromium's fake microphone loops the file from whenever capture starts (late on a busy
+    # machine): the first turn may begin mid-sentence, but it is words of this recording
+    said = set(first["text"].lower().replace(",", " ").replace(".", " ").split())
+    spoken = set("produced the block books which were the immediate predecessors of the true "
+                 "printed book".split())
+    assert len(said & spoken) >= 3 and len(said - spoken) <= 2, first["text"]
     assert first["answered_by"] == "brain" and first["answer"].startswith("Mia, thanks for asking")
     assert 0 < first["end"] - first["start"] < 8 and first["confidence"] > 0.3
     assert out["asked"][0][1] == "Mia"
