@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SPEECH_BACKENDS = ("piper", "espeak", "coqui")
-
 @dataclass
 class SongPlan:
     """A song ready to render or perform: sung voice, mix, motion."""

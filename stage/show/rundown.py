@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from vhuman.dialogue.persona import Persona
 from vhuman.models.textproc.tags import TAG_PATTERN
+from vhuman.models.tts.registry import BACKENDS as TTS_BACKENDS
 from vhuman.models.types import Emotion, InputError
 
 WORDS_PER_SECOND = 2.5  # planning estimate for the clock (150 words per minute)
@@ -491,10 +492,14 @@ class ShowInfo(_Model):
         False, description="true: forever; N: play the rundown N times")
 
 
+#: the voice backends a rundown may name: the TTS registry's names, spelled nowhere else
+TTSName = Literal[tuple(TTS_BACKENDS)]  # type: ignore[valid-type]
+
+
 class VoiceSection(BaseModel):
     """Which voice speaks the show."""
 
-    backend: Literal["piper", "espeak", "coqui"] | None = None
+    backend: TTSName | None = None  # type: ignore[valid-type]
     voice: str | None = None
     rate: float | None = Field(None, ge=0.25, le=4)
 
