@@ -9,8 +9,6 @@ sha256 recorded here, so a damaged or substituted file is refused. Nothing is do
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
 import os
 import shutil
@@ -19,7 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vhuman.models.cache import cache_dir
-from vhuman.models.types import InputError, VhumanError
+from vhuman.models.package_files import (
+    package_file,
+    sha256_matches,
+    verify_sha256,
+)
+from vhuman.models.types import InputError
 
 log = logging.getLogger(__name__)
 
@@ -58,30 +61,12 @@ WHISPER: dict[str, PackagedWhisper] = {
 _lock = threading.Lock()
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _package_file(package: str, inner: str, install: str) -> Path:
-    spec = importlib.util.find_spec(package)  # found without importing the package
-    if spec is None or spec.origin is None:
-        raise VhumanError(f"speech model package {package!r} is not installed: {install}")
-    path = Path(spec.origin).parent / inner
-    if not path.is_file():
-        raise VhumanError(f"{path} is missing; reinstall: {install}")
-    return path
+    return package_file(package, inner, what=f"speech model package {package!r}", install=install)
 
 
 def _checked(path: Path, expected: str, install: str) -> Path:
-    actual = sha256_file(path)
-    if actual != expected:
-        raise VhumanError(f"{path}: sha256 {actual[:12]}… does not match the packaged model "
-                          f"({expected[:12]}…); reinstall: {install}")
-    return path
+    return verify_sha256(path, expected, what="speech model", install=install)
 
 
 def silero_onnx_path() -> Path:
@@ -105,7 +90,7 @@ def whisper_dir(name: str = "base") -> Path:
     target = cache_dir("asr", f"whisper-{name}-{joined_sha[:16]}")
     with _lock:
         model_bin = target / "model.bin"
-        if not (model_bin.is_file() and sha256_file(model_bin) == joined_sha):
+        if not (model_bin.is_file() and sha256_matches(model_bin, joined_sha)):
             target.mkdir(parents=True, exist_ok=True)
             tmp = target / f"model.bin.tmp{os.getpid()}"
             with tmp.open("wb") as out:

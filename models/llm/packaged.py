@@ -8,16 +8,14 @@ into a safetensors copy (see :mod:`models.llm.smollm2`). Nothing is downloaded a
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import json
 import logging
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from vhuman.models.types import InputError, VhumanError
+from vhuman.models.package_files import package_file, verify_sha256
+from vhuman.models.types import InputError
 
 from .smollm2 import cache_root, convert_gguf
 
@@ -67,52 +65,12 @@ def packaged_model(name: str) -> PackagedModel:
 
 
 def _part_paths(model: PackagedModel) -> list[Path]:
-    paths = []
-    for package, inner in model.parts:
-        spec = importlib.util.find_spec(package)  # found without importing the package
-        if spec is None or spec.origin is None:
-            raise VhumanError(f"model {model.name!r} is not installed: {model.install}")
-        path = Path(spec.origin).parent / inner
-        if not path.is_file():
-            raise VhumanError(f"model {model.name!r}: {path} is missing; reinstall: {model.install}")
-        paths.append(path)
+    what = f"model {model.name!r}"
+    paths = [package_file(package, inner, what=what, install=model.install)
+             for package, inner in model.parts]
     for path, expected in zip(paths, model.sha256, strict=False):
-        verify_sha256(path, expected, model)
+        verify_sha256(path, expected, what=what, install=model.install)
     return paths
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def verify_sha256(path: Path, expected: str, model: PackagedModel) -> None:
-    """Raise :class:`VhumanError` unless ``path`` hashes to ``expected``. A verified file is
-    remembered (size, mtime, hash) in the cache, so it is hashed again only when it changes."""
-    stamps_file = cache_root() / "llm" / "verified.json"
-    try:
-        stamps = json.loads(stamps_file.read_text())
-    except (OSError, ValueError):
-        stamps = {}
-    stat = path.stat()
-    stamp = [stat.st_size, stat.st_mtime_ns, expected]
-    if stamps.get(str(path)) == stamp:
-        return
-    actual = _sha256(path)
-    if actual != expected:
-        raise VhumanError(f"model {model.name!r}: {path} has sha256 {actual[:16]}..., expected "
-                          f"{expected[:16]}...: the package changed; reinstall: {model.install}")
-    stamps[str(path)] = stamp
-    try:
-        stamps_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stamps_file.with_name(f"verified.json.tmp{os.getpid()}")
-        tmp.write_text(json.dumps(stamps))
-        tmp.rename(stamps_file)
-    except OSError as exc:  # an unwritable cache only costs a hash next time
-        log.warning("cannot remember the model check: %s", exc)
 
 
 def gguf_path(name: str) -> Path:

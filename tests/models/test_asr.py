@@ -9,6 +9,7 @@ import soundfile as sf
 from vhuman.avatar.compat import shared_data_dir
 from vhuman.models.asr import get_recognizer, get_vad, packaged
 from vhuman.models.asr.whisper import to_simplified
+from vhuman.models.package_files import sha256_file
 from vhuman.models.types import InputError, VhumanError
 
 SPEECH = shared_data_dir() / "speech"
@@ -48,7 +49,7 @@ def test_a_damaged_joined_whisper_is_joined_again(tmp_path, monkeypatch):
         f.seek(1000)
         f.write(b"\x00damaged\x00")
     again = packaged.whisper_dir("base")
-    assert packaged.sha256_file(again / "model.bin") == packaged.WHISPER["base"].joined_sha256
+    assert sha256_file(again / "model.bin") == packaged.WHISPER["base"].joined_sha256
     with pytest.raises(InputError, match="known"):
         packaged.whisper_dir("gigantic")
 
