@@ -101,3 +101,22 @@ def infer_actions(text: str, emotion: Emotion | None = None, fallback: bool = Fa
     if fallback and emotion is not None:
         return [_EMOTION_GESTURE.get(emotion, "nod")]
     return []
+
+
+#: actions that cheer; never on a reply to bad news or rudeness
+CHEERFUL: frozenset[str] = frozenset({"clap", "cheer", "dance", "thumbs_up", "jump", "spin", "laugh"})
+
+
+def move_body(tags: list[str], text: str, emotion: Emotion, *, somber: bool, first: bool) -> bool:
+    """The body follows the words: a model sentence left without a gesture gets one from
+    its text, or (``first`` gesture of a reply) its emotion's default gesture. ``somber``
+    (bad news, rudeness): cheerful actions become nods. Edits ``tags`` in place; True
+    when the sentence now has a gesture."""
+    if somber:
+        tags[:] = [t for t in tags if t not in CHEERFUL]
+    if not any(t in ACTIONS for t in tags):
+        actions = infer_actions(text, emotion, fallback=first)
+        if somber:
+            actions = ["nod" if a in CHEERFUL else a for a in actions]
+        tags += actions
+    return any(t in ACTIONS for t in tags)

@@ -1,0 +1,121 @@
+"""The brain's own lines (no model): greetings, thanks, "what's my name?", "I don't know
+that one", fallbacks and deflections, each built as a :class:`ReplySentence` with its
+emotion, intensity, gestures and language."""
+
+from __future__ import annotations
+
+import random
+import re
+
+from vhuman.models.emotion import classify_emotion
+from vhuman.models.types import Emotion
+
+from .language import OPENERS
+from .memory import ViewerRecord, extract_name
+from .persona import Persona
+from .prompts import fill, pick
+from .reply import ReplySentence
+from .skill_lines import LINES, line
+
+_DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
+_NAME_LINES = {
+    "en": ("You're {name}, of course! I remember.",
+           "You haven't told me your name yet, but here you're {viewer}!"),
+    "es": ("¡Eres {name}, claro! Me acuerdo.", "Todavía no me has dicho tu nombre, pero aquí eres {viewer}."),
+    "zh": ("你是{name}，我记得！", "你还没告诉我你的名字，不过这里你叫{viewer}。"),
+}
+#: sources whose sentences are in the reply's language (the others are written in English)
+_IN_REPLY_LANGUAGE = frozenset({"llm", "opener", "kb", "fallback", "unsure"})
+
+
+class LineBook:
+    """Builds the brain's sentences in one persona. ``language``: the current reply's
+    language (the brain sets it per reply), given to the sources that write in it."""
+
+    def __init__(self, persona: Persona, rng: random.Random) -> None:
+        self.persona = persona
+        self.rng = rng
+        self.language = "en"
+
+    def sentence(
+        self, text: str, source: str, index: int, emotion: Emotion | None = None,
+        tags: list[str] | None = None, intensity: float | None = None,
+    ) -> ReplySentence:
+        """One output sentence: the given emotion, else the classifier, else the default."""
+        guessed, strength = classify_emotion(text)
+        if emotion is None:
+            emotion = guessed if guessed != Emotion.NEUTRAL else self.persona.default_emotion
+        tags = list(tags or [])
+        if _DANCE.search(text) and "dance" not in tags and source == "llm":
+            tags.append("dance")
+        language = self.language if source in _IN_REPLY_LANGUAGE else "en"
+        return ReplySentence(text, emotion, round(intensity if intensity is not None else strength, 3),
+                             tags, source, index, language)
+
+    def deflection(self, viewer: str | None, index: int = 0) -> ReplySentence:
+        """A calm in-persona change of subject (refused input or output)."""
+        return self.sentence(fill(pick(self.persona.deflections, self.rng), viewer), "deflection",
+                             index, Emotion.CALM, ["shrug"])
+
+    def fallback(self, viewer: str | None, index: int) -> ReplySentence:
+        """The model failed: an in-persona "I got tangled up" line."""
+        return self.sentence(fill(pick(self.persona.fallbacks, self.rng), viewer), "fallback",
+                             index, Emotion.CALM)
+
+    def unsure(self, viewer: str | None, index: int, language: str) -> ReplySentence:
+        """An honest, in-persona "I don't know that one" in the viewer's language."""
+        if language in LINES and language != "en":
+            text = line("unsure", language, viewer=viewer or "")
+        else:
+            text = fill(pick(self.persona.unsure, self.rng), viewer)
+        item = self.sentence(text, "unsure", index, Emotion.CALM, ["shrug"], 0.4)
+        item.language = language if language in LINES else "en"
+        return item
+
+    def name_answer(self, viewer: str | None, record: ViewerRecord, text: str,
+                    language: str = "en") -> ReplySentence:
+        """"What's my name?": from memory (or this very message), never invented."""
+        given = extract_name(text) or record.preferences.get("name")
+        known, unknown = _NAME_LINES.get(language, _NAME_LINES["en"])
+        if given:
+            said = known.format(name=given)
+        elif viewer:
+            said = unknown.format(viewer=viewer)
+        else:
+            said = "You haven't told me your name yet. What is it?"
+        item = self.sentence(said, "template", 0, Emotion.HAPPY, ["point"], 0.6)
+        item.language = language if language in _NAME_LINES else "en"
+        return item
+
+    def template(self, intent: str, text: str, viewer: str | None, returning: bool,
+                 language: str = "en") -> ReplySentence:
+        """The line for a greeting, thanks, goodbye or an emoji-only message."""
+        p = self.persona
+        local = OPENERS.get(language, {})
+        if language != "en" and local and intent in ("greeting", "thanks", "bye"):
+            kind = {"greeting": "chat", "thanks": "praise", "bye": "chat"}[intent]
+            item = self.sentence(fill(pick(local[kind], self.rng), viewer), "template", 0,
+                                 Emotion.HAPPY, ["bow" if intent == "thanks" else "wave"], 0.6)
+            item.language = language
+            return item
+        if intent == "greeting":
+            options = p.returning_greetings if returning else p.greetings
+            return self.sentence(fill(pick(options, self.rng), viewer), "template", 0,
+                                 Emotion.HAPPY, ["wave"], 0.7)
+        if intent == "thanks":
+            return self.sentence(fill(pick(p.thanks, self.rng), viewer), "template", 0,
+                                 Emotion.HAPPY, ["bow"], 0.7)
+        if intent == "bye":
+            said = f"Bye {viewer}, see you next time!" if viewer else "Bye, see you next time!"
+            return self.sentence(said, "template", 0, Emotion.HAPPY, ["wave"], 0.6)
+        emotion, intensity = classify_emotion(text)  # emoji-only: mirror the feeling
+        lines = {
+            Emotion.SAD: "Aww, sending you a big hug!",
+            Emotion.ANGRY: "Oh no, let's turn that frown around!",
+            Emotion.SURPRISED: "I know, right? Wow!",
+        }
+        said = lines.get(emotion, "Love the energy in the chat!")
+        if viewer:
+            said = f"{said[:-1]}, {viewer}{said[-1]}"
+        return self.sentence(said, "template", 0, emotion if emotion != Emotion.NEUTRAL else Emotion.HAPPY,
+                             ["heart"], max(intensity, 0.5))
