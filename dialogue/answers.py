@@ -5,6 +5,7 @@ server-model reader (:mod:`.llm_reader`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .knowledge import Passage
 from .qa_verify import VERIFY_FEATURES
@@ -35,6 +36,15 @@ class Answer:
     @property
     def reply(self) -> str:
         return self.text
+
+
+class Answerer(Protocol):
+    """What answers a reporter's question from the show's knowledge: the
+    :class:`~dialogue.qa.QAEngine`, or a test fake."""
+
+    async def answer_async(self, question: str) -> Answer:
+        """The grounded answer (``answered`` False when the knowledge does not hold it)."""
+        ...
 
 
 @dataclass

@@ -32,10 +32,10 @@ from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill
 from .questions import ASK_NAME, QUESTION, is_factual, is_follow_up
-from .reply import Reply, ReplyContext, ReplySentence
+from .reply import DanceCue, PerformCue, Reply, ReplyContext, ReplySentence, SingCue
 from .schedule import Event, answer_schedule, events_from
 from .skill_lines import LINES
-from .skills import Skills
+from .skills import SkillLine, Skills
 from .tags import ACTIONS, move_body
 from .turn import Turn
 
@@ -288,6 +288,7 @@ class Brain:
                 item = lines.sentence(said_line.text, f"skill:{said_line.skill}", index,
                                       said_line.emotion, said_line.tags, said_line.intensity)
                 item.language = asked if asked in LINES else "en"
+                item.cue = self._cue(said_line)
                 index += 1
                 yield item
             return
@@ -340,6 +341,16 @@ class Brain:
             elif turn.refused:
                 yield lines.unsure(viewer, index, lang)
             # else: the model ended right after the opener; the opener was the answer.
+
+    def _cue(self, said: SkillLine) -> PerformCue | None:
+        """What the host performs after a skill's line: a song of the repertoire, a dance."""
+        for tag in said.tags:
+            if tag.startswith("sing:"):
+                title = tag.removeprefix("sing:")
+                score = self.song_path(title)
+                if score is not None:
+                    return SingCue(title, Path(score))
+        return DanceCue() if said.skill == "dance" else None
 
     async def _draw(self, turn: Turn, record: ViewerRecord | None, index: int,
                     said: str | None, draw: int) -> AsyncIterator[ReplySentence]:

@@ -1,10 +1,15 @@
-"""What a reply is (the sentences the brain yields, the whole reply, per-call settings)
-and how streamed model text is cut into pieces the voice can start on."""
+"""What a reply is (the sentences the brain yields, what the body does with them, the whole
+reply, per-call settings) and how streamed model text is cut into pieces the voice can
+start on. These types are the contract between the dialogue and the stage: the stage reads
+their fields, never probes for attributes."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
 
 from vhuman.models.text import SentenceStream
 from vhuman.models.types import Emotion
@@ -16,13 +21,35 @@ _CLAUSE = re.compile(r"^(.{16,}?[,;:—])\s+(?=\S)")
 _OPEN_MARK = re.compile(r"[\[(*][^\])*]{0,24}$")  # a tag still being written: "[wa"
 
 
+@dataclass(frozen=True)
+class SingCue:
+    """After the sentence, sing ``title`` from the show's repertoire (its score file)."""
+
+    title: str
+    score: Path
+
+
+@dataclass(frozen=True)
+class DanceCue:
+    """After the sentence, dance for ``seconds`` (no music)."""
+
+    seconds: float = 6.0
+
+
+PerformCue = SingCue | DanceCue
+"""What the host performs after a sentence, beyond its gestures."""
+
+
 @dataclass
 class ReplySentence:
     """One sentence to speak, with its emotion (0..1 intensity) and action tags.
 
-    ``source``: llm | opener | template | kb | deflection | fallback. An ``opener`` is the
-    instant acknowledgement spoken while the model writes the rest. ``language``: the
-    sentence's language (ISO 639-1), so the voice can pick one that speaks it.
+    ``source``: llm | opener | template | memory | kb | unsure | deflection | fallback |
+    ``skill:<name>``. An ``opener`` is the instant acknowledgement spoken while the model
+    writes the rest. ``language``: the sentence's language (ISO 639-1), so the voice can
+    pick one that speaks it. ``tags``: the action words of the reply grammar
+    (:mod:`vhuman.models.textproc.tags`): gestures, ``dance``, ``sing:<title>``; ``cue``:
+    what to perform after the sentence (a song, a dance), typed.
     """
 
     text: str
@@ -32,6 +59,29 @@ class ReplySentence:
     source: str = "llm"
     index: int = 0
     language: str = "en"
+    cue: PerformCue | None = None
+
+    @property
+    def gestures(self) -> list[str]:
+        """The tags the body gestures while speaking (not the performed cues)."""
+        return [t for t in self.tags if t != "dance" and not t.startswith("sing:")]
+
+    def to_wire(self) -> dict[str, Any]:
+        """A JSON-ready form (for a reply made on another process); the cue stays behind."""
+        return {"text": self.text, "emotion": self.emotion.value, "intensity": self.intensity,
+                "tags": list(self.tags), "source": self.source, "index": self.index,
+                "language": self.language}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> ReplySentence:
+        """The sentence :meth:`to_wire` wrote (unknown emotions read as neutral)."""
+        try:
+            emotion = Emotion(str(data.get("emotion", "neutral")))
+        except ValueError:
+            emotion = Emotion.NEUTRAL
+        return cls(str(data.get("text", "")), emotion, float(data.get("intensity", 0.0)),
+                   [str(t) for t in data.get("tags") or []], str(data.get("source", "llm")),
+                   int(data.get("index", 0)), str(data.get("language", "en")))
 
 
 @dataclass
@@ -48,6 +98,17 @@ class ReplyContext:
     notes: list[str] = field(default_factory=list)
     max_tokens: int | None = None
     temperature: float | None = None
+
+
+class ReplyStream(Protocol):
+    """What answers a viewer sentence by sentence: :class:`~dialogue.brain.Brain`, a
+    remote brain on another process, a test fake."""
+
+    def reply_stream(self, message: str, viewer: str | None = None, opener: bool | None = None,
+                     context: ReplyContext | None = None) -> AsyncIterator[ReplySentence]:
+        """Stream the reply. ``opener`` overrides the instant acknowledgement (``False``:
+        none, e.g. for press Q&A; ``None``: the brain's default)."""
+        ...
 
 
 @dataclass

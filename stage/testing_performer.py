@@ -13,11 +13,14 @@ import heapq
 import itertools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vhuman.dialogue.answers import Answer
+from vhuman.dialogue.knowledge import Passage
+from vhuman.dialogue.reply import ReplyContext, ReplySentence
 from vhuman.models.types import Emotion, InputError
 
 from .performer import SpeechHandle
@@ -241,16 +244,6 @@ class FakePerformer:
         item.completed = True
 
 
-@dataclass
-class FakeSentence:
-    """Shaped like ``dialogue.ReplySentence``."""
-
-    text: str
-    emotion: Emotion = Emotion.HAPPY
-    intensity: float = 0.6
-    tags: list[str] = field(default_factory=list)
-
-
 class FakeBrain:
     """Replies ``"Thanks for asking about <topic>. <n> words..."`` deterministically, in
     ``sentences`` sentences, after ``delay`` seconds; records what it was asked."""
@@ -259,10 +252,11 @@ class FakeBrain:
         self.sentences = sentences
         self.delay = delay
         self.asked: list[tuple[str, str]] = []
-        self.contexts: list[Any] = []
+        self.contexts: list[ReplyContext | None] = []
 
-    async def reply_stream(self, message: str, viewer: Any = None,
-                           opener: bool | None = None, context: Any = None) -> Any:
+    async def reply_stream(self, message: str, viewer: str | None = None,
+                           opener: bool | None = None,
+                           context: ReplyContext | None = None) -> AsyncIterator[ReplySentence]:
         self.asked.append((message, str(viewer)))
         self.contexts.append(context)
         topic = " ".join(message.split()[:4]).rstrip("?!.")
@@ -270,24 +264,13 @@ class FakeBrain:
             if self.delay:
                 await asyncio.sleep(self.delay)
             text = f"Thanks for asking about {topic}." if i == 0 else f"Sentence {i + 1} here."
-            yield FakeSentence(text, tags=["nod"] if i == 0 else [])
+            yield ReplySentence(text, Emotion.HAPPY, 0.6, ["nod"] if i == 0 else [], "llm", i)
 
 
-@dataclass
-class FakePassage:
-    doc: str
-    start: int
-    end: int
-    text: str
-    score: float
-
-
-@dataclass
-class FakeAnswer:
-    text: str
-    sources: list[FakePassage]
-    confidence: float
-    answered: bool
+FakePassage = Passage
+"""A cited passage, as the Q&A engine gives them (the real type)."""
+FakeAnswer = Answer
+"""A grounded answer, as the Q&A engine gives them (the real type)."""
 
 
 class FakeQA:
@@ -297,7 +280,7 @@ class FakeQA:
         self.facts = facts
         self.delay = delay
 
-    async def answer(self, question: str) -> FakeAnswer:
+    async def answer_async(self, question: str) -> Answer:
         if not question.strip():
             raise InputError("question must not be empty")
         if self.delay:

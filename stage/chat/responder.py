@@ -1,35 +1,25 @@
 """Answer a viewer message in character, by name, sentence by sentence.
 
-The dialogue brain streams :class:`ReplySentence`-like objects (``text``, ``emotion``,
-``intensity``, ``tags``); each sentence is queued on the performer as soon as it arrives,
-so the first audio does not wait for the whole answer.
+The dialogue brain (any :class:`~vhuman.dialogue.reply.ReplyStream`) streams
+:class:`~vhuman.dialogue.reply.ReplySentence` objects; each sentence is queued on the
+performer as soon as it arrives, so the first audio does not wait for the whole answer,
+and its typed cue (a song, a dance) is performed after it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
 
-from vhuman.models.types import Emotion, InputError
+from vhuman.dialogue.reply import DanceCue, ReplySentence, ReplyStream, SingCue
 
 from ..performer import Performer, SpeechHandle
 from .message import ChatMessage
 
 log = logging.getLogger(__name__)
 
-
-class ChatBrain(Protocol):
-    def reply_stream(self, message: str, viewer: Any,
-                     opener: bool | None = None) -> AsyncIterator[Any]:
-        """Stream reply sentences with ``text``, ``emotion``, ``intensity``, ``tags``.
-
-        ``opener`` overrides the brain's instant-acknowledgement setting for this message
-        (``False``: no opener, e.g. for press Q&A; ``None``: the brain's default)."""
-        ...
 
 
 @dataclass
@@ -71,20 +61,10 @@ def address_by_name(viewer: str, sentence: str) -> str:
     return f"{viewer}, {sentence}"
 
 
-def _emotion(value: Any) -> Emotion | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Emotion.parse(value)
-    except InputError:
-        log.warning("brain gave unknown emotion %r; ignoring it", value)
-        return None
-
-
 class ChatResponder:
     """Turns chat messages into performer speech through a dialogue brain."""
 
-    def __init__(self, brain: ChatBrain, performer: Performer, *, priority: int = 10,
+    def __init__(self, brain: ReplyStream, performer: Performer, *, priority: int = 10,
                  on_sentence: Callable[[ChatMessage, str], None] | None = None) -> None:
         self.brain = brain
         self.performer = performer
@@ -94,19 +74,15 @@ class ChatResponder:
         # worker acknowledges the message there, so it is never answered twice.
         self.before_speaking: Callable[[ChatMessage], Awaitable[None]] | None = None
 
-    async def _perform(self, sentence: Any, tags: list[str]) -> list[SpeechHandle]:
-        """A skill the brain chose, done after its line: ``sing:<title>`` sings the song of
-        the show's repertoire, the dance skill dances (a few seconds, no music)."""
-        handles = []
-        song_path = getattr(self.brain, "song_path", None)
-        for tag in tags:
-            if tag.startswith("sing:") and callable(song_path):
-                score = song_path(tag.removeprefix("sing:"))
-                if score is not None:
-                    handles.append(await self.performer.sing(Path(score), priority=self.priority))
-        if getattr(sentence, "source", "") == "skill:dance":
-            handles.append(await self.performer.dance(None, duration=6.0))
-        return handles
+    async def _perform(self, sentence: ReplySentence) -> list[SpeechHandle]:
+        """What the brain cued after the line: a song of the show's repertoire, a dance
+        (a few seconds, no music)."""
+        cue = sentence.cue
+        if isinstance(cue, SingCue):
+            return [await self.performer.sing(cue.score, priority=self.priority)]
+        if isinstance(cue, DanceCue):
+            return [await self.performer.dance(None, duration=cue.seconds)]
+        return []
 
     async def answer(self, message: ChatMessage) -> ChatAnswer:
         """Stream the brain's reply to ``message`` into the performer; returns at once
@@ -114,7 +90,7 @@ class ChatResponder:
         answer = ChatAnswer(message)
         t0 = time.monotonic()
         async for sentence in self.brain.reply_stream(message.text, message.viewer):
-            text = str(getattr(sentence, "text", sentence)).strip()
+            text = sentence.text.strip()
             if not text:
                 continue
             if not answer.sentences:
@@ -123,16 +99,14 @@ class ChatResponder:
                 text = address_by_name(message.viewer, text)
                 log.debug("first sentence for #%d after %.3fs", message.id,
                           time.monotonic() - t0)
-            tags = [str(t) for t in (getattr(sentence, "tags", None) or ())]
             handle = await self.performer.say(
-                text, emotion=_emotion(getattr(sentence, "emotion", None)),
-                intensity=getattr(sentence, "intensity", None), priority=self.priority,
-                source=f"chat:{message.viewer}",
-                gestures=[t for t in tags if not t.startswith("dance")])
+                text, emotion=sentence.emotion, intensity=sentence.intensity,
+                priority=self.priority, source=f"chat:{message.viewer}",
+                gestures=sentence.gestures)
             answer.sentences.append(text)
             answer.handles.append(handle)
-            answer.sources.append(str(getattr(sentence, "source", "") or "brain"))
-            answer.handles += await self._perform(sentence, tags)
+            answer.sources.append(sentence.source or "brain")
+            answer.handles += await self._perform(sentence)
             if self.on_sentence is not None:
                 self.on_sentence(message, text)
         return answer

@@ -21,7 +21,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from vhuman.models.types import InputError, VhumanError
+from vhuman.dialogue.reply import ReplyContext, ReplySentence
+from vhuman.models.types import Emotion, InputError, VhumanError
 
 from ..chat.message import ChatDecision, ChatMessage
 from ..performer import Performer
@@ -119,16 +120,16 @@ class RemoteBrain:
     def __init__(self, state: ClusterAppState, show_id: str) -> None:
         self._state, self._show_id = state, show_id
 
-    async def reply_stream(self, message: Any, viewer: str | None = None,
+    async def reply_stream(self, message: str, viewer: str | None = None,
                            opener: bool | None = None,
-                           context: Any = None) -> AsyncIterator[str]:
-        raw = dataclasses.asdict(context) \
-            if dataclasses.is_dataclass(context) and not isinstance(context, type) else {}
+                           context: ReplyContext | None = None) -> AsyncIterator[ReplySentence]:
+        raw = dataclasses.asdict(context) if context is not None else {}
         reply = await send_command(self._state.redis, self._show_id, "show", "complete",
                                    {"text": str(message), "viewer": viewer, "context": raw},
                                    timeout_s=COMPLETION_TIMEOUT_S)
         for sentence in reply.get("result") or []:
-            yield str(sentence)
+            yield ReplySentence.from_wire(sentence) if isinstance(sentence, dict) \
+                else ReplySentence(str(sentence), Emotion.NEUTRAL, 0.0)  # an older worker's text
 
 
 class _RemoteResponder:

@@ -83,8 +83,8 @@ CONCURRENT = frozenset({"complete"})
 """Commands run beside the others (a reply takes model time; say-now must not wait)."""
 
 
-async def _complete(session: Any, args: dict[str, Any]) -> list[str]:
-    """``/v1/chat/completions`` on the holder's brain: the reply's sentences."""
+async def _complete(session: Any, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """``/v1/chat/completions`` on the holder's brain: the reply's sentences (wire form)."""
     from vhuman.dialogue.reply import ReplyContext
 
     if session.responder is None:
@@ -96,7 +96,7 @@ async def _complete(session: Any, args: dict[str, Any]) -> list[str]:
                            max_tokens=raw.get("max_tokens"),
                            temperature=raw.get("temperature"))
     viewer = args.get("viewer")
-    return [str(getattr(sentence, "text", sentence)) async for sentence in
+    return [sentence.to_wire() async for sentence in
             session.responder.brain.reply_stream(str(args.get("text", "")),
                                                  str(viewer) if viewer else None,
                                                  opener=False, context=context)]

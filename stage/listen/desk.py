@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vhuman.models.text.sentences import split_sentences
 
@@ -37,6 +37,9 @@ from ..store import ShowEvent, Store
 from ..transcript import first_audio
 from .listener import HeardTurn, ListenEvent
 
+if TYPE_CHECKING:
+    from vhuman.dialogue.answers import Answerer
+
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "I don't have a reliable answer to that yet, so I won't guess."
@@ -47,7 +50,7 @@ class VoiceDesk:
     """Turns → barge-in, moderation, brain or Q&A, and the show log (one show)."""
 
     def __init__(self, performer: Performer, *, responder: ChatResponder | None = None,
-                 qa: Any | None = None, moderator: ChatModerator | None = None,
+                 qa: Answerer | None = None, moderator: ChatModerator | None = None,
                  store: Store | None = None, show_id: str = "default",
                  on_answer: Callable[[ChatAnswer], None] | None = None,
                  on_record: Callable[[dict[str, Any]], None] | None = None,
@@ -163,15 +166,14 @@ class VoiceDesk:
         if self.qa is None:
             return await self._ask_brain(turn, text, record)
         answer = await call_qa(self.qa, text)
-        spoken = str(getattr(answer, "text", "") or "").strip()
-        if not getattr(answer, "answered", bool(spoken)) or not spoken:
+        spoken = answer.text.strip()
+        if not answer.answered or not spoken:
             spoken = NO_ANSWER
-        sources = [{"doc": getattr(p, "doc", ""), "start": getattr(p, "start", None),
-                    "end": getattr(p, "end", None)} for p in getattr(answer, "sources", ()) or ()]
+        sources = [{"doc": p.doc, "start": p.start, "end": p.end} for p in answer.sources]
         handles = [await self.performer.say(s, priority=self.priority, source=f"qa:{turn.speaker}")
                    for s in split_sentences(spoken) or [spoken]]
         record.update(answer=spoken, answered_by="qa", sources=sources,
-                      qa_confidence=round(float(getattr(answer, "confidence", 0.0)), 4))
+                      qa_confidence=round(float(answer.confidence), 4))
         return handles
 
     async def _record(self, record: dict[str, Any]) -> None:

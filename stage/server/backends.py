@@ -8,7 +8,7 @@ import importlib
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vhuman.models.types import VhumanError
 
@@ -17,6 +17,9 @@ from ..show.api import build_live_performer, live_performer_factory
 from ..show.rundown import Rundown
 from .settings import ServerSettings
 from .state import Backends, BrainFactory
+
+if TYPE_CHECKING:
+    from vhuman.dialogue.qa import QAEngine
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,7 @@ class _SharedLLM:
         brain.llm = self._llm
 
 
-def _qa_engine(settings: ServerSettings) -> Any | None:
+def _qa_engine(settings: ServerSettings) -> QAEngine | None:
     if settings.knowledge_dir is None:
         return None
     try:

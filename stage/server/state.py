@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import LabelledCollector, Metrics
@@ -33,6 +33,9 @@ from .chatlog import ChatLog
 from .settings import ServerSettings
 from .sockets import ChatEcho, Event, ViewerSocket, encode
 
+if TYPE_CHECKING:
+    from vhuman.dialogue.answers import Answerer
+
 log = logging.getLogger(__name__)
 
 PerformerFactory = Callable[[str, Rundown | None], Performer]
@@ -45,7 +48,7 @@ class Backends:
 
     performer_factory: PerformerFactory
     brain_factory: BrainFactory | None = None
-    qa: Any | None = None
+    qa: Answerer | None = None
     moderator_factory: Callable[[], ChatModerator | None] = default_moderator
     # Loads a brain's models before its show reports ready (runs in a worker thread).
     brain_warm_up: Callable[[Any], None] | None = None

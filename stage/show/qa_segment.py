@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from vhuman.models.text.sentences import split_sentences
 from vhuman.models.types import VhumanError
@@ -13,17 +11,18 @@ from vhuman.models.types import VhumanError
 from ..chat.responder import ChatResponder
 from .rundown import Line
 
+if TYPE_CHECKING:
+    from vhuman.dialogue.answers import Answer, Answerer
+
 log = logging.getLogger(__name__)
 
 
-async def call_qa(qa: Any, question: str) -> Any:
-    """``qa.answer(question)`` whether it is async or blocking (then off the loop)."""
-    if inspect.iscoroutinefunction(qa.answer):
-        return await qa.answer(question)
-    return await asyncio.to_thread(qa.answer, question)
+async def call_qa(qa: Answerer, question: str) -> Answer:
+    """The Q&A engine's grounded answer to ``question`` (its blocking work off the loop)."""
+    return await qa.answer_async(question)
 
 
-async def ask_question(question: str, qa: Any | None,
+async def ask_question(question: str, qa: Answerer | None,
                        responder: ChatResponder | None) -> list[Line]:
     """The lines to speak in answer to ``question``.
 
@@ -32,15 +31,15 @@ async def ask_question(question: str, qa: Any | None,
     """
     if qa is not None:
         answer = await call_qa(qa, question)
-        text = str(getattr(answer, "text", "") or "").strip()
-        if not getattr(answer, "answered", bool(text)) or not text:
+        text = answer.text.strip()
+        if not answer.answered or not text:
             text = "I don't have a reliable answer to that yet, so I won't guess."
         return [Line(text=s) for s in split_sentences(text)] or [Line(text=text)]
     if responder is not None:
         lines = []
         # The press is not a viewer: no viewer memory, no chatty "great question" opener.
         async for sentence in responder.brain.reply_stream(question, None, opener=False):
-            text = str(getattr(sentence, "text", sentence)).strip()
+            text = sentence.text.strip()
             if text:
                 lines.append(Line(text=text))
         return lines

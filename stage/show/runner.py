@@ -14,7 +14,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vhuman.models.types import Emotion, VhumanError
 
@@ -41,6 +41,9 @@ from .rundown import (
     SingSegment,
 )
 
+if TYPE_CHECKING:
+    from vhuman.dialogue.answers import Answerer
+
 log = logging.getLogger(__name__)
 
 MAX_EVENTS = 2000
@@ -59,7 +62,7 @@ class ShowRunner:
 
     def __init__(self, rundown: Rundown, performer: Performer, *,
                  chat: ChatQueue | None = None, responder: ChatResponder | None = None,
-                 qa: Any | None = None, clock: ShowClock | None = None,
+                 qa: Answerer | None = None, clock: ShowClock | None = None,
                  store: Store | None = None, show_id: str | None = None,
                  on_answer: Callable[[ChatAnswer], Awaitable[None] | None] | None = None,
                  resume: dict[str, Any] | None = None,

@@ -47,7 +47,7 @@ class KBQA:
             "venues.md": {"title": "", "text": "The arena has 9,000 seats.",
                           "sentences": [[0, 26, ""]]}}})()
 
-    async def answer(self, question: str) -> FakeAnswer:
+    async def answer_async(self, question: str) -> FakeAnswer:
         if "final" in question.lower():
             return FakeAnswer("The final is on Sunday at 8 pm.",
                               [FakePassage("schedule.md", 0, 31, "The final is on Sunday at 8 pm.",

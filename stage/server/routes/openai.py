@@ -26,7 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
-from vhuman.dialogue.brain import ReplyContext
+from vhuman.dialogue.reply import ReplyContext, ReplyStream
 
 from ...chat.moderation import scrub_private
 from ...store.base import ShowEvent
@@ -101,15 +101,16 @@ def _conversation(body: ChatCompletionIn) -> tuple[str, ReplyContext]:
     return _text(body.messages[last].content), context
 
 
-def _brain(state: State) -> Any:
+def _brain(state: State) -> ReplyStream:
     session = state.sessions.get(state.settings.default_show)
     if session is None or session.responder is None:
         raise HTTPException(503, "no dialogue brain configured")
     return session.responder.brain
 
 
-def _token_counter(brain: Any) -> Callable[[str], int]:
-    count = getattr(getattr(brain, "llm", None), "count_tokens", None)
+def _token_counter(brain: ReplyStream) -> Callable[[str], int]:
+    """The brain's model's own token count when it has one, else words and marks."""
+    count = getattr(getattr(brain, "llm", None), "count_tokens", None)  # optional on a backend
     if callable(count):
         return count  # type: ignore[no-any-return]
     return lambda text: len(re.findall(r"\w+|[^\w\s]", text))
@@ -166,12 +167,12 @@ async def chat_completions(body: ChatCompletionIn, state: State,
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     prompt_tokens = sum(count(_text(m.content)) for m in body.messages)
-    state_out = {"finish": "stop", "tokens": 0}
+    state_out = {"finish": "stop", "tokens": 0, "source": ""}
 
     async def logged(reply: str) -> None:
         """A ``completion`` event in the show log: who asked what, what answered, the reply."""
         data = {"event": "completion", "viewer": viewer, "answered": scrub_private(text)[:500],
-                "source": getattr(brain, "last_source", "") or "dropped", "text": reply,
+                "source": state_out["source"] or "dropped", "text": reply,
                 "finish": state_out["finish"]}
         try:
             await asyncio.to_thread(state.store.add_show_event,
@@ -183,9 +184,11 @@ async def chat_completions(body: ChatCompletionIn, state: State,
         """Reply text piece by piece, cut at a stop string or at ``max_tokens``."""
         said = ""
         async for sentence in brain.reply_stream(text, viewer, opener=False, context=context):
-            piece = str(getattr(sentence, "text", sentence)).strip()
+            piece = sentence.text.strip()
             if not piece:
                 continue
+            if not state_out["source"] or state_out["source"] == "opener":
+                state_out["source"] = sentence.source  # what answered (an opener only acknowledges)
             piece = piece if not said else " " + piece
             candidate = said + piece
             hit = min((candidate.find(s) for s in stops if s in candidate), default=-1)

@@ -51,12 +51,9 @@ async def ask(body: QAIn, state: State, caller: Reporter) -> QAOut:
         raise HTTPException(422, f"question: {exc}") from None
     latency = time.perf_counter() - t0
     state.metrics.observe("vhuman_qa_latency_seconds", latency)
-    sources = [SourceOut(doc=str(getattr(p, "doc", "")), start=int(getattr(p, "start", 0)),
-                         end=int(getattr(p, "end", 0)), text=str(getattr(p, "text", "")),
-                         score=float(getattr(p, "score", 0.0) or 0.0))
-               for p in getattr(answer, "sources", [])]
-    out = QAOut(answer=str(answer.text), answered=bool(answer.answered),
-                short_answer=str(getattr(answer, "short", "") or ""),
+    sources = [SourceOut(doc=p.doc, start=p.start, end=p.end, text=p.text, score=float(p.score))
+               for p in answer.sources]
+    out = QAOut(answer=answer.text, answered=answer.answered, short_answer=answer.short,
                 confidence=float(answer.confidence), sources=sources,
                 latency_ms=round(latency * 1000, 3))
     await asyncio.to_thread(state.store.add_qa, QARecord(
