@@ -1,9 +1,11 @@
-"""Time text cues (``[wave]`` tags) to the spoken word they are attached to.
+"""Time text cues (``[wave]`` tags) to the spoken word they are attached to: the one
+tag-timing module.
 
-Tag parsing belongs to the text side; this module takes the already-parsed
-``(char_offset, tag)`` pairs of a chunk's clean text and returns ``(seconds, tag)``: the
-onset of the word that starts at or after the tag, found from the phoneme timings (word
-gaps are the pause entries), or proportionally through the audio when there are none.
+Tag parsing is the tag grammar's (:func:`vhuman.models.textproc.tags.extract_gestures`);
+this module takes the parsed positions and returns seconds: the onset of the word that
+starts at or after the tag, found from the phoneme timings (word gaps are the pause
+entries), or proportionally through the audio when there are none.
+:class:`GestureTimer` does it for a line spoken as several streamed chunks.
 """
 
 from __future__ import annotations
@@ -65,3 +67,38 @@ def tag_times(
             t = (words[k] if k < len(words) else len(text)) / max(len(text), 1) * total
         out.append((offset + float(t), tag))
     return out
+
+
+class GestureTimer:
+    """Places a line's gestures onto its streamed chunks, as they are synthesised.
+
+    ``gestures`` are ``(position, name)`` with position the fraction 0..1 of ``text``
+    where the tag stood. A gesture falls in the chunk that holds its place in the text
+    (found by the chunk's text; by its share of the length when the voice rewrote it),
+    on the onset of the word it stands before (see :func:`tag_times`).
+    """
+
+    def __init__(self, text: str, gestures: Sequence[tuple[float, str]]) -> None:
+        self._text = text
+        self._pending = sorted((p * len(text), g) for p, g in gestures)
+        self._cursor = 0
+
+    def place(self, chunk: AudioChunk) -> list[tuple[float, str]]:
+        """Gestures that fall in ``chunk`` (the next one of the line), as (seconds from
+        its start, name)."""
+        text = chunk.text
+        found = self._text.find(text, self._cursor) if text.strip() else -1
+        start = found if found >= 0 else self._cursor
+        end = min(start + len(text), len(self._text))
+        self._cursor = end
+        last = end >= len(self._text)
+        placed = [(p, g) for p, g in self._pending if p < end or last]
+        self._pending = self._pending[len(placed):]
+        out: list[tuple[float, str]] = []
+        for p, g in placed:
+            offset = min(max(round(p) - start, 0), len(text))
+            if text.strip():
+                out += tag_times([(offset, g)], text, chunk)
+            else:
+                out.append((offset / max(len(text), 1) * chunk.duration, g))
+        return out

@@ -16,6 +16,7 @@ import numpy as np
 from vhuman.animation import quat as Q
 from vhuman.animation.clip import HAND_SHAPES, MotionClip
 from vhuman.animation.reference import REFERENCE, ReferenceSkeleton, mirror_name
+from vhuman.models.textproc.tags import GESTURE_ALIASES, gesture_key
 from vhuman.models.types import InputError
 
 Vec3 = tuple[float, float, float]
@@ -245,16 +246,8 @@ GESTURES: dict[str, Gesture] = {
 }
 """Registry of gestures by name."""
 
-ALIASES: dict[str, str] = {
-    "fist_pump": "cheer",
-    "point": "point_at_screen",
-    "heart": "heart_hands",
-    "shake": "head_shake",
-    "yes": "nod",
-    "no": "head_shake",
-    "hi": "wave",
-    "hello": "wave",
-}
+ALIASES: dict[str, str] = GESTURE_ALIASES
+"""Other words for the gestures: the one vocabulary of :mod:`vhuman.models.textproc.tags`."""
 
 
 GESTURE_HANDS: dict[str, dict[str, str]] = {
@@ -275,7 +268,7 @@ def gesture_names() -> list[str]:
 
 def get_gesture(name: str) -> Gesture:
     """A gesture by name or alias (``[fist-pump]`` style spellings allowed)."""
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    key = gesture_key(name)
     key = ALIASES.get(key, key)
     if key not in GESTURES:
         raise InputError(f"unknown gesture {name!r}; expected one of: {', '.join(gesture_names())}")

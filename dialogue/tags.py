@@ -1,70 +1,18 @@
-"""Emotion and action tags in replies: ``[happy] Hi there! [wave]``.
+"""What the body does with a reply: gestures its words call for, and the rules a reply's
+tags follow (no cheering at bad news).
 
-The model may write tags; templates add them; the text-emotion classifier fills in the
-emotion when none is given. Tags never reach the voice: :func:`parse_tags` strips them.
+The tag grammar and the gesture words are :mod:`vhuman.models.textproc.tags` (one for
+every layer); :func:`parse_tags` and the word lists are re-exported from there.
 """
 
 from __future__ import annotations
 
 import re
 
-from vhuman.models.textproc.tags import TAG_PATTERN
+from vhuman.models.textproc.tags import ACTIONS, parse_tags
 from vhuman.models.types import Emotion
 
-ACTIONS: frozenset[str] = frozenset(
-    "wave dance nod bow clap point shrug laugh think heart jump spin cheer thumbs_up".split()
-)
-EMOTION_ALIASES: dict[str, Emotion] = {
-    **{e.value: e for e in Emotion},
-    "joy": Emotion.HAPPY, "joyful": Emotion.HAPPY, "smile": Emotion.HAPPY, "cheerful": Emotion.HAPPY,
-    "glad": Emotion.HAPPY, "excitement": Emotion.EXCITED, "thrilled": Emotion.EXCITED,
-    "sadness": Emotion.SAD, "upset": Emotion.SAD, "anger": Emotion.ANGRY, "mad": Emotion.ANGRY,
-    "surprise": Emotion.SURPRISED, "shocked": Emotion.SURPRISED, "relaxed": Emotion.CALM,
-    "serene": Emotion.CALM,
-}
-# Stage directions a small model likes to write: "(laughs)", "*smiles*".
-_STAGE = re.compile(r"\(\s*[a-z][a-z ]{1,20}\)|\*[a-z][a-z ]{1,20}\*", re.I)
-_EMOJI = re.compile(
-    "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\ufe0f\u200d]+"
-)
-_STAGE_ACTIONS = {"laugh": "laugh", "laughs": "laugh", "waves": "wave", "wave": "wave",
-                  "nods": "nod", "dances": "dance", "claps": "clap", "shrugs": "shrug"}
-
-
-def parse_tags(text: str) -> tuple[str, Emotion | None, list[str]]:
-    """Split ``text`` into spoken text, the first emotion tag, and action tags (in order).
-
-    Unknown bracketed words are dropped from the spoken text too (they are not speech).
-    """
-    emotion: Emotion | None = None
-    actions: list[str] = []
-    for match in TAG_PATTERN.finditer(text):
-        word = match.group("name").lower()
-        if word in EMOTION_ALIASES and emotion is None:
-            emotion = EMOTION_ALIASES[word]
-        elif word in ACTIONS and word not in actions:
-            actions.append(word)
-    for match in _STAGE.finditer(text):
-        word = match.group(0).strip("()* ").lower().split()[0]
-        action = _STAGE_ACTIONS.get(word)
-        if action and action not in actions:
-            actions.append(action)
-    spoken = _STAGE.sub(" ", TAG_PATTERN.sub(" ", text))
-    spoken = _EMOJI.sub(" ", spoken)
-    spoken = re.sub(r"\s+([,.!?;:])", r"\1", re.sub(r"\s+", " ", spoken)).strip()
-    return spoken, emotion, actions
-
-
-def format_tags(emotion: Emotion | None, actions: list[str]) -> str:
-    """The tag prefix for a line, e.g. ``[happy] [wave]``."""
-    parts = [f"[{emotion.value}]"] if emotion else []
-    parts += [f"[{a}]" for a in actions]
-    return " ".join(parts)
-
-
-def strip_emoji(text: str) -> str:
-    return re.sub(r"\s+", " ", _EMOJI.sub(" ", text)).strip()
-
+__all__ = ["ACTIONS", "CHEERFUL", "infer_actions", "move_body", "parse_tags"]
 
 # What a sentence's words suggest the body does, first match wins (a tagger over the text,
 # so the body follows the words also when the model writes no tags).

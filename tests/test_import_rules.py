@@ -28,7 +28,7 @@ FORBIDDEN = {
 #: stage rooms by rank: a room imports only rooms of a lower or equal rank
 STAGE_ROOMS: dict[str, int] = {
     # shared ground: helpers, types and protocols every room may use
-    "aio": 0, "media": 0, "metrics": 0, "cues": 0, "picture": 0, "store": 1,
+    "aio": 0, "media": 0, "metrics": 0, "picture": 0, "store": 1,
     "captions": 2,
     "outputs": 3,
     "performer": 4,

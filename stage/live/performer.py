@@ -36,10 +36,10 @@ import numpy as np
 from prometheus_client import CollectorRegistry
 
 from vhuman.animation.gestures import gesture_names
+from vhuman.models.textproc.tags import extract_gestures
 from vhuman.models.types import Emotion, InputError, SpeakingStyle, VhumanError
 from vhuman.stage.captions.track import Turn
 from vhuman.stage.captions.words import heard_in
-from vhuman.stage.cues import extract_gestures
 from vhuman.stage.guests.attention import LookOverlay
 from vhuman.stage.guests.layout import check_layout
 from vhuman.stage.guests.program import Program

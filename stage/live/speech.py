@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from vhuman.animation.cues import GestureTimer
 from vhuman.models.text.language import detect_language
 from vhuman.models.types import InputError, SpeakingStyle
 from vhuman.stage.captions.words import line_from_chunk, lines_from_song
-from vhuman.stage.cues import GestureTimer
 from vhuman.stage.metrics import Metrics
 from vhuman.stage.performer import SpeechHandle
 
@@ -236,7 +236,7 @@ class SpeechQueue:
             if count == 0:
                 self._observe("tts_first_chunk", time.monotonic() - t0)
             timed = [(0.2, g) for g in item.gestures] if count == 0 else []
-            timed += timer.place(chunk.text, chunk.duration)
+            timed += timer.place(chunk)
             clip = self.motion.speech(chunk, emotion=item.style.emotion,
                                       intensity=item.style.intensity, gestures=timed,
                                       seed=seed + count)
