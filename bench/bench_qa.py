@@ -2,7 +2,7 @@
 base, official SQuAD 2.0 metrics plus "gold span inside the spoken reply", latency.
 
 The questions are split once by paragraph (seed in :mod:`bench.squad`); the reader model
-(:mod:`dialogue.reader_model`) is fitted on the calibration split only and both splits are
+(:mod:`dialogue.span_scoring`) is fitted on the calibration split only and both splits are
 reported, and so is the neural span reader alone, handed each question's own paragraph.
 ``python -m bench.bench_qa --write`` stores the fitted model as the engine's default
 (``dialogue/data/qa_reader.json``); the reader itself is trained by
@@ -26,8 +26,8 @@ import numpy as np
 import yaml
 
 from bench import qa_risk, squad
-from vhuman.dialogue.reader import fit_conditional_logit, fit_logistic
-from vhuman.dialogue.reader_model import CONFIDENCE_FEATURES, CONFIDENCE_SIGNS, ReaderModel
+from vhuman.dialogue.span_candidates import fit_conditional_logit, fit_logistic
+from vhuman.dialogue.span_scoring import CONFIDENCE_FEATURES, CONFIDENCE_SIGNS, ReaderModel
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def _collect(qa: Any, questions: list[squad.Question]) -> list[tuple[squad.Quest
     import vhuman.dialogue.qa as qa_module
     import vhuman.dialogue.qa_evidence as ev_module
     import vhuman.dialogue.qa_verify as verify_module
-    import vhuman.dialogue.reader as reader_module
+    import vhuman.dialogue.span_candidates as reader_module
     from vhuman.dialogue.qa_cache import kb_version
 
     code = "".join(Path(m.__file__).read_text(encoding="utf-8")  # type: ignore[arg-type]
@@ -240,7 +240,7 @@ def run(quick: bool = False, write: bool = False, dev_every: int = 1,
     and dev question, no reader-alone run), the press kit and, when present, more unseen
     SQuAD 2.0 dev articles (every ``dev_every``-th question)."""
     from vhuman.dialogue import KnowledgeBase
-    from vhuman.dialogue.reader_model import load_default_model
+    from vhuman.dialogue.span_scoring import load_default_model
 
     texts, questions = squad.load_articles(squad.squad_file())
     splits = squad.split_questions(questions)

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from vhuman.dialogue.qa_verify import VERIFY_FEATURES
-from vhuman.dialogue.reader import fit_logistic
-from vhuman.dialogue.reader_model import CONFIDENCE_FEATURES, CONFIDENCE_SIGNS
+from vhuman.dialogue.span_candidates import fit_logistic
+from vhuman.dialogue.span_scoring import CONFIDENCE_FEATURES, CONFIDENCE_SIGNS
 
 TARGET_PRECISION = 0.90
 MIN_ANSWERED = 8  # thresholds answering fewer calibration questions are not judged

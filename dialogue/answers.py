@@ -1,6 +1,6 @@
 """What the grounded Q&A engine hands back (:class:`Answer`) and the span candidates its
 readers score (:class:`Candidate`): shared by the extractive engine (:mod:`.qa`) and the
-server-model reader (:mod:`.llm_reader`)."""
+server-model reader (:mod:`.llm_span_reader`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .knowledge import Passage
+from .neural_reading import READER_FEATURES
 from .qa_verify import VERIFY_FEATURES
-from .reader import Span
-from .reading import READER_FEATURES
+from .span_candidates import Span
 
 NOT_FOUND = "I'm sorry, I don't have that information in my notes."
 
@@ -63,5 +63,5 @@ class Candidate:
 
     @property
     def features(self) -> list[float]:
-        """Sentence, span and span-reader features, in :data:`dialogue.reader_model.FEATURES` order."""
+        """Sentence, span and span-reader features, in :data:`dialogue.span_scoring.FEATURES` order."""
         return self.sentence_features + self.span.features + self.reader_features

@@ -3,8 +3,8 @@ and a calibrated confidence.
 
 Retrieval fuses dense (MiniLM) and BM25 scores over sentences and the paragraphs around
 them; the best paragraphs are read by the neural span reader (:mod:`models.reader`, seen
-through :mod:`dialogue.reading`), whose proposals join the rule candidates of
-:mod:`dialogue.reader`; a listwise span model over both kinds of evidence and a second,
+through :mod:`dialogue.neural_reading`), whose proposals join the rule candidates of
+:mod:`dialogue.span_candidates`; a listwise span model over both kinds of evidence and a second,
 question-level model over the reader's no-answer margin, the span's lead and the answer
 verifier's checks (:mod:`dialogue.qa_verify`; fitted on a calibration split, see
 ``bench/bench_qa.py``) give the answer and the probability that it is right. Below the
@@ -36,12 +36,12 @@ from .grounding import (
 )
 from .knowledge import KnowledgeBase, Passage
 from .moderation import looks_binary, normalize_text
+from .neural_reading import Reading
 from .qa_cache import AnswerCache, kb_version, question_key
 from .qa_evidence import EvidenceMixin
 from .qa_verify import VERIFY_FEATURES, missing_phrase, question_facts, verify
-from .reader import analyse, candidate_spans, head_missing, negation_mismatch
-from .reader_model import ReaderModel, load_default_model
-from .reading import Reading
+from .span_candidates import analyse, candidate_spans, head_missing, negation_mismatch
+from .span_scoring import ReaderModel, load_default_model
 
 __all__ = ["NOT_FOUND", "Answer", "Candidate", "QAEngine", "grounded"]
 
@@ -290,7 +290,7 @@ class QAEngine(EvidenceMixin):
         t0 = time.perf_counter()
         self._clean_question(question)
         if self.llm is not None and self.llm_reader:
-            from .llm_reader import read_with_llm
+            from .llm_span_reader import read_with_llm
 
             result = await read_with_llm(self, question)
         else:

@@ -12,7 +12,7 @@ from typing import Any
 from .bm25 import tokenize
 from .grounding import BULLET, TYPE_PHRASE, expected_type, is_generic, type_matches, word_family
 from .qa_verify import families
-from .reader import stem
+from .span_candidates import stem
 
 __all__ = ["EvidenceMixin"]
 

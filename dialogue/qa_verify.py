@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .bm25 import STOPWORDS
 from .grounding import TYPE_PHRASE, is_generic, word_family
-from .reader import stem
+from .span_candidates import stem
 
 __all__ = ["ANTONYMS", "VERIFY_FEATURES", "VERIFY_SIGNS", "QuestionFacts", "families",
            "missing_phrase", "question_facts", "verify"]

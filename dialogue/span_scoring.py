@@ -1,7 +1,7 @@
 """The reader's two small linear models and their calibrated threshold.
 
 ``span`` scores every candidate (sentence features + span features, see
-:mod:`dialogue.reader`, + the neural reader's logits, see :mod:`dialogue.reading`);
+:mod:`dialogue.span_candidates`, + the neural reader's logits, see :mod:`dialogue.neural_reading`);
 ``confidence`` turns the best candidate, its lead over the best span of another sentence,
 the reader's margin over "no answer" and the near-miss counts of its sentence into the
 probability that the answer is right. Both are fitted on a calibration split by ``bench/bench_qa.py``
@@ -22,9 +22,9 @@ import numpy as np
 
 from vhuman.models.types import VhumanError
 
+from .neural_reading import READER_FEATURES
 from .qa_verify import VERIFY_FEATURES, VERIFY_SIGNS
-from .reader import SPAN_FEATURES
-from .reading import READER_FEATURES
+from .span_candidates import SPAN_FEATURES
 
 log = logging.getLogger(__name__)
 

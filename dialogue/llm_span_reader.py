@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .answers import NOT_FOUND, Answer, Candidate
-from .reader import Span
+from .span_candidates import Span
 
 if TYPE_CHECKING:
     from .qa import QAEngine

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from vhuman.dialogue.reading import UNREAD, Reading
+from vhuman.dialogue.neural_reading import UNREAD, Reading
 from vhuman.models.reader.span_reader import tokenizer, windows
 
 DOC = "Intro line.\nLotte Engel designed the mascot Pip in 2024."

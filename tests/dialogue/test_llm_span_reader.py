@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 from vhuman.dialogue import KnowledgeBase, QAEngine
-from vhuman.dialogue.llm_reader import locate, parse_reply
+from vhuman.dialogue.llm_span_reader import locate, parse_reply
 from vhuman.models.llm import get_llm
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vhuman.dialogue.reader import (
+from vhuman.dialogue.span_candidates import (
     SPAN_FEATURES,
     analyse,
     candidate_spans,
