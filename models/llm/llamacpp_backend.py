@@ -4,12 +4,12 @@
 shipped (sha256-checked, see :mod:`models.llm.packaged`), or ``model="/path/x.gguf"``.
 On the shared 2-core machine it decoded 2.4x faster than the transformers int8 backend in a
 fifth of the memory (``bench/bench_llm_runtime.py``). Generation runs in a worker thread;
-pieces reach the event loop as they are produced, and closing the stream stops it.
+pieces reach the event loop as they are produced, and closing the stream stops it
+(:mod:`models.llm.streaming`, shared with the transformers backend).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
@@ -21,10 +21,9 @@ from typing import Any
 from vhuman.models.types import InputError, VhumanError
 
 from .base import LLMError, LLMMessage, validate_messages
-from .stops import StopScanner
+from .streaming import Push, stream_generation
 
 log = logging.getLogger(__name__)
-_END = object()
 
 
 class LlamaCppLLM:
@@ -79,52 +78,25 @@ class LlamaCppLLM:
         stop: Sequence[str] | None = None,
     ) -> AsyncIterator[str]:
         msgs = validate_messages(messages)
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        cancelled = threading.Event()
-
-        def put(item: Any) -> None:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-            except RuntimeError:  # the loop is gone: the reader left, stop generating
-                cancelled.set()
         request = {"messages": msgs, "max_tokens": max_tokens, "temperature": temperature,
                    "stream": True}
 
-        def on_chunk(chunk: Any) -> bool:
-            choices = chunk.get("choices") if isinstance(chunk, dict) else None
-            piece = ((choices or [{}])[0].get("delta") or {}).get("content") if choices else None
-            if piece:
-                put(piece)
-            if isinstance(chunk, dict) and chunk.get("error"):
-                put(LLMError(str(chunk["error"])))
-            return cancelled.is_set()  # True stops the generation
+        def generate(push: Push, cancel: threading.Event) -> None:
+            errors: list[str] = []
 
-        def work() -> None:
-            try:
-                with self._lock:
-                    self._server.handle_chat_completions(request, on_chunk)
-            except Exception as exc:  # noqa: BLE001 - becomes the stream's error
-                put(LLMError(f"llama.cpp: {exc}"))
-            finally:
-                put(_END)
+            def on_chunk(chunk: Any) -> bool:
+                choices = chunk.get("choices") if isinstance(chunk, dict) else None
+                piece = ((choices or [{}])[0].get("delta") or {}).get("content") if choices else None
+                if piece:
+                    push(piece)
+                if isinstance(chunk, dict) and chunk.get("error"):
+                    errors.append(str(chunk["error"]))  # raised once llama.cpp has returned
+                return cancel.is_set() or bool(errors)  # True stops the generation
 
-        threading.Thread(target=work, name="llamacpp-generate", daemon=True).start()
-        scanner = StopScanner(stop)
-        try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    break
-                if isinstance(item, Exception):
-                    raise item
-                out = scanner.feed(item)
-                if out:
-                    yield out
-                if scanner.stopped:
-                    break
-            tail = scanner.flush() if not scanner.stopped else ""
-            if tail:
-                yield tail
-        finally:
-            cancelled.set()
+            with self._lock:
+                self._server.handle_chat_completions(request, on_chunk)
+            if errors:
+                raise LLMError(errors[0])
+
+        async for piece in stream_generation(generate, stop, "llama.cpp"):
+            yield piece

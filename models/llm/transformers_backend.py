@@ -6,7 +6,6 @@ copy); any local Hugging Face model directory works with ``model="/path"``.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import threading
@@ -17,12 +16,10 @@ from typing import Any
 
 from vhuman.models.types import InputError, VhumanError
 
-from .base import LLMError, LLMMessage, validate_messages
-from .stops import StopScanner
+from .base import LLMMessage, validate_messages
+from .streaming import Push, stream_generation
 
 log = logging.getLogger(__name__)
-
-_END = object()
 
 
 class TransformersLLM:
@@ -53,15 +50,12 @@ class TransformersLLM:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from .packaged import PACKAGED, model_dir
+        from .packaged import DEFAULT_PACKAGED, PACKAGED, model_dir
 
         self.languages: tuple[str, ...] = ("en",)
         int8 = quantize == "int8"
-        if model is None:
-            from .smollm2 import default_model_dir
-
-            path = default_model_dir()
-        elif isinstance(model, str) and model in PACKAGED:
+        model = DEFAULT_PACKAGED if model is None else model
+        if isinstance(model, str) and model in PACKAGED:
             path = model_dir(model)  # a model shipped in PyPI packages, by name
             self.languages = PACKAGED[model].languages
             int8 = int8 or (quantize == "auto" and PACKAGED[model].cpu_int8)
@@ -152,7 +146,7 @@ class TransformersLLM:
         messages: list[LLMMessage],
         max_tokens: int,
         temperature: float,
-        push: Any,
+        push: Push,
         cancel: threading.Event,
     ) -> None:
         """Blocking generation; every decoded piece goes through ``push`` (thread-safe)."""
@@ -168,36 +162,31 @@ class TransformersLLM:
             def __call__(self, input_ids: Any, scores: Any, **kw: Any) -> Any:
                 return torch.full((input_ids.shape[0],), cancel.is_set(), dtype=torch.bool)
 
-        try:
-            with self._lock, torch.inference_mode():
-                ids = self._prompt_ids(messages)
-                if self.seed is not None:  # reproducible run, yet each call differs
-                    torch.manual_seed(self.seed + self._calls)
-                self._calls += 1
-                sample = temperature > 0
-                kwargs: dict[str, Any] = dict(
-                    max_new_tokens=max_tokens,
-                    do_sample=sample,
-                    repetition_penalty=self.repetition_penalty,
-                    streamer=_Streamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True),
-                    stopping_criteria=StoppingCriteriaList([_Cancel()]),
-                    attention_mask=torch.ones_like(ids),
-                    pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
-                )
-                if sample:
-                    kwargs.update(temperature=temperature, top_p=self.top_p)
-                try:
-                    cache = self._prefix_cache(messages, ids)
-                except Exception as exc:  # caching is an optimization only
-                    log.debug("prefix cache unavailable: %s", exc)
-                    cache = None
-                if cache is not None:
-                    kwargs["past_key_values"] = cache
-                self.model.generate(ids, **kwargs)
-        except Exception as exc:  # reported to the consumer, never lost in the thread
-            push(LLMError(f"generation failed: {exc}"))
-        finally:
-            push(_END)
+        with self._lock, torch.inference_mode():
+            ids = self._prompt_ids(messages)
+            if self.seed is not None:  # reproducible run, yet each call differs
+                torch.manual_seed(self.seed + self._calls)
+            self._calls += 1
+            sample = temperature > 0
+            kwargs: dict[str, Any] = dict(
+                max_new_tokens=max_tokens,
+                do_sample=sample,
+                repetition_penalty=self.repetition_penalty,
+                streamer=_Streamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True),
+                stopping_criteria=StoppingCriteriaList([_Cancel()]),
+                attention_mask=torch.ones_like(ids),
+                pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            )
+            if sample:
+                kwargs.update(temperature=temperature, top_p=self.top_p)
+            try:
+                cache = self._prefix_cache(messages, ids)
+            except Exception as exc:  # caching is an optimization only
+                log.debug("prefix cache unavailable: %s", exc)
+                cache = None
+            if cache is not None:
+                kwargs["past_key_values"] = cache
+            self.model.generate(ids, **kwargs)
 
     async def stream(
         self,
@@ -210,32 +199,9 @@ class TransformersLLM:
         msgs = validate_messages(messages)
         if max_tokens < 1:
             raise InputError(f"max_tokens must be >= 1, got {max_tokens}")
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        cancel = threading.Event()
 
-        def push(item: Any) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
+        def generate(push: Push, cancel: threading.Event) -> None:
+            self._generate(msgs, max_tokens, temperature, push, cancel)
 
-        worker = loop.run_in_executor(
-            None, self._generate, msgs, max_tokens, temperature, push, cancel
-        )
-        scanner = StopScanner(stop)
-        try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    break
-                if isinstance(item, Exception):
-                    raise item
-                text = scanner.feed(item)
-                if text:
-                    yield text
-                if scanner.stopped:
-                    break
-            rest = scanner.flush()
-            if rest:
-                yield rest
-        finally:
-            cancel.set()  # consumer stopped early (or stop string): end generation now
-            await asyncio.shield(worker)
+        async for piece in stream_generation(generate, stop, "generation failed"):
+            yield piece
