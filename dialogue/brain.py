@@ -125,6 +125,12 @@ class Brain:
         self.candidates = max(1, candidates)
         self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
 
+    @property
+    def wants_default_llm(self) -> bool:
+        """True while the brain has no model and would load the default one on first use
+        (a server may hand it a shared one instead: set :attr:`llm`)."""
+        return self.llm is None and self._auto_llm
+
     def song_path(self, title: str) -> Path | None:
         """The score of a song of the repertoire (``sing:<title>`` tags name them)."""
         return self.skills.songs.get(title)

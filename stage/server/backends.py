@@ -4,7 +4,6 @@ Q&A engine, each imported lazily so a missing piece fails with a clear message."
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import threading
 from pathlib import Path
@@ -19,7 +18,10 @@ from .settings import ServerSettings
 from .state import Backends, BrainFactory
 
 if TYPE_CHECKING:
+    from vhuman.dialogue.answers import Answerer
     from vhuman.dialogue.qa import QAEngine
+    from vhuman.dialogue.reply import ReplyStream
+    from vhuman.models.llm import LLMBackend
 
 log = logging.getLogger(__name__)
 
@@ -34,28 +36,19 @@ def _songs(rundown: Rundown | None) -> dict[str, Any]:
     return songs
 
 
-def _brain_factory(qa: Any = None) -> BrainFactory | None:
-    for module_name in ("vhuman.dialogue", "vhuman.dialogue.brain"):
-        try:
-            brain_cls = importlib.import_module(module_name).Brain
-        except (ImportError, AttributeError):
-            continue
+def _brain_factory(qa: Answerer | None = None) -> BrainFactory:
+    def make(show_id: str, rundown: Rundown | None) -> ReplyStream:
+        # Each show's brain moderates what it is asked (the OpenAI-compatible endpoint
+        # bypasses the chat queue) and checks what it says; it remembers viewers
+        # (names, preferences, last turns) for the life of the show. The show's knowledge
+        # (facts only from it) and songs go to its skills.
+        from vhuman.dialogue import Brain, Memory, Moderator
 
-        def make(show_id: str, rundown: Rundown | None, cls: Any = brain_cls) -> Any:
-            # Each show's brain moderates what it is asked (the OpenAI-compatible endpoint
-            # bypasses the chat queue) and checks what it says; it remembers viewers
-            # (names, preferences, last turns) for the life of the show.
-            from vhuman.dialogue import Memory, Moderator
-
-            # The show's knowledge (facts only from it) and songs go to its skills.
-            extras = {"memory": Memory(), "moderator": Moderator(), "qa": qa,
-                      "songs": _songs(rundown)}
-            if rundown is None or rundown.persona is None:
-                return cls(**extras)
-            return cls(persona=rundown.persona, **extras)
-        return make
-    log.warning("dialogue.Brain is not available: chat will be queued but not answered")
-    return None
+        persona = rundown.persona if rundown is not None else None
+        extras: dict[str, Any] = {"memory": Memory(), "moderator": Moderator(), "qa": qa,
+                                  "songs": _songs(rundown)}
+        return Brain(**extras) if persona is None else Brain(persona=persona, **extras)
+    return make
 
 
 class _SharedLLM:
@@ -63,23 +56,27 @@ class _SharedLLM:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._llm: Any | None = None
+        self._llm: LLMBackend | None = None
 
-    def warm(self, brain: Any) -> None:
-        """Load the brain's model now instead of on the first viewer's message: the
-        brain's own ``warm_up()`` when it has one, else the shared default model is
-        handed to a brain that would load it lazily (``llm`` still None)."""
-        if callable(getattr(brain, "warm_up", None)):
-            brain.warm_up()
+    def warm(self, brain: ReplyStream) -> None:
+        """Load the show's brain's model now instead of on the first viewer's message;
+        a brain that would load the default model gets the shared one. A brain of
+        another kind (remote, a test fake) has nothing to load."""
+        from vhuman.dialogue.brain import Brain
+
+        if not isinstance(brain, Brain):
             return
-        if getattr(brain, "llm", False) is not None:
-            return  # a backend is set already (or the brain has none to load)
-        with self._lock:
-            if self._llm is None:
-                from vhuman.models.llm import default_llm
+        if brain.wants_default_llm:
+            try:
+                with self._lock:
+                    if self._llm is None:
+                        from vhuman.models.llm import default_llm
 
-                self._llm = default_llm()
-        brain.llm = self._llm
+                        self._llm = default_llm()
+                brain.llm = self._llm
+            except Exception as exc:  # noqa: BLE001 - the brain's own warm-up reports it
+                log.warning("shared language model unavailable: %s", exc)
+        brain.warm_up()
 
 
 def _qa_engine(settings: ServerSettings) -> QAEngine | None:

@@ -35,11 +35,12 @@ from .sockets import ChatEcho, Event, ViewerSocket, encode
 
 if TYPE_CHECKING:
     from vhuman.dialogue.answers import Answerer
+    from vhuman.dialogue.reply import ReplyStream
 
 log = logging.getLogger(__name__)
 
 PerformerFactory = Callable[[str, Rundown | None], Performer]
-BrainFactory = Callable[[str, Rundown | None], Any]
+BrainFactory = Callable[[str, Rundown | None], "ReplyStream"]
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Backends:
     qa: Answerer | None = None
     moderator_factory: Callable[[], ChatModerator | None] = default_moderator
     # Loads a brain's models before its show reports ready (runs in a worker thread).
-    brain_warm_up: Callable[[Any], None] | None = None
+    brain_warm_up: Callable[[ReplyStream], None] | None = None
 
 
 @dataclass

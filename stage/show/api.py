@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vhuman.models.types import InputError
 
@@ -21,6 +20,10 @@ from .clock import ShowClock
 from .loader import load_rundown
 from .rundown import Rundown
 from .runner import ShowRunner
+
+if TYPE_CHECKING:
+    from vhuman.dialogue.answers import Answerer
+    from vhuman.dialogue.reply import ReplyStream
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +81,10 @@ def build_live_performer(rundown: Rundown | None, outputs: list[str], *,
     return performer
 
 
-def _dialogue(name: str, *args: Any) -> Any | None:
-    try:
-        module = importlib.import_module("vhuman.dialogue")
-        return getattr(module, name)(*args)
-    except (ImportError, AttributeError) as exc:
-        log.warning("dialogue.%s unavailable (%s)", name, exc)
-        return None
-
-
 async def run_show_async(path: str | Path, outputs: Sequence[str] = (), *,
                          performer: Performer | None = None,
                          performer_factory: PerformerFactory | None = None,
-                         brain: Any | None = None, qa: Any | None = None,
+                         brain: ReplyStream | None = None, qa: Answerer | None = None,
                          chat: ChatQueue | None = None, database_url: str | None = None,
                          clock_speed: float = 1.0) -> ShowRunner:
     """Load, validate and play a rundown to its end; returns the finished runner."""
@@ -98,12 +92,14 @@ async def run_show_async(path: str | Path, outputs: Sequence[str] = (), *,
     outs = list(outputs) or list(rundown.outputs)
     if performer is None:
         performer = (performer_factory or live_performer_factory())(rundown, outs)
-    brain = brain if brain is not None else _dialogue("Brain")
-    qa = qa if qa is not None else None
+    if brain is None:  # the rundown's character answers its chat
+        from vhuman.dialogue import Brain
+
+        brain = Brain() if rundown.persona is None else Brain(persona=rundown.persona)
     store = open_store(database_url) if database_url else None
     chat = chat if chat is not None else ChatQueue(moderator=default_moderator())
     runner = ShowRunner(rundown, performer, chat=chat, qa=qa, store=store,
-                        responder=ChatResponder(brain, performer) if brain else None,
+                        responder=ChatResponder(brain, performer),
                         clock=ShowClock(clock_speed))
     await performer.start()
     try:
