@@ -68,6 +68,7 @@ async def read_with_llm(engine: QAEngine, question: str) -> Answer:
     listing = "\n".join(f"[{i + 1}] {' '.join(c.sentence_text.split())}" for i, c in enumerate(top))
     messages = [{"role": "system", "content": SYSTEM},
                 {"role": "user", "content": f"Passages:\n{listing}\n\nQuestion: {question}"}]
+    assert engine.llm is not None  # called only for an engine with a model
     try:
         text = "".join([p async for p in engine.llm.stream(messages, max_tokens=64, temperature=0.0)])
     except Exception as exc:  # the extractive reader stands on its own

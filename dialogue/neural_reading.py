@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vhuman.models.reader.span_reader import best_spans
+
+if TYPE_CHECKING:
+    from vhuman.models.reader.span_reader import SpanReader
 
 READER_FEATURES = ("reader", "reader_margin", "reader_unread")
 PROPOSALS_PER_WINDOW = 4
@@ -42,7 +45,7 @@ class Reading:
     proposals: list[tuple[str, int, int, float]] = field(default_factory=list)
 
     @classmethod
-    def read(cls, reader: Any, question: str, passages: Sequence[tuple[str, int, str]]) -> Reading:
+    def read(cls, reader: SpanReader, question: str, passages: Sequence[tuple[str, int, str]]) -> Reading:
         if not passages:
             return cls()
         wins, start, end = reader.logits(question, [p[2] for p in passages])

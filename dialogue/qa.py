@@ -22,7 +22,7 @@ import bisect
 import logging
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,10 @@ from .qa_evidence import EvidenceMixin
 from .qa_verify import VERIFY_FEATURES, missing_phrase, question_facts, verify
 from .span_candidates import analyse, candidate_spans, head_missing, negation_mismatch
 from .span_scoring import ReaderModel, load_default_model
+
+if TYPE_CHECKING:
+    from vhuman.models.llm import LLMBackend
+    from vhuman.models.reader.span_reader import SpanReader
 
 __all__ = ["NOT_FOUND", "Answer", "Candidate", "QAEngine", "grounded"]
 
@@ -69,9 +73,9 @@ class QAEngine(EvidenceMixin):
     per process).
     """
 
-    def __init__(self, kb: KnowledgeBase, llm: Any = None, threshold: float | None = None,
+    def __init__(self, kb: KnowledgeBase, llm: LLMBackend | None = None, threshold: float | None = None,
                  model: ReaderModel | None = None, llm_reader: bool = False,
-                 system_prompt: str | None = None, span_reader: Any = None) -> None:
+                 system_prompt: str | None = None, span_reader: SpanReader | None = None) -> None:
         self.kb = kb
         self._span_reader = span_reader
         self.llm = llm
@@ -84,7 +88,7 @@ class QAEngine(EvidenceMixin):
         self.cache = AnswerCache(CACHE_SIZE)
 
     @property
-    def span_reader(self) -> Any:
+    def span_reader(self) -> SpanReader:
         """The neural reader, loaded on the first question (not when a server starts)."""
         if self._span_reader is None:
             from vhuman.models.reader import get_span_reader
@@ -314,6 +318,7 @@ class QAEngine(EvidenceMixin):
             {"role": "user", "content": f"Source: {' '.join(sources)}\nAnswer: {result.short}\n"
                                         f"Question: {question}"},
         ]
+        assert self.llm is not None  # called only with a model
         try:
             pieces = [p async for p in self.llm.stream(messages, max_tokens=48, temperature=0.0,
                                                        stop=["\n"])]

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +40,9 @@ CONFIDENCE_FEATURES = (
     "numbers_missing", "negation_mismatch", "type_bad", "rules", "record_missing",
     "head_missing", "reader_margin", "reader_top", *VERIFY_FEATURES,
 )
+
+if TYPE_CHECKING:
+    from .answers import Candidate
 # The direction each confidence feature may push (see reader.fit_logistic).
 CONFIDENCE_SIGNS = (1, 1, 1, 1, 1, -1, -1, -1, -1, -1, 1, -1, -1, 1, 1, *VERIFY_SIGNS)
 
@@ -58,7 +61,7 @@ class ReaderModel:
     threshold: float = 0.5
     fitted_on: str = ""
 
-    def score(self, candidates: list[Any]) -> None:
+    def score(self, candidates: list[Candidate]) -> None:
         """Set ``candidate.score`` (the span model's logit) on every candidate."""
         if not candidates:
             return
@@ -67,7 +70,7 @@ class ReaderModel:
         for c, z in zip(candidates, logits, strict=True):
             c.score = float(z)
 
-    def confidence_features(self, best: Any, candidates: list[Any]) -> list[float]:
+    def confidence_features(self, best: Candidate, candidates: list[Candidate]) -> list[float]:
         other = [c.score for c in candidates if c.ref != best.ref]
         margin = best.score - max(other) if other else 5.0
         s = dict(zip(SENTENCE_FEATURES, best.sentence_features, strict=True))
@@ -80,7 +83,7 @@ class ReaderModel:
                 s["negation_mismatch"], sp["type_bad"], s["rules"], s["record_missing"],
                 s["head_missing"], rd["reader_margin"], top, *best.verify_features]
 
-    def confidence(self, best: Any, candidates: list[Any]) -> tuple[float, dict[str, float]]:
+    def confidence(self, best: Candidate, candidates: list[Candidate]) -> tuple[float, dict[str, float]]:
         """(probability that ``best`` is right, the features it was computed from)."""
         x = self.confidence_features(best, candidates)
         conf = _sigmoid(float(np.dot(self.confidence_weights[1:], x) + self.confidence_weights[0]))
