@@ -18,7 +18,7 @@ import httpx
 from vhuman.models.types import InputError
 
 from .base import LLMError, LLMMessage, validate_messages
-from .stops import StopScanner
+from .stops import stop_at
 
 log = logging.getLogger(__name__)
 
@@ -79,22 +79,15 @@ class OpenAILLM:
         if stop:
             body["stop"] = list(stop)[:4]  # the OpenAI API accepts at most 4
         url = f"{self.base_url}/chat/completions"
-        scanner = StopScanner(stop)  # servers differ in honouring "stop"; enforce it here
         try:
             async with httpx.AsyncClient(timeout=httpx.Timeout(self.timeout)) as client:
                 async with client.stream("POST", url, json=body, headers=self._headers()) as resp:
                     if resp.status_code != 200:
                         detail = (await resp.aread())[:300].decode("utf-8", "replace")
                         raise LLMError(f"LLM server {url} answered {resp.status_code}: {detail}")
-                    async for piece in _pieces(resp):
-                        text = scanner.feed(piece)
-                        if text:
-                            yield text
-                        if scanner.stopped:
-                            return
-            rest = scanner.flush()
-            if rest:
-                yield rest
+                    # servers differ in honouring "stop": it is enforced here too
+                    async for text in stop_at(_pieces(resp), stop):
+                        yield text
         except httpx.TimeoutException as exc:
             raise LLMError(f"LLM server {url} timed out after {self.timeout:g} s") from exc
         except httpx.HTTPError as exc:

@@ -6,7 +6,8 @@ could still be the start of one, and releases it once it cannot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 
 
 class StopScanner:
@@ -38,3 +39,19 @@ class StopScanner:
     def flush(self) -> str:
         rest, self._held = ("" if self.stopped else self._held), ""
         return rest
+
+
+async def stop_at(pieces: AsyncIterator[str], stop: Sequence[str] | None) -> AsyncIterator[str]:
+    """``pieces`` cut at the first of ``stop``: every backend's stream ends through here.
+    ``pieces`` is closed when the stream ends (a stop string: its producer stops)."""
+    scanner = StopScanner(stop)
+    async with aclosing(pieces):  # type: ignore[type-var]  # async generators have aclose
+        async for piece in pieces:
+            text = scanner.feed(piece)
+            if text:
+                yield text
+            if scanner.stopped:
+                return
+    rest = scanner.flush()
+    if rest:
+        yield rest

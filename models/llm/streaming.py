@@ -9,7 +9,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from .base import LLMError
-from .stops import StopScanner
+from .stops import stop_at
 
 Push = Callable[[str], None]
 """Hands one decoded text piece to the reader (thread-safe)."""
@@ -45,24 +45,20 @@ async def stream_generation(generate: Generate, stop: Sequence[str] | None,
         finally:
             push(_END)
 
-    worker = loop.run_in_executor(None, work)
-    scanner = StopScanner(stop)
-    try:
+    async def pieces() -> AsyncIterator[str]:
         while True:
             item = await queue.get()
             if item is _END:
-                break
+                return
             if isinstance(item, Exception):
                 raise item
             assert isinstance(item, str)
-            text = scanner.feed(item)
-            if text:
-                yield text
-            if scanner.stopped:
-                break
-        rest = scanner.flush()
-        if rest:
-            yield rest
+            yield item
+
+    worker = loop.run_in_executor(None, work)
+    try:
+        async for text in stop_at(pieces(), stop):
+            yield text
     finally:
         cancel.set()  # the reader stopped early (or a stop string): end the generation now
         await asyncio.shield(worker)
