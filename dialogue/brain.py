@@ -6,7 +6,8 @@ timeout, crash) become an in-character fallback line: the show never stops on th
 
 The jobs live in their own modules: the brain's own lines (:mod:`.lines`), one model draw
 through the guards (:mod:`.drawing`), the prompt (:mod:`.prompts`), what a message asks
-(:mod:`.questions`), tags and gestures (:mod:`.tags`), skills (:mod:`.skills`).
+(:mod:`.questions`), what the show knows (:mod:`.show_knowledge`), tags and gestures
+(:mod:`.tags`), skills (:mod:`.skills`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from vhuman.models.llm import LLMBackend
 from vhuman.models.types import Emotion, InputError
 
 from .drawing import DrawLimits, ModelDraw
-from .guard import FactGuard, detect_intent
+from .guard import detect_intent
 from .kinds import classify_kind
 from .language import ENGLISH_NOTICE, detect_language
 from .lines import LineBook
@@ -33,7 +34,7 @@ from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill
 from .questions import ASK_NAME, QUESTION, is_factual, is_follow_up
 from .reply import DanceCue, PerformCue, Reply, ReplyContext, ReplySentence, SingCue
-from .schedule import Event, answer_schedule, events_from
+from .show_knowledge import ShowKnowledge
 from .skill_lines import LINES
 from .skills import SkillLine, Skills
 from .tags import ACTIONS, move_body
@@ -120,8 +121,7 @@ class Brain:
         self.last_moderation: ModerationResult | None = None
         self.last_source = ""
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
-        self._facts: FactGuard | None = None  # what the character may state (lazy)
-        self._schedule: list[Event] | None = None  # dated events in the KB (lazy)
+        self.knowledge = ShowKnowledge(persona, qa)
         self.candidates = max(1, candidates)
         self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
 
@@ -298,18 +298,18 @@ class Brain:
                 index += 1
                 yield item
             return
-        scheduled = answer_schedule(text, asked, self._events()) if self.qa is not None else None
+        scheduled = self.knowledge.schedule(text, asked)
         if scheduled is not None:  # "what's on tonight?" from the show's knowledge
             item = lines.sentence(scheduled, "kb", index, Emotion.HAPPY, ["point"], 0.6)
             item.language = asked if asked in LINES else "en"
             yield item
             return
         if self.qa is not None and QUESTION.search(text):
-            answer = await self._kb_answer(text)
+            answer = await self.knowledge.answer(text)
             before = self._last_question(viewer)
             if answer is None and before and is_follow_up(text):
                 # "And where is it played?": read with the question it follows.
-                answer = await self._kb_answer(f"{before} {text}")
+                answer = await self.knowledge.answer(f"{before} {text}")
             if answer is not None:
                 yield lines.sentence(answer, "kb", index)
                 return
@@ -371,7 +371,7 @@ class Brain:
         messages = build_messages(self.persona, turn.text, record, history, notes, said, prefill,
                                   language=turn.language,
                                   caller_notes=ctx.notes if ctx is not None else None)
-        facts = self._fact_guard().with_context(
+        facts = self.knowledge.facts().with_context(
             [m["content"] for m in messages[1:]] + [record.name if record else ""])
         temperature = self.temperature if ctx is None or ctx.temperature is None else ctx.temperature
         limits = DrawLimits(
@@ -400,35 +400,6 @@ class Brain:
             return None
         said = [t for role, t in self.memory.history(viewer, 4) if role == "viewer"]
         return said[-1] if said and QUESTION.search(said[-1]) else None
-
-    async def _kb_answer(self, text: str) -> str | None:
-        assert self.qa is not None
-        try:
-            answer = await self.qa.answer_async(text)
-        except Exception as exc:
-            log.warning("knowledge base lookup failed: %s", exc)
-            return None
-        return answer.text if answer.answered else None
-
-    def _kb_texts(self) -> list[str]:
-        """The texts of the knowledge base's documents (none without one)."""
-        if self.qa is None:
-            return []
-        return [str(d.get("text", "")) for d in self.qa.kb.docs.values()]
-
-    def _events(self) -> list[Event]:
-        """The schedule in the knowledge base (read once)."""
-        if self._schedule is None:
-            self._schedule = events_from(self._kb_texts())
-        return self._schedule
-
-    def _fact_guard(self) -> FactGuard:
-        """Facts the character may state: the persona and the knowledge base (built once)."""
-        if self._facts is None:
-            p = self.persona
-            self._facts = FactGuard([p.description, p.style, *p.topics, *p.catchphrases, p.name,
-                                     *self._kb_texts()])
-        return self._facts
 
 
 def _clean_viewer(viewer: object) -> str | None:
