@@ -14,17 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vhuman.animation.clip import MotionClip
 from vhuman.models.types import AudioChunk, SpeakingStyle, VhumanError
 
 from .outputs.base import Tick
 from .performer import SpeechHandle
+
+if TYPE_CHECKING:
+    from vhuman.models.tts.base import TTSBackend
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +55,21 @@ class OfflineRun:
 class _RecordingVoice:
     """A TTS backend that keeps every chunk it yields (for ``collect=True``)."""
 
-    def __init__(self, tts: Any, chunks: list[AudioChunk]) -> None:
+    def __init__(self, tts: TTSBackend, chunks: list[AudioChunk]) -> None:
         self._tts = tts
         self._chunks = chunks
+        self.name, self.sample_rate, self.language = tts.name, tts.sample_rate, tts.language
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # the voice's own extras (voice_path...)
         return getattr(self._tts, name)
+
+    def warm_up(self) -> None:
+        self._tts.warm_up()
+
+    async def synthesize(self, text: str, style: SpeakingStyle) -> AsyncIterator[AudioChunk]:
+        async for chunk in self._tts.synthesize(text, style):
+            self._chunks.append(chunk)
+            yield chunk
 
     def synthesize_iter(self, text: str, style: SpeakingStyle) -> Iterator[AudioChunk]:
         for chunk in self._tts.synthesize_iter(text, style):
@@ -101,7 +113,7 @@ def _prepare_character(options: Any) -> tuple[Any, Any]:
 
 async def render_offline(path: Path, options: Any,
                          act: Callable[[Any], Awaitable[SpeechHandle]], *,
-                         tts: Any = None, collect: bool = False, progress: str | None = None,
+                         tts: TTSBackend | None = None, collect: bool = False, progress: str | None = None,
                          tail_s: float = TAIL_S) -> OfflineRun:
     """Start an offline performer recording to ``path``, run ``act(performer)`` (it
     queues a line or a dance and returns its handle), wait until it has played, play

@@ -67,10 +67,16 @@ def _split_first_clause(sentence: str) -> list[str]:
 
 @runtime_checkable
 class TTSBackend(Protocol):
-    """What every voice offers: blocking and async streamed synthesis, sentence by sentence."""
+    """What every voice offers: blocking and async streamed synthesis, sentence by sentence,
+    the language it speaks (ISO 639-1) and a warm-up that loads its model before a show."""
 
     name: str
     sample_rate: int
+    language: str
+
+    def warm_up(self) -> None:
+        """Load the model and fill its caches (one short sentence, not played)."""
+        ...
 
     def synthesize_iter(self, text: str, style: SpeakingStyle = ...) -> Iterator[AudioChunk]:
         """Yield one chunk per sentence/clause (and per markup pause) as each is ready."""

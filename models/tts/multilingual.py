@@ -41,19 +41,22 @@ class MultilingualVoice:
     """Wraps ``primary`` (speaking ``primary.language``, default English): sentences in
     another detected language go to ``fallback(language)`` (default: eSpeak NG)."""
 
-    def __init__(self, primary: Any,
+    def __init__(self, primary: TTSBackend,
                  fallback: Callable[[str], TTSBackend | None] = _espeak) -> None:
         self.primary = primary
-        self.name = f"{getattr(primary, 'name', 'voice')}+multilingual"
+        self.name = f"{primary.name}+multilingual"
         self.sample_rate = int(primary.sample_rate)
-        self.language = str(getattr(primary, "language", "en") or "en")
+        self.language = primary.language or "en"
         self._fallback = fallback
         self._voices: dict[str, TTSBackend | None] = {}
 
-    def __getattr__(self, name: str) -> Any:  # the wrapped voice's extras (warm-up...)
+    def __getattr__(self, name: str) -> Any:  # the wrapped voice's own extras (voice_path...)
         return getattr(self.primary, name)
 
-    def voice_for(self, text: str) -> Any:
+    def warm_up(self) -> None:
+        self.primary.warm_up()
+
+    def voice_for(self, text: str) -> TTSBackend:
         """The voice that can say ``text`` (the primary when unsure or unavailable)."""
         language = detect_language(text)
         if language is None or language == self.language:

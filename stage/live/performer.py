@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from prometheus_client import CollectorRegistry
@@ -55,6 +55,9 @@ from .render import FrameRenderer, PatternRenderer, parse_color
 from .renderloop import RenderLoop
 from .speech import SpeechQueue, Utterance
 from .timeline import Shown, TickSlot, Timeline
+
+if TYPE_CHECKING:
+    from vhuman.models.tts.base import TTSBackend
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +134,7 @@ class LivePerformer:
     ``models.tts.get_tts(config.voice)``.
     """
 
-    def __init__(self, config: LiveConfig | None = None, *, tts: Any = None,
+    def __init__(self, config: LiveConfig | None = None, *, tts: TTSBackend | None = None,
                  motion: MotionSource | None = None,
                  renderer_factory: Callable[[], FrameRenderer] | None = None,
                  metrics: Metrics | None = None) -> None:
@@ -188,7 +191,7 @@ class LivePerformer:
                                   max_pending=cfg.max_pending,
                                   call_loop=self._call_loop, observe=self._observe_latency,
                                   on_start=self.timeline.rewind_idle, metrics=self.metrics,
-                                  language=str(getattr(tts, "language", None) or "en"))
+                                  language=tts.language or "en")
         self.emotion, self.intensity = Emotion.NEUTRAL, 0.6
         self.overlay: dict[str, Any] | None = None
         self._outputs: list[Output] = []

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from vhuman.stage.performer import SpeechHandle
 from .audio import AudioRing, AudioSegment
 from .memory import release_free_memory
 from .motion import MotionSource
+
+if TYPE_CHECKING:
+    from vhuman.models.tts.base import TTSBackend
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ class SpeechQueue:
     segment of an utterance is in the ring (the timeline then stops idling ahead).
     """
 
-    def __init__(self, tts: Any, motion: MotionSource, ring: AudioRing, *,
+    def __init__(self, tts: TTSBackend, motion: MotionSource, ring: AudioRing, *,
                  sentences_ahead: int = 2, seed: int = 0, max_pending: int = 64,
                  call_loop: Callable[..., None], observe: Callable[[str, float], None],
                  on_start: Callable[[], object] = lambda: None,

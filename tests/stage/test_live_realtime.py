@@ -100,6 +100,7 @@ class _SameVoice:
     def __init__(self) -> None:
         self.voice = get_tts("espeak")
         self.sample_rate, self.name = self.voice.sample_rate, "same-espeak"
+        self.language = self.voice.language
         self._said: dict[str, list] = {}
 
     def synthesize_iter(self, text, style):  # type: ignore[no-untyped-def]

@@ -36,6 +36,7 @@ class ReplayVoice:
         self.voice = get_tts("espeak")
         self.sample_rate = self.voice.sample_rate
         self.name = "replay"
+        self.language = self.voice.language
         self._said: dict[str, list[AudioChunk]] = {}
 
     def synthesize_iter(self, text: str, style: SpeakingStyle) -> Iterator[AudioChunk]:
