@@ -359,7 +359,11 @@ class Brain:
                 yield item
             if count or self._llm_failed:
                 break
-        if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
+        if count == 0 and self._label == "sad":  # the judge let no comfort through: a kind line
+            item = self._sentence(line("comfort", lang), "template", index, Emotion.CALM, ["heart"], 0.4)
+            item.language = lang if lang in LINES else "en"
+            yield item
+        elif count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
             # Nothing the model wrote could be said. After praise, sad news or chat the
             # opener already answered; a question or request still deserves a line: "not
             # sure" when the guards refused what it wrote, "tangled" when it failed.

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .evaluation import _CHEER, _SYMPATHY, invented_facts, known_terms
+from .faults import sentence_fault
 from .language import detect_language
 
 _LEAK = re.compile(
@@ -170,7 +171,8 @@ def grade_reply(
     if not any(w.casefold() in message.casefold() for w in want if len(w) > 4) and \
             echoes(message, " ".join(s.text for s in said_back)):
         faults.append("echo")
-    if third_person(text, persona_name, viewer):
+    own = " ".join(s.text for s in reply if not s.source.startswith("skill:"))  # a shout-out
+    if third_person(own, persona_name, viewer):  # names the viewer to someone else: fine
         faults.append("third-person")
     if _LEAK.search(text):
         faults.append("leak")
@@ -185,6 +187,10 @@ def grade_reply(
         faults.append("tone:sympathy-to-" + kind)
     if kind == "abuse" and _CHEER.search(text):
         faults.append("tone:cheer-to-abuse")
+    for s in reply:
+        fault = sentence_fault(s.text, message, kind, lang, viewer) if s.source == "llm" else None
+        if fault is not None and fault not in faults:
+            faults.append(fault)
     model_text = " ".join(s.text for s in reply if s.source == "llm")
     allowed = set(known) | known_terms([message, *want, persona_name])
     invented = invented_facts(model_text, allowed) if model_text else []

@@ -28,6 +28,7 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "Sending you a heart!",
         "cannot": "I can't do that one, but I can dance, sing or tell you a joke. Which one?",
         "unsure": "Hmm, I don't know that one, {viewer}. Ask me about the show!",
+        "comfort": "I'm sending you a big hug. Take good care of yourself tonight.",
     },
     "es": {
         "no_translate": "Traducir se lo dejo a los expertos, ¡pero pregúntame lo que quieras del programa!",
@@ -54,6 +55,7 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "¡Te mando un corazón!",
         "cannot": "Eso no puedo hacerlo, pero puedo bailar, cantar o contarte un chiste. ¿Qué prefieres?",
         "unsure": "Mmm, eso no lo sé, {viewer}. ¡Pregúntame sobre el programa!",
+        "comfort": "Te mando un abrazo muy grande. Cuídate mucho esta noche.",
     },
     "zh": {
         "no_translate": "翻译就交给专家吧，不过节目的事尽管问我！",
@@ -80,6 +82,7 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "给你比个心！",
         "cannot": "这个我做不到，不过我可以跳舞、唱歌或者讲笑话，你选哪个？",
         "unsure": "嗯，这个我不知道，{viewer}。问我节目的事吧！",
+        "comfort": "给你一个大大的拥抱，今晚好好照顾自己。",
     },
 }
 
