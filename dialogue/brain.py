@@ -150,6 +150,7 @@ class Brain:
         self._turn_facts: FactGuard | None = None
         self.candidates = max(1, candidates)
         self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
+        self.skills.schedule = self._events  # "how many days until the final?"
 
     def song_path(self, title: str) -> Path | None:
         """The score of a song of the repertoire (``sing:<title>`` tags name them)."""
