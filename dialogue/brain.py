@@ -21,6 +21,7 @@ from vhuman.models.llm import LLMBackend
 from vhuman.models.text import SentenceStream
 from vhuman.models.types import Emotion, InputError
 
+from .crosslingual import answer_in_language
 from .guard import ROLE_MARKER, FactGuard, ReplyGuard, detect_intent
 from .judge import judge_sentence
 from .kinds import classify_kind
@@ -324,6 +325,12 @@ class Brain:
         if scheduled is not None:  # "what's on tonight?" from the show's knowledge
             item = self._sentence(scheduled, "kb", index, Emotion.HAPPY, ["point"], 0.6)
             item.language = asked if asked in LINES else "en"
+            yield item
+            return
+        local = await answer_in_language(self.qa, text, asked) if self.qa and asked in ("zh", "es") else None
+        if local is not None:  # a Chinese or Spanish show question, answered in its language
+            item = self._sentence(local, "kb", index)
+            item.language = asked
             yield item
             return
         if self.qa is not None and _QUESTION.search(text):
