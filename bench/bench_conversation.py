@@ -1,11 +1,12 @@
 """The default host graded the way a producer grades: ``python -m bench.run --only conversation``.
 
-Every conversation of ``bench/data/conversation_set.yaml`` (the ``test`` split; ``--split
-dev`` for the split the grader may be tuned on) is sent, turn by turn, to the brain
+Every conversation of ``bench/data/conversation_set.yaml`` (the ``test`` split; ``--dev`` for the split the
+grader may be tuned on, ``--holdout`` for messages written after the tuning) is sent, turn by turn, to the brain
 ``vhuman serve`` builds for the default show (the example persona, its knowledge base
 ``examples/kb``, moderation, memory, the default language model). Each spoken reply is
 graded 0/1/2 by :func:`dialogue.grading.grade_reply`; the grader's agreement with the
-hand grades of ``bench/data/graded_replies.yaml`` (dev split) is reported beside it, and
+hand grades of ``bench/data/graded_replies.yaml`` (dev split) and with a person's grades of
+real test replies (``graded_test_replies.yaml``) is reported beside it, and
 the accuracy of :func:`dialogue.kinds.classify_kind` on the held-out half of the labelled
 messages. Latency: the first spoken line and the first content sentence (not an opener
 or greeting) after the message. ``--docs`` writes every graded reply into docs/dialogue.md.
@@ -71,12 +72,18 @@ def known_facts() -> set[str]:
     return known_terms(texts)
 
 
-def grader_agreement() -> dict[str, Any]:
-    """How often the automatic grader gives the hand grade of ``graded_replies.yaml``."""
+HAND_GRADES = {"dev": "graded_replies.yaml", "test": "graded_test_replies.yaml",
+               "holdout": "graded_holdout_replies.yaml"}
+
+
+def grader_agreement(split: str = "dev") -> dict[str, Any]:
+    """How often the automatic grader gives a person's grade: ``graded_replies.yaml`` (dev:
+    written and seen replies, the grader may be tuned on them) or ``graded_test_replies.yaml``
+    (test: real replies of the host, read by a person, never tuned on)."""
     from vhuman.dialogue.grading import Spoken, grade_reply
 
-    turns = {(c["id"], i): (c, t) for c in conversations("dev") for i, t in enumerate(c["turns"])}
-    data = yaml.safe_load((DATA / "graded_replies.yaml").read_text(encoding="utf-8"))
+    turns = {(c["id"], i): (c, t) for c in conversations(split) for i, t in enumerate(c["turns"])}
+    data = yaml.safe_load((DATA / HAND_GRADES[split]).read_text(encoding="utf-8"))
     known = known_facts()
     pairs, misses = [], []
     for row in data["replies"]:
@@ -87,8 +94,9 @@ def grader_agreement() -> dict[str, Any]:
                           now=dt.datetime(2026, 12, 6, 18, 0), viewer=conv["viewer"])
         pairs.append((row["grade"], got.grade))
         if got.grade != row["grade"]:
-            misses.append({"id": row["id"], "hand": row["grade"], "grader": got.grade,
-                           "faults": got.faults, "notes": got.notes})
+            misses.append({"id": row["id"], "turn": row.get("turn", 0), "hand": row["grade"],
+                           "grader": got.grade, "faults": got.faults, "notes": got.notes,
+                           "why": row.get("why", "")})
     exact = statistics.fmean(a == b for a, b in pairs)
     zero = statistics.fmean((a == 0) == (b == 0) for a, b in pairs)
     return {"replies": len(pairs), "exact_agreement": round(exact, 3),
@@ -180,15 +188,20 @@ def summarize(turns: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def transcript(turns: list[dict[str, Any]]) -> str:
-    """Every graded reply as Markdown (for docs/dialogue.md)."""
+def transcript(turns: list[dict[str, Any]],
+               person: dict[tuple[str, int], tuple[int, str]] | None = None) -> str:
+    """Every graded reply as Markdown (for docs/dialogue.md): the grader's grade, and a
+    person's grade and reason where ``person`` has one."""
     lines = []
     for t in turns:
         said = " ".join(f"[{it['source']}{'/' + ','.join(it['tags']) if it['tags'] else ''}] {it['text']}"
                         for it in t["items"]) or "(silent)"
         why = "; ".join(t["faults"] + t["notes"])
-        lines.append(f"- **{t['grade']}** `{t['id']}` {t['viewer']} ({t['kind']}, {t['lang']}): "
-                     f"{t['message']}  \n  → {said}" + (f"  \n  _{why}_" if why else ""))
+        read = (person or {}).get((t["id"], t["turn"]))
+        grade = f"**{t['grade']}**" + (f" / person **{read[0]}**" if read else "")
+        lines.append(f"- {grade} `{t['id']}` {t['viewer']} ({t['kind']}, {t['lang']}): "
+                     f"{t['message']}  \n  → {said}" + (f"  \n  _grader: {why}_" if why else "")
+                     + (f"  \n  _person: {read[1]}_" if read and read[1] else ""))
     return "\n".join(lines)
 
 
@@ -201,19 +214,35 @@ def run(quick: bool = False, split: str = "test") -> dict[str, Any]:
     result = summarize(turns) | {
         "split": split, "model": str(getattr(llm, "name", type(llm).__name__)),
         "message_kinds": kind_accuracy("test"), "turns": turns}
-    if (DATA / "graded_replies.yaml").is_file():
-        result["grader_agreement_dev"] = grader_agreement()
+    for graded, name in HAND_GRADES.items():
+        if (DATA / name).is_file():
+            result[f"grader_agreement_{graded}"] = grader_agreement(graded)
     return result
 
 
-def write_docs(turns: list[dict[str, Any]], summary: dict[str, Any]) -> None:
-    """Replace the graded transcript block of docs/dialogue.md."""
+def person_grades(split: str) -> dict[tuple[str, int], tuple[int, str]]:
+    """A person's grades of a run's real replies: (id, turn) -> (grade, why)."""
+    path = DATA / HAND_GRADES.get(split, "")
+    if split not in HAND_GRADES or not path.is_file():
+        return {}
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["replies"]
+    return {(r["id"], r.get("turn", 0)): (r["grade"], r.get("why", "")) for r in rows}
+
+
+def write_docs(turns: list[dict[str, Any]], summary: dict[str, Any], split: str = "test") -> None:
+    """Replace the graded transcript block of ``split`` in docs/dialogue.md; a person's
+    grade (where given) is shown beside the grader's."""
     doc = ROOT / "docs" / "dialogue.md"
     text = doc.read_text(encoding="utf-8")
-    start, end = "<!-- conversation-bench:start -->", "<!-- conversation-bench:end -->"
-    head = (f"Test split, {summary['messages']} messages, mean grade {summary['mean_grade']} / 2 "
-            f"(load average {summary['load_avg_mean']}):\n\n")
-    block = f"{start}\n{head}{transcript(turns)}\n{end}"
+    tag = "conversation-bench" if split == "test" else f"conversation-{split}"
+    start, end = f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
+    person = person_grades(split)
+    head = (f"{split.capitalize()} split, {summary['messages']} messages, mean grade "
+            f"{summary['mean_grade']} / 2 by the grader (load average {summary['load_avg_mean']})")
+    if person:
+        mean = statistics.fmean(person[(t["id"], t["turn"])][0] for t in turns if (t["id"], t["turn"]) in person)
+        head += f", {mean:.3f} / 2 read by a person ({len(person)} replies)"
+    block = f"{start}\n{head}:\n\n{transcript(turns, person)}\n{end}"
     if start in text:
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
     else:
@@ -226,17 +255,22 @@ if __name__ == "__main__":
     import sys
 
     logging.basicConfig(level=logging.INFO)
-    which = "dev" if "--dev" in sys.argv else "test"
+    which = "dev" if "--dev" in sys.argv else "holdout" if "--holdout" in sys.argv else "test"
     if "--agreement" in sys.argv:
-        print(json.dumps(grader_agreement() | {"kinds": kind_accuracy()}, indent=1, ensure_ascii=False))
+        print(json.dumps({f"grader_agreement_{g}": grader_agreement(g) for g, name in HAND_GRADES.items()
+                          if (DATA / name).is_file()} | {"kinds": kind_accuracy()}, indent=1,
+                         ensure_ascii=False))
         raise SystemExit(0)
-    res = run(split=which)
-    (HERE / "results").mkdir(exist_ok=True)
     runtime = os.environ.get("VHUMAN_LLM_RUNTIME", "")
     suffix = f"_{runtime}" if runtime and runtime != "transformers" else ""
-    (HERE / "results" / f"conversation_{which}{suffix}.json").write_text(
-        json.dumps(res, indent=1, ensure_ascii=False, default=str))
-    if "--docs" in sys.argv and which == "test" and not suffix:
-        write_docs(res["turns"], res)
+    out = HERE / "results" / f"conversation_{which}{suffix}.json"
+    if "--docs-only" in sys.argv:  # the transcript of the last run, with a person's grades
+        res = json.loads(out.read_text(encoding="utf-8"))
+    else:
+        res = run(split=which)
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=str))
+    if ("--docs" in sys.argv or "--docs-only" in sys.argv) and which != "dev" and not suffix:
+        write_docs(res["turns"], res, which)
     print(json.dumps({k: v for k, v in res.items() if k != "turns"}, indent=1, ensure_ascii=False,
                      default=str))
