@@ -80,6 +80,7 @@ def grader_agreement(split: str = "dev") -> dict[str, Any]:
     """How often the automatic grader gives a person's grade: ``graded_replies.yaml`` (dev:
     written and seen replies, the grader may be tuned on them) or ``graded_test_replies.yaml``
     (test: real replies of the host, read by a person, never tuned on)."""
+    from vhuman.dialogue.evaluation import known_terms
     from vhuman.dialogue.grading import Spoken, grade_reply
 
     turns = {(c["id"], i): (c, t) for c in conversations(split) for i, t in enumerate(c["turns"])}
@@ -90,7 +91,8 @@ def grader_agreement(split: str = "dev") -> dict[str, Any]:
         conv, turn = turns[(row["id"], row.get("turn", 0))]
         spoken = [Spoken(s[0], s[1] if len(s) > 1 else "llm", list(s[2]) if len(s) > 2 else [])
                   for s in row["reply"]]
-        got = grade_reply(turn, spoken, conv["lang"], known=known,
+        earlier = known_terms(t["t"] for t in conv["turns"][:row.get("turn", 0)])
+        got = grade_reply(turn, spoken, conv["lang"], known=known | earlier,
                           now=dt.datetime(2026, 12, 6, 18, 0), viewer=conv["viewer"])
         pairs.append((row["grade"], got.grade))
         if got.grade != row["grade"]:
@@ -143,6 +145,7 @@ async def _turn(brain: Any, text: str, viewer: str) -> dict[str, Any]:
 
 
 async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    from vhuman.dialogue.evaluation import known_terms
     from vhuman.dialogue.grading import Spoken, grade_reply
 
     known = known_facts()
@@ -152,7 +155,8 @@ async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str,
         for i, turn in enumerate(conv["turns"]):
             r = await _turn(brain, turn["t"], conv["viewer"])
             spoken = [Spoken(it["text"], it["source"], it["tags"]) for it in r["items"]]
-            g = grade_reply(turn, spoken, conv["lang"], brain.persona.name, known,
+            earlier = known_terms(t["t"] for t in conv["turns"][:i])  # what the viewer said before
+            g = grade_reply(turn, spoken, conv["lang"], brain.persona.name, known | earlier,
                             viewer=conv["viewer"])
             r.update(id=conv["id"], turn=i, viewer=conv["viewer"], lang=conv["lang"],
                      message=turn["t"], kind=turn["kind"], cls=turn["cls"], grade=g.grade,

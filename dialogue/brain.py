@@ -33,7 +33,7 @@ from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill, pick
 from .reply import Reply, ReplyContext, ReplySentence, after, finish, first_clause, has_words
 from .schedule import Event, answer_schedule, events_from
-from .skill_lines import LINES, line
+from .skill_lines import LINES, comfort, line
 from .skills import Skills
 from .tags import infer_actions, parse_tags
 
@@ -327,7 +327,8 @@ class Brain:
             item.language = asked if asked in LINES else "en"
             yield item
             return
-        local = await answer_in_language(self.qa, text, asked) if self.qa and asked in ("zh", "es") else None
+        local = await answer_in_language(self.qa, text, asked) \
+            if self.qa and asked in ("zh", "es") and self._label == "question" else None
         if local is not None:  # a Chinese or Spanish show question, answered in its language
             item = self._sentence(local, "kb", index)
             item.language = asked
@@ -360,6 +361,11 @@ class Brain:
                 index = 1
         if said and self._label == "abuse":
             return  # a calm line is the whole answer to rudeness: the model would only echo it
+        if self._label == "sad":  # sad news: the opener and a kind line, never the model's guesses
+            item = self._sentence(comfort(lang, self._rng), "template", index, Emotion.CALM, ["heart"], 0.4)
+            item.language = lang if lang in LINES else "en"
+            yield item
+            return
         count = 0
         for draw in range(self.candidates):  # a draw the judge refuses entirely: draw again
             async for item in self._llm_sentences(text, record, index, said, draw):
@@ -367,18 +373,21 @@ class Brain:
                 yield item
             if count or self._llm_failed:
                 break
-        if count == 0 and self._label == "sad":  # the judge let no comfort through: a kind line
-            item = self._sentence(line("comfort", lang), "template", index, Emotion.CALM, ["heart"], 0.4)
-            item.language = lang if lang in LINES else "en"
-            yield item
-        elif count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
+        if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
             # Nothing the model wrote could be said. After praise, sad news or chat the
-            # opener already answered; a question or request still deserves a line: "not
-            # sure" when the guards refused what it wrote, "tangled" when it failed.
-            if self._llm_failed or not said:
+            # opener already answered; otherwise a line that fits the message: the kind's
+            # acknowledgement for chat or praise, "not sure" for a question or request,
+            # "tangled" when the model failed.
+            fit = self._openers.pick(text, viewer, language=lang, kind=kind) \
+                if self._refused and not said and kind in ("chat", "praise", "excited") else None
+            if self._llm_failed:
                 yield self._fallback(viewer, index)
+            elif fit is not None:
+                yield self._sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
             elif self._refused:
                 yield self._unsure(viewer, index, lang)
+            elif not said:
+                yield self._fallback(viewer, index)
             # else: the model ended right after the opener; the opener was the answer.
 
     async def _load_default_llm(self) -> None:

@@ -154,7 +154,8 @@ def grade_reply(
 ) -> Grade:
     """Grade ``reply`` (what was spoken, sentence by sentence) to the conversation-set
     ``turn`` from a viewer writing in ``lang``. ``known``: words and numbers the host may
-    state (see :func:`dialogue.evaluation.known_terms`)."""
+    state (see :func:`dialogue.evaluation.known_terms`: the persona, the KB and what the
+    viewer said earlier in the conversation); the viewer's own name is known too."""
     now = now or dt.datetime.now()
     message = str(turn["t"])
     kind = turn.get("kind", "chat")
@@ -192,7 +193,7 @@ def grade_reply(
         if fault is not None and fault not in faults:
             faults.append(fault)
     model_text = " ".join(s.text for s in reply if s.source == "llm")
-    allowed = set(known) | known_terms([message, *want, persona_name])
+    allowed = set(known) | known_terms([message, *want, persona_name, viewer or ""])
     invented = invented_facts(model_text, allowed) if model_text else []
     if turn.get("unknown") and model_text and re.search(r"\d", model_text):
         invented.append("a number for an unknown")

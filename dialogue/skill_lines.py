@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 LINES: dict[str, dict[str, str]] = {
     "en": {
         "no_translate": "I'll leave translating to the experts, but ask me anything about the show!",
@@ -28,7 +30,6 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "Sending you a heart!",
         "cannot": "I can't do that one, but I can dance, sing or tell you a joke. Which one?",
         "unsure": "Hmm, I don't know that one, {viewer}. Ask me about the show!",
-        "comfort": "I'm sending you a big hug. Take good care of yourself tonight.",
     },
     "es": {
         "no_translate": "Traducir se lo dejo a los expertos, ¡pero pregúntame lo que quieras del programa!",
@@ -55,7 +56,6 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "¡Te mando un corazón!",
         "cannot": "Eso no puedo hacerlo, pero puedo bailar, cantar o contarte un chiste. ¿Qué prefieres?",
         "unsure": "Mmm, eso no lo sé, {viewer}. ¡Pregúntame sobre el programa!",
-        "comfort": "Te mando un abrazo muy grande. Cuídate mucho esta noche.",
     },
     "zh": {
         "no_translate": "翻译就交给专家吧，不过节目的事尽管问我！",
@@ -82,7 +82,6 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "给你比个心！",
         "cannot": "这个我做不到，不过我可以跳舞、唱歌或者讲笑话，你选哪个？",
         "unsure": "嗯，这个我不知道，{viewer}。问我节目的事吧！",
-        "comfort": "给你一个大大的拥抱，今晚好好照顾自己。",
     },
 }
 
@@ -91,3 +90,20 @@ def line(key: str, lang: str, **values: str) -> str:
     """The ``key`` line in ``lang`` (English when the language has none), filled."""
     table = LINES.get(lang) or LINES["en"]
     return (table.get(key) or LINES["en"][key]).format(**values)
+
+
+COMFORT: dict[str, tuple[str, ...]] = {
+    "en": ("I'm sending you a big hug. Take good care of yourself tonight.",
+           "We're all here with you tonight, sending you lots of love.",
+           "That's really hard. Be gentle with yourself, and thank you for telling us."),
+    "es": ("Te mando un abrazo muy grande. Cuídate mucho esta noche.",
+           "Esta noche estamos aquí contigo, te mando mucho cariño.",
+           "Qué difícil. Cuídate mucho, y gracias por contárnoslo."),
+    "zh": ("给你一个大大的拥抱，今晚好好照顾自己。", "今晚我们都陪着你，给你送上温暖。", "这真的很不容易，要好好照顾自己，谢谢你告诉我们。"),
+}
+
+
+def comfort(lang: str, rng: random.Random) -> str:
+    """A kind line after sad news, in ``lang`` (English when it has none)."""
+    lines = COMFORT.get(lang) or COMFORT["en"]
+    return lines[rng.randrange(len(lines))]

@@ -86,12 +86,23 @@ def test_grader_gives_the_found_replies_a_zero_and_spares_shout_outs() -> None:
                  viewer="Ravi") == 2
 
 
-def test_brain_says_a_kind_line_when_the_judge_refuses_every_draw() -> None:
+def test_sad_news_gets_a_kind_line_never_the_models_guesses() -> None:
     from vhuman.dialogue import Brain
     from vhuman.dialogue.persona import DEFAULT_PERSONA
     from vhuman.models.llm.testing import ScriptedLLM
 
     llm = ScriptedLLM("What else do we know about the games?")
     reply = asyncio.run(Brain(DEFAULT_PERSONA, llm, memory=None).reply("My dog died yesterday", "Raúl"))
-    assert len(llm.calls) == 2  # two draws, both refused
-    assert "games" not in reply.text and comforting(reply.items[-1].text)
+    assert llm.calls == [] and "games" not in reply.text and comforting(reply.items[-1].text)
+
+
+def test_refused_chat_gets_a_fitting_line_not_a_tangled_one() -> None:
+    from vhuman.dialogue import Brain
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+    from vhuman.models.llm.testing import ScriptedLLM
+
+    llm = ScriptedLLM("Curling is known as the chess of ice.")  # a made-up claim: refused
+    reply = asyncio.run(Brain(DEFAULT_PERSONA, llm, memory=None, opener=False).reply(
+        "curling is my favourite sport", "Rita"))
+    assert len(llm.calls) == 2 and reply.items[-1].source == "fallback"
+    assert "tangled" not in reply.text and "known as" not in reply.text
