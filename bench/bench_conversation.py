@@ -76,10 +76,11 @@ HAND_GRADES = {"dev": "graded_replies.yaml", "test": "graded_test_replies.yaml",
                "holdout": "graded_holdout_replies.yaml"}
 
 
-def grader_agreement(split: str = "dev") -> dict[str, Any]:
+def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
     """How often the automatic grader gives a person's grade: ``graded_replies.yaml`` (dev:
     written and seen replies, the grader may be tuned on them) or ``graded_test_replies.yaml``
-    (test: real replies of the host, read by a person, never tuned on)."""
+    (test: real replies of the host, read by a person, never tuned on); ``run``: the rows
+    of that run of the bench (1: every reply of the first run; 2: those that changed)."""
     from vhuman.dialogue.evaluation import known_terms
     from vhuman.dialogue.grading import Spoken, grade_reply
 
@@ -88,6 +89,8 @@ def grader_agreement(split: str = "dev") -> dict[str, Any]:
     known = known_facts()
     pairs, misses = [], []
     for row in data["replies"]:
+        if row.get("run", 1) != run:
+            continue
         conv, turn = turns[(row["id"], row.get("turn", 0))]
         spoken = [Spoken(s[0], s[1] if len(s) > 1 else "llm", list(s[2]) if len(s) > 2 else [])
                   for s in row["reply"]]
@@ -193,7 +196,7 @@ def summarize(turns: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def transcript(turns: list[dict[str, Any]],
-               person: dict[tuple[str, int], tuple[int, str]] | None = None) -> str:
+               person: dict[tuple[Any, ...], tuple[int, str]] | None = None) -> str:
     """Every graded reply as Markdown (for docs/dialogue.md): the grader's grade, and a
     person's grade and reason where ``person`` has one."""
     lines = []
@@ -201,7 +204,7 @@ def transcript(turns: list[dict[str, Any]],
         said = " ".join(f"[{it['source']}{'/' + ','.join(it['tags']) if it['tags'] else ''}] {it['text']}"
                         for it in t["items"]) or "(silent)"
         why = "; ".join(t["faults"] + t["notes"])
-        read = (person or {}).get((t["id"], t["turn"]))
+        read = (person or {}).get(_key(t))
         grade = f"**{t['grade']}**" + (f" / person **{read[0]}**" if read else "")
         lines.append(f"- {grade} `{t['id']}` {t['viewer']} ({t['kind']}, {t['lang']}): "
                      f"{t['message']}  \n  → {said}" + (f"  \n  _grader: {why}_" if why else "")
@@ -221,16 +224,26 @@ def run(quick: bool = False, split: str = "test") -> dict[str, Any]:
     for graded, name in HAND_GRADES.items():
         if (DATA / name).is_file():
             result[f"grader_agreement_{graded}"] = grader_agreement(graded)
+    person = person_grades(split)
+    read = [person[_key(t)][0] for t in turns if _key(t) in person]
+    if read:
+        result["person_mean_grade"] = round(statistics.fmean(read), 3)
+        result["person_read"] = len(read)
     return result
 
 
-def person_grades(split: str) -> dict[tuple[str, int], tuple[int, str]]:
-    """A person's grades of a run's real replies: (id, turn) -> (grade, why)."""
+def person_grades(split: str) -> dict[tuple[Any, ...], tuple[int, str]]:
+    """A person's grades of real replies: (id, turn, the reply's sentences) -> (grade, why)."""
     path = DATA / HAND_GRADES.get(split, "")
     if split not in HAND_GRADES or not path.is_file():
         return {}
     rows = yaml.safe_load(path.read_text(encoding="utf-8"))["replies"]
-    return {(r["id"], r.get("turn", 0)): (r["grade"], r.get("why", "")) for r in rows}
+    return {(r["id"], r.get("turn", 0), tuple(s[0] for s in r["reply"])): (r["grade"], r.get("why", ""))
+            for r in rows}
+
+
+def _key(turn: dict[str, Any]) -> tuple[Any, ...]:
+    return turn["id"], turn["turn"], tuple(it["text"] for it in turn["items"])
 
 
 def write_docs(turns: list[dict[str, Any]], summary: dict[str, Any], split: str = "test") -> None:
@@ -244,8 +257,8 @@ def write_docs(turns: list[dict[str, Any]], summary: dict[str, Any], split: str 
     head = (f"{split.capitalize()} split, {summary['messages']} messages, mean grade "
             f"{summary['mean_grade']} / 2 by the grader (load average {summary['load_avg_mean']})")
     if person:
-        mean = statistics.fmean(person[(t["id"], t["turn"])][0] for t in turns if (t["id"], t["turn"]) in person)
-        head += f", {mean:.3f} / 2 read by a person ({len(person)} replies)"
+        read = [person[_key(t)][0] for t in turns if _key(t) in person]
+        head += f", {statistics.fmean(read):.3f} / 2 read by a person ({len(read)} of them read)"
     block = f"{start}\n{head}:\n\n{transcript(turns, person)}\n{end}"
     if start in text:
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
@@ -261,9 +274,11 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
     which = "dev" if "--dev" in sys.argv else "holdout" if "--holdout" in sys.argv else "test"
     if "--agreement" in sys.argv:
-        print(json.dumps({f"grader_agreement_{g}": grader_agreement(g) for g, name in HAND_GRADES.items()
-                          if (DATA / name).is_file()} | {"kinds": kind_accuracy()}, indent=1,
-                         ensure_ascii=False))
+        found = {f"grader_agreement_{g}": grader_agreement(g) for g, name in HAND_GRADES.items()
+                 if (DATA / name).is_file()}
+        if (DATA / HAND_GRADES["test"]).is_file():
+            found["grader_agreement_test_run2"] = grader_agreement("test", run=2)
+        print(json.dumps(found | {"kinds": kind_accuracy()}, indent=1, ensure_ascii=False))
         raise SystemExit(0)
     runtime = os.environ.get("VHUMAN_LLM_RUNTIME", "")
     suffix = f"_{runtime}" if runtime and runtime != "transformers" else ""
