@@ -444,6 +444,7 @@ class Brain:
             [m["content"] for m in messages[1:]] + [record.name if record else ""])
         splitter = SentenceStream(max_chars=160)
         self._last_item: ReplySentence | None = None
+        self._said = said  # the opener, when one was spoken before the model's words
         head, tail, early = "", "", self.early_clause
         guard = ReplyGuard()
         self._refused = guard.rejected  # what the guards refused in this reply
@@ -539,8 +540,9 @@ class Brain:
                 guard.rejected.append((spoken, f"invented:{fact}"))
                 return None, emotion
         if spoken and not ROLE_MARKER.search(spoken):  # a role marker ends the reply (guard)
+            before = self._last_item.text if self._last_item is not None else self._said
             refusal = judge_sentence(spoken, self._message, self._language, self.persona.name,
-                                     self._label, self._context_viewer)
+                                     self._label, self._context_viewer, before)
             if refusal is not None:
                 guard.rejected.append((spoken, refusal))
                 return None, emotion

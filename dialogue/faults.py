@@ -18,7 +18,10 @@ spoken) and the grader (a reply that contains one gets a 0). It names:
 - ``third-person``: the viewer narrated ("Maya might be sharing bad news", "hugo's reply",
   "Pete thinks...", "he"/"she"/"他" for a viewer who named no one else);
 - ``echo``: a paraphrased echo, most of the sentence's words the viewer's own
-  ("Desde Madrid con mi herman.").
+  ("Desde Madrid con mi herman.");
+- ``fragment``: a sentence that starts mid-thought after a finished one ("especially
+  Curling.");
+- ``invented:person``: someone the message never named "agrees" or "says" ("Emma agrees:").
 """
 
 from __future__ import annotations
@@ -45,13 +48,15 @@ _SERVING = re.compile(
     r"\bif you have any (?:other |more |further |specific )?questions\b|\blet me know if\b|"
     r"\b(?:is there )?anything else (?:i can|you'?d like|you would like)\b|"
     r"\bdo you have any (?:specific |other )?questions\b|\bwhat can i do for you\b|"
+    r"\b(?:what else )?you need help with\b|\bhelp you with\b|"
     r"有什么(?:我)?可以帮(?:忙|你|助)|还有什么(?:问题|需要)|请问有什么|"
     r"\ben qu[ée] (?:más )?(?:te )?puedo ayudar|\bsi tienes (?:alguna|más|otra)s? preguntas?", re.I)
 _INSTRUCTION = re.compile(
     r"\b(?:in|with) (?:one|a|two|1|2) (?:short )?sentences?\b|\bone short sentence\b|"
     r"\b\w+'s (?:reply|answer|response)\b|^\s*[-–—]\s|\bspoken aloud\b|\bemotion tag\b|"
     r"\bstay in character\b|\bpersona\b|\b(?:medical|m[ée]dic[oa]s?),? legal,? (?:or|o|and|y) "
-    r"(?:financial|financier[oa]s?)\b|一到两句|用一句话|简短地回答", re.I)
+    r"(?:financial|financier[oa]s?)\b|一到两句|用一句话|简短地回答|[(（]\s*(?:回复|回答|用)?中文\s*[)）]|"
+    r"回复中文|\((?:in |en )?(?:english|chinese|spanish|inglés|chino|español)\)", re.I)
 _ONLY_QUOTE = re.compile(r"^\s*[\"“«][^\"”»]+[\"”»]\s*[.!?]?\s*$")
 _CLAIM = re.compile(
     r"\b(?:is|are|was|it'?s) (?:known|called) as\b|\bknown (?:as|under|for)\b|\brefers? to\b|"
@@ -72,6 +77,7 @@ _OTHERS_ZH = re.compile(r"他|她|妈|爸|哥|姐|弟|妹|奶|爷|朋友|老婆|
 _HE_SHE_ZH = re.compile(r"他|她")
 _OTHERS_ES = re.compile(r"\b(?:él|ella|mi|mis|su|sus)\b", re.I)
 _HE_SHE_ES = re.compile(r"\b(?:él|ella)\b", re.I)
+_SOMEONE_SAYS = re.compile(r"^\W*([A-Z][a-z]+)\s+(?:agrees|says|thinks|said|believes|wants|feels)\b")
 _NOT_A_VERB = frozenset("and or for from with to in on at of so too here there".split())
 _STOP = frozenset(
     "that this with from have your you're you've about what when where which there their they "
@@ -123,12 +129,27 @@ def narrates_viewer(sentence: str, message: str, viewer: str | None, lang: str) 
     return False
 
 
+def fragment(sentence: str, before: str | None) -> bool:
+    """A sentence that starts mid-thought ("especially Curling.", "showcasing fun for
+    everyone!") where nothing said ``before`` it was left open (a clause ending in a comma
+    may go on in lower case)."""
+    first = sentence.lstrip(" \"'“")[:1]
+    return first.isalpha() and first.islower() and (before is None or
+                                                   bool(re.search(r"[.!?。！？]\W*$", before)))
+
+
 def sentence_fault(sentence: str, message: str, kind: str, lang: str,
-                   viewer: str | None = None) -> str | None:
+                   viewer: str | None = None, before: str | None = None) -> str | None:
     """Why a model-written ``sentence`` in reply to ``message`` (of ``kind``: question,
-    request, sad, thanks, praise, chat, abuse) would make a producer wince (None: fine)."""
+    request, sad, thanks, praise, chat, abuse) would make a producer wince (None: fine).
+    ``before``: what was said right before it in the reply (None: nothing)."""
     if _INSTRUCTION.search(sentence) or _ONLY_QUOTE.match(sentence):
         return "leak"
+    if lang in ("en", "es") and fragment(sentence, before):
+        return "fragment"
+    if _SOMEONE_SAYS.match(sentence) and _SOMEONE_SAYS.match(sentence).group(1).casefold() not in \
+            (message + " " + (viewer or "")).casefold():
+        return "invented:person"
     if _SERVING.search(sentence):
         return "assistant-speak"
     if kind == "sad" and (_CHEER.search(sentence) or _LIGHT.search(sentence) or

@@ -188,8 +188,9 @@ def grade_reply(
         faults.append("tone:sympathy-to-" + kind)
     if kind == "abuse" and _CHEER.search(text):
         faults.append("tone:cheer-to-abuse")
-    for s in reply:
-        fault = sentence_fault(s.text, message, kind, lang, viewer) if s.source == "llm" else None
+    for i, s in enumerate(reply):
+        before = reply[i - 1].text if i else None
+        fault = sentence_fault(s.text, message, kind, lang, viewer, before) if s.source == "llm" else None
         if fault is not None and fault not in faults:
             faults.append(fault)
     model_text = " ".join(s.text for s in reply if s.source == "llm")

@@ -36,8 +36,9 @@ def _shared_cjk(a: str, b: str) -> int:
 
 
 def judge_sentence(sentence: str, message: str, language: str, persona_name: str,
-                   kind: str = "chat", viewer: str | None = None) -> str | None:
-    """Why ``sentence`` must not be spoken in reply to ``message`` (None: it may)."""
+                   kind: str = "chat", viewer: str | None = None, before: str | None = None) -> str | None:
+    """Why ``sentence`` must not be spoken in reply to ``message`` (None: it may);
+    ``before``: what the reply said right before it (None: it is the first)."""
     if echoes(message, sentence, run=4):
         return "echo"
     if kind == "abuse" and _shared_cjk(message, sentence) >= 2:
@@ -57,7 +58,7 @@ def judge_sentence(sentence: str, message: str, language: str, persona_name: str
     got = detect_language(sentence)
     if got is not None and got != language and len(sentence) > 12:
         return f"language:{got}"
-    fault = sentence_fault(sentence, message, kind, language, viewer)
+    fault = sentence_fault(sentence, message, kind, language, viewer, before)
     if fault is not None:
         return fault
     if kind == "sad" and not comforting(sentence):
