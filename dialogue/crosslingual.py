@@ -28,7 +28,10 @@ _MONTHS_ES = "enero febrero marzo abril mayo junio julio agosto septiembre octub
 _DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(_MONTHS_EN) + r")(?: (\d{4}))?(?: at (\d{1,2}:\d{2}))?", re.I)
 _UNITS = {"euros": ("欧元", "euros"), "euro": ("欧元", "euro"), "kilometres": ("公里", "kilómetros"),
           "metres": ("米", "metros"), "spectators": ("名观众", "espectadores"), "minutes": ("分钟", "minutos"),
-          "athletes": ("名运动员", "atletas"), "countries": ("个国家", "países"), "sports": ("个项目", "deportes")}
+          "athletes": ("名运动员", "atletas"), "dollars": ("美元", "dólares"), "countries": ("个国家", "países"), "sports": ("个项目", "deportes")}
+_CURRENCY = {"eur": "euros", "usd": "dollars"}
+_VENUE = r"(?:slope|stadium|arena|hall|range|jump|village|centre|center|lake|park|square|station)"
+_NAME = re.compile(rf"^(?:the\s+)?[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|{_VENUE}))*$")
 _LEAD = {"zh": "节目资料里写着：", "es": "Según la información del programa:"}
 
 
@@ -84,9 +87,15 @@ def _whole_word(text: str, start: int, size: int) -> bool:
 
 
 def localize(short: str, lang: str) -> str | None:
-    """``short`` (an English span: a date, a number with a unit, a name) in ``lang``
-    (None: it is English prose, not translatable word by word)."""
+    """``short`` (an English span: a date, a number with a unit, a price field of a
+    table row, a name such as "the Crystal Arena") in ``lang`` (None: it is English
+    prose, not translatable word by word)."""
     out = short.strip().rstrip(".")
+    price = re.search(r"\bprice(?:[ _](eur|usd))?:\s*([\d.,]+)", out, re.I)
+    if price:  # a table row ("category: premium; price eur: 120")
+        out = f"{price.group(2)} {_CURRENCY.get((price.group(1) or '').lower(), '')}".strip()
+    if _NAME.match(out):
+        return re.sub(r"^the\s+", "", out)
 
     def date(m: re.Match[str]) -> str:
         day, month, year, clock = m.group(1), _MONTHS_EN.index(m.group(2).lower()), m.group(3), m.group(4)
@@ -123,9 +132,13 @@ def say_answer(question: str, lang: str, short: str, full: str) -> str:
     """The knowledge base's answer (``short`` span of the ``full`` sentence) said in the
     asker's language, in the words of their question where it can be."""
     span = short
-    clock = re.search(re.escape(short) + r" at (\d{1,2}:\d{2})", full)
-    if clock:
-        span = f"{short} at {clock.group(1)}"
+    for date in _DATE.finditer(full):  # a part of a date ("February 2026"): the whole date
+        if short in date.group(0) or date.group(0) in short:
+            span = date.group(0)
+            break
+    clock = re.search(re.escape(span) + r" at (\d{1,2}:\d{2})", full)
+    if clock and not span.endswith(clock.group(1)):
+        span = f"{span} at {clock.group(1)}"
     local = localize(span, lang)
     number = re.search(r"\d[\d,.]*", short)
     if lang == "zh":

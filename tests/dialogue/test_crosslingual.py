@@ -45,3 +45,15 @@ def test_the_brain_answers_show_questions_in_chinese_and_spanish(sample_kb, ques
     reply = asyncio.run(Brain(DEFAULT_PERSONA, llm=None, memory=None, kb=sample_kb,
                              languages=("en", "es", "zh")).reply(question, "Li"))
     assert reply.source == "kb" and reply.text == said and reply.items[0].language == lang
+
+
+def test_partial_dates_names_and_table_prices() -> None:
+    skating = "Figure skating finals are on 17 February 2026 at 20:00 in the Crystal Arena."
+    assert say_answer("花样滑冰决赛是什么时候？", "zh", "February 2026", skating) == "花样滑冰决赛是2026年2月17日20:00。"
+    assert say_answer("¿Dónde es la final de curling?", "es", "the Crystal Arena",
+                      "The curling final is on 18 February 2026 at 14:00 in the Crystal Arena.") == \
+        "La final de curling es en Crystal Arena."
+    row = "event: Ice hockey final; category: premium; price eur: 120; on sale: 2025-11-15."
+    assert say_answer("¿Cuánto cuesta una entrada para la final de hockey?", "es", "premium; price eur: 120", row) == \
+        "Una entrada para la final de hockey cuesta 120 euros."
+    assert localize("price eur: 120", "zh") == "120欧元"
