@@ -110,6 +110,30 @@ def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
             "grader_mean": round(statistics.fmean(b for _, b in pairs), 3), "disagreements": misses}
 
 
+def crosslingual_show_questions() -> dict[str, Any]:
+    """Chinese and Spanish show questions of the set (every split), answered through the
+    Chinese/Spanish KB path alone: how many get the fact, and in the asker's language."""
+    from vhuman.dialogue.crosslingual import LEAD, answer_in_language
+    from vhuman.dialogue.grading import _want_met
+    from vhuman.dialogue.knowledge import KnowledgeBase
+    from vhuman.dialogue.language import detect_language
+    from vhuman.dialogue.qa import QAEngine
+
+    store = Path(os.environ.get("VHUMAN_BENCH_KB_STORE", "/tmp/vhuman-bench-kb"))
+    qa = QAEngine(KnowledgeBase.build(ROOT / "examples" / "kb", store))
+    rows = []
+    for conv in conversations():
+        for turn in conv["turns"]:
+            if conv["lang"] in ("zh", "es") and turn["cls"] == "show" and turn.get("want"):
+                said = asyncio.run(answer_in_language(qa, turn["t"], conv["lang"])) or ""
+                english = said.startswith(tuple(LEAD.values()))  # the English sentence after a lead
+                rows.append({"split": conv["split"], "q": turn["t"], "said": said,
+                             "fact": bool(said) and _want_met(turn["want"], said, conv["lang"], dt.datetime.now()),
+                             "in_language": bool(said) and detect_language(said) == conv["lang"] and not english})
+    return {"questions": len(rows), "fact": sum(r["fact"] for r in rows),
+            "fact_in_language": sum(r["fact"] and r["in_language"] for r in rows), "rows": rows}
+
+
 def _kappa(pairs: list[tuple[int, int]]) -> float:
     n = len(pairs)
     observed = sum(a == b for a, b in pairs) / n
@@ -273,6 +297,9 @@ if __name__ == "__main__":
 
     logging.basicConfig(level=logging.INFO)
     which = "dev" if "--dev" in sys.argv else "holdout" if "--holdout" in sys.argv else "test"
+    if "--crosslingual" in sys.argv:
+        print(json.dumps(crosslingual_show_questions(), indent=1, ensure_ascii=False))
+        raise SystemExit(0)
     if "--agreement" in sys.argv:
         found = {f"grader_agreement_{g}": grader_agreement(g) for g, name in HAND_GRADES.items()
                  if (DATA / name).is_file()}

@@ -540,7 +540,8 @@ class Brain:
                 guard.rejected.append((spoken, f"invented:{fact}"))
                 return None, emotion
         if spoken and not ROLE_MARKER.search(spoken):  # a role marker ends the reply (guard)
-            before = self._last_item.text if self._last_item is not None else self._said
+            # after an opener the model continues the opener's turn, so it may start in lower case
+            before = self._last_item.text if self._last_item is not None else "" if self._said else None
             refusal = judge_sentence(spoken, self._message, self._language, self.persona.name,
                                      self._label, self._context_viewer, before)
             if refusal is not None:

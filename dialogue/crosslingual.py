@@ -32,7 +32,7 @@ _UNITS = {"euros": ("欧元", "euros"), "euro": ("欧元", "euro"), "kilometres"
 _CURRENCY = {"eur": "euros", "usd": "dollars"}
 _VENUE = r"(?:slope|stadium|arena|hall|range|jump|village|centre|center|lake|park|square|station)"
 _NAME = re.compile(rf"^(?:the\s+)?[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|{_VENUE}))*$")
-_LEAD = {"zh": "节目资料里写着：", "es": "Según la información del programa:"}
+LEAD: dict[str, str] = {"zh": "节目资料里写着：", "es": "Según la información del programa:"}
 
 
 @cache
@@ -161,7 +161,7 @@ def say_answer(question: str, lang: str, short: str, full: str) -> str:
                     x = m.group("x").strip()
                     said = form.format(x=x, v=verb, a=local, a_num=number.group(0) if number else local)
                     return said[:1].upper() + said[1:]
-    return f"{_LEAD.get(lang, '')} {full}".strip()
+    return f"{LEAD.get(lang, '')} {full}".strip()
 
 
 async def answer_in_language(qa: Any, question: str, lang: str) -> str | None:
