@@ -106,8 +106,8 @@ def localize(short: str, lang: str) -> str | None:
 
     out = _DATE.sub(date, out)
     for unit, (zh, es) in _UNITS.items():
-        out = re.sub(rf"(\d[\d.,]*)\s+{unit}\b", lambda m, z=zh, e=es: f"{m.group(1)}{z}" if lang == "zh"
-                     else f"{m.group(1)} {e}", out)
+        word = zh if lang == "zh" else " " + es
+        out = re.sub(rf"(\d[\d.,]*)\s+{unit}\b", rf"\g<1>{word}", out)
     out = re.sub(r"^(?:about|around)\s+", "约" if lang == "zh" else "unos ", out)
     own = {*_MONTHS_ES, *(es for _, es in _UNITS.values()), "de", "las", "unos"}
     english = [w for w in re.findall(r"\b[a-zá-ú][a-zá-ú'-]+\b", out) if w not in own]

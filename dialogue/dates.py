@@ -190,9 +190,10 @@ def answer_day_offset(text: str, lang: str, now: dt.datetime | None = None) -> s
         m = rx.search(text)
         if not m:
             continue
-        n = _count(m.group("n"))
-        if n is None or n > 3660:
+        count = _count(m.group("n"))
+        if count is None or count > 3660:
             return None
+        n = count
         back = i == 4 or (m.groupdict().get("dir") or "") in ("ago", "前", "以前", "之前")
         day = now.date() + dt.timedelta(days=-n if back else n)
         return lines[1 if back else 0].format(n=n, date=_say_date(day, lang))

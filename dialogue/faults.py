@@ -147,8 +147,8 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
         return "leak"
     if lang in ("en", "es") and fragment(sentence, before):
         return "fragment"
-    if _SOMEONE_SAYS.match(sentence) and _SOMEONE_SAYS.match(sentence).group(1).casefold() not in \
-            (message + " " + (viewer or "")).casefold():
+    someone = _SOMEONE_SAYS.match(sentence)
+    if someone and someone.group(1).casefold() not in (message + " " + (viewer or "")).casefold():
         return "invented:person"
     if _SERVING.search(sentence):
         return "assistant-speak"
