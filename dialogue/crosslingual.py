@@ -108,7 +108,7 @@ def localize(short: str, lang: str) -> str | None:
     for unit, (zh, es) in _UNITS.items():
         word = zh if lang == "zh" else " " + es
         out = re.sub(rf"(\d[\d.,]*)\s+{unit}\b", rf"\g<1>{word}", out)
-    out = re.sub(r"^(?:about|around)\s+", "约" if lang == "zh" else "unos ", out)
+    out = re.sub(r"^(?:about|around)\s+", "约" if lang == "zh" else "unos ", out, flags=re.I)
     own = {*_MONTHS_ES, *(es for _, es in _UNITS.values()), "de", "las", "unos"}
     english = [w for w in re.findall(r"\b[a-zá-ú][a-zá-ú'-]+\b", out) if w not in own]
     return None if english else out
