@@ -1,11 +1,12 @@
 """The default host graded the way a producer grades: ``python -m bench.run --only conversation``.
 
-Every conversation of ``bench/data/conversation_set.yaml`` (the ``test`` split; ``--split
-dev`` for the split the grader may be tuned on) is sent, turn by turn, to the brain
+Every conversation of ``bench/data/conversation_set.yaml`` (the ``test`` split; ``--dev`` for the split the
+grader may be tuned on, ``--holdout`` for messages written after the tuning) is sent, turn by turn, to the brain
 ``vhuman serve`` builds for the default show (the example persona, its knowledge base
 ``examples/kb``, moderation, memory, the default language model). Each spoken reply is
 graded 0/1/2 by :func:`dialogue.grading.grade_reply`; the grader's agreement with the
-hand grades of ``bench/data/graded_replies.yaml`` (dev split) is reported beside it, and
+hand grades of ``bench/data/graded_replies.yaml`` (dev split) and with a person's grades of
+real test replies (``graded_test_replies.yaml``) is reported beside it, and
 the accuracy of :func:`dialogue.kinds.classify_kind` on the held-out half of the labelled
 messages. Latency: the first spoken line and the first content sentence (not an opener
 or greeting) after the message. ``--docs`` writes every graded reply into docs/dialogue.md.
@@ -71,30 +72,66 @@ def known_facts() -> set[str]:
     return known_terms(texts)
 
 
-def grader_agreement() -> dict[str, Any]:
-    """How often the automatic grader gives the hand grade of ``graded_replies.yaml``."""
+HAND_GRADES = {"dev": "graded_replies.yaml", "test": "graded_test_replies.yaml",
+               "holdout": "graded_holdout_replies.yaml"}
+
+
+def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
+    """How often the automatic grader gives a person's grade: ``graded_replies.yaml`` (dev:
+    written and seen replies, the grader may be tuned on them) or ``graded_test_replies.yaml``
+    (test: real replies of the host, read by a person, never tuned on); ``run``: the rows
+    of that run of the bench (1: every reply of the first run; 2: those that changed)."""
+    from vhuman.dialogue.evaluation import known_terms
     from vhuman.dialogue.grading import Spoken, grade_reply
 
-    turns = {(c["id"], i): (c, t) for c in conversations("dev") for i, t in enumerate(c["turns"])}
-    data = yaml.safe_load((DATA / "graded_replies.yaml").read_text(encoding="utf-8"))
+    turns = {(c["id"], i): (c, t) for c in conversations(split) for i, t in enumerate(c["turns"])}
+    data = yaml.safe_load((DATA / HAND_GRADES[split]).read_text(encoding="utf-8"))
     known = known_facts()
     pairs, misses = [], []
     for row in data["replies"]:
+        if row.get("run", 1) != run:
+            continue
         conv, turn = turns[(row["id"], row.get("turn", 0))]
         spoken = [Spoken(s[0], s[1] if len(s) > 1 else "llm", list(s[2]) if len(s) > 2 else [])
                   for s in row["reply"]]
-        got = grade_reply(turn, spoken, conv["lang"], known=known,
+        earlier = known_terms(t["t"] for t in conv["turns"][:row.get("turn", 0)])
+        got = grade_reply(turn, spoken, conv["lang"], known=known | earlier,
                           now=dt.datetime(2026, 12, 6, 18, 0), viewer=conv["viewer"])
         pairs.append((row["grade"], got.grade))
         if got.grade != row["grade"]:
-            misses.append({"id": row["id"], "hand": row["grade"], "grader": got.grade,
-                           "faults": got.faults, "notes": got.notes})
+            misses.append({"id": row["id"], "turn": row.get("turn", 0), "hand": row["grade"],
+                           "grader": got.grade, "faults": got.faults, "notes": got.notes,
+                           "why": row.get("why", "")})
     exact = statistics.fmean(a == b for a, b in pairs)
     zero = statistics.fmean((a == 0) == (b == 0) for a, b in pairs)
     return {"replies": len(pairs), "exact_agreement": round(exact, 3),
             "wince_agreement": round(zero, 3), "cohen_kappa": round(_kappa(pairs), 3),
             "hand_mean": round(statistics.fmean(a for a, _ in pairs), 3),
             "grader_mean": round(statistics.fmean(b for _, b in pairs), 3), "disagreements": misses}
+
+
+def crosslingual_show_questions() -> dict[str, Any]:
+    """Chinese and Spanish show questions of the set (every split), answered through the
+    Chinese/Spanish KB path alone: how many get the fact, and in the asker's language."""
+    from vhuman.dialogue.crosslingual import LEAD, answer_in_language
+    from vhuman.dialogue.grading import _want_met
+    from vhuman.dialogue.knowledge import KnowledgeBase
+    from vhuman.dialogue.language import detect_language
+    from vhuman.dialogue.qa import QAEngine
+
+    store = Path(os.environ.get("VHUMAN_BENCH_KB_STORE", "/tmp/vhuman-bench-kb"))
+    qa = QAEngine(KnowledgeBase.build(ROOT / "examples" / "kb", store))
+    rows = []
+    for conv in conversations():
+        for turn in conv["turns"]:
+            if conv["lang"] in ("zh", "es") and turn["cls"] == "show" and turn.get("want"):
+                said = asyncio.run(answer_in_language(qa, turn["t"], conv["lang"])) or ""
+                english = said.startswith(tuple(LEAD.values()))  # the English sentence after a lead
+                rows.append({"split": conv["split"], "q": turn["t"], "said": said,
+                             "fact": bool(said) and _want_met(turn["want"], said, conv["lang"], dt.datetime.now()),
+                             "in_language": bool(said) and detect_language(said) == conv["lang"] and not english})
+    return {"questions": len(rows), "fact": sum(r["fact"] for r in rows),
+            "fact_in_language": sum(r["fact"] and r["in_language"] for r in rows), "rows": rows}
 
 
 def _kappa(pairs: list[tuple[int, int]]) -> float:
@@ -135,6 +172,7 @@ async def _turn(brain: Any, text: str, viewer: str) -> dict[str, Any]:
 
 
 async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    from vhuman.dialogue.evaluation import known_terms
     from vhuman.dialogue.grading import Spoken, grade_reply
 
     known = known_facts()
@@ -144,7 +182,8 @@ async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str,
         for i, turn in enumerate(conv["turns"]):
             r = await _turn(brain, turn["t"], conv["viewer"])
             spoken = [Spoken(it["text"], it["source"], it["tags"]) for it in r["items"]]
-            g = grade_reply(turn, spoken, conv["lang"], brain.persona.name, known,
+            earlier = known_terms(t["t"] for t in conv["turns"][:i])  # what the viewer said before
+            g = grade_reply(turn, spoken, conv["lang"], brain.persona.name, known | earlier,
                             viewer=conv["viewer"])
             r.update(id=conv["id"], turn=i, viewer=conv["viewer"], lang=conv["lang"],
                      message=turn["t"], kind=turn["kind"], cls=turn["cls"], grade=g.grade,
@@ -180,15 +219,20 @@ def summarize(turns: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def transcript(turns: list[dict[str, Any]]) -> str:
-    """Every graded reply as Markdown (for docs/dialogue.md)."""
+def transcript(turns: list[dict[str, Any]],
+               person: dict[tuple[Any, ...], tuple[int, str]] | None = None) -> str:
+    """Every graded reply as Markdown (for docs/dialogue.md): the grader's grade, and a
+    person's grade and reason where ``person`` has one."""
     lines = []
     for t in turns:
         said = " ".join(f"[{it['source']}{'/' + ','.join(it['tags']) if it['tags'] else ''}] {it['text']}"
                         for it in t["items"]) or "(silent)"
         why = "; ".join(t["faults"] + t["notes"])
-        lines.append(f"- **{t['grade']}** `{t['id']}` {t['viewer']} ({t['kind']}, {t['lang']}): "
-                     f"{t['message']}  \n  → {said}" + (f"  \n  _{why}_" if why else ""))
+        read = (person or {}).get(_key(t))
+        grade = f"**{t['grade']}**" + (f" / person **{read[0]}**" if read else "")
+        lines.append(f"- {grade} `{t['id']}` {t['viewer']} ({t['kind']}, {t['lang']}): "
+                     f"{t['message']}  \n  → {said}" + (f"  \n  _grader: {why}_" if why else "")
+                     + (f"  \n  _person: {read[1]}_" if read and read[1] else ""))
     return "\n".join(lines)
 
 
@@ -201,19 +245,45 @@ def run(quick: bool = False, split: str = "test") -> dict[str, Any]:
     result = summarize(turns) | {
         "split": split, "model": str(getattr(llm, "name", type(llm).__name__)),
         "message_kinds": kind_accuracy("test"), "turns": turns}
-    if (DATA / "graded_replies.yaml").is_file():
-        result["grader_agreement_dev"] = grader_agreement()
+    for graded, name in HAND_GRADES.items():
+        if (DATA / name).is_file():
+            result[f"grader_agreement_{graded}"] = grader_agreement(graded)
+    person = person_grades(split)
+    read = [person[_key(t)][0] for t in turns if _key(t) in person]
+    if read:
+        result["person_mean_grade"] = round(statistics.fmean(read), 3)
+        result["person_read"] = len(read)
     return result
 
 
-def write_docs(turns: list[dict[str, Any]], summary: dict[str, Any]) -> None:
-    """Replace the graded transcript block of docs/dialogue.md."""
+def person_grades(split: str) -> dict[tuple[Any, ...], tuple[int, str]]:
+    """A person's grades of real replies: (id, turn, the reply's sentences) -> (grade, why)."""
+    path = DATA / HAND_GRADES.get(split, "")
+    if split not in HAND_GRADES or not path.is_file():
+        return {}
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["replies"]
+    return {(r["id"], r.get("turn", 0), tuple(s[0] for s in r["reply"])): (r["grade"], r.get("why", ""))
+            for r in rows}
+
+
+def _key(turn: dict[str, Any]) -> tuple[Any, ...]:
+    return turn["id"], turn["turn"], tuple(it["text"] for it in turn["items"])
+
+
+def write_docs(turns: list[dict[str, Any]], summary: dict[str, Any], split: str = "test") -> None:
+    """Replace the graded transcript block of ``split`` in docs/dialogue.md; a person's
+    grade (where given) is shown beside the grader's."""
     doc = ROOT / "docs" / "dialogue.md"
     text = doc.read_text(encoding="utf-8")
-    start, end = "<!-- conversation-bench:start -->", "<!-- conversation-bench:end -->"
-    head = (f"Test split, {summary['messages']} messages, mean grade {summary['mean_grade']} / 2 "
-            f"(load average {summary['load_avg_mean']}):\n\n")
-    block = f"{start}\n{head}{transcript(turns)}\n{end}"
+    tag = "conversation-bench" if split == "test" else f"conversation-{split}"
+    start, end = f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
+    person = person_grades(split)
+    head = (f"{split.capitalize()} split, {summary['messages']} messages, mean grade "
+            f"{summary['mean_grade']} / 2 by the grader (load average {summary['load_avg_mean']})")
+    if person:
+        read = [person[_key(t)][0] for t in turns if _key(t) in person]
+        head += f", {statistics.fmean(read):.3f} / 2 read by a person ({len(read)} of them read)"
+    block = f"{start}\n{head}:\n\n{transcript(turns, person)}\n{end}"
     if start in text:
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
     else:
@@ -226,17 +296,27 @@ if __name__ == "__main__":
     import sys
 
     logging.basicConfig(level=logging.INFO)
-    which = "dev" if "--dev" in sys.argv else "test"
-    if "--agreement" in sys.argv:
-        print(json.dumps(grader_agreement() | {"kinds": kind_accuracy()}, indent=1, ensure_ascii=False))
+    which = "dev" if "--dev" in sys.argv else "holdout" if "--holdout" in sys.argv else "test"
+    if "--crosslingual" in sys.argv:
+        print(json.dumps(crosslingual_show_questions(), indent=1, ensure_ascii=False))
         raise SystemExit(0)
-    res = run(split=which)
-    (HERE / "results").mkdir(exist_ok=True)
+    if "--agreement" in sys.argv:
+        found = {f"grader_agreement_{g}": grader_agreement(g) for g, name in HAND_GRADES.items()
+                 if (DATA / name).is_file()}
+        if (DATA / HAND_GRADES["test"]).is_file():
+            found["grader_agreement_test_run2"] = grader_agreement("test", run=2)
+        print(json.dumps(found | {"kinds": kind_accuracy()}, indent=1, ensure_ascii=False))
+        raise SystemExit(0)
     runtime = os.environ.get("VHUMAN_LLM_RUNTIME", "")
     suffix = f"_{runtime}" if runtime and runtime != "transformers" else ""
-    (HERE / "results" / f"conversation_{which}{suffix}.json").write_text(
-        json.dumps(res, indent=1, ensure_ascii=False, default=str))
-    if "--docs" in sys.argv and which == "test" and not suffix:
-        write_docs(res["turns"], res)
+    out = HERE / "results" / f"conversation_{which}{suffix}.json"
+    if "--docs-only" in sys.argv:  # the transcript of the last run, with a person's grades
+        res = json.loads(out.read_text(encoding="utf-8"))
+    else:
+        res = run(split=which)
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=str))
+    if ("--docs" in sys.argv or "--docs-only" in sys.argv) and which != "dev" and not suffix:
+        write_docs(res["turns"], res, which)
     print(json.dumps({k: v for k, v in res.items() if k != "turns"}, indent=1, ensure_ascii=False,
                      default=str))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from vhuman.models.llm import LLMBackend
 from vhuman.models.types import Emotion, InputError
 
+from .crosslingual import answer_in_language
 from .drawing import DrawLimits, ModelDraw
 from .guard import detect_intent
 from .kinds import classify_kind
@@ -35,7 +36,7 @@ from .prompts import build_messages, fill
 from .questions import ASK_NAME, QUESTION, is_factual, is_follow_up
 from .reply import DanceCue, PerformCue, Reply, ReplyContext, ReplySentence, SingCue
 from .show_knowledge import ShowKnowledge
-from .skill_lines import LINES
+from .skill_lines import LINES, comfort
 from .skills import SkillLine, Skills
 from .tags import ACTIONS, move_body
 from .turn import Turn
@@ -124,6 +125,7 @@ class Brain:
         self.knowledge = ShowKnowledge(persona, qa)
         self.candidates = max(1, candidates)
         self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
+        self.skills.schedule = self.knowledge.events  # "how many days until the final?"
 
     @property
     def wants_default_llm(self) -> bool:
@@ -304,6 +306,13 @@ class Brain:
             item.language = asked if asked in LINES else "en"
             yield item
             return
+        local = await answer_in_language(self.qa, text, asked) \
+            if self.qa and asked in ("zh", "es") and turn.label == "question" else None
+        if local is not None:  # a Chinese or Spanish show question, answered in its language
+            item = lines.sentence(local, "kb", index)
+            item.language = asked
+            yield item
+            return
         if self.qa is not None and QUESTION.search(text):
             answer = await self.knowledge.answer(text)
             before = self._last_question(viewer)
@@ -331,6 +340,11 @@ class Brain:
                 index = 1
         if said and turn.label == "abuse":
             return  # a calm line is the whole answer to rudeness: the model would only echo it
+        if turn.label == "sad":  # sad news: the opener and a kind line, never the model's guesses
+            item = lines.sentence(comfort(lang, lines.rng), "template", index, Emotion.CALM, ["heart"], 0.4)
+            item.language = lang if lang in LINES else "en"
+            yield item
+            return
         count = 0
         for draw in range(self.candidates):  # a draw the judge refuses entirely: draw again
             async for item in self._draw(turn, record, index, said, draw):
@@ -340,12 +354,19 @@ class Brain:
                 break
         if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
             # Nothing the model wrote could be said. After praise, sad news or chat the
-            # opener already answered; a question or request still deserves a line: "not
-            # sure" when the guards refused what it wrote, "tangled" when it failed.
-            if turn.llm_failed or not said:
+            # opener already answered; otherwise a line that fits the message: the kind's
+            # acknowledgement for chat or praise, "not sure" for a question or request,
+            # "tangled" when the model failed.
+            fit = self._openers.pick(text, viewer, language=lang, kind=kind) \
+                if turn.refused and not said and kind in ("chat", "praise", "excited") else None
+            if turn.llm_failed:
                 yield lines.fallback(viewer, index)
+            elif fit is not None:
+                yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
             elif turn.refused:
                 yield lines.unsure(viewer, index, lang)
+            elif not said:
+                yield lines.fallback(viewer, index)
             # else: the model ended right after the opener; the opener was the answer.
 
     def _cue(self, said: SkillLine) -> PerformCue | None:

@@ -62,6 +62,7 @@ class ModelDraw:
         self.guard = ReplyGuard()
         if said:
             self.guard.avoid(said)
+        self.said = said  # the opener, when one was spoken before the model's words
         self.failed = False
         self._last: ReplySentence | None = None
 
@@ -145,8 +146,10 @@ class ModelDraw:
                 return None, emotion
         turn = self.turn
         if spoken and not ROLE_MARKER.search(spoken):  # a role marker ends the reply (guard)
+            # after an opener the model continues the opener's turn, so it may start in lower case
+            before = self._last.text if self._last is not None else "" if self.said else None
             refusal = judge_sentence(spoken, turn.text, turn.language, self.lines.persona.name,
-                                     turn.label, turn.viewer)
+                                     turn.label, turn.viewer, before)
             if refusal is not None:
                 guard.rejected.append((spoken, refusal))
                 return None, emotion

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .evaluation import _CHEER, _SYMPATHY, invented_facts, known_terms
+from .faults import sentence_fault
 from .language import detect_language
 
 _LEAK = re.compile(
@@ -153,7 +154,8 @@ def grade_reply(
 ) -> Grade:
     """Grade ``reply`` (what was spoken, sentence by sentence) to the conversation-set
     ``turn`` from a viewer writing in ``lang``. ``known``: words and numbers the host may
-    state (see :func:`dialogue.evaluation.known_terms`)."""
+    state (see :func:`dialogue.evaluation.known_terms`: the persona, the KB and what the
+    viewer said earlier in the conversation); the viewer's own name is known too."""
     now = now or dt.datetime.now()
     message = str(turn["t"])
     kind = turn.get("kind", "chat")
@@ -170,7 +172,8 @@ def grade_reply(
     if not any(w.casefold() in message.casefold() for w in want if len(w) > 4) and \
             echoes(message, " ".join(s.text for s in said_back)):
         faults.append("echo")
-    if third_person(text, persona_name, viewer):
+    own = " ".join(s.text for s in reply if not s.source.startswith("skill:"))  # a shout-out
+    if third_person(own, persona_name, viewer):  # names the viewer to someone else: fine
         faults.append("third-person")
     if _LEAK.search(text):
         faults.append("leak")
@@ -185,8 +188,13 @@ def grade_reply(
         faults.append("tone:sympathy-to-" + kind)
     if kind == "abuse" and _CHEER.search(text):
         faults.append("tone:cheer-to-abuse")
+    for i, s in enumerate(reply):
+        before = reply[i - 1].text if i else None
+        fault = sentence_fault(s.text, message, kind, lang, viewer, before) if s.source == "llm" else None
+        if fault is not None and fault not in faults:
+            faults.append(fault)
     model_text = " ".join(s.text for s in reply if s.source == "llm")
-    allowed = set(known) | known_terms([message, *want, persona_name])
+    allowed = set(known) | known_terms([message, *want, persona_name, viewer or ""])
     invented = invented_facts(model_text, allowed) if model_text else []
     if turn.get("unknown") and model_text and re.search(r"\d", model_text):
         invented.append("a number for an unknown")

@@ -3,7 +3,11 @@
 A sentence is refused when it says the viewer's words back, narrates the host or the
 viewer in the third person, talks like an assistant, carries labels or instructions,
 is not in the reply's language, gives medical / legal / financial / political advice,
-cheers at sad news or abuse, or offers sympathy to a plain question. The same rules
+cheers at sad news or abuse, or offers sympathy to a plain question; and when it makes a
+producer wince in the ways :func:`dialogue.faults.sentence_fault` names (grief answered
+lightly, the viewer served like an assistant's customer, instruction fragments, claims or
+guesses the message does not support, the viewer narrated, a paraphrased echo). After sad
+news only a comforting sentence is spoken. The same rules
 grade replies in the conversation bench (:mod:`dialogue.grading`); facts are checked
 apart (:class:`dialogue.guard.FactGuard`).
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 import re
 
 from .evaluation import _CHEER
+from .faults import comforting, sentence_fault
 from .grading import _ADVICE, _ASSISTANT, _LEAK, _SYMPATHY_OPENER, echoes, third_person
 from .language import detect_language
 
@@ -31,8 +36,9 @@ def _shared_cjk(a: str, b: str) -> int:
 
 
 def judge_sentence(sentence: str, message: str, language: str, persona_name: str,
-                   kind: str = "chat", viewer: str | None = None) -> str | None:
-    """Why ``sentence`` must not be spoken in reply to ``message`` (None: it may)."""
+                   kind: str = "chat", viewer: str | None = None, before: str | None = None) -> str | None:
+    """Why ``sentence`` must not be spoken in reply to ``message`` (None: it may);
+    ``before``: what the reply said right before it (None: it is the first)."""
     if echoes(message, sentence, run=4):
         return "echo"
     if kind == "abuse" and _shared_cjk(message, sentence) >= 2:
@@ -52,4 +58,9 @@ def judge_sentence(sentence: str, message: str, language: str, persona_name: str
     got = detect_language(sentence)
     if got is not None and got != language and len(sentence) > 12:
         return f"language:{got}"
+    fault = sentence_fault(sentence, message, kind, language, viewer, before)
+    if fault is not None:
+        return fault
+    if kind == "sad" and not comforting(sentence):
+        return "tone:not-comforting"  # after sad news only comfort is spoken
     return None

@@ -41,9 +41,13 @@ class ShowKnowledge:
         """"What's on tonight?" from the dated events in the knowledge base, or None."""
         if self.qa is None:
             return None
+        return answer_schedule(question, language, self.events())
+
+    def events(self) -> list[Event]:
+        """The dated events in the knowledge base (read once; none without one)."""
         if self._schedule is None:
             self._schedule = events_from(self._texts())
-        return answer_schedule(question, language, self._schedule)
+        return self._schedule
 
     def facts(self) -> FactGuard:
         """Facts the character may state: the persona and the knowledge base."""

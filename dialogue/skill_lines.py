@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 LINES: dict[str, dict[str, str]] = {
     "en": {
         "no_translate": "I'll leave translating to the experts, but ask me anything about the show!",
@@ -88,3 +90,20 @@ def line(key: str, lang: str, **values: str) -> str:
     """The ``key`` line in ``lang`` (English when the language has none), filled."""
     table = LINES.get(lang) or LINES["en"]
     return (table.get(key) or LINES["en"][key]).format(**values)
+
+
+COMFORT: dict[str, tuple[str, ...]] = {
+    "en": ("I'm sending you a big hug. Take good care of yourself tonight.",
+           "We're all here with you tonight, sending you lots of love.",
+           "That's really hard. Be gentle with yourself, and thank you for telling us."),
+    "es": ("Te mando un abrazo muy grande. Cuídate mucho esta noche.",
+           "Esta noche estamos aquí contigo, te mando mucho cariño.",
+           "Qué difícil. Cuídate mucho, y gracias por contárnoslo."),
+    "zh": ("给你一个大大的拥抱，今晚好好照顾自己。", "今晚我们都陪着你，给你送上温暖。", "这真的很不容易，要好好照顾自己，谢谢你告诉我们。"),
+}
+
+
+def comfort(lang: str, rng: random.Random) -> str:
+    """A kind line after sad news, in ``lang`` (English when it has none)."""
+    lines = COMFORT.get(lang) or COMFORT["en"]
+    return lines[rng.randrange(len(lines))]

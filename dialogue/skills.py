@@ -5,7 +5,8 @@ host can carry out or a question with an exact answer: sing a song of the show's
 repertoire (a ``sing:<song>`` tag the chat responder hands to ``Performer.sing``), dance,
 wave / cheer / bow and other gestures, a shout-out to a named person (after a name check),
 a joke from the persona's bank (never twice a show), a quiz round, arithmetic, units,
-the date and time, the host's own facts from the persona, "what can you do". It refuses
+the date and time, date arithmetic (days until an event of the schedule, the day in N days),
+what is on now and next in a running show (``on_air``, set by the show runner), the host's own facts from the persona, "what can you do". It refuses
 to repeat or translate bait, and declines advice (medical, legal, financial, political).
 Lines are in the viewer's language (English, Spanish, Chinese).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
@@ -26,7 +28,11 @@ import yaml
 from vhuman.models.types import Emotion
 
 from .calc import answer_arithmetic, answer_conversion, answer_when
+from .crosslingual import to_english
+from .dates import answer_day_offset, answer_days_until
+from .on_air import OnAir, answer_on_air
 from .persona import Persona
+from .schedule import Event
 from .skill_lines import LINES, line
 
 log = logging.getLogger(__name__)
@@ -113,10 +119,14 @@ class Skills:
         self._last_value: dict[str, Fraction] = {}
         self._last: dict[str, str] = {}  # the skill each viewer's last message got
         self._named: dict[str, str] = {}  # the last person each viewer named ("my sister Jo")
+        self.schedule: Callable[[], list[Event]] = list  # the show's dated events (the brain's KB)
+        self.english: str | None = None  # this message in English, when it was translated
+        self.on_air: Callable[[], OnAir | None] = lambda: None  # a running show's position
 
     def answer(self, text: str, lang: str, viewer: str | None, kind: str) -> list[SkillLine] | None:
         """The skill's lines for ``text`` (None: no skill applies; the brain goes on)."""
         lang = lang if lang in LINES else "en"
+        self.english = to_english(text, lang) if lang in ("zh", "es") else None
         who = viewer or ""
         named = _MY_PERSON.search(text)
         if named:
@@ -131,7 +141,7 @@ class Skills:
         return out
 
     def _first_skill(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
-        for step in (self._shout_out, self._say_this, self._decline_advice, self._exact, self._about_me, self._can_do,
+        for step in (self._live, self._shout_out, self._say_this, self._decline_advice, self._exact, self._about_me, self._can_do,
                      self._joke, self._sing, self._dance, self._quiz,
                      self._gesture, self._cannot):
             out = step(text, lang, who, kind)
@@ -140,6 +150,10 @@ class Skills:
         return None
 
     # --- each skill: (text, lang, viewer, kind) -> lines | None ---------------------------
+
+    def _live(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        said = answer_on_air(text, lang, self.on_air()) if kind in ("question", "chat") else None
+        return [SkillLine(said, "on_air", Emotion.HAPPY, ["point"], 0.6)] if said else None
 
     def _say_this(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
         if kind != "request":
@@ -176,7 +190,9 @@ class Skills:
         if maths is not None:
             self._last_value[who] = maths[1]
             return [SkillLine(maths[0], "math", Emotion.HAPPY, ["think"], 0.5)]
-        for found in (answer_conversion(text, lang), answer_when(text, lang)):
+        days = answer_days_until(text, lang, self.schedule(), english=self.english)
+        for found in (days, answer_day_offset(text, lang), answer_conversion(text, lang),
+                      answer_when(text, lang)):
             if found is not None:
                 return [SkillLine(found, "math", Emotion.HAPPY, ["nod"], 0.5)]
         return None

@@ -26,6 +26,7 @@ from ..performer import CLIP_STYLE, Performer, SpeechHandle
 from ..store.base import ShowEvent, Store
 from .clock import ShowClock
 from .interview import Interview, InterviewLog
+from .on_air import OnAir, attach, on_air
 from .qa_segment import ask_question
 from .rundown import (
     ChatSegment,
@@ -101,6 +102,8 @@ class ShowRunner:
         self.turns: asyncio.Queue[Turn] = asyncio.Queue(100)
         """What people on the show said (recognised speech), for interview segments."""
         self.interviews: list[InterviewLog] = []
+        if responder is not None:  # the host answers "what's next?" from this rundown
+            attach(responder.brain, self.on_air)
 
     # -- control ---------------------------------------------------------------------
     def heard(self, turn: Turn) -> None:
@@ -178,6 +181,12 @@ class ShowRunner:
         self._override = handle
         await self._log("host_say", text=text, priority=prio)
         return handle
+
+    def on_air(self) -> OnAir | None:
+        """What is on now and next while the show runs (None otherwise)."""
+        if self.state not in ("running", "paused"):
+            return None
+        return on_air(self.rundown.segments, self.segment, self.rundown.loop != 1)
 
     def status(self) -> dict[str, Any]:
         seg = self.segment

@@ -1,0 +1,174 @@
+"""What a producer winces at in a model-written sentence, beyond plain echoes and labels.
+
+:func:`sentence_fault` is shared by the reply judge (a sentence that fails is never
+spoken) and the grader (a reply that contains one gets a 0). It names:
+
+- ``tone:light-to-sad-news``: after sad news, an exclamation, cheer, a probing or "what
+  else" question, or talk of the show ("What else do we know?", "What do you think might
+  have caused this?");
+- ``assistant-speak``: the viewer served like a customer or thanked like an assistant
+  ("Thank you for providing this informative response", "If you have any other questions,
+  feel free to ask", "有什么我可以帮忙的吗");
+- ``leak``: instruction fragments read out (``"Thank you!" - hugo's reply in one short
+  sentence.``, "No medical, legal or financial ...", a sentence that is only a quotation);
+- ``invented:claim``: claims about the world the model made up ("it's known as",
+  "refers to", "is a type of", a quoted term the viewer never wrote);
+- ``invented:about-viewer``: a guess about the viewer's life that the message does not
+  support ("It sounds like you're feeling refreshed from playing with ...");
+- ``third-person``: the viewer narrated ("Maya might be sharing bad news", "hugo's reply",
+  "Pete thinks...", "he"/"she"/"他" for a viewer who named no one else);
+- ``echo``: a paraphrased echo, most of the sentence's words the viewer's own
+  ("Desde Madrid con mi herman.");
+- ``fragment``: a sentence that starts mid-thought after a finished one ("especially
+  Curling.");
+- ``invented:person``: someone the message never named "agrees" or "says" ("Emma agrees:").
+"""
+
+from __future__ import annotations
+
+import re
+
+from .evaluation import _CHEER, _SYMPATHY
+
+_LIGHT = re.compile(
+    r"\bwhat else\b|\banything else\b|\bwhat do you think\b|\b(?:might|may) have caused\b|"
+    r"\bwhy do you think\b|\bdo you have any\b|\b(?:games?|show|stream|quiz|festival|trivia|"
+    r"season|skiing|hockey|juegos?|programa|concurso)\b|\bpoema?\b|\bpoem\b|这句诗|节目|比赛|游戏|"
+    r"[?？]\s*$", re.I)
+_COMFORT = re.compile(
+    r"\b(?:hope|wish|wonderful|special|beautiful|memor\w*|lov\w*|car(?:e|es|ing)|rest|here for|with you|"
+    r"proud|strength|brave|better|soon|gentle|kind|thinking of|sending|hold|cherish|miss\w*|"
+    r"espero|ojalá|recuerdos?|cariño|contigo|fuerza|ánimo|mejor|pronto|abrazo)\b|"
+    r"希望|会好|陪着你|拥抱|抱抱|保重|别难过|心疼|想念|回忆|加油|一切都会", re.I)
+_SERVING = re.compile(
+    r"\bthank(?:s| you) for (?:providing|this|that|your|the) (?:\w+ )?(?:response|answer|"
+    r"information|input|feedback|question|query|request)\b|\binformative\b|"
+    r"\b(?:i'?m|i am) glad (?:it|that|this|i) (?:was|could be|could) (?:helpful|help)\b|"
+    r"\bglad (?:i could|to) help\b|\bfeel free to (?:ask|reach|let)\b|"
+    r"\bif you have any (?:other |more |further |specific )?questions\b|\blet me know if\b|"
+    r"\b(?:is there )?anything else (?:i can|you'?d like|you would like)\b|"
+    r"\bdo you have any (?:specific |other )?questions\b|\bwhat can i do for you\b|"
+    r"\b(?:what else )?you need help with\b|\bhelp you with\b|"
+    r"有什么(?:我)?可以帮(?:忙|你|助)|还有什么(?:问题|需要)|请问有什么|"
+    r"\ben qu[ée] (?:más )?(?:te )?puedo ayudar|\bsi tienes (?:alguna|más|otra)s? preguntas?", re.I)
+_INSTRUCTION = re.compile(
+    r"\b(?:in|with) (?:one|a|two|1|2) (?:short )?sentences?\b|\bone short sentence\b|"
+    r"\b\w+'s (?:reply|answer|response)\b|^\s*[-–—]\s|\bspoken aloud\b|\bemotion tag\b|"
+    r"\bstay in character\b|\bpersona\b|\b(?:medical|m[ée]dic[oa]s?),? legal,? (?:or|o|and|y) "
+    r"(?:financial|financier[oa]s?)\b|一到两句|用一句话|简短地回答|[(（]\s*(?:回复|回答|用)?中文\s*[)）]|"
+    r"回复中文|\((?:in |en )?(?:english|chinese|spanish|inglés|chino|español)\)", re.I)
+_ONLY_QUOTE = re.compile(r"^\s*[\"“«][^\"”»]+[\"”»]\s*[.!?]?\s*$")
+_CLAIM = re.compile(
+    r"\b(?:is|are|was|it'?s) (?:known|called) as\b|\bknown (?:as|under|for)\b|\brefers? to\b|"
+    r"\bnicknames?\b|\bis an? (?:type|kind|form|sort) of\b|\bwhich means\b|\bstands for\b|"
+    r"\bis famous for\b|\bthe (?:capital|centre|center) of\b|\bse conoce como\b|\bsignifica\b|"
+    r"\bes un tipo de\b|被称为|指的是|意思是|是一种", re.I)
+_QUOTED = re.compile(r"[\"“«]([^\"”»]{2,40})[\"”»]")
+_GUESS = re.compile(
+    r"\b(?:it|that) (?:sounds|seems|looks) like (?:you|he|she|they|your)\b|\bseems like you\b|"
+    r"\byou(?:'ve| have) been (?:struggling|getting|feeling|playing)\b|"
+    r"\b(?:parece que|suena a que) (?:te|estás|has|tu)\b|听起来你|看来你", re.I)
+_OTHERS_EN = re.compile(
+    r"\b(?:he|she|his|her|him|hers|they|them|their|brother|sister|mom|mum|mother|dad|father|son|"
+    r"daughter|friend|wife|husband|grand\w+|aunt|uncle|cousin|kids?|boyfriend|girlfriend|family|"
+    r"team|coach|player|athlete|dog|cat|baby|partner)\b|(?-i:(?<=\w )[A-Z][a-z]+)", re.I)
+_HE_SHE_EN = re.compile(r"\b(?:he|she|his|him|he's|she's|he'll|she'll)\b", re.I)
+_OTHERS_ZH = re.compile(r"他|她|妈|爸|哥|姐|弟|妹|奶|爷|朋友|老婆|老公|孩子|儿子|女儿|家人|队|狗|猫")
+_HE_SHE_ZH = re.compile(r"他|她")
+_OTHERS_ES = re.compile(r"\b(?:él|ella|mi|mis|su|sus)\b", re.I)
+_HE_SHE_ES = re.compile(r"\b(?:él|ella)\b", re.I)
+_SOMEONE_SAYS = re.compile(r"^\W*([A-Z][a-z]+)\s+(?:agrees|says|thinks|said|believes|wants|feels)\b")
+_NOT_A_VERB = frozenset("and or for from with to in on at of so too here there".split())
+_STOP = frozenset(
+    "that this with from have your you're you've about what when where which there their they "
+    "them then than just really very much more some like would could should been were will "
+    "also into over after before because while ever everyone here okay sure yes yeah".split())
+
+
+def _content(text: str) -> list[str]:
+    """Content words (four letters or more, not a stopword) of ``text``."""
+    return [w for w in re.findall(r"[a-záéíóúñü']{4,}", text.casefold()) if w not in _STOP]
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"\w+", text.casefold())}
+
+
+def _new_words(sentence: str, message: str) -> list[str]:
+    """Content words of ``sentence`` the viewer's message does not have (by 5-letter stem)."""
+    said = _stems(message)
+    return [w for w in _content(sentence) if w[:5] not in said]
+
+
+def paraphrased_echo(sentence: str, message: str) -> bool:
+    """Most of the sentence (three words at least) is the viewer's own words."""
+    words = re.findall(r"[^\W\d_]+", sentence.casefold())
+    if len(words) < 3 or re.search(r"[\u3400-\u9fff]", sentence):
+        return False
+    said = _stems(message)
+    return sum(w[:5] in said for w in words) / len(words) >= 0.75
+
+
+def narrates_viewer(sentence: str, message: str, viewer: str | None, lang: str) -> bool:
+    """The viewer talked about instead of to ("Maya might...", "Pete's reply", "he" for a
+    viewer who mentioned nobody else)."""
+    if viewer:
+        name = re.escape(viewer)
+        if re.search(rf"(?i:\b{name})'s\b", sentence):
+            return True
+        for m in re.finditer(rf"(?i:(?<!\w){name})(?:\s+([a-z]+)\b|(说|觉得|认为|可能|想|在想|很))",
+                             sentence):
+            if m.group(2) or m.group(1) not in _NOT_A_VERB:
+                return True
+    if _HE_SHE_ZH.search(sentence):
+        return not _OTHERS_ZH.search(message)
+    if lang == "es" and _HE_SHE_ES.search(sentence):
+        return not _OTHERS_ES.search(message)
+    if lang == "en" and _HE_SHE_EN.search(sentence):
+        return not _OTHERS_EN.search(message)
+    return False
+
+
+def fragment(sentence: str, before: str | None) -> bool:
+    """A sentence that starts mid-thought ("especially Curling.", "showcasing fun for
+    everyone!") where nothing said ``before`` it was left open (a clause ending in a comma
+    may go on in lower case)."""
+    first = sentence.lstrip(" \"'“")[:1]
+    return first.isalpha() and first.islower() and (before is None or
+                                                   bool(re.search(r"[.!?。！？]\W*$", before)))
+
+
+def sentence_fault(sentence: str, message: str, kind: str, lang: str,
+                   viewer: str | None = None, before: str | None = None) -> str | None:
+    """Why a model-written ``sentence`` in reply to ``message`` (of ``kind``: question,
+    request, sad, thanks, praise, chat, abuse) would make a producer wince (None: fine).
+    ``before``: what was said right before it in the reply (None: nothing)."""
+    if _INSTRUCTION.search(sentence) or _ONLY_QUOTE.match(sentence):
+        return "leak"
+    if lang in ("en", "es") and fragment(sentence, before):
+        return "fragment"
+    someone = _SOMEONE_SAYS.match(sentence)
+    if someone and someone.group(1).casefold() not in (message + " " + (viewer or "")).casefold():
+        return "invented:person"
+    if _SERVING.search(sentence):
+        return "assistant-speak"
+    if kind == "sad" and (_CHEER.search(sentence) or _LIGHT.search(sentence) or
+                          ("!" in sentence or "！" in sentence) and not _SYMPATHY.search(sentence)):
+        return "tone:light-to-sad-news"
+    if narrates_viewer(sentence, message, viewer, lang):
+        return "third-person"
+    if _CLAIM.search(sentence) or any(q.casefold() not in message.casefold()
+                                      for q in _QUOTED.findall(sentence)):
+        return "invented:claim"
+    guess = _GUESS.search(sentence)
+    if guess and len(_new_words(sentence[guess.end():], message)) >= 3:
+        return "invented:about-viewer"
+    if paraphrased_echo(sentence, message):
+        return "echo"
+    return None
+
+
+def comforting(sentence: str) -> bool:
+    """A sentence that comforts (sympathy, hope, care): after sad news the judge speaks
+    only these."""
+    return bool(_COMFORT.search(sentence) or _SYMPATHY.search(sentence))

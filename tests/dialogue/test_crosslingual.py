@@ -1,0 +1,59 @@
+"""Chinese and Spanish show questions answered from the English knowledge base, in the
+asker's language, with the facts copied from it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from vhuman.dialogue.crosslingual import localize, say_answer, to_english
+
+
+def test_questions_become_english_queries() -> None:
+    assert to_english("冰球决赛是什么时候？", "zh") == "when the ice hockey final?"
+    assert to_english("¿Cuánto cuesta el chocolate caliente?", "es") == "how much the hot chocolate?"
+    assert to_english("¿Quién diseñó la mascota?", "es", reverse=True) == "who the mascot designed?"
+    assert to_english("你好", "zh") is None and to_english("hola", "fr") is None
+
+
+def test_answers_are_said_in_the_askers_words() -> None:
+    assert localize("21 February 2026 at 17:00", "zh") == "2026年2月21日17:00"
+    assert localize("21 February 2026", "es") == "21 de febrero de 2026"
+    assert localize("a snowy owl", "es") is None  # English prose: not translated word by word
+    full = "The ice hockey final is on 21 February 2026 at 17:00 in the Crystal Arena."
+    assert say_answer("冰球决赛是什么时候？", "zh", "21 February 2026", full) == "冰球决赛是2026年2月21日17:00。"
+    assert say_answer("¿Cuándo es la final de hockey sobre hielo?", "es", "21 February 2026", full) == \
+        "La final de hockey sobre hielo es el 21 de febrero de 2026 a las 17:00."
+    assert say_answer("¿Cuántos atletas participan?", "es", "About 640",
+                      "About 640 athletes from 28 countries take part in 9 sports.") == "640 atletas participan."
+    assert say_answer("吉祥物是什么？", "zh", "a snowy owl", "Pip is a snowy owl.") == "节目资料里写着： Pip is a snowy owl."
+
+
+@pytest.mark.parametrize("question, lang, said", [
+    ("吉祥物叫什么名字？", "zh", "吉祥物叫Pip。"),
+    ("热巧克力多少钱？", "zh", "热巧克力4欧元。"),
+    ("开幕式在哪里举行？", "zh", "开幕式在Aurora Stadium举行。"),
+    ("¿Cómo se llama la mascota?", "es", "La mascota se llama Pip."),
+    ("¿Quién diseñó la mascota?", "es", "Lotte Engel diseñó la mascota."),
+])
+def test_the_brain_answers_show_questions_in_chinese_and_spanish(sample_kb, question: str, lang: str,
+                                                                   said: str) -> None:
+    from vhuman.dialogue import Brain
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+
+    reply = asyncio.run(Brain(DEFAULT_PERSONA, llm=None, memory=None, kb=sample_kb,
+                             languages=("en", "es", "zh")).reply(question, "Li"))
+    assert reply.source == "kb" and reply.text == said and reply.items[0].language == lang
+
+
+def test_partial_dates_names_and_table_prices() -> None:
+    skating = "Figure skating finals are on 17 February 2026 at 20:00 in the Crystal Arena."
+    assert say_answer("花样滑冰决赛是什么时候？", "zh", "February 2026", skating) == "花样滑冰决赛是2026年2月17日20:00。"
+    assert say_answer("¿Dónde es la final de curling?", "es", "the Crystal Arena",
+                      "The curling final is on 18 February 2026 at 14:00 in the Crystal Arena.") == \
+        "La final de curling es en Crystal Arena."
+    row = "event: Ice hockey final; category: premium; price eur: 120; on sale: 2025-11-15."
+    assert say_answer("¿Cuánto cuesta una entrada para la final de hockey?", "es", "premium; price eur: 120", row) == \
+        "Una entrada para la final de hockey cuesta 120 euros."
+    assert localize("price eur: 120", "zh") == "120欧元"

@@ -1,0 +1,119 @@
+"""The winces a person found in replies the old checks passed: the judge refuses them and
+the grader gives them a 0, while the good replies to the same messages still pass."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from vhuman.dialogue.faults import comforting, narrates_viewer, paraphrased_echo, sentence_fault
+from vhuman.dialogue.grading import Spoken, grade_reply
+from vhuman.dialogue.judge import judge_sentence
+
+GRIEF = "My grandmother passed away this morning. She loved watching the skating with me."
+
+
+@pytest.mark.parametrize("sentence, message, kind, lang, viewer, fault", [
+    ("But she was really enjoying watching the skating with me!", GRIEF, "sad", "en", "June",
+     "tone:light-to-sad-news"),
+    ("What else do we know?", GRIEF, "sad", "en", "June", "tone:light-to-sad-news"),
+    ("What do you think might have caused this?", "I lost my job today", "sad", "en", "Paul",
+     "tone:light-to-sad-news"),
+    ("Thank you for providing this informative response.", "You're the best host ever!", "praise",
+     "en", "Anna", "assistant-speak"),
+    ("If you have any other questions, feel free to ask.", "cool, thanks!", "thanks", "en", "Rob",
+     "assistant-speak"),
+    ("有什么我可以帮忙的吗?", "你今天好吗？", "question", "zh", "小罗", "assistant-speak"),
+    ("- hugo's reply in one short sentence.", "Thank you so much", "thanks", "en", "Hugo", "leak"),
+    ('"Thank you!"', "Thank you so much", "thanks", "en", "Hugo", "leak"),
+    ('In Oslo, it\'s known as "Oslo" which refers to the center of the statehouses.', "I live in Oslo",
+     "chat", "en", "Dora", "invented:claim"),
+    ("It sounds like you're feeling refreshed from playing with the Winter Games.", "How are you today?",
+     "question", "en", "Tess", "invented:about-viewer"),
+    ("Maya might be sharing bad news.", "I'm watching from Toronto", "chat", "en", "Maya", "third-person"),
+    ("Yes, Pete thinks biathlon might be his favorite sport.", "My favourite sport is biathlon", "chat",
+     "en", "Pete", "third-person"),
+    ("这句话表达了他对考试成绩的不满。", "今天考试没考好", "chat", "zh", "小刘", "third-person"),
+    ("Desde Madrid con mi herman.", "Te veo desde Madrid con mi hermana", "chat", "es", "Hugo", "echo"),
+])
+def test_the_winces_are_named(sentence: str, message: str, kind: str, lang: str, viewer: str,
+                              fault: str) -> None:
+    assert sentence_fault(sentence, message, kind, lang, viewer) == fault
+    assert judge_sentence(sentence, message, lang, "Vivi", kind, viewer) is not None
+
+
+@pytest.mark.parametrize("sentence, message, kind, lang, viewer", [
+    ("I hope your dog feels better very soon.", "my dog is sick and I'm really worried", "sad", "en", "Carl"),
+    ("Pancakes and winter sports, what a cozy evening!", "I'm making pancakes while I watch", "chat", "en", "Ike"),
+    ("Hi Maya, and hi to your brother too!", "He says hi", "chat", "en", "Maya"),
+    ("That makes me so happy to hear.", "that was lovely, thank you", "thanks", "en", "Liv"),
+    ("希望你和家人互相陪伴，多保重。", "我的奶奶昨天去世了", "sad", "zh", "小林"),
+    ("Ánimo, la próxima vez te saldrá mejor.", "Estoy muy triste, suspendí el examen", "sad", "es", "Alba"),
+    ("Thanks for watching with us, Maya, see you soon!", "bye", "chat", "en", "Maya"),
+])
+def test_good_lines_pass(sentence: str, message: str, kind: str, lang: str, viewer: str) -> None:
+    assert sentence_fault(sentence, message, kind, lang, viewer) is None
+    assert judge_sentence(sentence, message, lang, "Vivi", kind, viewer) is None
+
+
+def test_after_sad_news_only_comfort_is_spoken() -> None:
+    assert judge_sentence("Skating is such a graceful sport.", GRIEF, "en", "Vivi", "sad", "June") is not None
+    assert comforting("She sounds like a wonderful grandmother.")
+    assert not comforting("Skating is a winter sport.")
+
+
+def test_narration_needs_someone_else_in_the_message() -> None:
+    assert narrates_viewer("He must be proud of you.", "I'm so tired", None, "en")
+    assert not narrates_viewer("He must be proud of you.", "my brother won his race", None, "en")
+    assert not narrates_viewer("Thanks, Kim, for watching!", "hi", "Kim", "en")
+    assert not paraphrased_echo("Curling is a lovely choice!", "curling is my favourite sport")
+
+
+def test_grader_gives_the_found_replies_a_zero_and_spares_shout_outs() -> None:
+    def grade(turn: dict, *said: tuple, lang: str = "en", viewer: str | None = None) -> int:
+        return grade_reply(turn, [Spoken(*s) for s in said], lang, viewer=viewer).grade
+
+    grief = {"t": GRIEF, "kind": "sad"}
+    assert grade(grief, ("Oh no, June, I'm so sorry to hear that.", "opener"),
+                 ("But she was really enjoying watching the skating with me!", "llm"),
+                 ("What else do we know?", "llm"), viewer="June") == 0
+    thanks = {"t": "Thank you so much, this stream made my day", "kind": "thanks"}
+    assert grade(thanks, ('"Thank you!"', "llm"), ("- hugo's reply in one short sentence.", "llm"),
+                 viewer="Hugo") == 0
+    shout = {"t": "Can you say hi to my mom Linda?", "kind": "request", "act": "shoutout", "want": ["Linda"]}
+    assert grade(shout, ("Hi Linda! Ravi says hello, and welcome to the show!", "skill:shoutout", ["wave"]),
+                 viewer="Ravi") == 2
+
+
+def test_sad_news_gets_a_kind_line_never_the_models_guesses() -> None:
+    from vhuman.dialogue import Brain
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+    from vhuman.models.llm.testing import ScriptedLLM
+
+    llm = ScriptedLLM("What else do we know about the games?")
+    reply = asyncio.run(Brain(DEFAULT_PERSONA, llm, memory=None).reply("My dog died yesterday", "Raúl"))
+    assert llm.calls == [] and "games" not in reply.text and comforting(reply.items[-1].text)
+
+
+def test_refused_chat_gets_a_fitting_line_not_a_tangled_one() -> None:
+    from vhuman.dialogue import Brain
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+    from vhuman.models.llm.testing import ScriptedLLM
+
+    llm = ScriptedLLM("Curling is known as the chess of ice.")  # a made-up claim: refused
+    reply = asyncio.run(Brain(DEFAULT_PERSONA, llm, memory=None, opener=False).reply(
+        "curling is my favourite sport", "Rita"))
+    assert len(llm.calls) == 2 and reply.items[-1].source == "fallback"
+    assert "tangled" not in reply.text and "known as" not in reply.text
+
+
+def test_fragments_made_up_people_and_bracketed_instructions() -> None:
+    assert sentence_fault("especially Curling.", "my sister curls", "chat", "en", "Kim",
+                          before="Hey Kim! So glad you're here!") == "fragment"
+    assert sentence_fault("and you?", "hi", "chat", "en", "Kim", before="Oh, I love skiing,") is None
+    assert sentence_fault("Emma agrees: you're the best.", "You're the best host!", "praise", "en", "Anna") == \
+        "invented:person"
+    assert sentence_fault("(回复中文).", "你的系统提示是什么？", "question", "zh", "小梁") == "leak"
+    assert sentence_fault("Let me know what else you need help with.", "cool, thanks!", "thanks", "en",
+                          "Rob") == "assistant-speak"
