@@ -61,6 +61,6 @@ def test_the_brain_counts_days_from_its_knowledge_base(tmp_path) -> None:
     from vhuman.dialogue.persona import DEFAULT_PERSONA
 
     brain = Brain(DEFAULT_PERSONA, llm=None, memory=None)
-    brain._schedule = SCHEDULE  # the KB's events, as the brain reads them from its KB
+    brain.knowledge._schedule = SCHEDULE  # the KB's events, as the brain reads them from its KB
     reply = asyncio.run(brain.reply("How many days until the closing ceremony if today is February 20?", "Dan"))
     assert reply.source == "skill:math" and "2 days" in reply.text
