@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from vhuman.dialogue.moderation import ChatModerator, default_moderator, scrub_private
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import LabelledCollector, Metrics
 
 from ..captions.live import LiveCaptions
 from ..chat.bridge import ChatBridge
 from ..chat.message import ChatDecision, ChatMessage
-from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import ChatAnswer, ChatResponder
 from ..performer import Performer

@@ -27,8 +27,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
 from vhuman.dialogue.brain import ReplyContext
+from vhuman.dialogue.moderation import scrub_private
 
-from ...chat.moderation import scrub_private
 from ...store.base import ShowEvent
 from ..deps import State, Viewer, rate_limited
 from ..schemas import ChatCompletionIn
