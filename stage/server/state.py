@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from vhuman.dialogue.moderation import ChatModerator, default_moderator, scrub_private
 from vhuman.models.types import InputError, VhumanError
@@ -69,6 +69,9 @@ class ShowSession:
     warmup: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     echo: ChatEcho = field(init=False)
+    held_here: ClassVar[bool] = True
+    """The show runs in this process (its chat queue, rundown and runner are here); a
+    scale-out show seen from an API replica is held by a worker."""
 
     def __post_init__(self) -> None:
         self.echo = ChatEcho(self.broadcast, lambda: len(self.viewers))
