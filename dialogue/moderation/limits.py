@@ -37,17 +37,18 @@ class RateLimiter:
         self.burst, self.per_s, self.max_keys = float(burst), float(per_s), max_keys
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def allow(self, key: str, now: float | None = None) -> bool:
-        """Take one token for ``key``; False when it has none left."""
+    def allow(self, key: str, now: float | None = None, cost: float = 1.0) -> bool:
+        """Take ``cost`` tokens (one event, or e.g. one send per viewer of a broadcast) for
+        ``key``; False, taking none, when it has fewer left."""
         now = time.monotonic() if now is None else now
         tokens, stamp = self._buckets.get(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - stamp) * self.per_s)
         if len(self._buckets) >= self.max_keys and key not in self._buckets:
             self._forget_idle(now)
-        if tokens < 1.0:
+        if tokens < cost:
             self._buckets[key] = (tokens, now)
             return False
-        self._buckets[key] = (tokens - 1.0, now)
+        self._buckets[key] = (tokens - cost, now)
         return True
 
     def _forget_idle(self, now: float) -> None:

@@ -46,3 +46,11 @@ def test_recent_texts_stay_bounded() -> None:
 def test_dedup_key_ignores_case_spacing_and_punctuation() -> None:
     assert dedup_key("Hello,   THERE!!") == dedup_key("hello there") == "hello there"
     assert dedup_key("¡¿...?!") == ""
+
+
+def test_a_costly_event_takes_several_tokens_or_none() -> None:
+    budget = RateLimiter(burst=100, per_s=100)  # e.g. socket sends a second
+    assert budget.allow("echo", now=0.0, cost=60)
+    assert not budget.allow("echo", now=0.0, cost=60)  # 40 left: refused, none taken
+    assert budget.allow("echo", now=0.0, cost=40)
+    assert budget.allow("echo", now=0.5, cost=50)  # half a second refilled 50
