@@ -31,8 +31,8 @@ from ..chat.responder import ChatResponder
 from ..performer import SpeechHandle
 from ..server.settings import ServerSettings
 from ..server.state import AppState, Backends, ShowSession, public_performer
+from ..show.controls import ShowControls
 from ..show.rundown import Rundown
-from ..show.runner import ShowRunner
 from ..store.base import Store
 from . import keys
 from .addresses import RedisAddressLimits
@@ -261,8 +261,10 @@ class RemoteShowSession(ShowSession):
         else:
             self.ready.clear()
         self.error = self.remote.get("error")
-        show = self.remote.get("show")
-        self.runner = self._runner if show else None  # type: ignore[assignment]
+
+    def controls(self) -> ShowControls | None:
+        """The holder's runner, while the holder reports a show."""
+        return self._runner if self.remote.get("show") else None
 
     @property
     def show_running(self) -> bool:
@@ -406,7 +408,7 @@ class ClusterAppState(AppState):
                 await session.wait_ready(10.0)
         return session  # type: ignore[return-value]
 
-    def start_show(self, session: ShowSession) -> ShowRunner:
+    def start_show(self, session: ShowSession) -> None:
         """Ask the holder to play the rundown (returns at once; the status follows)."""
         if session.show_running:
             raise InputError(f"show {session.id!r} is already running")
@@ -417,7 +419,6 @@ class ClusterAppState(AppState):
             except VhumanError as exc:
                 log.warning("show %s: start failed: %s", session.id, exc)
         self.spawn(start())
-        return session.runner  # type: ignore[return-value]
 
     async def close(self, show_id: str) -> None:
         """Take the show off the air everywhere (its worker drops it)."""

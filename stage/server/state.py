@@ -24,6 +24,7 @@ from ..chat.message import ChatDecision, ChatMessage
 from ..chat.queue import ChatQueue
 from ..chat.responder import ChatAnswer, ChatResponder
 from ..performer import Performer
+from ..show.controls import ShowControls
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
@@ -106,6 +107,10 @@ class ShowSession:
     @property
     def show_running(self) -> bool:
         return self.runner is not None and self.runner.state in ("running", "paused")
+
+    def controls(self) -> ShowControls | None:
+        """The host's controls of the show's rundown (None: no rundown playing)."""
+        return self.runner
 
     def status(self, *, full: bool = True) -> dict[str, Any]:
         """The show's state. ``full`` (hosts) adds the performer's details: outputs,
@@ -323,7 +328,7 @@ class AppState:
         await self.chat_log.close()  # statuses still pending reach the log
         await self.limits.close()
 
-    def start_show(self, session: ShowSession) -> ShowRunner:
+    def start_show(self, session: ShowSession) -> None:
         if session.rundown is None:
             raise InputError(f"show {session.id!r} has no rundown loaded")
         if session.show_running:
@@ -337,7 +342,6 @@ class AppState:
                                     on_line=lambda h, text: self.transcript.spoken(
                                         session.id, "rundown", [h], text))
         session.runner_task = session.runner.start()
-        return session.runner
 
     # -- chat ------------------------------------------------------------------------
     async def submit_chat(self, session: ShowSession, message: ChatMessage) -> ChatDecision:
