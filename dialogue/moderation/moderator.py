@@ -85,12 +85,9 @@ class Moderator:
         allow_links: bool = True,
     ) -> None:
         self.blocklist = set(BLOCKLIST) | {w.lower() for w in extra_blocklist}
-        self.max_chars = max_chars
-        self.flood_limit = flood_limit
-        self.flood_window = flood_window
+        self.max_chars, self.allow_links, self.clock = max_chars, allow_links, clock
+        self.flood_limit, self.flood_window = flood_limit, flood_window
         self.repeat_limit = repeat_limit
-        self.allow_links = allow_links
-        self.clock = clock
         self._flood = RateLimiter(flood_limit, flood_limit / flood_window)
         self._repeats = RecentTexts(flood_window)
         self._protected_shingles = {s for p in protected for s in shingles(p, 6)}

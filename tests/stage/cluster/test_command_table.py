@@ -10,39 +10,28 @@ import pytest
 from pydantic import ValidationError
 
 from vhuman.models.types import Emotion
-from vhuman.stage.cluster.command_table import (
-    Complete,
-    Dance,
-    Gesture,
-    GuestCall,
-    HostSay,
-    Interrupt,
-    Pause,
-    Say,
-    SetEmotion,
-    ShowOverlay,
-    Sing,
-    StartShow,
-    Transcribe,
-    WebRtcAnswer,
-    decode,
-    encode,
-    perform,
-)
+from vhuman.stage.cluster import command_table as table
+from vhuman.stage.cluster.command_table import decode, encode, perform
 from vhuman.stage.testing_performer import FakePerformer
 
 COMMANDS = [
-    Say(text="Hello there", emotion=Emotion.HAPPY, intensity=0.8, priority=5,
-        gestures=("wave", "nod")),
-    Interrupt(reason="host say-now"), SetEmotion(emotion=Emotion.SAD, intensity=0.3),
-    Gesture(name="wave"), Dance(music=Path("/media/song.wav"), duration=12.5, style="sway"),
-    Sing(score=Path("/media/twinkle.musicxml"), backing="score", transpose=-12, finale=True),
-    ShowOverlay(card={"name": "Mug", "price": 12.0}), ShowOverlay(card=None),
-    Pause(), HostSay(text="We are back", priority=100), StartShow(),
-    Transcribe(kind="host", handles=(3, 4), text="Hi", sources=("faq.md",)),
-    Complete(text="hi", viewer="Ann", history=(("user", "hello"),), max_tokens=40),
-    WebRtcAnswer(sdp="v=0", kind="offer", client="10.0.0.1"),
-    GuestCall(method="invite", args={"name": "Ann"}),
+    table.Say(text="Hello there", emotion=Emotion.HAPPY, intensity=0.8, priority=5,
+              gestures=("wave", "nod")),
+    table.Interrupt(reason="host say-now"),
+    table.SetEmotion(emotion=Emotion.SAD, intensity=0.3),
+    table.Gesture(name="wave"),
+    table.Dance(music=Path("/media/song.wav"), duration=12.5, style="sway"),
+    table.Sing(score=Path("/media/twinkle.musicxml"), backing="score", transpose=-12,
+               finale=True),
+    table.ShowOverlay(card={"name": "Mug", "price": 12.0}),
+    table.ShowOverlay(card=None),
+    table.Pause(),
+    table.HostSay(text="We are back", priority=100),
+    table.StartShow(),
+    table.Transcribe(kind="host", handles=(3, 4), text="Hi", sources=("faq.md",)),
+    table.Complete(text="hi", viewer="Ann", history=(("user", "hello"),), max_tokens=40),
+    table.WebRtcAnswer(sdp="v=0", kind="offer", client="10.0.0.1"),
+    table.GuestCall(method="invite", args={"name": "Ann"}),
 ]
 
 
@@ -68,11 +57,11 @@ def test_a_decoded_command_calls_the_performers_typed_method() -> None:
     async def main() -> FakePerformer:
         perf = FakePerformer(time_scale=0.01)
         await perf.start()
-        handle = await perform(perf, decode(encode(Say(text="Hi all", emotion=Emotion.HAPPY))))  # type: ignore[arg-type]
+        handle = await perform(perf, decode(encode(table.Say(text="Hi all", emotion=Emotion.HAPPY))))  # type: ignore[arg-type]
         assert handle is not None and handle.text == "Hi all"
-        await perform(perf, decode(encode(SetEmotion(emotion=Emotion.SAD))))  # type: ignore[arg-type]
-        await perform(perf, decode(encode(Gesture(name="nod"))))  # type: ignore[arg-type]
-        await perform(perf, decode(encode(ShowOverlay(card={"name": "Mug"}))))  # type: ignore[arg-type]
+        await perform(perf, decode(encode(table.SetEmotion(emotion=Emotion.SAD))))  # type: ignore[arg-type]
+        await perform(perf, decode(encode(table.Gesture(name="nod"))))  # type: ignore[arg-type]
+        await perform(perf, decode(encode(table.ShowOverlay(card={"name": "Mug"}))))  # type: ignore[arg-type]
         await handle.wait()
         await perf.close()
         return perf
