@@ -47,7 +47,7 @@ Seconds = Annotated[float, BeforeValidator(_seconds), WithJsonSchema(_TIME_SCHEM
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 
 
-def resolve_file(value: Any, info: ValidationInfo, what: str) -> Path:
+def resolve_file(value: object, info: ValidationInfo, what: str) -> Path:
     """A file named in the rundown, relative to the rundown's folder; it must exist."""
     resolve = (info.context or {}).get("resolve_file")
     if resolve is not None:  # the server's media root (stage/server/media.py)
