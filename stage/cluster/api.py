@@ -174,7 +174,7 @@ class ClusterAppState(AppState):
             return await self.register(show_id, text, base, desired=desired, exist_ok=True)
         # at start-up: Redis or PostgreSQL may not be up yet; register when they are
         self._ensure_started()
-        session = self.sessions.setdefault(show_id, RemoteShowSession(self, show_id))
+        session = self._remote_session(show_id)
 
         async def register_soon() -> None:
             while True:
@@ -203,14 +203,18 @@ class ClusterAppState(AppState):
                 await self.redis.xadd(keys.START, {"show": show_id, "reason": "created"})
         except keys.redis_errors() as exc:
             raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
-        session = self.sessions.get(show_id)
-        if session is None:
-            session = RemoteShowSession(self, show_id)
-            self.sessions[show_id] = session
+        session = self._remote_session(show_id)
         if wait:
             with contextlib.suppress(VhumanError):
                 await session.wait_ready(10.0)
-        return session  # type: ignore[return-value]
+        return session
+
+    def _remote_session(self, show_id: str) -> RemoteShowSession:
+        """The show's session here, made when it is new."""
+        session = self.sessions.get(show_id)
+        if not isinstance(session, RemoteShowSession):
+            session = self.sessions[show_id] = RemoteShowSession(self, show_id)
+        return session
 
     def start_show(self, session: ShowSession) -> None:
         """Ask the holder to play the rundown (returns at once; the status follows)."""
@@ -260,10 +264,8 @@ class ClusterAppState(AppState):
         held = await holders(self.redis, shows)
         statuses = await self.redis.mget([keys.status(s) for s in shows]) if shows else []
         for show_id, raw in zip(shows, statuses, strict=True):
-            session = self.sessions.get(show_id)
-            if session is None:
-                session = self.sessions[show_id] = RemoteShowSession(self, show_id)
-            session.update(held[show_id], json.loads(raw) if raw else None)  # type: ignore[attr-defined]
+            self._remote_session(show_id).update(held[show_id],
+                                                 json.loads(raw) if raw else None)
         for show_id in [s for s in self.sessions if s not in held]:
             self.sessions.pop(show_id)
         ids = sorted(await self.redis.smembers(keys.WORKERS))
