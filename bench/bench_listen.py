@@ -154,8 +154,8 @@ def _feed_realtime(session: Any, loop: asyncio.AbstractEventLoop, audio: np.ndar
 
 async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
     from vhuman.dialogue.brain import Brain
+    from vhuman.dialogue.moderation import default_moderator
     from vhuman.models.tts import get_tts
-    from vhuman.stage.chat.moderation import default_moderator
     from vhuman.stage.chat.responder import ChatResponder
     from vhuman.stage.listen.desk import VoiceDesk
     from vhuman.stage.listen.session import ListenSession

@@ -181,6 +181,7 @@ async def _commands(base: str, n: int) -> dict[str, Any]:
     import httpx
 
     from vhuman.stage.cluster import keys
+    from vhuman.stage.cluster.command_table import Gesture
     from vhuman.stage.cluster.commands import send_command
 
     one_way: list[float] = []
@@ -196,8 +197,7 @@ async def _commands(base: str, n: int) -> dict[str, Any]:
     redis = keys.connect_redis(os.environ["VH_BENCH_REDIS"])
     try:
         for i in range(n):  # the command path alone, with the worker's receive stamp
-            reply = await send_command(redis, "bench", "performer", "gesture",
-                                       {"name": "nod" if i % 2 else "wave"})
+            reply = await send_command(redis, "bench", Gesture(name="nod" if i % 2 else "wave"))
             one_way.append(float(reply["received"]) - float(reply["sent"]))
     finally:
         await redis.aclose()

@@ -23,16 +23,14 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vhuman.dialogue.moderation import ChatModerator, RateLimiter, RecentTexts, dedup_key, moderate
 from vhuman.models.types import InputError
 
-from .limits import RateLimiter
 from .message import ChatDecision, ChatMessage
-from .moderation import ChatModerator, moderate
 
 log = logging.getLogger(__name__)
 
 StatusListener = Callable[[ChatMessage, str], None]
-_NORMALIZE = re.compile(r"[\W_]+", re.UNICODE)
 _QUESTION = re.compile(r"\?|^(who|what|when|where|why|how|which|can|could|do|does|did|is|"
                        r"are|will|would|should)\b", re.I)
 
@@ -70,7 +68,7 @@ class ChatQueue:
         self._order = itertools.count()
         self._available = asyncio.Condition()
         self._limits = RateLimiter(self.policy.rate_burst, self.policy.rate_per_s)
-        self._recent: dict[str, float] = {}
+        self._recent = RecentTexts(self.policy.dedup_window_s)
         self._seen_viewers: set[str] = set()
         self.listeners: list[StatusListener] = []
         self.counts: Counter[str] = Counter()
@@ -94,9 +92,8 @@ class ChatQueue:
         now = time.monotonic()
         if not self._limits.allow(message.viewer, now):
             return self._drop(message, "rate_limited", "too many messages; slow down")
-        key = _NORMALIZE.sub(" ", text.lower()).strip()
-        self._forget_old(now)
-        if key and key in self._recent:
+        key = dedup_key(text)
+        if key and self._recent.count(key, now):
             return self._drop(message, "duplicate", "same message was sent recently")
         if self.moderator is not None:
             verdict = await moderate(self.moderator, text, message.viewer)
@@ -104,7 +101,7 @@ class ChatQueue:
                 return self._drop(message, "moderated", verdict.reason or "not allowed")
             text = verdict.cleaned or text
         if key:
-            self._recent[key] = now
+            self._recent.note(key, now)
         message.text = text
         message.is_question = bool(_QUESTION.search(text))
         message.first_time = message.viewer not in self._seen_viewers
@@ -232,15 +229,6 @@ class ChatQueue:
                 listener(message, status)
             except Exception:  # noqa: BLE001 - a listener must not break intake
                 log.exception("chat status listener failed")
-
-    def _forget_old(self, now: float) -> None:
-        # Keys are only ever inserted (duplicates are refused), so dict order is time order.
-        cutoff = now - self.policy.dedup_window_s
-        while self._recent:
-            key, stamp = next(iter(self._recent.items()))
-            if stamp >= cutoff:
-                break
-            del self._recent[key]
 
     def _drop_stale_top(self) -> None:
         while self._heap and self._heap[0][2].age > self.policy.max_age_s:

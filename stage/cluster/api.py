@@ -2,8 +2,9 @@
 :class:`~stage.server.state.AppState` stands, so the server's routes run unchanged.
 
 Shows are remote: each :class:`RemoteShowSession` mirrors the status its holder
-publishes (refreshed a few times a second), its ``performer`` and ``runner`` are proxies
-whose method calls travel as commands to the holder, and its viewer set is fed from the
+publishes (refreshed a few times a second), its ``performer`` and ``runner``
+(:mod:`stage.cluster.remote`) have the real objects' typed methods, each sending one typed
+command (:mod:`stage.cluster.command_table`) to the holder, and its viewer set is fed from the
 show's Redis channel (chat echo from any replica, replies from the worker). Chat is
 admitted here (:mod:`stage.cluster.intake`) and written to the show's stream.
 """
@@ -12,153 +13,49 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import inspect
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from vhuman.dialogue.reply import ReplyContext, ReplySentence
-from vhuman.models.types import Emotion, InputError, VhumanError
+from pydantic import ValidationError
+
+from vhuman.models.types import InputError, VhumanError
 
 from ..chat.message import ChatDecision, ChatMessage
-from ..performer import Performer
+from ..chat.responder import ChatResponder
 from ..server.settings import ServerSettings
 from ..server.state import AppState, Backends, ShowSession, public_performer
+from ..show.controls import ShowControls
 from ..show.rundown import Rundown
-from ..show.runner import ShowRunner
 from ..store.base import Store
 from . import keys
 from .addresses import RedisAddressLimits
+from .command_table import GuestCall, StartShow
 from .commands import CommandRefused, send_command
 from .db import Database, ShowSpec
 from .intake import ChatIntake
 from .lease import holders
+from .remote import RemoteBrain, RemoteChatQueue, RemotePerformer, RemoteRunner, RemoteTranscript
 
 log = logging.getLogger(__name__)
 
 REFRESH_S = 0.25
 
 
-class RemoteHandle:
-    """What a remote ``say``/``dance`` returns: the holder's handle id."""
-
-    def __init__(self, handle_id: str | None) -> None:
-        self.id = handle_id
-
-
-class _Proxy:
-    """Calls ``target.method(...)`` on the show's holder; arguments are bound by the
-    real class' signature, so positional calls work as on the local object."""
-
-    def __init__(self, state: ClusterAppState, show_id: str, target: str, cls: type) -> None:
-        self._state, self._show_id, self._target, self._cls = state, show_id, target, cls
-
-    def __getattr__(self, method: str) -> Any:
-        real = getattr(self._cls, method, None)
-        if method.startswith("_") or not callable(real):
-            raise AttributeError(method)
-        signature = inspect.signature(real)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            bound = signature.bind(None, *args, **kwargs)
-            arguments = dict(bound.arguments)
-            arguments.pop("self", None)
-            reply = await send_command(self._state.redis, self._show_id, self._target,
-                                       method, arguments)
-            result = reply.get("result")
-            return RemoteHandle(result.get("handle")) if isinstance(result, dict) else result
-        return call
-
-
-class RemotePerformer(_Proxy):
-    streams_ticks = False
-    """Its ticks stay on the worker: video reaches viewers through the worker's WebRTC
-    (the offer is a command); the parameter stream is not relayed across processes."""
-
-    def __init__(self, state: ClusterAppState, session: RemoteShowSession) -> None:
-        super().__init__(state, session.id, "performer", Performer)
-        self._session = session
-
-    def metrics_registry(self) -> None:
-        """The worker holds the performer; its metrics stay in the worker process."""
-        return None
-
-    def status(self) -> dict[str, Any]:
-        return dict(self._session.remote.get("performer") or {})
-
-
-class RemoteTranscript:
-    """The transcript seen from an API replica: lines said through its routes (say-now,
-    spoken Q&A) are recorded by the worker that holds their speech handles."""
-
-    def __init__(self, state: ClusterAppState) -> None:
-        self._state = state
-
-    def spoken(self, show_id: str, kind: str, handles: Any, text: str, *,
-               answered: str | None = None, viewer: str | None = None,
-               sources: Any = (), **_: Any) -> asyncio.Task[None]:
-        args = {"handles": [getattr(h, "id", None) for h in handles], "kind": kind,
-                "text": text, "answered": answered, "viewer": viewer,
-                "sources": list(sources)}
-
-        async def send() -> None:
-            try:
-                await send_command(self._state.redis, show_id, "show", "transcribe", args)
-            except VhumanError as exc:
-                log.warning("show %s: transcript line not recorded: %s", show_id, exc)
-        return self._state.spawn(send())
-
-
-class RemoteBrain:
-    """The holder's dialogue brain seen from an API replica (``/v1/chat/completions``):
-    the reply is made on the worker and its sentences come back together."""
-
-    def __init__(self, state: ClusterAppState, show_id: str) -> None:
-        self._state, self._show_id = state, show_id
-
-    async def reply_stream(self, message: str, viewer: str | None = None,
-                           opener: bool | None = None,
-                           context: ReplyContext | None = None) -> AsyncIterator[ReplySentence]:
-        raw = dataclasses.asdict(context) if context is not None else {}
-        reply = await send_command(self._state.redis, self._show_id, "show", "complete",
-                                   {"text": str(message), "viewer": viewer, "context": raw},
-                                   timeout_s=COMPLETION_TIMEOUT_S)
-        for sentence in reply.get("result") or []:
-            yield ReplySentence.from_wire(sentence) if isinstance(sentence, dict) \
-                else ReplySentence(str(sentence), Emotion.NEUTRAL, 0.0)  # an older worker's text
-
-
-class _RemoteResponder:
-    def __init__(self, brain: RemoteBrain) -> None:
-        self.brain = brain
-
-
-COMPLETION_TIMEOUT_S = 60.0
-
-
-class _QueueDepth:
-    def __init__(self, session: RemoteShowSession) -> None:
-        self._session = session
-
-    def __len__(self) -> int:
-        return int(self._session.remote.get("chat_queue") or 0)
-
-
 class RemoteShowSession(ShowSession):
     """A show held by some worker, seen from an API replica."""
 
+    held_here: ClassVar[bool] = False
+
     def __init__(self, state: ClusterAppState, show_id: str) -> None:
-        super().__init__(show_id, None, None, None)  # type: ignore[arg-type]
         self.remote: dict[str, Any] = {}
         self.worker: str | None = None
-        self.performer = RemotePerformer(state, self)  # type: ignore[assignment]
-        self.chat = _QueueDepth(self)  # type: ignore[assignment]
-        self._runner = _Proxy(state, show_id, "runner", ShowRunner)
-        self.responder = _RemoteResponder(RemoteBrain(state, show_id))  # type: ignore[assignment]
+        performer = RemotePerformer(state, self)
+        super().__init__(show_id, performer, RemoteChatQueue(self),
+                         ChatResponder(RemoteBrain(state, show_id), performer))
+        self._runner = RemoteRunner(state, self)
 
     def update(self, worker: str | None, remote: dict[str, Any] | None) -> None:
         self.worker = worker
@@ -168,8 +65,10 @@ class RemoteShowSession(ShowSession):
         else:
             self.ready.clear()
         self.error = self.remote.get("error")
-        show = self.remote.get("show")
-        self.runner = self._runner if show else None  # type: ignore[assignment]
+
+    def controls(self) -> ShowControls | None:
+        """The holder's runner, while the holder reports a show."""
+        return self._runner if self.remote.get("show") else None
 
     @property
     def show_running(self) -> bool:
@@ -214,7 +113,11 @@ class ClusterAppState(AppState):
         from ..guests.service import NoProgram, NoSuchGuest
 
         try:
-            reply = await send_command(self.redis, session.id, "guests", method, args,
+            command = GuestCall.model_validate({"method": method, "args": args})
+        except ValidationError:
+            raise InputError(f"unknown guest operation {method!r}") from None
+        try:
+            reply = await send_command(self.redis, session.id, command,
                                        timeout_s=20.0 if method == "join" else 5.0)
         except CommandRefused as exc:
             kind = {"InviteRefused": InviteRefused, "NoSuchGuest": NoSuchGuest,
@@ -271,7 +174,7 @@ class ClusterAppState(AppState):
             return await self.register(show_id, text, base, desired=desired, exist_ok=True)
         # at start-up: Redis or PostgreSQL may not be up yet; register when they are
         self._ensure_started()
-        session = self.sessions.setdefault(show_id, RemoteShowSession(self, show_id))
+        session = self._remote_session(show_id)
 
         async def register_soon() -> None:
             while True:
@@ -300,27 +203,30 @@ class ClusterAppState(AppState):
                 await self.redis.xadd(keys.START, {"show": show_id, "reason": "created"})
         except keys.redis_errors() as exc:
             raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
-        session = self.sessions.get(show_id)
-        if session is None:
-            session = RemoteShowSession(self, show_id)
-            self.sessions[show_id] = session
+        session = self._remote_session(show_id)
         if wait:
             with contextlib.suppress(VhumanError):
                 await session.wait_ready(10.0)
-        return session  # type: ignore[return-value]
+        return session
 
-    def start_show(self, session: ShowSession) -> ShowRunner:
+    def _remote_session(self, show_id: str) -> RemoteShowSession:
+        """The show's session here, made when it is new."""
+        session = self.sessions.get(show_id)
+        if not isinstance(session, RemoteShowSession):
+            session = self.sessions[show_id] = RemoteShowSession(self, show_id)
+        return session
+
+    def start_show(self, session: ShowSession) -> None:
         """Ask the holder to play the rundown (returns at once; the status follows)."""
         if session.show_running:
             raise InputError(f"show {session.id!r} is already running")
 
         async def start() -> None:
             try:
-                await send_command(self.redis, session.id, "show", "start", {})
+                await send_command(self.redis, session.id, StartShow())
             except VhumanError as exc:
                 log.warning("show %s: start failed: %s", session.id, exc)
         self.spawn(start())
-        return session.runner  # type: ignore[return-value]
 
     async def close(self, show_id: str) -> None:
         """Take the show off the air everywhere (its worker drops it)."""
@@ -358,10 +264,8 @@ class ClusterAppState(AppState):
         held = await holders(self.redis, shows)
         statuses = await self.redis.mget([keys.status(s) for s in shows]) if shows else []
         for show_id, raw in zip(shows, statuses, strict=True):
-            session = self.sessions.get(show_id)
-            if session is None:
-                session = self.sessions[show_id] = RemoteShowSession(self, show_id)
-            session.update(held[show_id], json.loads(raw) if raw else None)  # type: ignore[attr-defined]
+            self._remote_session(show_id).update(held[show_id],
+                                                 json.loads(raw) if raw else None)
         for show_id in [s for s in self.sessions if s not in held]:
             self.sessions.pop(show_id)
         ids = sorted(await self.redis.smembers(keys.WORKERS))

@@ -1,10 +1,10 @@
-"""Host commands between the API tier and the worker holding a show.
+"""Host commands between the API tier and the worker holding a show: the transport.
 
-The API appends ``{id, target, method, args}`` to the show's ``vh:cmd:<show>`` stream
-and waits on the list ``vh:ack:<id>``; the holder reads every held show's stream with one
-blocking ``XREAD``, calls the method on its performer or runner, and pushes the result.
-A command is a method call on the real object, so the API's control routes run unchanged
-against proxies (:mod:`stage.cluster.api`).
+The API appends ``{id, command, sent}`` (a typed command of
+:mod:`stage.cluster.command_table`, as JSON) to the show's ``vh:cmd:<show>`` stream and
+waits on the list ``vh:ack:<id>``; the holder reads every held show's stream with one
+blocking ``XREAD``, decodes the command, carries it out with the typed method of its
+performer, runner, WebRTC viewers or guest desk, and pushes the result.
 """
 
 from __future__ import annotations
@@ -15,50 +15,46 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vhuman.models.types import Emotion, InputError, VhumanError
+from pydantic import ValidationError
+
+from vhuman.models.types import InputError, VhumanError
 
 from . import keys
+from .command_table import (
+    Command,
+    Complete,
+    GuestCall,
+    HostSay,
+    Pause,
+    Resume,
+    Skip,
+    StartShow,
+    Stop,
+    Transcribe,
+    WebRtcAnswer,
+    WebRtcBye,
+    decode,
+    direct,
+    encode,
+    perform,
+)
 
 if TYPE_CHECKING:
     from .worker import Worker
 
 log = logging.getLogger(__name__)
 
-ALLOWED: dict[str, frozenset[str]] = {
-    "performer": frozenset({"say", "interrupt", "set_emotion", "gesture", "dance", "sing",
-                            "show_overlay"}),
-    "runner": frozenset({"pause", "resume", "skip", "stop", "host_say"}),
-    "show": frozenset({"start", "transcribe", "complete"}),
-    "webrtc": frozenset({"answer", "bye"}),  # video signalling, proxied by the API tier
-    "guests": frozenset({"invite", "list", "control", "program", "join", "me", "caption"}),
-}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Emotion):
-        return value.value
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value
-
-
-async def send_command(redis: Any, show_id: str, target: str, method: str,
-                       args: dict[str, Any], timeout_s: float = 5.0) -> dict[str, Any]:
-    """Run ``target.method(**args)`` on the show's holder; returns its reply
-    (``result``, ``worker``, ``received``). ``ClusterUnavailable`` when nobody answered
-    in time, ``InputError`` when the worker refused it."""
-    if method not in ALLOWED.get(target, ()):
-        raise InputError(f"unknown command {target}.{method}")
+async def send_command(redis: Any, show_id: str, command: Command,
+                       timeout_s: float = 5.0) -> dict[str, Any]:
+    """Have the show's holder carry out ``command``; returns its reply (``result``,
+    ``worker``, ``received``). ``ClusterUnavailable`` when nobody answered in time,
+    :class:`CommandRefused` when the worker refused it."""
     command_id = uuid.uuid4().hex
     try:
         await redis.xadd(keys.commands(show_id),
-                         {"id": command_id, "target": target, "method": method,
-                          "args": json.dumps({k: _plain(v) for k, v in args.items()}),
+                         {"id": command_id, "command": encode(command),
                           "sent": repr(time.time())}, maxlen=1000, approximate=True)
         # waits in slices shorter than the client's socket timeout (a slow answer, such
         # as a WebRTC negotiation, is not a dead connection)
@@ -79,26 +75,16 @@ async def send_command(redis: Any, show_id: str, target: str, method: str,
     return reply
 
 
-CONCURRENT = frozenset({"complete"})
-"""Commands run beside the others (a reply takes model time; say-now must not wait)."""
-
-
-async def _complete(session: Any, args: dict[str, Any]) -> list[dict[str, Any]]:
+async def _complete(session: Any, command: Complete) -> list[dict[str, Any]]:
     """``/v1/chat/completions`` on the holder's brain: the reply's sentences (wire form)."""
     from vhuman.dialogue.reply import ReplyContext
 
     if session.responder is None:
         raise VhumanError("no dialogue brain configured")
-    raw = args.get("context") or {}
-    context = ReplyContext(history=[(str(who), str(text)) for who, text in
-                                    raw.get("history") or []],
-                           notes=[str(n) for n in raw.get("notes") or []],
-                           max_tokens=raw.get("max_tokens"),
-                           temperature=raw.get("temperature"))
-    viewer = args.get("viewer")
+    context = ReplyContext(history=list(command.history), notes=list(command.notes),
+                           max_tokens=command.max_tokens, temperature=command.temperature)
     return [sentence.to_wire() async for sentence in
-            session.responder.brain.reply_stream(str(args.get("text", "")),
-                                                 str(viewer) if viewer else None,
+            session.responder.brain.reply_stream(command.text, command.viewer,
                                                  opener=False, context=context)]
 
 
@@ -108,26 +94,14 @@ class CommandRefused(InputError):
     kind: str = ""
 
 
-def _args(method: str, args: dict[str, Any]) -> dict[str, Any]:
-    out = dict(args)
-    if out.get("emotion") is not None:
-        out["emotion"] = Emotion.parse(out["emotion"])
-    if method == "dance" and out.get("music"):
-        out["music"] = Path(out["music"])
-    if method == "sing" and out.get("score"):
-        out["score"] = Path(out["score"])
-    if "gestures" in out:
-        out["gestures"] = tuple(out["gestures"] or ())
-    return out
-
-
 def _result(value: Any) -> Any:
-    if isinstance(value, dict):  # e.g. a WebRTC answer
-        return value
+    """What goes back to the API: a speech handle as its id, JSON as it is."""
+    if value is None or isinstance(value, str | int | float | bool | dict | list):
+        return value  # a dict: e.g. a WebRTC answer; a list: a completion's sentences
     handle_id = getattr(value, "id", None)
     if handle_id is not None and hasattr(value, "done"):
         return {"handle": handle_id}
-    return _plain(value) if isinstance(value, str | int | float | bool | type(None)) else None
+    return None
 
 
 class CommandReader:
@@ -162,7 +136,7 @@ class CommandReader:
                     show_id = stream.removeprefix("vh:cmd:")
                     for entry_id, fields in entries:
                         self.last[show_id] = entry_id
-                        if fields.get("method") in CONCURRENT:  # seconds of model time
+                        if _concurrent(fields):  # seconds of model time
                             self._spawn(self._execute(show_id, fields))
                         else:
                             await self._execute(show_id, fields)
@@ -182,13 +156,17 @@ class CommandReader:
         reply: dict[str, Any] = {"worker": self.worker.id, "received": received,
                                  "sent": float(fields.get("sent", received))}
         try:
-            reply["result"] = await self._call(show_id, fields)
+            command = decode(fields.get("command", ""))
+            reply["result"] = _result(await self._call(show_id, command))
             reply["ok"] = True
+        except ValidationError as exc:  # a command this worker does not know (or garbage)
+            reply.update(ok=False, kind="InputError",
+                         error=f"unknown or malformed command: {exc.errors()[0]['msg']}"[:300])
         except (InputError, VhumanError, TypeError, ValueError) as exc:
             reply.update(ok=False, error=str(exc).splitlines()[0][:300],
                          kind=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001 - answer the API whatever happened
-            log.exception("show %s: command %s failed", show_id, fields.get("method"))
+            log.exception("show %s: command failed: %.200s", show_id, fields.get("command"))
             reply.update(ok=False, error=f"{type(exc).__name__}: {exc}")
         self.executed += 1
         async with self.worker.redis.pipeline(transaction=True) as pipe:
@@ -196,47 +174,55 @@ class CommandReader:
             pipe.expire(keys.ack(fields.get("id", "")), 30)
             await pipe.execute()
 
-    async def _call(self, show_id: str, fields: dict[str, str]) -> Any:
-        target, method = fields.get("target", ""), fields.get("method", "")
-        if method not in ALLOWED.get(target, ()):
-            raise InputError(f"unknown command {target}.{method}")
+    async def _call(self, show_id: str, command: Command) -> Any:
         held = self.worker.held.get(show_id)
         if held is None:
             raise VhumanError(f"show {show_id!r} is not on this worker any more")
-        args = _args(method, json.loads(fields.get("args", "{}")))
         session = held.session
-        if target == "webrtc":
-            viewers = self.worker.webrtc_viewers()
-            if method == "answer":
-                return await viewers.answer(str(args.get("sdp", "")), str(args.get("kind", "")),
-                                            show_id, str(args.get("client", "remote")))
-            return await viewers.bye(str(args.get("peer", "")), str(args.get("client", "")))
-        if target == "guests":  # invites, host controls, a guest's WebRTC join
-            from vhuman.stage.guests.service import GuestService
+        match command:
+            case WebRtcAnswer():
+                return await self.worker.webrtc_viewers().answer(
+                    command.sdp, command.kind, show_id, command.client)
+            case WebRtcBye():
+                return await self.worker.webrtc_viewers().bye(command.peer, command.client)
+            case GuestCall():  # invites, host controls, a guest's WebRTC join
+                from vhuman.stage.guests.service import GuestService
 
-            return await GuestService(session.performer, session.runner).call(method, args)
-        if target == "show" and method == "transcribe":
-            handles = [self.handles[h] for h in args.get("handles", []) if h in self.handles]
-            self.worker.local.transcript.spoken(
-                show_id, str(args.get("kind", "host")), handles, str(args.get("text", "")),
-                answered=args.get("answered"), viewer=args.get("viewer"),
-                sources=list(args.get("sources") or ()))
-            return None
-        if target == "show" and method == "complete":
-            return await _complete(session, args)
-        if target == "show":  # start: play the rundown from its beginning
-            if session.show_running:
-                raise InputError(f"show {show_id!r} is already running")
-            await self.worker.db.set_desired(show_id, "running")
-            held.desired = "running"
-            self.worker.start_runner(held, None)
-            return None
-        obj = session.performer if target == "performer" else session.runner
-        if obj is None:
-            raise InputError(f"show {show_id!r} is not running")
-        result = await getattr(obj, method)(**args)
-        if hasattr(result, "done") and getattr(result, "id", None) is not None:
-            self.handles[result.id] = result
+                return await GuestService(session.performer, session.runner).call(
+                    command.method, dict(command.args))
+            case Transcribe():
+                handles = [self.handles[h] for h in command.handles if h in self.handles]
+                self.worker.local.transcript.spoken(
+                    show_id, command.kind, handles, command.text, answered=command.answered,
+                    viewer=command.viewer, sources=list(command.sources))
+                return None
+            case Complete():
+                return await _complete(session, command)
+            case StartShow():
+                if session.show_running:
+                    raise InputError(f"show {show_id!r} is already running")
+                await self.worker.db.set_desired(show_id, "running")
+                held.desired = "running"
+                self.worker.start_runner(held, None)
+                return None
+            case Pause() | Resume() | Skip() | Stop() | HostSay():
+                if session.runner is None:
+                    raise InputError(f"show {show_id!r} is not running")
+                return self._remember(await direct(session.runner, command))
+            case _:
+                return self._remember(await perform(session.performer, command))
+
+    def _remember(self, handle: Any) -> Any:
+        """Keep recent speech handles by id, so the API can put them in the transcript."""
+        if handle is not None and getattr(handle, "id", None) is not None:
+            self.handles[handle.id] = handle
             while len(self.handles) > 1000:
                 self.handles.popitem(last=False)
-        return _result(result)
+        return handle
+
+
+def _concurrent(fields: dict[str, str]) -> bool:
+    try:
+        return decode(fields.get("command", "")).concurrent
+    except ValidationError:
+        return False

@@ -10,28 +10,15 @@ import json
 import time
 from typing import Any
 
+from vhuman.dialogue.moderation import REDIS_TOKEN_BUCKET, ChatModerator, dedup_key, moderate
+
 from ..chat.message import ChatDecision, ChatMessage
-from ..chat.moderation import ChatModerator, moderate
-from ..chat.queue import _NORMALIZE, ChatPolicy
+from ..chat.queue import ChatPolicy
 from . import keys
 from .logstream import stream_number
 
-# A token bucket per key: ARGV = burst, refill per second. Redis' own clock, so every
-# replica sees the same time.
-BUCKET_SCRIPT = """
-local now = redis.call('time')
-now = tonumber(now[1]) + tonumber(now[2]) / 1e6
-local burst, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
-local b = redis.call('hmget', KEYS[1], 't', 's')
-local tokens = tonumber(b[1]) or burst
-local stamp = tonumber(b[2]) or now
-tokens = math.min(burst, tokens + (now - stamp) * rate)
-local ok = 0
-if tokens >= 1 then tokens = tokens - 1; ok = 1 end
-redis.call('hset', KEYS[1], 't', tostring(tokens), 's', tostring(now))
-redis.call('pexpire', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
-return ok
-"""
+# The chat queue's token bucket (RateLimiter), run by Redis so every replica shares it.
+BUCKET_SCRIPT = REDIS_TOKEN_BUCKET
 
 
 class ChatIntake:
@@ -86,7 +73,7 @@ class ChatIntake:
                 return ChatDecision(False, "moderated", verdict.reason or "not allowed",
                                     message)
             text = verdict.cleaned or text
-        key = _NORMALIZE.sub(" ", text.lower()).strip()
+        key = dedup_key(text)
         if key and self.policy.dedup_window_s > 0:
             digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
             fresh = await self.redis.set(keys.dedup(show_id, digest), "1", nx=True,

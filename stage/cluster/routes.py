@@ -17,6 +17,7 @@ from ..server.deps import Host, State, Viewer
 from ..server.live import bind_show
 from ..server.routes.shows import request_rundown
 from ..server.schemas import ShowIn
+from .command_table import WebRtcAnswer, WebRtcBye
 from .commands import CommandRefused, send_command
 
 router = APIRouter(tags=["cluster"])
@@ -49,8 +50,8 @@ async def webrtc_offer(show_id: str, body: OfferIn, state: State,
     video then flows between the browser and that worker)."""
     client = request.client.host if request.client else "remote"
     try:
-        reply = await send_command(state.redis, show_id, "webrtc", "answer",  # type: ignore[attr-defined]
-                                   {"sdp": body.sdp, "kind": body.type, "client": client},
+        reply = await send_command(state.redis, show_id,  # type: ignore[attr-defined]
+                                   WebRtcAnswer(sdp=body.sdp, kind=body.type, client=client),
                                    timeout_s=20.0)
     except CommandRefused as exc:
         raise HTTPException(429 if exc.kind == "PeerLimit" else 400, str(exc)) from None
@@ -63,8 +64,8 @@ async def webrtc_bye(show_id: str, body: ByeIn, state: State,
                      request: Request) -> dict[str, bool]:
     client = request.client.host if request.client else "remote"
     try:
-        reply = await send_command(state.redis, show_id, "webrtc", "bye",  # type: ignore[attr-defined]
-                                   {"peer": body.peer, "client": client})
+        reply = await send_command(state.redis, show_id,  # type: ignore[attr-defined]
+                                   WebRtcBye(peer=body.peer, client=client))
     except CommandRefused:
         return {"closed": False}
     return {"closed": bool(reply.get("result"))}

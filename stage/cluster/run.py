@@ -51,7 +51,8 @@ async def run_worker(config: WorkerConfig, backends_spec: str | None = None,
 def api_backends(settings: ServerSettings) -> Backends:
     """What an API replica runs itself: chat moderation and the Q&A engine. No
     performer and no language model: shows run on workers, models on their servers."""
-    from ..chat.moderation import default_moderator
+    from vhuman.dialogue.moderation import default_moderator
+
     from ..server.backends import _qa_engine
 
     def no_performer(show_id: str, rundown: Any) -> Any:

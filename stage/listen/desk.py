@@ -26,10 +26,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from vhuman.dialogue.moderation import ChatModerator, moderate
 from vhuman.models.text.sentences import split_sentences
 
 from ..chat.message import ChatMessage
-from ..chat.moderation import ChatModerator, moderate
 from ..chat.responder import ChatAnswer, ChatResponder
 from ..performer import Performer, SpeechHandle
 from ..show.qa_segment import call_qa

@@ -4,7 +4,9 @@ Mount ``webrtc_router(performers)`` on the FastAPI app. ``performers`` maps a pe
 :class:`~stage.live.performer.LivePerformer` (anything with ``add_output`` /
 ``remove_output``), or is a callable ``name -> performer``. Routes:
 
-- ``GET  /viewer``            the viewer page (video, audio, chat box); ``?performer=NAME``
+- ``GET  /viewer``            the viewer page (``page=True``); ``?performer=NAME``. It is
+  the engine's one viewer page (``stage/web/viewer.html``): alone it shows the video; the
+  show server serves it per show with chat, captions and status (``/shows/{id}/view``)
 - ``GET  /web/{file}``        its static files (``stage/web``)
 - ``POST /webrtc/offer``      ``{"sdp", "type", "performer"?}`` → the SDP answer and a
   random peer token
@@ -268,9 +270,15 @@ class WebRtcViewers:
             await self.drop(peer_id)
 
 
+def viewer_html() -> str:
+    """The viewer page (static: the show and performer reach it through the URL)."""
+    return (WEB_DIR / "viewer.html").read_text(encoding="utf-8")
+
+
 def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
-                  metrics: Metrics | None = None, **limits: Any) -> Any:
-    """FastAPI router: viewer page, static files, SDP offer and bye endpoints.
+                  metrics: Metrics | None = None, page: bool = True, **limits: Any) -> Any:
+    """FastAPI router: viewer page (unless ``page`` is False: a server that serves it
+    itself), static files, SDP offer and bye endpoints.
 
     ``router.viewers`` (a :class:`WebRtcViewers`) lets the app close peers on shutdown.
     """
@@ -281,10 +289,10 @@ def webrtc_router(performers: Mapping[str, Any] | Callable[[str], Any], *,
     viewers = WebRtcViewers(performers, metrics=metrics, **limits)
     router.viewers = viewers  # type: ignore[attr-defined]
 
-    @router.get("/viewer", response_class=HTMLResponse, include_in_schema=False)
-    async def viewer_page() -> HTMLResponse:
-        html = (WEB_DIR / "viewer.html").read_text(encoding="utf-8")
-        return HTMLResponse(html)
+    if page:
+        @router.get("/viewer", response_class=HTMLResponse, include_in_schema=False)
+        async def viewer_page() -> HTMLResponse:
+            return HTMLResponse(viewer_html())
 
     @router.get("/web/{name}", include_in_schema=False)
     async def web_file(name: str) -> FileResponse:

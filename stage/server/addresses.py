@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..chat.limits import RateLimiter
+from vhuman.dialogue.moderation import RateLimiter
+
 from .settings import ServerSettings
 
 KINDS = ("chat", "completions")

@@ -9,9 +9,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vhuman.dialogue.moderation import default_moderator
 from vhuman.models.types import VhumanError
 
-from ..chat.moderation import default_moderator
 from ..show.api import build_live_performer, live_performer_factory
 from ..show.rundown import Rundown
 from .settings import ServerSettings

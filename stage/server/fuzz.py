@@ -124,7 +124,7 @@ def echoes_input(response_body: bytes, payload: Payload) -> bool:
 
 GET_ROUTES = ["/healthz", "/readyz", "/metrics", "/v1/shows", f"/v1/shows/{SHOW}",
               f"/v1/shows/{SHOW}/log", "/v1/models", "/v1/qa/log", f"/shows/{SHOW}/view",
-              "/viewer", "/", f"/shows/{SHOW}/viewer", "/assets/viewer-page.js",
+              "/viewer", "/", f"/shows/{SHOW}/viewer", f"/shows/{SHOW}/web/viewer-page.js",
               f"/shows/{SHOW}/web/viewer.js", "/v1/workers"]
 """Routes read with GET (query strings, headers and paths are fuzzed on them too)."""
 

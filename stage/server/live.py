@@ -6,8 +6,9 @@ show id, so one server streams several shows, each isolated:
 
 - ``/shows/{show_id}/webrtc/offer``, ``/shows/{show_id}/webrtc/bye``,
   ``/shows/{show_id}/web/{file}`` — the WebRTC router mounted under each show. The viewer
-  page at ``/shows/{show_id}/view`` loads ``web/viewer.js`` by a relative URL, so its
-  offer lands on its own show. A per-request :data:`current_show` (set by the
+  page at ``/shows/{show_id}/view`` loads ``web/viewer.js`` and ``web/viewer-page.js`` by
+  relative URLs, so its offer lands on its own show (the router's own ``/viewer`` page is
+  not mounted: ``routes/viewer.py`` serves the same file with its headers). A per-request :data:`current_show` (set by the
   :func:`bind_show` dependency, which also checks the viewer key) tells the lookup which
   show is meant.
 - ``/params?performer=<show id>`` (the default show when none is given) and
@@ -178,7 +179,7 @@ def mount_live(app: FastAPI, settings: ServerSettings | None = None) -> LiveRout
         "max_peers": settings.webrtc_max_peers,
         "max_per_address": settings.webrtc_max_per_address,
         "connect_timeout_s": settings.webrtc_connect_timeout_s}
-    webrtc = webrtc_router(performers.for_video, metrics=metrics, **limits)
+    webrtc = webrtc_router(performers.for_video, metrics=metrics, page=False, **limits)
     bind = Depends(bind_show)
     app.include_router(webrtc, prefix="/shows/{show_id}", dependencies=[bind],
                        tags=["viewer"])

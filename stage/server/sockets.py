@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from vhuman.dialogue.moderation import RateLimiter
 
 Event = dict[str, Any]
 
@@ -89,22 +90,14 @@ class ChatEcho:
         self.interval_s = interval_s
         self.batch = batch
         self.sends_per_s = sends_per_s
-        self._tokens, self._stamp = sends_per_s, time.monotonic()
+        self._budget = RateLimiter(sends_per_s, sends_per_s)
         self._pending: deque[Event] = deque(maxlen=batch)
         self._skipped = 0
         self._task: asyncio.Task[None] | None = None
 
     def _affordable(self) -> bool:
         """Take one broadcast's sends from the budget (a token bucket of sends)."""
-        now = time.monotonic()
-        self._tokens = min(self.sends_per_s,
-                           self._tokens + (now - self._stamp) * self.sends_per_s)
-        self._stamp = now
-        cost = max(1, self.viewers())
-        if cost > self._tokens:
-            return False
-        self._tokens -= cost
-        return True
+        return self._budget.allow("echo", cost=max(1, self.viewers()))
 
     def add(self, line: Event) -> None:
         if not self._pending and self._affordable():

@@ -12,18 +12,19 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from vhuman.dialogue.moderation import ChatModerator, default_moderator, scrub_private
 from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import LabelledCollector, Metrics
 
 from ..captions.live import LiveCaptions
 from ..chat.bridge import ChatBridge
 from ..chat.message import ChatDecision, ChatMessage
-from ..chat.moderation import ChatModerator, default_moderator, scrub_private
 from ..chat.queue import ChatQueue
 from ..chat.responder import ChatAnswer, ChatResponder
 from ..performer import Performer
+from ..show.controls import ShowControls
 from ..show.rundown import Rundown
 from ..show.runner import ShowRunner
 from ..store.base import ChatRecord, Store
@@ -73,6 +74,9 @@ class ShowSession:
     warmup: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     echo: ChatEcho = field(init=False)
+    held_here: ClassVar[bool] = True
+    """The show runs in this process (its chat queue, rundown and runner are here); a
+    scale-out show seen from an API replica is held by a worker."""
 
     def __post_init__(self) -> None:
         self.echo = ChatEcho(self.broadcast, lambda: len(self.viewers))
@@ -107,6 +111,10 @@ class ShowSession:
     @property
     def show_running(self) -> bool:
         return self.runner is not None and self.runner.state in ("running", "paused")
+
+    def controls(self) -> ShowControls | None:
+        """The host's controls of the show's rundown (None: no rundown playing)."""
+        return self.runner
 
     def status(self, *, full: bool = True) -> dict[str, Any]:
         """The show's state. ``full`` (hosts) adds the performer's details: outputs,
@@ -324,7 +332,7 @@ class AppState:
         await self.chat_log.close()  # statuses still pending reach the log
         await self.limits.close()
 
-    def start_show(self, session: ShowSession) -> ShowRunner:
+    def start_show(self, session: ShowSession) -> None:
         if session.rundown is None:
             raise InputError(f"show {session.id!r} has no rundown loaded")
         if session.show_running:
@@ -338,7 +346,6 @@ class AppState:
                                     on_line=lambda h, text: self.transcript.spoken(
                                         session.id, "rundown", [h], text))
         session.runner_task = session.runner.start()
-        return session.runner
 
     # -- chat ------------------------------------------------------------------------
     async def submit_chat(self, session: ShowSession, message: ChatMessage) -> ChatDecision:

@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vhuman.dialogue.moderation import default_moderator
 from vhuman.models.types import InputError
 
-from ..chat.moderation import default_moderator
 from ..chat.queue import ChatQueue
 from ..chat.responder import ChatResponder
 from ..performer import Performer

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from vhuman.stage.chat import (
-    ChatMessage,
-    ChatPolicy,
-    ChatQueue,
-    RuleModerator,
-    address_by_name,
-    default_moderator,
-)
+from vhuman.dialogue.moderation import Moderator, default_moderator
+from vhuman.stage.chat import ChatMessage, ChatPolicy, ChatQueue, address_by_name
 
 
 def _q(**policy: float) -> ChatQueue:
-    return ChatQueue(ChatPolicy(**policy), RuleModerator())  # type: ignore[arg-type]
+    return ChatQueue(ChatPolicy(**policy), default_moderator())  # type: ignore[arg-type]
 
 
 def test_questions_first_timers_and_gifts_go_first() -> None:
@@ -44,7 +38,7 @@ def test_moderation_dedup_and_rate_limit_drop_with_reasons() -> None:
     async def main() -> None:
         q = _q(rate_burst=2, rate_per_s=0.01)
         bad = await q.submit(ChatMessage("x", "you are shit"))
-        assert not bad.accepted and bad.reason == "moderated" and bad.detail == "blocked word"
+        assert not bad.accepted and bad.reason == "moderated" and bad.detail == "blocklist:shit"
         link = await q.submit(ChatMessage("y", "buy at https://spam.example/now"))
         assert link.reason == "moderated"
         assert (await q.submit(ChatMessage("z", "Hello there!"))).accepted
@@ -59,7 +53,8 @@ def test_moderation_dedup_and_rate_limit_drop_with_reasons() -> None:
     asyncio.run(main())
 
 
-def test_markup_is_removed_from_what_the_character_reads() -> None:
+def test_markup_is_no_offence_and_stays_plain_text() -> None:
+    """Tags are text like any other (the viewer page inserts chat as text, never HTML)."""
     async def main() -> str:
         q = _q()
         decision = await q.submit(ChatMessage("h", "<script>alert(1)</script> hi <b>you</b>"))
@@ -67,7 +62,7 @@ def test_markup_is_removed_from_what_the_character_reads() -> None:
         msg = await q.get(0)
         assert msg is not None
         return msg.text
-    assert asyncio.run(main()) == "alert(1) hi you"
+    assert asyncio.run(main()) == "<script>alert(1)</script> hi <b>you</b>"
 
 
 def test_stale_messages_are_dropped_not_answered() -> None:
@@ -131,8 +126,7 @@ def test_answers_address_the_viewer_by_name() -> None:
 def test_default_moderator_is_the_dialogue_one_and_it_refuses_abuse() -> None:
     async def main() -> None:
         q = ChatQueue(ChatPolicy(), default_moderator())
-        guard = q.moderator
-        assert type(guard.inner).__module__ == "vhuman.dialogue.moderation"  # type: ignore[union-attr]
+        assert isinstance(q.moderator, Moderator) and not q.moderator.allow_links
         assert not (await q.submit(ChatMessage("m", "fuck you"))).accepted
         assert (await q.submit(ChatMessage("m", "What a lovely evening"))).accepted
     asyncio.run(main())

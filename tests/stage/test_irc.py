@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from vhuman.dialogue.moderation import default_moderator
 from vhuman.models.types import InputError
-from vhuman.stage.chat import ChatPolicy, ChatQueue, IRCBridge, IRCConfig, RuleModerator
+from vhuman.stage.chat import ChatPolicy, ChatQueue, IRCBridge, IRCConfig
 from vhuman.stage.chat.irc import parse_line
 
 NGIRCD = shutil.which("ngircd") or ("/usr/sbin/ngircd" if Path("/usr/sbin/ngircd").exists()
@@ -95,7 +96,7 @@ class Bot:
 
 def test_bridge_relays_channel_messages_into_the_chat_queue(ircd: int) -> None:
     async def main() -> None:
-        queue = ChatQueue(ChatPolicy(), RuleModerator())
+        queue = ChatQueue(ChatPolicy(), default_moderator())
         bridge = IRCBridge(IRCConfig("127.0.0.1", ircd, "#show", nick="novabot"), queue.submit)
         task = asyncio.create_task(bridge.run())
         await asyncio.wait_for(bridge.joined.wait(), 10)

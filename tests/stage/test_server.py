@@ -114,16 +114,17 @@ def test_viewer_page_loads_the_live_client_and_inserts_text_safely(env: Env) -> 
     assert page.status_code == 200 and page.url.path == "/shows/main/view"
     html = page.text
     assert '<video id="video"' in html and 'src="web/viewer.js"' in html
+    assert 'src="web/viewer-page.js"' in html
     csp = page.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "script-src 'self';" in csp  # no inline JS
     assert "<script>" not in html
-    for script in ("/shows/main/web/viewer.js", "/assets/viewer-page.js"):
+    for script in ("/shows/main/web/viewer.js", "/shows/main/web/viewer-page.js"):
         js = c.get(script)
         assert js.status_code == 200 and "textContent" in js.text, script
         assert "innerHTML" not in js.text and "insertAdjacentHTML" not in js.text
-    assert "attachStream" in c.get("/assets/viewer-page.js").text
-    assert c.get("/assets/../app.py").status_code == 404
-    # one viewer page: the live router's own page and the alias lead to it
+    assert "attachStream" in c.get("/shows/main/web/viewer-page.js").text
+    assert c.get("/shows/main/web/../app.py").status_code == 404
+    # one viewer page: the live router's own page is not mounted here, the aliases lead to it
     assert c.get("/viewer", follow_redirects=True).url.path == "/shows/main/view"
     assert c.get("/shows/main/viewer", follow_redirects=True).url.path == "/shows/main/view"
     assert c.get("/shows/nope/view").status_code == 404

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vhuman.stage.chat import ChatMessage, ChatQueue, ChatResponder, RuleModerator
+from vhuman.dialogue.moderation import default_moderator
+from vhuman.stage.chat import ChatMessage, ChatQueue, ChatResponder
 from vhuman.stage.show import ShowClock, ShowRunner, load_rundown, parse_rundown
 from vhuman.stage.store import SQLiteStore
 from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
@@ -18,7 +19,7 @@ SPEED = 200.0  # show seconds per wall second
 
 def _runner(rundown, *, speed: float = SPEED, qa=None, store=None):
     performer = FakePerformer(0.4, time_scale=speed)
-    chat = ChatQueue(moderator=RuleModerator())
+    chat = ChatQueue(moderator=default_moderator())
     runner = ShowRunner(rundown, performer, chat=chat, qa=qa, store=store,
                         responder=ChatResponder(FakeBrain(), performer),
                         clock=ShowClock(speed))

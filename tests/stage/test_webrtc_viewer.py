@@ -68,6 +68,10 @@ def test_viewer_plays_live_video(tmp_path: Path) -> None:
             out["size"] = await page.evaluate(
                 "[document.getElementById('video').videoWidth, document.getElementById('video').videoHeight]")
             out["peers_while_watching"] = metrics.value("webrtc_peers")
+            # the one viewer page, alone (no show server): video only, no chat panel
+            await page.wait_for("window.vhuman.bare === true", 10)
+            out["side_shown"] = await page.evaluate(
+                "getComputedStyle(document.getElementById('side')).display !== 'none'")
             await chrome.close_page(page)
             deadline = time.monotonic() + 12
             while router.viewers.peers and time.monotonic() < deadline:
@@ -88,5 +92,6 @@ def test_viewer_plays_live_video(tmp_path: Path) -> None:
     assert out["size"] == [160, 160]
     assert out["hashes"] >= 3, out  # the picture moves (mouth, blinks, sway)
     assert out["peers_while_watching"] == 1
+    assert out["side_shown"] is False
     assert out["peers_after_leave"] == 0  # a browser that leaves is cleaned up
     assert out["ticks_later"] > out["ticks"]  # and the show goes on

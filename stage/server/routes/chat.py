@@ -13,9 +13,9 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from vhuman.dialogue.moderation import RateLimiter
 from vhuman.models.types import InputError
 
-from ...chat.limits import RateLimiter
 from ...chat.message import ChatMessage, clean_viewer_name
 from ..auth import AccessDenied, Principal, authorize
 from ..deps import State, Viewer, get_session

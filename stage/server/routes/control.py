@@ -28,9 +28,10 @@ READY_WAIT_S = 30.0
 async def say_now(body: SayIn, session: Session, state: State, _: Host) -> OkOut:
     """Say this now: during a show it cuts in when its priority beats the segment's."""
     await session.wait_ready(READY_WAIT_S)
-    if session.runner is not None and session.show_running:
-        handle = await session.runner.host_say(body.text, emotion=body.emotion,
-                                               priority=body.priority)
+    controls = session.controls()
+    if controls is not None and session.show_running:
+        handle = await controls.host_say(body.text, emotion=body.emotion,
+                                         priority=body.priority)
     else:
         if body.priority is None or body.priority > 0:
             await session.performer.interrupt("host say-now")

@@ -14,7 +14,6 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from ...chat.message import clean_viewer_name
-from ...chat.queue import ChatQueue
 from ..deps import Host, Session, State
 from ..schemas import _In
 from ..state import ShowSession
@@ -75,7 +74,7 @@ class ActionOut(BaseModel):
 
 def _local(session: ShowSession) -> ShowSession:
     """The show, when its chat queue is in this process (scale-out: on its worker)."""
-    if not isinstance(session.chat, ChatQueue):
+    if not session.held_here:
         raise HTTPException(501, "the chat desk needs single-server mode (in scale-out the "
                                  "chat queue lives on the show's worker)")
     return session
@@ -92,7 +91,7 @@ async def chat_desk(session: Session, state: State, _: Host) -> ChatDeskOut:
                         first_audio_s=e.data.get("first_audio_s"),
                         completed=e.data.get("completed"), grade=e.data.get("grade"), ts=e.ts)
                for e in events if e.event == "spoken" and e.data.get("kind") == "chat"][-20:]
-    if not isinstance(session.chat, ChatQueue):
+    if not session.held_here:
         records = await asyncio.to_thread(state.store.chats, session.id, 200)
         logged = [DroppedOut(id=r.id, viewer=r.viewer, text=r.text, ts=r.ts, detail="",
                              reason=r.status.split(":", 1)[1])

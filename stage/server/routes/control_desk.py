@@ -21,7 +21,6 @@ from vhuman.animation.gestures import gesture_names
 from vhuman.animation.sing import DANCE_STYLES
 from vhuman.models.types import Emotion, InputError
 
-from ...chat.queue import ChatQueue
 from ...show.rundown import Rundown, RundownError, SegmentBase
 from ..deps import Host, Session, State
 from ..schemas import _In
@@ -117,7 +116,7 @@ async def library(state: State, _: Host) -> LibraryOut:
 
 def _remote(session: ShowSession) -> bool:
     """A scale-out show: held by a worker, its rundown and runner are there."""
-    return not isinstance(session.chat, ChatQueue)
+    return not session.held_here
 
 
 def _local(session: ShowSession) -> Rundown:

@@ -17,7 +17,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from ...chat.limits import RateLimiter
+from vhuman.dialogue.moderation import RateLimiter
+
 from ..auth import identify
 from ..deps import State
 from ..pagesession import SESSION_COOKIE, SessionRejected, issue, verify

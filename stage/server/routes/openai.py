@@ -26,9 +26,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 
+from vhuman.dialogue.moderation import scrub_private
 from vhuman.dialogue.reply import ReplyContext, ReplyStream
 
-from ...chat.moderation import scrub_private
 from ...store.base import ShowEvent
 from ..deps import State, Viewer, rate_limited
 from ..schemas import ChatCompletionIn

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException
 
 from vhuman.models.types import InputError
 
+from ...show.controls import ShowControls
 from ...show.loader import parse_rundown, public_problem
 from ...show.rundown import Rundown, RundownError
 from ..deps import Host, Session, State, Viewer
@@ -142,10 +143,11 @@ async def start(session: Session, state: State, _: Host) -> OkOut:
     return OkOut(detail=session.status())
 
 
-def _runner(session: Session) -> Any:
-    if session.runner is None or not session.show_running:
+def _runner(session: Session) -> ShowControls:
+    controls = session.controls()
+    if controls is None or not session.show_running:
         raise HTTPException(409, f"show {session.id!r} is not running")
-    return session.runner
+    return controls
 
 
 @router.post("/{show_id}/pause")

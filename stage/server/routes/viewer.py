@@ -1,18 +1,21 @@
 """The viewer page: live WebRTC video + audio, chat, show status and the promo card.
 
 One page per show at ``/shows/{show_id}/view``; ``/`` and ``/viewer`` redirect to the
-default show's page (``/viewer?performer=<id>`` to that show's). The page loads the live
-WebRTC client (``web/viewer.js``, relative, so its offer and chat reach this
-show) and ``/assets/viewer-page.js`` (show events, status, promo card).
+default show's page (``/viewer?performer=<id>`` to that show's). It is the one viewer
+page of the engine (``stage/web/viewer.html``, also what a bare WebRTC output serves); its
+scripts are relative, served by the show's WebRTC router: ``web/viewer.js`` (the live
+client, so its offer reaches this show) and ``web/viewer-page.js`` (chat, captions, show
+status, promo card).
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from vhuman.stage.outputs.webrtc import viewer_html
 
 from ..auth import KEY_COOKIE, known_key, query_key
 from ..deps import Session, State
@@ -23,17 +26,6 @@ CSP = ("default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; "
        "media-src 'self' blob: mediastream:; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'")
 """No inline scripts: everything viewers send is text, and only our files run."""
-
-_ASSETS = {"viewer-page.js": "application/javascript; charset=utf-8"}
-
-
-def _static(name: str) -> str:
-    return resources.files("vhuman.stage.server").joinpath(f"static/{name}").read_text("utf-8")
-
-
-def viewer_html() -> str:
-    return _static("viewer.html")
-
 
 def _page(show_id: str) -> str:
     return f"/shows/{quote(show_id, safe='')}/view"
@@ -76,10 +68,3 @@ async def view(session: Session, state: State, request: Request) -> Response:
         "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
 
-
-@router.get("/assets/{name}", include_in_schema=False)
-async def asset(name: str) -> Response:
-    if name not in _ASSETS:
-        raise HTTPException(404, f"no such file: {name}")
-    return Response(_static(name), media_type=_ASSETS[name],
-                    headers={"X-Content-Type-Options": "nosniff"})

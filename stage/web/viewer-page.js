@@ -2,6 +2,8 @@
 // replies), its status and the promo card. Video and audio are the live client's
 // (web/viewer.js, loaded first). A viewer key travels in the HttpOnly cookie the server
 // set, never in a URL. Everything viewers or shows send is inserted with textContent.
+// Served by a bare WebRTC output (no show server: its status is 404), the page is video
+// only (body.bare).
 "use strict";
 (function () {
   const parts = location.pathname.split("/");
@@ -161,9 +163,16 @@
     window.vhuman.show = s;
   }
 
+  let started = false;
   async function poll() {
     try {
       const res = await fetch(base, { cache: "no-store", credentials: "same-origin" });
+      if (res.status === 404 && !started) {  // a bare WebRTC output: no show server
+        document.body.classList.add("bare");
+        window.vhuman.bare = true;
+        return;
+      }
+      if (!started) { started = true; connectEvents(); }
       if (res.ok) showStatus(await res.json());
     } catch (e) { /* the server restarts: try again */ }
     setTimeout(poll, 2000);
@@ -179,6 +188,5 @@
     addLine: line,
     onEvent: null,
   });
-  connectEvents();
   poll();
 })();

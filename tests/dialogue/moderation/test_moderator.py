@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vhuman.dialogue import Moderator
+from vhuman.dialogue.moderation import Moderator, default_moderator
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,33 @@ def test_output_check_blocks_system_prompt_leaks() -> None:
     assert not mod.check_output("Sure: you are Vivi, a cheerful virtual host of a live show!").allowed
     assert mod.check_output("I'm Vivi and I love hosting!").allowed
     assert not mod.check_output("what the fuck").allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("fück you host", "fück"), ("f u c k this show", "fuck"), ("you are a b!tch", "bitch"),
+     ("$hit happens", "shit"), ("sh1t stream", "sh1t"), ("fuuuuck", "fuck"),
+     ("what sluts", "sluts"), ("сука", "сука"), ("cabron", "cabron")],
+)
+def test_disguised_blocked_words_are_refused(text: str, word: str) -> None:
+    result = default_moderator().check_input(text, viewer="v")
+    assert not result.allowed and result.reason == f"blocklist:{word}"
+    assert result.action == "deflect"
+
+
+def test_viewer_chat_refuses_any_link_the_brain_only_several() -> None:
+    chat, brain = default_moderator(), Moderator()
+    for text in ("best deals at http://spam.example.com/x", "cheap followers at growfast.xyz",
+                 "go to www.spam.example now"):
+        verdict = chat.check_input(text, viewer="v")
+        assert (verdict.allowed, verdict.reason, verdict.action) == (False, "spam:link", "drop")
+        assert brain.check_input(text, viewer="v").allowed
+    mail = chat.check_input("mail me at ann@example.com please", viewer="v")
+    assert mail.allowed and mail.cleaned == "mail me at [email] please"  # not a link
+
+
+def test_ordinary_words_that_contain_blocked_ones_pass() -> None:
+    mod = default_moderator()
+    for text in ("I passed my class", "Scunthorpe won 3-1", "assistant coaches",
+                 "the shiitake soup", "Hello there, cool dance!"):
+        assert mod.check_input(text, viewer=text).allowed, text

@@ -1,0 +1,232 @@
+"""The typed table of host commands that travel from an API replica to the worker
+holding a show: one pydantic model per command, a union discriminated by ``op``, encoded
+and decoded here only (JSON in the ``vh:cmd:<show>`` stream).
+
+The API side builds them in :mod:`stage.cluster.api` (its ``RemotePerformer`` and
+``RemoteRunner`` have the real objects' typed methods); the worker decodes one and
+:func:`perform` / :func:`direct` call the matching typed method. A new command is one
+class here, one ``case`` where it is carried out, and one method that sends it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from vhuman.models.types import Emotion
+
+if TYPE_CHECKING:
+    from ..performer import Performer, SpeechHandle
+    from ..show.runner import ShowRunner
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concurrent: ClassVar[bool] = False
+    """Runs beside the show's other commands (it takes model time; say-now must not wait)."""
+
+
+# -- the performer (what the live host does) -------------------------------------------
+class Say(_Command):
+    op: Literal["performer.say"] = "performer.say"
+    text: str
+    emotion: Emotion | None = None
+    intensity: float | None = None
+    priority: int = 0
+    source: str = "host"
+    gestures: tuple[str, ...] = ()
+
+
+class Interrupt(_Command):
+    op: Literal["performer.interrupt"] = "performer.interrupt"
+    reason: str = ""
+
+
+class SetEmotion(_Command):
+    op: Literal["performer.set_emotion"] = "performer.set_emotion"
+    emotion: Emotion
+    intensity: float = 0.6
+
+
+class Gesture(_Command):
+    op: Literal["performer.gesture"] = "performer.gesture"
+    name: str
+
+
+class Dance(_Command):
+    op: Literal["performer.dance"] = "performer.dance"
+    music: Path | None
+    duration: float | None = None
+    style: str | None = None
+
+
+class Sing(_Command):
+    op: Literal["performer.sing"] = "performer.sing"
+    score: Path
+    backing: str | None = None
+    style: str | None = None
+    emotion: Emotion | None = None
+    intensity: float | None = None
+    finale: bool = False
+    transpose: int | str = "auto"
+    priority: int = 0
+    backing_start: float = 0.0
+
+
+class ShowOverlay(_Command):
+    op: Literal["performer.show_overlay"] = "performer.show_overlay"
+    card: dict[str, Any] | None  # a promo card: JSON as the control route took it
+
+
+PerformerCommand = Say | Interrupt | SetEmotion | Gesture | Dance | Sing | ShowOverlay
+
+
+# -- the rundown's runner -----------------------------------------------------------------
+class Pause(_Command):
+    op: Literal["runner.pause"] = "runner.pause"
+
+
+class Resume(_Command):
+    op: Literal["runner.resume"] = "runner.resume"
+
+
+class Skip(_Command):
+    op: Literal["runner.skip"] = "runner.skip"
+
+
+class Stop(_Command):
+    op: Literal["runner.stop"] = "runner.stop"
+
+
+class HostSay(_Command):
+    op: Literal["runner.host_say"] = "runner.host_say"
+    text: str
+    emotion: Emotion | None = None
+    priority: int | None = None
+
+
+RunnerCommand = Pause | Resume | Skip | Stop | HostSay
+
+
+# -- the show, its video and its guests ---------------------------------------------------
+class StartShow(_Command):
+    """Play the rundown from its beginning."""
+
+    op: Literal["show.start"] = "show.start"
+
+
+class Transcribe(_Command):
+    """Put a line said through an API replica's route into the transcript (the holder
+    has its speech handles)."""
+
+    op: Literal["show.transcribe"] = "show.transcribe"
+    kind: str
+    handles: tuple[int, ...]
+    text: str
+    answered: str | None = None
+    viewer: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+class Complete(_Command):
+    """``/v1/chat/completions`` on the holder's brain; answered with the reply's sentences."""
+
+    op: Literal["show.complete"] = "show.complete"
+    concurrent: ClassVar[bool] = True
+    text: str
+    viewer: str | None = None
+    history: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+class WebRtcAnswer(_Command):
+    """A viewer page's WebRTC offer, answered by the worker that renders the show."""
+
+    op: Literal["webrtc.answer"] = "webrtc.answer"
+    sdp: str
+    kind: str
+    client: str = "remote"
+
+
+class WebRtcBye(_Command):
+    op: Literal["webrtc.bye"] = "webrtc.bye"
+    peer: str
+    client: str = ""
+
+
+class GuestCall(_Command):
+    """A guest operation (invites, host controls, a guest's WebRTC join), carried out by
+    :class:`~stage.guests.service.GuestService` with its own argument checks."""
+
+    op: Literal["guests"] = "guests"
+    method: Literal["invite", "list", "control", "program", "join", "me", "caption"]
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+Command = Annotated[
+    Say | Interrupt | SetEmotion | Gesture | Dance | Sing | ShowOverlay
+    | Pause | Resume | Skip | Stop | HostSay
+    | StartShow | Transcribe | Complete | WebRtcAnswer | WebRtcBye | GuestCall,
+    Field(discriminator="op")]
+_TABLE: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def encode(command: Command) -> str:
+    """The command as it travels (JSON)."""
+    return command.model_dump_json()
+
+
+def decode(raw: str | bytes) -> Command:
+    """A command from the stream; ``pydantic.ValidationError`` names what is wrong."""
+    return _TABLE.validate_json(raw)
+
+
+async def perform(performer: Performer, command: PerformerCommand) -> SpeechHandle | None:
+    """Carry out a performer command with the performer's own typed method."""
+    match command:
+        case Say():
+            return await performer.say(command.text, emotion=command.emotion,
+                                       intensity=command.intensity,
+                                       priority=command.priority, source=command.source,
+                                       gestures=command.gestures)
+        case Interrupt():
+            await performer.interrupt(command.reason)
+        case SetEmotion():
+            await performer.set_emotion(command.emotion, command.intensity)
+        case Gesture():
+            await performer.gesture(command.name)
+        case Dance():
+            return await performer.dance(command.music, duration=command.duration,
+                                         style=command.style)
+        case Sing():
+            return await performer.sing(command.score, backing=command.backing,
+                                        style=command.style, emotion=command.emotion,
+                                        intensity=command.intensity, finale=command.finale,
+                                        transpose=command.transpose,
+                                        priority=command.priority,
+                                        backing_start=command.backing_start)
+        case ShowOverlay():
+            await performer.show_overlay(command.card)
+    return None
+
+
+async def direct(runner: ShowRunner, command: RunnerCommand) -> SpeechHandle | None:
+    """Carry out a runner command with the runner's own typed method."""
+    match command:
+        case Pause():
+            await runner.pause()
+        case Resume():
+            await runner.resume()
+        case Skip():
+            await runner.skip()
+        case Stop():
+            await runner.stop()
+        case HostSay():
+            return await runner.host_say(command.text, emotion=command.emotion,
+                                         priority=command.priority)
+    return None
