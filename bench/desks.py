@@ -153,6 +153,24 @@ def write_camera_clip(path: Path, rgb: tuple[int, int, int] = (255, 0, 255), *,
     return path
 
 
+def write_spoken_question(path: Path, text: str, *, voice: str = "piper", lead_s: float = 0.5,
+                          tail_s: float = 5.0) -> Path:
+    """``text`` said by a TTS voice (Piper by default) into a 16-bit WAV, with silence before
+    and after: Chromium's fake microphone plays it in a loop, so the tail ends each turn."""
+    import numpy as np
+    import soundfile as sf
+
+    from vhuman.models.tts import get_tts
+
+    chunks = list(get_tts(voice).synthesize_iter(text))
+    rate = chunks[0].sample_rate
+    speech = np.concatenate([c.samples for c in chunks]).astype(np.float32)
+    audio = np.concatenate([np.zeros(int(lead_s * rate), np.float32), speech,
+                            np.zeros(int(tail_s * rate), np.float32)])
+    sf.write(path, audio, rate, subtype="PCM_16")
+    return path
+
+
 PROGRAM_SHARE_JS = """([x, y, w, h]) => {
   const v = document.getElementById('program');
   if (!v || !v.videoWidth) return 0;

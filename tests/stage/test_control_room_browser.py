@@ -28,6 +28,7 @@ from bench.desks import (
     launch,
     sign_in,
     write_camera_clip,
+    write_spoken_question,
 )
 from vhuman.stage.guests.layout import regions
 
@@ -156,6 +157,47 @@ def test_press_desk_answers_with_the_source_highlighted(server: DeskServer, brow
                            ".includes(\"doesn't say\")", timeout=60_000)
     assert page.query_selector("#doc-text mark#highlight") is not None
     ctx.close()
+
+
+def test_press_desk_asks_by_voice(server: DeskServer, playwright: object, tmp_path: Path) -> None:
+    # a reporter's spoken question (Piper's voice through Chromium's fake microphone) goes
+    # the listening path and is asked and answered like a typed one, with its source
+    wav = write_spoken_question(tmp_path / "question.wav", "When is the ice hockey final?")
+    talker = launch(playwright, fake_media_args(microphone=wav))
+    try:
+        page = talker.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server.base}/press")
+        sign_in(page, PRESS_KEY)
+        page.wait_for_selector("#documents li button")
+        page.click("#mic-button")
+        assert page.get_attribute("#mic-button", "aria-pressed") == "true"
+        page.wait_for_function("() => window.pressVoice.state === 'listening'", timeout=60_000)
+        peer = page.evaluate("window.pressVoice.peer")
+        # a microphone is its opener's alone: another key does not read it
+        assert server.host("GET", f"/v1/press/mic/{peer}").status_code == 404
+        page.wait_for_function("() => window.pressVoice.asked.length > 0", timeout=120_000)
+        heard = page.evaluate("window.pressVoice.asked[0].text")
+        assert "hockey" in heard.lower(), heard
+        page.wait_for_function("() => window.pressVoice.asked[0].shownAt !== null",
+                               timeout=180_000)
+        answer = page.evaluate("window.press.answer")
+        assert answer["question"] == heard and answer["answered"], answer
+        assert "21 February" in page.inner_text("#short-answer")
+        assert "ice hockey final" in page.inner_text("#doc-text mark#highlight")
+        assert page.input_value("#question") == heard
+        page.wait_for_function("() => document.querySelector('#history').textContent"
+                               ".toLowerCase().includes('hockey')")
+        page.click("#mic-button")  # stop: the microphone closes on the server
+        page.wait_for_function("() => window.pressVoice.state === 'closed'")
+        assert page.get_attribute("#mic-button", "aria-pressed") == "false"
+        closed = httpx.get(f"{server.base}/v1/press/mic/{peer}",
+                           headers={"X-API-Key": PRESS_KEY}).json()
+        assert closed["state"] == "closed" and closed["heard"][0]["text"] == heard
+        assert errors == []
+    finally:
+        talker.close()
 
 
 def test_wrong_role_and_expired_session_get_clear_states(server: DeskServer,

@@ -293,3 +293,11 @@ def test_reply_grades_on_the_chat_desk() -> None:
     assert (own.grade, own.graded_by, own.faults) == (1, "brain", [])
     host_line = reply_row({"answered": None, "text": "Welcome back."}, 1.0, "Vivi")
     assert host_line.grade is None and host_line.graded_by is None
+
+
+def test_press_microphones_need_a_reporter_and_are_their_openers(tmp_path: Path) -> None:
+    with TestClient(_app(tmp_path)) as c:
+        assert c.post("/v1/press/mic", json={"sdp": "v=0", "type": "offer"}).status_code == 401
+        r = c.get("/v1/press/mic/not-a-peer", headers=H)
+        assert r.status_code == 404 and r.json()["detail"] == "no such microphone"
+        assert c.delete("/v1/press/mic/not-a-peer", headers=H).status_code == 404
