@@ -236,6 +236,18 @@ def test_guests_panel_invites_admits_and_lays_out_a_guest(server: DeskServer, pl
         sign_in(page, HOST_KEY)
         page.wait_for_function("() => window.control.show === 'main' && window.program.frames > 5",
                                timeout=60_000)
+        # camera shots from the buttons and the keyboard
+        page.click("#cameras button[data-shot='close_up']")
+        page.wait_for_selector("#cameras button[data-shot='close_up'][aria-pressed='true']")
+        assert _camera(server)["shot"] == "close_up"
+        page.keyboard.press("Shift+X")  # medium, by an ease
+        page.wait_for_selector("#cameras button[data-shot='medium'][aria-pressed='true']")
+        assert _camera(server)["transition"] == "ease"
+        page.click("#cameras button[data-shot='guest']")  # no guest on air yet: refused
+        page.wait_for_function("() => document.querySelector('#takeover-result').textContent"
+                               ".includes('no guest is on air')")
+        page.keyboard.press("z")
+        page.wait_for_selector("#cameras button[data-shot='wide'][aria-pressed='true']")
         page.fill("#invite-name", "Ana Lopez")
         page.select_option("#invite-ttl", "900")
         page.click("#invite-button")
@@ -260,6 +272,14 @@ def test_guests_panel_invites_admits_and_lays_out_a_guest(server: DeskServer, pl
         page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})([0, 0, 1, 1]) > 0.005", timeout=30_000)
         assert page.evaluate(PROGRAM_SHARE_JS, [0, 0, 1, 1]) < 0.2
 
+        # the guest shot: the guest full frame, host picture-in-picture; wide gives the
+        # layout back
+        page.keyboard.press("v")
+        page.wait_for_selector("#layouts button[data-layout='guest_pip'][aria-pressed='true']")
+        page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})({_box('guest_pip')}) > 0.6",
+                               timeout=30_000)
+        page.keyboard.press("z")
+        page.wait_for_selector("#layouts button[data-layout='host_pip'][aria-pressed='true']")
         # side by side from the layout buttons: the guest fills the right half
         page.click("#layouts button[data-layout='side_by_side']")
         page.wait_for_selector("#layouts button[data-layout='side_by_side'][aria-pressed='true']")
@@ -286,6 +306,11 @@ def test_guests_panel_invites_admits_and_lays_out_a_guest(server: DeskServer, pl
     finally:
         ctx.close()
         guest_browser.close()
+
+
+def _camera(server: DeskServer) -> dict[str, object]:
+    status = server.host("GET", "/v1/shows/main").json()
+    return status["performer"]["camera"]  # type: ignore[no-any-return]
 
 
 def _box(layout: str, index: int = 1) -> str:

@@ -107,6 +107,7 @@
       seg.product = { name: lines[0] || "", price: Number(lines[1]) || 0 };
       seg.pitch = lines.slice(2).length ? lines.slice(2) : [`Take a look at ${lines[0] || "this"}!`];
     }
+    if ($("#insert-camera").value) seg.camera = $("#insert-camera").value;
     return { segment: seg, after: $("#insert-after").value || null };
   }
 
