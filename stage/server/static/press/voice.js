@@ -29,11 +29,12 @@
       const record = { text: turn.text, heardAt, recognisedMs: turn.recognised_s === null ? null
                        : turn.recognised_s * 1000, shownAt: null };
       voice.asked.push(record);
+      const before = window.press && window.press.answer;  // the same question may come again
       $("#ask").requestSubmit();
       const t0 = performance.now();
       while (performance.now() - t0 < 300000) {
         const a = window.press && window.press.answer;
-        if (a && a.question === turn.text) { record.shownAt = performance.now(); return; }
+        if (a && a !== before && a.question === turn.text) { record.shownAt = performance.now(); return; }
         if ($("#ask-state").classList.contains("error")) return;
         await new Promise((r) => setTimeout(r, 20));
       }
