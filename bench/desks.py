@@ -117,10 +117,74 @@ class DeskServer:
                              timeout=120, **kwargs)
 
 
-def launch(playwright: Any) -> Any:
-    """Debian Chromium under Playwright, autoplay allowed (the program monitor)."""
+def launch(playwright: Any, extra_args: tuple[str, ...] = ()) -> Any:
+    """Debian Chromium under Playwright, autoplay allowed (the program monitor);
+    ``extra_args`` e.g. :func:`fake_media_args` for a guest's camera and microphone."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[
-        "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"])
+        "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required",
+        *extra_args])
+
+
+def fake_media_args(camera: Path | None = None, microphone: Path | None = None) -> tuple[str, ...]:
+    """Chromium flags: media permission granted, camera and microphone played from files
+    (a Y4M clip, a WAV file); without a file Chromium's own test pattern / beep."""
+    args = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    if camera is not None:
+        args.append(f"--use-file-for-fake-video-capture={camera}")
+    if microphone is not None:
+        args.append(f"--use-file-for-fake-audio-capture={microphone}")
+    return tuple(args)
+
+
+def write_camera_clip(path: Path, rgb: tuple[int, int, int] = (255, 0, 255), *,
+                      width: int = 320, height: int = 240, fps: int = 15,
+                      frames: int = 30) -> Path:
+    """A solid-colour YUV4MPEG2 clip (full-range BT.601, 4:2:0) for a fake camera."""
+    r, g, b = rgb
+    y = 0.299 * r + 0.587 * g + 0.114 * b
+    u = min(255, max(0, round(128 + (b - y) * 0.564)))
+    v = min(255, max(0, round(128 + (r - y) * 0.713)))
+    plane = bytes([round(y)]) * (width * height)
+    chroma = bytes([u]) * (width * height // 4) + bytes([v]) * (width * height // 4)
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + plane + chroma)
+    return path
+
+
+def write_spoken_question(path: Path, text: str, *, voice: str = "piper", lead_s: float = 0.5,
+                          tail_s: float = 5.0) -> Path:
+    """``text`` said by a TTS voice (Piper by default) into a 16-bit WAV, with silence before
+    and after: Chromium's fake microphone plays it in a loop, so the tail ends each turn."""
+    import numpy as np
+    import soundfile as sf
+
+    from vhuman.models.tts import get_tts
+
+    chunks = list(get_tts(voice).synthesize_iter(text))
+    rate = chunks[0].sample_rate
+    speech = np.concatenate([c.samples for c in chunks]).astype(np.float32)
+    audio = np.concatenate([np.zeros(int(lead_s * rate), np.float32), speech,
+                            np.zeros(int(tail_s * rate), np.float32)])
+    sf.write(path, audio, rate, subtype="PCM_16")
+    return path
+
+
+PROGRAM_SHARE_JS = """([x, y, w, h]) => {
+  const v = document.getElementById('program');
+  if (!v || !v.videoWidth) return 0;
+  const c = document.createElement('canvas'); c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d'); g.drawImage(v, 0, 0);
+  const X = Math.round(x * c.width), Y = Math.round(y * c.height);
+  const d = g.getImageData(X, Y, Math.max(1, Math.round(w * c.width)),
+                           Math.max(1, Math.round(h * c.height))).data;
+  let hit = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 170 && d[i + 1] < 100 && d[i + 2] > 170) hit++;
+  return hit / (d.length / 4);
+}"""
+"""JavaScript (argument: a region as fractions of the picture): the share of magenta
+pixels in the control room's program video there (a guest's fake camera)."""
 
 
 def sign_in(page: Any, key: str) -> None:

@@ -1,7 +1,9 @@
 """Refresh the screenshots of the control room and the press desk in ``docs/images/``.
 
-Starts a real ``vhuman serve`` (``bench/desks.py``), runs a show with some chat on it,
-asks the press desk a question, and captures both pages with Debian Chromium:
+Starts a real ``vhuman serve`` (``bench/desks.py``), runs a show with some chat on it (one
+message answered, its reply graded), a guest on air from a second Chromium with a fake
+camera, asks the press desk a question by voice (Piper through a fake microphone) and
+one typed, and captures both pages with Debian Chromium:
 
     .venv/bin/python scripts/screenshot_desks.py            # writes docs/images/*.png
 """
@@ -17,10 +19,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.desks import HOST_KEY, PRESS_KEY, DeskServer, launch, sign_in  # noqa: E402
+from bench.desks import (  # noqa: E402
+    HOST_KEY,
+    PRESS_KEY,
+    DeskServer,
+    fake_media_args,
+    launch,
+    sign_in,
+    write_camera_clip,
+    write_spoken_question,
+)
 
 
-def control_room(browser: object, server: DeskServer, out: Path) -> None:
+def control_room(browser: object, guest_browser: object, server: DeskServer, out: Path) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
     page.goto(f"{server.base}/control#show=desk")
     sign_in(page, HOST_KEY)
@@ -39,6 +50,22 @@ def control_room(browser: object, server: DeskServer, out: Path) -> None:
                            ".length >= 3", timeout=30_000)
     page.wait_for_function("() => document.querySelector('#log').textContent"
                            ".includes('Breaking news')", timeout=60_000)
+    page.click("#chat-queue li[data-viewer='Cy'] button:has-text('Answer now')")
+    page.wait_for_selector("#chat-replies li[data-grade]", timeout=180_000)
+    # a guest: invited from the panel, joins with a fake camera, admitted
+    page.fill("#invite-name", "Ana Lopez")
+    page.click("#invite-button")
+    page.wait_for_selector("#invite-share:not([hidden])")
+    guest = guest_browser.new_page()  # type: ignore[attr-defined]
+    guest.goto(page.input_value("#invite-link"))
+    page.wait_for_selector("#guests li[data-state='waiting'] button[data-action='admit']",
+                           timeout=60_000)
+    page.click("#guests li[data-state='waiting'] button[data-action='admit']")
+    page.wait_for_selector("#guests li[data-state='on_air']", timeout=30_000)
+    page.fill("#invite-name", "Bo Berg")
+    page.select_option("#invite-role", "reporter")
+    page.click("#invite-button")
+    page.click("#cameras button[data-shot='medium']")
     page.click("#rundown-panel details summary")
     time.sleep(2.5)  # a few health samples for the charts
     page.screenshot(path=str(out / "control_room.png"), full_page=True)
@@ -53,7 +80,11 @@ def press_desk(browser: object, server: DeskServer, out: Path) -> None:
     page = ctx.new_page()
     page.goto(f"{server.base}/press")
     sign_in(page, PRESS_KEY)
-    for question in ("Where is the curling final?", "When is the ice hockey final?"):
+    page.click("#mic-button")  # asked by voice: the fake microphone says it
+    page.wait_for_function("() => window.pressVoice.asked.some((a) => a.shownAt !== null)",
+                           timeout=300_000)
+    page.click("#mic-button")
+    for question in ("When is the ice hockey final?",):
         page.fill("#question", question)
         page.click("#ask-button")
         page.wait_for_function(f"() => window.press.answer && window.press.answer.question "
@@ -80,12 +111,17 @@ def main(argv: list[str] | None = None) -> int:
             r = server.host("POST", "/v1/shows", json={"rundown_path": "shows/desk.yaml",
                                                        "id": "desk", "start": True})
             r.raise_for_status()
+            camera = write_camera_clip(Path(tmp) / "camera.y4m", (120, 170, 220))
+            question = write_spoken_question(Path(tmp) / "question.wav",
+                                             "Where is the curling final?", tail_s=8.0)
             with sync_playwright() as p:
-                browser = launch(p)
+                browser = launch(p, fake_media_args(microphone=question))
+                guest_browser = launch(p, fake_media_args(camera))
                 try:
-                    control_room(browser, server, args.out)
+                    control_room(browser, guest_browser, server, args.out)
                     press_desk(browser, server, args.out)
                 finally:
+                    guest_browser.close()
                     browser.close()
         finally:
             server.stop()

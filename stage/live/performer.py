@@ -53,6 +53,7 @@ from .motion import LiveMotion, MotionSource
 from .overlay import card_fields
 from .render import FrameRenderer, PatternRenderer, parse_color
 from .renderloop import RenderLoop
+from .shots import ShotDirector, Transition
 from .speech import SpeechQueue, Utterance
 from .timeline import Shown, TickSlot, Timeline
 
@@ -175,6 +176,9 @@ class LivePerformer:
                                burn_captions=cfg.burn_captions)
         """Guests on air and burned-in captions (``program.set_guests``/``set_layout``)."""
         self.timeline.program_audio = self.program.audio
+        self.shots = ShotDirector()
+        """The camera shot (:meth:`set_shot`)."""
+        self._layout_before_guest_shot: str | None = None
         look = LookOverlay(self.fps)
         self.timeline.look = lambda pose, speaking: look.apply(pose, self.program.look_side(),
                                                                speaking)
@@ -185,7 +189,7 @@ class LivePerformer:
             batch=cfg.skin_batch, nice=cfg.render_nice, torch_threads=cfg.render_torch_threads,
             warmup_pose=self.motion.idle(0, 1, emotion=Emotion.NEUTRAL, intensity=0.6),
             overlay=lambda: self.overlay, metrics=self.metrics,
-            adaptive=cfg.adaptive_quality, compose=self._compose)
+            adaptive=cfg.adaptive_quality, compose=self._compose, shots=self.shots)
         self.speech = SpeechQueue(tts, self.motion, self.ring,
                                   sentences_ahead=cfg.sentences_ahead, seed=cfg.seed,
                                   max_pending=cfg.max_pending,
@@ -431,6 +435,21 @@ class LivePerformer:
                                  "selling_points")
         self.overlay = card
 
+    def set_shot(self, shot: str, transition: Transition = "cut", seconds: float = 0.6) -> None:
+        """Switch the camera: ``wide`` | ``medium`` | ``close_up`` frame the host
+        (:mod:`.shots`); ``guest`` puts a guest on air full frame with the host
+        picture-in-picture, and the next shot puts the layout back."""
+        if shot == "guest":
+            if not self.program.guests:
+                raise InputError("no guest is on air for the guest shot")
+            if self.shots.shot != "guest":
+                self._layout_before_guest_shot = self.program.layout
+            self.program.set_layout("guest_pip")
+        elif self.shots.shot == "guest" and self._layout_before_guest_shot is not None:
+            self.program.set_layout(self._layout_before_guest_shot)
+            self._layout_before_guest_shot = None
+        self.shots.take(shot, transition, seconds)
+
     def set_layout(self, layout: str) -> None:
         """How guests on air share the picture (host_pip | side_by_side | guest_pip)."""
         self.program.set_layout(layout)
@@ -495,6 +514,7 @@ class LivePerformer:
             "outputs": {getattr(o, "name", "?"): o.stats() for o in self.outputs},
             "latency": dict(self._latency),
             "last_interrupt": dict(self.last_interrupt),
+            "camera": self.shots.status(),
             "program": {"layout": self.program.layout,
                         "guests": [g.id for g in self.program.guests],
                         "burn_captions": self.program.burner is not None},

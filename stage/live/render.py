@@ -186,6 +186,32 @@ class AvatarRenderer:
                                              height=height, **self._options)
         self._renderers: dict[tuple[int, int], Any] = {(width, height): self.renderer}
         self._current: Any = self.renderer
+        self._base_camera: Any = getattr(self.renderer, "camera", None)
+        self._framing: tuple[float, float] = (1.0, 0.0)
+        self._head_y: float | None = None
+
+    def set_framing(self, zoom: float, focus: float) -> None:
+        """A camera shot (:mod:`.shots`): the configured camera moved ``zoom`` times
+        closer, its aim ``focus`` of the way to the head (a dolly: stays sharp)."""
+        if self._base_camera is None or (zoom, focus) == self._framing:
+            return
+        from dataclasses import replace
+
+        if self._head_y is None:
+            from vhuman.avatar.render.camera import character_landmarks
+
+            lm = character_landmarks(self.character)
+            self._head_y = lm.head + 0.35 * max(lm.top - lm.head, 0.0)  # about the eyes
+        base = self._base_camera
+        eye, target = np.asarray(base.eye), np.asarray(base.target)
+        head_y = self._head_y
+        aim = target + (np.array([target[0], head_y, target[2]]) - target) * focus
+        camera = replace(base, target=tuple(aim.tolist()),
+                         eye=tuple((aim + (eye - target) / max(zoom, 0.05)).tolist()),
+                         znear=base.znear / max(zoom, 1.0))
+        for renderer in self._renderers.values():
+            renderer.set_camera(camera)
+        self._framing = (zoom, focus)
 
     def set_scale(self, scale: float) -> None:
         """Draw into a smaller framebuffer (made once per size) and upscale: fill cost on
@@ -198,6 +224,8 @@ class AvatarRenderer:
             self._renderers[size] = create_renderer(self._backend, self.character,
                                                     width=size[0], height=size[1],
                                                     **self._options)
+            if self._framing != (1.0, 0.0):  # a shot is on: the new size frames it too
+                self._renderers[size].set_camera(self._renderers[(self.width, self.height)].camera)
         self._current = self._renderers[size]
 
     def render(self, pose: MotionClip) -> np.ndarray:

@@ -32,6 +32,7 @@ from .clock import AudioClock
 from .overlay import OverlayPainter
 from .quality import QualityGovernor
 from .render import FrameRenderer
+from .shots import Framing, ShotDirector, crop_frame
 from .timeline import TickSlot, Timeline
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ class RenderLoop:
                  torch_threads: int | None = 1, warmup_pose: MotionClip | None = None,
                  overlay: Callable[[], dict[str, Any] | None] = lambda: None,
                  metrics: Metrics | None = None, adaptive: bool = True,
-                 compose: Callable[[np.ndarray, TickSlot], np.ndarray] | None = None) -> None:
+                 compose: Callable[[np.ndarray, TickSlot], np.ndarray] | None = None,
+                 shots: ShotDirector | None = None) -> None:
         self.timeline = timeline
         self.clock = clock
         self.factory = factory
@@ -67,6 +69,8 @@ class RenderLoop:
         self.painter = OverlayPainter(width, height)
         self.compose = compose
         """The program stage after the card: guests composited, captions burned in."""
+        self.shots = shots
+        """The camera shot: the renderer's 3D camera, else a crop of its picture."""
         self.metrics = metrics or Metrics()
         self.frame_s = 1.0 / timeline.fps
         """Running estimate of the time to render one frame (skinning included)."""
@@ -154,6 +158,7 @@ class RenderLoop:
             tl.wait(0.5 / tl.fps)
             return
         t_prev = time.perf_counter()
+        crop = self._frame_shot(renderer)
         frames = render_poses(renderer, [s.pose for s in slots])
         try:
             for slot in slots:
@@ -161,6 +166,8 @@ class RenderLoop:
                     self.stale += 1
                     break
                 image = next(frames)  # a tick the clock passed meanwhile still shows, late
+                if crop is not None:
+                    image = crop_frame(image, crop)
                 card = self.overlay()
                 if card:
                     image = self.painter.paint(image, card)
@@ -187,6 +194,18 @@ class RenderLoop:
                 close()
         if governor is not None:
             self._adapt(renderer, governor)
+
+    def _frame_shot(self, renderer: FrameRenderer) -> Framing | None:
+        """Point the renderer's camera at the current shot; the framing to crop its
+        pictures to when it has no camera of its own (None: nothing to crop)."""
+        if self.shots is None:
+            return None
+        framing = self.shots.framing()
+        set_framing = getattr(renderer, "set_framing", None)
+        if set_framing is not None:
+            set_framing(framing.zoom, framing.focus)
+            return None
+        return framing if framing.zoom > 1.0 else None
 
     def _adapt(self, renderer: FrameRenderer, governor: QualityGovernor) -> None:
         scale = governor.level.scale

@@ -116,8 +116,10 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
                    guests.router):
         app.include_router(router)
     from .routes.listen import router as listen_router  # microphones: speech in
+    from .routes.press_voice import router as press_voice_router  # the press desk's
 
     app.include_router(listen_router)
+    app.include_router(press_voice_router)
     live = mount_live(app, settings)
     app.state.vhuman_live = live
     if settings.cors_origins:

@@ -236,6 +236,16 @@ class ShowRunner:
                 await self._log("show_ended", state=self.state)
         return self.state
 
+    def _cut_to(self, shot: str) -> None:
+        """A segment's camera shot, on a performer that has shots (the live one)."""
+        set_shot = getattr(self.performer, "set_shot", None)
+        if set_shot is None:
+            return
+        try:
+            set_shot(shot)
+        except VhumanError as exc:  # e.g. the guest shot with no guest on air
+            log.warning("segment camera %s: %s", shot, exc)
+
     async def _run_segment(self, seg: SegmentBase, loop_origin: float) -> None:
         self.segment = seg
         try:
@@ -249,6 +259,8 @@ class ShowRunner:
                 if seg.kind != "say":  # a say segment reports each line
                     await self._position(seg, 0)
                 await self._log("segment_started", id=seg.id, type=seg.kind, repeat=rep + 1)
+                if seg.camera is not None:
+                    self._cut_to(seg.camera)
                 await getattr(self, f"_do_{'pause' if seg.kind == 'break' else seg.kind}")(seg)
                 await self._log("segment_ended", id=seg.id, type=seg.kind)
         except _Skip:

@@ -8,6 +8,7 @@ knowledge base. Skipped with a reason when Chromium or Playwright is missing.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.desks import CHROMIUM, HOST_KEY, KEYS, PRESS_KEY, RUNDOWN, DeskServer, launch, sign_in
+from bench.desks import (
+    CHROMIUM,
+    HOST_KEY,
+    KEYS,
+    PRESS_KEY,
+    PROGRAM_SHARE_JS,
+    RUNDOWN,
+    DeskServer,
+    fake_media_args,
+    launch,
+    sign_in,
+    write_camera_clip,
+    write_spoken_question,
+)
+from vhuman.stage.guests.layout import regions
 
 BAD = RUNDOWN.replace("duration: 600", "duration: -5")
 
@@ -35,13 +50,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskServer]:
 
 
 @pytest.fixture(scope="module")
-def browser(server: DeskServer) -> Iterator[object]:
+def playwright(server: DeskServer) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: object) -> Iterator[object]:
+    b = launch(playwright)
+    yield b
+    b.close()
 
 
 def test_control_room_runs_a_show_in_the_browser(server: DeskServer, browser: object) -> None:
@@ -139,6 +159,47 @@ def test_press_desk_answers_with_the_source_highlighted(server: DeskServer, brow
     ctx.close()
 
 
+def test_press_desk_asks_by_voice(server: DeskServer, playwright: object, tmp_path: Path) -> None:
+    # a reporter's spoken question (Piper's voice through Chromium's fake microphone) goes
+    # the listening path and is asked and answered like a typed one, with its source
+    wav = write_spoken_question(tmp_path / "question.wav", "When is the ice hockey final?")
+    talker = launch(playwright, fake_media_args(microphone=wav))
+    try:
+        page = talker.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server.base}/press")
+        sign_in(page, PRESS_KEY)
+        page.wait_for_selector("#documents li button")
+        page.click("#mic-button")
+        assert page.get_attribute("#mic-button", "aria-pressed") == "true"
+        page.wait_for_function("() => window.pressVoice.state === 'listening'", timeout=60_000)
+        peer = page.evaluate("window.pressVoice.peer")
+        # a microphone is its opener's alone: another key does not read it
+        assert server.host("GET", f"/v1/press/mic/{peer}").status_code == 404
+        page.wait_for_function("() => window.pressVoice.asked.length > 0", timeout=120_000)
+        heard = page.evaluate("window.pressVoice.asked[0].text")
+        assert "hockey" in heard.lower(), heard
+        page.wait_for_function("() => window.pressVoice.asked[0].shownAt !== null",
+                               timeout=180_000)
+        answer = page.evaluate("window.press.answer")
+        assert answer["question"] == heard and answer["answered"], answer
+        assert "21 February" in page.inner_text("#short-answer")
+        assert "ice hockey final" in page.inner_text("#doc-text mark#highlight")
+        assert page.input_value("#question") == heard
+        page.wait_for_function("() => document.querySelector('#history').textContent"
+                               ".toLowerCase().includes('hockey')")
+        page.click("#mic-button")  # stop: the microphone closes on the server
+        page.wait_for_function("() => window.pressVoice.state === 'closed'")
+        assert page.get_attribute("#mic-button", "aria-pressed") == "false"
+        closed = httpx.get(f"{server.base}/v1/press/mic/{peer}",
+                           headers={"X-API-Key": PRESS_KEY}).json()
+        assert closed["state"] == "closed" and closed["heard"][0]["text"] == heard
+        assert errors == []
+    finally:
+        talker.close()
+
+
 def test_wrong_role_and_expired_session_get_clear_states(server: DeskServer,
                                                           browser: object) -> None:
     from vhuman.stage.server.keys import key_name
@@ -160,6 +221,102 @@ def test_wrong_role_and_expired_session_get_clear_states(server: DeskServer,
                            ".includes('session expired')")
     assert page.is_hidden("#app")
     ctx.close()
+
+
+def test_guests_panel_invites_admits_and_lays_out_a_guest(server: DeskServer, playwright: object,
+                                                          browser: object, tmp_path: Path) -> None:
+    camera = write_camera_clip(tmp_path / "cam.y4m")
+    guest_browser = launch(playwright, fake_media_args(camera))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{server.base}/control#show=main")
+        sign_in(page, HOST_KEY)
+        page.wait_for_function("() => window.control.show === 'main' && window.program.frames > 5",
+                               timeout=60_000)
+        # camera shots from the buttons and the keyboard
+        page.click("#cameras button[data-shot='close_up']")
+        page.wait_for_selector("#cameras button[data-shot='close_up'][aria-pressed='true']")
+        assert _camera(server)["shot"] == "close_up"
+        page.keyboard.press("Shift+X")  # medium, by an ease
+        page.wait_for_selector("#cameras button[data-shot='medium'][aria-pressed='true']")
+        assert _camera(server)["transition"] == "ease"
+        page.click("#cameras button[data-shot='guest']")  # no guest on air yet: refused
+        page.wait_for_function("() => document.querySelector('#takeover-result').textContent"
+                               ".includes('no guest is on air')")
+        page.keyboard.press("z")
+        page.wait_for_selector("#cameras button[data-shot='wide'][aria-pressed='true']")
+        page.fill("#invite-name", "Ana Lopez")
+        page.select_option("#invite-ttl", "900")
+        page.click("#invite-button")
+        page.wait_for_selector("#invite-share:not([hidden])")
+        link = page.input_value("#invite-link")
+        assert link.startswith(f"{server.base}/shows/main/guest#")
+        page.wait_for_selector("#guests li[data-state='invited']")
+
+        # the guest opens the link with a fake camera and waits to be admitted
+        guest = guest_browser.new_page()
+        guest.goto(link)
+        guest.wait_for_function("() => window.vhumanGuest && window.vhumanGuest.state === 'waiting'",
+                                timeout=60_000)
+        page.wait_for_selector("#guests li[data-state='waiting'] button[data-action='admit']",
+                               timeout=30_000)
+        page.click("#guests li[data-state='waiting'] button[data-action='admit']")
+        guest.wait_for_function("() => window.vhumanGuest.state === 'on_air'", timeout=30_000)
+        page.wait_for_selector("#guests li[data-state='on_air']")
+        assert "on air" in page.inner_text("#guests-result")
+        # the guest's picture shows in the program the page plays (a corner tile: host_pip)
+        assert page.evaluate("window.guests.layout") == "host_pip"
+        page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})([0, 0, 1, 1]) > 0.005", timeout=30_000)
+        assert page.evaluate(PROGRAM_SHARE_JS, [0, 0, 1, 1]) < 0.2
+
+        # the guest shot: the guest full frame, host picture-in-picture; wide gives the
+        # layout back
+        page.keyboard.press("v")
+        page.wait_for_selector("#layouts button[data-layout='guest_pip'][aria-pressed='true']")
+        page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})({_box('guest_pip')}) > 0.6",
+                               timeout=30_000)
+        page.keyboard.press("z")
+        page.wait_for_selector("#layouts button[data-layout='host_pip'][aria-pressed='true']")
+        # side by side from the layout buttons: the guest fills the right half
+        page.click("#layouts button[data-layout='side_by_side']")
+        page.wait_for_selector("#layouts button[data-layout='side_by_side'][aria-pressed='true']")
+        page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})({_box('side_by_side')}) > 0.6",
+                               timeout=30_000)
+        host_side = page.evaluate(PROGRAM_SHARE_JS, json.loads(_box("side_by_side", 0)))
+        assert host_side < 0.05  # the host keeps the left half
+
+        page.click("#guests li[data-state='on_air'] button[data-action='mute']")
+        page.wait_for_selector("#guests li[data-state='muted'] button[data-action='unmute']")
+        page.click("#guests li[data-state='muted'] button[data-action='remove']")
+        guest.wait_for_function("() => window.vhumanGuest.state === 'removed'", timeout=30_000)
+        page.wait_for_selector("#guests li[data-state='removed']")
+        page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})([0, 0, 1, 1]) < 0.001",
+                               timeout=30_000)
+        # an action the guest's state does not allow is refused with its reason, nothing stuck
+        gid = page.get_attribute("#guests li[data-state='removed']", "data-guest")
+        r = server.host("POST", "/v1/shows/main/guests/control",
+                        json={"guest": gid, "action": "admit"})
+        assert r.status_code == 409 and "removed" in r.text
+        page.click("#layouts button[data-layout='host_pip']")
+        page.wait_for_selector("#layouts button[data-layout='host_pip'][aria-pressed='true']")
+        assert errors == []
+    finally:
+        ctx.close()
+        guest_browser.close()
+
+
+def _camera(server: DeskServer) -> dict[str, object]:
+    status = server.host("GET", "/v1/shows/main").json()
+    return status["performer"]["camera"]  # type: ignore[no-any-return]
+
+
+def _box(layout: str, index: int = 1) -> str:
+    """A program region (0 the host, 1 the guest) as fractions, in JavaScript."""
+    rect = regions(layout, 128, 128, 1)[index]
+    return f"[{rect.x / 128}, {rect.y / 128}, {rect.w / 128}, {rect.h / 128}]"
 
 
 def test_server_restart_mid_show_recovers_without_a_new_sign_in(server: DeskServer,

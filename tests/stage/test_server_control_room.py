@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from vhuman.stage.server import Backends, ServerSettings, create_app
 from vhuman.stage.server.keys import key_name
 from vhuman.stage.server.pagesession import SESSION_COOKIE, issue
+from vhuman.stage.server.routes.control_chat import grade_line, reply_row
 from vhuman.stage.store import SQLiteStore
 from vhuman.stage.testing_performer import FakeAnswer, FakeBrain, FakePassage, FakePerformer
 
@@ -271,3 +272,42 @@ def test_answer_now_speaks_the_reply_and_logs_it(tmp_path: Path) -> None:
         assert "thanks for asking about How tall" in spoken[0].data["text"]
         replies = c.get("/v1/shows/main/control/chat", headers=H).json()["replies"]
         assert replies[0]["viewer"] == "Eve" and replies[0]["asked"] == "How tall is the tower?"
+        graded = grade_line("How tall is the tower?", replies[0]["text"], "Vivi", "Eve")
+        assert replies[0]["graded_by"] == "desk"
+        assert (replies[0]["grade"], replies[0]["faults"]) == (graded[0], list(graded[1]))
+
+
+def test_reply_grades_on_the_chat_desk() -> None:
+    # the producer's rubric (dialogue.grading): a reply that says the message back is a 0
+    # with its fault; a plain, kind answer is a 2; the brain's own grade is kept as is
+    echo = reply_row({"answered": "what is your favourite food today",
+                   "text": "What is your favourite food today? Pizza!", "viewer": "Eve"}, 1.0, "Vivi")
+    assert (echo.grade, echo.faults, echo.graded_by) == (0, ["echo"], "desk")
+    good = reply_row({"answered": "hi, how are you?", "viewer": "Eve",
+                   "text": "Hello Eve! I am doing great, thanks for asking."}, 1.0, "Vivi")
+    assert (good.grade, good.faults) == (2, [])
+    narrated = reply_row({"answered": "hi, how are you?", "viewer": "Eve",
+                       "text": "Vivi is happy to see you."}, 1.0, "Vivi")
+    assert narrated.grade == 0 and narrated.faults == ["third-person"]
+    own = reply_row({"answered": "hi", "text": "Hello!", "grade": 1}, 1.0, "Vivi")
+    assert (own.grade, own.graded_by, own.faults) == (1, "brain", [])
+    host_line = reply_row({"answered": None, "text": "Welcome back."}, 1.0, "Vivi")
+    assert host_line.grade is None and host_line.graded_by is None
+
+
+def test_press_microphones_need_a_reporter_and_are_their_openers(tmp_path: Path) -> None:
+    with TestClient(_app(tmp_path)) as c:
+        assert c.post("/v1/press/mic", json={"sdp": "v=0", "type": "offer"}).status_code == 401
+        r = c.get("/v1/press/mic/not-a-peer", headers=H)
+        assert r.status_code == 404 and r.json()["detail"] == "no such microphone"
+        assert c.delete("/v1/press/mic/not-a-peer", headers=H).status_code == 404
+
+
+def test_camera_route_validates_and_needs_the_live_performer(tmp_path: Path) -> None:
+    with TestClient(_app(tmp_path)) as c:
+        bad = c.post("/v1/shows/main/control/camera", json={"shot": "drone"}, headers=H)
+        assert bad.status_code == 422
+        r = c.post("/v1/shows/main/control/camera", json={"shot": "close_up"}, headers=H)
+        assert r.status_code == 501 and "live performer" in r.json()["detail"]
+        assert c.post("/v1/shows/main/control/camera", json={"shot": "wide"},
+                      headers={"Authorization": f"Bearer {REPORTER}"}).status_code == 403

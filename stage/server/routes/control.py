@@ -1,8 +1,11 @@
-"""Host control: say-now, interrupt, emotion, gesture, dance, sing, overlay."""
+"""Host control: say-now, interrupt, emotion, gesture, dance, sing, overlay, camera."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException
+from pydantic import Field
 
 from vhuman.models.types import Emotion, InputError
 
@@ -16,6 +19,7 @@ from ..schemas import (
     OverlayIn,
     SayIn,
     SingIn,
+    _In,
 )
 
 router = APIRouter(prefix="/v1/shows/{show_id}/control", tags=["control"])
@@ -109,3 +113,27 @@ async def overlay(body: OverlayIn, session: Session, state: State, _: Host) -> O
     await session.wait_ready(READY_WAIT_S)
     await session.performer.show_overlay(body.card)
     return OkOut()
+
+
+class CameraIn(_In):
+    shot: Literal["wide", "medium", "close_up", "guest"]
+    transition: Literal["cut", "ease"] = "cut"
+    seconds: float = Field(0.6, ge=0, le=5, description="how long an ease lasts")
+
+
+@router.post("/camera")
+async def camera(body: CameraIn, session: Session, _: Host) -> OkOut:
+    """Switch the program's camera shot: wide, medium, close-up (the host), or guest (a
+    guest on air full frame, the host picture-in-picture); by a cut or an ease."""
+    from vhuman.stage.live import LivePerformer
+
+    await session.wait_ready(READY_WAIT_S)
+    performer = session.performer
+    if not isinstance(performer, LivePerformer):
+        raise HTTPException(501, "camera shots need the live performer in this process "
+                                 "(single-server mode)")
+    try:
+        performer.set_shot(body.shot, body.transition, body.seconds)
+    except InputError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return OkOut(detail=performer.shots.status())

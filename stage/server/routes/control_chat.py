@@ -1,6 +1,14 @@
 """The control room's chat desk: the queue as the show will answer it (priority, gifts,
-waiting time), what moderation and the limits dropped and why, the host's last replies,
-and the host's moves: answer now, skip, block or unblock a viewer. Host key.
+waiting time), what moderation and the limits dropped and why, the host's last replies
+with a producer's grade, and the host's moves: answer now, skip, block or unblock a viewer.
+Host key.
+
+A reply's grade is the brain's own when it reports one in the spoken line; otherwise the
+desk grades it with :func:`vhuman.dialogue.grading.grade_reply` (0 a reply a producer
+winces at: an echo, the host in the third person, leaked labels, assistant-speak,
+advice, the wrong tone; 1 acceptable; 2 good), the message's kind and language taken
+from the message. Facts are not checked here (the brain's fact guard does that before a
+sentence is spoken), so a grade here never claims a fact is right.
 
 Pinning a message on screen is an overlay card (``POST …/control/overlay``).
 """
@@ -9,9 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import lru_cache
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
+
+from vhuman.dialogue.grading import Spoken, grade_reply
+from vhuman.dialogue.kinds import classify_kind
+from vhuman.dialogue.language import detect_language
+from vhuman.dialogue.persona import DEFAULT_PERSONA
 
 from ...chat.message import clean_viewer_name
 from ..deps import Host, Session, State
@@ -48,7 +62,9 @@ class ReplyOut(BaseModel):
     text: str
     first_audio_s: float | None
     completed: bool | None
-    grade: float | str | None = None
+    grade: float | str | None = Field(None, description="0 / 1 / 2 (2 good), see the module")
+    faults: list[str] = Field(default_factory=list, description="why a grade is 0")
+    graded_by: str | None = Field(None, description="brain (its own) or desk")
     ts: float
 
 
@@ -72,6 +88,44 @@ class ActionOut(BaseModel):
     detail: str = ""
 
 
+@lru_cache(maxsize=512)
+def grade_line(asked: str, text: str, persona_name: str,
+               viewer: str | None) -> tuple[int, tuple[str, ...]]:
+    """A producer's 0/1/2 for ``text`` said in reply to ``asked`` (and its faults)."""
+    kind = classify_kind(asked)
+    language = detect_language(asked) or "en"
+    # "desk": not model-written as far as the grader knows, so facts are left to the
+    # brain's fact guard (the grader would only see the message's own terms as known)
+    graded = grade_reply({"t": asked, "kind": kind}, [Spoken(text, source="desk")],
+                         language, persona_name=persona_name, viewer=viewer)
+    return graded.grade, tuple(graded.faults)
+
+
+def reply_row(data: dict[str, object], ts: float, persona_name: str) -> ReplyOut:
+    """One spoken chat reply for the desk, graded (the brain's grade, else :func:`grade_line`)."""
+    asked, text = data.get("answered"), str(data.get("text", ""))
+    viewer = data.get("viewer")
+    grade, faults, by = data.get("grade"), [], "brain" if data.get("grade") is not None else None
+    if grade is None and isinstance(asked, str) and asked.strip():
+        grade, found = grade_line(asked, text, persona_name,
+                                  viewer if isinstance(viewer, str) else None)
+        faults, by = list(found), "desk"
+    first = data.get("first_audio_s")
+    done = data.get("completed")
+    return ReplyOut(viewer=viewer if isinstance(viewer, str) else None,
+                    asked=asked if isinstance(asked, str) else None, text=text,
+                    first_audio_s=float(first) if isinstance(first, (int, float)) else None,
+                    completed=done if isinstance(done, bool) else None,
+                    grade=grade if isinstance(grade, (int, float, str)) else None,
+                    faults=faults, graded_by=by, ts=ts)
+
+
+def _persona_name(session: ShowSession) -> str:
+    rundown = session.rundown
+    persona = rundown.persona if rundown is not None else None
+    return (persona or DEFAULT_PERSONA).name
+
+
 def _local(session: ShowSession) -> ShowSession:
     """The show, when its chat queue is in this process (scale-out: on its worker)."""
     if not session.held_here:
@@ -86,11 +140,9 @@ async def chat_desk(session: Session, state: State, _: Host) -> ChatDeskOut:
     In scale-out the queue is on the show's worker: its length, the drops and replies
     come from the shared log, and ``queue_detail`` is false."""
     events = await asyncio.to_thread(state.store.show_events, session.id, 400)
-    replies = [ReplyOut(viewer=e.data.get("viewer"), asked=e.data.get("answered"),
-                        text=str(e.data.get("text", "")),
-                        first_audio_s=e.data.get("first_audio_s"),
-                        completed=e.data.get("completed"), grade=e.data.get("grade"), ts=e.ts)
-               for e in events if e.event == "spoken" and e.data.get("kind") == "chat"][-20:]
+    name = _persona_name(session)
+    lines = [e for e in events if e.event == "spoken" and e.data.get("kind") == "chat"][-20:]
+    replies = await asyncio.to_thread(lambda: [reply_row(e.data, e.ts, name) for e in lines])
     if not session.held_here:
         records = await asyncio.to_thread(state.store.chats, session.id, 200)
         logged = [DroppedOut(id=r.id, viewer=r.viewer, text=r.text, ts=r.ts, detail="",

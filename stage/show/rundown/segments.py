@@ -36,6 +36,8 @@ class SegmentBase(RundownModel):
     priority: int = Field(10, ge=0, le=1000, description="host overrides need a higher "
                                                         "priority to cut this segment")
     notes: str | None = None
+    camera: Literal["wide", "medium", "close_up", "guest"] | None = Field(
+        None, description="camera shot to cut to when the segment starts (live program)")
     _index: int = PrivateAttr(0)
     _line_no: int = PrivateAttr(1)
 

@@ -88,8 +88,10 @@ window.control = (() => {
       $("#show-state").className = `badge ${run === "running" ? "on_air" : ""}`;
       const p = s.performer || {};
       const seg = s.show && s.show.segment ? `segment ${s.show.segment.id} (${s.show.segment.type})` : "";
+      if (p.camera) showShot(p.camera.shot);
       $("#now").textContent = [seg, p.speaking ? `speaking: “${p.current || ""}”` : "silent",
                                p.emotion ? `emotion ${p.emotion}` : "",
+                               p.camera && p.camera.shot !== "wide" ? `camera ${p.camera.shot.replace("_", "-")}` : "",
                                s.error ? `error: ${s.error}` : ""].filter(Boolean).join(" · ");
       const running = run === "running", paused = run === "paused";
       $("#start").disabled = running || paused || !s.title;
@@ -178,6 +180,19 @@ window.control = (() => {
     }
   }
 
+  /** Cut (or ease) the program to a camera shot. */
+  async function camera(shot, ease) {
+    const r = await act($("#takeover-result"), `Camera ${shot.replace("_", "-")}${ease ? " (ease)" : ""}`,
+                        "POST", showPath("/control/camera"), { shot, transition: ease ? "ease" : "cut" });
+    if (r) showShot(r.detail.shot);
+  }
+
+  function showShot(shot) {
+    for (const b of document.querySelectorAll("#cameras button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.shot === shot));
+    }
+  }
+
   function interrupt() {
     window.control.lastInterrupt = performance.now();
     return act($("#say-result"), "Interrupt", "POST", showPath("/control/interrupt"), { reason: "host" });
@@ -224,6 +239,9 @@ window.control = (() => {
       overlay({ title: $("#third-title").value.trim(), text: $("#third-text").value.trim() }, "Lower third");
     });
     $("#clear-overlay").addEventListener("click", () => overlay(null, "Clear overlay"));
+    for (const b of document.querySelectorAll("#cameras button")) {
+      b.addEventListener("click", () => camera(b.dataset.shot, $("#camera-ease").checked));
+    }
     $("#shortcuts-toggle").addEventListener("click", toggleHelp);
     document.addEventListener("keydown", shortcut);
   }
@@ -233,6 +251,8 @@ window.control = (() => {
     box.hidden = !box.hidden;
     $("#shortcuts-toggle").setAttribute("aria-expanded", String(!box.hidden));
   }
+
+  const SHOT_KEYS = { z: "wide", x: "medium", c: "close_up", v: "guest" };
 
   function shortcut(ev) {
     const tag = (ev.target.tagName || "").toLowerCase();
@@ -249,6 +269,7 @@ window.control = (() => {
     } else if (k === "n") act($("#transport-result"), "Skip", "POST", showPath("/skip"));
     else if (k === "w") act($("#takeover-result"), "Gesture wave", "POST", showPath("/control/gesture"), { name: "wave" });
     else if (k === "o") overlay(null, "Clear overlay");
+    else if (SHOT_KEYS[k.toLowerCase()]) camera(SHOT_KEYS[k.toLowerCase()], ev.shiftKey);
     else if (k === "?") toggleHelp();
     else if (/^[1-9]$/.test(k) && emotions[Number(k) - 1]) {
       const e = emotions[Number(k) - 1];

@@ -107,6 +107,7 @@
       seg.product = { name: lines[0] || "", price: Number(lines[1]) || 0 };
       seg.pitch = lines.slice(2).length ? lines.slice(2) : [`Take a look at ${lines[0] || "this"}!`];
     }
+    if ($("#insert-camera").value) seg.camera = $("#insert-camera").value;
     return { segment: seg, after: $("#insert-after").value || null };
   }
 
@@ -164,10 +165,16 @@
       el("strong", {}, m.viewer), ": ", m.text,
       el("div", { class: "meta" }, `${m.reason.replace("_", " ")}${m.detail && m.detail !== m.reason ? ": " + m.detail : ""} · ${time(m.ts)} `,
         d.blocked.includes(m.viewer) ? "" : el("button", { type: "button", class: "quiet", "aria-label": `block ${m.viewer}`, onclick: () => block(m.viewer) }, "Block")))));
-    $("#chat-replies").replaceChildren(...d.replies.map((r) => el("li", {},
-      r.viewer ? el("span", { class: "muted" }, `to ${r.viewer}: `) : "", r.text,
-      el("div", { class: "meta muted" }, [r.first_audio_s !== null ? `first audio ${r.first_audio_s.toFixed(2)} s` : "not heard",
-        r.grade !== null && r.grade !== undefined ? `grade ${r.grade}` : "", time(r.ts)].filter(Boolean).join(" · ")))));
+    $("#chat-replies").replaceChildren(...d.replies.map((r) => {
+      const graded = r.grade !== null && r.grade !== undefined;
+      return el("li", { "data-grade": graded ? String(r.grade) : null },
+        graded ? el("span", { class: `badge grade-${r.grade}`, title: r.graded_by === "brain" ? "the brain's grade" : "graded by the desk",
+                              "aria-label": `grade ${r.grade} of 2` }, `${r.grade}/2`) : "", " ",
+        r.viewer ? el("span", { class: "muted" }, `to ${r.viewer}: `) : "", r.text,
+        el("div", { class: "meta muted" }, [r.asked ? `asked “${r.asked}”` : "",
+          r.first_audio_s !== null ? `first audio ${r.first_audio_s.toFixed(2)} s` : "not heard",
+          r.faults && r.faults.length ? `faults: ${r.faults.join(", ")}` : "", time(r.ts)].filter(Boolean).join(" · ")));
+    }));
     $("#chat-blocked").replaceChildren(...d.blocked.map((v) => el("li", { "data-viewer": v }, v, " ",
       el("button", { type: "button", class: "quiet", onclick: () => chatAction(`Unblock ${v}`, "/unblock", { viewer: v }) }, "Unblock"))));
   }
