@@ -7,9 +7,10 @@ import asyncio
 from pathlib import Path
 
 from vhuman.dialogue import Brain
+from vhuman.dialogue.moderation import default_moderator
 from vhuman.dialogue.on_air import OnAir, answer_on_air
 from vhuman.dialogue.persona import DEFAULT_PERSONA
-from vhuman.stage.chat import ChatQueue, ChatResponder, RuleModerator
+from vhuman.stage.chat import ChatQueue, ChatResponder
 from vhuman.stage.show import ShowClock, ShowRunner, load_rundown
 from vhuman.stage.testing_performer import FakePerformer
 
@@ -21,7 +22,7 @@ def test_whats_next_comes_from_the_running_rundown() -> None:
         rundown = load_rundown(ROOT / "examples/shows/talk_show.yaml")
         performer = FakePerformer(0.4, time_scale=1000.0)
         brain = Brain(DEFAULT_PERSONA, llm=None, memory=None)
-        runner = ShowRunner(rundown, performer, chat=ChatQueue(moderator=RuleModerator()),
+        runner = ShowRunner(rundown, performer, chat=ChatQueue(moderator=default_moderator()),
                             responder=ChatResponder(brain, performer), clock=ShowClock(1000.0))
         assert runner.on_air() is None and (await brain.reply("what's next?", "Sam")).source != "skill:on_air"
         task = runner.start()
