@@ -8,7 +8,6 @@ knowledge base. Skipped with a reason when Chromium or Playwright is missing.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -280,13 +279,15 @@ def test_guests_panel_invites_admits_and_lays_out_a_guest(server: DeskServer, pl
                                timeout=30_000)
         page.keyboard.press("z")
         page.wait_for_selector("#layouts button[data-layout='host_pip'][aria-pressed='true']")
-        # side by side from the layout buttons: the guest fills the right half
+        page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})([0, 0, 1, 1]) < 0.2",
+                               timeout=30_000)  # the program shows the corner tile again
+        # side by side from the layout buttons: the guest fills the right half, the host
+        # keeps the left (one frame of the page's program shows both)
         page.click("#layouts button[data-layout='side_by_side']")
         page.wait_for_selector("#layouts button[data-layout='side_by_side'][aria-pressed='true']")
-        page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})({_box('side_by_side')}) > 0.6",
+        page.wait_for_function(f"() => ({PROGRAM_SHARE_JS})({_box('side_by_side')}) > 0.6 && "
+                               f"({PROGRAM_SHARE_JS})({_box('side_by_side', 0)}) < 0.05",
                                timeout=30_000)
-        host_side = page.evaluate(PROGRAM_SHARE_JS, json.loads(_box("side_by_side", 0)))
-        assert host_side < 0.05  # the host keeps the left half
 
         page.click("#guests li[data-state='on_air'] button[data-action='mute']")
         page.wait_for_selector("#guests li[data-state='muted'] button[data-action='unmute']")
