@@ -4,8 +4,11 @@
 :class:`~.track.CaptionTrack`, no blocking work) and hands each cue to ``sink`` when its
 start time comes — ``lead_s`` before, since the viewers' picture and sound travel
 through a WebRTC jitter buffer that the caption socket does not — as a
-``{"type": "caption", start, end, text, speaker, role, language}`` event; a host line cut
-by an interrupt sends ``{"type": "caption_cut"}`` so pages drop what was not said. The
+``{"type": "caption", start, end, text, speaker, role, language}`` event (people's
+captions in revisions add ``id``, ``rev`` and ``final``: a page replaces the caption of
+that ``id`` with each higher revision); a host line cut by an interrupt sends
+``{"type": "caption_cut", line}`` and a withdrawn person's caption
+``{"type": "caption_cut", id}``, so pages drop what was not said. The
 server's sink broadcasts on the show's viewer socket (event loop, thread-safe hop).
 """
 
@@ -44,6 +47,10 @@ class LiveCaptions:
             cuts, self.track.cut = self.track.cut, []  # only this (clock) thread feeds it
             for serial, at in cuts:
                 self._send({"type": "caption_cut", "line": serial, "at": round(at, 3)})
+        if self.track.withdrawn:
+            keys, self.track.withdrawn = self.track.withdrawn, []
+            for key in keys:
+                self._send({"type": "caption_cut", "id": key})
         self._ticks += 1
         if self._ticks % 300 == 0:
             self.track.forget_before(now - 30.0)

@@ -126,10 +126,27 @@ def heard_on_air(session: ShowSession, turn: HeardTurn, text: str) -> None:
         return  # no program to caption (a test performer, a remote show)
     end = performer.program_time(turn.speech_end_wall)
     start = max(0.0, end - max(0.0, turn.end - turn.start))
-    said = Turn(turn.speaker, turn.role, text, turn.language or "en", start, end)
+    said = Turn(turn.speaker, turn.role, text, turn.language or "en", start, end,
+                key=caption_key(turn))
     performer.caption(said)
     if session.runner is not None:
         session.runner.heard(said)
+
+
+def caption_key(turn: HeardTurn) -> str:
+    """The caption id of a heard turn: its partial captions and its final share it."""
+    return f"voice-{turn.id}"
+
+
+def partial_on_air(session: ShowSession, turn: HeardTurn, text: str) -> None:
+    """A person's words so far (moderated) become a live caption revision now; "" takes
+    the turn's caption back (the finished turn was refused)."""
+    performer = session.performer
+    if not isinstance(performer, LivePerformer):
+        return
+    now = performer.program_time()
+    performer.caption(Turn(turn.speaker, turn.role, text, turn.language or "en", now, now,
+                           key=caption_key(turn), final=not text))
 
 
 @router.post("/v1/shows/{show_id}/mic/offer")
@@ -148,7 +165,8 @@ async def mic_offer(show_id: str, body: MicOfferIn, request: Request) -> dict[st
                          qa=state.backends.qa, moderator=session.chat.moderator,
                          store=state.store, show_id=show_id,
                          on_answer=lambda answer: state.track_answer(show_id, answer),
-                         on_heard=lambda turn, text: heard_on_air(session, turn, text))
+                         on_heard=lambda turn, text: heard_on_air(session, turn, text),
+                         on_partial=lambda turn, text: partial_on_air(session, turn, text))
         return ListenSession(config, desk, speaker=speaker, role=body.role,
                              performer=session.performer)
 

@@ -78,6 +78,8 @@
   const ccButton = document.getElementById("cc");
   let capTimer = null;
   let capLine = null;
+  let capId = "";
+  let capRev = 0;
   let ccOn = localStorage.getItem("vhuman-cc") !== "off";
   function setCc(on) {
     ccOn = on;
@@ -87,9 +89,15 @@
   }
   ccButton.addEventListener("click", () => setCc(!ccOn));
   setCc(ccOn);
+  // A person's caption comes in revisions (id, rev): each one replaces the words shown
+  // so far, a late older revision is ignored; the final one ends it.
   function showCaption(msg) {
     window.vhuman.captions.push(msg);
     if (window.vhuman.captions.length > 200) window.vhuman.captions.shift();
+    const id = msg.id ? String(msg.id) : "";
+    if (id && id === capId && Number(msg.rev) <= capRev) return;
+    capId = id;
+    capRev = id ? Number(msg.rev) || 0 : 0;
     const who = msg.role === "host" ? "" : `${msg.speaker}: `;
     capText.textContent = who + String(msg.text);
     capText.style.color = msg.role === "host" ? "#fff" : "#ffe640";
@@ -100,7 +108,10 @@
     capTimer = setTimeout(() => { capText.textContent = ""; }, ms);
   }
   function cutCaption(msg) {
-    if (msg.line === capLine) { capText.textContent = ""; clearTimeout(capTimer); }
+    if ((msg.line !== undefined && msg.line === capLine) || (msg.id && String(msg.id) === capId)) {
+      capText.textContent = "";
+      clearTimeout(capTimer);
+    }
   }
 
   function connectEvents() {
