@@ -21,6 +21,10 @@ send -> program (and -> a WebRTC viewer) delay and A/V offset, caption timing.
   caption is up before the words are heard).
 - ``caption_people``: from a recognised turn handed to ``performer.caption`` to its
   event on the viewers' socket (the recogniser's own latency comes on top).
+- ``caption_people_heard``: the same with recognition in the loop: real recordings
+  played in real time into the show's listening path, word spoken -> first caption event
+  showing it, p95, with partial transcripts as live caption revisions and with finals
+  only (``bench/captions_heard.py``).
 """
 
 from __future__ import annotations
@@ -432,11 +436,24 @@ async def caption_people(quick: bool) -> dict[str, Any]:
             "load": _load()}
 
 
+async def caption_people_heard(quick: bool) -> dict[str, Any]:
+    from bench.captions_heard import CLIPS, heard_caption_delay
+
+    clips = CLIPS[:2] if quick else CLIPS
+    out: dict[str, Any] = {"load_before": _load()}
+    out["with_partials"] = await heard_caption_delay(clips, partials=True)
+    out["load_between"] = _load()
+    out["finals_only"] = await heard_caption_delay(clips, partials=False)
+    out["load_after"] = _load()
+    return out
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {"cpu_count": os.cpu_count()}
     figures["compose_ms"] = compose_cost(quick)
     figures["caption_host"] = asyncio.run(caption_host(quick))
     figures["caption_people"] = asyncio.run(caption_people(quick))
+    figures["caption_people_heard"] = asyncio.run(caption_people_heard(quick))
     figures["guest_delay"] = asyncio.run(guest_delay(quick))
     figures["program_fps"] = asyncio.run(program_fps(quick))
     return figures
