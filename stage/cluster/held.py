@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..chat.message import ChatMessage
 from ..server.state import ShowSession
 from . import keys
+from .guestbook import GuestBook
 
 if TYPE_CHECKING:
     from .worker import Worker
@@ -72,6 +73,7 @@ class HeldShow:
         self.saved_position: dict[str, Any] | None = None
         self.claimed_at = time.time()
         self.tasks: list[asyncio.Task[Any]] = []
+        self.guests = GuestBook(worker.redis, session.id, session.performer)
         self._position_dirty = asyncio.Event()
         session.viewers.add(self.relay)  # type: ignore[arg-type]
         session.chat.listeners.append(self._on_status)
@@ -84,6 +86,7 @@ class HeldShow:
 
     async def stop(self) -> None:
         await keys.stop_tasks(self.tasks)
+        await self.guests.close()
 
     # -- status ----------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

@@ -75,6 +75,17 @@ class GuestDesk:
             raise
         return guest, answer
 
+    def restore(self, records: list[dict[str, Any]]) -> int:
+        """Guests kept by the process that held the show before (:meth:`GuestRoom.restore`);
+        each lost connection has ``room.reconnect_s`` from now to come back. Call on the
+        event loop."""
+        self._loop = asyncio.get_running_loop()
+        lost = self.room.restore(records)
+        for guest in lost:
+            self._loop.call_later(self.room.reconnect_s, self.room.lost_too_long, guest.id,
+                                  guest.connection)
+        return len(records)
+
     def status(self) -> dict[str, Any]:
         return {"layout": self.program.layout,
                 "burn_captions": self.program.burner is not None,
