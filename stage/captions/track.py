@@ -89,7 +89,7 @@ class Cue:
     rev: int = 0
     """Its revision: a page keeps the highest one of an ``id``."""
     final: bool = True
-    """False: a partial transcript, still to be revised."""
+    """False: a partial transcript, still to be revised; True: settled words."""
 
     def shifted(self, by: float) -> Cue:
         return replace(self, start=self.start + by, end=self.end + by)
@@ -168,7 +168,7 @@ def line_cues(line: SpokenLine, start: float, *, lead_s: float = 0.25,
 
 def turn_cues(turn: Turn, *, max_chars: int = MAX_CHARS, first_rev: int = 0) -> list[Cue]:
     """Cues of a person's turn (no word times: its time shared by letters). A keyed turn's
-    cues carry its key as ``id`` with revisions from ``first_rev``; the last is final."""
+    cues carry its key as ``id`` with revisions from ``first_rev``."""
     text = turn.text.split()
     total = sum(max(1, len(w)) for w in text)
     span = turn.end - turn.start
@@ -181,7 +181,7 @@ def turn_cues(turn: Turn, *, max_chars: int = MAX_CHARS, first_rev: int = 0) -> 
     return [Cue(g[0].start, max(g[-1].end, g[0].start + 0.5),
                 "\n".join(wrap([w.text for w in g], max_chars)), turn.speaker, turn.role,
                 turn.language, id=turn.key, rev=first_rev + i if turn.key else 0,
-                final=turn.final and i == len(groups) - 1)
+                final=turn.final)
             for i, g in enumerate(groups)]
 
 

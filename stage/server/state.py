@@ -18,6 +18,7 @@ from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import LabelledCollector, Metrics
 
 from ..captions.live import LiveCaptions
+from ..captions.translate import configured_translator
 from ..chat.bridge import ChatBridge
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, default_moderator, scrub_private
@@ -252,8 +253,10 @@ class AppState:
             await performer.start()
             if performer.streams_ticks:  # live captions on the viewers' socket
                 loop = asyncio.get_running_loop()
+                translator = await asyncio.to_thread(configured_translator)
                 performer.add_output(LiveCaptions(
-                    lambda event: loop.call_soon_threadsafe(session.broadcast, event)))
+                    lambda event: loop.call_soon_threadsafe(session.broadcast, event),
+                    translator=translator, loop=loop))
             t1 = time.perf_counter()
             if self.settings.warm_up:
                 await _warm_voice(performer)

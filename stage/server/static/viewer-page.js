@@ -67,6 +67,7 @@
     else if (msg.type === "error") line("error", "", String(msg.detail));
     else if (msg.type === "caption") showCaption(msg);
     else if (msg.type === "caption_cut") cutCaption(msg);
+    else if (msg.type === "caption_translation") showTranslation(msg);
     const hook = window.vhuman && window.vhuman.onEvent;
     if (typeof hook === "function") hook(msg);
   }
@@ -106,6 +107,32 @@
     clearTimeout(capTimer);
     const ms = Math.max(1000, (Number(msg.end) - Number(msg.start)) * 1000 + 300);
     capTimer = setTimeout(() => { capText.textContent = ""; }, ms);
+  }
+  // The second language (when the server translates): its own toggle, off by default,
+  // shown under the caption it translates while that caption is up.
+  const trText = capBox.querySelector(".tr");
+  const trButton = document.getElementById("tr");
+  let trOn = localStorage.getItem("vhuman-tr") === "on";
+  let trTimer = null;
+  function setTr(on) {
+    trOn = on;
+    trButton.setAttribute("aria-pressed", on ? "true" : "false");
+    trText.hidden = !on;
+    localStorage.setItem("vhuman-tr", on ? "on" : "off");
+  }
+  trButton.addEventListener("click", () => setTr(!trOn));
+  setTr(trOn);
+  function showTranslation(msg) {
+    window.vhuman.translations.push(msg);
+    if (window.vhuman.translations.length > 200) window.vhuman.translations.shift();
+    trButton.hidden = false;
+    trButton.textContent = String(msg.language || "Tr").toUpperCase();
+    trText.textContent = String(msg.text);
+    trText.lang = String(msg.language || "");
+    trText.style.color = msg.role === "host" ? "#fff" : "#ffe640";
+    clearTimeout(trTimer);
+    const ms = Math.max(1500, (Number(msg.end) - Number(msg.start)) * 1000 + 800);
+    trTimer = setTimeout(() => { trText.textContent = ""; }, ms);
   }
   function cutCaption(msg) {
     if ((msg.line !== undefined && msg.line === capLine) || (msg.id && String(msg.id) === capId)) {
@@ -184,6 +211,7 @@
   window.vhuman = Object.assign(window.vhuman || {}, {
     chat: [],
     captions: [],
+    translations: [],
     showId: showId,
     video: video,
     attachStream(stream) { video.srcObject = stream; },
