@@ -23,6 +23,7 @@ from vhuman.stage.captions.translate import (
 )
 from vhuman.stage.outputs.base import Tick
 from vhuman.stage.server import Backends, ServerSettings, create_app
+from vhuman.stage.store import SQLiteStore
 from vhuman.stage.testing_performer import FakeBrain, FakePerformer
 
 FPS, SR = 10.0, 1000
@@ -46,12 +47,13 @@ def _line() -> SpokenLine:
     return SpokenLine("Good evening and welcome.", words, 1.5, "en", "Ava")
 
 
-async def _serve(brain: FakeBrain) -> tuple[Any, asyncio.Task[None], int]:
+async def _serve(brain: FakeBrain, tmp: Path) -> tuple[Any, asyncio.Task[None], int]:
     import uvicorn
 
     settings = ServerSettings(warm_up=False, _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings, backends=Backends(lambda s, r: FakePerformer(0.001),
-                                                 lambda s, r: brain))
+                                                 lambda s, r: brain),
+                     store=SQLiteStore(tmp / "log.db"))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))
@@ -65,7 +67,7 @@ def test_live_and_file_translations_through_a_chat_server(tmp_path: Path) -> Non
     brain = FakeBrain(sentences=1)
 
     async def scenario() -> dict[str, Any]:
-        server, task, port = await _serve(brain)
+        server, task, port = await _serve(brain, tmp_path)
         try:
             translator = translator_from(f"http://127.0.0.1:{port}/v1", "es")
             assert translator is not None and translator.target == "es"
