@@ -163,6 +163,8 @@ class TranslationQueue:
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
         self.dropped = 0
+        self.handled = 0
+        """Cues taken from the queue (translated or not)."""
         self.delays: list[float] = []
         """Seconds from submit to the translated event, the latest 200."""
 
@@ -183,6 +185,7 @@ class TranslationQueue:
         while True:
             cue, at = await self._waiting.get()
             text = await self.translator.translate(cue.text.replace("\n", " "), cue.language)
+            self.handled += 1
             if not text:
                 continue
             event = {"type": "caption_translation", "language": self.translator.target,
