@@ -9,9 +9,10 @@ Host (API key with the host role):
 - ``POST /v1/shows/{id}/guests/control`` ``{guest, action}`` with action ``admit``,
   ``mute``, ``unmute`` or ``remove``;
 - ``PUT /v1/shows/{id}/program`` ``{layout?, burn_captions?}``;
-- ``POST /v1/shows/{id}/captions`` ``{speaker, role, text, language, seconds}``: what a
-  person said (a recogniser's turn or a captioner's line) — captioned, and heard by a
-  running interview.
+- ``POST /v1/shows/{id}/captions`` ``{speaker, role, text, language, seconds, id?,
+  final?}``: what a person said (a recogniser's turn or a captioner's line) — captioned,
+  and heard by a running interview; with an ``id`` the words come in revisions
+  (``final: false`` for the words so far; an empty final withdraws them).
 
 Guest (the invite token is the credential, no API key):
 
