@@ -28,8 +28,10 @@ KEEP_S = 8 * 86400
 class GuestBook:
     """Saves and restores the guests of one show held by this worker."""
 
-    def __init__(self, redis: Any, show_id: str, performer: Any) -> None:
+    def __init__(self, redis: Any, show_id: str, performer: Any, *, ears: Any = None) -> None:
         self.redis, self.show_id, self.performer = redis, show_id, performer
+        self.ears = ears
+        """What hears the guests' voices here (see ``GuestDesk.ears``), if anything."""
         self.key = keys.guests(show_id)
         self.desk: Any = None
         self.saved = 0
@@ -46,6 +48,8 @@ class GuestBook:
             return 0
         self._loop = asyncio.get_running_loop()
         self.desk = desk_of(self.performer)
+        if self.desk.ears is None:
+            self.desk.ears = self.ears
         restored = 0
         try:
             raw = await self.redis.get(self.key)

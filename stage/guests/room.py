@@ -143,6 +143,11 @@ class GuestRoom:
             return sorted((g for g in self._guests.values() if g.on_air),
                           key=lambda g: g.on_air_at or 0.0)
 
+    def audible(self, guest_id: str) -> bool:
+        """Whether the guest's voice is in the program now (on air, not muted)."""
+        guest = self._guests.get(guest_id)
+        return guest is not None and guest.audible
+
     def admit(self, guest_id: str) -> Guest:
         return self._host_action(guest_id, "admit", ("waiting",), "on_air")
 

@@ -175,6 +175,8 @@ class AppState:
         self.limits: AddressLimits = AddressLimits(settings)
         # called with each session as it closes (e.g. to hang up its WebRTC viewers)
         self.close_listeners: list[Callable[[ShowSession], Any]] = []
+        self.guest_ears: Callable[[AppState, ShowSession], Any] | None = None
+        """Makes what hears a show's guests' voices (set by the app: the listening routes)."""
 
     # -- per-address limits ----------------------------------------------------------
     async def address_allows(self, client: str, kind: str = "chat") -> bool:
@@ -315,7 +317,12 @@ class AppState:
                     if desk is not None:
                         await desk.close()
             self.close_listeners.append(closed)
-        return await GuestService(session.performer, session.runner).call(method, args)
+            service = GuestService(session.performer, session.runner)
+            if self.guest_ears is not None:  # guests' voices to recognition
+                service.desk.ears = self.guest_ears(self, session)
+        else:
+            service = GuestService(session.performer, session.runner)
+        return await service.call(method, args)
 
     async def close_all(self) -> None:
         for show_id in list(self.sessions):
