@@ -21,6 +21,13 @@ send -> program (and -> a WebRTC viewer) delay and A/V offset, caption timing.
   caption is up before the words are heard).
 - ``caption_people``: from a recognised turn handed to ``performer.caption`` to its
   event on the viewers' socket (the recogniser's own latency comes on top).
+- ``caption_people_heard``: the same with recognition in the loop: real recordings
+  played in real time into the show's listening path, word spoken -> first caption event
+  showing it, p95, with partial transcripts as live caption revisions and with finals
+  only (``bench/captions_heard.py``).
+- ``caption_translation``: settled host lines through the live translation queue into
+  Spanish with the packaged chat model (Qwen2.5-0.5B on llama.cpp): the delay a
+  translated caption adds after its original, per line, and the answers.
 """
 
 from __future__ import annotations
@@ -432,11 +439,53 @@ async def caption_people(quick: bool) -> dict[str, Any]:
             "load": _load()}
 
 
+async def caption_people_heard(quick: bool) -> dict[str, Any]:
+    from bench.captions_heard import CLIPS, heard_caption_delay
+
+    clips = CLIPS[:2] if quick else CLIPS
+    out: dict[str, Any] = {"load_before": _load()}
+    out["with_partials"] = await heard_caption_delay(clips, partials=True)
+    out["load_between"] = _load()
+    out["finals_only"] = await heard_caption_delay(clips, partials=False)
+    out["load_after"] = _load()
+    return out
+
+
+async def caption_translation(quick: bool) -> dict[str, Any]:
+    from vhuman.models.llm import get_llm
+    from vhuman.stage.captions.track import Cue
+    from vhuman.stage.captions.translate import CaptionTranslator, TranslationQueue
+
+    lines = ["Good evening and welcome to the show.", "Tonight we talk about bridges.",
+             "Our first guest joins us from Lima.", "Write to us in the chat.",
+             "Stay with us after the break.", "Thank you for watching."]
+    lines = lines[:3] if quick else lines
+    out: dict[str, Any] = {"model": "qwen2.5-coder-0.5b (llama.cpp)", "target": "es",
+                           "load_before": _load()}
+    t0 = time.perf_counter()
+    translator = CaptionTranslator(get_llm("llamacpp", model="qwen2.5-coder-0.5b"), "es")
+    await translator.translate("Hello.", "en")  # load and warm the model
+    out["load_and_first_s"] = round(time.perf_counter() - t0, 2)
+    got: list[dict[str, Any]] = []
+    queue = TranslationQueue(translator, got.append, asyncio.get_running_loop())
+    for i, text in enumerate(lines):  # one line at a time, as a host speaks them
+        queue.submit(Cue(float(i), i + 2.0, text, "Host", "host", "en", line=i + 1))
+        while queue.handled + queue.dropped < i + 1:
+            await asyncio.sleep(0.02)
+    await queue.close()
+    out["added_delay_ms"] = _stats(queue.delays)
+    out["answers"] = {e["line"]: e["text"] for e in got}
+    out["load_after"] = _load()
+    return out
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {"cpu_count": os.cpu_count()}
     figures["compose_ms"] = compose_cost(quick)
     figures["caption_host"] = asyncio.run(caption_host(quick))
     figures["caption_people"] = asyncio.run(caption_people(quick))
+    figures["caption_people_heard"] = asyncio.run(caption_people_heard(quick))
+    figures["caption_translation"] = asyncio.run(caption_translation(quick))
     figures["guest_delay"] = asyncio.run(guest_delay(quick))
     figures["program_fps"] = asyncio.run(program_fps(quick))
     return figures

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import zlib
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -82,13 +83,14 @@ class CaptionBurner:
         self._frames = 0
 
     def add_turn(self, turn: Turn) -> None:
-        """A person's recognised speech (shown from when it arrives, for its length)."""
+        """A person's recognised speech (shown from when it arrives, for its length; a
+        partial one until its next revision)."""
         with self._lock:
             self._turns.append(turn)
 
     def current(self, pts: float) -> Cue | None:
         """The cue on screen at program time ``pts``: the latest started one still on."""
-        on = [c for c in self.track.cues() if c.start <= pts < c.end]
+        on = [c for c in self.track.cues() + self.track.partials() if c.start <= pts < c.end]
         return max(on, key=lambda c: c.start) if on else None
 
     def paint(self, image: np.ndarray, pts: float, duration: float,
@@ -99,7 +101,9 @@ class CaptionBurner:
         with self._lock:
             turns, self._turns = self._turns, []
         # a turn arrives after it was spoken: show it now for as long as it took to say
-        turns = [Turn(t.speaker, t.role, t.text, t.language, pts, pts + max(1.5, t.end - t.start))
+        # (a partial one from now until it is revised)
+        turns = [replace(t, start=pts, end=pts + (max(1.5, t.end - t.start) if t.final
+                                                  and not t.withdrawn else 0.0))
                  for t in turns]
         self.track.feed(pts, duration, said, turns)
         self._frames += 1

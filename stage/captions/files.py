@@ -12,10 +12,11 @@ import datetime as dt
 import html
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from .track import Cue
+from .track import Cue, wrap
 
 log = logging.getLogger(__name__)
 
@@ -80,4 +81,36 @@ def write_captions(media: str | Path, cues: Sequence[Cue]) -> tuple[Path, Path]:
     vtt.write_text(vtt_text(cues), encoding="utf-8")
     srt_path.write_text(srt_text(cues), encoding="utf-8")
     log.info("captions: %d cues in %s and %s", len(cues), vtt.name, srt_path.name)
+    return vtt, srt_path
+
+
+def translation_paths(media: str | Path, language: str) -> tuple[Path, Path]:
+    """The second track's files: ``out.mp4`` -> ``out.es.vtt`` and ``out.es.srt``."""
+    path = Path(media)
+    return (path.with_suffix(f".{language}.vtt"), path.with_suffix(f".{language}.srt"))
+
+
+def translated_cues(cues: Sequence[Cue], translate: Callable[[str, str], str | None],
+                    language: str) -> list[Cue]:
+    """``cues`` in ``language``, same times and speakers; a cue without a translation
+    keeps its original words (and language)."""
+    out = []
+    for cue in cues:
+        text = translate(cue.text.replace("\n", " "), cue.language)
+        if text:
+            out.append(replace(cue, text="\n".join(wrap(text.split())), language=language))
+        else:
+            out.append(cue)
+    return out
+
+
+def write_translation(media: str | Path, cues: Sequence[Cue],
+                      translate: Callable[[str, str], str | None],
+                      language: str) -> tuple[Path, Path]:
+    """The second caption track beside ``media`` (``out.<language>.vtt`` / ``.srt``)."""
+    vtt, srt_path = translation_paths(media, language)
+    done = translated_cues(cues, translate, language)
+    vtt.write_text(vtt_text(done), encoding="utf-8")
+    srt_path.write_text(srt_text(done), encoding="utf-8")
+    log.info("captions: %d cues translated into %s in %s", len(done), language, vtt.name)
     return vtt, srt_path

@@ -7,6 +7,14 @@ program time, from the line's word timings; every tick that plays it moves the l
 that were heard. People's speech arrives as :class:`Turn` s (``tick.turns``), the entry
 point of speech recognition: speaker, role, text, language and program-time start/end.
 
+Recognition is slow beside speech, so a turn may arrive in revisions, the way broadcast
+live captions work: *partial* turns (``final=False``) while the person speaks, each with
+the words so far, then the *final* one, all with the same ``key``. A partial becomes one
+live cue (the last two lines of the words so far, cue ``id`` = the key, ``rev`` counting
+up) shown from its arrival until the next revision replaces it; only the final turn's
+cues go into files. A final turn with no text *withdraws* the key (the words were refused
+by moderation or were noise): pages drop its partial caption.
+
 Cues are at most two lines of ``max_chars`` characters and ``max_cue_s`` seconds, split
 at phrase ends and at pauses. A cue starts at its first word: 50 ms early at a phrase start
 (those times are exact; the first sound of a word can precede its first phoneme),
@@ -18,8 +26,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from vhuman.models.types import InputError
@@ -43,9 +52,19 @@ class Turn:
     language: str
     start: float
     end: float
+    key: str = ""
+    """The utterance this turn revises (partials and the final share it); "" for a turn
+    that comes once, whole."""
+    final: bool = True
+    """False: a partial transcript, replaced by the next revision of the same ``key``."""
+
+    @property
+    def withdrawn(self) -> bool:
+        """A final turn without words: the key's partial captions are taken back."""
+        return bool(self.key) and self.final and not self.text.strip()
 
     def __post_init__(self) -> None:
-        if not self.text.strip():
+        if not self.text.strip() and not self.withdrawn:
             raise InputError("caption turn: text is empty")
         if not self.end >= self.start >= 0:
             raise InputError(f"caption turn: need 0 <= start <= end, got {self.start}..{self.end}")
@@ -65,15 +84,24 @@ class Cue:
     language: str
     line: int = 0
     """The host line it came from (its serial; 0 for people's turns)."""
+    id: str = ""
+    """A revisable caption's key (people's turns in revisions); "" for one-off cues."""
+    rev: int = 0
+    """Its revision: a page keeps the highest one of an ``id``."""
+    final: bool = True
+    """False: a partial transcript, still to be revised; True: settled words."""
 
     def shifted(self, by: float) -> Cue:
-        return Cue(self.start + by, self.end + by, self.text, self.speaker, self.role,
-                   self.language, self.line)
+        return replace(self, start=self.start + by, end=self.end + by)
 
     def event(self) -> dict[str, Any]:
-        """The live cue as the viewer socket sends it."""
+        """The live cue as the viewer socket sends it (``id``/``rev``/``final`` only on
+        revisable cues)."""
         data = asdict(self)
         data["start"], data["end"] = round(self.start, 3), round(self.end, 3)
+        if not self.id:
+            for key in ("id", "rev", "final"):
+                data.pop(key)
         return {"type": "caption", **data}
 
 
@@ -138,8 +166,9 @@ def line_cues(line: SpokenLine, start: float, *, lead_s: float = 0.25,
     return cues
 
 
-def turn_cues(turn: Turn, *, max_chars: int = MAX_CHARS) -> list[Cue]:
-    """Cues of a person's turn (no word times: its time shared by letters)."""
+def turn_cues(turn: Turn, *, max_chars: int = MAX_CHARS, first_rev: int = 0) -> list[Cue]:
+    """Cues of a person's turn (no word times: its time shared by letters). A keyed turn's
+    cues carry its key as ``id`` with revisions from ``first_rev``."""
     text = turn.text.split()
     total = sum(max(1, len(w)) for w in text)
     span = turn.end - turn.start
@@ -148,10 +177,25 @@ def turn_cues(turn: Turn, *, max_chars: int = MAX_CHARS) -> list[Cue]:
         a = turn.start + span * done / total
         done += max(1, len(w))
         words.append(Word(w, a, turn.start + span * done / total))
+    groups = cue_groups(tuple(words), max_chars=max_chars, max_gap_s=1e9)
     return [Cue(g[0].start, max(g[-1].end, g[0].start + 0.5),
                 "\n".join(wrap([w.text for w in g], max_chars)), turn.speaker, turn.role,
-                turn.language)
-            for g in cue_groups(tuple(words), max_chars=max_chars, max_gap_s=1e9)]
+                turn.language, id=turn.key, rev=first_rev + i if turn.key else 0,
+                final=turn.final)
+            for i, g in enumerate(groups)]
+
+
+PARTIAL_HOLD_S = 3.0
+"""How long a partial caption stays up when no revision follows (the final normally
+replaces it well before)."""
+
+
+def partial_cue(turn: Turn, rev: int, *, max_chars: int = MAX_CHARS) -> Cue:
+    """A partial turn as one live cue: the last two lines of the words so far, shown from
+    when it arrived (``turn.end``, program time) until revised."""
+    lines = wrap(turn.text.split(), max_chars)[-2:]
+    return Cue(turn.end, turn.end + PARTIAL_HOLD_S, "\n".join(lines), turn.speaker, turn.role,
+               turn.language, id=turn.key, rev=rev, final=False)
 
 
 class CaptionTrack:
@@ -171,6 +215,14 @@ class CaptionTrack:
         """Cues not handed out by :meth:`due` yet."""
         self.cut: list[tuple[int, float]] = []
         """(line serial, time) of host lines cut before their end."""
+        self.withdrawn: list[str] = []
+        """Keys of people's captions taken back (their partials were shown)."""
+        self._partials: dict[str, Cue] = {}
+        """Key -> the latest partial cue of an utterance still being spoken."""
+        self._revs: OrderedDict[str, int] = OrderedDict()
+        """Key -> revisions given so far (finished keys kept a while: late partials of a
+        finished utterance are ignored)."""
+        self._finished: OrderedDict[str, None] = OrderedDict()
 
     def observe(self, tick: Any) -> None:
         """Take a tick's ``said`` and ``turns`` (a :class:`stage.outputs.base.Tick`)."""
@@ -197,7 +249,40 @@ class CaptionTrack:
                 self._close(serial)
             self._active = now
             for turn in turns:
-                self._add([c.shifted(-self.origin) for c in turn_cues(turn)])
+                self._turn(turn)
+
+    def _turn(self, turn: Turn) -> None:
+        """A person's turn: whole, a partial revision, its final, or its withdrawal."""
+        origin = self.origin or 0.0
+        if not turn.key:
+            self._add([c.shifted(-origin) for c in turn_cues(turn)])
+            return
+        if turn.key in self._finished:
+            return  # a revision that arrived after the utterance was finished
+        rev = self._revs.get(turn.key, 0)
+        if not turn.final:
+            cue = partial_cue(turn, rev + 1).shifted(-origin)
+            self._revs[turn.key] = rev + 1
+            self._partials[turn.key] = cue
+            self._live = [c for c in self._live if c.id != turn.key]  # only the newest
+            self._live.append(cue)
+            return
+        self._revs.pop(turn.key, None)
+        self._finished[turn.key] = None
+        while len(self._finished) > 256:
+            self._finished.popitem(last=False)
+        shown = self._partials.pop(turn.key, None)
+        self._live = [c for c in self._live if c.id != turn.key]
+        if turn.withdrawn:
+            if shown is not None:
+                self.withdrawn.append(turn.key)
+            return
+        self._add([c.shifted(-origin) for c in turn_cues(turn, first_rev=rev + 1)])
+
+    def partials(self) -> list[Cue]:
+        """The partial captions of utterances still being spoken (newest revision each)."""
+        with self._lock:
+            return list(self._partials.values())
 
     def _add(self, cues: list[Cue]) -> None:
         self._cues.extend(cues)
@@ -215,8 +300,7 @@ class CaptionTrack:
                 cut = True
                 if cue.start >= played:
                     continue
-                cue = Cue(cue.start, played, cue.text, cue.speaker, cue.role, cue.language,
-                          cue.line)
+                cue = replace(cue, end=played)
             kept.append(cue)
         if cut:
             self.cut.append((serial, played))
@@ -236,6 +320,9 @@ class CaptionTrack:
         with self._lock:
             self._cues = [c for c in self._cues if c.end >= t]
             self._live = [c for c in self._live if c.end >= t]
+            self._partials = {k: c for k, c in self._partials.items() if c.end >= t}
+            for key in [k for k in self._revs if k not in self._partials]:
+                del self._revs[key]  # an utterance whose final never came
             self._played = {k: v for k, v in self._played.items()
                             if k in self._active or v >= t}
 

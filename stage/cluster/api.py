@@ -233,6 +233,7 @@ class ClusterAppState(AppState):
         self.sessions.pop(show_id, None)
         try:
             await self.redis.srem(keys.SHOWS, show_id)
+            await self.redis.delete(keys.guests(show_id))  # a new show of that id starts empty
         except keys.redis_errors() as exc:
             raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
         await self.db.drop_show(show_id)

@@ -18,8 +18,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..chat.message import ChatMessage
+from ..server.routes.listen import guest_ears
 from ..server.state import ShowSession
 from . import keys
+from .guestbook import GuestBook
 
 if TYPE_CHECKING:
     from .worker import Worker
@@ -72,6 +74,8 @@ class HeldShow:
         self.saved_position: dict[str, Any] | None = None
         self.claimed_at = time.time()
         self.tasks: list[asyncio.Task[Any]] = []
+        self.guests = GuestBook(worker.redis, session.id, session.performer,
+                                ears=guest_ears(worker.local, session))
         self._position_dirty = asyncio.Event()
         session.viewers.add(self.relay)  # type: ignore[arg-type]
         session.chat.listeners.append(self._on_status)
@@ -84,6 +88,7 @@ class HeldShow:
 
     async def stop(self) -> None:
         await keys.stop_tasks(self.tasks)
+        await self.guests.close()
 
     # -- status ----------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

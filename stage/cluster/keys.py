@@ -12,6 +12,8 @@ Every key the cluster uses is named here, so the layout can be read in one place
   (list) carries the holder's answer back.
 - ``vh:ev:<show>`` (pub/sub channel): viewer events (chat echo, replies) for every replica.
 - ``vh:status:<show>`` (string with TTL): the holder's latest show status.
+- ``vh:guests:<show>`` (string, JSON): the show's guests (invites, admissions, token
+  hashes), written by the holder after every change, read by the next holder.
 - ``vh:log`` (stream, group ``archiver``): durable-log records waiting for PostgreSQL.
 - ``vh:rate:<show>:<viewer>``, ``vh:dedup:<show>:<hash>``: chat admission state.
 - ``vh:addr:<kind>:<address>`` (hash, token bucket) and ``vh:sock:<address>`` (sorted set
@@ -63,6 +65,10 @@ def events(show_id: str) -> str:
 
 def status(show_id: str) -> str:
     return f"vh:status:{show_id}"
+
+
+def guests(show_id: str) -> str:
+    return f"vh:guests:{show_id}"
 
 
 def rate(show_id: str, viewer: str) -> str:

@@ -263,6 +263,7 @@ class Worker:
             await self.local.close(spec.id)
         session = await self.local.create(spec.id, rundown, wait=True)
         held = HeldShow(self, session, desired=spec.desired)
+        await held.guests.open()  # the guests a previous holder had, before any command
         self.held[spec.id] = held
         held.start()
         if self.settings.irc_channel and spec.id == self.settings.default_show:

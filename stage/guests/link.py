@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -32,6 +32,16 @@ from .media import MAX_SIDE, GuestMedia
 from .room import GuestRoom
 
 log = logging.getLogger(__name__)
+
+
+class Ear(Protocol):
+    """Where a guest's voice is heard (a listening session: recognition, captions)."""
+
+    async def start(self) -> None: ...
+
+    def push(self, samples: np.ndarray, sample_rate: int) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class MixMinus(AsyncTickQueue):
@@ -68,6 +78,8 @@ class GuestLink:
         self._tasks: set[asyncio.Task[None]] = set()
         self.frames = 0
         self.closed = False
+        self.ear: Ear | None = None
+        """Hears the guest's voice while they are on air and not muted."""
 
     async def answer(self, sdp: str) -> dict[str, str]:
         """Accept the guest browser's offer; returns the SDP answer."""
@@ -142,6 +154,8 @@ class GuestLink:
                 if pcm.dtype == np.int16:
                     samples /= 32768.0
                 self.media.push_audio(samples, frame.sample_rate)
+                if self.ear is not None and self.room.audible(self.guest_id):
+                    self.ear.push(samples, frame.sample_rate)
 
     async def close(self) -> None:
         if self.closed:

@@ -18,12 +18,13 @@ program never waits for a guest.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -142,6 +143,11 @@ class GuestRoom:
             return sorted((g for g in self._guests.values() if g.on_air),
                           key=lambda g: g.on_air_at or 0.0)
 
+    def audible(self, guest_id: str) -> bool:
+        """Whether the guest's voice is in the program now (on air, not muted)."""
+        guest = self._guests.get(guest_id)
+        return guest is not None and guest.audible
+
     def admit(self, guest_id: str) -> Guest:
         return self._host_action(guest_id, "admit", ("waiting",), "on_air")
 
@@ -251,6 +257,40 @@ class GuestRoom:
             if note is not None:
                 guest.note = note
         self._changed(guest)
+
+    # -- keeping the room elsewhere (a cluster's store) -----------------------------------
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Every guest as plain data (token hashes included, never tokens): what another
+        process needs to take the show over with its invites and admissions."""
+        with self._lock:
+            return [dataclasses.asdict(g) for g in self._guests.values()]
+
+    def restore(self, records: Iterable[dict[str, Any]]) -> list[Guest]:
+        """Guests from :meth:`snapshot` of the process that held the show before. Their
+        connections were there, so each one counts as lost (a newer connection number: the
+        old process's events are stale): an admitted guest stays on air (a name card
+        until their page joins again with the token), a waiting one keeps waiting. Returns
+        the guests whose connection is to come back (see :meth:`lost_too_long`)."""
+        fields = {f.name for f in dataclasses.fields(Guest)}
+        lost: list[Guest] = []
+        with self._lock:
+            for record in records:
+                try:
+                    guest = Guest(**{k: v for k, v in record.items() if k in fields})
+                except TypeError:
+                    log.warning("a stored guest record was not understood; skipped")
+                    continue
+                if guest.state in ("waiting", "on_air", "muted"):
+                    guest.connection += 1
+                    guest.link = "lost"
+                    guest.note = "the show moved to another server; waiting for the guest " \
+                                 "to reconnect"
+                    lost.append(guest)
+                self._guests[guest.id] = guest
+                self._by_token[guest.token_hash] = guest.id
+        for guest in lost:
+            self._changed(guest)
+        return lost
 
     # -- internals -----------------------------------------------------------------------
     def _expire(self) -> None:

@@ -110,13 +110,18 @@ class GuestService:
         return {"guest": guest.public(), "layout": self.desk.program.layout}
 
     async def caption(self, speaker: str, text: str, role: str = "guest",
-                      language: str = "en", seconds: float = 0.0) -> dict[str, Any]:
+                      language: str = "en", seconds: float = 0.0, id: str | None = None,
+                      final: bool = True) -> dict[str, Any]:
+        """A person's words: whole, or in revisions under ``id`` (partials, then the final;
+        an empty final withdraws the caption). Interviews hear only finished words."""
         from vhuman.stage.captions import Turn
 
         performer = self.desk.performer
         end = performer.program_time()
-        turn = Turn(speaker, role, text, language, max(0.0, end - seconds), end)
+        turn = Turn(speaker, role, text, language, max(0.0, end - seconds), end,
+                    key=f"api:{id}" if id else "", final=final)
         performer.caption(turn)
-        if self.runner is not None:
+        if self.runner is not None and turn.final and not turn.withdrawn:
             self.runner.heard(turn)
-        return {"start": round(turn.start, 3), "end": round(turn.end, 3)}
+        return {"start": round(turn.start, 3), "end": round(turn.end, 3),
+                **({"id": turn.key} if turn.key else {})}

@@ -55,6 +55,7 @@ class VoiceDesk:
                  on_answer: Callable[[ChatAnswer], None] | None = None,
                  on_record: Callable[[dict[str, Any]], None] | None = None,
                  on_heard: Callable[[HeardTurn, str], None] | None = None,
+                 on_partial: Callable[[HeardTurn, str], None] | None = None,
                  languages: tuple[str, ...] = ("English",), priority: int = 20) -> None:
         self.performer = performer
         self.responder = responder
@@ -65,6 +66,10 @@ class VoiceDesk:
         self.on_answer = on_answer
         self.on_record = on_record
         self.on_heard = on_heard  # (turn, moderated text): captions, a running interview
+        # (turn, moderated words so far) while the person speaks: live captions; called
+        # with "" when the finished turn is refused, so its partial caption is taken back
+        self.on_partial = on_partial
+        self._partial_shown: set[int] = set()
         self.languages = languages
         self.priority = priority
         self.barge_ins = 0
@@ -77,6 +82,8 @@ class VoiceDesk:
         """React to one listener event (call in order, from the event loop)."""
         if event.kind == "speaking":
             await self._maybe_barge_in(event)
+        elif event.kind == "partial":
+            await self._partial(event)
         elif event.kind == "final":
             task = asyncio.get_running_loop().create_task(self._answer(event.turn))
             self._tasks.add(task)
@@ -97,6 +104,22 @@ class VoiceDesk:
             self.barge_ins += 1
             log.info("barge-in by %s (%s)", event.turn.speaker, event.turn.role)
             await self.performer.interrupt(f"barge-in:{event.turn.speaker}")
+
+    async def _partial(self, event: ListenEvent) -> None:
+        turn = event.turn
+        if self.on_partial is None or not event.text or turn.role == "host":
+            return
+        text = event.text
+        if self.moderator is not None:
+            verdict = await moderate(self.moderator, text, turn.speaker)
+            if not verdict.allowed:
+                return
+            text = verdict.cleaned or text
+        try:
+            self.on_partial(turn, text)
+            self._partial_shown.add(turn.id)
+        except Exception:  # noqa: BLE001 - captions must not stop listening
+            log.exception("could not caption %s's words so far", turn.speaker)
 
     # -- answering -------------------------------------------------------------------
     async def _answer(self, turn: HeardTurn) -> None:
@@ -132,12 +155,20 @@ class VoiceDesk:
                         self.on_heard(turn, text)
                     except Exception:  # noqa: BLE001 - captions must not stop the answer
                         log.exception("could not caption %s", turn.speaker)
+                    self._partial_shown.discard(turn.id)
                 if text:
                     handles = await (self._ask_qa(turn, text, record) if turn.role == "reporter"
                                      else self._ask_brain(turn, text, record))
         except Exception as exc:  # noqa: BLE001 - one failed answer must not stop listening
             log.exception("could not answer %s", turn.speaker)
             record["error"] = str(exc)
+        if turn.id in self._partial_shown:  # shown while spoken, then refused or not heard
+            self._partial_shown.discard(turn.id)
+            if self.on_partial is not None:
+                try:
+                    self.on_partial(turn, "")
+                except Exception:  # noqa: BLE001
+                    log.exception("could not withdraw %s's caption", turn.speaker)
         if handles:
             heard = await first_audio(handles)
             origin = turn.speech_end_wall if turn.speech_end_wall is not None else turn.final_wall

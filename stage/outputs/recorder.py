@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vhuman.models.types import InputError
-from vhuman.stage.captions.files import write_captions
+from vhuman.stage.captions.files import write_captions, write_translation
 from vhuman.stage.captions.track import CaptionTrack
+from vhuman.stage.captions.translate import configured_translator
 from vhuman.stage.media import MediaWriter, check_writable, keyframe_interval
 
 from .base import ThreadedOutput, Tick
@@ -115,8 +116,13 @@ class RecorderOutput(ThreadedOutput):
         if self.captions is not None:
             self.captions.close()
             try:
-                write_captions(self.path, self.captions.cues())
-            except OSError as exc:
+                cues = self.captions.cues()
+                write_captions(self.path, cues)
+                translator = configured_translator()
+                if translator is not None and cues:  # the second language's track
+                    write_translation(self.path, cues, translator.translate_now,
+                                      translator.target)
+            except Exception as exc:  # noqa: BLE001 - the recording itself is written
                 self.errors += 1
                 self.last_error = f"captions: {exc}"
                 log.warning("could not write captions beside %s: %s", self.path, exc)

@@ -84,6 +84,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
             ProcessCollector(registry=state.metrics.registry)
         app.state.vhuman = state
         state.close_listeners.append(live.drop_show)
+        state.guest_ears = guest_ears  # guests' microphones to recognition (when enabled)
         state.extra_registries.append(live.metrics.registry)
         rundown = load_rundown(settings.rundown) if settings.rundown else None
         # The default show warms up (voice, first frame) in the background: the server
@@ -115,6 +116,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
                    control_session.router, health.router, metrics.router, openai.router,
                    guests.router):
         app.include_router(router)
+    from .routes.listen import guest_ears
     from .routes.listen import router as listen_router  # microphones: speech in
     from .routes.press_voice import router as press_voice_router  # the press desk's
 

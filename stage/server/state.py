@@ -19,6 +19,7 @@ from vhuman.models.types import InputError, VhumanError
 from vhuman.stage.metrics import LabelledCollector, Metrics
 
 from ..captions.live import LiveCaptions
+from ..captions.translate import configured_translator
 from ..chat.bridge import ChatBridge
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.queue import ChatQueue
@@ -186,6 +187,8 @@ class AppState:
         self.limits: AddressLimits = AddressLimits(settings)
         # called with each session as it closes (e.g. to hang up its WebRTC viewers)
         self.close_listeners: list[Callable[[ShowSession], Any]] = []
+        self.guest_ears: Callable[[AppState, ShowSession], Any] | None = None
+        """Makes what hears a show's guests' voices (set by the app: the listening routes)."""
 
     # -- per-address limits ----------------------------------------------------------
     async def address_allows(self, client: str, kind: str = "chat") -> bool:
@@ -264,8 +267,10 @@ class AppState:
             await performer.start()
             if performer.streams_ticks:  # live captions on the viewers' socket
                 loop = asyncio.get_running_loop()
+                translator = await asyncio.to_thread(configured_translator)
                 performer.add_output(LiveCaptions(
-                    lambda event: loop.call_soon_threadsafe(session.broadcast, event)))
+                    lambda event: loop.call_soon_threadsafe(session.broadcast, event),
+                    translator=translator, loop=loop))
             t1 = time.perf_counter()
             if self.settings.warm_up:
                 await _warm_voice(performer)
@@ -324,7 +329,12 @@ class AppState:
                     if desk is not None:
                         await desk.close()
             self.close_listeners.append(closed)
-        return await GuestService(session.performer, session.runner).call(method, args)
+            service = GuestService(session.performer, session.runner)
+            if self.guest_ears is not None:  # guests' voices to recognition
+                service.desk.ears = self.guest_ears(self, session)
+        else:
+            service = GuestService(session.performer, session.runner)
+        return await service.call(method, args)
 
     async def close_all(self) -> None:
         for show_id in list(self.sessions):

@@ -69,6 +69,7 @@
     else if (msg.type === "error") line("error", "", String(msg.detail));
     else if (msg.type === "caption") showCaption(msg);
     else if (msg.type === "caption_cut") cutCaption(msg);
+    else if (msg.type === "caption_translation") showTranslation(msg);
     const hook = window.vhuman && window.vhuman.onEvent;
     if (typeof hook === "function") hook(msg);
   }
@@ -80,6 +81,8 @@
   const ccButton = document.getElementById("cc");
   let capTimer = null;
   let capLine = null;
+  let capId = "";
+  let capRev = 0;
   let ccOn = localStorage.getItem("vhuman-cc") !== "off";
   function setCc(on) {
     ccOn = on;
@@ -89,9 +92,15 @@
   }
   ccButton.addEventListener("click", () => setCc(!ccOn));
   setCc(ccOn);
+  // A person's caption comes in revisions (id, rev): each one replaces the words shown
+  // so far, a late older revision is ignored; the final one ends it.
   function showCaption(msg) {
     window.vhuman.captions.push(msg);
     if (window.vhuman.captions.length > 200) window.vhuman.captions.shift();
+    const id = msg.id ? String(msg.id) : "";
+    if (id && id === capId && Number(msg.rev) <= capRev) return;
+    capId = id;
+    capRev = id ? Number(msg.rev) || 0 : 0;
     const who = msg.role === "host" ? "" : `${msg.speaker}: `;
     capText.textContent = who + String(msg.text);
     capText.style.color = msg.role === "host" ? "#fff" : "#ffe640";
@@ -101,8 +110,37 @@
     const ms = Math.max(1000, (Number(msg.end) - Number(msg.start)) * 1000 + 300);
     capTimer = setTimeout(() => { capText.textContent = ""; }, ms);
   }
+  // The second language (when the server translates): its own toggle, off by default,
+  // shown under the caption it translates while that caption is up.
+  const trText = capBox.querySelector(".tr");
+  const trButton = document.getElementById("tr");
+  let trOn = localStorage.getItem("vhuman-tr") === "on";
+  let trTimer = null;
+  function setTr(on) {
+    trOn = on;
+    trButton.setAttribute("aria-pressed", on ? "true" : "false");
+    trText.hidden = !on;
+    localStorage.setItem("vhuman-tr", on ? "on" : "off");
+  }
+  trButton.addEventListener("click", () => setTr(!trOn));
+  setTr(trOn);
+  function showTranslation(msg) {
+    window.vhuman.translations.push(msg);
+    if (window.vhuman.translations.length > 200) window.vhuman.translations.shift();
+    trButton.hidden = false;
+    trButton.textContent = String(msg.language || "Tr").toUpperCase();
+    trText.textContent = String(msg.text);
+    trText.lang = String(msg.language || "");
+    trText.style.color = msg.role === "host" ? "#fff" : "#ffe640";
+    clearTimeout(trTimer);
+    const ms = Math.max(1500, (Number(msg.end) - Number(msg.start)) * 1000 + 800);
+    trTimer = setTimeout(() => { trText.textContent = ""; }, ms);
+  }
   function cutCaption(msg) {
-    if (msg.line === capLine) { capText.textContent = ""; clearTimeout(capTimer); }
+    if ((msg.line !== undefined && msg.line === capLine) || (msg.id && String(msg.id) === capId)) {
+      capText.textContent = "";
+      clearTimeout(capTimer);
+    }
   }
 
   function connectEvents() {
@@ -182,6 +220,7 @@
   window.vhuman = Object.assign(window.vhuman || {}, {
     chat: [],
     captions: [],
+    translations: [],
     showId: showId,
     video: video,
     attachStream(stream) { video.srcObject = stream; },

@@ -9,9 +9,10 @@ Host (API key with the host role):
 - ``POST /v1/shows/{id}/guests/control`` ``{guest, action}`` with action ``admit``,
   ``mute``, ``unmute`` or ``remove``;
 - ``PUT /v1/shows/{id}/program`` ``{layout?, burn_captions?}``;
-- ``POST /v1/shows/{id}/captions`` ``{speaker, role, text, language, seconds}``: what a
-  person said (a recogniser's turn or a captioner's line) — captioned, and heard by a
-  running interview.
+- ``POST /v1/shows/{id}/captions`` ``{speaker, role, text, language, seconds, id?,
+  final?}``: what a person said (a recogniser's turn or a captioner's line) — captioned,
+  and heard by a running interview; with an ``id`` the words come in revisions
+  (``final: false`` for the words so far; an empty final withdraws them).
 
 Guest (the invite token is the credential, no API key):
 
@@ -30,7 +31,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from vhuman.models.types import InputError
 from vhuman.stage.guests.room import InviteRefused
@@ -72,9 +73,18 @@ class JoinIn(_In):
 class TurnIn(_In):
     speaker: str = Field(min_length=1, max_length=64)
     role: Literal["host", "guest", "reporter", "viewer"] = "guest"
-    text: str = Field(min_length=1, max_length=2000)
+    text: str = Field(max_length=2000, description="empty only to withdraw an id's caption")
     language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
     seconds: float = Field(0.0, ge=0, le=120, description="how long ago it began to be said")
+    id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+                           description="an utterance sent in revisions: partials then final")
+    final: bool = Field(True, description="false: the words so far (a partial transcript)")
+
+    @model_validator(mode="after")
+    def _words_or_withdrawal(self) -> TurnIn:
+        if not self.text.strip() and not (self.id and self.final):
+            raise ValueError("text is empty (an empty final with an id withdraws its caption)")
+        return self
 
 
 class TokenIn(_In):
@@ -126,7 +136,8 @@ async def heard(body: TurnIn, session: Session, state: State, _: Host) -> dict[s
     """What a person said (a recogniser's turn, or a human captioner's line): captioned
     live and in recordings, and heard by a running interview segment."""
     return await run(session, state, "caption", speaker=body.speaker, role=body.role,
-                     text=body.text, language=body.language, seconds=body.seconds)
+                     text=body.text, language=body.language, seconds=body.seconds,
+                     id=body.id, final=body.final)
 
 
 @router.post("/v1/shows/{show_id}/guests/join")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from importlib import resources
 from typing import Any, Literal
 
@@ -126,10 +127,27 @@ def heard_on_air(session: ShowSession, turn: HeardTurn, text: str) -> None:
         return  # no program to caption (a test performer, a remote show)
     end = performer.program_time(turn.speech_end_wall)
     start = max(0.0, end - max(0.0, turn.end - turn.start))
-    said = Turn(turn.speaker, turn.role, text, turn.language or "en", start, end)
+    said = Turn(turn.speaker, turn.role, text, turn.language or "en", start, end,
+                key=caption_key(turn))
     performer.caption(said)
     if session.runner is not None:
         session.runner.heard(said)
+
+
+def caption_key(turn: HeardTurn) -> str:
+    """The caption id of a heard turn: its partial captions and its final share it."""
+    return f"voice-{turn.id}"
+
+
+def partial_on_air(session: ShowSession, turn: HeardTurn, text: str) -> None:
+    """A person's words so far (moderated) become a live caption revision now; "" takes
+    the turn's caption back (the finished turn was refused)."""
+    performer = session.performer
+    if not isinstance(performer, LivePerformer):
+        return
+    now = performer.program_time()
+    performer.caption(Turn(turn.speaker, turn.role, text, turn.language or "en", now, now,
+                           key=caption_key(turn), final=not text))
 
 
 @router.post("/v1/shows/{show_id}/mic/offer")
@@ -140,19 +158,36 @@ async def mic_offer(show_id: str, body: MicOfferIn, request: Request) -> dict[st
     if session is None:
         raise HTTPException(404, f"no show {show_id!r}")
     speaker = clean_viewer_name(body.speaker)
+    await asyncio.to_thread(listen_config().build_recognizer)  # loads once, off the loop
+    return await mic_peers(request).answer(
+        body.sdp, body.type, show_id, lambda: listen_session(state, session, speaker, body.role))
+
+
+def listen_session(state: Any, session: ShowSession, speaker: str, role: str, *,
+                   echo: bool = True) -> ListenSession:
+    """A person's voice into ``session``'s show: barge-in, answers, the show log, and
+    captions (partial revisions while they speak, then the final words). ``echo``: take
+    the program's own sound out of the microphone (off for guests, whose program has
+    their own voice in it and who hear it without, through their browser's canceller)."""
     config = listen_config()
-    await asyncio.to_thread(config.build_recognizer)  # loads once, off the event loop
+    desk = VoiceDesk(session.performer, responder=session.responder,
+                     qa=state.backends.qa, moderator=session.chat.moderator,
+                     store=state.store, show_id=session.id,
+                     on_answer=lambda answer: state.track_answer(session.id, answer),
+                     on_heard=lambda turn, text: heard_on_air(session, turn, text),
+                     on_partial=lambda turn, text: partial_on_air(session, turn, text))
+    return ListenSession(config, desk, speaker=speaker, role=role, performer=session.performer,
+                         echo=echo)
 
-    def make_session() -> ListenSession:
-        desk = VoiceDesk(session.performer, responder=session.responder,
-                         qa=state.backends.qa, moderator=session.chat.moderator,
-                         store=state.store, show_id=show_id,
-                         on_answer=lambda answer: state.track_answer(show_id, answer),
-                         on_heard=lambda turn, text: heard_on_air(session, turn, text))
-        return ListenSession(config, desk, speaker=speaker, role=body.role,
-                             performer=session.performer)
 
-    return await mic_peers(request).answer(body.sdp, body.type, show_id, make_session)
+def guest_ears(state: Any, session: ShowSession) -> Callable[[Any], ListenSession] | None:
+    """What hears guests' microphones (their WebRTC audio) on ``session``'s show, when
+    ``$VHUMAN_LISTEN_GUESTS`` is on: a listening session per guest, with their name and
+    role, fed while they are on air and not muted."""
+    if os.environ.get("VHUMAN_LISTEN_GUESTS", "").lower() not in ("1", "true", "yes", "on"):
+        return None
+    return lambda guest: listen_session(state, session, clean_viewer_name(guest.name),
+                                        guest.role, echo=False)
 
 
 @router.post("/v1/shows/{show_id}/mic/bye")

@@ -1,7 +1,9 @@
 // vhuman guest page: opens the invite (token in the URL fragment, never sent as a URL),
 // asks for camera and microphone, joins over WebRTC (sends both, receives the program
 // without the guest's own voice) and shows where the guest stands (waiting for the
-// host, on air, muted, removed). Works without a camera or a microphone.
+// host, on air, muted, removed). Works without a camera or a microphone. A lost
+// connection (the network, or the show moving to another server) is joined again with
+// the same invite; the host's admission is kept.
 "use strict";
 (function () {
   const parts = location.pathname.split("/");
@@ -14,6 +16,9 @@
     expired: "invite expired", left: "disconnected" };
   let pc = null;
   let stopped = false;
+  let local = null;
+  let joining = false;
+  let lastJoin = 0;
   window.vhumanGuest = { state: null, link: null, error: null, stats: null };
 
   function show(state, note) {
@@ -32,8 +37,9 @@
 
   async function join() {
     if (!token) { show("error", "this link has no invite in it"); return; }
-    const local = await media();
-    $("self").srcObject = local;
+    lastJoin = Date.now();
+    if (!local) { local = await media(); $("self").srcObject = local; }
+    if (pc) pc.close();
     pc = new RTCPeerConnection();
     const have = { video: false, audio: false };
     for (const track of local.getTracks()) {
@@ -46,7 +52,12 @@
     const program = new MediaStream();
     $("program").srcObject = program;
     pc.ontrack = (ev) => { program.addTrack(ev.track); $("program").play().catch(() => {}); };
-    pc.onconnectionstatechange = () => { window.vhumanGuest.link = pc.connectionState; };
+    const mine = pc;
+    pc.onconnectionstatechange = () => {
+      if (mine !== pc) return;  // an older connection
+      window.vhumanGuest.link = pc.connectionState;
+      if (pc.connectionState === "failed") rejoin();
+    };
     await pc.setLocalDescription(await pc.createOffer());
     await new Promise((resolve) => {
       if (pc.iceGatheringState === "complete") return resolve();
@@ -66,8 +77,12 @@
       window.vhumanGuest.error = why;
       show(res.status === 403 ? "refused" : "error", why);
       pc.close();
+      if (res.status === 403) stopped = true;
+      else window.vhumanGuest.retry = true;  // the show is moving: the poll joins again
       return;
     }
+    window.vhumanGuest.retry = false;
+    window.vhumanGuest.joins = (window.vhumanGuest.joins || 0) + 1;
     await pc.setRemoteDescription({ type: body.type, sdp: body.sdp });
     $("who").textContent = `${body.guest.name} (${body.guest.role})`;
     show(body.guest.state, body.guest.note);
@@ -81,10 +96,20 @@
         body: JSON.stringify({ token }),
       });
       const body = await res.json().catch(() => ({}));
-      if (res.ok) show(body.guest.state, body.guest.note);
-      else if (res.status === 403) { show("removed", body.detail); stopped = true; if (pc) pc.close(); }
+      if (res.ok) {
+        show(body.guest.state, body.guest.note);
+        // the server lost this connection (e.g. the show moved): join again
+        if (body.guest.link === "lost" || window.vhumanGuest.retry) rejoin();
+      } else if (res.status === 403) { show("removed", body.detail); stopped = true; if (pc) pc.close(); }
     } catch (e) { /* the server restarts: try again */ }
     setTimeout(poll, 1000);
+  }
+
+  async function rejoin() {
+    if (stopped || joining || Date.now() - lastJoin < 4000) return;
+    joining = true;
+    try { await join(); } catch (e) { window.vhumanGuest.error = String(e); }
+    finally { joining = false; }
   }
 
   $("leave").addEventListener("click", () => { stopped = true; if (pc) pc.close(); show("left"); });

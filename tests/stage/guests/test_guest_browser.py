@@ -136,6 +136,16 @@ def test_chromium_guest_is_seen_heard_captioned_and_removed(tmp_path: Path) -> N
                                 json={"text": "Welcome, Ana. Thank you for joining us."})
                 out["captions"] = await viewer.wait_for(
                     "window.vhuman.captions.length > 0 && window.vhuman.captions", 20)
+                for text, final in (("So the first", False),
+                                    ("So the first bridge was in Lima.", True)):
+                    await http.post(f"{base}/captions", headers=auth, json={
+                        "speaker": "Ana Lopez", "text": text, "id": "r1", "final": final})
+                    await viewer.wait_for(  # each revision replaces the words shown
+                        f"document.querySelector('#captions span').textContent"
+                        f".endsWith({text!r})", 10)
+                out["revisions"] = await viewer.wait_for(
+                    "window.vhuman.captions.filter(c => c.id === 'api:r1')"
+                    ".map(c => [c.rev, c.final])", 10)
                 t_remove = time.monotonic()
                 await http.post(f"{base}/guests/control", headers=auth,
                                 json={"guest": made['guest']['id'], "action": "remove"})
@@ -157,6 +167,7 @@ def test_chromium_guest_is_seen_heard_captioned_and_removed(tmp_path: Path) -> N
     assert np.median([server_test.tone_share(t) for t in on_air]) > 0.5
     cue = out["captions"][0]
     assert cue["type"] == "caption" and cue["text"].startswith("Welcome, Ana.")
+    assert out["revisions"] == [[1, False], [2, True]]
     # remove cuts picture and sound within a second of the call, on the program's ticks
     after = out["after"]
     gone = next(t for t in after if server_test.magenta_share(t, rect) < 0.05

@@ -258,6 +258,21 @@ def test_live_captions_reach_the_viewer_socket_and_layout_is_set_by_the_host(
             while (event := ws.receive_json()).get("type") != "caption":
                 pass
         assert (event["speaker"], event["role"], event["language"]) == ("Ana Lopez", "guest", "es")
+        with c.websocket_connect("/v1/shows/main/chat/ws") as ws:  # a captioner's revisions
+            revisions = []
+            for text, final in (("So the first", False), ("So the first bridge I built", False),
+                                ("So the first bridge I built was in Lima.", True)):
+                sent = c.post("/v1/shows/main/captions", headers=auth, json={
+                    "speaker": "Ana Lopez", "text": text, "id": "ana-7", "final": final})
+                assert sent.status_code == 202 and sent.json()["id"] == "api:ana-7"
+                while (got := ws.receive_json()).get("type") != "caption":
+                    pass  # each revision goes out before the next is sent
+                revisions.append(got)
+        assert [(e["id"], e["rev"], e["final"]) for e in revisions] == \
+            [("api:ana-7", 1, False), ("api:ana-7", 2, False), ("api:ana-7", 3, True)]
+        assert revisions[-1]["text"] == "So the first bridge I built was in Lima."
+        assert c.post("/v1/shows/main/captions", headers=auth, json={
+            "speaker": "Ana Lopez", "text": " "}).status_code == 422  # no words, no id
         assert c.post("/v1/shows/main/captions", json={"speaker": "x", "text": "y"}
                       ).status_code == 401
         page = c.get("/shows/main/guest")
