@@ -32,7 +32,7 @@ from ..show.runner import ShowRunner
 from ..store.base import Store
 from . import keys
 from .addresses import RedisAddressLimits
-from .commands import CommandRefused, send_command
+from .commands import CommandRefused, send_command, stream_command
 from .db import Database, ShowSpec
 from .intake import ChatIntake
 from .lease import holders
@@ -114,7 +114,7 @@ class RemoteTranscript:
 
 class RemoteBrain:
     """The holder's dialogue brain seen from an API replica (``/v1/chat/completions``):
-    the reply is made on the worker and its sentences come back together."""
+    the reply is made on the worker and each sentence is relayed as it is made."""
 
     def __init__(self, state: ClusterAppState, show_id: str) -> None:
         self._state, self._show_id = state, show_id
@@ -124,10 +124,10 @@ class RemoteBrain:
                            context: Any = None) -> AsyncIterator[str]:
         raw = dataclasses.asdict(context) \
             if dataclasses.is_dataclass(context) and not isinstance(context, type) else {}
-        reply = await send_command(self._state.redis, self._show_id, "show", "complete",
-                                   {"text": str(message), "viewer": viewer, "context": raw},
-                                   timeout_s=COMPLETION_TIMEOUT_S)
-        for sentence in reply.get("result") or []:
+        async for sentence in stream_command(
+                self._state.redis, self._show_id, "show", "complete",
+                {"text": str(message), "viewer": viewer, "context": raw},
+                timeout_s=COMPLETION_TIMEOUT_S):
             yield str(sentence)
 
 
@@ -159,14 +159,17 @@ class RemoteShowSession(ShowSession):
         self._runner = _Proxy(state, show_id, "runner", ShowRunner)
         self.responder = _RemoteResponder(RemoteBrain(state, show_id))  # type: ignore[assignment]
 
-    def update(self, worker: str | None, remote: dict[str, Any] | None) -> None:
+    def update(self, worker: str | None, remote: dict[str, Any] | None,
+               failed: str | None = None) -> None:
+        """The holder's latest status; ``failed``: why the last start attempt failed
+        (the show's error while no worker holds it)."""
         self.worker = worker
         self.remote = remote if (worker and remote and remote.get("worker") == worker) else {}
         if self.remote.get("ready"):
             self.ready.set()
         else:
             self.ready.clear()
-        self.error = self.remote.get("error")
+        self.error = self.remote.get("error") or (failed if worker is None else None)
         show = self.remote.get("show")
         self.runner = self._runner if show else None  # type: ignore[assignment]
 
@@ -188,7 +191,7 @@ class RemoteShowSession(ShowSession):
         it); without ``full``, only what the viewer page shows."""
         status = {"id": self.id, "title": None, "ready": False, "error": None, "show": None,
                   "performer": {}, "chat_queue": 0, **self.remote}
-        status.update(worker=self.worker, viewers=len(self.viewers))
+        status.update(worker=self.worker, viewers=len(self.viewers), error=self.error)
         if not full:
             show = status.get("show")
             status["show"] = {k: show.get(k) for k in ("title", "state", "segment", "clock")} \
@@ -294,19 +297,52 @@ class ClusterAppState(AppState):
         if not new and not exist_ok:
             raise InputError(f"show {show_id!r} already exists")
         try:
+            if new:  # a failure left by an earlier show of this id is not this one's
+                await self.redis.delete(keys.failed(show_id))
             await self.redis.sadd(keys.SHOWS, show_id)
             if new:
                 await self.redis.xadd(keys.START, {"show": show_id, "reason": "created"})
         except keys.redis_errors() as exc:
             raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
         session = self.sessions.get(show_id)
-        if session is None:
+        if session is None or new:
             session = RemoteShowSession(self, show_id)
             self.sessions[show_id] = session
         if wait:
-            with contextlib.suppress(VhumanError):
-                await session.wait_ready(10.0)
+            reason = await self._wait_on_air(session, 10.0)
+            if reason is not None and new:
+                await self._unregister(show_id)
+                raise VhumanError(f"show {show_id!r} could not start its performer: "
+                                  f"{reason}")
         return session  # type: ignore[return-value]
+
+    async def _wait_on_air(self, session: ShowSession, timeout: float) -> str | None:
+        """Until a worker put the show on air (None), reported why it could not (the
+        reason), or ``timeout`` passed (None: queued until a slot frees up)."""
+        deadline = time.monotonic() + timeout
+        while not session.ready.is_set() and time.monotonic() < deadline:
+            try:
+                reason = await self.redis.get(keys.failed(session.id))
+            except keys.redis_errors() as exc:
+                raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
+            if reason is not None:
+                return str(reason)
+            await asyncio.sleep(0.1)
+        return None
+
+    async def _unregister(self, show_id: str) -> None:
+        """Undo a registration whose show could not go on air: nothing is left, so the
+        same id can be created again once the cause is fixed."""
+        self.sessions.pop(show_id, None)
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.srem(keys.SHOWS, show_id)
+                pipe.delete(keys.failed(show_id))
+                await pipe.execute()
+        except keys.redis_errors() as exc:
+            raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
+        await self.db.drop_show(show_id)
+        self.sessions.pop(show_id, None)
 
     def start_show(self, session: ShowSession) -> ShowRunner:
         """Ask the holder to play the rundown (returns at once; the status follows)."""
@@ -356,11 +392,13 @@ class ClusterAppState(AppState):
         shows = sorted(await self.redis.smembers(keys.SHOWS))
         held = await holders(self.redis, shows)
         statuses = await self.redis.mget([keys.status(s) for s in shows]) if shows else []
-        for show_id, raw in zip(shows, statuses, strict=True):
+        failures = await self.redis.mget([keys.failed(s) for s in shows]) if shows else []
+        for show_id, raw, failed in zip(shows, statuses, failures, strict=True):
             session = self.sessions.get(show_id)
             if session is None:
                 session = self.sessions[show_id] = RemoteShowSession(self, show_id)
-            session.update(held[show_id], json.loads(raw) if raw else None)  # type: ignore[attr-defined]
+            session.update(held[show_id], json.loads(raw) if raw else None,  # type: ignore[attr-defined]
+                           failed=failed)
         for show_id in [s for s in self.sessions if s not in held]:
             self.sessions.pop(show_id)
         ids = sorted(await self.redis.smembers(keys.WORKERS))

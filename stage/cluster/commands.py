@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,19 +48,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def send_command(redis: Any, show_id: str, target: str, method: str,
-                       args: dict[str, Any], timeout_s: float = 5.0) -> dict[str, Any]:
-    """Run ``target.method(**args)`` on the show's holder; returns its reply
-    (``result``, ``worker``, ``received``). ``ClusterUnavailable`` when nobody answered
-    in time, ``InputError`` when the worker refused it."""
+async def _post(redis: Any, show_id: str, target: str, method: str, args: dict[str, Any],
+                *, stream: bool = False) -> str:
     if method not in ALLOWED.get(target, ()):
         raise InputError(f"unknown command {target}.{method}")
     command_id = uuid.uuid4().hex
+    fields = {"id": command_id, "target": target, "method": method,
+              "args": json.dumps({k: _plain(v) for k, v in args.items()}),
+              "sent": repr(time.time())}
+    if stream:
+        fields["stream"] = "1"
     try:
-        await redis.xadd(keys.commands(show_id),
-                         {"id": command_id, "target": target, "method": method,
-                          "args": json.dumps({k: _plain(v) for k, v in args.items()}),
-                          "sent": repr(time.time())}, maxlen=1000, approximate=True)
+        await redis.xadd(keys.commands(show_id), fields, maxlen=1000, approximate=True)
+    except keys.redis_errors() as exc:
+        raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
+    return command_id
+
+
+async def _next_reply(redis: Any, show_id: str, command_id: str,
+                      timeout_s: float) -> dict[str, Any]:
+    """The holder's next message for the command (a piece, or its final reply)."""
+    try:
         # waits in slices shorter than the client's socket timeout (a slow answer, such
         # as a WebRTC negotiation, is not a dead connection)
         deadline = time.monotonic() + timeout_s
@@ -72,19 +81,44 @@ async def send_command(redis: Any, show_id: str, target: str, method: str,
         raise keys.ClusterUnavailable(f"show {show_id!r}: no worker answered within "
                                       f"{timeout_s:g} s (it may be moving to another worker)")
     reply: dict[str, Any] = json.loads(got[1])
-    if not reply.get("ok"):
+    if "piece" not in reply and not reply.get("ok"):
         error = CommandRefused(str(reply.get("error") or "command failed"))
         error.kind = str(reply.get("kind") or "")
         raise error
     return reply
 
 
+async def send_command(redis: Any, show_id: str, target: str, method: str,
+                       args: dict[str, Any], timeout_s: float = 5.0) -> dict[str, Any]:
+    """Run ``target.method(**args)`` on the show's holder; returns its reply
+    (``result``, ``worker``, ``received``). ``ClusterUnavailable`` when nobody answered
+    in time, ``InputError`` when the worker refused it."""
+    command_id = await _post(redis, show_id, target, method, args)
+    return await _next_reply(redis, show_id, command_id, timeout_s)
+
+
+async def stream_command(redis: Any, show_id: str, target: str, method: str,
+                         args: dict[str, Any], timeout_s: float = 5.0) -> AsyncIterator[Any]:
+    """Run a command whose result the holder sends piece by piece (:data:`STREAMED`),
+    yielding each piece as soon as it arrives; ``timeout_s`` bounds the wait for the
+    first piece and between pieces. Errors as :func:`send_command`."""
+    command_id = await _post(redis, show_id, target, method, args, stream=True)
+    while True:
+        reply = await _next_reply(redis, show_id, command_id, timeout_s)
+        if "piece" not in reply:
+            return
+        yield reply["piece"]
+
+
 CONCURRENT = frozenset({"complete"})
 """Commands run beside the others (a reply takes model time; say-now must not wait)."""
+STREAMED = frozenset({"complete"})
+"""Commands that can send their result piece by piece (``stream_command``)."""
 
 
-async def _complete(session: Any, args: dict[str, Any]) -> list[str]:
-    """``/v1/chat/completions`` on the holder's brain: the reply's sentences."""
+async def _complete(session: Any, args: dict[str, Any]) -> AsyncIterator[str]:
+    """``/v1/chat/completions`` on the holder's brain: the reply's sentences, each as
+    the brain makes it."""
     from vhuman.dialogue.reply import ReplyContext
 
     if session.responder is None:
@@ -96,10 +130,10 @@ async def _complete(session: Any, args: dict[str, Any]) -> list[str]:
                            max_tokens=raw.get("max_tokens"),
                            temperature=raw.get("temperature"))
     viewer = args.get("viewer")
-    return [str(getattr(sentence, "text", sentence)) async for sentence in
-            session.responder.brain.reply_stream(str(args.get("text", "")),
-                                                 str(viewer) if viewer else None,
-                                                 opener=False, context=context)]
+    async for sentence in session.responder.brain.reply_stream(
+            str(args.get("text", "")), str(viewer) if viewer else None, opener=False,
+            context=context):
+        yield str(getattr(sentence, "text", sentence))
 
 
 class CommandRefused(InputError):
@@ -182,7 +216,11 @@ class CommandReader:
         reply: dict[str, Any] = {"worker": self.worker.id, "received": received,
                                  "sent": float(fields.get("sent", received))}
         try:
-            reply["result"] = await self._call(show_id, fields)
+            if fields.get("stream") and fields.get("method") in STREAMED:
+                await self._stream(show_id, fields)
+                reply["result"] = None
+            else:
+                reply["result"] = await self._call(show_id, fields)
             reply["ok"] = True
         except (InputError, VhumanError, TypeError, ValueError) as exc:
             reply.update(ok=False, error=str(exc).splitlines()[0][:300],
@@ -191,10 +229,22 @@ class CommandReader:
             log.exception("show %s: command %s failed", show_id, fields.get("method"))
             reply.update(ok=False, error=f"{type(exc).__name__}: {exc}")
         self.executed += 1
+        await self._push(fields, reply)
+
+    async def _push(self, fields: dict[str, str], message: dict[str, Any]) -> None:
+        """Append to the command's answer list (pieces and the final reply in order)."""
         async with self.worker.redis.pipeline(transaction=True) as pipe:
-            pipe.lpush(keys.ack(fields.get("id", "")), json.dumps(reply, default=str))
+            pipe.rpush(keys.ack(fields.get("id", "")), json.dumps(message, default=str))
             pipe.expire(keys.ack(fields.get("id", "")), 30)
             await pipe.execute()
+
+    async def _stream(self, show_id: str, fields: dict[str, str]) -> None:
+        """A streamed command: each piece goes to the API as soon as it is made."""
+        held = self.worker.held.get(show_id)
+        if held is None:
+            raise VhumanError(f"show {show_id!r} is not on this worker any more")
+        async for piece in _complete(held.session, json.loads(fields.get("args", "{}"))):
+            await self._push(fields, {"piece": piece})
 
     async def _call(self, show_id: str, fields: dict[str, str]) -> Any:
         target, method = fields.get("target", ""), fields.get("method", "")
@@ -223,7 +273,7 @@ class CommandReader:
                 sources=list(args.get("sources") or ()))
             return None
         if target == "show" and method == "complete":
-            return await _complete(session, args)
+            return [piece async for piece in _complete(session, args)]
         if target == "show":  # start: play the rundown from its beginning
             if session.show_running:
                 raise InputError(f"show {show_id!r} is already running")

@@ -12,6 +12,8 @@ Every key the cluster uses is named here, so the layout can be read in one place
   (list) carries the holder's answer back.
 - ``vh:ev:<show>`` (pub/sub channel): viewer events (chat echo, replies) for every replica.
 - ``vh:status:<show>`` (string with TTL): the holder's latest show status.
+- ``vh:failed:<show>`` (string with TTL): why the last worker that tried could not put
+  the show on air; no worker claims it again until it expires (or a new create clears it).
 - ``vh:log`` (stream, group ``archiver``): durable-log records waiting for PostgreSQL.
 - ``vh:rate:<show>:<viewer>``, ``vh:dedup:<show>:<hash>``: chat admission state.
 - ``vh:addr:<kind>:<address>`` (hash, token bucket) and ``vh:sock:<address>`` (sorted set
@@ -63,6 +65,14 @@ def events(show_id: str) -> str:
 
 def status(show_id: str) -> str:
     return f"vh:status:{show_id}"
+
+
+def failed(show_id: str) -> str:
+    return f"vh:failed:{show_id}"
+
+
+FAILED_TTL_S = 30
+"""How long a show whose start failed is left alone before a worker tries it again."""
 
 
 def rate(show_id: str, viewer: str) -> str:

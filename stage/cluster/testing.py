@@ -162,13 +162,25 @@ def _pg_bindir() -> Path:
     return Path(exe).parent
 
 
+def fake_performer(show_id: str, pace: float = 0.05) -> Any:
+    """The fake performer speaking at ``pace`` seconds a word; for a show whose id starts
+    with ``broken``, one whose start fails (as a missing avatar makes a real one fail)."""
+    from ..testing_performer import FakePerformer
+
+    class BrokenAvatar(FakePerformer):
+        async def start(self) -> None:
+            raise VhumanError("cannot open avatars/missing.vrm: no such file")
+
+    return (BrokenAvatar if show_id.startswith("broken") else FakePerformer)(pace)
+
+
 def fake_backends(settings: ServerSettings) -> Backends:
-    """Workers for tests and benchmarks: the fake performer (speech at a known pace,
+    """Workers for tests and benchmarks: :func:`fake_performer` (speech at a known pace,
     ``VHUMAN_FAKE_SECONDS_PER_WORD``, default 0.05) and the fake brain."""
-    from ..testing_performer import FakeBrain, FakePerformer
+    from ..testing_performer import FakeBrain
 
     pace = float(os.environ.get("VHUMAN_FAKE_SECONDS_PER_WORD", "0.05"))
-    return Backends(lambda show_id, rundown: FakePerformer(pace),
+    return Backends(lambda show_id, rundown: fake_performer(show_id, pace),
                     lambda show_id, rundown: FakeBrain())
 
 
