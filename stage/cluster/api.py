@@ -36,6 +36,7 @@ from .commands import CommandRefused, send_command, stream_command
 from .db import Database, ShowSpec
 from .intake import ChatIntake
 from .lease import holders
+from .params_relay import ParamsFeed
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ class _Proxy:
 class RemotePerformer(_Proxy):
     streams_ticks = False
     """Its ticks stay on the worker: video reaches viewers through the worker's WebRTC
-    (the offer is a command); the parameter stream is not relayed across processes."""
+    (the offer is a command); ``/params`` clients attach to the session's relay
+    (:class:`~stage.cluster.params_relay.ParamsFeed`)."""
 
     def __init__(self, state: ClusterAppState, session: RemoteShowSession) -> None:
         super().__init__(state, session.id, "performer", Performer)
@@ -158,6 +160,11 @@ class RemoteShowSession(ShowSession):
         self.chat = _QueueDepth(self)  # type: ignore[assignment]
         self._runner = _Proxy(state, show_id, "runner", ShowRunner)
         self.responder = _RemoteResponder(RemoteBrain(state, show_id))  # type: ignore[assignment]
+        self.params = ParamsFeed(state.redis, show_id)
+
+    def params_source(self) -> Any | None:
+        """The relay of the holder's ticks, when its performer streams them."""
+        return self.params if self.remote.get("streams") else None
 
     def update(self, worker: str | None, remote: dict[str, Any] | None,
                failed: str | None = None) -> None:

@@ -12,6 +12,9 @@ Every key the cluster uses is named here, so the layout can be read in one place
   (list) carries the holder's answer back.
 - ``vh:ev:<show>`` (pub/sub channel): viewer events (chat echo, replies) for every replica.
 - ``vh:status:<show>`` (string with TTL): the holder's latest show status.
+- ``vh:params:<show>`` (pub/sub channel) + ``vh:params:hello:<show>``: the show's
+  animation-parameter frames while a replica has ``/params`` clients
+  (:mod:`stage.cluster.params_relay`).
 - ``vh:failed:<show>`` (string with TTL): why the last worker that tried could not put
   the show on air; no worker claims it again until it expires (or a new create clears it).
 - ``vh:log`` (stream, group ``archiver``): durable-log records waiting for PostgreSQL.

@@ -38,6 +38,7 @@ from .db import Database, ShowSpec
 from .held import HeldShow
 from .lease import Leases
 from .logstream import StreamStore
+from .params_relay import ParamsPublisher
 
 log = logging.getLogger(__name__)
 
@@ -289,6 +290,10 @@ class Worker:
         held = HeldShow(self, session, desired=spec.desired)
         self.held[spec.id] = held
         held.start()
+        if session.performer.streams_ticks:  # /params sockets on the API replicas
+            held.tasks.append(asyncio.create_task(
+                ParamsPublisher(self.redis, spec.id, session.performer).run(),
+                name=f"params-relay:{spec.id}"))
         if self.settings.irc_channel and spec.id == self.settings.default_show:
             held.tasks.append(start_irc_bridge(self.local, session))  # once, by the holder
         await asyncio.to_thread(self.store.add_show_event, _event(spec.id, "claimed", {

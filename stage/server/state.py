@@ -104,6 +104,11 @@ class ShowSession:
     def show_running(self) -> bool:
         return self.runner is not None and self.runner.state in ("running", "paused")
 
+    def params_source(self) -> Any | None:
+        """What ``/params`` clients attach to (``add_output``/``remove_output``): the
+        performer when it streams ticks, else None."""
+        return self.performer if self.performer.streams_ticks else None
+
     def status(self, *, full: bool = True) -> dict[str, Any]:
         """The show's state. ``full`` (hosts) adds the performer's details: outputs,
         errors, file paths; others see what the viewer page shows."""

@@ -193,3 +193,27 @@ def test_a_failed_show_start_leaves_nothing_registered(deployment: Deployment) -
             wait_for(lambda r=other: r.get("/v1/shows/broken-avatar",  # type: ignore[misc]
                                            headers=H).status_code == 404, 5, "unregistered")
             assert "broken-avatar" not in json.dumps(other.get("/v1/shows", headers=H).json())
+
+
+def test_params_stream_through_every_replica(deployment: Deployment) -> None:
+    from vhuman.stage.outputs.params import decode_binary
+
+    a, b = deployment.replicas
+    created = a.post("/v1/shows", json={"id": "ticking-params"}, headers=H)
+    assert created.status_code == 201, created.text
+    wait_for(lambda: b.get("/v1/shows/ticking-params", headers=H).json().get("ready"), 30,
+             "the show on air")
+    for replica in (a, b):
+        with replica.websocket_connect("/shows/ticking-params/params") as ws:
+            hello = ws.receive_json()
+            assert hello["type"] == "hello" and hello["fps"] == 25.0
+            assert "viseme_aa" in hello["morphs"] and "hips" in hello["bones"]
+            frames = [ws.receive_json() for _ in range(3)]
+        assert [f["type"] for f in frames] == ["frame"] * 3
+        assert frames[0]["i"] < frames[1]["i"] < frames[2]["i"]
+        assert frames[0]["bones"]["hips"] == [0.0, 0.0, 0.0, 1.0]
+        with replica.websocket_connect("/params?performer=ticking-params&format=binary") as ws:
+            hello = ws.receive_json()
+            frame = decode_binary(ws.receive_bytes(), len(hello["morphs"]), len(hello["bones"]))
+        assert frame["rotations"].shape == (len(hello["bones"]), 4)
+    assert a.delete("/v1/shows/ticking-params", headers=H).status_code in (200, 204)
