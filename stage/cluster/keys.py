@@ -19,8 +19,9 @@ Every key the cluster uses is named here, so the layout can be read in one place
   the show on air; no worker claims it again until it expires (or a new create clears it).
 - ``vh:log`` (stream, group ``archiver``): durable-log records waiting for PostgreSQL.
 - ``vh:rate:<show>:<viewer>``, ``vh:dedup:<show>:<hash>``: chat admission state.
-- ``vh:addr:<kind>:<address>`` (hash, token bucket) and ``vh:sock:<address>`` (sorted set
-  of open sockets, scored by expiry): per client address limits shared by the replicas.
+- ``vh:addr:<kind>:<address>`` (hash, token bucket), ``vh:sock:<address>`` (sorted set
+  of open sockets, scored by expiry) and ``vh:conn:<address>`` (the same for open HTTP
+  connections): per client address limits shared by the replicas.
 """
 
 from __future__ import annotations
@@ -92,6 +93,10 @@ def address_rate(kind: str, address: str) -> str:
 
 def address_sockets(address: str) -> str:
     return f"vh:sock:{address}"
+
+
+def address_connections(address: str) -> str:
+    return f"vh:conn:{address}"
 
 
 class ClusterUnavailable(VhumanError):
