@@ -20,6 +20,7 @@ from typing import Any
 from ..server.addresses import AddressLimits, rates
 from ..server.settings import ServerSettings
 from . import keys
+from .batch import Script, ScriptBatcher
 from .intake import BUCKET_SCRIPT
 
 log = logging.getLogger(__name__)
@@ -56,13 +57,14 @@ class RedisAddressLimits:
     """Connections are counted here too (the server's protocol asks before serving)."""
 
     def __init__(self, redis: Any, settings: ServerSettings,
-                 ttl_s: float = SOCKET_TTL_S) -> None:
+                 ttl_s: float = SOCKET_TTL_S, batch: ScriptBatcher | None = None) -> None:
         self.redis = redis
+        self._batch = batch or ScriptBatcher(redis)
         self.ttl_s = ttl_s
         self.max_sockets = settings.ws_max_per_address
         self.max_connections = settings.max_connections_per_address
         self._rates = rates(settings)
-        self._bucket = redis.register_script(BUCKET_SCRIPT)
+        self._bucket = Script(BUCKET_SCRIPT)
         self._open_script = redis.register_script(_OPEN_SOCKET)
         self._keep = redis.register_script(_KEEP_OPEN)
         self._local = AddressLimits(settings)
@@ -72,8 +74,8 @@ class RedisAddressLimits:
     async def allow(self, kind: str, client: str) -> bool:
         burst, per_s = self._rates[kind]
         try:
-            return bool(await self._bucket(keys=[keys.address_rate(kind, client)],
-                                           args=[burst, per_s]))
+            return bool(await self._batch(self._bucket, [keys.address_rate(kind, client)],
+                                          [burst, per_s]))
         except keys.redis_errors() as exc:
             log.warning("address limits: Redis unreachable (%s); counting here", exc)
             return await self._local.allow(kind, client)

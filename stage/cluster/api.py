@@ -32,6 +32,7 @@ from ..show.runner import ShowRunner
 from ..store.base import Store
 from . import keys
 from .addresses import RedisAddressLimits
+from .batch import ScriptBatcher
 from .commands import CommandRefused, send_command, stream_command
 from .db import Database, ShowSpec
 from .intake import ChatIntake
@@ -237,9 +238,12 @@ class ClusterAppState(AppState):
             raise InputError("the cluster API needs redis_url (--redis)")
         self.redis = keys.connect_redis(settings.redis_url)
         self.db = Database(settings.database_url)
+        batch = ScriptBatcher(self.redis)  # chat's scripts share pipelines
         self.intake = ChatIntake(self.redis, settings.chat_policy(),
-                                 backends.moderator_factory(), echo=settings.echo_chat)
-        self.limits = RedisAddressLimits(self.redis, settings)  # type: ignore[assignment]
+                                 backends.moderator_factory(), echo=settings.echo_chat,
+                                 batch=batch)
+        self.limits = RedisAddressLimits(self.redis, settings,  # type: ignore[assignment]
+                                         batch=batch)
         self.workers: dict[str, dict[str, Any]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: set[asyncio.Task[Any]] = set()

@@ -2,9 +2,10 @@
 (empty, too long, per-viewer rate, duplicates, moderation), with the shared state in
 Redis so every replica applies them alike, then the message goes to the show's stream.
 
-A message costs two Redis round trips, each one script: the viewer's token bucket (a
-refusal logs itself in the same call), then, after moderation here, the duplicate check,
-the append to the show's stream and the echo to every replica's viewers together.
+A message costs two Redis scripts: the viewer's token bucket (a refusal logs itself in
+the same call), then, after moderation here, the duplicate check, the append to the
+show's stream and the echo to every replica's viewers together. The calls of concurrent
+messages share pipelines (:mod:`stage.cluster.batch`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..chat.message import ChatDecision, ChatMessage
 from ..chat.moderation import ChatModerator, moderate
 from ..chat.queue import _NORMALIZE, ChatPolicy
 from . import keys
+from .batch import Script, ScriptBatcher
 from .logstream import stream_number
 
 # A token bucket per key: ARGV = burst, refill per second. Redis' own clock, so every
@@ -62,13 +64,13 @@ class ChatIntake:
     """Admits viewer chat into ``vh:chat:<show>``; every decision is logged durably."""
 
     def __init__(self, redis: Any, policy: ChatPolicy, moderator: ChatModerator | None,
-                 *, echo: bool = True) -> None:
+                 *, echo: bool = True, batch: ScriptBatcher | None = None) -> None:
         self.redis = redis
         self.policy = policy
         self.moderator = moderator
         self.echo = echo
-        self._rate = redis.register_script(_RATE_OR_LOG)
-        self._admit = redis.register_script(_ADMIT)
+        self._batch = batch or ScriptBatcher(redis)
+        self._rate, self._admit = Script(_RATE_OR_LOG), Script(_ADMIT)
 
     async def submit(self, show_id: str, message: ChatMessage) -> ChatDecision:
         """Decide, then (accepted) append to the show's stream and echo it to viewers;
@@ -100,9 +102,9 @@ class ChatIntake:
             return await self._refuse(show_id, message, "too_long",
                                       f"text is {len(text)} characters; limit "
                                       f"{self.policy.max_chars}")
-        if not await self._rate(keys=[keys.rate(show_id, message.viewer), keys.LOG],
-                                args=[self.policy.rate_burst, self.policy.rate_per_s,
-                                      self._dropped(show_id, message, "rate_limited")]):
+        if not await self._batch(self._rate, [keys.rate(show_id, message.viewer), keys.LOG],
+                                 [self.policy.rate_burst, self.policy.rate_per_s,
+                                  self._dropped(show_id, message, "rate_limited")]):
             return ChatDecision(False, "rate_limited", "too many messages; slow down", message)
         if self.moderator is not None:
             verdict = await moderate(self.moderator, text, message.viewer)
@@ -121,10 +123,10 @@ class ChatIntake:
         echo = json.dumps({"type": "chat", "viewer": message.viewer, "text": text,
                            "gift": message.gift, "ref": message.client_ref}) \
             if self.echo else ""
-        stream_id = await self._admit(
-            keys=[keys.dedup(show_id, digest), keys.chat(show_id), keys.events(show_id),
-                  keys.LOG],
-            args=[window_ms, echo, duplicate, *(x for kv in fields.items() for x in kv)])
+        stream_id = await self._batch(
+            self._admit, [keys.dedup(show_id, digest), keys.chat(show_id),
+                          keys.events(show_id), keys.LOG],
+            [window_ms, echo, duplicate, *(x for kv in fields.items() for x in kv)])
         if stream_id is None:
             return ChatDecision(False, "duplicate", "same message was sent recently", message)
         message.text = text
