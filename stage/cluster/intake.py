@@ -41,23 +41,29 @@ return ok
 
 
 _RATE_OR_LOG = BUCKET_SCRIPT.replace("return ok", """if ok == 0 then
-  redis.call('xadd', KEYS[2], '*', 'kind', 'chat', 'data', ARGV[3])
+  redis.call('xadd', KEYS[2], '*', 'kind', 'chat', 'data',
+             string.sub(ARGV[3], 1, -2) .. ',"status":"dropped:rate_limited"}')
 end
 return ok""")
-"""The viewer's bucket (KEYS[1]); a refusal appends ARGV[3] to the log (KEYS[2])."""
+"""The viewer's bucket (KEYS[1]); a refusal appends the message's log record (ARGV[3],
+a JSON object its status is added to) to the log (KEYS[2])."""
 
 _ADMIT = """
 if tonumber(ARGV[1]) > 0 and not redis.call('set', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
-  redis.call('xadd', KEYS[4], '*', 'kind', 'chat', 'data', ARGV[3])
+  redis.call('xadd', KEYS[4], '*', 'kind', 'chat', 'data',
+             string.sub(ARGV[3], 1, -2) .. ',"status":"dropped:duplicate"}')
   return false
 end
 local id = redis.call('xadd', KEYS[2], '*', unpack(ARGV, 4))
 if ARGV[2] ~= '' then redis.call('publish', KEYS[3], ARGV[2]) end
 return id
 """
-"""Duplicate window (KEYS[1], ARGV[1] ms, 0: none; a duplicate appends ARGV[3] to the
-log KEYS[4] and returns nil), else the message's fields (ARGV[4:]) appended to the show's
-stream (KEYS[2]) and the echo ARGV[2] published on KEYS[3]; returns the stream id."""
+"""Duplicate window (KEYS[1], ARGV[1] ms, 0: none; a duplicate appends its log record,
+ARGV[3] as above, to the log KEYS[4] and returns nil), else the message's fields
+(ARGV[4:]) appended to the show's stream (KEYS[2]) and the echo ARGV[2] published on
+KEYS[3]; returns the stream id."""
+
+_LOG = Script("return redis.call('xadd', KEYS[1], '*', 'kind', 'chat', 'data', ARGV[1])")
 
 
 class ChatIntake:
@@ -83,15 +89,16 @@ class ChatIntake:
                                           f"{str(exc).splitlines()[0][:120]}); retry") from exc
 
     @staticmethod
-    def _dropped(show_id: str, message: ChatMessage, reason: str) -> str:
+    def _record(show_id: str, message: ChatMessage) -> str:
+        """The message's log record without its status (added where it is dropped)."""
         return json.dumps({"show_id": show_id, "viewer": message.viewer, "text": message.text,
                            "source": message.source, "gift": message.gift,
-                           "status": f"dropped:{reason}", "ts": time.time()})
+                           "ts": time.time()})
 
     async def _refuse(self, show_id: str, message: ChatMessage, reason: str,
                       detail: str) -> ChatDecision:
-        await self.redis.xadd(keys.LOG, {"kind": "chat",
-                                         "data": self._dropped(show_id, message, reason)})
+        record = self._record(show_id, message)[:-1] + f',"status":"dropped:{reason}"}}'
+        await self._batch(_LOG, [keys.LOG], [record])
         return ChatDecision(False, reason, detail, message)
 
     async def _submit(self, show_id: str, message: ChatMessage) -> ChatDecision:
@@ -102,9 +109,9 @@ class ChatIntake:
             return await self._refuse(show_id, message, "too_long",
                                       f"text is {len(text)} characters; limit "
                                       f"{self.policy.max_chars}")
+        record = self._record(show_id, message)
         if not await self._batch(self._rate, [keys.rate(show_id, message.viewer), keys.LOG],
-                                 [self.policy.rate_burst, self.policy.rate_per_s,
-                                  self._dropped(show_id, message, "rate_limited")]):
+                                 [self.policy.rate_burst, self.policy.rate_per_s, record]):
             return ChatDecision(False, "rate_limited", "too many messages; slow down", message)
         if self.moderator is not None:
             verdict = await moderate(self.moderator, text, message.viewer)
@@ -116,7 +123,6 @@ class ChatIntake:
         window_ms = max(1, int(self.policy.dedup_window_s * 1000)) \
             if key and self.policy.dedup_window_s > 0 else 0
         digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20] if window_ms else "-"
-        duplicate = self._dropped(show_id, message, "duplicate")
         fields = {"viewer": message.viewer, "text": text, "source": message.source,
                   "gift": repr(message.gift), "ref": message.client_ref or "",
                   "ts": repr(time.time())}
@@ -126,7 +132,7 @@ class ChatIntake:
         stream_id = await self._batch(
             self._admit, [keys.dedup(show_id, digest), keys.chat(show_id),
                           keys.events(show_id), keys.LOG],
-            [window_ms, echo, duplicate, *(x for kv in fields.items() for x in kv)])
+            [window_ms, echo, record, *(x for kv in fields.items() for x in kv)])
         if stream_id is None:
             return ChatDecision(False, "duplicate", "same message was sent recently", message)
         message.text = text
