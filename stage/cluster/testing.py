@@ -224,12 +224,14 @@ def fake_performer(show_id: str, pace: float = 0.05) -> Any:
 
 def fake_backends(settings: ServerSettings) -> Backends:
     """Workers for tests and benchmarks: :func:`fake_performer` (speech at a known pace,
-    ``VHUMAN_FAKE_SECONDS_PER_WORD``, default 0.05) and the fake brain."""
+    ``VHUMAN_FAKE_SECONDS_PER_WORD``, default 0.05) and the fake brain (pausing
+    ``VHUMAN_FAKE_BRAIN_DELAY_S`` before each sentence, default 0)."""
     from ..testing_performer import FakeBrain
 
     pace = float(os.environ.get("VHUMAN_FAKE_SECONDS_PER_WORD", "0.05"))
+    delay = float(os.environ.get("VHUMAN_FAKE_BRAIN_DELAY_S", "0"))
     return Backends(lambda show_id, rundown: fake_performer(show_id, pace),
-                    lambda show_id, rundown: FakeBrain())
+                    lambda show_id, rundown: FakeBrain(delay=delay))
 
 
 def live_backends(settings: ServerSettings) -> Backends:
