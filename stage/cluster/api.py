@@ -200,6 +200,7 @@ class RemoteShowSession(ShowSession):
         status = {"id": self.id, "title": None, "ready": False, "error": None, "show": None,
                   "performer": {}, "chat_queue": 0, **self.remote}
         status.update(worker=self.worker, viewers=len(self.viewers), error=self.error)
+        status.pop("streams", None)  # the holder's note for the /params relay
         if not full:
             show = status.get("show")
             status["show"] = {k: show.get(k) for k in ("title", "state", "segment", "clock")} \
