@@ -400,11 +400,17 @@ class ClusterAppState(AppState):
 
     # -- background ------------------------------------------------------------------
     async def refresh(self) -> None:
-        """Shows, their holders and statuses, and the workers, from Redis."""
+        """Shows, their holders and statuses, and the workers, from Redis. Everything is
+        read first and applied at once, so no request sees the shows of one refresh with
+        the workers of the one before (a worker registers before it publishes a status:
+        the workers read after the statuses include every holder)."""
         shows = sorted(await self.redis.smembers(keys.SHOWS))
         held = await holders(self.redis, shows)
         statuses = await self.redis.mget([keys.status(s) for s in shows]) if shows else []
         failures = await self.redis.mget([keys.failed(s) for s in shows]) if shows else []
+        ids = sorted(await self.redis.smembers(keys.WORKERS))
+        beats = await self.redis.mget([keys.worker(w) for w in ids]) if ids else []
+        backlog = await self.redis.xlen(keys.LOG)
         for show_id, raw, failed in zip(shows, statuses, failures, strict=True):
             session = self.sessions.get(show_id)
             if session is None:
@@ -413,15 +419,13 @@ class ClusterAppState(AppState):
                            failed=failed)
         for show_id in [s for s in self.sessions if s not in held]:
             self.sessions.pop(show_id)
-        ids = sorted(await self.redis.smembers(keys.WORKERS))
-        beats = await self.redis.mget([keys.worker(w) for w in ids]) if ids else []
         self.workers = {w: json.loads(b) for w, b in zip(ids, beats, strict=True) if b}
         m = self.metrics
         m.set("vhuman_cluster_workers", len(self.workers))
         m.set("vhuman_cluster_slots", sum(int(w.get("slots", 0)) for w in self.workers.values()))
         m.set("vhuman_cluster_shows", len(shows), {"state": "registered"})
         m.set("vhuman_cluster_shows", sum(1 for w in held.values() if w), {"state": "held"})
-        m.set("vhuman_cluster_log_backlog", await self.redis.xlen(keys.LOG))
+        m.set("vhuman_cluster_log_backlog", backlog)
 
     async def _refresh_loop(self) -> None:
         while True:
