@@ -17,6 +17,8 @@ PostgreSQL on loopback), both with the fake performer and brain:
   chat alternately) and holds them; the same probe.
 - ``alias_bomb``: a 380-byte "billion laughs" rundown posted by a host: time to the
   refusal, the server's resident memory before and after.
+- ``completions_stream``: streamed ``/v1/chat/completions`` with a fake brain that
+  pauses 0.3 s before each sentence: time to the first content chunk and to the end.
 - ``chat_load``: 500 chat sockets x 1 message/s (per-address limits lifted: they all come
   from 127.0.0.1), ack latency and losses, ``/healthz`` meanwhile.
 
@@ -43,6 +45,9 @@ from typing import Any
 from bench.server_load import HOST_KEY, _pct, _sockets, _start, _wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
+BRAIN_DELAY_S = 0.3
+"""The fake brain's pause before each sentence (``VHUMAN_FAKE_BRAIN_DELAY_S``), so a
+streamed reply's first sentence can arrive before its last."""
 BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
     f"{b}: &{b} [{','.join(['*' + a] * 9)}]\n"
     for a, b in zip("abcdefgh", "bcdefghi", strict=True))
@@ -93,7 +98,8 @@ async def _cluster(strict: bool) -> AsyncIterator[tuple[int, int]]:
     procs = _Procs(tmp)
     limits = {"VHUMAN_HTTP_CHAT_PER_IP_BURST": "60", "VHUMAN_HTTP_CHAT_PER_IP_PER_S": "20",
               "VHUMAN_WS_MAX_PER_ADDRESS": "32"} if strict else \
-        {"VHUMAN_MAX_CONNECTIONS_PER_ADDRESS": "10000", "VHUMAN_MAX_CONNECTIONS": "10000"}
+        {"VHUMAN_MAX_CONNECTIONS_PER_ADDRESS": "10000", "VHUMAN_MAX_CONNECTIONS": "10000",
+         "VHUMAN_COMPLETIONS_PER_IP_BURST": "1000"}
     try:
         redis, db = redis_server.url, pg.create_database("attack")
         port = free_port()
@@ -366,34 +372,82 @@ async def _chat_load(port: int, clients: int, seconds: float) -> dict[str, Any]:
     return {"chat": chat, "healthz": health, "loadavg_1m": [load_before, _load()]}
 
 
+async def _completions_stream(port: int, tries: int) -> dict[str, Any]:
+    """``/v1/chat/completions`` with ``stream: true``: time to the first content chunk
+    and to ``[DONE]`` (the fake brain waits ``BRAIN_DELAY_S`` before each sentence)."""
+    import httpx
+
+    first: list[float] = []
+    done: list[float] = []
+    chunks: list[int] = []
+    body = {"messages": [{"role": "user", "content": "tell me about the final"}],
+            "stream": True}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        for _ in range(tries):
+            t0 = time.monotonic()
+            seen = 0
+            async with client.stream("POST", "/v1/chat/completions", json=body,
+                                     headers={"X-API-Key": HOST_KEY}) as r:
+                async for line in r.aiter_lines():
+                    if not line.startswith("data: ") or line == "data: [DONE]":
+                        continue
+                    delta = json.loads(line[6:])["choices"][0].get("delta", {})
+                    if delta.get("content"):
+                        seen += 1
+                        if seen == 1:
+                            first.append(time.monotonic() - t0)
+            done.append(time.monotonic() - t0)
+            chunks.append(seen)
+    return {"tries": tries, "brain_delay_s": BRAIN_DELAY_S, "content_chunks": chunks,
+            "first_chunk_p50_ms": _pct(first, 0.5), "first_chunk_max_ms": _pct(first, 1.0),
+            "done_p50_ms": _pct(done, 0.5), "loadavg_1m": _load()}
+
+
 # -- runs ------------------------------------------------------------------------------
 
 
-async def _mode(mode: str, quick: bool) -> dict[str, Any]:
+FIGURES = ("fuzz", "slow_body", "socket_flood", "alias_bomb", "completions_stream",
+           "chat_load")
+
+
+async def _mode(mode: str, quick: bool, only: tuple[str, ...] = FIGURES) -> dict[str, Any]:
     start = _single if mode == "single" else _cluster
     n, attack_s, flood = (2_000, 15.0, 200) if quick else (10_000, 30.0, 500)
     out: dict[str, Any] = {}
-    async with start(strict=True) as (port, pid):
-        out["fuzz"] = await _fuzz(port, n, 4, 29)
-        out["slow_body"] = await _slow_body(port, 300, attack_s)
-        out["socket_flood"] = await _socket_flood(port, flood, attack_s)
-        out["alias_bomb"] = await _alias_bomb(port, pid, 20)
-    async with start(strict=False) as (port, _):
-        out["chat_load"] = await _chat_load(port, 100 if quick else 500,
-                                            15.0 if quick else 30.0)
+    if {"fuzz", "slow_body", "socket_flood", "alias_bomb"} & set(only):
+        async with start(strict=True) as (port, pid):
+            if "fuzz" in only:
+                out["fuzz"] = await _fuzz(port, n, 4, 29)
+            if "slow_body" in only:
+                out["slow_body"] = await _slow_body(port, 300, attack_s)
+            if "socket_flood" in only:
+                out["socket_flood"] = await _socket_flood(port, flood, attack_s)
+            if "alias_bomb" in only:
+                out["alias_bomb"] = await _alias_bomb(port, pid, 20)
+    if {"completions_stream", "chat_load"} & set(only):
+        async with start(strict=False) as (port, _):
+            if "completions_stream" in only:
+                out["completions_stream"] = await _completions_stream(port,
+                                                                      5 if quick else 10)
+            if "chat_load" in only:
+                out["chat_load"] = await _chat_load(port, 100 if quick else 500,
+                                                    15.0 if quick else 30.0)
     return out
 
 
-def run(quick: bool = False, modes: tuple[str, ...] = ("single", "cluster")) -> dict[str, Any]:
-    """Every figure of the module docstring, per mode."""
+def run(quick: bool = False, modes: tuple[str, ...] = ("single", "cluster"),
+        only: tuple[str, ...] = FIGURES) -> dict[str, Any]:
+    """Every figure of the module docstring (or those named in ``only``), per mode."""
     from vhuman.stage.server.settings import ServerSettings
 
     defaults = ServerSettings(_env_file=None)  # type: ignore[call-arg]
-    setup = {"performer": "FakePerformer (0.06 s/word)", "brain": "FakeBrain (instant)",
+    os.environ["VHUMAN_FAKE_BRAIN_DELAY_S"] = str(BRAIN_DELAY_S)  # servers and workers
+    setup = {"performer": "FakePerformer (0.06 s/word)",
+             "brain": f"FakeBrain ({BRAIN_DELAY_S} s before each sentence)",
              "limits": {k: getattr(defaults, k) for k in (
                  "body_timeout_s", "max_connections_per_address", "ws_max_per_address",
                  "header_timeout_s")}, "cpus": os.cpu_count()}
-    return {"setup": setup, **{mode: asyncio.run(_mode(mode, quick)) for mode in modes}}
+    return {"setup": setup, **{mode: asyncio.run(_mode(mode, quick, only)) for mode in modes}}
 
 
 if __name__ == "__main__":
@@ -402,11 +456,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--mode", choices=["single", "cluster"], action="append")
+    parser.add_argument("--only", choices=FIGURES, action="append",
+                        help="run only these figures (their JSON gets its own file)")
     args = parser.parse_args()
-    figures = run(args.quick, tuple(args.mode or ("single", "cluster")))
+    figures = run(args.quick, tuple(args.mode or ("single", "cluster")),
+                  tuple(args.only or FIGURES))
     result = {"area": "server_hardening", "quick": args.quick,
               "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "figures": figures}
+    name = "server_hardening" + ("_" + "_".join(args.only) if args.only else "")
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
-    (ROOT / "bench" / "results" / "server_hardening.json").write_text(
-        json.dumps(result, indent=2))
+    (ROOT / "bench" / "results" / f"{name}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(figures, indent=2))

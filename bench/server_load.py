@@ -62,7 +62,8 @@ def serve_load(port: int, database: str, fake_performer: bool = False,
     # crowds, the per-socket and per-viewer limits still apply
     lifted = {} if strict else {
         "http_chat_per_ip_burst": 100_000, "http_chat_per_ip_per_s": 100_000,
-        "ws_max_per_address": 10_000, "max_connections_per_address": 10_000}
+        "ws_max_per_address": 10_000, "max_connections_per_address": 10_000,
+        "completions_per_ip_burst": 1000}
     settings = ServerSettings(
         port=port, database_url=database, echo_chat=True,
         api_keys={REPORTER_KEY: "reporter", HOST_KEY: "host"}, max_connections=10_000,
@@ -79,7 +80,9 @@ def serve_load(port: int, database: str, fake_performer: bool = False,
 
         def performer(show_id: str, rundown: Any) -> Any:
             return build_live_performer(None, [], config=config)
-    app = create_app(settings, backends=Backends(performer, lambda s, r: FakeBrain(), qa))
+    delay = float(os.environ.get("VHUMAN_FAKE_BRAIN_DELAY_S", "0"))  # before each sentence
+    app = create_app(settings, backends=Backends(performer, lambda s, r: FakeBrain(delay=delay),
+                                                 qa))
     try:
         uvicorn.Server(server_config(settings, app)).run()
     except KeyboardInterrupt:  # the bench stops it like Ctrl-C

@@ -111,9 +111,15 @@ class Window:
 
 def windows(tok: Any, question: str, passages: Sequence[str], max_len: int = MAX_LEN,
             stride: int = STRIDE) -> list[Window]:
-    """Overlapping windows of every passage after the question, padded to one length."""
+    """Overlapping windows of every passage after the question, padded to one length.
+    A question too long to leave a window room for more than ``stride`` passage tokens
+    is cut to the tokens that fit (the tokenizer cannot window such a pair)."""
     if not passages:
         return []
+    room = max_len - stride - 4  # [CLS] q [SEP] passage [SEP], at least one new token
+    ids = tok(question, add_special_tokens=False)["input_ids"]
+    if len(ids) > room:
+        question = tok.decode(ids[:room])
     enc = tok([question] * len(passages), list(passages), truncation="only_second",
               max_length=max_len, stride=stride, return_overflowing_tokens=True,
               return_offsets_mapping=True, padding="longest")

@@ -32,11 +32,13 @@ from ..show.rundown import Rundown
 from ..store.base import Store
 from . import keys
 from .addresses import RedisAddressLimits
+from .batch import ScriptBatcher
 from .command_table import GuestCall, StartShow
 from .commands import CommandRefused, send_command
 from .db import Database, ShowSpec
 from .intake import ChatIntake
 from .lease import holders
+from .params_relay import ParamsFeed
 from .remote import RemoteBrain, RemoteChatQueue, RemotePerformer, RemoteRunner, RemoteTranscript
 
 log = logging.getLogger(__name__)
@@ -56,15 +58,23 @@ class RemoteShowSession(ShowSession):
         super().__init__(show_id, performer, RemoteChatQueue(self),
                          ChatResponder(RemoteBrain(state, show_id), performer))
         self._runner = RemoteRunner(state, self)
+        self.params = ParamsFeed(state.redis, show_id)
 
-    def update(self, worker: str | None, remote: dict[str, Any] | None) -> None:
+    def params_source(self) -> Any | None:
+        """The relay of the holder's ticks, when its performer streams them."""
+        return self.params if self.remote.get("streams") else None
+
+    def update(self, worker: str | None, remote: dict[str, Any] | None,
+               failed: str | None = None) -> None:
+        """The holder's latest status; ``failed``: why the last start attempt failed
+        (the show's error while no worker holds it)."""
         self.worker = worker
         self.remote = remote if (worker and remote and remote.get("worker") == worker) else {}
         if self.remote.get("ready"):
             self.ready.set()
         else:
             self.ready.clear()
-        self.error = self.remote.get("error")
+        self.error = self.remote.get("error") or (failed if worker is None else None)
 
     def controls(self) -> ShowControls | None:
         """The holder's runner, while the holder reports a show."""
@@ -88,7 +98,8 @@ class RemoteShowSession(ShowSession):
         it); without ``full``, only what the viewer page shows."""
         status = {"id": self.id, "title": None, "ready": False, "error": None, "show": None,
                   "performer": {}, "chat_queue": 0, **self.remote}
-        status.update(worker=self.worker, viewers=len(self.viewers))
+        status.update(worker=self.worker, viewers=len(self.viewers), error=self.error)
+        status.pop("streams", None)  # the holder's note for the /params relay
         if not full:
             show = status.get("show")
             status["show"] = {k: show.get(k) for k in ("title", "state", "segment", "clock")} \
@@ -131,9 +142,12 @@ class ClusterAppState(AppState):
             raise InputError("the cluster API needs redis_url (--redis)")
         self.redis = keys.connect_redis(settings.redis_url)
         self.db = Database(settings.database_url)
+        batch = ScriptBatcher(self.redis)  # chat's scripts share pipelines
         self.intake = ChatIntake(self.redis, settings.chat_policy(),
-                                 backends.moderator_factory(), echo=settings.echo_chat)
-        self.limits = RedisAddressLimits(self.redis, settings)  # type: ignore[assignment]
+                                 backends.moderator_factory(), echo=settings.echo_chat,
+                                 batch=batch)
+        self.limits = RedisAddressLimits(self.redis, settings,  # type: ignore[assignment]
+                                         batch=batch)
         self.workers: dict[str, dict[str, Any]] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: set[asyncio.Task[Any]] = set()
@@ -198,16 +212,50 @@ class ClusterAppState(AppState):
         if not new and not exist_ok:
             raise InputError(f"show {show_id!r} already exists")
         try:
+            if new:  # a failure left by an earlier show of this id is not this one's
+                await self.redis.delete(keys.failed(show_id))
             await self.redis.sadd(keys.SHOWS, show_id)
             if new:
                 await self.redis.xadd(keys.START, {"show": show_id, "reason": "created"})
         except keys.redis_errors() as exc:
             raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
-        session = self._remote_session(show_id)
+        session = self.sessions.get(show_id)
+        if not isinstance(session, RemoteShowSession) or new:
+            session = self.sessions[show_id] = RemoteShowSession(self, show_id)
         if wait:
-            with contextlib.suppress(VhumanError):
-                await session.wait_ready(10.0)
+            reason = await self._wait_on_air(session, 10.0)
+            if reason is not None and new:
+                await self._unregister(show_id)
+                raise VhumanError(f"show {show_id!r} could not start its performer: "
+                                  f"{reason}")
         return session
+    async def _wait_on_air(self, session: ShowSession, timeout: float) -> str | None:
+        """Until a worker put the show on air (None), reported why it could not (the
+        reason), or ``timeout`` passed (None: queued until a slot frees up)."""
+        deadline = time.monotonic() + timeout
+        while not session.ready.is_set() and time.monotonic() < deadline:
+            try:
+                reason = await self.redis.get(keys.failed(session.id))
+            except keys.redis_errors() as exc:
+                raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
+            if reason is not None:
+                return str(reason)
+            await asyncio.sleep(0.1)
+        return None
+
+    async def _unregister(self, show_id: str) -> None:
+        """Undo a registration whose show could not go on air: nothing is left, so the
+        same id can be created again once the cause is fixed."""
+        self.sessions.pop(show_id, None)
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.srem(keys.SHOWS, show_id)
+                pipe.delete(keys.failed(show_id))
+                await pipe.execute()
+        except keys.redis_errors() as exc:
+            raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
+        await self.db.drop_show(show_id)
+        self.sessions.pop(show_id, None)
 
     def _remote_session(self, show_id: str) -> RemoteShowSession:
         """The show's session here, made when it is new."""
@@ -260,24 +308,29 @@ class ClusterAppState(AppState):
 
     # -- background ------------------------------------------------------------------
     async def refresh(self) -> None:
-        """Shows, their holders and statuses, and the workers, from Redis."""
+        """Shows, their holders and statuses, and the workers, from Redis. Everything is
+        read first and applied at once, so no request sees the shows of one refresh with
+        the workers of the one before (a worker registers before it publishes a status:
+        the workers read after the statuses include every holder)."""
         shows = sorted(await self.redis.smembers(keys.SHOWS))
         held = await holders(self.redis, shows)
         statuses = await self.redis.mget([keys.status(s) for s in shows]) if shows else []
-        for show_id, raw in zip(shows, statuses, strict=True):
-            self._remote_session(show_id).update(held[show_id],
-                                                 json.loads(raw) if raw else None)
-        for show_id in [s for s in self.sessions if s not in held]:
-            self.sessions.pop(show_id)
+        failures = await self.redis.mget([keys.failed(s) for s in shows]) if shows else []
         ids = sorted(await self.redis.smembers(keys.WORKERS))
         beats = await self.redis.mget([keys.worker(w) for w in ids]) if ids else []
+        backlog = await self.redis.xlen(keys.LOG)
+        for show_id, raw, failed in zip(shows, statuses, failures, strict=True):
+            self._remote_session(show_id).update(held[show_id], json.loads(raw) if raw else None,
+                                                 failed=failed)
+        for show_id in [s for s in self.sessions if s not in held]:
+            self.sessions.pop(show_id)
         self.workers = {w: json.loads(b) for w, b in zip(ids, beats, strict=True) if b}
         m = self.metrics
         m.set("vhuman_cluster_workers", len(self.workers))
         m.set("vhuman_cluster_slots", sum(int(w.get("slots", 0)) for w in self.workers.values()))
         m.set("vhuman_cluster_shows", len(shows), {"state": "registered"})
         m.set("vhuman_cluster_shows", sum(1 for w in held.values() if w), {"state": "held"})
-        m.set("vhuman_cluster_log_backlog", await self.redis.xlen(keys.LOG))
+        m.set("vhuman_cluster_log_backlog", backlog)
 
     async def _refresh_loop(self) -> None:
         while True:

@@ -4,7 +4,9 @@ The API appends ``{id, command, sent}`` (a typed command of
 :mod:`stage.cluster.command_table`, as JSON) to the show's ``vh:cmd:<show>`` stream and
 waits on the list ``vh:ack:<id>``; the holder reads every held show's stream with one
 blocking ``XREAD``, decodes the command, carries it out with the typed method of its
-performer, runner, WebRTC viewers or guest desk, and pushes the result.
+performer, runner, WebRTC viewers or guest desk, and pushes the result. A completion
+sent with ``stream`` pushes each sentence as the brain makes it, then the reply
+(:func:`stream_command`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -46,16 +49,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-async def send_command(redis: Any, show_id: str, command: Command,
-                       timeout_s: float = 5.0) -> dict[str, Any]:
-    """Have the show's holder carry out ``command``; returns its reply (``result``,
-    ``worker``, ``received``). ``ClusterUnavailable`` when nobody answered in time,
-    :class:`CommandRefused` when the worker refused it."""
+
+async def _post(redis: Any, show_id: str, command: Command, *, stream: bool = False) -> str:
+    """Append ``command`` to the show's command stream; returns its id."""
     command_id = uuid.uuid4().hex
+    fields = {"id": command_id, "command": encode(command), "sent": repr(time.time())}
+    if stream:
+        fields["stream"] = "1"
     try:
-        await redis.xadd(keys.commands(show_id),
-                         {"id": command_id, "command": encode(command),
-                          "sent": repr(time.time())}, maxlen=1000, approximate=True)
+        await redis.xadd(keys.commands(show_id), fields, maxlen=1000, approximate=True)
+    except keys.redis_errors() as exc:
+        raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
+    return command_id
+
+
+async def _next_reply(redis: Any, show_id: str, command_id: str,
+                      timeout_s: float) -> dict[str, Any]:
+    """The holder's next message for the command (a piece, or its final reply)."""
+    try:
         # waits in slices shorter than the client's socket timeout (a slow answer, such
         # as a WebRTC negotiation, is not a dead connection)
         deadline = time.monotonic() + timeout_s
@@ -68,24 +79,47 @@ async def send_command(redis: Any, show_id: str, command: Command,
         raise keys.ClusterUnavailable(f"show {show_id!r}: no worker answered within "
                                       f"{timeout_s:g} s (it may be moving to another worker)")
     reply: dict[str, Any] = json.loads(got[1])
-    if not reply.get("ok"):
+    if "piece" not in reply and not reply.get("ok"):
         error = CommandRefused(str(reply.get("error") or "command failed"))
         error.kind = str(reply.get("kind") or "")
         raise error
     return reply
 
 
-async def _complete(session: Any, command: Complete) -> list[dict[str, Any]]:
-    """``/v1/chat/completions`` on the holder's brain: the reply's sentences (wire form)."""
+async def send_command(redis: Any, show_id: str, command: Command,
+                       timeout_s: float = 5.0) -> dict[str, Any]:
+    """Have the show's holder carry out ``command``; returns its reply (``result``,
+    ``worker``, ``received``). ``ClusterUnavailable`` when nobody answered in time,
+    :class:`CommandRefused` when the worker refused it."""
+    command_id = await _post(redis, show_id, command)
+    return await _next_reply(redis, show_id, command_id, timeout_s)
+
+
+async def stream_command(redis: Any, show_id: str, command: Complete,
+                         timeout_s: float = 5.0) -> AsyncIterator[Any]:
+    """Run a command whose result the holder sends piece by piece (a completion),
+    yielding each piece as soon as it arrives; ``timeout_s`` bounds the wait for the
+    first piece and between pieces. Errors as :func:`send_command`."""
+    command_id = await _post(redis, show_id, command, stream=True)
+    while True:
+        reply = await _next_reply(redis, show_id, command_id, timeout_s)
+        if "piece" not in reply:
+            return
+        yield reply["piece"]
+
+
+async def _complete(session: Any, command: Complete) -> AsyncIterator[dict[str, Any]]:
+    """``/v1/chat/completions`` on the holder's brain: the reply's sentences (wire form),
+    each as the brain makes it."""
     from vhuman.dialogue.reply import ReplyContext
 
     if session.responder is None:
         raise VhumanError("no dialogue brain configured")
     context = ReplyContext(history=list(command.history), notes=list(command.notes),
                            max_tokens=command.max_tokens, temperature=command.temperature)
-    return [sentence.to_wire() async for sentence in
-            session.responder.brain.reply_stream(command.text, command.viewer,
-                                                 opener=False, context=context)]
+    async for sentence in session.responder.brain.reply_stream(
+            command.text, command.viewer, opener=False, context=context):
+        yield sentence.to_wire()
 
 
 class CommandRefused(InputError):
@@ -157,7 +191,11 @@ class CommandReader:
                                  "sent": float(fields.get("sent", received))}
         try:
             command = decode(fields.get("command", ""))
-            reply["result"] = _result(await self._call(show_id, command))
+            if fields.get("stream") and isinstance(command, Complete):
+                await self._stream(show_id, fields, command)
+                reply["result"] = None
+            else:
+                reply["result"] = _result(await self._call(show_id, command))
             reply["ok"] = True
         except ValidationError as exc:  # a command this worker does not know (or garbage)
             reply.update(ok=False, kind="InputError",
@@ -169,10 +207,22 @@ class CommandReader:
             log.exception("show %s: command failed: %.200s", show_id, fields.get("command"))
             reply.update(ok=False, error=f"{type(exc).__name__}: {exc}")
         self.executed += 1
+        await self._push(fields, reply)
+
+    async def _push(self, fields: dict[str, str], message: dict[str, Any]) -> None:
+        """Append to the command's answer list (pieces and the final reply in order)."""
         async with self.worker.redis.pipeline(transaction=True) as pipe:
-            pipe.lpush(keys.ack(fields.get("id", "")), json.dumps(reply, default=str))
+            pipe.rpush(keys.ack(fields.get("id", "")), json.dumps(message, default=str))
             pipe.expire(keys.ack(fields.get("id", "")), 30)
             await pipe.execute()
+
+    async def _stream(self, show_id: str, fields: dict[str, str], command: Complete) -> None:
+        """A streamed command: each piece goes to the API as soon as it is made."""
+        held = self.worker.held.get(show_id)
+        if held is None:
+            raise VhumanError(f"show {show_id!r} is not on this worker any more")
+        async for piece in _complete(held.session, command):
+            await self._push(fields, {"piece": piece})
 
     async def _call(self, show_id: str, command: Command) -> Any:
         held = self.worker.held.get(show_id)
@@ -197,7 +247,7 @@ class CommandReader:
                     viewer=command.viewer, sources=list(command.sources))
                 return None
             case Complete():
-                return await _complete(session, command)
+                return [piece async for piece in _complete(session, command)]
             case StartShow():
                 if session.show_running:
                     raise InputError(f"show {show_id!r} is already running")

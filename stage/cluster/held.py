@@ -97,6 +97,7 @@ class HeldShow:
         status["worker"] = self.worker.id
         status["claimed_at"] = self.claimed_at
         status["position"] = self.position
+        status["streams"] = bool(self.session.performer.streams_ticks)  # /params relayed
         return status
 
     # -- chat in ---------------------------------------------------------------------

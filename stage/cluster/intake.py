@@ -1,6 +1,11 @@
 """Chat admission on the API tier: the same rules as the single-process chat queue
 (empty, too long, per-viewer rate, duplicates, moderation), with the shared state in
 Redis so every replica applies them alike, then the message goes to the show's stream.
+
+A message costs two Redis scripts: the viewer's token bucket (a refusal logs itself in
+the same call), then, after moderation here, the duplicate check, the append to the
+show's stream and the echo to every replica's viewers together. The calls of concurrent
+messages share pipelines (:mod:`stage.cluster.batch`).
 """
 
 from __future__ import annotations
@@ -15,71 +20,108 @@ from vhuman.dialogue.moderation import REDIS_TOKEN_BUCKET, ChatModerator, dedup_
 from ..chat.message import ChatDecision, ChatMessage
 from ..chat.queue import ChatPolicy
 from . import keys
+from .batch import Script, ScriptBatcher
 from .logstream import stream_number
 
 # The chat queue's token bucket (RateLimiter), run by Redis so every replica shares it.
 BUCKET_SCRIPT = REDIS_TOKEN_BUCKET
 
 
+_RATE_OR_LOG = BUCKET_SCRIPT.replace("return ok", """if ok == 0 then
+  redis.call('xadd', KEYS[2], '*', 'kind', 'chat', 'data',
+             string.sub(ARGV[3], 1, -2) .. ',"status":"dropped:rate_limited"}')
+end
+return ok""")
+"""The viewer's bucket (KEYS[1]); a refusal appends the message's log record (ARGV[3],
+a JSON object its status is added to) to the log (KEYS[2])."""
+
+_ADMIT = """
+if tonumber(ARGV[1]) > 0 and not redis.call('set', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  redis.call('xadd', KEYS[4], '*', 'kind', 'chat', 'data',
+             string.sub(ARGV[3], 1, -2) .. ',"status":"dropped:duplicate"}')
+  return false
+end
+local id = redis.call('xadd', KEYS[2], '*', unpack(ARGV, 4))
+if ARGV[2] ~= '' then redis.call('publish', KEYS[3], ARGV[2]) end
+return id
+"""
+"""Duplicate window (KEYS[1], ARGV[1] ms, 0: none; a duplicate appends its log record,
+ARGV[3] as above, to the log KEYS[4] and returns nil), else the message's fields
+(ARGV[4:]) appended to the show's stream (KEYS[2]) and the echo ARGV[2] published on
+KEYS[3]; returns the stream id."""
+
+_LOG = Script("return redis.call('xadd', KEYS[1], '*', 'kind', 'chat', 'data', ARGV[1])")
+
+
 class ChatIntake:
     """Admits viewer chat into ``vh:chat:<show>``; every decision is logged durably."""
 
     def __init__(self, redis: Any, policy: ChatPolicy, moderator: ChatModerator | None,
-                 *, echo: bool = True) -> None:
+                 *, echo: bool = True, batch: ScriptBatcher | None = None) -> None:
         self.redis = redis
         self.policy = policy
         self.moderator = moderator
         self.echo = echo
-        self._bucket = redis.register_script(BUCKET_SCRIPT)
+        self._batch = batch or ScriptBatcher(redis)
+        self._rate, self._admit = Script(_RATE_OR_LOG), Script(_ADMIT)
 
     async def submit(self, show_id: str, message: ChatMessage) -> ChatDecision:
-        """Decide, then (accepted) append to the show's stream and echo it to viewers.
-        ``ClusterUnavailable`` when Redis cannot take it (the caller answers 503)."""
+        """Decide, then (accepted) append to the show's stream and echo it to viewers;
+        a refusal is logged durably. ``ClusterUnavailable`` when Redis cannot take it
+        (the caller answers 503)."""
         try:
-            decision = await self._decide(show_id, message)
-            if decision.accepted:
-                fields = {"viewer": message.viewer, "text": message.text,
-                          "source": message.source, "gift": repr(message.gift),
-                          "ref": message.client_ref or "", "ts": repr(time.time())}
-                stream_id = await self.redis.xadd(keys.chat(show_id), fields)
-                message.store_id = stream_number(stream_id)  # the id the client is given
-                if self.echo:
-                    await self.redis.publish(keys.events(show_id), json.dumps(
-                        {"type": "chat", "viewer": message.viewer, "text": message.text,
-                         "gift": message.gift, "ref": message.client_ref}))
-            else:
-                await self.redis.xadd(keys.LOG, {"kind": "chat", "data": json.dumps({
-                    "show_id": show_id, "viewer": message.viewer, "text": message.text,
-                    "source": message.source, "gift": message.gift,
-                    "status": f"dropped:{decision.reason}", "ts": time.time()})})
-            return decision
+            return await self._submit(show_id, message)
         except keys.redis_errors() as exc:
             raise keys.ClusterUnavailable(f"chat is unavailable for a moment (Redis: "
                                           f"{str(exc).splitlines()[0][:120]}); retry") from exc
 
-    async def _decide(self, show_id: str, message: ChatMessage) -> ChatDecision:
+    @staticmethod
+    def _record(show_id: str, message: ChatMessage) -> str:
+        """The message's log record without its status (added where it is dropped)."""
+        return json.dumps({"show_id": show_id, "viewer": message.viewer, "text": message.text,
+                           "source": message.source, "gift": message.gift,
+                           "ts": time.time()})
+
+    async def _refuse(self, show_id: str, message: ChatMessage, reason: str,
+                      detail: str) -> ChatDecision:
+        record = self._record(show_id, message)[:-1] + f',"status":"dropped:{reason}"}}'
+        await self._batch(_LOG, [keys.LOG], [record])
+        return ChatDecision(False, reason, detail, message)
+
+    async def _submit(self, show_id: str, message: ChatMessage) -> ChatDecision:
         text = message.text.replace("\x00", "").strip()  # PostgreSQL text holds no NUL
         if not text:
-            return ChatDecision(False, "empty", "message text is empty", message)
+            return await self._refuse(show_id, message, "empty", "message text is empty")
         if len(text) > self.policy.max_chars:
-            return ChatDecision(False, "too_long", f"text is {len(text)} characters; limit "
-                                                   f"{self.policy.max_chars}", message)
-        if not await self._bucket(keys=[keys.rate(show_id, message.viewer)],
-                                  args=[self.policy.rate_burst, self.policy.rate_per_s]):
+            return await self._refuse(show_id, message, "too_long",
+                                      f"text is {len(text)} characters; limit "
+                                      f"{self.policy.max_chars}")
+        record = self._record(show_id, message)
+        if not await self._batch(self._rate, [keys.rate(show_id, message.viewer), keys.LOG],
+                                 [self.policy.rate_burst, self.policy.rate_per_s, record]):
             return ChatDecision(False, "rate_limited", "too many messages; slow down", message)
         if self.moderator is not None:
             verdict = await moderate(self.moderator, text, message.viewer)
             if not verdict.allowed:
-                return ChatDecision(False, "moderated", verdict.reason or "not allowed",
-                                    message)
+                return await self._refuse(show_id, message, "moderated",
+                                          verdict.reason or "not allowed")
             text = verdict.cleaned or text
         key = dedup_key(text)
-        if key and self.policy.dedup_window_s > 0:
-            digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
-            fresh = await self.redis.set(keys.dedup(show_id, digest), "1", nx=True,
-                                         px=max(1, int(self.policy.dedup_window_s * 1000)))
-            if not fresh:
-                return ChatDecision(False, "duplicate", "same message was sent recently",
-                                    message)
+        window_ms = max(1, int(self.policy.dedup_window_s * 1000)) \
+            if key and self.policy.dedup_window_s > 0 else 0
+        digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:20] if window_ms else "-"
+        fields = {"viewer": message.viewer, "text": text, "source": message.source,
+                  "gift": repr(message.gift), "ref": message.client_ref or "",
+                  "ts": repr(time.time())}
+        echo = json.dumps({"type": "chat", "viewer": message.viewer, "text": text,
+                           "gift": message.gift, "ref": message.client_ref}) \
+            if self.echo else ""
+        stream_id = await self._batch(
+            self._admit, [keys.dedup(show_id, digest), keys.chat(show_id),
+                          keys.events(show_id), keys.LOG],
+            [window_ms, echo, record, *(x for kv in fields.items() for x in kv)])
+        if stream_id is None:
+            return ChatDecision(False, "duplicate", "same message was sent recently", message)
         message.text = text
+        message.store_id = stream_number(stream_id)  # the id the client is given
         return ChatDecision(True, message=message)

@@ -14,10 +14,16 @@ Every key the cluster uses is named here, so the layout can be read in one place
 - ``vh:status:<show>`` (string with TTL): the holder's latest show status.
 - ``vh:guests:<show>`` (string, JSON): the show's guests (invites, admissions, token
   hashes), written by the holder after every change, read by the next holder.
+- ``vh:params:<show>`` (pub/sub channel) + ``vh:params:hello:<show>``: the show's
+  animation-parameter frames while a replica has ``/params`` clients
+  (:mod:`stage.cluster.params_relay`).
+- ``vh:failed:<show>`` (string with TTL): why the last worker that tried could not put
+  the show on air; no worker claims it again until it expires (or a new create clears it).
 - ``vh:log`` (stream, group ``archiver``): durable-log records waiting for PostgreSQL.
 - ``vh:rate:<show>:<viewer>``, ``vh:dedup:<show>:<hash>``: chat admission state.
-- ``vh:addr:<kind>:<address>`` (hash, token bucket) and ``vh:sock:<address>`` (sorted set
-  of open sockets, scored by expiry): per client address limits shared by the replicas.
+- ``vh:addr:<kind>:<address>`` (hash, token bucket), ``vh:sock:<address>`` (sorted set
+  of open sockets, scored by expiry) and ``vh:conn:<address>`` (the same for open HTTP
+  connections): per client address limits shared by the replicas.
 """
 
 from __future__ import annotations
@@ -71,6 +77,14 @@ def guests(show_id: str) -> str:
     return f"vh:guests:{show_id}"
 
 
+def failed(show_id: str) -> str:
+    return f"vh:failed:{show_id}"
+
+
+FAILED_TTL_S = 30
+"""How long a show whose start failed is left alone before a worker tries it again."""
+
+
 def rate(show_id: str, viewer: str) -> str:
     return f"vh:rate:{show_id}:{viewer}"
 
@@ -85,6 +99,10 @@ def address_rate(kind: str, address: str) -> str:
 
 def address_sockets(address: str) -> str:
     return f"vh:sock:{address}"
+
+
+def address_connections(address: str) -> str:
+    return f"vh:conn:{address}"
 
 
 class ClusterUnavailable(VhumanError):

@@ -34,7 +34,7 @@ from .command_table import (
     Stop,
     Transcribe,
 )
-from .commands import send_command
+from .commands import send_command, stream_command
 
 if TYPE_CHECKING:
     from .api import ClusterAppState, RemoteShowSession
@@ -56,7 +56,8 @@ class RemotePerformer:
 
     streams_ticks = False
     """Its ticks stay on the worker: video reaches viewers through the worker's WebRTC
-    (the offer is a command); the parameter stream is not relayed across processes."""
+    (the offer is a command); ``/params`` clients attach to the session's relay
+    (:class:`~stage.cluster.params_relay.ParamsFeed`)."""
 
     def __init__(self, state: ClusterAppState, session: RemoteShowSession) -> None:
         self._state, self._session = state, session
@@ -182,7 +183,7 @@ class RemoteTranscript:
 
 class RemoteBrain:
     """The holder's dialogue brain seen from an API replica (``/v1/chat/completions``):
-    the reply is made on the worker and its sentences come back together."""
+    the reply is made on the worker and each sentence is relayed as it is made."""
 
     def __init__(self, state: ClusterAppState, show_id: str) -> None:
         self._state, self._show_id = state, show_id
@@ -195,9 +196,8 @@ class RemoteBrain:
                            history=tuple((str(w), str(t)) for w, t in context.history),
                            notes=tuple(str(n) for n in context.notes),
                            max_tokens=context.max_tokens, temperature=context.temperature)
-        reply = await send_command(self._state.redis, self._show_id, command,
-                                   timeout_s=COMPLETION_TIMEOUT_S)
-        for sentence in reply.get("result") or []:
+        async for sentence in stream_command(self._state.redis, self._show_id, command,
+                                             timeout_s=COMPLETION_TIMEOUT_S):
             yield ReplySentence.from_wire(sentence) if isinstance(sentence, dict) \
                 else ReplySentence(str(sentence), Emotion.NEUTRAL, 0.0)  # an older worker's text
 

@@ -7,6 +7,7 @@ user through ``runuser``, in a temporary directory that user owns.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -18,10 +19,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vhuman.models.types import VhumanError
 
 from ..server.settings import ServerSettings
 from ..server.state import Backends
+from ..testing_performer import FakePerformer
 
 
 def free_port() -> int:
@@ -162,14 +166,72 @@ def _pg_bindir() -> Path:
     return Path(exe).parent
 
 
+class _BrokenAvatar(FakePerformer):
+    async def start(self) -> None:
+        raise VhumanError("cannot open avatars/missing.vrm: no such file")
+
+
+class TickingPerformer(FakePerformer):
+    """The fake performer with a clock: ``fps`` ticks a second, each with a rest pose
+    whose first morph counts up (so frames differ), offered to its outputs as the live
+    performer offers them (``/params`` has something to stream)."""
+
+    streams_ticks = True
+
+    def __init__(self, seconds_per_word: float = 0.05, fps: float = 25.0) -> None:
+        super().__init__(seconds_per_word)
+        self.fps = fps
+        self._clock: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        self._clock = asyncio.create_task(self._run_clock(), name="ticking-performer")
+
+    async def _run_clock(self) -> None:
+        from vhuman.animation.clip import MotionClip
+
+        from ..outputs.base import Tick
+
+        loop = asyncio.get_running_loop()
+        t0, index = loop.time(), 0
+        while True:
+            pose = MotionClip.rest(1, fps=self.fps)
+            pose.morph[0, 0] = (index % 10) / 10
+            tick = Tick(index, index / self.fps, self.fps, np.zeros((2, 2, 3), np.uint8),
+                        np.zeros(int(16000 / self.fps), np.float32), 16000, pose=pose,
+                        speaking=self._current is not None)
+            for output in list(self.outputs):
+                output.offer(tick)
+            index += 1
+            await asyncio.sleep(max(0.0, t0 + index / self.fps - loop.time()))
+
+    async def close(self) -> None:
+        if self._clock is not None:
+            self._clock.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._clock
+        await super().close()
+
+
+def fake_performer(show_id: str, pace: float = 0.05) -> Any:
+    """The fake performer speaking at ``pace`` seconds a word; for a show whose id starts
+    with ``broken``, one whose start fails (as a missing avatar makes a real one fail);
+    ``ticking``, a :class:`TickingPerformer`."""
+    if show_id.startswith("broken"):
+        return _BrokenAvatar(pace)
+    return (TickingPerformer if show_id.startswith("ticking") else FakePerformer)(pace)
+
+
 def fake_backends(settings: ServerSettings) -> Backends:
-    """Workers for tests and benchmarks: the fake performer (speech at a known pace,
-    ``VHUMAN_FAKE_SECONDS_PER_WORD``, default 0.05) and the fake brain."""
-    from ..testing_performer import FakeBrain, FakePerformer
+    """Workers for tests and benchmarks: :func:`fake_performer` (speech at a known pace,
+    ``VHUMAN_FAKE_SECONDS_PER_WORD``, default 0.05) and the fake brain (pausing
+    ``VHUMAN_FAKE_BRAIN_DELAY_S`` before each sentence, default 0)."""
+    from ..testing_performer import FakeBrain
 
     pace = float(os.environ.get("VHUMAN_FAKE_SECONDS_PER_WORD", "0.05"))
-    return Backends(lambda show_id, rundown: FakePerformer(pace),
-                    lambda show_id, rundown: FakeBrain())
+    delay = float(os.environ.get("VHUMAN_FAKE_BRAIN_DELAY_S", "0"))
+    return Backends(lambda show_id, rundown: fake_performer(show_id, pace),
+                    lambda show_id, rundown: FakeBrain(delay=delay))
 
 
 def live_backends(settings: ServerSettings) -> Backends:

@@ -38,6 +38,7 @@ from .db import Database, ShowSpec
 from .held import HeldShow
 from .lease import Leases
 from .logstream import StreamStore
+from .params_relay import ParamsPublisher
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +214,7 @@ class Worker:
             try:
                 shows = sorted(await self.redis.smembers(keys.SHOWS))
                 orphans = [s for s in shows if s not in self.held and s not in self.claiming
-                           and not await self.redis.exists(keys.lease(s))]
+                           and not await self.redis.exists(keys.lease(s), keys.failed(s))]
                 if orphans:
                     await asyncio.sleep(0.1 * len(self.held) / max(1, self.config.slots))
                 for show_id in orphans:
@@ -233,6 +234,7 @@ class Worker:
         self.claiming.add(show_id)
         try:
             if not await self.redis.sismember(keys.SHOWS, show_id) \
+                    or await self.redis.exists(keys.failed(show_id)) \
                     or not await self.leases.claim(show_id):
                 return False
             self._last_renew[show_id] = time.monotonic()
@@ -246,7 +248,15 @@ class Worker:
             if spec is None:
                 await self.leases.release(show_id)
                 return False
-            await self._put_on_air(spec, position)
+            try:
+                await self._put_on_air(spec, position)
+            except keys.outage_errors() as exc:
+                log.warning("worker %s: cannot put %s on air (%s)", self.id, show_id, exc)
+                await self.leases.release(show_id)
+                return False
+            except Exception as exc:  # noqa: BLE001 - the show's own fault: say why, let go
+                await self._start_failed(show_id, exc)
+                return False
             return True
         except Exception:
             with contextlib.suppress(Exception):
@@ -254,6 +264,21 @@ class Worker:
             raise
         finally:
             self.claiming.discard(show_id)
+
+    async def _start_failed(self, show_id: str, exc: BaseException) -> None:
+        """A show that could not go on air here (its performer or rundown failed): the
+        reason is left for the API (the creator is told; a create made it, so the
+        registration is undone there), the lease is released, and no worker tries the
+        show again for :data:`keys.FAILED_TTL_S`."""
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = reason.removeprefix(f"show {show_id!r} could not start its performer: ")[:300]
+        log.error("worker %s: show %s could not go on air: %s", self.id, show_id, reason)
+        with contextlib.suppress(*keys.outage_errors()):
+            await self.redis.set(keys.failed(show_id), reason, ex=keys.FAILED_TTL_S)
+            await asyncio.to_thread(self.store.add_show_event, _event(
+                show_id, "start_failed", {"worker": self.id, "error": reason}))
+        with contextlib.suppress(*keys.outage_errors()):
+            await self.leases.release(show_id)
 
     async def _put_on_air(self, spec: ShowSpec, position: dict[str, Any] | None) -> None:
         rundown = parse_rundown(spec.rundown, name=f"show {spec.id}",
@@ -266,6 +291,10 @@ class Worker:
         await held.guests.open()  # the guests a previous holder had, before any command
         self.held[spec.id] = held
         held.start()
+        if session.performer.streams_ticks:  # /params sockets on the API replicas
+            held.tasks.append(asyncio.create_task(
+                ParamsPublisher(self.redis, spec.id, session.performer).run(),
+                name=f"params-relay:{spec.id}"))
         if self.settings.irc_channel and spec.id == self.settings.default_show:
             held.tasks.append(start_irc_bridge(self.local, session))  # once, by the holder
         await asyncio.to_thread(self.store.add_show_event, _event(spec.id, "claimed", {

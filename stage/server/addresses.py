@@ -29,6 +29,9 @@ def rates(settings: ServerSettings) -> dict[str, tuple[float, float]]:
 class AddressLimits:
     """The limits of one server process."""
 
+    shares_connections = False
+    """Connections are counted by the server's protocol itself (one process)."""
+
     def __init__(self, settings: ServerSettings) -> None:
         self.max_sockets = settings.ws_max_per_address
         self._rates = {kind: RateLimiter(burst, per_s)

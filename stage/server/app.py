@@ -179,9 +179,15 @@ def server_config(settings: ServerSettings, app: FastAPI | None = None,
     connections, a cap on concurrent connections, keys scrubbed from every log line."""
     import uvicorn
 
-    config = uvicorn.Config(app or create_app(settings, hosting=hosting), host=settings.host,
+    app = app or create_app(settings, hosting=hosting)
+
+    def limits() -> Any:  # the app's address limits, once it started
+        state = getattr(app.state, "vhuman", None)
+        return None if state is None else state.limits
+
+    config = uvicorn.Config(app, host=settings.host,
                             port=settings.port, log_level="info",
-                            http=header_timeout_protocol(settings),
+                            http=header_timeout_protocol(settings, limits),
                             limit_concurrency=settings.max_connections,
                             # X-Forwarded-* are believed only from trusted_proxies, by
                             # the app's own middleware (uvicorn's default trusts 127.0.0.1)

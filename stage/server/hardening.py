@@ -10,7 +10,9 @@ deadlines for headers and bodies, and a cap on connections per client address.
   line and headers (a client that opens a connection and sends nothing more is
   disconnected after ``header_timeout_s``), one for the body (``body_timeout_s``: a body
   trickled a byte at a time cannot hold a slot), and a cap on open connections per
-  address (``max_connections_per_address``), so one client cannot take every slot.
+  address (``max_connections_per_address``), so one client cannot take every slot. On an
+  API replica the cap holds across replicas: a new connection is read only once the
+  app's shared address limits (Redis) admitted it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
@@ -34,6 +36,8 @@ _QUERY_PAIR = re.compile(r"((?:^|[?&;\s])([^=&;\s\"'#?]{1,64})=)([^&;\s\"'#]+)")
 _BEARER = re.compile(r"(bearer\s+)[^\s\"',;]+", re.I)
 _API_KEY_HEADER = re.compile(r"(x-api-key['\"]?\s*[:=,]\s*['\"]?)[^\s\"',;)]+", re.I)
 MASK = "***"
+
+log = logging.getLogger(__name__)
 
 
 class SecretScrubber(logging.Filter):
@@ -134,11 +138,16 @@ class HeaderTimeoutProtocol(H11Protocol):
     max_per_address: int = 0  # 0: no cap
     trusted: tuple[Any, ...] = ()
     open_by_address: Counter[str]
+    shared_limits: Callable[[], Any] | None = None
+    """The app's address limits, when they count connections across processes
+    (``shares_connections``: an API replica's limits in Redis)."""
+    _pending: set[asyncio.Task[None]] = set()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._header_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._counted: str | None = None
+        self._shared: tuple[Any, str] | None = None  # (limits, token) once admitted
         self._upgraded = False  # a WebSocket now: the deadlines are the HTTP request's
         super().connection_made(transport)
         host = self.client[0] if self.client else None
@@ -149,7 +158,34 @@ class HeaderTimeoutProtocol(H11Protocol):
                 transport.write(_BUSY_503)
                 transport.close()
                 return
+            limits = self.shared_limits() if self.shared_limits is not None else None
+            if limits is not None and getattr(limits, "shares_connections", False):
+                transport.pause_reading()  # nothing is read before the count admits it
+                self._background(self._admit(limits, host))
         self._arm()
+
+    def _background(self, coro: Any) -> None:
+        task = self.loop.create_task(coro)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _admit(self, limits: Any, host: str) -> None:
+        """Count this connection with the other replicas' (or refuse it)."""
+        try:
+            token = await limits.open_connection(host)
+        except Exception:  # noqa: BLE001 - the count is a protection, not a gate to fail
+            log.exception("shared connection count failed; admitting")
+            token = "local"
+        if token is None:
+            if not self.transport.is_closing():
+                self.transport.write(_BUSY_503)
+                self.transport.close()
+            return
+        if self.transport.is_closing() or self._counted is None:  # gone meanwhile
+            await limits.close_connection(host, token)
+            return
+        self._shared = (limits, token)
+        self.transport.resume_reading()
 
     def _trusted(self, host: str) -> bool:
         try:
@@ -160,6 +196,10 @@ class HeaderTimeoutProtocol(H11Protocol):
 
     def _release(self) -> None:
         if self._counted is not None:
+            if self._shared is not None:
+                limits, token = self._shared
+                self._background(limits.close_connection(self._counted, token))
+                self._shared = None
             self.open_by_address[self._counted] -= 1
             if self.open_by_address[self._counted] <= 0:
                 del self.open_by_address[self._counted]
@@ -227,13 +267,18 @@ class HeaderTimeoutProtocol(H11Protocol):
         super().connection_lost(exc)
 
 
-def header_timeout_protocol(settings: Any) -> type[HeaderTimeoutProtocol]:
+def header_timeout_protocol(settings: Any,
+                            shared_limits: Callable[[], Any] | None = None
+                            ) -> type[HeaderTimeoutProtocol]:
     """The protocol class with the deadlines and caps of ``settings``
     (:class:`~stage.server.settings.ServerSettings`); its instances share one count of
-    open connections per address."""
+    open connections per address, and ask ``shared_limits()`` (the app's address limits,
+    None until it started) when those count connections across processes."""
     return type("HeaderTimeoutProtocol", (HeaderTimeoutProtocol,), {
         "header_timeout_s": float(settings.header_timeout_s),
         "body_timeout_s": float(settings.body_timeout_s),
         "max_per_address": int(settings.max_connections_per_address),
         "trusted": _networks(settings.trusted_proxies),
-        "open_by_address": Counter()})
+        "open_by_address": Counter(),
+        "shared_limits": staticmethod(shared_limits) if shared_limits else None,
+        "_pending": set()})

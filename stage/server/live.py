@@ -123,28 +123,35 @@ class ShowPerformers:
             raise InputError("no such show")
         return session
 
-    def for_video(self, name: str) -> Any:
-        """The performer of show ``name`` for WebRTC; ``InputError`` (a 400 for the
-        page) when the show is missing, not ready, or its performer cannot stream."""
+    def _on_air(self, name: str) -> ShowSession:
         session = self.session(name)
         if session.error is not None:
             # the reason (paths, renderer errors) is for hosts: /readyz, GET /v1/shows/{id}
             raise InputError("this show has no video: its performer could not start")
         if not session.ready.is_set():
             raise InputError("this show is warming up; try again in a moment")
+        return session
+
+    def for_video(self, name: str) -> Any:
+        """The performer of show ``name`` for WebRTC; ``InputError`` (a 400 for the
+        page) when the show is missing, not ready, or its performer cannot stream."""
+        session = self._on_air(name)
         if not can_stream(session.performer):
             raise InputError("this show has no video stream (its performer does not "
                              "stream)")
         return session.performer
 
     def for_params(self, name: str) -> Any | None:
-        """The performer for the parameter stream, or None (the socket says why)."""
+        """What the parameter stream attaches to (the performer, or in scale-out the
+        show's relay from its worker), or None (the socket says why)."""
         try:
-            performer = self.for_video(name)
+            source = self._on_air(name).params_source()
         except InputError as exc:
             log.info("params stream refused: %s", exc)
             return None
-        return performer
+        if source is None:
+            log.info("params stream refused: the show's performer does not stream")
+        return source
 
 
 @dataclass

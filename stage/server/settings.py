@@ -49,8 +49,9 @@ class ServerSettings(BaseSettings):
     max_connections: int = Field(default=4096, ge=16, description="concurrent connections "
                                  "and requests; beyond it new ones get 503")
     max_connections_per_address: int = Field(
-        default=64, ge=1, description="open HTTP connections (sockets included) from one "
-        "client address; more are closed at once (trusted proxies are exempt)")
+        default=64, ge=1, description="open HTTP connections from one client address "
+        "(across all API replicas in scale-out, counted in Redis); more are answered 503 "
+        "and closed at once (trusted proxies are exempt; WebSockets have their own cap)")
     body_timeout_s: float = Field(default=15.0, gt=0, description="a client must send its "
                                   "whole request body within this after the headers")
     trusted_proxies: list[str] = Field(

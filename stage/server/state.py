@@ -117,6 +117,11 @@ class ShowSession:
         """The host's controls of the show's rundown (None: no rundown playing)."""
         return self.runner
 
+    def params_source(self) -> Any | None:
+        """What ``/params`` clients attach to (``add_output``/``remove_output``): the
+        performer when it streams ticks, else None."""
+        return self.performer if self.performer.streams_ticks else None
+
     def status(self, *, full: bool = True) -> dict[str, Any]:
         """The show's state. ``full`` (hosts) adds the performer's details: outputs,
         errors, file paths; others see what the viewer page shows."""

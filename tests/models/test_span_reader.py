@@ -36,6 +36,14 @@ def test_windows_cover_long_passages_with_character_offsets() -> None:
     assert "Short passage here."[pieces[0][0] : pieces[0][1]].lower() == "short"
 
 
+def test_a_question_too_long_for_a_window_is_cut_not_a_crash() -> None:
+    tok = tokenizer()
+    question = "a: &a [x,x,x]\n" + "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n" * 12
+    wins = windows(tok, question, ["Curling is played with granite stones on ice."])
+    assert len(wins) == 1 and len(wins[0].input_ids) <= MAX_LEN
+    assert any(o is not None for o in wins[0].offsets)  # the passage is still read
+
+
 @pytest.fixture(scope="module")
 def tiny_squad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ctx = "The Frostpeak Games opened on 6 February 2026. Lotte Engel designed the mascot Pip."

@@ -19,9 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from vhuman.stage.cluster.testing import fake_performer
 from vhuman.stage.server import Backends, ServerSettings, create_app
 from vhuman.stage.store import SQLiteStore
-from vhuman.stage.testing_performer import FakeBrain, FakePerformer, FakeQA
+from vhuman.stage.testing_performer import FakeBrain, FakeQA
 
 _spec = importlib.util.spec_from_file_location("cluster_env",
                                                Path(__file__).parent / "cluster_env.py")
@@ -49,7 +50,7 @@ class Deployment:
 def _single(tmp: Path) -> Iterator[Deployment]:
     settings = ServerSettings(api_keys={cluster_env.HOST: "host"}, **LIMITS,
                               _env_file=None)  # type: ignore[call-arg]
-    backends = Backends(lambda s, r: FakePerformer(0.01), lambda s, r: FakeBrain(),
+    backends = Backends(lambda s, r: fake_performer(s, 0.01), lambda s, r: FakeBrain(),
                         FakeQA({"final": "Sunday."}))
     with TestClient(create_app(settings, backends=backends,
                                store=SQLiteStore(tmp / "single.db"))) as client:
@@ -179,3 +180,40 @@ def test_no_path_or_socket_gets_a_server_error_on_any_replica(deployment: Deploy
                     event = ws.receive_json()
                     assert event["type"] == "error" and "%ED" not in json.dumps(event)
             assert closed.value.code == 1008, (deployment.mode, path)
+
+
+def test_a_failed_show_start_leaves_nothing_registered(deployment: Deployment) -> None:
+    a, b = deployment.replicas
+    for replica in (a, b):  # the retry is tried again, not refused as "already exists"
+        created = replica.post("/v1/shows", json={"id": "broken-avatar"}, headers=H)
+        assert created.status_code == 503, (deployment.mode, created.text)
+        detail = created.json()["detail"]
+        assert "missing.vrm" in detail and "broken-avatar" in detail
+        for other in (a, b):  # replicas see the registry within a refresh (0.25 s)
+            wait_for(lambda r=other: r.get("/v1/shows/broken-avatar",  # type: ignore[misc]
+                                           headers=H).status_code == 404, 5, "unregistered")
+            assert "broken-avatar" not in json.dumps(other.get("/v1/shows", headers=H).json())
+
+
+def test_params_stream_through_every_replica(deployment: Deployment) -> None:
+    from vhuman.stage.outputs.params import decode_binary
+
+    a, b = deployment.replicas
+    created = a.post("/v1/shows", json={"id": "ticking-params"}, headers=H)
+    assert created.status_code == 201, created.text
+    wait_for(lambda: b.get("/v1/shows/ticking-params", headers=H).json().get("ready"), 30,
+             "the show on air")
+    for replica in (a, b):
+        with replica.websocket_connect("/shows/ticking-params/params") as ws:
+            hello = ws.receive_json()
+            assert hello["type"] == "hello" and hello["fps"] == 25.0
+            assert "viseme_aa" in hello["morphs"] and "hips" in hello["bones"]
+            frames = [ws.receive_json() for _ in range(3)]
+        assert [f["type"] for f in frames] == ["frame"] * 3
+        assert frames[0]["i"] < frames[1]["i"] < frames[2]["i"]
+        assert frames[0]["bones"]["hips"] == [0.0, 0.0, 0.0, 1.0]
+        with replica.websocket_connect("/params?performer=ticking-params&format=binary") as ws:
+            hello = ws.receive_json()
+            frame = decode_binary(ws.receive_bytes(), len(hello["morphs"]), len(hello["bones"]))
+        assert frame["rotations"].shape == (len(hello["bones"]), 4)
+    assert a.delete("/v1/shows/ticking-params", headers=H).status_code in (200, 204)
