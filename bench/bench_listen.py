@@ -161,6 +161,7 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
     from vhuman.stage.listen.session import ListenSession
     from vhuman.stage.live import LiveConfig, LivePerformer, PatternRenderer
 
+    load_before = _loadavg()
     perf = LivePerformer(LiveConfig(fps=25, width=256, height=256), tts=get_tts("piper"),
                          renderer_factory=lambda: PatternRenderer(256, 256))
     await perf.start()
@@ -169,6 +170,15 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
     await asyncio.to_thread(brain.warm_up)
     desk = VoiceDesk(perf, responder=ChatResponder(brain, perf), moderator=default_moderator())
     session = ListenSession(config, desk, speaker="Ana", performer=perf)
+    partials: list[tuple[float, str]] = []  # (seconds after the turn's start, stable words)
+    handle = desk.handle
+
+    async def counting(event: Any) -> None:
+        if event.kind == "partial":
+            partials.append((round(session.listener.clock - event.turn.start, 2), event.stable))
+        await handle(event)
+
+    desk.handle = counting  # type: ignore[method-assign]
     await session.start()
     loop = asyncio.get_running_loop()
     try:
@@ -194,7 +204,8 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
         await perf.close()
     final = [r["final_s"] for r in desk.records if r.get("final_s") is not None]
     first = [r["first_audio_s"] for r in desk.records if r.get("first_audio_s") is not None]
-    return {"turns": len(desk.records), "answered": len(first),
+    return {"loadavg_before": load_before, "turns": len(desk.records), "answered": len(first),
+            "partials": len(partials), "partials_with_stable_words": sum(bool(w) for _, w in partials),
             "speech_end_to_final_p50_s": _pct(final, 50), "speech_end_to_final_p95_s": _pct(final, 95),
             "speech_end_to_first_audio_p50_s": _pct(first, 50),
             "speech_end_to_first_audio_p95_s": _pct(first, 95),
@@ -393,4 +404,13 @@ if __name__ == "__main__":
     import json
     import sys
 
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=1, ensure_ascii=False, default=float))
+    if "--live" in sys.argv:  # end of speech -> final / first audio only, calm
+        clips = ["en_ljspeech_LJ001-0004.wav", "zh_aishell3_SSB03410265.wav",
+                 "en_librispeech_1995-1837-0001.wav", "es_picovoice_test_es.wav",
+                 "en_ljspeech_LJ001-0005.wav"]
+        figures = asyncio.run(_live(ListenConfig(), clips))
+        figures["loadavg"] = _loadavg()
+        print(json.dumps(figures, indent=1, ensure_ascii=False, default=float))
+    else:
+        print(json.dumps(run(quick="--quick" in sys.argv), indent=1, ensure_ascii=False,
+                         default=float))

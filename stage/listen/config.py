@@ -85,11 +85,13 @@ class ListenConfig:
 
     def build_listener(self, *, speaker: str = "guest", role: str = "guest",
                        echo: EchoSuppressor | None = None,
-                       partials: bool | None = None) -> Listener:
-        """A listener for one stream with these settings (its own VAD state)."""
+                       partials: bool | None = None, background: bool = False) -> Listener:
+        """A listener for one stream with these settings (its own VAD state);
+        ``background``: recognise partials and pauses on its own thread (live streams)."""
         if role not in ROLES:
             raise InputError(f"role: {role!r}; one of {', '.join(ROLES)}")
         return Listener(self.build_recognizer(), get_vad("silero"), self.turns,
                         speaker=speaker, role=role, language=self.language,
                         min_confidence=self.min_confidence,
-                        partials=self.partials if partials is None else partials, echo=echo)
+                        partials=self.partials if partials is None else partials, echo=echo,
+                        background=background)

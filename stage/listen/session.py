@@ -82,7 +82,8 @@ class ListenSession:
         self.desk = desk
         self.speaker, self.role = speaker, role
         self.echo = EchoSuppressor(max_delay_s=1.0) if echo else None
-        self.listener = config.build_listener(speaker=speaker, role=role, echo=self.echo)
+        self.listener = config.build_listener(speaker=speaker, role=role, echo=self.echo,
+                                              background=True)
         self.performer = performer
         self._tap = ProgramTap(self.echo) if (self.echo is not None and performer is not None
                                               and getattr(performer, "streams_ticks", False)) else None
