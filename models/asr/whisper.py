@@ -41,6 +41,9 @@ LONG_S = 30.0
 MAX_TOKENS = 448
 TOKENS_PER_S = 12.0
 """A fitted decode producing more tokens than ``20 + TOKENS_PER_S * seconds`` is a loop."""
+LOOP_PENALTY = 1.3
+"""Repetition penalty of the second try after a loop (short audio, under ~2 s, loops in a
+fitted window: "produced the block. produced the block. …"); a second loop → 30 s window."""
 
 
 def to_simplified(text: str) -> str:
@@ -76,9 +79,10 @@ class WhisperRecognizer:
 
     ``window``: ``fit`` (default) runs the encoder on the audio heard plus
     :data:`FIT_PAD_S` of silence instead of Whisper's fixed 30 s window (CTranslate2
-    takes any length up to 30 s; a 5 s turn encodes several times faster), and falls
-    back to the 30 s window when the fitted decode looks like a hallucination loop (too
-    many tokens for the audio, or repetitive text); ``full`` always uses the 30 s window.
+    takes any length up to 30 s; a 5 s turn encodes several times faster). A fitted decode
+    that loops (too many tokens for the audio, or repetitive text) is decoded again from
+    the same encoder output with a repetition penalty, then, if it still loops, in the
+    30 s window; ``full`` always uses the 30 s window.
     """
 
     sample_rate = SAMPLE_RATE
@@ -136,7 +140,10 @@ class WhisperRecognizer:
                                              seconds=seconds)
                     lang, lang_p = allowed, probs.get(allowed, 0.0)
             decoded = self._generate(encoded, lang, prompt, seconds, guard=fit)
-            if decoded is None:  # the fitted window went astray: the 30 s one
+            if decoded is None:  # a loop in the fitted window: again, repeating less
+                decoded = self._generate(encoded, lang, prompt, seconds, guard=True,
+                                         repetition_penalty=LOOP_PENALTY)
+            if decoded is None:  # still astray: the 30 s window
                 self.fallbacks += 1
                 decoded = self._generate(self._encode(audio, False), lang, prompt, seconds,
                                          guard=False)
@@ -198,7 +205,7 @@ class WhisperRecognizer:
         return {token[2:-2]: float(p) for token, p in results}
 
     def _generate(self, encoded: Any, language: str, prompt: str | None, seconds: float,
-                  *, guard: bool) -> _Decoded | None:
+                  *, guard: bool, repetition_penalty: float = 1.0) -> _Decoded | None:
         """Greedy decode without timestamps; None when ``guard`` finds a runaway decode."""
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
@@ -214,6 +221,7 @@ class WhisperRecognizer:
             else MAX_TOKENS
         result = model.generate(encoded, [tokens], beam_size=self.beam_size, patience=1,
                                 length_penalty=1, max_length=limit, return_scores=True,
+                                repetition_penalty=repetition_penalty,
                                 return_no_speech_prob=True, suppress_blank=True,
                                 suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])))[0]
         ids = [t for t in result.sequences_ids[0] if t < tokenizer.eot]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,42 @@ def test_vhuman_show_opens_its_listen_devices_and_closes_them(tmp_path: Path):
         path, ["out/x.mp4"], performer_factory=lambda r, o: FakePerformer(0.001),
         brain=FakeBrain(), attach=[spy]))
     assert runner.state == "finished" and opened == ["mini"]  # a bad device: the show goes on
+
+
+def test_vhuman_serve_listens_to_the_settings_devices(tmp_path: Path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from vhuman.stage.server import Backends, ServerSettings, create_app
+    from vhuman.stage.server.routes import listen as listen_routes
+    from vhuman.stage.store import SQLiteStore
+
+    settings_file = tmp_path / "listen.yaml"
+    settings_file.write_text("listen:\n  devices:\n"
+                             f"    - {{device: '{_device('en_ljspeech_LJ001-0004.wav')}', "
+                             "speaker: Studio, role: guest}\n")
+    monkeypatch.setenv("VHUMAN_LISTEN_SETTINGS", str(settings_file))
+    monkeypatch.setattr(listen_routes, "_config", None)
+    brains: list[FakeBrain] = []
+
+    def brain(show_id: str, rundown: object) -> FakeBrain:
+        brains.append(FakeBrain(sentences=1))
+        return brains[-1]
+
+    settings = ServerSettings(api_keys={"host-key-1": "host"}, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, backends=Backends(lambda s, r: FakePerformer(0.01), brain),
+                     store=SQLiteStore(tmp_path / "t.db"))
+    headers = {"Authorization": "Bearer host-key-1"}
+    with TestClient(app) as client:
+        devices: list = []
+        for _ in range(600):
+            devices = client.get("/v1/shows/main/mic", headers=headers).json()["devices"]
+            if devices and devices[0]["turns"]:
+                break
+            time.sleep(0.1)
+        assert devices and devices[0]["speaker"] == "Studio" and devices[0]["turns"] == 1
+        for _ in range(300):
+            if brains and brains[0].asked:
+                break
+            time.sleep(0.1)
+    assert brains[0].asked and "block books" in brains[0].asked[0][0].lower()
+    assert brains[0].asked[0][1] == "Studio"
