@@ -196,8 +196,10 @@ class Listener:
                 self._hypothesis, self._turn_language = "", None
                 events.append(ListenEvent("started", self._turn))
             elif signal == "speaking" and self._turn is not None:
-                events.append(ListenEvent("speaking", self._turn, echo=self._echo_run > 0.5 *
-                                          self.settings.barge_in_s))
+                # live, the analysing thread owns the suppressor: its BargeInWatch verifies
+                echo = self._echo_run > 0.5 * self.settings.barge_in_s or (
+                    not self.background and self.echo is not None and self.echo.verify())
+                events.append(ListenEvent("speaking", self._turn, echo=echo))
             elif signal == "partial" and self._turn is not None and self.partials:
                 if self.background:
                     if self._partial_job is None and self._pause_job is None:
@@ -337,12 +339,13 @@ class Listener:
 class BargeInWatch:
     """The barge-in signal alone, on analysed frames: a run of a person's speech of
     ``barge_in_s`` (``speaking`` events, ``echo`` set when the echo check explained most
-    of it). Cheap: a live session runs it where the frames are analysed, so a barge-in
+    of it, or :meth:`EchoSuppressor.verify` found it correlated with the program). Cheap: a live session runs it where the frames are analysed, so a barge-in
     never waits behind a recognition."""
 
     def __init__(self, settings: TurnSettings, frame_s: float, *, speaker: str,
-                 role: str) -> None:
+                 role: str, echo: EchoSuppressor | None = None) -> None:
         self.settings = settings
+        self.echo = echo  # asked to verify a run the running filter did not explain
         self.detector = TurnDetector(settings, frame_s)
         self.frame_s = frame_s
         self.speaker, self.role = speaker, role
@@ -358,6 +361,7 @@ class BargeInWatch:
                 self._echo_run = 0.0
             if "speaking" in signals:
                 turn = HeardTurn(self.speaker, self.role, self.detector.turn_start)
-                out.append(ListenEvent("speaking", turn,
-                                       echo=self._echo_run > 0.5 * self.settings.barge_in_s))
+                echo = self._echo_run > 0.5 * self.settings.barge_in_s or (
+                    self.echo is not None and self.echo.verify())
+                out.append(ListenEvent("speaking", turn, echo=echo))
         return out

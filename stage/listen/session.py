@@ -92,7 +92,7 @@ class ListenSession:
             maxsize=max(10, int(max_backlog_s * 50)))
         self._frames: queue.Queue[list[Analysed] | None] = queue.Queue()
         self.watch = BargeInWatch(config.turns, self.listener.frame / SAMPLE_RATE,
-                                  speaker=speaker, role=role)
+                                  speaker=speaker, role=role, echo=self.echo)
         self._events: asyncio.Queue[ListenEvent | None] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

@@ -254,3 +254,34 @@ def test_background_partials_carry_their_stable_prefix_and_keep_the_language():
     assert all(e.language == "en" for e in partials)
     assert languages[0] is None and set(languages[1:]) == {"en"}  # kept after the first
     assert [e.turn.status for e in events if e.kind == "final"] == ["ok"]
+
+
+def test_an_echo_path_that_changes_at_once_is_not_a_barge_in_and_a_person_still_is():
+    rng = np.random.default_rng(3)
+    host = np.concatenate([speech(f"en_ljspeech_LJ001-000{i}.wav") for i in (1, 3, 5, 4)])
+    change = RATE * 10
+    first, d1 = _room(rng, 1200, 0.5)
+    second, d2 = _room(rng, 3800, 1.2)  # the guest turned the speakers up and moved them
+    wet1 = np.convolve(np.concatenate([np.zeros(d1, np.float32), host]), first)[:host.size]
+    wet2 = np.convolve(np.concatenate([np.zeros(d2, np.float32), host]), second)[:host.size]
+    mic = np.concatenate([wet1[:change], wet2[change:]]) + 0.001 * rng.standard_normal(host.size)
+    person = speech("en_librispeech_1995-1837-0001.wav")[: RATE * 3]
+    at = change + RATE * 6
+    with_person = mic.copy()
+    with_person[at:at + person.size] += 0.5 * person
+
+    def barge_ins(signal: np.ndarray) -> tuple[list[float], EchoSuppressor]:
+        suppressor = EchoSuppressor()
+        listener = Listener(ScriptedRecognizer("hello"), get_vad(), TurnSettings(),
+                            partials=False, echo=suppressor)
+        found = []
+        for i in range(0, host.size - 511, 512):
+            suppressor.reference(host[i:i + 512])
+            found += [listener.clock for e in listener.feed(signal[i:i + 512].astype(np.float32))
+                      if e.kind == "speaking" and not e.echo]
+        return found, suppressor
+
+    false, suppressor = barge_ins(mic)
+    assert false == [], false
+    real, _ = barge_ins(with_person)
+    assert real and all(at / RATE - 0.2 <= t <= at / RATE + 3.5 for t in real), real
