@@ -8,12 +8,15 @@
   numbers), Mandarin compared character by character with spaces and punctuation
   removed and both sides in simplified characters. The AMI meeting clip is left out (its
   reference covers only part of what is said).
-- **real-time factor** of recognition alone (seconds of compute per second of audio).
+- **real-time factor** of recognition alone (seconds of compute per second of audio);
+  accuracy and real-time factor again with Whisper's own 30 s encoder window
+  (``window: full``) beside the default fitted window.
 - **latency**, clips fed at real-time pace (20 ms pieces) into a live listen session
   whose voice desk answers through the dialogue brain on a live performer (Piper voice,
   pattern renderer): end of speech → final transcript, and end of speech → the host's
-  first audio out of the performer's clock; p50 / p95; calm and beside
-  ``stress-ng --cpu 2``.
+  first audio out of the performer's clock; p50 / p95 (and each turn's figure), the
+  partial transcripts made while the clips played; calm and beside ``stress-ng --cpu 2``.
+  ``python -m bench.bench_listen --live`` runs the calm latency alone.
 - **echo**: 5 minutes of the host's program audio (Piper) played back through a
   simulated room (delay, reverberation, gain, noise) into the microphone with the echo
   suppressor on: false barge-ins (should be 0) and false turns; real people speaking over
@@ -34,6 +37,7 @@ import subprocess
 import threading
 import time
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -206,6 +210,7 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
     first = [r["first_audio_s"] for r in desk.records if r.get("first_audio_s") is not None]
     return {"loadavg_before": load_before, "turns": len(desk.records), "answered": len(first),
             "partials": len(partials), "partials_with_stable_words": sum(bool(w) for _, w in partials),
+            "speech_end_to_final_s_each": final, "speech_end_to_first_audio_s_each": first,
             "speech_end_to_final_p50_s": _pct(final, 50), "speech_end_to_final_p95_s": _pct(final, 95),
             "speech_end_to_first_audio_p50_s": _pct(first, 50),
             "speech_end_to_first_audio_p95_s": _pct(first, 95),
@@ -372,11 +377,18 @@ def _loadavg() -> list[float]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     config = ListenConfig()
-    figures: dict[str, Any] = {"recognizer": "whisper-base int8 (packaged)", "vad": "silero (onnx)",
-                               "cpu_count": os.cpu_count(), "turns": config.turns.__dict__}
+    figures: dict[str, Any] = {"recognizer": f"whisper-{config.model} int8 (packaged), "
+                                             f"{config.window} encoder window",
+                               "vad": "silero (onnx)", "cpu_count": os.cpu_count(),
+                               "turns": config.turns.__dict__}
     figures["loadavg_before"] = _loadavg()
     figures["accuracy"] = accuracy(config)
     figures["loadavg_after_accuracy"] = _loadavg()
+    if not quick:  # the same recordings with Whisper's own 30 s encoder window
+        full = replace(config, window="full")
+        figures["accuracy_full_window"] = {k: v for k, v in accuracy(full).items()
+                                           if k != "per_clip"}
+        figures["loadavg_after_accuracy_full_window"] = _loadavg()
     figures["echo"] = echo(config, seconds=60.0 if quick else 300.0)
     figures["loadavg_after_echo"] = _loadavg()
     clips = ["en_ljspeech_LJ001-0004.wav", "zh_aishell3_SSB03410265.wav",

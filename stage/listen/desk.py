@@ -52,6 +52,7 @@ class VoiceDesk:
                  on_answer: Callable[[ChatAnswer], None] | None = None,
                  on_record: Callable[[dict[str, Any]], None] | None = None,
                  on_heard: Callable[[HeardTurn, str], None] | None = None,
+                 on_partial: Callable[[HeardTurn, str, str], None] | None = None,
                  languages: tuple[str, ...] = ("English",), priority: int = 20) -> None:
         self.performer = performer
         self.responder = responder
@@ -62,6 +63,8 @@ class VoiceDesk:
         self.on_answer = on_answer
         self.on_record = on_record
         self.on_heard = on_heard  # (turn, moderated text): captions, a running interview
+        self.on_partial = on_partial  # (turn, partial text, its stable words): live captions
+        self._partials: dict[int, tuple[int, str]] = {}  # turn id -> (count, stable words)
         self.languages = languages
         self.priority = priority
         self.barge_ins = 0
@@ -74,6 +77,14 @@ class VoiceDesk:
         """React to one listener event (call in order, from the event loop)."""
         if event.kind == "speaking":
             await self._maybe_barge_in(event)
+        elif event.kind == "partial":
+            count, _ = self._partials.get(event.turn.id, (0, ""))
+            self._partials[event.turn.id] = (count + 1, event.stable)
+            if self.on_partial is not None:
+                try:
+                    self.on_partial(event.turn, event.text, event.stable)
+                except Exception:  # noqa: BLE001 - a partial's consumer must not stop listening
+                    log.exception("partial transcript consumer failed")
         elif event.kind == "final":
             task = asyncio.get_running_loop().create_task(self._answer(event.turn))
             self._tasks.add(task)
@@ -103,9 +114,11 @@ class VoiceDesk:
             await self._answer_turn(turn)
 
     async def _answer_turn(self, turn: HeardTurn) -> None:
+        partials, stable = self._partials.pop(turn.id, (0, ""))
         record: dict[str, Any] = {"event": "heard", **turn.to_dict(), "answer": None,
                                   "answered_by": None, "moderation": None,
-                                  "first_audio_s": None}
+                                  "first_audio_s": None, "partials": partials,
+                                  "stable_before_end": stable}
         handles: list[SpeechHandle] = []
         try:
             if turn.status == "unsupported_language":
