@@ -329,6 +329,8 @@ def echo(config: ListenConfig, seconds: float = 300.0, seed: int = 0) -> dict[st
             "false_barge_ins": len(listener_clean["barge_in_times"]),
             "false_barge_in_times_s": [round(t, 2) for t in listener_clean["barge_in_times"]],
             "echo_speech_runs_refused": listener_clean["echo_runs"],
+            "runs_verified_as_echo_through_a_new_path": listener_clean["verified_new_path"],
+            "runs_verified_as_echo_with_people": listener_people["verified_new_path"],
             "false_turns_answerable": listener_clean["ok_turns"],
             "turns_marked_echo": listener_clean["echo_turns"],
             "people_barge_ins_detected": f"{hits}/{len(onsets)}",
@@ -368,7 +370,7 @@ def _echo_run(config, program, mic, EchoSuppressor, get_vad, Listener) -> dict[s
                 ok += event.turn.status == "ok"
                 echoed += event.turn.status == "echo"
     return {"barge_in_times": barge, "echo_runs": echo_runs, "ok_turns": ok,
-            "echo_turns": echoed, "rtf": round((time.perf_counter() - t0) / (program.size / SAMPLE_RATE), 4)}
+            "echo_turns": echoed, "verified_new_path": suppressor.verified, "rtf": round((time.perf_counter() - t0) / (program.size / SAMPLE_RATE), 4)}
 
 
 def _loadavg() -> list[float]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ LONG_S = 30.0
 MAX_TOKENS = 448
 TOKENS_PER_S = 12.0
 """A fitted decode producing more tokens than ``20 + TOKENS_PER_S * seconds`` is a loop."""
+SURE_LANGUAGE = 0.8
+"""A language detected in a fitted window below this probability is detected again in the
+30 s window (short windows confuse close languages: Spanish heard as Portuguese)."""
 LOOP_PENALTY = 1.3
 """Repetition penalty of the second try after a loop (short audio, under ~2 s, loops in a
 fitted window: "produced the block. produced the block. …"); a second loop → 30 s window."""
@@ -129,6 +133,9 @@ class WhisperRecognizer:
             if language is None:
                 probs = self._detect(encoded)
                 lang = max(probs, key=lambda c: probs[c])
+                if fit and probs[lang] < SURE_LANGUAGE:  # unsure on a short window: 30 s one
+                    probs = self._detect(self._encode(audio, False))
+                    lang = max(probs, key=lambda c: probs[c])
                 lang_p = probs[lang]
                 if lang not in self.languages:
                     allowed = max(self.languages, key=lambda c: probs.get(c, 0.0))
@@ -226,13 +233,32 @@ class WhisperRecognizer:
                                 suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])))[0]
         ids = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
         text = tokenizer.decode(ids)
-        if guard and (len(ids) >= limit - len(tokens) - 1
+        if guard and (len(ids) >= limit - len(tokens) - 1 or _repeats(text)
                       or (len(text) > 24 and get_compression_ratio(text) > 2.4)):
             log.info("fitted whisper decode of %.1fs ran away (%d tokens); 30 s window",
                      seconds, len(ids))
             return None
         avg_logprob = float(result.scores[0]) * len(ids) / (len(ids) + 1) if ids else -5.0
         return _Decoded(text, avg_logprob, float(result.no_speech_prob))
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _repeats(text: str) -> bool:
+    """Whether ``text`` says the same run of words twice (4 words, or 6 Chinese, Japanese
+    or Korean characters): how a decoding loop starts; people seldom do it in one turn."""
+    cjk = len(_CJK.findall(text)) > len(text) // 3
+    units = [c for c in text if c.strip() and c.isalnum()] if cjk else \
+        re.sub(r"[^\w\s']", " ", text.lower()).split()
+    n = 6 if cjk else 4
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(units) - n + 1):
+        gram = tuple(units[i:i + n])
+        if gram in seen:
+            return True
+        seen.add(gram)
+    return False
 
 
 def _confidence(avg_logprob: float, no_speech: float) -> float:

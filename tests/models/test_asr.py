@@ -85,3 +85,11 @@ def test_the_fitted_window_hears_what_the_30s_one_does_and_short_audio_does_not_
     assert short.ok and "produced" in short.text.lower() and len(short.text) < 60, short.text
     with pytest.raises(InputError, match="window"):
         get_recognizer("whisper", window="half")
+
+
+def test_a_decode_that_says_the_same_words_twice_is_a_loop():
+    from vhuman.models.asr.whisper import _repeats
+
+    assert _repeats("Uma raposa velha não consegue. Uma raposa velha não consegue")
+    assert not _repeats("It was the first great sorrow of his life. It was not so much")
+    assert _repeats("这些游戏队员威胁这些游戏队员威胁") and not _repeats("这些游戏队员威胁要杀死人质")
