@@ -8,12 +8,15 @@
   numbers), Mandarin compared character by character with spaces and punctuation
   removed and both sides in simplified characters. The AMI meeting clip is left out (its
   reference covers only part of what is said).
-- **real-time factor** of recognition alone (seconds of compute per second of audio).
+- **real-time factor** of recognition alone (seconds of compute per second of audio);
+  accuracy and real-time factor again with Whisper's own 30 s encoder window
+  (``window: full``) beside the default fitted window.
 - **latency**, clips fed at real-time pace (20 ms pieces) into a live listen session
   whose voice desk answers through the dialogue brain on a live performer (Piper voice,
   pattern renderer): end of speech → final transcript, and end of speech → the host's
-  first audio out of the performer's clock; p50 / p95; calm and beside
-  ``stress-ng --cpu 2``.
+  first audio out of the performer's clock; p50 / p95 (and each turn's figure), the
+  partial transcripts made while the clips played; calm and beside ``stress-ng --cpu 2``.
+  ``python -m bench.bench_listen --live`` runs the calm latency alone.
 - **echo**: 5 minutes of the host's program audio (Piper) played back through a
   simulated room (delay, reverberation, gain, noise) into the microphone with the echo
   suppressor on: false barge-ins (should be 0) and false turns; real people speaking over
@@ -34,6 +37,7 @@ import subprocess
 import threading
 import time
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -161,6 +165,7 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
     from vhuman.stage.listen.session import ListenSession
     from vhuman.stage.live import LiveConfig, LivePerformer, PatternRenderer
 
+    load_before = _loadavg()
     perf = LivePerformer(LiveConfig(fps=25, width=256, height=256), tts=get_tts("piper"),
                          renderer_factory=lambda: PatternRenderer(256, 256))
     await perf.start()
@@ -169,6 +174,15 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
     await asyncio.to_thread(brain.warm_up)
     desk = VoiceDesk(perf, responder=ChatResponder(brain, perf), moderator=default_moderator())
     session = ListenSession(config, desk, speaker="Ana", performer=perf)
+    partials: list[tuple[float, str]] = []  # (seconds after the turn's start, stable words)
+    handle = desk.handle
+
+    async def counting(event: Any) -> None:
+        if event.kind == "partial":
+            partials.append((round(session.listener.clock - event.turn.start, 2), event.stable))
+        await handle(event)
+
+    desk.handle = counting  # type: ignore[method-assign]
     await session.start()
     loop = asyncio.get_running_loop()
     try:
@@ -194,7 +208,9 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
         await perf.close()
     final = [r["final_s"] for r in desk.records if r.get("final_s") is not None]
     first = [r["first_audio_s"] for r in desk.records if r.get("first_audio_s") is not None]
-    return {"turns": len(desk.records), "answered": len(first),
+    return {"loadavg_before": load_before, "turns": len(desk.records), "answered": len(first),
+            "partials": len(partials), "partials_with_stable_words": sum(bool(w) for _, w in partials),
+            "speech_end_to_final_s_each": final, "speech_end_to_first_audio_s_each": first,
             "speech_end_to_final_p50_s": _pct(final, 50), "speech_end_to_final_p95_s": _pct(final, 95),
             "speech_end_to_first_audio_p50_s": _pct(first, 50),
             "speech_end_to_first_audio_p95_s": _pct(first, 95),
@@ -313,6 +329,8 @@ def echo(config: ListenConfig, seconds: float = 300.0, seed: int = 0) -> dict[st
             "false_barge_ins": len(listener_clean["barge_in_times"]),
             "false_barge_in_times_s": [round(t, 2) for t in listener_clean["barge_in_times"]],
             "echo_speech_runs_refused": listener_clean["echo_runs"],
+            "runs_verified_as_echo_through_a_new_path": listener_clean["verified_new_path"],
+            "runs_verified_as_echo_with_people": listener_people["verified_new_path"],
             "false_turns_answerable": listener_clean["ok_turns"],
             "turns_marked_echo": listener_clean["echo_turns"],
             "people_barge_ins_detected": f"{hits}/{len(onsets)}",
@@ -352,7 +370,7 @@ def _echo_run(config, program, mic, EchoSuppressor, get_vad, Listener) -> dict[s
                 ok += event.turn.status == "ok"
                 echoed += event.turn.status == "echo"
     return {"barge_in_times": barge, "echo_runs": echo_runs, "ok_turns": ok,
-            "echo_turns": echoed, "rtf": round((time.perf_counter() - t0) / (program.size / SAMPLE_RATE), 4)}
+            "echo_turns": echoed, "verified_new_path": suppressor.verified, "rtf": round((time.perf_counter() - t0) / (program.size / SAMPLE_RATE), 4)}
 
 
 def _loadavg() -> list[float]:
@@ -361,11 +379,18 @@ def _loadavg() -> list[float]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     config = ListenConfig()
-    figures: dict[str, Any] = {"recognizer": "whisper-base int8 (packaged)", "vad": "silero (onnx)",
-                               "cpu_count": os.cpu_count(), "turns": config.turns.__dict__}
+    figures: dict[str, Any] = {"recognizer": f"whisper-{config.model} int8 (packaged), "
+                                             f"{config.window} encoder window",
+                               "vad": "silero (onnx)", "cpu_count": os.cpu_count(),
+                               "turns": config.turns.__dict__}
     figures["loadavg_before"] = _loadavg()
     figures["accuracy"] = accuracy(config)
     figures["loadavg_after_accuracy"] = _loadavg()
+    if not quick:  # the same recordings with Whisper's own 30 s encoder window
+        full = replace(config, window="full")
+        figures["accuracy_full_window"] = {k: v for k, v in accuracy(full).items()
+                                           if k != "per_clip"}
+        figures["loadavg_after_accuracy_full_window"] = _loadavg()
     figures["echo"] = echo(config, seconds=60.0 if quick else 300.0)
     figures["loadavg_after_echo"] = _loadavg()
     clips = ["en_ljspeech_LJ001-0004.wav", "zh_aishell3_SSB03410265.wav",
@@ -393,4 +418,13 @@ if __name__ == "__main__":
     import json
     import sys
 
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=1, ensure_ascii=False, default=float))
+    if "--live" in sys.argv:  # end of speech -> final / first audio only, calm
+        clips = ["en_ljspeech_LJ001-0004.wav", "zh_aishell3_SSB03410265.wav",
+                 "en_librispeech_1995-1837-0001.wav", "es_picovoice_test_es.wav",
+                 "en_ljspeech_LJ001-0005.wav"]
+        figures = asyncio.run(_live(ListenConfig(), clips))
+        figures["loadavg"] = _loadavg()
+        print(json.dumps(figures, indent=1, ensure_ascii=False, default=float))
+    else:
+        print(json.dumps(run(quick="--quick" in sys.argv), indent=1, ensure_ascii=False,
+                         default=float))

@@ -114,6 +114,7 @@ class TurnState:
     unfinished: bool | None = None  # the judged words trail off (None: not judged yet)
     last_partial: float = 0.0
     barged: bool = False
+    pending: bool = False  # the words at the pause are being recognised elsewhere
 
 
 class TurnDetector:
@@ -153,7 +154,15 @@ class TurnDetector:
     def judge(self, text: str, language: str = "") -> bool:
         """Give the words heard so far; returns whether they sound unfinished."""
         self.state.unfinished = sounds_unfinished(text, language)
+        self.state.pending = False
         return self.state.unfinished
+
+    def await_judgement(self) -> None:
+        """The words at this pause are being recognised in the background: the turn
+        does not end on ``end_silence_s`` before :meth:`judge` is called (it still ends
+        after ``unfinished_silence_s``)."""
+        if self.state.phase == "paused":
+            self.state.pending = True
 
     def push(self, probability: float) -> list[Signal]:
         s, st = self.settings, self.state
@@ -171,7 +180,7 @@ class TurnDetector:
             st.voiced += self.frame_s
             st.speech_end = now
             if st.phase == "paused":
-                st.phase, st.unfinished = "speaking", None
+                st.phase, st.unfinished, st.pending = "speaking", None, False
             if st.phase == "onset" and st.voiced >= s.min_speech_s:
                 st.phase, st.last_partial = "speaking", now
                 out.append("started")
@@ -195,7 +204,8 @@ class TurnDetector:
                 st.phase = "paused"
                 out.append("pause")
             elif st.phase == "paused":
-                limit = s.unfinished_silence_s if st.unfinished else s.end_silence_s
+                limit = s.unfinished_silence_s if (st.unfinished or st.pending) \
+                    else s.end_silence_s
                 if silence >= limit:
                     self._close()
                     out.append("ended")

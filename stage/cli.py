@@ -147,6 +147,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         config = LiveConfig(background=args.background, transparent=args.transparent,
                             burn_captions=args.burn_captions)
         options["performer_factory"] = functools.partial(build_live_performer, config=config)
+    if args.listen_device or args.listen_settings:
+        from .listen.config import ListenConfig
+        from .listen.local import parse_device_spec, show_attachment
+
+        listen = ListenConfig.load(args.listen_settings) if args.listen_settings else ListenConfig()
+        specs = list(listen.devices) + [parse_device_spec(d) for d in args.listen_device or ()]
+        if specs:
+            options["attach"] = [show_attachment(listen, specs)]
     default_out = "out/show.webm" if args.transparent else "out/show.mp4"
     return int(run_show(args.rundown, outputs=args.out or [default_out], **options) or 0)
 
@@ -322,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--burn-captions", action="store_true",
                       help="draw captions into the picture (.vtt/.srt files are written "
                            "beside every recording either way)")
+    show.add_argument("--listen-device", action="append", metavar="DEVICE[@SPEAKER[/ROLE]]",
+                      help="listen to an audio input on this machine during the show, as "
+                           "'vhuman listen --device' does (default, alsa:hw:1,0, "
+                           "lavfi:amovie=q.wav,arealtime); speaker 'studio', role 'host' "
+                           "unless given (repeatable)")
+    show.add_argument("--listen-settings", default=None, metavar="YAML",
+                      help="listen settings (a listen: section; its devices: are opened too)")
     show.set_defaults(func=cmd_show)
 
     serve = add("serve", help="start the HTTP/WebSocket server")

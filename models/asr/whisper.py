@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vhuman.models.text.language import LANGUAGE_NAMES
-from vhuman.models.types import VhumanError
+from vhuman.models.types import InputError, VhumanError
 
 from .base import SAMPLE_RATE, Transcription
 from .packaged import whisper_dir
@@ -30,6 +32,22 @@ log = logging.getLogger(__name__)
 
 UNSUPPORTED_PROBABILITY = 0.6
 """A detected language outside ``languages`` at or above this probability is refused."""
+WINDOWS = ("fit", "full")
+FIT_PAD_S = 2.0
+"""Silence after the audio in a fitted encoder window (less made the model loop more)."""
+FIT_MAX_S = 28.0
+"""Longer audio is always decoded in the 30 s window."""
+LONG_S = 30.0
+"""Longer audio goes through faster-whisper's sliding 30 s windows."""
+MAX_TOKENS = 448
+TOKENS_PER_S = 12.0
+"""A fitted decode producing more tokens than ``20 + TOKENS_PER_S * seconds`` is a loop."""
+SURE_LANGUAGE = 0.8
+"""A language detected in a fitted window below this probability is detected again in the
+30 s window (short windows confuse close languages: Spanish heard as Portuguese)."""
+LOOP_PENALTY = 1.3
+"""Repetition penalty of the second try after a loop (short audio, under ~2 s, loops in a
+fitted window: "produced the block. produced the block. …"); a second loop → 30 s window."""
 
 
 def to_simplified(text: str) -> str:
@@ -53,20 +71,37 @@ def _converter() -> Any:
         return _opencc
 
 
+@dataclass(frozen=True)
+class _Decoded:
+    text: str
+    avg_logprob: float
+    no_speech: float
+
+
 class WhisperRecognizer:
-    """faster-whisper on CPU (int8) or GPU (float16) with the packaged Whisper model."""
+    """faster-whisper on CPU (int8) or GPU (float16) with the packaged Whisper model.
+
+    ``window``: ``fit`` (default) runs the encoder on the audio heard plus
+    :data:`FIT_PAD_S` of silence instead of Whisper's fixed 30 s window (CTranslate2
+    takes any length up to 30 s; a 5 s turn encodes several times faster). A fitted decode
+    that loops (too many tokens for the audio, or repetitive text) is decoded again from
+    the same encoder output with a repetition penalty, then, if it still loops, in the
+    30 s window; ``full`` always uses the 30 s window.
+    """
 
     sample_rate = SAMPLE_RATE
 
     def __init__(self, model: str = "base", *, model_dir: str | Path | None = None,
                  device: str = "auto", compute_type: str | None = None, threads: int = 2,
                  beam_size: int = 1, languages: Sequence[str] | None = None,
-                 simplified_chinese: bool = True) -> None:
+                 simplified_chinese: bool = True, window: str = "fit") -> None:
         try:
             from faster_whisper import WhisperModel
         except ImportError as exc:
             raise VhumanError("speech recognition needs faster-whisper: "
                               "pip install faster-whisper") from exc
+        if window not in WINDOWS:
+            raise InputError(f"whisper window: {window!r}; use {' | '.join(WINDOWS)}")
         if device == "auto":
             device = _cuda_device()
         path = Path(model_dir) if model_dir is not None else whisper_dir(model)
@@ -74,11 +109,13 @@ class WhisperRecognizer:
         self.device = device
         self.compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         self.beam_size = beam_size
+        self.window = window
         self.languages = tuple(languages) if languages else tuple(LANGUAGE_NAMES)
         self.simplified_chinese = simplified_chinese
         self._model = WhisperModel(str(path), device=device, compute_type=self.compute_type,
                                    cpu_threads=threads, num_workers=1)
         self._lock = threading.Lock()  # one decode at a time per model
+        self.fallbacks = 0  # fitted decodes redone with the 30 s window
         log.info("whisper %s loaded on %s (%s)", path, device, self.compute_type)
 
     def transcribe(self, audio: np.ndarray, *, language: str | None = None,
@@ -87,47 +124,147 @@ class WhisperRecognizer:
         seconds = audio.shape[0] / SAMPLE_RATE
         if seconds < 0.1 or not np.any(audio):
             return Transcription("", status="empty", detail="no audio", seconds=seconds)
+        if seconds > LONG_S:
+            return self._transcribe_long(audio, language, prompt)
         with self._lock:
-            segments, info = self._run(audio, language, prompt)
-            lang, lang_p = info.language, float(info.language_probability)
-            if language is None and lang not in self.languages:
-                probs = dict(info.all_language_probs or ())
-                allowed = max(self.languages, key=lambda c: probs.get(c, 0.0))
-                if lang_p >= UNSUPPORTED_PROBABILITY or probs.get(allowed, 0.0) < 0.05:
-                    return Transcription("", language=lang, language_probability=lang_p,
-                                         status="unsupported_language",
-                                         detail=f"heard {LANGUAGE_NAMES.get(lang, lang)}; "
-                                                f"understood: {', '.join(self.languages)}",
-                                         seconds=seconds)
-                segments, info = self._run(audio, allowed, prompt)
-                lang, lang_p = allowed, probs.get(allowed, 0.0)
-            segs = list(segments)
-        text = "".join(s.text for s in segs).strip()
+            fit = self.window == "fit" and seconds <= FIT_MAX_S
+            encoded = self._encode(audio, fit)
+            lang, lang_p = language or "", 1.0 if language else 0.0
+            if language is None:
+                probs = self._detect(encoded)
+                lang = max(probs, key=lambda c: probs[c])
+                if fit and probs[lang] < SURE_LANGUAGE:  # unsure on a short window: 30 s one
+                    probs = self._detect(self._encode(audio, False))
+                    lang = max(probs, key=lambda c: probs[c])
+                lang_p = probs[lang]
+                if lang not in self.languages:
+                    allowed = max(self.languages, key=lambda c: probs.get(c, 0.0))
+                    if lang_p >= UNSUPPORTED_PROBABILITY or probs.get(allowed, 0.0) < 0.05:
+                        return Transcription("", language=lang, language_probability=lang_p,
+                                             status="unsupported_language",
+                                             detail=f"heard {LANGUAGE_NAMES.get(lang, lang)}; "
+                                                    f"understood: {', '.join(self.languages)}",
+                                             seconds=seconds)
+                    lang, lang_p = allowed, probs.get(allowed, 0.0)
+            decoded = self._generate(encoded, lang, prompt, seconds, guard=fit)
+            if decoded is None:  # a loop in the fitted window: again, repeating less
+                decoded = self._generate(encoded, lang, prompt, seconds, guard=True,
+                                         repetition_penalty=LOOP_PENALTY)
+            if decoded is None:  # still astray: the 30 s window
+                self.fallbacks += 1
+                decoded = self._generate(self._encode(audio, False), lang, prompt, seconds,
+                                         guard=False)
+        assert decoded is not None
+        text = decoded.text.strip()
         if lang == "zh" and self.simplified_chinese:
             text = to_simplified(text)
         if not text:
             return Transcription("", language=lang, language_probability=lang_p,
                                  status="empty", detail="no words recognised", seconds=seconds)
-        return Transcription(text, language=lang, confidence=_confidence(segs),
-                             language_probability=lang_p, seconds=seconds,
+        return Transcription(text, language=lang,
+                             confidence=_confidence(decoded.avg_logprob, decoded.no_speech),
+                             language_probability=round(float(lang_p), 4), seconds=seconds,
                              words=tuple(text.split()))
 
-    def _run(self, audio: np.ndarray, language: str | None, prompt: str | None) -> Any:
-        return self._model.transcribe(
-            audio, language=language, task="transcribe", beam_size=self.beam_size,
-            temperature=0.0, condition_on_previous_text=False, initial_prompt=prompt or None,
-            without_timestamps=True, vad_filter=False, word_timestamps=False)
+    def _transcribe_long(self, audio: np.ndarray, language: str | None,
+                         prompt: str | None) -> Transcription:
+        """Audio longer than one window: faster-whisper's own sliding windows."""
+        seconds = audio.shape[0] / SAMPLE_RATE
+        with self._lock:
+            segments, info = self._model.transcribe(
+                audio, language=language, task="transcribe", beam_size=self.beam_size,
+                temperature=0.0, condition_on_previous_text=False,
+                initial_prompt=prompt or None, without_timestamps=True, vad_filter=False)
+            segs = list(segments)
+        lang = info.language
+        text = "".join(s.text for s in segs).strip()
+        if lang == "zh" and self.simplified_chinese:
+            text = to_simplified(text)
+        if not segs or not text:
+            return Transcription("", language=lang, status="empty",
+                                 detail="no words recognised", seconds=seconds)
+        weights = [max(1, len(s.text)) for s in segs]
+        logp = sum(w * s.avg_logprob for w, s in zip(weights, segs, strict=True)) / sum(weights)
+        return Transcription(text, language=lang,
+                             confidence=_confidence(logp, max(s.no_speech_prob for s in segs)),
+                             language_probability=round(float(info.language_probability), 4),
+                             seconds=seconds, words=tuple(text.split()))
+
+    # -- the model, through CTranslate2 -------------------------------------------------
+    def _encode(self, audio: np.ndarray, fit: bool) -> Any:
+        """Encoder output for ``audio``: fitted (audio + FIT_PAD_S of silence) or the
+        30 s window Whisper was trained on."""
+        import ctranslate2
+
+        extractor = self._model.feature_extractor
+        window = extractor.n_samples
+        pad = int(FIT_PAD_S * SAMPLE_RATE) if fit else max(0, window - audio.size)
+        padded = np.concatenate([audio[:window], np.zeros(pad, np.float32)])[:window]
+        features = extractor(padded)[:, : extractor.nb_max_frames]
+        if not fit and features.shape[1] < extractor.nb_max_frames:
+            features = np.pad(features, ((0, 0), (0, extractor.nb_max_frames - features.shape[1])))
+        view = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None]))
+        return self._model.model.encode(view, to_cpu=False)
+
+    def _detect(self, encoded: Any) -> dict[str, float]:
+        """Language probabilities (ISO 639-1 code → probability) from the encoder output."""
+        results = self._model.model.detect_language(encoded)[0]
+        return {token[2:-2]: float(p) for token, p in results}
+
+    def _generate(self, encoded: Any, language: str, prompt: str | None, seconds: float,
+                  *, guard: bool, repetition_penalty: float = 1.0) -> _Decoded | None:
+        """Greedy decode without timestamps; None when ``guard`` finds a runaway decode."""
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
+
+        model = self._model.model
+        tokenizer = Tokenizer(self._model.hf_tokenizer, model.is_multilingual,
+                              task="transcribe", language=language)
+        tokens: list[int] = []
+        if prompt:
+            tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + prompt.strip())[-200:]]
+        tokens += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        limit = min(MAX_TOKENS, len(tokens) + int(20 + TOKENS_PER_S * seconds)) if guard \
+            else MAX_TOKENS
+        result = model.generate(encoded, [tokens], beam_size=self.beam_size, patience=1,
+                                length_penalty=1, max_length=limit, return_scores=True,
+                                repetition_penalty=repetition_penalty,
+                                return_no_speech_prob=True, suppress_blank=True,
+                                suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])))[0]
+        ids = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        text = tokenizer.decode(ids)
+        if guard and (len(ids) >= limit - len(tokens) - 1 or _repeats(text)
+                      or (len(text) > 24 and get_compression_ratio(text) > 2.4)):
+            log.info("fitted whisper decode of %.1fs ran away (%d tokens); 30 s window",
+                     seconds, len(ids))
+            return None
+        avg_logprob = float(result.scores[0]) * len(ids) / (len(ids) + 1) if ids else -5.0
+        return _Decoded(text, avg_logprob, float(result.no_speech_prob))
 
 
-def _confidence(segments: list[Any]) -> float:
-    """Mean token probability over the segments (weighted by length), times the chance
-    that there was speech at all."""
-    if not segments:
-        return 0.0
-    weights = [max(1, len(s.text)) for s in segments]
-    logp = sum(w * s.avg_logprob for w, s in zip(weights, segments, strict=True)) / sum(weights)
-    speech = 1.0 - max(s.no_speech_prob for s in segments)
-    return round(max(0.0, min(1.0, math.exp(logp) * (0.5 + 0.5 * speech))), 4)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _repeats(text: str) -> bool:
+    """Whether ``text`` says the same run of words twice (4 words, or 6 Chinese, Japanese
+    or Korean characters): how a decoding loop starts; people seldom do it in one turn."""
+    cjk = len(_CJK.findall(text)) > len(text) // 3
+    units = [c for c in text if c.strip() and c.isalnum()] if cjk else \
+        re.sub(r"[^\w\s']", " ", text.lower()).split()
+    n = 6 if cjk else 4
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(units) - n + 1):
+        gram = tuple(units[i:i + n])
+        if gram in seen:
+            return True
+        seen.add(gram)
+    return False
+
+
+def _confidence(avg_logprob: float, no_speech: float) -> float:
+    """Mean token probability times the chance that there was speech at all."""
+    speech = 1.0 - no_speech
+    return round(max(0.0, min(1.0, math.exp(avg_logprob) * (0.5 + 0.5 * speech))), 4)
 
 
 def _cuda_device() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from vhuman.models.types import InputError
@@ -40,11 +41,7 @@ def _config(args: argparse.Namespace) -> ListenConfig:
     if args.recognizer_url:
         changes.update(recognizer="server", url=args.recognizer_url)
     if changes:
-        data = {k: getattr(config, k) for k in ("recognizer", "model", "url", "languages",
-                                                 "language", "min_confidence", "threads",
-                                                 "partials")}
-        data.update(changes)
-        config = ListenConfig(turns=config.turns, **data)
+        config = replace(config, **changes)
         config.validate()
     return config
 

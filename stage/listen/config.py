@@ -25,6 +25,31 @@ Q&A), the host operator can interrupt the character."""
 
 
 @dataclass(frozen=True)
+class DeviceSpec:
+    """An audio input on the show's machine (``vhuman listen --device`` names) and who
+    speaks into it."""
+
+    device: str = "default"
+    speaker: str = "studio"
+    role: str = "host"
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> DeviceSpec:
+        if isinstance(data, str):
+            return cls(device=data)
+        if not isinstance(data, Mapping):
+            raise InputError("listen.devices: each entry is a device name or a mapping")
+        unknown = sorted(set(data) - {"device", "speaker", "role"})
+        if unknown:
+            raise InputError(f"listen.devices: unknown key(s) {', '.join(unknown)}; "
+                             "known: device, speaker, role")
+        spec = cls(**{k: str(v) for k, v in data.items()})
+        if spec.role not in ROLES:
+            raise InputError(f"listen.devices: role {spec.role!r}; one of {', '.join(ROLES)}")
+        return spec
+
+
+@dataclass(frozen=True)
 class ListenConfig:
     recognizer: str = "whisper"  # whisper | server
     model: str = "base"  # packaged whisper model
@@ -34,6 +59,8 @@ class ListenConfig:
     min_confidence: float = 0.3
     threads: int = 2
     partials: bool = True
+    window: str = "fit"  # whisper's encoder window: fit (the audio heard) | full (30 s)
+    devices: tuple[DeviceSpec, ...] = ()  # local inputs a show (vhuman show / serve) opens
     turns: TurnSettings = field(default_factory=TurnSettings)
 
     @classmethod
@@ -41,13 +68,15 @@ class ListenConfig:
         data = dict(data or {})
         turns = TurnSettings.from_mapping(data.pop("turns", None))
         known = {"recognizer", "model", "url", "languages", "language", "min_confidence",
-                 "threads", "partials"}
+                 "threads", "partials", "window", "devices"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError(f"listen: unknown setting(s) {', '.join(unknown)}; "
                              f"known: {', '.join(sorted(known | {'turns'}))}")
         if "languages" in data:
             data["languages"] = tuple(str(x) for x in data["languages"] or ())
+        if "devices" in data:
+            data["devices"] = tuple(DeviceSpec.from_mapping(d) for d in data["devices"] or ())
         config = cls(turns=turns, **data)
         config.validate()
         return config
@@ -72,6 +101,8 @@ class ListenConfig:
             raise InputError("listen.url: required with recognizer: server")
         if not 0.0 <= self.min_confidence <= 1.0:
             raise InputError("listen.min_confidence: must be in 0..1")
+        if self.window not in ("fit", "full"):
+            raise InputError(f"listen.window: {self.window!r}; use fit | full")
 
     def with_turns(self, **changes: float) -> ListenConfig:
         return replace(self, turns=replace(self.turns, **changes))
@@ -81,15 +112,17 @@ class ListenConfig:
         if self.recognizer == "server":
             return get_recognizer("server", url=self.url, languages=self.languages or None)
         return get_recognizer("whisper", model=self.model, threads=self.threads,
-                              languages=self.languages or None)
+                              languages=self.languages or None, window=self.window)
 
     def build_listener(self, *, speaker: str = "guest", role: str = "guest",
                        echo: EchoSuppressor | None = None,
-                       partials: bool | None = None) -> Listener:
-        """A listener for one stream with these settings (its own VAD state)."""
+                       partials: bool | None = None, background: bool = False) -> Listener:
+        """A listener for one stream with these settings (its own VAD state);
+        ``background``: recognise partials and pauses on its own thread (live streams)."""
         if role not in ROLES:
             raise InputError(f"role: {role!r}; one of {', '.join(ROLES)}")
         return Listener(self.build_recognizer(), get_vad("silero"), self.turns,
                         speaker=speaker, role=role, language=self.language,
                         min_confidence=self.min_confidence,
-                        partials=self.partials if partials is None else partials, echo=echo)
+                        partials=self.partials if partials is None else partials, echo=echo,
+                        background=background)

@@ -70,6 +70,7 @@ class VoiceDesk:
         # with "" when the finished turn is refused, so its partial caption is taken back
         self.on_partial = on_partial
         self._partial_shown: set[int] = set()
+        self._partials: dict[int, tuple[int, str]] = {}  # turn id -> (count, stable words)
         self.languages = languages
         self.priority = priority
         self.barge_ins = 0
@@ -83,6 +84,8 @@ class VoiceDesk:
         if event.kind == "speaking":
             await self._maybe_barge_in(event)
         elif event.kind == "partial":
+            count, _ = self._partials.get(event.turn.id, (0, ""))
+            self._partials[event.turn.id] = (count + 1, event.stable)
             await self._partial(event)
         elif event.kind == "final":
             task = asyncio.get_running_loop().create_task(self._answer(event.turn))
@@ -129,9 +132,11 @@ class VoiceDesk:
             await self._answer_turn(turn)
 
     async def _answer_turn(self, turn: HeardTurn) -> None:
+        partials, stable = self._partials.pop(turn.id, (0, ""))
         record: dict[str, Any] = {"event": "heard", **turn.to_dict(), "answer": None,
                                   "answered_by": None, "moderation": None,
-                                  "first_audio_s": None}
+                                  "first_audio_s": None, "partials": partials,
+                                  "stable_before_end": stable}
         handles: list[SpeechHandle] = []
         try:
             if turn.status == "unsupported_language":

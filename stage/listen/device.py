@@ -10,8 +10,10 @@ with the turns heard so far.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -34,13 +36,11 @@ def parse_device(device: str) -> tuple[str, str]:
     return fmt, name
 
 
-def listen_device(device: str, config: ListenConfig | None = None, *,
-                  seconds: float | None = None, speaker: str = "guest", role: str = "guest",
-                  on_event: Callable[[ListenEvent], None] | None = None) -> list[HeardTurn]:
-    """Turns heard from ``device`` until it ends, ``seconds`` pass, or Ctrl-C."""
+def open_device(device: str) -> Any:
+    """The FFmpeg input for ``device`` (an ``av`` container); InputError when it cannot be
+    opened or has no audio."""
     import av
 
-    config = config or ListenConfig()
     fmt, name = parse_device(device)
     if fmt not in av.formats_available:
         raise InputError(f"--device: input format {fmt!r} is not in this FFmpeg build")
@@ -48,8 +48,36 @@ def listen_device(device: str, config: ListenConfig | None = None, *,
         container = av.open(name, format=fmt, mode="r")
     except (av.error.FFmpegError, OSError) as exc:  # type: ignore[attr-defined]
         raise InputError(f"--device {device!r}: cannot open it: {exc}") from None
-    listener = config.build_listener(speaker=speaker, role=role)
+    if not container.streams.audio:
+        container.close()
+        raise InputError(f"--device {device!r}: has no audio")
+    return container
+
+
+def device_audio(container: Any, device: str = "", *,
+                 stop: threading.Event | None = None) -> Iterator[np.ndarray]:
+    """16 kHz mono float32 pieces from an opened device as they arrive, until it ends,
+    goes away (logged) or ``stop`` is set."""
+    import av
+
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    try:
+        for frame in container.decode(audio=0):
+            for out in resampler.resample(frame):
+                yield out.to_ndarray().reshape(-1).astype(np.float32)
+            if stop is not None and stop.is_set():
+                return
+    except av.error.FFmpegError as exc:  # type: ignore[attr-defined] - the device went away
+        log.warning("device %s stopped: %s", device, exc)
+
+
+def listen_device(device: str, config: ListenConfig | None = None, *,
+                  seconds: float | None = None, speaker: str = "guest", role: str = "guest",
+                  on_event: Callable[[ListenEvent], None] | None = None) -> list[HeardTurn]:
+    """Turns heard from ``device`` until it ends, ``seconds`` pass, or Ctrl-C."""
+    config = config or ListenConfig()
+    container = open_device(device)
+    listener = config.build_listener(speaker=speaker, role=role)
     turns: list[HeardTurn] = []
     heard = 0
 
@@ -62,19 +90,13 @@ def listen_device(device: str, config: ListenConfig | None = None, *,
 
     started = time.monotonic()
     try:
-        if not container.streams.audio:
-            raise InputError(f"--device {device!r}: has no audio")
-        for frame in container.decode(audio=0):
-            for out in resampler.resample(frame):
-                samples = out.to_ndarray().reshape(-1).astype(np.float32)
-                heard += samples.size
-                take(listener.feed(samples))
+        for samples in device_audio(container, device):
+            heard += samples.size
+            take(listener.feed(samples))
             if seconds is not None and heard >= seconds * SAMPLE_RATE:
                 break
     except KeyboardInterrupt:
         log.info("listening stopped after %.1f s", time.monotonic() - started)
-    except av.error.FFmpegError as exc:  # type: ignore[attr-defined] - the device went away
-        log.warning("device %s stopped: %s", device, exc)
     finally:
         container.close()
     tail = np.zeros(int((config.turns.unfinished_silence_s + 0.1) * SAMPLE_RATE), np.float32)

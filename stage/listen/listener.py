@@ -7,9 +7,16 @@ turn with the recogniser (at the first pause, to judge whether the words sound f
 and again only when the person went on speaking). It returns :class:`ListenEvent` s:
 ``started``, ``partial``, ``speaking`` (≥ ``barge_in_s`` of speech: the barge-in signal,
 with ``echo`` set when the speech was the host's own voice coming back), ``final``.
-Everything is synchronous and deterministic for a given input; live callers run it in
-a worker thread. A failing recogniser becomes a turn with status ``error``, never an
-exception out of :meth:`feed`.
+With ``background=False`` (files, tests) everything is synchronous and deterministic
+for a given input. Live sessions use ``background=True``: partial transcripts and the
+recognition at a pause run on the listener's own recognition thread while frames keep
+coming, so the end of a turn is decided on time and its final transcript is usually ready
+when the end-of-turn silence has passed (the turn waits for the words at the pause to be
+judged, up to ``unfinished_silence_s``). Partials carry their stable prefix (the words two
+consecutive partials agree on, :func:`~vhuman.models.asr.streaming.stable_prefix`), and
+a confidently detected language is kept for the rest of the turn, which spares the
+language detection at the final. A failing recogniser becomes a turn with status
+``error``, never an exception out of :meth:`feed`.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import itertools
 import logging
 import time
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +33,7 @@ import numpy as np
 
 from vhuman.dialogue.turns import TurnDetector, TurnSettings
 from vhuman.models.asr.base import SAMPLE_RATE, Recognizer, Transcription, VoiceActivityDetector
+from vhuman.models.asr.streaming import stable_prefix
 
 from .echo import EchoSuppressor
 
@@ -34,6 +43,8 @@ _turn_ids = itertools.count(1)
 EventKind = Literal["started", "partial", "speaking", "final"]
 Analysed = tuple[np.ndarray, float, bool]
 """One frame after :meth:`Listener.analyse`: (samples, speech probability, explained by echo)."""
+PIN_LANGUAGE = 0.8
+"""A partial whose language was detected at least this surely keeps it for the turn."""
 
 
 @dataclass
@@ -69,6 +80,8 @@ class ListenEvent:
     turn: HeardTurn
     text: str = ""  # the partial text for ``partial``
     echo: bool = False  # ``speaking``: the speech was the host's own voice (not a barge-in)
+    stable: str = ""  # ``partial``: its start that the previous partial agreed with
+    language: str = ""  # ``partial``: the language it was heard in
 
 
 class Listener:
@@ -84,7 +97,7 @@ class Listener:
                  settings: TurnSettings | None = None, *, speaker: str = "guest",
                  role: str = "guest", language: str | None = None,
                  min_confidence: float = 0.3, partials: bool = True,
-                 echo: EchoSuppressor | None = None) -> None:
+                 echo: EchoSuppressor | None = None, background: bool = False) -> None:
         self.recognizer = recognizer
         self.vad = vad
         self.settings = settings or TurnSettings()
@@ -108,6 +121,12 @@ class Listener:
         self._voiced = 0  # speech frames in the current turn
         self._echoed = 0  # of which the echo check explained
         self.recognitions = 0
+        self.background = background
+        self._worker: ThreadPoolExecutor | None = None
+        self._partial_job: tuple[int, Future[Transcription]] | None = None  # (turn id, job)
+        self._pause_job: tuple[int, float, Future[Transcription]] | None = None  # (+ end)
+        self._hypothesis = ""  # the last partial's words
+        self._turn_language: str | None = None  # kept from a confident partial
 
     # -- input -----------------------------------------------------------------------
     def feed(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[ListenEvent]:
@@ -140,9 +159,12 @@ class Listener:
 
     def finish(self) -> list[ListenEvent]:
         """The stream ended: close a turn in progress (with the audio it has)."""
-        if self._turn is None:
-            return []
-        return [self._final(cut=False)]
+        events = [self._final(cut=False)] if self._turn is not None else []
+        if self._worker is not None:
+            self._worker.shutdown(wait=True)
+            self._worker = None
+        self._partial_job = self._pause_job = None
+        return events
 
     @property
     def clock(self) -> float:
@@ -166,23 +188,33 @@ class Listener:
     def _frame(self, frame: np.ndarray, p: float, echo_only: bool) -> list[ListenEvent]:
         self._audio.append(frame)
         self._frames += 1
-        events: list[ListenEvent] = []
+        events: list[ListenEvent] = self._collect() if self.background else []
         for signal in self.detector.push(p):
             if signal == "started":
                 self._turn = HeardTurn(self.speaker, self.role, self.detector.turn_start)
                 self._judged = None
+                self._hypothesis, self._turn_language = "", None
                 events.append(ListenEvent("started", self._turn))
             elif signal == "speaking" and self._turn is not None:
-                events.append(ListenEvent("speaking", self._turn, echo=self._echo_run > 0.5 *
-                                          self.settings.barge_in_s))
-            elif signal == "partial" and self._turn is not None and self.partials \
-                    and self._keeping_up():
-                result = self._recognise(self._turn.start, self.clock)
-                if result.ok:
-                    events.append(ListenEvent("partial", self._turn, text=result.text))
+                # live, the analysing thread owns the suppressor: its BargeInWatch verifies
+                echo = self._echo_run > 0.5 * self.settings.barge_in_s or (
+                    not self.background and self.echo is not None and self.echo.verify())
+                events.append(ListenEvent("speaking", self._turn, echo=echo))
+            elif signal == "partial" and self._turn is not None and self.partials:
+                if self.background:
+                    if self._partial_job is None and self._pause_job is None:
+                        job = self._submit(self._turn.start, self.clock)
+                        self._partial_job = (self._turn.id, job)
+                elif self._keeping_up():
+                    events.extend(self._partial(self._recognise(self._turn.start, self.clock)))
             elif signal == "pause" and self._turn is not None:
-                self._judged = self._recognise(self._turn.start, self.detector.speech_end)
-                self.detector.judge(self._judged.text, self._judged.language)
+                if self.background:
+                    end = self.detector.speech_end
+                    self._pause_job = (self._turn.id, end, self._submit(self._turn.start, end))
+                    self.detector.await_judgement()
+                else:
+                    self._judged = self._recognise(self._turn.start, self.detector.speech_end)
+                    self.detector.judge(self._judged.text, self._judged.language)
             elif signal in ("ended", "cut") and self._turn is not None:
                 events.append(self._final(cut=signal == "cut"))
             elif signal == "dropped":
@@ -201,6 +233,11 @@ class Listener:
         turn = self._turn
         assert turn is not None
         end = self.clock if self.detector.in_turn else min(self.detector.speech_end, self.clock)
+        if self._pause_job is not None and not cut:  # wait for the words at the pause
+            turn_id, at, job = self._pause_job
+            self._pause_job = None
+            if turn_id == turn.id and abs(at - end) < 1e-6:
+                self._judged = self._result(job)
         result = self._judged if (self._judged is not None and not cut) else \
             self._recognise(turn.start, end)
         turn.end, turn.cut = end, cut
@@ -219,12 +256,61 @@ class Listener:
             self.detector.reset()
         return ListenEvent("final", turn)
 
+    # -- background recognition ------------------------------------------------------
+    def _submit(self, start: float, end: float) -> Future[Transcription]:
+        """Recognise ``start..end`` on the recognition thread (the audio is cut now)."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"asr-{self.speaker}")
+        audio = self._slice(start, end)
+        return self._worker.submit(self._transcribe, audio, self.language or self._turn_language)
+
+    @staticmethod
+    def _result(job: Future[Transcription]) -> Transcription:
+        try:
+            return job.result()
+        except Exception as exc:  # noqa: BLE001 - _transcribe already catches; belt and braces
+            return Transcription("", status="error", detail=f"recognizer failed: {exc}")
+
+    def _collect(self) -> list[ListenEvent]:
+        """Results that the recognition thread finished since the last frame."""
+        events: list[ListenEvent] = []
+        turn = self._turn
+        if self._partial_job is not None and self._partial_job[1].done():
+            turn_id, job = self._partial_job
+            self._partial_job = None
+            if turn is not None and turn_id == turn.id:
+                events.extend(self._partial(self._result(job)))
+        if self._pause_job is not None and self._pause_job[2].done():
+            turn_id, at, job = self._pause_job
+            if turn is None or turn_id != turn.id or self.detector.state.phase != "paused" \
+                    or abs(at - self.detector.speech_end) > 1e-6:
+                self._pause_job = None  # the person went on speaking: a later pause judges
+            elif self._judged is None or self.detector.state.pending:
+                self._judged = self._result(job)
+                self._pause_job = None
+                self.detector.judge(self._judged.text, self._judged.language)
+        return events
+
+    def _partial(self, result: Transcription) -> list[ListenEvent]:
+        """A partial event with its stable prefix; keeps a surely detected language."""
+        if not result.ok or self._turn is None:
+            return []
+        stable = stable_prefix(self._hypothesis, result.text)
+        self._hypothesis = result.text
+        if self.language is None and self._turn_language is None \
+                and result.language_probability >= PIN_LANGUAGE:
+            self._turn_language = result.language
+        return [ListenEvent("partial", self._turn, text=result.text, stable=stable,
+                            language=result.language)]
+
     # -- helpers ---------------------------------------------------------------------
     def _recognise(self, start: float, end: float) -> Transcription:
-        audio = self._slice(start, end)
+        return self._transcribe(self._slice(start, end), self.language or self._turn_language)
+
+    def _transcribe(self, audio: np.ndarray, language: str | None) -> Transcription:
         self.recognitions += 1
         try:
-            return self.recognizer.transcribe(audio, language=self.language)
+            return self.recognizer.transcribe(audio, language=language)
         except Exception as exc:  # noqa: BLE001 - a failed turn must not stop the stream
             log.exception("recognizer failed on a %.1fs turn", audio.size / SAMPLE_RATE)
             return Transcription("", status="error", detail=f"recognizer failed: {exc}",
@@ -253,12 +339,13 @@ class Listener:
 class BargeInWatch:
     """The barge-in signal alone, on analysed frames: a run of a person's speech of
     ``barge_in_s`` (``speaking`` events, ``echo`` set when the echo check explained most
-    of it). Cheap: a live session runs it where the frames are analysed, so a barge-in
+    of it, or :meth:`EchoSuppressor.verify` found it correlated with the program). Cheap: a live session runs it where the frames are analysed, so a barge-in
     never waits behind a recognition."""
 
     def __init__(self, settings: TurnSettings, frame_s: float, *, speaker: str,
-                 role: str) -> None:
+                 role: str, echo: EchoSuppressor | None = None) -> None:
         self.settings = settings
+        self.echo = echo  # asked to verify a run the running filter did not explain
         self.detector = TurnDetector(settings, frame_s)
         self.frame_s = frame_s
         self.speaker, self.role = speaker, role
@@ -274,6 +361,7 @@ class BargeInWatch:
                 self._echo_run = 0.0
             if "speaking" in signals:
                 turn = HeardTurn(self.speaker, self.role, self.detector.turn_start)
-                out.append(ListenEvent("speaking", turn,
-                                       echo=self._echo_run > 0.5 * self.settings.barge_in_s))
+                echo = self._echo_run > 0.5 * self.settings.barge_in_s or (
+                    self.echo is not None and self.echo.verify())
+                out.append(ListenEvent("speaking", turn, echo=echo))
         return out

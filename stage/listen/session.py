@@ -82,7 +82,8 @@ class ListenSession:
         self.desk = desk
         self.speaker, self.role = speaker, role
         self.echo = EchoSuppressor(max_delay_s=1.0) if echo else None
-        self.listener = config.build_listener(speaker=speaker, role=role, echo=self.echo)
+        self.listener = config.build_listener(speaker=speaker, role=role, echo=self.echo,
+                                              background=True)
         self.performer = performer
         self._tap = ProgramTap(self.echo) if (self.echo is not None and performer is not None
                                               and getattr(performer, "streams_ticks", False)) else None
@@ -91,7 +92,7 @@ class ListenSession:
             maxsize=max(10, int(max_backlog_s * 50)))
         self._frames: queue.Queue[list[Analysed] | None] = queue.Queue()
         self.watch = BargeInWatch(config.turns, self.listener.frame / SAMPLE_RATE,
-                                  speaker=speaker, role=role)
+                                  speaker=speaker, role=role, echo=self.echo)
         self._events: asyncio.Queue[ListenEvent | None] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

@@ -94,6 +94,11 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
             if rundown is not None and settings.autostart and hosting.runs_shows_here else []
         if settings.irc_channel and hosting.runs_shows_here:  # else the show's worker does
             tasks.append(start_irc_bridge(state, session))
+        if hosting.runs_shows_here:  # the listen settings' devices: microphones on this machine
+            from .routes.listen import open_studio_microphones
+
+            tasks.append(asyncio.create_task(open_studio_microphones(state, session),
+                                             name="studio-microphones"))
         try:
             yield
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PerformerFactory = Callable[[Rundown, list[str]], Performer]
+Attachment = Callable[[ShowRunner], Awaitable[Callable[[], Awaitable[None]]]]
+"""Something that joins a show once its performer started (e.g. a studio microphone):
+given the runner, it starts and returns its own closer, awaited when the show ends."""
 
 
 def live_performer_factory() -> PerformerFactory:
@@ -86,8 +89,10 @@ async def run_show_async(path: str | Path, outputs: Sequence[str] = (), *,
                          performer_factory: PerformerFactory | None = None,
                          brain: ReplyStream | None = None, qa: Answerer | None = None,
                          chat: ChatQueue | None = None, database_url: str | None = None,
-                         clock_speed: float = 1.0) -> ShowRunner:
-    """Load, validate and play a rundown to its end; returns the finished runner."""
+                         clock_speed: float = 1.0,
+                         attach: Sequence[Attachment] = ()) -> ShowRunner:
+    """Load, validate and play a rundown to its end; returns the finished runner.
+    ``attach``: joined to the show after its performer starts, closed when it ends."""
     rundown = load_rundown(path)
     outs = list(outputs) or list(rundown.outputs)
     if performer is None:
@@ -102,9 +107,17 @@ async def run_show_async(path: str | Path, outputs: Sequence[str] = (), *,
                         responder=ChatResponder(brain, performer),
                         clock=ShowClock(clock_speed))
     await performer.start()
+    closers: list[Callable[[], Awaitable[None]]] = []
     try:
+        for join in attach:
+            closers.append(await join(runner))
         await runner.run()
     finally:
+        for close in closers:
+            try:
+                await close()
+            except Exception:  # noqa: BLE001 - the show still closes
+                log.exception("closing an attachment of the show failed")
         await performer.close()
         if store is not None:
             store.close()

@@ -83,3 +83,30 @@ def test_settings_are_validated():
     with pytest.raises(InputError):
         TurnSettings.from_mapping({"end_silence_s": 3.0, "unfinished_silence_s": 1.0})
     assert TurnSettings.from_mapping({"end_silence_s": "0.8"}).end_silence_s == 0.8
+
+
+def test_a_turn_whose_words_are_still_being_recognised_waits_for_its_judgement():
+    s = TurnSettings()
+    d = TurnDetector(s, FRAME)
+    events = []
+    for prob, seconds in [(0.0, 0.5), (0.9, 1.5), (0.0, 1.0)]:
+        for _ in range(round(seconds / FRAME)):
+            signals = d.push(prob)
+            events += signals
+            if "pause" in signals:
+                d.await_judgement()  # recognised in the background
+    # 1 s of silence is past end_silence_s, but no judgement yet: still in the turn
+    assert "ended" not in events and d.in_turn and d.state.pending
+    d.judge("How are you today?", "en")
+    assert not d.state.pending and d.push(0.0) == ["ended"]
+    # unjudged, the turn still ends after unfinished_silence_s
+    d2 = TurnDetector(s, FRAME)
+    names = []
+    for prob, seconds in [(0.9, 1.0), (0.0, 2.0)]:
+        for _ in range(round(seconds / FRAME)):
+            signals = d2.push(prob)
+            names += [(x, round(d2.time, 3)) for x in signals]
+            if "pause" in signals:
+                d2.await_judgement()
+    ended = dict(names)["ended"]
+    assert ended == pytest.approx(1.0 + s.unfinished_silence_s, abs=2 * FRAME)

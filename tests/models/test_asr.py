@@ -72,3 +72,24 @@ def test_unsupported_language_and_silence_get_a_status():
     assert "understood" in result.detail
     silent = french_only_not.transcribe(np.zeros(16000, np.float32))
     assert silent.status == "empty" and not silent.ok
+
+
+def test_the_fitted_window_hears_what_the_30s_one_does_and_short_audio_does_not_loop():
+    fit, full = get_recognizer("whisper"), get_recognizer("whisper", window="full")
+    assert fit.window == "fit" and full.window == "full"
+    audio = clip("en_ljspeech_LJ001-0004.wav")
+    a, b = fit.transcribe(audio), full.transcribe(audio)
+    words = lambda t: t.text.lower().replace(",", "").replace(".", "").split()  # noqa: E731
+    assert a.language == b.language == "en" and words(a)[:6] == words(b)[:6]
+    short = fit.transcribe(audio[: int(1.3 * 16000)])  # loops in a fitted window untreated
+    assert short.ok and "produced" in short.text.lower() and len(short.text) < 60, short.text
+    with pytest.raises(InputError, match="window"):
+        get_recognizer("whisper", window="half")
+
+
+def test_a_decode_that_says_the_same_words_twice_is_a_loop():
+    from vhuman.models.asr.whisper import _repeats
+
+    assert _repeats("Uma raposa velha não consegue. Uma raposa velha não consegue")
+    assert not _repeats("It was the first great sorrow of his life. It was not so much")
+    assert _repeats("这些游戏队员威胁这些游戏队员威胁") and not _repeats("这些游戏队员威胁要杀死人质")

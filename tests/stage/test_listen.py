@@ -192,3 +192,96 @@ def test_a_device_stream_is_heard_like_a_file(capsys):
     assert len(turns) == 1 and turns[0]["language"] == "zh" and "威胁" in turns[0]["text"]
     assert main(["listen", "--device", "nosuchformat:x"]) == 2
     assert "not in this FFmpeg build" in capsys.readouterr().err
+
+
+class GatedRecognizer(ScriptedRecognizer):
+    """Answers only once ``gate`` is set (a slow model on a busy machine)."""
+
+    def __init__(self, *texts: str) -> None:
+        super().__init__(*texts)
+        import threading
+
+        self.gate = threading.Event()
+
+    def transcribe(self, audio, *, language=None, prompt=None) -> Transcription:
+        assert self.gate.wait(30)
+        return super().transcribe(audio, language=language, prompt=prompt)
+
+
+def test_background_recognition_holds_the_end_of_a_turn_until_its_words_are_judged():
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    asr = GatedRecognizer("the whole thing.")
+    listener = Listener(asr, get_vad(), TurnSettings(), partials=False, background=True)
+    events = feed_all(listener, np.concatenate([a, np.zeros(RATE, np.float32)]))
+    # 1 s of silence is past end_silence_s, but the words at the pause are not judged yet
+    assert [e.kind for e in events if e.kind == "final"] == []
+    assert listener.detector.in_turn and listener.detector.state.pending
+    asr.gate.set()
+    listener._pause_job[2].result(30)
+    finals = [e.turn for e in feed_all(listener, np.zeros(1024, np.float32)) if e.kind == "final"]
+    assert [t.text for t in finals] == ["the whole thing."]
+    assert finals[0].end == pytest.approx(a.size / RATE, abs=0.4)
+    # the final is the last pause's recognition (of the whole turn), not another one
+    assert asr.calls[-1] == pytest.approx(finals[0].end - finals[0].start, abs=0.1)
+    assert len(asr.calls) <= 2  # a short pause mid-sentence, then the end
+    assert listener.finish() == []
+
+
+def test_background_partials_carry_their_stable_prefix_and_keep_the_language():
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    asr = ScriptedRecognizer("produced the", "produced the block", "produced the block books",
+                             "produced the block books, which")
+    languages = []
+    real = asr.transcribe
+
+    def transcribe(audio, *, language=None, prompt=None):
+        languages.append(language)
+        return real(audio, language=language, prompt=prompt)
+
+    asr.transcribe = transcribe  # type: ignore[method-assign]
+    listener = Listener(asr, get_vad(), TurnSettings(partial_every_s=0.5), partials=True,
+                        background=True)
+    events = []
+    for i in range(0, a.size, 512):  # fed at most as fast as the recogniser answers
+        events += listener.feed(a[i:i + 512])
+        if listener._partial_job is not None:
+            listener._partial_job[1].result(30)
+    events += feed_all(listener, np.zeros(RATE * 2, np.float32))
+    events += listener.finish()
+    partials = [e for e in events if e.kind == "partial"]
+    assert len(partials) >= 3
+    assert partials[0].stable == "" and partials[1].stable == "produced the"
+    assert all(e.language == "en" for e in partials)
+    assert languages[0] is None and set(languages[1:]) == {"en"}  # kept after the first
+    assert [e.turn.status for e in events if e.kind == "final"] == ["ok"]
+
+
+def test_an_echo_path_that_changes_at_once_is_not_a_barge_in_and_a_person_still_is():
+    rng = np.random.default_rng(3)
+    host = np.concatenate([speech(f"en_ljspeech_LJ001-000{i}.wav") for i in (1, 3, 5, 4)])
+    change = RATE * 10
+    first, d1 = _room(rng, 1200, 0.5)
+    second, d2 = _room(rng, 3800, 1.2)  # the guest turned the speakers up and moved them
+    wet1 = np.convolve(np.concatenate([np.zeros(d1, np.float32), host]), first)[:host.size]
+    wet2 = np.convolve(np.concatenate([np.zeros(d2, np.float32), host]), second)[:host.size]
+    mic = np.concatenate([wet1[:change], wet2[change:]]) + 0.001 * rng.standard_normal(host.size)
+    person = speech("en_librispeech_1995-1837-0001.wav")[: RATE * 3]
+    at = change + RATE * 6
+    with_person = mic.copy()
+    with_person[at:at + person.size] += 0.5 * person
+
+    def barge_ins(signal: np.ndarray) -> tuple[list[float], EchoSuppressor]:
+        suppressor = EchoSuppressor()
+        listener = Listener(ScriptedRecognizer("hello"), get_vad(), TurnSettings(),
+                            partials=False, echo=suppressor)
+        found = []
+        for i in range(0, host.size - 511, 512):
+            suppressor.reference(host[i:i + 512])
+            found += [listener.clock for e in listener.feed(signal[i:i + 512].astype(np.float32))
+                      if e.kind == "speaking" and not e.echo]
+        return found, suppressor
+
+    false, suppressor = barge_ins(mic)
+    assert false == [], false
+    real, _ = barge_ins(with_person)
+    assert real and all(at / RATE - 0.2 <= t <= at / RATE + 3.5 for t in real), real

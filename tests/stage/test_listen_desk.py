@@ -151,3 +151,22 @@ def test_a_heard_turn_is_captioned_on_the_live_program_in_program_time() -> None
     assert (said.speaker, said.role, said.text) == ("Ana", "guest", "Hello from the studio")
     assert (said.start, said.end) == (8.5, 10.0)  # spoken 1.0..2.5 s on the mic's clock
     assert interview == [said]
+
+
+def test_partials_reach_their_consumer_and_the_log_counts_them(tmp_path):
+    async def scenario():
+        performer = FakePerformer(0.001)
+        await performer.start()
+        seen: list[tuple[str, str]] = []
+        desk = VoiceDesk(performer, responder=ChatResponder(FakeBrain(sentences=1), performer),
+                         on_partial=lambda t, text, stable: seen.append((text, stable)))
+        t = turn("When is the final?")
+        for text, stable in (("When is", ""), ("When is the", "When is")):
+            await desk.handle(ListenEvent("partial", t, text=text, stable=stable))
+        await desk.handle(ListenEvent("final", t))
+        await desk.drain()
+        return seen, desk.records
+
+    seen, records = asyncio.run(scenario())
+    assert seen == [("When is", ""), ("When is the", "When is")]
+    assert records[0]["partials"] == 2 and records[0]["stable_before_end"] == "When is"

@@ -9,7 +9,9 @@
 - ``GET  /v1/shows/{show_id}/mic``         (host) the open microphones and their state
 
 Listening settings come from the YAML file named by ``$VHUMAN_LISTEN_SETTINGS`` (a
-``listen:`` section, see :class:`ListenConfig`), else the defaults.
+``listen:`` section, see :class:`ListenConfig`), else the defaults. Its ``devices:`` (audio
+inputs on the server's machine) are opened for the default show once it is ready
+(:func:`open_studio_microphones`) and listed with the browser microphones.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from vhuman.stage.chat.message import clean_viewer_name
 from vhuman.stage.listen.config import ListenConfig
 from vhuman.stage.listen.desk import VoiceDesk
 from vhuman.stage.listen.listener import HeardTurn
+from vhuman.stage.listen.local import (
+    LocalMicrophone,
+    close_local_microphones,
+    open_local_microphones,
+)
 from vhuman.stage.listen.session import ListenSession
 from vhuman.stage.listen.webrtc import MicPeers
 from vhuman.stage.live import LivePerformer
@@ -46,6 +53,7 @@ CSP = ("default-src 'self'; script-src 'self'; connect-src 'self'; media-src 'se
        "frame-ancestors 'self'")
 _ASSETS = {"mic.js": "application/javascript; charset=utf-8"}
 _config: ListenConfig | None = None
+_studio: dict[tuple[int, str], list[LocalMicrophone]] = {}  # (id(state), show) -> open devices
 
 
 class MicOfferIn(BaseModel):
@@ -150,6 +158,41 @@ def partial_on_air(session: ShowSession, turn: HeardTurn, text: str) -> None:
                            key=caption_key(turn), final=not text))
 
 
+def show_desk(state: Any, session: ShowSession) -> VoiceDesk:
+    """A voice desk on ``session``: its brain, the server's Q&A, the show's chat
+    moderation, the store, the answer tracking and the captions."""
+    show_id = session.id
+    return VoiceDesk(session.performer, responder=session.responder,
+                     qa=state.backends.qa, moderator=session.chat.moderator,
+                     store=state.store, show_id=show_id,
+                     on_answer=lambda answer: state.track_answer(show_id, answer),
+                     on_heard=lambda turn, text: heard_on_air(session, turn, text),
+                     on_partial=lambda turn, text: partial_on_air(session, turn, text))
+
+
+async def open_studio_microphones(state: Any, session: ShowSession,
+                                  config: ListenConfig | None = None) -> list[LocalMicrophone]:
+    """Once ``session`` is ready, listen to the settings' ``devices`` on this machine
+    (closed with the show). Returns the microphones that opened."""
+    config = config or listen_config()
+    if not config.devices:
+        return []
+    await session.wait_ready()
+    mics = await open_local_microphones(config, config.devices, session.performer,
+                                        show_id=session.id,
+                                        make_desk=lambda spec: show_desk(state, session))
+    key = (id(state), session.id)
+    _studio[key] = mics
+
+    async def close(gone: ShowSession) -> None:
+        if gone is session:
+            _studio.pop(key, None)
+            await close_local_microphones(mics)
+
+    state.close_listeners.append(close)
+    return mics
+
+
 @router.post("/v1/shows/{show_id}/mic/offer")
 async def mic_offer(show_id: str, body: MicOfferIn, request: Request) -> dict[str, str]:
     _caller(request, NEEDED[body.role])
@@ -169,15 +212,8 @@ def listen_session(state: Any, session: ShowSession, speaker: str, role: str, *,
     captions (partial revisions while they speak, then the final words). ``echo``: take
     the program's own sound out of the microphone (off for guests, whose program has
     their own voice in it and who hear it without, through their browser's canceller)."""
-    config = listen_config()
-    desk = VoiceDesk(session.performer, responder=session.responder,
-                     qa=state.backends.qa, moderator=session.chat.moderator,
-                     store=state.store, show_id=session.id,
-                     on_answer=lambda answer: state.track_answer(session.id, answer),
-                     on_heard=lambda turn, text: heard_on_air(session, turn, text),
-                     on_partial=lambda turn, text: partial_on_air(session, turn, text))
-    return ListenSession(config, desk, speaker=speaker, role=role, performer=session.performer,
-                         echo=echo)
+    return ListenSession(listen_config(), show_desk(state, session), speaker=speaker,
+                         role=role, performer=session.performer, echo=echo)
 
 
 def guest_ears(state: Any, session: ShowSession) -> Callable[[Any], ListenSession] | None:
@@ -199,4 +235,6 @@ async def mic_bye(show_id: str, body: MicByeIn, request: Request) -> dict[str, b
 async def mic_status(show_id: str, request: Request) -> dict[str, Any]:
     _caller(request, "host")
     peers = mic_peers(request)
-    return {"open": peers.status(show_id), "closed": list(peers.closed.values())[-10:]}
+    studio = _studio.get((id(_state(request)), show_id), [])
+    return {"open": peers.status(show_id), "closed": list(peers.closed.values())[-10:],
+            "devices": [mic.status() for mic in studio]}
