@@ -102,9 +102,9 @@ def _stats_s(values: list[float]) -> dict[str, Any]:
 
 async def heard_caption_delay(clips: tuple[str, ...], *, partials: bool) -> dict[str, Any]:
     """One pass over ``clips`` (see the module docstring)."""
+    from vhuman.dialogue.moderation import default_moderator
     from vhuman.models.tts import get_tts
     from vhuman.stage.captions.live import LiveCaptions
-    from vhuman.stage.chat.moderation import default_moderator
     from vhuman.stage.listen.config import ListenConfig
     from vhuman.stage.listen.desk import VoiceDesk
     from vhuman.stage.listen.files import read_audio

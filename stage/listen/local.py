@@ -18,9 +18,9 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from vhuman.dialogue.moderation import ChatModerator
 from vhuman.models.types import InputError
 
-from ..chat.moderation import ChatModerator
 from ..chat.responder import ChatResponder
 from ..performer import Performer
 from ..store import Store
