@@ -121,6 +121,7 @@ class Brain:
         self._openers = OpenerPicker(persona, random.Random(seed + 1))
         self.last_moderation: ModerationResult | None = None
         self.last_source = ""
+        self.last_refused: list[tuple[str, str]] = []  # (sentence, why) the guards kept off air
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
         self.knowledge = ShowKnowledge(persona, qa)
         self.candidates = max(1, candidates)
@@ -200,6 +201,7 @@ class Brain:
         """
         self.last_moderation = None
         self.last_source = ""
+        self.last_refused = []
         viewer = _clean_viewer(viewer)
         text = message if isinstance(message, str) else ""
         if self.moderator is not None:
@@ -237,6 +239,7 @@ class Brain:
                 source = item.source  # what answered: the opener only acknowledges
             yield item
         self.last_source = source or "llm"
+        self.last_refused = list(turn.refused)
         if self.memory is not None:
             try:
                 self.memory.remember(viewer, text, " ".join(spoken), source=source)

@@ -132,7 +132,7 @@ def test_opener_reaches_servers_with_and_without_prefill(server_url: str) -> Non
     assert reply.source == "llm"
     # No prefill: the user turn (echoed back) tells the model what was already said; the
     # reply judge keeps that echoed instruction off air.
-    assert any("already said" in text for text, _ in plain._refused)
+    assert any("already said" in text for text, _ in plain.last_refused)
     assert not any("already said" in s for s in reply.sentences)
     prefilled = Brain(llm=get_llm("openai", base_url=server_url, prefill=True), seed=3)
     reply = asyncio.run(prefilled.reply("Do you think the snow is good today?", viewer="Kim"))
