@@ -37,8 +37,9 @@ def write_questions(folder: Path) -> Path:
     """The questions one after another, 8 s apart, in one WAV."""
     parts, rate = [], 0
     for i, question in enumerate(QUESTIONS):
-        path = write_spoken_question(folder / f"q{i}.wav", question, lead_s=0.3,
-                                     tail_s=8.0)
+        # the first starts 3 s in: Chromium plays the file before the connection carries it
+        path = write_spoken_question(folder / f"q{i}.wav", question,
+                                     lead_s=3.0 if i == 0 else 0.3, tail_s=8.0)
         audio, rate = sf.read(path, dtype="float32")
         parts.append(audio)
     out = folder / "questions.wav"
