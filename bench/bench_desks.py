@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import load_average
 from bench.desks import CHROMIUM, HOST_KEY, PRESS_KEY, DeskServer
 
 QUESTIONS = ("When is the ice hockey final?", "Where is the curling final?",
@@ -191,7 +192,7 @@ def _server_figures(server: DeskServer) -> dict[str, Any]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     rounds = 3 if quick else 6
-    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         server = DeskServer(Path(tmp), size=256, fps=25).start()
         try:
@@ -199,8 +200,8 @@ def run(quick: bool = False) -> dict[str, Any]:
             figures["server_side"] = _server_figures(server)
         finally:
             server.stop()
-    figures["loadavg_before"] = [float(x) for x in load_before]
-    figures["loadavg_after"] = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    figures["loadavg_before"] = load_before
+    figures["loadavg_after"] = load_average()
     return figures
 
 

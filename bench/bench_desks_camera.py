@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench import load_average
 from vhuman.models.tts import get_tts
 from vhuman.models.types import Emotion
 from vhuman.stage.live import LiveConfig, LivePerformer
@@ -123,7 +123,7 @@ async def _cut_to_program(cuts: int) -> dict[str, Any]:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    load_before = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    load_before = load_average()
     frames = 20 if quick else 60
     motion = LivePerformer(LiveConfig(width=64, height=64), tts=get_tts("espeak")).motion
     pose = motion.idle(0, 1, emotion=Emotion.NEUTRAL, intensity=0.6)
@@ -134,7 +134,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "live_cut": asyncio.run(_cut_to_program(4 if quick else 8)),
     }
     figures["loadavg_before"] = load_before
-    figures["loadavg_after"] = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    figures["loadavg_after"] = load_average()
     return figures
 
 

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import load_average
 from bench.bench_desks import _open, _stats
 from bench.desks import (
     HOST_KEY,
@@ -111,7 +112,7 @@ async def _measure(server: DeskServer, camera: Path, rounds: int) -> dict[str, A
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    load_before = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         camera = write_camera_clip(Path(tmp) / "camera.y4m")
         server = DeskServer(Path(tmp) / "serve", size=256, fps=25).start()
@@ -120,7 +121,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         finally:
             server.stop()
     figures["loadavg_before"] = load_before
-    figures["loadavg_after"] = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    figures["loadavg_after"] = load_average()
     return figures
 
 

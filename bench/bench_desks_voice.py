@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from bench import load_average
 from bench.bench_desks import _open, _stats
 from bench.desks import PRESS_KEY, DeskServer, fake_media_args, launch, write_spoken_question
 
@@ -85,7 +86,7 @@ async def _measure(server: DeskServer, wav: Path, wanted: int) -> dict[str, Any]
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    load_before = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         wav = write_questions(Path(tmp))
         server = DeskServer(Path(tmp) / "serve").start()
@@ -94,7 +95,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         finally:
             server.stop()
     figures["loadavg_before"] = load_before
-    figures["loadavg_after"] = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    figures["loadavg_after"] = load_average()
     return figures
 
 

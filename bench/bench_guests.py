@@ -43,12 +43,10 @@ from typing import Any
 
 import numpy as np
 
+from bench import load_average
+
 SIZE = 512
 FPS = 30
-
-
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _median_ms(fn: Any, n: int, setup: Any = None) -> float:
@@ -70,7 +68,7 @@ def compose_cost(quick: bool) -> dict[str, Any]:
 
     n = 20 if quick else 100
     rng = np.random.default_rng(0)
-    out: dict[str, Any] = {"load_before": _load()}
+    out: dict[str, Any] = {"load_before": load_average()}
     words = tuple(Word(w, i * 0.3, i * 0.3 + 0.25) for i, w in enumerate(
         "Welcome back, tonight we talk about bridges with two guests".split()))
     line = SpokenLine(" ".join(w.text for w in words), words, 4.0)
@@ -95,7 +93,7 @@ def compose_cost(quick: bool) -> dict[str, Any]:
         program = Program(w, h, 22050, burn_captions=True)
         out[f"{w}x{h}_captions_only"] = _median_ms(
             lambda p=program, im=host: p.picture(im, 1.0, 1 / FPS, (Heard(line, 0.5),)), n)
-    out["load_after"] = _load()
+    out["load_after"] = load_average()
     return out
 
 
@@ -132,7 +130,7 @@ async def program_fps(quick: bool) -> dict[str, Any]:
         media = [GuestMedia(perf.sample_rate) for _ in range(guests)]
         perf.program.set_guests(OnAir(f"g{i}", f"Guest {i}", "guest", m)
                                 for i, m in enumerate(media))
-        load0 = _load()
+        load0 = load_average()
         t0, k0 = time.monotonic(), perf.tick_index
         r0, rep0 = perf.render_loop.rendered, perf.repeated_frames
         end = t0 + seconds
@@ -152,7 +150,7 @@ async def program_fps(quick: bool) -> dict[str, Any]:
                      "repeated": perf.repeated_frames - rep0,
                      "quality_level": perf.render_loop.governor.index
                      if perf.render_loop.governor else None,
-                     "load_before": load0, "load_after": _load()}
+                     "load_before": load0, "load_after": load_average()}
         await perf.interrupt("phase end")
 
     try:
@@ -262,7 +260,7 @@ async def guest_delay(quick: bool) -> dict[str, Any]:
                                                log_level="warning"))
         serving = asyncio.create_task(server.serve())
         guest_pc, viewer_pc = RTCPeerConnection(), RTCPeerConnection()
-        out: dict[str, Any] = {"flashes": flashes, "size": [w, h], "load_before": _load()}
+        out: dict[str, Any] = {"flashes": flashes, "size": [w, h], "load_before": load_average()}
         try:
             while not server.started:
                 await asyncio.sleep(0.05)
@@ -334,7 +332,7 @@ async def guest_delay(quick: bool) -> dict[str, Any]:
         "program_picture_delay_ms": _stats(video), "program_sound_delay_ms": _stats(audio),
         "viewer_picture_delay_ms": _stats(viewer),
         "guest_av_offset_through_program_ms": _stats(offsets),
-        "load_after": _load()})
+        "load_after": load_average()})
     return out
 
 
@@ -367,7 +365,7 @@ async def caption_host(quick: bool) -> dict[str, Any]:
             "question for all of you at home: which bridge would you cross tomorrow? Write "
             "to us in the chat. Then, after the break, our second guest, a painter, shows "
             "us her work. Stay with us.")
-    out: dict[str, Any] = {"voice": "piper", "load_before": _load()}
+    out: dict[str, Any] = {"voice": "piper", "load_before": load_average()}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "c.mp4"
         perf = LivePerformer(LiveConfig(fps=FPS, width=64, height=64, realtime=False),
@@ -405,7 +403,7 @@ async def caption_host(quick: bool) -> dict[str, Any]:
     out["cues"] = len(cues)
     out["measured_phrase_starts"] = len(lead)
     out["caption_minus_onset_ms"] = _stats(lead)
-    out["load_after"] = _load()
+    out["load_after"] = load_average()
     return out
 
 
@@ -436,18 +434,18 @@ async def caption_people(quick: bool) -> dict[str, Any]:
     await perf.close()
     delays = [got[t] - s for t, s in sent.items() if t in got]
     return {"turns": n, "delivered": len(delays), "entry_to_viewer_event_ms": _stats(delays),
-            "load": _load()}
+            "load": load_average()}
 
 
 async def caption_people_heard(quick: bool) -> dict[str, Any]:
     from bench.captions_heard import CLIPS, heard_caption_delay
 
     clips = CLIPS[:2] if quick else CLIPS
-    out: dict[str, Any] = {"load_before": _load()}
+    out: dict[str, Any] = {"load_before": load_average()}
     out["with_partials"] = await heard_caption_delay(clips, partials=True)
-    out["load_between"] = _load()
+    out["load_between"] = load_average()
     out["finals_only"] = await heard_caption_delay(clips, partials=False)
-    out["load_after"] = _load()
+    out["load_after"] = load_average()
     return out
 
 
@@ -461,7 +459,7 @@ async def caption_translation(quick: bool) -> dict[str, Any]:
              "Stay with us after the break.", "Thank you for watching."]
     lines = lines[:3] if quick else lines
     out: dict[str, Any] = {"model": "qwen2.5-coder-0.5b (llama.cpp)", "target": "es",
-                           "load_before": _load()}
+                           "load_before": load_average()}
     t0 = time.perf_counter()
     translator = CaptionTranslator(get_llm("llamacpp", model="qwen2.5-coder-0.5b"), "es")
     await translator.translate("Hello.", "en")  # load and warm the model
@@ -475,7 +473,7 @@ async def caption_translation(quick: bool) -> dict[str, Any]:
     await queue.close()
     out["added_delay_ms"] = _stats(queue.delays)
     out["answers"] = {e["line"]: e["text"] for e in got}
-    out["load_after"] = _load()
+    out["load_after"] = load_average()
     return out
 
 

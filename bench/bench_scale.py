@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import load_average
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST_KEY = "bench-host-key-1"
 
@@ -35,10 +37,6 @@ def _pct(values: list[float], q: float) -> float | None:
 
     p = percentile(values, q)
     return None if p is None else round(p * 1000, 2)
-
-
-def _load() -> list[float]:
-    return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
 def _cpu_seconds(roots: list[int]) -> float:
@@ -159,7 +157,7 @@ async def _ingress(ports: list[int], seconds: float, concurrency: int,
 
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        load0 = _load()
+        load0 = load_average()
         cpu0 = {name: _cpu_seconds(pids) for name, pids in cpu.items()}
         t0 = time.perf_counter()
         await asyncio.gather(*(sender(i, client, f"http://127.0.0.1:{ports[i % len(ports)]}")
@@ -174,7 +172,7 @@ async def _ingress(ports: list[int], seconds: float, concurrency: int,
             "status_codes": {str(k): v for k, v in sorted(codes.items())},
             "ack_ms_p50": _pct(latencies, 0.5), "ack_ms_p99": _pct(latencies, 0.99),
             "cpu_s": {k: round(v, 2) for k, v in used.items()}, **per_cpu_s,
-            "loadavg_before": load0, "loadavg_after": _load()}
+            "loadavg_before": load0, "loadavg_after": load_average()}
 
 
 async def _commands(base: str, n: int) -> dict[str, Any]:
@@ -204,7 +202,7 @@ async def _commands(base: str, n: int) -> dict[str, Any]:
     return {"commands": n, "one_way_ms_p50": _pct(one_way, 0.5),
             "one_way_ms_p99": _pct(one_way, 0.99),
             "http_round_trip_ms_p50": _pct(round_trip, 0.5),
-            "http_round_trip_ms_p99": _pct(round_trip, 0.99), "loadavg": _load()}
+            "http_round_trip_ms_p99": _pct(round_trip, 0.99), "loadavg": load_average()}
 
 
 async def _archive(redis_url: str, db: str, n: int, cpu: dict[str, list[int]]) -> dict[str, Any]:
@@ -239,7 +237,7 @@ async def _archive(redis_url: str, db: str, n: int, cpu: dict[str, list[int]]) -
     return {"records": n, "seconds": round(wall, 2), "records_per_s": round(n / wall, 1),
             "cpu_s": {k: round(v, 2) for k, v in used.items()},
             **{f"{k}_records_per_cpu_s": round(n / max(v, 1e-9), 1) for k, v in used.items()},
-            "loadavg": _load()}
+            "loadavg": load_average()}
 
 
 async def _failover(procs: _Procs, redis: str, db: str, base: str, lease: float,
@@ -288,7 +286,7 @@ async def _failover(procs: _Procs, redis: str, db: str, base: str, lease: float,
     procs.kill(b)
     return {"performer": "live 160² eSpeak" if backends == LIVE else "fake",
             "lease_s": lease, "on_air_s": round(on_air - killed, 3),
-            "first_line_s": round(first_line - killed, 3), "loadavg": _load()}
+            "first_line_s": round(first_line - killed, 3), "loadavg": load_average()}
 
 
 async def _worker_up(client: Any, base: str, worker: str) -> bool:
