@@ -17,11 +17,12 @@ import logging
 import uuid
 from typing import Any
 
+from vhuman.dialogue.moderation import REDIS_TOKEN_BUCKET
+
 from ..server.addresses import AddressLimits, rates
 from ..server.settings import ServerSettings
 from . import keys
 from .batch import Script, ScriptBatcher
-from .intake import BUCKET_SCRIPT
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class RedisAddressLimits:
         self.max_sockets = settings.ws_max_per_address
         self.max_connections = settings.max_connections_per_address
         self._rates = rates(settings)
-        self._bucket = Script(BUCKET_SCRIPT)
+        self._bucket = Script(REDIS_TOKEN_BUCKET)
         self._open_script = redis.register_script(_OPEN_SOCKET)
         self._keep = redis.register_script(_KEEP_OPEN)
         self._local = AddressLimits(settings)

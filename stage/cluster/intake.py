@@ -23,11 +23,9 @@ from . import keys
 from .batch import Script, ScriptBatcher
 from .logstream import stream_number
 
-# The chat queue's token bucket (RateLimiter), run by Redis so every replica shares it.
-BUCKET_SCRIPT = REDIS_TOKEN_BUCKET
-
-
-_RATE_OR_LOG = BUCKET_SCRIPT.replace("return ok", """if ok == 0 then
+# the chat queue's token bucket (RateLimiter), run by Redis so every replica shares it;
+# a refusal also logs the message
+_RATE_OR_LOG = REDIS_TOKEN_BUCKET.replace("return ok", """if ok == 0 then
   redis.call('xadd', KEYS[2], '*', 'kind', 'chat', 'data',
              string.sub(ARGV[3], 1, -2) .. ',"status":"dropped:rate_limited"}')
 end
