@@ -163,7 +163,7 @@ def test_press_desk_asks_by_voice(server: DeskServer, playwright: object, tmp_pa
     # the listening path and is asked and answered like a typed one, with its source
     # Chromium plays the file from the moment it captures, before the WebRTC connection
     # carries sound: the question starts 3 s in, so its first words are not lost
-    wav = write_spoken_question(tmp_path / "question.wav", "When is the ice hockey final?",
+    wav = write_spoken_question(tmp_path / "question.wav", "What day is the ice hockey final?",
                                 lead_s=3.0)
     talker = launch(playwright, fake_media_args(microphone=wav))
     try:
