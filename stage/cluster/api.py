@@ -55,9 +55,11 @@ class RemoteShowSession(ShowSession):
         self.remote: dict[str, Any] = {}
         self.worker: str | None = None
         performer = RemotePerformer(state, self)
-        super().__init__(show_id, performer, RemoteChatQueue(self),
+        super().__init__(show_id, performer, RemoteChatQueue(state, self),
                          ChatResponder(RemoteBrain(state, show_id), performer))
         self._runner = RemoteRunner(state, self)
+        self.run_of_show = self._runner
+        """The run-of-show editor's way to the holder's rundown (shown before it starts)."""
         self.params = ParamsFeed(state.redis, show_id)
 
     def params_source(self) -> Any | None:

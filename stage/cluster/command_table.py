@@ -2,9 +2,10 @@
 holding a show: one pydantic model per command, a union discriminated by ``op``, encoded
 and decoded here only (JSON in the ``vh:cmd:<show>`` stream).
 
-The API side builds them in :mod:`stage.cluster.api` (its ``RemotePerformer`` and
-``RemoteRunner`` have the real objects' typed methods); the worker decodes one and
-:func:`perform` / :func:`direct` call the matching typed method. A new command is one
+The API side builds them in :mod:`stage.cluster.remote` (its ``RemotePerformer``,
+``RemoteRunner`` and ``RemoteChatQueue`` have the real objects' typed methods); the
+worker decodes one and :func:`perform` / :func:`direct` / :func:`desk` call the matching
+typed method. A new command is one
 class here, one ``case`` where it is carried out, and one method that sends it.
 """
 
@@ -17,8 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from vhuman.models.types import Emotion
 
+from ..server import chatdesk, rundesk
+from ..server.rundesk import take_shot
+
 if TYPE_CHECKING:
     from ..performer import Performer, SpeechHandle
+    from ..server.state import AppState, ShowSession
     from ..show.runner import ShowRunner
 
 
@@ -81,7 +86,16 @@ class ShowOverlay(_Command):
     card: dict[str, Any] | None  # a promo card: JSON as the control route took it
 
 
-PerformerCommand = Say | Interrupt | SetEmotion | Gesture | Dance | Sing | ShowOverlay
+class SetShot(_Command):
+    """A camera shot; answered with the camera's status."""
+
+    op: Literal["performer.set_shot"] = "performer.set_shot"
+    shot: Literal["wide", "medium", "close_up", "guest"]
+    transition: Literal["cut", "ease"] = "cut"
+    seconds: float = Field(0.6, ge=0, le=5)
+
+
+PerformerCommand = Say | Interrupt | SetEmotion | Gesture | Dance | Sing | ShowOverlay | SetShot
 
 
 # -- the rundown's runner -----------------------------------------------------------------
@@ -109,6 +123,63 @@ class HostSay(_Command):
 
 
 RunnerCommand = Pause | Resume | Skip | Stop | HostSay
+
+
+# -- the control room's run-of-show and chat desk (:mod:`stage.server.rundesk`,
+# :mod:`stage.server.chatdesk` carry them out on the holder's session) -------------------
+class Timeline(_Command):
+    """The run-of-show now; answered with a ``TimelineOut``."""
+
+    op: Literal["rundown.timeline"] = "rundown.timeline"
+
+
+class Reorder(_Command):
+    """The segments not yet aired, in a new order; answered with the timeline."""
+
+    op: Literal["rundown.reorder"] = "rundown.reorder"
+    order: tuple[str, ...]
+
+
+class Insert(_Command):
+    """A segment (as in a rundown file) added after ``after`` or as the next one; the
+    holder checks it like a rundown's; answered with the timeline."""
+
+    op: Literal["rundown.insert"] = "rundown.insert"
+    segment: dict[str, Any]
+    after: str | None = None
+
+
+class ChatView(_Command):
+    """The chat queue (best first), its latest drops, the blocked viewers."""
+
+    op: Literal["chat.view"] = "chat.view"
+
+
+class AnswerNow(_Command):
+    """Answer a queued message now (what is being said stops)."""
+
+    op: Literal["chat.answer_now"] = "chat.answer_now"
+    concurrent: ClassVar[bool] = True
+    message: int
+
+
+class SkipMessage(_Command):
+    op: Literal["chat.skip"] = "chat.skip"
+    message: int
+
+
+class BlockViewer(_Command):
+    op: Literal["chat.block"] = "chat.block"
+    viewer: str
+
+
+class UnblockViewer(_Command):
+    op: Literal["chat.unblock"] = "chat.unblock"
+    viewer: str
+
+
+DeskCommand = (Timeline | Reorder | Insert | ChatView | AnswerNow | SkipMessage | BlockViewer
+               | UnblockViewer)
 
 
 # -- the show, its video and its guests ---------------------------------------------------
@@ -169,8 +240,10 @@ class GuestCall(_Command):
 
 
 Command = Annotated[
-    Say | Interrupt | SetEmotion | Gesture | Dance | Sing | ShowOverlay
+    Say | Interrupt | SetEmotion | Gesture | Dance | Sing | ShowOverlay | SetShot
     | Pause | Resume | Skip | Stop | HostSay
+    | Timeline | Reorder | Insert | ChatView | AnswerNow | SkipMessage | BlockViewer
+    | UnblockViewer
     | StartShow | Transcribe | Complete | WebRtcAnswer | WebRtcBye | GuestCall,
     Field(discriminator="op")]
 _TABLE: TypeAdapter[Command] = TypeAdapter(Command)
@@ -186,7 +259,8 @@ def decode(raw: str | bytes) -> Command:
     return _TABLE.validate_json(raw)
 
 
-async def perform(performer: Performer, command: PerformerCommand) -> SpeechHandle | None:
+async def perform(performer: Performer, command: PerformerCommand
+                  ) -> SpeechHandle | dict[str, Any] | None:
     """Carry out a performer command with the performer's own typed method."""
     match command:
         case Say():
@@ -212,6 +286,8 @@ async def perform(performer: Performer, command: PerformerCommand) -> SpeechHand
                                         backing_start=command.backing_start)
         case ShowOverlay():
             await performer.show_overlay(command.card)
+        case SetShot():
+            return take_shot(performer, command.shot, command.transition, command.seconds)
     return None
 
 
@@ -229,4 +305,28 @@ async def direct(runner: ShowRunner, command: RunnerCommand) -> SpeechHandle | N
         case HostSay():
             return await runner.host_say(command.text, emotion=command.emotion,
                                          priority=command.priority)
+    return None
+
+
+async def desk(state: AppState, session: ShowSession, command: DeskCommand) -> Any:
+    """Carry out a control-room command on the session held here (the same functions the
+    single-server routes call); answered as JSON."""
+    match command:
+        case Timeline():
+            return rundesk.timeline(session).model_dump(mode="json")
+        case Reorder():
+            return rundesk.reorder(session, list(command.order)).model_dump(mode="json")
+        case Insert():
+            timeline = await rundesk.insert(state, session, command.segment, command.after)
+            return timeline.model_dump(mode="json")
+        case ChatView():
+            return chatdesk.queue_view(session).model_dump(mode="json")
+        case AnswerNow():
+            return await chatdesk.answer_now(state, session, command.message)
+        case SkipMessage():
+            return chatdesk.skip(session, command.message)
+        case BlockViewer():
+            return chatdesk.block(session, command.viewer)
+        case UnblockViewer():
+            return chatdesk.unblock(session, command.viewer)
     return None

@@ -24,21 +24,32 @@ from pydantic import ValidationError
 
 from vhuman.models.types import InputError, VhumanError
 
+from ..chat.message import clean_viewer_name
+from ..server.rundesk import DeskRefused
 from . import keys
 from .command_table import (
+    AnswerNow,
+    BlockViewer,
+    ChatView,
     Command,
     Complete,
     GuestCall,
     HostSay,
+    Insert,
     Pause,
+    Reorder,
     Resume,
     Skip,
+    SkipMessage,
     StartShow,
     Stop,
+    Timeline,
     Transcribe,
+    UnblockViewer,
     WebRtcAnswer,
     WebRtcBye,
     decode,
+    desk,
     direct,
     encode,
     perform,
@@ -82,6 +93,9 @@ async def _next_reply(redis: Any, show_id: str, command_id: str,
     if "piece" not in reply and not reply.get("ok"):
         error = CommandRefused(str(reply.get("error") or "command failed"))
         error.kind = str(reply.get("kind") or "")
+        status = reply.get("status")
+        error.status = int(status) if isinstance(status, int) else None
+        error.detail = reply.get("detail", error.args[0])
         raise error
     return reply
 
@@ -123,9 +137,13 @@ async def _complete(session: Any, command: Complete) -> AsyncIterator[dict[str, 
 
 
 class CommandRefused(InputError):
-    """The holder refused a command; ``kind`` is its exception's class name."""
+    """The holder refused a command; ``kind`` is its exception's class name; ``status``
+    and ``detail`` the HTTP status and detail of a control-room refusal
+    (:class:`~stage.server.rundesk.DeskRefused`), as the single-server route gives them."""
 
     kind: str = ""
+    status: int | None = None
+    detail: Any = None
 
 
 def _result(value: Any) -> Any:
@@ -200,6 +218,9 @@ class CommandReader:
         except ValidationError as exc:  # a command this worker does not know (or garbage)
             reply.update(ok=False, kind="InputError",
                          error=f"unknown or malformed command: {exc.errors()[0]['msg']}"[:300])
+        except DeskRefused as exc:  # the route's status and detail, as in single-server
+            reply.update(ok=False, error=str(exc).splitlines()[0][:300],
+                         kind=type(exc).__name__, status=exc.status, detail=exc.detail)
         except (InputError, VhumanError, TypeError, ValueError) as exc:
             reply.update(ok=False, error=str(exc).splitlines()[0][:300],
                          kind=type(exc).__name__)
@@ -255,12 +276,31 @@ class CommandReader:
                 held.desired = "running"
                 self.worker.start_runner(held, None)
                 return None
+            case BlockViewer() | UnblockViewer():
+                done = await desk(self.worker.local, session, command)
+                await self._share_block(show_id, command)
+                return done
+            case (Timeline() | Reorder() | Insert() | ChatView() | AnswerNow()
+                  | SkipMessage()):
+                return await desk(self.worker.local, session, command)
             case Pause() | Resume() | Skip() | Stop() | HostSay():
                 if session.runner is None:
                     raise InputError(f"show {show_id!r} is not running")
                 return self._remember(await direct(session.runner, command))
             case _:
                 return self._remember(await perform(session.performer, command))
+
+    async def _share_block(self, show_id: str, command: BlockViewer | UnblockViewer) -> None:
+        """The blocked viewers, shared with every replica's chat intake (which refuses
+        their chat, as the single-server queue does) and with a later holder."""
+        try:
+            if isinstance(command, BlockViewer):
+                await self.worker.redis.sadd(keys.blocked(show_id),
+                                             clean_viewer_name(command.viewer))
+            else:
+                await self.worker.redis.srem(keys.blocked(show_id), command.viewer)
+        except keys.redis_errors() as exc:
+            raise keys.ClusterUnavailable(f"Redis unavailable: {exc}") from exc
 
     def _remember(self, handle: Any) -> Any:
         """Keep recent speech handles by id, so the API can put them in the transcript."""

@@ -109,6 +109,8 @@ class HeldShow:
         while True:
             try:
                 if not taken_over:
+                    # the viewers the host blocked while another worker held the show
+                    self.session.chat.blocked.update(await r.smembers(keys.blocked(self.id)))
                     await keys.ensure_group(r, stream, keys.CHAT_GROUP)
                     start = "0-0"
                     while True:

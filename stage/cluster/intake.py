@@ -1,5 +1,5 @@
 """Chat admission on the API tier: the same rules as the single-process chat queue
-(empty, too long, per-viewer rate, duplicates, moderation), with the shared state in
+(empty, too long, blocked viewers, per-viewer rate, duplicates, moderation), with the shared state in
 Redis so every replica applies them alike, then the message goes to the show's stream.
 
 A message costs two Redis scripts: the viewer's token bucket (a refusal logs itself in
@@ -25,13 +25,18 @@ from .logstream import stream_number
 
 # the chat queue's token bucket (RateLimiter), run by Redis so every replica shares it;
 # a refusal also logs the message
-_RATE_OR_LOG = REDIS_TOKEN_BUCKET.replace("return ok", """if ok == 0 then
+_RATE_OR_LOG = """if redis.call('sismember', KEYS[3], ARGV[4]) == 1 then
+  redis.call('xadd', KEYS[2], '*', 'kind', 'chat', 'data',
+             string.sub(ARGV[3], 1, -2) .. ',"status":"dropped:blocked"}')
+  return -1
+end""" + REDIS_TOKEN_BUCKET.replace("return ok", """if ok == 0 then
   redis.call('xadd', KEYS[2], '*', 'kind', 'chat', 'data',
              string.sub(ARGV[3], 1, -2) .. ',"status":"dropped:rate_limited"}')
 end
 return ok""")
-"""The viewer's bucket (KEYS[1]); a refusal appends the message's log record (ARGV[3],
-a JSON object its status is added to) to the log (KEYS[2])."""
+"""A viewer the host blocked (in the set KEYS[3], ARGV[4] the viewer) is refused (-1),
+else the viewer's bucket (KEYS[1]) decides (1 / 0); a refusal appends the message's log
+record (ARGV[3], a JSON object its status is added to) to the log (KEYS[2])."""
 
 _ADMIT = """
 if tonumber(ARGV[1]) > 0 and not redis.call('set', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
@@ -95,8 +100,12 @@ class ChatIntake:
                                       f"text is {len(text)} characters; limit "
                                       f"{self.policy.max_chars}")
         record = self._record(show_id, message)
-        if not await self._batch(self._rate, [keys.rate(show_id, message.viewer), keys.LOG],
-                                 [self.policy.rate_burst, self.policy.rate_per_s, record]):
+        allowed = await self._batch(
+            self._rate, [keys.rate(show_id, message.viewer), keys.LOG, keys.blocked(show_id)],
+            [self.policy.rate_burst, self.policy.rate_per_s, record, message.viewer])
+        if allowed == -1:
+            return ChatDecision(False, "blocked", "the host blocked this viewer", message)
+        if not allowed:
             return ChatDecision(False, "rate_limited", "too many messages; slow down", message)
         if self.moderator is not None:
             verdict = await moderate(self.moderator, text, message.viewer)

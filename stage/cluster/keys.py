@@ -89,6 +89,11 @@ def rate(show_id: str, viewer: str) -> str:
     return f"vh:rate:{show_id}:{viewer}"
 
 
+def blocked(show_id: str) -> str:
+    """The viewers the host blocked on a show (a set): the intake refuses their chat."""
+    return f"vh:blocked:{show_id}"
+
+
 def dedup(show_id: str, digest: str) -> str:
     return f"vh:dedup:{show_id}:{digest}"
 

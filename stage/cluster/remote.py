@@ -17,22 +17,33 @@ from vhuman.models.types import Emotion, InputError, VhumanError
 from ..chat.queue import ChatQueue
 from ..outputs.base import Output
 from ..performer import SpeechHandle
+from ..server.chatdesk import QueueView
+from ..server.rundesk import TimelineOut
 from .command_table import (
+    AnswerNow,
+    BlockViewer,
+    ChatView,
     Command,
     Complete,
     Dance,
     Gesture,
     HostSay,
+    Insert,
     Interrupt,
     Pause,
+    Reorder,
     Resume,
     Say,
     SetEmotion,
+    SetShot,
     ShowOverlay,
     Sing,
     Skip,
+    SkipMessage,
     Stop,
+    Timeline,
     Transcribe,
+    UnblockViewer,
 )
 from .commands import send_command, stream_command
 
@@ -116,6 +127,14 @@ class RemotePerformer:
     async def show_overlay(self, card: dict[str, Any] | None) -> None:
         await self._send(ShowOverlay(card=card))
 
+    async def set_shot(self, shot: str, transition: str = "cut",
+                       seconds: float = 0.6) -> dict[str, Any]:
+        """The camera shot, taken on the holder; returns the camera's status (a refusal,
+        such as the guest shot with no guest on air, carries the holder's reason)."""
+        reply = await self._send(SetShot(shot=shot, transition=transition,  # type: ignore[arg-type]
+                                         seconds=seconds))
+        return dict(reply.get("result") or {})
+
     def metrics_registry(self) -> None:
         """The worker holds the performer; its metrics stay in the worker process."""
         return None
@@ -157,6 +176,18 @@ class RemoteRunner:
                        priority: int | None = None) -> SpeechHandle:
         reply = await self._send(HostSay(text=text, emotion=emotion, priority=priority))
         return remote_handle(reply, text, "say")
+
+    # the control room's run-of-show (:mod:`stage.server.rundesk` on the holder)
+    async def timeline(self) -> TimelineOut:
+        return TimelineOut.model_validate((await self._send(Timeline()))["result"])
+
+    async def reorder(self, order: Sequence[str]) -> TimelineOut:
+        reply = await self._send(Reorder(order=tuple(order)))
+        return TimelineOut.model_validate(reply["result"])
+
+    async def insert(self, segment: dict[str, Any], after: str | None = None) -> TimelineOut:
+        reply = await self._send(Insert(segment=segment, after=after))
+        return TimelineOut.model_validate(reply["result"])
 
 
 class RemoteTranscript:
@@ -208,11 +239,34 @@ COMPLETION_TIMEOUT_S = 60.0
 class RemoteChatQueue(ChatQueue):
     """The show's chat queue seen from an API replica: chat is admitted by the intake
     (:mod:`stage.cluster.intake`) into the show's stream and queued on the worker, so
-    this one stays empty; its length is the holder's queue depth."""
+    this one stays empty; its length is the holder's queue depth, and the control room's
+    chat desk (view, answer now, skip, block) goes to the holder as typed commands."""
 
-    def __init__(self, session: RemoteShowSession) -> None:
+    def __init__(self, state: ClusterAppState, session: RemoteShowSession) -> None:
         super().__init__()
-        self._session = session
+        self._state, self._session = state, session
 
     def __len__(self) -> int:
         return int(self._session.remote.get("chat_queue") or 0)
+
+    # the control room's chat desk (:mod:`stage.server.chatdesk` on the holder)
+    async def _send(self, command: Command, timeout_s: float = 5.0) -> Any:
+        return (await send_command(self._state.redis, self._session.id, command,
+                                   timeout_s=timeout_s)).get("result")
+
+    async def view(self) -> QueueView:
+        """The holder's queue (best first), its latest drops and blocked viewers."""
+        return QueueView.model_validate(await self._send(ChatView()))
+
+    async def answer_now(self, message_id: int) -> str:
+        return str(await self._send(AnswerNow(message=message_id),
+                                    timeout_s=COMPLETION_TIMEOUT_S))
+
+    async def skip_message(self, message_id: int) -> str:
+        return str(await self._send(SkipMessage(message=message_id)))
+
+    async def block_viewer(self, viewer: str) -> str:
+        return str(await self._send(BlockViewer(viewer=viewer)))
+
+    async def unblock_viewer(self, viewer: str) -> str:
+        return str(await self._send(UnblockViewer(viewer=viewer)))

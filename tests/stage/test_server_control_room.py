@@ -303,11 +303,11 @@ def test_press_microphones_need_a_reporter_and_are_their_openers(tmp_path: Path)
         assert c.delete("/v1/press/mic/not-a-peer", headers=H).status_code == 404
 
 
-def test_camera_route_validates_and_needs_the_live_performer(tmp_path: Path) -> None:
+def test_camera_route_validates_and_refuses_a_performer_without_camera(tmp_path: Path) -> None:
     with TestClient(_app(tmp_path)) as c:
         bad = c.post("/v1/shows/main/control/camera", json={"shot": "drone"}, headers=H)
         assert bad.status_code == 422
         r = c.post("/v1/shows/main/control/camera", json={"shot": "close_up"}, headers=H)
-        assert r.status_code == 501 and "live performer" in r.json()["detail"]
+        assert r.status_code == 409 and "no camera shots" in r.json()["detail"]
         assert c.post("/v1/shows/main/control/camera", json={"shot": "wide"},
                       headers={"Authorization": f"Bearer {REPORTER}"}).status_code == 403

@@ -10,6 +10,7 @@ from pydantic import Field
 from vhuman.models.types import Emotion, InputError
 
 from ..deps import Host, Session, State
+from ..rundesk import take_shot
 from ..schemas import (
     DanceIn,
     EmotionIn,
@@ -21,6 +22,7 @@ from ..schemas import (
     SingIn,
     _In,
 )
+from .control_desk import http_error
 
 router = APIRouter(prefix="/v1/shows/{show_id}/control", tags=["control"])
 
@@ -124,16 +126,16 @@ class CameraIn(_In):
 @router.post("/camera")
 async def camera(body: CameraIn, session: Session, _: Host) -> OkOut:
     """Switch the program's camera shot: wide, medium, close-up (the host), or guest (a
-    guest on air full frame, the host picture-in-picture); by a cut or an ease."""
-    from vhuman.stage.live import LivePerformer
-
+    guest on air full frame, the host picture-in-picture); by a cut or an ease. In
+    scale-out the shot is taken on the show's worker; refusals (no camera, no guest on
+    air for the guest shot) are 409 with the reason in both modes."""
     await session.wait_ready(READY_WAIT_S)
-    performer = session.performer
-    if not isinstance(performer, LivePerformer):
-        raise HTTPException(501, "camera shots need the live performer in this process "
-                                 "(single-server mode)")
     try:
-        performer.set_shot(body.shot, body.transition, body.seconds)
+        if not session.held_here:
+            status = await session.performer.set_shot(  # type: ignore[attr-defined]
+                body.shot, body.transition, body.seconds)
+        else:
+            status = take_shot(session.performer, body.shot, body.transition, body.seconds)
     except InputError as exc:
-        raise HTTPException(409, str(exc)) from None
-    return OkOut(detail=performer.shots.status())
+        raise http_error(exc) from None
+    return OkOut(detail=status)

@@ -11,6 +11,10 @@ from the message. Facts are not checked here (the brain's fact guard does that b
 sentence is spoken), so a grade here never claims a fact is right.
 
 Pinning a message on screen is an overlay card (``POST …/control/overlay``).
+
+The queue and the moves are :mod:`stage.server.chatdesk`'s, on the show held here or,
+in scale-out, on the show's worker (typed commands through the replica's
+``RemoteChatQueue``): both modes answer alike.
 """
 
 from __future__ import annotations
@@ -18,42 +22,26 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import lru_cache
+from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from vhuman.dialogue.grading import Spoken, grade_reply
 from vhuman.dialogue.kinds import classify_kind
 from vhuman.dialogue.language import detect_language
 from vhuman.dialogue.persona import DEFAULT_PERSONA
+from vhuman.models.types import InputError, VhumanError
 
-from ...chat.message import clean_viewer_name
+from .. import chatdesk
+from ..chatdesk import DroppedOut, QueuedOut
 from ..deps import Host, Session, State
 from ..schemas import _In
 from ..state import ShowSession
+from .control_desk import http_error
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/shows/{show_id}/control/chat", tags=["control room"])
-
-
-class QueuedOut(BaseModel):
-    id: int
-    viewer: str
-    text: str
-    priority: float
-    gift: float
-    waiting_s: float
-    question: bool
-    first_time: bool
-
-
-class DroppedOut(BaseModel):
-    id: int | None
-    viewer: str
-    text: str
-    reason: str
-    detail: str
-    ts: float
 
 
 class ReplyOut(BaseModel):
@@ -71,8 +59,8 @@ class ReplyOut(BaseModel):
 class ChatDeskOut(BaseModel):
     queue: list[QueuedOut]
     waiting: int
-    queue_detail: bool = Field(description="false in scale-out: only the queue's length "
-                               "is known here")
+    queue_detail: bool = Field(description="false when the show's worker did not answer: "
+                               "only the queue's length and the logged drops are shown")
     dropped: list[DroppedOut]
     replies: list[ReplyOut]
     blocked: list[str]
@@ -126,96 +114,90 @@ def _persona_name(session: ShowSession) -> str:
     return (persona or DEFAULT_PERSONA).name
 
 
-def _local(session: ShowSession) -> ShowSession:
-    """The show, when its chat queue is in this process (scale-out: on its worker)."""
-    if not session.held_here:
-        raise HTTPException(501, "the chat desk needs single-server mode (in scale-out the "
-                                 "chat queue lives on the show's worker)")
-    return session
+def _held_elsewhere(session: ShowSession) -> Any | None:
+    """A scale-out show's chat queue on its worker (None: the show is held here)."""
+    return None if session.held_here else session.chat
 
 
 @router.get("")
 async def chat_desk(session: Session, state: State, _: Host) -> ChatDeskOut:
     """The queue (best first), the latest drops with their reasons, the last replies.
-    In scale-out the queue is on the show's worker: its length, the drops and replies
-    come from the shared log, and ``queue_detail`` is false."""
+    In scale-out the queue is the worker's (asked by a typed command); if the worker does
+    not answer, the queue's length and the drops of the shared log are shown, with
+    ``queue_detail`` false."""
     events = await asyncio.to_thread(state.store.show_events, session.id, 400)
     name = _persona_name(session)
     lines = [e for e in events if e.event == "spoken" and e.data.get("kind") == "chat"][-20:]
     replies = await asyncio.to_thread(lambda: [reply_row(e.data, e.ts, name) for e in lines])
-    if not session.held_here:
-        records = await asyncio.to_thread(state.store.chats, session.id, 200)
-        logged = [DroppedOut(id=r.id, viewer=r.viewer, text=r.text, ts=r.ts, detail="",
-                             reason=r.status.split(":", 1)[1])
-                  for r in records if r.status.startswith("dropped:")][-30:]
+    remote = _held_elsewhere(session)
+    if remote is None:
+        view = chatdesk.queue_view(session)
+        return ChatDeskOut(queue=view.queue, waiting=len(view.queue), queue_detail=True,
+                           dropped=view.dropped, replies=replies[::-1], blocked=view.blocked,
+                           answering=view.answering)
+    # scale-out: the intake's refusals are in the shared log, the queue on the worker
+    records = await asyncio.to_thread(state.store.chats, session.id, 200)
+    logged = [DroppedOut(id=r.id, viewer=r.viewer, text=r.text, ts=r.ts, detail="",
+                         reason=r.status.split(":", 1)[1])
+              for r in records if r.status.startswith("dropped:")][-30:]
+    try:
+        view = await remote.view()
+    except VhumanError as exc:
+        log.info("show %s: chat desk from the log (%s)", session.id, exc)
         return ChatDeskOut(queue=[], waiting=len(session.chat), queue_detail=False,
                            dropped=logged[::-1], replies=replies[::-1], blocked=[],
                            answering=True)
-    queue = [QueuedOut(id=m.id, viewer=m.viewer, text=m.text, priority=round(m.priority, 2),
-                       gift=m.gift, waiting_s=round(m.age, 1), question=m.is_question,
-                       first_time=m.first_time) for m in session.chat.entries()]
-    dropped = [DroppedOut(id=m.store_id, viewer=m.viewer, text=m.text, reason=reason,
-                          detail=detail, ts=ts)
-               for m, reason, detail, ts in list(session.chat.recent_drops)[-30:]]
-    return ChatDeskOut(queue=queue, waiting=len(queue), queue_detail=True,
-                       dropped=dropped[::-1], replies=replies[::-1],
-                       blocked=sorted(session.chat.blocked),
-                       answering=session.responder is not None)
+    return ChatDeskOut(queue=view.queue, waiting=len(view.queue), queue_detail=True,
+                       dropped=_merged_drops(view.dropped, logged), replies=replies[::-1],
+                       blocked=view.blocked, answering=view.answering)
 
 
-def _take(session: ShowSession, message_id: int):  # noqa: ANN202 - a ChatMessage
-    message = session.chat.remove(message_id)
-    if message is None:
-        raise HTTPException(404, "that message is no longer in the queue "
-                                 "(answered, skipped or too old)")
-    return message
+def _merged_drops(worker: list[DroppedOut], logged: list[DroppedOut]) -> list[DroppedOut]:
+    """The worker's drops (with their details) and the intake's refusals from the log
+    (the log holds the worker's too: those are kept once), newest first."""
+    seen = {(d.viewer, d.text, d.reason) for d in worker}
+    merged = worker + [d for d in logged if (d.viewer, d.text, d.reason) not in seen]
+    return sorted(merged, key=lambda d: d.ts, reverse=True)[:30]
 
 
 @router.post("/{message_id}/answer")
 async def answer_now(message_id: int, session: Session, state: State, _: Host) -> ActionOut:
     """Answer this message now: what is being said stops, the brain answers it."""
-    session = _local(session)
-    if session.responder is None:
-        raise HTTPException(409, "this show has no dialogue brain to answer chat")
-    message = _take(session, message_id)
-    await session.wait_ready(30.0)
-    await session.performer.interrupt("host: answer now")
     try:
-        answer = await session.responder.answer(message)
-    except Exception as exc:  # noqa: BLE001 - reported to the host, the show goes on
-        session.chat.mark(message, "failed")
-        log.warning("show %s: answer-now failed: %s", session.id, exc)
-        raise HTTPException(503, f"the brain could not answer: {exc}") from None
-    session.chat.mark(message, "answered")
-    state.track_answer(session.id, answer)
-    return ActionOut(detail=f"answering {message.viewer}")
+        if (remote := _held_elsewhere(session)) is not None:
+            return ActionOut(detail=await remote.answer_now(message_id))
+        return ActionOut(detail=await chatdesk.answer_now(state, session, message_id))
+    except InputError as exc:
+        raise http_error(exc) from None
 
 
 @router.post("/{message_id}/skip")
 async def skip(message_id: int, session: Session, _: Host) -> ActionOut:
     """Take this message out of the queue unanswered."""
-    session = _local(session)
-    message = _take(session, message_id)
-    session.chat.skip(message)
-    return ActionOut(detail=f"skipped {message.viewer}'s message")
+    try:
+        if (remote := _held_elsewhere(session)) is not None:
+            return ActionOut(detail=await remote.skip_message(message_id))
+        return ActionOut(detail=chatdesk.skip(session, message_id))
+    except InputError as exc:
+        raise http_error(exc) from None
 
 
 @router.post("/block")
 async def block(body: ViewerIn, session: Session, _: Host) -> ActionOut:
     """Block a viewer on this show: their queued messages go, later ones are refused."""
-    session = _local(session)
     try:
-        viewer = clean_viewer_name(body.viewer)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    gone = session.chat.block(viewer)
-    return ActionOut(detail=f"blocked {viewer}; {len(gone)} queued message(s) dropped")
+        if (remote := _held_elsewhere(session)) is not None:
+            return ActionOut(detail=await remote.block_viewer(body.viewer))
+        return ActionOut(detail=chatdesk.block(session, body.viewer))
+    except InputError as exc:
+        raise http_error(exc) from None
 
 
 @router.post("/unblock")
 async def unblock(body: ViewerIn, session: Session, _: Host) -> ActionOut:
-    session = _local(session)
-    if body.viewer not in session.chat.blocked:
-        raise HTTPException(404, f"{body.viewer!r} is not blocked")
-    session.chat.blocked.discard(body.viewer)
-    return ActionOut(detail=f"unblocked {body.viewer}")
+    try:
+        if (remote := _held_elsewhere(session)) is not None:
+            return ActionOut(detail=await remote.unblock_viewer(body.viewer))
+        return ActionOut(detail=chatdesk.unblock(session, body.viewer))
+    except InputError as exc:
+        raise http_error(exc) from None

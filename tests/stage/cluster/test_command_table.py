@@ -25,6 +25,7 @@ COMMANDS = [
                finale=True),
     table.ShowOverlay(card={"name": "Mug", "price": 12.0}),
     table.ShowOverlay(card=None),
+    table.SetShot(shot="guest", transition="ease", seconds=1.2),
     table.Pause(),
     table.HostSay(text="We are back", priority=100),
     table.StartShow(),
@@ -32,6 +33,14 @@ COMMANDS = [
     table.Complete(text="hi", viewer="Ann", history=(("user", "hello"),), max_tokens=40),
     table.WebRtcAnswer(sdp="v=0", kind="offer", client="10.0.0.1"),
     table.GuestCall(method="invite", args={"name": "Ann"}),
+    table.Timeline(),
+    table.Reorder(order=("bye", "hello")),
+    table.Insert(segment={"type": "say", "lines": ["Breaking news!"]}, after="hello"),
+    table.ChatView(),
+    table.AnswerNow(message=7),
+    table.SkipMessage(message=7),
+    table.BlockViewer(viewer="Ann"),
+    table.UnblockViewer(viewer="Ann"),
 ]
 
 
@@ -41,8 +50,8 @@ def test_every_command_survives_its_trip_as_json(command: object) -> None:
     assert back == command and type(back) is type(command)
 
 
-def test_only_the_completion_runs_beside_the_others() -> None:
-    assert [c.op for c in COMMANDS if c.concurrent] == ["show.complete"]
+def test_only_model_time_runs_beside_the_others() -> None:
+    assert [c.op for c in COMMANDS if c.concurrent] == ["show.complete", "chat.answer_now"]
 
 
 @pytest.mark.parametrize("raw", ['{"op": "performer.__init__"}', '{"op": "performer.say"}',
