@@ -39,6 +39,7 @@ from .db import Database, ShowSpec
 from .intake import ChatIntake
 from .lease import holders
 from .params_relay import ParamsFeed
+from .press_mics import RedisPressMics
 from .remote import RemoteBrain, RemoteChatQueue, RemotePerformer, RemoteRunner, RemoteTranscript
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,8 @@ class ClusterAppState(AppState):
         self._tasks: list[asyncio.Task[Any]] = []
         self._background: set[asyncio.Task[Any]] = set()
         self.transcript = RemoteTranscript(self)  # type: ignore[assignment]
+        self.press_board = RedisPressMics(self.redis)
+        """Press-desk microphones, readable through every replica."""
         m = self.metrics
         m.describe("vhuman_cluster_workers", "gauge", "workers with a live heartbeat")
         m.describe("vhuman_cluster_slots", "gauge", "show slots of those workers")

@@ -94,6 +94,16 @@ def blocked(show_id: str) -> str:
     return f"vh:blocked:{show_id}"
 
 
+def press_mic(peer: str) -> str:
+    """A press-desk microphone's state and recognised turns (JSON), for every replica."""
+    return f"vh:press-mic:{peer}"
+
+
+def press_mic_close(peer: str) -> str:
+    """Set when a replica other than the microphone's holder is asked to close it."""
+    return f"vh:press-mic-close:{peer}"
+
+
 def dedup(show_id: str, digest: str) -> str:
     return f"vh:dedup:{show_id}:{digest}"
 
