@@ -86,7 +86,7 @@
       timeline = await api("GET", c.showPath("/control/timeline"));
     } catch (err) {
       timeline = null;
-      if (err.status === 409 || err.status === 404 || err.status === 501) $("#clock").textContent = err.message;
+      if (err.status === 409 || err.status === 404 || err.status === 503) $("#clock").textContent = err.message;
     }
     renderTimeline();
   }
@@ -150,7 +150,7 @@
     }
     $("#chat-summary").textContent = d.queue_detail
       ? `${d.waiting} waiting · ${d.answering ? "a brain answers chat" : "no brain: chat is not answered"}`
-      : `${d.waiting} waiting on the show's worker (scale-out: the queue's messages and the host's chat moves need single-server mode)`;
+      : `${d.waiting} waiting on the show's worker (it did not answer just now: the messages show when it does)`;
     $("#chat-queue").replaceChildren(...d.queue.map((m) => el("li", { "data-viewer": m.viewer },
       el("strong", {}, m.viewer), ": ", m.text,
       el("div", { class: "meta" }, [`priority ${m.priority}`, m.gift ? `gift ${m.gift}` : "",
