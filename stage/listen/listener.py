@@ -127,6 +127,9 @@ class Listener:
         self._pause_job: tuple[int, float, Future[Transcription]] | None = None  # (+ end)
         self._hypothesis = ""  # the last partial's words
         self._turn_language: str | None = None  # kept from a confident partial
+        self.prompt: str | None = None
+        """Text the recogniser takes as said just before each turn (e.g. the names and
+        terms a press desk's reporters ask about); None: none."""
 
     # -- input -----------------------------------------------------------------------
     def feed(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[ListenEvent]:
@@ -310,6 +313,8 @@ class Listener:
     def _transcribe(self, audio: np.ndarray, language: str | None) -> Transcription:
         self.recognitions += 1
         try:
+            if self.prompt:
+                return self.recognizer.transcribe(audio, language=language, prompt=self.prompt)
             return self.recognizer.transcribe(audio, language=language)
         except Exception as exc:  # noqa: BLE001 - a failed turn must not stop the stream
             log.exception("recognizer failed on a %.1fs turn", audio.size / SAMPLE_RATE)

@@ -77,13 +77,15 @@ class ListenSession:
 
     def __init__(self, config: ListenConfig, desk: VoiceDesk, *, speaker: str = "guest",
                  role: str = "guest", performer: Performer | None = None,
-                 echo: bool = True, max_backlog_s: float = 30.0) -> None:
+                 echo: bool = True, max_backlog_s: float = 30.0,
+                 prompt: str | None = None) -> None:
         self.config = config
         self.desk = desk
         self.speaker, self.role = speaker, role
         self.echo = EchoSuppressor(max_delay_s=1.0) if echo else None
         self.listener = config.build_listener(speaker=speaker, role=role, echo=self.echo,
                                               background=True)
+        self.listener.prompt = prompt  # the recogniser's context for every turn
         self.performer = performer
         self._tap = ProgramTap(self.echo) if (self.echo is not None and performer is not None
                                               and getattr(performer, "streams_ticks", False)) else None

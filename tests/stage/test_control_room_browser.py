@@ -158,15 +158,15 @@ def test_press_desk_answers_with_the_source_highlighted(server: DeskServer, brow
     ctx.close()
 
 
-@pytest.mark.xfail(strict=False, reason="Whisper base through Chromium's fake microphone "
-                   "mishears or misses the question in some clean-clone runs (see docs/control_room.md)")
 def test_press_desk_asks_by_voice(server: DeskServer, playwright: object, tmp_path: Path) -> None:
     # a reporter's spoken question (Piper's voice through Chromium's fake microphone) goes
-    # the listening path and is asked and answered like a typed one, with its source
-    # Chromium plays the file from the moment it captures, before the WebRTC connection
-    # carries sound: the question starts 3 s in, so its first words are not lost
+    # the listening path and is asked and answered like a typed one, with its source.
+    # Chromium loops the file from the moment it captures, before the WebRTC connection
+    # carries sound: a question already under way when the microphone comes on is not
+    # taken ("clipped"), and the long silence after it means the next loop's question is
+    # heard whole. The recogniser has the press kit's names and terms as its prompt.
     wav = write_spoken_question(tmp_path / "question.wav", "What day is the ice hockey final?",
-                                lead_s=3.0)
+                                lead_s=1.0, tail_s=9.0)
     talker = launch(playwright, fake_media_args(microphone=wav))
     try:
         page = talker.new_page()
@@ -186,19 +186,22 @@ def test_press_desk_asks_by_voice(server: DeskServer, playwright: object, tmp_pa
         assert "hockey" in heard.lower(), heard
         page.wait_for_function("() => window.pressVoice.asked[0].shownAt !== null",
                                timeout=180_000)
-        answer = page.evaluate("window.press.answer")
-        assert answer["question"] == heard and answer["answered"], answer
-        assert "21 February" in page.inner_text("#short-answer")
-        assert "ice hockey final" in page.inner_text("#doc-text mark#highlight")
-        assert page.input_value("#question") == heard
-        page.wait_for_function("() => document.querySelector('#history').textContent"
-                               ".toLowerCase().includes('hockey')")
         page.click("#mic-button")  # stop: the microphone closes on the server
         page.wait_for_function("() => window.pressVoice.state === 'closed'")
         assert page.get_attribute("#mic-button", "aria-pressed") == "false"
+        answer = page.evaluate("window.pressVoice.asked[0].answer")
+        assert answer["question"] == heard and answer["answered"], answer
+        assert "21 February" in page.inner_text("#short-answer")
+        assert "ice hockey final" in page.inner_text("#doc-text mark#highlight")
+        asked = page.evaluate("window.pressVoice.asked.map((a) => a.text)")
+        assert page.input_value("#question") in asked
+        page.wait_for_function("() => document.querySelector('#history').textContent"
+                               ".toLowerCase().includes('hockey')")
         closed = httpx.get(f"{server.base}/v1/press/mic/{peer}",
                            headers={"X-API-Key": PRESS_KEY}).json()
-        assert closed["state"] == "closed" and closed["heard"][0]["text"] == heard
+        assert closed["state"] == "closed"
+        questions = [t["text"] for t in closed["heard"] if t["status"] == "ok"]
+        assert questions[0] == heard, closed
         assert errors == []
     finally:
         talker.close()

@@ -4,6 +4,8 @@ Reporter key (hosts too). Asking is ``POST /v1/qa``; the history ``GET /v1/qa/lo
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
@@ -14,6 +16,12 @@ from ..deps import Reporter, State
 router = APIRouter(prefix="/v1/qa", tags=["qa"])
 
 MAX_DOCUMENT_CHARS = 2_000_000
+PROMPT_TERMS = 40
+PROMPT_CHARS = 600
+"""The recognition prompt's size: Whisper keeps at most 224 prompt tokens."""
+_NAME = re.compile(r"\b[A-Z][\w'-]*(?:[ \t]+(?:(?:of|de|la|van|von)[ \t]+)?[A-Z][\w'-]*)+")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_LEADING = re.compile(r"^(?:The|A|An|In|On|At|This|These|Our)\s+")
 
 
 class DocumentOut(BaseModel):
@@ -36,6 +44,37 @@ def _docs(state: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(docs, dict):
         raise HTTPException(501, "this Q&A engine does not list its documents")
     return docs
+
+
+def recognition_prompt(state: Any) -> str | None:
+    """The knowledge base's names and terms as a recogniser's prompt for reporters'
+    questions: document titles, headings and multi-word names (most frequent first),
+    so "Crystal Arena" or "Falkenhorn Jump" is heard as written. None without a KB."""
+    qa = state.backends.qa
+    docs = getattr(getattr(qa, "kb", None), "docs", None)
+    if not isinstance(docs, dict) or not docs:
+        return None
+    counts: Counter[str] = Counter()
+    for name, record in docs.items():
+        text = str(record.get("text", ""))
+        title = str(record.get("title") or "").strip()
+        for term in [title, *_HEADING.findall(text)]:
+            if term and term != name:
+                counts[term] += 3
+        for found in _NAME.findall(text):
+            counts[_LEADING.sub("", found.strip())] += 1
+    terms: list[str] = []
+    seen: set[str] = set()
+    size = 0
+    for term, _ in counts.most_common():
+        if len(term) < 3 or term.lower() in seen:
+            continue
+        seen.add(term.lower())
+        if size + len(term) + 2 > PROMPT_CHARS or len(terms) >= PROMPT_TERMS:
+            break
+        terms.append(term)
+        size += len(term) + 2
+    return f"A reporter's question about {', '.join(terms)}." if terms else None
 
 
 def _describe(name: str, record: dict[str, Any]) -> DocumentOut:

@@ -41,6 +41,7 @@ from vhuman.stage.listen.session import ListenSession
 from ..deps import Reporter
 from ..schemas import _In
 from .listen import listen_config, mic_peers
+from .press_desk import recognition_prompt
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/press/mic", tags=["qa"])
@@ -52,6 +53,10 @@ PUBLISH_EVERY_S = 0.1
 """How often the holder of a microphone compares its state with what it published."""
 CLOSE_WAIT_S = 10.0
 """How long a close through another replica waits for the holder to report it closed."""
+CLIPPED_BEFORE_S = 0.0
+"""A turn whose speech (less the listener's pre-roll) starts here on the microphone's
+audio clock was already under way when the microphone came on: its first words were
+never heard, so it is not taken as a question (``clipped``)."""
 
 
 class PressMicBoard(Protocol):
@@ -85,7 +90,8 @@ class HeardOut(BaseModel):
     id: int
     text: str
     status: str = Field(description="ok | empty | low_confidence | unsupported_language | "
-                                    "echo | error (only ok turns are questions)")
+                                    "echo | error | clipped (speech already under way when "
+                                    "the microphone came on); only ok turns are questions")
     language: str
     confidence: float
     speech_s: float = Field(description="how long the turn was spoken")
@@ -121,8 +127,11 @@ class PressEar:
             recognised = (None if turn.speech_end_wall is None
                           else round(max(0.0, ready - turn.speech_end_wall), 3))
             t = turn.to_dict()
+            status = str(t["status"])
+            if status == "ok" and turn.start <= CLIPPED_BEFORE_S:
+                status = "clipped"
             self.heard.append({
-                "id": int(t["id"]), "text": str(t["text"]), "status": str(t["status"]),
+                "id": int(t["id"]), "text": str(t["text"]), "status": status,
                 "language": str(t["language"]), "confidence": float(t["confidence"]),
                 "speech_s": round(max(0.0, float(t["end"]) - float(t["start"])), 3),
                 "recognised_s": recognised,
@@ -212,11 +221,12 @@ async def open_mic(body: PressMicIn, request: Request, caller: Reporter) -> Pres
     config = listen_config()
     await asyncio.to_thread(config.build_recognizer)  # loads once, off the event loop
     ear = PressEar(caller.name)
+    prompt = _prompt(request)
 
     def make_session() -> ListenSession:
         # the ear only takes the listener's events (``handle``), as a voice desk does
         return ListenSession(config, cast(VoiceDesk, ear), speaker="reporter",
-                             role="reporter", echo=False)
+                             role="reporter", echo=False, prompt=prompt)
 
     peers = mic_peers(request)
     answer = await peers.answer(body.sdp, body.type, PRESS, make_session)
@@ -234,6 +244,18 @@ async def open_mic(body: PressMicIn, request: Request, caller: Reporter) -> Pres
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     return PressMicOpened(**answer)
+
+
+def _prompt(request: Request) -> str | None:
+    """The knowledge base's names and terms for the recogniser (built once per KB)."""
+    state = getattr(request.app.state, "vhuman", None)
+    if state is None:
+        return None
+    qa = state.backends.qa
+    cached = getattr(request.app.state, "vhuman_press_prompt", None)
+    if cached is None or cached[0] is not qa:
+        cached = request.app.state.vhuman_press_prompt = (qa, recognition_prompt(state))
+    return cast(str | None, cached[1])
 
 
 def _tasks(request: Request) -> set[asyncio.Task[None]]:

@@ -34,7 +34,11 @@
       const t0 = performance.now();
       while (performance.now() - t0 < 300000) {
         const a = window.press && window.press.answer;
-        if (a && a !== before && a.question === turn.text) { record.shownAt = performance.now(); return; }
+        if (a && a !== before && a.question === turn.text) {
+          record.shownAt = performance.now();
+          record.answer = a;
+          return;
+        }
         if ($("#ask-state").classList.contains("error")) return;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -55,6 +59,7 @@
       if (voice.seen.has(turn.id)) continue;
       voice.seen.add(turn.id);
       if (turn.status === "ok" && turn.text.trim()) askHeard(turn, now - turn.age_s * 1000);
+      else if (turn.status === "clipped") say("Heard only the end of that (it began before the microphone was on): please ask again.");
       else if (turn.status !== "empty") say(`Not taken as a question (${turn.status.replace(/_/g, " ")}).`);
     }
     if (r.state === "closed" || r.state === "failed") {
