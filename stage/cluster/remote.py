@@ -19,6 +19,7 @@ from ..outputs.base import Output
 from ..performer import SpeechHandle
 from ..server.chatdesk import QueueView
 from ..server.rundesk import TimelineOut
+from . import keys
 from .command_table import (
     AnswerNow,
     BlockViewer,
@@ -59,6 +60,11 @@ def remote_handle(reply: dict[str, Any], text: str, kind: str) -> SpeechHandle:
     result = reply.get("result")
     remote_id = result.get("handle") if isinstance(result, dict) else None
     return SpeechHandle(text=text, kind=kind, id=int(remote_id) if remote_id is not None else -1)
+
+
+def _held(session: RemoteShowSession) -> None:
+    if session.worker is None:
+        raise keys.ClusterUnavailable(f"show {session.id!r} is waiting for a worker")
 
 
 class RemotePerformer:
@@ -179,6 +185,9 @@ class RemoteRunner:
 
     # the control room's run-of-show (:mod:`stage.server.rundesk` on the holder)
     async def timeline(self) -> TimelineOut:
+        """The holder's run-of-show (at once ``ClusterUnavailable`` while no worker holds
+        the show: the control room polls it)."""
+        _held(self._session)
         return TimelineOut.model_validate((await self._send(Timeline()))["result"])
 
     async def reorder(self, order: Sequence[str]) -> TimelineOut:
@@ -255,7 +264,9 @@ class RemoteChatQueue(ChatQueue):
                                    timeout_s=timeout_s)).get("result")
 
     async def view(self) -> QueueView:
-        """The holder's queue (best first), its latest drops and blocked viewers."""
+        """The holder's queue (best first), its latest drops and blocked viewers (at once
+        ``ClusterUnavailable`` while no worker holds the show)."""
+        _held(self._session)
         return QueueView.model_validate(await self._send(ChatView()))
 
     async def answer_now(self, message_id: int) -> str:
