@@ -125,6 +125,12 @@ def test_run_of_show_and_chat_desk_through_a_replica(cluster: Any) -> None:
     desk = b.get("/v1/shows/room/control/chat", headers=H).json()
     assert [m["viewer"] for m in desk["queue"]] == ["Bo"] and desk["blocked"] == ["Cy"]
     assert {d["reason"] for d in desk["dropped"]} >= {"blocked", "skipped"}
+    # pin: the message as an overlay card on the worker's program
+    pin = b.post("/v1/shows/room/control/overlay", headers=H,
+                 json={"card": {"title": "Bo", "text": "hello all"}})
+    assert pin.status_code == 200, pin.text
+    wait_for(lambda: (a.get("/v1/shows/room", headers=H).json()["performer"].get("overlay")
+                      == {"title": "Bo", "text": "hello all"}), 10, "the pinned card on air")
     bo = desk["queue"][0]["id"]
     r = a.post(f"/v1/shows/room/control/chat/{bo}/answer", headers=H)
     assert r.status_code == 200 and r.json()["detail"] == "answering Bo", r.text
