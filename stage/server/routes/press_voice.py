@@ -51,6 +51,8 @@ PRESS = "press-desk"
 MAX_EARS = 64
 PUBLISH_EVERY_S = 0.1
 """How often the holder of a microphone compares its state with what it published."""
+REPUBLISH_S = 600.0
+"""An unchanged microphone is published again this often (the board's records expire)."""
 CLOSE_WAIT_S = 10.0
 """How long a close through another replica waits for the holder to report it closed."""
 CLIPPED_BEFORE_S = 0.0
@@ -173,12 +175,13 @@ async def _publish(board: PressMicBoard, peers: Any, ears: dict[str, PressEar], 
     """The holder's side: publish the microphone whenever it changes, carry out a close
     asked through another replica, end with its last record once it is closed."""
     last: dict[str, Any] | None = None
+    put_at = 0.0
     while True:
         try:
             record = ear.record(*_mic_state(peers, peer))
-            if record != last:
+            if record != last or time.monotonic() - put_at > REPUBLISH_S:
                 await board.put(peer, record)
-                last = record
+                last, put_at = record, time.monotonic()
             if record["state"] in ("closed", "failed") or ears.get(peer) is not ear:
                 return
             if await board.close_asked(peer):
