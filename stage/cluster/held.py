@@ -86,6 +86,15 @@ class HeldShow:
         self.tasks = [asyncio.create_task(self._consume_chat(), name=f"chat-in:{self.id}"),
                       asyncio.create_task(self._write_positions(), name=f"ckpt:{self.id}")]
 
+    async def restore_blocked(self) -> None:
+        """The viewers the host blocked while another worker held the show (the chat
+        desk's block list, shared in Redis), before any message is queued here."""
+        try:
+            self.session.chat.blocked.update(
+                await self.worker.redis.smembers(keys.blocked(self.id)))
+        except keys.redis_errors() as exc:  # the intake still refuses them
+            log.warning("show %s: blocked viewers not restored (%s)", self.id, exc)
+
     async def stop(self) -> None:
         await keys.stop_tasks(self.tasks)
         await self.guests.close()
@@ -109,8 +118,6 @@ class HeldShow:
         while True:
             try:
                 if not taken_over:
-                    # the viewers the host blocked while another worker held the show
-                    self.session.chat.blocked.update(await r.smembers(keys.blocked(self.id)))
                     await keys.ensure_group(r, stream, keys.CHAT_GROUP)
                     start = "0-0"
                     while True:

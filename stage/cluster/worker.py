@@ -289,6 +289,7 @@ class Worker:
         session = await self.local.create(spec.id, rundown, wait=True)
         held = HeldShow(self, session, desired=spec.desired)
         await held.guests.open()  # the guests a previous holder had, before any command
+        await held.restore_blocked()
         self.held[spec.id] = held
         held.start()
         if session.performer.streams_ticks:  # /params sockets on the API replicas

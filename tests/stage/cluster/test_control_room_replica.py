@@ -171,3 +171,31 @@ def test_camera_shots_through_a_replica(cluster: Any) -> None:
     assert bad.status_code == 422
     r = a.post("/v1/shows/tv/control/camera", json={"shot": "wide"}, headers=H)
     assert r.status_code == 200 and r.json()["detail"]["switches"] == 2, r.text
+
+
+def test_a_blocked_viewer_stays_blocked_when_the_show_moves(cluster: Any) -> None:
+    import os
+    import signal
+
+    cluster.worker("w1", slots=2)
+    api = cluster.api()
+    r = api.post("/v1/shows", json={"id": "moving", "rundown_yaml": rundown("moving"),
+                                    "start": True}, headers=H)
+    assert r.status_code == 201, r.text
+    wait_for(lambda: _on_air(api, "moving"), 60, "the opening on air")
+    r = api.post("/v1/shows/moving/control/chat/block", json={"viewer": "Cy"}, headers=H)
+    assert r.status_code == 200, r.text
+    cluster.worker("w2", slots=2)
+    os.kill(cluster.workers["w1"].pid, signal.SIGKILL)
+
+    def moved() -> bool:
+        status = api.get("/v1/shows/moving", headers=H).json()
+        return status.get("worker") == "w2" and bool(status.get("ready"))
+
+    wait_for(moved, 60, "the show on the other worker")
+    desk = wait_for(lambda: api.get("/v1/shows/moving/control/chat", headers=H).json()
+                    if api.get("/v1/shows/moving", headers=H).json().get("worker") == "w2"
+                    else None, 10, "the new holder's chat desk")
+    assert desk["queue_detail"] and desk["blocked"] == ["Cy"], desk
+    refused = api.post("/v1/shows/moving/chat", json={"viewer": "Cy", "text": "back again"})
+    assert refused.json()["reason"] == "blocked", refused.text
