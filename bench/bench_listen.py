@@ -215,6 +215,14 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
             "speech_end_to_first_audio_p50_s": _pct(first, 50),
             "speech_end_to_first_audio_p95_s": _pct(first, 95),
             "first_sentence_sources": sorted({s for r in desk.records for s in r.get("sources") or ()}),
+            "answers_prepared_early": {k: sum(r.get("early") == k for r in desk.records)
+                                       for k in ("committed", "dropped")},
+            # each turn's parts, seconds after the end of speech: the prepared answer's first
+            # sentence ready (negative: before the end of speech), the final transcript, the
+            # first sentence handed to the performer, its first audio
+            "turn_parts_s": [{k: r.get(k) for k in ("early", "early_ready_s", "final_s",
+                                                    "first_sentence_s", "first_audio_s")}
+                             for r in desk.records],
             **barge}
 
 

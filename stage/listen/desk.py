@@ -9,6 +9,10 @@
   a guest's turn goes to the dialogue brain as a chat message from that speaker (so
   skills, knowledge, judge and memory all apply), a reporter's to the grounded Q&A
   engine (the answer is spoken with its sources), the host operator's is recorded only;
+- **answers early**: when the words at a pause (or a partial's stable words closing a
+  sentence) pass moderation, the answer is prepared while the end-of-turn silence runs
+  (:class:`~stage.listen.early.EarlyAnswer`): committed when the final transcript says the
+  same words, so its first sentence is spoken at once; silently dropped otherwise;
 - **records** every heard turn as a ``heard`` show event: speaker, role, words,
   language, confidence, start/end on the stream's clock, status, what it was answered
   with and the delay from the end of speech to the answer's first audio.
@@ -23,10 +27,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from vhuman.dialogue.moderation import ChatModerator, moderate
+from vhuman.dialogue.reply import ReplySentence
 from vhuman.models.text.sentences import split_sentences
 
 from ..chat.message import ChatMessage
@@ -35,6 +40,7 @@ from ..performer import Performer, SpeechHandle
 from ..show.qa_segment import call_qa
 from ..store import ShowEvent, Store
 from ..transcript import first_audio
+from .early import EarlyAnswer, ready_to_answer
 from .listener import HeardTurn, ListenEvent
 
 if TYPE_CHECKING:
@@ -56,7 +62,8 @@ class VoiceDesk:
                  on_record: Callable[[dict[str, Any]], None] | None = None,
                  on_heard: Callable[[HeardTurn, str], None] | None = None,
                  on_partial: Callable[[HeardTurn, str], None] | None = None,
-                 languages: tuple[str, ...] = ("English",), priority: int = 20) -> None:
+                 languages: tuple[str, ...] = ("English",), priority: int = 20,
+                 early: bool = True) -> None:
         self.performer = performer
         self.responder = responder
         self.qa = qa
@@ -78,6 +85,8 @@ class VoiceDesk:
         self._noticed: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._turn_order: asyncio.Lock | None = None  # answers (and records) in turn order
+        self.early = early  # prepare answers on the words at a pause (see EarlyAnswer)
+        self._early: dict[int, EarlyAnswer] = {}  # turn id -> the answer prepared for it
 
     async def handle(self, event: ListenEvent) -> None:
         """React to one listener event (call in order, from the event loop)."""
@@ -87,6 +96,11 @@ class VoiceDesk:
             count, _ = self._partials.get(event.turn.id, (0, ""))
             self._partials[event.turn.id] = (count + 1, event.stable)
             await self._partial(event)
+            if event.stable and ready_to_answer(event.stable, event.language, closed=True):
+                await self._prepare(event.turn, event.stable)
+        elif event.kind == "pause":
+            if ready_to_answer(event.text, event.language):
+                await self._prepare(event.turn, event.text)
         elif event.kind == "final":
             task = asyncio.get_running_loop().create_task(self._answer(event.turn))
             self._tasks.add(task)
@@ -124,6 +138,36 @@ class VoiceDesk:
         except Exception:  # noqa: BLE001 - captions must not stop listening
             log.exception("could not caption %s's words so far", turn.speaker)
 
+    # -- answering early --------------------------------------------------------------
+    async def _prepare(self, turn: HeardTurn, text: str) -> None:
+        """Start the answer to ``text`` (not said until the final transcript agrees)."""
+        if not self.early or turn.role == "host" or (
+                self.responder is None and (turn.role != "reporter" or self.qa is None)):
+            return
+        if self._turn_order is not None and self._turn_order.locked():
+            return  # an answer is being given: the brain is busy with it
+        before = self._early.get(turn.id)
+        if before is not None:
+            if before.matches(text):
+                return
+            del self._early[turn.id]
+            await before.drop()
+        verdict = None
+        if self.moderator is not None:
+            verdict = await moderate(self.moderator, text, turn.speaker)
+            if not verdict.allowed:
+                return  # the final is moderated again and refused there
+        cleaned = (verdict.cleaned if verdict is not None else "") or text
+        if turn.role == "reporter" and self.qa is not None:
+            early = EarlyAnswer(text, cleaned, verdict=verdict, viewer=turn.speaker,
+                                qa=call_qa(self.qa, cleaned))
+        else:
+            assert self.responder is not None
+            early = EarlyAnswer(text, cleaned, verdict=verdict, viewer=turn.speaker,
+                                brain=self.responder.brain)
+        self._early[turn.id] = early
+        log.debug("answer to %s prepared early on %r", turn.speaker, text)
+
     # -- answering -------------------------------------------------------------------
     async def _answer(self, turn: HeardTurn) -> None:
         if self._turn_order is None:
@@ -136,8 +180,18 @@ class VoiceDesk:
         record: dict[str, Any] = {"event": "heard", **turn.to_dict(), "answer": None,
                                   "answered_by": None, "moderation": None,
                                   "first_audio_s": None, "partials": partials,
-                                  "stable_before_end": stable}
+                                  "stable_before_end": stable, "early": None}
         handles: list[SpeechHandle] = []
+        early = self._early.pop(turn.id, None)
+        if early is not None:
+            if turn.status == "ok" and turn.role != "host" and early.matches(turn.text):
+                record["early"] = "committed"
+                if early.ready_at is not None and turn.speech_end_wall is not None:
+                    record["early_ready_s"] = round(early.ready_at - turn.speech_end_wall, 4)
+            else:
+                record["early"] = "dropped"
+                await early.drop()
+                early = None
         try:
             if turn.status == "unsupported_language":
                 if turn.speaker not in self._noticed:
@@ -148,7 +202,9 @@ class VoiceDesk:
                     record.update(answer=text, answered_by="notice")
             elif turn.status == "ok" and turn.role != "host":
                 text = turn.text
-                if self.moderator is not None:
+                if early is not None:  # moderated when it was prepared
+                    text = early.text
+                elif self.moderator is not None:
                     verdict = await moderate(self.moderator, text, turn.speaker)
                     if not verdict.allowed:
                         record["moderation"] = verdict.reason or "refused"
@@ -162,8 +218,9 @@ class VoiceDesk:
                         log.exception("could not caption %s", turn.speaker)
                     self._partial_shown.discard(turn.id)
                 if text:
-                    handles = await (self._ask_qa(turn, text, record) if turn.role == "reporter"
-                                     else self._ask_brain(turn, text, record))
+                    handles = await (self._ask_qa(turn, text, record, early)
+                                     if turn.role == "reporter"
+                                     else self._ask_brain(turn, text, record, early))
         except Exception as exc:  # noqa: BLE001 - one failed answer must not stop listening
             log.exception("could not answer %s", turn.speaker)
             record["error"] = str(exc)
@@ -183,25 +240,27 @@ class VoiceDesk:
             record["final_s"] = round(turn.final_wall - turn.speech_end_wall, 4)
         await self._record(record)
 
-    async def _ask_brain(self, turn: HeardTurn, text: str,
-                         record: dict[str, Any]) -> list[SpeechHandle]:
+    async def _ask_brain(self, turn: HeardTurn, text: str, record: dict[str, Any],
+                         early: EarlyAnswer | None = None) -> list[SpeechHandle]:
         if self.responder is None:
             return []
         message = ChatMessage(viewer=turn.speaker, text=text, source="voice")
         if turn.speech_end_wall is not None:
             message.received = turn.speech_end_wall  # latency counts from the end of speech
-        answer = await self.responder.answer(message)
+        reply = early.reply() if early is not None else \
+            self.responder.brain.reply_stream(text, turn.speaker)
+        answer = await self.responder.answer(message, _timed(reply, turn, record))
         if self.on_answer is not None:
             self.on_answer(answer)
         record.update(answer=answer.text, answered_by="brain",
                       sources=sorted(set(answer.sources)))
         return answer.handles
 
-    async def _ask_qa(self, turn: HeardTurn, text: str,
-                      record: dict[str, Any]) -> list[SpeechHandle]:
+    async def _ask_qa(self, turn: HeardTurn, text: str, record: dict[str, Any],
+                      early: EarlyAnswer | None = None) -> list[SpeechHandle]:
         if self.qa is None:
             return await self._ask_brain(turn, text, record)
-        answer = await call_qa(self.qa, text)
+        answer = await (early.qa_answer() if early is not None else call_qa(self.qa, text))
         spoken = answer.text.strip()
         if not answer.answered or not spoken:
             spoken = NO_ANSWER
@@ -224,3 +283,13 @@ class VoiceDesk:
                                     ShowEvent(self.show_id, "heard", record))
         except Exception:  # noqa: BLE001 - the log must not stop the show
             log.exception("could not store a heard turn for show %s", self.show_id)
+
+
+async def _timed(reply: AsyncIterator[ReplySentence], turn: HeardTurn,
+                 record: dict[str, Any]) -> AsyncIterator[ReplySentence]:
+    """``reply``, noting when its first sentence was ready (``first_sentence_s``, from the
+    end of speech): the part of the first-audio delay that the brain takes."""
+    async for item in reply:
+        if "first_sentence_s" not in record and turn.speech_end_wall is not None:
+            record["first_sentence_s"] = round(time.monotonic() - turn.speech_end_wall, 4)
+        yield item

@@ -6,7 +6,9 @@ takes audio at any rate, runs Silero VAD frame by frame, lets the
 turn with the recogniser (at the first pause, to judge whether the words sound finished,
 and again only when the person went on speaking). It returns :class:`ListenEvent` s:
 ``started``, ``partial``, ``speaking`` (≥ ``barge_in_s`` of speech: the barge-in signal,
-with ``echo`` set when the speech was the host's own voice coming back), ``final``.
+with ``echo`` set when the speech was the host's own voice coming back), ``pause``
+(live: the words recognised at a pause, the final transcript unless speech resumes, so
+an answer can be prepared early), ``final``.
 With ``background=False`` (files, tests) everything is synchronous and deterministic
 for a given input. Live sessions use ``background=True``: partial transcripts and the
 recognition at a pause run on the listener's own recognition thread while frames keep
@@ -40,7 +42,7 @@ from .echo import EchoSuppressor
 log = logging.getLogger(__name__)
 
 _turn_ids = itertools.count(1)
-EventKind = Literal["started", "partial", "speaking", "final"]
+EventKind = Literal["started", "partial", "speaking", "pause", "final"]
 Analysed = tuple[np.ndarray, float, bool]
 """One frame after :meth:`Listener.analyse`: (samples, speech probability, explained by echo)."""
 PIN_LANGUAGE = 0.8
@@ -78,7 +80,7 @@ class HeardTurn:
 class ListenEvent:
     kind: EventKind
     turn: HeardTurn
-    text: str = ""  # the partial text for ``partial``
+    text: str = ""  # the partial text for ``partial``; the words at the pause for ``pause``
     echo: bool = False  # ``speaking``: the speech was the host's own voice (not a barge-in)
     stable: str = ""  # ``partial``: its start that the previous partial agreed with
     language: str = ""  # ``partial``: the language it was heard in
@@ -289,6 +291,10 @@ class Listener:
                 self._judged = self._result(job)
                 self._pause_job = None
                 self.detector.judge(self._judged.text, self._judged.language)
+                if self._judged.ok and self._judged.confidence >= self.min_confidence:
+                    # the final transcript unless the person goes on: answers start early
+                    events.append(ListenEvent("pause", turn, text=self._judged.text,
+                                              language=self._judged.language))
         return events
 
     def _partial(self, result: Transcription) -> list[ListenEvent]:

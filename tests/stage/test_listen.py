@@ -218,8 +218,13 @@ def test_background_recognition_holds_the_end_of_a_turn_until_its_words_are_judg
     assert listener.detector.in_turn and listener.detector.state.pending
     asr.gate.set()
     listener._pause_job[2].result(30)
-    finals = [e.turn for e in feed_all(listener, np.zeros(1024, np.float32)) if e.kind == "final"]
+    after = feed_all(listener, np.zeros(1024, np.float32))
+    finals = [e.turn for e in after if e.kind == "final"]
     assert [t.text for t in finals] == ["the whole thing."]
+    # the words at the pause were announced before the final (an answer can start on them)
+    kinds = [e.kind for e in after]
+    assert kinds.index("pause") < kinds.index("final")
+    assert [e.text for e in after if e.kind == "pause"][-1] == "the whole thing."
     assert finals[0].end == pytest.approx(a.size / RATE, abs=0.4)
     # the final is the last pause's recognition (of the whole turn), not another one
     assert asr.calls[-1] == pytest.approx(finals[0].end - finals[0].start, abs=0.1)
