@@ -35,7 +35,7 @@ from vhuman.dialogue.reply import ReplySentence
 from vhuman.models.text.sentences import split_sentences
 
 from ..chat.message import ChatMessage
-from ..chat.responder import ChatAnswer, ChatResponder
+from ..chat.responder import ChatAnswer, ChatResponder, address_by_name
 from ..performer import Performer, SpeechHandle
 from ..show.qa_segment import call_qa
 from ..store import ShowEvent, Store
@@ -158,13 +158,26 @@ class VoiceDesk:
             if not verdict.allowed:
                 return  # the final is moderated again and refused there
         cleaned = (verdict.cleaned if verdict is not None else "") or text
+        prepare = getattr(self.performer, "prepare", None)  # voice synthesized ahead
         if turn.role == "reporter" and self.qa is not None:
+            def qa_voice(answer: Any) -> None:
+                if prepare is not None:
+                    prepare(_qa_lines(answer)[1][0], priority=self.priority)
+
             early = EarlyAnswer(text, cleaned, verdict=verdict, viewer=turn.speaker,
-                                qa=call_qa(self.qa, cleaned))
+                                qa=call_qa(self.qa, cleaned), on_ready=qa_voice)
         else:
-            assert self.responder is not None
+            responder = self.responder
+            assert responder is not None
+
+            def brain_voice(first: ReplySentence) -> None:
+                if prepare is not None and first.text.strip():
+                    prepare(address_by_name(turn.speaker, first.text.strip()),
+                            emotion=first.emotion, intensity=first.intensity,
+                            priority=responder.priority)
+
             early = EarlyAnswer(text, cleaned, verdict=verdict, viewer=turn.speaker,
-                                brain=self.responder.brain)
+                                brain=responder.brain, on_ready=brain_voice)
         self._early[turn.id] = early
         log.debug("answer to %s prepared early on %r", turn.speaker, text)
 
@@ -261,12 +274,10 @@ class VoiceDesk:
         if self.qa is None:
             return await self._ask_brain(turn, text, record)
         answer = await (early.qa_answer() if early is not None else call_qa(self.qa, text))
-        spoken = answer.text.strip()
-        if not answer.answered or not spoken:
-            spoken = NO_ANSWER
+        spoken, lines = _qa_lines(answer)
         sources = [{"doc": p.doc, "start": p.start, "end": p.end} for p in answer.sources]
         handles = [await self.performer.say(s, priority=self.priority, source=f"qa:{turn.speaker}")
-                   for s in split_sentences(spoken) or [spoken]]
+                   for s in lines]
         record.update(answer=spoken, answered_by="qa", sources=sources,
                       qa_confidence=round(float(answer.confidence), 4))
         return handles
@@ -283,6 +294,14 @@ class VoiceDesk:
                                     ShowEvent(self.show_id, "heard", record))
         except Exception:  # noqa: BLE001 - the log must not stop the show
             log.exception("could not store a heard turn for show %s", self.show_id)
+
+
+def _qa_lines(answer: Any) -> tuple[str, list[str]]:
+    """What a Q&A answer says (the refusal line when it has nothing) and its sentences."""
+    spoken = answer.text.strip()
+    if not answer.answered or not spoken:
+        spoken = NO_ANSWER
+    return spoken, split_sentences(spoken) or [spoken]
 
 
 async def _timed(reply: AsyncIterator[ReplySentence], turn: HeardTurn,

@@ -23,7 +23,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from vhuman.dialogue.reply import ReplySentence, ReplyStream
@@ -66,10 +66,13 @@ class EarlyAnswer:
 
     ``brain``: the dialogue brain; its reply stream runs up to its first sentence.
     ``qa``: a coroutine giving the Q&A engine's answer (a reporter's turn) instead.
+    ``on_ready``: called with the first sentence (or the Q&A answer) once it is ready, e.g.
+    to synthesize its voice ahead; its failure does not fail the answer.
     """
 
     def __init__(self, heard: str, text: str, *, verdict: Any, viewer: str,
-                 brain: ReplyStream | None = None, qa: Awaitable[Any] | None = None) -> None:
+                 brain: ReplyStream | None = None, qa: Awaitable[Any] | None = None,
+                 on_ready: Callable[[Any], None] | None = None) -> None:
         self.heard = heard
         self.text = text
         self.verdict = verdict
@@ -78,6 +81,7 @@ class EarlyAnswer:
         self._stream: AsyncIterator[ReplySentence] | None = None
         self._first: list[ReplySentence] = []
         self._ended = False
+        self._on_ready = on_ready
         if brain is not None:
             self._stream = brain.reply_stream(text, viewer)
             self._task: asyncio.Task[Any] = asyncio.ensure_future(self._prefetch())
@@ -93,11 +97,21 @@ class EarlyAnswer:
         except StopAsyncIteration:
             self._ended = True
         self.ready_at = time.monotonic()
+        if self._first:
+            self._ready(self._first[0])
 
     async def _timed(self, call: Awaitable[Any]) -> Any:
         result = await call
         self.ready_at = time.monotonic()
+        self._ready(result)
         return result
+
+    def _ready(self, result: Any) -> None:
+        if self._on_ready is not None:
+            try:
+                self._on_ready(result)
+            except Exception:  # noqa: BLE001 - preparing the voice is an optimisation
+                log.exception("could not prepare the voice of an early answer")
 
     def matches(self, final: str) -> bool:
         return same_words(self.heard, final)

@@ -46,6 +46,17 @@ class Counting:
         return ModerationResult(True, None, text)
 
 
+class PreparingPerformer(FakePerformer):
+    """Records the lines whose voice it was asked to synthesize ahead."""
+
+    def __init__(self) -> None:
+        super().__init__(0.001)
+        self.prepared: list[tuple[str, int]] = []
+
+    def prepare(self, text: str, *, emotion=None, intensity=None, priority: int = 0) -> None:
+        self.prepared.append((text, priority))
+
+
 def heard(text: str, role: str = "guest") -> HeardTurn:
     return HeardTurn("Ana", role, 1.0, 2.5, text=text, language="en", confidence=0.8,
                      status="ok", speech_end_wall=0.0, final_wall=0.0)
@@ -71,7 +82,7 @@ def test_only_complete_sentences_are_answered_early():
 def run_desk(events: list[ListenEvent], brain: RememberingBrain | None = None,
              **kwargs) -> tuple[VoiceDesk, FakePerformer]:
     async def scenario() -> tuple[VoiceDesk, FakePerformer]:
-        performer = FakePerformer(0.001)
+        performer = PreparingPerformer()
         await performer.start()
         responder = ChatResponder(brain, performer) if brain is not None else None
         desk = VoiceDesk(performer, responder=responder, **kwargs)
@@ -107,6 +118,7 @@ def test_an_answer_prepared_at_the_pause_is_committed_when_the_final_agrees():
     assert record["first_sentence_s"] is not None and record["early_ready_s"] is not None
     assert brain.remembered == ["When is the final?"]
     assert performer.spoken() == ["Ana, about When is the final.", "That is all."]
+    assert performer.prepared == [("Ana, about When is the final.", 10)]  # its voice ahead
 
 
 def test_a_prepared_answer_is_dropped_unsaid_when_the_person_goes_on():
@@ -145,6 +157,7 @@ def test_a_stable_partial_closing_a_sentence_prepares_a_reporters_answer():
     assert record["early"] == "committed" and record["answered_by"] == "qa"
     assert record["answer"] == "The final is on Sunday."
     assert "The final is on Sunday." in performer.spoken()
+    assert performer.prepared == [("The final is on Sunday.", 20)]
 
 
 def test_refused_words_are_never_prepared_and_the_host_operator_is_not_answered():
