@@ -25,6 +25,7 @@ short spoken notice once per speaker, so the person knows why nothing came back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "I don't have a reliable answer to that yet, so I won't guess."
+VOICE_FIRST_S = 1.5
+"""Longest wait for the first sentence's voice before the brain writes the rest."""
 UNSUPPORTED = "Sorry, I can only understand {languages} for now."
 
 
@@ -160,8 +163,8 @@ class VoiceDesk:
         cleaned = (verdict.cleaned if verdict is not None else "") or text
         prepare = getattr(self.performer, "prepare", None)  # voice synthesized ahead
         if turn.role == "reporter" and self.qa is not None:
-            def qa_voice(answer: Any) -> None:
-                if prepare is not None:
+            def qa_voice(answer: Any) -> Any:
+                return None if prepare is None else \
                     prepare(_qa_lines(answer)[1][0], priority=self.priority)
 
             early = EarlyAnswer(text, cleaned, verdict=verdict, viewer=turn.speaker,
@@ -170,16 +173,49 @@ class VoiceDesk:
             responder = self.responder
             assert responder is not None
 
-            def brain_voice(first: ReplySentence) -> None:
-                if prepare is not None and first.text.strip():
-                    prepare(address_by_name(turn.speaker, first.text.strip()),
-                            emotion=first.emotion, intensity=first.intensity,
-                            priority=responder.priority)
+            def brain_voice(first: ReplySentence) -> Any:
+                return self._prepare_voice(turn, first)
 
             early = EarlyAnswer(text, cleaned, verdict=verdict, viewer=turn.speaker,
                                 brain=responder.brain, on_ready=brain_voice)
         self._early[turn.id] = early
         log.debug("answer to %s prepared early on %r", turn.speaker, text)
+
+    def _prepare_voice(self, turn: HeardTurn, first: ReplySentence) -> Any:
+        """Have the performer synthesize the voice of an answer's first sentence (as the
+        responder will say it) now; its handle, or None when the performer cannot."""
+        prepare = getattr(self.performer, "prepare", None)
+        if prepare is None or self.responder is None or not first.text.strip():
+            return None
+        return prepare(address_by_name(turn.speaker, first.text.strip()),
+                       emotion=first.emotion, intensity=first.intensity,
+                       priority=self.responder.priority)
+
+    async def _voice_first(self, reply: AsyncIterator[ReplySentence], turn: HeardTurn,
+                           record: dict[str, Any],
+                           early: EarlyAnswer | None) -> AsyncIterator[ReplySentence]:
+        """``reply``, its first sentence's voice synthesized before the brain goes on.
+
+        The rest of a reply is usually the language model, whose prompt alone keeps both
+        cores busy; drawing it while the opener is being voiced delays the first audio by
+        as long. So the next sentence is asked for once the first one's voice is ready (at
+        most :data:`VOICE_FIRST_S`), while the first one plays. Also notes when the first
+        sentence was ready (``first_sentence_s`` after the end of speech)."""
+        first = True
+        async for item in reply:
+            if not first:
+                yield item
+                continue
+            first = False
+            if turn.speech_end_wall is not None:
+                record["first_sentence_s"] = round(time.monotonic() - turn.speech_end_wall, 4)
+            voice = early.voice if early is not None and early.voice is not None else \
+                self._prepare_voice(turn, item)
+            yield item
+            done = getattr(voice, "done", None)
+            if done is not None:
+                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(done), VOICE_FIRST_S)
 
     # -- answering -------------------------------------------------------------------
     async def _answer(self, turn: HeardTurn) -> None:
@@ -262,7 +298,8 @@ class VoiceDesk:
             message.received = turn.speech_end_wall  # latency counts from the end of speech
         reply = early.reply() if early is not None else \
             self.responder.brain.reply_stream(text, turn.speaker)
-        answer = await self.responder.answer(message, _timed(reply, turn, record))
+        answer = await self.responder.answer(message,
+                                             self._voice_first(reply, turn, record, early))
         if self.on_answer is not None:
             self.on_answer(answer)
         record.update(answer=answer.text, answered_by="brain",
@@ -303,12 +340,3 @@ def _qa_lines(answer: Any) -> tuple[str, list[str]]:
         spoken = NO_ANSWER
     return spoken, split_sentences(spoken) or [spoken]
 
-
-async def _timed(reply: AsyncIterator[ReplySentence], turn: HeardTurn,
-                 record: dict[str, Any]) -> AsyncIterator[ReplySentence]:
-    """``reply``, noting when its first sentence was ready (``first_sentence_s``, from the
-    end of speech): the part of the first-audio delay that the brain takes."""
-    async for item in reply:
-        if "first_sentence_s" not in record and turn.speech_end_wall is not None:
-            record["first_sentence_s"] = round(time.monotonic() - turn.speech_end_wall, 4)
-        yield item

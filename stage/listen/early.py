@@ -67,12 +67,13 @@ class EarlyAnswer:
     ``brain``: the dialogue brain; its reply stream runs up to its first sentence.
     ``qa``: a coroutine giving the Q&A engine's answer (a reporter's turn) instead.
     ``on_ready``: called with the first sentence (or the Q&A answer) once it is ready, e.g.
-    to synthesize its voice ahead; its failure does not fail the answer.
+    to synthesize its voice ahead; what it returns is kept as :attr:`voice` (its failure
+    does not fail the answer).
     """
 
     def __init__(self, heard: str, text: str, *, verdict: Any, viewer: str,
                  brain: ReplyStream | None = None, qa: Awaitable[Any] | None = None,
-                 on_ready: Callable[[Any], None] | None = None) -> None:
+                 on_ready: Callable[[Any], Any] | None = None) -> None:
         self.heard = heard
         self.text = text
         self.verdict = verdict
@@ -82,6 +83,7 @@ class EarlyAnswer:
         self._first: list[ReplySentence] = []
         self._ended = False
         self._on_ready = on_ready
+        self.voice: Any = None  # what on_ready returned (the voice being prepared)
         if brain is not None:
             self._stream = brain.reply_stream(text, viewer)
             self._task: asyncio.Task[Any] = asyncio.ensure_future(self._prefetch())
@@ -109,7 +111,7 @@ class EarlyAnswer:
     def _ready(self, result: Any) -> None:
         if self._on_ready is not None:
             try:
-                self._on_ready(result)
+                self.voice = self._on_ready(result)
             except Exception:  # noqa: BLE001 - preparing the voice is an optimisation
                 log.exception("could not prepare the voice of an early answer")
 

@@ -13,6 +13,7 @@ from vhuman.stage.listen import ListenEvent
 from vhuman.stage.listen.desk import VoiceDesk
 from vhuman.stage.listen.early import ready_to_answer, same_words, words
 from vhuman.stage.listen.listener import HeardTurn
+from vhuman.stage.performer import SpeechHandle
 from vhuman.stage.testing_performer import FakePerformer, FakeQA
 
 
@@ -53,8 +54,12 @@ class PreparingPerformer(FakePerformer):
         super().__init__(0.001)
         self.prepared: list[tuple[str, int]] = []
 
-    def prepare(self, text: str, *, emotion=None, intensity=None, priority: int = 0) -> None:
+    def prepare(self, text: str, *, emotion=None, intensity=None,
+                priority: int = 0) -> SpeechHandle:
         self.prepared.append((text, priority))
+        handle = SpeechHandle(text=text, kind="prepare", priority=priority)
+        handle.mark_done(True)  # the voice is ready at once
+        return handle
 
 
 def heard(text: str, role: str = "guest") -> HeardTurn:
@@ -173,3 +178,36 @@ def test_refused_words_are_never_prepared_and_the_host_operator_is_not_answered(
     assert brain.asked == []
     assert desk.records[0]["moderation"] == "blocklist:idiot"
     assert [r["early"] for r in desk.records] == [None, None]
+
+
+def test_the_brain_writes_on_once_the_first_sentences_voice_is_ready():
+    """The language model would take the cores from the opener's voice: the rest of the
+    reply is asked for only when the first sentence's voice is synthesized."""
+    order: list[str] = []
+
+    class Brain(RememberingBrain):
+        async def reply_stream(self, message, viewer=None, opener=None, context=None):
+            yield ReplySentence("Good question!", Emotion.HAPPY, 0.5, [], "opener", 0)
+            order.append("model writes on")
+            yield ReplySentence("It is on Sunday.", Emotion.CALM, 0.3, [], "llm", 1)
+
+    class SlowVoice(PreparingPerformer):
+        def prepare(self, text, *, emotion=None, intensity=None, priority=0):
+            handle = SpeechHandle(text=text, kind="prepare", priority=priority)
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.2, lambda: (order.append("voice ready"), handle.mark_done(True)))
+            return handle
+
+    async def scenario():
+        performer = SlowVoice()
+        await performer.start()
+        desk = VoiceDesk(performer, responder=ChatResponder(Brain(), performer))
+        await desk.handle(ListenEvent("final", heard("When is the final?")))
+        await desk.drain()
+        await performer.idle()
+        return desk, performer
+
+    desk, performer = asyncio.run(scenario())
+    assert order == ["voice ready", "model writes on"]
+    assert performer.spoken() == ["Ana, good question!", "It is on Sunday."]
+    assert desk.records[0]["early"] is None and desk.records[0]["first_sentence_s"] is not None
