@@ -17,12 +17,15 @@ when the end-of-turn silence has passed (the turn waits for the words at the pau
 judged, up to ``unfinished_silence_s``). Partials carry their stable prefix (the words two
 consecutive partials agree on, :func:`~vhuman.models.asr.streaming.stable_prefix`), and
 a confidently detected language is kept for the rest of the turn, which spares the
-language detection at the final. A failing recogniser becomes a turn with status
+language detection at the final; the language of the speaker's last turn is handed to
+the recogniser as a ``prior``, kept when a new turn's detection is unsure (a short
+Spanish turn otherwise comes out as Portuguese). A failing recogniser becomes a turn with status
 ``error``, never an exception out of :meth:`feed`.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import logging
 import time
@@ -129,6 +132,13 @@ class Listener:
         self._pause_job: tuple[int, float, Future[Transcription]] | None = None  # (+ end)
         self._hypothesis = ""  # the last partial's words
         self._turn_language: str | None = None  # kept from a confident partial
+        # the language of this speaker's last turn: kept when a new turn's detection is
+        # unsure (recognisers whose transcribe takes a ``prior``)
+        self.speaker_language: str | None = None
+        try:
+            self._takes_prior = "prior" in inspect.signature(recognizer.transcribe).parameters
+        except (TypeError, ValueError):
+            self._takes_prior = False
 
     # -- input -----------------------------------------------------------------------
     def feed(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[ListenEvent]:
@@ -251,6 +261,8 @@ class Listener:
         if self._voiced and self._echoed > 0.5 * self._voiced:
             turn.status, turn.detail = "echo", "the host's own voice coming back"
         self._voiced = self._echoed = 0
+        if turn.status == "ok" and turn.language:
+            self.speaker_language = turn.language
         turn.speech_end_wall = self._arrival(end)
         turn.final_wall = time.monotonic()
         self._turn, self._judged = None, None
@@ -316,6 +328,9 @@ class Listener:
     def _transcribe(self, audio: np.ndarray, language: str | None) -> Transcription:
         self.recognitions += 1
         try:
+            if language is None and self._takes_prior and self.speaker_language:
+                return self.recognizer.transcribe(audio, language=None,  # type: ignore[call-arg]
+                                                  prior=self.speaker_language)
             return self.recognizer.transcribe(audio, language=language)
         except Exception as exc:  # noqa: BLE001 - a failed turn must not stop the stream
             log.exception("recognizer failed on a %.1fs turn", audio.size / SAMPLE_RATE)

@@ -93,3 +93,14 @@ def test_a_decode_that_says_the_same_words_twice_is_a_loop():
     assert _repeats("Uma raposa velha não consegue. Uma raposa velha não consegue")
     assert not _repeats("It was the first great sorrow of his life. It was not so much")
     assert _repeats("这些游戏队员威胁这些游戏队员威胁") and not _repeats("这些游戏队员威胁要杀死人质")
+
+
+def test_an_unsure_language_keeps_the_speakers_last_one_and_a_sure_one_does_not():
+    asr = get_recognizer("whisper")
+    tail = clip("es_picovoice_test_es.wav")[int(4.9 * 16000):]  # "y tiene muy poca asistencia"
+    alone = asr.transcribe(tail)
+    assert alone.language != "es" and alone.language_probability < 0.9  # unsure: pt
+    spanish = asr.transcribe(tail, prior="es")
+    assert spanish.ok and spanish.language == "es"
+    english = asr.transcribe(clip("en_ljspeech_LJ001-0004.wav"), prior="es")
+    assert english.language == "en"  # sure: a speaker may change language

@@ -290,3 +290,20 @@ def test_an_echo_path_that_changes_at_once_is_not_a_barge_in_and_a_person_still_
     assert false == [], false
     real, _ = barge_ins(with_person)
     assert real and all(at / RATE - 0.2 <= t <= at / RATE + 3.5 for t in real), real
+
+
+def test_the_speakers_last_language_is_offered_to_the_recogniser_as_a_prior():
+    seen: list[tuple[str | None, str | None]] = []
+
+    class Recognizer(ScriptedRecognizer):
+        def transcribe(self, audio, *, language=None, prompt=None, prior=None):
+            seen.append((language, prior))
+            return super().transcribe(audio, language=language, prompt=prompt)
+
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    gap = np.zeros(RATE * 2, np.float32)
+    listener = Listener(Recognizer("Hello there."), get_vad(), TurnSettings(), partials=False)
+    events = feed_all(listener, np.concatenate([a, gap, a, gap]))
+    assert [e.turn.language for e in events if e.kind == "final"] == ["en", "en"]
+    assert seen[0] == (None, None) and seen[-1] == (None, "en")
+    assert listener.speaker_language == "en"
