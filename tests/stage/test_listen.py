@@ -12,6 +12,7 @@ from vhuman.avatar.compat import shared_data_dir
 from vhuman.dialogue.turns import TurnSettings
 from vhuman.models.asr import get_vad
 from vhuman.models.asr.base import Transcription
+from vhuman.models.types import InputError
 from vhuman.stage.cli import main
 from vhuman.stage.listen import EchoSuppressor, Listener
 from vhuman.stage.listen.files import listen_audio, read_audio
@@ -307,3 +308,13 @@ def test_the_speakers_last_language_is_offered_to_the_recogniser_as_a_prior():
     assert [e.turn.language for e in events if e.kind == "final"] == ["en", "en"]
     assert seen[0] == (None, None) and seen[-1] == (None, "en")
     assert listener.speaker_language == "en"
+
+
+def test_listen_settings_take_a_beam_size_and_refuse_a_bad_one():
+    from vhuman.stage.listen.config import ListenConfig
+
+    assert ListenConfig.from_mapping({"beam": 5}).beam == 5
+    assert ListenConfig().beam == 1
+    for bad in (0, 11, "wide"):
+        with pytest.raises(InputError, match="listen.beam"):
+            ListenConfig.from_mapping({"beam": bad})
