@@ -197,8 +197,8 @@ class VoiceDesk:
         """``reply``, its first sentence's voice synthesized before the brain goes on.
 
         The rest of a reply is usually the language model, whose prompt alone keeps both
-        cores busy; drawing it while the opener is being voiced delays the first audio by
-        as long. So the next sentence is asked for once the first one's voice is ready (at
+        cores busy; drawn while the opener is being voiced, the two compete for the cores.
+        So the next sentence is asked for once the first one's voice is ready (at
         most :data:`VOICE_FIRST_S`), while the first one plays. Also notes when the first
         sentence was ready (``first_sentence_s`` after the end of speech)."""
         first = True
