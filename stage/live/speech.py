@@ -179,13 +179,16 @@ class SpeechQueue:
         """Drop the queue and the utterance being synthesized; returns them."""
         with self._cond:
             self.epoch += 1
-            dropped = [item for _, _, item in self._heap if item.handle.kind != "prepare"]
+            items = [item for _, _, item in self._heap]
             self._heap.clear()
             self._prepared.clear()
-            if self.current is not None and self.current.handle.kind != "prepare":
-                dropped.append(self.current)
+            if self.current is not None:
+                items.append(self.current)
             self._cond.notify_all()
-        return dropped
+        for item in items:  # voice being prepared is forgotten, not cut
+            if item.handle.kind == "prepare":
+                self._call_loop(item.handle.mark_done, False)
+        return [item for item in items if item.handle.kind != "prepare"]
 
     @property
     def depth(self) -> int:

@@ -243,7 +243,11 @@ def test_a_prepared_line_is_spoken_from_its_voice_synthesized_ahead() -> None:
         ok = [await asyncio.wait_for(said.wait(), 30)]
         other = perf.prepare("Another line.", intensity=0.5)
         assert other is not None and await asyncio.wait_for(other.done, 30)
+        pending = [perf.prepare(f"Line {n} to forget.") for n in range(3)]
         await perf.interrupt("new turn")
+        for handle in pending:  # resolved by the interrupt (or done first), never left hanging
+            assert handle is not None
+            await asyncio.wait_for(asyncio.shield(handle.done), 30)
         again = await perf.say("Another line.", intensity=0.5)
         ok.append(await asyncio.wait_for(again.wait(), 30))
         status = perf.status()
@@ -253,5 +257,7 @@ def test_a_prepared_line_is_spoken_from_its_voice_synthesized_ahead() -> None:
     ok, status = asyncio.run(main())
     assert ok == [True, True]
     # once ahead for the prepared line; the forgotten one twice
-    assert synthesized == ["Ana, good question!", "Another line.", "Another line."]
+    assert synthesized[:2] == ["Ana, good question!", "Another line."]
+    assert synthesized[-1] == "Another line."
+    assert "Ana, good question!" not in synthesized[1:]
     assert status["latency"]["text_to_first_audio"] > 0
