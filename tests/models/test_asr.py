@@ -104,3 +104,16 @@ def test_an_unsure_language_keeps_the_speakers_last_one_and_a_sure_one_does_not(
     assert spanish.ok and spanish.language == "es"
     english = asr.transcribe(clip("en_ljspeech_LJ001-0004.wav"), prior="es")
     assert english.language == "en"  # sure: a speaker may change language
+
+
+def test_english_keeps_the_short_fitted_window_other_languages_get_ten_seconds():
+    from vhuman.models.asr.whisper import FIT_MIN_S, FIT_PAD_S
+
+    asr = get_recognizer("whisper")
+    audio = clip("zh_aishell3_SSB03410265.wav")  # 3.4 s
+    frames = lambda encoded: encoded.shape[1]  # noqa: E731 - 50 encoder frames a second
+    short = 50 * (audio.size / 16000 + FIT_PAD_S)
+    assert abs(frames(asr._encode(audio, True)) - short) <= 1
+    assert abs(frames(asr._encode(audio, True, wide=True)) - 50 * FIT_MIN_S) <= 1
+    assert frames(asr._encode(audio, False)) == 1500  # Whisper's 30 s
+    assert asr.transcribe(audio).language == "zh"
