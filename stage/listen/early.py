@@ -77,7 +77,6 @@ class EarlyAnswer:
         self.heard = heard
         self.text = text
         self.verdict = verdict
-        self.started = time.monotonic()
         self.ready_at: float | None = None  # monotonic time the first sentence was ready
         self._stream: AsyncIterator[ReplySentence] | None = None
         self._first: list[ReplySentence] = []
@@ -132,7 +131,7 @@ class EarlyAnswer:
         return await self._task
 
     async def drop(self) -> None:
-        """Never said: stop the work and close the brain's reply (it remembers nothing)."""
+        """Never said: stop the work and close the brain's reply (no exchange remembered)."""
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
