@@ -170,6 +170,10 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
                          renderer_factory=lambda: PatternRenderer(256, 256))
     await perf.start()
     await perf.warm_up()
+    for line in ("Buenas tardes a todos.", "大家晚上好。"):  # the clips' other voices (eSpeak NG)
+        ready = perf.prepare(line)  # load now, as after a show's first answer in each
+        if ready is not None:
+            await asyncio.wait_for(asyncio.shield(ready.done), 60)
     brain = Brain()
     await asyncio.to_thread(brain.warm_up)
     desk = VoiceDesk(perf, responder=ChatResponder(brain, perf), moderator=default_moderator())
@@ -198,8 +202,7 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
                 await asyncio.sleep(0.1)  # the final transcript (a slow machine lags)
             await asyncio.sleep(0.2)
             await desk.drain(60)
-            while perf.status()["speaking"]:
-                await asyncio.sleep(0.1)
+            await _until_quiet(perf)  # the next question is asked to a silent host
         records = len(desk.records)
         barge = await _barge_in(perf, session, desk, loop)
         del desk.records[records:]  # the barge-in turns are not timed as questions
@@ -215,7 +218,31 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
             "speech_end_to_first_audio_p50_s": _pct(first, 50),
             "speech_end_to_first_audio_p95_s": _pct(first, 95),
             "first_sentence_sources": sorted({s for r in desk.records for s in r.get("sources") or ()}),
+            "answers_prepared_early": {k: sum(r.get("early") == k for r in desk.records)
+                                       for k in ("committed", "dropped")},
+            # each turn's parts, seconds after the end of speech: the prepared answer's first
+            # sentence ready (negative: before the end of speech), the final transcript, the
+            # first sentence handed to the performer, its first audio
+            "turn_parts_s": [{k: r.get(k) for k in ("early", "early_ready_s", "final_s",
+                                                    "first_sentence_s", "first_audio_s")}
+                             for r in desk.records],
             **barge}
+
+
+async def _until_quiet(perf: Any, quiet_s: float = 0.5, limit_s: float = 60.0) -> None:
+    """Wait until the performer has said everything queued (nothing playing, nothing
+    waiting or being synthesized, for ``quiet_s``): a reply's later sentences come from
+    the model after the first ones played, with silent gaps between them."""
+    deadline, quiet = time.monotonic() + limit_s, None
+    while time.monotonic() < deadline:
+        status = perf.status()
+        if status["speaking"] or status.get("queue_depth"):
+            quiet = None
+        elif quiet is None:
+            quiet = time.monotonic()
+        elif time.monotonic() - quiet >= quiet_s:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def _barge_in(perf: Any, session: Any, desk: Any,

@@ -64,5 +64,7 @@ class Recognizer(Protocol):
     def transcribe(self, audio: np.ndarray, *, language: str | None = None,
                    prompt: str | None = None) -> Transcription:
         """Recognise ``audio``; ``language`` forces one (None: detected per call),
-        ``prompt`` is text said just before (context for the model)."""
+        ``prompt`` is text said just before (context for the model). A recogniser may
+        also take ``prior``: the language the speaker spoke last, kept when the detection
+        is unsure (the listener passes it to those whose ``transcribe`` names it)."""
         ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from vhuman.dialogue.reply import DanceCue, ReplySentence, ReplyStream, SingCue
@@ -84,12 +84,16 @@ class ChatResponder:
             return [await self.performer.dance(None, duration=cue.seconds)]
         return []
 
-    async def answer(self, message: ChatMessage) -> ChatAnswer:
+    async def answer(self, message: ChatMessage,
+                     reply: AsyncIterator[ReplySentence] | None = None) -> ChatAnswer:
         """Stream the brain's reply to ``message`` into the performer; returns at once
-        after the last sentence is queued (await :meth:`ChatAnswer.wait` for the end)."""
+        after the last sentence is queued (await :meth:`ChatAnswer.wait` for the end).
+        ``reply``: the brain's reply to it, already started (an answer prepared early)."""
         answer = ChatAnswer(message)
         t0 = time.monotonic()
-        async for sentence in self.brain.reply_stream(message.text, message.viewer):
+        if reply is None:
+            reply = self.brain.reply_stream(message.text, message.viewer)
+        async for sentence in reply:
             text = sentence.text.strip()
             if not text:
                 continue

@@ -60,6 +60,7 @@ class ListenConfig:
     threads: int = 2
     partials: bool = True
     window: str = "fit"  # whisper's encoder window: fit (the audio heard) | full (30 s)
+    beam: int = 1  # whisper's beam size (1: greedy)
     devices: tuple[DeviceSpec, ...] = ()  # local inputs a show (vhuman show / serve) opens
     turns: TurnSettings = field(default_factory=TurnSettings)
 
@@ -68,7 +69,7 @@ class ListenConfig:
         data = dict(data or {})
         turns = TurnSettings.from_mapping(data.pop("turns", None))
         known = {"recognizer", "model", "url", "languages", "language", "min_confidence",
-                 "threads", "partials", "window", "devices"}
+                 "threads", "partials", "window", "beam", "devices"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError(f"listen: unknown setting(s) {', '.join(unknown)}; "
@@ -103,6 +104,8 @@ class ListenConfig:
             raise InputError("listen.min_confidence: must be in 0..1")
         if self.window not in ("fit", "full"):
             raise InputError(f"listen.window: {self.window!r}; use fit | full")
+        if not isinstance(self.beam, int) or not 1 <= self.beam <= 10:
+            raise InputError(f"listen.beam: {self.beam!r}; use a whole number 1..10")
 
     def with_turns(self, **changes: float) -> ListenConfig:
         return replace(self, turns=replace(self.turns, **changes))
@@ -111,8 +114,9 @@ class ListenConfig:
         """The configured recogniser (loaded once per process and shared)."""
         if self.recognizer == "server":
             return get_recognizer("server", url=self.url, languages=self.languages or None)
+        beam = {"beam_size": self.beam} if self.beam != 1 else {}  # one cached model
         return get_recognizer("whisper", model=self.model, threads=self.threads,
-                              languages=self.languages or None, window=self.window)
+                              languages=self.languages or None, window=self.window, **beam)
 
     def build_listener(self, *, speaker: str = "guest", role: str = "guest",
                        echo: EchoSuppressor | None = None,

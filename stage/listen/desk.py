@@ -9,6 +9,10 @@
   a guest's turn goes to the dialogue brain as a chat message from that speaker (so
   skills, knowledge, judge and memory all apply), a reporter's to the grounded Q&A
   engine (the answer is spoken with its sources), the host operator's is recorded only;
+- **answers early**: when the words at a pause (or a partial's stable words closing a
+  sentence) pass moderation, the answer is prepared while the end-of-turn silence runs
+  (:class:`~stage.listen.early.EarlyAnswer`): committed when the final transcript says the
+  same words, so its first sentence is spoken at once; silently dropped otherwise;
 - **records** every heard turn as a ``heard`` show event: speaker, role, words,
   language, confidence, start/end on the stream's clock, status, what it was answered
   with and the delay from the end of speech to the answer's first audio.
@@ -21,20 +25,23 @@ short spoken notice once per speaker, so the person knows why nothing came back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from vhuman.dialogue.moderation import ChatModerator, moderate
+from vhuman.dialogue.reply import ReplySentence
 from vhuman.models.text.sentences import split_sentences
 
 from ..chat.message import ChatMessage
-from ..chat.responder import ChatAnswer, ChatResponder
+from ..chat.responder import ChatAnswer, ChatResponder, address_by_name
 from ..performer import Performer, SpeechHandle
 from ..show.qa_segment import call_qa
 from ..store import ShowEvent, Store
 from ..transcript import first_audio
+from .early import EarlyAnswer, ready_to_answer
 from .listener import HeardTurn, ListenEvent
 
 if TYPE_CHECKING:
@@ -43,6 +50,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "I don't have a reliable answer to that yet, so I won't guess."
+VOICE_FIRST_S = 1.5
+"""Longest wait for the first sentence's voice before the brain writes the rest."""
 UNSUPPORTED = "Sorry, I can only understand {languages} for now."
 
 
@@ -56,7 +65,8 @@ class VoiceDesk:
                  on_record: Callable[[dict[str, Any]], None] | None = None,
                  on_heard: Callable[[HeardTurn, str], None] | None = None,
                  on_partial: Callable[[HeardTurn, str], None] | None = None,
-                 languages: tuple[str, ...] = ("English",), priority: int = 20) -> None:
+                 languages: tuple[str, ...] = ("English",), priority: int = 20,
+                 early: bool = True) -> None:
         self.performer = performer
         self.responder = responder
         self.qa = qa
@@ -78,6 +88,8 @@ class VoiceDesk:
         self._noticed: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._turn_order: asyncio.Lock | None = None  # answers (and records) in turn order
+        self.early = early  # prepare answers on the words at a pause (see EarlyAnswer)
+        self._early: dict[int, EarlyAnswer] = {}  # turn id -> the answer prepared for it
 
     async def handle(self, event: ListenEvent) -> None:
         """React to one listener event (call in order, from the event loop)."""
@@ -87,6 +99,11 @@ class VoiceDesk:
             count, _ = self._partials.get(event.turn.id, (0, ""))
             self._partials[event.turn.id] = (count + 1, event.stable)
             await self._partial(event)
+            if event.stable and ready_to_answer(event.stable, event.language, closed=True):
+                await self._prepare(event.turn, event.stable)
+        elif event.kind == "pause":
+            if ready_to_answer(event.text, event.language):
+                await self._prepare(event.turn, event.text)
         elif event.kind == "final":
             task = asyncio.get_running_loop().create_task(self._answer(event.turn))
             self._tasks.add(task)
@@ -124,6 +141,82 @@ class VoiceDesk:
         except Exception:  # noqa: BLE001 - captions must not stop listening
             log.exception("could not caption %s's words so far", turn.speaker)
 
+    # -- answering early --------------------------------------------------------------
+    async def _prepare(self, turn: HeardTurn, text: str) -> None:
+        """Start the answer to ``text`` (not said until the final transcript agrees)."""
+        if not self.early or turn.role == "host" or (
+                self.responder is None and (turn.role != "reporter" or self.qa is None)):
+            return
+        if self._turn_order is not None and self._turn_order.locked():
+            return  # an answer is being given: the brain is busy with it
+        before = self._early.get(turn.id)
+        if before is not None:
+            if before.matches(text):
+                return
+            del self._early[turn.id]
+            await before.drop()
+        verdict = None
+        if self.moderator is not None:
+            verdict = await moderate(self.moderator, text, turn.speaker)
+            if not verdict.allowed:
+                return  # the final is moderated again and refused there
+        cleaned = (verdict.cleaned if verdict is not None else "") or text
+        prepare = getattr(self.performer, "prepare", None)  # voice synthesized ahead
+        if turn.role == "reporter" and self.qa is not None:
+            def qa_voice(answer: Any) -> Any:
+                return None if prepare is None else \
+                    prepare(_qa_lines(answer)[1][0], priority=self.priority)
+
+            early = EarlyAnswer(text, cleaned, verdict=verdict, viewer=turn.speaker,
+                                qa=call_qa(self.qa, cleaned), on_ready=qa_voice)
+        else:
+            responder = self.responder
+            assert responder is not None
+
+            def brain_voice(first: ReplySentence) -> Any:
+                return self._prepare_voice(turn, first)
+
+            early = EarlyAnswer(text, cleaned, verdict=verdict, viewer=turn.speaker,
+                                brain=responder.brain, on_ready=brain_voice)
+        self._early[turn.id] = early
+        log.debug("answer to %s prepared early on %r", turn.speaker, text)
+
+    def _prepare_voice(self, turn: HeardTurn, first: ReplySentence) -> Any:
+        """Have the performer synthesize the voice of an answer's first sentence (as the
+        responder will say it) now; its handle, or None when the performer cannot."""
+        prepare = getattr(self.performer, "prepare", None)
+        if prepare is None or self.responder is None or not first.text.strip():
+            return None
+        return prepare(address_by_name(turn.speaker, first.text.strip()),
+                       emotion=first.emotion, intensity=first.intensity,
+                       priority=self.responder.priority)
+
+    async def _voice_first(self, reply: AsyncIterator[ReplySentence], turn: HeardTurn,
+                           record: dict[str, Any],
+                           early: EarlyAnswer | None) -> AsyncIterator[ReplySentence]:
+        """``reply``, its first sentence's voice synthesized before the brain goes on.
+
+        The rest of a reply is usually the language model, whose prompt alone keeps both
+        cores busy; drawn while the opener is being voiced, the two compete for the cores.
+        So the next sentence is asked for once the first one's voice is ready (at
+        most :data:`VOICE_FIRST_S`), while the first one plays. Also notes when the first
+        sentence was ready (``first_sentence_s`` after the end of speech)."""
+        first = True
+        async for item in reply:
+            if not first:
+                yield item
+                continue
+            first = False
+            if turn.speech_end_wall is not None:
+                record["first_sentence_s"] = round(time.monotonic() - turn.speech_end_wall, 4)
+            voice = early.voice if early is not None and early.voice is not None else \
+                self._prepare_voice(turn, item)
+            yield item
+            done = getattr(voice, "done", None)
+            if done is not None:
+                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(done), VOICE_FIRST_S)
+
     # -- answering -------------------------------------------------------------------
     async def _answer(self, turn: HeardTurn) -> None:
         if self._turn_order is None:
@@ -136,8 +229,18 @@ class VoiceDesk:
         record: dict[str, Any] = {"event": "heard", **turn.to_dict(), "answer": None,
                                   "answered_by": None, "moderation": None,
                                   "first_audio_s": None, "partials": partials,
-                                  "stable_before_end": stable}
+                                  "stable_before_end": stable, "early": None}
         handles: list[SpeechHandle] = []
+        early = self._early.pop(turn.id, None)
+        if early is not None:
+            if turn.status == "ok" and turn.role != "host" and early.matches(turn.text):
+                record["early"] = "committed"
+                if early.ready_at is not None and turn.speech_end_wall is not None:
+                    record["early_ready_s"] = round(early.ready_at - turn.speech_end_wall, 4)
+            else:
+                record["early"] = "dropped"
+                await early.drop()
+                early = None
         try:
             if turn.status == "unsupported_language":
                 if turn.speaker not in self._noticed:
@@ -148,7 +251,9 @@ class VoiceDesk:
                     record.update(answer=text, answered_by="notice")
             elif turn.status == "ok" and turn.role != "host":
                 text = turn.text
-                if self.moderator is not None:
+                if early is not None:  # moderated when it was prepared
+                    text = early.text
+                elif self.moderator is not None:
                     verdict = await moderate(self.moderator, text, turn.speaker)
                     if not verdict.allowed:
                         record["moderation"] = verdict.reason or "refused"
@@ -162,8 +267,9 @@ class VoiceDesk:
                         log.exception("could not caption %s", turn.speaker)
                     self._partial_shown.discard(turn.id)
                 if text:
-                    handles = await (self._ask_qa(turn, text, record) if turn.role == "reporter"
-                                     else self._ask_brain(turn, text, record))
+                    handles = await (self._ask_qa(turn, text, record, early)
+                                     if turn.role == "reporter"
+                                     else self._ask_brain(turn, text, record, early))
         except Exception as exc:  # noqa: BLE001 - one failed answer must not stop listening
             log.exception("could not answer %s", turn.speaker)
             record["error"] = str(exc)
@@ -183,31 +289,32 @@ class VoiceDesk:
             record["final_s"] = round(turn.final_wall - turn.speech_end_wall, 4)
         await self._record(record)
 
-    async def _ask_brain(self, turn: HeardTurn, text: str,
-                         record: dict[str, Any]) -> list[SpeechHandle]:
+    async def _ask_brain(self, turn: HeardTurn, text: str, record: dict[str, Any],
+                         early: EarlyAnswer | None = None) -> list[SpeechHandle]:
         if self.responder is None:
             return []
         message = ChatMessage(viewer=turn.speaker, text=text, source="voice")
         if turn.speech_end_wall is not None:
             message.received = turn.speech_end_wall  # latency counts from the end of speech
-        answer = await self.responder.answer(message)
+        reply = early.reply() if early is not None else \
+            self.responder.brain.reply_stream(text, turn.speaker)
+        answer = await self.responder.answer(message,
+                                             self._voice_first(reply, turn, record, early))
         if self.on_answer is not None:
             self.on_answer(answer)
         record.update(answer=answer.text, answered_by="brain",
                       sources=sorted(set(answer.sources)))
         return answer.handles
 
-    async def _ask_qa(self, turn: HeardTurn, text: str,
-                      record: dict[str, Any]) -> list[SpeechHandle]:
+    async def _ask_qa(self, turn: HeardTurn, text: str, record: dict[str, Any],
+                      early: EarlyAnswer | None = None) -> list[SpeechHandle]:
         if self.qa is None:
             return await self._ask_brain(turn, text, record)
-        answer = await call_qa(self.qa, text)
-        spoken = answer.text.strip()
-        if not answer.answered or not spoken:
-            spoken = NO_ANSWER
+        answer = await (early.qa_answer() if early is not None else call_qa(self.qa, text))
+        spoken, lines = _qa_lines(answer)
         sources = [{"doc": p.doc, "start": p.start, "end": p.end} for p in answer.sources]
         handles = [await self.performer.say(s, priority=self.priority, source=f"qa:{turn.speaker}")
-                   for s in split_sentences(spoken) or [spoken]]
+                   for s in lines]
         record.update(answer=spoken, answered_by="qa", sources=sources,
                       qa_confidence=round(float(answer.confidence), 4))
         return handles
@@ -224,3 +331,12 @@ class VoiceDesk:
                                     ShowEvent(self.show_id, "heard", record))
         except Exception:  # noqa: BLE001 - the log must not stop the show
             log.exception("could not store a heard turn for show %s", self.show_id)
+
+
+def _qa_lines(answer: Any) -> tuple[str, list[str]]:
+    """What a Q&A answer says (the refusal line when it has nothing) and its sentences."""
+    spoken = answer.text.strip()
+    if not answer.answered or not spoken:
+        spoken = NO_ANSWER
+    return spoken, split_sentences(spoken) or [spoken]
+

@@ -6,7 +6,9 @@ takes audio at any rate, runs Silero VAD frame by frame, lets the
 turn with the recogniser (at the first pause, to judge whether the words sound finished,
 and again only when the person went on speaking). It returns :class:`ListenEvent` s:
 ``started``, ``partial``, ``speaking`` (≥ ``barge_in_s`` of speech: the barge-in signal,
-with ``echo`` set when the speech was the host's own voice coming back), ``final``.
+with ``echo`` set when the speech was the host's own voice coming back), ``pause``
+(live: the words recognised at a pause, the final transcript unless speech resumes, so
+an answer can be prepared early), ``final``.
 With ``background=False`` (files, tests) everything is synchronous and deterministic
 for a given input. Live sessions use ``background=True``: partial transcripts and the
 recognition at a pause run on the listener's own recognition thread while frames keep
@@ -15,12 +17,15 @@ when the end-of-turn silence has passed (the turn waits for the words at the pau
 judged, up to ``unfinished_silence_s``). Partials carry their stable prefix (the words two
 consecutive partials agree on, :func:`~vhuman.models.asr.streaming.stable_prefix`), and
 a confidently detected language is kept for the rest of the turn, which spares the
-language detection at the final. A failing recogniser becomes a turn with status
+language detection at the final; the language of the speaker's last turn is handed to
+the recogniser as a ``prior``, kept when a new turn's detection is unsure (a short
+Spanish turn otherwise comes out as Portuguese). A failing recogniser becomes a turn with status
 ``error``, never an exception out of :meth:`feed`.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import logging
 import time
@@ -40,7 +45,7 @@ from .echo import EchoSuppressor
 log = logging.getLogger(__name__)
 
 _turn_ids = itertools.count(1)
-EventKind = Literal["started", "partial", "speaking", "final"]
+EventKind = Literal["started", "partial", "speaking", "pause", "final"]
 Analysed = tuple[np.ndarray, float, bool]
 """One frame after :meth:`Listener.analyse`: (samples, speech probability, explained by echo)."""
 PIN_LANGUAGE = 0.8
@@ -78,7 +83,7 @@ class HeardTurn:
 class ListenEvent:
     kind: EventKind
     turn: HeardTurn
-    text: str = ""  # the partial text for ``partial``
+    text: str = ""  # the partial text for ``partial``; the words at the pause for ``pause``
     echo: bool = False  # ``speaking``: the speech was the host's own voice (not a barge-in)
     stable: str = ""  # ``partial``: its start that the previous partial agreed with
     language: str = ""  # ``partial``: the language it was heard in
@@ -130,6 +135,13 @@ class Listener:
         self.prompt: str | None = None
         """Text the recogniser takes as said just before each turn (e.g. the names and
         terms a press desk's reporters ask about); None: none."""
+        # the language of this speaker's last turn: kept when a new turn's detection is
+        # unsure (recognisers whose transcribe takes a ``prior``)
+        self.speaker_language: str | None = None
+        try:
+            self._takes_prior = "prior" in inspect.signature(recognizer.transcribe).parameters
+        except (TypeError, ValueError):
+            self._takes_prior = False
 
     # -- input -----------------------------------------------------------------------
     def feed(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[ListenEvent]:
@@ -252,6 +264,8 @@ class Listener:
         if self._voiced and self._echoed > 0.5 * self._voiced:
             turn.status, turn.detail = "echo", "the host's own voice coming back"
         self._voiced = self._echoed = 0
+        if turn.status == "ok" and turn.language:
+            self.speaker_language = turn.language
         turn.speech_end_wall = self._arrival(end)
         turn.final_wall = time.monotonic()
         self._turn, self._judged = None, None
@@ -292,6 +306,10 @@ class Listener:
                 self._judged = self._result(job)
                 self._pause_job = None
                 self.detector.judge(self._judged.text, self._judged.language)
+                if self._judged.ok and self._judged.confidence >= self.min_confidence:
+                    # the final transcript unless the person goes on: answers start early
+                    events.append(ListenEvent("pause", turn, text=self._judged.text,
+                                              language=self._judged.language))
         return events
 
     def _partial(self, result: Transcription) -> list[ListenEvent]:
@@ -313,8 +331,14 @@ class Listener:
     def _transcribe(self, audio: np.ndarray, language: str | None) -> Transcription:
         self.recognitions += 1
         try:
+            options: dict[str, str] = {}
             if self.prompt:
-                return self.recognizer.transcribe(audio, language=language, prompt=self.prompt)
+                options["prompt"] = self.prompt
+            if language is None and self._takes_prior and self.speaker_language:
+                options["prior"] = self.speaker_language
+            if options:
+                return self.recognizer.transcribe(audio, language=language,  # type: ignore[arg-type]
+                                                  **options)
             return self.recognizer.transcribe(audio, language=language)
         except Exception as exc:  # noqa: BLE001 - a failed turn must not stop the stream
             log.exception("recognizer failed on a %.1fs turn", audio.size / SAMPLE_RATE)

@@ -322,6 +322,25 @@ class LivePerformer:
                                   said_at=time.monotonic()))
         return handle
 
+    def prepare(self, text: str, *, emotion: Emotion | None = None,
+                intensity: float | None = None, priority: int = 0) -> SpeechHandle | None:
+        """Synthesize the voice of a line that is likely to be said soon, without saying
+        it (an answer prepared before the person has finished): a :meth:`say` of the same
+        text and style then starts from that audio. Nothing plays; an interrupt forgets it.
+        The handle's ``done`` is True once the voice is ready (None: nothing to prepare)."""
+        if not isinstance(text, str) or not text.strip() or not self._started:
+            return None
+        clips = self.timeline.gestures.clips
+        own = [n for c in (clips.names() if clips else []) for n in {c, c.split("|")[-1]}]
+        text, _ = extract_gestures(text, gesture_names() + own)
+        if not text.strip():
+            return None
+        style = SpeakingStyle(emotion=Emotion.parse(emotion) if emotion else self.emotion,
+                              intensity=self.intensity if intensity is None else intensity)
+        handle = SpeechHandle(text=text, kind="prepare", priority=priority, source="prepare")
+        self.speech.prepare(Utterance(handle, text, style, said_at=time.monotonic()))
+        return handle
+
     def _known_gestures(self, gestures: Sequence[str]) -> tuple[str, ...]:
         """The gestures a line asks for that exist (library or the avatar's clips); an
         unknown one is logged and left out, so the line itself is never lost."""

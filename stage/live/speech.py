@@ -24,6 +24,7 @@ import itertools
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from vhuman.models.tts.base import TTSBackend
 
 log = logging.getLogger(__name__)
+
+PREPARED_LINES = 4
+"""Lines whose voice is kept synthesized ahead (:meth:`SpeechQueue.prepare`)."""
 
 
 @dataclass(eq=False)
@@ -115,6 +119,8 @@ class SpeechQueue:
         """The last sung song's plan (:class:`vhuman.stage.live.songs.SongPlan`), for figures and plots."""
         self._stop = False
         self._thread: threading.Thread | None = None
+        # voice synthesized ahead for lines likely to be said next (see prepare)
+        self._prepared: OrderedDict[tuple[str, SpeakingStyle], list[Any]] = OrderedDict()
 
     # -- control -------------------------------------------------------------------------
     def start(self) -> None:
@@ -162,22 +168,36 @@ class SpeechQueue:
             self._call_loop(dropped.handle.mark_done, False)
         return dropped
 
+    def prepare(self, item: Utterance) -> None:
+        """Synthesize ``item``'s voice ahead (on the worker, before the lines queued at a
+        lower priority), without playing it: a :meth:`put` of the same text and style
+        within the next few lines starts from that audio. An interrupt forgets it.
+        ``item.handle.kind`` is ``prepare``."""
+        self.put(item)
+
     def cancel(self) -> list[Utterance]:
         """Drop the queue and the utterance being synthesized; returns them."""
         with self._cond:
             self.epoch += 1
-            dropped = [item for _, _, item in self._heap]
+            items = [item for _, _, item in self._heap]
             self._heap.clear()
+            self._prepared.clear()
             if self.current is not None:
-                dropped.append(self.current)
+                items.append(self.current)
             self._cond.notify_all()
-        return dropped
+        for item in items:  # voice being prepared is forgotten, not cut
+            if item.handle.kind == "prepare":
+                self._call_loop(item.handle.mark_done, False)
+        return [item for item in items if item.handle.kind != "prepare"]
 
     @property
     def depth(self) -> int:
-        """Utterances waiting or being synthesized."""
+        """Utterances waiting or being synthesized (voice prepared ahead not counted)."""
         with self._cond:
-            return len(self._heap) + (1 if self.current is not None else 0)
+            items = [item for _, _, item in self._heap]
+            if self.current is not None:
+                items.append(self.current)
+            return sum(item.handle.kind != "prepare" for item in items)
 
     # -- worker --------------------------------------------------------------------------
     def _run(self) -> None:
@@ -190,7 +210,9 @@ class SpeechQueue:
                 _, _, item = heapq.heappop(self._heap)
                 self.current, epoch = item, self.epoch
             try:
-                if item.handle.kind == "dance":
+                if item.handle.kind == "prepare":
+                    self._prepare(item, epoch)
+                elif item.handle.kind == "dance":
                     self._dance(item, epoch)
                 elif item.handle.kind == "sing":
                     self._sing(item, epoch)
@@ -227,13 +249,32 @@ class SpeechQueue:
             self.ring.push(segment)
             return True
 
+    def _prepare(self, item: Utterance, epoch: int) -> None:
+        key = (item.text, item.style)
+        if key in self._prepared:
+            return
+        chunks = []
+        for chunk in self.tts.synthesize_iter(item.text, item.style):
+            if self.epoch != epoch:
+                return
+            chunks.append(chunk)
+        with self._cond:
+            if self.epoch == epoch:
+                self._prepared[key] = chunks
+                while len(self._prepared) > PREPARED_LINES:
+                    self._prepared.popitem(last=False)
+        self._call_loop(item.handle.mark_done, True)
+
     def _say(self, item: Utterance, epoch: int) -> None:
         seed = self.seed + item.seq
         t0 = time.monotonic()
         count = 0
         timer = GestureTimer(item.text, list(item.cues))
         language = detect_language(item.text) or self.language  # as the voice chose
-        for chunk in self.tts.synthesize_iter(item.text, item.style):
+        with self._cond:
+            ready = self._prepared.pop((item.text, item.style), None)
+        for chunk in ready if ready is not None else \
+                self.tts.synthesize_iter(item.text, item.style):
             if self.epoch != epoch:
                 return
             if count == 0:

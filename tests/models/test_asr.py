@@ -93,3 +93,27 @@ def test_a_decode_that_says_the_same_words_twice_is_a_loop():
     assert _repeats("Uma raposa velha não consegue. Uma raposa velha não consegue")
     assert not _repeats("It was the first great sorrow of his life. It was not so much")
     assert _repeats("这些游戏队员威胁这些游戏队员威胁") and not _repeats("这些游戏队员威胁要杀死人质")
+
+
+def test_an_unsure_language_keeps_the_speakers_last_one_and_a_sure_one_does_not():
+    asr = get_recognizer("whisper")
+    tail = clip("es_picovoice_test_es.wav")[int(4.9 * 16000):]  # "y tiene muy poca asistencia"
+    alone = asr.transcribe(tail)
+    assert alone.language != "es" and alone.language_probability < 0.9  # unsure: pt
+    spanish = asr.transcribe(tail, prior="es")
+    assert spanish.ok and spanish.language == "es"
+    english = asr.transcribe(clip("en_ljspeech_LJ001-0004.wav"), prior="es")
+    assert english.language == "en"  # sure: a speaker may change language
+
+
+def test_english_keeps_the_short_fitted_window_other_languages_get_ten_seconds():
+    from vhuman.models.asr.whisper import FIT_MIN_S, FIT_PAD_S
+
+    asr = get_recognizer("whisper")
+    audio = clip("zh_aishell3_SSB03410265.wav")  # 3.4 s
+    frames = lambda encoded: encoded.shape[1]  # noqa: E731 - 50 encoder frames a second
+    short = 50 * (audio.size / 16000 + FIT_PAD_S)
+    assert abs(frames(asr._encode(audio, True)) - short) <= 1
+    assert abs(frames(asr._encode(audio, True, wide=True)) - 50 * FIT_MIN_S) <= 1
+    assert frames(asr._encode(audio, False)) == 1500  # Whisper's 30 s
+    assert asr.transcribe(audio).language == "zh"

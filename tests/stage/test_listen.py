@@ -12,6 +12,7 @@ from vhuman.avatar.compat import shared_data_dir
 from vhuman.dialogue.turns import TurnSettings
 from vhuman.models.asr import get_vad
 from vhuman.models.asr.base import Transcription
+from vhuman.models.types import InputError
 from vhuman.stage.cli import main
 from vhuman.stage.listen import EchoSuppressor, Listener
 from vhuman.stage.listen.files import listen_audio, read_audio
@@ -218,8 +219,13 @@ def test_background_recognition_holds_the_end_of_a_turn_until_its_words_are_judg
     assert listener.detector.in_turn and listener.detector.state.pending
     asr.gate.set()
     listener._pause_job[2].result(30)
-    finals = [e.turn for e in feed_all(listener, np.zeros(1024, np.float32)) if e.kind == "final"]
+    after = feed_all(listener, np.zeros(1024, np.float32))
+    finals = [e.turn for e in after if e.kind == "final"]
     assert [t.text for t in finals] == ["the whole thing."]
+    # the words at the pause were announced before the final (an answer can start on them)
+    kinds = [e.kind for e in after]
+    assert kinds.index("pause") < kinds.index("final")
+    assert [e.text for e in after if e.kind == "pause"][-1] == "the whole thing."
     assert finals[0].end == pytest.approx(a.size / RATE, abs=0.4)
     # the final is the last pause's recognition (of the whole turn), not another one
     assert asr.calls[-1] == pytest.approx(finals[0].end - finals[0].start, abs=0.1)
@@ -285,3 +291,30 @@ def test_an_echo_path_that_changes_at_once_is_not_a_barge_in_and_a_person_still_
     assert false == [], false
     real, _ = barge_ins(with_person)
     assert real and all(at / RATE - 0.2 <= t <= at / RATE + 3.5 for t in real), real
+
+
+def test_the_speakers_last_language_is_offered_to_the_recogniser_as_a_prior():
+    seen: list[tuple[str | None, str | None]] = []
+
+    class Recognizer(ScriptedRecognizer):
+        def transcribe(self, audio, *, language=None, prompt=None, prior=None):
+            seen.append((language, prior))
+            return super().transcribe(audio, language=language, prompt=prompt)
+
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    gap = np.zeros(RATE * 2, np.float32)
+    listener = Listener(Recognizer("Hello there."), get_vad(), TurnSettings(), partials=False)
+    events = feed_all(listener, np.concatenate([a, gap, a, gap]))
+    assert [e.turn.language for e in events if e.kind == "final"] == ["en", "en"]
+    assert seen[0] == (None, None) and seen[-1] == (None, "en")
+    assert listener.speaker_language == "en"
+
+
+def test_listen_settings_take_a_beam_size_and_refuse_a_bad_one():
+    from vhuman.stage.listen.config import ListenConfig
+
+    assert ListenConfig.from_mapping({"beam": 5}).beam == 5
+    assert ListenConfig().beam == 1
+    for bad in (0, 11, "wide"):
+        with pytest.raises(InputError, match="listen.beam"):
+            ListenConfig.from_mapping({"beam": bad})

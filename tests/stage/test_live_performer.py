@@ -218,3 +218,46 @@ def test_live_background_is_a_colour_name_or_an_image(tmp_path: Path) -> None:
     LiveConfig(background=str(image)).validate()
     with pytest.raises(InputError, match="not #rrggbb"):
         LiveConfig(background="blurple-ish").validate()
+
+
+def test_a_prepared_line_is_spoken_from_its_voice_synthesized_ahead() -> None:
+    """An answer prepared before the person finished: its voice is synthesized without
+    playing, the say that follows uses it; an interrupt forgets what was prepared."""
+    tts = get_tts("piper")
+    synthesized: list[str] = []
+    real = tts.synthesize_iter
+
+    def counting(text, style):
+        synthesized.append(text)
+        return real(text, style)
+
+    tts.synthesize_iter = counting  # type: ignore[method-assign]
+
+    async def main() -> tuple[list[bool], dict]:
+        perf = LivePerformer(LiveConfig(fps=25, width=128, height=128), tts=tts)
+        await perf.start()
+        ready = perf.prepare("Ana, good question!", intensity=0.5, priority=10)
+        assert ready is not None and await asyncio.wait_for(ready.done, 30)
+        assert perf.status()["speaking"] is False and perf.speech.depth == 0  # nothing plays
+        said = await perf.say("Ana, good question!", intensity=0.5, priority=10)
+        ok = [await asyncio.wait_for(said.wait(), 30)]
+        other = perf.prepare("Another line.", intensity=0.5)
+        assert other is not None and await asyncio.wait_for(other.done, 30)
+        pending = [perf.prepare(f"Line {n} to forget.") for n in range(3)]
+        await perf.interrupt("new turn")
+        for handle in pending:  # resolved by the interrupt (or done first), never left hanging
+            assert handle is not None
+            await asyncio.wait_for(asyncio.shield(handle.done), 30)
+        again = await perf.say("Another line.", intensity=0.5)
+        ok.append(await asyncio.wait_for(again.wait(), 30))
+        status = perf.status()
+        await perf.close()
+        return ok, status
+
+    ok, status = asyncio.run(main())
+    assert ok == [True, True]
+    # once ahead for the prepared line; the forgotten one twice
+    assert synthesized[:2] == ["Ana, good question!", "Another line."]
+    assert synthesized[-1] == "Another line."
+    assert "Ana, good question!" not in synthesized[1:]
+    assert status["latency"]["text_to_first_audio"] > 0
