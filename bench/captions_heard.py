@@ -105,6 +105,7 @@ async def heard_caption_delay(clips: tuple[str, ...], *, partials: bool,
     """One pass over ``clips`` (see the module docstring); ``turns``: turn-taking
     settings other than the defaults (``partial_every_s``, …)."""
     from vhuman.dialogue.moderation import default_moderator
+    from vhuman.dialogue.turns import TurnSettings
     from vhuman.models.tts import get_tts
     from vhuman.stage.captions.live import LiveCaptions
     from vhuman.stage.listen.config import ListenConfig
@@ -113,8 +114,6 @@ async def heard_caption_delay(clips: tuple[str, ...], *, partials: bool,
     from vhuman.stage.listen.session import ListenSession
     from vhuman.stage.live import LiveConfig, LivePerformer, PatternRenderer
     from vhuman.stage.server.routes.listen import heard_on_air, partial_on_air
-
-    from vhuman.dialogue.turns import TurnSettings
 
     config = ListenConfig(partials=partials, language="en",
                           turns=TurnSettings.from_mapping(turns))

@@ -20,9 +20,9 @@ def test_chinese_is_compared_character_by_character():
 
 
 def test_a_partial_that_keeps_looping_is_given_up_not_decoded_in_the_30s_window():
+    from vhuman.avatar.compat import shared_data_dir
     from vhuman.models.asr import get_recognizer
     from vhuman.stage.listen.files import read_audio
-    from vhuman.avatar.compat import shared_data_dir
 
     asr = get_recognizer("whisper")
     audio = read_audio(shared_data_dir() / "speech" / "en_ljspeech_LJ001-0004.wav")[:2 * 16000]
