@@ -28,6 +28,10 @@ send -> program (and -> a WebRTC viewer) delay and A/V offset, caption timing.
 - ``caption_translation``: settled host lines through the live translation queue into
   Spanish with the packaged chat model (Qwen2.5-0.5B on llama.cpp): the delay a
   translated caption adds after its original, per line, and the answers.
+- ``caption_translation_quality``: chrF of caption translations into Spanish and Chinese
+  against careful references (``bench/caption_translation.py``, 36 talk-show lines), for
+  the packaged chat model and, when ``$VHUMAN_CAPTION_TRANSLATOR_URL`` names an
+  OpenAI-compatible server, for that server too; with the worst lines.
 """
 
 from __future__ import annotations
@@ -477,6 +481,27 @@ async def caption_translation(quick: bool) -> dict[str, Any]:
     return out
 
 
+async def caption_translation_quality(quick: bool) -> dict[str, Any]:
+    from bench.caption_translation import translation_quality
+    from vhuman.models.llm import get_llm
+
+    out: dict[str, Any] = {"load_before": load_average()}
+    packaged = get_llm("llamacpp", model="qwen2.5-coder-0.5b")
+    out["packaged"] = {"model": "qwen2.5-coder-0.5b (llama.cpp)",
+                       **await translation_quality(packaged, quick=quick)}
+    out["load_between"] = load_average()
+    url = os.environ.get("VHUMAN_CAPTION_TRANSLATOR_URL")
+    if url:
+        model = os.environ.get("VHUMAN_CAPTION_TRANSLATOR_MODEL") or "default"
+        server = get_llm("openai", base_url=url, model=model, timeout=30.0)
+        out["server"] = {"url": url, "model": model,
+                         **await translation_quality(server, quick=quick)}
+    else:
+        out["server"] = "not configured (set VHUMAN_CAPTION_TRANSLATOR_URL)"
+    out["load_after"] = load_average()
+    return out
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     figures: dict[str, Any] = {"cpu_count": os.cpu_count()}
     figures["compose_ms"] = compose_cost(quick)
@@ -484,6 +509,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     figures["caption_people"] = asyncio.run(caption_people(quick))
     figures["caption_people_heard"] = asyncio.run(caption_people_heard(quick))
     figures["caption_translation"] = asyncio.run(caption_translation(quick))
+    figures["caption_translation_quality"] = asyncio.run(caption_translation_quality(quick))
     figures["guest_delay"] = asyncio.run(guest_delay(quick))
     figures["program_fps"] = asyncio.run(program_fps(quick))
     return figures

@@ -100,9 +100,12 @@ def _stats_s(values: list[float]) -> dict[str, Any]:
             "max_ms": round(ms[-1])}
 
 
-async def heard_caption_delay(clips: tuple[str, ...], *, partials: bool) -> dict[str, Any]:
-    """One pass over ``clips`` (see the module docstring)."""
+async def heard_caption_delay(clips: tuple[str, ...], *, partials: bool,
+                              turns: dict[str, float] | None = None) -> dict[str, Any]:
+    """One pass over ``clips`` (see the module docstring); ``turns``: turn-taking
+    settings other than the defaults (``partial_every_s``, …)."""
     from vhuman.dialogue.moderation import default_moderator
+    from vhuman.dialogue.turns import TurnSettings
     from vhuman.models.tts import get_tts
     from vhuman.stage.captions.live import LiveCaptions
     from vhuman.stage.listen.config import ListenConfig
@@ -112,7 +115,8 @@ async def heard_caption_delay(clips: tuple[str, ...], *, partials: bool) -> dict
     from vhuman.stage.live import LiveConfig, LivePerformer, PatternRenderer
     from vhuman.stage.server.routes.listen import heard_on_air, partial_on_air
 
-    config = ListenConfig(partials=partials, language="en")
+    config = ListenConfig(partials=partials, language="en",
+                          turns=TurnSettings.from_mapping(turns))
     perf = LivePerformer(LiveConfig(fps=25, width=64, height=64), tts=get_tts("espeak"),
                          renderer_factory=lambda: PatternRenderer(64, 64))
     await perf.start()
@@ -152,8 +156,9 @@ async def heard_caption_delay(clips: tuple[str, ...], *, partials: bool) -> dict
             mine = [(at, e) for at, e in events[first_event:] if e.get("type") == "caption"]
             shown = shown_at([w for w, _ in reference], [(at, e["text"]) for at, e in mine])
             t0 = started[0] + LEAD_IN_S
-            clip_delays = [at - (t0 + end) for at, (_, end) in zip(shown, reference, strict=True)
-                           if at is not None]
+            timed = [(f"{word}@{end:.1f}s", at - (t0 + end)) for at, (word, end) in
+                     zip(shown, reference, strict=True) if at is not None]
+            clip_delays = [d for _, d in timed]
             delays += clip_delays
             total += len(reference)
             missed += sum(at is None for at in shown)
@@ -162,11 +167,14 @@ async def heard_caption_delay(clips: tuple[str, ...], *, partials: bool) -> dict
             if final and reference:
                 finals.append(final[-1] - (t0 + reference[-1][1]))
             per_clip.append({"clip": name, "words": len(reference),
-                             "events": len(mine), "word_delay": _stats_s(clip_delays)})
+                             "events": len(mine), "word_delay": _stats_s(clip_delays),
+                             "slowest_words": [(w, round(d, 2)) for w, d in
+                                               sorted(timed, key=lambda x: -x[1])[:3]]})
     finally:
         await session.close()
         await perf.close()
     return {"partials": partials, "clips": len(clips), "words": total,
+            "word_delays_s": [round(d, 3) for d in delays],
             "words_never_shown_right": missed, "caption_events": revisions,
             "word_spoken_to_viewer_event": _stats_s(delays),
             "last_word_to_final_event": _stats_s(finals), "per_clip": per_clip}

@@ -34,7 +34,7 @@ class TurnSettings:
     end_silence_s: float = 0.55  # silence that ends a turn whose words sound finished
     unfinished_silence_s: float = 1.4  # silence that ends a turn whose words trail off
     max_turn_s: float = 25.0  # a longer turn is cut here (and recognised)
-    partial_every_s: float = 1.0  # partial transcripts while the person speaks (0: none)
+    partial_every_s: float = 0.5  # partial transcripts while the person speaks (0: none)
     pre_roll_s: float = 0.3  # audio kept from before the onset, so first syllables survive
     barge_in_s: float = 0.3  # speech that interrupts the host while it talks
 

@@ -105,8 +105,12 @@ class Moderator:
         self._record(viewer, reason, cleaned)
         return ModerationResult(False, reason, cleaned, action)
 
-    def check_input(self, text: str | bytes | None, viewer: str | None = None) -> ModerationResult:
-        """Judge one viewer message (never raises on bad input: refuses with a reason)."""
+    def check_input(self, text: str | bytes | None, viewer: str | None = None, *,
+                    counted: bool = True) -> ModerationResult:
+        """Judge one viewer message (never raises on bad input: refuses with a reason).
+        ``counted=False``: the content rules only — the message neither counts towards nor
+        is refused by the flood and repeat limits (a person's words so far, re-recognised
+        every half second while they speak, are one message when they finish)."""
         if text is None:
             return self._refuse(viewer, "empty", "drop")
         if not isinstance(text, str | bytes):
@@ -125,7 +129,7 @@ class Moderator:
         if not cleaned or not any(ch.isalnum() or unicodedata.category(ch) == "So" for ch in cleaned):
             return self._refuse(viewer, "empty", "drop")
         scrubbed, pii = scrub_pii(cleaned)  # an e-mail address is not a link
-        spam = self._spam_reason(cleaned, scrubbed, viewer)
+        spam = self._spam_reason(cleaned, scrubbed, viewer, counted)
         if spam:
             return self._refuse(viewer, spam, "drop", cleaned)
         word = blocked_word(cleaned, self.blocklist)
@@ -144,7 +148,8 @@ class Moderator:
             self._record(viewer, ",".join(pii), scrubbed)
         return ModerationResult(True, None, scrubbed, "pass", flags + pii)
 
-    def _spam_reason(self, text: str, scrubbed: str, viewer: str | None) -> str | None:
+    def _spam_reason(self, text: str, scrubbed: str, viewer: str | None,
+                     counted: bool = True) -> str | None:
         links = len(LINK.findall(scrubbed))
         if links >= 2:
             return "spam:links"
@@ -155,6 +160,8 @@ class Moderator:
             len(letters) >= 12 and max(letters.count(c) for c in set(letters)) / len(letters) > 0.6
         ):
             return "spam:repeated-characters"
+        if not counted:
+            return None
         now = self.clock()
         who = viewer or ""
         repeats = self._repeats.note(f"{who}\x00{dedup_key(text) or text.lower()}", now)
@@ -191,10 +198,14 @@ class ChatModerator(Protocol):
         ...
 
 
-async def moderate(moderator: ChatModerator, text: str, viewer: str) -> ModerationResult:
-    """Run a sync or async moderator; an allowed verdict without cleaned text keeps ``text``."""
+async def moderate(moderator: ChatModerator, text: str, viewer: str, *,
+                   counted: bool = True) -> ModerationResult:
+    """Run a sync or async moderator; an allowed verdict without cleaned text keeps ``text``.
+    ``counted=False``: outside the flood and repeat limits where the moderator has them
+    (:meth:`Moderator.check_input`)."""
     # Rule sets take microseconds: called inline, no thread hop.
-    result = moderator.check_input(text, viewer)
+    result = moderator.check_input(text, viewer) if counted or not isinstance(
+        moderator, Moderator) else moderator.check_input(text, viewer, counted=False)
     verdict = await result if inspect.isawaitable(result) else result
     if verdict.allowed and not verdict.cleaned:
         verdict.cleaned = text

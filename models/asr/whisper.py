@@ -132,10 +132,22 @@ class WhisperRecognizer:
         self.fallbacks = 0  # fitted decodes redone with the 30 s window
         log.info("whisper %s loaded on %s (%s)", path, device, self.compute_type)
 
+    def transcribe_partial(self, audio: np.ndarray, *, language: str | None = None,
+                           prompt: str | None = None,
+                           prior: str | None = None) -> Transcription:
+        """The words so far of a turn still being spoken: as :meth:`transcribe`, but never
+        in the 30 s window, which costs several partials' time: a fitted decode that still
+        loops after the second try is given up (status ``empty``; the next partial or the
+        final hears those words), and an unsure language is not detected again."""
+        return self.transcribe(audio, language=language, prompt=prompt, prior=prior,
+                               full_window=False)
+
     def transcribe(self, audio: np.ndarray, *, language: str | None = None,
-                   prompt: str | None = None, prior: str | None = None) -> Transcription:
+                   prompt: str | None = None, prior: str | None = None,
+                   full_window: bool = True) -> Transcription:
         """See :class:`Recognizer`; ``prior``: the language the speaker spoke last, kept
-        when the detection of this audio is unsure (:data:`PRIOR_SURE`)."""
+        when the detection of this audio is unsure (:data:`PRIOR_SURE`); ``full_window``
+        False: never fall back to the 30 s window (:meth:`transcribe_partial`)."""
         audio = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
         seconds = audio.shape[0] / SAMPLE_RATE
         if seconds < 0.1 or not np.any(audio):
@@ -151,7 +163,7 @@ class WhisperRecognizer:
             if language is None:
                 probs = self._detect(encoded)
                 lang = max(probs, key=lambda c: probs[c])
-                if fit and probs[lang] < SURE_LANGUAGE:  # unsure on a short window: 30 s one
+                if fit and full_window and probs[lang] < SURE_LANGUAGE:  # unsure: 30 s one
                     probs = self._detect(self._encode(audio, False))
                     lang = max(probs, key=lambda c: probs[c])
                 if prior and prior != lang and prior in self.languages \
@@ -176,6 +188,9 @@ class WhisperRecognizer:
             if decoded is None:  # a loop in the fitted window: again, repeating less
                 decoded = self._generate(encoded, lang, prompt, seconds, guard=True,
                                          repetition_penalty=LOOP_PENALTY)
+            if decoded is None and not full_window:
+                return Transcription("", language=lang, language_probability=lang_p,
+                                     status="empty", detail="decode ran away", seconds=seconds)
             if decoded is None:  # still astray: the 30 s window
                 self.fallbacks += 1
                 decoded = self._generate(self._encode(audio, False), lang, prompt, seconds,

@@ -5,8 +5,8 @@
 llama.cpp server, Ollama, or another vhuman's ``/v1/chat/completions``) or the packaged
 chat model. It is small on purpose: one system prompt, greedy decoding, the answer's
 first line, a bounded cache (a caption seen twice — live and in the file — is translated
-once). A failure or an empty answer gives ``None``: the caption simply has no
-translation, nothing waits on it. Text already in the target language is kept as is.
+once). A failure, an empty answer or a decoding loop gives ``None``: the caption simply
+has no translation, nothing waits on it. Text already in the target language is kept as is.
 
 Live, :class:`TranslationQueue` translates final cues one at a time on the event loop
 in the order they were said, dropping the oldest when the model falls far behind (a
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -83,6 +84,10 @@ class CaptionTranslator:
             pieces = [p async for p in self.llm.stream(messages, max_tokens=self.max_tokens,
                                                        temperature=0.0)]
             answer = _first_line("".join(pieces), target)
+            if answer is not None and _RUNAWAY.search(answer):
+                log.warning("caption translation ran away (%r…); not shown", answer[:24])
+                self.failures += 1
+                answer = None
         except Exception as exc:  # noqa: BLE001 - a missing translation is not an error on air
             self.failures += 1
             log.warning("caption translation failed: %s", exc)
@@ -103,6 +108,10 @@ class CaptionTranslator:
             return asyncio.run(self.translate(text, source))
         with ThreadPoolExecutor(1) as pool:
             return pool.submit(asyncio.run, self.translate(text, source)).result()
+
+
+_RUNAWAY = re.compile(r"(\S)\1{9,}")
+"""Ten of one character in a row: a small model's decoding loop ("¡¡¡¡¡¡¡¡¡¡…"), not text."""
 
 
 def _first_line(answer: str, target: str) -> str | None:

@@ -131,7 +131,8 @@ class VoiceDesk:
             return
         text = event.text
         if self.moderator is not None:
-            verdict = await moderate(self.moderator, text, turn.speaker)
+            # the words so far: content rules, not the flood limit (the final is counted)
+            verdict = await moderate(self.moderator, text, turn.speaker, counted=False)
             if not verdict.allowed:
                 return
             text = verdict.cleaned or text

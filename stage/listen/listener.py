@@ -131,6 +131,7 @@ class Listener:
         self._partial_job: tuple[int, Future[Transcription]] | None = None  # (turn id, job)
         self._pause_job: tuple[int, float, Future[Transcription]] | None = None  # (+ end)
         self._hypothesis = ""  # the last partial's words
+        self._partial_due = False  # a partial fell due while the recogniser was busy
         self._turn_language: str | None = None  # kept from a confident partial
         self.prompt: str | None = None
         """Text the recogniser takes as said just before each turn (e.g. the names and
@@ -209,6 +210,7 @@ class Listener:
                 self._turn = HeardTurn(self.speaker, self.role, self.detector.turn_start)
                 self._judged = None
                 self._hypothesis, self._turn_language = "", None
+                self._partial_due = False
                 events.append(ListenEvent("started", self._turn))
             elif signal == "speaking" and self._turn is not None:
                 # live, the analysing thread owns the suppressor: its BargeInWatch verifies
@@ -217,11 +219,11 @@ class Listener:
                 events.append(ListenEvent("speaking", self._turn, echo=echo))
             elif signal == "partial" and self._turn is not None and self.partials:
                 if self.background:
-                    if self._partial_job is None and self._pause_job is None:
-                        job = self._submit(self._turn.start, self.clock)
-                        self._partial_job = (self._turn.id, job)
+                    self._partial_due = True
+                    self._submit_partial()
                 elif self._keeping_up():
-                    events.extend(self._partial(self._recognise(self._turn.start, self.clock)))
+                    events.extend(self._partial(self._recognise(self._turn.start, self.clock,
+                                                                  partial=True)))
             elif signal == "pause" and self._turn is not None:
                 if self.background:
                     end = self.detector.speech_end
@@ -274,12 +276,14 @@ class Listener:
         return ListenEvent("final", turn)
 
     # -- background recognition ------------------------------------------------------
-    def _submit(self, start: float, end: float) -> Future[Transcription]:
-        """Recognise ``start..end`` on the recognition thread (the audio is cut now)."""
+    def _submit(self, start: float, end: float, *, partial: bool = False) -> Future[Transcription]:
+        """Recognise ``start..end`` on the recognition thread (the audio is cut now);
+        ``partial``: the words so far of a turn still being spoken."""
         if self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"asr-{self.speaker}")
         audio = self._slice(start, end)
-        return self._worker.submit(self._transcribe, audio, self.language or self._turn_language)
+        return self._worker.submit(self._transcribe, audio, self.language or self._turn_language,
+                                   partial)
 
     @staticmethod
     def _result(job: Future[Transcription]) -> Transcription:
@@ -299,18 +303,38 @@ class Listener:
                 events.extend(self._partial(self._result(job)))
         if self._pause_job is not None and self._pause_job[2].done():
             turn_id, at, job = self._pause_job
-            if turn is None or turn_id != turn.id or self.detector.state.phase != "paused" \
+            if turn is None or turn_id != turn.id:
+                self._pause_job = None
+            elif self.detector.state.phase != "paused" \
                     or abs(at - self.detector.speech_end) > 1e-6:
-                self._pause_job = None  # the person went on speaking: a later pause judges
+                # the person went on speaking: a later pause judges; the words up to this
+                # pause are still the newest transcript of the turn
+                self._pause_job = None
+                events.extend(self._partial(self._result(job)) if self.partials else [])
             elif self._judged is None or self.detector.state.pending:
                 self._judged = self._result(job)
                 self._pause_job = None
                 self.detector.judge(self._judged.text, self._judged.language)
+                # shown at once: the person may go on after this pause
+                events.extend(self._partial(self._judged) if self.partials else [])
                 if self._judged.ok and self._judged.confidence >= self.min_confidence:
                     # the final transcript unless the person goes on: answers start early
                     events.append(ListenEvent("pause", turn, text=self._judged.text,
                                               language=self._judged.language))
+        self._submit_partial()
         return events
+
+    def _submit_partial(self) -> None:
+        """Start a partial that fell due, once the recognition thread is free: partials
+        never queue behind each other (or behind the words at a pause), and one that fell
+        due while the previous was decoded starts as soon as that one is done."""
+        turn = self._turn
+        if not self._partial_due or turn is None or self._partial_job is not None \
+                or self._pause_job is not None:
+            return
+        self._partial_due = False
+        if self.detector.state.phase == "speaking":
+            self._partial_job = (turn.id, self._submit(turn.start, self.clock, partial=True))
 
     def _partial(self, result: Transcription) -> list[ListenEvent]:
         """A partial event with its stable prefix; keeps a surely detected language."""
@@ -325,17 +349,24 @@ class Listener:
                             language=result.language)]
 
     # -- helpers ---------------------------------------------------------------------
-    def _recognise(self, start: float, end: float) -> Transcription:
-        return self._transcribe(self._slice(start, end), self.language or self._turn_language)
+    def _recognise(self, start: float, end: float, *, partial: bool = False) -> Transcription:
+        return self._transcribe(self._slice(start, end), self.language or self._turn_language,
+                                partial=partial)
 
-    def _transcribe(self, audio: np.ndarray, language: str | None) -> Transcription:
+    def _transcribe(self, audio: np.ndarray, language: str | None,
+                    partial: bool = False) -> Transcription:
+        """``partial``: use the recogniser's quicker partial decoding where it has one
+        (``transcribe_partial``: it gives up on what a final would decode again)."""
         self.recognitions += 1
+        quick = getattr(self.recognizer, "transcribe_partial", None) if partial else None
         try:
             options: dict[str, str] = {}
             if self.prompt:
                 options["prompt"] = self.prompt
             if language is None and self._takes_prior and self.speaker_language:
                 options["prior"] = self.speaker_language
+            if quick is not None:
+                return quick(audio, language=language, **options)
             if options:
                 return self.recognizer.transcribe(audio, language=language,  # type: ignore[arg-type]
                                                   **options)

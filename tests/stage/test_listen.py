@@ -318,3 +318,59 @@ def test_listen_settings_take_a_beam_size_and_refuse_a_bad_one():
     for bad in (0, 11, "wide"):
         with pytest.raises(InputError, match="listen.beam"):
             ListenConfig.from_mapping({"beam": bad})
+
+
+class HeldRecognizer(ScriptedRecognizer):
+    """Counts calls as they start and answers only when ``gate`` is set."""
+
+    def __init__(self, *texts: str) -> None:
+        super().__init__(*texts)
+        import threading
+
+        self.gate = threading.Event()
+        self.started: list[float] = []
+
+    def transcribe(self, audio, *, language=None, prompt=None) -> Transcription:
+        self.started.append(audio.size / RATE)
+        assert self.gate.wait(30)
+        return super().transcribe(audio, language=language, prompt=prompt)
+
+
+def test_partials_never_queue_and_one_that_fell_due_starts_when_the_last_is_done():
+    a = speech("en_ljspeech_LJ001-0001.wav")  # 9.7 s, no pause before 4 s
+    asr = HeldRecognizer("printing", "printing in the only sense")
+    listener = Listener(asr, get_vad(), TurnSettings(partial_every_s=0.5), partials=True,
+                        background=True)
+    events = feed_all(listener, a[: 3 * RATE])  # ~5 partials fall due; the first is stuck
+    assert len(asr.started) == 1 and listener._partial_job is not None
+    first = asr.started[0]
+    asr.gate.set()
+    listener._partial_job[1].result(30)
+    clock = listener.clock
+    events += listener.feed(a[3 * RATE: 3 * RATE + 512])  # the next frame: collected, next one out
+    assert [e.text for e in events if e.kind == "partial"] == ["printing"]
+    assert listener._partial_job is not None  # started at once, not a partial period later
+    listener._partial_job[1].result(30)
+    assert len(asr.started) == 2 and asr.started[1] == pytest.approx(clock, abs=0.1)
+    assert asr.started[1] > first + 1.5  # it heard everything up to now, none queued between
+    listener.finish()
+
+
+def test_the_words_at_a_pause_are_shown_at_once_and_the_person_goes_on_speaking():
+    a = speech("en_ljspeech_LJ001-0001.wav")
+    gap = np.zeros(int(0.35 * RATE), np.float32)  # past pause_s, short of end_silence_s
+    audio = np.concatenate([a[:int(3.2 * RATE)], gap, a[int(3.2 * RATE):int(6 * RATE)],
+                            np.zeros(RATE, np.float32)])
+    asr = ScriptedRecognizer("Printing in the only sense", "Printing in the only sense with which.")
+    settings = TurnSettings(partial_every_s=0.0)  # no timed partials: only the pause's words
+    listener = Listener(asr, get_vad(), settings, partials=True, background=True)
+    events = []
+    for i in range(0, audio.size, 512):
+        events += listener.feed(audio[i:i + 512])
+        if listener._pause_job is not None:
+            listener._pause_job[2].result(30)
+    events += feed_all(listener, np.zeros(RATE, np.float32))
+    kinds = [(e.kind, e.text or e.turn.text) for e in events if e.kind in ("partial", "final")]
+    assert kinds[0] == ("partial", "Printing in the only sense")  # before the words go on
+    assert kinds[-1] == ("final", "Printing in the only sense with which.")
+    assert asr.calls[0] == pytest.approx(3.2, abs=0.2)  # the words up to the pause

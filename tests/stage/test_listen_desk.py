@@ -171,3 +171,31 @@ def test_partials_reach_their_consumer_and_the_log_counts_them(tmp_path):
     seen, records = asyncio.run(scenario())
     assert seen == ["When is", "When is the"]
     assert records[0]["partials"] == 2 and records[0]["stable_before_end"] == "When is"
+
+
+def test_many_partials_of_one_turn_are_not_a_flood_and_its_final_is_still_heard():
+    """Partials come every half second while a person speaks: the chat flood and repeat
+    limits (6 messages / 10 s, 3 repeats) must neither hide them nor refuse the final."""
+    from vhuman.dialogue.moderation.moderator import default_moderator
+
+    async def scenario():
+        performer = FakePerformer(0.001)
+        await performer.start()
+        shown: list[str] = []
+        heard: list[str] = []
+        desk = VoiceDesk(performer, moderator=default_moderator(),
+                         on_partial=lambda t, text: shown.append(text),
+                         on_heard=lambda t, text: heard.append(text))
+        t = turn("It was the first great sorrow of his life.")
+        words = t.text.split()
+        for i in range(1, 21):  # 20 revisions, several the same
+            text = " ".join(words[:min(i, len(words))])
+            await desk.handle(ListenEvent("partial", t, text=text))
+        await desk.handle(ListenEvent("partial", t, text="you idiot"))  # rules still apply
+        await desk.handle(ListenEvent("final", t))
+        await desk.drain()
+        return shown, heard
+
+    shown, heard = asyncio.run(scenario())
+    assert len(shown) == 20 and "you idiot" not in shown and "" not in shown
+    assert heard == ["It was the first great sorrow of his life."]

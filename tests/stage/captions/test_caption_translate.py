@@ -127,6 +127,19 @@ def test_a_failing_translator_leaves_the_captions_alone() -> None:
         CaptionTranslator(Down(), "klingon")
 
 
+def test_a_translation_that_loops_is_not_shown() -> None:
+    class Looping:  # what the packaged 0.5B model answered for two of 36 show lines
+        async def stream(self, messages: Any, **kw: Any) -> Any:
+            text = messages[-1]["content"]
+            yield "¡" * 96 if "applause" in text else "Cien mil coches: 100000000."
+
+    translator = CaptionTranslator(Looping(), "es")
+    assert translator.translate_now("A big round of applause!", "en") is None
+    assert translator.failures == 1
+    assert translator.translate_now("A hundred thousand cars.", "en") == \
+        "Cien mil coches: 100000000."  # eight zeros are a number, not a loop
+
+
 def test_translation_is_off_unless_a_language_is_configured(monkeypatch) -> None:
     monkeypatch.delenv("VHUMAN_CAPTION_LANGUAGE", raising=False)
     assert configured_translator() is None
