@@ -1,7 +1,8 @@
 """The default host graded the way a producer grades: ``python -m bench.run --only conversation``.
 
 Every conversation of ``bench/data/conversation_set.yaml`` (the ``test`` split; ``--dev`` for the split the
-grader may be tuned on, ``--holdout`` for messages written after the tuning) is sent, turn by turn, to the brain
+grader may be tuned on, ``--holdout`` / ``--holdout2`` for messages written after the second / third
+pass's tuning) is sent, turn by turn, to the brain
 ``vhuman serve`` builds for the default show (the example persona, its knowledge base
 ``examples/kb``, moderation, memory, the default language model). Each spoken reply is
 graded 0/1/2 by :func:`dialogue.grading.grade_reply`; the grader's agreement with the
@@ -73,7 +74,7 @@ def known_facts() -> set[str]:
 
 
 HAND_GRADES = {"dev": "graded_replies.yaml", "test": "graded_test_replies.yaml",
-               "holdout": "graded_holdout_replies.yaml"}
+               "holdout": "graded_holdout_replies.yaml", "holdout2": "graded_holdout2_replies.yaml"}
 
 
 def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
@@ -296,7 +297,8 @@ if __name__ == "__main__":
     import sys
 
     logging.basicConfig(level=logging.INFO)
-    which = "dev" if "--dev" in sys.argv else "holdout" if "--holdout" in sys.argv else "test"
+    which = ("dev" if "--dev" in sys.argv else "holdout2" if "--holdout2" in sys.argv
+             else "holdout" if "--holdout" in sys.argv else "test")
     if "--crosslingual" in sys.argv:
         print(json.dumps(crosslingual_show_questions(), indent=1, ensure_ascii=False))
         raise SystemExit(0)
