@@ -88,6 +88,7 @@ def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
     turns = {(c["id"], i): (c, t) for c in conversations(split) for i, t in enumerate(c["turns"])}
     data = yaml.safe_load((DATA / HAND_GRADES[split]).read_text(encoding="utf-8"))
     known = known_facts()
+    similarity = meaning_similarity()
     pairs, misses = [], []
     for row in data["replies"]:
         if row.get("run", 1) != run:
@@ -97,7 +98,8 @@ def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
                   for s in row["reply"]]
         earlier = known_terms(t["t"] for t in conv["turns"][:row.get("turn", 0)])
         got = grade_reply(turn, spoken, conv["lang"], known=known | earlier,
-                          now=dt.datetime(2026, 12, 6, 18, 0), viewer=conv["viewer"])
+                          now=dt.datetime(2026, 12, 6, 18, 0), viewer=conv["viewer"],
+                          similarity=similarity)
         pairs.append((row["grade"], got.grade))
         if got.grade != row["grade"]:
             misses.append({"id": row["id"], "turn": row.get("turn", 0), "hand": row["grade"],
@@ -109,6 +111,14 @@ def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
             "wince_agreement": round(zero, 3), "cohen_kappa": round(_kappa(pairs), 3),
             "hand_mean": round(statistics.fmean(a for a, _ in pairs), 3),
             "grader_mean": round(statistics.fmean(b for _, b in pairs), 3), "disagreements": misses}
+
+
+def meaning_similarity() -> Any:
+    """The grader's sentence-embedding similarity (the packaged all-MiniLM-L6-v2)."""
+    from vhuman.dialogue.evaluation import embedding_similarity
+    from vhuman.models.embeddings import get_embedder
+
+    return embedding_similarity(get_embedder().encode)
 
 
 def crosslingual_show_questions() -> dict[str, Any]:
@@ -177,6 +187,7 @@ async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str,
     from vhuman.dialogue.grading import Spoken, grade_reply
 
     known = known_facts()
+    similarity = meaning_similarity()
     out = []
     for conv in conversations(split)[:limit]:
         brain = build_brain(llm)  # every conversation starts a fresh show
@@ -185,7 +196,7 @@ async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str,
             spoken = [Spoken(it["text"], it["source"], it["tags"]) for it in r["items"]]
             earlier = known_terms(t["t"] for t in conv["turns"][:i])  # what the viewer said before
             g = grade_reply(turn, spoken, conv["lang"], brain.persona.name, known | earlier,
-                            viewer=conv["viewer"])
+                            viewer=conv["viewer"], similarity=similarity)
             r.update(id=conv["id"], turn=i, viewer=conv["viewer"], lang=conv["lang"],
                      message=turn["t"], kind=turn["kind"], cls=turn["cls"], grade=g.grade,
                      faults=g.faults, notes=g.notes, load=os.getloadavg()[0])
