@@ -170,16 +170,21 @@ def build_brain(llm: Any) -> Any:
 async def _turn(brain: Any, text: str, viewer: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     items: list[dict[str, Any]] = []
-    first_content = None
     async for s in brain.reply_stream(text, viewer):
-        at = time.perf_counter() - t0
-        source = s.source
-        if first_content is None and source not in _OPENING:
-            first_content = at
-        items.append({"at": round(at, 3), "text": s.text, "source": source, "tags": list(s.tags),
-                      "language": s.language})
+        items.append({"at": round(time.perf_counter() - t0, 3), "text": s.text, "source": s.source,
+                      "tags": list(s.tags), "language": s.language})
     return {"items": items, "first": items[0]["at"] if items else None,
-            "first_content": first_content, "total": round(time.perf_counter() - t0, 3)}
+            "first_content": first_content(items), "total": round(time.perf_counter() - t0, 3)}
+
+
+def first_content(items: list[dict[str, Any]]) -> float | None:
+    """When the first content sentence was ready: not an opener, nor a greeting or a
+    language notice (a template line that more sentences follow)."""
+    for i, it in enumerate(items):
+        opening = it["source"] in _OPENING or (it["source"] == "template" and i < len(items) - 1)
+        if not opening:
+            return float(it["at"])
+    return None
 
 
 async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str, Any]]:
