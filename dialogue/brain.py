@@ -28,6 +28,7 @@ from .guard import detect_intent
 from .kinds import classify_kind
 from .language import ENGLISH_NOTICE, detect_language
 from .lines import LineBook
+from .meaning import Similarity
 from .memory import Memory, ViewerRecord, recall, viewer_key
 from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
@@ -130,6 +131,7 @@ class Brain:
         self.knowledge = ShowKnowledge(persona, qa)
         self.candidates = max(1, candidates)
         self.first_sentence_timeout = first_sentence_timeout
+        self._similar: Similarity | None = None
         self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
         self.skills.schedule = self.knowledge.events  # "how many days until the final?"
 
@@ -188,6 +190,9 @@ class Brain:
 
                 glossary()
                 self.qa.extract("When does the opening ceremony start?")
+                similar = self._similarity()
+                if similar is not None:
+                    similar("hi", "hello")
         except Exception as exc:
             log.warning("knowledge warm-up failed: %s", exc)
 
@@ -434,12 +439,23 @@ class Brain:
             temperature=min(1.2, temperature + 0.2 * draw),  # a fresh candidate, not the same one
             first_token_timeout=self.first_token_timeout, total_timeout=self.total_timeout,
             early_clause=self.early_clause, first_sentence_timeout=first_sentence_timeout)
-        drawing = ModelDraw(turn, self.lines, self.moderator, facts, said)
+        drawing = ModelDraw(turn, self.lines, self.moderator, facts, said, self._similarity())
         turn.refused = drawing.guard.rejected  # what the guards refused in this reply
         async for item in drawing.sentences(self.llm, messages, limits, index):
             yield item
         turn.llm_failed = turn.llm_failed or drawing.failed
         turn.late = turn.late or drawing.late
+
+    def _similarity(self) -> Similarity | None:
+        """The knowledge base's sentence embedder as a similarity for the judge's meaning
+        checks (None without a knowledge base: no embedder is loaded for them alone)."""
+        if self.qa is None:
+            return None
+        if self._similar is None:
+            from .evaluation import embedding_similarity
+
+            self._similar = embedding_similarity(self.qa.kb.embedder.encode)
+        return self._similar
 
     async def _load_default_llm(self) -> None:
         self._auto_llm = False  # one attempt: a broken install must not stall every reply

@@ -22,6 +22,7 @@ from vhuman.models.types import Emotion
 
 from .guard import ROLE_MARKER, FactGuard, ReplyGuard
 from .judge import judge_sentence
+from .meaning import Similarity
 from .lines import LineBook
 from .moderation import Moderator
 from .reply import ReplySentence, after, finish, first_clause, has_words
@@ -57,8 +58,9 @@ class ModelDraw:
     """
 
     def __init__(self, turn: Turn, lines: LineBook, moderator: Moderator | None,
-                 facts: FactGuard, said: str | None = None) -> None:
+                 facts: FactGuard, said: str | None = None, similarity: Similarity | None = None) -> None:
         self.turn = turn
+        self.similarity = similarity  # for the judge's meaning checks (None: lexical only)
         self.lines = lines
         self.moderator = moderator
         self.facts = facts
@@ -167,7 +169,8 @@ class ModelDraw:
             # after an opener the model continues the opener's turn, so it may start in lower case
             before = self._last.text if self._last is not None else "" if self.said else None
             refusal = judge_sentence(spoken, turn.text, turn.language, self.lines.persona.name,
-                                     turn.label, turn.viewer, before)
+                                     turn.label, turn.viewer, before, self.similarity,
+                                     first=self._last is None)
             if refusal is not None:
                 guard.rejected.append((spoken, refusal))
                 return None, emotion

@@ -19,7 +19,9 @@ a 1):
 - ``sympathy-to-chat`` (cap 1): condolences for being tired: kind but overdone.
 
 The thresholds were chosen on the dev split's hand-graded replies only
-(``python -m bench.bench_conversation --agreement``).
+(``python -m bench.bench_conversation --agreement``). The reply judge refuses a model
+sentence that is said back, a question answered with a question, or English nonsense
+(:func:`sentence_meaning_fault`) before it is spoken.
 """
 
 from __future__ import annotations
@@ -71,6 +73,29 @@ class MeaningCheck:
         self.notes.append(why)
 
 
+def said_back(sentence: str, similarity: float) -> bool:
+    """A sentence that restates the message (``similarity`` to it) as the host's own."""
+    long_enough = len(re.findall(r"\w+", sentence)) >= 3 or len(re.findall(r"[\u3400-\u9fff]", sentence)) >= 4
+    return similarity >= SAID_BACK and long_enough and not _TO_VIEWER.search(sentence)
+
+
+def sentence_meaning_fault(sentence: str, message: str, kind: str, lang: str,
+                           similarity: Similarity | None, first: bool) -> str | None:
+    """Why the reply judge refuses a model ``sentence`` for its meaning (None: it may be
+    said): said back, a question answered with a question (``first``: no model sentence
+    before it), or English nonsense far from the message."""
+    if kind == "question" and first and re.search(r"[?？]\s*$", sentence):
+        return "question-not-answered"
+    if similarity is None:
+        return None
+    sim = similarity(message, sentence)
+    if kind in ("chat", "praise", "thanks") and said_back(sentence, sim):
+        return "said-back"
+    if lang == "en" and kind in ("chat", "question", "request") and sim < NONSENSE:
+        return "nonsense"
+    return None
+
+
 def meaning_check(message: str, kind: str, lang: str, reply: Sequence[SpokenLike],
                   similarity: Similarity | None = None, has_goal: bool = False) -> MeaningCheck:
     """Read ``reply`` (spoken sentences with their sources) to ``message`` of ``kind`` for
@@ -95,12 +120,8 @@ def meaning_check(message: str, kind: str, lang: str, reply: Sequence[SpokenLike
     if similarity is None or not model:
         return out
     sims = [similarity(message, t) for t in model]
-    if kind in ("chat", "praise", "thanks"):
-        for text, sim in zip(model, sims):
-            long_enough = len(re.findall(r"\w+", text)) >= 3 or len(re.findall(r"[\u3400-\u9fff]", text)) >= 4
-            if sim >= SAID_BACK and long_enough and not _TO_VIEWER.search(text):
-                out.faults.append("said-back")
-                break
+    if kind in ("chat", "praise", "thanks") and any(said_back(t, sim) for t, sim in zip(model, sims)):
+        out.faults.append("said-back")
     if lang == "en" and kind in ("chat", "question", "request"):
         low = [sim < OFF_TOPIC for sim in sims]
         if all(sim < NONSENSE for sim in sims) and len(" ".join(model).split()) >= 8:

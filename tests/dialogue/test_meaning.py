@@ -54,3 +54,13 @@ def test_the_grader_applies_the_meaning_checks() -> None:
     assert grade_reply(turn, [Spoken("我在上海。", "llm")], "zh", similarity=sim).grade == 0
     assert grade_reply({"t": "you're so funny vivi", "kind": "praise"},
                        [Spoken("Oh, nice, Jon!", "opener")], "en", viewer="Jon").grade == 1
+
+
+def test_the_judge_refuses_said_back_lines_and_questions_answered_with_questions() -> None:
+    from vhuman.dialogue.judge import judge_sentence
+
+    sim = _similarity({"我在上海居住。": 0.95, "Snow days are the coziest!": 0.6, "A big smile!": 0.05})
+    assert judge_sentence("我在上海居住。", "我住在上海", "zh", "Vivi", "chat", similarity=sim) == "said-back"
+    assert judge_sentence("你喜欢雪吗?", "你喜欢下雪吗？", "zh", "Vivi", "question") == "question-not-answered"
+    assert judge_sentence("A big smile!", "I'm from Dublin", "en", "Vivi", "chat", similarity=sim) == "nonsense"
+    assert judge_sentence("Snow days are the coziest!", "it's snowing", "en", "Vivi", "chat", similarity=sim) is None
