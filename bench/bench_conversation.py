@@ -321,8 +321,9 @@ if __name__ == "__main__":
     if "--agreement" in sys.argv:
         found = {f"grader_agreement_{g}": grader_agreement(g) for g, name in HAND_GRADES.items()
                  if (DATA / name).is_file()}
-        if (DATA / HAND_GRADES["test"]).is_file():
-            found["grader_agreement_test_run2"] = grader_agreement("test", run=2)
+        for again in ("test", "holdout2"):  # the replies that changed in a second run
+            if (DATA / HAND_GRADES[again]).is_file():
+                found[f"grader_agreement_{again}_run2"] = grader_agreement(again, run=2)
         print(json.dumps(found | {"kinds": kind_accuracy()}, indent=1, ensure_ascii=False))
         raise SystemExit(0)
     runtime = os.environ.get("VHUMAN_LLM_RUNTIME", "")

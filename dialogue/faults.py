@@ -17,7 +17,8 @@ spoken) and the grader (a reply that contains one gets a 0). It names:
 - ``invented:about-viewer``: a guess about the viewer's life that the message does not
   support ("It sounds like you're feeling refreshed from playing with ..."), or about what
   they want or feel, stated as fact ("Mika might be looking for guidance", "you must be so
-  excited", "seguro que estás feliz", "你一定很开心"; asking is fine);
+  excited", "seguro que estás feliz", "你一定很开心"; asking is fine), or a family member
+  of theirs the message never mentioned ("Your mother enjoys...");
 - ``invented:about-show``: a claim about the host's own show or history, which only the
   persona states ("this is my new show", "Este es mi nuevo programa", "我的新节目");
 - ``third-person``: the viewer narrated ("Maya might be sharing bad news", "hugo's reply",
@@ -85,6 +86,14 @@ _INTENT_GUESS = re.compile(
     r"\bdebes (?:de )?(?:estar|tener|ser)\b|\bseguro que (?:estás|tienes|quieres|eres|te)\b|"
     r"\b(?:quizás|tal vez|a lo mejor) (?:estás|quieres|buscas|tienes|te)\b|\bestarás\b|"
     r"你(?:一定|肯定|可能|应该|大概)(?:是|很|在|想|要|会|觉得)|你好像(?:很|在|是)", re.I)
+# Someone of the viewer's family the message never mentioned ("Your mother enjoys...").
+_FAMILY = (r"mother|mom|mum|mommy|daddy|dad|father|son|daughter|sister|brother|wife|husband|"
+           r"grand(?:ma|pa|mother|father)|aunt|uncle|cousin|kids?|children|family|boyfriend|girlfriend")
+_YOUR_FAMILY = re.compile(
+    rf"\byour ({_FAMILY})\b|\btu (madre|mam[áa]|padre|pap[áa]|hij[oa]|herman[oa]|abuel[oa]|"
+    r"espos[oa]|familia|novi[oa])\b|你的?(妈妈|爸爸|儿子|女儿|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|家人|老婆|老公)",
+    re.I)
+_SOMEONE_BEFORE = re.compile(r"\b(?:he|she|him|her|they|them|él|ella)\b|他|她", re.I)
 # Claims about the host's own show or history, which only the persona may state ("this is
 # my new show", "Este es mi nuevo programa", "我的新节目", "I've hosted for years").
 _SHOW_CLAIM = re.compile(
@@ -207,6 +216,10 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
         intent = _INTENT_GUESS.search(sentence)
         if intent and not _said_it(intent.group(0), message):
             return "invented:about-viewer"
+        family = _YOUR_FAMILY.search(sentence)
+        who = family and next(g for g in family.groups() if g)
+        if who and not _SOMEONE_BEFORE.search(message) and who[:3].casefold() not in message.casefold():
+            return "invented:about-viewer"  # a family member the viewer never mentioned
         if _SHOW_CLAIM.search(sentence):
             return "invented:about-show"
         if _WORLD_CLAIM.search(sentence):

@@ -148,3 +148,13 @@ def test_made_up_claims_about_the_viewer_the_show_and_the_world(sentence: str, m
 ])
 def test_asking_and_welcoming_are_not_made_up(sentence: str, message: str, lang: str) -> None:
     assert sentence_fault(sentence, message, "chat", lang, None) is None
+
+
+def test_a_family_member_the_viewer_never_mentioned_is_made_up() -> None:
+    birthday = "I'm watching with my son Theo, it's his birthday"
+    assert sentence_fault("Your mother enjoys sharing the birthday.", birthday, "chat", "en", "Ned") == \
+        "invented:about-viewer"
+    assert sentence_fault("Happy birthday to your son Theo!", birthday, "chat", "en", "Ned") is None
+    assert sentence_fault("Hi to your brother too!", "He says hi", "chat", "en", "Maya") is None
+    assert sentence_fault("Saludos a tu madre.", "Estoy viendo desde Lima", "chat", "es", "Sol") == \
+        "invented:about-viewer"
