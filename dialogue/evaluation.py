@@ -28,8 +28,11 @@ _SYMPATHY = re.compile(
 _NUMBER = re.compile(r"\b\d[\d:.,]*\b")
 _NAME = re.compile(r"(?<![.!?¿¡]\s)(?<!^)\b([A-Z][a-zà-ÿ]{2,})\b")
 _NAMED_SUBJECT = re.compile(
-    r"^([A-Z][a-zà-ÿ]{2,})\s+(?:might|may|must|could|would|will|is|was|has|had|thinks|says|said|"
-    r"agrees|wants|loves|likes|feels|seems|needs|believes|knows|hopes|asks|asked)\b")
+    r"^([A-Z][a-zà-ÿ]{2,})\s+(?:might|may|must|could|would|will|is|was|has|had|said|asked|"
+    r"[a-z]{3,}(?<!ss)s)\b")  # a person's verb: "Mika might", "Ello starts laughing"
+_NAMED_VERBS = frozenset("might may must could would will is was has had said asked".split())
+_NOT_ENGLISH = re.compile(r"[áéíóúñ¿¡]|\b(?:el|la|los|las|que|de|y|en|es|un|una|para|con|estamos|"
+                          r"tienes|eres)\b", re.I)  # "Aquí estamos contigo" names no one
 _COMMON_SUBJECTS = frozenset(
     "Everyone Everybody Nobody Someone Somebody Something Everything Nothing Life Snow Music "
     "This That These Those There Here They She It We You He Mine Yours Ours Skiing Skating "
@@ -83,7 +86,7 @@ def unknown_names(reply: str, known: set[str]) -> list[str]:
         sentence = sentence.strip()
         found = [m.group(1) for m in _NAME.finditer(sentence)]
         start = _NAMED_SUBJECT.match(sentence)
-        if start:
+        if start and (start.group(0).split()[-1] in _NAMED_VERBS or not _NOT_ENGLISH.search(sentence)):
             found.insert(0, start.group(1))
         out += [w for w in found if w not in _STOP_NAMES and w.lower() not in known]
     return out

@@ -19,8 +19,9 @@ spoken) and the grader (a reply that contains one gets a 0). It names:
   they want or feel, stated as fact ("Mika might be looking for guidance", "you must be so
   excited", "seguro que estás feliz", "你一定很开心"; asking is fine), or a family member
   of theirs the message never mentioned ("Your mother enjoys...");
-- ``invented:about-show``: a claim about the host's own show or history, which only the
-  persona states ("this is my new show", "Este es mi nuevo programa", "我的新节目");
+- ``invented:about-show``: a claim about the host's own show, history or identity, which
+  only the persona states ("this is my new show", "Este es mi nuevo programa", "我的新节目",
+  "Soy el herman de Madrid");
 - ``third-person``: the viewer narrated ("Maya might be sharing bad news", "hugo's reply",
   "Pete thinks...", "he"/"she"/"他" for a viewer who named no one else);
 - ``echo``: a paraphrased echo, most of the sentence's words the viewer's own
@@ -104,6 +105,12 @@ _SHOW_CLAIM = re.compile(
     r"\b(?:mi|nuestro) (?:(?:nuevo|primer|propio|último) )?(?:programa|canal|show|directo)\b|"
     r"\b(?:nuevo|primer) programa\b|\bhe presentado\b|"
     r"我的(?:新|第一个)?(?:节目|直播|频道)|我们的(?:新)?节目|我主持了|新节目", re.I)
+# Who the host is comes from the persona: the model's "Soy el herman de Madrid", "Estoy la
+# mejor presentadora de...", "I'm the brother of..." are made up.
+_SELF_CLAIM = re.compile(
+    r"\b(?:soy|estoy) (?:el|la|un|una) \w+|\bI(?:'m| am) (?:the|a|an|your) (?:\w+ )?(?:host|presenter|"
+    r"brother|sister|mother|father|son|daughter|friend|player|athlete|champion|winner|person|human|"
+    r"girl|boy|woman|man)\b|我是(?:一个|一名|你的)", re.I)
 # Claims about the world the small model makes up: what "has always been", superlatives
 # about the world, time spans of a history ("for ten years", "五年来").
 _WORLD_CLAIM = re.compile(
@@ -220,7 +227,7 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
         who = family and next(g for g in family.groups() if g)
         if who and not _SOMEONE_BEFORE.search(message) and who[:3].casefold() not in message.casefold():
             return "invented:about-viewer"  # a family member the viewer never mentioned
-        if _SHOW_CLAIM.search(sentence):
+        if _SHOW_CLAIM.search(sentence) or _SELF_CLAIM.search(sentence):
             return "invented:about-show"
         if _WORLD_CLAIM.search(sentence):
             return "invented:claim"

@@ -158,3 +158,10 @@ def test_a_family_member_the_viewer_never_mentioned_is_made_up() -> None:
     assert sentence_fault("Hi to your brother too!", "He says hi", "chat", "en", "Maya") is None
     assert sentence_fault("Saludos a tu madre.", "Estoy viendo desde Lima", "chat", "es", "Sol") == \
         "invented:about-viewer"
+
+
+def test_who_the_host_is_comes_from_the_persona() -> None:
+    assert sentence_fault("Soy el herman de Madrid y estoy aquí.", "Aquí hace mucho frío", "chat", "es",
+                          "Hugo") == "invented:about-show"
+    assert sentence_fault("I'm a big fan of curling too!", "curling is my favourite sport", "chat", "en",
+                          "Rita") is None
