@@ -29,7 +29,7 @@ _NUMBER = re.compile(r"\b\d[\d:.,]*\b")
 _NAME = re.compile(r"(?<![.!?¿¡]\s)(?<!^)\b([A-Z][a-zà-ÿ]{2,})\b")
 _NAMED_SUBJECT = re.compile(
     r"^([A-Z][a-zà-ÿ]{2,})\s+(?:might|may|must|could|would|will|is|was|has|had|said|asked|"
-    r"[a-z]{3,}(?<!ss)s)\b")  # a person's verb: "Mika might", "Ello starts laughing"
+    r"[a-z]{3,}(?<!ss)s\b(?=\s+\w))\b")  # a person's verb: "Mika might", "Ello starts laughing"
 _NAMED_VERBS = frozenset("might may must could would will is was has had said asked".split())
 _NOT_ENGLISH = re.compile(r"[áéíóúñ¿¡]|\b(?:el|la|los|las|que|de|y|en|es|un|una|para|con|estamos|"
                           r"tienes|eres)\b", re.I)  # "Aquí estamos contigo" names no one
