@@ -1,7 +1,8 @@
 """The default host graded the way a producer grades: ``python -m bench.run --only conversation``.
 
 Every conversation of ``bench/data/conversation_set.yaml`` (the ``test`` split; ``--dev`` for the split the
-grader may be tuned on, ``--holdout`` for messages written after the tuning) is sent, turn by turn, to the brain
+grader may be tuned on, ``--holdout`` / ``--holdout2`` for messages written after the second / third
+pass's tuning) is sent, turn by turn, to the brain
 ``vhuman serve`` builds for the default show (the example persona, its knowledge base
 ``examples/kb``, moderation, memory, the default language model). Each spoken reply is
 graded 0/1/2 by :func:`dialogue.grading.grade_reply`; the grader's agreement with the
@@ -73,7 +74,7 @@ def known_facts() -> set[str]:
 
 
 HAND_GRADES = {"dev": "graded_replies.yaml", "test": "graded_test_replies.yaml",
-               "holdout": "graded_holdout_replies.yaml"}
+               "holdout": "graded_holdout_replies.yaml", "holdout2": "graded_holdout2_replies.yaml"}
 
 
 def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
@@ -87,6 +88,7 @@ def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
     turns = {(c["id"], i): (c, t) for c in conversations(split) for i, t in enumerate(c["turns"])}
     data = yaml.safe_load((DATA / HAND_GRADES[split]).read_text(encoding="utf-8"))
     known = known_facts()
+    similarity = meaning_similarity()
     pairs, misses = [], []
     for row in data["replies"]:
         if row.get("run", 1) != run:
@@ -96,7 +98,8 @@ def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
                   for s in row["reply"]]
         earlier = known_terms(t["t"] for t in conv["turns"][:row.get("turn", 0)])
         got = grade_reply(turn, spoken, conv["lang"], known=known | earlier,
-                          now=dt.datetime(2026, 12, 6, 18, 0), viewer=conv["viewer"])
+                          now=dt.datetime(2026, 12, 6, 18, 0), viewer=conv["viewer"],
+                          similarity=similarity)
         pairs.append((row["grade"], got.grade))
         if got.grade != row["grade"]:
             misses.append({"id": row["id"], "turn": row.get("turn", 0), "hand": row["grade"],
@@ -108,6 +111,14 @@ def grader_agreement(split: str = "dev", run: int = 1) -> dict[str, Any]:
             "wince_agreement": round(zero, 3), "cohen_kappa": round(_kappa(pairs), 3),
             "hand_mean": round(statistics.fmean(a for a, _ in pairs), 3),
             "grader_mean": round(statistics.fmean(b for _, b in pairs), 3), "disagreements": misses}
+
+
+def meaning_similarity() -> Any:
+    """The grader's sentence-embedding similarity (the packaged all-MiniLM-L6-v2)."""
+    from vhuman.dialogue.evaluation import embedding_similarity
+    from vhuman.models.embeddings import get_embedder
+
+    return embedding_similarity(get_embedder().encode)
 
 
 def crosslingual_show_questions() -> dict[str, Any]:
@@ -159,16 +170,21 @@ def build_brain(llm: Any) -> Any:
 async def _turn(brain: Any, text: str, viewer: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     items: list[dict[str, Any]] = []
-    first_content = None
     async for s in brain.reply_stream(text, viewer):
-        at = time.perf_counter() - t0
-        source = s.source
-        if first_content is None and source not in _OPENING:
-            first_content = at
-        items.append({"at": round(at, 3), "text": s.text, "source": source, "tags": list(s.tags),
-                      "language": s.language})
+        items.append({"at": round(time.perf_counter() - t0, 3), "text": s.text, "source": s.source,
+                      "tags": list(s.tags), "language": s.language})
     return {"items": items, "first": items[0]["at"] if items else None,
-            "first_content": first_content, "total": round(time.perf_counter() - t0, 3)}
+            "first_content": first_content(items), "total": round(time.perf_counter() - t0, 3)}
+
+
+def first_content(items: list[dict[str, Any]]) -> float | None:
+    """When the first content sentence was ready: not an opener, nor a greeting or a
+    language notice (a template line that more sentences follow)."""
+    for i, it in enumerate(items):
+        opening = it["source"] in _OPENING or (it["source"] == "template" and i < len(items) - 1)
+        if not opening:
+            return float(it["at"])
+    return None
 
 
 async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str, Any]]:
@@ -176,6 +192,7 @@ async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str,
     from vhuman.dialogue.grading import Spoken, grade_reply
 
     known = known_facts()
+    similarity = meaning_similarity()
     out = []
     for conv in conversations(split)[:limit]:
         brain = build_brain(llm)  # every conversation starts a fresh show
@@ -184,7 +201,7 @@ async def _run(split: str, llm: Any, limit: int | None = None) -> list[dict[str,
             spoken = [Spoken(it["text"], it["source"], it["tags"]) for it in r["items"]]
             earlier = known_terms(t["t"] for t in conv["turns"][:i])  # what the viewer said before
             g = grade_reply(turn, spoken, conv["lang"], brain.persona.name, known | earlier,
-                            viewer=conv["viewer"])
+                            viewer=conv["viewer"], similarity=similarity)
             r.update(id=conv["id"], turn=i, viewer=conv["viewer"], lang=conv["lang"],
                      message=turn["t"], kind=turn["kind"], cls=turn["cls"], grade=g.grade,
                      faults=g.faults, notes=g.notes, load=os.getloadavg()[0])
@@ -296,15 +313,17 @@ if __name__ == "__main__":
     import sys
 
     logging.basicConfig(level=logging.INFO)
-    which = "dev" if "--dev" in sys.argv else "holdout" if "--holdout" in sys.argv else "test"
+    which = ("dev" if "--dev" in sys.argv else "holdout2" if "--holdout2" in sys.argv
+             else "holdout" if "--holdout" in sys.argv else "test")
     if "--crosslingual" in sys.argv:
         print(json.dumps(crosslingual_show_questions(), indent=1, ensure_ascii=False))
         raise SystemExit(0)
     if "--agreement" in sys.argv:
         found = {f"grader_agreement_{g}": grader_agreement(g) for g, name in HAND_GRADES.items()
                  if (DATA / name).is_file()}
-        if (DATA / HAND_GRADES["test"]).is_file():
-            found["grader_agreement_test_run2"] = grader_agreement("test", run=2)
+        for again in ("test", "holdout2"):  # the replies that changed in a second run
+            if (DATA / HAND_GRADES[again]).is_file():
+                found[f"grader_agreement_{again}_run2"] = grader_agreement(again, run=2)
         print(json.dumps(found | {"kinds": kind_accuracy()}, indent=1, ensure_ascii=False))
         raise SystemExit(0)
     runtime = os.environ.get("VHUMAN_LLM_RUNTIME", "")

@@ -28,6 +28,7 @@ from .guard import detect_intent
 from .kinds import classify_kind
 from .language import ENGLISH_NOTICE, detect_language
 from .lines import LineBook
+from .meaning import Similarity
 from .memory import Memory, ViewerRecord, recall, viewer_key
 from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
@@ -57,7 +58,10 @@ class Brain:
     packaged SmolLM2, or ``$VHUMAN_LLM_URL``); ``llm=None`` runs without a model
     (templates, knowledge base and fallback lines only).
 
-    ``max_tokens``/``first_token_timeout``/``total_timeout`` bound the model; ``qa`` (a
+    ``max_tokens``/``first_token_timeout``/``total_timeout`` bound the model, and
+    ``first_sentence_timeout`` small talk: when no model sentence has passed the guards by
+    then (all draws together), a short line that fits the message is said instead (None:
+    no limit); ``qa`` (a
     :class:`~dialogue.qa.QAEngine`, built from ``kb`` when not given) answers factual
     questions from the knowledge base before the model is asked.
 
@@ -95,6 +99,7 @@ class Brain:
         languages: Sequence[str] | None = None,
         songs: dict[str, Path] | None = None,
         candidates: int = 2,
+        first_sentence_timeout: float | None = 1.6,
     ) -> None:
         self.persona = persona
         self.languages = tuple(languages) if languages else None
@@ -125,6 +130,8 @@ class Brain:
         self._noticed: set[tuple[str | None, str]] = set()  # "I'll answer in English" said
         self.knowledge = ShowKnowledge(persona, qa)
         self.candidates = max(1, candidates)
+        self.first_sentence_timeout = first_sentence_timeout
+        self._similar: Similarity | None = None
         self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
         self.skills.schedule = self.knowledge.events  # "how many days until the final?"
 
@@ -148,8 +155,9 @@ class Brain:
     # --- public API -------------------------------------------------------------------
 
     def warm_up(self) -> None:
-        """Load the model now (blocking) and pre-fill the persona's prompt cache, so the
-        first viewer does not pay for it. Model trouble is logged, never raised."""
+        """Load the model now (blocking), pre-fill the persona's prompt cache and load what
+        the knowledge answers need, so the first viewer does not pay for it. Model trouble
+        is logged, never raised."""
         if self.llm is None and self._auto_llm:
             self._auto_llm = False
             try:
@@ -167,6 +175,26 @@ class Brain:
                 warm()
             except Exception as exc:
                 log.warning("model warm-up failed: %s", exc)
+        self._warm_knowledge()
+
+    def _warm_knowledge(self) -> None:
+        """Load now what a fresh brain would load for its first viewer: the fact list and
+        the schedule, the knowledge base's index and span reader (one read), the glossary of
+        the Chinese/Spanish path, the language and kind classifiers. Logged, never raised."""
+        try:
+            self.knowledge.facts()
+            self.knowledge.events()
+            classify_kind(detect_language("今晚有什么节目？") or "What time is the final?")
+            if self.qa is not None:
+                from .crosslingual import glossary
+
+                glossary()
+                self.qa.extract("When does the opening ceremony start?")
+                similar = self._similarity()
+                if similar is not None:
+                    similar("hi", "hello")
+        except Exception as exc:
+            log.warning("knowledge warm-up failed: %s", exc)
 
     async def reply(self, message: str | bytes | None, viewer: str | None = None,
                     opener: bool | None = None) -> Reply:
@@ -349,8 +377,13 @@ class Brain:
             yield item
             return
         count = 0
+        by = None if self.first_sentence_timeout is None else \
+            asyncio.get_running_loop().time() + self.first_sentence_timeout
         for draw in range(self.candidates):  # a draw the judge refuses entirely: draw again
-            async for item in self._draw(turn, record, index, said, draw):
+            left = None if by is None else by - asyncio.get_running_loop().time()
+            if left is not None and left <= 0.1:
+                break  # small talk that is slow to say anything sayable gives way
+            async for item in self._draw(turn, record, index, said, draw, left):
                 count += 1
                 yield item
             if count or turn.llm_failed:
@@ -361,12 +394,13 @@ class Brain:
             # acknowledgement for chat or praise, "not sure" for a question or request,
             # "tangled" when the model failed.
             fit = self._openers.pick(text, viewer, language=lang, kind=kind) \
-                if turn.refused and not said and kind in ("chat", "praise", "excited") else None
+                if (turn.refused or turn.late) and not said and kind in ("chat", "praise", "excited") \
+                else None
             if turn.llm_failed:
                 yield lines.fallback(viewer, index)
             elif fit is not None:
                 yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
-            elif turn.refused:
+            elif turn.refused or turn.late:
                 yield lines.unsure(viewer, index, lang)
             elif not said:
                 yield lines.fallback(viewer, index)
@@ -383,8 +417,10 @@ class Brain:
         return DanceCue() if said.skill == "dance" else None
 
     async def _draw(self, turn: Turn, record: ViewerRecord | None, index: int,
-                    said: str | None, draw: int) -> AsyncIterator[ReplySentence]:
-        """One model draw (``draw`` > 0: a fresh candidate, a little warmer)."""
+                    said: str | None, draw: int, first_sentence_timeout: float | None = None,
+                    ) -> AsyncIterator[ReplySentence]:
+        """One model draw (``draw`` > 0: a fresh candidate, a little warmer; nothing
+        sayable within ``first_sentence_timeout``: it stops)."""
         assert self.llm is not None
         ctx = turn.context
         history = self.memory.history(record.name if record else None, 4) if self.memory else []
@@ -402,12 +438,24 @@ class Brain:
             max_tokens=ctx.max_tokens if ctx is not None and ctx.max_tokens else self.max_tokens,
             temperature=min(1.2, temperature + 0.2 * draw),  # a fresh candidate, not the same one
             first_token_timeout=self.first_token_timeout, total_timeout=self.total_timeout,
-            early_clause=self.early_clause)
-        drawing = ModelDraw(turn, self.lines, self.moderator, facts, said)
+            early_clause=self.early_clause, first_sentence_timeout=first_sentence_timeout)
+        drawing = ModelDraw(turn, self.lines, self.moderator, facts, said, self._similarity())
         turn.refused = drawing.guard.rejected  # what the guards refused in this reply
         async for item in drawing.sentences(self.llm, messages, limits, index):
             yield item
         turn.llm_failed = turn.llm_failed or drawing.failed
+        turn.late = turn.late or drawing.late
+
+    def _similarity(self) -> Similarity | None:
+        """The knowledge base's sentence embedder as a similarity for the judge's meaning
+        checks (None without a knowledge base: no embedder is loaded for them alone)."""
+        if self.qa is None:
+            return None
+        if self._similar is None:
+            from .evaluation import embedding_similarity
+
+            self._similar = embedding_similarity(self.qa.kb.embedder.encode)
+        return self._similar
 
     async def _load_default_llm(self) -> None:
         self._auto_llm = False  # one attempt: a broken install must not stall every reply

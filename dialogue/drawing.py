@@ -22,6 +22,7 @@ from vhuman.models.types import Emotion
 
 from .guard import ROLE_MARKER, FactGuard, ReplyGuard
 from .judge import judge_sentence
+from .meaning import Similarity
 from .lines import LineBook
 from .moderation import Moderator
 from .reply import ReplySentence, after, finish, first_clause, has_words
@@ -37,13 +38,16 @@ _TAG_RUN = re.compile(r"(?:\s*(?:\[[^\]]*\]|\([^)]*\)|\*[^*]*\*))*")
 @dataclass(frozen=True)
 class DrawLimits:
     """What bounds one draw: tokens, temperature, the time to the first piece and in all,
-    and whether a first clause may be released before its sentence ends."""
+    whether a first clause may be released before its sentence ends, and how long the
+    first sentence that passes the guards may take (small talk that is slow to say
+    something sayable gives way to a short line of the host's own)."""
 
     max_tokens: int
     temperature: float
     first_token_timeout: float
     total_timeout: float
     early_clause: bool = True
+    first_sentence_timeout: float | None = None  # no sentence passed by then: stop the draw
 
 
 class ModelDraw:
@@ -54,8 +58,9 @@ class ModelDraw:
     """
 
     def __init__(self, turn: Turn, lines: LineBook, moderator: Moderator | None,
-                 facts: FactGuard, said: str | None = None) -> None:
+                 facts: FactGuard, said: str | None = None, similarity: Similarity | None = None) -> None:
         self.turn = turn
+        self.similarity = similarity  # for the judge's meaning checks (None: lexical only)
         self.lines = lines
         self.moderator = moderator
         self.facts = facts
@@ -64,6 +69,7 @@ class ModelDraw:
             self.guard.avoid(said)
         self.said = said  # the opener, when one was spoken before the model's words
         self.failed = False
+        self.late = False  # no sentence passed within the first-sentence time
         self._last: ReplySentence | None = None
 
     async def sentences(self, llm: LLMBackend, messages: Sequence[LLMMessage], limits: DrawLimits,
@@ -76,6 +82,8 @@ class ModelDraw:
         held: ReplySentence | None = None
         stream = llm.stream(messages, limits.max_tokens, limits.temperature, STOP_STRINGS)
         deadline = time.monotonic() + limits.total_timeout
+        first_by = None if limits.first_sentence_timeout is None else \
+            time.monotonic() + limits.first_sentence_timeout
         timeout = limits.first_token_timeout
         try:
             while not guard.done:
@@ -83,10 +91,22 @@ class ModelDraw:
                 if remaining <= 0:
                     log.warning("LLM reply cut at the %.0f s total timeout", limits.total_timeout)
                     break
+                if first_by is not None and held is None and self._last is None:
+                    if time.monotonic() >= first_by:
+                        self.late = True
+                        log.info("no sayable sentence within %.1f s: the draw gives way",
+                                 limits.first_sentence_timeout)
+                        break
+                    remaining = min(remaining, first_by - time.monotonic())
                 try:
                     piece = await asyncio.wait_for(anext(stream), min(timeout, remaining))
                 except StopAsyncIteration:
                     break
+                except TimeoutError:
+                    if first_by is not None and self._last is None and time.monotonic() >= first_by:
+                        self.late = True  # slow to say anything sayable: not a failure
+                        break
+                    raise
                 timeout = limits.total_timeout
                 tail += piece
                 if early:
@@ -149,7 +169,8 @@ class ModelDraw:
             # after an opener the model continues the opener's turn, so it may start in lower case
             before = self._last.text if self._last is not None else "" if self.said else None
             refusal = judge_sentence(spoken, turn.text, turn.language, self.lines.persona.name,
-                                     turn.label, turn.viewer, before)
+                                     turn.label, turn.viewer, before, self.similarity,
+                                     first=self._last is None)
             if refusal is not None:
                 guard.rejected.append((spoken, refusal))
                 return None, emotion

@@ -27,12 +27,25 @@ _SYMPATHY = re.compile(
     r"difficult|painful|gentle)\b|难过|抱歉|拥抱|加油|别难过|心疼", re.I)
 _NUMBER = re.compile(r"\b\d[\d:.,]*\b")
 _NAME = re.compile(r"(?<![.!?¿¡]\s)(?<!^)\b([A-Z][a-zà-ÿ]{2,})\b")
+_NAMED_SUBJECT = re.compile(
+    r"^([A-Z][a-zà-ÿ]{2,})\s+(?:might|may|must|could|would|will|is|was|has|had|said|asked|"
+    r"[a-z]{3,}(?<!ss)s\b(?=\s+\w))\b")  # a person's verb: "Mika might", "Ello starts laughing"
+_NAMED_VERBS = frozenset("might may must could would will is was has had said asked".split())
+_NOT_ENGLISH = re.compile(r"[áéíóúñ¿¡]|\b(?:el|la|los|las|que|de|y|en|es|un|una|para|con|estamos|"
+                          r"tienes|eres)\b", re.I)  # "Aquí estamos contigo" names no one
+_COMMON_SUBJECTS = frozenset(
+    "Everyone Everybody Nobody Someone Somebody Something Everything Nothing Life Snow Music "
+    "This That These Those There Here They She It We You He Mine Yours Ours Skiing Skating "
+    "Curling Hockey Sport Sports Dancing Singing Laughter Friendship Family Home Work Winter".split())
+
+
 _STOP_NAMES = frozenset(
     "I I'm I'll I've Oh Ooh Aww Hmm Haha Yay Woo Wow Hey Hi Hello Yes No Okay Ok Well So And "
     "But Let's The A An It's That's What Who When Where Why How Thanks Thank Sorry Good Great "
     "Nice Bye Maybe Sure Please Love Stay Welcome English Spanish Chinese Winter Games Olympic "
     "Olympics Monday Tuesday Wednesday Thursday Friday Saturday Sunday February March January "
-    "Today Tonight Tomorrow Also Just Here There Ah Alright Noted Fair Hmmm Mmm Vale Claro".split())
+    "Today Tonight Tomorrow Also Just Here There Ah Alright Noted Fair Hmmm Mmm Vale Claro".split()) \
+    | _COMMON_SUBJECTS
 
 
 @dataclass
@@ -64,6 +77,21 @@ def known_terms(texts: Iterable[str]) -> set[str]:
     return terms
 
 
+def unknown_names(reply: str, known: set[str]) -> list[str]:
+    """Capitalised words of ``reply`` that name someone or something no ``known`` source
+    (lower-cased words) has: inside a sentence ("I love Norway"), or at its start when
+    a person's verb follows ("Mika might be looking for...", "Emma agrees")."""
+    out: list[str] = []
+    for sentence in re.split(r"(?<=[.!?。！？])\s*|[¡¿\"“]", reply):
+        sentence = sentence.strip()
+        found = [m.group(1) for m in _NAME.finditer(sentence)]
+        start = _NAMED_SUBJECT.match(sentence)
+        if start and (start.group(0).split()[-1] in _NAMED_VERBS or not _NOT_ENGLISH.search(sentence)):
+            found.insert(0, start.group(1))
+        out += [w for w in found if w not in _STOP_NAMES and w.lower() not in known]
+    return out
+
+
 def invented_facts(reply: str, known: set[str]) -> list[str]:
     """Numbers, dates and names in ``reply`` found in none of the ``known`` sources."""
     out: list[str] = []
@@ -71,12 +99,7 @@ def invented_facts(reply: str, known: set[str]) -> list[str]:
         n = number.strip(".,:")
         if n and n not in known and not (len(n) == 1 and n.isdigit()):
             out.append(n)
-    for sentence in re.split(r"(?<=[.!?。！？])\s*|[¡¿\"“]", reply):
-        for match in _NAME.finditer(sentence.strip()):
-            word = match.group(1)
-            if word not in _STOP_NAMES and word.lower() not in known:
-                out.append(word)
-    return out
+    return out + unknown_names(reply, known)
 
 
 def repeats_hostile(message: str, reply: str, n: int = 3) -> bool:

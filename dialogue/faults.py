@@ -12,9 +12,16 @@ spoken) and the grader (a reply that contains one gets a 0). It names:
 - ``leak``: instruction fragments read out (``"Thank you!" - hugo's reply in one short
   sentence.``, "No medical, legal or financial ...", a sentence that is only a quotation);
 - ``invented:claim``: claims about the world the model made up ("it's known as",
-  "refers to", "is a type of", a quoted term the viewer never wrote);
+  "refers to", "is a type of", a quoted term the viewer never wrote, "has always been",
+  "the world's best", "for ten years", "五年来");
 - ``invented:about-viewer``: a guess about the viewer's life that the message does not
-  support ("It sounds like you're feeling refreshed from playing with ...");
+  support ("It sounds like you're feeling refreshed from playing with ..."), or about what
+  they want or feel, stated as fact ("Mika might be looking for guidance", "you must be so
+  excited", "seguro que estás feliz", "你一定很开心"; asking is fine), or a family member
+  of theirs the message never mentioned ("Your mother enjoys...");
+- ``invented:about-show``: a claim about the host's own show, history or identity, which
+  only the persona states ("this is my new show", "Este es mi nuevo programa", "我的新节目",
+  "Soy el herman de Madrid");
 - ``third-person``: the viewer narrated ("Maya might be sharing bad news", "hugo's reply",
   "Pete thinks...", "he"/"she"/"他" for a viewer who named no one else);
 - ``echo``: a paraphrased echo, most of the sentence's words the viewer's own
@@ -68,6 +75,49 @@ _GUESS = re.compile(
     r"\b(?:it|that) (?:sounds|seems|looks) like (?:you|he|she|they|your)\b|\bseems like you\b|"
     r"\byou(?:'ve| have) been (?:struggling|getting|feeling|playing)\b|"
     r"\b(?:parece que|suena a que) (?:te|estás|has|tu)\b|听起来你|看来你", re.I)
+# A guess stated as fact about what the viewer wants, feels or does ("you must be so
+# excited", "Mika might be looking for guidance", "seguro que estás feliz", "你一定很开心").
+_INTENT_GUESS = re.compile(
+    r"\b(?:you|he|she|they|(?-i:(?!It\b|That\b|This\b|There\b|We\b|What\b|Which\b)[A-Z][a-z]+)) "
+    r"(?:might|may|must|could|probably) (?:be|have|want|need|feel|think)\b|"
+    r"\byou(?:'re| are) (?:probably|clearly|obviously|surely)\b|\byou must\b|"
+    r"\bi (?:bet|guess|imagine|assume) (?:you|that you)\b|\byou seem (?:to|like)\b|"
+    r"\b(?:you|you're|you are|he's|she's) (?:looking for|searching for|hoping to|trying to|"
+    r"wondering|planning to)\b|"
+    r"\bdebes (?:de )?(?:estar|tener|ser)\b|\bseguro que (?:estás|tienes|quieres|eres|te)\b|"
+    r"\b(?:quizás|tal vez|a lo mejor) (?:estás|quieres|buscas|tienes|te)\b|\bestarás\b|"
+    r"你(?:一定|肯定|可能|应该|大概)(?:是|很|在|想|要|会|觉得)|你好像(?:很|在|是)", re.I)
+# Someone of the viewer's family the message never mentioned ("Your mother enjoys...").
+_FAMILY = (r"mother|mom|mum|mommy|daddy|dad|father|son|daughter|sister|brother|wife|husband|"
+           r"grand(?:ma|pa|mother|father)|aunt|uncle|cousin|kids?|children|family|boyfriend|girlfriend")
+_YOUR_FAMILY = re.compile(
+    rf"\byour ({_FAMILY})\b|\btu (madre|mam[áa]|padre|pap[áa]|hij[oa]|herman[oa]|abuel[oa]|"
+    r"espos[oa]|familia|novi[oa])\b|你的?(妈妈|爸爸|儿子|女儿|哥哥|姐姐|弟弟|妹妹|奶奶|爷爷|家人|老婆|老公)",
+    re.I)
+_SOMEONE_BEFORE = re.compile(r"\b(?:he|she|him|her|they|them|él|ella)\b|他|她", re.I)
+# Claims about the host's own show or history, which only the persona may state ("this is
+# my new show", "Este es mi nuevo programa", "我的新节目", "I've hosted for years").
+_SHOW_CLAIM = re.compile(
+    r"\b(?:my|our) (?:(?:new|first|latest|own|old|favourite|favorite|last) )?(?:show|program(?:me)?|"
+    r"stream|channel|series|season|broadcast)\b|\bi (?:have |'ve )?(?:hosted|started|created|"
+    r"launched|founded|been hosting)\b|\b(?:this|the) (?:show|stream|program(?:me)?) "
+    r"(?:started|began|has been|was created|is (?:new|my))\b|"
+    r"\b(?:mi|nuestro) (?:(?:nuevo|primer|propio|último) )?(?:programa|canal|show|directo)\b|"
+    r"\b(?:nuevo|primer) programa\b|\bhe presentado\b|"
+    r"我的(?:新|第一个)?(?:节目|直播|频道)|我们的(?:新)?节目|我主持了|新节目", re.I)
+# Who the host is comes from the persona: the model's "Soy el herman de Madrid", "Estoy la
+# mejor presentadora de...", "I'm the brother of..." are made up.
+_SELF_CLAIM = re.compile(
+    r"\b(?:soy|estoy) (?:el|la|un|una) \w+|\bI(?:'m| am) (?:the|a|an|your) (?:\w+ )?(?:host|presenter|"
+    r"brother|sister|mother|father|son|daughter|friend|player|athlete|champion|winner|person|human|"
+    r"girl|boy|woman|man)\b|我是(?:一个|一名|你的)", re.I)
+# Claims about the world the small model makes up: what "has always been", superlatives
+# about the world, time spans of a history ("for ten years", "五年来").
+_WORLD_CLAIM = re.compile(
+    r"\b(?:has|have|had) always been\b|\b(?:the )?(?:world's|in the world)\b|"
+    r"\b(?:for|over|in) (?:the (?:past|last) )?(?:\w+ )?(?:years|decades|centuries)\b|"
+    r"\bsiempre ha sido\b|\bdel mundo\b|\bdesde hace (?:\w+ )?años\b|"
+    r"一直是|世界上最|[一二三四五六七八九十两几多]+年(?:来|了|前)", re.I)
 _OTHERS_EN = re.compile(
     r"\b(?:he|she|his|her|him|hers|they|them|their|brother|sister|mom|mum|mother|dad|father|son|"
     r"daughter|friend|wife|husband|grand\w+|aunt|uncle|cousin|kids?|boyfriend|girlfriend|family|"
@@ -98,6 +148,12 @@ def _new_words(sentence: str, message: str) -> list[str]:
     """Content words of ``sentence`` the viewer's message does not have (by 5-letter stem)."""
     said = _stems(message)
     return [w for w in _content(sentence) if w[:5] not in said]
+
+
+def _said_it(words: str, message: str) -> bool:
+    """The viewer said it first ("I must be crazy" → "you must be"): not a guess."""
+    core = re.sub(r"^\S+ ", "", words.casefold())
+    return bool(core) and core.split()[-1] in message.casefold().split()
 
 
 def paraphrased_echo(sentence: str, message: str) -> bool:
@@ -163,6 +219,18 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
     guess = _GUESS.search(sentence)
     if guess and len(_new_words(sentence[guess.end():], message)) >= 3:
         return "invented:about-viewer"
+    if not re.search(r"[?？]\s*$", sentence):  # asking is fine; stating a guess is not
+        intent = _INTENT_GUESS.search(sentence)
+        if intent and not _said_it(intent.group(0), message):
+            return "invented:about-viewer"
+        family = _YOUR_FAMILY.search(sentence)
+        who = family and next(g for g in family.groups() if g)
+        if who and not _SOMEONE_BEFORE.search(message) and who[:3].casefold() not in message.casefold():
+            return "invented:about-viewer"  # a family member the viewer never mentioned
+        if _SHOW_CLAIM.search(sentence) or _SELF_CLAIM.search(sentence):
+            return "invented:about-show"
+        if _WORLD_CLAIM.search(sentence):
+            return "invented:claim"
     if paraphrased_echo(sentence, message):
         return "echo"
     return None

@@ -26,6 +26,7 @@ from typing import Any
 from .evaluation import _CHEER, _SYMPATHY, invented_facts, known_terms
 from .faults import sentence_fault
 from .language import detect_language
+from .meaning import Similarity, meaning_check
 
 _LEAK = re.compile(
     r"\((?:reply|answer|respond|speak|note)\b|\b(?:reply|answer|respond) in (?:english|chinese|"
@@ -151,11 +152,14 @@ def grade_reply(
     known: Iterable[str] = (),
     now: dt.datetime | None = None,
     viewer: str | None = None,
+    similarity: Similarity | None = None,
 ) -> Grade:
     """Grade ``reply`` (what was spoken, sentence by sentence) to the conversation-set
     ``turn`` from a viewer writing in ``lang``. ``known``: words and numbers the host may
     state (see :func:`dialogue.evaluation.known_terms`: the persona, the KB and what the
-    viewer said earlier in the conversation); the viewer's own name is known too."""
+    viewer said earlier in the conversation); the viewer's own name is known too.
+    ``similarity``: a sentence-embedding similarity for the meaning checks of
+    :func:`dialogue.meaning.meaning_check` (None: its lexical checks only)."""
     now = now or dt.datetime.now()
     message = str(turn["t"])
     kind = turn.get("kind", "chat")
@@ -184,8 +188,8 @@ def grade_reply(
     if kind == "sad" and (_CHEER.search(text) or not (_SYMPATHY.search(text) or
                                                       _SYMPATHY_OPENER.search(text))):
         faults.append("tone:not-kind-to-sad-news")
-    elif kind != "sad" and _SYMPATHY_OPENER.search(text):
-        faults.append("tone:sympathy-to-" + kind)
+    elif kind not in ("sad", "chat") and _SYMPATHY_OPENER.search(text):
+        faults.append("tone:sympathy-to-" + kind)  # to chat: overdone (a cap, see meaning)
     if kind == "abuse" and _CHEER.search(text):
         faults.append("tone:cheer-to-abuse")
     for i, s in enumerate(reply):
@@ -200,9 +204,12 @@ def grade_reply(
         invented.append("a number for an unknown")
     if invented:
         faults.append("invented:" + ",".join(invented[:3]))
+    has_goal = bool(want or turn.get("act") or turn.get("unknown") or turn.get("decline"))
+    meant = meaning_check(message, kind, lang, reply, similarity, has_goal)
+    faults += [f for f in meant.faults if f not in faults]
     if faults:
         return Grade(0, faults)
-    notes: list[str] = []
+    notes: list[str] = list(meant.notes)
     heard = " ".join(s.text for s in reply if s.source not in ("skill:sing",))
     got = detect_language(heard) if len(heard.split()) >= 4 or re.search(r"[\u3400-\u9fff]", heard) else None
     wrong_language = got is not None and got != lang and lang != "en"
@@ -240,4 +247,4 @@ def grade_reply(
         grade = 2
     if wrong_language:
         grade = min(grade, 1)
-    return Grade(grade, [], notes)
+    return Grade(min(grade, meant.cap), [], notes)

@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from .bm25 import tokenize
+from .evaluation import unknown_names
 
 GREETINGS = (
     "hi hello hey heya hiya yo howdy hola buenas bonjour salut hallo servus moin ciao salve "
@@ -156,9 +157,10 @@ def _number_key(token: str) -> str:
 class FactGuard:
     """Keeps a small model from stating facts it was never given.
 
-    A sentence is refused when it states a number, time or date, or a full name ("Elena
-    Vasquez", "Los Angeles"), that appears in none of the ``known`` texts (persona,
-    knowledge base, show notes) nor in this conversation (:meth:`with_context`).
+    A sentence is refused when it states a number, time or date, a full name ("Elena
+    Vasquez", "Los Angeles") or a single name inside a sentence or as the subject of a
+    person's verb ("Mika might be looking for..."), that appears in none of the ``known``
+    texts (persona, knowledge base, show notes) nor in this conversation (:meth:`with_context`).
     Single digits pass ("one or two").
     """
 
@@ -189,4 +191,5 @@ class FactGuard:
             parts = [p.lower() for p in re.split(r"[ -]", match.group(1)) if p]
             if sum(p not in self._words for p in parts) >= 2:
                 return match.group(1)
-        return None
+        names = unknown_names(sentence, self._words)  # "Mika might be looking for..."
+        return names[0] if names else None

@@ -20,6 +20,7 @@ from .evaluation import _CHEER
 from .faults import comforting, sentence_fault
 from .grading import _ADVICE, _ASSISTANT, _LEAK, _SYMPATHY_OPENER, echoes, third_person
 from .language import detect_language
+from .meaning import Similarity, sentence_meaning_fault
 
 _VIEWER_NARRATION = re.compile(r"^\s*(?:the viewer|viewers?|a viewer|el espectador|观众)\b", re.I)
 
@@ -36,9 +37,13 @@ def _shared_cjk(a: str, b: str) -> int:
 
 
 def judge_sentence(sentence: str, message: str, language: str, persona_name: str,
-                   kind: str = "chat", viewer: str | None = None, before: str | None = None) -> str | None:
+                   kind: str = "chat", viewer: str | None = None, before: str | None = None,
+                   similarity: Similarity | None = None, first: bool | None = None) -> str | None:
     """Why ``sentence`` must not be spoken in reply to ``message`` (None: it may);
-    ``before``: what the reply said right before it (None: it is the first)."""
+    ``before``: what the reply said right before it (None: it is the first);
+    ``similarity``: a sentence-embedding similarity for the meaning checks
+    (:func:`dialogue.meaning.sentence_meaning_fault`); ``first``: no model sentence was
+    said before it in this reply (default: ``before`` is None)."""
     if echoes(message, sentence, run=4):
         return "echo"
     if kind == "abuse" and _shared_cjk(message, sentence) >= 2:
@@ -63,4 +68,5 @@ def judge_sentence(sentence: str, message: str, language: str, persona_name: str
         return fault
     if kind == "sad" and not comforting(sentence):
         return "tone:not-comforting"  # after sad news only comfort is spoken
-    return None
+    return sentence_meaning_fault(sentence, message, kind, language, similarity,
+                                  before is None if first is None else first)

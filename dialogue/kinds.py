@@ -25,9 +25,16 @@ _SAD = re.compile(
     r"worst day|feeling (really |so |a bit )?down|worried|failed my|failed the)\b|"
     r"\b(muri[óo]|falleci[óo]|muerto|triste|enferm[oa]|hospital|perd[íi] (mi|el)|deprimid[oa]|"
     r"sol[oa] esta noche|me siento sol[oa]|suspend[íi])\b|"
-    r"去世|死了|难过|伤心|生病|住院|失业|没考好|分手|孤独",
+    r"去世|(?<![累困饿热冷忙笑])死了|难过|伤心|生病|住院|失业|没考好|分手|孤独",
     re.I,
 )
+# Tired is not grief: fatigue after work or sport is chat unless loss or illness is named.
+_TIRED = re.compile(
+    r"\b(tired|exhausted|worn out|sleepy|knackered|long day|night shift|"
+    r"cansad[oa]s?|agotad[oa]s?|tengo sueño|d[íi]a tan largo|d[íi]a largo)\b|累|困|加班",
+    re.I,
+)
+_EXCLAIM_ES = re.compile(r"^\s*¡?\s*qu[ée]\s+\w+\s+(?:tan|m[áa]s)\b(?!.*[?？])", re.I)
 _ABUSE = re.compile(
     r"\b(you|u|you're|youre|ur|this show|the show|this stream|your show|your voice)\b.{0,20}\b("
     r"suck|sucks|boring|annoying|awful|terrible|the worst|worst|cringe|lame|fake|creepy|"
@@ -97,14 +104,14 @@ def classify_kind(message: str) -> Kind:
     if _PRAISE.search(text):
         return "praise"
     if emotion == Emotion.SAD and strength >= 0.3 and not _REQUEST.search(text) \
-            and not re.search(r"[?？]\s*$", text):
+            and not re.search(r"[?？]\s*$", text) and not _TIRED.search(text):
         return "sad"
     if _QUESTION_VERB.search(text):
         return "question"
     if _REQUEST.search(text):
         return "request"
-    if _QUESTION.search(text):
-        return "question"
+    if _QUESTION.search(text) and not _EXCLAIM_ES.search(text):
+        return "question"  # "¡Qué día tan largo!" exclaims, it does not ask
     return "chat"
 
 

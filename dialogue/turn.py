@@ -14,7 +14,8 @@ class Turn:
     in (``asked`` when the brain writes it, else English); ``kind``: the opener's message
     kind (:func:`~dialogue.opener.message_kind`); ``label``: the message kind of
     :func:`~dialogue.kinds.classify_kind`; ``moved``: the reply has a gesture already;
-    ``refused``: what the guards refused in the last draw; ``llm_failed``: the model failed."""
+    ``refused``: what the guards refused in the last draw; ``llm_failed``: the model failed;
+    ``late``: the model said nothing sayable within the first-sentence time."""
 
     text: str
     viewer: str | None
@@ -26,3 +27,4 @@ class Turn:
     moved: bool = False
     refused: list[tuple[str, str]] = field(default_factory=list)
     llm_failed: bool = False
+    late: bool = False

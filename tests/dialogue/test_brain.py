@@ -137,3 +137,22 @@ def test_warm_up_fills_the_persona_prompt_cache() -> None:
     Brain(DEFAULT_PERSONA, llm).warm_up()
     assert llm.prompts == [DEFAULT_PERSONA.system_prompt()]
     Brain(llm=None).warm_up()  # nothing to warm: no error
+
+
+def test_slow_small_talk_gives_way_to_a_short_line_of_the_hosts_own() -> None:
+    from vhuman.models.llm.testing import ScriptedLLM
+
+    slow = ScriptedLLM("Snow makes everything look magical, stay cosy out there!", delay=0.5)
+    brain = Brain(DEFAULT_PERSONA, slow, memory=None, opener=False, first_sentence_timeout=0.3)
+    reply = asyncio.run(brain.reply("it's snowing here too", "Gus"))
+    assert reply.items and reply.items[-1].source == "fallback" and "magical" not in reply.text
+    quick = ScriptedLLM("Snow makes everything look magical, stay cosy out there!")
+    reply = asyncio.run(Brain(DEFAULT_PERSONA, quick, memory=None, opener=False,
+                              first_sentence_timeout=0.3).reply("it's snowing here too", "Gus"))
+    assert "magical" in reply.text
+
+
+def test_warm_up_loads_the_fact_list_and_the_schedule() -> None:
+    brain = Brain(DEFAULT_PERSONA, None, memory=None)
+    brain.warm_up()
+    assert brain.knowledge._facts is not None and brain.knowledge._schedule is not None

@@ -42,3 +42,12 @@ def test_reply_checks() -> None:
     assert invented_facts("The games open on 12 February in Lumenvale.", known) == []
     # Sentence-initial words cannot be told from names; the rest are caught.
     assert {"14", "Swift"} <= set(invented_facts("Taylor Swift sings at 9 pm on 14 March.", known))
+
+
+def test_a_single_made_up_name_is_refused_where_it_names_someone() -> None:
+    guard = FactGuard(["The official mascot is Pip, a snowy owl."])
+    assert guard.invented("Mika might be looking for the media centre.") == "Mika"
+    assert guard.invented("I think Pip would love that!") is None
+    assert guard.with_context(["I'm watching with my son Theo"]).invented("Happy birthday to Theo!") is None
+    assert guard.invented("Everyone is welcome here.") is None
+    assert invented_facts("Mika might be looking for guidance.", {"guidance"}) == ["Mika"]

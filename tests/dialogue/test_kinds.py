@@ -32,3 +32,15 @@ def test_dev_split_accuracy_is_at_least_the_goal() -> None:
     assert result["labelled_total"] >= 200 and set(result["by_language"]) == {"en", "es", "zh"}
     assert result["accuracy"] >= 0.9
     assert all(classify_kind(t) in KINDS for t in ("", "🎉", "???"))
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Just got home from work, so tired", "chat"),
+    ("刚下班，累死了", "chat"),
+    ("Estoy muy cansado hoy", "chat"),
+    ("¡Qué día tan largo!", "chat"),
+    ("my dad is sick and I'm exhausted from the hospital", "sad"),
+    ("太累了，我爸爸住院了", "sad"),
+])
+def test_tired_is_not_grief(text: str, kind: str) -> None:
+    assert classify_kind(text) == kind
