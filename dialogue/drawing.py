@@ -2,7 +2,9 @@
 
 The model's text is cut into sentences (the first clause released early), each passes
 moderation, the fact guard (no invented dates, numbers or names), the judge
-(:func:`~dialogue.judge.judge_sentence`) and the length/repeat guard; a sentence is held
+(:func:`~dialogue.judge.judge_sentence`), the claim check (a reaction, a feeling about the
+viewer's words or a question back, never a statement nobody gave the host:
+:func:`~dialogue.claims.unsupported_claim`) and the length/repeat guard; a sentence is held
 until the words after it start, so action tags written behind it ("... fun! [wave]") are
 on it when it is yielded.
 """
@@ -20,6 +22,7 @@ from vhuman.models.llm import LLMBackend, LLMMessage
 from vhuman.models.text import SentenceStream
 from vhuman.models.types import Emotion
 
+from .claims import unsupported_claim
 from .guard import ROLE_MARKER, FactGuard, ReplyGuard
 from .judge import judge_sentence
 from .meaning import Similarity
@@ -171,6 +174,9 @@ class ModelDraw:
             refusal = judge_sentence(spoken, turn.text, turn.language, self.lines.persona.name,
                                      turn.label, turn.viewer, before, self.similarity,
                                      first=self._last is None)
+            if refusal is None:  # the model reacts or asks; it states nothing it was not given
+                refusal = unsupported_claim(spoken, turn.text, turn.language,
+                                            known_words=self.facts.words)
             if refusal is not None:
                 guard.rejected.append((spoken, refusal))
                 return None, emotion

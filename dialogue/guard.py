@@ -174,6 +174,11 @@ class FactGuard:
             self._numbers |= {_number_key(n) for n in _NUMBER.findall(text)}
             self._words |= {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
 
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word (lower case) of the known texts and the conversation."""
+        return frozenset(self._words)
+
     def with_context(self, texts: list[str]) -> FactGuard:
         """A copy that also knows ``texts`` (the message, earlier turns)."""
         other = FactGuard()

@@ -45,7 +45,7 @@ def test_llm_reply_carries_tags_and_emotion_for_voice_face_body() -> None:
 
 def test_untagged_reply_gets_classifier_emotion() -> None:
     brain = _brain("I'm so sad the match was cancelled.", memory=None)
-    reply = _reply(brain, "How do you feel about the match?", viewer=None)
+    reply = _reply(brain, "How do you feel about the cancelled match?", viewer=None)
     assert reply.emotion == Emotion.SAD and 0 < reply.intensity <= 1
 
 
