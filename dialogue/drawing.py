@@ -25,8 +25,8 @@ from vhuman.models.types import Emotion
 from .claims import unsupported_claim
 from .guard import ROLE_MARKER, FactGuard, ReplyGuard
 from .judge import judge_sentence
-from .meaning import Similarity
 from .lines import LineBook
+from .meaning import Similarity
 from .moderation import Moderator
 from .reply import ReplySentence, after, finish, first_clause, has_words
 from .tags import parse_tags
