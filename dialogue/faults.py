@@ -170,7 +170,7 @@ def narrates_viewer(sentence: str, message: str, viewer: str | None, lang: str) 
     viewer who mentioned nobody else)."""
     if viewer:
         name = re.escape(viewer)
-        if re.search(rf"(?i:\b{name})'s\b", sentence):
+        if re.search(rf"(?i:\b{name})['’]s\b", sentence):
             return True
         for m in re.finditer(rf"(?i:(?<!\w){name})(?:\s+([a-z]+)\b|(说|觉得|认为|可能|想|在想|很))",
                              sentence):

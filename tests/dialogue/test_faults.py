@@ -67,6 +67,8 @@ def test_narration_needs_someone_else_in_the_message() -> None:
     assert narrates_viewer("He must be proud of you.", "I'm so tired", None, "en")
     assert not narrates_viewer("He must be proud of you.", "my brother won his race", None, "en")
     assert not narrates_viewer("Thanks, Kim, for watching!", "hi", "Kim", "en")
+    for said in ("Kim's sister Jo has.", "Kim’s sister Jo has."):  # either apostrophe
+        assert narrates_viewer(said, "my sister Jo is competing", "Kim", "en")
     assert not paraphrased_echo("Curling is a lovely choice!", "curling is my favourite sport")
 
 
