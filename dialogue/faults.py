@@ -26,7 +26,8 @@ spoken) and the grader (a reply that contains one gets a 0). It names:
   "Pete thinks...", "he"/"she"/"他" for a viewer who named no one else);
 - ``echo``: a paraphrased echo, most of the sentence's words the viewer's own
   ("Desde Madrid con mi herman.");
-- ``fragment``: a sentence that starts mid-thought after a finished one ("especially
+- ``fragment``: a sentence that stops before it says anything ("I'm.", "The games
+  seems."), or that starts mid-thought after a finished one ("especially
   Curling.");
 - ``invented:person``: someone the message never named "agrees" or "says" ("Emma agrees:").
 """
@@ -194,6 +195,20 @@ def fragment(sentence: str, before: str | None) -> bool:
                                                    bool(re.search(r"[.!?。！？]\W*$", before)))
 
 
+# Words a finished sentence does not end on: the model stopped mid-sentence ("I'm.",
+# "The Frostpeak Winter Games seems.", "Mi deporte favorito es el.").
+_DANGLING = re.compile(
+    r"(?:^|\s)(?:i'm|i am|it's|you're|we're|they're|seems?|the|a|an|and|or|but|"
+    r"my|your|our|their|very|because|el|la|los|las|un|una|y|o|pero|de|del|con|para|por|"
+    r"mi|tu|su|muy|porque|que)\W*$", re.I)
+
+
+def unfinished(sentence: str) -> bool:
+    """A sentence that stops before it says anything: it ends on an article, a preposition,
+    a conjunction, a possessive or a verb that needs more ("I'm.", "... seems.")."""
+    return bool(_DANGLING.search(sentence.replace("’", "'").rstrip(" .!…")))
+
+
 def sentence_fault(sentence: str, message: str, kind: str, lang: str,
                    viewer: str | None = None, before: str | None = None) -> str | None:
     """Why a model-written ``sentence`` in reply to ``message`` (of ``kind``: question,
@@ -201,7 +216,7 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
     ``before``: what was said right before it in the reply (None: nothing)."""
     if _INSTRUCTION.search(sentence) or _ONLY_QUOTE.match(sentence):
         return "leak"
-    if lang in ("en", "es") and fragment(sentence, before):
+    if lang in ("en", "es") and (fragment(sentence, before) or unfinished(sentence)):
         return "fragment"
     someone = _SOMEONE_SAYS.match(sentence)
     if someone and someone.group(1).casefold() not in (message + " " + (viewer or "")).casefold():
