@@ -302,11 +302,15 @@ class Listener:
 
     def _submit_pause(self, start: float, end: float) -> Future[Transcription]:
         """The recognition at a pause. It waits only for a recognition already running
-        (no partial starts once the pause began); each wait, in seconds, is kept in
-        :attr:`pause_waits`."""
+        (no partial starts once the pause began; an earlier pause's recognition not yet
+        started is cancelled); each wait, in seconds, is kept in :attr:`pause_waits`."""
         self.pauses += 1
         if self._partial_job is not None and not self._partial_job[1].done():
             self._partial_job = None  # its words are older than the pause's
+        if self._pause_job is not None and self._pause_job[2].cancel():
+            # an earlier pause's recognition, still queued: the person went on, and this
+            # one hears all of it
+            self.pauses -= 1
         submitted = time.monotonic()
 
         def waited() -> None:
