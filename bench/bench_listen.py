@@ -226,6 +226,10 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
             "turn_parts_s": [{k: r.get(k) for k in ("early", "early_ready_s", "final_s",
                                                     "first_sentence_s", "first_audio_s")}
                              for r in desk.records],
+            # recognitions at a pause, and the seconds each waited for the recognition
+            # thread (a partial or an earlier pause's recognition still being decoded)
+            "pause_recognitions": session.listener.pauses,
+            "pause_waits_s": list(session.listener.pause_waits),
             **barge}
 
 

@@ -5,8 +5,11 @@ audio clock, so it behaves the same on a file and live). Speech of at least
 ``min_speech_s`` opens a turn (shorter bursts — a cough, a click — do not). A turn ends
 after silence, and how much silence depends on the words: once the speaker pauses for
 ``pause_s`` the caller recognises the turn so far and hands the text to :meth:`judge`;
-words that sound finished end the turn after ``end_silence_s``, words that trail off
-(a final "and", "um", "because", a comma) wait ``unfinished_silence_s``. Turns longer
+words that close a sentence (a complete question or statement, :func:`sounds_complete`)
+end the turn after ``complete_silence_s``, other words that do not trail off after
+``end_silence_s``, words that trail off (a final "and", "um", "because", a comma) wait
+``unfinished_silence_s`` (an adaptive end of turn, as the turn detectors of voice-agent
+frameworks do). Turns longer
 than ``max_turn_s`` are cut there. The detector also says when speech has lasted
 ``barge_in_s`` (the barge-in signal) and when a partial transcript is due.
 """
@@ -31,6 +34,7 @@ class TurnSettings:
     vad_off: float = 0.35  # below this a frame counts as silence (hysteresis between)
     min_speech_s: float = 0.25  # speech needed to open a turn
     pause_s: float = 0.2  # silence after which the words so far are recognised and judged
+    complete_silence_s: float = 0.4  # silence that ends a turn whose words close a sentence
     end_silence_s: float = 0.55  # silence that ends a turn whose words sound finished
     unfinished_silence_s: float = 1.4  # silence that ends a turn whose words trail off
     max_turn_s: float = 25.0  # a longer turn is cut here (and recognised)
@@ -46,6 +50,14 @@ class TurnSettings:
             raise InputError("turns: need 0 < vad_off <= vad_on < 1")
         if not self.pause_s <= self.end_silence_s <= self.unfinished_silence_s:
             raise InputError("turns: need pause_s <= end_silence_s <= unfinished_silence_s")
+        if self.complete_silence_s < self.pause_s:
+            raise InputError("turns: need pause_s <= complete_silence_s")
+
+    @property
+    def complete_end_s(self) -> float:
+        """Silence that ends a turn whose words close a sentence (never longer than
+        ``end_silence_s``)."""
+        return min(self.complete_silence_s, self.end_silence_s)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> TurnSettings:
@@ -103,6 +115,15 @@ def sounds_unfinished(text: str, language: str = "") -> bool:
     return any(words[-1] in s for s in sets)
 
 
+_CLOSED = re.compile(r"[.?!。？！]\s*$")
+
+
+def sounds_complete(text: str, language: str = "") -> bool:
+    """Whether ``text`` is a complete sentence or question: the recogniser heard it close
+    (a sentence mark at its end) and it does not trail off (:func:`sounds_unfinished`)."""
+    return bool(_CLOSED.search(text.strip())) and not sounds_unfinished(text, language)
+
+
 @dataclass
 class TurnState:
     """Where the detector is: ``idle`` or in a turn (``speaking`` / ``paused``)."""
@@ -112,6 +133,7 @@ class TurnState:
     speech_end: float = 0.0  # audio time the last speech frame ended
     voiced: float = 0.0  # seconds of speech in the current run (for barge-in/onset)
     unfinished: bool | None = None  # the judged words trail off (None: not judged yet)
+    complete: bool = False  # the judged words close a sentence
     last_partial: float = 0.0
     barged: bool = False
     pending: bool = False  # the words at the pause are being recognised elsewhere
@@ -154,6 +176,7 @@ class TurnDetector:
     def judge(self, text: str, language: str = "") -> bool:
         """Give the words heard so far; returns whether they sound unfinished."""
         self.state.unfinished = sounds_unfinished(text, language)
+        self.state.complete = not self.state.unfinished and sounds_complete(text, language)
         self.state.pending = False
         return self.state.unfinished
 
@@ -181,6 +204,7 @@ class TurnDetector:
             st.speech_end = now
             if st.phase == "paused":
                 st.phase, st.unfinished, st.pending = "speaking", None, False
+                st.complete = False
             if st.phase == "onset" and st.voiced >= s.min_speech_s:
                 st.phase, st.last_partial = "speaking", now
                 out.append("started")
@@ -205,7 +229,7 @@ class TurnDetector:
                 out.append("pause")
             elif st.phase == "paused":
                 limit = s.unfinished_silence_s if (st.unfinished or st.pending) \
-                    else s.end_silence_s
+                    else s.complete_end_s if st.complete else s.end_silence_s
                 if silence >= limit:
                     self._close()
                     out.append("ended")

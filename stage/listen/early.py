@@ -1,6 +1,6 @@
 """Answering early: the answer to a turn is prepared while its end-of-turn silence runs.
 
-A turn ends only after ``end_silence_s`` of silence, but its words are often known
+A turn ends only after ``complete_silence_s`` or ``end_silence_s`` of silence, but its words are often known
 before that: the recognition made at the first pause (which becomes the final
 transcript when no more speech comes), or a partial whose stable words already close a
 sentence. :class:`EarlyAnswer` starts the work of the answer on such words

@@ -14,7 +14,9 @@ for a given input. Live sessions use ``background=True``: partial transcripts an
 recognition at a pause run on the listener's own recognition thread while frames keep
 coming, so the end of a turn is decided on time and its final transcript is usually ready
 when the end-of-turn silence has passed (the turn waits for the words at the pause to be
-judged, up to ``unfinished_silence_s``). Partials carry their stable prefix (the words two
+judged, up to ``unfinished_silence_s``). No partial starts once a pause has begun, so the
+recognition at the pause waits at most for a partial already being decoded (counted in
+:attr:`Listener.pause_waits`). Partials carry their stable prefix (the words two
 consecutive partials agree on, :func:`~vhuman.models.asr.streaming.stable_prefix`), and
 a confidently detected language is kept for the rest of the turn, which spares the
 language detection at the final; the language of the speaker's last turn is handed to
@@ -30,6 +32,7 @@ import itertools
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -126,6 +129,10 @@ class Listener:
         self._voiced = 0  # speech frames in the current turn
         self._echoed = 0  # of which the echo check explained
         self.recognitions = 0
+        self.pauses = 0  # recognitions at a pause (live)
+        self.pause_waits: list[float] = []
+        """Seconds each recognition at a pause waited for the recognition thread (for a
+        partial or an earlier pause's recognition still being decoded)."""
         self.background = background
         self._worker: ThreadPoolExecutor | None = None
         self._partial_job: tuple[int, Future[Transcription]] | None = None  # (turn id, job)
@@ -227,7 +234,7 @@ class Listener:
             elif signal == "pause" and self._turn is not None:
                 if self.background:
                     end = self.detector.speech_end
-                    self._pause_job = (self._turn.id, end, self._submit(self._turn.start, end))
+                    self._pause_job = (self._turn.id, end, self._submit_pause(self._turn.start, end))
                     self.detector.await_judgement()
                 else:
                     self._judged = self._recognise(self._turn.start, self.detector.speech_end)
@@ -276,14 +283,40 @@ class Listener:
         return ListenEvent("final", turn)
 
     # -- background recognition ------------------------------------------------------
-    def _submit(self, start: float, end: float, *, partial: bool = False) -> Future[Transcription]:
+    def _submit(self, start: float, end: float, *, partial: bool = False,
+                before: Callable[[], None] | None = None) -> Future[Transcription]:
         """Recognise ``start..end`` on the recognition thread (the audio is cut now);
-        ``partial``: the words so far of a turn still being spoken."""
+        ``partial``: the words so far of a turn still being spoken; ``before``: called
+        on that thread as the recognition starts."""
         if self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"asr-{self.speaker}")
         audio = self._slice(start, end)
-        return self._worker.submit(self._transcribe, audio, self.language or self._turn_language,
-                                   partial)
+        language = self.language or self._turn_language
+
+        def job() -> Transcription:
+            if before is not None:
+                before()
+            return self._transcribe(audio, language, partial)
+
+        return self._worker.submit(job)
+
+    def _submit_pause(self, start: float, end: float) -> Future[Transcription]:
+        """The recognition at a pause. It waits only for a recognition already running
+        (no partial starts once the pause began; an earlier pause's recognition not yet
+        started is cancelled); each wait, in seconds, is kept in :attr:`pause_waits`."""
+        self.pauses += 1
+        if self._partial_job is not None and not self._partial_job[1].done():
+            self._partial_job = None  # its words are older than the pause's
+        if self._pause_job is not None and self._pause_job[2].cancel():
+            # an earlier pause's recognition, still queued: the person went on, and this
+            # one hears all of it
+            self.pauses -= 1
+        submitted = time.monotonic()
+
+        def waited() -> None:
+            self.pause_waits.append(round(time.monotonic() - submitted, 3))
+
+        return self._submit(start, end, before=waited)
 
     @staticmethod
     def _result(job: Future[Transcription]) -> Transcription:
@@ -332,8 +365,12 @@ class Listener:
         if not self._partial_due or turn is None or self._partial_job is not None \
                 or self._pause_job is not None:
             return
-        self._partial_due = False
-        if self.detector.state.phase == "speaking":
+        if self.detector.state.phase != "speaking":
+            self._partial_due = False
+        elif self.detector.time - self.detector.state.speech_end < 1e-9:
+            # only on a speech frame: once a pause begins no partial starts, so the
+            # recognition at the pause never waits behind one
+            self._partial_due = False
             self._partial_job = (turn.id, self._submit(turn.start, self.clock, partial=True))
 
     def _partial(self, result: Transcription) -> list[ListenEvent]:

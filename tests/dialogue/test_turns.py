@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vhuman.dialogue.turns import TurnDetector, TurnSettings, sounds_unfinished
+from vhuman.dialogue.turns import TurnDetector, TurnSettings, sounds_complete, sounds_unfinished
 from vhuman.models.types import InputError
 
 FRAME = 0.032
@@ -43,9 +43,37 @@ def test_a_finished_turn_ends_after_the_short_silence():
     assert names[:2] == ["started", "speaking"]
     assert "pause" in names and names[-1] == "ended"
     ended = dict((e, t) for e, t in events)["ended"]
-    # speech stopped at 2.0 s: ends after end_silence_s, not unfinished_silence_s
-    assert ended == pytest.approx(2.0 + s.end_silence_s, abs=2 * FRAME)
+    # speech stopped at 2.0 s: a complete question ends after complete_silence_s
+    assert ended == pytest.approx(2.0 + s.complete_silence_s, abs=2 * FRAME)
+    assert s.complete_silence_s < s.end_silence_s
     assert d.speech_end == pytest.approx(2.0, abs=FRAME)
+
+
+def test_words_that_do_not_close_a_sentence_wait_the_end_silence():
+    s = TurnSettings()
+    d = TurnDetector(s, FRAME)
+    # no sentence mark heard, nothing trailing: the middle wait
+    events = run(d, [(0.0, 0.5), (0.9, 1.5), (0.0, 2.0)], judge="how are you today")
+    ended = dict((e, t) for e, t in events)["ended"]
+    assert ended == pytest.approx(2.0 + s.end_silence_s, abs=2 * FRAME)
+
+
+def test_complete_sentences_are_told_from_open_ones():
+    assert sounds_complete("What time does the race start?", "en")
+    assert sounds_complete("我今天去了商店。", "zh")
+    assert sounds_complete("¿A qué hora empieza?", "es")
+    assert not sounds_complete("What time does the race start", "en")
+    assert not sounds_complete("I went to the shop and", "en")
+    assert not sounds_complete("So what I mean is, um.", "en")
+    assert not sounds_complete("", "en")
+
+
+def test_the_complete_silence_is_a_setting_and_never_longer_than_the_end_silence():
+    s = TurnSettings.from_mapping({"complete_silence_s": 0.3})
+    assert s.complete_end_s == 0.3
+    assert TurnSettings(complete_silence_s=0.9).complete_end_s == 0.55
+    with pytest.raises(InputError):
+        TurnSettings(pause_s=0.3, complete_silence_s=0.25)
 
 
 def test_trailing_words_wait_longer_and_speech_resumes_the_same_turn():

@@ -233,6 +233,39 @@ def test_background_recognition_holds_the_end_of_a_turn_until_its_words_are_judg
     assert listener.finish() == []
 
 
+def test_no_partial_starts_in_a_pause_and_a_pause_waits_only_for_a_running_one():
+    a = speech("en_ljspeech_LJ001-0004.wav")
+    asr = GatedRecognizer("produced the block books.")
+    listener = Listener(asr, get_vad(), TurnSettings(partial_every_s=0.5), partials=True,
+                        background=True)
+    started = []  # (partial?, seconds of silence before the frame) at each recognition
+    submit = listener._submit
+
+    def recording(start, end, *, partial=False, before=None):
+        d = listener.detector
+        started.append((partial, round(d.time - d.state.speech_end, 3)))
+        return submit(start, end, partial=partial, before=before)
+
+    listener._submit = recording  # type: ignore[method-assign]
+    # the recogniser is stuck on the first partial while the sentence goes on and ends
+    events = feed_all(listener, np.concatenate([a, np.zeros(RATE // 2, np.float32)]))
+    assert [p for p, _ in started][:1] == [True] and False in [p for p, _ in started]
+    assert listener._pause_job is not None and listener.pauses >= 1
+    asr.gate.set()
+    listener._pause_job[2].result(30)
+    events += feed_all(listener, np.zeros(RATE * 2, np.float32))
+    events += listener.finish()
+    # partials start on speech frames only; each recognition at a pause waited only for
+    # what was already running, and each wait was measured
+    assert all(silence == 0.0 for partial, silence in started if partial), started
+    assert len(listener.pause_waits) == listener.pauses >= 1
+    assert all(wait >= 0.0 for wait in listener.pause_waits)
+    # the pause mid-sentence was still queued when the last one came: cancelled, so the
+    # recogniser heard the stuck partial and the last pause only
+    assert len(asr.calls) == 1 + listener.pauses == 2
+    assert [e.turn.text for e in events if e.kind == "final"] == ["produced the block books."]
+
+
 def test_background_partials_carry_their_stable_prefix_and_keep_the_language():
     a = speech("en_ljspeech_LJ001-0004.wav")
     asr = ScriptedRecognizer("produced the", "produced the block", "produced the block books",
