@@ -52,7 +52,11 @@ EventKind = Literal["started", "partial", "speaking", "pause", "final"]
 Analysed = tuple[np.ndarray, float, bool]
 """One frame after :meth:`Listener.analyse`: (samples, speech probability, explained by echo)."""
 PIN_LANGUAGE = 0.8
-"""A partial whose language was detected at least this surely keeps it for the turn."""
+"""A partial whose language was detected at least this surely keeps it for the turn..."""
+PIN_AFTER_S = 3.0
+"""...when it heard at least this much of the turn: on a second or two Whisper can be sure
+and wrong (a Spanish turn's first 1.5 s detected as Arabic at 0.92, then Spanish at 0.97
+from 3 s on), and a pinned wrong language ruins the whole turn."""
 
 
 @dataclass
@@ -380,7 +384,8 @@ class Listener:
         stable = stable_prefix(self._hypothesis, result.text)
         self._hypothesis = result.text
         if self.language is None and self._turn_language is None \
-                and result.language_probability >= PIN_LANGUAGE:
+                and result.language_probability >= PIN_LANGUAGE \
+                and result.seconds >= PIN_AFTER_S:
             self._turn_language = result.language
         return [ListenEvent("partial", self._turn, text=result.text, stable=stable,
                             language=result.language)]

@@ -16,6 +16,7 @@ from vhuman.models.types import InputError
 from vhuman.stage.cli import main
 from vhuman.stage.listen import EchoSuppressor, Listener
 from vhuman.stage.listen.files import listen_audio, read_audio
+from vhuman.stage.listen.listener import PIN_AFTER_S
 
 SPEECH = shared_data_dir() / "speech"
 RATE = 16000
@@ -270,11 +271,11 @@ def test_background_partials_carry_their_stable_prefix_and_keep_the_language():
     a = speech("en_ljspeech_LJ001-0004.wav")
     asr = ScriptedRecognizer("produced the", "produced the block", "produced the block books",
                              "produced the block books, which")
-    languages = []
+    languages = []  # (seconds heard, language asked for)
     real = asr.transcribe
 
     def transcribe(audio, *, language=None, prompt=None):
-        languages.append(language)
+        languages.append((audio.size / RATE, language))
         return real(audio, language=language, prompt=prompt)
 
     asr.transcribe = transcribe  # type: ignore[method-assign]
@@ -291,8 +292,41 @@ def test_background_partials_carry_their_stable_prefix_and_keep_the_language():
     assert len(partials) >= 3
     assert partials[0].stable == "" and partials[1].stable == "produced the"
     assert all(e.language == "en" for e in partials)
-    assert languages[0] is None and set(languages[1:]) == {"en"}  # kept after the first
+    # kept for the turn once a partial heard PIN_AFTER_S of it, never on less
+    sure = next(i for i, (seconds, _) in enumerate(languages) if seconds >= PIN_AFTER_S)
+    assert {lang for _, lang in languages[:sure + 1]} == {None}
+    assert {lang for _, lang in languages[sure + 1:]} == {"en"} and sure + 1 < len(languages)
     assert [e.turn.status for e in events if e.kind == "final"] == ["ok"]
+
+
+def test_a_language_surely_detected_on_a_second_of_speech_is_not_kept_for_the_turn():
+    """Whisper heard a Spanish turn's first 1.5 s as Arabic at 0.92: a partial that short
+    must not force the final into that language."""
+    a = speech("en_ljspeech_LJ001-0004.wav")  # one turn, no pause long enough to end it
+    asked: list[str | None] = []
+
+    class Recognizer(ScriptedRecognizer):
+        def transcribe(self, audio, *, language=None, prompt=None):
+            asked.append(language)
+            seconds = audio.size / RATE
+            wrong = seconds < 2.0 and language is None
+            return Transcription("الحرنا" if wrong else "produced the block books",
+                                 language=language or ("ar" if wrong else "en"), confidence=0.9,
+                                 language_probability=0.92 if wrong else 0.97, seconds=seconds)
+
+    listener = Listener(Recognizer("x"), get_vad(), TurnSettings(partial_every_s=0.5),
+                        partials=True, background=True)
+    events = []
+    for i in range(0, a.size, 512):
+        events += listener.feed(a[i:i + 512])
+        if listener._partial_job is not None:
+            listener._partial_job[1].result(30)
+    events += feed_all(listener, np.zeros(RATE * 2, np.float32))
+    events += listener.finish()
+    assert any(e.kind == "partial" and e.language == "ar" for e in events)  # heard, not kept
+    assert "ar" not in asked
+    assert [(e.turn.language, e.turn.text) for e in events if e.kind == "final"] == \
+        [("en", "produced the block books")]
 
 
 def test_an_echo_path_that_changes_at_once_is_not_a_barge_in_and_a_person_still_is():
