@@ -30,7 +30,7 @@ def _app() -> FastAPI:
         last = body["messages"][-1]["content"]
         reply = f"You said: {last}. Great question!"
         if body.get("continue_final_message"):  # a prefilled assistant turn is continued
-            reply = "and I continued it. Snow is fun!"
+            reply = "and I think so. Snow is fun!"
         if "slow" in last:
             await asyncio.sleep(3.0)
         if not body.get("stream"):
@@ -137,7 +137,7 @@ def test_opener_reaches_servers_with_and_without_prefill(server_url: str) -> Non
     prefilled = Brain(llm=get_llm("openai", base_url=server_url, prefill=True), seed=3)
     reply = asyncio.run(prefilled.reply("Do you think the snow is good today?", viewer="Kim"))
     assert reply.items[0].source == "opener"
-    assert reply.sentences[1:] == ["and I continued it.", "Snow is fun!"]
+    assert reply.sentences[1:] == ["and I think so.", "Snow is fun!"]
 
 
 def test_default_brain_uses_configured_server(server_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,7 +53,7 @@ def test_models_and_a_plain_completion_with_usage_in_tokens(env: Env) -> None:
     models = env.client.models.list()
     assert "vhuman" in [m.id for m in models.data]
     r = env.client.chat.completions.create(
-        model="vhuman", messages=[{"role": "user", "content": "What sport do you like?"}])
+        model="vhuman", messages=[{"role": "user", "content": "Skiing, curling or hockey: which sport do you like?"}])
     text = r.choices[0].message.content or ""
     assert text.startswith("Skiing is my favourite.") and r.choices[0].finish_reason == "stop"
     assert r.usage is not None and r.usage.completion_tokens >= len(text.split())
@@ -74,7 +74,7 @@ def test_system_and_earlier_turns_reach_the_model_under_the_persona(env: Env) ->
 
 
 def test_max_tokens_and_stop_are_honoured(env: Env) -> None:
-    msgs = [{"role": "user", "content": "What sport do you like?"}]
+    msgs = [{"role": "user", "content": "Skiing, curling or hockey: which sport do you like?"}]
     r = env.client.chat.completions.create(model="vhuman", messages=msgs, max_tokens=4)
     assert r.choices[0].finish_reason == "length" and r.usage.completion_tokens <= 4
     r = env.client.chat.completions.create(model="vhuman", messages=msgs, stop=["Curling"])
@@ -84,7 +84,7 @@ def test_max_tokens_and_stop_are_honoured(env: Env) -> None:
 
 def test_stream_with_usage_chunk(env: Env) -> None:
     stream = env.client.chat.completions.create(
-        model="vhuman", messages=[{"role": "user", "content": "What sport do you like?"}],
+        model="vhuman", messages=[{"role": "user", "content": "Skiing, curling or hockey: which sport do you like?"}],
         stream=True, stream_options={"include_usage": True})
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
@@ -117,7 +117,7 @@ def test_errors_are_openai_shaped_and_key_labels_never_spoken(env: Env) -> None:
     keyed = openai.OpenAI(base_url="http://testserver/v1", api_key=HOST,
                           http_client=env.http, max_retries=0)
     r = keyed.chat.completions.create(model="vhuman", messages=[
-        {"role": "user", "content": "What sport do you like?"}])
+        {"role": "user", "content": "Skiing, curling or hockey: which sport do you like?"}])
     assert "host:" not in (r.choices[0].message.content or "")
     assert "host:" not in env.llm.calls[-1][-1]["content"]
 
