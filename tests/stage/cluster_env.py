@@ -106,3 +106,17 @@ def servers() -> Iterator[tuple[RedisServer, PostgresServer]]:
     finally:
         redis.stop()
         postgres.stop()
+
+
+@contextlib.contextmanager
+def running(tmp_path: Path, database: str) -> Iterator[Cluster]:
+    """A cluster on its own Redis and a fresh PostgreSQL database, stopped afterwards."""
+    postgres = PostgresServer().start()
+    redis = RedisServer(tmp_path / "redis").start()
+    env = Cluster(redis, postgres.create_database(database), tmp_path)
+    try:
+        yield env
+    finally:
+        env.close()
+        redis.stop()
+        postgres.stop()

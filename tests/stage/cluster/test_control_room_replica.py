@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from vhuman.stage.cluster.testing import PostgresServer, RedisServer
-
 _spec = importlib.util.spec_from_file_location(
     "cluster_env", Path(__file__).resolve().parents[1] / "cluster_env.py")
 cluster_env = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
@@ -42,15 +40,8 @@ def rundown(show_id: str) -> str:
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Any]:
-    postgres = PostgresServer().start()
-    redis = RedisServer(tmp_path / "redis").start()
-    env = Cluster(redis, postgres.create_database("t_room"), tmp_path)
-    try:
+    with cluster_env.running(tmp_path, "t_room") as env:
         yield env
-    finally:
-        env.close()
-        redis.stop()
-        postgres.stop()
 
 
 def _on_air(api: Any, show: str) -> bool:

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from bench.desks import write_spoken_question
-from vhuman.stage.cluster.testing import PostgresServer, RedisServer
 
 _spec = importlib.util.spec_from_file_location(
     "cluster_env", Path(__file__).resolve().parents[1] / "cluster_env.py")
@@ -33,15 +32,8 @@ PRESS = {"Authorization": f"Bearer {REPORTER}"}
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Any]:
-    postgres = PostgresServer().start()
-    redis = RedisServer(tmp_path / "redis").start()
-    env = Cluster(redis, postgres.create_database("t_mic"), tmp_path)
-    try:
+    with cluster_env.running(tmp_path, "t_mic") as env:
         yield env
-    finally:
-        env.close()
-        redis.stop()
-        postgres.stop()
 
 
 async def _ask_by_voice(a: Any, b: Any, wav: Path) -> tuple[str, list[dict[str, Any]],
