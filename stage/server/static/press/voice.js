@@ -46,14 +46,17 @@
   }
 
   async function check() {
-    if (!voice.peer) return;
+    const peer = voice.peer;
+    if (!peer) return;
     let r;
     try {
-      r = await api("GET", `/v1/press/mic/${encodeURIComponent(voice.peer)}`);
+      r = await api("GET", `/v1/press/mic/${encodeURIComponent(peer)}`);
     } catch (err) {
-      if (err.status === 404) stop("The microphone was closed by the server.");
+      if (err.status === 404 && voice.peer === peer) stop("The microphone was closed by the server.");
       return;
     }
+    // stopped (or restarted) while this poll was on the wire: its answer is stale
+    if (voice.peer !== peer) return;
     const now = performance.now();
     for (const turn of r.heard) {
       if (voice.seen.has(turn.id)) continue;
