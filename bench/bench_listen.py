@@ -223,12 +223,14 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
             # each turn's parts, seconds after the end of speech: the prepared answer's first
             # sentence ready (negative: before the end of speech), the final transcript, the
             # first sentence handed to the performer, its first audio
-            "turn_parts_s": [{k: r.get(k) for k in ("early", "early_ready_s", "final_s",
+            "turn_parts_s": [{k: r.get(k) for k in ("text", "early", "early_ready_s", "final_s",
                                                     "first_sentence_s", "first_audio_s")}
                              for r in desk.records],
             # recognitions at a pause, and the seconds each waited for the recognition
             # thread (a partial or an earlier pause's recognition still being decoded)
             "pause_recognitions": session.listener.pauses,
+            # pauses whose words a partial reaching the pause gave before their recognition
+            "pause_previews": session.listener.previews,
             "pause_waits_s": list(session.listener.pause_waits),
             **barge}
 

@@ -8,7 +8,9 @@ and again only when the person went on speaking). It returns :class:`ListenEvent
 ``started``, ``partial``, ``speaking`` (≥ ``barge_in_s`` of speech: the barge-in signal,
 with ``echo`` set when the speech was the host's own voice coming back), ``pause``
 (live: the words recognised at a pause, the final transcript unless speech resumes, so
-an answer can be prepared early), ``final``.
+an answer can be prepared early; ``preview`` when they are a partial's words that
+reached within :data:`PREVIEW_GAP_S` of the pause, known before the pause's own
+recognition), ``final``.
 With ``background=False`` (files, tests) everything is synchronous and deterministic
 for a given input. Live sessions use ``background=True``: partial transcripts and the
 recognition at a pause run on the listener's own recognition thread while frames keep
@@ -57,6 +59,11 @@ PIN_AFTER_S = 3.0
 """...when it heard at least this much of the turn: on a second or two Whisper can be sure
 and wrong (a Spanish turn's first 1.5 s detected as Arabic at 0.92, then Spanish at 0.97
 from 3 s on), and a pinned wrong language ruins the whole turn."""
+PREVIEW_GAP_S = 0.3
+"""A partial whose audio ended at most this long before a pause began holds nearly all the
+words at that pause: its words are handed on at once as a ``preview`` ``pause`` event (an
+answer starts on them while the pause's own recognition runs, and is kept only when the
+final transcript says the same words)."""
 
 
 @dataclass
@@ -93,7 +100,8 @@ class ListenEvent:
     text: str = ""  # the partial text for ``partial``; the words at the pause for ``pause``
     echo: bool = False  # ``speaking``: the speech was the host's own voice (not a barge-in)
     stable: str = ""  # ``partial``: its start that the previous partial agreed with
-    language: str = ""  # ``partial``: the language it was heard in
+    language: str = ""  # ``partial``, ``pause``: the language it was heard in
+    preview: bool = False  # ``pause``: a partial's words, before the pause's recognition
 
 
 class Listener:
@@ -139,8 +147,13 @@ class Listener:
         partial or an earlier pause's recognition still being decoded)."""
         self.background = background
         self._worker: ThreadPoolExecutor | None = None
-        self._partial_job: tuple[int, Future[Transcription]] | None = None  # (turn id, job)
+        # (turn id, end of its audio, job)
+        self._partial_job: tuple[int, float, Future[Transcription]] | None = None
+        self._last_partial: tuple[int, float, Transcription] | None = None  # the newest result
         self._pause_job: tuple[int, float, Future[Transcription]] | None = None  # (+ end)
+        # a partial that reached the pause: (turn id, pause's end of speech, job)
+        self._preview: tuple[int, float, Future[Transcription]] | None = None
+        self.previews = 0  # ``preview`` pause events handed on
         self._hypothesis = ""  # the last partial's words
         self._partial_due = False  # a partial fell due while the recogniser was busy
         self._turn_language: str | None = None  # kept from a confident partial
@@ -190,7 +203,7 @@ class Listener:
         if self._worker is not None:
             self._worker.shutdown(wait=True)
             self._worker = None
-        self._partial_job = self._pause_job = None
+        self._partial_job = self._pause_job = self._preview = None
         return events
 
     @property
@@ -307,10 +320,23 @@ class Listener:
     def _submit_pause(self, start: float, end: float) -> Future[Transcription]:
         """The recognition at a pause. It waits only for a recognition already running
         (no partial starts once the pause began; an earlier pause's recognition not yet
-        started is cancelled); each wait, in seconds, is kept in :attr:`pause_waits`."""
+        started is cancelled); each wait, in seconds, is kept in :attr:`pause_waits`.
+        A partial that reached within :data:`PREVIEW_GAP_S` of the pause (done or still
+        running) becomes the pause's preview."""
         self.pauses += 1
-        if self._partial_job is not None and not self._partial_job[1].done():
-            self._partial_job = None  # its words are older than the pause's
+        turn_id = self._turn.id if self._turn is not None else -1
+        self._preview = None
+        if self._partial_job is not None:
+            job_turn, reached, job = self._partial_job
+            if not job.done():
+                self._partial_job = None  # its words are older than the pause's
+            if job_turn == turn_id and end - reached <= PREVIEW_GAP_S:
+                self._preview = (turn_id, end, job)
+        elif self._last_partial is not None and self._last_partial[0] == turn_id \
+                and end - self._last_partial[1] <= PREVIEW_GAP_S:
+            done: Future[Transcription] = Future()
+            done.set_result(self._last_partial[2])
+            self._preview = (turn_id, end, done)
         if self._pause_job is not None and self._pause_job[2].cancel():
             # an earlier pause's recognition, still queued: the person went on, and this
             # one hears all of it
@@ -333,11 +359,26 @@ class Listener:
         """Results that the recognition thread finished since the last frame."""
         events: list[ListenEvent] = []
         turn = self._turn
-        if self._partial_job is not None and self._partial_job[1].done():
-            turn_id, job = self._partial_job
+        if self._partial_job is not None and self._partial_job[2].done():
+            turn_id, reached, job = self._partial_job
             self._partial_job = None
             if turn is not None and turn_id == turn.id:
-                events.extend(self._partial(self._result(job)))
+                result = self._result(job)
+                self._last_partial = (turn_id, reached, result)
+                events.extend(self._partial(result))
+        if self._preview is not None and self._preview[2].done():
+            turn_id, at, job = self._preview
+            self._preview = None
+            pending = self._pause_job is not None and not self._pause_job[2].done() \
+                and self._pause_job[0] == turn_id and abs(self._pause_job[1] - at) < 1e-6
+            if turn is not None and turn_id == turn.id and pending \
+                    and self.detector.state.phase == "paused" \
+                    and abs(at - self.detector.speech_end) < 1e-6:
+                result = self._result(job)
+                if result.ok and result.confidence >= self.min_confidence:
+                    self.previews += 1
+                    events.append(ListenEvent("pause", turn, text=result.text,
+                                              language=result.language, preview=True))
         if self._pause_job is not None and self._pause_job[2].done():
             turn_id, at, job = self._pause_job
             if turn is None or turn_id != turn.id:
@@ -375,7 +416,8 @@ class Listener:
             # only on a speech frame: once a pause begins no partial starts, so the
             # recognition at the pause never waits behind one
             self._partial_due = False
-            self._partial_job = (turn.id, self._submit(turn.start, self.clock, partial=True))
+            self._partial_job = (turn.id, self.clock,
+                                 self._submit(turn.start, self.clock, partial=True))
 
     def _partial(self, result: Transcription) -> list[ListenEvent]:
         """A partial event with its stable prefix; keeps a surely detected language."""

@@ -285,7 +285,7 @@ def test_background_partials_carry_their_stable_prefix_and_keep_the_language():
     for i in range(0, a.size, 512):  # fed at most as fast as the recogniser answers
         events += listener.feed(a[i:i + 512])
         if listener._partial_job is not None:
-            listener._partial_job[1].result(30)
+            listener._partial_job[2].result(30)
     events += feed_all(listener, np.zeros(RATE * 2, np.float32))
     events += listener.finish()
     partials = [e for e in events if e.kind == "partial"]
@@ -320,7 +320,7 @@ def test_a_language_surely_detected_on_a_second_of_speech_is_not_kept_for_the_tu
     for i in range(0, a.size, 512):
         events += listener.feed(a[i:i + 512])
         if listener._partial_job is not None:
-            listener._partial_job[1].result(30)
+            listener._partial_job[2].result(30)
     events += feed_all(listener, np.zeros(RATE * 2, np.float32))
     events += listener.finish()
     assert any(e.kind == "partial" and e.language == "ar" for e in events)  # heard, not kept
@@ -412,12 +412,12 @@ def test_partials_never_queue_and_one_that_fell_due_starts_when_the_last_is_done
     assert len(asr.started) == 1 and listener._partial_job is not None
     first = asr.started[0]
     asr.gate.set()
-    listener._partial_job[1].result(30)
+    listener._partial_job[2].result(30)
     clock = listener.clock
     events += listener.feed(a[3 * RATE: 3 * RATE + 512])  # the next frame: collected, next one out
     assert [e.text for e in events if e.kind == "partial"] == ["printing"]
     assert listener._partial_job is not None  # started at once, not a partial period later
-    listener._partial_job[1].result(30)
+    listener._partial_job[2].result(30)
     assert len(asr.started) == 2 and asr.started[1] == pytest.approx(clock, abs=0.1)
     assert asr.started[1] > first + 1.5  # it heard everything up to now, none queued between
     listener.finish()
@@ -441,3 +441,55 @@ def test_the_words_at_a_pause_are_shown_at_once_and_the_person_goes_on_speaking(
     assert kinds[0] == ("partial", "Printing in the only sense")  # before the words go on
     assert kinds[-1] == ("final", "Printing in the only sense with which.")
     assert asr.calls[0] == pytest.approx(3.2, abs=0.2)  # the words up to the pause
+
+
+class PreviewingRecognizer(ScriptedRecognizer):
+    """Partials answer at once; the recognition at a pause waits for ``gate`` (a busy
+    recogniser)."""
+
+    def __init__(self, partial: str, final: str) -> None:
+        super().__init__(final)
+        import threading
+
+        self.partial = partial
+        self.gate = threading.Event()
+        self.partials: list[float] = []
+
+    def transcribe_partial(self, audio, *, language=None, prompt=None) -> Transcription:
+        self.partials.append(audio.size / RATE)
+        return Transcription(self.partial, language="en", confidence=0.9,
+                             language_probability=1.0, seconds=audio.size / RATE)
+
+    def transcribe(self, audio, *, language=None, prompt=None) -> Transcription:
+        assert self.gate.wait(30)
+        return super().transcribe(audio, language=language, prompt=prompt)
+
+
+@pytest.mark.parametrize("every_s", [0.1, 0.0])
+def test_a_partial_that_reached_the_pause_hands_on_its_words_before_the_pause_is_recognised(
+        every_s):
+    a = speech("en_ljspeech_LJ001-0001.wav")[: int(3.2 * RATE)]  # one run of speech
+    asr = PreviewingRecognizer("Printing in the only sense.", "Printing, in the only sense.")
+    listener = Listener(asr, get_vad(), TurnSettings(partial_every_s=every_s), partials=True,
+                        background=True)
+    events = []
+    for i in range(0, a.size, 512):
+        events += listener.feed(a[i:i + 512])
+        if listener._partial_job is not None:  # partials keep up with the speech
+            listener._partial_job[2].result(30)
+    events += feed_all(listener, np.zeros(RATE, np.float32))  # the pause's recognition is held
+    previews = [e for e in events if e.kind == "pause"]
+    assert not [e for e in events if e.kind == "final"] and listener.detector.state.pending
+    if every_s == 0.0:  # no partial near the pause: nothing before the pause's own words
+        assert previews == [] and listener.previews == 0
+    else:
+        assert [(e.text, e.preview) for e in previews] == [("Printing in the only sense.", True)]
+        assert listener.previews == 1
+        assert a.size / RATE - asr.partials[-1] < 0.5  # it heard up to the pause
+    asr.gate.set()
+    listener._pause_job[2].result(30)
+    after = feed_all(listener, np.zeros(1024, np.float32))
+    assert [(e.text, e.preview) for e in after if e.kind == "pause"] == \
+        [("Printing, in the only sense.", False)]  # the final's words, announced as before
+    assert [e.turn.text for e in after if e.kind == "final"] == ["Printing, in the only sense."]
+    assert listener.finish() == []

@@ -148,6 +148,27 @@ def test_a_prepared_answer_is_dropped_unsaid_when_the_person_goes_on():
     assert all("season" in s or s == "That is all." for s in performer.spoken())
 
 
+def test_a_preview_is_kept_when_the_pause_agrees_and_replaced_when_it_does_not():
+    brain = RememberingBrain()
+    turn = heard("When is the final?")
+    desk, performer = run_desk(  # a partial's words, then the pause's own: the same
+        [ListenEvent("pause", turn, text="When is the final?", language="en", preview=True),
+         ListenEvent("pause", turn, text="When is the final?", language="en"),
+         ListenEvent("final", turn)], brain)
+    assert brain.asked == ["When is the final?"]  # prepared once, on the preview
+    assert desk.records[0]["early"] == "committed"
+    brain = RememberingBrain()
+    turn = heard("When is the hockey final?")
+    desk, performer = run_desk(  # the preview missed a word the pause heard
+        [ListenEvent("pause", turn, text="When is the final?", language="en", preview=True),
+         ListenEvent("pause", turn, text="When is the hockey final?", language="en"),
+         ListenEvent("final", turn)], brain)
+    assert brain.asked == ["When is the final?", "When is the hockey final?"]
+    assert brain.remembered == ["When is the hockey final?"]  # the preview's answer unsaid
+    assert desk.records[0]["early"] == "committed"
+    assert performer.spoken()[0] == "Ana, about When is the hockey final."
+
+
 def test_a_stable_partial_closing_a_sentence_prepares_a_reporters_answer():
     qa = FakeQA({"final": "The final is on Sunday."})
     turn = heard("When is the final?", role="reporter")
