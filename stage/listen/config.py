@@ -57,7 +57,8 @@ class ListenConfig:
     languages: tuple[str, ...] = ()  # understood languages (empty: every brain language)
     language: str | None = None  # force one language (None: detected per turn)
     min_confidence: float = 0.3
-    threads: int = 2
+    threads: int = 1  # CPU threads per recognition
+    workers: int = 2  # recognitions at once (a turn's final never waits behind a partial)
     partials: bool = True
     window: str = "fit"  # whisper's encoder window: fit (the audio heard) | full (30 s)
     beam: int = 1  # whisper's beam size (1: greedy)
@@ -69,7 +70,7 @@ class ListenConfig:
         data = dict(data or {})
         turns = TurnSettings.from_mapping(data.pop("turns", None))
         known = {"recognizer", "model", "url", "languages", "language", "min_confidence",
-                 "threads", "partials", "window", "beam", "devices"}
+                 "threads", "workers", "partials", "window", "beam", "devices"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError(f"listen: unknown setting(s) {', '.join(unknown)}; "
@@ -104,6 +105,10 @@ class ListenConfig:
             raise InputError("listen.min_confidence: must be in 0..1")
         if self.window not in ("fit", "full"):
             raise InputError(f"listen.window: {self.window!r}; use fit | full")
+        for name in ("threads", "workers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 1 <= value <= 16:
+                raise InputError(f"listen.{name}: {value!r}; use a whole number 1..16")
         if not isinstance(self.beam, int) or not 1 <= self.beam <= 10:
             raise InputError(f"listen.beam: {self.beam!r}; use a whole number 1..10")
 
@@ -116,6 +121,7 @@ class ListenConfig:
             return get_recognizer("server", url=self.url, languages=self.languages or None)
         beam = {"beam_size": self.beam} if self.beam != 1 else {}  # one cached model
         return get_recognizer("whisper", model=self.model, threads=self.threads,
+                              workers=self.workers,
                               languages=self.languages or None, window=self.window, **beam)
 
     def build_listener(self, *, speaker: str = "guest", role: str = "guest",

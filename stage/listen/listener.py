@@ -16,9 +16,10 @@ for a given input. Live sessions use ``background=True``: partial transcripts an
 recognition at a pause run on the listener's own recognition thread while frames keep
 coming, so the end of a turn is decided on time and its final transcript is usually ready
 when the end-of-turn silence has passed (the turn waits for the words at the pause to be
-judged, up to ``unfinished_silence_s``). No partial starts once a pause has begun, so the
-recognition at the pause waits at most for a partial already being decoded (counted in
-:attr:`Listener.pause_waits`). Partials carry their stable prefix (the words two
+judged, up to ``unfinished_silence_s``). No partial starts once a pause has begun. With a
+recogniser that decodes two at once (``workers`` > 1) the recognition at a pause runs on a
+thread of its own, beside a partial still being decoded; otherwise it waits for that
+partial (each wait is counted in :attr:`Listener.pause_waits`). Partials carry their stable prefix (the words two
 consecutive partials agree on, :func:`~vhuman.models.asr.streaming.stable_prefix`), and
 a confidently detected language is kept for the rest of the turn, which spares the
 language detection at the final; the language of the speaker's last turn is handed to
@@ -146,7 +147,10 @@ class Listener:
         """Seconds each recognition at a pause waited for the recognition thread (for a
         partial or an earlier pause's recognition still being decoded)."""
         self.background = background
+        # partials on one thread, the recognitions at a pause on another: with a recogniser
+        # that decodes two at once (``workers``), a pause never waits behind a partial
         self._worker: ThreadPoolExecutor | None = None
+        self._pause_worker: ThreadPoolExecutor | None = None
         # (turn id, end of its audio, job)
         self._partial_job: tuple[int, float, Future[Transcription]] | None = None
         self._last_partial: tuple[int, float, Transcription] | None = None  # the newest result
@@ -200,9 +204,10 @@ class Listener:
     def finish(self) -> list[ListenEvent]:
         """The stream ended: close a turn in progress (with the audio it has)."""
         events = [self._final(cut=False)] if self._turn is not None else []
-        if self._worker is not None:
-            self._worker.shutdown(wait=True)
-            self._worker = None
+        for worker in (self._worker, self._pause_worker):
+            if worker is not None:
+                worker.shutdown(wait=True)
+        self._worker = self._pause_worker = None
         self._partial_job = self._pause_job = self._preview = None
         return events
 
@@ -307,6 +312,12 @@ class Listener:
         on that thread as the recognition starts."""
         if self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"asr-{self.speaker}")
+        worker = self._worker
+        if not partial and getattr(self.recognizer, "workers", 1) > 1:
+            if self._pause_worker is None:
+                self._pause_worker = ThreadPoolExecutor(
+                    1, thread_name_prefix=f"asr-pause-{self.speaker}")
+            worker = self._pause_worker
         audio = self._slice(start, end)
         language = self.language or self._turn_language
 
@@ -315,7 +326,7 @@ class Listener:
                 before()
             return self._transcribe(audio, language, partial)
 
-        return self._worker.submit(job)
+        return worker.submit(job)
 
     def _submit_pause(self, start: float, end: float) -> Future[Transcription]:
         """The recognition at a pause. It waits only for a recognition already running

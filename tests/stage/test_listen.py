@@ -493,3 +493,36 @@ def test_a_partial_that_reached_the_pause_hands_on_its_words_before_the_pause_is
         [("Printing, in the only sense.", False)]  # the final's words, announced as before
     assert [e.turn.text for e in after if e.kind == "final"] == ["Printing, in the only sense."]
     assert listener.finish() == []
+
+
+class TwoAtOnceRecognizer(PreviewingRecognizer):
+    """Decodes two at once; its partials are stuck until ``gate`` is set."""
+
+    workers = 2
+
+    def transcribe_partial(self, audio, *, language=None, prompt=None) -> Transcription:
+        assert self.gate.wait(30)
+        return super().transcribe_partial(audio, language=language, prompt=prompt)
+
+    def transcribe(self, audio, *, language=None, prompt=None) -> Transcription:
+        self.calls.append(audio.size / RATE)
+        return Transcription(self.texts[0], language="en", confidence=0.9,
+                             language_probability=1.0, seconds=audio.size / RATE)
+
+
+def test_with_two_decodes_at_once_a_pause_is_recognised_beside_a_stuck_partial():
+    a = speech("en_ljspeech_LJ001-0001.wav")[: int(3.2 * RATE)]
+    asr = TwoAtOnceRecognizer("Printing in", "Printing, in the only sense.")
+    listener = Listener(asr, get_vad(), TurnSettings(partial_every_s=0.5), partials=True,
+                        background=True)
+    events = feed_all(listener, a)
+    assert listener._partial_job is not None  # the first partial is stuck
+    events += feed_all(listener, np.zeros(RATE // 2, np.float32))
+    if listener._pause_job is not None:
+        listener._pause_job[2].result(30)  # done while the partial is still stuck
+    events += feed_all(listener, np.zeros(RATE, np.float32))
+    assert [e.turn.text for e in events if e.kind == "final"] == ["Printing, in the only sense."]
+    assert listener.pauses >= 1 and len(asr.calls) == listener.pauses  # no final decoded again
+    assert len(asr.partials) == 0 and not asr.gate.is_set()
+    asr.gate.set()
+    assert listener.finish() == []
