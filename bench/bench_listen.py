@@ -406,6 +406,38 @@ def _echo_run(config, program, mic, EchoSuppressor, get_vad, Listener) -> dict[s
             "echo_turns": echoed, "verified_new_path": suppressor.verified, "rtf": round((time.perf_counter() - t0) / (program.size / SAMPLE_RATE), 4)}
 
 
+def workers_side_by_side(repeats: int = 3) -> dict[str, Any]:
+    """A turn's final recognition asked while a partial is being decoded, as a live
+    listener does when a person stops: a 7.5 s partial starts, the 8.7 s recognition at the
+    pause 0.15 s later; seconds from asking the pause's recognition to its result, for
+    (threads per decode, decodes at once) = (1, 1), (2, 1), (1, 2), side by side."""
+    from vhuman.models.asr.whisper import WhisperRecognizer
+
+    turn = read_audio(SPEECH / "en_librispeech_1995-1837-0001.wav")
+    partial = read_audio(SPEECH / "en_ljspeech_LJ001-0005.wav")[: int(7.5 * SAMPLE_RATE)]
+    out: dict[str, Any] = {"loadavg_before": _loadavg()}
+    for threads, workers in ((1, 1), (2, 1), (1, 2)):
+        recognizer = WhisperRecognizer("base", threads=threads, workers=workers)
+        recognizer.transcribe(turn, language="en")  # warm
+        waits, alone = [], []
+        for _ in range(repeats):
+            worker = threading.Thread(target=recognizer.transcribe, args=(partial,),
+                                      kwargs={"language": "en"})
+            worker.start()
+            time.sleep(0.15)
+            t0 = time.monotonic()
+            recognizer.transcribe(turn, language="en")
+            waits.append(round(time.monotonic() - t0, 3))
+            worker.join()
+            t0 = time.monotonic()
+            recognizer.transcribe(turn, language="en")
+            alone.append(round(time.monotonic() - t0, 3))
+        out[f"threads{threads}_workers{workers}"] = {"pause_beside_partial_s": waits,
+                                                     "pause_alone_s": alone}
+    out["loadavg_after"] = _loadavg()
+    return out
+
+
 def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -424,6 +456,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         figures["accuracy_full_window"] = {k: v for k, v in accuracy(full).items()
                                            if k != "per_clip"}
         figures["loadavg_after_accuracy_full_window"] = _loadavg()
+    figures["workers_side_by_side"] = workers_side_by_side(1 if quick else 3)
     figures["echo"] = echo(config, seconds=60.0 if quick else 300.0)
     figures["loadavg_after_echo"] = _loadavg()
     clips = ["en_ljspeech_LJ001-0004.wav", "zh_aishell3_SSB03410265.wav",
@@ -451,7 +484,9 @@ if __name__ == "__main__":
     import json
     import sys
 
-    if "--live" in sys.argv:  # end of speech -> final / first audio only, calm
+    if "--workers" in sys.argv:  # decodes side by side: threads per decode, decodes at once
+        print(json.dumps(workers_side_by_side(), indent=1))
+    elif "--live" in sys.argv:  # end of speech -> final / first audio only, calm
         clips = ["en_ljspeech_LJ001-0004.wav", "zh_aishell3_SSB03410265.wav",
                  "en_librispeech_1995-1837-0001.wav", "es_picovoice_test_es.wav",
                  "en_ljspeech_LJ001-0005.wav"]
