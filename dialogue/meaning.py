@@ -117,6 +117,10 @@ def meaning_check(message: str, kind: str, lang: str, reply: Sequence[SpokenLike
             out.limit(1, "sympathy-to-chat")
         elif any(_NICE.search(s.text) or _CHEER.search(s.text) for s in reply):
             out.limit(1, "cheer-to-complaint")
+    talk = [s.text for s in reply if s.source == "small_talk"]
+    if similarity is not None and talk and lang == "en" and kind == "question" and \
+            all(similarity(message, t) < OFF_TOPIC for t in talk):
+        out.limit(1, "off-topic")  # the host's own small-talk line, far from what was asked
     if similarity is None or not model:
         return out
     sims = [similarity(message, t) for t in model]
