@@ -8,8 +8,9 @@ kinds of small talk a host hears most with lines that use what the viewer said:
   "¿Qué te parece el programa?", "你觉得下雪怎么样？"): a feeling the persona holds — it
   likes what its show is about — and a question back; never a fact;
 - "how are you?" / "¿qué tal tu día?" / "你今天好吗？": how the host feels on the show;
-- a viewer saying where they are from, what they love, who they watch with, or that it is
-  their first time: a warm line that names it, often with a question back;
+- a viewer saying where they are from, what they love, who they watch with, that it is
+  their first time, that they are tired or cold: a warm line that names it, often with a
+  question back;
 - praise and thanks: thanks that fit them.
 
 Lines exist in English, Spanish and Chinese; each viewer never hears the same line twice in
@@ -73,11 +74,21 @@ _WITH_PERSON = re.compile(
     r"grandma|grandpa|kids?|family|boyfriend|girlfriend)(?:\s+(?P<name>[A-ZÀ-Ý][\w'-]+))?")
 _LIKES_ES = re.compile(r"\bme (?:encanta|encantan|gusta|gustan) (?:mucho )?(?P<x>[^.,!?¡¿]{2,40})", re.I)
 _LIKES_ZH = re.compile(r"我(?:很|最|超|特别)?(?:喜欢|爱)(?P<x>[\u4e00-\u9fff]{1,8}?)(?:[，。！!,.]|$)")
+_TIRED = re.compile(
+    r"\b(?:tired|exhausted|worn out|sleepy|knackered|long day|long shift|night shift|cansad[oa]s?|agotad[oa]s?|"
+    r"d[íi]a (?:tan )?largo)\b|累|困|加班", re.I)
+_COLD = re.compile(r"\b(?:cold|freezing|chilly|fr[íi]o|helad[oa])\b|好冷|太冷|冷死", re.I)
 _FUNNY = re.compile(r"\b(?:funn\w*|hilarious|jokes?|laugh\w*|divertid[oa]|graciosa?)\b|好笑|搞笑|有趣", re.I)
 _SINGING = re.compile(r"\b(?:sing\w*|song|voice|cant\w*|canci[óo]n|voz)\b|唱|歌|声音", re.I)
 
 LINES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
+        "tired": (
+            "Oof, that sounds like a long one, {viewer}. Put your feet up, we'll keep you company tonight.",
+            "You've earned a rest, {viewer}. Get cozy and let us keep you company."),
+        "cold": (
+            "Brr, {viewer}! Wrap up warm, and let's keep each other cozy tonight.",
+            "Oh, stay warm, {viewer}! Blankets on, and enjoy the show with us."),
         "how_are_you": (
             "I'm having a wonderful time here with all of you, {viewer}! How's your day going?",
             "Honestly, {viewer}, I'm great, this is my favourite part of the day! How about you?",
@@ -132,6 +143,9 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
             "Anytime, {viewer}! That makes me so happy."),
     },
     "es": {
+        "tired": ("Uf, vaya día, {viewer}. Descansa un poco, aquí te hacemos compañía.",
+                  "Te mereces un descanso, {viewer}. Ponte cómoda y te hacemos compañía."),
+        "cold": ("¡Brr, {viewer}! Abrígate bien y disfruta del programa con nosotros.",),
         "how_are_you": (
             "¡Muy bien, {viewer}! Me lo paso genial aquí con vosotros. ¿Y tú, qué tal tu día?",
             "¡Feliz de estar aquí contigo, {viewer}! ¿Cómo va tu día?"),
@@ -159,6 +173,8 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "thanks": ("¡De nada, {viewer}! Me alegra mucho que te haya gustado.", "¡Un placer, {viewer}! Gracias por estar aquí."),
     },
     "zh": {
+        "tired": ("辛苦啦，{viewer}！好好休息一下，我们陪着你。", "累了一天了，{viewer}，放松一下，我们陪你。"),
+        "cold": ("好冷呀，{viewer}！多穿点，注意保暖。",),
         "how_are_you": ("我很好，{viewer}！和大家一起聊天特别开心。你今天过得怎么样？", "超开心的，{viewer}！你呢，今天怎么样？"),
         "hosting": ("我超喜欢主持，{viewer}！和大家聊天是我每天最开心的事。", "主持是世界上最好的工作，{viewer}！有你们在特别好玩。"),
         "opinion": ("我很喜欢，{viewer}！你呢？", "我超喜欢的，{viewer}！你觉得呢？"),
@@ -184,6 +200,8 @@ _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
     "first_time": (Emotion.HAPPY, 0.7, ["wave"]),
     "with_person": (Emotion.HAPPY, 0.6, ["wave"]),
     "birthday": (Emotion.EXCITED, 0.8, ["cheer"]),
+    "tired": (Emotion.CALM, 0.4, ["nod"]),
+    "cold": (Emotion.CALM, 0.4, ["nod"]),
 }
 
 
@@ -227,7 +245,8 @@ class SmallTalk:
         if _SENSITIVE.search(text) or _BAD_NEWS.search(text):
             return None
         feeling, strength = classify_emotion(text)
-        if feeling in (Emotion.SAD, Emotion.ANGRY) and strength >= 0.3 and kind not in ("praise", "thanks"):
+        if feeling in (Emotion.SAD, Emotion.ANGRY) and strength >= 0.3 and kind not in ("praise", "thanks") \
+                and not (_TIRED.search(text) or _COLD.search(text)):
             return None  # "how do you feel about the cancelled match?": no cheerful line
         found = self._match(text, lang, kind)
         if found is None:
@@ -257,6 +276,10 @@ class SmallTalk:
             return None
         if _FIRST_TIME.search(text):
             return "first_time", {}
+        if _TIRED.search(text):
+            return "tired", {}
+        if _COLD.search(text):
+            return "cold", {}
         person = _WITH_PERSON.search(text)
         if person:
             name = person.group("name")

@@ -54,6 +54,11 @@ def test_what_a_viewer_says_about_themselves_is_used() -> None:
     assert "happy birthday, theo" in theo.lower()
     assert "curling" in (_talk("I love curling", kind="chat") or "").lower()
     assert _talk("I like it", kind="chat") is None
+    tired = _talk("Just finished a night shift, totally exhausted", kind="chat") or ""
+    assert "rest" in tired or "long one" in tired
+    assert not any(w in tired.lower() for w in ("nice", "great", "awesome", "sorry"))
+    assert "陪" in (_talk("今天加班到很晚，好累啊", "zh", kind="chat") or "")
+    assert _talk("Llegué del trabajo muy cansada", "es", kind="chat")
 
 
 def test_praise_and_thanks_are_thanked_never_the_same_line_twice_in_a_row() -> None:
