@@ -159,7 +159,8 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "city": (
             "¡Un saludo enorme a {x}, {viewer}! ¿Qué tal el tiempo por allí?",
             "¡Hola a todo {x}, {viewer}! Gracias por vernos desde allí."),
-        "likes": ("¡Qué buen gusto, {viewer}! ¿Qué es lo que más te gusta?", "¡Me encanta, {viewer}! ¿Cómo empezaste?"),
+        "likes": ("¡{X}, qué buen gusto, {viewer}! ¿Qué es lo que más te gusta?",
+                  "¡{X}! Me encanta, {viewer}. ¿Cómo empezaste?"),
         "first_time": ("¡Bienvenido a tu primer programa, {viewer}! Pregúntame lo que quieras o pídeme una canción.",),
         "with_person": ("¡Un saludo también para tu familia, {viewer}! Que disfrutéis juntos.",),
         "with_named": ("¡Hola, {name}! Qué bien teneros aquí, {viewer}.",),

@@ -54,6 +54,7 @@ def test_what_a_viewer_says_about_themselves_is_used() -> None:
     assert "happy birthday, theo" in theo.lower()
     assert "curling" in (_talk("I love curling", kind="chat") or "").lower()
     assert _talk("I like it", kind="chat") is None
+    assert "esquí" in (_talk("Mi deporte favorito es el esquí", "es", kind="chat") or "").lower()
     tired = _talk("Just finished a night shift, totally exhausted", kind="chat") or ""
     assert "rest" in tired or "long one" in tired
     assert not any(w in tired.lower() for w in ("nice", "great", "awesome", "sorry"))
