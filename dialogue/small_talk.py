@@ -253,7 +253,7 @@ class SmallTalk:
         if found is None:
             return None
         key, values = found
-        template = self._pick(viewer or "", lang, key)
+        template = self._pick(viewer or "", lang, key, text)
         said = _fill(template, viewer if named else None, values)
         emotion, intensity, tags = _STYLE.get(key.split("_")[0], (Emotion.HAPPY, 0.6, ["nod"]))
         return SmallTalkLine(said, key, emotion, intensity, list(tags))
@@ -325,13 +325,20 @@ class SmallTalk:
             return "opinion_plain", {}
         return "opinion", {"x": thing}
 
-    def _pick(self, who: str, lang: str, key: str) -> str:
+    def _pick(self, who: str, lang: str, key: str, message: str = "") -> str:
         options = LINES[lang].get(key) or LINES["en"][key]
-        last = self._last.get(who)
-        fresh = [o for o in options if o != last] or list(options)
+        said = _words(message)
+        own = [o for o in options if not (len(said) >= 3 and said in _words(o))] or list(options)
+        last = self._last.get(who)  # never the viewer's own words back, nor the last line
+        fresh = [o for o in own if o != last] or own
         choice = fresh[self.rng.randrange(len(fresh))]
         self._last[who] = choice
         return choice
+
+
+def _words(text: str) -> str:
+    """``text`` as its lower-case words (CJK characters one by one), space-joined."""
+    return " " + " ".join(re.findall(r"[\u3400-\u9fff]|[^\W\d_]+", text.casefold())) + " "
 
 
 def _fill(template: str, viewer: str | None, values: dict[str, str]) -> str:

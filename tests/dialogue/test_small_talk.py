@@ -92,3 +92,12 @@ def test_the_brain_answers_small_talk_in_persona_without_the_model() -> None:
     assert "stay tuned" not in capital[-1][1].lower()
     winner = asyncio.run(ask("Who will win the curling final?", "Eric"))
     assert "Nobody knows yet" in winner[-1][1]
+
+
+def test_a_question_back_never_repeats_the_viewers_own_words() -> None:
+    talk = SmallTalk(random.Random(0))
+    for _ in range(4):
+        said = talk.answer("¿Qué tal tu día?", "es", "Irene", "question")
+        assert said is not None and "qué tal tu día" not in said.text.lower()
+        english = talk.answer("How's your day going?", "en", "Sam", "question")
+        assert english is not None and "how's your day going" not in english.text.lower()
