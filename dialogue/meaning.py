@@ -124,7 +124,7 @@ def meaning_check(message: str, kind: str, lang: str, reply: Sequence[SpokenLike
     if similarity is None or not model:
         return out
     sims = [similarity(message, t) for t in model]
-    if kind in ("chat", "praise", "thanks") and any(said_back(t, sim) for t, sim in zip(model, sims)):
+    if kind in ("chat", "praise", "thanks") and any(said_back(t, sim) for t, sim in zip(model, sims, strict=True)):
         out.faults.append("said-back")
     if lang == "en" and kind in ("chat", "question", "request"):
         low = [sim < OFF_TOPIC for sim in sims]

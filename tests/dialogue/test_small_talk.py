@@ -67,7 +67,7 @@ def test_praise_and_thanks_are_thanked_never_the_same_line_twice_in_a_row() -> N
     said = [talk.answer("you're the best host ever", "en", "Jon", "praise") for _ in range(6)]
     texts = [s.text for s in said if s is not None]
     assert len(texts) == 6 and all("thank" in t.lower() for t in texts)
-    assert all(a != b for a, b in zip(texts, texts[1:]))
+    assert all(a != b for a, b in zip(texts, texts[1:], strict=False))
     funny = talk.answer("you're the funniest host", "en", "Jon", "praise")
     assert funny is not None and funny.kind == "praise_funny"
     assert "谢谢" in (talk.answer("你主持得真好！", "zh", "小玉", "praise") or funny).text
