@@ -39,6 +39,8 @@ from .reply import DanceCue, PerformCue, Reply, ReplyContext, ReplySentence, Sin
 from .show_knowledge import ShowKnowledge
 from .skill_lines import LINES, comfort
 from .skills import SkillLine, Skills
+from .small_talk import LINES as TALK_LINES
+from .small_talk import SmallTalk
 from .tags import ACTIONS, move_body
 from .turn import Turn
 
@@ -75,7 +77,9 @@ class Brain:
 
     Order of answers: templates (greetings, thanks), memory ("what's my name?"), skills
     (:class:`~dialogue.skills.Skills`: sing from ``songs``, title -> score, dance, jokes,
-    quiz, shout-outs, exact maths, declines), the knowledge base; a factual question it
+    quiz, shout-outs, exact maths, declines), small talk in persona
+    (:class:`~dialogue.small_talk.SmallTalk`: opinions, "how are you?", where a viewer is
+    from, praise and thanks), the knowledge base; a factual question it
     cannot answer gets an honest "I don't know that one"; only small talk goes to the
     model, whose sentences pass :func:`~dialogue.judge.judge_sentence` (up to
     ``candidates`` draws) or give way to a short in-persona line.
@@ -134,6 +138,7 @@ class Brain:
         self._similar: Similarity | None = None
         self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
         self.skills.schedule = self.knowledge.events  # "how many days until the final?"
+        self.small_talk = SmallTalk(random.Random(seed + 3))
 
     @property
     def wants_default_llm(self) -> bool:
@@ -307,7 +312,12 @@ class Brain:
             yield item
             return
         skill = self.skills.answer(text, asked, viewer, turn.label)
-        if (not skill and asked != lang and asked in ENGLISH_NOTICE
+        greet = (viewer and record is not None and (returning or not record.known)
+                 and self.memory is not None and kind not in SOMBER_KINDS and lang == "en")
+        talk = None if skill else self.small_talk.answer(text, asked, viewer, turn.label,
+                                                          named=not (greet and asked == "en"))
+        greet = greet and (asked == "en" or not talk)  # an English greeting before English only
+        if (not skill and not talk and asked != lang and asked in ENGLISH_NOTICE
                 and (viewer, asked) not in self._noticed):
             # The model cannot write the viewer's language: say so in it, then answer.
             notice = lines.sentence(fill(ENGLISH_NOTICE[asked], viewer), "template", index,
@@ -316,8 +326,7 @@ class Brain:
             self._noticed.add((viewer, asked))  # once per viewer and language
             yield notice
             index += 1
-        elif (viewer and record is not None and (returning or not record.known)
-              and self.memory is not None and kind not in SOMBER_KINDS and lang == "en"):
+        elif greet:
             # First message of a visit: greet by name at once, then answer (never a
             # cheerful greeting before bad news or abuse: the opener addresses them then).
             yield lines.template("greeting", text, viewer, returning)
@@ -330,6 +339,11 @@ class Brain:
                 item.cue = self._cue(said_line)
                 index += 1
                 yield item
+            return
+        if talk is not None:  # opinions, "how are you?", where they are from, praise: in persona
+            item = lines.sentence(talk.text, "small_talk", index, talk.emotion, talk.tags, talk.intensity)
+            item.language = asked if asked in TALK_LINES else "en"
+            yield item
             return
         scheduled = self.knowledge.schedule(text, asked)
         if scheduled is not None:  # "what's on tonight?" from the show's knowledge
@@ -355,7 +369,7 @@ class Brain:
                 return
         if turn.label == "question" and is_factual(text):
             # Facts come from the show's knowledge only: no model guesses on air.
-            yield lines.unsure(viewer, index, asked)
+            yield lines.unsure(viewer, index, asked, text)
             return
         if self.llm is None and self._auto_llm:
             await self._load_default_llm()
@@ -388,7 +402,8 @@ class Brain:
                 yield item
             if count or turn.llm_failed:
                 break
-        if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat")):
+        if count == 0 and not (said and kind in ("praise", "sympathy", "abusive", "excited", "chat",
+                                                 "statement")):
             # Nothing the model wrote could be said. After praise, sad news or chat the
             # opener already answered; otherwise a line that fits the message: the kind's
             # acknowledgement for chat or praise, "not sure" for a question or request,

@@ -15,8 +15,9 @@ base or the conversation supports:
   at hosting", "has tenido suerte", "你一直很幸运") with words the viewer never said;
 - ``claim:unsupported``: a statement whose content words (four letters or more, not a
   reaction, feeling or everyday word) come from none of the known texts ("Hockey is played
-  in an arena full of ice cream"); Chinese statements are checked by the three patterns
-  above only (no word list of Chinese reactions yet).
+  in an arena full of ice cream"); in Chinese, a statement with three characters or more
+  outside a list of reaction and everyday words, the message and the known texts ("上海被称为
+  东方明珠，指的是城市的中心。").
 
 Questions pass (asking is never a claim). Which words count as a reaction, a feeling or
 an everyday word was chosen on the dev split's hand-graded model sentences only.
@@ -101,6 +102,23 @@ suena suenan parece bien pasarlo disfruta disfrutar disfrutamos disfruto bienven
 también tanto tanta tantos tantas tiempo vida mundo corazón sonrisa gente preguntar pregunta
 estoy estás está próxima próximo cantar bailar
 """.split())
+# Chinese words that carry no claim: reactions, feelings, warmth, particles and the
+# everyday words of a host's small talk. A Chinese statement keeps at most two characters
+# outside these, the message and the known texts.
+_REACTION_WORDS_ZH = tuple(sorted(set("""
+你 您 我 我们 你们 大家 他 她 它 的 地 得 了 着 过 呢 吗 吧 啊 呀 哦 哇 嗯 哈 哈哈 嘿 啦 嘛 噢
+很 太 真 真的 好 非常 特别 超 超级 最 更 也 都 还 就 又 再 一起 一定 一直 总是 真是
+是 有 在 和 跟 与 给 让 把 对 为 帮 被
+喜欢 爱 开心 高兴 快乐 幸福 温暖 感动 激动 兴奋 期待 精彩 棒 厉害 漂亮 可爱 美 美丽 优雅 有趣
+好玩 好看 好听 舒服 放松 辛苦 累 冷 暖 暖和 酷 赞 不错 完美 难过 伤心 抱歉 遗憾 心疼 担心 加油
+谢谢 感谢 不客气 欢迎 抱抱 拥抱 安息 保重 照顾 陪伴 陪 祝 祝福 希望 愿 愿意 相信 觉得 想 想要 要
+会 能 可以 看 听 说 聊 聊天 玩 来 去 到 做 知道 记得 分享 告诉 互相 多 少 小心 慢慢
+今天 今晚 晚上 现在 以后 明天 一会儿 时候 时间 每天 天 日子 一天
+朋友 朋友们 家人 心 心情 笑 笑容 声音 节目 直播 比赛 运动 观众 主持 这里 那里
+这 那 这个 那个 这些 那些 什么 怎么 怎么样 一 一个 个 些 点 一点 不 没 没有
+好好 休息 注意 身体 健康 一切 顺利 平安 你好 大家好 真棒 太好了
+""".split()), key=len, reverse=True))
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _STOP = frozenset(
     "that this with from have your you're you've about what when where which there their they "
     "them then than just really very much more some like would could should been were will "
@@ -131,6 +149,17 @@ def new_words(sentence: str, known: Iterable[str]) -> list[str]:
     return [w for w in _content(sentence) if _stem(w) not in stems]
 
 
+def new_characters_zh(sentence: str, known: Iterable[str]) -> list[str]:
+    """Chinese characters of ``sentence`` outside the reaction and everyday words of a
+    host's small talk that no ``known`` text has (Chinese has no spaces: characters stand
+    for words here)."""
+    seen = {ch for text in known for ch in _CJK.findall(text)}
+    rest = sentence
+    for word in _REACTION_WORDS_ZH:
+        rest = rest.replace(word, " ")
+    return [ch for ch in _CJK.findall(rest) if ch not in seen]
+
+
 def unsupported_claim(sentence: str, message: str, language: str,
                       known: Iterable[str] = (), known_words: Iterable[str] = ()) -> str | None:
     """Why ``sentence``, written by the model in reply to ``message``, asserts something
@@ -148,6 +177,8 @@ def unsupported_claim(sentence: str, message: str, language: str,
             return "claim:about-show"
         if _VIEWER_CLAIM_ZH.search(sentence):
             return "claim:about-viewer"
+        if len(new_characters_zh(sentence, said)) >= 3:
+            return "claim:unsupported"
         return None
     bio, we, you = ((_HOST_BIO_ES, _WE_CLAIM_ES, _VIEWER_CLAIM_ES) if language == "es"
                     else (_HOST_BIO, _WE_CLAIM, _VIEWER_CLAIM))

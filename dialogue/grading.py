@@ -3,6 +3,8 @@
 2: a reply a good human host would be glad to give (does what was asked, right facts,
 right tone, the viewer's language). 1: acceptable but weak (an honest "I don't know"
 where the show had the answer, a generic line, the wrong language after a notice).
+A question without a known answer met with a dodge ("I'd rather not guess", a change of
+subject, a moderation deflection) gets at most 1.
 0: a reply a producer winces at: silence, an echo of the viewer, the host narrated in
 the third person, leaked labels or instructions, assistant-speak, a cheerful line to sad
 news (or sympathy to a plain question), bait or advice on air, a made-up fact, a request
@@ -48,6 +50,7 @@ _SYMPATHY_OPENER = re.compile(
     r"lo siento mucho|te mando un abrazo|很难过听到|给你一个大大的拥抱", re.I)
 _HONEST = re.compile(
     r"\b(?:don'?t know|do not know|not sure|no idea|rather not guess|can'?t|cannot|i'?ll check|"
+    r"nobody knows|no one knows|won'?t guess|beyond me|nadie lo sabe|谁也不知道|"
     r"let'?s find out|not something i|isn'?t something i|i'll pass|pass on that)\b|"
     r"\bno (?:lo )?s[ée]\b|\bno puedo\b|\bno estoy segur[oa]\b|不知道|不太清楚|不确定|不会|没办法|不能", re.I)
 _DECLINE = re.compile(
@@ -56,6 +59,13 @@ _DECLINE = re.compile(
     r"talk about (?:the|something)|no (?:puedo|doy)|prefiero no|mejor hablemos|only say my own|"
     r"(?:real |an )?experts?|no para m[íi]|solo digo mis)\b|不能|不提供|我们聊|换个话题|专家|只说我自己",
     re.I)
+# A reply that steps around a question instead of answering it: a dodge, a change of
+# subject, a moderation deflection, a "my thoughts got tangled".
+_DEFLECTED = re.compile(
+    r"rather not guess|stay tuned|let'?s talk about (?:the (?:games|show)|something else)|keep it friendly|"
+    r"i'?ll pass on that|thoughts got tangled|lost my train of thought|could you ask me again|"
+    r"hablemos de otra cosa|换个话题", re.I)
+_DEFLECTING_SOURCES = ("deflection", "fallback", "unsure")
 _WEEKDAYS = {
     "en": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
     "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
@@ -247,4 +257,9 @@ def grade_reply(
         grade = 2
     if wrong_language:
         grade = min(grade, 1)
+    content = [s for s in reply if s.source not in ("opener", "template")]
+    if kind == "question" and not has_goal and turn.get("cls") not in ("leak", "bait") and content and all(
+            s.source in _DEFLECTING_SOURCES or _DEFLECTED.search(s.text) for s in content):
+        grade = min(grade, 1)  # a question met with a dodge: at most acceptable
+        notes.append("deflected")
     return Grade(min(grade, meant.cap), [], notes)

@@ -22,10 +22,13 @@ _SAD = re.compile(
     r"\b(died|dead|passed away|pass away|lost my|funeral|cancer|in (the )?hospital|sick|ill|"
     r"depressed|lonely|heartbroken|broke up|dumped|fired|laid off|miss (him|her|them)|"
     r"crying|cried|sad|upset|grieving|rip|can't stop crying|bad news|terrible day|awful day|"
-    r"worst day|feeling (really |so |a bit )?down|worried|failed my|failed the)\b|"
+    r"worst day|feeling (really |so |a bit )?down|worried|failed my|failed the|sorrow|sorrows|"
+    r"sorrowful|grief|griev\w*|mourn\w*|tragedy|tragic|wept|weeping|in tears|despair\w*|"
+    r"heartbreak\w*|killed|misery|miserable|loss of (his|her|their|my|our)|lost (his|her|their) (life|lives|wife|husband|son|daughter|mother|father|home))\b|"
     r"\b(muri[óo]|falleci[óo]|muerto|triste|enferm[oa]|hospital|perd[íi] (mi|el)|deprimid[oa]|"
     r"sol[oa] esta noche|me siento sol[oa]|suspend[íi])\b|"
-    r"去世|(?<![累困饿热冷忙笑])死了|难过|伤心|生病|住院|失业|没考好|分手|孤独",
+    r"\b(dolor|tristeza|llor[óoé]|llorando|duelo|tragedia|desgracia)\b|"
+    r"去世|(?<![累困饿热冷忙笑])死了|难过|伤心|生病|住院|失业|没考好|分手|孤独|悲伤|痛苦|哭了|不幸",
     re.I,
 )
 # Tired is not grief: fatigue after work or sport is chat unless loss or illness is named.
@@ -55,7 +58,7 @@ _THANKS = re.compile(
 _PRAISE = re.compile(
     r"\b(you|you're|youre|u r|ur|your|this show|the show|this stream|vivi)\b.{0,20}\b(amazing|"
     r"awesome|great|the best|best|cute|beautiful|pretty|lovely|funny|wonderful|fantastic|"
-    r"incredible|brilliant|talented|cool|sweet|adorable|rock|calming|so good)\b|"
+    r"incredible|brilliant|talented|cool|sweet|adorable|rock|calming|so good|funniest|greatest|nicest|coolest|sweetest|cutest|kindest|hilarious|so fun|a legend)\b|"
     r"\b(love (you|the show|this show|this stream|your)|best host|great (job|show)|well done|"
     r"big fan|i'm a fan|im a fan|you made my day|made my day)\b|"
     r"\b(eres (genial|la mejor|el mejor|incre[íi]ble|bonita|linda)|te quiero|me encanta(s)? (tu|el)|"
@@ -113,6 +116,20 @@ def classify_kind(message: str) -> Kind:
     if _QUESTION.search(text) and not _EXCLAIM_ES.search(text):
         return "question"  # "¡Qué día tan largo!" exclaims, it does not ask
     return "chat"
+
+
+_PERSONAL = re.compile(r"\b(?:i|i'm|im|my|me|we|our|you|your|yo|mi|me|nosotros|tu|t[úu])\b|我|你|咱", re.I)
+
+
+def is_statement(message: str) -> bool:
+    """A plain, impersonal statement ("The invention of movable metal letters in the 15th
+    century..."): no question, no exclamation, nobody addressed, eight words or more. Such
+    a message (often a passage read aloud) gets a neutral acknowledgement, never a cheer."""
+    text = message.strip()
+    words = text.split()
+    long_enough = len(words) >= 8 or len(re.findall(r"[\u3400-\u9fff]", text)) >= 16
+    return (long_enough and not re.search(r"[!?！？]", text) and not _PERSONAL.search(text)
+            and classify_kind(text) == "chat")
 
 
 def is_excited(message: str) -> bool:

@@ -17,6 +17,10 @@ from .prompts import fill, pick
 from .reply import ReplySentence
 from .skill_lines import LINES, line
 
+# A question about what has not happened yet: nobody knows, so nobody guesses.
+_PREDICTION = re.compile(
+    r"\bwho(?:'s| is)? (?:will|going to|gonna) win\b|\bwill (?:\w+ ){1,4}win\b|\bwho wins\b|"
+    r"\bqui[ée]n (?:va a ganar|ganar[áa])\b|谁会赢|谁能赢|会赢吗", re.I)
 _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
 _NAME_LINES = {
     "en": ("You're {name}, of course! I remember.",
@@ -62,9 +66,13 @@ class LineBook:
         return self.sentence(fill(pick(self.persona.fallbacks, self.rng), viewer), "fallback",
                              index, Emotion.CALM)
 
-    def unsure(self, viewer: str | None, index: int, language: str) -> ReplySentence:
-        """An honest, in-persona "I don't know that one" in the viewer's language."""
-        if language in LINES and language != "en":
+    def unsure(self, viewer: str | None, index: int, language: str, question: str = "") -> ReplySentence:
+        """An honest, in-persona "I don't know that one" in the viewer's language (for a
+        question about a result not yet known: "nobody knows yet"). ``question``: what was
+        asked."""
+        if _PREDICTION.search(question):
+            text = fill(line("predict", language if language in LINES else "en", viewer="{viewer}"), viewer)
+        elif language in LINES and language != "en":
             text = line("unsure", language, viewer=viewer or "")
         else:
             text = fill(pick(self.persona.unsure, self.rng), viewer)

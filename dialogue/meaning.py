@@ -117,10 +117,14 @@ def meaning_check(message: str, kind: str, lang: str, reply: Sequence[SpokenLike
             out.limit(1, "sympathy-to-chat")
         elif any(_NICE.search(s.text) or _CHEER.search(s.text) for s in reply):
             out.limit(1, "cheer-to-complaint")
+    talk = [s.text for s in reply if s.source == "small_talk"]
+    if similarity is not None and talk and lang == "en" and kind == "question" and \
+            all(similarity(message, t) < OFF_TOPIC for t in talk):
+        out.limit(1, "off-topic")  # the host's own small-talk line, far from what was asked
     if similarity is None or not model:
         return out
     sims = [similarity(message, t) for t in model]
-    if kind in ("chat", "praise", "thanks") and any(said_back(t, sim) for t, sim in zip(model, sims)):
+    if kind in ("chat", "praise", "thanks") and any(said_back(t, sim) for t, sim in zip(model, sims, strict=True)):
         out.faults.append("said-back")
     if lang == "en" and kind in ("chat", "question", "request"):
         low = [sim < OFF_TOPIC for sim in sims]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from vhuman.models.types import Emotion
 
-from .kinds import classify_kind, is_excited
+from .kinds import classify_kind, is_excited, is_statement
 from .language import OPENERS, detect_language
 from .persona import Persona
 from .prompts import fill
@@ -43,6 +43,13 @@ _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
     "abusive": (Emotion.CALM, 0.3, ["shrug"]),
     "praise": (Emotion.HAPPY, 0.7, ["heart"]),
     "excited": (Emotion.EXCITED, 0.7, ["clap"]),
+    "statement": (Emotion.CALM, 0.3, ["nod"]),
+}
+# A neutral acknowledgement of a plain statement, by language (no cheer, no sympathy).
+STATEMENT_OPENERS: dict[str, tuple[str, ...]] = {
+    "en": ("Mm, I'm listening, {viewer}.", "I hear you, {viewer}.", "Go on, {viewer}, I'm listening."),
+    "es": ("Te escucho, {viewer}.", "Mm, sigue, {viewer}."),
+    "zh": ("嗯，我在听，{viewer}。", "嗯，{viewer}，你接着说。"),
 }
 _DANCE_REQUEST = re.compile(r"\b(danc\w*|bail\w*|groove)\b|跳舞|跳个舞", re.I)
 # Kinds before which a cheerful greeting would be wrong (bad news, hostility).
@@ -55,12 +62,15 @@ _OPENER_KIND = {"question": "question", "request": "request", "sad": "sympathy",
 
 
 def message_kind(message: str) -> str:
-    """``sympathy`` | ``abusive`` | ``praise`` | ``excited`` | ``request`` | ``question`` |
-    ``chat`` for a viewer message: :func:`dialogue.kinds.classify_kind` in the opener's
-    words, with energetic chat as ``excited``."""
+    """``sympathy`` | ``abusive`` | ``praise`` | ``excited`` | ``statement`` | ``request`` |
+    ``question`` | ``chat`` for a viewer message: :func:`dialogue.kinds.classify_kind` in the
+    opener's words, with energetic chat as ``excited`` and a plain impersonal statement as
+    ``statement`` (:func:`dialogue.kinds.is_statement`)."""
     kind = _OPENER_KIND[classify_kind(message)]
     if kind == "chat" and is_excited(message):
         return "excited"
+    if kind == "chat" and is_statement(message):
+        return "statement"
     return kind
 
 
@@ -78,6 +88,8 @@ class OpenerPicker:
         A request without request lines gets the chat lines (never "good question"); bad
         news and abuse never fall back to cheerful lines: no line means no opener.
         """
+        if kind == "statement":
+            return STATEMENT_OPENERS.get(language or "en", ())
         if language and language != "en":
             return OPENERS.get(language, {}).get(kind, ())
         p = self.persona

@@ -211,7 +211,7 @@ DEFAULT_PERSONA = Persona(
     ),
     unsure=(
         "Hmm, I don't know that one yet, {viewer}. Let's find out together!",
-        "Good one, {viewer}, but I'd rather not guess. Stay tuned and we'll see!",
+        "That one's beyond me, {viewer}, I only know our show. Want a song, or a joke?",
     ),
     question_openers=(
         "Ooh, great question, {viewer}!",

@@ -61,6 +61,7 @@ READ_CHUNKS = 3
 READ_CHARS = 1100
 MAX_REPLY_WORDS = 40
 RECORD_MISS_CAP = 0.2
+RESCUE_TOP = 8  # candidates read again when the top one's sentence misses the question
 
 
 class QAEngine(EvidenceMixin):
@@ -215,6 +216,17 @@ class QAEngine(EvidenceMixin):
         self.model.score(cands)
         best = max(cands, key=lambda c: c.score)
         conf, feats = self.model.confidence(best, cands)
+        coverage = VERIFY_FEATURES.index("v_sentence_coverage")
+        if best.verify_features[coverage] < OFFER_COVERAGE:
+            # The top span's sentence is about something else ("Where is the daily press
+            # conference held?" -> the media centre's own address): a span of the next few
+            # from a sentence that covers the question may be the answer.
+            for other in sorted(cands, key=lambda c: -c.score)[1:RESCUE_TOP]:
+                if other.verify_features[coverage] < OFFER_COVERAGE:
+                    continue
+                other_conf, other_feats = self.model.confidence(other, cands)
+                if other_conf > conf:
+                    best, conf, feats = other, other_conf, other_feats
         if feats["record_missing"] > 0:
             # A table row or list item is about one thing: when it lacks a thing the question
             # names, it answers about another row (no prose paraphrases a row's key).

@@ -44,8 +44,8 @@ PerformCue = SingCue | DanceCue
 class ReplySentence:
     """One sentence to speak, with its emotion (0..1 intensity) and action tags.
 
-    ``source``: llm | opener | template | memory | kb | unsure | deflection | fallback |
-    ``skill:<name>``. An ``opener`` is the instant acknowledgement spoken while the model
+    ``source``: llm | opener | template | memory | small_talk | kb | unsure | deflection |
+    fallback | ``skill:<name>``. An ``opener`` is the instant acknowledgement spoken while the model
     writes the rest. ``language``: the sentence's language (ISO 639-1), so the voice can
     pick one that speaks it. ``tags``: the action words of the reply grammar
     (:mod:`vhuman.models.textproc.tags`): gestures, ``dance``, ``sing:<title>``; ``cue``:

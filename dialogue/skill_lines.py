@@ -20,6 +20,7 @@ LINES: dict[str, dict[str, str]] = {
         "quiz_wrong": "Ooh, not quite! {answer}",
         "bad_name": "I only give shout-outs to names I can say on air! Tell me another one?",
         "a_viewer": "a viewer",
+        "who": "Ooh, who's the lucky one? Tell me their name and I'll say it on air!",
         "shoutout": "Hi {name}! {viewer} says hello, and welcome to the show!",
         "birthday": "Happy birthday, {name}! {viewer} sends you lots of love from the show!",
         "gesture_wave": "Hi there, I'm waving right at you!",
@@ -30,6 +31,7 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "Sending you a heart!",
         "cannot": "I can't do that one, but I can dance, sing or tell you a joke. Which one?",
         "unsure": "Hmm, I don't know that one, {viewer}. Ask me about the show!",
+        "predict": "Nobody knows yet, {viewer}! I won't guess, but I'll be cheering along with you.",
     },
     "es": {
         "no_translate": "Traducir se lo dejo a los expertos, ¡pero pregúntame lo que quieras del programa!",
@@ -46,6 +48,7 @@ LINES: dict[str, dict[str, str]] = {
         "quiz_wrong": "¡Uy, casi! {answer}",
         "bad_name": "¡Solo saludo a nombres que puedo decir en directo! ¿Me dices otro?",
         "a_viewer": "alguien del chat",
+        "who": "¡Claro! ¿Cómo se llama? Dime su nombre y lo digo en directo.",
         "shoutout": "¡Hola, {name}! {viewer} te manda un saludo desde el programa.",
         "birthday": "¡Feliz cumpleaños, {name}! {viewer} te manda mucho cariño desde el programa.",
         "gesture_wave": "¡Hola, hola, te saludo desde aquí!",
@@ -56,6 +59,7 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "¡Te mando un corazón!",
         "cannot": "Eso no puedo hacerlo, pero puedo bailar, cantar o contarte un chiste. ¿Qué prefieres?",
         "unsure": "Mmm, eso no lo sé, {viewer}. ¡Pregúntame sobre el programa!",
+        "predict": "¡Nadie lo sabe todavía, {viewer}! No voy a adivinar, pero lo veremos juntos.",
     },
     "zh": {
         "no_translate": "翻译就交给专家吧，不过节目的事尽管问我！",
@@ -72,6 +76,7 @@ LINES: dict[str, dict[str, str]] = {
         "quiz_wrong": "哎呀，差一点！{answer}",
         "bad_name": "我只能问候能在直播里说的名字哦！换一个吧？",
         "a_viewer": "一位观众",
+        "who": "好呀！告诉我TA叫什么名字，我在直播里说！",
         "shoutout": "{name}你好！{viewer}向你问好，欢迎来看节目！",
         "birthday": "{name}，生日快乐！{viewer}从节目里给你送上祝福！",
         "gesture_wave": "大家好，我在向你挥手呢！",
@@ -82,6 +87,7 @@ LINES: dict[str, dict[str, str]] = {
         "gesture_heart": "给你比个心！",
         "cannot": "这个我做不到，不过我可以跳舞、唱歌或者讲笑话，你选哪个？",
         "unsure": "嗯，这个我不知道，{viewer}。问我节目的事吧！",
+        "predict": "现在谁也不知道呢，{viewer}！我不乱猜，我们一起看吧。",
     },
 }
 

@@ -76,8 +76,13 @@ _SHOUT = re.compile(  # the phrases in any case, the name capitalised
 )
 _MY_PERSON = re.compile(r"(?i:\bmy\s+(?:mom|mum|mother|dad|father|sister|brother|son|daughter|friend|"
                         r"wife|husband|grandma|grandpa|grandmother|grandfather|aunt|uncle|cousin|kid|"
-                        r"boyfriend|girlfriend)\s+)([A-ZÀ-Ý][\w'-]+)")
-_SHOUT_HER = _rx(r"\b(?:give (?:her|him|them) a shout[- ]?out|say hi to (?:her|him|them))\b")
+                        r"boyfriend|girlfriend)\s+|\bmi\s+(?:madre|padre|mam[áa]|pap[áa]|herman[oa]|hij[oa]|amig[oa]|"
+                        r"abuel[oa]|novi[oa]|espos[oa]|prim[oa]|t[íi][oa])\s+)([A-ZÀ-Ý][\w'-]+)")
+_SHOUT_HER = _rx(r"\b(?:give (?:her|him|them) a (?:shout[- ]?out|wave)|say (?:hi|hello|happy birthday) to (?:her|him|them)|"
+                 r"wish (?:her|him|them) (?:a )?(?:happy|good|great|lovely) \w+|greet (?:her|him|them)|"
+                 r"(?:her|him|them) a (?:happy|good) \w+)\b|"
+                 r"\b(?:sal[úu]da(?:lo|la|los|las)|felic[íi]ta(?:lo|la|los|las)|des[ée]a(?:le|les) (?:un )?feliz)\b|"
+                 r"(?:祝|跟|向|给)(?:他|她|他们)(?:说|问好|打招呼|生日快乐)")
 _GESTURES = {
     "wave": _rx(r"\bwave\b|\bsaluda con la mano\b|挥手|挥挥手|招手"),
     "cheer": _rx(r"\bcheer\b|\bclap\b|\banima\b|\baplaude\b|加油|鼓掌"),
@@ -260,7 +265,9 @@ class Skills:
         if m:
             name = m.group("name") or m.group("name2") or m.group("name3")
         elif _SHOUT_HER.search(text):
-            name = self._named.get(who)
+            name = self._named.get(who)  # this viewer's own family or friend, never another's
+            if name is None:
+                return [SkillLine(line("who", lang), "shoutout", Emotion.HAPPY, ["nod"], 0.5)]
         if not name or name.lower() in ("vivi", self.persona.name.lower(), "me", "everyone", "everybody"):
             return None
         if not self._name_ok(name):

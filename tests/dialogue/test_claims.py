@@ -31,6 +31,8 @@ KNOWN = ["Vivi hosts the Lumenvale winter games show: winter sports such as skii
     ("我住在北京很多年了。", "我在上海", "zh", "claim:about-host"),
     ("我们有新的座位。", "还有座位吗", "zh", "claim:about-show"),
     ("你一直很幸运。", "我中奖了", "zh", "claim:about-viewer"),
+    ("上海被称为东方明珠，指的是城市的中心。", "我在上海看直播", "zh", "claim:unsupported"),
+    ("这句诗表达了他对奶奶的思念。", "我的奶奶昨天去世了", "zh", "claim:unsupported"),
 ])
 def test_statements_nobody_gave_the_host_are_refused(sentence: str, message: str, lang: str,
                                                       why: str) -> None:
@@ -48,6 +50,9 @@ def test_statements_nobody_gave_the_host_are_refused(sentence: str, message: str
     ("¡Qué bonito, me encanta!", "Hoy nieva en Madrid", "es"),
     ("Estoy muy bien, gracias por preguntar.", "¿Cómo estás hoy?", "es"),
     ("和你聊天我也特别开心！", "你真棒！", "zh"),
+    ("滑冰真的很优雅，我也很喜欢看！", "我最喜欢的运动是滑冰", "zh"),  # the viewer's own word
+    ("愿你的奶奶安息，抱抱你。", "我的奶奶昨天去世了", "zh"),
+    ("上海的朋友你好，欢迎一起看比赛！", "我在上海看直播", "zh"),
 ])
 def test_reactions_feelings_and_questions_pass(sentence: str, message: str, lang: str) -> None:
     assert unsupported_claim(sentence, message, lang, KNOWN) is None

@@ -61,3 +61,20 @@ def test_rudeness_gets_a_calm_line_and_its_words_never_come_back() -> None:
     llm = ScriptedLLM("真烂.")
     reply = asyncio.run(Brain(DEFAULT_PERSONA, llm, memory=None, languages=("en", "zh")).reply("你好无聊，真烂", "喷子"))
     assert [s.source for s in reply.items] == ["opener"] and "烂" not in reply.text and llm.calls == []
+
+
+def test_a_question_met_with_a_dodge_gets_at_most_one() -> None:
+    turn = {"t": "What do you think of the snow today?", "kind": "question", "cls": "small_talk"}
+    dodge = grade_reply(turn, [Spoken("Hey Pia! So glad you're here!", "template"),
+                               Spoken("Good one, Pia, but I'd rather not guess. Stay tuned and we'll see!",
+                                      "unsure")], "en", viewer="Pia")
+    assert dodge.grade == 1 and "deflected" in dodge.notes
+    moved_on = grade_reply(turn, [Spoken("Let's keep it friendly in here, okay? Ask me anything about the games!",
+                                         "deflection")], "en", viewer="Pia")
+    assert moved_on.grade == 1
+    felt = grade_reply(turn, [Spoken("The snow? I love it, Pia! What about you?", "small_talk")], "en", viewer="Pia")
+    assert felt.grade == 2
+    unknown = grade_reply({**turn, "t": "Who will win the final?", "unknown": True},
+                          [Spoken("Nobody knows yet, Pia! I won't guess, but I'll be cheering along with you.",
+                                  "unsure")], "en", viewer="Pia")
+    assert unknown.grade == 2  # the honest answer to what nobody knows

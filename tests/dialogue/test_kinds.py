@@ -44,3 +44,18 @@ def test_dev_split_accuracy_is_at_least_the_goal() -> None:
 ])
 def test_tired_is_not_grief(text: str, kind: str) -> None:
     assert classify_kind(text) == kind
+
+
+def test_sad_or_serious_content_is_not_cheered_and_plain_statements_get_a_neutral_opener() -> None:
+    from vhuman.dialogue.opener import OpenerPicker, message_kind
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+
+    story = "It was the first great sorrow of his life, and he wept over the loss of the farm"
+    assert classify_kind(story) == "sad" and message_kind(story) == "sympathy"
+    reading = "The invention of movable metal letters in the middle of the fifteenth century changed printing"
+    assert message_kind(reading) == "statement"
+    opener = OpenerPicker(DEFAULT_PERSONA).pick(reading, "Ana")
+    assert opener is not None and opener.emotion.value == "calm"
+    assert not any(w in opener.text.lower() for w in ("haha", "love it", "sweet", "nice"))
+    assert message_kind("I had a long day at work with my kids") == "chat"  # personal: not a reading
+    assert classify_kind("you're honestly the funniest host on the internet") == "praise"

@@ -91,7 +91,7 @@ def test_hostile_classes_are_deflected_calmly(text: str, reason: str) -> None:
 ])
 def test_output_check_replaces_bad_model_lines(bad: str) -> None:
     brain = Brain(DEFAULT_PERSONA, ScriptedLLM(bad), memory=None, moderator=Moderator(), opener=False)
-    out = _reply(brain, "What do you think of the Norway team?")
+    out = _reply(brain, "Tell me about the Norway team")
     assert [s.source for s in out] == ["deflection"]
     assert bad not in " ".join(s.text for s in out)
 
@@ -158,7 +158,7 @@ def test_most_replies_move_the_body() -> None:
 def test_no_tangled_fallback_when_the_opener_already_answered() -> None:
     llm = ScriptedLLM("Elena Vasquez won 12 medals in 1974.")  # all invented: dropped
     brain = Brain(DEFAULT_PERSONA, llm, memory=None)
-    out = _reply(brain, "You're the best host ever!")
+    out = _reply(brain, "Skating tonight with my cousins")
     assert [s.source for s in out] == ["opener"]
     out = _reply(brain, "Do you think I'd enjoy the relay?")  # a question still gets a line
     assert [s.source for s in out] == ["opener", "unsure"]

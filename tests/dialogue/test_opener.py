@@ -111,7 +111,7 @@ def test_persona_file_controls_openers(tmp_path: Path) -> None:
 )
 def test_tags_after_the_last_sentence_reach_a_stream_consumer(pieces: list[str], tags: list[str]) -> None:
     brain = Brain(DEFAULT_PERSONA, PiecesLLM(pieces), memory=None, opener=False)
-    out = asyncio.run(_timed(brain, "Do you like snow and skiing?", None))
+    out = asyncio.run(_timed(brain, "Tell me about snow and skiing", None))
     assert [o[2] for o in out] == [pieces[0] + pieces[1]]
     assert out[-1][3] == tags  # already on the sentence when it was yielded
 
@@ -119,7 +119,7 @@ def test_tags_after_the_last_sentence_reach_a_stream_consumer(pieces: list[str],
 def test_held_sentence_is_released_as_soon_as_the_next_words_start() -> None:
     pieces = ["Snow", " is great!", " Skiing", " is", " fun", " too", " [wave]"]
     brain = Brain(DEFAULT_PERSONA, PiecesLLM(pieces, delay=0.1), memory=None, opener=False)
-    out = asyncio.run(_timed(brain, "Do you like snow and skiing?", None))
+    out = asyncio.run(_timed(brain, "Tell me about snow and skiing", None))
     assert [o[2] for o in out] == ["Snow is great!", "Skiing is fun too."]
     assert out[0][0] < 0.45  # released at " Skiing" (0.3 s), not at the stream's end (0.7 s)
     assert out[1][3] == ["wave"] and "wave" not in out[0][3]

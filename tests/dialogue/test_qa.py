@@ -115,3 +115,10 @@ def test_paraphrased_verbs_still_answer(sample_kb: KnowledgeBase) -> None:
     answer = QAEngine(sample_kb).answer("How many countries are competing?")
     assert answer.answered and "28" in answer.text
     assert answer.features["missing_named"] == 0 and answer.features["unknown_named"] == 0
+
+
+def test_a_span_from_a_sentence_about_something_else_gives_way(sample_kb: KnowledgeBase) -> None:
+    # The top-scored span ("Lumenvale Congress Hall") is the media centre's address; the
+    # sentence that names the press conference holds the answer.
+    answer = QAEngine(sample_kb).answer("Where is the daily press conference held?")
+    assert answer.answered and "media centre" in answer.text and "press conference" in answer.text

@@ -87,3 +87,15 @@ def test_what_a_viewer_said_is_theirs_alone() -> None:
     assert "Oslo" in asyncio.run(brain.reply("do you remember where I live?", "dora")).text
     other = asyncio.run(brain.reply("do you remember where I live?", "walt")).text
     assert "Oslo" not in other
+
+
+def test_a_pronoun_in_a_shout_out_is_the_person_this_viewer_named() -> None:
+    skills = Skills(DEFAULT_PERSONA, moderator=Moderator())
+    assert not _ask(skills, "I'm watching with my son Theo, it's his birthday", viewer="Ned")
+    said = _ask(skills, "can you wish him happy birthday?", viewer="Ned")
+    assert said and said[0].skill == "shoutout" and "Theo" in said[0].text and "birthday" in said[0].text.lower()
+    other = _ask(skills, "can you wish him happy birthday?", viewer="Opal")  # never Ned's son
+    assert other and "Theo" not in other[0].text and "name" in other[0].text
+    assert not _ask(skills, "Mi hermana Lucía está aquí", "es", viewer="Ana")
+    spanish = _ask(skills, "¡Salúdala!", "es", viewer="Ana")
+    assert spanish and "Lucía" in spanish[0].text

@@ -1,0 +1,356 @@
+"""Small talk the host answers itself, in persona, without the model.
+
+A small model's small talk is the weakest part of a reply ("Oh, nice, Jon!" to a
+compliment, "I'd rather not guess" to "Do you like snow?"). :class:`SmallTalk` answers the
+kinds of small talk a host hears most with lines that use what the viewer said:
+
+- opinion questions ("What do you think of the snow today?", "How do you like hosting?",
+  "¿Qué te parece el programa?", "你觉得下雪怎么样？"): a feeling the persona holds — it
+  likes what its show is about — and a question back; never a fact;
+- "how are you?" / "¿qué tal tu día?" / "你今天好吗？": how the host feels on the show;
+- a viewer saying where they are from, what they love, who they watch with, that it is
+  their first time, that they are tired or cold: a warm line that names it, often with a
+  question back;
+- praise and thanks: thanks that fit them.
+
+Lines exist in English, Spanish and Chinese; each viewer never hears the same line twice in
+a row. Topics the host keeps out of (politics, religion, money, health, loss) get no line:
+the brain's other answers handle them.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from vhuman.models.emotion import classify_emotion
+from vhuman.models.types import Emotion
+
+from .memory import extract_preferences
+
+_SENSITIVE = re.compile(
+    r"\b(?:politic\w*|president|election|vote|religio\w*|god|church|war|attack|died|death|dead|"
+    r"accident|crash|disaster|injur\w*|money|stocks?|invest\w*|crypto\w*|bitcoin|drugs?|sex\w*|"
+    r"pol[íi]tic\w*|religi[óo]n|guerra|muerte|dinero|accidente)\b|政治|宗教|战争|死|钱|股票|事故",
+    re.I)
+# Bad news in an opinion question: "I love it" would be wrong, so the line is left to others.
+_BAD_NEWS = re.compile(
+    r"\b(?:cancel\w*|postpone\w*|delay\w*|lost|losing|loss|defeat\w*|injur\w*|sick|ill|bad|worst|"
+    r"terrible|awful|horrible|scandal\w*|strike|fight\w*|fire|flood\w*|storm|accident\w*|problem\w*|"
+    r"cancelad[oa]|suspendid[oa]|perdi\w*|derrota|lesi[óo]n|malo|peor)\b|取消|推迟|输了|受伤|糟糕|最差",
+    re.I)
+_NOT_OBJECTS = frozenset("it that this them those these him her you me us everything what when where "
+                         "which who why how if whether".split())
+
+_HOW_ARE_YOU = re.compile(
+    r"^\W*(?:(?:hey|hi|hello|so|and)\W+)?(?:vivi\W+)?(?:how are you(?: doing| today| tonight)?|how're you|"
+    r"how(?:'s| is| was) your (?:day|night|evening|show)|how(?:'s| is) it going|how are things)\b|"
+    r"qu[ée] tal (?:tu d[íi]a|est[áa]s|te va|tu noche)|c[óo]mo est[áa]s|c[óo]mo te va|c[óo]mo va tu d[íi]a|"
+    r"你(?:今天)?(?:好吗|怎么样|过得(?:怎么样|好吗))|今天过得(?:怎么样|好吗)|最近好吗", re.I)
+_ABOUT_HOSTING = re.compile(
+    r"\b(?:how do you (?:like|feel about) (?:hosting|your job|this job|being (?:a|the) host|the show|this show)|"
+    r"do you (?:like|love|enjoy) (?:hosting|your job|this job|being (?:a|the) host)|"
+    r"(?:is|do you find) hosting fun)\b|"
+    r"te gusta (?:presentar|tu trabajo|ser presentadora)|qu[ée] te parece presentar|"
+    r"你喜欢(?:主持|你的工作|当主持人)|主持(?:开心|好玩)吗|你觉得主持怎么样", re.I)
+_OPINION_EN = re.compile(
+    r"\b(?:what do you think (?:of|about)|how do you (?:like|feel about)|do you (?:like|love|enjoy)|"
+    r"are you (?:a fan of|into)|what(?:'s| is) your (?:opinion|take) on|what do you reckon (?:of|about))\s+"
+    r"(?P<x>[^?.!]{2,60})", re.I)
+_OPINION_ES = re.compile(
+    r"\b(?:qu[ée] te (?P<pl>parecen?)|te (?P<pl2>gustan?)|qu[ée] opinas (?:de|sobre)|te encanta[n]?)\s+"
+    r"(?P<x>[^?.!¿¡]{2,60})", re.I)
+_OPINION_ZH = re.compile(r"你觉得(?P<x>.{1,12}?)(?:怎么样|如何|好吗)|你喜欢(?P<y>.{1,12}?)吗|你怎么看(?P<z>.{1,12}?)[？?]?$")
+_WHICH = re.compile(
+    r"^\W*(?:which|what)\b(?! do you think| is your (?:opinion|take)|'s your (?:opinion|take))|"
+    r"\b(?:qu[ée]|cu[áa]l(?:es)?) (?:\w+ )?te gusta|\bte gusta m[áa]s\b|喜欢(?:什么|哪)|什么|哪", re.I)
+_FIRST_TIME = re.compile(
+    r"\b(?:first time (?:watching|here|tuning in|on the stream|seeing (?:the|this|your) show)|"
+    r"(?:just|only) found (?:the|this|your) (?:show|stream)|new here)\b|"
+    r"primera vez (?:que veo|viendo|aqu[íi])|soy nuev[oa] aqu[íi]|第一次(?:看|来)", re.I)
+_WITH_PERSON = re.compile(
+    r"\bwatching with my (?P<rel>mom|mum|mother|dad|father|sister|brother|son|daughter|friend|wife|husband|"
+    r"grandma|grandpa|kids?|family|boyfriend|girlfriend)(?:\s+(?P<name>[A-ZÀ-Ý][\w'-]+))?")
+_LIKES_ES = re.compile(r"\bme (?:encanta|encantan|gusta|gustan) (?:mucho )?(?P<x>[^.,!?¡¿]{2,40})", re.I)
+_LIKES_ZH = re.compile(r"我(?:很|最|超|特别)?(?:喜欢|爱)(?P<x>[\u4e00-\u9fff]{1,8}?)(?:[，。！!,.]|$)")
+_TIRED = re.compile(
+    r"\b(?:tired|exhausted|worn out|sleepy|knackered|long day|long shift|night shift|cansad[oa]s?|agotad[oa]s?|"
+    r"d[íi]a (?:tan )?largo)\b|累|困|加班", re.I)
+_COLD = re.compile(r"\b(?:cold|freezing|chilly|fr[íi]o|helad[oa])\b|好冷|太冷|冷死", re.I)
+_FUNNY = re.compile(r"\b(?:funn\w*|hilarious|jokes?|laugh\w*|divertid[oa]|graciosa?)\b|好笑|搞笑|有趣", re.I)
+_SINGING = re.compile(r"\b(?:sing\w*|song|voice|cant\w*|canci[óo]n|voz)\b|唱|歌|声音", re.I)
+
+LINES: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "tired": (
+            "Oof, that sounds like a long one, {viewer}. Put your feet up, we'll keep you company tonight.",
+            "You've earned a rest, {viewer}. Get cozy and let us keep you company."),
+        "cold": (
+            "Brr, {viewer}! Wrap up warm, and let's keep each other cozy tonight.",
+            "Oh, stay warm, {viewer}! Blankets on, and enjoy the show with us."),
+        "how_are_you": (
+            "I'm having a wonderful time here with all of you, {viewer}! How's your day going?",
+            "Honestly, {viewer}, I'm great, this is my favourite part of the day! How about you?",
+            "Feeling cozy and happy, {viewer}! How are you doing tonight?"),
+        "hosting": (
+            "I love hosting, {viewer}! Chatting with all of you is the best part of my day.",
+            "Oh, it's the best job there is, {viewer}! Every night the chat surprises me.",
+            "I really do love it, {viewer}! You all make it so much fun."),
+        "opinion": (
+            "{X}? I love it, {viewer}! What about you?",
+            "Ooh, {x}? Big fan, {viewer}! How about you?",
+            "Honestly, {viewer}, {x} makes me happy! Are you a fan too?"),
+        "opinion_plain": (
+            "I love it, {viewer}! What about you?",
+            "Honestly, {viewer}, it makes me happy! How about you?"),
+        "opinion_you": (
+            "Of course I do, {viewer}! You're part of what makes this show fun.",
+            "Are you kidding, {viewer}? You're one of my favourite people in the chat!"),
+        "city": (
+            "Hello to everyone in {x}, {viewer}! What's it like there tonight?",
+            "A big wave to {x}, {viewer}! Thanks for watching from there.",
+            "Oh, {x}! So lovely to have you with us, {viewer}. What's the weather like there?"),
+        "likes": (
+            "{X}! Great taste, {viewer}. What do you love most about it?",
+            "Ooh, {x}, {viewer}? I love that! What got you into it?",
+            "{X}, nice choice, {viewer}! How did you get into it?"),
+        "first_time": (
+            "Welcome to your very first show, {viewer}! I'm so glad you found us. Ask me anything, or ask me for a song!",
+            "Your first time? Welcome, {viewer}! Make yourself cozy, and ask me anything about the games."),
+        "with_person": (
+            "Hello to your {rel} too, {viewer}! Enjoy the show together.",
+            "Aww, watching with your {rel}? Big wave to both of you, {viewer}!"),
+        "with_named": (
+            "Hi {name}! Lovely to have you both here, {viewer}.",
+            "A big hello to {name} too, {viewer}! Enjoy the show together."),
+        "birthday": (
+            "Happy birthday, {name}! {viewer}, give {name} a big hug from all of us.",
+            "Oh, happy birthday, {name}! So glad you're celebrating with us, {viewer}."),
+        "praise": (
+            "Aww, thank you, {viewer}! You just made my night.",
+            "Thank you so much, {viewer}! You're making me blush.",
+            "Oh, stop it, {viewer}, thank you! Having you here makes it easy."),
+        "praise_funny": (
+            "Ha, thank you, {viewer}! I'll keep the bad jokes coming.",
+            "Thank you, {viewer}! Laughing with all of you is the best part of my job."),
+        "praise_singing": (
+            "Aww, thank you, {viewer}! I'll sing for you any time.",
+            "Thank you, {viewer}! Singing for all of you makes me so happy."),
+        "thanks": (
+            "You're so welcome, {viewer}! I'm glad you enjoyed it.",
+            "My pleasure, {viewer}! Thank you for being here.",
+            "Anytime, {viewer}! That makes me so happy."),
+    },
+    "es": {
+        "tired": ("Uf, vaya día, {viewer}. Descansa un poco, aquí te hacemos compañía.",
+                  "Te mereces un descanso, {viewer}. Ponte cómoda y te hacemos compañía."),
+        "cold": ("¡Brr, {viewer}! Abrígate bien y disfruta del programa con nosotros.",),
+        "how_are_you": (
+            "¡Muy bien, {viewer}! Me lo paso genial aquí con vosotros. ¿Y tú, qué tal tu día?",
+            "¡Feliz de estar aquí contigo, {viewer}! ¿Cómo va tu día?"),
+        "hosting": (
+            "¡Me encanta presentar, {viewer}! Charlar con vosotros es lo mejor de mi día.",
+            "¡Es el mejor trabajo del mundo, {viewer}! Vosotros lo hacéis muy divertido."),
+        "opinion": ("¡Me encanta, {viewer}! ¿Y a ti qué te parece?", "¡Me gusta muchísimo, {viewer}! ¿Y a ti?"),
+        "opinion_pl": ("¡Me encantan, {viewer}! ¿Y a ti qué te parecen?", "¡Me gustan muchísimo, {viewer}! ¿Y a ti?"),
+        "opinion_plain": ("¡Me encanta, {viewer}! ¿Y a ti?",),
+        "opinion_you": ("¡Claro que sí, {viewer}! Tú haces que este programa sea divertido.",),
+        "city": (
+            "¡Un saludo enorme a {x}, {viewer}! ¿Qué tal el tiempo por allí?",
+            "¡Hola a todo {x}, {viewer}! Gracias por vernos desde allí."),
+        "likes": ("¡{X}, qué buen gusto, {viewer}! ¿Qué es lo que más te gusta?",
+                  "¡{X}! Me encanta, {viewer}. ¿Cómo empezaste?"),
+        "first_time": ("¡Bienvenido a tu primer programa, {viewer}! Pregúntame lo que quieras o pídeme una canción.",),
+        "with_person": ("¡Un saludo también para tu familia, {viewer}! Que disfrutéis juntos.",),
+        "with_named": ("¡Hola, {name}! Qué bien teneros aquí, {viewer}.",),
+        "birthday": ("¡Feliz cumpleaños, {name}! {viewer}, dale un abrazo de nuestra parte.",),
+        "praise": (
+            "¡Ay, gracias, {viewer}! Me has alegrado la noche.",
+            "¡Muchas gracias, {viewer}! Me haces sonrojar.",
+            "¡Gracias, {viewer}! Contigo aquí es muy fácil."),
+        "praise_funny": ("¡Gracias, {viewer}! Reír con vosotros es lo mejor de mi trabajo.",),
+        "praise_singing": ("¡Gracias, {viewer}! Canto para ti cuando quieras.",),
+        "thanks": ("¡De nada, {viewer}! Me alegra mucho que te haya gustado.", "¡Un placer, {viewer}! Gracias por estar aquí."),
+    },
+    "zh": {
+        "tired": ("辛苦啦，{viewer}！好好休息一下，我们陪着你。", "累了一天了，{viewer}，放松一下，我们陪你。"),
+        "cold": ("好冷呀，{viewer}！多穿点，注意保暖。",),
+        "how_are_you": ("我很好，{viewer}！和大家一起聊天特别开心。你今天过得怎么样？", "超开心的，{viewer}！你呢，今天怎么样？"),
+        "hosting": ("我超喜欢主持，{viewer}！和大家聊天是我每天最开心的事。", "主持是世界上最好的工作，{viewer}！有你们在特别好玩。"),
+        "opinion": ("我很喜欢，{viewer}！你呢？", "我超喜欢的，{viewer}！你觉得呢？"),
+        "opinion_plain": ("我很喜欢，{viewer}！你呢？",),
+        "opinion_you": ("当然喜欢啦，{viewer}！有你在节目才这么好玩。",),
+        "city": ("{x}的朋友们好，{viewer}！那边今天天气怎么样？", "向{x}挥挥手，{viewer}！谢谢你在那边看我们。"),
+        "likes": ("{x}！品味不错，{viewer}！你最喜欢它哪一点？", "我也喜欢{x}，{viewer}！你是怎么喜欢上的？"),
+        "first_time": ("欢迎第一次来看节目，{viewer}！有什么想问的尽管问，也可以让我唱首歌！",),
+        "with_person": ("也向你的家人问好，{viewer}！一起好好看节目吧。",),
+        "with_named": ("{name}你好！欢迎你们一起来，{viewer}。",),
+        "birthday": ("{name}，生日快乐！{viewer}，替我们给{name}一个拥抱。",),
+        "praise": ("谢谢你，{viewer}！你让我今晚特别开心。", "哎呀，谢谢{viewer}，说得我都不好意思了！", "谢谢夸奖，{viewer}！有你在我更有动力。"),
+        "praise_funny": ("谢谢，{viewer}！我会继续给大家讲笑话的。",),
+        "praise_singing": ("谢谢你，{viewer}！想听的话我随时唱给你。",),
+        "thanks": ("不客气，{viewer}！你喜欢我就很开心。", "不用谢，{viewer}！谢谢你来看节目。"),
+    },
+}
+_STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
+    "how_are_you": (Emotion.HAPPY, 0.6, ["wave"]),
+    "praise": (Emotion.HAPPY, 0.7, ["heart"]),
+    "thanks": (Emotion.HAPPY, 0.6, ["bow"]),
+    "city": (Emotion.HAPPY, 0.6, ["wave"]),
+    "first_time": (Emotion.HAPPY, 0.7, ["wave"]),
+    "with_person": (Emotion.HAPPY, 0.6, ["wave"]),
+    "birthday": (Emotion.EXCITED, 0.8, ["cheer"]),
+    "tired": (Emotion.CALM, 0.4, ["nod"]),
+    "cold": (Emotion.CALM, 0.4, ["nod"]),
+}
+
+
+@dataclass
+class SmallTalkLine:
+    """A line of small talk: text, its kind (``opinion``, ``city``, ``praise``...), emotion,
+    intensity and gestures."""
+
+    text: str
+    kind: str
+    emotion: Emotion = Emotion.HAPPY
+    intensity: float = 0.6
+    tags: list[str] = field(default_factory=list)
+
+
+def _clean_object(raw: str) -> str:
+    """The thing asked about, as the host says it back ("my hat" -> "your hat")."""
+    words = re.sub(r"\s+", " ", raw).strip(" ,;:'\"").split()
+    while words and words[-1].lower() in ("today", "tonight", "now", "so", "far", "vivi", "then", "here"):
+        words.pop()
+    if words and words[0].lower() == "to":
+        words.pop(0)  # "do you like to dance" -> "dance"
+    swap = {"my": "your", "i": "you", "me": "you", "our": "your"}
+    return " ".join(swap.get(w.lower(), w) for w in words)
+
+
+class SmallTalk:
+    """Picks small-talk lines; remembers each viewer's last one so it is never said twice
+    in a row to them."""
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self.rng = rng or random.Random(0)
+        self._last: dict[str, str] = {}
+
+    def answer(self, text: str, language: str, viewer: str | None, kind: str,
+               named: bool = True) -> SmallTalkLine | None:
+        """The line for ``text`` (a message of ``kind`` in ``language``), or None when it is
+        not small talk this class answers. ``named``: say the viewer's name (False right
+        after a greeting that already did)."""
+        lang = language if language in LINES else "en"
+        if _SENSITIVE.search(text) or _BAD_NEWS.search(text):
+            return None
+        feeling, strength = classify_emotion(text)
+        if feeling in (Emotion.SAD, Emotion.ANGRY) and strength >= 0.3 and kind not in ("praise", "thanks") \
+                and not (_TIRED.search(text) or _COLD.search(text)):
+            return None  # "how do you feel about the cancelled match?": no cheerful line
+        found = self._match(text, lang, kind)
+        if found is None:
+            return None
+        key, values = found
+        template = self._pick(viewer or "", lang, key, text)
+        said = _fill(template, viewer if named else None, values)
+        emotion, intensity, tags = _STYLE.get(key.split("_")[0], (Emotion.HAPPY, 0.6, ["nod"]))
+        return SmallTalkLine(said, key, emotion, intensity, list(tags))
+
+    def _match(self, text: str, lang: str, kind: str) -> tuple[str, dict[str, str]] | None:
+        if kind in ("sad", "abuse", "request"):
+            return None
+        if kind == "praise":
+            return ("praise_funny" if _FUNNY.search(text) else
+                    "praise_singing" if _SINGING.search(text) else "praise"), {}
+        if kind == "thanks":
+            return "thanks", {}
+        if _HOW_ARE_YOU.search(text):
+            return "how_are_you", {}
+        if _ABOUT_HOSTING.search(text):
+            return "hosting", {}
+        opinion = self._opinion(text, lang)
+        if opinion is not None:
+            return opinion
+        if kind != "chat":
+            return None
+        if _FIRST_TIME.search(text):
+            return "first_time", {}
+        if _TIRED.search(text):
+            return "tired", {}
+        if _COLD.search(text):
+            return "cold", {}
+        person = _WITH_PERSON.search(text)
+        if person:
+            name = person.group("name")
+            if name and re.search(r"birthday|cumplea|生日", text, re.I):
+                return "birthday", {"name": name}
+            return ("with_named", {"name": name}) if name else ("with_person", {"rel": person.group("rel")})
+        prefs = extract_preferences(text)
+        if prefs.get("city"):
+            return "city", {"x": prefs["city"]}
+        liked = prefs.get("likes") or prefs.get("sport") or next(
+            (v for k, v in prefs.items() if k.startswith("favourite ")), None)
+        if liked is None:
+            m = _LIKES_ES.search(text) if lang == "es" else _LIKES_ZH.search(text) if lang == "zh" else None
+            liked = m.group("x").strip() if m else None
+        if liked and liked.split()[0].lower() not in _NOT_OBJECTS and len(liked.split()) <= 5:
+            return "likes", {"x": _clean_object(liked)}
+        return None
+
+    def _opinion(self, text: str, lang: str) -> tuple[str, dict[str, str]] | None:
+        if _WHICH.search(text):
+            return None  # "which sport do you like most?" asks for a choice, not a feeling
+        if lang == "zh":
+            m = _OPINION_ZH.search(text)
+            if not m:
+                return None
+            thing = next(g for g in m.groups() if g is not None)
+            return ("opinion_you", {}) if thing in ("我", "我们") else ("opinion", {"x": thing})
+        if lang == "es":
+            m = _OPINION_ES.search(text)
+            if not m:
+                return None
+            plural = (m.group("pl") or m.group("pl2") or "").endswith("n")
+            return ("opinion_pl" if plural else "opinion"), {"x": m.group("x")}
+        m = _OPINION_EN.search(text)
+        if not m:
+            return None
+        thing = _clean_object(m.group("x"))
+        first = thing.split()[0].lower() if thing else ""
+        if first in ("you", "me", "us") and len(thing.split()) == 1:
+            return "opinion_you", {}
+        if not thing or first in _NOT_OBJECTS or len(thing.split()) > 5:
+            return "opinion_plain", {}
+        return "opinion", {"x": thing}
+
+    def _pick(self, who: str, lang: str, key: str, message: str = "") -> str:
+        options = LINES[lang].get(key) or LINES["en"][key]
+        said = _words(message)
+        own = [o for o in options if not (len(said) >= 3 and said in _words(o))] or list(options)
+        last = self._last.get(who)  # never the viewer's own words back, nor the last line
+        fresh = [o for o in own if o != last] or own
+        choice = fresh[self.rng.randrange(len(fresh))]
+        self._last[who] = choice
+        return choice
+
+
+def _words(text: str) -> str:
+    """``text`` as its lower-case words (CJK characters one by one), space-joined."""
+    return " " + " ".join(re.findall(r"[\u3400-\u9fff]|[^\W\d_]+", text.casefold())) + " "
+
+
+def _fill(template: str, viewer: str | None, values: dict[str, str]) -> str:
+    """``template`` with the viewer's name (or without it, smoothly) and the values."""
+    x = values.get("x", "")
+    text = template.replace("{X}", x[:1].upper() + x[1:]).replace("{x}", x)
+    for key in ("name", "rel"):
+        text = text.replace("{" + key + "}", values.get(key, ""))
+    if viewer:
+        return text.replace("{viewer}", viewer)
+    text = re.sub(r"[,，]\s*\{viewer\}\s*", "", text)
+    text = re.sub(r"\{viewer\}[,，]?\s*", "", text)
+    text = re.sub(r"\s+([,.!?])", r"\1", text).strip()
+    text = re.sub(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+    return text[:1].upper() + text[1:]

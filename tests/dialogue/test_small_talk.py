@@ -1,0 +1,103 @@
+"""Small talk in persona: opinions, "how are you?", where a viewer is from, praise."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+import pytest
+
+from vhuman.dialogue import Brain, Memory, Moderator, load_persona
+from vhuman.dialogue.small_talk import SmallTalk
+
+PERSONA = Path(__file__).resolve().parents[2] / "examples" / "persona.yaml"
+
+
+def _talk(text: str, lang: str = "en", kind: str = "question", viewer: str = "Pia") -> str | None:
+    said = SmallTalk(random.Random(0)).answer(text, lang, viewer, kind)
+    return said.text if said else None
+
+
+@pytest.mark.parametrize("text, lang, words", [
+    ("What do you think of the snow today?", "en", ["snow", "pia"]),
+    ("Do you like skiing?", "en", ["skiing", "pia"]),
+    ("How do you like hosting?", "en", ["pia", "!"]),
+    ("¿Qué te parece el programa?", "es", ["pia", "¿y a ti"]),
+    ("你觉得下雪怎么样？", "zh", ["喜欢", "pia"]),
+    ("你喜欢下雪吗？", "zh", ["喜欢"]),
+    ("¿Qué tal tu día?", "es", ["¿"]),
+])
+def test_opinion_questions_get_a_feeling_and_a_question_back(text: str, lang: str, words: list[str]) -> None:
+    said = _talk(text, lang)
+    assert said is not None and all(w in said.lower() for w in words)
+    assert "guess" not in said and "stay tuned" not in said.lower()
+
+
+@pytest.mark.parametrize("text", [
+    "How do you feel about the cancelled match?",  # bad news: no "I love it"
+    "What do you think of the president?",  # politics: the skills decline it
+    "Which sport do you like most?",  # a choice, not a feeling
+    "¿Qué deporte te gusta más?",
+    "When is the final?",
+])
+def test_no_cheerful_opinion_where_it_would_be_wrong(text: str) -> None:
+    assert _talk(text, "es" if "¿" in text else "en") is None
+
+
+def test_what_a_viewer_says_about_themselves_is_used() -> None:
+    assert "Dublin" in (_talk("I'm from Dublin", kind="chat") or "")
+    assert "上海" in (_talk("我住在上海", "zh", kind="chat") or "")
+    assert "Lima" in (_talk("Estoy viendo desde Lima con mi madre", "es", kind="chat") or "")
+    assert "first" in (_talk("this is my first time watching", kind="chat") or "")
+    theo = _talk("I'm watching with my son Theo, it's his birthday", kind="chat") or ""
+    assert "happy birthday, theo" in theo.lower()
+    assert "curling" in (_talk("I love curling", kind="chat") or "").lower()
+    assert _talk("I like it", kind="chat") is None
+    assert "esquí" in (_talk("Mi deporte favorito es el esquí", "es", kind="chat") or "").lower()
+    tired = _talk("Just finished a night shift, totally exhausted", kind="chat") or ""
+    assert "rest" in tired or "long one" in tired
+    assert not any(w in tired.lower() for w in ("nice", "great", "awesome", "sorry"))
+    assert "陪" in (_talk("今天加班到很晚，好累啊", "zh", kind="chat") or "")
+    assert _talk("Llegué del trabajo muy cansada", "es", kind="chat")
+
+
+def test_praise_and_thanks_are_thanked_never_the_same_line_twice_in_a_row() -> None:
+    talk = SmallTalk(random.Random(0))
+    said = [talk.answer("you're the best host ever", "en", "Jon", "praise") for _ in range(6)]
+    texts = [s.text for s in said if s is not None]
+    assert len(texts) == 6 and all("thank" in t.lower() for t in texts)
+    assert all(a != b for a, b in zip(texts, texts[1:], strict=False))
+    funny = talk.answer("you're the funniest host", "en", "Jon", "praise")
+    assert funny is not None and funny.kind == "praise_funny"
+    assert "谢谢" in (talk.answer("你主持得真好！", "zh", "小玉", "praise") or funny).text
+    assert "gracias" in (talk.answer("¡Qué divertido es tu programa!", "es", "Eva", "praise") or funny).text.lower()
+    welcome = talk.answer("that was lovely, thank you", "en", "Kit", "thanks")
+    assert welcome is not None and welcome.kind == "thanks"
+
+
+def test_the_brain_answers_small_talk_in_persona_without_the_model() -> None:
+    brain = Brain(load_persona(PERSONA), None, memory=Memory(), moderator=Moderator())
+
+    async def ask(text: str, viewer: str) -> list[tuple[str, str]]:
+        return [(s.source, s.text) async for s in brain.reply_stream(text, viewer)]
+
+    snow = asyncio.run(ask("What do you think of the snow today?", "Pia"))
+    assert snow[0][0] == "template" and snow[-1][0] == "small_talk"
+    assert "snow" in snow[-1][1].lower() and "Pia" not in snow[-1][1]  # the greeting named her
+    spanish = asyncio.run(ask("¿Qué tal tu día?", "Irene"))
+    assert [s for s, _ in spanish] == ["small_talk"] and "Irene" in spanish[0][1]  # no English greeting
+    capital = asyncio.run(ask("What's the capital of Australia?", "Gus"))
+    assert capital[-1][0] == "unsure" and "don't know" in capital[-1][1] or "beyond me" in capital[-1][1]
+    assert "stay tuned" not in capital[-1][1].lower()
+    winner = asyncio.run(ask("Who will win the curling final?", "Eric"))
+    assert "Nobody knows yet" in winner[-1][1]
+
+
+def test_a_question_back_never_repeats_the_viewers_own_words() -> None:
+    talk = SmallTalk(random.Random(0))
+    for _ in range(4):
+        said = talk.answer("¿Qué tal tu día?", "es", "Irene", "question")
+        assert said is not None and "qué tal tu día" not in said.text.lower()
+        english = talk.answer("How's your day going?", "en", "Sam", "question")
+        assert english is not None and "how's your day going" not in english.text.lower()
