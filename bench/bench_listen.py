@@ -223,8 +223,9 @@ async def _live(config: ListenConfig, clips: list[str]) -> dict[str, Any]:
             # each turn's parts, seconds after the end of speech: the prepared answer's first
             # sentence ready (negative: before the end of speech), the final transcript, the
             # first sentence handed to the performer, its first audio
-            "turn_parts_s": [{k: r.get(k) for k in ("text", "early", "early_ready_s", "final_s",
-                                                    "first_sentence_s", "first_audio_s")}
+            "turn_parts_s": [{k: r.get(k) for k in ("text", "answer", "early", "early_ready_s",
+                                                    "final_s", "first_sentence_s",
+                                                    "first_audio_s")}
                              for r in desk.records],
             # recognitions at a pause, and the seconds each waited for the recognition
             # thread (a partial or an earlier pause's recognition still being decoded)
@@ -490,6 +491,8 @@ if __name__ == "__main__":
         clips = ["en_ljspeech_LJ001-0004.wav", "zh_aishell3_SSB03410265.wav",
                  "en_librispeech_1995-1837-0001.wav", "es_picovoice_test_es.wav",
                  "en_ljspeech_LJ001-0005.wav"]
+        if "--all" in sys.argv:  # every recording with a whole reference (not the meeting)
+            clips = [row["file"] for row in _manifest()]
         figures = asyncio.run(_live(ListenConfig(), clips))
         figures["loadavg"] = _loadavg()
         print(json.dumps(figures, indent=1, ensure_ascii=False, default=float))
