@@ -244,7 +244,8 @@ class Brain:
                 if self.memory is not None:
                     self.memory.log_moderation(viewer, verdict.reason or "refused", verdict.cleaned)
                 if verdict.action == "deflect":
-                    yield self.lines.deflection(viewer)
+                    said = detect_language(message) if isinstance(message, str) else None
+                    yield self.lines.deflection(viewer, language=said or "en")
                     self.last_source = "deflection"
                 else:
                     self.last_source = "dropped"
@@ -374,7 +375,7 @@ class Brain:
         if self.llm is None and self._auto_llm:
             await self._load_default_llm()
         if self.llm is None:
-            yield lines.fallback(viewer, index)
+            yield lines.fallback(viewer, index, asked)
             return
         said = None
         if use_opener and index == 0:  # after a greeting the greeting was the instant line
@@ -412,13 +413,13 @@ class Brain:
                 if (turn.refused or turn.late) and not said and kind in ("chat", "praise", "excited") \
                 else None
             if turn.llm_failed:
-                yield lines.fallback(viewer, index)
+                yield lines.fallback(viewer, index, asked)
             elif fit is not None:
                 yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
             elif turn.refused or turn.late:
                 yield lines.unsure(viewer, index, lang)
             elif not said:
-                yield lines.fallback(viewer, index)
+                yield lines.fallback(viewer, index, asked)
             # else: the model ended right after the opener; the opener was the answer.
 
     def _cue(self, said: SkillLine) -> PerformCue | None:
