@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from vhuman.dialogue import DEFAULT_PERSONA
 from vhuman.dialogue.crosslingual import say_answer
 from vhuman.dialogue.qa_verify import question_facts
 from vhuman.dialogue.rows import row_fields, say_row
 from vhuman.dialogue.show_knowledge import ShowKnowledge
-from vhuman.dialogue import DEFAULT_PERSONA
 
 ROW = "item: Pip plush toy; price eur: 22; notes: 30 cm tall."
 
