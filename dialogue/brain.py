@@ -29,7 +29,7 @@ from .kinds import classify_kind
 from .language import ENGLISH_NOTICE, detect_language
 from .lines import LineBook
 from .meaning import Similarity
-from .memory import Memory, ViewerRecord, recall, viewer_key
+from .memory import Memory, ViewerRecord, extract_name, recall, viewer_key
 from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
@@ -296,7 +296,8 @@ class Brain:
                        use_opener: bool) -> AsyncIterator[ReplySentence]:
         """Who answers: template, memory, skill, schedule, knowledge base, "not sure", or
         the model (after an opener)."""
-        text, viewer, asked, lang, kind = turn.text, turn.viewer, turn.asked, turn.language, turn.kind
+        text, handle, asked, lang, kind = turn.text, turn.viewer, turn.asked, turn.language, turn.kind
+        viewer = self._called(text, record) or handle  # who the host addresses: their own name first
         lines = self.lines
         index = 0
         intent = detect_intent(text, self.persona.name)
@@ -304,7 +305,7 @@ class Brain:
             yield lines.template(intent, text, viewer, returning, asked)
             return
         if ASK_NAME.search(text) and record is not None:
-            yield lines.name_answer(viewer, record, text, asked)
+            yield lines.name_answer(handle, record, text, asked)
             return
         recalled = recall(text, record, asked)
         if recalled is not None:  # remembered, never guessed
@@ -312,7 +313,7 @@ class Brain:
             item.language = asked
             yield item
             return
-        skill = self.skills.answer(text, asked, viewer, turn.label)
+        skill = self.skills.answer(text, asked, handle, turn.label, called=viewer)
         greet = (viewer and record is not None and (returning or not record.known)
                  and self.memory is not None and kind not in SOMBER_KINDS and lang == "en")
         talk = None if skill else self.small_talk.answer(text, asked, viewer, turn.label,
@@ -361,7 +362,7 @@ class Brain:
             return
         if self.qa is not None and QUESTION.search(text):
             answer = await self.knowledge.answer(text)
-            before = self._last_question(viewer)
+            before = self._last_question(handle)
             if answer is None and before and is_follow_up(text):
                 # "And where is it played?": read with the question it follows.
                 answer = await self.knowledge.answer(f"{before} {text}")
@@ -421,6 +422,12 @@ class Brain:
             elif not said:
                 yield lines.fallback(viewer, index, asked)
             # else: the model ended right after the opener; the opener was the answer.
+
+    def _called(self, text: str, record: ViewerRecord | None) -> str | None:
+        """The name a viewer gave for themself, in this message or before ("me llamo Ramón"),
+        when it passes the shout-out name check (None: none given, or not fit for air)."""
+        given = extract_name(text) or (record.preferences.get("name") if record is not None else None)
+        return given if given and self.skills.name_ok(given) else None
 
     def _cue(self, said: SkillLine) -> PerformCue | None:
         """What the host performs after a skill's line: a song of the repertoire, a dance."""

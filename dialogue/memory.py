@@ -99,10 +99,16 @@ def viewer_key(name: str) -> str:
 
 
 _NAME = re.compile(  # the lead phrase in any case; the name itself capitalised
-    r"\b(?i:my name is|my name's|call me|i am called|me llamo|mi nombre es)\s+"
+    r"\b(?i:my name is|my name's|call me|i am called|i'm|i am|me llamo|mi nombre es|soy)\s+"
     r"([A-ZÀ-Ý][\w'-]{1,30}(?:\s+[A-ZÀ-Ý][\w'-]{1,30})?)|我叫\s*([\u4e00-\u9fff]{1,4}|\w{1,12})",
 )
-_NOT_NAMES = frozenset("not just a an the so very really here back sad happy fine ok okay".split())
+_NOT_NAMES = frozenset("not just a an the so very really here back sad happy fine ok okay "
+                       "watching from in at with".split())
+# "I'm Canadian", "soy Española": a nationality or language is no name.
+_NOT_NAMES |= frozenset(
+    "canadian american british english spanish french german italian chinese japanese korean "
+    "norwegian swedish finnish danish dutch mexican chilean argentinian brazilian irish scottish "
+    "español española inglés inglesa francés francesa alemán alemana chino china mexicano mexicana".split())
 
 
 def extract_name(text: str) -> str | None:
