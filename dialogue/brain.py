@@ -34,7 +34,7 @@ from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill
-from .questions import ASK_NAME, QUESTION, is_factual, is_follow_up
+from .questions import ASK_NAME, QUESTION, about_show, follow_up_from, is_factual, is_follow_up
 from .reply import DanceCue, PerformCue, Reply, ReplyContext, ReplySentence, SingCue
 from .show_knowledge import ShowKnowledge
 from .skill_lines import LINES, comfort
@@ -364,14 +364,17 @@ class Brain:
             answer = await self.knowledge.answer(text)
             before = self._last_question(handle)
             if answer is None and before and is_follow_up(text):
-                # "And where is it played?": read with the question it follows.
-                answer = await self.knowledge.answer(f"{before} {text}")
+                # "Do I need to book it?": in what the host just said from the notes, else
+                # read with the question it follows ("and where is it played?").
+                answer = follow_up_from(text, self._last_reply(handle)) \
+                    or await self.knowledge.answer(f"{before} {text}")
             if answer is not None:
                 yield lines.sentence(answer, "kb", index)
                 return
-        if turn.label == "question" and is_factual(text):
+        show = self.qa is not None and about_show(text)
+        if turn.label == "question" and (is_factual(text) or show):
             # Facts come from the show's knowledge only: no model guesses on air.
-            yield lines.unsure(viewer, index, asked, text)
+            yield lines.unsure(viewer, index, asked, text, show=show)
             return
         if self.llm is None and self._auto_llm:
             await self._load_default_llm()
@@ -418,7 +421,7 @@ class Brain:
             elif fit is not None:
                 yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
             elif turn.refused or turn.late:
-                yield lines.unsure(viewer, index, lang)
+                yield lines.unsure(viewer, index, lang, text, show=self.qa is not None and about_show(text))
             elif not said:
                 yield lines.fallback(viewer, index, asked)
             # else: the model ended right after the opener; the opener was the answer.
@@ -488,6 +491,13 @@ class Brain:
             self.llm = await asyncio.to_thread(default_llm)
         except Exception as exc:
             log.error("default language model unavailable (%s); replying with fallbacks", exc)
+
+    def _last_reply(self, viewer: str | None) -> str:
+        """What the host last said to this viewer ("" when nothing)."""
+        if self.memory is None or viewer is None:
+            return ""
+        said = [t for role, t in self.memory.history(viewer, 4) if role == "host"]
+        return said[-1] if said else ""
 
     def _last_question(self, viewer: str | None) -> str | None:
         """This viewer's previous message, when it was a question (for follow-ups)."""

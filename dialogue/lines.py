@@ -99,10 +99,13 @@ class LineBook:
         terms ("not in tonight's notes"), never "I only know our show"."""
         return self._own_line((), "show_unsure", viewer, "unsure", index, ["shrug"], language)
 
-    def unsure(self, viewer: str | None, index: int, language: str, question: str = "") -> ReplySentence:
+    def unsure(self, viewer: str | None, index: int, language: str, question: str = "",
+               show: bool = False) -> ReplySentence:
         """An honest, in-persona "I don't know that one" in the viewer's language (for a
-        question about a result not yet known: "nobody knows yet"). ``question``: what was
-        asked."""
+        question about a result not yet known: "nobody knows yet"; ``show``: a question
+        about the show, "not in tonight's notes"). ``question``: what was asked."""
+        if show and not _PREDICTION.search(question):
+            return self.show_unsure(viewer, index, language)
         if _PREDICTION.search(question):
             text = fill(line("predict", language if language in LINES else "en", viewer="{viewer}"), viewer)
         else:
