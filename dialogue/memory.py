@@ -43,7 +43,13 @@ _PREFERENCE = re.compile(
 _CITY = re.compile(
     r"\b(?i:i live in|i'm from|i am from|watching from|greetings from|vivo en|soy de|desde)\s+"
     r"([A-ZÀ-Ý][\w'-]+(?:\s+[A-ZÀ-Ý][\w'-]+)?)|我(?:住在|在|来自)([\u4e00-\u9fff]{2,4}?)(?:看|住|，|。|$)")
-_SPORT = re.compile(r"\bmi deporte favorito es (?:el |la )?([\wáéíóúñ]+)|我最喜欢的运动是([\u4e00-\u9fff]{1,6})", re.I)
+_SPORT = re.compile(r"\bmi deporte favorito es (?:el |la )?([\wáéíóúñ]+)|我最喜欢的运动是([\u4e00-\u9fff]{1,6})|"
+                    r"^\W*(?:el |la )?([\wáéíóúñ]+(?: [\wáéíóúñ]+)?) es mi deporte favorito|"
+                    r"([\u4e00-\u9fff]{1,6})是我最喜欢的运动", re.I)
+# "curling is my favourite sport": the thing first.
+_PREFERENCE_FIRST = re.compile(
+    r"^\W*(?:the\s+)?([\w' -]{2,30}?) (?:is|are) (?:definitely |really |totally )?my (?:favou?rite|fave) "
+    r"([a-z]{2,20}(?: [a-z]{2,20})?)\b\W*$", re.I)
 _ASK = {
     "name": re.compile(r"\b(?:what'?s|what is) my name\b|\bwho am i\b|c[óo]mo me llamo|我叫什么", re.I),
     "city": re.compile(r"\bwhere (?:do i live|i live|am i from|i'm from|am i watching from)\b|\bd[óo]nde vivo\b|我住在哪", re.I),
@@ -135,7 +141,10 @@ def extract_preferences(text: str) -> dict[str, str]:
         prefs["city"] = (city.group(1) or city.group(2)).strip()
     sport = _SPORT.search(text)
     if sport:
-        prefs["sport"] = (sport.group(1) or sport.group(2)).strip()
+        prefs["sport"] = next(g for g in sport.groups() if g).strip()
+    first = _PREFERENCE_FIRST.search(text)
+    if first and first.group(1).strip().lower() not in ("this", "that", "it", "you", "here"):
+        prefs[f"favourite {first.group(2).strip().lower()}"] = first.group(1).strip()
     for m in _PREFERENCE.finditer(text):
         if m.group(1):
             prefs[f"favourite {m.group(1).strip().lower()}"] = m.group(2).strip(" .!,")
