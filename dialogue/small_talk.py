@@ -164,6 +164,8 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "says_hi": ("Hi right back to your {rel}, {viewer}! Enjoy the show together.",
                     "Aww, a big hello to your {rel} too, {viewer}!"),
         "says_hi_plain": ("Hi right back, {viewer}! Enjoy the show together.",),
+        "name": ("Nice to meet you, {viewer}! Where are you watching from tonight?",
+                 "Lovely to meet you, {viewer}! What brings you to the show tonight?"),
         "with_named": (
             "Hi {name}! Lovely to have you both here, {viewer}.",
             "A big hello to {name} too, {viewer}! Enjoy the show together."),
@@ -212,6 +214,7 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "their_likes_plain": ("¡{X}! Qué buen gusto, {viewer}. ¿Anima a alguien esta noche?",),
         "says_hi": ("¡Otro saludo para tu {rel}, {viewer}! Que disfrutéis juntos.",),
         "says_hi_plain": ("¡Un saludo de vuelta, {viewer}! Que disfrutéis juntos.",),
+        "name": ("¡Encantada de conocerte, {viewer}! ¿Desde dónde nos ves esta noche?",),
         "birthday": ("¡Feliz cumpleaños, {name}! {viewer}, dale un abrazo de nuestra parte.",),
         "praise": (
             "¡Ay, gracias, {viewer}! Me has alegrado la noche.",
@@ -239,6 +242,7 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "their_likes_plain": ("{x}！品味真好，{viewer}！今晚有支持的选手吗？",),
         "says_hi": ("也向你{rel}问好，{viewer}！一起好好看节目吧。",),
         "says_hi_plain": ("也向你们问好，{viewer}！一起好好看节目吧。",),
+        "name": ("很高兴认识你，{viewer}！你今晚在哪里看节目呀？",),
         "birthday": ("{name}，生日快乐！{viewer}，替我们给{name}一个拥抱。",),
         "praise": ("谢谢你，{viewer}！你让我今晚特别开心。", "哎呀，谢谢{viewer}，说得我都不好意思了！", "谢谢夸奖，{viewer}！有你在我更有动力。"),
         "praise_funny": ("谢谢，{viewer}！我会继续给大家讲笑话的。",),
@@ -256,6 +260,7 @@ _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
     "place": (Emotion.HAPPY, 0.7, ["wave"]),
     "their": (Emotion.HAPPY, 0.6, ["nod"]),
     "says": (Emotion.HAPPY, 0.6, ["wave"]),
+    "name": (Emotion.HAPPY, 0.7, ["wave"]),
     "birthday": (Emotion.EXCITED, 0.8, ["cheer"]),
     "tired": (Emotion.CALM, 0.4, ["nod"]),
     "cold": (Emotion.CALM, 0.4, ["nod"]),
@@ -373,6 +378,8 @@ class SmallTalk:
             liked = m.group("x").strip() if m else None
         if liked and liked.split()[0].lower() not in _NOT_OBJECTS and len(liked.split()) <= 5:
             return "likes", {"x": _clean_object(liked)}
+        if prefs.get("name"):  # "my name is Clara": the brain already calls them by it
+            return "name", {}
         return None
 
     def _their_likes(self, text: str, lang: str) -> tuple[str, dict[str, str]] | None:

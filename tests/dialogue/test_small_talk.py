@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from vhuman.dialogue import Brain, Memory, Moderator, load_persona
+from vhuman.dialogue.memory import extract_name
 from vhuman.dialogue.small_talk import SmallTalk
 
 PERSONA = Path(__file__).resolve().parents[2] / "examples" / "persona.yaml"
@@ -142,3 +143,12 @@ def test_spanish_praise_of_the_show_is_thanked() -> None:
         assert classify_kind(text) == "praise", text
         said = talk.answer(text, "es", "Eva", classify_kind(text))
         assert said is not None and said.kind.startswith("praise") and "gracias" in said.text.lower()
+
+
+def test_a_viewer_who_gives_a_name_is_welcomed_and_asked_back() -> None:
+    talk = SmallTalk(random.Random(0))
+    for text, lang, said in (("Hi, my name is Bruno", "en", "meet you, Bruno"),
+                             ("Me llamo Inés", "es", "conocerte, Inés"), ("我叫小红", "zh", "认识你，小红")):
+        line = talk.answer(text, lang, extract_name(text), "chat")
+        assert line is not None and line.kind == "name" and said in line.text, text
+        assert line.text.rstrip().endswith(("?", "？"))
