@@ -29,12 +29,12 @@ from .kinds import classify_kind
 from .language import ENGLISH_NOTICE, detect_language
 from .lines import LineBook
 from .meaning import Similarity
-from .memory import Memory, ViewerRecord, recall, viewer_key
+from .memory import Memory, ViewerRecord, extract_name, recall, viewer_key
 from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill
-from .questions import ASK_NAME, QUESTION, is_factual, is_follow_up
+from .questions import ASK_NAME, QUESTION, about_show, follow_up_from, is_factual, is_follow_up
 from .reply import DanceCue, PerformCue, Reply, ReplyContext, ReplySentence, SingCue
 from .show_knowledge import ShowKnowledge
 from .skill_lines import LINES, comfort
@@ -244,7 +244,8 @@ class Brain:
                 if self.memory is not None:
                     self.memory.log_moderation(viewer, verdict.reason or "refused", verdict.cleaned)
                 if verdict.action == "deflect":
-                    yield self.lines.deflection(viewer)
+                    said = detect_language(message) if isinstance(message, str) else None
+                    yield self.lines.deflection(viewer, language=said or "en")
                     self.last_source = "deflection"
                 else:
                     self.last_source = "dropped"
@@ -295,7 +296,8 @@ class Brain:
                        use_opener: bool) -> AsyncIterator[ReplySentence]:
         """Who answers: template, memory, skill, schedule, knowledge base, "not sure", or
         the model (after an opener)."""
-        text, viewer, asked, lang, kind = turn.text, turn.viewer, turn.asked, turn.language, turn.kind
+        text, handle, asked, lang, kind = turn.text, turn.viewer, turn.asked, turn.language, turn.kind
+        viewer = self._called(text, record) or handle  # who the host addresses: their own name first
         lines = self.lines
         index = 0
         intent = detect_intent(text, self.persona.name)
@@ -303,7 +305,7 @@ class Brain:
             yield lines.template(intent, text, viewer, returning, asked)
             return
         if ASK_NAME.search(text) and record is not None:
-            yield lines.name_answer(viewer, record, text, asked)
+            yield lines.name_answer(handle, record, text, asked)
             return
         recalled = recall(text, record, asked)
         if recalled is not None:  # remembered, never guessed
@@ -311,7 +313,7 @@ class Brain:
             item.language = asked
             yield item
             return
-        skill = self.skills.answer(text, asked, viewer, turn.label)
+        skill = self.skills.answer(text, asked, handle, turn.label, called=viewer)
         greet = (viewer and record is not None and (returning or not record.known)
                  and self.memory is not None and kind not in SOMBER_KINDS and lang == "en")
         talk = None if skill else self.small_talk.answer(text, asked, viewer, turn.label,
@@ -360,21 +362,24 @@ class Brain:
             return
         if self.qa is not None and QUESTION.search(text):
             answer = await self.knowledge.answer(text)
-            before = self._last_question(viewer)
+            before = self._last_question(handle)
             if answer is None and before and is_follow_up(text):
-                # "And where is it played?": read with the question it follows.
-                answer = await self.knowledge.answer(f"{before} {text}")
+                # "Do I need to book it?": in what the host just said from the notes, else
+                # read with the question it follows ("and where is it played?").
+                answer = follow_up_from(text, self._last_reply(handle)) \
+                    or await self.knowledge.answer(f"{before} {text}")
             if answer is not None:
                 yield lines.sentence(answer, "kb", index)
                 return
-        if turn.label == "question" and is_factual(text):
+        show = self.qa is not None and about_show(text)
+        if turn.label == "question" and (is_factual(text) or show):
             # Facts come from the show's knowledge only: no model guesses on air.
-            yield lines.unsure(viewer, index, asked, text)
+            yield lines.unsure(viewer, index, asked, text, show=show)
             return
         if self.llm is None and self._auto_llm:
             await self._load_default_llm()
         if self.llm is None:
-            yield lines.fallback(viewer, index)
+            yield lines.fallback(viewer, index, asked)
             return
         said = None
         if use_opener and index == 0:  # after a greeting the greeting was the instant line
@@ -412,14 +417,20 @@ class Brain:
                 if (turn.refused or turn.late) and not said and kind in ("chat", "praise", "excited") \
                 else None
             if turn.llm_failed:
-                yield lines.fallback(viewer, index)
+                yield lines.fallback(viewer, index, asked)
             elif fit is not None:
                 yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
             elif turn.refused or turn.late:
-                yield lines.unsure(viewer, index, lang)
+                yield lines.unsure(viewer, index, lang, text, show=self.qa is not None and about_show(text))
             elif not said:
-                yield lines.fallback(viewer, index)
+                yield lines.fallback(viewer, index, asked)
             # else: the model ended right after the opener; the opener was the answer.
+
+    def _called(self, text: str, record: ViewerRecord | None) -> str | None:
+        """The name a viewer gave for themself, in this message or before ("me llamo Ramón"),
+        when it passes the shout-out name check (None: none given, or not fit for air)."""
+        given = extract_name(text) or (record.preferences.get("name") if record is not None else None)
+        return given if given and self.skills.name_ok(given) else None
 
     def _cue(self, said: SkillLine) -> PerformCue | None:
         """What the host performs after a skill's line: a song of the repertoire, a dance."""
@@ -480,6 +491,13 @@ class Brain:
             self.llm = await asyncio.to_thread(default_llm)
         except Exception as exc:
             log.error("default language model unavailable (%s); replying with fallbacks", exc)
+
+    def _last_reply(self, viewer: str | None) -> str:
+        """What the host last said to this viewer ("" when nothing)."""
+        if self.memory is None or viewer is None:
+            return ""
+        said = [t for role, t in self.memory.history(viewer, 4) if role == "host"]
+        return said[-1] if said else ""
 
     def _last_question(self, viewer: str | None) -> str | None:
         """This viewer's previous message, when it was a question (for follow-ups)."""

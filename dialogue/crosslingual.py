@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from .rows import price_of, row_fields, say_row
+
 log = logging.getLogger(__name__)
 
 _MONTHS_EN = "january february march april may june july august september october november december".split()
@@ -32,6 +34,7 @@ _UNITS = {"euros": ("欧元", "euros"), "euro": ("欧元", "euro"), "kilometres"
 _CURRENCY = {"eur": "euros", "usd": "dollars"}
 _VENUE = r"(?:slope|stadium|arena|hall|range|jump|village|centre|center|lake|park|square|station)"
 _NAME = re.compile(rf"^(?:the\s+)?[A-Z][\w'-]*(?:\s+(?:[A-Z][\w'-]*|{_VENUE}))*$")
+_ASKS_PRICE = re.compile(r"cu[áa]nto (?:cuesta|cuestan|vale|valen)|precio|多少钱|价格|票价|how much", re.I)
 LEAD: dict[str, str] = {"zh": "节目资料里写着：", "es": "Según la información del programa:"}
 
 
@@ -132,6 +135,10 @@ def say_answer(question: str, lang: str, short: str, full: str) -> str:
     """The knowledge base's answer (``short`` span of the ``full`` sentence) said in the
     asker's language, in the words of their question where it can be."""
     span = short
+    row = row_fields(full)
+    price = price_of(row[0]) if row else None
+    if price and (price[0] in short or _ASKS_PRICE.search(question)):  # a row's price: the whole field
+        span = f"price {price[1]}: {price[0]}"
     for date in _DATE.finditer(full):  # a part of a date ("February 2026"): the whole date
         if short in date.group(0) or date.group(0) in short:
             span = date.group(0)
@@ -161,7 +168,7 @@ def say_answer(question: str, lang: str, short: str, full: str) -> str:
                     x = m.group("x").strip()
                     said = form.format(x=x, v=verb, a=local, a_num=number.group(0) if number else local)
                     return said[:1].upper() + said[1:]
-    return f"{LEAD.get(lang, '')} {full}".strip()
+    return say_row(full, lang) or f"{LEAD.get(lang, '')} {full}".strip()
 
 
 async def answer_in_language(qa: Any, question: str, lang: str) -> str | None:

@@ -62,7 +62,12 @@ _PRAISE = re.compile(
     r"\b(love (you|the show|this show|this stream|your)|best host|great (job|show)|well done|"
     r"big fan|i'm a fan|im a fan|you made my day|made my day)\b|"
     r"\b(eres (genial|la mejor|el mejor|incre[íi]ble|bonita|linda)|te quiero|me encanta(s)? (tu|el)|"
-    r"qu[ée] buen (programa|show)|la mejor presentadora)|"
+    r"qu[ée] buen (programa|show)|la mejor presentadora|"
+    r"qu[ée] (divertid[oa]|bonit[oa]|genial|chul[oa]|guap[oa]|maravillos[oa]|buen[oa]) (es|est[áa]) "
+    r"(tu|el|este) (programa|show|directo)|"
+    r"(tu|el|este) (programa|show|directo) (es|est[áa]) (muy |tan |s[úu]per )?(divertid[oa]|genial|buen[ií]simo|"
+    r"incre[íi]ble|maravillos[oa]))|"
+    r"节目(真|太|好)(好看|有趣|好玩|棒)|"
     r"我(喜欢|爱)(你|这个节目)|最喜欢你|你(真|好)(棒|漂亮|可爱|厉害)|(唱|主持|跳)得(真|太)?(好|棒)",
     re.I,
 )

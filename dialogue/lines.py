@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import random
 import re
+from functools import cache
 
 from vhuman.models.emotion import classify_emotion
 from vhuman.models.types import Emotion
 
-from .language import OPENERS
+from .language import OPENERS, detect_language
 from .memory import ViewerRecord, extract_name
 from .persona import Persona
 from .prompts import fill, pick
@@ -56,26 +57,59 @@ class LineBook:
         return ReplySentence(text, emotion, round(intensity if intensity is not None else strength, 3),
                              tags, source, index, language)
 
-    def deflection(self, viewer: str | None, index: int = 0) -> ReplySentence:
-        """A calm in-persona change of subject (refused input or output)."""
-        return self.sentence(fill(pick(self.persona.deflections, self.rng), viewer), "deflection",
-                             index, Emotion.CALM, ["shrug"])
+    def in_language(self, options: tuple[str, ...], key: str) -> str:
+        """A template of the persona's ``options`` written in the reply's language (a persona
+        may list lines in several languages); none there: the shipped ``key`` line of
+        :mod:`.skill_lines` in that language; English lines for other languages."""
+        lang = self.language if self.language in LINES else "en"
+        own = [o for o in options if _written_in(o) == lang]
+        if not own and lang == "en":
+            own = [o for o in options if _written_in(o) not in LINES or _written_in(o) == "en"]
+        if own:
+            return pick(tuple(own), self.rng)
+        return line(key, lang, viewer="{viewer}")
 
-    def fallback(self, viewer: str | None, index: int) -> ReplySentence:
-        """The model failed: an in-persona "I got tangled up" line."""
-        return self.sentence(fill(pick(self.persona.fallbacks, self.rng), viewer), "fallback",
-                             index, Emotion.CALM)
+    def _own_line(self, options: tuple[str, ...], key: str, viewer: str | None, source: str,
+                  index: int, tags: list[str], language: str | None) -> ReplySentence:
+        """A calm line of ``options`` (or the shipped ``key`` line) in ``language`` (default:
+        the reply's)."""
+        before = self.language
+        self.language = language or before
+        try:
+            said = fill(self.in_language(options, key), viewer)
+            item = self.sentence(said, source, index, Emotion.CALM, tags, 0.4)
+            item.language = self.language if self.language in LINES else "en"
+        finally:
+            self.language = before
+        return item
 
-    def unsure(self, viewer: str | None, index: int, language: str, question: str = "") -> ReplySentence:
+    def deflection(self, viewer: str | None, index: int = 0, language: str | None = None) -> ReplySentence:
+        """A calm in-persona change of subject (refused input or output), in the viewer's
+        ``language`` (default: the reply's)."""
+        return self._own_line(self.persona.deflections, "deflect", viewer, "deflection", index,
+                              ["shrug"], language)
+
+    def fallback(self, viewer: str | None, index: int, language: str | None = None) -> ReplySentence:
+        """The model failed: an in-persona "I got tangled up" line in the viewer's
+        ``language`` (default: the reply's)."""
+        return self._own_line(self.persona.fallbacks, "fallback", viewer, "fallback", index, [], language)
+
+    def show_unsure(self, viewer: str | None, index: int, language: str | None = None) -> ReplySentence:
+        """A question about the show that its notes do not answer: said honestly, in show
+        terms ("not in tonight's notes"), never "I only know our show"."""
+        return self._own_line((), "show_unsure", viewer, "unsure", index, ["shrug"], language)
+
+    def unsure(self, viewer: str | None, index: int, language: str, question: str = "",
+               show: bool = False) -> ReplySentence:
         """An honest, in-persona "I don't know that one" in the viewer's language (for a
-        question about a result not yet known: "nobody knows yet"). ``question``: what was
-        asked."""
+        question about a result not yet known: "nobody knows yet"; ``show``: a question
+        about the show, "not in tonight's notes"). ``question``: what was asked."""
+        if show and not _PREDICTION.search(question):
+            return self.show_unsure(viewer, index, language)
         if _PREDICTION.search(question):
             text = fill(line("predict", language if language in LINES else "en", viewer="{viewer}"), viewer)
-        elif language in LINES and language != "en":
-            text = line("unsure", language, viewer=viewer or "")
         else:
-            text = fill(pick(self.persona.unsure, self.rng), viewer)
+            return self._own_line(self.persona.unsure, "unsure", viewer, "unsure", index, ["shrug"], language)
         item = self.sentence(text, "unsure", index, Emotion.CALM, ["shrug"], 0.4)
         item.language = language if language in LINES else "en"
         return item
@@ -127,3 +161,9 @@ class LineBook:
             said = f"{said[:-1]}, {viewer}{said[-1]}"
         return self.sentence(said, "template", 0, emotion if emotion != Emotion.NEUTRAL else Emotion.HAPPY,
                              ["heart"], max(intensity, 0.5))
+
+
+@cache
+def _written_in(template: str) -> str:
+    """The language a persona line is written in ("en" when not recognised)."""
+    return detect_language(template.replace("{viewer}", "")) or "en"

@@ -43,7 +43,13 @@ _PREFERENCE = re.compile(
 _CITY = re.compile(
     r"\b(?i:i live in|i'm from|i am from|watching from|greetings from|vivo en|soy de|desde)\s+"
     r"([A-ZÀ-Ý][\w'-]+(?:\s+[A-ZÀ-Ý][\w'-]+)?)|我(?:住在|在|来自)([\u4e00-\u9fff]{2,4}?)(?:看|住|，|。|$)")
-_SPORT = re.compile(r"\bmi deporte favorito es (?:el |la )?([\wáéíóúñ]+)|我最喜欢的运动是([\u4e00-\u9fff]{1,6})", re.I)
+_SPORT = re.compile(r"\bmi deporte favorito es (?:el |la )?([\wáéíóúñ]+)|我最喜欢的运动是([\u4e00-\u9fff]{1,6})|"
+                    r"^\W*(?:el |la )?([\wáéíóúñ]+(?: [\wáéíóúñ]+)?) es mi deporte favorito|"
+                    r"([\u4e00-\u9fff]{1,6})是我最喜欢的运动", re.I)
+# "curling is my favourite sport": the thing first.
+_PREFERENCE_FIRST = re.compile(
+    r"^\W*(?:the\s+)?([\w' -]{2,30}?) (?:is|are) (?:definitely |really |totally )?my (?:favou?rite|fave) "
+    r"([a-z]{2,20}(?: [a-z]{2,20})?)\b\W*$", re.I)
 _ASK = {
     "name": re.compile(r"\b(?:what'?s|what is) my name\b|\bwho am i\b|c[óo]mo me llamo|我叫什么", re.I),
     "city": re.compile(r"\bwhere (?:do i live|i live|am i from|i'm from|am i watching from)\b|\bd[óo]nde vivo\b|我住在哪", re.I),
@@ -99,10 +105,16 @@ def viewer_key(name: str) -> str:
 
 
 _NAME = re.compile(  # the lead phrase in any case; the name itself capitalised
-    r"\b(?i:my name is|my name's|call me|i am called|me llamo|mi nombre es)\s+"
+    r"\b(?i:my name is|my name's|call me|i am called|i'm|i am|me llamo|mi nombre es|soy)\s+"
     r"([A-ZÀ-Ý][\w'-]{1,30}(?:\s+[A-ZÀ-Ý][\w'-]{1,30})?)|我叫\s*([\u4e00-\u9fff]{1,4}|\w{1,12})",
 )
-_NOT_NAMES = frozenset("not just a an the so very really here back sad happy fine ok okay".split())
+_NOT_NAMES = frozenset("not just a an the so very really here back sad happy fine ok okay "
+                       "watching from in at with".split())
+# "I'm Canadian", "soy Española": a nationality or language is no name.
+_NOT_NAMES |= frozenset(
+    "canadian american british english spanish french german italian chinese japanese korean "
+    "norwegian swedish finnish danish dutch mexican chilean argentinian brazilian irish scottish "
+    "español española inglés inglesa francés francesa alemán alemana chino china mexicano mexicana".split())
 
 
 def extract_name(text: str) -> str | None:
@@ -129,7 +141,10 @@ def extract_preferences(text: str) -> dict[str, str]:
         prefs["city"] = (city.group(1) or city.group(2)).strip()
     sport = _SPORT.search(text)
     if sport:
-        prefs["sport"] = (sport.group(1) or sport.group(2)).strip()
+        prefs["sport"] = next(g for g in sport.groups() if g).strip()
+    first = _PREFERENCE_FIRST.search(text)
+    if first and first.group(1).strip().lower() not in ("this", "that", "it", "you", "here"):
+        prefs[f"favourite {first.group(2).strip().lower()}"] = first.group(1).strip()
     for m in _PREFERENCE.finditer(text):
         if m.group(1):
             prefs[f"favourite {m.group(1).strip().lower()}"] = m.group(2).strip(" .!,")

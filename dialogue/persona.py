@@ -204,10 +204,14 @@ DEFAULT_PERSONA = Persona(
     deflections=(
         "Ooh, I'll pass on that one. Let's talk about the show instead!",
         "Let's keep it friendly in here, okay? Ask me anything about the show!",
+        "Mejor dejamos eso, {viewer}. ¡Pregúntame lo que quieras sobre el programa!",
+        "这个我们就不聊啦，{viewer}。节目的事尽管问我！",
     ),
     fallbacks=(
         "Oops, my thoughts got tangled for a second. Could you ask me again?",
         "Give me a moment, I lost my train of thought! Ask me again?",
+        "Uy, se me ha hecho un lío la cabeza, {viewer}. ¿Me lo preguntas otra vez?",
+        "哎呀，我刚才脑子打结了，{viewer}。能再问我一次吗？",
     ),
     unsure=(
         "Hmm, I don't know that one yet, {viewer}. Let's find out together!",

@@ -47,6 +47,7 @@ _YEAR = re.compile(r"\b(?:1[0-9]|20)\d{2}s?\b")
 _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
     "fifty hundred thousand million billion".split())
+_SELF = frozenset("i i'm i'd i've i'll".split())  # "Where can I...": the asker, never a name
 _QUESTION_WORDS = frozenset("what which who whom whose when where why how is are was were do does "
                             "did can could in on at for of the a an".split())
 
@@ -76,7 +77,7 @@ def question_facts(question: str, idf: dict[str, float]) -> QuestionFacts:
     for k, t in enumerate(toks):
         low = t.lower()
         named = k > 0 and t[0].isupper() or len(t) > 1 and t.isupper()
-        if named and low not in _QUESTION_WORDS:
+        if named and low not in _QUESTION_WORDS and low not in _SELF:
             facts.entities.append(t)
         if t[0].isdigit() or low in _NUMBER_WORDS:
             facts.numbers.append(low)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from .bm25 import STOPWORDS
+
 QUESTION = re.compile(r"\?\s*$|^(who|what|when|where|which|how|is|are|does|do|can)\b", re.I)
 ASK_NAME = re.compile(
     r"\b(what'?s|what is|do you (know|remember)|remember|tell me) my name\b|\bwho am i\b|"
@@ -17,12 +19,70 @@ _ABOUT_SOMEONE = re.compile(
     re.I)
 
 
+# Words of a question about the show itself (its venues, tickets, schedule, press, travel).
+_SHOW = re.compile(
+    r"\b(?:tickets?|parking|park|badges?|accreditation|press|media|venues?|seats?|seating|arenas?|stadium|"
+    r"slopes?|rink|hall|shuttles?|bus(?:es)?|trains?|schedule|programme|final|ceremony|mascot|merch\w*|"
+    r"shop|food|restaurants?|toilets?|entrance|gates?|volunteers?|medals?|games|show|stream|broadcast|"
+    r"commentary|booking|refunds?|doors|wifi|cloakroom|lost and found|"
+    r"entradas?|aparcamiento|acreditaci[óo]n|prensa|sede|estadio|horario|programa|ceremonia|mascota|"
+    r"juegos|autob[úu]s|comida|tienda)\b|门票|停车|记者证|场馆|赛程|节目|开幕式|闭幕式|吉祥物|比赛|决赛|媒体",
+    re.I)
+
+
+def about_show(text: str) -> bool:
+    """A question about the show itself (tickets, venues, press, travel, schedule): one the
+    show's notes should answer, so "I don't know" is said in the show's terms."""
+    return bool(_SHOW.search(text))
+
+
 def is_factual(text: str) -> bool:
     """A question about the world (not about the host, the viewer or us): its answer must
     come from the show's knowledge."""
     return not _ABOUT_SOMEONE.search(text)
 
 
+# A word that points back at what was just talked about ("do I need to book it?").
+_BACK = re.compile(r"\b(?:it|that|there|them|those|they|this one|that one)\b|^\W*(?:and|so|what about|y|¿y)\b|"
+                   r"\b(?:eso|ah[íi]|all[íi]|lo|la)\b|它|那|这个", re.I)
+_YES_NO_NEED = re.compile(r"^\W*(?:do|must|should|will) (?:i|we) (?:need to|have to|)\s*|"
+                          r"^\W*(?:is it|is that) (?:necessary|required|needed)|^\W*do (?:i|we) need", re.I)
+_NEEDS = re.compile(r"\b(?:must|need(?:s|ed)?|required|have to|has to|only)\b", re.I)
+_GENERIC = frozenset("need needs know tell get go say want think like please".split())
+_SUBJECT_END = re.compile(r"\s(?:at|is|are|in|must|can|has|have|will|was|were|for|on)\s")
+
+
 def is_follow_up(text: str) -> bool:
-    """A short message that only makes sense with the question before it ("and where?")."""
-    return len(text.split()) <= 3 and bool(FOLLOW_UP.search(text))
+    """A short message that only makes sense with the question before it ("and where?",
+    "do I need to book it?")."""
+    words = len(text.split())
+    return words <= 3 and bool(FOLLOW_UP.search(text)) or words <= 8 and bool(_BACK.search(text))
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z]+", text.lower())
+            if w not in STOPWORDS and w not in _GENERIC and len(w) > 2]
+
+
+def follow_up_from(text: str, said: str) -> str | None:
+    """The answer to a follow-up (``text``) found in what the host just said from the show's
+    knowledge (``said``): the sentence, or its clause, that has the follow-up's words
+    ("do I need to book it?" after "Parking ... must be booked in advance for 15 euros per
+    day." -> "Yes, parking must be booked in advance for 15 euros per day."). None: not
+    there."""
+    words = _content(text)
+    if not words:
+        return None
+    for sentence in re.split(r"(?<=[.!?])\s+", said.strip()):
+        clauses = [c.strip(" ,.") for c in re.split(r",|\band\b", sentence)]
+        for clause in clauses:
+            have = {w[:4] for w in _content(clause)}
+            if not all(w[:4] in have for w in words):
+                continue
+            if _YES_NO_NEED.search(text) and _NEEDS.search(clause):
+                subject = _SUBJECT_END.split(sentence, maxsplit=1)[0].strip()
+                if clause is clauses[0] or len(subject.split()) > 4:
+                    return f"Yes: {sentence.strip()}"
+                return f"Yes, {subject[:1].lower() + subject[1:]} {clause}."
+            return f"From my notes: {sentence.strip()}"
+    return None

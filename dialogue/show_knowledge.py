@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .guard import FactGuard
 from .persona import Persona
+from .rows import say_row
 from .schedule import Event, answer_schedule, events_from
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ class ShowKnowledge:
         except Exception as exc:
             log.warning("knowledge base lookup failed: %s", exc)
             return None
-        return answer.text if answer.answered else None
+        if not answer.answered:
+            return None
+        return say_row(answer.text) or answer.text  # a table row said as a sentence
 
     def schedule(self, question: str, language: str) -> str | None:
         """"What's on tonight?" from the dated events in the knowledge base, or None."""

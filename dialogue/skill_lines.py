@@ -32,6 +32,9 @@ LINES: dict[str, dict[str, str]] = {
         "cannot": "I can't do that one, but I can dance, sing or tell you a joke. Which one?",
         "unsure": "Hmm, I don't know that one, {viewer}. Ask me about the show!",
         "predict": "Nobody knows yet, {viewer}! I won't guess, but I'll be cheering along with you.",
+        "deflect": "Let's keep it friendly in here, {viewer}! Ask me anything about the show.",
+        "fallback": "Oops, my thoughts got tangled for a second, {viewer}. Could you ask me again?",
+        "show_unsure": "I don't have that in tonight's notes, {viewer}. The info desk at the venue will know!",
     },
     "es": {
         "no_translate": "Traducir se lo dejo a los expertos, ¡pero pregúntame lo que quieras del programa!",
@@ -60,6 +63,9 @@ LINES: dict[str, dict[str, str]] = {
         "cannot": "Eso no puedo hacerlo, pero puedo bailar, cantar o contarte un chiste. ¿Qué prefieres?",
         "unsure": "Mmm, eso no lo sé, {viewer}. ¡Pregúntame sobre el programa!",
         "predict": "¡Nadie lo sabe todavía, {viewer}! No voy a adivinar, pero lo veremos juntos.",
+        "deflect": "Mejor mantengamos el buen ambiente, {viewer}. ¡Pregúntame lo que quieras del programa!",
+        "fallback": "Uy, se me ha hecho un lío la cabeza, {viewer}. ¿Me lo preguntas otra vez?",
+        "show_unsure": "Eso no lo tengo en las notas de esta noche, {viewer}. ¡En el punto de información te lo dirán!",
     },
     "zh": {
         "no_translate": "翻译就交给专家吧，不过节目的事尽管问我！",
@@ -88,6 +94,9 @@ LINES: dict[str, dict[str, str]] = {
         "cannot": "这个我做不到，不过我可以跳舞、唱歌或者讲笑话，你选哪个？",
         "unsure": "嗯，这个我不知道，{viewer}。问我节目的事吧！",
         "predict": "现在谁也不知道呢，{viewer}！我不乱猜，我们一起看吧。",
+        "deflect": "我们聊点开心的吧，{viewer}！节目的事尽管问我。",
+        "fallback": "哎呀，我刚才脑子打结了，{viewer}。能再问我一次吗？",
+        "show_unsure": "今晚的节目资料里没有这个，{viewer}。可以问问现场的服务台！",
     },
 }
 

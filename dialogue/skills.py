@@ -123,14 +123,18 @@ class Skills:
         self._pending: dict[str, dict[str, Any]] = {}
         self._last_value: dict[str, Fraction] = {}
         self._last: dict[str, str] = {}  # the skill each viewer's last message got
+        self._called: str | None = None  # the name the current viewer gave for themself
         self._named: dict[str, str] = {}  # the last person each viewer named ("my sister Jo")
         self.schedule: Callable[[], list[Event]] = list  # the show's dated events (the brain's KB)
         self.english: str | None = None  # this message in English, when it was translated
         self.on_air: Callable[[], OnAir | None] = lambda: None  # a running show's position
 
-    def answer(self, text: str, lang: str, viewer: str | None, kind: str) -> list[SkillLine] | None:
-        """The skill's lines for ``text`` (None: no skill applies; the brain goes on)."""
+    def answer(self, text: str, lang: str, viewer: str | None, kind: str,
+               called: str | None = None) -> list[SkillLine] | None:
+        """The skill's lines for ``text`` (None: no skill applies; the brain goes on).
+        ``called``: the name the viewer gave for themself, said in their shout-outs."""
         lang = lang if lang in LINES else "en"
+        self._called = called
         self.english = to_english(text, lang) if lang in ("zh", "es") else None
         who = viewer or ""
         named = _MY_PERSON.search(text)
@@ -270,14 +274,14 @@ class Skills:
                 return [SkillLine(line("who", lang), "shoutout", Emotion.HAPPY, ["nod"], 0.5)]
         if not name or name.lower() in ("vivi", self.persona.name.lower(), "me", "everyone", "everybody"):
             return None
-        if not self._name_ok(name):
+        if not self.name_ok(name):
             return [SkillLine(line("bad_name", lang), "shoutout", Emotion.CALM, ["shrug"], 0.4)]
-        greeter = who or line("a_viewer", lang)
+        greeter = self._called or who or line("a_viewer", lang)
         key = "birthday" if re.search(r"birthday|cumplea|生日", text, re.I) else "shoutout"
         return [SkillLine(line(key, lang, name=name, viewer=greeter), "shoutout", Emotion.HAPPY,
                           ["wave"], 0.8)]
 
-    def _name_ok(self, name: str) -> bool:
+    def name_ok(self, name: str) -> bool:
         """A name fit for air: not a pun name, nothing moderation blocks, even run together."""
         low = " ".join(name.lower().split())
         if low in _PUN_NAMES or any(low.replace(" ", "") == p.replace(" ", "") for p in _PUN_NAMES):

@@ -72,6 +72,37 @@ _FIRST_TIME = re.compile(
 _WITH_PERSON = re.compile(
     r"\bwatching with my (?P<rel>mom|mum|mother|dad|father|sister|brother|son|daughter|friend|wife|husband|"
     r"grandma|grandpa|kids?|family|boyfriend|girlfriend)(?:\s+(?P<name>[A-ZÀ-Ý][\w'-]+))?")
+_RELS_EN = (r"mom|mum|mother|dad|father|sister|brother|son|daughter|friends?|wife|husband|grandma|grandpa|"
+            r"grandmother|grandfather|kids?|family|boyfriend|girlfriend|partner|uncle|aunt|cousin")
+_RELS_ES = (r"padre|madre|pap[áa]|mam[áa]|hermano|hermana|hijo|hija|abuelo|abuela|novio|novia|marido|"
+            r"mujer|amigo|amiga|amigos|familia|t[íi]o|t[íi]a|primo|prima")
+_RELS_ZH = r"爸爸|妈妈|爸妈|哥哥|姐姐|弟弟|妹妹|儿子|女儿|爷爷|奶奶|外公|外婆|老公|老婆|男朋友|女朋友|朋友|家人"
+# "watching from a cabin in Norway with my dad": where, and with whom.
+_FROM_WITH = re.compile(
+    r"\b(?:watching|tuning in|here|streaming this) from (?P<place>[^,.!?]{3,40}?)\s+with my (?P<rel>" + _RELS_EN + r")\b",
+    re.I)
+_FROM_WITH_ES = re.compile(
+    r"\b(?:viendo|veo|te veo|os veo|vemos) (?:el programa |esto )?desde (?P<place>[^,.!?¡¿]{3,40}?)\s+"
+    r"con mi (?P<rel>" + _RELS_ES + r")\b", re.I)
+_FROM_WITH_ZH = re.compile(r"我和(?P<rel>" + _RELS_ZH + r")(?:在|从)(?P<place>[\u4e00-\u9fff]{2,12}?)(?:看|一起看)")
+_MALE = {"dad", "father", "brother", "son", "grandpa", "grandfather", "husband", "boyfriend", "uncle"}
+_FEMALE = {"mom", "mum", "mother", "sister", "daughter", "grandma", "grandmother", "wife", "girlfriend", "aunt"}
+_REL_ES = {"dad": "padre", "father": "padre", "mom": "madre", "mum": "madre", "mother": "madre",
+           "brother": "hermano", "sister": "hermana", "son": "hijo", "daughter": "hija", "grandpa": "abuelo",
+           "grandma": "abuela", "wife": "mujer", "husband": "marido", "friend": "amigo"}
+# "he loves ski jumping" (about the person the viewer named), "a mi padre le encanta el esquí", "他很喜欢跳台滑雪"
+_THEIR_LIKES = re.compile(
+    r"^\W*(?:(?P<p>he|she)|my (?P<rel>" + _RELS_EN + r"))(?:'s| is)? (?:really |absolutely |totally )?"
+    r"(?:loves?|likes?|adores?|is (?:a )?(?:big |huge )?fan of|is (?:really )?into|is crazy about)\s+(?P<x>[^.,!?]{2,40})",
+    re.I)
+_THEIR_LIKES_ES = re.compile(
+    r"^\W*(?:a (?:[ée]l|ella|mi (?P<rel>" + _RELS_ES + r")) )?le (?:encanta|gusta|gustan|encantan) (?:mucho )?(?P<x>[^.,!?¡¿]{2,40})",
+    re.I)
+_THEIR_LIKES_ZH = re.compile(r"^(?:他|她|我(?P<rel>" + _RELS_ZH + r"))(?:很|最|超|特别)?(?:喜欢|爱)(?P<x>[\u4e00-\u9fff]{1,8})")
+_SAYS_HI = re.compile(
+    r"^\W*(?:(?P<p>he|she|they)|my (?P<rel>" + _RELS_EN + r"))(?: also| too)? says? (?:hi|hello|hey)\b|"
+    r"^\W*(?:(?:[ée]l|ella)|mi (?P<rel_es>" + _RELS_ES + r"))? ?(?:te )?(?:saluda|manda (?:un )?saludos?)|"
+    r"^(?:他|她|我(?P<rel_zh>" + _RELS_ZH + r"))(?:也)?(?:向你|跟你)?(?:问好|说你好|打招呼)", re.I)
 _LIKES_ES = re.compile(r"\bme (?:encanta|encantan|gusta|gustan) (?:mucho )?(?P<x>[^.,!?¡¿]{2,40})", re.I)
 _LIKES_ZH = re.compile(r"我(?:很|最|超|特别)?(?:喜欢|爱)(?P<x>[\u4e00-\u9fff]{1,8}?)(?:[，。！!,.]|$)")
 _TIRED = re.compile(
@@ -121,6 +152,20 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "with_person": (
             "Hello to your {rel} too, {viewer}! Enjoy the show together.",
             "Aww, watching with your {rel}? Big wave to both of you, {viewer}!"),
+        "place_with": (
+            "{Place} with your {rel}? That sounds so cozy, {viewer}! Say hi to your {rel} from all of us. "
+            "What are you two cheering for tonight?",
+            "Oh, {place} with your {rel}, {viewer}! That sounds lovely. A big wave to you both, what's the view like?"),
+        "their_likes": (
+            "Your {rel} loves {x}? Great taste, {viewer}! Is {pron} cheering for anyone tonight?",
+            "{X}! Your {rel} has great taste, {viewer}. Tell {obj} we'll be cheering along!"),
+        "their_likes_plain": (
+            "{X}? Great taste, {viewer}! Is {pron} cheering for anyone tonight?",),
+        "says_hi": ("Hi right back to your {rel}, {viewer}! Enjoy the show together.",
+                    "Aww, a big hello to your {rel} too, {viewer}!"),
+        "says_hi_plain": ("Hi right back, {viewer}! Enjoy the show together.",),
+        "name": ("Nice to meet you, {viewer}! Where are you watching from tonight?",
+                 "Lovely to meet you, {viewer}! What brings you to the show tonight?"),
         "with_named": (
             "Hi {name}! Lovely to have you both here, {viewer}.",
             "A big hello to {name} too, {viewer}! Enjoy the show together."),
@@ -164,6 +209,12 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "first_time": ("¡Bienvenido a tu primer programa, {viewer}! Pregúntame lo que quieras o pídeme una canción.",),
         "with_person": ("¡Un saludo también para tu familia, {viewer}! Que disfrutéis juntos.",),
         "with_named": ("¡Hola, {name}! Qué bien teneros aquí, {viewer}.",),
+        "place_with": ("¿Desde {place} con tu {rel}? ¡Qué planazo, {viewer}! Un saludo enorme a los dos. ¿A quién animáis esta noche?",),
+        "their_likes": ("¿A tu {rel} le encanta {x}? ¡Qué buen gusto, {viewer}! ¿Anima a alguien esta noche?",),
+        "their_likes_plain": ("¡{X}! Qué buen gusto, {viewer}. ¿Anima a alguien esta noche?",),
+        "says_hi": ("¡Otro saludo para tu {rel}, {viewer}! Que disfrutéis juntos.",),
+        "says_hi_plain": ("¡Un saludo de vuelta, {viewer}! Que disfrutéis juntos.",),
+        "name": ("¡Encantada de conocerte, {viewer}! ¿Desde dónde nos ves esta noche?",),
         "birthday": ("¡Feliz cumpleaños, {name}! {viewer}, dale un abrazo de nuestra parte.",),
         "praise": (
             "¡Ay, gracias, {viewer}! Me has alegrado la noche.",
@@ -186,6 +237,12 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "first_time": ("欢迎第一次来看节目，{viewer}！有什么想问的尽管问，也可以让我唱首歌！",),
         "with_person": ("也向你的家人问好，{viewer}！一起好好看节目吧。",),
         "with_named": ("{name}你好！欢迎你们一起来，{viewer}。",),
+        "place_with": ("和{rel}一起在{place}看节目？好温馨呀，{viewer}！也向你{rel}问好。你们今晚给谁加油？",),
+        "their_likes": ("你{rel}喜欢{x}？品味真好，{viewer}！今晚有支持的选手吗？",),
+        "their_likes_plain": ("{x}！品味真好，{viewer}！今晚有支持的选手吗？",),
+        "says_hi": ("也向你{rel}问好，{viewer}！一起好好看节目吧。",),
+        "says_hi_plain": ("也向你们问好，{viewer}！一起好好看节目吧。",),
+        "name": ("很高兴认识你，{viewer}！你今晚在哪里看节目呀？",),
         "birthday": ("{name}，生日快乐！{viewer}，替我们给{name}一个拥抱。",),
         "praise": ("谢谢你，{viewer}！你让我今晚特别开心。", "哎呀，谢谢{viewer}，说得我都不好意思了！", "谢谢夸奖，{viewer}！有你在我更有动力。"),
         "praise_funny": ("谢谢，{viewer}！我会继续给大家讲笑话的。",),
@@ -200,6 +257,10 @@ _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
     "city": (Emotion.HAPPY, 0.6, ["wave"]),
     "first_time": (Emotion.HAPPY, 0.7, ["wave"]),
     "with_person": (Emotion.HAPPY, 0.6, ["wave"]),
+    "place": (Emotion.HAPPY, 0.7, ["wave"]),
+    "their": (Emotion.HAPPY, 0.6, ["nod"]),
+    "says": (Emotion.HAPPY, 0.6, ["wave"]),
+    "name": (Emotion.HAPPY, 0.7, ["wave"]),
     "birthday": (Emotion.EXCITED, 0.8, ["cheer"]),
     "tired": (Emotion.CALM, 0.4, ["nod"]),
     "cold": (Emotion.CALM, 0.4, ["nod"]),
@@ -236,6 +297,8 @@ class SmallTalk:
     def __init__(self, rng: random.Random | None = None) -> None:
         self.rng = rng or random.Random(0)
         self._last: dict[str, str] = {}
+        self._people: dict[str, str] = {}  # the family member or friend each viewer last named
+        self._who = ""
 
     def answer(self, text: str, language: str, viewer: str | None, kind: str,
                named: bool = True) -> SmallTalkLine | None:
@@ -249,6 +312,7 @@ class SmallTalk:
         if feeling in (Emotion.SAD, Emotion.ANGRY) and strength >= 0.3 and kind not in ("praise", "thanks") \
                 and not (_TIRED.search(text) or _COLD.search(text)):
             return None  # "how do you feel about the cancelled match?": no cheerful line
+        self._who = viewer or ""
         found = self._match(text, lang, kind)
         if found is None:
             return None
@@ -261,6 +325,10 @@ class SmallTalk:
     def _match(self, text: str, lang: str, kind: str) -> tuple[str, dict[str, str]] | None:
         if kind in ("sad", "abuse", "request"):
             return None
+        named = re.search(r"\bmy (" + _RELS_EN + r")\b", text, re.I) or \
+            re.search(r"\bmi (" + _RELS_ES + r")\b", text, re.I) or re.search(r"我(?:和|跟)?(" + _RELS_ZH + ")", text)
+        if named:  # "he" in a later message is this person
+            self._people[self._who] = named.group(1).lower()
         if kind == "praise":
             return ("praise_funny" if _FUNNY.search(text) else
                     "praise_singing" if _SINGING.search(text) else "praise"), {}
@@ -281,6 +349,19 @@ class SmallTalk:
             return "tired", {}
         if _COLD.search(text):
             return "cold", {}
+        place = (_FROM_WITH_ZH if lang == "zh" else _FROM_WITH_ES if lang == "es" else _FROM_WITH).search(text)
+        if place:
+            return "place_with", {"place": _clean_object(place.group("place")), "rel": place.group("rel").lower()}
+        hi = _SAYS_HI.search(text)
+        if hi:
+            rel = (hi.group("rel") or hi.group("rel_es") or hi.group("rel_zh") or self._people.get(self._who) or "")
+            rel = rel.lower()
+            if lang == "es":
+                rel = _REL_ES.get(rel, rel)
+            return ("says_hi", {"rel": rel}) if rel else ("says_hi_plain", {})
+        theirs = self._their_likes(text, lang)
+        if theirs is not None:
+            return theirs
         person = _WITH_PERSON.search(text)
         if person:
             name = person.group("name")
@@ -297,7 +378,29 @@ class SmallTalk:
             liked = m.group("x").strip() if m else None
         if liked and liked.split()[0].lower() not in _NOT_OBJECTS and len(liked.split()) <= 5:
             return "likes", {"x": _clean_object(liked)}
+        if prefs.get("name"):  # "my name is Clara": the brain already calls them by it
+            return "name", {}
         return None
+
+    def _their_likes(self, text: str, lang: str) -> tuple[str, dict[str, str]] | None:
+        """"He loves ski jumping" about the person this viewer named ("my dad"), in any language."""
+        m = (_THEIR_LIKES_ZH if lang == "zh" else _THEIR_LIKES_ES if lang == "es" else _THEIR_LIKES).search(text)
+        if not m:
+            return None
+        x = _clean_object(m.group("x"))
+        if not x or x.split()[0].lower() in _NOT_OBJECTS or len(x.split()) > 5:
+            return None
+        rel = (m.group("rel") or self._people.get(self._who) or "").lower()
+        pron = (m.groupdict().get("p") or "").lower()
+        if pron == "he" and rel in _FEMALE or pron == "she" and rel in _MALE:
+            rel = ""  # "she" is not the dad named before
+        male = pron == "he" or not pron and rel in _MALE
+        female = pron == "she" or not pron and rel in _FEMALE
+        values = {"x": x, "pron": "he" if male else "she" if female else "they",
+                  "obj": "him" if male else "her" if female else "them"}
+        if not rel:
+            return "their_likes_plain", values
+        return "their_likes", values | {"rel": _REL_ES.get(rel, rel) if lang == "es" else rel}
 
     def _opinion(self, text: str, lang: str) -> tuple[str, dict[str, str]] | None:
         if _WHICH.search(text):
@@ -343,10 +446,11 @@ def _words(text: str) -> str:
 
 def _fill(template: str, viewer: str | None, values: dict[str, str]) -> str:
     """``template`` with the viewer's name (or without it, smoothly) and the values."""
-    x = values.get("x", "")
-    text = template.replace("{X}", x[:1].upper() + x[1:]).replace("{x}", x)
-    for key in ("name", "rel"):
-        text = text.replace("{" + key + "}", values.get(key, ""))
+    text = template
+    for key, value in values.items():  # {x} as said, {X} capitalised
+        text = text.replace("{" + key.capitalize() + "}", value[:1].upper() + value[1:])
+        text = text.replace("{" + key + "}", value)
+    text = re.sub(r"\{(?!viewer\})\w+\}", "", text)  # a value the line needs and the match lacks
     if viewer:
         return text.replace("{viewer}", viewer)
     text = re.sub(r"[,，]\s*\{viewer\}\s*", "", text)

@@ -156,3 +156,20 @@ def test_warm_up_loads_the_fact_list_and_the_schedule() -> None:
     brain = Brain(DEFAULT_PERSONA, None, memory=None)
     brain.warm_up()
     assert brain.knowledge._facts is not None and brain.knowledge._schedule is not None
+
+
+def test_a_name_given_in_the_message_is_used_from_that_reply_on() -> None:
+    brain = _brain()
+    first = _reply(brain, "Me llamo Ramón y vivo en Sevilla", viewer="Hugo2")
+    assert "Ramón" in first.text and "Hugo2" not in first.text and "Sevilla" in first.text
+    assert "Ramón" in _reply(brain, "¿Cómo me llamo?", viewer="Hugo2").text
+    shout = _reply(brain, "can you say hi to my mom Linda?", viewer="Hugo2")
+    assert shout.text.startswith("Hi Linda! Ramón says hello")
+    english = _reply(brain, "Hi, I'm Clara!", viewer="sk8")
+    assert "Clara" in english.text and "sk8" not in english.text
+
+
+def test_a_name_that_fails_the_name_check_is_not_said() -> None:
+    brain = _brain()
+    reply = _reply(brain, "my name is Hugh Jass and I live in Oslo", viewer="Tom")
+    assert "Jass" not in reply.text and "Tom" in reply.text

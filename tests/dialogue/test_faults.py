@@ -105,7 +105,7 @@ def test_refused_chat_gets_a_fitting_line_not_a_tangled_one() -> None:
 
     llm = ScriptedLLM("Curling is known as the chess of ice.")  # a made-up claim: refused
     reply = asyncio.run(Brain(DEFAULT_PERSONA, llm, memory=None, opener=False).reply(
-        "curling is my favourite sport", "Rita"))
+        "curling stones look so heavy", "Rita"))  # chat no small-talk pattern answers
     assert len(llm.calls) == 2 and reply.items[-1].source == "fallback"
     assert "tangled" not in reply.text and "known as" not in reply.text
 

@@ -39,3 +39,12 @@ def test_bad_names_and_corrupt_db_are_clear_errors(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(VhumanError, match="bad.db"):
         Memory(bad)
+
+
+def test_a_name_given_with_im_or_soy_and_never_a_nationality() -> None:
+    from vhuman.dialogue.memory import extract_name
+
+    assert extract_name("Hi, I'm Clara from Oslo!") == "Clara"
+    assert extract_name("Soy Ana") == "Ana" and extract_name("Me llamo Ramón y vivo en Sevilla") == "Ramón"
+    for not_a_name in ("I'm Canadian", "I'm tired", "soy de Madrid", "I'm watching from Toronto", "Soy Española"):
+        assert extract_name(not_a_name) is None, not_a_name

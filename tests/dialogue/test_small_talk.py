@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from vhuman.dialogue import Brain, Memory, Moderator, load_persona
+from vhuman.dialogue.memory import extract_name
 from vhuman.dialogue.small_talk import SmallTalk
 
 PERSONA = Path(__file__).resolve().parents[2] / "examples" / "persona.yaml"
@@ -101,3 +102,53 @@ def test_a_question_back_never_repeats_the_viewers_own_words() -> None:
         assert said is not None and "qué tal tu día" not in said.text.lower()
         english = talk.answer("How's your day going?", "en", "Sam", "question")
         assert english is not None and "how's your day going" not in english.text.lower()
+
+
+def test_where_and_with_whom_then_what_that_person_loves_in_three_languages() -> None:
+    talk = SmallTalk(random.Random(0))
+    where = talk.answer("I'm watching from a lake house in Finland with my mom", "en", "Kit", "chat")
+    assert where is not None and "lake house in Finland" in where.text and "your mom" in where.text
+    likes = talk.answer("she loves figure skating", "en", "Kit", "chat")
+    assert likes is not None and "figure skating" in likes.text.lower() and "mom" in likes.text
+    assert "dad" not in (talk.answer("he loves curling", "en", "Kit", "chat") or where).text  # "he" is not the mom
+    hi = talk.answer("She says hi", "en", "Kit", "chat")
+    assert hi is not None and "your mom" in hi.text
+    es = talk.answer("Estoy viendo desde una cabaña en Noruega con mi padre", "es", "Pepa", "chat")
+    assert es is not None and "cabaña en Noruega" in es.text and "tu padre" in es.text
+    es_likes = talk.answer("le encanta el salto de esquí", "es", "Pepa", "chat")
+    assert es_likes is not None and "tu padre" in es_likes.text and "salto de esquí" in es_likes.text
+    zh = talk.answer("我和爸爸在挪威的小木屋看", "zh", "Lu", "chat")
+    assert zh is not None and "挪威的小木屋" in zh.text and "爸爸" in zh.text
+    zh_likes = talk.answer("他很喜欢跳台滑雪", "zh", "Lu", "chat")
+    assert zh_likes is not None and "爸爸" in zh_likes.text and "跳台滑雪" in zh_likes.text
+
+
+def test_the_favourite_said_first_is_recognised_and_remembered() -> None:
+    from vhuman.dialogue.memory import extract_preferences
+
+    talk = SmallTalk(random.Random(0))
+    said = talk.answer("curling is my favourite sport", "en", "Rita", "chat")
+    assert said is not None and "curling" in said.text.lower()
+    assert extract_preferences("curling is my favourite sport") == {"favourite sport": "curling"}
+    assert extract_preferences("El curling es mi deporte favorito")["sport"] == "curling"
+    assert extract_preferences("冰壶是我最喜欢的运动")["sport"] == "冰壶"
+    assert "favourite show" not in extract_preferences("this is my favourite show")
+
+
+def test_spanish_praise_of_the_show_is_thanked() -> None:
+    from vhuman.dialogue.kinds import classify_kind
+
+    talk = SmallTalk(random.Random(0))
+    for text in ("¡Qué divertido es tu programa!", "Tu programa es muy divertido", "¡Qué bonito es tu programa!"):
+        assert classify_kind(text) == "praise", text
+        said = talk.answer(text, "es", "Eva", classify_kind(text))
+        assert said is not None and said.kind.startswith("praise") and "gracias" in said.text.lower()
+
+
+def test_a_viewer_who_gives_a_name_is_welcomed_and_asked_back() -> None:
+    talk = SmallTalk(random.Random(0))
+    for text, lang, said in (("Hi, my name is Bruno", "en", "meet you, Bruno"),
+                             ("Me llamo Inés", "es", "conocerte, Inés"), ("我叫小红", "zh", "认识你，小红")):
+        line = talk.answer(text, lang, extract_name(text), "chat")
+        assert line is not None and line.kind == "name" and said in line.text, text
+        assert line.text.rstrip().endswith(("?", "？"))
