@@ -57,6 +57,12 @@ _SERVING = re.compile(
     r"\b(?:is there )?anything else (?:i can|you'?d like|you would like)\b|"
     r"\bdo you have any (?:specific |other )?questions\b|\bwhat can i do for you\b|"
     r"\b(?:what else )?you need help with\b|\bhelp you with\b|"
+    r"\bassistance\b|\banything (?:specific|particular) (?:you'?d|you would|you want)\b|"
+    r"\b(?:could|can|would) you (?:please )?explain\b|\bexplain (?:this|that|it) (?:for|to) me\b|"
+    r"\bthe (?:author|writer|passage|text)\b|\b(?:trying|tries|try) to (?:convey|say|express)\b|"
+    r"\bpodr[íi]as? explicar(?:me)?\b|\bme (?:lo )?puedes explicar\b|\bel autor\b|\bel texto\b|"
+    r"\balgo (?:espec[íi]fico|en concreto) (?:en lo )?que\b|"
+    r"(?:你|您)(?:能|可以)(?:给我)?解释|请(?:你)?解释|作者(?:想|要|在)|这段(?:话|文字)|需要(?:什么)?帮助|"
     r"有什么(?:我)?可以帮(?:忙|你|助)|还有什么(?:问题|需要)|请问有什么|"
     r"\ben qu[ée] (?:más )?(?:te )?puedo ayudar|\bsi tienes (?:alguna|más|otra)s? preguntas?", re.I)
 _INSTRUCTION = re.compile(
@@ -69,7 +75,7 @@ _ONLY_QUOTE = re.compile(r"^\s*[\"“«][^\"”»]+[\"”»]\s*[.!?]?\s*$")
 _CLAIM = re.compile(
     r"\b(?:is|are|was|it'?s) (?:known|called) as\b|\bknown (?:as|under|for)\b|\brefers? to\b|"
     r"\bnicknames?\b|\bis an? (?:type|kind|form|sort) of\b|\bwhich means\b|\bstands for\b|"
-    r"\bis famous for\b|\bthe (?:capital|centre|center) of\b|\bse conoce como\b|\bsignifica\b|"
+    r"\b(?:that|this|which|it) means\b|\bis famous for\b|\bthe (?:capital|centre|center) of\b|\bse conoce como\b|\bsignifica\b|"
     r"\bes un tipo de\b|被称为|指的是|意思是|是一种", re.I)
 _QUOTED = re.compile(r"[\"“«]([^\"”»]{2,40})[\"”»]")
 _GUESS = re.compile(
@@ -209,6 +215,60 @@ def unfinished(sentence: str) -> bool:
     return bool(_DANGLING.search(sentence.replace("’", "'").rstrip(" .!…")))
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+def cjk_echo(sentence: str, message: str, run: int = 5, share: float = 0.6) -> bool:
+    """The viewer's Chinese said back: a run of ``run`` characters of the message, or
+    ``share`` of the sentence's character pairs (five at least) taken from it, as the
+    English echo check does with words ("这些游戏队员威胁要杀人" for "这些游戏队员威胁要杀死人士")."""
+    said = "".join(_CJK.findall(message))
+    pairs = [r[i:i + 2] for r in _CJK.findall(sentence) for i in range(len(r) - 1)]
+    if not said or not pairs:
+        return False
+    for chars in _CJK.findall(sentence):
+        if any(chars[i:i + run] in said for i in range(len(chars) - run + 1)):
+            return True
+    return len(pairs) >= 5 and sum(p in said for p in pairs) / len(pairs) >= share
+
+
+# The host speaking as "we"/"us" (the viewer's words turned into a claim about the host
+# and the viewer: "We're being at present concerned?", "something special about us").
+_WE = re.compile(r"\b(?:we|we're|we are|we've|us|our|ourselves|nosotros|nosotras|estamos|somos|"
+                 r"nuestr[oa]s?)\b|我们|咱们", re.I)
+_ABOUT_US = re.compile(r"\babout (?:us|ourselves)\b|\bwe(?:'re| are) being\b|\bde nosotros\b|"
+                       r"我们(?:被|是在)", re.I)
+
+
+def we_claim(sentence: str, message: str) -> bool:
+    """The viewer's words turned into a claim about "we/us": a first-person-plural
+    sentence built from two content words of the message (two CJK character pairs), or
+    one about "us" itself ("there's something special about us")."""
+    if not _WE.search(sentence):
+        return False
+    if _ABOUT_US.search(sentence):
+        return True
+    said = _stems(message)
+    taken = {w[:5] for w in _content(sentence) if w[:5] in said}
+    if len(taken) >= 2:
+        return True
+    chars = "".join(_CJK.findall(message))
+    pairs = {r[i:i + 2] for r in _CJK.findall(sentence) for i in range(len(r) - 1)}
+    return sum(p in chars for p in pairs if "我们" not in p) >= 2
+
+
+# A sentence broken off in the middle ("Could you explain what the author is trying to
+# convey about?"): a verb that takes an object, then a bare preposition at the end.
+_BROKEN = re.compile(
+    r"\b(?:convey|explain|describe|express|discuss|mention|tell|show|say|mean)\w* "
+    r"(?:about|of|for|with|to)\W*$", re.I)
+
+
+def broken(sentence: str) -> bool:
+    """A sentence whose grammar breaks off or doubles up ("trying to convey about?")."""
+    return bool(_BROKEN.search(sentence))
+
+
 def sentence_fault(sentence: str, message: str, kind: str, lang: str,
                    viewer: str | None = None, before: str | None = None) -> str | None:
     """Why a model-written ``sentence`` in reply to ``message`` (of ``kind``: question,
@@ -216,8 +276,10 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
     ``before``: what was said right before it in the reply (None: nothing)."""
     if _INSTRUCTION.search(sentence) or _ONLY_QUOTE.match(sentence):
         return "leak"
-    if lang in ("en", "es") and (fragment(sentence, before) or unfinished(sentence)):
+    if lang in ("en", "es") and (fragment(sentence, before) or unfinished(sentence) or broken(sentence)):
         return "fragment"
+    if cjk_echo(sentence, message):
+        return "echo"
     someone = _SOMEONE_SAYS.match(sentence)
     if someone and someone.group(1).casefold() not in (message + " " + (viewer or "")).casefold():
         return "invented:person"
@@ -248,6 +310,8 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
             return "invented:claim"
     if paraphrased_echo(sentence, message):
         return "echo"
+    if we_claim(sentence, message):
+        return "invented:about-viewer"
     return None
 
 
