@@ -75,7 +75,7 @@ _ONLY_QUOTE = re.compile(r"^\s*[\"“«][^\"”»]+[\"”»]\s*[.!?]?\s*$")
 _CLAIM = re.compile(
     r"\b(?:is|are|was|it'?s) (?:known|called) as\b|\bknown (?:as|under|for)\b|\brefers? to\b|"
     r"\bnicknames?\b|\bis an? (?:type|kind|form|sort) of\b|\bwhich means\b|\bstands for\b|"
-    r"\b(?:that|this|which|it) means\b|\bis famous for\b|\bthe (?:capital|centre|center) of\b|\bse conoce como\b|\bsignifica\b|"
+    r"\b(?:that|this|which|it) means (?:that|there|we|us|it'?s|the)\b|\bis famous for\b|\bthe (?:capital|centre|center) of\b|\bse conoce como\b|\bsignifica\b|"
     r"\bes un tipo de\b|被称为|指的是|意思是|是一种", re.I)
 _QUOTED = re.compile(r"[\"“«]([^\"”»]{2,40})[\"”»]")
 _GUESS = re.compile(
@@ -236,6 +236,7 @@ def cjk_echo(sentence: str, message: str, run: int = 5, share: float = 0.6) -> b
 # and the viewer: "We're being at present concerned?", "something special about us").
 _WE = re.compile(r"\b(?:we|we're|we are|we've|us|our|ourselves|nosotros|nosotras|estamos|somos|"
                  r"nuestr[oa]s?)\b|我们|咱们", re.I)
+_WITH_YOU = re.compile(r"\bwith you\b|\bhere for you\b|\bcontigo\b|\bpor ti\b|陪着你|和你在一起", re.I)
 _ABOUT_US = re.compile(r"\babout (?:us|ourselves)\b|\bwe(?:'re| are) being\b|\bde nosotros\b|"
                        r"我们(?:被|是在)", re.I)
 
@@ -244,8 +245,8 @@ def we_claim(sentence: str, message: str) -> bool:
     """The viewer's words turned into a claim about "we/us": a first-person-plural
     sentence built from two content words of the message (two CJK character pairs), or
     one about "us" itself ("there's something special about us")."""
-    if not _WE.search(sentence):
-        return False
+    if not _WE.search(sentence) or _WITH_YOU.search(sentence):
+        return False  # "we're here with you" comforts, it claims nothing
     if _ABOUT_US.search(sentence):
         return True
     said = _stems(message)
