@@ -381,6 +381,13 @@ class Brain:
             # Facts come from the show's knowledge only: no model guesses on air.
             yield lines.unsure(viewer, index, asked, text, show=show)
             return
+        if asked != lang and kind == "statement":
+            # A passage in a language the host has no lines in: the model, answering in
+            # English, would only guess at it ("Oh no."); a brief acknowledgement is the answer.
+            fit = self._openers.pick(text, viewer, language=lang, kind=kind)
+            if fit is not None:
+                yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
+                return
         if self.llm is None and self._auto_llm:
             await self._load_default_llm()
         if self.llm is None:

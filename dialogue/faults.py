@@ -59,7 +59,7 @@ _SERVING = re.compile(
     r"\b(?:what else )?you need help with\b|\bhelp you with\b|"
     r"\bassistance\b|\banything (?:specific|particular) (?:you'?d|you would|you want)\b|"
     r"\b(?:could|can|would) you (?:please )?explain\b|\bexplain (?:this|that|it) (?:for|to) me\b|"
-    r"\bthe (?:author|writer|passage|text)\b|\b(?:trying|tries|try) to (?:convey|say|express)\b|"
+    r"\bthe (?:author|writer|passage|text)\b|\bthis (?:statement|passage|sentence|quote|text|excerpt)\b|\b(?:trying|tries|try) to (?:convey|say|express)\b|"
     r"\bpodr[íi]as? explicar(?:me)?\b|\bme (?:lo )?puedes explicar\b|\bel autor\b|\bel texto\b|"
     r"\balgo (?:espec[íi]fico|en concreto) (?:en lo )?que\b|"
     r"(?:你|您)(?:能|可以)(?:给我)?解释|请(?:你)?解释|作者(?:想|要|在)|这段(?:话|文字)|需要(?:什么)?帮助|"
@@ -209,10 +209,15 @@ _DANGLING = re.compile(
     r"mi|tu|su|muy|porque|que)\W*$", re.I)
 
 
+# Chinese that stops on a demonstrative, a measure word or a conjunction ("央行在依照这一.").
+_DANGLING_ZH = re.compile(r"(?:这一|那一|这个|那个|一个|一种|和|与|把|被|从|向|因为|但是|而且|所以|或者|以及)\W*$")
+
+
 def unfinished(sentence: str) -> bool:
     """A sentence that stops before it says anything: it ends on an article, a preposition,
     a conjunction, a possessive or a verb that needs more ("I'm.", "... seems.")."""
-    return bool(_DANGLING.search(sentence.replace("’", "'").rstrip(" .!…")))
+    return bool(_DANGLING.search(sentence.replace("’", "'").rstrip(" .!…"))
+                or _DANGLING_ZH.search(sentence.rstrip(" .!…。！")))
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -278,6 +283,8 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
     if _INSTRUCTION.search(sentence) or _ONLY_QUOTE.match(sentence):
         return "leak"
     if lang in ("en", "es") and (fragment(sentence, before) or unfinished(sentence) or broken(sentence)):
+        return "fragment"
+    if lang == "zh" and unfinished(sentence):
         return "fragment"
     if cjk_echo(sentence, message):
         return "echo"

@@ -34,6 +34,8 @@ BLOCKS = "produced the block books, which were the immediate predecessors of the
     ("这些游戏队员威胁要杀人。", "这些游戏队员威胁要杀死人士", "zh", "echo"),
     ("你认为中管金融企业依据什么？", "意味着中管金融企业在依照", "zh", "echo"),
     ("你能解释一下作者想说什么吗？", "印刷术改变了世界", "zh", "assistant-speak"),
+    ("What specifically makes this statement so appealing?", LETTERS, "en", "assistant-speak"),
+    ("央行在依照这一.", "意味着中管金融企业在依照", "zh", "fragment"),
 ])
 def test_the_unscripted_winces_are_refused(sentence: str, message: str, lang: str, fault: str) -> None:
     assert judge_sentence(sentence, message, lang, "Vivi", "chat", "Ana") == fault
@@ -69,3 +71,23 @@ def test_a_statement_whose_draws_are_refused_gets_a_brief_acknowledgement(messag
                                    "Go on, Ana, I'm listening.", "嗯，我在听，Ana。", "嗯，Ana，你接着说。")
     assert "explain" not in reply.text and "杀" not in reply.text
     assert "?" not in reply.text and "？" not in reply.text  # a statement asked nothing back here
+
+
+def test_a_lower_case_draw_after_a_finished_opener_is_a_fragment() -> None:
+    llm = ScriptedLLM("but it was much.")
+    brain = Brain(DEFAULT_PERSONA, llm, memory=None)
+    reply = asyncio.run(brain.reply(
+        "For although the Chinese took impressions from wood blocks engraved in relief for "
+        "centuries before the wood cutters of the Netherlands by a similar process,", "Ana"))
+    assert "much" not in reply.text and [i.source for i in reply.items] == ["opener"]
+    assert ("but it was much.", "fragment") in brain.last_refused
+
+
+def test_a_passage_in_a_language_without_lines_is_acknowledged_without_the_model() -> None:
+    llm = ScriptedLLM("Oh no.")
+    llm.languages = ("en", "es", "zh", "pt")
+    brain = Brain(DEFAULT_PERSONA, llm, memory=None)
+    reply = asyncio.run(brain.reply("Uma raposa velha não consegue aprender nenhum ofício.", "Ana"))
+    assert [i.source for i in reply.items] == ["template", "fallback"] and llm.calls == []
+    assert reply.items[0].language == "pt" and reply.items[1].language == "en"
+    assert "Oh no" not in reply.text
