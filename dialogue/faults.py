@@ -29,7 +29,12 @@ spoken) and the grader (a reply that contains one gets a 0). It names:
 - ``fragment``: a sentence that stops before it says anything ("I'm.", "The games
   seems."), or that starts mid-thought after a finished one ("especially
   Curling.");
-- ``invented:person``: someone the message never named "agrees" or "says" ("Emma agrees:").
+- ``invented:person``: someone the message never named "agrees" or "says" ("Emma agrees:");
+- ``violence``: talk of killing or threats ("...会杀所有人？"), whoever raised it;
+- and, for statements read aloud: the viewer's Chinese said back (:func:`cjk_echo`),
+  homework-helper speak ("Could you explain what the author...", ``assistant-speak``), the
+  viewer's words turned into a claim about "we/us" (:func:`we_claim`,
+  ``invented:about-viewer``) and broken sentences (:func:`broken`, ``fragment``).
 """
 
 from __future__ import annotations
@@ -275,6 +280,12 @@ def broken(sentence: str) -> bool:
     return bool(_BROKEN.search(sentence))
 
 
+# Violence in small talk: the model never talks of killing or threats, even when the
+# viewer's message did ("这场比赛里的队友担心会杀所有人？" after "...威胁要杀死人士").
+_VIOLENT = re.compile(r"\b(?:kill(?:s|ed|ing)?|murder\w*|stab\w*|threat\w*|mat(?:ar|a|an|ó)|asesin\w*|"
+                      r"amenaz\w*)\b|杀|威胁|砍死|打死", re.I)
+
+
 def sentence_fault(sentence: str, message: str, kind: str, lang: str,
                    viewer: str | None = None, before: str | None = None) -> str | None:
     """Why a model-written ``sentence`` in reply to ``message`` (of ``kind``: question,
@@ -288,6 +299,8 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
         return "fragment"
     if cjk_echo(sentence, message):
         return "echo"
+    if _VIOLENT.search(sentence):
+        return "violence"
     someone = _SOMEONE_SAYS.match(sentence)
     if someone and someone.group(1).casefold() not in (message + " " + (viewer or "")).casefold():
         return "invented:person"
