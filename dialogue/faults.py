@@ -218,6 +218,10 @@ _DANGLING = re.compile(
 _DANGLING_ZH = re.compile(r"(?:这一|那一|这个|那个|一个|一种|和|与|把|被|从|向|因为|但是|而且|所以|或者|以及)\W*$")
 
 
+# Chinese cut off by the tokenizer's end: a CJK character then an ASCII period ("感觉中管.").
+_CUT_ZH = re.compile(r"[\u3400-\u9fff]\.\s*$")
+
+
 def unfinished(sentence: str) -> bool:
     """A sentence that stops before it says anything: it ends on an article, a preposition,
     a conjunction, a possessive or a verb that needs more ("I'm.", "... seems.")."""
@@ -295,8 +299,10 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
         return "leak"
     if lang in ("en", "es") and (fragment(sentence, before) or unfinished(sentence) or broken(sentence)):
         return "fragment"
-    if lang == "zh" and unfinished(sentence):
+    if lang == "zh" and (unfinished(sentence) or _CUT_ZH.search(sentence)):
         return "fragment"
+    if lang == "zh" and "：" in sentence:
+        return "leak"  # a label read out ("你觉得：羽毛球？"), never a spoken line
     if cjk_echo(sentence, message):
         return "echo"
     if _VIOLENT.search(sentence):

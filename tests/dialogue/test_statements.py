@@ -37,6 +37,8 @@ BLOCKS = "produced the block books, which were the immediate predecessors of the
     ("What specifically makes this statement so appealing?", LETTERS, "en", "assistant-speak"),
     ("央行在依照这一.", "意味着中管金融企业在依照", "zh", "fragment"),
     ("这场比赛里的队友担心会杀所有人？", "这些游戏队员威胁要杀死人士", "zh", "violence"),
+    ("感觉中管.", "意味着中管金融企业在依照", "zh", "fragment"),
+    ("你觉得：羽毛球？", "娱乐反斗箱", "zh", "leak"),
     ("Who would threaten to kill anyone?", "The players threatened to kill people", "en", "violence"),
 ])
 def test_the_unscripted_winces_are_refused(sentence: str, message: str, lang: str, fault: str) -> None:
