@@ -71,9 +71,10 @@ class Brain:
     before a model reply, speak an in-character acknowledgement at once ("Ooh, great
     question, Sam!"); the model continues after it and may not repeat it.
 
-    ``languages``: the languages the model writes well enough to answer in (default: the
-    backend's ``languages`` attribute, else the persona's). A message in another language
-    gets a short notice in that language, then an English answer.
+    ``languages``: the languages the host answers in, as the show's config lists them
+    (default: the persona's, and those of the backend's ``languages`` attribute that the
+    host has its own lines in: en, es, zh). A message in another language gets, once per
+    viewer, a short notice in that language, then an English answer.
 
     Order of answers: templates (greetings, thanks), memory ("what's my name?"), skills
     (:class:`~dialogue.skills.Skills`: sing from ``songs``, title -> score, dance, jokes,
@@ -155,7 +156,11 @@ class Brain:
         if self.languages:
             return self.languages
         model = tuple(getattr(self.llm, "languages", ()) or ())  # optional on a backend
-        return tuple(dict.fromkeys(("en", *self.persona.languages, *model)))
+        # The model's own list counts only where the host has lines in the language (what
+        # it says when the draws are refused); a model that writes more languages answers
+        # in them when the show's config lists them (the persona's or ``languages``).
+        return tuple(dict.fromkeys(("en", *self.persona.languages,
+                                    *(code for code in model if code in LINES))))
 
     # --- public API -------------------------------------------------------------------
 
@@ -376,6 +381,13 @@ class Brain:
             # Facts come from the show's knowledge only: no model guesses on air.
             yield lines.unsure(viewer, index, asked, text, show=show)
             return
+        if asked != lang and kind == "statement":
+            # A passage in a language the host has no lines in: the model, answering in
+            # English, would only guess at it ("Oh no."); a brief acknowledgement is the answer.
+            fit = self._openers.pick(text, viewer, language=lang, kind=kind)
+            if fit is not None:
+                yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
+                return
         if self.llm is None and self._auto_llm:
             await self._load_default_llm()
         if self.llm is None:
@@ -411,10 +423,11 @@ class Brain:
                                                  "statement")):
             # Nothing the model wrote could be said. After praise, sad news or chat the
             # opener already answered; otherwise a line that fits the message: the kind's
-            # acknowledgement for chat or praise, "not sure" for a question or request,
-            # "tangled" when the model failed.
+            # brief acknowledgement for anything but a question or request (a statement is
+            # never answered as if it asked something), "not sure" for those, "tangled"
+            # when the model failed.
             fit = self._openers.pick(text, viewer, language=lang, kind=kind) \
-                if (turn.refused or turn.late) and not said and kind in ("chat", "praise", "excited") \
+                if (turn.refused or turn.late) and not said and kind not in ("question", "request") \
                 else None
             if turn.llm_failed:
                 yield lines.fallback(viewer, index, asked)

@@ -169,8 +169,10 @@ class ModelDraw:
                 return None, emotion
         turn = self.turn
         if spoken and not ROLE_MARKER.search(spoken):  # a role marker ends the reply (guard)
-            # after an opener the model continues the opener's turn, so it may start in lower case
-            before = self._last.text if self._last is not None else "" if self.said else None
+            # after an opener the model continues the opener's turn: it may start in lower
+            # case only where the opener was left open ("Mm, let me think,"), never after
+            # "I hear you, Ana." ("but it was much." is a fragment)
+            before = self._last.text if self._last is not None else self.said
             refusal = judge_sentence(spoken, turn.text, turn.language, self.lines.persona.name,
                                      turn.label, turn.viewer, before, self.similarity,
                                      first=self._last is None)

@@ -29,7 +29,12 @@ spoken) and the grader (a reply that contains one gets a 0). It names:
 - ``fragment``: a sentence that stops before it says anything ("I'm.", "The games
   seems."), or that starts mid-thought after a finished one ("especially
   Curling.");
-- ``invented:person``: someone the message never named "agrees" or "says" ("Emma agrees:").
+- ``invented:person``: someone the message never named "agrees" or "says" ("Emma agrees:");
+- ``violence``: talk of killing or threats ("...会杀所有人？"), whoever raised it;
+- and, for statements read aloud: the viewer's Chinese said back (:func:`cjk_echo`),
+  homework-helper speak ("Could you explain what the author...", ``assistant-speak``), the
+  viewer's words turned into a claim about "we/us" (:func:`we_claim`,
+  ``invented:about-viewer``) and broken sentences (:func:`broken`, ``fragment``).
 """
 
 from __future__ import annotations
@@ -57,6 +62,12 @@ _SERVING = re.compile(
     r"\b(?:is there )?anything else (?:i can|you'?d like|you would like)\b|"
     r"\bdo you have any (?:specific |other )?questions\b|\bwhat can i do for you\b|"
     r"\b(?:what else )?you need help with\b|\bhelp you with\b|"
+    r"\bassistance\b|\banything (?:specific|particular) (?:you'?d|you would|you want)\b|"
+    r"\b(?:could|can|would) you (?:please )?explain\b|\bexplain (?:this|that|it) (?:for|to) me\b|"
+    r"\bthe (?:author|writer|passage|text)\b|\bthis (?:statement|passage|sentence|quote|text|excerpt)\b|\b(?:trying|tries|try) to (?:convey|say|express)\b|"
+    r"\bpodr[íi]as? explicar(?:me)?\b|\bme (?:lo )?puedes explicar\b|\bel autor\b|\bel texto\b|"
+    r"\balgo (?:espec[íi]fico|en concreto) (?:en lo )?que\b|"
+    r"(?:你|您)(?:能|可以)(?:给我)?解释|请(?:你)?解释|作者(?:想|要|在)|这段(?:话|文字)|需要(?:什么)?帮助|"
     r"有什么(?:我)?可以帮(?:忙|你|助)|还有什么(?:问题|需要)|请问有什么|"
     r"\ben qu[ée] (?:más )?(?:te )?puedo ayudar|\bsi tienes (?:alguna|más|otra)s? preguntas?", re.I)
 _INSTRUCTION = re.compile(
@@ -69,7 +80,7 @@ _ONLY_QUOTE = re.compile(r"^\s*[\"“«][^\"”»]+[\"”»]\s*[.!?]?\s*$")
 _CLAIM = re.compile(
     r"\b(?:is|are|was|it'?s) (?:known|called) as\b|\bknown (?:as|under|for)\b|\brefers? to\b|"
     r"\bnicknames?\b|\bis an? (?:type|kind|form|sort) of\b|\bwhich means\b|\bstands for\b|"
-    r"\bis famous for\b|\bthe (?:capital|centre|center) of\b|\bse conoce como\b|\bsignifica\b|"
+    r"\b(?:that|this|which|it) means (?:that|there|we|us|it'?s|the)\b|\bis famous for\b|\bthe (?:capital|centre|center) of\b|\bse conoce como\b|\bsignifica\b|"
     r"\bes un tipo de\b|被称为|指的是|意思是|是一种", re.I)
 _QUOTED = re.compile(r"[\"“«]([^\"”»]{2,40})[\"”»]")
 _GUESS = re.compile(
@@ -203,10 +214,80 @@ _DANGLING = re.compile(
     r"mi|tu|su|muy|porque|que)\W*$", re.I)
 
 
+# Chinese that stops on a demonstrative, a measure word or a conjunction ("央行在依照这一.").
+_DANGLING_ZH = re.compile(r"(?:这一|那一|这个|那个|一个|一种|和|与|把|被|从|向|因为|但是|而且|所以|或者|以及)\W*$")
+
+
+# Chinese cut off by the tokenizer's end: a CJK character then an ASCII period ("感觉中管.").
+_CUT_ZH = re.compile(r"[\u3400-\u9fff]\.\s*$")
+
+
 def unfinished(sentence: str) -> bool:
     """A sentence that stops before it says anything: it ends on an article, a preposition,
     a conjunction, a possessive or a verb that needs more ("I'm.", "... seems.")."""
-    return bool(_DANGLING.search(sentence.replace("’", "'").rstrip(" .!…")))
+    return bool(_DANGLING.search(sentence.replace("’", "'").rstrip(" .!…"))
+                or _DANGLING_ZH.search(sentence.rstrip(" .!…。！")))
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+def cjk_echo(sentence: str, message: str, run: int = 5, share: float = 0.6) -> bool:
+    """The viewer's Chinese said back: a run of ``run`` characters of the message, or
+    ``share`` of the sentence's character pairs (five at least) taken from it, as the
+    English echo check does with words ("这些游戏队员威胁要杀人" for "这些游戏队员威胁要杀死人士")."""
+    said = "".join(_CJK.findall(message))
+    pairs = [r[i:i + 2] for r in _CJK.findall(sentence) for i in range(len(r) - 1)]
+    if not said or not pairs:
+        return False
+    for chars in _CJK.findall(sentence):
+        if any(chars[i:i + run] in said for i in range(len(chars) - run + 1)):
+            return True
+    return len(pairs) >= 5 and sum(p in said for p in pairs) / len(pairs) >= share
+
+
+# The host speaking as "we"/"us" (the viewer's words turned into a claim about the host
+# and the viewer: "We're being at present concerned?", "something special about us").
+_WE = re.compile(r"\b(?:we|we're|we are|we've|us|our|ourselves|nosotros|nosotras|estamos|somos|"
+                 r"nuestr[oa]s?)\b|我们|咱们", re.I)
+_WITH_YOU = re.compile(r"\bwith you\b|\bhere for you\b|\bcontigo\b|\bpor ti\b|陪着你|和你在一起", re.I)
+_ABOUT_US = re.compile(r"\babout (?:us|ourselves)\b|\bwe(?:'re| are) being\b|\bde nosotros\b|"
+                       r"我们(?:被|是在)", re.I)
+
+
+def we_claim(sentence: str, message: str) -> bool:
+    """The viewer's words turned into a claim about "we/us": a first-person-plural
+    sentence built from two content words of the message (two CJK character pairs), or
+    one about "us" itself ("there's something special about us")."""
+    if not _WE.search(sentence) or _WITH_YOU.search(sentence):
+        return False  # "we're here with you" comforts, it claims nothing
+    if _ABOUT_US.search(sentence):
+        return True
+    said = _stems(message)
+    taken = {w[:5] for w in _content(sentence) if w[:5] in said}
+    if len(taken) >= 2:
+        return True
+    chars = "".join(_CJK.findall(message))
+    pairs = {r[i:i + 2] for r in _CJK.findall(sentence) for i in range(len(r) - 1)}
+    return sum(p in chars for p in pairs if "我们" not in p) >= 2
+
+
+# A sentence broken off in the middle ("Could you explain what the author is trying to
+# convey about?"): a verb that takes an object, then a bare preposition at the end.
+_BROKEN = re.compile(
+    r"\b(?:convey|explain|describe|express|discuss|mention|tell|show|say|mean)\w* "
+    r"(?:about|of|for|with|to)\W*$", re.I)
+
+
+def broken(sentence: str) -> bool:
+    """A sentence whose grammar breaks off or doubles up ("trying to convey about?")."""
+    return bool(_BROKEN.search(sentence))
+
+
+# Violence in small talk: the model never talks of killing or threats, even when the
+# viewer's message did ("这场比赛里的队友担心会杀所有人？" after "...威胁要杀死人士").
+_VIOLENT = re.compile(r"\b(?:kill(?:s|ed|ing)?|murder\w*|stab\w*|threat\w*|mat(?:ar|a|an|ó)|asesin\w*|"
+                      r"amenaz\w*)\b|杀|威胁|砍死|打死", re.I)
 
 
 def sentence_fault(sentence: str, message: str, kind: str, lang: str,
@@ -216,8 +297,16 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
     ``before``: what was said right before it in the reply (None: nothing)."""
     if _INSTRUCTION.search(sentence) or _ONLY_QUOTE.match(sentence):
         return "leak"
-    if lang in ("en", "es") and (fragment(sentence, before) or unfinished(sentence)):
+    if lang in ("en", "es") and (fragment(sentence, before) or unfinished(sentence) or broken(sentence)):
         return "fragment"
+    if lang == "zh" and (unfinished(sentence) or _CUT_ZH.search(sentence)):
+        return "fragment"
+    if lang == "zh" and "：" in sentence:
+        return "leak"  # a label read out ("你觉得：羽毛球？"), never a spoken line
+    if cjk_echo(sentence, message):
+        return "echo"
+    if _VIOLENT.search(sentence):
+        return "violence"
     someone = _SOMEONE_SAYS.match(sentence)
     if someone and someone.group(1).casefold() not in (message + " " + (viewer or "")).casefold():
         return "invented:person"
@@ -248,6 +337,8 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
             return "invented:claim"
     if paraphrased_echo(sentence, message):
         return "echo"
+    if we_claim(sentence, message):
+        return "invented:about-viewer"
     return None
 
 

@@ -129,10 +129,11 @@ _PERSONAL = re.compile(r"\b(?:i|i'm|im|my|me|we|our|you|your|yo|mi|me|nosotros|t
 def is_statement(message: str) -> bool:
     """A plain, impersonal statement ("The invention of movable metal letters in the 15th
     century..."): no question, no exclamation, nobody addressed, eight words or more. Such
-    a message (often a passage read aloud) gets a neutral acknowledgement, never a cheer."""
+    a message (often a passage read aloud; ten CJK characters or more) gets a neutral
+    acknowledgement, never a cheer."""
     text = message.strip()
     words = text.split()
-    long_enough = len(words) >= 8 or len(re.findall(r"[\u3400-\u9fff]", text)) >= 16
+    long_enough = len(words) >= 8 or len(re.findall(r"[\u3400-\u9fff]", text)) >= 10
     return (long_enough and not re.search(r"[!?！？]", text) and not _PERSONAL.search(text)
             and classify_kind(text) == "chat")
 

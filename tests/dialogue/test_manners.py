@@ -210,3 +210,25 @@ def test_no_clapping_at_bad_news_and_no_tangled_line_after_a_complete_opener() -
     brain = Brain(DEFAULT_PERSONA, ScriptedLLM(""), memory=None)
     out = _reply(brain, "describe your outfit for us!")
     assert [s.source for s in out] == ["opener"]  # the model ended: the opener answered
+
+
+def test_a_language_without_host_lines_gets_the_notice_once_then_english() -> None:
+    llm = ScriptedLLM("Ooh, we're being at present concerned?")  # never sayable
+    llm.languages = ("en", "es", "zh", "fr", "pt")  # what the model claims to write
+    brain = Brain(DEFAULT_PERSONA, llm, memory=None)
+    assert brain.reply_languages() == ("en", "es", "zh")
+    out = _reply(brain, "Uma raposa velha não consegue aprender nenhum ofício.", "Ana")
+    assert out[0].language == "pt" and "inglês" in out[0].text
+    assert all(s.language == "en" for s in out[1:]) and len(out) > 1
+    assert all(s.source != "unsure" for s in out)  # a statement is not answered as a question
+    again = _reply(brain, "Uma raposa velha não consegue aprender nenhum ofício.", "Ana")
+    assert all(s.language == "en" for s in again)  # the notice is said once per viewer
+
+
+def test_the_shows_config_keeps_a_bigger_model_answering_in_its_languages() -> None:
+    llm = ScriptedLLM("J'adore le ski, et toi ?")
+    llm.languages = ("en", "fr")
+    brain = Brain(DEFAULT_PERSONA, llm, memory=None, languages=("en", "fr"))
+    assert "fr" in brain.reply_languages()
+    out = _reply(brain, "Je suis allée au marché ce matin avec ma soeur.")
+    assert [(s.source, s.language) for s in out] == [("llm", "fr")]
