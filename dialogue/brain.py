@@ -99,7 +99,7 @@ class Brain:
         first_token_timeout: float = 8.0,
         total_timeout: float = 20.0,
         seed: int = 0,
-        early_clause: bool = True,
+        early_clause: bool = False,
         opener: bool | None = None,
         languages: Sequence[str] | None = None,
         songs: dict[str, Path] | None = None,
@@ -477,7 +477,10 @@ class Brain:
             max_tokens=ctx.max_tokens if ctx is not None and ctx.max_tokens else self.max_tokens,
             temperature=min(1.2, temperature + 0.2 * draw),  # a fresh candidate, not the same one
             first_token_timeout=self.first_token_timeout, total_timeout=self.total_timeout,
-            early_clause=self.early_clause, first_sentence_timeout=first_sentence_timeout)
+            # after an opener the host is already talking: the model's first sentence is
+            # judged whole ("The show, Winter Sports," released early was left hanging)
+            early_clause=self.early_clause and not said,
+            first_sentence_timeout=first_sentence_timeout)
         drawing = ModelDraw(turn, self.lines, self.moderator, facts, said, self._similarity())
         turn.refused = drawing.guard.rejected  # what the guards refused in this reply
         async for item in drawing.sentences(self.llm, messages, limits, index):

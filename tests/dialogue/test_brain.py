@@ -173,3 +173,16 @@ def test_a_name_that_fails_the_name_check_is_not_said() -> None:
     brain = _brain()
     reply = _reply(brain, "my name is Hugh Jass and I live in Oslo", viewer="Tom")
     assert "Jass" not in reply.text and "Tom" in reply.text
+
+
+@pytest.mark.parametrize("opener", [False, True])
+def test_the_models_first_sentence_is_judged_whole_not_released_clause_first(opener: bool) -> None:
+    text = "Skating tonight with your cousins, how fun is that?"
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM(text, delay=0.005), None, Moderator(), opener=opener)
+
+    async def said() -> list[tuple[str, str]]:
+        return [(i.source, i.text) async for i in brain.reply_stream("Skating tonight with my cousins", "Sam")]
+
+    items = asyncio.run(said())
+    assert [t for s, t in items if s == "llm"] == [text]  # one whole sentence, never a bare clause
+    assert [s for s, _ in items][:1] == (["opener"] if opener else ["llm"])

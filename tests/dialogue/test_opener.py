@@ -41,7 +41,7 @@ async def _timed(brain: Brain, message: str, viewer: str | None) -> list[tuple[f
 
 
 def test_opener_comes_at_once_and_the_model_continues_it() -> None:
-    llm = ScriptedLLM("Curling is my favourite, it is so chill.", first_delay=0.4)
+    llm = ScriptedLLM("Curling is my favourite winter sport!", first_delay=0.4)
     brain = Brain(DEFAULT_PERSONA, llm, memory=None)  # openers are on by default
     out = asyncio.run(_timed(brain, "Curling or skiing, what's your favourite winter sport?", "Sam"))
     (t_open, source, text, tags), rest = out[0], out[1:]

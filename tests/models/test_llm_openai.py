@@ -137,7 +137,10 @@ def test_opener_reaches_servers_with_and_without_prefill(server_url: str) -> Non
     prefilled = Brain(llm=get_llm("openai", base_url=server_url, prefill=True), seed=3)
     reply = asyncio.run(prefilled.reply("Do you think the snow is good today?", viewer="Kim"))
     assert reply.items[0].source == "opener"
-    assert reply.sentences[1:] == ["and I think so.", "Snow is fun!"]
+    # the model continues the spoken opener; a lower-case piece after a finished opener
+    # ("Good question, Kim! and I think so.") is a fragment and stays off air
+    assert reply.sentences[1:] == ["Snow is fun!"]
+    assert any(text == "and I think so." for text, _ in prefilled.last_refused)
 
 
 def test_default_brain_uses_configured_server(server_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
