@@ -387,6 +387,17 @@ def test_listen_settings_take_a_beam_size_and_refuse_a_bad_one():
             ListenConfig.from_mapping({"beam": bad})
 
 
+def test_listen_settings_take_threads_and_workers_and_refuse_bad_ones():
+    from vhuman.stage.listen.config import ListenConfig
+
+    config = ListenConfig.from_mapping({"threads": 2, "workers": 1})
+    assert (config.threads, config.workers) == (2, 1)
+    assert (ListenConfig().threads, ListenConfig().workers) == (1, 2)  # two decodes at once
+    for name, bad in (("threads", 0), ("workers", 0), ("workers", "two")):
+        with pytest.raises(InputError, match=f"listen.{name}"):
+            ListenConfig.from_mapping({name: bad})
+
+
 class HeldRecognizer(ScriptedRecognizer):
     """Counts calls as they start and answers only when ``gate`` is set."""
 
