@@ -109,11 +109,11 @@ def servers() -> Iterator[tuple[RedisServer, PostgresServer]]:
 
 
 @contextlib.contextmanager
-def running(tmp_path: Path, database: str) -> Iterator[Cluster]:
+def running(tmp_path: Path, database: str, lease_s: float = 2.0) -> Iterator[Cluster]:
     """A cluster on its own Redis and a fresh PostgreSQL database, stopped afterwards."""
     postgres = PostgresServer().start()
     redis = RedisServer(tmp_path / "redis").start()
-    env = Cluster(redis, postgres.create_database(database), tmp_path)
+    env = Cluster(redis, postgres.create_database(database), tmp_path, lease_s=lease_s)
     try:
         yield env
     finally:

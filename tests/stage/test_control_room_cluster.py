@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from vhuman.stage.cluster.testing import PostgresServer, RedisServer
 from vhuman.stage.server.pagesession import SESSION_COOKIE
 
 _spec = importlib.util.spec_from_file_location("cluster_env",
@@ -29,15 +28,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    postgres = PostgresServer().start()
-    redis = RedisServer(tmp_path / "redis").start()
-    env = Cluster(redis, postgres.create_database("t_desks"), tmp_path)
-    try:
+    with cluster_env.running(tmp_path, "t_desks") as env:
         yield env
-    finally:
-        env.close()
-        redis.stop()
-        postgres.stop()
 
 
 def test_sign_in_on_one_replica_acts_through_another(cluster: Cluster) -> None:

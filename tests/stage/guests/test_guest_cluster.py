@@ -19,8 +19,6 @@ from typing import Any
 
 import pytest
 
-from vhuman.stage.cluster.testing import PostgresServer, RedisServer
-
 _spec = importlib.util.spec_from_file_location(
     "cluster_env", Path(__file__).parent.parent / "cluster_env.py")
 cluster_env = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
@@ -35,16 +33,9 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    postgres = PostgresServer().start()
-    redis = RedisServer(tmp_path / "redis").start()
     # leases of 5 s: a worker starved by a saturated CPU must not lose its show mid-test
-    env = Cluster(redis, postgres.create_database("t_guests"), tmp_path, lease_s=5.0)
-    try:
+    with cluster_env.running(tmp_path, "t_guests", lease_s=5.0) as env:
         yield env
-    finally:
-        env.close()
-        redis.stop()
-        postgres.stop()
 
 
 def _guest(api: Any, show: str) -> Any | None:
