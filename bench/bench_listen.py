@@ -315,13 +315,15 @@ def _program(seconds: float) -> np.ndarray:
     return resample_poly(audio, SAMPLE_RATE // g, tts.sample_rate // g).astype(np.float32)
 
 
-def echo(config: ListenConfig, seconds: float = 300.0, seed: int = 0) -> dict[str, Any]:
-    """False barge-ins from the host's echo, and real ones detected over it."""
+def echo(config: ListenConfig, seconds: float = 300.0, seed: int = 0,
+         compare: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """False barge-ins from the host's echo, and real ones detected over it; ``compare``:
+    echo suppressors with other settings (name → ``EchoSuppressor`` keyword arguments)
+    run on the very same audio, side by side (the program is synthesised anew each
+    call: Piper samples its voice)."""
     from scipy.signal import fftconvolve
 
-    from vhuman.models.asr import get_vad
     from vhuman.stage.listen.echo import EchoSuppressor
-    from vhuman.stage.listen.listener import Listener
 
     rng = np.random.default_rng(seed)
     program = _program(seconds)
@@ -343,7 +345,6 @@ def echo(config: ListenConfig, seconds: float = 300.0, seed: int = 0) -> dict[st
         wet = np.concatenate([np.zeros(delay, np.float32), wet])[:n]
         mic[start:start + segment] = wet[start:start + segment]
     mic += (10 ** (-60 / 20) * rng.standard_normal(n)).astype(np.float32)
-    listener_clean = _echo_run(config, program, mic, EchoSuppressor, get_vad, Listener)
     # the same with people talking over it: 8 times, 3-4 s each
     person = read_audio(SPEECH / "en_librispeech_1995-1837-0001.wav")[: SAMPLE_RATE * 4]
     with_people = mic.copy()
@@ -351,33 +352,52 @@ def echo(config: ListenConfig, seconds: float = 300.0, seed: int = 0) -> dict[st
     for s in starts:
         level = 10 ** (-rng.uniform(0, 6) / 20)
         with_people[s:s + person.size] += level * person[: n - s]
-    listener_people = _echo_run(config, program, with_people, EchoSuppressor, get_vad, Listener)
     onsets = [s / SAMPLE_RATE + float(np.argmax(np.abs(person) > 0.05)) / SAMPLE_RATE for s in starts]
+    out: dict[str, Any] = {"program_seconds": round(n / SAMPLE_RATE, 1),
+                           "rooms_delay_samples_gain_db": rooms}
+    for name, settings in {"": {}, **(compare or {})}.items():
+        figures = _echo_figures(config, program, mic, with_people, onsets,
+                                person.size / SAMPLE_RATE,
+                                lambda settings=settings: EchoSuppressor(**settings))
+        if not name:
+            out.update(figures)
+        else:
+            out.setdefault("compare", {})[name] = figures
+    return out
+
+
+def _echo_figures(config: ListenConfig, program: np.ndarray, mic: np.ndarray,
+                  with_people: np.ndarray, onsets: list[float], person_s: float,
+                  suppressor: Any) -> dict[str, Any]:
+    from vhuman.models.asr import get_vad
+    from vhuman.stage.listen.listener import Listener
+
+    clean = _echo_run(config, program, mic, suppressor(), get_vad, Listener)
+    people = _echo_run(config, program, with_people, suppressor(), get_vad, Listener)
     hits, delays = 0, []
     for onset in onsets:
-        found = [t for t in listener_people["barge_in_times"] if onset - 0.2 <= t <= onset + 2.0]
+        found = [t for t in people["barge_in_times"] if onset - 0.2 <= t <= onset + 2.0]
         if found:
             hits += 1
             delays.append(found[0] - onset)
-    return {"program_seconds": round(n / SAMPLE_RATE, 1), "rooms_delay_samples_gain_db": rooms,
-            "false_barge_ins": len(listener_clean["barge_in_times"]),
-            "false_barge_in_times_s": [round(t, 2) for t in listener_clean["barge_in_times"]],
-            "echo_speech_runs_refused": listener_clean["echo_runs"],
-            "runs_verified_as_echo_through_a_new_path": listener_clean["verified_new_path"],
-            "runs_verified_as_echo_with_people": listener_people["verified_new_path"],
-            "false_turns_answerable": listener_clean["ok_turns"],
-            "turns_marked_echo": listener_clean["echo_turns"],
+    return {"false_barge_ins": len(clean["barge_in_times"]),
+            "false_barge_in_times_s": [round(t, 2) for t in clean["barge_in_times"]],
+            "echo_speech_runs_refused": clean["echo_runs"],
+            "runs_verified_as_echo_through_a_new_path": clean["verified_new_path"],
+            "runs_verified_as_echo_with_people": people["verified_new_path"],
+            "false_turns_answerable": clean["ok_turns"],
+            "turns_marked_echo": clean["echo_turns"],
             "people_barge_ins_detected": f"{hits}/{len(onsets)}",
             "people_speech_onset_to_barge_in_p50_s": _pct(delays, 50),
             "false_barge_ins_with_people": sum(
-                not any(o - 0.2 <= t <= o + person.size / SAMPLE_RATE + 0.5 for o in onsets)
-                for t in listener_people["barge_in_times"]),
-            "barge_in_times_with_people_s": [round(t, 2) for t in listener_people["barge_in_times"]],
+                not any(o - 0.2 <= t <= o + person_s + 0.5 for o in onsets)
+                for t in people["barge_in_times"]),
+            "barge_in_times_with_people_s": [round(t, 2) for t in people["barge_in_times"]],
             "people_onsets_s": [round(t, 2) for t in onsets],
-            "echo_cpu_rtf": listener_clean["rtf"]}
+            "echo_cpu_rtf": clean["rtf"]}
 
 
-def _echo_run(config, program, mic, EchoSuppressor, get_vad, Listener) -> dict[str, Any]:  # noqa: N803
+def _echo_run(config, program, mic, suppressor, get_vad, Listener) -> dict[str, Any]:  # noqa: N803
     class NoWords:
         """Recognition is not under test here: every turn 'says' something."""
 
@@ -388,7 +408,6 @@ def _echo_run(config, program, mic, EchoSuppressor, get_vad, Listener) -> dict[s
 
             return Transcription("words", language="en", confidence=0.9)
 
-    suppressor = EchoSuppressor()
     listener = Listener(NoWords(), get_vad(), config.turns, partials=False, echo=suppressor)
     barge, echo_runs, ok, echoed = [], 0, 0, 0
     t0 = time.perf_counter()
@@ -485,7 +504,16 @@ if __name__ == "__main__":
     import json
     import sys
 
-    if "--workers" in sys.argv:  # decodes side by side: threads per decode, decodes at once
+    if "--echo" in sys.argv:  # N runs of the echo test, beside the check before 2026-12-07
+        runs = int(sys.argv[sys.argv.index("--echo") + 1])
+        first = int(sys.argv[sys.argv.index("--from") + 1]) if "--from" in sys.argv else 0
+        before = {"verify_windows_s": (0.45,), "verify_candidates": 1,
+                  "person_db": float("-inf")}
+        for seed in range(first, first + runs):
+            print(json.dumps({"seed": seed, "loadavg": _loadavg(),
+                              **echo(ListenConfig(), 300.0, seed, {"before": before})},
+                             default=float), flush=True)
+    elif "--workers" in sys.argv:  # decodes side by side: threads per decode, decodes at once
         print(json.dumps(workers_side_by_side(), indent=1))
     elif "--live" in sys.argv:  # end of speech -> final / first audio only, calm
         clips = ["en_ljspeech_LJ001-0004.wav", "zh_aishell3_SSB03410265.wav",

@@ -15,13 +15,18 @@ saying (the *reference*, fed from the performer's ticks) and, for each microphon
 The listener uses the residual for voice activity and refuses barge-ins whose speech was
 mostly echo. When the echo path changes at once (the guest moves the laptop, turns the
 speakers up), the running filter no longer cancels it and the new echo sounds like a
-person for a second or two; so before a barge-in is taken, :meth:`EchoSuppressor.verify`
-asks whether the speech is correlated with the program: it finds the delay in the last
-0.45 s alone, trains a fresh filter on just that audio (a few passes), and if that filter
-cancels the last 0.3 s by ``verify_db`` (6 dB) the speech was the host's echo through a new
-path (which the suppressor then adopts: fast re-convergence). A person talking is not
-correlated with the program and stays loud in the fresh filter's residual (measured:
-echo through a new room 12-18 dB cancelled, people over the echo 0-4 dB).
+person for a second or two; and a guest speaking no louder than the echo passes the
+running filter's level check as echo. So before a barge-in is taken,
+:meth:`EchoSuppressor.is_echo` asks whether the speech is correlated with the program
+(:meth:`EchoSuppressor.check`): it finds candidate delays (the strongest GCC-PHAT peaks) in
+the last 0.45 s and in the newest 0.3 s alone, trains a fresh filter on just that audio
+(a few passes) at each, and measures how much of the last 0.3 s the best one cancels. At
+``verify_db`` (6 dB) or more the speech was the host's echo through a new path (which the
+suppressor then adopts: fast re-convergence); under ``person_db`` (4 dB) it was a person,
+whatever the running filter said; between the two the running filter's word stands. A
+person talking is not correlated with the program and stays loud in the fresh filter's
+residual (measured in ``docs/listening.md``: echo through a new room mostly 8-20 dB
+cancelled, people over the echo mostly -5-4 dB).
 Mono float32 at 16 kHz, 512-sample frames (the VAD's).
 """
 
@@ -74,13 +79,18 @@ class EchoSuppressor:
 
     def __init__(self, *, frame: int = 512, tail_s: float = 0.16, max_delay_s: float = 0.6,
                  step: float = 0.7, explained_db: float = 8.0,
-                 active_dbfs: float = -50.0, verify_db: float = 6.0) -> None:
+                 active_dbfs: float = -50.0, verify_db: float = 6.0,
+                 verify_windows_s: tuple[float, ...] = (0.45, 0.3),
+                 verify_candidates: int = 3, person_db: float = 4.0) -> None:
         self.n = frame
         self.partitions = max(1, int(np.ceil(tail_s * SAMPLE_RATE / frame)))
         self.max_delay = int(max_delay_s * SAMPLE_RATE)
         self.step = step
         self.explained = 10 ** (-explained_db / 10)
-        self.verify_share = 10 ** (-verify_db / 10)
+        self.verify_db = verify_db
+        self.verify_windows_s = verify_windows_s
+        self.verify_candidates = verify_candidates
+        self.person_db = person_db
         self.active = frame * (10 ** (active_dbfs / 20)) ** 2
         keep = self.max_delay + (self.partitions + 4) * frame + 2 * SAMPLE_RATE
         self._ref = np.zeros(keep, dtype=np.float32)  # newest reference at the end
@@ -176,26 +186,80 @@ class EchoSuppressor:
         return e, d - e
 
     # -- is this speech the program? ---------------------------------------------------
-    def verify(self, train_s: float = 0.45, test_s: float = 0.3, passes: int = 3) -> bool:
+    def is_echo(self, explained: bool) -> bool:
+        """Whether a speech run heard while the host talks is the host's own echo, when a
+        barge-in is about to be taken. ``explained``: the running filter explained most of
+        the run. A fresh filter (:meth:`check`) settles it while the program plays: it
+        cancels the host's echo through any path by ``verify_db`` or more, and a person
+        over the echo by less than ``person_db``; between the two the running filter's
+        word stands. Without program audio to check against, the running filter's word."""
+        cancelled = self.check(adopt=not explained)
+        if cancelled is None:
+            return explained
+        return cancelled >= self.verify_db or (explained and cancelled >= self.person_db)
+
+    def verify(self, test_s: float = 0.3, passes: int = 3) -> bool:
         """Whether the last ``test_s`` of microphone audio is the program's echo through
-        some path: a fresh filter, at the delay found in the last ``train_s`` alone and
-        trained on just that audio, cancels it by ``verify_db``. If so the suppressor
-        takes that delay and filter (the path changed). False while no program plays."""
+        some path (:meth:`check` cancels ``verify_db`` or more of it)."""
+        cancelled = self.check(test_s, passes)
+        return cancelled is not None and cancelled >= self.verify_db
+
+    def check(self, test_s: float = 0.3, passes: int = 3, *,
+              adopt: bool = True) -> float | None:
+        """How many dB of the last ``test_s`` of microphone audio a fresh filter cancels:
+        at a delay found in the last ``train_s`` alone (the strongest GCC-PHAT peaks,
+        ``verify_candidates`` of them) and trained on just that audio, best over the
+        ``train_s`` of ``verify_windows_s`` (the longer window finds the delay surely;
+        the newest 0.3 s alone holds only the new path when it changed within the longer
+        one). At ``verify_db`` or more, and ``adopt``, the suppressor takes that delay and
+        filter (the path changed). None while no program plays or no delay stands out."""
+        best: tuple[float, int, _BlockNlms] | None = None
+        for train_s in self.verify_windows_s:
+            found = self._check(train_s, test_s, passes)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = found
+            if best is not None and best[0] >= self.verify_db:
+                break
+        if best is None:
+            return None
+        cancelled, delay, fresh = best
+        self.last_verify = (delay, cancelled)
+        if cancelled >= self.verify_db and adopt:
+            log.info("speech verified as the host's echo through a new path (delay %d -> %d)",
+                     self.delay, delay)
+            self.delay, self._located, self._candidate = delay, True, delay
+            self._nlms.W = fresh.W.copy()
+            self._ratio_at = 0  # learn the new path's gain
+            self.verified += 1
+        return cancelled
+
+    def _check(self, train_s: float, test_s: float,
+               passes: int) -> tuple[float, int, _BlockNlms] | None:
         n = min(self._mic_hist.size, int(train_s * SAMPLE_RATE)) // self.n * self.n
         mic = self._mic_hist[-n:].astype(np.float64)
         if n == 0 or float(mic @ mic) < self.active:
-            return False
+            return None
         saved, self.delay = self.delay, 0
         ref = self._aligned(n, self.max_delay + self.n).astype(np.float64)
         self.delay = saved
         if float(ref @ ref) < self.active * 4:
-            return False
-        delay = self._gcc_delay(mic, ref[self.n:])
-        if delay is None:
-            return False
+            return None
+        best: tuple[float, int, _BlockNlms] | None = None
+        for delay in self._gcc_delays(mic, ref[self.n:], self.verify_candidates):
+            cancelled, fresh = self._fresh_filter(mic, ref, delay, test_s, passes)
+            if best is None or cancelled > best[0]:
+                best = (cancelled, delay, fresh)
+        return best
+
+    def _fresh_filter(self, mic: np.ndarray, ref: np.ndarray, delay: int, test_s: float,
+                      passes: int) -> tuple[float, _BlockNlms]:
+        """A filter trained from nothing on ``mic`` against ``ref`` at ``delay``; the dB
+        it cancels of the last ``test_s``."""
+        n = mic.size
         # mic[i] ~ ref[self.n + self.max_delay + i - delay]
         off = self.n + self.max_delay - delay
         fresh = _BlockNlms(self.n, self.partitions)
+        residual: list[np.ndarray] = []
         for _ in range(passes):
             fresh.prev = ref[off - self.n:off].copy()
             fresh.X[:] = 0.0
@@ -206,31 +270,33 @@ class EchoSuppressor:
                 residual.append(fresh.step(x, mic[i:i + self.n], mu))
         tail = np.concatenate(residual)[-int(test_s * SAMPLE_RATE):]
         said = mic[-tail.size:]
-        self.last_verify = (delay, float(10 * np.log10((said @ said + _EPS) / (tail @ tail + _EPS))))
-        if float(tail @ tail) > self.verify_share * float(said @ said):
-            return False
-        log.info("speech verified as the host's echo through a new path (delay %d -> %d)",
-                 self.delay, delay)
-        self.delay, self._located, self._candidate = delay, True, delay
-        self._nlms.W = fresh.W.copy()
-        self._ratio_at = 0  # learn the new path's gain
-        self.verified += 1
-        return True
+        return float(10 * np.log10((said @ said + _EPS) / (tail @ tail + _EPS))), fresh
 
     def _gcc_delay(self, mic: np.ndarray, ref: np.ndarray) -> int | None:
         """The echo delay (samples) of ``mic`` in ``ref`` (``max_delay`` samples longer,
         ending aligned with it) by GCC-PHAT, a little early so the filter spans the
         peak; None without a clear peak."""
+        found = self._gcc_delays(mic, ref, 1)
+        return found[0] if found else None
+
+    def _gcc_delays(self, mic: np.ndarray, ref: np.ndarray, count: int) -> list[int]:
+        """Up to ``count`` echo delays by GCC-PHAT, strongest first, each a clear peak
+        (4 times the median) at least half a frame from a stronger one; a short window
+        of speech has false peaks (its pitch repeats), so a check may try several."""
         size = 1 << int(np.ceil(np.log2(mic.size + ref.size)))
         cross = np.fft.rfft(mic, size) * np.conj(np.fft.rfft(ref, size))
         corr = np.fft.irfft(cross / (np.abs(cross) + _EPS), size)
         # mic[i] ~ ref[i + max_delay - delay], so the correlation peaks at lag
         # delay - max_delay (<= 0): window index w is the delay w
         window = np.abs(np.concatenate([corr[size - self.max_delay:], corr[:1]]))
-        best = int(np.argmax(window))
-        if float(window[best]) <= 4 * float(np.median(window)) + _EPS:
-            return None
-        return max(0, best - self.n // 4)
+        floor = 4 * float(np.median(window)) + _EPS
+        peaks: list[int] = []
+        for at in np.argsort(window)[::-1]:
+            if float(window[at]) <= floor or len(peaks) == count:
+                break
+            if all(abs(int(at) - p) > self.n // 2 for p in peaks):
+                peaks.append(int(at))
+        return [max(0, p - self.n // 4) for p in peaks]
 
     def _estimate_delay(self) -> None:
         """GCC-PHAT between the last second of microphone audio and the reference."""

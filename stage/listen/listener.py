@@ -138,7 +138,9 @@ class Listener:
         self._judged: Transcription | None = None
         self._frames = 0  # frames processed (audio clock = frames * frame / rate)
         self._analysed = 0  # frames analysed (ahead of _frames when a session splits them)
-        self._echo_run = 0.0  # seconds of speech in this run that the echo check explained
+        # live, the analysing thread owns the suppressor: its BargeInWatch judges echo
+        self._judge = EchoJudge(self.settings, self.frame / SAMPLE_RATE,
+                                None if background else echo)
         self._voiced = 0  # speech frames in the current turn
         self._echoed = 0  # of which the echo check explained
         self.recognitions = 0
@@ -242,10 +244,7 @@ class Listener:
                 self._partial_due = False
                 events.append(ListenEvent("started", self._turn))
             elif signal == "speaking" and self._turn is not None:
-                # live, the analysing thread owns the suppressor: its BargeInWatch verifies
-                echo = self._echo_run > 0.5 * self.settings.barge_in_s or (
-                    not self.background and self.echo is not None and self.echo.verify())
-                events.append(ListenEvent("speaking", self._turn, echo=echo))
+                events.append(ListenEvent("speaking", self._turn, echo=self._judge.speaking()))
             elif signal == "partial" and self._turn is not None and self.partials:
                 if self.background:
                     self._partial_due = True
@@ -264,15 +263,18 @@ class Listener:
             elif signal in ("ended", "cut") and self._turn is not None:
                 events.append(self._final(cut=signal == "cut"))
             elif signal == "dropped":
-                self._echo_run = 0.0
-        if self.detector.state.phase in ("onset", "speaking") and p >= self.settings.vad_off:
-            self._echo_run += self.frame / SAMPLE_RATE if echo_only else 0.0
+                self._judge.reset()
+        phase = self.detector.state.phase
+        if self._turn is not None and self._judge.person_now(phase == "speaking"):
+            events.append(ListenEvent("speaking", self._turn, echo=False))
+        voiced = phase in ("onset", "speaking") and p >= self.settings.vad_off
+        self._judge.frame(voiced, echo_only)
+        if voiced:
             self._voiced += 1
             self._echoed += int(echo_only)
-        else:
-            self._echo_run = 0.0
-        if self.detector.state.phase == "idle" and self._turn is None:
+        if phase == "idle" and self._turn is None:
             self._voiced = self._echoed = 0
+            self._judge.reset()
         return events
 
     def _final(self, *, cut: bool) -> ListenEvent:
@@ -491,32 +493,93 @@ class Listener:
         return arrived is not None and time.monotonic() - arrived < 0.25
 
 
+class EchoJudge:
+    """Whether a run of speech heard while the host talks is a person (a barge-in) or the
+    host's own echo, for one listener. Counts the run's frames the running echo filter
+    explained, asks :meth:`EchoSuppressor.is_echo` when the run reaches ``barge_in_s``, and
+    while a turn judged echo goes on, checks it again every ``barge_in_s``: a person who
+    starts talking inside a turn the echo opened still barges in, once a fresh filter
+    finds the newest audio uncorrelated with the program (under ``person_db``) in
+    ``CHECKS`` checks in a row (one such check alone is wrong too often on the host's
+    echo: ``docs/listening.md``)."""
+
+    CHECKS = 2
+
+    def __init__(self, settings: TurnSettings, frame_s: float,
+                 echo: EchoSuppressor | None) -> None:
+        self.echo = echo
+        self.half_s = 0.5 * settings.barge_in_s
+        self.period = max(1, round(settings.barge_in_s / frame_s))
+        self.frame_s = frame_s
+        self.run_s = 0.0  # seconds of speech in this run that the echo filter explained
+        self._due: int | None = None  # frames to the next check of a turn judged echo
+        self._lows = 0  # checks in a row that found a person
+
+    def frame(self, voiced: bool, echo_only: bool) -> None:
+        """One frame of the turn (``voiced``: in a run of speech)."""
+        self.run_s = self.run_s + (self.frame_s if echo_only else 0.0) if voiced else 0.0
+
+    def speaking(self) -> bool:
+        """The run reached ``barge_in_s``: True when it is the host's echo."""
+        explained = self.run_s > self.half_s
+        echo = explained if self.echo is None else self.echo.is_echo(explained)
+        self._due = self.period if echo and self.echo is not None else None
+        self._lows = 0
+        return echo
+
+    def person_now(self, speaking: bool) -> bool:
+        """Each frame of a turn judged echo (``speaking``: the turn goes on): True once
+        a check finds a person talking in it."""
+        if self._due is None or self.echo is None or not speaking:
+            return False
+        self._due -= 1
+        if self._due > 0:
+            return False
+        self._due = self.period
+        cancelled = self.echo.check(adopt=False)
+        self._lows = self._lows + 1 if cancelled is not None \
+            and cancelled < self.echo.person_db else 0
+        if self._lows < self.CHECKS:
+            return False
+        log.info("a person spoke in a turn the host's echo opened (%.1f dB cancelled)",
+                 cancelled)
+        self._due, self._lows = None, 0
+        return True
+
+    def reset(self) -> None:
+        """The turn ended."""
+        self.run_s, self._due, self._lows = 0.0, None, 0
+
+
 class BargeInWatch:
     """The barge-in signal alone, on analysed frames: a run of a person's speech of
-    ``barge_in_s`` (``speaking`` events, ``echo`` set when the echo check explained most
-    of it, or :meth:`EchoSuppressor.verify` found it correlated with the program). Cheap: a live session runs it where the frames are analysed, so a barge-in
-    never waits behind a recognition."""
+    ``barge_in_s`` (``speaking`` events, ``echo`` as :meth:`EchoSuppressor.is_echo`
+    judges the run, told whether the running filter explained most of it). Cheap: a
+    live session runs it where the frames are analysed, so a barge-in never waits behind
+    a recognition."""
 
     def __init__(self, settings: TurnSettings, frame_s: float, *, speaker: str,
                  role: str, echo: EchoSuppressor | None = None) -> None:
         self.settings = settings
-        self.echo = echo  # asked to verify a run the running filter did not explain
+        self.echo = echo  # judges each run before a barge-in
         self.detector = TurnDetector(settings, frame_s)
         self.frame_s = frame_s
         self.speaker, self.role = speaker, role
-        self._echo_run = 0.0
+        self.judge = EchoJudge(settings, frame_s, echo)
 
     def push(self, frames: list[Analysed]) -> list[ListenEvent]:
         out: list[ListenEvent] = []
         for _, p, echo_only in frames:
             signals = self.detector.push(p)
-            if self.detector.state.phase in ("onset", "speaking") and p >= self.settings.vad_off:
-                self._echo_run += self.frame_s if echo_only else 0.0
-            else:
-                self._echo_run = 0.0
+            phase = self.detector.state.phase
+            self.judge.frame(phase in ("onset", "speaking") and p >= self.settings.vad_off,
+                             echo_only)
             if "speaking" in signals:
                 turn = HeardTurn(self.speaker, self.role, self.detector.turn_start)
-                echo = self._echo_run > 0.5 * self.settings.barge_in_s or (
-                    self.echo is not None and self.echo.verify())
-                out.append(ListenEvent("speaking", turn, echo=echo))
+                out.append(ListenEvent("speaking", turn, echo=self.judge.speaking()))
+            elif self.judge.person_now(phase == "speaking"):
+                turn = HeardTurn(self.speaker, self.role, self.detector.turn_start)
+                out.append(ListenEvent("speaking", turn, echo=False))
+            if phase == "idle":
+                self.judge.reset()
         return out
