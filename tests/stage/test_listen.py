@@ -537,3 +537,66 @@ def test_with_two_decodes_at_once_a_pause_is_recognised_beside_a_stuck_partial()
     assert len(asr.partials) == 0 and not asr.gate.is_set()
     asr.gate.set()
     assert listener.finish() == []
+
+
+def test_a_person_who_starts_inside_a_turn_the_echo_opened_still_barges_in():
+    rng = np.random.default_rng(2)
+    host = np.concatenate([speech(f"en_ljspeech_LJ001-000{i}.wav") for i in (1, 3, 5, 4)])
+    change = RATE * 10
+    first, d1 = _room(rng, 1200, 0.5)
+    second, d2 = _room(rng, 3800, 1.2)
+    wet1 = np.convolve(np.concatenate([np.zeros(d1, np.float32), host]), first)[:host.size]
+    wet2 = np.convolve(np.concatenate([np.zeros(d2, np.float32), host]), second)[:host.size]
+    mic = np.concatenate([wet1[:change], wet2[change:]]) + 0.001 * rng.standard_normal(host.size)
+    person = speech("en_librispeech_1995-1837-0001.wav")[: RATE * 3]
+    at = change + int(RATE * 1.2)  # the new path's echo opened a turn 0.4 s after the change
+    mic[at:at + person.size] += 0.5 * person
+    suppressor = EchoSuppressor()
+    listener = Listener(ScriptedRecognizer("hello"), get_vad(), TurnSettings(), partials=False,
+                        echo=suppressor)
+    speaking = []
+    for i in range(0, host.size - 511, 512):
+        suppressor.reference(host[i:i + 512])
+        speaking += [(listener.clock, e.turn.id, e.echo)
+                     for e in listener.feed(mic[i:i + 512].astype(np.float32))
+                     if e.kind == "speaking"]
+    echo_turns = {turn for t, turn, echo in speaking if echo and change / RATE < t < at / RATE}
+    assert echo_turns, speaking  # the echo through the new path opened a turn first
+    person_in_it = [t for t, turn, echo in speaking if not echo and turn in echo_turns]
+    assert person_in_it and at / RATE < person_in_it[0] <= at / RATE + 2.0, speaking
+    assert not [t for t, _, echo in speaking if not echo and t < at / RATE], speaking
+
+
+class _Checks:
+    """An echo suppressor whose checks say what they are told (dB cancelled)."""
+
+    person_db = 4.0
+
+    def __init__(self, *cancelled: float | None, echo: bool = True) -> None:
+        self.cancelled = list(cancelled)
+        self.echo = echo
+
+    def is_echo(self, explained: bool) -> bool:
+        return self.echo
+
+    def check(self, *, adopt: bool = True) -> float | None:
+        return self.cancelled.pop(0)
+
+
+def test_a_turn_judged_echo_is_checked_again_and_needs_two_person_verdicts_in_a_row():
+    from vhuman.stage.listen.listener import EchoJudge
+
+    settings = TurnSettings(barge_in_s=0.3)
+    frame_s = 512 / RATE
+    checks = _Checks(9.0, 2.0, 8.0, 3.0, None, 1.0, 0.5)
+    judge = EchoJudge(settings, frame_s, checks)  # type: ignore[arg-type]
+    assert judge.speaking() is True
+    fired = [k for k in range(1, 80) if judge.person_now(True)]
+    period = round(0.3 / frame_s)
+    assert fired == [7 * period]  # 9 / 2 / 8 / 3 / none / 1 / 0.5 dB: the last two in a row
+    assert not any(judge.person_now(True) for _ in range(40))  # once per turn
+    judge.reset()
+    assert not any(judge.person_now(True) for _ in range(40))  # no turn judged echo
+    person = EchoJudge(settings, frame_s, _Checks(echo=False))  # type: ignore[arg-type]
+    assert person.speaking() is False and not any(person.person_now(True) for _ in range(40))
+    assert EchoJudge(settings, frame_s, None).speaking() is False  # no suppressor: a person
