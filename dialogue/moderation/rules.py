@@ -36,15 +36,31 @@ def _patterns(*patterns: str) -> tuple[re.Pattern[str], ...]:
 INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = _patterns(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|persona|above|previous)",
     r"\b(system|hidden|initial|secret)\s+(prompt|instructions?|message|rules)",
-    r"\b(reveal|show|print|repeat|tell me|leak|output)\b.{0,30}\b(prompt|instructions?|rules|configuration)",
-    r"\byou are (now|no longer)\b",
+    # "tell me the rules of curling" is a question for a sports host: only the host's own
+    r"\b(reveal|show|print|repeat|tell me|leak|output)\b.{0,30}\b(your|the system'?s?|hidden|"
+    r"secret|initial|original)\s+(\w+\s+)?(prompt|instructions?|rules|configuration)",
+    r"\b(prompt|instructions?) (you were|you've been|you have been) given\b",
+    r"\byou are no longer\b|\byou are now (an? )?(ai|assistant|chatbot|bot|dan|evil|unrestricted|"
+    r"unfiltered|free|jailbroken|in \w+ mode|called|named|my (assistant|slave|servant))\b",
     r"\b(pretend|act|behave|roleplay)\s+(to be|as|like)\b",
     r"\bfrom now on\b.{0,40}\b(you|your)\b",
     r"\b(new|change your|switch)\s+(persona|personality|identity|role)",
     r"\b(developer|god|dan|jailbreak)\s*mode\b|\bjailbreak\b",
     r"<\|?(im_start|im_end|system|endoftext)\|?>|\[/?(inst|sys)\]|###\s*(instruction|system)",
-    r"\bignora\b.{0,30}\binstrucciones\b|\boublie\b.{0,30}\binstructions\b",
-    r"\bignorier\w*\b.{0,30}\banweisungen\b|忽略.{0,10}(指令|提示)|無視.{0,10}(指示|命令)",
+    # Spanish, French, Portuguese, German
+    r"\b(ignora|olvida|descarta|omite|ignore[sz]?|oublie[sz]?|esque[cç]a|desconsidere|"
+    r"vergiss|ignorier\w*)\b.{0,40}\b(instrucciones|indicaciones|reglas|[oó]rdenes|prompt|"
+    r"instructions|consignes|r[eè]gles|instru[cç][oõ]es|regras|anweisungen|regeln)\b",
+    r"\b(prompt|instrucciones|mensaje|reglas) (del|de) sistema\b|\b(tus|sus) (instrucciones|"
+    r"reglas) (ocultas|secretas|internas|iniciales)\b|\b(prompt|instructions) (du|de) syst[eè]me\b",
+    r"\b(muestra|revela|dime|repite|imprime|ense[nñ]a)\b.{0,20}\b(tu|tus|el) (prompt|instrucciones)\b",
+    r"\ba partir de ahora\b.{0,30}\b(eres|ser[aá]s|vas a ser|act[uú]a|responde)\b|"
+    r"\b(d[eé]sormais|[aà] partir de maintenant)\b.{0,30}\b(tu es|tu seras|vous [eê]tes)\b",
+    r"\bmodo (desarrollador|dios|dan|sin (filtros|censura|restricciones))\b|\bmode d[eé]veloppeur\b",
+    # Chinese, Japanese
+    r"(忽略|忘记|忘掉|无视|無視|不要理会|不要管).{0,12}(指令|提示|规则|規則|设定|設定|指示|命令|要求)",
+    r"(系统|系統)(提示|指令|消息|设定)|(从现在开始|從現在開始|从现在起|现在起).{0,10}你(是|就是|扮演|要|必须)",
+    r"(开发者|開發者|上帝)模式|越狱|越獄|システムプロンプト|(指示|命令|ルール).{0,10}(無視|忘れ)",
 )
 
 # Jailbreak role-play: make the character someone else, usually to extract a secret.
