@@ -16,15 +16,14 @@ The listener uses the residual for voice activity and refuses barge-ins whose sp
 mostly echo. When the echo path changes at once (the guest moves the laptop, turns the
 speakers up), the running filter no longer cancels it and the new echo sounds like a
 person for a second or two; and a guest speaking no louder than the echo passes the
-running filter's level check as echo. So before a barge-in is taken,
-:meth:`EchoSuppressor.is_echo` asks whether the speech is correlated with the program
+running filter's level check as echo. So before a barge-in is taken, the listener's
+``EchoJudge`` asks whether the speech is correlated with the program
 (:meth:`EchoSuppressor.check`): it finds candidate delays (the strongest GCC-PHAT peaks) in
 the last 0.45 s and in the newest 0.3 s alone, trains a fresh filter on just that audio
 (a few passes) at each, and measures how much of the last 0.3 s the best one cancels. At
 ``verify_db`` (6 dB) or more the speech was the host's echo through a new path (which the
-suppressor then adopts: fast re-convergence); under ``person_db`` (4 dB) it was a person,
-whatever the running filter said; between the two the running filter's word stands. A
-person talking is not correlated with the program and stays loud in the fresh filter's
+suppressor then adopts: fast re-convergence); under ``person_db`` (4 dB) it was a person.
+A person talking is not correlated with the program and stays loud in the fresh filter's
 residual (measured in ``docs/listening.md``: echo through a new room mostly 8-20 dB
 cancelled, people over the echo mostly -5-4 dB).
 Mono float32 at 16 kHz, 512-sample frames (the VAD's).
@@ -186,18 +185,6 @@ class EchoSuppressor:
         return e, d - e
 
     # -- is this speech the program? ---------------------------------------------------
-    def is_echo(self, explained: bool) -> bool:
-        """Whether a speech run heard while the host talks is the host's own echo, when a
-        barge-in is about to be taken. ``explained``: the running filter explained most of
-        the run. A fresh filter (:meth:`check`) settles it while the program plays: it
-        cancels the host's echo through any path by ``verify_db`` or more, and a person
-        over the echo by less than ``person_db``; between the two the running filter's
-        word stands. Without program audio to check against, the running filter's word."""
-        cancelled = self.check(adopt=not explained)
-        if cancelled is None:
-            return explained
-        return cancelled >= self.verify_db or (explained and cancelled >= self.person_db)
-
     def verify(self, test_s: float = 0.3, passes: int = 3) -> bool:
         """Whether the last ``test_s`` of microphone audio is the program's echo through
         some path (:meth:`check` cancels ``verify_db`` or more of it)."""

@@ -496,12 +496,19 @@ class Listener:
 class EchoJudge:
     """Whether a run of speech heard while the host talks is a person (a barge-in) or the
     host's own echo, for one listener. Counts the run's frames the running echo filter
-    explained, asks :meth:`EchoSuppressor.is_echo` when the run reaches ``barge_in_s``, and
-    while a turn judged echo goes on, checks it again every ``barge_in_s``: a person who
-    starts talking inside a turn the echo opened still barges in, once a fresh filter
-    finds the newest audio uncorrelated with the program (under ``person_db``) in
-    ``CHECKS`` checks in a row (one such check alone is wrong too often on the host's
-    echo: ``docs/listening.md``)."""
+    explained; when the run reaches ``barge_in_s``, a fresh filter's check
+    (:meth:`EchoSuppressor.check`) settles it while the program plays: ``verify_db`` or
+    more cancelled is the host's echo (through a new path, which the suppressor adopts
+    when the running filter had not explained the run), under ``person_db`` a person;
+    between the two, or with no program to check against, the running filter's word.
+
+    While a turn judged echo goes on, it is checked again every ``barge_in_s``: a person
+    who starts talking inside a turn the echo opened still barges in, once ``CHECKS``
+    checks in a row find the newest audio uncorrelated with the program (one such check
+    alone is wrong too often on the host's echo, ``docs/listening.md``). A run the running
+    filter explained but the first check calls a person (right after the echo path
+    changed, the fresh filter can miss the new path) is one of those checks: the next one
+    decides."""
 
     CHECKS = 2
 
@@ -520,11 +527,22 @@ class EchoJudge:
         self.run_s = self.run_s + (self.frame_s if echo_only else 0.0) if voiced else 0.0
 
     def speaking(self) -> bool:
-        """The run reached ``barge_in_s``: True when it is the host's echo."""
+        """The run reached ``barge_in_s``: True when it is (so far) the host's echo."""
         explained = self.run_s > self.half_s
-        echo = explained if self.echo is None else self.echo.is_echo(explained)
-        self._due = self.period if echo and self.echo is not None else None
-        self._lows = 0
+        self._due, self._lows = None, 0
+        if self.echo is None:
+            return explained
+        cancelled = self.echo.check(adopt=not explained)
+        if cancelled is None:
+            echo = explained
+        elif cancelled >= self.echo.verify_db:
+            echo = True
+        elif cancelled < self.echo.person_db:
+            echo, self._lows = explained, 1
+        else:
+            echo = explained
+        if echo:
+            self._due = self.period
         return echo
 
     def person_now(self, speaking: bool) -> bool:
@@ -553,8 +571,8 @@ class EchoJudge:
 
 class BargeInWatch:
     """The barge-in signal alone, on analysed frames: a run of a person's speech of
-    ``barge_in_s`` (``speaking`` events, ``echo`` as :meth:`EchoSuppressor.is_echo`
-    judges the run, told whether the running filter explained most of it). Cheap: a
+    ``barge_in_s`` (``speaking`` events, ``echo`` as :class:`EchoJudge` judges the run,
+    and a later ``speaking`` event when a person starts inside a turn the echo opened). Cheap: a
     live session runs it where the frames are analysed, so a barge-in never waits behind
     a recognition."""
 

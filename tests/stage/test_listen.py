@@ -570,33 +570,42 @@ def test_a_person_who_starts_inside_a_turn_the_echo_opened_still_barges_in():
 class _Checks:
     """An echo suppressor whose checks say what they are told (dB cancelled)."""
 
-    person_db = 4.0
+    verify_db, person_db = 6.0, 4.0
 
-    def __init__(self, *cancelled: float | None, echo: bool = True) -> None:
+    def __init__(self, *cancelled: float | None) -> None:
         self.cancelled = list(cancelled)
-        self.echo = echo
-
-    def is_echo(self, explained: bool) -> bool:
-        return self.echo
 
     def check(self, *, adopt: bool = True) -> float | None:
         return self.cancelled.pop(0)
 
 
-def test_a_turn_judged_echo_is_checked_again_and_needs_two_person_verdicts_in_a_row():
+def _judge(*cancelled: float | None, explained: bool = False):
     from vhuman.stage.listen.listener import EchoJudge
 
-    settings = TurnSettings(barge_in_s=0.3)
     frame_s = 512 / RATE
-    checks = _Checks(9.0, 2.0, 8.0, 3.0, None, 1.0, 0.5)
-    judge = EchoJudge(settings, frame_s, checks)  # type: ignore[arg-type]
+    judge = EchoJudge(TurnSettings(barge_in_s=0.3), frame_s, _Checks(*cancelled))  # type: ignore[arg-type]
+    for _ in range(10):
+        judge.frame(True, explained)
+    return judge
+
+
+def test_a_run_is_judged_by_a_fresh_filters_check_and_a_turn_judged_echo_again():
+    period = round(0.3 / (512 / RATE))
+    # 9 dB: the echo; then 2 / 8 / 3 / none / 1 / 0.5 dB: a person in the last two in a row
+    judge = _judge(9.0, 2.0, 8.0, 3.0, None, 1.0, 0.5)
     assert judge.speaking() is True
-    fired = [k for k in range(1, 80) if judge.person_now(True)]
-    period = round(0.3 / frame_s)
-    assert fired == [7 * period]  # 9 / 2 / 8 / 3 / none / 1 / 0.5 dB: the last two in a row
+    assert [k for k in range(1, 80) if judge.person_now(True)] == [6 * period]
     assert not any(judge.person_now(True) for _ in range(40))  # once per turn
     judge.reset()
     assert not any(judge.person_now(True) for _ in range(40))  # no turn judged echo
-    person = EchoJudge(settings, frame_s, _Checks(echo=False))  # type: ignore[arg-type]
-    assert person.speaking() is False and not any(person.person_now(True) for _ in range(40))
-    assert EchoJudge(settings, frame_s, None).speaking() is False  # no suppressor: a person
+    assert _judge(2.0).speaking() is False  # a person, the running filter agreeing
+    assert _judge(5.0, explained=True).speaking() is True  # in between: the filter's word
+    assert _judge(5.0, explained=False).speaking() is False
+    assert _judge(None, explained=True).speaking() is True  # no program to check against
+    # the running filter explained it, the check says a person: the next check decides
+    unsure = _judge(2.0, 3.0, explained=True)
+    assert unsure.speaking() is True
+    assert [k for k in range(1, 40) if unsure.person_now(True)] == [period]
+    from vhuman.stage.listen.listener import EchoJudge
+
+    assert EchoJudge(TurnSettings(), 0.032, None).speaking() is False  # no suppressor
