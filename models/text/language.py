@@ -31,7 +31,9 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
                     "that do does did can will to of and in on for with have has not so".split()),
     "es": frozenset("el la los las un una es son qué que quién cómo como por cuándo dónde tú "
                     "te mi yo de y en con para muy está estás eres hola gracias sí pero también "
-                    "del al se lo le nos hoy mañana buenas buenos".split()),
+                    "del al se lo le nos hoy mañana buenas buenos me llamo soy estoy tengo "
+                    "quiero gusta puedo puedes desde saludos bien mucho muchas nada ahora "
+                    "siempre nunca aquí este esta todo todos vamos".split()),
     "fr": frozenset("le la les un une est sont que qui quoi comment pourquoi quand où tu vous "
                     "mon je et en avec pour très bonjour merci oui mais aussi du des au ce".split()),
     "de": frozenset("der die das ein eine ist sind was wer wie warum wann wo du sie mein ich "
@@ -58,9 +60,12 @@ def detect_language(text: str) -> str | None:
     words = [w.lower() for w in _WORD.findall(text)]
     if not words:
         return None
-    scores: dict[str, float] = {}
-    for code, vocab in _FUNCTION_WORDS.items():
-        scores[code] = sum(1.0 for w in words if w in vocab)
+    # a word several languages share ("me", "a", "come") counts for each as a share
+    scores: dict[str, float] = {code: 0.0 for code in _FUNCTION_WORDS}
+    for w in words:
+        owners = [code for code, vocab in _FUNCTION_WORDS.items() if w in vocab]
+        for code in owners:
+            scores[code] += 1.0 / len(owners)
     for code, pattern in _ACCENTS.items():
         scores[code] = scores.get(code, 0.0) + 1.5 * len(pattern.findall(text.lower()))
     best = max(scores, key=lambda c: scores[c])
