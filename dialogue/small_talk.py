@@ -14,7 +14,8 @@ kinds of small talk a host hears most with lines that use what the viewer said:
 - praise and thanks: thanks that fit them.
 
 Lines exist in English, Spanish and Chinese; each viewer never hears the same line twice in
-a row. Topics the host keeps out of (politics, religion, money, health, loss) get no line:
+a row, and the show says each kind's lines in turn (the least recently said first), so the
+chat sees them repeat as rarely as possible. Topics the host keeps out of (politics, religion, money, health, loss) get no line:
 the brain's other answers handle them.
 """
 
@@ -123,7 +124,8 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "how_are_you": (
             "I'm having a wonderful time here with all of you, {viewer}! How's your day going?",
             "Honestly, {viewer}, I'm great, this is my favourite part of the day! How about you?",
-            "Feeling cozy and happy, {viewer}! How are you doing tonight?"),
+            "Feeling cozy and happy, {viewer}! How are you doing tonight?",
+            "Better now that you asked, {viewer}! What's new with you?"),
         "hosting": (
             "I love hosting, {viewer}! Chatting with all of you is the best part of my day.",
             "Oh, it's the best job there is, {viewer}! Every night the chat surprises me.",
@@ -141,11 +143,13 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "city": (
             "Hello to everyone in {x}, {viewer}! What's it like there tonight?",
             "A big wave to {x}, {viewer}! Thanks for watching from there.",
-            "Oh, {x}! So lovely to have you with us, {viewer}. What's the weather like there?"),
+            "Oh, {x}! So lovely to have you with us, {viewer}. What's the weather like there?",
+            "{X}, wow! Welcome, {viewer}, it's lovely to know the show reaches you there."),
         "likes": (
             "{X}! Great taste, {viewer}. What do you love most about it?",
             "Ooh, {x}, {viewer}? I love that! What got you into it?",
-            "{X}, nice choice, {viewer}! How did you get into it?"),
+            "{X}, nice choice, {viewer}! How did you get into it?",
+            "Oh, I can tell you love {x}, {viewer}! What's your favourite thing about it?"),
         "first_time": (
             "Welcome to your very first show, {viewer}! I'm so glad you found us. Ask me anything, or ask me for a song!",
             "Your first time? Welcome, {viewer}! Make yourself cozy, and ask me anything about the games."),
@@ -165,7 +169,8 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
                     "Aww, a big hello to your {rel} too, {viewer}!"),
         "says_hi_plain": ("Hi right back, {viewer}! Enjoy the show together.",),
         "name": ("Nice to meet you, {viewer}! Where are you watching from tonight?",
-                 "Lovely to meet you, {viewer}! What brings you to the show tonight?"),
+                 "Lovely to meet you, {viewer}! What brings you to the show tonight?",
+                 "Hello, {viewer}, so glad you said hi! What are you hoping to see tonight?"),
         "with_named": (
             "Hi {name}! Lovely to have you both here, {viewer}.",
             "A big hello to {name} too, {viewer}! Enjoy the show together."),
@@ -175,7 +180,9 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "praise": (
             "Aww, thank you, {viewer}! You just made my night.",
             "Thank you so much, {viewer}! You're making me blush.",
-            "Oh, stop it, {viewer}, thank you! Having you here makes it easy."),
+            "Oh, stop it, {viewer}, thank you! Having you here makes it easy.",
+            "That's so kind of you, {viewer}! Thank you for being here tonight.",
+            "You're too sweet, {viewer}! Thank you, that means a lot."),
         "praise_funny": (
             "Ha, thank you, {viewer}! I'll keep the bad jokes coming.",
             "Thank you, {viewer}! Laughing with all of you is the best part of my job."),
@@ -185,27 +192,33 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "thanks": (
             "You're so welcome, {viewer}! I'm glad you enjoyed it.",
             "My pleasure, {viewer}! Thank you for being here.",
-            "Anytime, {viewer}! That makes me so happy."),
+            "Anytime, {viewer}! That makes me so happy.",
+            "Oh, thank you for saying so, {viewer}! I'm so glad you're here."),
     },
     "es": {
         "tired": ("Uf, vaya día, {viewer}. Descansa un poco, aquí te hacemos compañía.",
                   "Te mereces un descanso, {viewer}. Ponte cómoda y te hacemos compañía."),
-        "cold": ("¡Brr, {viewer}! Abrígate bien y disfruta del programa con nosotros.",),
+        "cold": ("¡Brr, {viewer}! Abrígate bien y disfruta del programa con nosotros.",
+                 "¡Qué frío, {viewer}! Una mantita y a disfrutar del programa."),
         "how_are_you": (
             "¡Muy bien, {viewer}! Me lo paso genial aquí con vosotros. ¿Y tú, qué tal tu día?",
-            "¡Feliz de estar aquí contigo, {viewer}! ¿Cómo va tu día?"),
+            "¡Feliz de estar aquí contigo, {viewer}! ¿Cómo va tu día?",
+            "¡Genial, {viewer}, gracias por preguntar! ¿Y tú, cómo estás?"),
         "hosting": (
             "¡Me encanta presentar, {viewer}! Charlar con vosotros es lo mejor de mi día.",
             "¡Es el mejor trabajo del mundo, {viewer}! Vosotros lo hacéis muy divertido."),
-        "opinion": ("¡Me encanta, {viewer}! ¿Y a ti qué te parece?", "¡Me gusta muchísimo, {viewer}! ¿Y a ti?"),
+        "opinion": ("¡Me encanta, {viewer}! ¿Y a ti qué te parece?", "¡Me gusta muchísimo, {viewer}! ¿Y a ti?",
+                    "¡Soy muy fan, {viewer}! ¿Y tú?"),
         "opinion_pl": ("¡Me encantan, {viewer}! ¿Y a ti qué te parecen?", "¡Me gustan muchísimo, {viewer}! ¿Y a ti?"),
         "opinion_plain": ("¡Me encanta, {viewer}! ¿Y a ti?",),
         "opinion_you": ("¡Claro que sí, {viewer}! Tú haces que este programa sea divertido.",),
         "city": (
             "¡Un saludo enorme a {x}, {viewer}! ¿Qué tal el tiempo por allí?",
-            "¡Hola a todo {x}, {viewer}! Gracias por vernos desde allí."),
+            "¡Hola a todo {x}, {viewer}! Gracias por vernos desde allí.",
+            "¡{X}, qué ilusión, {viewer}! Bienvenida al programa."),
         "likes": ("¡{X}, qué buen gusto, {viewer}! ¿Qué es lo que más te gusta?",
-                  "¡{X}! Me encanta, {viewer}. ¿Cómo empezaste?"),
+                  "¡{X}! Me encanta, {viewer}. ¿Cómo empezaste?",
+                  "¡Se nota que te encanta {x}, {viewer}! ¿Qué es lo mejor para ti?"),
         "first_time": ("¡Bienvenido a tu primer programa, {viewer}! Pregúntame lo que quieras o pídeme una canción.",),
         "with_person": ("¡Un saludo también para tu familia, {viewer}! Que disfrutéis juntos.",),
         "with_named": ("¡Hola, {name}! Qué bien teneros aquí, {viewer}.",),
@@ -214,7 +227,8 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "their_likes_plain": ("¡{X}! Qué buen gusto, {viewer}. ¿Anima a alguien esta noche?",),
         "says_hi": ("¡Otro saludo para tu {rel}, {viewer}! Que disfrutéis juntos.",),
         "says_hi_plain": ("¡Un saludo de vuelta, {viewer}! Que disfrutéis juntos.",),
-        "name": ("¡Encantada de conocerte, {viewer}! ¿Desde dónde nos ves esta noche?",),
+        "name": ("¡Encantada de conocerte, {viewer}! ¿Desde dónde nos ves esta noche?",
+                 "¡Hola, {viewer}, qué alegría que nos saludes! ¿Qué te trae al programa?"),
         "birthday": ("¡Feliz cumpleaños, {name}! {viewer}, dale un abrazo de nuestra parte.",),
         "praise": (
             "¡Ay, gracias, {viewer}! Me has alegrado la noche.",
@@ -222,14 +236,16 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
             "¡Gracias, {viewer}! Contigo aquí es muy fácil."),
         "praise_funny": ("¡Gracias, {viewer}! Reír con vosotros es lo mejor de mi trabajo.",),
         "praise_singing": ("¡Gracias, {viewer}! Canto para ti cuando quieras.",),
-        "thanks": ("¡De nada, {viewer}! Me alegra mucho que te haya gustado.", "¡Un placer, {viewer}! Gracias por estar aquí."),
+        "thanks": ("¡De nada, {viewer}! Me alegra mucho que te haya gustado.", "¡Un placer, {viewer}! Gracias por estar aquí.",
+                   "¡A ti, {viewer}! Me hace muy feliz."),
     },
     "zh": {
         "tired": ("辛苦啦，{viewer}！好好休息一下，我们陪着你。", "累了一天了，{viewer}，放松一下，我们陪你。"),
         "cold": ("好冷呀，{viewer}！多穿点，注意保暖。",),
-        "how_are_you": ("我很好，{viewer}！和大家一起聊天特别开心。你今天过得怎么样？", "超开心的，{viewer}！你呢，今天怎么样？"),
+        "how_are_you": ("我很好，{viewer}！和大家一起聊天特别开心。你今天过得怎么样？", "超开心的，{viewer}！你呢，今天怎么样？",
+                        "谢谢关心，{viewer}，我状态很好！你最近怎么样？"),
         "hosting": ("我超喜欢主持，{viewer}！和大家聊天是我每天最开心的事。", "主持是世界上最好的工作，{viewer}！有你们在特别好玩。"),
-        "opinion": ("我很喜欢，{viewer}！你呢？", "我超喜欢的，{viewer}！你觉得呢？"),
+        "opinion": ("我很喜欢，{viewer}！你呢？", "我超喜欢的，{viewer}！你觉得呢？", "我可是忠实粉丝，{viewer}！你也喜欢吗？"),
         "opinion_plain": ("我很喜欢，{viewer}！你呢？",),
         "opinion_you": ("当然喜欢啦，{viewer}！有你在节目才这么好玩。",),
         "city": ("{x}的朋友们好，{viewer}！那边今天天气怎么样？", "向{x}挥挥手，{viewer}！谢谢你在那边看我们。"),
@@ -242,12 +258,12 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "their_likes_plain": ("{x}！品味真好，{viewer}！今晚有支持的选手吗？",),
         "says_hi": ("也向你{rel}问好，{viewer}！一起好好看节目吧。",),
         "says_hi_plain": ("也向你们问好，{viewer}！一起好好看节目吧。",),
-        "name": ("很高兴认识你，{viewer}！你今晚在哪里看节目呀？",),
+        "name": ("很高兴认识你，{viewer}！你今晚在哪里看节目呀？", "你好呀，{viewer}，谢谢你来打招呼！今晚最想看什么？"),
         "birthday": ("{name}，生日快乐！{viewer}，替我们给{name}一个拥抱。",),
         "praise": ("谢谢你，{viewer}！你让我今晚特别开心。", "哎呀，谢谢{viewer}，说得我都不好意思了！", "谢谢夸奖，{viewer}！有你在我更有动力。"),
         "praise_funny": ("谢谢，{viewer}！我会继续给大家讲笑话的。",),
         "praise_singing": ("谢谢你，{viewer}！想听的话我随时唱给你。",),
-        "thanks": ("不客气，{viewer}！你喜欢我就很开心。", "不用谢，{viewer}！谢谢你来看节目。"),
+        "thanks": ("不客气，{viewer}！你喜欢我就很开心。", "不用谢，{viewer}！谢谢你来看节目。", "应该的，{viewer}！有你在真好。"),
     },
 }
 _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
@@ -292,11 +308,14 @@ def _clean_object(raw: str) -> str:
 
 class SmallTalk:
     """Picks small-talk lines; remembers each viewer's last one so it is never said twice
-    in a row to them."""
+    in a row to them, and when the show last said each line, to anyone: the least recent
+    goes first."""
 
     def __init__(self, rng: random.Random | None = None) -> None:
         self.rng = rng or random.Random(0)
         self._last: dict[str, str] = {}
+        self._used: dict[str, int] = {}  # line -> when the show last said it (to anyone)
+        self._said = 0
         self._people: dict[str, str] = {}  # the family member or friend each viewer last named
         self._who = ""
 
@@ -434,8 +453,12 @@ class SmallTalk:
         own = [o for o in options if not (len(said) >= 3 and said in _words(o))] or list(options)
         last = self._last.get(who)  # never the viewer's own words back, nor the last line
         fresh = [o for o in own if o != last] or own
+        oldest = min(self._used.get(o, -1) for o in fresh)  # the show's least recent lines
+        fresh = [o for o in fresh if self._used.get(o, -1) == oldest]
         choice = fresh[self.rng.randrange(len(fresh))]
         self._last[who] = choice
+        self._said += 1
+        self._used[choice] = self._said
         return choice
 
 

@@ -147,8 +147,17 @@ def test_spanish_praise_of_the_show_is_thanked() -> None:
 
 def test_a_viewer_who_gives_a_name_is_welcomed_and_asked_back() -> None:
     talk = SmallTalk(random.Random(0))
-    for text, lang, said in (("Hi, my name is Bruno", "en", "meet you, Bruno"),
-                             ("Me llamo Inés", "es", "conocerte, Inés"), ("我叫小红", "zh", "认识你，小红")):
+    for text, lang, name in (("Hi, my name is Bruno", "en", "Bruno"), ("Me llamo Inés", "es", "Inés"),
+                             ("我叫小红", "zh", "小红")):
         line = talk.answer(text, lang, extract_name(text), "chat")
-        assert line is not None and line.kind == "name" and said in line.text, text
+        assert line is not None and line.kind == "name" and name in line.text, text
         assert line.text.rstrip().endswith(("?", "？"))
+
+
+def test_the_show_says_a_kinds_lines_in_turn_across_viewers() -> None:
+    talk = SmallTalk(random.Random(0))
+    said = [talk.answer("you're the best host ever", "en", f"viewer{i}", "praise") for i in range(10)]
+    texts = [line.text.replace(f"viewer{i}", "{viewer}") for i, line in enumerate(said) if line]
+    kinds = len(set(texts))
+    assert kinds >= 3 and all(len(set(texts[k:k + kinds])) == kinds
+                              for k in range(0, len(texts) - kinds + 1, kinds)), texts
