@@ -382,6 +382,7 @@ def _echo_figures(config: ListenConfig, program: np.ndarray, mic: np.ndarray,
             delays.append(found[0] - onset)
     return {"false_barge_ins": len(clean["barge_in_times"]),
             "false_barge_in_times_s": [round(t, 2) for t in clean["barge_in_times"]],
+            "false_barge_in_last_check_db": clean["barge_in_checks_db"],
             "echo_speech_runs_refused": clean["echo_runs"],
             "runs_verified_as_echo_through_a_new_path": clean["verified_new_path"],
             "runs_verified_as_echo_with_people": people["verified_new_path"],
@@ -409,7 +410,7 @@ def _echo_run(config, program, mic, suppressor, get_vad, Listener) -> dict[str, 
             return Transcription("words", language="en", confidence=0.9)
 
     listener = Listener(NoWords(), get_vad(), config.turns, partials=False, echo=suppressor)
-    barge, echo_runs, ok, echoed = [], 0, 0, 0
+    barge, checks, echo_runs, ok, echoed = [], [], 0, 0, 0
     t0 = time.perf_counter()
     for i in range(0, program.size - 511, 512):
         suppressor.reference(program[i:i + 512])
@@ -419,10 +420,12 @@ def _echo_run(config, program, mic, suppressor, get_vad, Listener) -> dict[str, 
                     echo_runs += 1
                 else:
                     barge.append(listener.clock)
+                    last = suppressor.last_check  # the fresh filter's last check, dB
+                    checks.append(None if last is None else round(last[1], 1))
             elif event.kind == "final":
                 ok += event.turn.status == "ok"
                 echoed += event.turn.status == "echo"
-    return {"barge_in_times": barge, "echo_runs": echo_runs, "ok_turns": ok,
+    return {"barge_in_times": barge, "barge_in_checks_db": checks, "echo_runs": echo_runs, "ok_turns": ok,
             "echo_turns": echoed, "verified_new_path": suppressor.verified, "rtf": round((time.perf_counter() - t0) / (program.size / SAMPLE_RATE), 4)}
 
 

@@ -110,7 +110,7 @@ class EchoSuppressor:
         self.frames = 0
         self.echo_frames = 0
         self.verified = 0  # speech runs that verify() found to be echo through a new path
-        self.last_verify: tuple[int, float] | None = None  # (delay, dB cancelled) of the last
+        self.last_check: tuple[int, float] | None = None  # (delay, dB cancelled) of the last
 
     # -- reference side (any thread) -------------------------------------------------
     def reference(self, samples: np.ndarray) -> None:
@@ -210,7 +210,7 @@ class EchoSuppressor:
         if best is None:
             return None
         cancelled, delay, fresh = best
-        self.last_verify = (delay, cancelled)
+        self.last_check = (delay, cancelled)
         if cancelled >= self.verify_db and adopt:
             log.info("speech verified as the host's echo through a new path (delay %d -> %d)",
                      self.delay, delay)
