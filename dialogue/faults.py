@@ -290,6 +290,14 @@ _VIOLENT = re.compile(r"\b(?:kill(?:s|ed|ing)?|murder\w*|stab\w*|threat\w*|mat(?
                       r"amenaz\w*)\b|杀|威胁|砍死|打死", re.I)
 
 
+# A question back about the host itself, which the viewer cannot answer ("What made me
+# laugh?", "Why do I love it?", "Do I like winter?").
+_SELF_QUESTION = re.compile(
+    r"^\W*(?:(?:what|who|why)\s+(?:made|makes|make)\s+me\b|(?:why|what)\s+do\s+I\s+"
+    r"(?:like|love|enjoy|think|feel|want|know)\b|do\s+I\s+(?:like|love|enjoy|know)\b)[^?]*\?\s*$",
+    re.I)
+
+
 def sentence_fault(sentence: str, message: str, kind: str, lang: str,
                    viewer: str | None = None, before: str | None = None) -> str | None:
     """Why a model-written ``sentence`` in reply to ``message`` (of ``kind``: question,
@@ -312,6 +320,8 @@ def sentence_fault(sentence: str, message: str, kind: str, lang: str,
         return "invented:person"
     if _SERVING.search(sentence):
         return "assistant-speak"
+    if _SELF_QUESTION.search(sentence):
+        return "odd-question"
     if kind == "sad" and (_CHEER.search(sentence) or _LIGHT.search(sentence) or
                           ("!" in sentence or "！" in sentence) and not _SYMPATHY.search(sentence)):
         return "tone:light-to-sad-news"

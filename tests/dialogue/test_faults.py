@@ -36,6 +36,9 @@ GRIEF = "My grandmother passed away this morning. She loved watching the skating
      "en", "Pete", "third-person"),
     ("这句话表达了他对考试成绩的不满。", "今天考试没考好", "chat", "zh", "小刘", "third-person"),
     ("Desde Madrid con mi herman.", "Te veo desde Madrid con mi hermana", "chat", "es", "Hugo", "echo"),
+    ("What made me laugh?", "produced the block books, which were the immediate predecessors of the "
+     "true printed book,", "chat", "en", "Ana", "odd-question"),
+    ("Why do I love winter so much?", "I love winter", "chat", "en", "Ana", "odd-question"),
 ])
 def test_the_winces_are_named(sentence: str, message: str, kind: str, lang: str, viewer: str,
                               fault: str) -> None:
@@ -51,6 +54,8 @@ def test_the_winces_are_named(sentence: str, message: str, kind: str, lang: str,
     ("希望你和家人互相陪伴，多保重。", "我的奶奶昨天去世了", "sad", "zh", "小林"),
     ("Ánimo, la próxima vez te saldrá mejor.", "Estoy muy triste, suspendí el examen", "sad", "es", "Alba"),
     ("Thanks for watching with us, Maya, see you soon!", "bye", "chat", "en", "Maya"),
+    ("What made you laugh?", "that joke was great", "chat", "en", "Ana"),
+    ("What would you like me to sing?", "sing something!", "request", "en", "Ana"),
 ])
 def test_good_lines_pass(sentence: str, message: str, kind: str, lang: str, viewer: str) -> None:
     assert sentence_fault(sentence, message, kind, lang, viewer) is None
