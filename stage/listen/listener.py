@@ -504,13 +504,15 @@ class EchoJudge:
 
     While a turn judged echo goes on, it is checked again every ``barge_in_s``: a person
     who starts talking inside a turn the echo opened still barges in, once ``CHECKS``
-    checks in a row find the newest audio uncorrelated with the program (one such check
-    alone is wrong too often on the host's echo, ``docs/listening.md``). A run the running
-    filter explained but the first check calls a person (right after the echo path
-    changed, the fresh filter can miss the new path) is one of those checks: the next one
-    decides."""
+    checks in a row find the newest audio uncorrelated with the program while the running
+    filter left at least a fifth of the speech frames since the last check unexplained
+    (``EXPLAINED_AT_MOST``). Each condition alone is wrong too often on the host's echo
+    right after its path changed; together they were never wrong on the tuning audio
+    (``docs/listening.md``). A run the running filter explained but the first check calls a
+    person is one of those checks: the next one decides."""
 
     CHECKS = 2
+    EXPLAINED_AT_MOST = 0.8
 
     def __init__(self, settings: TurnSettings, frame_s: float,
                  echo: EchoSuppressor | None) -> None:
@@ -521,10 +523,13 @@ class EchoJudge:
         self.run_s = 0.0  # seconds of speech in this run that the echo filter explained
         self._due: int | None = None  # frames to the next check of a turn judged echo
         self._lows = 0  # checks in a row that found a person
+        self._explained: deque[bool] = deque(maxlen=self.period)  # voiced frames since
 
     def frame(self, voiced: bool, echo_only: bool) -> None:
         """One frame of the turn (``voiced``: in a run of speech)."""
         self.run_s = self.run_s + (self.frame_s if echo_only else 0.0) if voiced else 0.0
+        if voiced:
+            self._explained.append(echo_only)
 
     def speaking(self) -> bool:
         """The run reached ``barge_in_s``: True when it is (so far) the host's echo."""
@@ -555,8 +560,11 @@ class EchoJudge:
             return False
         self._due = self.period
         cancelled = self.echo.check(adopt=False)
+        heard = list(self._explained)
+        self._explained.clear()
+        unexplained = bool(heard) and sum(heard) <= self.EXPLAINED_AT_MOST * len(heard)
         self._lows = self._lows + 1 if cancelled is not None \
-            and cancelled < self.echo.person_db else 0
+            and cancelled < self.echo.person_db and unexplained else 0
         if self._lows < self.CHECKS:
             return False
         log.info("a person spoke in a turn the host's echo opened (%.1f dB cancelled)",
@@ -567,6 +575,7 @@ class EchoJudge:
     def reset(self) -> None:
         """The turn ended."""
         self.run_s, self._due, self._lows = 0.0, None, 0
+        self._explained.clear()
 
 
 class BargeInWatch:

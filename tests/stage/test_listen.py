@@ -589,15 +589,28 @@ def _judge(*cancelled: float | None, explained: bool = False):
     return judge
 
 
+def _checks_fired(judge, frames: int, explained: bool = False) -> list[int]:
+    """The frames at which ``judge`` found a person in a turn it judged echo."""
+    fired = []
+    for k in range(1, frames):
+        judge.frame(True, explained)
+        if judge.person_now(True):
+            fired.append(k)
+    return fired
+
+
 def test_a_run_is_judged_by_a_fresh_filters_check_and_a_turn_judged_echo_again():
     period = round(0.3 / (512 / RATE))
     # 9 dB: the echo; then 2 / 8 / 3 / none / 1 / 0.5 dB: a person in the last two in a row
     judge = _judge(9.0, 2.0, 8.0, 3.0, None, 1.0, 0.5)
     assert judge.speaking() is True
-    assert [k for k in range(1, 80) if judge.person_now(True)] == [6 * period]
-    assert not any(judge.person_now(True) for _ in range(40))  # once per turn
+    assert _checks_fired(judge, 80) == [6 * period]
+    assert not _checks_fired(judge, 40)  # once per turn
     judge.reset()
-    assert not any(judge.person_now(True) for _ in range(40))  # no turn judged echo
+    assert not _checks_fired(judge, 40)  # no turn judged echo
+    # low checks while the running filter explains the frames: the host's echo
+    explained = _judge(9.0, 1.0, 1.0, 1.0, 1.0)
+    assert explained.speaking() is True and not _checks_fired(explained, 4 * period + 1, True)
     assert _judge(2.0).speaking() is False  # a person, the running filter agreeing
     assert _judge(5.0, explained=True).speaking() is True  # in between: the filter's word
     assert _judge(5.0, explained=False).speaking() is False
@@ -605,7 +618,7 @@ def test_a_run_is_judged_by_a_fresh_filters_check_and_a_turn_judged_echo_again()
     # the running filter explained it, the check says a person: the next check decides
     unsure = _judge(2.0, 3.0, explained=True)
     assert unsure.speaking() is True
-    assert [k for k in range(1, 40) if unsure.person_now(True)] == [period]
+    assert _checks_fired(unsure, 40) == [period]
     from vhuman.stage.listen.listener import EchoJudge
 
     assert EchoJudge(TurnSettings(), 0.032, None).speaking() is False  # no suppressor
