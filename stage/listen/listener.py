@@ -500,16 +500,17 @@ class EchoJudge:
     (:meth:`EchoSuppressor.check`) settles it while the program plays: ``verify_db`` or
     more cancelled is the host's echo (through a new path, which the suppressor adopts
     when the running filter had not explained the run), under ``person_db`` a person;
-    between the two, or with no program to check against, the running filter's word.
+    with no program to check against, the running filter's word.
 
     While a turn judged echo goes on, it is checked again every ``barge_in_s``: a person
     who starts talking inside a turn the echo opened still barges in, once ``CHECKS``
-    checks in a row find the newest audio uncorrelated with the program while the running
-    filter left at least a fifth of the speech frames since the last check unexplained
-    (``EXPLAINED_AT_MOST``). Each condition alone is wrong too often on the host's echo
-    right after its path changed; together they were never wrong on the tuning audio
-    (``docs/listening.md``). A run the running filter explained but the first check calls a
-    person is one of those checks: the next one decides."""
+    checks in a row find the newest audio not the program's echo (under ``verify_db``)
+    while the running filter left at least a fifth of the speech frames since the last
+    check unexplained (``EXPLAINED_AT_MOST``). Each condition alone is wrong too often on
+    the host's echo right after its path changed; together they were never wrong on the
+    tuning audio (``docs/listening.md``). A first check that is unsure (between the two
+    thresholds, or a person where the running filter explained the run) counts as one of
+    those checks, or none when the filter explained the run: the next one decides."""
 
     CHECKS = 2
     EXPLAINED_AT_MOST = 0.8
@@ -544,8 +545,8 @@ class EchoJudge:
             echo = True
         elif cancelled < self.echo.person_db:
             echo, self._lows = explained, 1
-        else:
-            echo = explained
+        else:  # partly correlated with the program: the next check decides
+            echo, self._lows = True, 0 if explained else 1
         if echo:
             self._due = self.period
         return echo
@@ -564,7 +565,7 @@ class EchoJudge:
         self._explained.clear()
         unexplained = bool(heard) and sum(heard) <= self.EXPLAINED_AT_MOST * len(heard)
         self._lows = self._lows + 1 if cancelled is not None \
-            and cancelled < self.echo.person_db and unexplained else 0
+            and cancelled < self.echo.verify_db and unexplained else 0
         if self._lows < self.CHECKS:
             return False
         log.info("a person spoke in a turn the host's echo opened (%.1f dB cancelled)",
