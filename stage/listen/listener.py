@@ -499,8 +499,10 @@ class EchoJudge:
     explained; when the run reaches ``barge_in_s``, a fresh filter's check
     (:meth:`EchoSuppressor.check`) settles it while the program plays: ``verify_db`` or
     more cancelled is the host's echo (through a new path, which the suppressor adopts
-    when the running filter had not explained the run), under ``person_db`` a person;
-    with no program to check against, the running filter's word.
+    when the running filter had not explained the run); under ``person_db``, where the
+    running filter agrees (it did not explain the run), a person; otherwise unsure, and the
+    checks that follow decide; with no program to check against, the running filter's
+    word.
 
     While a turn judged echo goes on, it is checked again every ``barge_in_s``: a person
     who starts talking inside a turn the echo opened still barges in, once ``CHECKS``
@@ -508,9 +510,8 @@ class EchoJudge:
     while the running filter left at least a fifth of the speech frames since the last
     check unexplained (``EXPLAINED_AT_MOST``). Each condition alone is wrong too often on
     the host's echo right after its path changed; together they were never wrong on the
-    tuning audio (``docs/listening.md``). A first check that is unsure (between the two
-    thresholds, or a person where the running filter explained the run) counts as one of
-    those checks, or none when the filter explained the run: the next one decides."""
+    tuning audio (``docs/listening.md``). An unsure first check counts as one of those
+    checks (none when it was between the thresholds and the filter explained the run)."""
 
     CHECKS = 2
     EXPLAINED_AT_MOST = 0.8
@@ -524,7 +525,8 @@ class EchoJudge:
         self.run_s = 0.0  # seconds of speech in this run that the echo filter explained
         self._due: int | None = None  # frames to the next check of a turn judged echo
         self._lows = 0  # checks in a row that found a person
-        self._explained: deque[bool] = deque(maxlen=self.period)  # voiced frames since
+        # the last voiced frames (up to a check's period): did the running filter explain them
+        self._explained: deque[bool] = deque(maxlen=self.period)
 
     def frame(self, voiced: bool, echo_only: bool) -> None:
         """One frame of the turn (``voiced``: in a run of speech)."""
