@@ -109,7 +109,7 @@ class EchoSuppressor:
         self._nlms = _BlockNlms(frame, self.partitions)
         self.frames = 0
         self.echo_frames = 0
-        self.verified = 0  # speech runs that verify() found to be echo through a new path
+        self.verified = 0  # speech runs check() found to be echo through a new path (adopted)
         self.last_check: tuple[int, float] | None = None  # (delay, dB cancelled) of the last
 
     # -- reference side (any thread) -------------------------------------------------
@@ -185,12 +185,6 @@ class EchoSuppressor:
         return e, d - e
 
     # -- is this speech the program? ---------------------------------------------------
-    def verify(self, test_s: float = 0.3, passes: int = 3) -> bool:
-        """Whether the last ``test_s`` of microphone audio is the program's echo through
-        some path (:meth:`check` cancels ``verify_db`` or more of it)."""
-        cancelled = self.check(test_s, passes)
-        return cancelled is not None and cancelled >= self.verify_db
-
     def check(self, test_s: float = 0.3, passes: int = 3, *,
               adopt: bool = True) -> float | None:
         """How many dB of the last ``test_s`` of microphone audio a fresh filter cancels:
