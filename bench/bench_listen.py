@@ -510,8 +510,7 @@ if __name__ == "__main__":
     if "--echo" in sys.argv:  # N runs of the echo test, beside the check before 2026-12-07
         runs = int(sys.argv[sys.argv.index("--echo") + 1])
         first = int(sys.argv[sys.argv.index("--from") + 1]) if "--from" in sys.argv else 0
-        before = {"verify_windows_s": (0.45,), "verify_candidates": 1,
-                  "person_db": float("-inf")}
+        before = {"verify_windows_s": (0.45,), "verify_candidates": 1, "person_db": None}
         for seed in range(first, first + runs):
             print(json.dumps({"seed": seed, "loadavg": _loadavg(),
                               **echo(ListenConfig(), 300.0, seed, {"before": before})},

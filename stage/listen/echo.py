@@ -80,7 +80,7 @@ class EchoSuppressor:
                  step: float = 0.7, explained_db: float = 8.0,
                  active_dbfs: float = -50.0, verify_db: float = 6.0,
                  verify_windows_s: tuple[float, ...] = (0.45, 0.3),
-                 verify_candidates: int = 3, person_db: float = 4.0) -> None:
+                 verify_candidates: int = 3, person_db: float | None = 4.0) -> None:
         self.n = frame
         self.partitions = max(1, int(np.ceil(tail_s * SAMPLE_RATE / frame)))
         self.max_delay = int(max_delay_s * SAMPLE_RATE)

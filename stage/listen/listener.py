@@ -502,7 +502,8 @@ class EchoJudge:
     when the running filter had not explained the run); under ``person_db``, where the
     running filter agrees (it did not explain the run), a person; otherwise unsure, and the
     checks that follow decide; with no program to check against, the running filter's
-    word.
+    word. A suppressor with ``person_db`` None only lets the check confirm echo (the rule
+    before people were checked for, kept to measure against).
 
     While a turn judged echo goes on, it is checked again every ``barge_in_s``: a person
     who starts talking inside a turn the echo opened still barges in, once ``CHECKS``
@@ -543,6 +544,8 @@ class EchoJudge:
         cancelled = self.echo.check(adopt=not explained)
         if cancelled is None:
             echo = explained
+        elif self.echo.person_db is None:  # the check only confirms echo; no rechecks
+            return cancelled >= self.echo.verify_db or explained
         elif cancelled >= self.echo.verify_db:
             echo = True
         elif cancelled < self.echo.person_db:

@@ -624,3 +624,9 @@ def test_a_run_is_judged_by_a_fresh_filters_check_and_a_turn_judged_echo_again()
     from vhuman.stage.listen.listener import EchoJudge
 
     assert EchoJudge(TurnSettings(), 0.032, None).speaking() is False  # no suppressor
+    confirm_only = _judge(2.0, 1.0, 1.0)
+    confirm_only.echo.person_db = None  # the check only confirms echo: the filter's word
+    assert confirm_only.speaking() is False and not _checks_fired(confirm_only, 40)
+    confirm_only = _judge(2.0, explained=True)
+    confirm_only.echo.person_db = None
+    assert confirm_only.speaking() is True and not _checks_fired(confirm_only, 40)
