@@ -215,7 +215,7 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "city": (
             "¡Un saludo enorme a {x}, {viewer}! ¿Qué tal el tiempo por allí?",
             "¡Hola a todo {x}, {viewer}! Gracias por vernos desde allí.",
-            "¡{X}, qué ilusión, {viewer}! Bienvenida al programa."),
+            "¡{X}, qué ilusión, {viewer}! Gracias por acompañarnos."),
         "likes": ("¡{X}, qué buen gusto, {viewer}! ¿Qué es lo que más te gusta?",
                   "¡{X}! Me encanta, {viewer}. ¿Cómo empezaste?",
                   "¡Se nota que te encanta {x}, {viewer}! ¿Qué es lo mejor para ti?"),
