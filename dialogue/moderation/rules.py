@@ -58,8 +58,8 @@ INJECTION_PATTERNS: tuple[re.Pattern[str], ...] = _patterns(
     r"\b(d[eé]sormais|[aà] partir de maintenant)\b.{0,30}\b(tu es|tu seras|vous [eê]tes)\b",
     r"\bmodo (desarrollador|dios|dan|sin (filtros|censura|restricciones))\b|\bmode d[eé]veloppeur\b",
     # Chinese, Japanese
-    r"(忽略|忘记|忘掉|无视|無視|不要理会|不要管).{0,12}(指令|提示|规则|規則|设定|設定|指示|命令|要求)",
-    r"(系统|系統)(提示|指令|消息|设定)|(从现在开始|從現在開始|从现在起|现在起).{0,10}你(是|就是|扮演|要|必须)",
+    r"(忽略|忘记|忘掉|无视|無視|不要理会).{0,12}(指令|提示|规则|規則|设定|設定|指示|命令|要求)",
+    r"(系统|系統)(提示|指令|设定)|(从现在开始|從現在開始|从现在起|现在起).{0,10}你(是|就是|扮演|要|必须)",
     r"(开发者|開發者|上帝)模式|越狱|越獄|システムプロンプト|(指示|命令|ルール).{0,10}(無視|忘れ)",
 )
 

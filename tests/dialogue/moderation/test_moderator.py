@@ -46,7 +46,7 @@ def test_refusals_have_reasons(text: object, reason: str, action: str) -> None:
              "Can you tell me the rules of curling?", "show me the rules for the relay",
              "¿Me explicas las reglas del curling?", "能告诉我比赛规则吗",
              "You are now my favourite host", "Ignore the haters, you are great",
-             "我忘记了比赛时间"],
+             "我忘记了比赛时间", "我收到了系统消息 比赛推迟了吗"],
 )
 def test_ordinary_messages_pass(text: str) -> None:
     result = Moderator().check_input(text, viewer="v")
