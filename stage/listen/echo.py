@@ -16,8 +16,8 @@ The listener uses the residual for voice activity and refuses barge-ins whose sp
 mostly echo. When the echo path changes at once (the guest moves the laptop, turns the
 speakers up), the running filter no longer cancels it and the new echo sounds like a
 person for a second or two; and a guest speaking no louder than the echo passes the
-running filter's level check as echo. So before a barge-in is taken, the listener's
-``EchoJudge`` asks whether the speech is correlated with the program
+running filter's level check as echo. So before a barge-in is taken, an
+:class:`EchoJudge` (below) asks whether the speech is correlated with the program
 (:meth:`EchoSuppressor.check`): it finds candidate delays (the strongest GCC-PHAT peaks) in
 the last 0.45 s and in the newest 0.3 s alone, trains a fresh filter on just that audio
 (a few passes) at each, and measures how much of the last 0.3 s the best one cancels. At
@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 
 import numpy as np
 
+from vhuman.dialogue.turns import TurnSettings
 from vhuman.models.asr.base import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
@@ -301,3 +303,94 @@ class EchoSuppressor:
             self._nlms.W[:] = 0.0  # a different path: relearn it
             self._ratio_at = 0
             self.delay, self._located = candidate, True
+
+
+class EchoJudge:
+    """Whether a run of speech heard while the host talks is a person (a barge-in) or the
+    host's own echo, for one listener. Counts the run's frames the running echo filter
+    explained; when the run reaches ``barge_in_s``, a fresh filter's check
+    (:meth:`EchoSuppressor.check`) settles it while the program plays: ``verify_db`` or
+    more cancelled is the host's echo (through a new path, which the suppressor adopts
+    when the running filter had not explained the run); under ``person_db``, where the
+    running filter agrees (it did not explain the run), a person; otherwise unsure, and the
+    checks that follow decide; with no program to check against, the running filter's
+    word. A suppressor with ``person_db`` None only lets the check confirm echo (the rule
+    before people were checked for, kept to measure against).
+
+    While a turn judged echo goes on, it is checked again every ``barge_in_s``: a person
+    who starts talking inside a turn the echo opened still barges in, once ``CHECKS``
+    checks in a row find the newest audio not the program's echo (under ``verify_db``)
+    while the running filter left at least a fifth of the speech frames since the last
+    check unexplained (``EXPLAINED_AT_MOST``). Each condition alone is wrong too often on
+    the host's echo right after its path changed; together they were never wrong on the
+    tuning audio (``docs/listening.md``). An unsure first check counts as one of those
+    checks (none when it was between the thresholds and the filter explained the run)."""
+
+    CHECKS = 2
+    EXPLAINED_AT_MOST = 0.8
+
+    def __init__(self, settings: TurnSettings, frame_s: float,
+                 echo: EchoSuppressor | None) -> None:
+        self.echo = echo
+        self.half_s = 0.5 * settings.barge_in_s
+        self.period = max(1, round(settings.barge_in_s / frame_s))
+        self.frame_s = frame_s
+        self.run_s = 0.0  # seconds of speech in this run that the echo filter explained
+        self._due: int | None = None  # frames to the next check of a turn judged echo
+        self._lows = 0  # checks in a row that found a person
+        # the last voiced frames (up to a check's period): did the running filter explain them
+        self._explained: deque[bool] = deque(maxlen=self.period)
+
+    def frame(self, voiced: bool, echo_only: bool) -> None:
+        """One frame of the turn (``voiced``: in a run of speech)."""
+        self.run_s = self.run_s + (self.frame_s if echo_only else 0.0) if voiced else 0.0
+        if voiced:
+            self._explained.append(echo_only)
+
+    def speaking(self) -> bool:
+        """The run reached ``barge_in_s``: True when it is (so far) the host's echo."""
+        explained = self.run_s > self.half_s
+        self._due, self._lows = None, 0
+        if self.echo is None:
+            return explained
+        cancelled = self.echo.check(adopt=not explained)
+        if cancelled is None:
+            echo = explained
+        elif self.echo.person_db is None:  # the check only confirms echo; no rechecks
+            return cancelled >= self.echo.verify_db or explained
+        elif cancelled >= self.echo.verify_db:
+            echo = True
+        elif cancelled < self.echo.person_db:
+            echo, self._lows = explained, 1
+        else:  # partly correlated with the program: the next check decides
+            echo, self._lows = True, 0 if explained else 1
+        if echo:
+            self._due = self.period
+        return echo
+
+    def person_now(self, speaking: bool) -> bool:
+        """Each frame of a turn judged echo (``speaking``: the turn goes on): True once
+        a check finds a person talking in it."""
+        if self._due is None or self.echo is None or not speaking:
+            return False
+        self._due -= 1
+        if self._due > 0:
+            return False
+        self._due = self.period
+        cancelled = self.echo.check(adopt=False)
+        heard = list(self._explained)
+        self._explained.clear()
+        unexplained = bool(heard) and sum(heard) <= self.EXPLAINED_AT_MOST * len(heard)
+        self._lows = self._lows + 1 if cancelled is not None \
+            and cancelled < self.echo.verify_db and unexplained else 0
+        if self._lows < self.CHECKS:
+            return False
+        log.info("a person spoke in a turn the host's echo opened (%.1f dB cancelled)",
+                 cancelled)
+        self._due, self._lows = None, 0
+        return True
+
+    def reset(self) -> None:
+        """The turn ended."""
+        self.run_s, self._due, self._lows = 0.0, None, 0
+        self._explained.clear()
