@@ -293,9 +293,9 @@ def compute_rest_pose(character: Character, correct: bool = True) -> RestPose:
         _turn(Q.between(have, want).astype(np.float64), subtree[b], b, wrot, pos, world)
         corrections[bone] = round(deg, 1)
     for side in ("left", "right") if correct else ():  # palms down, as VRM's T-pose has them
-        deg = _untwist_forearm(side, sk.names, humanoid, subtree, wrot, pos, world)
-        if deg is not None:
-            corrections[f"{side}LowerArm twist"] = round(deg, 1)
+        twist = _untwist_forearm(side, sk.names, humanoid, subtree, wrot, pos, world)
+        if twist is not None:
+            corrections[f"{side}LowerArm twist"] = round(twist, 1)
     parent_rot = np.where((parents >= 0)[:, None], wrot[np.maximum(parents, 0)], frame_q[None])
     local = Q.normalize(Q.mul(Q.conj(parent_rot), wrot))
     if corrections:

@@ -54,9 +54,8 @@ def say_row(text: str, lang: str = "en") -> str | None:
         if price:
             amount, cur = price
             unit_en, unit_zh = _CURRENCY.get(cur, ("euros", "欧元"))
-            said = (f"{subject}售价{amount}{unit_zh}。" if lang == "zh"
+            return (f"{subject}售价{amount}{unit_zh}。" if lang == "zh"
                     else f"{_LEAD['es']}{subject} cuesta {amount} {'euros' if cur == 'eur' else unit_en}.")
-            return said
         values = "，".join(v for _, v in pairs) if lang == "zh" else ", ".join(v for _, v in pairs)
         return f"{_LEAD[lang]}{values}{'。' if lang == 'zh' else '.'}"
     head = f"The {subject}"  # "The Pip plush toy costs 22 euros"

@@ -198,7 +198,7 @@ def _egl_context() -> Any:
     try:
         if device is not None:  # the GPU this process' CUDA work runs on
             return moderngl.create_context(standalone=True, backend="egl",  # type: ignore[arg-type]
-                                           device_index=device)
+                                           device_index=device)  # type: ignore[arg-type]
         return moderngl.create_context(standalone=True, backend="egl")  # type: ignore[arg-type]
     except Exception as exc:  # the driver error text is the useful part
         raise VhumanError(

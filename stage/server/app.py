@@ -90,7 +90,7 @@ def create_app(settings: ServerSettings | None = None, *, backends: Backends | N
         # The default show warms up (voice, first frame) in the background: the server
         # answers at once, /readyz says 503 until the show is ready.
         session = await state.create(settings.default_show, rundown, wait=False)
-        tasks = [asyncio.create_task(_autostart(state, session), name="autostart")] \
+        tasks: list[asyncio.Task[Any]] = [asyncio.create_task(_autostart(state, session), name="autostart")] \
             if rundown is not None and settings.autostart and hosting.runs_shows_here else []
         if settings.irc_channel and hosting.runs_shows_here:  # else the show's worker does
             tasks.append(start_irc_bridge(state, session))

@@ -120,7 +120,7 @@ class Rundown(RundownModel):
 
     def clock(self) -> list[tuple[float, SegmentBase]]:
         """Planned start time of each segment (cues honoured, repeats expanded once)."""
-        t, plan = 0.0, []
+        t, plan = 0.0, list[tuple[float, SegmentBase]]()
         for seg in self.segments:
             if seg.at is not None:
                 t = max(t, seg.at)
