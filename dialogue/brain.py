@@ -402,6 +402,14 @@ class Brain:
                 index = 1
         if said and turn.label == "abuse":
             return  # a calm line is the whole answer to rudeness: the model would only echo it
+        if turn.label == "sad" and kind == "sad_story":
+            # Sad news about others (a passage read aloud): sorrow shared is the answer; a hug
+            # or "take care of yourself" would treat the speaker as the one grieving.
+            fit = None if said else self._openers.pick(text, viewer, language=lang, kind=kind)
+            if fit is not None:
+                yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
+            if said or fit is not None:
+                return
         if turn.label == "sad":  # sad news: the opener and a kind line, never the model's guesses
             item = lines.sentence(comfort(lang, lines.rng), "template", index, Emotion.CALM, ["heart"], 0.4)
             item.language = lang if lang in LINES else "en"

@@ -24,7 +24,7 @@ _CHEER = re.compile(
 _SYMPATHY = re.compile(
     r"\b(sorry|so sad|hug\w*|heart\w*|condolences|hard|tough|loss|here for you|take care|"
     r"thinking of you|must (be|have been)|miss|lo siento|abrazo|ánimo|cuídate|fuerza|"
-    r"difficult|painful|gentle)\b|难过|抱歉|拥抱|加油|别难过|心疼", re.I)
+    r"difficult|painful|gentle|qu[ée] triste|tan triste)\b|难过|抱歉|拥抱|加油|别难过|心疼", re.I)
 _NUMBER = re.compile(r"\b\d[\d:.,]*\b")
 _NAME = re.compile(r"(?<![.!?¿¡]\s)(?<!^)\b([A-Z][a-zà-ÿ]{2,})\b")
 _NAMED_SUBJECT = re.compile(

@@ -138,6 +138,40 @@ def is_statement(message: str) -> bool:
             and classify_kind(text) == "chat")
 
 
+# People close to the speaker: news about them is the speaker's own ("Grandpa broke his hip").
+_CLOSE = re.compile(  # unless someone else's: "her mother", "the skater's coach", "su abuelo"
+    r"(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!'s )(?<!\bsu )(?<!\bsus )(?<!他的)(?<!她的)\b(?:grand(?:pa|ma|mother|father|dad|mum|mom)|granny|nan|mom|mum|mommy|mummy|mother|dad|"
+    r"daddy|father|parents?|brother|sister|son|daughter|wife|husband|uncle|aunt|auntie|cousin|"
+    r"niece|nephew|friend|boyfriend|girlfriend|partner|fianc[ée]e?|baby|kids?|children|family|"
+    r"dog|cat|puppy|kitten|pet|neighbou?r|boss|teacher|coach|teammates?|"
+    r"abuel[oa]s?|mam[áa]|pap[áa]|madre|padre|herman[oa]s?|hij[oa]s?|espos[oa]|mujer|marido|"
+    r"t[íi][oa]s?|prim[oa]s?|amig[oa]s?|novi[oa]|perr[oa]|gat[oa]|mascota|familia|vecin[oa])\b|"
+    r"爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸|哥|姐|弟|妹|儿子|女儿|孩子|老公|老婆|朋友|狗|猫|家人|邻居|老师",
+    re.I)
+_THIRD = re.compile(
+    r"\b(?:he|she|they|his|her|hers|him|them|their|él|ella|ellos|ellas)\b|他|她|它",
+    re.I)
+# A sentence about a thing or an event ("The village was in mourning..."); chat that drops
+# its subject ("Had the worst day...", "今天考试没考好，很难过") is the speaker's own.
+_IMPERSONAL_START = re.compile(
+    r"^\W*(?:the|a|an|it|this|that|there|el|la|los|las|un|una|fue|era|hubo)\b", re.I)
+
+
+def is_sad_story(message: str) -> bool:
+    """Sad news about people the speaker does not name as their own: a passage read aloud
+    ("It was the first great sorrow of his life"), a story about someone else ("The
+    skater's coach died last spring"). Nobody addressed or speaking in the first person,
+    nobody close named, and a third person, or eight words or more that start on a thing or
+    an event (Chinese drops the subject of the speaker's own news, so it needs 他 / 她). Such
+    a message gets "that's so sad", never a hug or "take care of yourself": the speaker is not
+    grieving."""
+    text = message.strip()
+    if classify_kind(text) != "sad" or _PERSONAL.search(text) or _CLOSE.search(text):
+        return False
+    about_a_thing = len(text.split()) >= 8 and bool(_IMPERSONAL_START.search(text))
+    return bool(_THIRD.search(text)) or about_a_thing
+
+
 def is_excited(message: str) -> bool:
     """A chat message full of energy ("we won!!"): the opener may cheer with it."""
     emotion, strength = classify_emotion(message)

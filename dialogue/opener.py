@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from vhuman.models.types import Emotion
 
-from .kinds import classify_kind, is_excited, is_statement
+from .kinds import classify_kind, is_excited, is_sad_story, is_statement
 from .language import OPENERS, detect_language
 from .persona import Persona
 from .prompts import fill
@@ -44,6 +44,7 @@ _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
     "praise": (Emotion.HAPPY, 0.7, ["heart"]),
     "excited": (Emotion.EXCITED, 0.7, ["clap"]),
     "statement": (Emotion.CALM, 0.3, ["nod"]),
+    "sad_story": (Emotion.SAD, 0.35, ["nod"]),
 }
 # A neutral acknowledgement of a plain statement, by language (no cheer, no sympathy).
 STATEMENT_OPENERS: dict[str, tuple[str, ...]] = {
@@ -51,9 +52,16 @@ STATEMENT_OPENERS: dict[str, tuple[str, ...]] = {
     "es": ("Te escucho, {viewer}.", "Mm, sigue, {viewer}."),
     "zh": ("嗯，我在听，{viewer}。", "嗯，{viewer}，你接着说。"),
 }
+# Sad news about others, a sad passage read aloud: sorrow shared, no hug, no "take care".
+SAD_STORY_OPENERS: dict[str, tuple[str, ...]] = {
+    "en": ("Oh, that's so sad, {viewer}.", "Aww, {viewer}, that's heartbreaking.",
+           "Oh, {viewer}, that's a hard one to hear."),
+    "es": ("Ay, {viewer}, qué triste.", "Uf, {viewer}, qué historia tan triste."),
+    "zh": ("唉，{viewer}，听着真让人难过。", "{viewer}，听了好心疼。"),
+}
 _DANCE_REQUEST = re.compile(r"\b(danc\w*|bail\w*|groove)\b|跳舞|跳个舞", re.I)
 # Kinds before which a cheerful greeting would be wrong (bad news, hostility).
-SOMBER_KINDS = frozenset({"sympathy", "abusive"})
+SOMBER_KINDS = frozenset({"sympathy", "sad_story", "abusive"})
 
 
 # The opener's names for the message kinds of :mod:`dialogue.kinds` (thanks is praise to it).
@@ -62,11 +70,14 @@ _OPENER_KIND = {"question": "question", "request": "request", "sad": "sympathy",
 
 
 def message_kind(message: str) -> str:
-    """``sympathy`` | ``abusive`` | ``praise`` | ``excited`` | ``statement`` | ``request`` |
-    ``question`` | ``chat`` for a viewer message: :func:`dialogue.kinds.classify_kind` in the
-    opener's words, with energetic chat as ``excited`` and a plain impersonal statement as
-    ``statement`` (:func:`dialogue.kinds.is_statement`)."""
+    """``sympathy`` | ``sad_story`` | ``abusive`` | ``praise`` | ``excited`` | ``statement`` |
+    ``request`` | ``question`` | ``chat`` for a viewer message: :func:`dialogue.kinds.classify_kind`
+    in the opener's words, with energetic chat as ``excited``, a plain impersonal statement as
+    ``statement`` (:func:`dialogue.kinds.is_statement`) and sad news about others as
+    ``sad_story`` (:func:`dialogue.kinds.is_sad_story`)."""
     kind = _OPENER_KIND[classify_kind(message)]
+    if kind == "sympathy" and is_sad_story(message):
+        return "sad_story"
     if kind == "chat" and is_excited(message):
         return "excited"
     if kind == "chat" and is_statement(message):
@@ -90,6 +101,8 @@ class OpenerPicker:
         """
         if kind == "statement":
             return STATEMENT_OPENERS.get(language or "en", ())
+        if kind == "sad_story":
+            return SAD_STORY_OPENERS.get(language or "en", ())
         if language and language != "en":
             return OPENERS.get(language, {}).get(kind, ())
         p = self.persona

@@ -51,7 +51,7 @@ def test_sad_or_serious_content_is_not_cheered_and_plain_statements_get_a_neutra
     from vhuman.dialogue.persona import DEFAULT_PERSONA
 
     story = "It was the first great sorrow of his life, and he wept over the loss of the farm"
-    assert classify_kind(story) == "sad" and message_kind(story) == "sympathy"
+    assert classify_kind(story) == "sad" and message_kind(story) == "sad_story"
     reading = "The invention of movable metal letters in the middle of the fifteenth century changed printing"
     assert message_kind(reading) == "statement"
     opener = OpenerPicker(DEFAULT_PERSONA).pick(reading, "Ana")
@@ -59,3 +59,28 @@ def test_sad_or_serious_content_is_not_cheered_and_plain_statements_get_a_neutra
     assert not any(w in opener.text.lower() for w in ("haha", "love it", "sweet", "nice"))
     assert message_kind("I had a long day at work with my kids") == "chat"  # personal: not a reading
     assert classify_kind("you're honestly the funniest host on the internet") == "praise"
+
+
+@pytest.mark.parametrize(("text", "story"), [
+    ("It was the first great sorrow of his life, and he never forgot it.", True),  # read aloud
+    ("The skater's coach died last spring after a long illness", True),
+    ("Her mother died when she was six", True),
+    ("He failed the exam and cried all night", True),
+    ("The village was in mourning after the avalanche", True),
+    ("Ella lloró toda la noche después de la tragedia", True),
+    ("他听到这个消息以后，伤心地哭了一整夜。", True),
+    ("My grandmother passed away this morning.", False),  # the speaker's own loss
+    ("Grandpa passed away today", False),  # nobody said "my", but grandpa is theirs
+    ("Grandpa broke his hip and is in hospital", False),
+    ("Mi abuela murió ayer", False),
+    ("我的奶奶昨天去世了", False),
+    ("feeling sad", False),
+    ("今天考试没考好，很难过", False),  # Chinese drops the speaker as subject
+    ("Had the worst day at work today and cried on the bus", False),
+    ("Our goalie is in the hospital", False),
+    ("When did he die?", False),  # a question, not sad news
+])
+def test_sad_news_about_others_is_a_story_not_the_speakers_grief(text: str, story: bool) -> None:
+    from vhuman.dialogue.kinds import is_sad_story
+
+    assert is_sad_story(text) is story

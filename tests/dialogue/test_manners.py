@@ -232,3 +232,28 @@ def test_the_shows_config_keeps_a_bigger_model_answering_in_its_languages() -> N
     assert "fr" in brain.reply_languages()
     out = _reply(brain, "Je suis allée au marché ce matin avec ma soeur.")
     assert [(s.source, s.language) for s in out] == [("llm", "fr")]
+
+
+@pytest.mark.parametrize(("text", "lang", "word"), [
+    ("It was the first great sorrow of his life, and he wept over the loss of the farm", "en", "sad"),
+    ("Ella lloró toda la noche después de la tragedia del equipo", "es", "triste"),
+    ("他听到这个消息以后，伤心地哭了一整夜。", "zh", "难过"),
+])
+def test_sad_story_gets_sorrow_shared_not_a_hug(text: str, lang: str, word: str) -> None:
+    """A sad passage read aloud is not the speaker's grief: no hug, no "take care"."""
+    llm = ScriptedLLM("That must have been so hard for him.")
+    for opener in (True, False):
+        brain = Brain(DEFAULT_PERSONA, llm, memory=None, languages=("en", "es", "zh"), opener=opener)
+        out = _reply(brain, text)
+        said = " ".join(s.text for s in out)
+        assert len(out) == 1 and out[0].language == lang, said
+        assert ("heartbreaking" in said or "hard one" in said or "心疼" in said) or word in said, said
+        assert not any(w in said.lower() for w in ("hug", "abrazo", "拥抱", "take good care", "cuídate"))
+        assert out[0].emotion.value == "sad" and "Sam" in said
+    assert not llm.calls  # no model guesses after sad news
+
+
+def test_own_sad_news_still_gets_comfort() -> None:
+    brain = Brain(DEFAULT_PERSONA, ScriptedLLM("unused"), memory=None, opener=True)
+    out = _reply(brain, "My grandmother passed away this morning.")
+    assert len(out) == 2 and out[1].source == "template"  # the opener, then a kind line
