@@ -46,16 +46,47 @@ def glossary() -> dict[str, dict[str, str]]:
     return {lang: {str(k).casefold(): str(v) for k, v in words.items()} for lang, words in data.items()}
 
 
+# Words a question is built of that ask nothing by themselves: an unknown word outside
+# these is a thing the English query would silently drop ("el guardarropa de la sede" read
+# as "the venue").
+_ES_FILLER = frozenset(
+    "a al de del el la los las lo un una unos unas y o e u en con por para sin sobre que qué "
+    "se me te nos le les mi mis tu tus su sus es son está están estar ser hay va van "
+    "favor por favor hola oye vivi dime sabes puedes podrías quiero quisiera saber "
+    "más muy tan también ya aún todavía este esta estos estas ese esa hoy mañana noche "
+    "tarde ahora dónde donde cuándo cuando cómo como cuánto cuánta cuántos cuántas quién "
+    "quiénes cuál cuáles celebra juega juegan empieza comienza abre cierra termina será "
+    "llama cuesta cuestan vale valen mide participan".split())
+_ZH_FILLER = frozenset("的了吗呢吧啊呀哦嗯是在有和与跟请问一下我你他她们这那个些要想能会可以还都也就很太最么去到从给对把被让为今晚天")
+
+
+def unknown_words(text: str, lang: str) -> list[str]:
+    """Words of a ``zh`` / ``es`` question the glossary does not know and that are not
+    question filler: what a word-by-word English query would leave out."""
+    return _scan(text, lang)[2]
+
+
 def to_english(text: str, lang: str, reverse: bool = False) -> str | None:
     """An English query for a ``zh`` or ``es`` question (None: no word of it is known);
     ``reverse``: the known words in reverse order (Chinese puts the verb last)."""
+    asks, found, _ = _scan(text, lang)
+    if not found:
+        return None
+    lead = asks[0] if asks else "what about"
+    return " ".join(dict.fromkeys([lead, "the", *(found[::-1] if reverse else found)])) + "?"
+
+
+def _scan(text: str, lang: str) -> tuple[list[str], list[str], list[str]]:
+    """(question words, other known words and names in English, unknown words) of ``text``."""
     words = glossary().get(lang)
     if not words:
-        return None
+        return [], [], []
     low = text.casefold()
     longest = max(len(k) for k in words)
     asks: list[str] = []
     found: list[str] = []
+    unknown: list[str] = []
+    skipped = ""  # the unknown run being read
     i = 0
     while i < len(low):
         hit = None
@@ -71,16 +102,38 @@ def to_english(text: str, lang: str, reverse: bool = False) -> str | None:
             if m:
                 found.append(m.group(0))
                 i += len(m.group(0))
+                skipped = _unknown(skipped, lang, unknown)
             else:
+                skipped += low[i]
                 i += 1
             continue
+        skipped = _unknown(skipped, lang, unknown)
         english = words[hit]
         (asks if english.startswith("?") else found).append(english.lstrip("?"))
         i += len(hit)
-    if not found:
-        return None
-    lead = asks[0] if asks else "what about"
-    return " ".join(dict.fromkeys([lead, "the", *(found[::-1] if reverse else found)])) + "?"
+    _unknown(skipped, lang, unknown, last=True)
+    return asks, found, unknown
+
+
+_ES_ARTICLE = frozenset("el la los las un una unos unas del al".split())
+
+
+def _unknown(run: str, lang: str, into: list[str], last: bool = False) -> str:
+    """Adds the unknown things a run of unglossed text names to ``into``; returns "".
+
+    Spanish: a word after an article ("el guardarropa"), not an adjective or verb after
+    a known word ("la bufanda oficial", "el aeropuerto más cercano"). Chinese: two
+    characters or more outside the filler, except a verb that ends the question after the
+    known words ("有多少运动员参加")."""
+    if lang == "zh":
+        if not last:
+            into += [w for w in re.findall(r"[\u3400-\u9fff]+", run)
+                     if len([c for c in w if c not in _ZH_FILLER]) >= 2]
+        return ""
+    words = re.findall(r"[^\W\d_]+", run)
+    into += [w for before, w in zip(["", *words], words, strict=False)
+             if before in _ES_ARTICLE and w not in _ES_FILLER and len(w) > 2]
+    return ""
 
 
 def _whole_word(text: str, start: int, size: int) -> bool:
@@ -173,7 +226,14 @@ def say_answer(question: str, lang: str, short: str, full: str) -> str:
 
 async def answer_in_language(qa: Any, question: str, lang: str) -> str | None:
     """A Chinese or Spanish show question answered from the English knowledge base, in
-    the asker's language (None: not understood, or the knowledge has no answer)."""
+    the asker's language (None: not understood, or the knowledge has no answer). A
+    question that names something the glossary does not know is not understood: the
+    query without it would ask something else ("el vestíbulo de la sede" read as "the
+    venue")."""
+    missing = unknown_words(question, lang)
+    if missing:
+        log.info("%s question %r names words the glossary lacks: %s", lang, question, missing)
+        return None
     queries = [q for q in (to_english(question, lang), to_english(question, lang, reverse=True)) if q]
     answers = []
     for query in dict.fromkeys(queries):  # English word order differs: read both, keep the surer

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from vhuman.dialogue.crosslingual import localize, say_answer, to_english
+from vhuman.dialogue.crosslingual import localize, say_answer, to_english, unknown_words
 
 
 def test_questions_become_english_queries() -> None:
@@ -57,3 +57,26 @@ def test_partial_dates_names_and_table_prices() -> None:
     assert say_answer("¿Cuánto cuesta una entrada para la final de hockey?", "es", "premium; price eur: 120", row) == \
         "Una entrada para la final de hockey cuesta 120 euros."
     assert localize("price eur: 120", "zh") == "120欧元"
+
+
+def test_unknown_things_named_in_a_question_are_found() -> None:
+    assert unknown_words("¿Dónde está el vestíbulo de la sede?", "es") == ["vestíbulo"]
+    assert unknown_words("场馆的贵宾室在哪里？", "zh") == ["的贵宾室"]
+    # an adjective or a verb after the known words does not change the thing asked about
+    assert unknown_words("¿Dónde está el aeropuerto más cercano?", "es") == []
+    assert unknown_words("¿Cuánto cuesta la bufanda oficial?", "es") == []
+    assert unknown_words("有多少运动员参加？", "zh") == []
+
+
+@pytest.mark.parametrize("question, lang, said", [
+    ("¿Dónde está el vestíbulo de la sede?", "es", "notas"),  # was "El vestíbulo de la sede está en Crystal Arena."
+    ("场馆的贵宾室在哪里？", "zh", "资料"),  # was "场馆的贵宾室在Crystal Arena。"
+])
+def test_a_question_about_something_unknown_is_not_answered_as_another(sample_kb, question: str, lang: str,
+                                                                       said: str) -> None:
+    from vhuman.dialogue import Brain
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+
+    reply = asyncio.run(Brain(DEFAULT_PERSONA, llm=None, memory=None, kb=sample_kb,
+                             languages=("en", "es", "zh")).reply(question, "Li"))
+    assert reply.source != "kb" and "Arena" not in reply.text and said in reply.text, reply.text
