@@ -174,7 +174,10 @@ def localize(short: str, lang: str) -> str | None:
 _ZH_SLOT = re.compile(r"什么时候|哪一天|哪天|几点|哪里|哪儿|哪|多少钱|(?P<n>多少|几个|几)|谁|什么名字|什么")
 _ES_FORMS = [
     (re.compile(r"^¿?\s*cu[áa]ndo\s+(es|son|empieza|comienza|abre|cierra|termina|se celebra|se juega|será)\s+"
-                r"(?P<x>.+?)\s*\??$", re.I), "{x} {v} el {a}."),
+                r"(?P<x>.+?)\s*\??$", re.I), "{x} {v} {when}."),
+    (re.compile(r"^¿?\s*a\s+qu[ée]\s+hora\s+(es|son|empieza|empiezan|comienza|comienzan|abre|abren|cierra|"
+                r"cierran|termina|terminan|sale|salen|llega|llegan|se celebra|se juega)\s+(?P<x>.+?)\s*\??$", re.I),
+     "{x} {v} {when}."),
     (re.compile(r"^¿?\s*d[óo]nde\s+(es|está|están|se celebra|se juega|juegan|empieza)\s+(?P<x>.+?)\s*\??$", re.I),
      "{x} {v} en {a}."),
     (re.compile(r"^¿?\s*c[óo]mo\s+(se llama)\s+(?P<x>.+?)\s*\??$", re.I), "{x} {v} {a}."),
@@ -219,7 +222,9 @@ def say_answer(question: str, lang: str, short: str, full: str) -> str:
                     groups = [g for g in m.groups() if g is not None]
                     verb = groups[-1] if counting else groups[0]
                     x = m.group("x").strip()
-                    said = form.format(x=x, v=verb, a=local, a_num=number.group(0) if number else local)
+                    when = f"a las {local}" if local and re.fullmatch(r"\d{1,2}:\d{2}", local) else f"el {local}"
+                    said = form.format(x=x, v=verb, a=local, a_num=number.group(0) if number else local,
+                                       when=when)
                     return said[:1].upper() + said[1:]
     return say_row(full, lang) or f"{LEAD.get(lang, '')} {full}".strip()
 

@@ -25,6 +25,12 @@ def test_answers_are_said_in_the_askers_words() -> None:
     assert say_answer("冰球决赛是什么时候？", "zh", "21 February 2026", full) == "冰球决赛是2026年2月21日17:00。"
     assert say_answer("¿Cuándo es la final de hockey sobre hielo?", "es", "21 February 2026", full) == \
         "La final de hockey sobre hielo es el 21 de febrero de 2026 a las 17:00."
+    closing = "The closing ceremony takes place on 22 February 2026 at 19:30 in the Aurora Stadium."
+    assert say_answer("¿A qué hora empieza la ceremonia de clausura?", "es", "22 February 2026", closing) == \
+        "La ceremonia de clausura empieza el 22 de febrero de 2026 a las 19:30."
+    food = "The Fireside Food Village has 40 food stalls. It opens daily at 11:00 and closes at 23:00."
+    assert say_answer("¿A qué hora abre el pueblo de comida?", "es", "11:00", food) == \
+        "El pueblo de comida abre a las 11:00."  # a bare clock time: "a las", never "el 11:00"
     assert say_answer("¿Cuántos atletas participan?", "es", "About 640",
                       "About 640 athletes from 28 countries take part in 9 sports.") == "640 atletas participan."
     assert say_answer("吉祥物是什么？", "zh", "a snowy owl", "Pip is a snowy owl.") == "节目资料里写着： Pip is a snowy owl."
