@@ -34,7 +34,15 @@ from .moderation import ModerationResult, Moderator
 from .opener import SOMBER_KINDS, OpenerPicker, message_kind
 from .persona import DEFAULT_PERSONA, Persona
 from .prompts import build_messages, fill
-from .questions import ASK_NAME, QUESTION, about_show, follow_up_from, is_factual, is_follow_up
+from .questions import (
+    ASK_NAME,
+    QUESTION,
+    about_show,
+    asks_hosts_taste,
+    follow_up_from,
+    is_factual,
+    is_follow_up,
+)
 from .reply import DanceCue, PerformCue, Reply, ReplyContext, ReplySentence, SingCue
 from .show_knowledge import ShowKnowledge
 from .skill_lines import LINES, comfort
@@ -358,14 +366,15 @@ class Brain:
             item.language = asked if asked in LINES else "en"
             yield item
             return
+        taste = asks_hosts_taste(text)  # "what's your favourite winter sport?": not in the notes
         local = await answer_in_language(self.qa, text, asked) \
-            if self.qa and asked in ("zh", "es") and turn.label == "question" else None
+            if self.qa and asked in ("zh", "es") and turn.label == "question" and not taste else None
         if local is not None:  # a Chinese or Spanish show question, answered in its language
             item = lines.sentence(local, "kb", index)
             item.language = asked
             yield item
             return
-        if self.qa is not None and QUESTION.search(text):
+        if self.qa is not None and QUESTION.search(text) and not taste:
             answer = await self.knowledge.answer(text)
             before = self._last_question(handle)
             if answer is None and before and is_follow_up(text):

@@ -44,7 +44,7 @@ _CITY = re.compile(
     r"\b(?i:i live in|i'm from|i am from|watching from|greetings from|vivo en|soy de|desde)\s+"
     r"([A-ZÀ-Ý][\w'-]+(?:\s+[A-ZÀ-Ý][\w'-]+)?)|我(?:住在|在|来自)([\u4e00-\u9fff]{2,4}?)(?:看|住|，|。|$)")
 _SPORT = re.compile(r"\bmi deporte favorito es (?:el |la )?([\wáéíóúñ]+)|我最喜欢的运动是([\u4e00-\u9fff]{1,6})|"
-                    r"^\W*(?:el |la )?([\wáéíóúñ]+(?: [\wáéíóúñ]+)?) es mi deporte favorito|"
+                    r"^(?!\W*¿)\W*(?:el |la )?(?!cu[áa]l\b|qu[ée]\b)([\wáéíóúñ]+(?: [\wáéíóúñ]+)?) es mi deporte favorito|"
                     r"([\u4e00-\u9fff]{1,6})是我最喜欢的运动", re.I)
 # "curling is my favourite sport": the thing first.
 _PREFERENCE_FIRST = re.compile(
@@ -63,10 +63,22 @@ _RECALL_LINES = {
               "zh": "你最喜欢的运动是{v}，我记得！"},
 }
 
+# Asked before the viewer said it: the host cannot know, so it asks.
+_NOT_TOLD = {
+    "city": {"en": "You haven't told me yet! Where are you watching from?",
+             "es": "¡Todavía no me lo has dicho! ¿Desde dónde nos ves?", "zh": "你还没告诉我呢！你在哪里看直播？"},
+    "sport": {"en": "You haven't told me yet! What's your favourite sport?",
+              "es": "¡Todavía no me lo has dicho! ¿Cuál es tu deporte favorito?", "zh": "你还没告诉我呢！你最喜欢什么运动？"},
+}
+
+_QUESTION_WORD = re.compile(r"\W*(?:what|which|who|where|whatever|cu[áa]l|qu[ée]|qui[ée]n|d[óo]nde)\b|什么|哪|谁|啥", re.I)
+_ASKING = re.compile(r"[?？]|^\W*(?:what|where|who|which|do you know|cu[áa]l|d[óo]nde|qu[ée])\b|什么|哪", re.I)
+
 
 def recall(text: str, record: ViewerRecord | None, language: str = "en") -> str | None:
     """The answer to "where do I live?" / "what's my favourite sport?" from what this viewer
-    said before (None: not such a question, or nothing remembered: never guessed)."""
+    said before, or that they have not said it yet and what it is (None: not such a
+    question, or no record of the viewer: never guessed)."""
     if record is None:
         return None
     for key in ("city", "sport"):
@@ -74,8 +86,9 @@ def recall(text: str, record: ViewerRecord | None, language: str = "en") -> str 
             value = record.preferences.get(key) or (
                 record.preferences.get("favourite sport") if key == "sport" else None)
             if value:
-                lines = _RECALL_LINES[key]
-                return lines.get(language, lines["en"]).format(v=value)
+                return _RECALL_LINES[key].get(language, _RECALL_LINES[key]["en"]).format(v=value)
+            if _ASKING.search(text):  # "curling is my favourite sport" tells, it does not ask
+                return _NOT_TOLD[key].get(language, _NOT_TOLD[key]["en"])
     return None
 
 
@@ -140,12 +153,15 @@ def extract_preferences(text: str) -> dict[str, str]:
     if city:
         prefs["city"] = (city.group(1) or city.group(2)).strip()
     sport = _SPORT.search(text)
-    if sport:
+    if sport and not _QUESTION_WORD.match(next(g for g in sport.groups() if g)):
         prefs["sport"] = next(g for g in sport.groups() if g).strip()
     first = _PREFERENCE_FIRST.search(text)
-    if first and first.group(1).strip().lower() not in ("this", "that", "it", "you", "here"):
+    if first and first.group(1).strip().lower() not in ("this", "that", "it", "you", "here") \
+            and not _QUESTION_WORD.match(first.group(1)):  # "what is my favourite sport" asks
         prefs[f"favourite {first.group(2).strip().lower()}"] = first.group(1).strip()
     for m in _PREFERENCE.finditer(text):
+        if m.group(1) and _QUESTION_WORD.match(m.group(2)):
+            continue  # "my favourite sport is what?"
         if m.group(1):
             prefs[f"favourite {m.group(1).strip().lower()}"] = m.group(2).strip(" .!,")
         elif m.group(3):

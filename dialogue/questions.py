@@ -18,6 +18,20 @@ _ABOUT_SOMEONE = re.compile(
     r"\b(?:tú|tu|te|ti|usted|mi|me|estás|eres|tienes|puedes|sabes|quieres)\b|你",
     re.I)
 
+# A question about the host's own taste: its answer is not in the show's notes ("What's
+# your favourite winter sport?" was read as the passage about the winter games).
+_HOSTS_TASTE = re.compile(
+    r"\b(?:your|ur) (?:favou?rite|fave|opinion|take|pick)\b|\bdo you (?:like|love|prefer|enjoy)\b|"
+    r"\bwould you rather\b|\bwhat do you think\b|\byou (?:like|prefer) (?:best|most)\b|"
+    r"\btu \w+(?: \w+)? favorit[oa]\b|\bte gusta|\bqu[ée] (?:te parece|opinas)\b|你最喜欢|你喜欢|你觉得",
+    re.I)
+
+
+def asks_hosts_taste(text: str) -> bool:
+    """A question about what the host likes or thinks: small talk or the model answer it,
+    never a passage of the show's notes."""
+    return bool(_HOSTS_TASTE.search(text))
+
 
 # Words of a question about the show itself (its venues, tickets, schedule, press, travel).
 _SHOW = re.compile(

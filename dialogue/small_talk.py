@@ -63,6 +63,22 @@ _OPINION_ES = re.compile(
     r"\b(?:qu[ée] te (?P<pl>parecen?)|te (?P<pl2>gustan?)|qu[ée] opinas (?:de|sobre)|te encanta[n]?)\s+"
     r"(?P<x>[^?.!¿¡]{2,60})", re.I)
 _OPINION_ZH = re.compile(r"你觉得(?P<x>.{1,12}?)(?:怎么样|如何|好吗)|你喜欢(?P<y>.{1,12}?)吗|你怎么看(?P<z>.{1,12}?)[？?]?$")
+# "Who is your favourite skater?", "what's your favourite winter sport?": the host names no
+# favourite it was not given (the persona lists none; naming a real athlete would be a claim
+# about them, and the small model picked "swimming" for a winter host or said "that one's
+# beyond me"): it says it loves them all, warmly, and asks the viewer's. "My favourite"
+# questions are memory, not this.
+_FAVOURITE = re.compile(
+    r"\b(?:who|what|which)(?:'s|’s| is| are)? (?:your|ur) (?:all[- ]time )?(?:favou?rite|fave) "
+    r"(?P<x>[a-z][a-z -]{1,30}?)\s*(?:[?.!]|$|\b(?:at|in|of|on|this|tonight|so far)\b)|"
+    r"\bdo you have a (?:favou?rite|fave) (?P<x2>[a-z][a-z -]{1,30}?)\s*(?:[?.!]|$)|"
+    r"\b(?:what|which)(?:'s|’s| is) (?:your|ur) (?:favou?rite|fave)\s*(?:one\s*)?(?:[?.!]|$)|"
+    r"\bwhich (?:one )?do you (?:like|love|prefer)(?: (?:the )?(?:most|best|more))?\s*[?.!,]|"
+    r"\b(?:which|what) (?P<x3>[a-z][a-z -]{1,30}?) do you (?:like|love|prefer) (?:the )?(?:most|best)\b|"
+    r"\b(?:cu[áa]l|qui[ée]n) es tu \w+(?: \w+)? favorit[oa]\b|\btienes (?:un|una) \w+ favorit[oa]\b|"
+    r"\bqu[ée] \w+(?: \w+)? te gusta(?:n)? m[áa]s\b|"
+    r"你最喜欢的[\u4e00-\u9fff]{1,8}?是(?:谁|什么|哪)|你最喜欢(?:哪个|哪位|哪一个|什么)[\u4e00-\u9fff]{1,8}", re.I)
+_PAIR = re.compile(r"(?:^\W*|,\s*)(?P<a>[a-z][\w-]*(?: [a-z][\w-]*)?) or (?P<b>[a-z][\w-]*(?: [a-z][\w-]*)?)\s*[,?]", re.I)
 _WHICH = re.compile(
     r"^\W*(?:which|what)\b(?! do you think| is your (?:opinion|take)|'s your (?:opinion|take))|"
     r"\b(?:qu[ée]|cu[áa]l(?:es)?) (?:\w+ )?te gusta|\bte gusta m[áa]s\b|喜欢(?:什么|哪)|什么|哪", re.I)
@@ -134,6 +150,15 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
             "{X}? I love it, {viewer}! What about you?",
             "Ooh, {x}? Big fan, {viewer}! How about you?",
             "Honestly, {viewer}, {x} makes me happy! Are you a fan too?"),
+        "favourite": (
+            "Ooh, {viewer}, I could never pick just one {x}! They're all wonderful. Which one's yours?",
+            "That's so hard, {viewer}! Every {x} out there has my heart. Do you have a favourite?"),
+        "favourite_pair": (
+            "Ooh, {x} or {y}? That's so hard, {viewer}! I love them both. Which one's yours?",
+            "{X} or {y}, {viewer}? Don't make me choose, I love them both! What about you?"),
+        "favourite_plain": (
+            "Ooh, {viewer}, I could never pick just one! They're all wonderful. Which one's yours?",
+            "That's so hard, {viewer}! They all have my heart. Do you have a favourite?"),
         "opinion_plain": (
             "I love it, {viewer}! What about you?",
             "Honestly, {viewer}, it makes me happy! How about you?"),
@@ -211,6 +236,8 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
                     "¡Soy muy fan, {viewer}! ¿Y tú?"),
         "opinion_pl": ("¡Me encantan, {viewer}! ¿Y a ti qué te parecen?", "¡Me gustan muchísimo, {viewer}! ¿Y a ti?"),
         "opinion_plain": ("¡Me encanta, {viewer}! ¿Y a ti?",),
+        "favourite_plain": ("¡Qué difícil, {viewer}! No sabría elegir, me gustan todos. ¿Y tú, cuál prefieres?",
+                            "¡Uy, {viewer}, no puedo quedarme con uno solo! ¿Cuál es el tuyo?"),
         "opinion_you": ("¡Claro que sí, {viewer}! Tú haces que este programa sea divertido.",),
         "city": (
             "¡Un saludo enorme a {x}, {viewer}! ¿Qué tal el tiempo por allí?",
@@ -247,6 +274,7 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "hosting": ("我超喜欢主持，{viewer}！和大家聊天是我每天最开心的事。", "主持是世界上最好的工作，{viewer}！有你们在特别好玩。"),
         "opinion": ("我很喜欢，{viewer}！你呢？", "我超喜欢的，{viewer}！你觉得呢？", "我可是忠实粉丝，{viewer}！你也喜欢吗？"),
         "opinion_plain": ("我很喜欢，{viewer}！你呢？",),
+        "favourite_plain": ("好难选啊，{viewer}！每一个我都喜欢。你最喜欢哪个？", "这个我真选不出来，{viewer}！都太棒了。你呢？"),
         "opinion_you": ("当然喜欢啦，{viewer}！有你在节目才这么好玩。",),
         "city": ("{x}的朋友们好，{viewer}！那边今天天气怎么样？", "向{x}挥挥手，{viewer}！谢谢你在那边看我们。"),
         "likes": ("{x}！品味不错，{viewer}！你最喜欢它哪一点？", "我也喜欢{x}，{viewer}！你是怎么喜欢上的？"),
@@ -298,7 +326,8 @@ class SmallTalkLine:
 def _clean_object(raw: str) -> str:
     """The thing asked about, as the host says it back ("my hat" -> "your hat")."""
     words = re.sub(r"\s+", " ", raw).strip(" ,;:'\"").split()
-    while words and words[-1].lower() in ("today", "tonight", "now", "so", "far", "vivi", "then", "here"):
+    while words and words[-1].lower() in ("today", "tonight", "now", "so", "far", "vivi", "then", "here",
+                                             "lol", "haha", "lmao", "btw", "please", "pls", "tho", "though"):
         words.pop()
     if words and words[0].lower() == "to":
         words.pop(0)  # "do you like to dance" -> "dance"
@@ -357,6 +386,15 @@ class SmallTalk:
             return "how_are_you", {}
         if _ABOUT_HOSTING.search(text):
             return "hosting", {}
+        favourite = _FAVOURITE.search(text)
+        if favourite:
+            pair = _PAIR.search(text)
+            if pair and lang == "en":
+                first = _clean_object(pair.group("a"))  # capitalised only as the message's first word
+                first = first[:1].lower() + first[1:] if pair.start("a") == len(text) - len(text.lstrip(" ¿¡\"'")) else first
+                return "favourite_pair", {"x": first, "y": _clean_object(pair.group("b"))}
+            thing = _clean_object(favourite.group("x") or favourite.group("x2") or favourite.group("x3") or "")
+            return ("favourite", {"x": thing}) if thing and lang == "en" else ("favourite_plain", {})
         opinion = self._opinion(text, lang)
         if opinion is not None:
             return opinion

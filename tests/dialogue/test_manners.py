@@ -115,7 +115,7 @@ def test_language_detection(text: str, lang: str | None) -> None:
 def test_reply_language_follows_the_viewer() -> None:
     llm = ScriptedLLM("¡Me encanta el esquí!")
     brain = Brain(DEFAULT_PERSONA, llm, memory=None, languages=("en", "es", "zh"))
-    out = _reply(brain, "¿Qué deporte te gusta más?")
+    out = _reply(brain, "¿Sabes patinar sobre hielo?")
     assert all(s.language == "es" for s in out)
     assert out[0].source == "opener" and not out[0].text.isascii()
     assert "Reply in Spanish" in llm.calls[-1][-2]["content"]  # last user turn; opener prefilled

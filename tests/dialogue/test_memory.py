@@ -48,3 +48,28 @@ def test_a_name_given_with_im_or_soy_and_never_a_nationality() -> None:
     assert extract_name("Soy Ana") == "Ana" and extract_name("Me llamo Ramón y vivo en Sevilla") == "Ramón"
     for not_a_name in ("I'm Canadian", "I'm tired", "soy de Madrid", "I'm watching from Toronto", "Soy Española"):
         assert extract_name(not_a_name) is None, not_a_name
+
+
+@pytest.mark.parametrize("asked", ["what is my favourite sport", "which is my favourite sport?",
+                                   "my favourite sport is what?", "¿Cuál es mi deporte favorito?",
+                                   "我最喜欢的运动是什么？"])
+def test_a_question_about_a_preference_is_not_stored_as_one(asked: str) -> None:
+    from vhuman.dialogue.memory import extract_preferences
+
+    assert extract_preferences(asked) == {}  # "what" was stored as the favourite sport
+
+
+def test_asked_before_told_the_host_asks_back_and_then_remembers() -> None:
+    import asyncio
+
+    from vhuman.dialogue import DEFAULT_PERSONA, Brain
+
+    brain = Brain(DEFAULT_PERSONA, llm=None, memory=Memory(), languages=("en", "es", "zh"))
+    first = asyncio.run(brain.reply("what's my favourite sport?", "Ana"))
+    assert first.source == "memory" and "haven't told me" in first.text
+    told = asyncio.run(brain.reply("curling is my favourite sport", "Ana"))
+    assert "haven't told me" not in told.text  # telling is not asking
+    again = asyncio.run(brain.reply("so what is my favourite sport then?", "Ana"))
+    assert again.source == "memory" and "curling" in again.text
+    es = asyncio.run(brain.reply("¿Dónde vivo?", "Lucía"))
+    assert es.source == "memory" and "¿Desde dónde" in es.text

@@ -43,7 +43,7 @@ async def _timed(brain: Brain, message: str, viewer: str | None) -> list[tuple[f
 def test_opener_comes_at_once_and_the_model_continues_it() -> None:
     llm = ScriptedLLM("Curling is my favourite winter sport!", first_delay=0.4)
     brain = Brain(DEFAULT_PERSONA, llm, memory=None)  # openers are on by default
-    out = asyncio.run(_timed(brain, "Curling or skiing, what's your favourite winter sport?", "Sam"))
+    out = asyncio.run(_timed(brain, "Have you ever tried curling yourself?", "Sam"))
     (t_open, source, text, tags), rest = out[0], out[1:]
     assert source == "opener" and "Sam" in text and t_open < 0.2
     assert text in [t.replace("{viewer}", "Sam") for t in DEFAULT_PERSONA.question_openers]

@@ -38,8 +38,6 @@ def test_opinion_questions_get_a_feeling_and_a_question_back(text: str, lang: st
 @pytest.mark.parametrize("text", [
     "How do you feel about the cancelled match?",  # bad news: no "I love it"
     "What do you think of the president?",  # politics: the skills decline it
-    "Which sport do you like most?",  # a choice, not a feeling
-    "¿Qué deporte te gusta más?",
     "When is the final?",
 ])
 def test_no_cheerful_opinion_where_it_would_be_wrong(text: str) -> None:
@@ -161,3 +159,27 @@ def test_the_show_says_a_kinds_lines_in_turn_across_viewers() -> None:
     kinds = len(set(texts))
     assert kinds >= 3 and all(len(set(texts[k:k + kinds])) == kinds
                               for k in range(0, len(texts) - kinds + 1, kinds)), texts
+
+
+@pytest.mark.parametrize("text, lang, words", [
+    ("who is your favourite figure skater?", "en", ["figure skater", "?", "pia"]),
+    ("Which team do you like best?", "en", ["team", "?"]),  # a choice of people: no "I love them"
+    ("¿Qué equipo te gusta más?", "es", ["pia", "¿"]),
+    ("What's your favourite winter sport?", "en", ["winter sport", "?"]),  # the model said "beyond me"
+    ("Curling or skiing, what's your favourite?", "en", ["curling or skiing", "both"]),
+    ("Which do you prefer, skating or skiing?", "en", ["skating or skiing", "both"]),
+    ("你最喜欢什么运动？", "zh", ["pia"]),  # the model said "swimming"
+    ("who's ur fave skater lol", "en", ["skater", "pia"]),
+    ("which team do you like the most?", "en", ["team"]),
+    ("¿Quién es tu patinadora favorita?", "es", ["pia", "¿"]),
+    ("你最喜欢的运动员是谁？", "zh", ["pia"]),
+])
+def test_a_favourite_is_never_made_up_and_the_viewers_is_asked(text: str, lang: str, words: list[str]) -> None:
+    said = _talk(text, lang)
+    assert said is not None and all(w in said.lower() for w in words), said
+    assert "lol" not in said  # the viewer's filler is not said back as part of the thing
+    assert "love it" not in said and "me encanta" not in said.lower()
+
+
+def test_my_favourite_is_memory_not_the_hosts() -> None:
+    assert _talk("what's my favourite sport?") is None
