@@ -37,8 +37,8 @@ from .prompts import build_messages, fill
 from .questions import (
     ASK_NAME,
     QUESTION,
+    about_host,
     about_show,
-    asks_hosts_taste,
     follow_up_from,
     is_factual,
     is_follow_up,
@@ -366,7 +366,8 @@ class Brain:
             item.language = asked if asked in LINES else "en"
             yield item
             return
-        taste = asks_hosts_taste(text)  # "what's your favourite winter sport?": not in the notes
+        # "What's your favourite winter sport?", "你会滑雪吗？": about the host, not in the notes
+        taste = about_host(text) and not about_show(text)
         local = await answer_in_language(self.qa, text, asked) \
             if self.qa and asked in ("zh", "es") and turn.label == "question" and not taste else None
         if local is not None:  # a Chinese or Spanish show question, answered in its language

@@ -15,6 +15,7 @@ from .language import OPENERS, detect_language
 from .memory import ViewerRecord, extract_name
 from .persona import Persona
 from .prompts import fill, pick
+from .questions import about_host
 from .reply import ReplySentence
 from .skill_lines import LINES, line
 
@@ -106,8 +107,9 @@ class LineBook:
         about the show, "not in tonight's notes"). ``question``: what was asked."""
         if show and not _PREDICTION.search(question):
             return self.show_unsure(viewer, index, language)
-        if _PREDICTION.search(question):
-            text = fill(line("predict", language if language in LINES else "en", viewer="{viewer}"), viewer)
+        if _PREDICTION.search(question) or about_host(question):  # "I only know our show" is no answer about itself
+            key = "predict" if _PREDICTION.search(question) else "ponder"
+            text = fill(line(key, language if language in LINES else "en", viewer="{viewer}"), viewer)
         else:
             return self._own_line(self.persona.unsure, "unsure", viewer, "unsure", index, ["shrug"], language)
         item = self.sentence(text, "unsure", index, Emotion.CALM, ["shrug"], 0.4)

@@ -18,19 +18,21 @@ _ABOUT_SOMEONE = re.compile(
     r"\b(?:tú|tu|te|ti|usted|mi|me|estás|eres|tienes|puedes|sabes|quieres)\b|你",
     re.I)
 
-# A question about the host's own taste: its answer is not in the show's notes ("What's
-# your favourite winter sport?" was read as the passage about the winter games).
-_HOSTS_TASTE = re.compile(
-    r"\b(?:your|ur) (?:favou?rite|fave|opinion|take|pick)\b|\bdo you (?:like|love|prefer|enjoy)\b|"
-    r"\bwould you rather\b|\bwhat do you think\b|\byou (?:like|prefer) (?:best|most)\b|"
-    r"\btu \w+(?: \w+)? favorit[oa]\b|\bte gusta|\bqu[ée] (?:te parece|opinas)\b|你最喜欢|你喜欢|你觉得",
-    re.I)
+# A question about the host itself, its taste or what it can do ("What's your favourite
+# winter sport?" was read as the passage about the winter games, "你会滑雪吗？" as the ski
+# course): not "can you tell me", "do you know", which ask for the show's facts.
+_ABOUT_HOST = re.compile(
+    r"\b(?:your|ur) (?:favou?rite|fave|opinion|take|pick)\b|\bwould you rather\b|\bwhat do you think\b|"
+    r"\b(?:are|do|did|have|were|would|will|can|could) you\b(?! (?:tell|know|say|show|give|explain|find|"
+    r"help|recommend|repeat|please|check|look))|\byour(?:self)?\b|\byou(?:'re| are)\b|"
+    r"\btu \w+(?: \w+)? favorit[oa]\b|\bqu[ée] (?:te parece|opinas)\b|"
+    r"\b(?:eres|est[áa]s|tienes|te gusta|tu|t[úu])\b|你(?!知道|能告诉|可以告诉|能不能告诉)", re.I)
 
 
-def asks_hosts_taste(text: str) -> bool:
-    """A question about what the host likes or thinks: small talk or the model answer it,
-    never a passage of the show's notes."""
-    return bool(_HOSTS_TASTE.search(text))
+def about_host(text: str) -> bool:
+    """A question about the host itself (its taste, its life, what it can do): small talk
+    or the model answer it, and "I don't know" is not "I only know our show"."""
+    return bool(_ABOUT_HOST.search(text))
 
 
 # Words of a question about the show itself (its venues, tickets, schedule, press, travel).

@@ -52,7 +52,8 @@ _HOW_ARE_YOU = re.compile(
 _ABOUT_HOSTING = re.compile(
     r"\b(?:how do you (?:like|feel about) (?:hosting|your job|this job|being (?:a|the) host|the show|this show)|"
     r"do you (?:like|love|enjoy) (?:hosting|your job|this job|being (?:a|the) host)|"
-    r"(?:is|do you find) hosting fun)\b|"
+    r"(?:is|do you find) hosting fun|(?:get|ever get|getting) (?:tired|bored|sick) of (?:hosting|your job|the show|this show))\b|"
+    r"\b(?:te cansas|te aburres) de presentar|主持(?:会)?累吗|"
     r"te gusta (?:presentar|tu trabajo|ser presentadora)|qu[ée] te parece presentar|"
     r"你喜欢(?:主持|你的工作|当主持人)|主持(?:开心|好玩)吗|你觉得主持怎么样", re.I)
 _OPINION_EN = re.compile(
