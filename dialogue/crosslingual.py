@@ -87,6 +87,7 @@ def _scan(text: str, lang: str) -> tuple[list[str], list[str], list[str]]:
     found: list[str] = []
     unknown: list[str] = []
     skipped = ""  # the unknown run being read
+    after_ask = False  # the last known word asks ("什么" before "动物": the thing asked for)
     i = 0
     while i < len(low):
         hit = None
@@ -110,8 +111,9 @@ def _scan(text: str, lang: str) -> tuple[list[str], list[str], list[str]]:
         skipped = _unknown(skipped, lang, unknown)
         english = words[hit]
         (asks if english.startswith("?") else found).append(english.lstrip("?"))
+        after_ask = english.startswith("?")
         i += len(hit)
-    _unknown(skipped, lang, unknown, last=True)
+    _unknown(skipped, lang, unknown, last=not after_ask)
     return asks, found, unknown
 
 
@@ -124,7 +126,8 @@ def _unknown(run: str, lang: str, into: list[str], last: bool = False) -> str:
     Spanish: a word after an article ("el guardarropa"), not an adjective or verb after
     a known word ("la bufanda oficial", "el aeropuerto más cercano"). Chinese: two
     characters or more outside the filler, except a verb that ends the question after the
-    known words ("有多少运动员参加")."""
+    known words ("有多少运动员参加"; after a question word it is the thing asked for:
+    "吉祥物是什么动物？")."""
     if lang == "zh":
         if not last:
             into += [w for w in re.findall(r"[\u3400-\u9fff]+", run)
@@ -208,7 +211,8 @@ def say_answer(question: str, lang: str, short: str, full: str) -> str:
         m = _ZH_SLOT.search(question)
         if m and m.group("n") and number:
             local = number.group(0)  # "有多少运动员？" -> "有640运动员"
-        if m and local is not None:
+        kind_of = m is not None and m.group(0) == "什么" and re.match(r"[\u3400-\u9fff]", question[m.end():])
+        if m and local is not None and not kind_of:  # "什么动物" asks for a kind: "Pip动物" is no answer
             head = question[:m.start()].rstrip("是")
             joiner = "是" if question[:m.start()].endswith("是") else ""
             said = head + joiner + local + question[m.end():]

@@ -41,7 +41,8 @@ _PREFERENCE = re.compile(
 )
 # Where a viewer is (key "city") and a favourite sport in Spanish or Chinese.
 _CITY = re.compile(
-    r"\b(?i:i live in|i'm from|i am from|watching from|greetings from|vivo en|soy de|desde)\s+"
+    r"\b(?i:i live in|i'm from|i am from|watching from|greetings from|(?:hello|hi|hey|love|waves?) from|"
+    r"vivo en|soy de|desde)\s+(?:the\s+)?"
     r"([A-ZÀ-Ý][\w'-]+(?:\s+[A-ZÀ-Ý][\w'-]+)?)|我(?:住在|在|来自)([\u4e00-\u9fff]{2,4}?)(?:看|住|，|。|$)")
 _SPORT = re.compile(r"\bmi deporte favorito es (?:el |la )?([\wáéíóúñ]+)|我最喜欢的运动是([\u4e00-\u9fff]{1,6})|"
                     r"^(?!\W*¿)\W*(?:el |la )?(?!cu[áa]l\b|qu[ée]\b)([\wáéíóúñ]+(?: [\wáéíóúñ]+)?) es mi deporte favorito|"

@@ -86,3 +86,12 @@ def test_a_question_about_something_unknown_is_not_answered_as_another(sample_kb
     reply = asyncio.run(Brain(DEFAULT_PERSONA, llm=None, memory=None, kb=sample_kb,
                              languages=("en", "es", "zh")).reply(question, "Li"))
     assert reply.source != "kb" and "Arena" not in reply.text and said in reply.text, reply.text
+
+
+def test_what_kind_of_thing_is_never_answered_with_a_name() -> None:
+    full = "The official mascot is Pip, a snowy owl wearing a red scarf."
+    said = say_answer("吉祥物是什么动物？", "zh", "Pip", full)
+    assert "Pip动物" not in said and "snowy owl" in said  # the sentence after the lead, never "Pip animal"
+    assert say_answer("吉祥物叫什么名字？", "zh", "Pip", full) == "吉祥物叫Pip。"
+    assert to_english("吉祥物是什么动物？", "zh") == "what the mascot animal?"
+    assert unknown_words("吉祥物是什么颜色？", "zh") == ["颜色"]  # asked for after 什么: not a trailing verb

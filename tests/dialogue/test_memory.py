@@ -73,3 +73,11 @@ def test_asked_before_told_the_host_asks_back_and_then_remembers() -> None:
     assert again.source == "memory" and "curling" in again.text
     es = asyncio.run(brain.reply("¿Dónde vivo?", "Lucía"))
     assert es.source == "memory" and "¿Desde dónde" in es.text
+
+
+@pytest.mark.parametrize("text, city", [("hello from Lagos!! my first winter games ever", "Lagos"),
+                                        ("hi from Oslo", "Oslo"), ("Hello from the UK", "UK")])
+def test_hello_from_a_place_is_where_they_watch(text: str, city: str) -> None:
+    from vhuman.dialogue.memory import extract_preferences
+
+    assert extract_preferences(text).get("city") == city
