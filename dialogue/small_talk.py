@@ -126,6 +126,17 @@ _LIKES_ZH = re.compile(r"我(?:很|最|超|特别)?(?:喜欢|爱)(?P<x>[\u4e00-\
 _TIRED = re.compile(
     r"\b(?:tired|exhausted|worn out|sleepy|knackered|long day|long shift|night shift|cansad[oa]s?|agotad[oa]s?|"
     r"d[íi]a (?:tan )?largo)\b|累|困|加班", re.I)
+# A small accident at home ("my cat just knocked over my hot chocolate haha"): "Oh no", never
+# "Yay!" (the model's answer) or "nice"; an injury is not this.
+_MISHAP = re.compile(
+    r"\b(?:knocked (?:over|down)|spill(?:ed|t)|dropped|broke|burn(?:ed|t)|tripped|slipped|fell (?:off|over|asleep)|"
+    r"locked (?:myself )?out|forgot (?:my|the)|missed (?:the|my) (?:bus|train|start|goal)|"
+    r"se me (?:cay[óo]|rompi[óo]|derram[óo]|olvid[óo])|tir[óo] (?:mi|el|la)|derram[ée])\b|"
+    r"打翻|洒了|摔(?:坏|碎)|弄坏|忘带", re.I)
+_MINE = re.compile(r"\b(?:i|i'm|my|me|we|our|mi|mis)\b|\bse me\b|我", re.I)  # the viewer's own, not the goalie's
+_INJURY = re.compile(
+    r"\b(?:arm|leg|wrist|ankle|knee|hip|bone|head|back|finger|hurt|injur\w*|hospital|blood|bleeding|"
+    r"brazo|pierna|tobillo|hueso|herid[oa]|sangre)\b|骨折|受伤|流血|医院", re.I)
 _COLD = re.compile(r"\b(?:cold|freezing|chilly|fr[íi]o|helad[oa])\b|好冷|太冷|冷死", re.I)
 _FUNNY = re.compile(r"\b(?:funn\w*|hilarious|jokes?|laugh\w*|divertid[oa]|graciosa?)\b|好笑|搞笑|有趣", re.I)
 _SINGING = re.compile(r"\b(?:sing\w*|song|voice|cant\w*|canci[óo]n|voz)\b|唱|歌|声音", re.I)
@@ -135,6 +146,9 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "tired": (
             "Oof, that sounds like a long one, {viewer}. Put your feet up, we'll keep you company tonight.",
             "You've earned a rest, {viewer}. Get cozy and let us keep you company."),
+        "mishap": (
+            "Oh no, {viewer}! Little disasters always pick the best moments. Hope it's all okay!",
+            "Whoops! Oh no, {viewer}, I hope nothing's ruined. Good luck with the cleanup!"),
         "cold": (
             "Brr, {viewer}! Wrap up warm, and let's keep each other cozy tonight.",
             "Oh, stay warm, {viewer}! Blankets on, and enjoy the show with us."),
@@ -224,6 +238,8 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
     "es": {
         "tired": ("Uf, vaya día, {viewer}. Descansa un poco, aquí te hacemos compañía.",
                   "Te mereces un descanso, {viewer}. Ponte cómoda y te hacemos compañía."),
+        "mishap": ("¡Ay, no, {viewer}! Los pequeños desastres siempre llegan en el mejor momento. ¡Espero que todo esté bien!",
+                   "¡Uy, {viewer}! Ánimo con la limpieza, y que no se haya roto nada."),
         "cold": ("¡Brr, {viewer}! Abrígate bien y disfruta del programa con nosotros.",
                  "¡Qué frío, {viewer}! Una mantita y a disfrutar del programa."),
         "how_are_you": (
@@ -270,6 +286,7 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
     "zh": {
         "tired": ("辛苦啦，{viewer}！好好休息一下，我们陪着你。", "累了一天了，{viewer}，放松一下，我们陪你。"),
         "cold": ("好冷呀，{viewer}！多穿点，注意保暖。",),
+        "mishap": ("哎呀，{viewer}！小意外总是来得这么巧，希望一切都好！", "哎呀呀，{viewer}，辛苦你收拾啦，希望没弄坏什么！"),
         "how_are_you": ("我很好，{viewer}！和大家一起聊天特别开心。你今天过得怎么样？", "超开心的，{viewer}！你呢，今天怎么样？",
                         "谢谢关心，{viewer}，我状态很好！你最近怎么样？"),
         "hosting": ("我超喜欢主持，{viewer}！和大家聊天是我每天最开心的事。", "主持是世界上最好的工作，{viewer}！有你们在特别好玩。"),
@@ -309,6 +326,7 @@ _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
     "birthday": (Emotion.EXCITED, 0.8, ["cheer"]),
     "tired": (Emotion.CALM, 0.4, ["nod"]),
     "cold": (Emotion.CALM, 0.4, ["nod"]),
+    "mishap": (Emotion.SURPRISED, 0.5, ["shrug"]),
 }
 
 
@@ -403,6 +421,8 @@ class SmallTalk:
             return None
         if _FIRST_TIME.search(text):
             return "first_time", {}
+        if _MISHAP.search(text) and not _INJURY.search(text) and _MINE.search(text):
+            return "mishap", {}
         if _TIRED.search(text):
             return "tired", {}
         if _COLD.search(text):

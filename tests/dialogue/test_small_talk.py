@@ -183,3 +183,18 @@ def test_a_favourite_is_never_made_up_and_the_viewers_is_asked(text: str, lang: 
 
 def test_my_favourite_is_memory_not_the_hosts() -> None:
     assert _talk("what's my favourite sport?") is None
+
+
+@pytest.mark.parametrize("text, lang, said", [
+    ("my cat just knocked over my hot chocolate haha", "en", "oh no"),  # the model said "Yay!"
+    ("se me cayó el chocolate caliente jaja", "es", "¡"),
+    ("我把热巧克力打翻了哈哈", "zh", "哎呀"),
+    ("I slipped on the ice and broke my wrist", "en", None),  # an injury: not a little disaster
+    ("The goalie dropped the puck", "en", None),  # the game's, not the viewer's
+])
+def test_a_little_accident_gets_oh_no_never_a_cheer(text: str, lang: str, said: str | None) -> None:
+    got = _talk(text, lang, kind="chat")
+    if said is None:
+        assert got is None or "disaster" not in got, got
+    else:
+        assert got is not None and said in got.lower() and "yay" not in got.lower()
