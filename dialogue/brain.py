@@ -39,6 +39,7 @@ from .questions import (
     QUESTION,
     about_host,
     about_show,
+    core_question,
     follow_up_from,
     is_factual,
     is_follow_up,
@@ -375,7 +376,7 @@ class Brain:
             item.language = asked
             yield item
             return
-        if self.qa is not None and QUESTION.search(text) and not taste:
+        if self.qa is not None and QUESTION.search(core_question(text)) and not taste:
             answer = await self.knowledge.answer(text)
             before = self._last_question(handle)
             if answer is None and before and is_follow_up(text):

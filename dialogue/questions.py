@@ -46,6 +46,23 @@ _SHOW = re.compile(
     re.I)
 
 
+# Chat around a question ("ok then how many countries are competing? lol"): words the
+# documents never hold, which the verifier counts as missing facts.
+_LEAD_FILLER = re.compile(
+    r"^(?:\W*(?:ok(?:ay)?|so|and|well|hey|hi|hello|yo|vivi|then|alright|lol|haha\w*|btw|um+|uh+|hm+|oh|"
+    r"also|but|wait|quick question|one more|another one)\b[\s,!.:-]*)+", re.I)
+_TAIL_FILLER = re.compile(r"(?:[\s,]+(?:lol|haha\w*|lmao|pls|please|thanks|thx|vivi|btw)\b\W*)+$", re.I)
+
+
+def core_question(text: str) -> str:
+    """``text`` without the chat before and after its question ("ok then", "lol", "vivi");
+    the text itself when nothing would be left."""
+    core = _TAIL_FILLER.sub("", _LEAD_FILLER.sub("", text)).strip()
+    if core and not re.search(r"[?？]\s*$", core) and re.search(r"[?？]\s*$", text.strip()):
+        core += "?"
+    return core if re.search(r"\w", core) else text
+
+
 def about_show(text: str) -> bool:
     """A question about the show itself (tickets, venues, press, travel, schedule): one the
     show's notes should answer, so "I don't know" is said in the show's terms."""
@@ -68,6 +85,15 @@ _GENERIC = frozenset("need needs know tell get go say want think like please".sp
 _SUBJECT_END = re.compile(r"\s(?:at|is|are|in|must|can|has|have|will|was|were|for|on)\s")
 
 
+# A follow-up that asks only where or when the thing just named happens.
+_HAPPENS = frozenset("played play held hold happen happens happening take takes place located hosted staged "
+                     "start starts begin begins time day date".split())
+_WHERE = re.compile(r"\bwhere\b", re.I)
+_WHEN = re.compile(r"\b(?:when|what time|what day)\b", re.I)
+_PLACE = re.compile(r"\b(?:in|at) the (?:[A-Z][\w'-]*)(?: [A-Z]?[\w'-]+)*?(?=[,.;]|$| (?:on|at|from|with|and)\b)")
+_DATE_SAID = re.compile(r"\bon \d{1,2} [A-Z][a-z]+(?: \d{4})?(?: at \d{1,2}:\d{2})?")
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that only makes sense with the question before it ("and where?",
     "do I need to book it?")."""
@@ -87,6 +113,10 @@ def follow_up_from(text: str, said: str) -> str | None:
     day." -> "Yes, parking must be booked in advance for 15 euros per day."). None: not
     there."""
     words = _content(text)
+    if set(words) <= _HAPPENS:  # "and where is it played?": the place or time the host just said
+        asked = _WHERE.search(text) and _PLACE.search(said) or _WHEN.search(text) and _DATE_SAID.search(said)
+        if asked:
+            return f"That's {asked.group(0)}."
     if not words:
         return None
     for sentence in re.split(r"(?<=[.!?])\s+", said.strip()):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .guard import FactGuard
 from .persona import Persona
+from .questions import core_question
 from .rows import say_row
 from .schedule import Event, answer_schedule, events_from
 
@@ -32,7 +33,7 @@ class ShowKnowledge:
         if self.qa is None:
             return None
         try:
-            answer = await self.qa.answer_async(question)
+            answer = await self.qa.answer_async(core_question(question))
         except Exception as exc:
             log.warning("knowledge base lookup failed: %s", exc)
             return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from vhuman.dialogue import DEFAULT_PERSONA, Brain, Memory, Moderator
 from vhuman.dialogue.questions import about_show, follow_up_from, is_follow_up
 from vhuman.models.llm.testing import ScriptedLLM
@@ -36,3 +38,41 @@ def test_the_brain_answers_a_follow_up_and_says_unknown_show_facts_in_show_terms
     assert unknown.source == "unsure" and "notes" in unknown.text and "only know our show" not in unknown.text
     world = asyncio.run(brain.reply("What's the capital of Australia?", "Carl"))
     assert world.source == "unsure" and "notes" not in world.text
+
+
+@pytest.mark.parametrize("text, core", [
+    ("ok then how many countries are competing?", "how many countries are competing?"),
+    ("hey vivi when is the curling final? pls", "when is the curling final?"),
+    ("Vivi, where is the press centre? thanks", "where is the press centre?"),
+    ("what about then?", "what about then?"),
+    ("ok", "ok"),  # nothing left: the text itself
+])
+def test_the_chat_around_a_question_is_not_part_of_it(text: str, core: str) -> None:
+    from vhuman.dialogue.questions import core_question
+
+    assert core_question(text) == core
+
+
+def test_a_question_wrapped_in_chat_is_answered_from_the_notes(sample_kb) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from vhuman.dialogue import Brain
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+
+    brain = Brain(DEFAULT_PERSONA, llm=None, memory=None, kb=sample_kb)
+    reply = asyncio.run(brain.reply("ok then how many countries are competing?", "Dev"))
+    assert reply.source == "kb" and "28 countries" in reply.text  # "ok" was a fact the notes lacked
+    reply = asyncio.run(brain.reply("hey vivi when is the curling final? pls", "Dev"))
+    assert reply.source == "kb" and "18 February" in reply.text
+
+
+@pytest.mark.parametrize("text, said", [
+    ("And where is it played?", "That's in the Crystal Arena."),
+    ("where?", "That's in the Crystal Arena."),
+    ("and when does it start?", "That's on 21 February 2026 at 17:00."),
+    ("what time?", "That's on 21 February 2026 at 17:00."),
+    ("where can I buy tickets for it?", None),  # not where the final is
+])
+def test_where_or_when_after_the_host_named_it(text: str, said: str | None) -> None:
+    hockey = "The ice hockey final is on 21 February 2026 at 17:00 in the Crystal Arena."
+    assert follow_up_from(text, hockey) == said
