@@ -29,7 +29,7 @@ import numpy as np
 
 from vhuman.animation import quat as Q
 from vhuman.animation.reference import REFERENCE
-from vhuman.avatar.rest_bind import TURN_DEG, bind_targets
+from vhuman.avatar.rest_bind import bind_targets
 from vhuman.avatar.rig_detached import detached_bones
 
 if TYPE_CHECKING:
@@ -339,7 +339,7 @@ def _to_bind_pose(character: Character, world: np.ndarray, wrot: np.ndarray,
     A turned joint's children either were saved turned with it (a head with its eyes: they
     turn back with it) or kept their place (only the joint turned): each child goes where
     its bind pose has it, seen from the joint."""
-    targets = bind_targets(character, world)
+    targets, limit = bind_targets(character, world)
     if not targets:
         return {}
     sk = character.skeleton
@@ -351,7 +351,7 @@ def _to_bind_pose(character: Character, world: np.ndarray, wrot: np.ndarray,
         want, want_pos = targets[j]
         turn = Q.normalize(Q.from_matrix(want @ Q.to_matrix(Q.normalize(wrot[j])).T))
         deg = float(np.degrees(Q.angle(turn)))
-        if deg <= TURN_DEG:  # as saved (posture), or already turned with its parent
+        if deg <= limit:  # as saved (posture), or already turned with its parent
             continue
         turn = turn.astype(np.float64)
         _turn(turn, [j], j, wrot, pos, world)
