@@ -29,7 +29,7 @@ import numpy as np
 
 from vhuman.animation import quat as Q
 from vhuman.animation.reference import REFERENCE
-from vhuman.avatar.rest_bind import TURN_DEG, bind_targets
+from vhuman.avatar.rest_bind import bind_targets
 from vhuman.avatar.rig_detached import detached_bones
 
 if TYPE_CHECKING:
@@ -183,11 +183,19 @@ def mesh_points(character: Character, world: np.ndarray) -> np.ndarray:
 
 
 def _mesh_facing(points: np.ndarray) -> Facing:
-    """Facing of a skeleton-less figure: tallest axis up, arm span sideways, feet forward."""
+    """Facing of a skeleton-less figure: tallest axis up, arm span sideways, feet forward.
+
+    The file's +Y (glTF's up) is left as the up axis unless the figure is thinnest along it,
+    as a standing figure exported Z-up is (its depth lies along Y); a figure longer than tall
+    with Y not its thinnest side (a four-legged animal) stands on its feet. Without toes to
+    tell the front, a figure left +Y up is assumed to face +Z as glTF has it (not turned).
+    """
+    assumed = Facing((0.0, 0.0, 1.0), (0.0, 1.0, 0.0), "assumed")
     if len(points) < 16:
-        return Facing((0.0, 0.0, 1.0), (0.0, 1.0, 0.0), "assumed")
+        return assumed
     ext = np.ptp(points, axis=0)
-    k_up = 1 if ext[1] >= 0.8 * ext.max() else int(np.argmax(ext))
+    lying = ext[1] < 0.8 * ext.max() and ext[1] <= ext.min()
+    k_up = int(np.argmax(ext)) if lying else 1
     up = np.eye(3)[k_up]
     side_axes = [k for k in range(3) if k != k_up]
     k_side = max(side_axes, key=lambda k: ext[k])
@@ -202,6 +210,8 @@ def _mesh_facing(points: np.ndarray) -> Facing:
         d = float(np.median(feet[:, k_depth]) - np.median(legs[:, k_depth]))
         if abs(d) > 0.01 * height:  # toes stick out in front of the shins
             sign, method = (1.0 if d > 0 else -1.0), "mesh"
+    if method == "assumed" and k_up == 1:
+        return assumed
     fwd = np.eye(3)[k_depth] * sign
     return Facing(tuple(fwd.tolist()), tuple(up.tolist()), method)  # type: ignore[arg-type]
 
@@ -329,7 +339,7 @@ def _to_bind_pose(character: Character, world: np.ndarray, wrot: np.ndarray,
     A turned joint's children either were saved turned with it (a head with its eyes: they
     turn back with it) or kept their place (only the joint turned): each child goes where
     its bind pose has it, seen from the joint."""
-    targets = bind_targets(character, world)
+    targets, limit = bind_targets(character, world)
     if not targets:
         return {}
     sk = character.skeleton
@@ -341,7 +351,7 @@ def _to_bind_pose(character: Character, world: np.ndarray, wrot: np.ndarray,
         want, want_pos = targets[j]
         turn = Q.normalize(Q.from_matrix(want @ Q.to_matrix(Q.normalize(wrot[j])).T))
         deg = float(np.degrees(Q.angle(turn)))
-        if deg <= TURN_DEG:  # as saved (posture), or already turned with its parent
+        if deg <= limit:  # as saved (posture), or already turned with its parent
             continue
         turn = turn.astype(np.float64)
         _turn(turn, [j], j, wrot, pos, world)

@@ -6,8 +6,10 @@ mouth shapes."""
 from __future__ import annotations
 
 import numpy as np
+import pygltflib as gl
 import pytest
 
+from tests.avatar.fixtures import GltfBuilder, box
 from vhuman.animation.clip import MotionClip
 from vhuman.avatar.compat import dance_clip, gesture_clips, limb_agreement, shared_avatars_dir
 from vhuman.avatar.loader import load_avatar
@@ -156,3 +158,44 @@ def test_forearm_twist_is_undone_so_palms_face_down():
     assert "rightLowerArm twist" not in rp.corrections
     hand = xbot.skeleton.humanoid["leftHand"]
     assert np.allclose(rp.world[hand, :3, :3], ref.world[hand, :3, :3], atol=0.05)
+
+
+def _blocks_glb(path, blocks, z_up: bool = False):
+    """A skeleton-less figure of boxes ``(center, size)`` as one unskinned mesh; ``z_up``
+    saves it as a Z-up export does (the file's +Z up, its front along -Y)."""
+    pos, tris = [], []
+    for center, size in blocks:
+        p, t = box(np.zeros(3), 1.0)
+        tris.append(t + 8 * len(pos))
+        pos.append(np.asarray(center) + p * np.asarray(size))
+    points = np.concatenate(pos)
+    if z_up:
+        points = points[:, [0, 2, 1]] * np.array([1.0, -1.0, 1.0])
+    b = GltfBuilder()
+    mesh = b.mesh("Body", points, np.concatenate(tris), b.material("fur", (0.9, 0.5, 0.1, 1)))
+    b.doc.nodes.append(gl.Node(name="Figure", mesh=mesh))
+    return b.write(path)
+
+
+# a four-legged animal 1.5 long (head at +Z), 0.8 tall, 0.3 wide: longer than tall
+QUADRUPED = [((0, 0.55, 0), (0.3, 0.3, 1.2)), ((0, 0.7, 0.75), (0.2, 0.25, 0.3))] + [
+    ((x, 0.2, z), (0.08, 0.4, 0.08)) for x in (-0.1, 0.1) for z in (-0.5, 0.5)]
+# a person 1.8 tall with arms out, legs of stacked blocks and feet pointing at +Z
+PERSON = [((0, 1.2, 0), (0.4, 0.6, 0.25)), ((0, 1.65, 0), (0.2, 0.25, 0.22)),
+          ((0, 1.45, 0), (1.6, 0.08, 0.08))] + [
+    ((x, y, 0), (0.12, 0.18, 0.12)) for x in (-0.12, 0.12) for y in (0.21, 0.39, 0.57, 0.75)
+] + [((x, 0.05, 0.08), (0.1, 0.1, 0.26)) for x in (-0.12, 0.12)]
+
+
+def test_four_legged_figure_stays_on_its_feet(tmp_path):
+    # longer than tall, but not thinnest along +Y: glTF's up is kept, nothing is turned
+    # (the Fox sample was stood on its tail, facing "+X, up +Z (assumed)")
+    fox = load_avatar(_blocks_glb(tmp_path / "fox.glb", QUADRUPED))
+    facing = rest_pose(fox).facing
+    assert facing.up == (0.0, 1.0, 0.0) and facing.forward == (0.0, 0.0, 1.0)
+    assert facing.method == "assumed" and not facing.turned
+    # the same test still stands a Z-up export of a person up and turns it to the camera
+    person = load_avatar(_blocks_glb(tmp_path / "person.glb", PERSON, z_up=True))
+    facing = rest_pose(person).facing
+    assert facing.method == "mesh" and facing.up == (0.0, 0.0, 1.0)
+    assert facing.forward == (0.0, -1.0, 0.0)

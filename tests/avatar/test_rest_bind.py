@@ -18,6 +18,18 @@ from vhuman.avatar.variants import A_POSE, ODD_REST, bake_clip, rerest, turn_res
 
 REST = [MotionClip.rest(1, 30.0, [], [])]
 
+# an action frame saved as the rest (the three.js Soldier exports): the whole figure leans
+# 20 degrees with its trunk, knees up, elbows bent, the head nodding: no turn that most
+# joints agree on is an exporter's axis turn
+ACTION_FRAME = {"hips": ((1.0, 0.0, 0.0), 20.0, True),
+                "leftUpperLeg": ((1.0, 0.0, 0.0), -70.0, True),
+                "leftLowerLeg": ((1.0, 0.0, 0.0), 100.0, True),
+                "rightUpperLeg": ((1.0, 0.0, 0.0), -40.0, True),
+                "leftUpperArm": ((0.0, 0.0, 1.0), -60.0, True),
+                "rightUpperArm": ((0.0, 0.0, 1.0), 60.0, True),
+                "rightLowerArm": ((0.0, 1.0, 0.0), 90.0, True),
+                "head": ((1.0, 0.0, 0.0), 15.0, True)}
+
 
 @pytest.fixture(scope="module")
 def builtin():
@@ -62,10 +74,12 @@ def test_spine_rolled_alone_keeps_the_upper_body_in_place(builtin, reference):
         assert np.allclose(got[hum[bone]], want[ref_h[bone]], atol=1e-3), bone
 
 
-@pytest.mark.parametrize("name", ["head turned 180", "hips rotated", "hands flipped"])
+@pytest.mark.parametrize("name", ["head turned 180", "hips rotated", "hands flipped",
+                                  "action frame"])
 def test_own_clip_moved_to_other_avatars_keeps_every_bone_facing(name, builtin, reference,
                                                                 motion):
-    odd = bake_clip(turn_rest(builtin, ODD_REST[name]), motion, "Dance", posed_by=builtin)
+    turns = ACTION_FRAME if name == "action frame" else ODD_REST[name]
+    odd = bake_clip(turn_rest(builtin, turns), motion, "Dance", posed_by=builtin)
     normalized = clip_motion(odd, odd.clips[-1], fps=motion.fps)
     n = min(motion.num_frames, normalized.num_frames)
     a_pose = Rig(rerest(builtin, A_POSE), device="cpu")
@@ -80,3 +94,17 @@ def test_own_clip_moved_to_other_avatars_keeps_every_bone_facing(name, builtin, 
     head = normalized.bone_names.index("head")
     seam = normalized.rotations[[-1, 0], head]
     assert abs(float(np.sum(seam[0] * seam[1]))) > np.cos(np.radians(30.0) / 2.0)
+
+
+def test_an_action_frame_saved_as_rest_stands_upright_in_the_bind_pose(builtin, reference):
+    odd = turn_rest(builtin, ACTION_FRAME)
+    rp = rest_pose(odd)
+    assert rp.bind_corrections["hips"] == pytest.approx(20.0, abs=0.5), rp.bind_corrections
+    assert rp.bind_corrections["head"] == pytest.approx(15.0, abs=0.5)  # under 30: not posture
+    assert not rp.facing.turned, rp.facing.label
+    fixed = facing_agreement(Rig(odd, device="cpu"), reference, REST)
+    assert fixed.bones == 22 and fixed.worst_p95 < 1.0, fixed  # was 20 deg: all leaning
+    hum = odd.skeleton.humanoid
+    pos = rp.world[:, :3, 3]
+    up = pos[hum["head"]] - pos[hum["hips"]]
+    assert np.degrees(np.arccos(up[1] / np.linalg.norm(up))) < 8.0  # the built-in's stance
