@@ -1,7 +1,9 @@
 """Score loaders: MusicXML / MIDI (through music21) and a small YAML form.
 
-``load_score(path)`` picks the loader by suffix. The vocal part is the part with the most
-lyric-bearing notes; every other part is kept (as MIDI bytes) for the backing track.
+``load_score(path)`` picks the loader by suffix. The vocal part is the top part (in score
+order) among those with nearly the most lyric-bearing notes: in a choir score where every
+part has the words, the soprano carries the melody. Every other part is kept (as MIDI
+bytes) for the backing track. Chord symbols (lead sheets) are not notes to sing.
 The YAML form::
 
     title: Twinkle Twinkle
@@ -34,6 +36,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 _PITCH = re.compile(r"^([A-Ga-g])([#b♯♭]*)(-?\d)$")
 _STEP = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 EXTENDERS = {"_", "~", ""}
+VOICE_SHARE = 0.75  # a part with this share of the most lyric notes can be the vocal part
 
 
 def load_score(path: str | Path, *, verse: int = 1) -> Score:
@@ -163,15 +166,16 @@ def _load_music21(path: Path, verse: int) -> Score:
     except Exception as exc:  # music21 raises many kinds on corrupt files
         raise InputError(f"{path}: unreadable score: {exc}") from exc
     parts = list(getattr(parsed, "parts", [])) or [parsed]
-    counts = [sum(1 for n in p.recurse().notes if n.lyrics) for p in parts]
+    counts = [_lyric_count(p) for p in parts]
     if not parts or max(counts, default=0) == 0:
         raise InputError(f"{path}: no lyrics found in {len(parts)} part(s); the vocal part "
                          "needs a syllable under each sung note (MusicXML lyrics or MIDI lyric "
                          "events)")
-    voice = parts[int(np.argmax(counts))]
+    voice = next(p for p, c in zip(parts, counts) if c >= VOICE_SHARE * max(counts))
     seconds = _seconds_map(parsed)
     notes: list[ScoreNote] = []
-    flat = voice.stripTies(inPlace=False).recurse().notesAndRests
+    flat = (voice.stripTies(inPlace=False).recurse().notesAndRests
+            .getElementsNotOfClass("Harmony"))  # chord symbols are not sung
     last_end = 0.0
     for el in flat:
         if el.duration.isGrace:
@@ -212,6 +216,12 @@ def _load_music21(path: Path, verse: int) -> Score:
     return Score(notes=notes, tempo=60.0 / (beat_ql * spq), beats=beats_s, beats_per_bar=bpb,
                  downbeat_phase=before % max(bpb, 1), title=_title(parsed, path), key=key_name,
                  source=str(path), other_parts_midi=_other_parts_midi(parsed, voice, path))
+
+
+def _lyric_count(part: Any) -> int:
+    """Notes of ``part`` with a lyric that has text (chord symbols and empty lyrics aside)."""
+    return sum(1 for n in part.recurse().notes.getElementsNotOfClass("Harmony")
+               if any((lyr.text or "").strip() for lyr in n.lyrics))
 
 
 def _verse_lyric(el: Any, verse: int) -> Any:

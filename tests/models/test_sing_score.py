@@ -133,3 +133,42 @@ def test_key_is_read_and_checked(tmp_path: Path) -> None:
         load_score(path)
     root = Path(__file__).resolve().parents[2] / "examples" / "songs"
     assert load_score(root / "the_show_is_on.musicxml").key == "D major"
+
+
+def _choir_score(tmp_path: Path, name: str, *, chord_symbols: bool = False,
+                 with_bass: bool = True) -> Path:
+    """A two-part choir score where the lower part has one lyric note more (a split word)."""
+    import music21 as m21
+
+    sop, bass = m21.stream.Part(), m21.stream.Part()
+    sop.partName, bass.partName = "Soprano", "Bass"
+    sop.append(m21.tempo.MetronomeMark(number=120))
+    for pitch, text in (("E5", "high"), ("D5", "and"), ("C5", "clear")):
+        n = m21.note.Note(pitch, quarterLength=1)
+        n.lyric = text
+        if chord_symbols:
+            sop.append(m21.harmony.ChordSymbol("C"))
+        sop.append(n)
+    sop.append(m21.note.Rest(quarterLength=1))
+    for pitch, text in (("C3", "low"), ("G2", "and"), ("C3", "dee-"), ("C3", "-ep")):
+        n = m21.note.Note(pitch, quarterLength=1)
+        n.lyric = text
+        bass.append(n)
+    path = tmp_path / name
+    m21.stream.Score([sop, bass] if with_bass else [sop]).write("musicxml", fp=str(path))
+    return path
+
+
+def test_choir_sings_the_top_part_not_the_one_with_one_more_lyric(tmp_path: Path) -> None:
+    score = load_score(_choir_score(tmp_path, "choir.musicxml"))
+    assert [s.text for s in score.syllables()] == ["high", "and", "clear"]
+    assert score.pitch_range() == (72.0, 76.0)
+    assert score.other_parts_midi  # the bass is the backing
+
+
+def test_lead_sheet_chord_symbols_are_not_sung(tmp_path: Path) -> None:
+    score = load_score(_choir_score(tmp_path, "lead.musicxml", chord_symbols=True,
+                                    with_bass=False))
+    assert [s.text for s in score.syllables()] == ["high", "and", "clear"]
+    assert all(n.duration > 0 for n in score.notes)
+    assert [n.midi for n in score.notes] == [76.0, 74.0, 72.0, None]
