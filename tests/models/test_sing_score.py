@@ -172,3 +172,9 @@ def test_lead_sheet_chord_symbols_are_not_sung(tmp_path: Path) -> None:
     assert [s.text for s in score.syllables()] == ["high", "and", "clear"]
     assert all(n.duration > 0 for n in score.notes)
     assert [n.midi for n in score.notes] == [76.0, 74.0, 72.0, None]
+
+
+def test_backing_key_shift_leaves_octaves_out() -> None:
+    from vhuman.models.sing.backing import key_shift
+
+    assert [key_shift(t) for t in (0, -12, -24, -13, -18, 6, 5, 11)] == [0, 0, 0, -1, -6, -6, 5, -1]
