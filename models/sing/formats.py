@@ -3,7 +3,9 @@
 ``load_score(path)`` picks the loader by suffix. The vocal part is the top part (in score
 order) among those with nearly the most lyric-bearing notes: in a choir score where every
 part has the words, the soprano carries the melody. Every other part is kept (as MIDI
-bytes) for the backing track. Chord symbols (lead sheets) are not notes to sing.
+bytes) for the backing track. Chord symbols (lead sheets) are not notes to sing. Repeats
+are written out (music21's ``expandRepeats``) and the second time through a repeated
+section sings the second verse.
 The YAML form::
 
     title: Twinkle Twinkle
@@ -165,6 +167,7 @@ def _load_music21(path: Path, verse: int) -> Score:
         parsed = music21.converter.parse(str(path))
     except Exception as exc:  # music21 raises many kinds on corrupt files
         raise InputError(f"{path}: unreadable score: {exc}") from exc
+    parsed = _expand_repeats(parsed, path)
     parts = list(getattr(parsed, "parts", [])) or [parsed]
     counts = [_lyric_count(p) for p in parts]
     if not parts or max(counts, default=0) == 0:
@@ -176,6 +179,7 @@ def _load_music21(path: Path, verse: int) -> Score:
     notes: list[ScoreNote] = []
     flat = (voice.stripTies(inPlace=False).recurse().notesAndRests
             .getElementsNotOfClass("Harmony"))  # chord symbols are not sung
+    passes = _measure_passes(voice)
     last_end = 0.0
     for el in flat:
         if el.duration.isGrace:
@@ -191,7 +195,7 @@ def _load_music21(path: Path, verse: int) -> Score:
             notes.append(ScoreNote(start, end - start, None, measure=measure))
         else:
             pitch = max(el.pitches, key=lambda p: p.ps)  # a chord in the voice: its top note
-            lyric_obj = _verse_lyric(el, verse)
+            lyric_obj = _verse_lyric(el, verse, passes(ql0))
             text = lyric_obj.text if lyric_obj is not None else None
             syllabic = lyric_obj.syllabic if lyric_obj is not None else None
             lyric, word_end = split_lyric(text, syllabic)
@@ -224,13 +228,45 @@ def _lyric_count(part: Any) -> int:
                if any((lyr.text or "").strip() for lyr in n.lyrics))
 
 
-def _verse_lyric(el: Any, verse: int) -> Any:
+def _verse_lyric(el: Any, verse: int, repeat_pass: int = 1) -> Any:
+    """The lyric sung on ``el``: verse ``verse`` the first time through a repeated section,
+    the next verse the second time, ...; a note with one line of words sings it each time."""
     if not el.lyrics:
         return None
+    wanted = verse + repeat_pass - 1
     for lyr in el.lyrics:
-        if lyr.number == verse:
+        if lyr.number == wanted:
             return lyr
+    if repeat_pass > 1:
+        return _verse_lyric(el, verse)
     return el.lyrics[0] if verse == 1 else None
+
+
+def _expand_repeats(parsed: Any, path: Path) -> Any:
+    """The score as performed: repeats, first/second endings, D.C./D.S. written out."""
+    if not parsed.recurse().getElementsByClass(("Repeat", "RepeatExpression")):
+        return parsed
+    try:
+        return parsed.expandRepeats()
+    except Exception as exc:  # noqa: BLE001 - music21 raises several kinds on odd repeats
+        logger.warning("%s: repeats not expanded (sung straight through): %s", path, exc)
+        return parsed
+
+
+def _measure_passes(part: Any):  # -> Callable[[float], int]
+    """Quarter-length offset → how many times its measure number has come so far (1, 2...)."""
+    starts, passes, seen = [], [], {}
+    for m in part.getElementsByClass("Measure"):
+        key = (m.number, m.numberSuffix)
+        seen[key] = seen.get(key, 0) + 1
+        starts.append(float(m.offset))
+        passes.append(seen[key])
+
+    def repeat_pass(ql: float) -> int:
+        k = int(np.searchsorted(starts, ql + 1e-9, side="right")) - 1
+        return passes[k] if k >= 0 else 1
+
+    return repeat_pass
 
 
 def _seconds_map(parsed: Any):  # -> Callable[[float], float]

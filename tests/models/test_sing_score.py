@@ -178,3 +178,39 @@ def test_backing_key_shift_leaves_octaves_out() -> None:
     from vhuman.models.sing.backing import key_shift
 
     assert [key_shift(t) for t in (0, -12, -24, -13, -18, 6, 5, 11)] == [0, 0, 0, -1, -6, -6, 5, -1]
+
+
+def test_repeats_are_sung_with_the_next_verse_and_the_right_ending(tmp_path: Path) -> None:
+    """|: bar 1 (verse 1 "one", verse 2 "two") | 1st ending "more" :| 2nd ending "end" ."""
+    import music21 as m21
+
+    part = m21.stream.Part()
+    bars = []
+    for k in range(3):
+        m = m21.stream.Measure(number=k + 1)
+        if k == 0:
+            m.insert(0, m21.meter.TimeSignature("2/4"))
+            m.insert(0, m21.tempo.MetronomeMark(number=120))
+        bars.append(m)
+    first = m21.note.Note("C4", quarterLength=2)
+    first.addLyric("one", lyricNumber=1)
+    first.addLyric("two", lyricNumber=2)
+    bars[0].append(first)
+    more = m21.note.Note("D4", quarterLength=2)
+    more.lyric = "more"
+    bars[1].append(more)
+    end = m21.note.Note("E4", quarterLength=2)
+    end.lyric = "end"
+    bars[2].append(end)
+    bars[0].leftBarline = m21.bar.Repeat(direction="start")
+    bars[1].rightBarline = m21.bar.Repeat(direction="end")
+    for m in bars:
+        part.append(m)
+    part.insert(0, m21.spanner.RepeatBracket(bars[1], number=1))
+    part.insert(0, m21.spanner.RepeatBracket(bars[2], number=2))
+    path = tmp_path / "repeat.musicxml"
+    m21.stream.Score([part]).write("musicxml", fp=str(path))
+    score = load_score(path)
+    assert [s.text for s in score.syllables()] == ["one", "more", "two", "end"]
+    assert [n.measure for n in score.notes] == [1, 2, 1, 3]
+    assert score.duration == pytest.approx(4 * 2 * 0.5)
