@@ -293,8 +293,16 @@ def _first_downbeat_ql(part: Any) -> float:
 
 
 def _title(parsed: Any, path: Path) -> str:
+    """The song's name: a song from a collection (work "Liederkreis, Op.39", movement
+    "Mondnacht") is named by its movement; music21 fills a missing movement name with the
+    file name, which is not a title."""
     meta = getattr(parsed, "metadata", None)
-    title = getattr(meta, "bestTitle", None) if meta is not None else None
+    if meta is None:
+        return path.stem
+    movement = str(getattr(meta, "movementName", None) or "").strip()
+    if movement and movement not in (path.name, path.stem):
+        return movement
+    title = getattr(meta, "title", None)
     return str(title) if title else path.stem
 
 

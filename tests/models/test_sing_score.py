@@ -214,3 +214,23 @@ def test_repeats_are_sung_with_the_next_verse_and_the_right_ending(tmp_path: Pat
     assert [s.text for s in score.syllables()] == ["one", "more", "two", "end"]
     assert [n.measure for n in score.notes] == [1, 2, 1, 3]
     assert score.duration == pytest.approx(4 * 2 * 0.5)
+
+
+def test_a_song_from_a_collection_is_named_by_its_movement(tmp_path: Path) -> None:
+    import music21 as m21
+
+    part = m21.stream.Part()
+    n = m21.note.Note("C4", quarterLength=2)
+    n.lyric = "Nacht"
+    part.append(n)
+    score = m21.stream.Score([part])
+    score.insert(0, m21.metadata.Metadata(title="Liederkreis, Op.39", movementName="Mondnacht"))
+    path = tmp_path / "lc123.musicxml"
+    score.write("musicxml", fp=str(path))
+    assert load_score(path).title == "Mondnacht"
+    score.metadata.movementName = None
+    score.write("musicxml", fp=str(path))
+    assert load_score(path).title == "Liederkreis, Op.39"
+    untitled = tmp_path / "untitled.mid"
+    m21.stream.Score([part]).write("midi", fp=str(untitled))
+    assert load_score(untitled).title == "untitled"
