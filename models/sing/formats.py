@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,11 @@ from vhuman.models.types import InputError, VhumanError
 
 logger = logging.getLogger(__name__)
 
-MUSIC21_SUFFIXES = (".musicxml", ".xml", ".mxl", ".mid", ".midi")
+MUSIC21_SUFFIXES = (".musicxml", ".xml", ".mxl", ".mid", ".midi", ".kar")
+MIDI_SUFFIXES = (".mid", ".midi", ".kar")
+MIDI_ARTICULATION_GAP = 0.15  # s (and at most 0.3 quarter notes): a silence this short
+# between two MIDI notes is the player letting go of the note, not a breath
+KARAOKE_MARKS = "/\\"  # karaoke lyrics: "/" starts a new line, "\\" a new verse
 YAML_SUFFIXES = (".yaml", ".yml")
 _PITCH = re.compile(r"^([A-Ga-g])([#b♯♭]*)(-?\d)$")
 _STEP = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
@@ -163,8 +168,13 @@ def _load_music21(path: Path, verse: int) -> Score:
         import music21
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise VhumanError("music21 is not installed: pip install music21") from exc
+    is_midi = path.suffix.lower() in MIDI_SUFFIXES
     try:
-        parsed = music21.converter.parse(str(path))
+        karaoke = _karaoke_as_lyrics(path.read_bytes()) if is_midi else None
+        if karaoke is not None:
+            parsed = music21.converter.parse(karaoke, format="midi")
+        else:
+            parsed = music21.converter.parse(str(path), format="midi" if is_midi else None)
     except Exception as exc:  # music21 raises many kinds on corrupt files
         raise InputError(f"{path}: unreadable score: {exc}") from exc
     parsed = _expand_repeats(parsed, path)
@@ -180,6 +190,7 @@ def _load_music21(path: Path, verse: int) -> Score:
     flat = (voice.stripTies(inPlace=False).recurse().notesAndRests
             .getElementsNotOfClass("Harmony"))  # chord symbols are not sung
     passes = _measure_passes(voice)
+    raw_midi_lyrics: list[tuple[int, str]] = []  # (index in notes, the event's text)
     last_end = 0.0
     for el in flat:
         if el.duration.isGrace:
@@ -193,16 +204,24 @@ def _load_music21(path: Path, verse: int) -> Score:
             continue
         if el.isRest:
             notes.append(ScoreNote(start, end - start, None, measure=measure))
+        elif not el.pitches:  # an unpitched (drum) note has nothing to sing
+            continue
         else:
             pitch = max(el.pitches, key=lambda p: p.ps)  # a chord in the voice: its top note
             lyric_obj = _verse_lyric(el, verse, passes(ql0))
             text = lyric_obj.text if lyric_obj is not None else None
             syllabic = lyric_obj.syllabic if lyric_obj is not None else None
+            if is_midi and text is not None:
+                raw_midi_lyrics.append((len(notes), text))
+                text = text.strip().lstrip(KARAOKE_MARKS)
             lyric, word_end = split_lyric(text, syllabic)
             tied = el.tie is not None and el.tie.type in ("stop", "continue")
             notes.append(ScoreNote(start, end - start, float(pitch.ps), lyric, word_end,
                                    measure, tied))
         last_end = end
+    _karaoke_word_ends(notes, raw_midi_lyrics)
+    if is_midi:
+        notes = _bridge_midi_gaps(notes, min(MIDI_ARTICULATION_GAP, 0.3 * (seconds(1.0) - seconds(0.0))))
     ts = parsed.recurse().getElementsByClass("TimeSignature").first()
     bpb = int(ts.beatCount) if ts is not None else 4
     beat_ql = float(ts.beatDuration.quarterLength) if ts is not None else 1.0
@@ -220,6 +239,111 @@ def _load_music21(path: Path, verse: int) -> Score:
     return Score(notes=notes, tempo=60.0 / (beat_ql * spq), beats=beats_s, beats_per_bar=bpb,
                  downbeat_phase=before % max(bpb, 1), title=_title(parsed, path), key=key_name,
                  source=str(path), other_parts_midi=_other_parts_midi(parsed, voice, path))
+
+
+def _karaoke_word_ends(notes: list[ScoreNote], raw: list[tuple[int, str]]) -> None:
+    """MIDI lyrics written karaoke-style, one event per syllable with a space where a word
+    ends (``"Lei" "se " "fle" "hen "``, or ``"Can" "do" " pen" "so"``) and ``/`` or ``\\``
+    starting a line: join the syllables into words (in place). Files whose events carry no
+    spaces keep the hyphen convention (``"twin-" "-kle"``)."""
+    if not any(t != t.strip() or t[:1] in KARAOKE_MARKS for _, t in raw):
+        return
+    for k, (i, text) in enumerate(raw):
+        nxt = raw[k + 1][1] if k + 1 < len(raw) else " "
+        ends = (text != text.rstrip() or nxt[:1].isspace() or nxt[:1] in KARAOKE_MARKS)
+        if notes[i].lyric is not None and not text.strip().endswith("-"):
+            notes[i] = replace(notes[i], word_end=ends)
+
+
+def _bridge_midi_gaps(notes: list[ScoreNote], gap: float) -> list[ScoreNote]:
+    """A performed MIDI file lets go of each note a little before the next (``Twin`` 0.42 s,
+    silence 0.06 s, ``kle``): a gap up to ``gap`` s, or one inside a word, is articulation,
+    not a breath, so the note before it is held to the next note instead of ending the
+    phrase after every syllable."""
+    out: list[ScoreNote] = []
+    in_word = False  # the syllable being sung goes on into the next one
+    for k, n in enumerate(notes):
+        nxt = notes[k + 1] if k + 1 < len(notes) else None
+        if (n.is_rest and out and not out[-1].is_rest and nxt is not None and not nxt.is_rest
+                and (n.duration <= gap + 1e-6 or in_word)):
+            out[-1] = replace(out[-1], duration=n.end - out[-1].start)
+            continue
+        if not n.is_rest and n.lyric is not None:
+            in_word = not n.word_end
+        out.append(n)
+    return out
+
+
+def _karaoke_as_lyrics(data: bytes) -> bytes | None:
+    """A karaoke MIDI file (``.kar``: the words as text events, often on a track of their
+    own, ``@`` header lines) rewritten with the words as lyric events on the melody's notes,
+    which is where music21 reads lyrics; None for a file that has lyric events already or
+    no karaoke words."""
+    from music21.midi import DeltaTime, MetaEvents, MidiEvent, MidiFile
+
+    mf = MidiFile()
+    mf.readstr(data)
+
+    def timed(track: Any) -> list[tuple[int, Any]]:
+        tick, out = 0, []
+        for ev in track.events:
+            if ev.isDeltaTime():
+                tick += ev.time
+            else:
+                out.append((tick, ev))
+        return out
+
+    tracks = [timed(t) for t in mf.tracks]
+    if any(ev.type == MetaEvents.LYRIC and (ev.data or b"").strip()
+           for tr in tracks for _, ev in tr):
+        return None
+    words = [(tick, _decode_text(ev.data)) for tr in tracks for tick, ev in tr
+             if ev.type == MetaEvents.TEXT_EVENT and ev.data and not ev.data.startswith(b"@")]
+    words = [(t, w) for t, w in words if w.strip(" " + KARAOKE_MARKS)]
+    if len(words) < 4:  # a comment or two, not the words of a song
+        return None
+    tol = max(1, int(mf.ticksPerQuarterNote or 480) // 8)
+    onsets = [sorted({t for t, ev in tr if ev.isNoteOn() and ev.velocity and ev.channel != 10})
+              for tr in tracks]  # drums (channel 10) never carry the tune
+
+    def near(ticks: list[int], t: int) -> int | None:
+        k = int(np.searchsorted(ticks, t))
+        best = min((ticks[j] for j in (k - 1, k) if 0 <= j < len(ticks)),
+                   key=lambda x: abs(x - t), default=None)
+        return best if best is not None and abs(best - t) <= tol else None
+
+    def fit(i: int) -> float:  # words on its notes, less its notes without words
+        matched = {near(onsets[i], t) for t, _ in words} - {None}
+        return len(matched) - 0.5 * (len(onsets[i]) - len(matched))
+
+    melody = max(range(len(tracks)), key=fit)
+    at: dict[int, str] = {}
+    for t, w in words:
+        tick = near(onsets[melody], t)
+        if tick is None:
+            logger.debug("karaoke word %r at tick %d has no melody note", w, t)
+            continue
+        at[tick] = at.get(tick, "") + w
+    track = mf.tracks[melody]
+    events = tracks[melody] + [(t, MidiEvent(track, type=MetaEvents.LYRIC)) for t in sorted(at)]
+    for t, ev in events[len(tracks[melody]):]:
+        ev.data = at[t].encode("utf-8")
+    events.sort(key=lambda te: (te[0], 0 if te[1].type == MetaEvents.LYRIC else 1))
+    track.events = []
+    last = 0
+    for t, ev in events:
+        track.events.append(DeltaTime(track, time=t - last))
+        track.events.append(ev)
+        last = t
+    return bytes(mf.writestr())
+
+
+def _decode_text(data: bytes) -> str:
+    """MIDI text: UTF-8 when it is valid UTF-8, else Latin-1 (what old karaoke files use)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _lyric_count(part: Any) -> int:

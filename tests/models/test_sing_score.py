@@ -234,3 +234,67 @@ def test_a_song_from_a_collection_is_named_by_its_movement(tmp_path: Path) -> No
     untitled = tmp_path / "untitled.mid"
     m21.stream.Score([part]).write("midi", fp=str(untitled))
     assert load_score(untitled).title == "untitled"
+
+
+def _midi_file(path: Path, tracks: list[list[tuple[int, str, object]]], tpq: int = 480) -> Path:
+    """A MIDI file from per-track events (tick, kind, value): kind "note" (pitch, length,
+    channel), "text" (a text event), "lyric" (a lyric event)."""
+    from music21.midi import ChannelVoiceMessages, DeltaTime, MetaEvents, MidiEvent, MidiFile
+    from music21.midi import MidiTrack
+
+    mf = MidiFile()
+    mf.ticksPerQuarterNote = tpq
+    for k, spec in enumerate(tracks):
+        tr = MidiTrack(k)
+        timed = []
+        for tick, kind, value in spec:
+            if kind == "note":
+                pitch, length, channel = value
+                for t, vel in ((tick, 90), (tick + length, 0)):
+                    ev = MidiEvent(tr, type=ChannelVoiceMessages.NOTE_ON, channel=channel)
+                    ev.pitch, ev.velocity = pitch, vel
+                    timed.append((t, ev))
+            else:
+                ev = MidiEvent(tr, type=MetaEvents.TEXT_EVENT if kind == "text" else MetaEvents.LYRIC)
+                ev.data = str(value).encode("latin-1")
+                timed.append((tick, ev))
+        timed.sort(key=lambda te: te[0])
+        last = 0
+        for t, ev in timed + [(timed[-1][0] if timed else 0, MidiEvent(tr, type=MetaEvents.END_OF_TRACK))]:
+            tr.events.append(DeltaTime(tr, time=t - last))
+            if ev.type == MetaEvents.END_OF_TRACK:
+                ev.data = b""
+            tr.events.append(ev)
+            last = t
+        tr.updateEvents()
+        mf.tracks.append(tr)
+    path.write_bytes(mf.writestr())
+    return path
+
+
+def test_karaoke_file_words_join_the_melody_and_short_gaps_are_not_breaths(tmp_path: Path) -> None:
+    """A .kar: the words as text events on a track of their own (@ headers, "\\" and "/"
+    line marks, a leading space starting a word), a performed melody letting go of each
+    note early, a drum on every beat: sung as words in two breaths, not 8 syllables apart."""
+    q, held = 480, 420  # each note sounds 7/8 of its beat
+    words = ["\\Twin", "kle", " lit", "tle", " star,", "/How", " I", " won", "der"]
+    pitches = [60, 60, 67, 67, 69, 65, 65, 64, 64]
+    onsets = [0, 1, 2, 3, 4, 7, 8, 9, 10]  # a breath (2 beats' rest) after "star,"
+    header = [(0, "text", "@KMIDI KARAOKE FILE"), (0, "text", "@TTwinkle")]
+    word_track = header + [(o * q, "text", w) for o, w in zip(onsets, words)]
+    melody = [(o * q, "note", (p, held, 1)) for o, p in zip(onsets, pitches)]
+    drums = [(b * q, "note", (36, 100, 10)) for b in range(12)]
+    path = _midi_file(tmp_path / "twinkle.kar", [word_track, drums, melody])
+    score = load_score(path)
+    phrases = score.phrases()
+    assert [p.text for p in phrases] == ["Twinkle little star,", "How I wonder"]
+    assert score.pitch_range() == (60.0, 69.0)
+
+
+def test_midi_lyric_syllables_are_joined_by_their_spaces(tmp_path: Path) -> None:
+    q = 480
+    lyrics = ["Lei", "se ", "fle", "hen ", "/mei", "ne ", "Lie", "der "]
+    melody = [(k * q, "note", (60 + k, q - 40, 1)) for k in range(len(lyrics))]
+    melody += [(k * q, "lyric", t) for k, t in enumerate(lyrics)]
+    score = load_score(_midi_file(tmp_path / "song.mid", [melody]))
+    assert [p.text for p in score.phrases()] == ["Leise flehen meine Lieder"]
