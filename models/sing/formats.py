@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -184,7 +184,7 @@ def _load_music21(path: Path, verse: int) -> Score:
         raise InputError(f"{path}: no lyrics found in {len(parts)} part(s); the vocal part "
                          "needs a syllable under each sung note (MusicXML lyrics or MIDI lyric "
                          "events)")
-    voice = next(p for p, c in zip(parts, counts) if c >= VOICE_SHARE * max(counts))
+    voice = next(p for p, c in zip(parts, counts, strict=True) if c >= VOICE_SHARE * max(counts))
     seconds = _seconds_map(parsed)
     notes: list[ScoreNote] = []
     flat = (voice.stripTies(inPlace=False).recurse().notesAndRests

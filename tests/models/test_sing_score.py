@@ -239,8 +239,14 @@ def test_a_song_from_a_collection_is_named_by_its_movement(tmp_path: Path) -> No
 def _midi_file(path: Path, tracks: list[list[tuple[int, str, object]]], tpq: int = 480) -> Path:
     """A MIDI file from per-track events (tick, kind, value): kind "note" (pitch, length,
     channel), "text" (a text event), "lyric" (a lyric event)."""
-    from music21.midi import ChannelVoiceMessages, DeltaTime, MetaEvents, MidiEvent, MidiFile
-    from music21.midi import MidiTrack
+    from music21.midi import (
+        ChannelVoiceMessages,
+        DeltaTime,
+        MetaEvents,
+        MidiEvent,
+        MidiFile,
+        MidiTrack,
+    )
 
     mf = MidiFile()
     mf.ticksPerQuarterNote = tpq
@@ -281,8 +287,8 @@ def test_karaoke_file_words_join_the_melody_and_short_gaps_are_not_breaths(tmp_p
     pitches = [60, 60, 67, 67, 69, 65, 65, 64, 64]
     onsets = [0, 1, 2, 3, 4, 7, 8, 9, 10]  # a breath (2 beats' rest) after "star,"
     header = [(0, "text", "@KMIDI KARAOKE FILE"), (0, "text", "@TTwinkle")]
-    word_track = header + [(o * q, "text", w) for o, w in zip(onsets, words)]
-    melody = [(o * q, "note", (p, held, 1)) for o, p in zip(onsets, pitches)]
+    word_track = header + [(o * q, "text", w) for o, w in zip(onsets, words, strict=True)]
+    melody = [(o * q, "note", (p, held, 1)) for o, p in zip(onsets, pitches, strict=True)]
     drums = [(b * q, "note", (36, 100, 10)) for b in range(12)]
     path = _midi_file(tmp_path / "twinkle.kar", [word_track, drums, melody])
     score = load_score(path)
