@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 MUSIC21_SUFFIXES = (".musicxml", ".xml", ".mxl", ".mid", ".midi", ".kar")
 MIDI_SUFFIXES = (".mid", ".midi", ".kar")
+FILL_REST = 4.0  # s: the vocal part resting this long is filled from another part that sings
 MIDI_ARTICULATION_GAP = 0.15  # s (and at most 0.3 quarter notes): a silence this short
 # between two MIDI notes is the player letting go of the note, not a breath
 KARAOKE_MARKS = "/\\"  # karaoke lyrics: "/" starts a new line, "\\" a new verse
@@ -186,6 +187,32 @@ def _load_music21(path: Path, verse: int) -> Score:
                          "events)")
     voice = next(p for p, c in zip(parts, counts, strict=True) if c >= VOICE_SHARE * max(counts))
     seconds = _seconds_map(parsed)
+    notes = _part_notes(voice, seconds, verse, is_midi, path)
+    for other, count in zip(parts, counts, strict=True):
+        if count and other is not voice:  # a solo verse, then the choir: one line sung
+            notes = _fill_long_rests(notes, _part_notes(other, seconds, verse, is_midi, path))
+    ts = parsed.recurse().getElementsByClass("TimeSignature").first()
+    bpb = int(ts.beatCount) if ts is not None else 4
+    beat_ql = float(ts.beatDuration.quarterLength) if ts is not None else 1.0
+    first_bar = _first_downbeat_ql(voice)
+    total_ql = float(voice.highestTime)
+    spq = seconds(1.0) - seconds(0.0)
+    beats_s, before = beat_grid(seconds(total_ql), beat_ql * spq, seconds(first_bar))
+    key = parsed.recurse().getElementsByClass("KeySignature").first()
+    key_name = ""
+    if key is not None:
+        try:
+            key_name = key.asKey().name.replace("-", "b")
+        except Exception:  # noqa: BLE001 - the key is informational
+            key_name = ""
+    return Score(notes=notes, tempo=60.0 / (beat_ql * spq), beats=beats_s, beats_per_bar=bpb,
+                 downbeat_phase=before % max(bpb, 1), title=_title(parsed, path), key=key_name,
+                 source=str(path), other_parts_midi=_other_parts_midi(parsed, voice, path))
+
+
+def _part_notes(voice: Any, seconds: Any, verse: int, is_midi: bool, path: Path
+                ) -> list[ScoreNote]:
+    """The notes and rests of one part, with the syllable starting on each note."""
     notes: list[ScoreNote] = []
     flat = (voice.stripTies(inPlace=False).recurse().notesAndRests
             .getElementsNotOfClass("Harmony"))  # chord symbols are not sung
@@ -221,24 +248,47 @@ def _load_music21(path: Path, verse: int) -> Score:
         last_end = end
     _karaoke_word_ends(notes, raw_midi_lyrics)
     if is_midi:
-        notes = _bridge_midi_gaps(notes, min(MIDI_ARTICULATION_GAP, 0.3 * (seconds(1.0) - seconds(0.0))))
-    ts = parsed.recurse().getElementsByClass("TimeSignature").first()
-    bpb = int(ts.beatCount) if ts is not None else 4
-    beat_ql = float(ts.beatDuration.quarterLength) if ts is not None else 1.0
-    first_bar = _first_downbeat_ql(voice)
-    total_ql = float(voice.highestTime)
-    spq = seconds(1.0) - seconds(0.0)
-    beats_s, before = beat_grid(seconds(total_ql), beat_ql * spq, seconds(first_bar))
-    key = parsed.recurse().getElementsByClass("KeySignature").first()
-    key_name = ""
-    if key is not None:
-        try:
-            key_name = key.asKey().name.replace("-", "b")
-        except Exception:  # noqa: BLE001 - the key is informational
-            key_name = ""
-    return Score(notes=notes, tempo=60.0 / (beat_ql * spq), beats=beats_s, beats_per_bar=bpb,
-                 downbeat_phase=before % max(bpb, 1), title=_title(parsed, path), key=key_name,
-                 source=str(path), other_parts_midi=_other_parts_midi(parsed, voice, path))
+        gap = min(MIDI_ARTICULATION_GAP, 0.3 * (seconds(1.0) - seconds(0.0)))
+        notes = _bridge_midi_gaps(notes, gap)
+    return notes
+
+
+def _fill_long_rests(notes: list[ScoreNote], other: list[ScoreNote]) -> list[ScoreNote]:
+    """``notes`` with each long rest (``FILL_REST`` s or more) filled with what ``other``
+    sings there, if it sings words there: the solo verse before the choir's refrain, a line
+    another part sings alone. The filled notes move by octaves to sit nearest the line's own
+    pitch, so a tenor's entry does not drag the melody's range down."""
+    sung = [n.midi for n in notes if n.midi is not None]
+    if not sung or not any(n.lyric for n in other):
+        return notes
+    centre = float(np.median(sung))
+    out: list[ScoreNote] = []
+    k = 0
+    while k < len(notes):
+        if not notes[k].is_rest:
+            out.append(notes[k])
+            k += 1
+            continue
+        j = k
+        while j < len(notes) and notes[j].is_rest:
+            j += 1
+        a, b = notes[k].start, notes[j - 1].end
+        fill = [n for n in other if n.start >= a - 1e-6 and n.end <= b + 1e-6]
+        first = next((i for i, n in enumerate(fill) if n.lyric is not None), None)
+        if b - a < FILL_REST or first is None:
+            out.extend(notes[k:j])
+        else:
+            fill = fill[first:]
+            pitches = [n.midi for n in fill if n.midi is not None]
+            shift = 12.0 * round((centre - float(np.median(pitches))) / 12.0)
+            if fill[0].start > a + 1e-6:
+                out.append(ScoreNote(a, fill[0].start - a, None, measure=notes[k].measure))
+            out.extend(replace(n, midi=None if n.midi is None else n.midi + shift) for n in fill)
+            if b > fill[-1].end + 1e-6:
+                out.append(ScoreNote(fill[-1].end, b - fill[-1].end, None,
+                                     measure=notes[j - 1].measure))
+        k = j
+    return out
 
 
 def _karaoke_word_ends(notes: list[ScoreNote], raw: list[tuple[int, str]]) -> None:

@@ -304,3 +304,32 @@ def test_midi_lyric_syllables_are_joined_by_their_spaces(tmp_path: Path) -> None
     melody += [(k * q, "lyric", t) for k, t in enumerate(lyrics)]
     score = load_score(_midi_file(tmp_path / "song.mid", [melody]))
     assert [p.text for p in score.phrases()] == ["Leise flehen meine Lieder"]
+
+
+def test_solo_verse_before_the_choir_refrain_is_sung_too(tmp_path: Path) -> None:
+    """Soprano (the melody part) rests through the verse a Solo part sings, a bar below;
+    the Solo also sings under the soprano's short rest, which stays a breath."""
+    import music21 as m21
+
+    def part(name: str, items: list[tuple[str | None, float, str | None]]) -> m21.stream.Part:
+        p = m21.stream.Part()
+        p.partName = name
+        p.append(m21.tempo.MetronomeMark(number=60))
+        for pitch, ql, text in items:
+            n = (m21.note.Rest(quarterLength=ql) if pitch is None
+                 else m21.note.Note(pitch, quarterLength=ql))
+            if text:
+                n.lyric = text
+            p.append(n)
+        return p
+
+    soprano = part("Soprano", [(None, 8, None), ("E5", 1, "a-"), ("D5", 1, "-lo-"),
+                               ("C5", 1, "-ha"), (None, 1, None), ("C5", 2, "oe"), ("C5", 2, "oe")])
+    solo = part("Solo", [("C4", 2, "proud-"), ("D4", 2, "-ly"), ("E4", 3, "swept"),
+                         (None, 4, None), ("G4", 1, "hum"), (None, 4, None)])
+    path = tmp_path / "aloha.musicxml"
+    m21.stream.Score([soprano, solo]).write("musicxml", fp=str(path))
+    score = load_score(path)
+    assert [p.text for p in score.phrases()] == ["proudly swept", "aloha", "oe oe"]
+    assert score.phrases()[0].start == 0.0
+    assert score.pitch_range() == (72.0, 76.0)  # the solo moved up an octave to the melody
