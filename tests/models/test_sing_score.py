@@ -103,6 +103,15 @@ def test_range_transposes_by_octaves_or_refuses(tmp_path: Path) -> None:
         fit_to_range(wide, 40, 62, "auto")
 
 
+def test_too_wide_a_melody_names_its_extremes_not_a_transpose_option(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, '  - [F4, 1, "la"]\n  - [r, 4]\n  - [F6, 1, "la"]\n', name="w.yaml")
+    with pytest.raises(InputError) as err:
+        fit_to_range(load_score(path), 40, 62, "auto")
+    text = str(err.value)
+    assert "F4 (measure 1) to F6 (measure 2), 24 semitones" in text
+    assert "--transpose auto" not in text  # it was auto already
+
+
 def test_bad_scores_name_the_file_and_measure(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="score file not found"):
         load_score(tmp_path / "missing.musicxml")
