@@ -44,6 +44,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 _PITCH = re.compile(r"^([A-Ga-g])([#b♯♭]*)(-?\d)$")
 _STEP = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 EXTENDERS = {"_", "~", ""}
+VERSE_NUMBER = re.compile(r"^\d{1,2}[.)]\s+")  # "1. Ich": the verse's number, not sung
 VOICE_SHARE = 0.75  # a part with this share of the most lyric notes can be the vocal part
 
 
@@ -72,7 +73,7 @@ def split_lyric(text: str | None, syllabic: str | None = None) -> tuple[str | No
     if raw in EXTENDERS:
         return None, True
     word_goes_on = raw.endswith("-") or syllabic in ("begin", "middle")
-    clean = raw.strip("-").strip()
+    clean = VERSE_NUMBER.sub("", raw).strip("-").strip()
     if not clean:
         return None, True
     return clean, not word_goes_on

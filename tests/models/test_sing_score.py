@@ -68,6 +68,9 @@ def test_musicxml_tie_is_one_syllable_and_midi_keeps_lyrics(tmp_path: Path) -> N
 
 def test_lyric_and_pitch_conventions() -> None:
     assert split_lyric("twin-") == ("twin", False)
+    assert split_lyric("1. Ich") == ("Ich", True)  # a strophic song numbers its verses
+    assert split_lyric("2. Was", "begin") == ("Was", False)
+    assert split_lyric("1.") == ("1.", True)  # a number alone is sung
     assert split_lyric("-kle") == ("kle", True)
     assert split_lyric("won", "begin") == ("won", False)
     assert split_lyric("_") == (None, True)
