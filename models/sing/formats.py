@@ -241,7 +241,7 @@ def _part_notes(voice: Any, seconds: Any, verse: int, is_midi: bool, path: Path
             syllabic = lyric_obj.syllabic if lyric_obj is not None else None
             if is_midi and text is not None:
                 raw_midi_lyrics.append((len(notes), text))
-                text = text.strip().lstrip(KARAOKE_MARKS)
+                text = text.strip().strip(KARAOKE_MARKS)
             lyric, word_end = split_lyric(text, syllabic)
             tied = el.tie is not None and el.tie.type in ("stop", "continue")
             notes.append(ScoreNote(start, end - start, float(pitch.ps), lyric, word_end,
@@ -301,7 +301,8 @@ def _karaoke_word_ends(notes: list[ScoreNote], raw: list[tuple[int, str]]) -> No
         return
     for k, (i, text) in enumerate(raw):
         nxt = raw[k + 1][1] if k + 1 < len(raw) else " "
-        ends = (text != text.rstrip() or nxt[:1].isspace() or nxt[:1] in KARAOKE_MARKS)
+        ends = (text != text.rstrip() or text.rstrip()[-1:] in KARAOKE_MARKS
+                or nxt[:1].isspace() or nxt[:1] in KARAOKE_MARKS)
         if notes[i].lyric is not None and not text.strip().endswith("-"):
             notes[i] = replace(notes[i], word_end=ends)
 

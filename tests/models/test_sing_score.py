@@ -311,11 +311,11 @@ def test_karaoke_file_words_join_the_melody_and_short_gaps_are_not_breaths(tmp_p
 
 def test_midi_lyric_syllables_are_joined_by_their_spaces(tmp_path: Path) -> None:
     q = 480
-    lyrics = ["Lei", "se ", "fle", "hen ", "/mei", "ne ", "Lie", "der "]
+    lyrics = ["Lei", "se ", "fle", "hen ", "/mei", "ne ", "Lie", "der/", "Durch"]
     melody = [(k * q, "note", (60 + k, q - 40, 1)) for k in range(len(lyrics))]
     melody += [(k * q, "lyric", t) for k, t in enumerate(lyrics)]
     score = load_score(_midi_file(tmp_path / "song.mid", [melody]))
-    assert [p.text for p in score.phrases()] == ["Leise flehen meine Lieder"]
+    assert [p.text for p in score.phrases()] == ["Leise flehen meine Lieder Durch"]
 
 
 def test_solo_verse_before_the_choir_refrain_is_sung_too(tmp_path: Path) -> None:
