@@ -329,8 +329,9 @@ def _bridge_midi_gaps(notes: list[ScoreNote], gap: float) -> list[ScoreNote]:
 def _karaoke_as_lyrics(data: bytes) -> bytes | None:
     """A karaoke MIDI file (``.kar``: the words as text events, often on a track of their
     own, ``@`` header lines) rewritten with the words as lyric events on the melody's notes,
-    which is where music21 reads lyrics; None for a file that has lyric events already or
-    no karaoke words."""
+    which is where music21 reads lyrics; a file whose lyric events are Latin-1 (``Trä``)
+    rewritten with them in UTF-8, the only encoding music21 reads; None when neither
+    applies."""
     from music21.midi import DeltaTime, MetaEvents, MidiEvent, MidiFile
 
     mf = MidiFile()
@@ -346,9 +347,14 @@ def _karaoke_as_lyrics(data: bytes) -> bytes | None:
         return out
 
     tracks = [timed(t) for t in mf.tracks]
-    if any(ev.type == MetaEvents.LYRIC and (ev.data or b"").strip()
-           for tr in tracks for _, ev in tr):
-        return None
+    lyric_events = [ev for tr in tracks for _, ev in tr
+                    if ev.type == MetaEvents.LYRIC and (ev.data or b"").strip()]
+    if lyric_events:  # music21 reads them, as UTF-8 only: Latin-1 syllables would be lost
+        latin = [ev for ev in lyric_events if _decode_text(ev.data) != ev.data.decode(
+            "utf-8", errors="ignore")]  # not valid UTF-8
+        for ev in latin:
+            ev.data = _decode_text(ev.data).encode("utf-8")
+        return bytes(mf.writestr()) if latin else None
     words = [(tick, _decode_text(ev.data)) for tr in tracks for tick, ev in tr
              if ev.type == MetaEvents.TEXT_EVENT and ev.data and not ev.data.startswith(b"@")]
     words = [(t, w) for t, w in words if w.strip(" " + KARAOKE_MARKS)]

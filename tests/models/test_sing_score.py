@@ -345,3 +345,12 @@ def test_solo_verse_before_the_choir_refrain_is_sung_too(tmp_path: Path) -> None
     assert [p.text for p in score.phrases()] == ["proudly swept", "aloha", "oe oe"]
     assert score.phrases()[0].start == 0.0
     assert score.pitch_range() == (72.0, 76.0)  # the solo moved up an octave to the melody
+
+
+def test_latin1_midi_lyrics_are_not_lost(tmp_path: Path) -> None:
+    q = 480
+    lyrics = ["Aus ", "mei", "nen ", "Trä", "nen ", "sprie", "ßen "]
+    melody = [(k * q, "note", (60 + k, q - 40, 1)) for k in range(len(lyrics))]
+    melody += [(k * q, "lyric", t) for k, t in enumerate(lyrics)]  # written as Latin-1
+    score = load_score(_midi_file(tmp_path / "lied.mid", [melody]))
+    assert [p.text for p in score.phrases()] == ["Aus meinen Tränen sprießen"]
