@@ -354,3 +354,30 @@ def test_latin1_midi_lyrics_are_not_lost(tmp_path: Path) -> None:
     melody += [(k * q, "lyric", t) for k, t in enumerate(lyrics)]  # written as Latin-1
     score = load_score(_midi_file(tmp_path / "lied.mid", [melody]))
     assert [p.text for p in score.phrases()] == ["Aus meinen Tränen sprießen"]
+
+
+def test_one_odd_word_in_a_long_breath_keeps_the_other_clauses_connected() -> None:
+    """The voice reads "ev'ry" as two words: only its clause is spoken word by word; the
+    rest of the breath keeps one take per clause (it used to be word by word throughout)."""
+    from vhuman.models.sing.lyrics import LyricSpeaker, split_clauses
+
+    speaker = LyricSpeaker.__new__(LyricSpeaker)  # a stand-in voice, no Piper model
+    speaker.sample_rate = 1000
+    takes: list[str] = []
+
+    def speak_text(text: str):
+        takes.append(text)
+        entries = []
+        for word in text.rstrip(".").split():
+            for part in (["e", "vry"] if word == "ev'ry" else [word]):
+                entries += [(ch, 10) for ch in part] + [(" ", 0)]
+        return np.zeros(sum(c for _, c in entries), np.float32), entries
+
+    speaker.speak_text = speak_text
+    words = [["Lift"], ["ev'", "ry"], ["voice"], ["and"], ["sing,"], ["till"], ["earth"],
+             ["and"], ["hea", "ven"], ["ring,"], ["ring"], ["with"], ["the"], ["har", "mo", "nies"]]
+    assert [len(c) for c in split_clauses(words)] == [5, 5, 4]
+    phrase = speaker.speak(words)
+    assert len(phrase.syllables) == sum(len(w) for w in words)
+    assert len(phrase.audio) == 5 + 1 + 1  # "Lift ev'ry voice and sing" word by word
+    assert takes[-2:] == ["till earth and heaven ring.", "ring with the harmonies."]
