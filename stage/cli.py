@@ -278,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     dance.set_defaults(func=cmd_dance, output="out/dance.mp4", camera="full_body")
 
     sing = add("sing", help="sing a song (MusicXML, MIDI with lyrics, or YAML) into a video")
-    sing.add_argument("score", help="song file: .musicxml/.mxl/.xml, .mid with lyric events, .yaml")
+    sing.add_argument("score", help="song file: .musicxml/.mxl/.xml, .mid with lyric events, karaoke .kar, .yaml")
     sing.add_argument("--backing", default=None,
                       help="backing audio file, 'score' (the score's other parts through "
                            "FluidSynth) or 'none' (default: the score's parts if it has any)")

@@ -67,6 +67,29 @@ def render_midi(midi: bytes, sample_rate: int, *, source: str = "<score>",
     return y.astype(np.float32)
 
 
+def key_shift(transposed: int) -> int:
+    """The semitones (-6..5) that put the accompaniment in the key of a voice moved by
+    ``transposed``: octaves are left out, so a melody sung an octave down keeps its
+    accompaniment where it is written, and one moved by -18 gets its backing moved by -6."""
+    return (int(transposed) + 6) % 12 - 6
+
+
+def transpose_midi(midi: bytes, semitones: int) -> bytes:
+    """A MIDI file (bytes) with every pitched note moved by ``semitones`` (drums, channel 10,
+    stay); the same bytes when there is nothing to move."""
+    if not semitones:
+        return midi
+    from music21.midi import MidiFile
+
+    mf = MidiFile()
+    mf.readstr(midi)
+    for track in mf.tracks:
+        for ev in track.events:
+            if (ev.isNoteOn() or ev.isNoteOff()) and ev.channel != 10 and ev.pitch is not None:
+                ev.pitch = int(np.clip(ev.pitch + semitones, 0, 127))
+    return bytes(mf.writestr())
+
+
 def mix(vocal: np.ndarray, backing: np.ndarray | None, *, backing_offset: int = 0,
         backing_db: float | None = None) -> FloatArray:
     """Voice plus backing (starting ``backing_offset`` samples in), the backing set

@@ -1,7 +1,11 @@
 """Score loaders: MusicXML / MIDI (through music21) and a small YAML form.
 
-``load_score(path)`` picks the loader by suffix. The vocal part is the part with the most
-lyric-bearing notes; every other part is kept (as MIDI bytes) for the backing track.
+``load_score(path)`` picks the loader by suffix. The vocal part is the top part (in score
+order) among those with nearly the most lyric-bearing notes: in a choir score where every
+part has the words, the soprano carries the melody. Every other part is kept (as MIDI
+bytes) for the backing track. Chord symbols (lead sheets) are not notes to sing. Repeats
+are written out (music21's ``expandRepeats``) and the second time through a repeated
+section sings the second verse.
 The YAML form::
 
     title: Twinkle Twinkle
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +34,18 @@ from vhuman.models.types import InputError, VhumanError
 
 logger = logging.getLogger(__name__)
 
-MUSIC21_SUFFIXES = (".musicxml", ".xml", ".mxl", ".mid", ".midi")
+MUSIC21_SUFFIXES = (".musicxml", ".xml", ".mxl", ".mid", ".midi", ".kar")
+MIDI_SUFFIXES = (".mid", ".midi", ".kar")
+FILL_REST = 4.0  # s: the vocal part resting this long is filled from another part that sings
+MIDI_ARTICULATION_GAP = 0.15  # s (and at most 0.3 quarter notes): a silence this short
+# between two MIDI notes is the player letting go of the note, not a breath
+KARAOKE_MARKS = "/\\"  # karaoke lyrics: "/" starts a new line, "\\" a new verse
 YAML_SUFFIXES = (".yaml", ".yml")
 _PITCH = re.compile(r"^([A-Ga-g])([#b♯♭]*)(-?\d)$")
 _STEP = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 EXTENDERS = {"_", "~", ""}
+VERSE_NUMBER = re.compile(r"^\d{1,2}[.)]\s+")  # "1. Ich": the verse's number, not sung
+VOICE_SHARE = 0.75  # a part with this share of the most lyric notes can be the vocal part
 
 
 def load_score(path: str | Path, *, verse: int = 1) -> Score:
@@ -61,7 +73,7 @@ def split_lyric(text: str | None, syllabic: str | None = None) -> tuple[str | No
     if raw in EXTENDERS:
         return None, True
     word_goes_on = raw.endswith("-") or syllabic in ("begin", "middle")
-    clean = raw.strip("-").strip()
+    clean = VERSE_NUMBER.sub("", raw).strip("-").strip()
     if not clean:
         return None, True
     return clean, not word_goes_on
@@ -158,43 +170,28 @@ def _load_music21(path: Path, verse: int) -> Score:
         import music21
     except ImportError as exc:  # pragma: no cover - a core dependency
         raise VhumanError("music21 is not installed: pip install music21") from exc
+    is_midi = path.suffix.lower() in MIDI_SUFFIXES
     try:
-        parsed = music21.converter.parse(str(path))
+        karaoke = _karaoke_as_lyrics(path.read_bytes()) if is_midi else None
+        if karaoke is not None:
+            parsed = music21.converter.parse(karaoke, format="midi")
+        else:
+            parsed = music21.converter.parse(str(path), format="midi" if is_midi else None)
     except Exception as exc:  # music21 raises many kinds on corrupt files
         raise InputError(f"{path}: unreadable score: {exc}") from exc
+    parsed = _expand_repeats(parsed, path)
     parts = list(getattr(parsed, "parts", [])) or [parsed]
-    counts = [sum(1 for n in p.recurse().notes if n.lyrics) for p in parts]
+    counts = [_lyric_count(p) for p in parts]
     if not parts or max(counts, default=0) == 0:
         raise InputError(f"{path}: no lyrics found in {len(parts)} part(s); the vocal part "
                          "needs a syllable under each sung note (MusicXML lyrics or MIDI lyric "
                          "events)")
-    voice = parts[int(np.argmax(counts))]
+    voice = next(p for p, c in zip(parts, counts, strict=True) if c >= VOICE_SHARE * max(counts))
     seconds = _seconds_map(parsed)
-    notes: list[ScoreNote] = []
-    flat = voice.stripTies(inPlace=False).recurse().notesAndRests
-    last_end = 0.0
-    for el in flat:
-        if el.duration.isGrace:
-            continue
-        ql0 = float(el.getOffsetInHierarchy(voice))
-        ql1 = ql0 + float(el.quarterLength)
-        start, end = seconds(ql0), seconds(ql1)
-        measure = int(el.measureNumber or 0)
-        if start < last_end - 1e-6:  # a second voice or chord overlap: keep the first line
-            logger.debug("%s: measure %d: overlapping note skipped", path, measure)
-            continue
-        if el.isRest:
-            notes.append(ScoreNote(start, end - start, None, measure=measure))
-        else:
-            pitch = max(el.pitches, key=lambda p: p.ps)  # a chord in the voice: its top note
-            lyric_obj = _verse_lyric(el, verse)
-            text = lyric_obj.text if lyric_obj is not None else None
-            syllabic = lyric_obj.syllabic if lyric_obj is not None else None
-            lyric, word_end = split_lyric(text, syllabic)
-            tied = el.tie is not None and el.tie.type in ("stop", "continue")
-            notes.append(ScoreNote(start, end - start, float(pitch.ps), lyric, word_end,
-                                   measure, tied))
-        last_end = end
+    notes = _part_notes(voice, seconds, verse, is_midi, path)
+    for other, count in zip(parts, counts, strict=True):
+        if count and other is not voice:  # a solo verse, then the choir: one line sung
+            notes = _fill_long_rests(notes, _part_notes(other, seconds, verse, is_midi, path))
     ts = parsed.recurse().getElementsByClass("TimeSignature").first()
     bpb = int(ts.beatCount) if ts is not None else 4
     beat_ql = float(ts.beatDuration.quarterLength) if ts is not None else 1.0
@@ -214,13 +211,244 @@ def _load_music21(path: Path, verse: int) -> Score:
                  source=str(path), other_parts_midi=_other_parts_midi(parsed, voice, path))
 
 
-def _verse_lyric(el: Any, verse: int) -> Any:
+def _part_notes(voice: Any, seconds: Any, verse: int, is_midi: bool, path: Path
+                ) -> list[ScoreNote]:
+    """The notes and rests of one part, with the syllable starting on each note."""
+    notes: list[ScoreNote] = []
+    flat = (voice.stripTies(inPlace=False).recurse().notesAndRests
+            .getElementsNotOfClass("Harmony"))  # chord symbols are not sung
+    passes = _measure_passes(voice)
+    raw_midi_lyrics: list[tuple[int, str]] = []  # (index in notes, the event's text)
+    last_end = 0.0
+    for el in flat:
+        if el.duration.isGrace:
+            continue
+        ql0 = float(el.getOffsetInHierarchy(voice))
+        ql1 = ql0 + float(el.quarterLength)
+        start, end = seconds(ql0), seconds(ql1)
+        measure = int(el.measureNumber or 0)
+        if start < last_end - 1e-6:  # a second voice or chord overlap: keep the first line
+            logger.debug("%s: measure %d: overlapping note skipped", path, measure)
+            continue
+        if el.isRest:
+            notes.append(ScoreNote(start, end - start, None, measure=measure))
+        elif not el.pitches:  # an unpitched (drum) note has nothing to sing
+            continue
+        else:
+            pitch = max(el.pitches, key=lambda p: p.ps)  # a chord in the voice: its top note
+            lyric_obj = _verse_lyric(el, verse, passes(ql0))
+            text = lyric_obj.text if lyric_obj is not None else None
+            syllabic = lyric_obj.syllabic if lyric_obj is not None else None
+            if is_midi and text is not None:
+                raw_midi_lyrics.append((len(notes), text))
+                text = text.strip().strip(KARAOKE_MARKS)
+            lyric, word_end = split_lyric(text, syllabic)
+            tied = el.tie is not None and el.tie.type in ("stop", "continue")
+            notes.append(ScoreNote(start, end - start, float(pitch.ps), lyric, word_end,
+                                   measure, tied))
+        last_end = end
+    _karaoke_word_ends(notes, raw_midi_lyrics)
+    if is_midi:
+        gap = min(MIDI_ARTICULATION_GAP, 0.3 * (seconds(1.0) - seconds(0.0)))
+        notes = _bridge_midi_gaps(notes, gap)
+    return notes
+
+
+def _fill_long_rests(notes: list[ScoreNote], other: list[ScoreNote]) -> list[ScoreNote]:
+    """``notes`` with each long rest (``FILL_REST`` s or more) filled with what ``other``
+    sings there, if it sings words there: the solo verse before the choir's refrain, a line
+    another part sings alone. The filled notes move by octaves to sit nearest the line's own
+    pitch, so a tenor's entry does not drag the melody's range down."""
+    sung = [n.midi for n in notes if n.midi is not None]
+    if not sung or not any(n.lyric for n in other):
+        return notes
+    centre = float(np.median(sung))
+    out: list[ScoreNote] = []
+    k = 0
+    while k < len(notes):
+        if not notes[k].is_rest:
+            out.append(notes[k])
+            k += 1
+            continue
+        j = k
+        while j < len(notes) and notes[j].is_rest:
+            j += 1
+        a, b = notes[k].start, notes[j - 1].end
+        fill = [n for n in other if n.start >= a - 1e-6 and n.end <= b + 1e-6]
+        first = next((i for i, n in enumerate(fill) if n.lyric is not None), None)
+        if b - a < FILL_REST or first is None:
+            out.extend(notes[k:j])
+        else:
+            fill = fill[first:]
+            pitches = [n.midi for n in fill if n.midi is not None]
+            shift = 12.0 * round((centre - float(np.median(pitches))) / 12.0)
+            if fill[0].start > a + 1e-6:
+                out.append(ScoreNote(a, fill[0].start - a, None, measure=notes[k].measure))
+            out.extend(replace(n, midi=None if n.midi is None else n.midi + shift) for n in fill)
+            if b > fill[-1].end + 1e-6:
+                out.append(ScoreNote(fill[-1].end, b - fill[-1].end, None,
+                                     measure=notes[j - 1].measure))
+        k = j
+    return out
+
+
+def _karaoke_word_ends(notes: list[ScoreNote], raw: list[tuple[int, str]]) -> None:
+    """MIDI lyrics written karaoke-style, one event per syllable with a space where a word
+    ends (``"Lei" "se " "fle" "hen "``, or ``"Can" "do" " pen" "so"``) and ``/`` or ``\\``
+    starting a line: join the syllables into words (in place). Files whose events carry no
+    spaces keep the hyphen convention (``"twin-" "-kle"``)."""
+    if not any(t != t.strip() or t[:1] in KARAOKE_MARKS for _, t in raw):
+        return
+    for k, (i, text) in enumerate(raw):
+        nxt = raw[k + 1][1] if k + 1 < len(raw) else " "
+        ends = (text != text.rstrip() or text.rstrip()[-1:] in KARAOKE_MARKS
+                or nxt[:1].isspace() or nxt[:1] in KARAOKE_MARKS)
+        if notes[i].lyric is not None and not text.strip().endswith("-"):
+            notes[i] = replace(notes[i], word_end=ends)
+
+
+def _bridge_midi_gaps(notes: list[ScoreNote], gap: float) -> list[ScoreNote]:
+    """A performed MIDI file lets go of each note a little before the next (``Twin`` 0.42 s,
+    silence 0.06 s, ``kle``): a gap up to ``gap`` s, or one inside a word, is articulation,
+    not a breath, so the note before it is held to the next note instead of ending the
+    phrase after every syllable."""
+    out: list[ScoreNote] = []
+    in_word = False  # the syllable being sung goes on into the next one
+    for k, n in enumerate(notes):
+        nxt = notes[k + 1] if k + 1 < len(notes) else None
+        if (n.is_rest and out and not out[-1].is_rest and nxt is not None and not nxt.is_rest
+                and (n.duration <= gap + 1e-6 or in_word)):
+            out[-1] = replace(out[-1], duration=n.end - out[-1].start)
+            continue
+        if not n.is_rest and n.lyric is not None:
+            in_word = not n.word_end
+        out.append(n)
+    return out
+
+
+def _karaoke_as_lyrics(data: bytes) -> bytes | None:
+    """A karaoke MIDI file (``.kar``: the words as text events, often on a track of their
+    own, ``@`` header lines) rewritten with the words as lyric events on the melody's notes,
+    which is where music21 reads lyrics; a file whose lyric events are Latin-1 (``Trä``)
+    rewritten with them in UTF-8, the only encoding music21 reads; None when neither
+    applies."""
+    from music21.midi import DeltaTime, MetaEvents, MidiEvent, MidiFile
+
+    mf = MidiFile()
+    mf.readstr(data)
+
+    def timed(track: Any) -> list[tuple[int, Any]]:
+        tick, out = 0, []
+        for ev in track.events:
+            if ev.isDeltaTime():
+                tick += ev.time
+            else:
+                out.append((tick, ev))
+        return out
+
+    tracks = [timed(t) for t in mf.tracks]
+    lyric_events = [ev for tr in tracks for _, ev in tr
+                    if ev.type == MetaEvents.LYRIC and (ev.data or b"").strip()]
+    if lyric_events:  # music21 reads them, as UTF-8 only: Latin-1 syllables would be lost
+        latin = [ev for ev in lyric_events if _decode_text(ev.data) != ev.data.decode(
+            "utf-8", errors="ignore")]  # not valid UTF-8
+        for ev in latin:
+            ev.data = _decode_text(ev.data).encode("utf-8")
+        return bytes(mf.writestr()) if latin else None
+    words = [(tick, _decode_text(ev.data)) for tr in tracks for tick, ev in tr
+             if ev.type == MetaEvents.TEXT_EVENT and ev.data and not ev.data.startswith(b"@")]
+    words = [(t, w) for t, w in words if w.strip(" " + KARAOKE_MARKS)]
+    if len(words) < 4:  # a comment or two, not the words of a song
+        return None
+    tol = max(1, int(mf.ticksPerQuarterNote or 480) // 8)
+    onsets = [sorted({t for t, ev in tr if ev.isNoteOn() and ev.velocity and ev.channel != 10})
+              for tr in tracks]  # drums (channel 10) never carry the tune
+
+    def near(ticks: list[int], t: int) -> int | None:
+        k = int(np.searchsorted(ticks, t))
+        best = min((ticks[j] for j in (k - 1, k) if 0 <= j < len(ticks)),
+                   key=lambda x: abs(x - t), default=None)
+        return best if best is not None and abs(best - t) <= tol else None
+
+    def fit(i: int) -> float:  # words on its notes, less its notes without words
+        matched = {near(onsets[i], t) for t, _ in words} - {None}
+        return len(matched) - 0.5 * (len(onsets[i]) - len(matched))
+
+    melody = max(range(len(tracks)), key=fit)
+    at: dict[int, str] = {}
+    for t, w in words:
+        tick = near(onsets[melody], t)
+        if tick is None:
+            logger.debug("karaoke word %r at tick %d has no melody note", w, t)
+            continue
+        at[tick] = at.get(tick, "") + w
+    track = mf.tracks[melody]
+    events = tracks[melody] + [(t, MidiEvent(track, type=MetaEvents.LYRIC)) for t in sorted(at)]
+    for t, ev in events[len(tracks[melody]):]:
+        ev.data = at[t].encode("utf-8")
+    events.sort(key=lambda te: (te[0], 0 if te[1].type == MetaEvents.LYRIC else 1))
+    track.events = []
+    last = 0
+    for t, ev in events:
+        track.events.append(DeltaTime(track, time=t - last))
+        track.events.append(ev)
+        last = t
+    return bytes(mf.writestr())
+
+
+def _decode_text(data: bytes) -> str:
+    """MIDI text: UTF-8 when it is valid UTF-8, else Latin-1 (what old karaoke files use)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _lyric_count(part: Any) -> int:
+    """Notes of ``part`` with a lyric that has text (chord symbols and empty lyrics aside)."""
+    return sum(1 for n in part.recurse().notes.getElementsNotOfClass("Harmony")
+               if any((lyr.text or "").strip() for lyr in n.lyrics))
+
+
+def _verse_lyric(el: Any, verse: int, repeat_pass: int = 1) -> Any:
+    """The lyric sung on ``el``: verse ``verse`` the first time through a repeated section,
+    the next verse the second time, ...; a note with one line of words sings it each time."""
     if not el.lyrics:
         return None
+    wanted = verse + repeat_pass - 1
     for lyr in el.lyrics:
-        if lyr.number == verse:
+        if lyr.number == wanted:
             return lyr
+    if repeat_pass > 1:
+        return _verse_lyric(el, verse)
     return el.lyrics[0] if verse == 1 else None
+
+
+def _expand_repeats(parsed: Any, path: Path) -> Any:
+    """The score as performed: repeats, first/second endings, D.C./D.S. written out."""
+    if not parsed.recurse().getElementsByClass(("Repeat", "RepeatExpression")):
+        return parsed
+    try:
+        return parsed.expandRepeats()
+    except Exception as exc:  # noqa: BLE001 - music21 raises several kinds on odd repeats
+        logger.warning("%s: repeats not expanded (sung straight through): %s", path, exc)
+        return parsed
+
+
+def _measure_passes(part: Any):  # -> Callable[[float], int]
+    """Quarter-length offset → how many times its measure number has come so far (1, 2...)."""
+    starts, passes, seen = [], [], {}
+    for m in part.getElementsByClass("Measure"):
+        key = (m.number, m.numberSuffix)
+        seen[key] = seen.get(key, 0) + 1
+        starts.append(float(m.offset))
+        passes.append(seen[key])
+
+    def repeat_pass(ql: float) -> int:
+        k = int(np.searchsorted(starts, ql + 1e-9, side="right")) - 1
+        return passes[k] if k >= 0 else 1
+
+    return repeat_pass
 
 
 def _seconds_map(parsed: Any):  # -> Callable[[float], float]
@@ -247,8 +475,16 @@ def _first_downbeat_ql(part: Any) -> float:
 
 
 def _title(parsed: Any, path: Path) -> str:
+    """The song's name: a song from a collection (work "Liederkreis, Op.39", movement
+    "Mondnacht") is named by its movement; music21 fills a missing movement name with the
+    file name, which is not a title."""
     meta = getattr(parsed, "metadata", None)
-    title = getattr(meta, "bestTitle", None) if meta is not None else None
+    if meta is None:
+        return path.stem
+    movement = str(getattr(meta, "movementName", None) or "").strip()
+    if movement and movement not in (path.name, path.stem):
+        return movement
+    title = getattr(meta, "title", None)
     return str(title) if title else path.stem
 
 

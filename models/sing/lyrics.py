@@ -4,7 +4,8 @@ The voice speaks a phrase once; its per-phoneme alignment is cut at word spaces,
 word's phonemes are divided among the word's syllables around their vowel nuclei
 (consonants between two nuclei: one goes to the coda of the first, the rest start the
 next). When the voice's word count differs from the lyric's (a number read as two words,
-say), the words are spoken one by one instead, so every syllable always gets phonemes.
+say), the phrase is spoken clause by clause, and a clause that still differs word by word,
+so every syllable always gets phonemes.
 """
 
 from __future__ import annotations
@@ -71,6 +72,20 @@ class SpokenPhrase:
 def clean_word(text: str) -> str:
     """A lyric word as the voice should read it (punctuation dropped, apostrophes kept)."""
     return " ".join(_WORD_CHARS.sub(" ", text).replace("-", " ").split())
+
+
+CLAUSE_WORDS = 8  # a clause spoken on its own is cut after at most this many words
+
+
+def split_clauses(words: list[list[str]]) -> list[list[list[str]]]:
+    """Words (each its syllable texts) cut into clauses after the lyric's punctuation
+    (``sing,`` ``liberty;``) and after every ``CLAUSE_WORDS`` words without any."""
+    out: list[list[list[str]]] = [[]]
+    for w in words:
+        out[-1].append(w)
+        if (w and w[-1].rstrip()[-1:] in ",;:.!?") or len(out[-1]) >= CLAUSE_WORDS:
+            out.append([])
+    return [c for c in out if c]
 
 
 def split_word(phones: list[Phone], count: int) -> list[SpokenSyllable]:
@@ -190,21 +205,32 @@ class LyricSpeaker:
 
     def speak(self, words: list[list[str]]) -> SpokenPhrase:
         """``words``: each word's syllable texts. One spoken take of the whole phrase when
-        the voice reads it as that many words, else one take per word."""
+        the voice reads it as that many words; else one take per clause (cut after the
+        lyric's punctuation, at most ``CLAUSE_WORDS`` words), and word by word only for a
+        clause the voice still reads differently, so one odd word in a long breath does
+        not make the whole breath sound like a list of words."""
+        pieces: list[FloatArray] = []
+        sylls: list[tuple[int, SpokenSyllable]] = []
+        self._speak_into(words, pieces, sylls, clauses=True)
+        return SpokenPhrase(pieces, self.sample_rate, sylls)
+
+    def _speak_into(self, words: list[list[str]], pieces: list[FloatArray],
+                    sylls: list[tuple[int, SpokenSyllable]], *, clauses: bool) -> None:
         texts = [clean_word("".join(w)) or "ah" for w in words]
         audio, entries = self.speak_text(" ".join(texts) + ".")
         spoken = self._words(entries)
-        if len(spoken) == len(words):
-            sylls = [(0, s) for w, ph in zip(words, spoken, strict=True)
-                     for s in split_word(ph, len(w))]
-            return SpokenPhrase([audio], self.sample_rate, sylls)
-        logger.debug("voice read %d words for %d lyric words in %r: word by word",
-                     len(spoken), len(words), " ".join(texts))
-        pieces: list[FloatArray] = []
-        sylls = []
-        for w, text in zip(words, texts, strict=True):
-            a, e = self.speak_text(text + ".")
-            phones = [p for ws in self._words(e) for p in ws]
-            pieces.append(a)
-            sylls += [(len(pieces) - 1, s) for s in split_word(phones, len(w))]
-        return SpokenPhrase(pieces, self.sample_rate, sylls)
+        if len(spoken) == len(words) or len(words) == 1:
+            if len(spoken) != len(words):  # one lyric word read as several ("me a")
+                spoken = [[p for ws in spoken for p in ws]]
+            pieces.append(audio)
+            sylls += [(len(pieces) - 1, s) for w, ph in zip(words, spoken, strict=True)
+                      for s in split_word(ph, len(w))]
+            return
+        logger.debug("voice read %d words for %d lyric words in %r: %s", len(spoken),
+                     len(words), " ".join(texts), "clause by clause" if clauses else
+                     "word by word")
+        groups = split_clauses(words) if clauses else [[w] for w in words]
+        if len(groups) == 1:
+            groups = [[w] for w in words]
+        for group in groups:
+            self._speak_into(group, pieces, sylls, clauses=False)

@@ -211,7 +211,16 @@ def fit_to_range(score: Score, low: float, high: float, transpose: int | str = "
         mode = transpose.strip().lower()
         if mode == "auto":
             shift = 0
-            if hi - lo <= high - low:
+            if hi - lo > high - low:
+                top = next(n for n in score.sung_notes if n.midi == hi)
+                bottom = next(n for n in score.sung_notes if n.midi == lo)
+                raise InputError(
+                    f"{score.source}: the melody spans {note_name(lo)} (measure "
+                    f"{bottom.measure}) to {note_name(hi)} (measure {top.measure}), "
+                    f"{hi - lo:g} semitones: whatever the transposition, a note stays outside "
+                    f"the voice's range {note_name(low)}..{note_name(high)} "
+                    f"({high - low:g} semitones)")
+            else:
                 centre = 0.5 * (low + high) - 0.5 * (lo + hi)
                 shift = int(12 * round(centre / 12.0))
                 if lo + shift < low or hi + shift > high:  # octaves alone do not fit

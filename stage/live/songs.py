@@ -68,9 +68,10 @@ def check_song_request(score: str | Path, backing: str | Path | None, style: str
 
 def load_backing(backing: str | Path | None, score, sample_rate: int) -> tuple[np.ndarray | None, str]:
     """(backing audio at ``sample_rate`` or None, what it is). ``backing``: a file, ``"score"``
-    (the score's other parts through FluidSynth), ``"none"``, or None (the score's parts if
-    it has any, else none)."""
-    from vhuman.models.sing.backing import render_midi
+    (the score's other parts through FluidSynth, moved into the key the voice sings in when
+    ``score`` is the sung, transposed score), ``"none"``, or None (the score's parts if it
+    has any, else none)."""
+    from vhuman.models.sing.backing import key_shift, render_midi, transpose_midi
 
     if backing is None:
         if score.other_parts_midi is None:
@@ -83,7 +84,9 @@ def load_backing(backing: str | Path | None, score, sample_rate: int) -> tuple[n
         if score.other_parts_midi is None:
             raise InputError(f"{score.source}: --backing score, but the score has no other parts "
                              "to accompany the voice (give --backing an audio file, or none)")
-        return render_midi(score.other_parts_midi, sample_rate, source=score.source), "score"
+        # the accompaniment follows the voice into its key (not its octave)
+        midi = transpose_midi(score.other_parts_midi, key_shift(score.transposed))
+        return render_midi(midi, sample_rate, source=score.source), "score"
     from vhuman.animation.dance.music import load_music
 
     path = Path(name).expanduser()
@@ -184,7 +187,7 @@ def plan_song(score_path: str | Path, *, backing: str | Path | None = None,
     finally:
         if bar is not None:
             bar.close()
-    back, what = load_backing(backing, score, song.chunk.sample_rate)
+    back, what = load_backing(backing, song.score, song.chunk.sample_rate)  # as sung
     sr = song.chunk.sample_rate
     if backing_start and back is not None:
         if not 0 <= backing_start < back.size / sr:

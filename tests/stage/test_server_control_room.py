@@ -311,3 +311,11 @@ def test_camera_route_validates_and_refuses_a_performer_without_camera(tmp_path:
         assert r.status_code == 409 and "no camera shots" in r.json()["detail"]
         assert c.post("/v1/shows/main/control/camera", json={"shot": "wide"},
                       headers={"Authorization": f"Bearer {REPORTER}"}).status_code == 403
+
+
+def test_library_lists_every_score_format_sing_reads(tmp_path: Path) -> None:
+    from vhuman.stage.server.routes.control_desk import _scan
+
+    for name in ("lied.mxl", "karaoke.kar", "tune.mid", "song.musicxml", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert _scan(tmp_path)["scores"] == ["karaoke.kar", "lied.mxl", "song.musicxml", "tune.mid"]

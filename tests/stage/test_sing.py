@@ -109,3 +109,29 @@ def test_cli_errors_name_the_problem(tmp_path: Path, capsys) -> None:
     assert rc == 2 and "no other parts" in capsys.readouterr().err
     rc = main(["sing", str(score), "--dance", "tango", "-q", "-o", str(tmp_path / "x.mp4")])
     assert rc == 2 and "unknown dance style" in capsys.readouterr().err
+
+
+def test_score_backing_follows_the_voice_into_its_key(tmp_path: Path, monkeypatch) -> None:
+    """A melody moved by -18 semitones (octaves do not fit the voice) is sung a tritone away
+    from its written key: the accompaniment moves with it (by -6, not a muddy -18)."""
+    import music21 as m21
+
+    from vhuman.models.sing import backing as backing_mod
+    from vhuman.models.sing import load_score
+    from vhuman.stage.live.songs import load_backing
+
+    rendered: list[bytes] = []
+    monkeypatch.setattr(backing_mod, "render_midi",
+                        lambda midi, sr, source="": rendered.append(midi) or np.zeros(10))
+    score = load_score(_two_part_score(tmp_path))
+
+    def pitches(midi: bytes) -> list[int]:
+        mf = m21.midi.MidiFile()
+        mf.readstr(midi)
+        return sorted(e.pitch for t in mf.tracks for e in t.events if e.isNoteOn())
+
+    load_backing(None, score, 22050)
+    load_backing("score", score.transpose(-12), 22050)  # an octave: the backing stays
+    load_backing("score", score.transpose(-18), 22050)
+    assert pitches(rendered[0]) == pitches(rendered[1])
+    assert pitches(rendered[2]) == [p - 6 for p in pitches(rendered[0])]

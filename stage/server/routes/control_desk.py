@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from vhuman.animation.gestures import gesture_names
 from vhuman.animation.sing import DANCE_STYLES
+from vhuman.models.sing.formats import MUSIC21_SUFFIXES
 from vhuman.models.types import Emotion, InputError
 
 from .. import rundesk
@@ -29,7 +30,7 @@ from ..state import ShowSession
 
 router = APIRouter(tags=["control room"])
 
-SUFFIXES = {"rundowns": (".yaml", ".yml"), "scores": (".musicxml", ".xml", ".mid", ".midi"),
+SUFFIXES = {"rundowns": (".yaml", ".yml"), "scores": MUSIC21_SUFFIXES,  # what `sing` reads
             "music": (".wav", ".mp3", ".ogg", ".flac", ".m4a"),
             "images": (".png", ".jpg", ".jpeg", ".webp")}
 MAX_FILES = 300
