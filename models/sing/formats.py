@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -435,9 +436,11 @@ def _expand_repeats(parsed: Any, path: Path) -> Any:
         return parsed
 
 
-def _measure_passes(part: Any):  # -> Callable[[float], int]
+def _measure_passes(part: Any) -> Callable[[float], int]:
     """Quarter-length offset → how many times its measure number has come so far (1, 2...)."""
-    starts, passes, seen = [], [], {}
+    starts: list[float] = []
+    passes: list[int] = []
+    seen: dict[tuple[Any, Any], int] = {}
     for m in part.getElementsByClass("Measure"):
         key = (m.number, m.numberSuffix)
         seen[key] = seen.get(key, 0) + 1
