@@ -61,6 +61,9 @@ _PRAISE = re.compile(
     r"incredible|brilliant|talented|cool|sweet|adorable|rock|calming|so good|funniest|greatest|nicest|coolest|sweetest|cutest|kindest|hilarious|so fun|a legend)\b|"
     r"\b(love (you|the show|this show|this stream|your)|best host|great (job|show)|well done|"
     r"big fan|i'm a fan|im a fan|you made my day|made my day)\b|"
+    r"(?![^?]*\?)\b(?:you|vivi|u)\b.{0,12}\b(?:sing|dance|host|speak|talk)s? (?:so |really |very |super )?(?:well|beautifully|great|amazingly|nicely)\b|"
+    r"\b(?:beautiful|lovely|amazing|great|nice|gorgeous) (?:voice|singing|dancing|dance moves)\b|"
+    r"\b(?:cantas|bailas|presentas) (?:muy |tan |s[úu]per )?(?:bien|bonito)\b|qu[ée] (?:bonita|linda) voz\b|"
     r"\b(eres (genial|la mejor|el mejor|incre[íi]ble|bonita|linda)|te quiero|me encanta(s)? (tu|el)|"
     r"qu[ée] buen (programa|show)|la mejor presentadora|"
     r"qu[ée] (divertid[oa]|bonit[oa]|genial|chul[oa]|guap[oa]|maravillos[oa]|buen[oa]) (es|est[áa]) "
@@ -93,6 +96,11 @@ _SAY_THIS = re.compile(
     r"\b(?:say|repeat(?: after me)?|translate(?: to \w+)?)\s*[:'\"“]|^\s*(?:di|repite|traduce)\s*:|"
     r"跟我说|跟我念|翻译", re.I)
 _QUESTION_VERB = re.compile(r"^\s*[¿]?\s*(?:puedes|podrías|can you|could you)\s+(?:decirme|tell me)\b", re.I)
+
+
+def names_bad_news(message: str) -> bool:
+    """The message names a loss, an illness or grief in words (not only a sad mood)."""
+    return bool(_SAD.search(message))
 
 
 def classify_kind(message: str) -> Kind:

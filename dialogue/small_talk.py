@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from vhuman.models.emotion import classify_emotion
 from vhuman.models.types import Emotion
 
+from .kinds import names_bad_news
 from .memory import extract_preferences
 
 _SENSITIVE = re.compile(
@@ -103,8 +104,28 @@ _FROM_WITH_ES = re.compile(
     r"\b(?:viendo|veo|te veo|os veo|vemos) (?:el programa |esto )?desde (?P<place>[^,.!?¡¿]{3,40}?)\s+"
     r"con mi (?P<rel>" + _RELS_ES + r")\b", re.I)
 _FROM_WITH_ZH = re.compile(r"我和(?P<rel>" + _RELS_ZH + r")(?:在|从)(?P<place>[\u4e00-\u9fff]{2,12}?)(?:看|一起看)")
+# A viewer upset with the judging or a result ("the judges were unfair to the Japanese
+# skater", "do you think she should have won?"): heard, and no side taken (never "Oh, nice!",
+# a hug as for bad news, or the model's verdict).
+_GRIEVANCE = re.compile(
+    r"(?=.*\b(?:judg(?:es|ing|ed)|referees?|refs?|umpires?|officials?|scor(?:es|ed|ing)|decisions?|calls?|"
+    r"results?|jury|var|medal|gold|silver|won|win|lost|deserved?)\b)"
+    r"(?=.*\b(?:unfair|robbed|robbery|rigged|biased|blind|disgrace\w*|scandal\w*|corrupt|wrong|terrible|"
+    r"awful|joke|deserved?|should(?:'ve| have) (?:won|gotten|got|been)|disappoint\w*)\b)|"
+    r"(?=.*\b(?:jueces|[áa]rbitros?|jurado|resultado|decisi[óo]n|medalla|oro|gan[óa]r?)\b)"
+    r"(?=.*\b(?:injust[oa]s?|injusticia|robo|rob[óo]|amaña\w*|vergüenza|merec[íi]a|deber[íi]a haber ganado)\b)|"
+    r"(?=.*(?:裁判|评委|判罚|打分|金牌|冠军))(?=.*(?:不公平|黑哨|偏心|不公正|应该赢|该赢|太差))", re.I | re.S)
+# "my brother competes in the ski jump tomorrow": good luck to them.
+_ROOTING = re.compile(
+    r"\bmy (?P<rel>" + _RELS_EN + r")(?:'s| is)? (?:competes|competing|compete|racing|races|skates|skating|"
+    r"jumps|jumping|plays|playing|in the (?:final|race|team)|on the team|representing)\b|"
+    r"\bmi (?P<rel_es>" + _RELS_ES + r") (?:compite|corre|patina|salta|juega|est[áa] en la final)\b|"
+    r"我(?P<rel_zh>" + _RELS_ZH + r")(?:今天|明天|今晚)?(?:要)?(?:参加|比赛|参赛|上场|出战)", re.I)
+_NERVOUS = re.compile(r"\b(?:nervous|nerves|anxious|scared|worried|nervios[oa]?|nerviosismo)\b|紧张|担心", re.I)
 _MALE = {"dad", "father", "brother", "son", "grandpa", "grandfather", "husband", "boyfriend", "uncle"}
 _FEMALE = {"mom", "mum", "mother", "sister", "daughter", "grandma", "grandmother", "wife", "girlfriend", "aunt"}
+_MALE_ES = {"padre", "papá", "papa", "hermano", "hijo", "abuelo", "novio", "marido", "tío", "tio", "primo", "amigo"}
+_FEMALE_ES = {"madre", "mamá", "mama", "hermana", "hija", "abuela", "novia", "mujer", "tía", "tia", "prima", "amiga"}
 _REL_ES = {"dad": "padre", "father": "padre", "mom": "madre", "mum": "madre", "mother": "madre",
            "brother": "hermano", "sister": "hermana", "son": "hijo", "daughter": "hija", "grandpa": "abuelo",
            "grandma": "abuela", "wife": "mujer", "husband": "marido", "friend": "amigo"}
@@ -146,6 +167,15 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "tired": (
             "Oof, that sounds like a long one, {viewer}. Put your feet up, we'll keep you company tonight.",
             "You've earned a rest, {viewer}. Get cozy and let us keep you company."),
+        "grievance": (
+            "I hear you, {viewer}. Judging calls always stir up strong feelings, and that's part of what makes sport so gripping.",
+            "Oof, {viewer}, I can tell that one stung! I'll leave the verdicts to the judges, but I love how much you care."),
+        "rooting": (
+            "Good luck to your {rel}, {viewer}! We'll all be cheering for {obj}.",
+            "How exciting, {viewer}! Go, go, go! We're all cheering for your {rel}."),
+        "rooting_nervous": (
+            "Good luck to your {rel}, {viewer}! We'll all be cheering for {obj}.",
+            "How exciting, {viewer}! Nerves just mean you care. We're all cheering for your {rel}!"),
         "mishap": (
             "Oh no, {viewer}! Little disasters always pick the best moments. Hope it's all okay!",
             "Whoops! Oh no, {viewer}, I hope nothing's ruined. Good luck with the cleanup!"),
@@ -238,6 +268,12 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
     "es": {
         "tired": ("Uf, vaya día, {viewer}. Descansa un poco, aquí te hacemos compañía.",
                   "Te mereces un descanso, {viewer}. Ponte cómoda y te hacemos compañía."),
+        "grievance": ("Te entiendo, {viewer}. Las decisiones de los jueces siempre despiertan pasiones.",
+                      "¡Uf, {viewer}, se nota que te dolió! Dejo los veredictos a los jueces, pero me encanta lo mucho que te importa."),
+        "rooting": ("¡Mucha suerte a tu {rel}, {viewer}! Aquí todos {lo} animamos.",
+                    "¡Qué emoción, {viewer}! ¡Todos animamos a tu {rel}!"),
+        "rooting_nervous": ("¡Mucha suerte a tu {rel}, {viewer}! Aquí todos {lo} animamos.",
+                            "¡Qué emoción, {viewer}! Los nervios son porque te importa. ¡Todos animamos a tu {rel}!"),
         "mishap": ("¡Ay, no, {viewer}! Los pequeños desastres siempre llegan en el mejor momento. ¡Espero que todo esté bien!",
                    "¡Uy, {viewer}! Ánimo con la limpieza, y que no se haya roto nada."),
         "cold": ("¡Brr, {viewer}! Abrígate bien y disfruta del programa con nosotros.",
@@ -286,6 +322,9 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
     "zh": {
         "tired": ("辛苦啦，{viewer}！好好休息一下，我们陪着你。", "累了一天了，{viewer}，放松一下，我们陪你。"),
         "cold": ("好冷呀，{viewer}！多穿点，注意保暖。",),
+        "grievance": ("我理解你，{viewer}。裁判的判罚总是让人心情激动。", "看得出你很在意，{viewer}！判罚就交给裁判吧，不过我很喜欢你这么投入。"),
+        "rooting": ("祝你{rel}比赛顺利，{viewer}！我们都为{rel}加油！", "好激动呀，{viewer}！我们一起为你{rel}加油！"),
+        "rooting_nervous": ("祝你{rel}比赛顺利，{viewer}！我们都为{rel}加油！", "好激动呀，{viewer}！紧张是因为在乎。我们一起为你{rel}加油！"),
         "mishap": ("哎呀，{viewer}！小意外总是来得这么巧，希望一切都好！", "哎呀呀，{viewer}，辛苦你收拾啦，希望没弄坏什么！"),
         "how_are_you": ("我很好，{viewer}！和大家一起聊天特别开心。你今天过得怎么样？", "超开心的，{viewer}！你呢，今天怎么样？",
                         "谢谢关心，{viewer}，我状态很好！你最近怎么样？"),
@@ -327,6 +366,9 @@ _STYLE: dict[str, tuple[Emotion, float, list[str]]] = {
     "tired": (Emotion.CALM, 0.4, ["nod"]),
     "cold": (Emotion.CALM, 0.4, ["nod"]),
     "mishap": (Emotion.SURPRISED, 0.5, ["shrug"]),
+    "grievance": (Emotion.CALM, 0.4, ["nod"]),
+    "rooting": (Emotion.EXCITED, 0.6, ["cheer"]),
+    "rooting_nervous": (Emotion.EXCITED, 0.6, ["cheer"]),
 }
 
 
@@ -373,7 +415,16 @@ class SmallTalk:
         not small talk this class answers. ``named``: say the viewer's name (False right
         after a greeting that already did)."""
         lang = language if language in LINES else "en"
-        if _SENSITIVE.search(text) or _BAD_NEWS.search(text):
+        if _SENSITIVE.search(text):
+            return None
+        heartfelt = self._heartfelt(text, lang)
+        if heartfelt is not None:  # before the bad-news and no-cheer gates: these lines are not cheers
+            self._who = viewer or ""
+            key, values = heartfelt
+            said = _fill(self._pick(viewer or "", lang, key, text), viewer if named else None, values)
+            emotion, intensity, tags = _STYLE[key]
+            return SmallTalkLine(said, key, emotion, intensity, list(tags))
+        if _BAD_NEWS.search(text):
             return None
         feeling, strength = classify_emotion(text)
         if feeling in (Emotion.SAD, Emotion.ANGRY) and strength >= 0.3 and kind not in ("praise", "thanks") \
@@ -459,6 +510,24 @@ class SmallTalk:
         if prefs.get("name"):  # "my name is Clara": the brain already calls them by it
             return "name", {}
         return None
+
+    def _heartfelt(self, text: str, lang: str) -> tuple[str, dict[str, str]] | None:
+        """A grievance about the judging or a result, or a family member competing: lines that
+        are said whatever the message's mood (nervous, angry), never a cheer."""
+        if names_bad_news(text):
+            return None  # "the ref was terrible and my dad is in hospital": the hospital first
+        if _GRIEVANCE.search(text):
+            return "grievance", {}
+        m = _ROOTING.search(text)
+        if m is None:
+            return None
+        rel = (m.group("rel") or m.group("rel_es") or m.group("rel_zh") or "").lower()
+        if lang == "es":
+            rel = _REL_ES.get(rel, rel)
+        male, female = rel in _MALE | _MALE_ES, rel in _FEMALE | _FEMALE_ES
+        values = {"rel": rel, "obj": "him" if male else "her" if female else "them",
+                  "lo": "lo" if male else "la" if female else "los"}
+        return ("rooting_nervous" if _NERVOUS.search(text) else "rooting"), values
 
     def _their_likes(self, text: str, lang: str) -> tuple[str, dict[str, str]] | None:
         """"He loves ski jumping" about the person this viewer named ("my dad"), in any language."""

@@ -84,3 +84,11 @@ def test_sad_news_about_others_is_a_story_not_the_speakers_grief(text: str, stor
     from vhuman.dialogue.kinds import is_sad_story
 
     assert is_sad_story(text) is story
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Vivi you sing so well!!", "praise"), ("what a beautiful voice", "praise"),
+    ("cantas muy bien", "praise"), ("can you sing well?", "request"), ("I sing well too", "chat"),
+])
+def test_praise_of_the_hosts_singing(text: str, kind: str) -> None:
+    assert classify_kind(text) == kind

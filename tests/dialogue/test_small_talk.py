@@ -198,3 +198,35 @@ def test_a_little_accident_gets_oh_no_never_a_cheer(text: str, lang: str, said: 
         assert got is None or "disaster" not in got, got
     else:
         assert got is not None and said in got.lower() and "yay" not in got.lower()
+
+
+@pytest.mark.parametrize("text, lang, said", [
+    ("I think the judges were unfair to the Japanese skater tonight", "en", "judg"),  # was "Oh, nice, Eva!"
+    ("do you think she should have won?", "en", "judges"),  # was the model's "Do you really want her to get."
+    ("the referee was terrible today", "en", "judg"),  # was a hug, as for bad news
+    ("los jueces fueron injustos con la patinadora", "es", "jueces"),
+    ("裁判太不公平了", "zh", "判罚"),
+])
+def test_a_grievance_about_the_judging_is_heard_and_no_side_taken(text: str, lang: str, said: str) -> None:
+    got = _talk(text, lang, kind="chat")
+    assert got is not None and said in got.lower(), got
+    assert not any(w in got.lower() for w in ("nice", "hug", "robbed", "unfair", "deserved"))
+
+
+@pytest.mark.parametrize("text, lang, words", [
+    ("I'm so nervous, my brother competes in the ski jump tomorrow", "en", ["brother"]),  # was a hug
+    ("my son is playing in the hockey final tonight!", "en", ["son", "him"]),
+    ("mi hermana compite mañana en el slalom, qué nervios", "es", ["hermana"]),
+    ("我哥哥明天参加跳台滑雪比赛，好紧张", "zh", ["哥哥", "加油"]),
+])
+def test_a_family_member_competing_gets_good_luck(text: str, lang: str, words: list[str]) -> None:
+    talk = SmallTalk(random.Random(1))
+    for _ in range(3):  # every line of the kind
+        got = talk.answer(text, lang, "Pia", "chat")
+        assert got is not None and all(w in got.text for w in words[:1]), got
+        if "nerv" not in text and "紧张" not in text:
+            assert "nerve" not in got.text.lower()  # nobody said they were nervous
+
+
+def test_bad_news_beside_a_grievance_comes_first() -> None:
+    assert _talk("We lost the final, the ref was terrible and my dad is in hospital", kind="sad") is None
