@@ -148,6 +148,7 @@ class Brain:
         self._similar: Similarity | None = None
         self.skills = Skills(persona, songs, moderator, random.Random(seed + 2))
         self.skills.schedule = self.knowledge.events  # "how many days until the final?"
+        self.skills.languages = self.reply_languages  # "can you speak French?"
         self.small_talk = SmallTalk(random.Random(seed + 3))
 
     @property

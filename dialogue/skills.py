@@ -95,8 +95,26 @@ _CANNOT = _rx(
     r"\b(?:backflip|back flip|flip|cartwheel|somersault|cook|drive|call me|text me|email|buy|order|"
     r"draw|paint|hug me|come to|meet me|play (?:a )?(?:game|video)|fly)\b|\bsalto mortal\b|\bvoltereta\b|"
     r"\bcocina\b|\bll[áa]mame\b|后空翻|空翻|做饭|打电话|画画")
-_ABOUT_ME = _rx(r"\b(?:what'?s your name|who are you|are you (?:a )?real|are you (?:a )?(?:human|robot|bot|person)|"
-                r"tell me about yourself)\b|\bc[óo]mo te llamas\b|\bqui[ée]n eres\b|你叫什么|你是谁|你是真人")
+_ABOUT_ME = _rx(r"\b(?:what'?s your name|who are you|are you (?:an? )?(?:real|ai|a\.i\.|human|robot|bot|person|"
+                r"real person|computer|program|chatbot|virtual)|what are you|tell me about yourself)\b|"
+                r"\bc[óo]mo te llamas\b|\bqui[ée]n eres\b|\beres (?:una? )?(?:ia|robot|humana?|real|persona)\b|"
+                r"你叫什么|你是谁|你是真人|你是(?:机器人|人工智能|AI|ai)")
+_SPEAKS = _rx(r"\b(?:can|do) you (?:speak|talk in|understand) (\w+)\b|\bwhat languages? (?:do|can) you (?:speak|talk)\b|"
+              r"\bhablas (\w+)\b|\bqu[ée] idiomas hablas\b|你会说(\w{1,3}?)吗|你会(?:说)?(?:哪些|什么)语言")
+_LANGUAGE_WORDS = {
+    "en": ("english", "inglés", "ingles", "英语", "英文"), "es": ("spanish", "español", "espanol", "castellano", "西班牙语"),
+    "zh": ("chinese", "mandarin", "chino", "mandarín", "中文", "汉语", "普通话"), "fr": ("french", "francés", "frances", "法语"),
+    "de": ("german", "alemán", "aleman", "德语"), "pt": ("portuguese", "portugués", "portugues", "葡萄牙语"),
+    "ja": ("japanese", "japonés", "japones", "日语"), "it": ("italian", "italiano", "意大利语"),
+}
+_LANGUAGE_NAMES = {
+    "en": {"en": "English", "es": "Spanish", "zh": "Chinese", "fr": "French", "de": "German", "pt": "Portuguese",
+           "ja": "Japanese", "it": "Italian"},
+    "es": {"en": "inglés", "es": "español", "zh": "chino", "fr": "francés", "de": "alemán", "pt": "portugués",
+           "ja": "japonés", "it": "italiano"},
+    "zh": {"en": "英语", "es": "西班牙语", "zh": "中文", "fr": "法语", "de": "德语", "pt": "葡萄牙语", "ja": "日语",
+           "it": "意大利语"},
+}
 _HOW_LONG = _rx(r"\bhow long have you been (?:hosting|doing)\b|\bcu[áa]nto tiempo llevas\b|你主持多久")
 _PUN_NAMES = ("mike hunt", "hugh jass", "ben dover", "amanda hugginkiss", "seymour butz", "phil mccracken",
               "mike oxlong", "hugh g rection", "harry balls", "jenny talia", "moe lester", "ima hogg",
@@ -128,6 +146,7 @@ class Skills:
         self.schedule: Callable[[], list[Event]] = list  # the show's dated events (the brain's KB)
         self.english: str | None = None  # this message in English, when it was translated
         self.on_air: Callable[[], OnAir | None] = lambda: None  # a running show's position
+        self.languages: Callable[[], tuple[str, ...]] = lambda: ("en",)  # what the host answers in
 
     def answer(self, text: str, lang: str, viewer: str | None, kind: str,
                called: str | None = None) -> list[SkillLine] | None:
@@ -150,7 +169,7 @@ class Skills:
         return out
 
     def _first_skill(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
-        for step in (self._live, self._shout_out, self._say_this, self._decline_advice, self._exact, self._about_me, self._can_do,
+        for step in (self._live, self._shout_out, self._say_this, self._decline_advice, self._exact, self._about_me, self._speaks, self._can_do,
                      self._joke, self._sing, self._dance, self._quiz,
                      self._gesture, self._cannot):
             out = step(text, lang, who, kind)
@@ -212,6 +231,24 @@ class Skills:
         if _ABOUT_ME.search(text):
             return [SkillLine(line("about_me", lang, name=self.persona.name), "self", Emotion.HAPPY, ["wave"])]
         return None
+
+    def _speaks(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
+        """"Can you speak French?": the languages the host answers in on this show, never a
+        guess (the model's draws were refused and "you've got me thinking" was said)."""
+        m = _SPEAKS.search(text)
+        if m is None:
+            return None
+        word = next((g for g in m.groups() if g), "").lower()
+        asked = next((c for c, words in _LANGUAGE_WORDS.items() if word in words), None)
+        if word and asked is None:
+            return None  # "do you speak to the athletes?"
+        names = _LANGUAGE_NAMES.get(lang, _LANGUAGE_NAMES["en"])
+        known = [names[c] for c in self.languages() if c in names]
+        said = (" y " if lang == "es" else "和" if lang == "zh" else " and ").join(
+            [("、" if lang == "zh" else ", ").join(known[:-1]), known[-1]] if len(known) > 1 else known)
+        key = "speak_list" if asked is None else "speak_yes" if asked in self.languages() else "speak_no"
+        return [SkillLine(line(key, lang, langs=said, asked=names.get(asked or "", word)), "languages",
+                          Emotion.HAPPY, ["nod"])]
 
     def _can_do(self, text: str, lang: str, who: str, kind: str) -> list[SkillLine] | None:
         if _CAN_DO.search(text):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from vhuman.dialogue import Brain, Moderator
 from vhuman.dialogue.kinds import classify_kind
 from vhuman.dialogue.persona import DEFAULT_PERSONA
@@ -99,3 +101,30 @@ def test_a_pronoun_in_a_shout_out_is_the_person_this_viewer_named() -> None:
     assert not _ask(skills, "Mi hermana Lucía está aquí", "es", viewer="Ana")
     spanish = _ask(skills, "¡Salúdala!", "es", viewer="Ana")
     assert spanish and "Lucía" in spanish[0].text
+
+
+@pytest.mark.parametrize("text, said", [
+    ("can you speak French?", "Not on this show"),
+    ("do you speak Spanish?", "I do!"),
+    ("what languages do you speak?", "English, Spanish and Chinese"),
+    ("¿Hablas inglés?", "¡Sí!"),
+    ("你会说中文吗？", "英语、西班牙语和中文"),
+    ("do you speak to the athletes?", None),  # no language named: not this skill
+])
+def test_the_host_says_which_languages_it_speaks_on_the_show(text: str, said: str | None) -> None:
+
+
+    brain = Brain(DEFAULT_PERSONA, llm=None, memory=None, languages=("en", "es", "zh"))
+    reply = asyncio.run(brain.reply(text, "Dan"))
+    if said is None:
+        assert reply.source != "skill:languages"
+    else:
+        assert reply.source == "skill:languages" and said in reply.text, reply.text
+
+
+@pytest.mark.parametrize("text", ["are you an AI?", "are you a robot?", "¿eres una IA?", "你是机器人吗？", "what are you?"])
+def test_asked_if_it_is_an_ai_the_host_says_it_is_the_virtual_host(text: str) -> None:
+
+
+    reply = asyncio.run(Brain(DEFAULT_PERSONA, llm=None, memory=None, languages=("en", "es", "zh")).reply(text, "Ann"))
+    assert reply.source == "skill:self"  # the model's "As an AI..." was replaced by "let's keep it friendly"
