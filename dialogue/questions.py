@@ -94,6 +94,17 @@ _PLACE = re.compile(r"\b(?:in|at) the (?:[A-Z][\w'-]*)(?: [A-Z]?[\w'-]+)*?(?=[,.
 _DATE_SAID = re.compile(r"\bon \d{1,2} [A-Z][a-z]+(?: \d{4})?(?: at \d{1,2}:\d{2})?")
 
 
+def words_missing(question: str, said: str) -> list[str]:
+    """The question's content words that ``said`` does not have (by their first letters)."""
+    have = {w[:4] for w in _content(said)}
+    return [w for w in _content(question) if w[:4] not in have]
+
+
+def asks_if_needed(text: str) -> bool:
+    """"Do I need to book parking?": a yes/no question about a requirement."""
+    return bool(_YES_NO_NEED.search(text))
+
+
 def is_follow_up(text: str) -> bool:
     """A short message that only makes sense with the question before it ("and where?",
     "do I need to book it?")."""
@@ -119,16 +130,17 @@ def follow_up_from(text: str, said: str) -> str | None:
             return f"That's {asked.group(0)}."
     if not words:
         return None
-    for sentence in re.split(r"(?<=[.!?])\s+", said.strip()):
-        clauses = [c.strip(" ,.") for c in re.split(r",|\band\b", sentence)]
-        for clause in clauses:
-            have = {w[:4] for w in _content(clause)}
-            if not all(w[:4] in have for w in words):
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(said.split())):
+        if not all(w[:4] in {x[:4] for x in _content(sentence)} for w in words):
+            continue  # the follow-up's words are all in the sentence, if not in one clause
+        clauses = [c.strip(" ,.") for c in re.split(r",(?!\d)|\band\b", sentence)]
+        if _YES_NO_NEED.search(text):
+            need = next((c for c in clauses if _NEEDS.search(c)), None)
+            if need is None:
                 continue
-            if _YES_NO_NEED.search(text) and _NEEDS.search(clause):
-                subject = _SUBJECT_END.split(sentence, maxsplit=1)[0].strip()
-                if clause is clauses[0] or len(subject.split()) > 4:
-                    return f"Yes: {sentence.strip()}"
-                return f"Yes, {subject[:1].lower() + subject[1:]} {clause}."
-            return f"From my notes: {sentence.strip()}"
+            subject = _SUBJECT_END.split(sentence, maxsplit=1)[0].strip()
+            if need is clauses[0] or len(subject.split()) > 4:
+                return f"Yes: {sentence.strip()}"
+            return f"Yes, {subject[:1].lower() + subject[1:]} {need}."
+        return f"From my notes: {sentence.strip()}"
     return None

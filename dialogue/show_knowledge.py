@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from .guard import FactGuard
 from .persona import Persona
-from .questions import core_question
+from .questions import asks_if_needed, core_question, follow_up_from, words_missing
 from .rows import say_row
 from .schedule import Event, answer_schedule, events_from
 
@@ -32,11 +32,18 @@ class ShowKnowledge:
         """The grounded answer's text, or None (not in the knowledge, or the lookup failed)."""
         if self.qa is None:
             return None
+        question = core_question(question)
         try:
-            answer = await self.qa.answer_async(core_question(question))
+            answer = await self.qa.answer_async(question)
         except Exception as exc:
             log.warning("knowledge base lookup failed: %s", exc)
             return None
+        if asks_if_needed(question):  # "do I need to book parking?": yes, from the sentence that says so
+            said = next((s for s in (follow_up_from(question, p.text) for p in answer.sources) if s), None)
+            if said is not None:
+                return said
+            if answer.answered and words_missing(question, answer.text):
+                return None  # "do I need a ticket...?" met with a sentence about no ticket
         if not answer.answered:
             return None
         return say_row(answer.text) or answer.text  # a table row said as a sentence

@@ -76,3 +76,11 @@ def test_a_question_wrapped_in_chat_is_answered_from_the_notes(sample_kb) -> Non
 def test_where_or_when_after_the_host_named_it(text: str, said: str | None) -> None:
     hockey = "The ice hockey final is on 21 February 2026 at 17:00 in the Crystal Arena."
     assert follow_up_from(text, hockey) == said
+
+
+def test_a_requirement_question_is_answered_yes_from_the_sentence_that_says_so(sample_kb) -> None:  # type: ignore[no-untyped-def]
+    brain = Brain(DEFAULT_PERSONA, llm=None, memory=None, kb=sample_kb)
+    reply = asyncio.run(brain.reply("do I need to book parking?", "Hoa"))  # was "not in tonight's notes"
+    assert reply.source == "kb" and reply.text.startswith("Yes, parking must be booked"), reply.text
+    reply = asyncio.run(brain.reply("do I need a ticket for the opening ceremony?", "Hoa"))
+    assert "Aurora Stadium hosts" not in reply.text  # a sentence with no ticket in it is no answer
