@@ -39,6 +39,7 @@ from .questions import (
     QUESTION,
     about_host,
     about_show,
+    asks_prediction,
     core_question,
     follow_up_from,
     is_factual,
@@ -369,7 +370,7 @@ class Brain:
             yield item
             return
         # "What's your favourite winter sport?", "你会滑雪吗？": about the host, not in the notes
-        taste = about_host(text) and not about_show(text)
+        taste = about_host(text) and not about_show(text) or asks_prediction(text)  # or "who will win?"
         local = await answer_in_language(self.qa, text, asked) \
             if self.qa and asked in ("zh", "es") and turn.label == "question" and not taste else None
         if local is not None:  # a Chinese or Spanish show question, answered in its language

@@ -15,14 +15,11 @@ from .language import OPENERS, detect_language
 from .memory import ViewerRecord, extract_name
 from .persona import Persona
 from .prompts import fill, pick
-from .questions import about_host
+from .questions import about_host, asks_prediction
 from .reply import ReplySentence
 from .skill_lines import LINES, line
 
 # A question about what has not happened yet: nobody knows, so nobody guesses.
-_PREDICTION = re.compile(
-    r"\bwho(?:'s| is)? (?:will|going to|gonna) win\b|\bwill (?:\w+ ){1,4}win\b|\bwho wins\b|"
-    r"\bqui[ée]n (?:va a ganar|ganar[áa])\b|谁会赢|谁能赢|会赢吗", re.I)
 _DANCE = re.compile(r"\b(dance|dancing|bailar|baila|danse|tanzen)\b", re.I)
 _NAME_LINES = {
     "en": ("You're {name}, of course! I remember.",
@@ -105,10 +102,10 @@ class LineBook:
         """An honest, in-persona "I don't know that one" in the viewer's language (for a
         question about a result not yet known: "nobody knows yet"; ``show``: a question
         about the show, "not in tonight's notes"). ``question``: what was asked."""
-        if show and not _PREDICTION.search(question):
+        if show and not asks_prediction(question):
             return self.show_unsure(viewer, index, language)
-        if _PREDICTION.search(question) or about_host(question):  # "I only know our show" is no answer about itself
-            key = "predict" if _PREDICTION.search(question) else "ponder"
+        if asks_prediction(question) or about_host(question):  # "I only know our show" is no answer about itself
+            key = "predict" if asks_prediction(question) else "ponder"
             text = fill(line(key, language if language in LINES else "en", viewer="{viewer}"), viewer)
         else:
             return self._own_line(self.persona.unsure, "unsure", viewer, "unsure", index, ["shrug"], language)

@@ -29,6 +29,17 @@ _ABOUT_HOST = re.compile(
     r"\b(?:eres|est[áa]s|tienes|te gusta|tu|t[úu])\b|你(?!知道|能告诉|可以告诉|能不能告诉)", re.I)
 
 
+# "Who will win the final?": nobody knows yet, and no note of the show says.
+_PREDICTION = re.compile(
+    r"\bwho(?:'s| is)? (?:will|going to|gonna) win\b|\bwill (?:\w+ ){1,4}win\b|\bwho wins\b|"
+    r"\bqui[ée]n (?:va a ganar|ganar[áa])\b|谁会赢|谁能赢|会赢吗", re.I)
+
+
+def asks_prediction(text: str) -> bool:
+    """A question about a result not known yet ("who will win?", "¿quién va a ganar?")."""
+    return bool(_PREDICTION.search(text))
+
+
 def about_host(text: str) -> bool:
     """A question about the host itself (its taste, its life, what it can do): small talk
     or the model answer it, and "I don't know" is not "I only know our show"."""
@@ -41,7 +52,7 @@ _SHOW = re.compile(
     r"slopes?|rink|hall|shuttles?|bus(?:es)?|trains?|schedule|programme|final|ceremony|mascot|merch\w*|"
     r"shop|food|restaurants?|toilets?|entrance|gates?|volunteers?|medals?|games|show|stream|broadcast|"
     r"commentary|booking|refunds?|doors|wifi|cloakroom|lost and found|"
-    r"entradas?|aparcamiento|acreditaci[óo]n|prensa|sede|estadio|horario|programa|ceremonia|mascota|"
+    r"entradas?|aparcamiento|aparcar|acreditaci[óo]n|prensa|sede|estadio|horario|programa|ceremonia|mascota|"
     r"juegos|autob[úu]s|comida|tienda)\b|门票|停车|记者证|场馆|赛程|节目|开幕式|闭幕式|吉祥物|比赛|决赛|媒体",
     re.I)
 

@@ -267,7 +267,7 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "es": {
         "tired": ("Uf, vaya día, {viewer}. Descansa un poco, aquí te hacemos compañía.",
-                  "Te mereces un descanso, {viewer}. Ponte cómoda y te hacemos compañía."),
+                  "Te mereces un descanso, {viewer}. Relájate y te hacemos compañía."),
         "grievance": ("Te entiendo, {viewer}. Las decisiones de los jueces siempre despiertan pasiones.",
                       "¡Uf, {viewer}, se nota que te dolió! Dejo los veredictos a los jueces, pero me encanta lo mucho que te importa."),
         "rooting": ("¡Mucha suerte a tu {rel}, {viewer}! Aquí todos {lo} animamos.",
@@ -299,7 +299,7 @@ LINES: dict[str, dict[str, tuple[str, ...]]] = {
         "likes": ("¡{X}, qué buen gusto, {viewer}! ¿Qué es lo que más te gusta?",
                   "¡{X}! Me encanta, {viewer}. ¿Cómo empezaste?",
                   "¡Se nota que te encanta {x}, {viewer}! ¿Qué es lo mejor para ti?"),
-        "first_time": ("¡Bienvenido a tu primer programa, {viewer}! Pregúntame lo que quieras o pídeme una canción.",),
+        "first_time": ("¡Te damos la bienvenida a tu primer programa, {viewer}! Pregúntame lo que quieras o pídeme una canción.",),
         "with_person": ("¡Un saludo también para tu familia, {viewer}! Que disfrutéis juntos.",),
         "with_named": ("¡Hola, {name}! Qué bien teneros aquí, {viewer}.",),
         "place_with": ("¿Desde {place} con tu {rel}? ¡Qué planazo, {viewer}! Un saludo enorme a los dos. ¿A quién animáis esta noche?",),

@@ -95,3 +95,13 @@ def test_what_kind_of_thing_is_never_answered_with_a_name() -> None:
     assert say_answer("吉祥物叫什么名字？", "zh", "Pip", full) == "吉祥物叫Pip。"
     assert to_english("吉祥物是什么动物？", "zh") == "what the mascot animal?"
     assert unknown_words("吉祥物是什么颜色？", "zh") == ["颜色"]  # asked for after 什么: not a trailing verb
+
+
+def test_who_will_win_is_never_answered_from_the_notes(sample_kb) -> None:  # type: ignore[no-untyped-def]
+    from vhuman.dialogue import Brain
+    from vhuman.dialogue.persona import DEFAULT_PERSONA
+
+    for question in ("¿Quién va a ganar la final de hockey?", "谁会赢冰球决赛？", "who will win the hockey final?"):
+        reply = asyncio.run(Brain(DEFAULT_PERSONA, llm=None, memory=None, kb=sample_kb,
+                                 languages=("en", "es", "zh")).reply(question, "Sofía"))
+        assert reply.source == "unsure" and "120" not in reply.text, reply.text  # was the ticket price
