@@ -217,16 +217,22 @@ class QAEngine(EvidenceMixin):
         best = max(cands, key=lambda c: c.score)
         conf, feats = self.model.confidence(best, cands)
         coverage = VERIFY_FEATURES.index("v_sentence_coverage")
-        if best.verify_features[coverage] < OFFER_COVERAGE:
+        best_cov = best.verify_features[coverage]
+        if best_cov < OFFER_COVERAGE or conf < self.threshold:
             # The top span's sentence is about something else ("Where is the daily press
-            # conference held?" -> the media centre's own address): a span of the next few
-            # from a sentence that covers the question may be the answer.
+            # conference held?" -> the media centre's own address; "where is the ice hockey
+            # final held?" -> the closing ceremony's stadium, named next to it), or too unsure
+            # to say: a span of the next few from a sentence that covers the question better
+            # may be the answer. Over an uncovered one, any such span the model would say wins.
+            uncovered = best_cov < OFFER_COVERAGE
             for other in sorted(cands, key=lambda c: -c.score)[1:RESCUE_TOP]:
-                if other.verify_features[coverage] < OFFER_COVERAGE:
+                other_cov = other.verify_features[coverage]
+                if other_cov < OFFER_COVERAGE or other_cov <= best_cov:
                     continue
                 other_conf, other_feats = self.model.confidence(other, cands)
-                if other_conf > conf:
-                    best, conf, feats = other, other_conf, other_feats
+                if other_conf > conf or uncovered and other_conf >= self.threshold:
+                    best, conf, feats, best_cov = other, other_conf, other_feats, other_cov
+                    uncovered = False
         if feats["record_missing"] > 0:
             # A table row or list item is about one thing: when it lacks a thing the question
             # names, it answers about another row (no prose paraphrases a row's key).
