@@ -415,6 +415,15 @@ class Brain:
                 index = 1
         if said and turn.label == "abuse":
             return  # a calm line is the whole answer to rudeness: the model would only echo it
+        if kind == "statement":
+            # A passage read aloud, a plain impersonal statement: "Go on, Ana, I'm listening."
+            # is the turn's answer. The model's additions were odd questions ("Can we hear the
+            # show playing?") or echoes of the passage, heard live.
+            fit = None if said else self._openers.pick(text, viewer, language=lang, kind=kind)
+            if fit is not None:
+                yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
+            if said or fit is not None:
+                return
         if turn.label == "sad" and kind == "sad_story":
             # Sad news about others (a passage read aloud): sorrow shared is the answer; a hug
             # or "take care of yourself" would treat the speaker as the one grieving.

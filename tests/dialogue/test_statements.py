@@ -80,11 +80,19 @@ def test_a_statement_whose_draws_are_refused_gets_a_brief_acknowledgement(messag
 def test_a_lower_case_draw_after_a_finished_opener_is_a_fragment() -> None:
     llm = ScriptedLLM("but it was much.")
     brain = Brain(DEFAULT_PERSONA, llm, memory=None)
+    reply = asyncio.run(brain.reply("We watched the whole relay from the couch under two blankets", "Ana"))
+    assert "much" not in reply.text and [i.source for i in reply.items] == ["opener"]
+    assert ("but it was much.", "fragment") in brain.last_refused
+
+
+def test_a_passage_read_aloud_is_acknowledged_without_the_model() -> None:
+    llm = ScriptedLLM("Can we hear the show playing?")  # heard live after "...the true printed book,"
+    brain = Brain(DEFAULT_PERSONA, llm, memory=None)
     reply = asyncio.run(brain.reply(
         "For although the Chinese took impressions from wood blocks engraved in relief for "
         "centuries before the wood cutters of the Netherlands by a similar process,", "Ana"))
-    assert "much" not in reply.text and [i.source for i in reply.items] == ["opener"]
-    assert ("but it was much.", "fragment") in brain.last_refused
+    assert [i.source for i in reply.items] == ["opener"] and llm.calls == []
+    assert "listening" in reply.text or "hear you" in reply.text
 
 
 def test_a_passage_in_a_language_without_lines_is_acknowledged_without_the_model() -> None:
