@@ -369,16 +369,17 @@ class Brain:
             item.language = asked if asked in LINES else "en"
             yield item
             return
-        # "What's your favourite winter sport?", "你会滑雪吗？": about the host, not in the notes
-        taste = about_host(text) and not about_show(text) or asks_prediction(text)  # or "who will win?"
+        # "What's your favourite winter sport?", "你会滑雪吗？" (about the host), "who will win?":
+        # no note of the show answers these
+        off_notes = about_host(text) and not about_show(text) or asks_prediction(text)
         local = await answer_in_language(self.qa, text, asked) \
-            if self.qa and asked in ("zh", "es") and turn.label == "question" and not taste else None
+            if self.qa and asked in ("zh", "es") and turn.label == "question" and not off_notes else None
         if local is not None:  # a Chinese or Spanish show question, answered in its language
             item = lines.sentence(local, "kb", index)
             item.language = asked
             yield item
             return
-        if self.qa is not None and QUESTION.search(core_question(text)) and not taste:
+        if self.qa is not None and QUESTION.search(core_question(text)) and not off_notes:
             answer = await self.knowledge.answer(text)
             before = self._last_question(handle)
             if answer is None and before and is_follow_up(text):
@@ -415,18 +416,11 @@ class Brain:
                 index = 1
         if said and turn.label == "abuse":
             return  # a calm line is the whole answer to rudeness: the model would only echo it
-        if kind == "statement":
+        if kind in ("statement", "sad_story"):
             # A passage read aloud, a plain impersonal statement: "Go on, Ana, I'm listening."
-            # is the turn's answer. The model's additions were odd questions ("Can we hear the
-            # show playing?") or echoes of the passage, heard live.
-            fit = None if said else self._openers.pick(text, viewer, language=lang, kind=kind)
-            if fit is not None:
-                yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
-            if said or fit is not None:
-                return
-        if turn.label == "sad" and kind == "sad_story":
-            # Sad news about others (a passage read aloud): sorrow shared is the answer; a hug
-            # or "take care of yourself" would treat the speaker as the one grieving.
+            # is the turn's answer (the model's additions heard live were odd questions, "Can
+            # we hear the show playing?", or echoes). Sad news about others: sorrow shared is
+            # the answer; a hug or "take care of yourself" would treat the speaker as grieving.
             fit = None if said else self._openers.pick(text, viewer, language=lang, kind=kind)
             if fit is not None:
                 yield lines.sentence(fit.text, "fallback", index, fit.emotion, fit.tags, fit.intensity)
