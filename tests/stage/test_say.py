@@ -43,8 +43,11 @@ def test_audio_is_the_voice_and_phonemes_cover_it(clip) -> None:
 def test_motion_covers_every_video_frame_and_mouth_moves(clip) -> None:
     assert sum(m.num_frames for m in clip.motion) == clip.frames
     motion = clip.motion[0]
-    aa = motion.morph_names.index(f"viseme_{Viseme.AA.value}")
-    assert motion.morph[:, aa].max() > 0.3  # "Hello... the big show" opens the mouth
+    # "Hello... the big show" opens the mouth. Piper samples its durations (noise_w), so one
+    # vowel's peak varies from run to run (AA alone: 0.26-0.67); the open vowels together
+    # always reach well past 0.3.
+    vowels = [motion.morph_names.index(f"viseme_{v.value}") for v in (Viseme.AA, Viseme.E, Viseme.OH, Viseme.OU)]
+    assert motion.morph[:, vowels].max() > 0.3
 
 
 def test_frames_change_with_speech(clip) -> None:
