@@ -49,8 +49,8 @@ from .reply import DanceCue, PerformCue, Reply, ReplyContext, ReplySentence, Sin
 from .show_knowledge import ShowKnowledge
 from .skill_lines import LINES, comfort
 from .skills import SkillLine, Skills
-from .small_talk import LINES as TALK_LINES
 from .small_talk import SmallTalk
+from .small_talk_lines import LINES as TALK_LINES
 from .tags import ACTIONS, move_body
 from .turn import Turn
 
