@@ -147,14 +147,21 @@ def is_statement(message: str) -> bool:
 
 
 # People close to the speaker: news about them is the speaker's own ("Grandpa broke his hip").
-_CLOSE = re.compile(  # unless someone else's: "her mother", "the skater's coach", "su abuelo"
-    r"(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!'s )(?<!\bsu )(?<!\bsus )(?<!他的)(?<!她的)\b(?:grand(?:pa|ma|mother|father|dad|mum|mom)|granny|nan|mom|mum|mommy|mummy|mother|dad|"
-    r"daddy|father|parents?|brother|sister|son|daughter|wife|husband|uncle|aunt|auntie|cousin|"
-    r"niece|nephew|friend|boyfriend|girlfriend|partner|fianc[ée]e?|baby|kids?|children|family|"
-    r"dog|cat|puppy|kitten|pet|neighbou?r|boss|teacher|coach|teammates?|"
-    r"abuel[oa]s?|mam[áa]|pap[áa]|madre|padre|herman[oa]s?|hij[oa]s?|espos[oa]|mujer|marido|"
-    r"t[íi][oa]s?|prim[oa]s?|amig[oa]s?|novi[oa]|perr[oa]|gat[oa]|mascota|familia|vecin[oa])\b|"
-    r"爷爷|奶奶|外公|外婆|姥姥|姥爷|妈|爸|哥|姐|弟|妹|儿子|女儿|孩子|老公|老婆|朋友|狗|猫|家人|邻居|老师",
+# The people a viewer names as their own ("my dad", "mi hermana", "我哥哥"): small talk asks
+# after them, and news about them is the viewer's own.
+RELATIONS_EN = (r"mom|mum|mother|dad|father|sister|brother|son|daughter|friends?|wife|husband|grandma|grandpa|"
+                r"grandmother|grandfather|kids?|family|boyfriend|girlfriend|partner|uncle|aunt|cousin")
+RELATIONS_ES = (r"padre|madre|pap[áa]|mam[áa]|hermano|hermana|hijo|hija|abuelo|abuela|novio|novia|marido|"
+                r"mujer|amigo|amiga|amigos|familia|t[íi]o|t[íi]a|primo|prima")
+RELATIONS_ZH = r"爸爸|妈妈|爸妈|哥哥|姐姐|弟弟|妹妹|儿子|女儿|爷爷|奶奶|外公|外婆|老公|老婆|男朋友|女朋友|朋友|家人"
+# Those and the others close to the speaker: news about them is the speaker's own
+# ("Grandpa broke his hip"), unless someone else's: "her mother", "the skater's coach".
+_CLOSE = re.compile(
+    r"(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!'s )(?<!\bsu )(?<!\bsus )(?<!他的)(?<!她的)\b(?:"
+    + RELATIONS_EN + "|" + RELATIONS_ES + r"|grand(?:dad|mum|mom)|granny|nan|mommy|mummy|daddy|parents?|"
+    r"auntie|niece|nephew|fianc[ée]e?|baby|children|dog|cat|puppy|kitten|pet|neighbou?r|boss|teacher|"
+    r"coach|teammates?|abuel[oa]s?|herman[oa]s?|hij[oa]s?|espos[oa]|t[íi][oa]s?|prim[oa]s?|amig[oa]s?|"
+    r"perr[oa]|gat[oa]|mascota|vecin[oa])\b|" + RELATIONS_ZH + r"|姥姥|姥爷|妈|爸|哥|姐|弟|妹|孩子|狗|猫|邻居|老师",
     re.I)
 _THIRD = re.compile(
     r"\b(?:he|she|they|his|her|hers|him|them|their|él|ella|ellos|ellas)\b|他|她|它",

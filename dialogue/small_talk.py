@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from vhuman.models.emotion import classify_emotion
 from vhuman.models.types import Emotion
 
-from .kinds import names_bad_news
+from .kinds import RELATIONS_EN, RELATIONS_ES, RELATIONS_ZH, names_bad_news
 from .memory import extract_preferences
 from .small_talk_lines import LINES
 
@@ -92,19 +92,14 @@ _FIRST_TIME = re.compile(
 _WITH_PERSON = re.compile(
     r"\bwatching with my (?P<rel>mom|mum|mother|dad|father|sister|brother|son|daughter|friend|wife|husband|"
     r"grandma|grandpa|kids?|family|boyfriend|girlfriend)(?:\s+(?P<name>[A-ZÀ-Ý][\w'-]+))?")
-_RELS_EN = (r"mom|mum|mother|dad|father|sister|brother|son|daughter|friends?|wife|husband|grandma|grandpa|"
-            r"grandmother|grandfather|kids?|family|boyfriend|girlfriend|partner|uncle|aunt|cousin")
-_RELS_ES = (r"padre|madre|pap[áa]|mam[áa]|hermano|hermana|hijo|hija|abuelo|abuela|novio|novia|marido|"
-            r"mujer|amigo|amiga|amigos|familia|t[íi]o|t[íi]a|primo|prima")
-_RELS_ZH = r"爸爸|妈妈|爸妈|哥哥|姐姐|弟弟|妹妹|儿子|女儿|爷爷|奶奶|外公|外婆|老公|老婆|男朋友|女朋友|朋友|家人"
 # "watching from a cabin in Norway with my dad": where, and with whom.
 _FROM_WITH = re.compile(
-    r"\b(?:watching|tuning in|here|streaming this) from (?P<place>[^,.!?]{3,40}?)\s+with my (?P<rel>" + _RELS_EN + r")\b",
+    r"\b(?:watching|tuning in|here|streaming this) from (?P<place>[^,.!?]{3,40}?)\s+with my (?P<rel>" + RELATIONS_EN + r")\b",
     re.I)
 _FROM_WITH_ES = re.compile(
     r"\b(?:viendo|veo|te veo|os veo|vemos) (?:el programa |esto )?desde (?P<place>[^,.!?¡¿]{3,40}?)\s+"
-    r"con mi (?P<rel>" + _RELS_ES + r")\b", re.I)
-_FROM_WITH_ZH = re.compile(r"我和(?P<rel>" + _RELS_ZH + r")(?:在|从)(?P<place>[\u4e00-\u9fff]{2,12}?)(?:看|一起看)")
+    r"con mi (?P<rel>" + RELATIONS_ES + r")\b", re.I)
+_FROM_WITH_ZH = re.compile(r"我和(?P<rel>" + RELATIONS_ZH + r")(?:在|从)(?P<place>[\u4e00-\u9fff]{2,12}?)(?:看|一起看)")
 # A viewer upset with the judging or a result ("the judges were unfair to the Japanese
 # skater", "do you think she should have won?"): heard, and no side taken (never "Oh, nice!",
 # a hug as for bad news, or the model's verdict).
@@ -118,10 +113,10 @@ _GRIEVANCE = re.compile(
     r"(?=.*(?:裁判|评委|判罚|打分|金牌|冠军))(?=.*(?:不公平|黑哨|偏心|不公正|应该赢|该赢|太差))", re.I | re.S)
 # "my brother competes in the ski jump tomorrow": good luck to them.
 _ROOTING = re.compile(
-    r"\bmy (?P<rel>" + _RELS_EN + r")(?:'s| is)? (?:competes|competing|compete|racing|races|skates|skating|"
+    r"\bmy (?P<rel>" + RELATIONS_EN + r")(?:'s| is)? (?:competes|competing|compete|racing|races|skates|skating|"
     r"jumps|jumping|plays|playing|in the (?:final|race|team)|on the team|representing)\b|"
-    r"\bmi (?P<rel_es>" + _RELS_ES + r") (?:compite|corre|patina|salta|juega|est[áa] en la final)\b|"
-    r"我(?P<rel_zh>" + _RELS_ZH + r")(?:今天|明天|今晚)?(?:要)?(?:参加|比赛|参赛|上场|出战)", re.I)
+    r"\bmi (?P<rel_es>" + RELATIONS_ES + r") (?:compite|corre|patina|salta|juega|est[áa] en la final)\b|"
+    r"我(?P<rel_zh>" + RELATIONS_ZH + r")(?:今天|明天|今晚)?(?:要)?(?:参加|比赛|参赛|上场|出战)", re.I)
 _NERVOUS = re.compile(r"\b(?:nervous|nerves|anxious|scared|worried|nervios[oa]?|nerviosismo)\b|紧张|担心", re.I)
 _MALE = {"dad", "father", "brother", "son", "grandpa", "grandfather", "husband", "boyfriend", "uncle"}
 _FEMALE = {"mom", "mum", "mother", "sister", "daughter", "grandma", "grandmother", "wife", "girlfriend", "aunt"}
@@ -132,17 +127,17 @@ _REL_ES = {"dad": "padre", "father": "padre", "mom": "madre", "mum": "madre", "m
            "grandma": "abuela", "wife": "mujer", "husband": "marido", "friend": "amigo"}
 # "he loves ski jumping" (about the person the viewer named), "a mi padre le encanta el esquí", "他很喜欢跳台滑雪"
 _THEIR_LIKES = re.compile(
-    r"^\W*(?:(?P<p>he|she)|my (?P<rel>" + _RELS_EN + r"))(?:'s| is)? (?:really |absolutely |totally )?"
+    r"^\W*(?:(?P<p>he|she)|my (?P<rel>" + RELATIONS_EN + r"))(?:'s| is)? (?:really |absolutely |totally )?"
     r"(?:loves?|likes?|adores?|is (?:a )?(?:big |huge )?fan of|is (?:really )?into|is crazy about)\s+(?P<x>[^.,!?]{2,40})",
     re.I)
 _THEIR_LIKES_ES = re.compile(
-    r"^\W*(?:a (?:[ée]l|ella|mi (?P<rel>" + _RELS_ES + r")) )?le (?:encanta|gusta|gustan|encantan) (?:mucho )?(?P<x>[^.,!?¡¿]{2,40})",
+    r"^\W*(?:a (?:[ée]l|ella|mi (?P<rel>" + RELATIONS_ES + r")) )?le (?:encanta|gusta|gustan|encantan) (?:mucho )?(?P<x>[^.,!?¡¿]{2,40})",
     re.I)
-_THEIR_LIKES_ZH = re.compile(r"^(?:他|她|我(?P<rel>" + _RELS_ZH + r"))(?:很|最|超|特别)?(?:喜欢|爱)(?P<x>[\u4e00-\u9fff]{1,8})")
+_THEIR_LIKES_ZH = re.compile(r"^(?:他|她|我(?P<rel>" + RELATIONS_ZH + r"))(?:很|最|超|特别)?(?:喜欢|爱)(?P<x>[\u4e00-\u9fff]{1,8})")
 _SAYS_HI = re.compile(
-    r"^\W*(?:(?P<p>he|she|they)|my (?P<rel>" + _RELS_EN + r"))(?: also| too)? says? (?:hi|hello|hey)\b|"
-    r"^\W*(?:(?:[ée]l|ella)|mi (?P<rel_es>" + _RELS_ES + r"))? ?(?:te )?(?:saluda|manda (?:un )?saludos?)|"
-    r"^(?:他|她|我(?P<rel_zh>" + _RELS_ZH + r"))(?:也)?(?:向你|跟你)?(?:问好|说你好|打招呼)", re.I)
+    r"^\W*(?:(?P<p>he|she|they)|my (?P<rel>" + RELATIONS_EN + r"))(?: also| too)? says? (?:hi|hello|hey)\b|"
+    r"^\W*(?:(?:[ée]l|ella)|mi (?P<rel_es>" + RELATIONS_ES + r"))? ?(?:te )?(?:saluda|manda (?:un )?saludos?)|"
+    r"^(?:他|她|我(?P<rel_zh>" + RELATIONS_ZH + r"))(?:也)?(?:向你|跟你)?(?:问好|说你好|打招呼)", re.I)
 _LIKES_ES = re.compile(r"\bme (?:encanta|encantan|gusta|gustan) (?:mucho )?(?P<x>[^.,!?¡¿]{2,40})", re.I)
 _LIKES_ZH = re.compile(r"我(?:很|最|超|特别)?(?:喜欢|爱)(?P<x>[\u4e00-\u9fff]{1,8}?)(?:[，。！!,.]|$)")
 _TIRED = re.compile(
@@ -252,8 +247,8 @@ class SmallTalk:
     def _match(self, text: str, lang: str, kind: str) -> tuple[str, dict[str, str]] | None:
         if kind in ("sad", "abuse", "request"):
             return None
-        named = re.search(r"\bmy (" + _RELS_EN + r")\b", text, re.I) or \
-            re.search(r"\bmi (" + _RELS_ES + r")\b", text, re.I) or re.search(r"我(?:和|跟)?(" + _RELS_ZH + ")", text)
+        named = re.search(r"\bmy (" + RELATIONS_EN + r")\b", text, re.I) or \
+            re.search(r"\bmi (" + RELATIONS_ES + r")\b", text, re.I) or re.search(r"我(?:和|跟)?(" + RELATIONS_ZH + ")", text)
         if named:  # "he" in a later message is this person
             self._people[self._who] = named.group(1).lower()
         if kind == "praise":
